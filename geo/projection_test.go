@@ -8,60 +8,43 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Expected UTM coordinates and scale factors come from PROJ 9.1.1 through pyproj 3.4.1 (Debian
-// python3-pyproj): Transformer.from_crs("EPSG:4326", "EPSG:32648", always_xy=True).transform(lon, lat)
-// and Proj("EPSG:32648").get_factors(lon, lat).meridional_scale.
-func TestUTM48NForward(t *testing.T) {
-	const tolM, tolK = 1e-3, 1e-9
-	utm := UTM(48, true)
-	cases := []struct {
-		name   string
-		ll, xy orb.Point
-		k      float64
-	}{
-		{"travinh-city", orb.Point{106.342, 9.9347}, orb.Point{647119.1786, 1098489.9987}, 0.999867829589},
-		{"cm-equator", orb.Point{105.0, 0.0}, orb.Point{500000.0000, 0.0000}, 0.999600000051},
-		{"province-sw", orb.Point{105.85, 9.45}, orb.Point{593311.8271, 1044717.1880}, 0.999707745207},
-		{"province-ne", orb.Point{106.65, 10.15}, orb.Point{680772.6323, 1122455.8941}, 1.000004378349},
-		{"hcmc", orb.Point{106.6297, 10.8231}, orb.Point{678162.4846, 1196895.5152}, 0.999992762226},
-		{"zone-edge-108", orb.Point{108.0, 12.0}, orb.Point{826714.5914, 1328333.1835}, 1.000920858471},
-		{"far-3deg-lat20", orb.Point{108.0, 20.0}, orb.Point{813926.3204, 2214294.0263}, 1.000818251133},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := utm.Forward(c.ll)
-			if math.Abs(got[0]-c.xy[0]) > tolM || math.Abs(got[1]-c.xy[1]) > tolM {
-				t.Errorf("Forward(%v) = %.4f, want %.4f", c.ll, got, c.xy)
-			}
-			if k := utm.ScaleFactor(c.ll); math.Abs(k-c.k) > tolK {
-				t.Errorf("ScaleFactor(%v) = %.12f, want %.12f", c.ll, k, c.k)
-			}
-			back := utm.Inverse(c.xy)
-			if math.Abs(back[0]-c.ll[0]) > 1e-8 || math.Abs(back[1]-c.ll[1]) > 1e-8 {
-				t.Errorf("Inverse(%v) = %.10f, want %.10f", c.xy, back, c.ll)
-			}
-		})
-	}
-}
-
-// TestTMOther checks the southern false northing and a local frame with a latitude of origin,
-// against PROJ 9.1.1 (EPSG:32748, and "+proj=tmerc +lon_0=106.25 +lat_0=9.8 +k=1 +ellps=WGS84").
-func TestTMOther(t *testing.T) {
+// Expected coordinates and scale factors come from PROJ 9.1.1 through pyproj 3.4.1 (Debian
+// python3-pyproj): Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat) and
+// Proj(crs).get_factors(lon, lat).meridional_scale, with crs EPSG:32648 (UTM 48N), EPSG:32748
+// (UTM 48S) and "+proj=tmerc +lon_0=106.25 +lat_0=9.8 +k=1 +ellps=WGS84" (local).
+func TestTMForward(t *testing.T) {
+	const tolM, tolK, tolDeg = 1e-3, 1e-9, 1e-8
+	utm, local := UTM(48, true), NewLocalTM(106.25, 9.8)
 	cases := []struct {
 		name   string
 		tm     TransverseMercator
 		ll, xy orb.Point
+		k      float64
 	}{
-		{"utm48s", UTM(48, false), orb.Point{106.8, -6.2}, orb.Point{699163.3906, 9314348.9616}},
-		{"local-centre", NewLocalTM(106.25, 9.8), orb.Point{106.25, 9.8}, orb.Point{0, 0}},
-		{"local-ne", NewLocalTM(106.25, 9.8), orb.Point{106.65, 10.15}, orb.Point{43835.8191, 38739.6266}},
-		{"local-sw", NewLocalTM(106.25, 9.8), orb.Point{105.85, 9.45}, orb.Point{-43927.8247, -38686.6880}},
+		{"travinh-city", utm, orb.Point{106.342, 9.9347}, orb.Point{647119.1786, 1098489.9987}, 0.999867829589},
+		{"cm-equator", utm, orb.Point{105.0, 0.0}, orb.Point{500000.0000, 0.0000}, 0.999600000051},
+		{"province-sw", utm, orb.Point{105.85, 9.45}, orb.Point{593311.8271, 1044717.1880}, 0.999707745207},
+		{"province-ne", utm, orb.Point{106.65, 10.15}, orb.Point{680772.6323, 1122455.8941}, 1.000004378349},
+		{"hcmc", utm, orb.Point{106.6297, 10.8231}, orb.Point{678162.4846, 1196895.5152}, 0.999992762226},
+		{"zone-edge-108", utm, orb.Point{108.0, 12.0}, orb.Point{826714.5914, 1328333.1835}, 1.000920858471},
+		{"far-3deg-lat20", utm, orb.Point{108.0, 20.0}, orb.Point{813926.3204, 2214294.0263}, 1.000818251133},
+		{"utm48s", UTM(48, false), orb.Point{106.8, -6.2}, orb.Point{699163.3906, 9314348.9616}, 1.000090976662},
+		{"local-centre", local, orb.Point{106.25, 9.8}, orb.Point{0, 0}, 1.000000000045},
+		{"local-ne", local, orb.Point{106.65, 10.15}, orb.Point{43835.8191, 38739.6266}, 1.000023767294},
+		{"local-sw", local, orb.Point{105.85, 9.45}, orb.Point{-43927.8247, -38686.6880}, 1.000023868475},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := c.tm.Forward(c.ll)
-			if math.Abs(got[0]-c.xy[0]) > 1e-3 || math.Abs(got[1]-c.xy[1]) > 1e-3 {
+			if math.Abs(got[0]-c.xy[0]) > tolM || math.Abs(got[1]-c.xy[1]) > tolM {
 				t.Errorf("Forward(%v) = %.4f, want %.4f", c.ll, got, c.xy)
+			}
+			if k := c.tm.ScaleFactor(c.ll); math.Abs(k-c.k) > tolK {
+				t.Errorf("ScaleFactor(%v) = %.12f, want %.12f", c.ll, k, c.k)
+			}
+			back := c.tm.Inverse(c.xy)
+			if math.Abs(back[0]-c.ll[0]) > tolDeg || math.Abs(back[1]-c.ll[1]) > tolDeg {
+				t.Errorf("Inverse(%v) = %.10f, want %.10f", c.xy, back, c.ll)
 			}
 		})
 	}
