@@ -377,7 +377,7 @@ func wardCentroids(t *testing.T, path string) []orb.Point {
 	return pts
 }
 
-func BenchmarkClipToConvexOutline(b *testing.B) {
+func BenchmarkClipToConvexUDiamond(b *testing.B) {
 	b.ReportAllocs()
 	subject := orb.MultiPolygon{uShape}
 	clip := orb.Ring{{5, 4}, {9, 8}, {5, 12}, {1, 8}, {5, 4}}
