@@ -1,0 +1,530 @@
+/* phusong web map: Leaflet, no build step, no CDN. Mobile first: everything is a tap, details
+   open in a bottom sheet (a side panel on wide screens). All data comes from /api/v1. */
+(function () {
+  'use strict';
+
+  var T = {
+    vi: {
+      title: 'Phủ sóng', province: 'Trà Vinh', layers: 'Lớp bản đồ', carrier: 'Nhà mạng',
+      any_carrier: 'Bất kỳ nhà mạng nào', l_communes: 'Xã/phường: tỷ lệ chưa phủ sóng',
+      by_area: 'theo diện tích', by_population: 'theo dân số', l_coverage: 'Vùng phủ sóng',
+      off: 'tắt', cov_area: 'đạt ngưỡng', cov_tiers: 'mức tín hiệu', l_gaps: 'Vùng lõm (chưa phủ sóng)',
+      l_sites: 'Trạm phát sóng', csv: 'Tải bảng số liệu (CSV)', here: 'Vị trí của tôi',
+      demo_title: 'Dữ liệu mô phỏng.', demo_short: 'Các trạm phát sóng là dữ liệu giả lập, không phải vị trí thật.',
+      more: 'Chi tiết', lang_btn: 'EN', loading: 'Đang tải…', load_failed: 'Không tải được dữ liệu',
+      uncovered: 'Chưa phủ sóng', uncovered_area: 'Tỷ lệ diện tích chưa phủ', uncovered_pop: 'Tỷ lệ dân chưa phủ',
+      covered: 'Có phủ sóng', covered_any: 'Phủ sóng (bất kỳ nhà mạng)', gaps: 'Vùng lõm',
+      sites: 'Trạm', area: 'Diện tích', population: 'Dân số', households: 'Hộ',
+      carriers_present: 'Số nhà mạng', per_carrier: 'Theo nhà mạng', ward: 'Phường', commune: 'Xã',
+      white: 'Không có sóng', single: '1 nhà mạng', competitive: '≥2 nhà mạng', only3g: 'Chỉ có 3G',
+      site: 'Trạm', height: 'Độ cao anten', status: 'Trạng thái', techs: 'Công nghệ', sectors: 'Cell/sector',
+      band: 'Băng tần', azimuth: 'Hướng', beam: 'Độ rộng búp', tilt: 'Độ nghiêng', power: 'Công suất',
+      omni: 'vô hướng', active: 'đang phát', planned: 'kế hoạch',
+      signal_title: 'Tín hiệu dự báo', outdoor: 'Ngoài trời', indoor: 'Trong nhà', level: 'Mức',
+      serving: 'Trạm phục vụ', no_signal: 'Không có dự báo tại điểm này (ngoài vùng phân tích).',
+      geo_denied: 'Không lấy được vị trí', geo_unsupported: 'Trình duyệt không hỗ trợ định vị.',
+      signal_here: 'Tín hiệu tại điểm này', locating: 'Đang định vị…', yes: 'có', no: 'không',
+      definition: 'Định nghĩa phủ sóng', tier: 'Mức', threshold: 'ngưỡng', of: 'trên', pop_of: 'người',
+      outside: 'Ngoài tỉnh', other_tech: 'Công nghệ khác'
+    },
+    en: {
+      title: 'Coverage', province: 'Trà Vinh', layers: 'Map layers', carrier: 'Carrier',
+      any_carrier: 'Any carrier', l_communes: 'Communes: share without coverage',
+      by_area: 'by area', by_population: 'by population', l_coverage: 'Coverage',
+      off: 'off', cov_area: 'above threshold', cov_tiers: 'signal levels', l_gaps: 'Gaps (no coverage)',
+      l_sites: 'Base stations', csv: 'Download the table (CSV)', here: 'Here',
+      demo_title: 'Demo data.', demo_short: 'Base stations are synthetic, not real positions.',
+      more: 'Details', lang_btn: 'VI', loading: 'Loading…', load_failed: 'Could not load data',
+      uncovered: 'Uncovered', uncovered_area: 'Share of area without coverage', uncovered_pop: 'Share of people without coverage',
+      covered: 'Covered', covered_any: 'Covered (any carrier)', gaps: 'Gaps',
+      sites: 'Sites', area: 'Area', population: 'Population', households: 'Households',
+      carriers_present: 'Carriers', per_carrier: 'Per carrier', ward: 'Ward', commune: 'Commune',
+      white: 'No carrier', single: 'One carrier', competitive: '2+ carriers', only3g: '3G only',
+      site: 'Site', height: 'Antenna height', status: 'Status', techs: 'Technologies', sectors: 'Sectors',
+      band: 'Band', azimuth: 'Azimuth', beam: 'Beamwidth', tilt: 'Tilt', power: 'Power',
+      omni: 'omni', active: 'on air', planned: 'planned',
+      signal_title: 'Predicted signal', outdoor: 'Outdoor', indoor: 'Indoor', level: 'Level',
+      serving: 'Serving site', no_signal: 'No prediction at this point (outside the analysed area).',
+      geo_denied: 'Could not get your position', geo_unsupported: 'This browser cannot give a position.',
+      signal_here: 'Signal at this point', locating: 'Locating…', yes: 'yes', no: 'no',
+      definition: 'Coverage definition', tier: 'Tier', threshold: 'threshold', of: 'of', pop_of: 'people',
+      outside: 'Outside the province', other_tech: 'Other technology'
+    }
+  };
+
+  // Uncovered share classes (percent) and colours (ColorBrewer YlOrRd, colour-blind safe).
+  var CHORO_BREAKS = [5, 15, 30, 50];
+  var CHORO_COLOURS = ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
+  var TIER_COLOURS = ['#08519c', '#3182bd', '#6baed6', '#bdd7e7', '#eff3ff'];
+  var ANY_COLOUR = '#0b5394';
+
+  var st = {
+    lang: pickLang(), tech: '4G', carrier: 'any', choro: 'area', cov: 'area',
+    info: null, communes: null, sites: null, selected: null, covReq: 0, covKey: ''
+  };
+  var map, layers = {}, renderer, siteRenderer;
+
+  function pickLang() {
+    var q = /[?&]lang=(vi|en)/.exec(location.search);
+    if (q) { return q[1]; }
+    try { var s = localStorage.getItem('phusong.lang'); if (s === 'vi' || s === 'en') { return s; } } catch (e) { /* private mode */ }
+    return (navigator.language || 'vi').toLowerCase().indexOf('vi') === 0 ? 'vi' : 'en';
+  }
+  function t(k) { return (T[st.lang] && T[st.lang][k]) || T.en[k] || k; }
+  function $(id) { return document.getElementById(id); }
+  function esc(s) {
+    return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+  function nf(x, digits) {
+    if (x == null || isNaN(x)) { return '–'; }
+    return new Intl.NumberFormat(st.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits || 0, minimumFractionDigits: digits || 0 }).format(x);
+  }
+  function pct(x) { return x == null || isNaN(x) ? '–' : nf(x, 1) + '\u00a0%'; }
+
+  function api(path) {
+    return fetch(path, { headers: { Accept: 'application/json, application/geo+json' } }).then(function (r) {
+      if (!r.ok) {
+        return r.json().catch(function () { return {}; }).then(function (b) {
+          throw new Error((b && b.error) || (r.status + ' ' + r.statusText));
+        });
+      }
+      return r.json();
+    });
+  }
+  var statusTimer;
+  function flash(msg, ms) {
+    var el = $('status');
+    el.textContent = msg;
+    el.hidden = false;
+    clearTimeout(statusTimer);
+    if (ms) { statusTimer = setTimeout(function () { el.hidden = true; }, ms); }
+  }
+  function unflash() { $('status').hidden = true; }
+
+  // ---- i18n -------------------------------------------------------------------------
+  function applyLang() {
+    document.documentElement.lang = st.lang;
+    document.querySelectorAll('[data-i18n]').forEach(function (el) { el.textContent = t(el.getAttribute('data-i18n')); });
+    $('lang').textContent = t('lang_btn');
+    $('lang').setAttribute('aria-label', st.lang === 'vi' ? 'English' : 'Tiếng Việt');
+    document.title = t('title') + ' ' + t('province');
+    if (st.info) { fillCarriers(); }
+    renderLegend();
+    if (st.selected) { st.selected(); }
+    sizeNote();
+  }
+
+  // ---- carriers ---------------------------------------------------------------------
+  function carrier(id) {
+    var cs = (st.info && st.info.carriers) || [];
+    for (var i = 0; i < cs.length; i++) { if (cs[i].id === id) { return cs[i]; } }
+    return { id: id, name: id, colour: '#636363' };
+  }
+  function fillCarriers() {
+    var sel = $('carrier');
+    var html = '<option value="any">' + esc(t('any_carrier')) + '</option>';
+    st.info.carriers.forEach(function (c) {
+      if (c.sites > 0) { html += '<option value="' + esc(c.id) + '">' + esc(c.name) + ' (' + nf(c.sites) + ')</option>'; }
+    });
+    sel.innerHTML = html;
+    sel.value = st.carrier;
+  }
+
+  // ---- map --------------------------------------------------------------------------
+  function initMap() {
+    map = L.map('map', { preferCanvas: true, zoomControl: true, attributionControl: true, tap: true, minZoom: 7, maxZoom: 17 });
+    renderer = L.canvas({ padding: 0.3, tolerance: 4 });
+    map.createPane('sitesPane').style.zIndex = 450;
+    siteRenderer = L.canvas({ pane: 'sitesPane', padding: 0.3, tolerance: 10 });
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    if (st.info.tiles_url) {
+      L.tileLayer(st.info.tiles_url, { attribution: st.info.tiles_attribution || '', maxZoom: 19 }).addTo(map);
+    }
+    var b = st.info.bounds;
+    map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [8, 8] });
+    map.on('click', function (e) { showCommuneAt(e.latlng); });
+    map.on('zoomend', function () { loadCoverage(); styleSites(); });
+  }
+
+  // Commune choropleth: share of area (or people) without coverage for the current tech.
+  function communeStats(props) {
+    var s = props && props.stats && props.stats[st.tech];
+    return s || null;
+  }
+  function uncoveredPct(props) {
+    var s = communeStats(props);
+    if (!s) { return null; }
+    if (st.choro === 'population') {
+      return s.population > 0 ? 100 * (1 - s.covered_population / s.population) : 0;
+    }
+    return 100 - s.covered_area_pct;
+  }
+  function choroColour(p) {
+    if (p == null) { return '#cccccc'; }
+    for (var i = 0; i < CHORO_BREAKS.length; i++) { if (p < CHORO_BREAKS[i]) { return CHORO_COLOURS[i]; } }
+    return CHORO_COLOURS[CHORO_COLOURS.length - 1];
+  }
+  function communeStyle(f) {
+    var on = $('l-communes').checked;
+    var sel = st.selectedCode && f.properties.code === st.selectedCode;
+    return {
+      renderer: renderer, weight: sel ? 3 : 1, color: sel ? '#111' : '#6b6b6b', opacity: 0.9,
+      fill: on, fillColor: choroColour(uncoveredPct(f.properties)), fillOpacity: on ? 0.6 : 0, interactive: false
+    };
+  }
+  function drawCommunes() {
+    if (layers.communes) { layers.communes.remove(); }
+    layers.communes = L.geoJSON(st.communes, { style: communeStyle }).addTo(map);
+    layers.communes.bringToBack();
+  }
+  function restyleCommunes() { if (layers.communes) { layers.communes.setStyle(communeStyle); } }
+
+  // Coverage polygons, simplified for the current zoom (fetched per zoom step, cached by ETag).
+  function covZoom() {
+    var z = Math.round(map.getZoom());
+    return Math.max(st.info.zoom_min, Math.min(st.info.zoom_max, z));
+  }
+  function loadCoverage() {
+    var mode = st.cov;
+    var key = [mode, st.tech, st.carrier, mode === 'off' ? '' : covZoom()].join('|');
+    if (key === st.covKey) { return; }
+    st.covKey = key;
+    var req = ++st.covReq;
+    if (mode === 'off') {
+      if (layers.coverage) { layers.coverage.remove(); layers.coverage = null; }
+      return;
+    }
+    var tiers = mode === 'tiers' ? techInfo().tiers_dbm.map(function (_, i) { return i + 1; }) : [0];
+    Promise.all(tiers.map(function (tier) {
+      return api('api/v1/coverage?tech=' + st.tech + '&carrier=' + encodeURIComponent(st.carrier) + '&tier=' + tier + '&zoom=' + covZoom());
+    })).then(function (fcs) {
+      if (req !== st.covReq) { return; }
+      var group = L.layerGroup();
+      // Weakest tier first so stronger tiers are drawn on top.
+      for (var i = fcs.length - 1; i >= 0; i--) {
+        var colour = mode === 'tiers' ? TIER_COLOURS[i] : (st.carrier === 'any' ? ANY_COLOUR : carrier(st.carrier).colour);
+        L.geoJSON(fcs[i], { style: { renderer: renderer, stroke: mode !== 'tiers', weight: 1, color: colour, opacity: 0.7, fillColor: colour, fillOpacity: mode === 'tiers' ? 0.45 : 0.3, interactive: false } }).addTo(group);
+      }
+      if (layers.coverage) { layers.coverage.remove(); }
+      layers.coverage = group.addTo(map);
+      if (layers.gaps) { layers.gaps.bringToFront(); }
+    }).catch(function (e) { st.covKey = ''; flash(t('load_failed') + ': ' + e.message, 4000); });
+  }
+
+  function loadGaps() {
+    if (layers.gaps) { layers.gaps.remove(); layers.gaps = null; }
+    if (!$('l-gaps').checked) { return; }
+    var tech = st.tech;
+    api('api/v1/gaps?tech=' + tech).then(function (fc) {
+      if (tech !== st.tech || !$('l-gaps').checked) { return; }
+      if (layers.gaps) { layers.gaps.remove(); }
+      layers.gaps = L.geoJSON(fc, { style: { renderer: renderer, weight: 1.5, color: '#b2182b', opacity: 0.9, fillColor: '#b2182b', fillOpacity: 0.25, dashArray: '4 3', interactive: false } }).addTo(map);
+    }).catch(function (e) { flash(t('load_failed') + ': ' + e.message, 4000); });
+  }
+
+  // Sites: canvas circle markers (1,200+ stay smooth on a phone); tap opens the site sheet.
+  function siteVisible(p) {
+    if (st.carrier !== 'any' && p.carrier !== st.carrier) { return false; }
+    return p.technologies.indexOf(st.tech) >= 0;
+  }
+  function siteRadius() { var z = map.getZoom(); return z >= 13 ? 8 : z >= 11 ? 6 : 4; }
+  function drawSites() {
+    if (layers.sites) { layers.sites.remove(); layers.sites = null; }
+    if (!$('l-sites').checked || !st.sites) { return; }
+    var group = L.layerGroup(), r = siteRadius();
+    st.sites.features.forEach(function (f) {
+      var p = f.properties;
+      if (!siteVisible(p)) { return; }
+      var c = f.geometry.coordinates;
+      var m = L.circleMarker([c[1], c[0]], {
+        renderer: siteRenderer, radius: r, weight: 1.5, color: '#fff', fillColor: carrier(p.carrier).colour,
+        fillOpacity: 0.95, bubblingMouseEvents: false
+      });
+      m.on('click', function () { showSite(p.carrier, p.site_id); });
+      group.addLayer(m);
+    });
+    layers.sites = group.addTo(map);
+  }
+  function styleSites() {
+    if (!layers.sites) { return; }
+    var r = siteRadius();
+    layers.sites.eachLayer(function (m) { if (m.getRadius() !== r) { m.setRadius(r); } });
+  }
+
+  // ---- legend -----------------------------------------------------------------------
+  function techInfo() {
+    var ts = (st.info && st.info.techs) || [];
+    for (var i = 0; i < ts.length; i++) { if (ts[i].tech === st.tech) { return ts[i]; } }
+    return { tech: st.tech, tiers_dbm: [], threshold_dbm: null, metric: '' };
+  }
+  function renderLegend() {
+    var el = $('legend');
+    if (!st.info) { el.innerHTML = ''; return; }
+    var h = '';
+    if ($('l-communes').checked) {
+      h += '<div class="lg-title">' + esc(st.choro === 'population' ? t('uncovered_pop') : t('uncovered_area')) + ' (' + st.tech + ')</div>';
+      for (var i = 0; i < CHORO_COLOURS.length; i++) {
+        var lo = i === 0 ? 0 : CHORO_BREAKS[i - 1], hi = CHORO_BREAKS[i];
+        h += '<div class="lg-row"><span class="sw" style="background:' + CHORO_COLOURS[i] + '"></span>' +
+          (hi == null ? '≥ ' + lo + ' %' : lo + '–' + hi + ' %') + '</div>';
+      }
+    }
+    var ti = techInfo();
+    if (st.cov === 'area') {
+      var col = st.carrier === 'any' ? ANY_COLOUR : carrier(st.carrier).colour;
+      h += '<div class="lg-title">' + esc(t('l_coverage')) + '</div><div class="lg-row"><span class="sw" style="background:' + col + ';opacity:.6"></span>' +
+        esc(ti.metric) + ' ≥ ' + esc(ti.threshold_dbm) + ' dBm (' + esc(st.carrier === 'any' ? t('any_carrier') : carrier(st.carrier).name) + ')</div>';
+    } else if (st.cov === 'tiers') {
+      h += '<div class="lg-title">' + esc(t('l_coverage')) + ' · ' + esc(ti.metric) + '</div>';
+      ti.tiers_dbm.forEach(function (d, i) {
+        h += '<div class="lg-row"><span class="sw" style="background:' + TIER_COLOURS[i] + '"></span>≥ ' + esc(d) + ' dBm</div>';
+      });
+    }
+    if ($('l-gaps').checked) {
+      h += '<div class="lg-row"><span class="sw" style="background:rgba(178,24,43,.25);border:1.5px dashed #b2182b"></span>' + esc(t('gaps')) + '</div>';
+    }
+    if ($('l-sites').checked) {
+      h += '<div class="lg-title">' + esc(t('l_sites')) + '</div>';
+      st.info.carriers.forEach(function (c) {
+        if (c.sites > 0) { h += '<div class="lg-row"><span class="dot" style="background:' + esc(c.colour) + '"></span>' + esc(c.name) + '</div>'; }
+      });
+    }
+    el.innerHTML = h;
+    $('defver').textContent = t('definition') + ': ' + (st.info.definition_version || '');
+  }
+
+  // ---- sheet ------------------------------------------------------------------------
+  function openSheet(title, html, redraw) {
+    $('sheet-title').innerHTML = title;
+    $('sheet-body').innerHTML = html;
+    $('sheet').hidden = false;
+    $('sheet').scrollTop = 0;
+    document.body.classList.add('sheet-open');
+    st.selected = redraw || null;
+  }
+  function closeSheet() {
+    $('sheet').hidden = true;
+    document.body.classList.remove('sheet-open');
+    st.selected = null;
+    if (st.selectedCode) { st.selectedCode = null; restyleCommunes(); }
+    if (layers.here) { layers.here.remove(); layers.here = null; }
+  }
+
+  function pointInRing(x, y, ring) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) { inside = !inside; }
+    }
+    return inside;
+  }
+  function communeAt(latlng) {
+    var fs = (st.communes && st.communes.features) || [];
+    for (var i = 0; i < fs.length; i++) {
+      var g = fs[i].geometry, polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+      for (var p = 0; p < polys.length; p++) {
+        var inside = false;
+        for (var r = 0; r < polys[p].length; r++) { if (pointInRing(latlng.lng, latlng.lat, polys[p][r])) { inside = !inside; } }
+        if (inside) { return fs[i]; }
+      }
+    }
+    return null;
+  }
+
+  function showCommuneAt(latlng) {
+    var f = communeAt(latlng);
+    if (!f) { closeSheet(); flash(t('outside'), 1500); return; }
+    showCommune(f.properties.code, latlng);
+  }
+
+  function showCommune(code, latlng) {
+    st.selectedCode = code;
+    restyleCommunes();
+    api('api/v1/communes/' + encodeURIComponent(code)).then(function (c) {
+      var draw = function () {
+        var s = c.techs[st.tech], other = c.techs[st.tech === '4G' ? '3G' : '4G'];
+        var title = esc(c.name) + (st.lang === 'en' && c.name_en && c.name_en !== c.name ? ' <small>(' + esc(c.name_en) + ')</small>' : '');
+        var h = '<p class="sub">' + esc(c.type === 'ward' ? t('ward') : t('commune')) + ' · ' + esc(c.code) + ' · ' + st.tech + '</p>';
+        if (s) {
+          var popPct = s.population > 0 ? 100 * s.covered_population / s.population : null;
+          var hhPct = s.households > 0 ? 100 * s.covered_households / s.households : null;
+          h += '<div class="kpis">' +
+            kpi(pct(s.covered_area_pct), t('area'), s.covered_area_pct < 70) +
+            kpi(pct(popPct), t('population'), popPct != null && popPct < 70) +
+            kpi(pct(hhPct), t('households'), hhPct != null && hhPct < 70) + '</div>';
+          h += '<p class="facts">' + esc(t('covered')) + ': ' + nf(s.covered_area_km2, 1) + ' ' + esc(t('of')) + ' ' + nf(s.area_km2, 1) + ' km² · ' +
+            nf(s.covered_population) + ' ' + esc(t('of')) + ' ' + nf(s.population) + ' ' + esc(t('pop_of')) + '<br>' +
+            esc(t('carriers_present')) + ': <b>' + nf(s.carriers_present) + '</b>' + areaSplit(s) + '</p>';
+          h += '<table><thead><tr><th>' + esc(t('per_carrier')) + '</th><th class="n">' + esc(t('area')) + '</th><th class="n">' + esc(t('population')) + '</th></tr></thead><tbody>';
+          (s.per_carrier || []).forEach(function (pc) {
+            var cc = carrier(pc.carrier);
+            var pp = s.population > 0 ? 100 * pc.covered_population / s.population : null;
+            h += '<tr><td><span class="dot" style="background:' + esc(cc.colour) + ';display:inline-block"></span>' + esc(cc.name) + '</td><td class="n">' + pct(pc.covered_area_pct) + '</td><td class="n">' + pct(pp) + '</td></tr>';
+          });
+          h += '</tbody></table>';
+        }
+        if (other) {
+          h += '<p class="facts">' + esc(t('other_tech')) + ' (' + esc(other.tech || (st.tech === '4G' ? '3G' : '4G')) + '): ' + pct(other.covered_area_pct) + ' ' + esc(t('area')).toLowerCase() + '</p>';
+        }
+        if (latlng) { h += '<button type="button" class="action" id="sig-here">' + esc(t('signal_here')) + '</button>'; }
+        openSheet(title, h, draw);
+        var b = $('sig-here');
+        if (b) { b.onclick = function () { showSignal(latlng); }; }
+      };
+      draw();
+    }).catch(function (e) { flash(t('load_failed') + ': ' + e.message, 4000); });
+  }
+  function kpi(v, label, bad) { return '<div class="kpi' + (bad ? ' bad' : '') + '"><b>' + v + '</b><span>' + esc(label) + '</span></div>'; }
+  function areaSplit(s) {
+    if (s.white_area_km2 == null) { return ''; }
+    return '<br>' + esc(t('white')) + ': ' + nf(s.white_area_km2, 1) + ' km² · ' + esc(t('single')) + ': ' + nf(s.single_area_km2, 1) +
+      ' km² · ' + esc(t('competitive')) + ': ' + nf(s.competitive_area_km2, 1) + ' km²';
+  }
+
+  function showSite(carrierID, siteID) {
+    api('api/v1/sites/' + encodeURIComponent(carrierID) + '/' + encodeURIComponent(siteID)).then(function (f) {
+      var draw = function () {
+        var p = f.properties, c = carrier(p.carrier);
+        var title = '<span class="dot" style="background:' + esc(c.colour) + ';display:inline-block"></span>' + esc(c.name) + ' · ' + esc(p.site_id);
+        var h = '<p class="facts">' + esc(t('techs')) + ': <b>' + esc(p.technologies.join(', ')) + '</b> · ' + esc(t('height')) + ': ' + nf(p.height_m, 0) + ' m · ' +
+          esc(t('status')) + ': ' + esc(t(p.status) || p.status) + '</p>';
+        h += '<table><thead><tr><th>' + esc(t('sectors')) + '</th><th class="n">' + esc(t('band')) + '</th><th class="n">' + esc(t('azimuth')) + '</th><th class="n">' + esc(t('tilt')) + '</th><th class="n">' + esc(t('power')) + '</th></tr></thead><tbody>';
+        (p.sectors || []).forEach(function (s) {
+          h += '<tr><td>' + esc(s.tech) + (s.cell_id ? ' <small>' + esc(s.cell_id) + '</small>' : '') + '</td><td class="n">' + nf(s.band_mhz) + ' MHz</td><td class="n">' +
+            (s.omni ? esc(t('omni')) : nf(s.azimuth_deg) + '°') + '</td><td class="n">' + nf(s.tilt_deg, 0) + '°</td><td class="n">' + nf(s.power_dbm, 0) + ' dBm</td></tr>';
+        });
+        h += '</tbody></table>';
+        if (st.info.demo) { h += '<p class="fine">' + esc(t('demo_short')) + '</p>'; }
+        openSheet(title, h, draw);
+      };
+      draw();
+    }).catch(function (e) { flash(t('load_failed') + ': ' + e.message, 4000); });
+  }
+
+  function showSignal(latlng) {
+    if (layers.here) { layers.here.remove(); }
+    layers.here = L.circleMarker(latlng, { renderer: siteRenderer, radius: 9, color: '#fff', weight: 3, fillColor: '#1a73e8', fillOpacity: 1, interactive: false }).addTo(map);
+    api('api/v1/signal?lon=' + latlng.lng.toFixed(6) + '&lat=' + latlng.lat.toFixed(6)).then(function (r) {
+      var draw = function () {
+        var title = esc(t('signal_title')) + ' · ' + st.tech;
+        var h = '<p class="sub">' + (r.commune ? esc(r.commune.name) + ' · ' : '') + latlng.lat.toFixed(5) + ', ' + latlng.lng.toFixed(5) + '</p>';
+        var rows = (r.levels || []).filter(function (l) { return l.tech === st.tech; });
+        if (!rows.length) {
+          h += '<p>' + esc(t('no_signal')) + '</p>';
+        } else {
+          h += '<table><thead><tr><th>' + esc(t('carrier')) + '</th><th class="n">' + esc(t('level')) + '</th><th>' + esc(t('outdoor')) + '</th><th>' + esc(t('indoor')) + '</th></tr></thead><tbody>';
+          rows.forEach(function (l) {
+            var c = carrier(l.carrier);
+            h += '<tr><td><span class="dot" style="background:' + esc(c.colour) + ';display:inline-block"></span>' + esc(c.name) +
+              (l.site_id ? '<br><small>' + esc(t('serving')) + ': ' + esc(l.site_id) + '</small>' : '') + '</td><td class="n">' +
+              (l.level_dbm == null ? '–' : nf(l.level_dbm, 0) + ' dBm') + '</td><td>' + yn(l.covered_outdoor) + '</td><td>' + yn(l.covered_indoor) + '</td></tr>';
+          });
+          h += '</tbody></table>';
+        }
+        openSheet(title, h, draw);
+      };
+      draw();
+    }).catch(function (e) { flash(t('load_failed') + ': ' + e.message, 4000); });
+  }
+  function yn(b) { return b ? '<span class="ok">✓ ' + esc(t('yes')) + '</span>' : '<span class="no">✗ ' + esc(t('no')) + '</span>'; }
+
+  function here() {
+    if (!navigator.geolocation) { flash(t('geo_unsupported'), 3000); return; }
+    flash(t('locating'));
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      unflash();
+      var ll = L.latLng(pos.coords.latitude, pos.coords.longitude);
+      map.setView(ll, Math.max(map.getZoom(), 13));
+      showSignal(ll);
+    }, function (err) {
+      flash(t('geo_denied') + (err && err.message ? ': ' + err.message : ''), 4000);
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
+
+  // ---- controls ---------------------------------------------------------------------
+  function press(groupSel, attr, value) {
+    document.querySelectorAll(groupSel + ' button').forEach(function (b) {
+      b.setAttribute('aria-pressed', String(b.getAttribute(attr) === value));
+    });
+  }
+  function sizeNote() {
+    var n = $('demo-note');
+    if (!n.hidden) { document.body.style.setProperty('--note-h', n.offsetHeight + 'px'); }
+    if (map) { map.invalidateSize(); }
+  }
+  function bind() {
+    $('lang').onclick = function () {
+      st.lang = st.lang === 'vi' ? 'en' : 'vi';
+      try { localStorage.setItem('phusong.lang', st.lang); } catch (e) { /* private mode */ }
+      applyLang();
+    };
+    $('layers-btn').onclick = function () {
+      var p = $('layers');
+      p.hidden = !p.hidden;
+      $('layers-btn').setAttribute('aria-expanded', String(!p.hidden));
+    };
+    document.querySelectorAll('[data-close]').forEach(function (b) {
+      b.onclick = function () {
+        if (b.getAttribute('data-close') === 'sheet') { closeSheet(); } else { $('layers').hidden = true; $('layers-btn').setAttribute('aria-expanded', 'false'); }
+      };
+    });
+    document.querySelectorAll('#techs button').forEach(function (b) {
+      b.onclick = function () {
+        st.tech = b.getAttribute('data-tech');
+        press('#techs', 'data-tech', st.tech);
+        refresh();
+      };
+    });
+    document.querySelectorAll('#choro button').forEach(function (b) {
+      b.onclick = function () { st.choro = b.getAttribute('data-choro'); press('#choro', 'data-choro', st.choro); restyleCommunes(); renderLegend(); };
+    });
+    document.querySelectorAll('#covmode button').forEach(function (b) {
+      b.onclick = function () { st.cov = b.getAttribute('data-cov'); press('#covmode', 'data-cov', st.cov); loadCoverage(); renderLegend(); };
+    });
+    $('carrier').onchange = function () { st.carrier = this.value; loadCoverage(); drawSites(); renderLegend(); };
+    $('l-communes').onchange = function () { restyleCommunes(); renderLegend(); };
+    $('l-gaps').onchange = function () { loadGaps(); renderLegend(); };
+    $('l-sites').onchange = function () { drawSites(); renderLegend(); };
+    $('here').onclick = here;
+    $('demo-more').onclick = function () { openSheet(esc(t('demo_title')), '<p>' + esc(st.info.note) + '</p>'); };
+    window.addEventListener('resize', sizeNote);
+  }
+  function refresh() {
+    $('csv-link').href = 'api/v1/report.csv?tech=' + st.tech;
+    restyleCommunes();
+    loadCoverage();
+    loadGaps();
+    drawSites();
+    renderLegend();
+    if (st.selected) { st.selected(); }
+  }
+
+  function start() {
+    bind();
+    applyLang();
+    flash(t('loading'));
+    api('api/v1/info').then(function (info) {
+      st.info = info;
+      if (info.demo) { $('demo-note').hidden = false; document.body.classList.add('has-note'); }
+      initMap();
+      applyLang();
+      return Promise.all([
+        api('api/v1/communes').then(function (fc) { st.communes = fc; drawCommunes(); }),
+        api('api/v1/sites').then(function (fc) { st.sites = fc; drawSites(); })
+      ]);
+    }).then(function () {
+      unflash();
+      refresh();
+      document.body.setAttribute('data-ready', 'true');
+    }).catch(function (e) {
+      flash(t('load_failed') + ': ' + e.message);
+      document.body.setAttribute('data-ready', 'error');
+    });
+  }
+
+  // Exposed for the browser tests and for debugging in the console.
+  window.phusong = { state: st, layers: layers, communeAt: communeAt, map: function () { return map; } };
+  start();
+}());
