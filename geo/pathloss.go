@@ -48,6 +48,7 @@ const (
 	plLg28          = 1.4471580313422192 // lg 28, for lg(f/28)
 	plLg20          = 1.3010299956639813 // lg 20, Extended Hata's α reference
 	plTenLg2        = 3.010299956639812  // 10 lg 2, dB per doubling
+	plLg2p5         = 0.3979400086720376 // lg(0.1/0.04), the width of Extended Hata's interpolation
 )
 
 // PathLoss selects a path-loss model and its parameters. The zero value is invalid; see Validate.
@@ -200,13 +201,16 @@ func (c *LossCurve) extHata(env Env, freqMHz, lgF, hbM, hmM float64) {
 	if hbM < 30 {
 		bHb = 20 * math.Log10(hbM/30)
 	}
-	lgClampF := math.Log10(min(max(150, freqMHz), 2000))
+	lgClampF := lgF
+	if freqMHz < 150 || freqMHz > 2000 {
+		lgClampF = math.Log10(min(max(150, freqMHz), 2000))
+	}
 	c.constDB = base - 13.82*lgH - aHm - bHb - envCorrectionDB(env, lgClampF)
 	c.slopeDB = 44.9 - 6.55*lgH
 	c.alphaK = 0.14 + 1.87e-4*freqMHz + 1.07e-3*hbM
 	c.nearDB = c.fsDB + 10*math.Log10(plExtNearKM*plExtNearKM+c.dh2KM2)
 	farDB := c.constDB - c.slopeDB // lg 0.1 = −1
-	c.interpDB = (farDB - c.nearDB) / math.Log10(plExtFarKM/plExtNearKM)
+	c.interpDB = (farDB - c.nearDB) / plLg2p5
 }
 
 // hataMobileDB is Hata's mobile-antenna height correction a(hm) in dB for lgF = lg f (MHz).
