@@ -1,0 +1,411 @@
+package data
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// Warning is a non-fatal note about an input row, e.g. a default applied.
+//
+// Line is the 1-based line of a CSV row (1 is the header), Feature the 1-based position of a
+// GeoJSON feature in its collection (jq: .features[Feature-1]); both are 0 for a note about
+// the whole input.
+type Warning struct {
+	Line    int    `json:"line,omitempty"`
+	Feature int    `json:"feature,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// String renders w as "line 7: tilt_deg: missing; using 4°…".
+func (w Warning) String() string {
+	return where(w.Line, w.Feature) + prefixField(w.Field) + w.Message
+}
+
+// where is "line N: ", "feature N: " or "".
+func where(line, feature int) string {
+	switch {
+	case feature > 0:
+		return "feature " + strconv.Itoa(feature) + ": "
+	case line > 0:
+		return "line " + strconv.Itoa(line) + ": "
+	}
+	return ""
+}
+
+func prefixField(f string) string {
+	if f == "" {
+		return ""
+	}
+	return f + ": "
+}
+
+// ProvinceBound is the box that station coordinates must lie in: lon 105.7–106.9 E,
+// lat 9.3–10.3 N, former Trà Vinh province with a margin of 5–20 km. Points on its edge are in.
+var ProvinceBound = orb.Bound{Min: orb.Point{105.7, 9.3}, Max: orb.Point{106.9, 10.3}}
+
+// Accepted ranges of site and sector values (inclusive). Outside them a loader reports an
+// error naming the field rather than guessing.
+const (
+	MinHeightM       = 5.0   // antenna height above ground, m
+	MaxHeightM       = 150.0 //
+	MinPowerDBm      = 0.0   // per-port / CPICH / BCCH power, dBm
+	MaxPowerDBm      = 60.0  //
+	MinGainDBi       = 0.0   // antenna boresight gain, dBi
+	MaxGainDBi       = 25.0  //
+	MinTiltDeg       = -10.0 // downtilt, degrees (negative = uptilt)
+	MaxTiltDeg       = 30.0  //
+	MinBeamwidthDeg  = 1.0   // horizontal half-power beamwidth, degrees
+	MaxBeamwidthDeg  = 360.0 //
+	MaxFeederLossDB  = 10.0  // cable and connector loss, dB (minimum 0)
+	MinNRBandwidthMz = 5.0   // 5G NR channel bandwidth, MHz
+	MaxNRBandwidthMz = 100.0 //
+)
+
+// Defaults that do not depend on technology or band; see SectorDefaultsFor for the rest.
+//
+// DefaultTiltDeg is a town value (rooftop poles of 20–30 m aim their main lobe at 300–500 m);
+// rural towers often use 2–3°. The vertical pattern matters only within ~300 m of the mast
+// (rf-reference.md), so the choice barely moves predicted coverage.
+const (
+	DefaultHeightM       = 30.0 // antenna height when none is given: a typical rural tower, m
+	DefaultBeamwidthDeg  = 65.0 // 3GPP macro panel (TS 36.942)
+	DefaultTiltDeg       = 4.0  // sector downtilt, degrees
+	DefaultOmniTiltDeg   = 0.0  // omni antennas are rarely tilted
+	DefaultOmniGainDBi   = 11.0 // vertical collinear omni antenna
+	DefaultFeederLossDB  = 2.0  // middle of rf-reference.md's 0.5–3 dB
+	DefaultStatus        = StatusActive
+	omniBeamwidthDeg     = 360.0
+	defaultLowBandGain   = 15.0 // 700/850/900 MHz panels are shorter for the same size: 15 dBi
+	defaultHighBandGain  = 17.0 // 1800 MHz and above: 17 dBi
+	defaultLowBandMaxMHz = 900.0
+)
+
+// Bands are the accepted band classes in MHz, ascending.
+var Bands = []float64{700, 850, 900, 1800, 2100, 2300, 2600, 3500}
+
+// techBands are the bands each technology is deployed on (3GPP band plans used in Vietnam
+// and neighbours): GSM 850/900/1800, UMTS 850/900/2100, LTE everything but 3500, NR all.
+var techBands = map[Tech][]float64{
+	Tech2G: {850, 900, 1800},
+	Tech3G: {850, 900, 2100},
+	Tech4G: {700, 850, 900, 1800, 2100, 2300, 2600},
+	Tech5G: Bands,
+}
+
+// SectorDefaults are the values ApplyDefaults uses for one technology and band.
+type SectorDefaults struct {
+	BandMHz      float64 // band used when none is given (per technology)
+	PowerDBm     float64 // per-port (4G/5G), CPICH (3G) or BCCH (2G) power
+	BandwidthMHz float64 // channel bandwidth
+	GainDBi      float64 // sector panel gain; omni antennas use DefaultOmniGainDBi
+}
+
+// SectorDefaultsFor returns the defaults for technology t on band bandMHz; bandMHz 0 selects
+// the technology's default band. The table (rf-reference.md "Link budget"):
+//
+//	tech  default band  power                          bandwidth                       gain
+//	2G    900           43 dBm BCCH (20 W)             0.2 MHz                         15 dBi ≤ 900 MHz,
+//	3G    2100          33 dBm CPICH (10 % of 20 W)    5 MHz                           17 dBi above
+//	4G    1800          43 dBm ≤ 900 MHz, else 46      10 MHz ≤ 900 MHz, else 20
+//	5G    3500          46 dBm                         10 ≤ 900, 20 at 1800/2100, else 100
+//
+// 4G on low bands gets 43 dBm over 10 MHz (the usual 700/900 MHz carriers are 5–10 MHz wide,
+// and 43 dBm over 10 MHz gives the same reference-signal power per resource element, 15.2 dBm,
+// as 46 dBm over 20 MHz). An unknown technology gives the zero value.
+func SectorDefaultsFor(t Tech, bandMHz float64) SectorDefaults {
+	var d SectorDefaults
+	switch t {
+	case Tech2G:
+		d = SectorDefaults{BandMHz: 900, PowerDBm: 43, BandwidthMHz: 0.2}
+	case Tech3G:
+		d = SectorDefaults{BandMHz: 2100, PowerDBm: 33, BandwidthMHz: 5}
+	case Tech4G:
+		d = SectorDefaults{BandMHz: 1800, PowerDBm: 46, BandwidthMHz: 20}
+	case Tech5G:
+		d = SectorDefaults{BandMHz: 3500, PowerDBm: 46, BandwidthMHz: 100}
+	default:
+		return d
+	}
+	if bandMHz == 0 {
+		bandMHz = d.BandMHz
+	}
+	low := bandMHz <= defaultLowBandMaxMHz
+	d.GainDBi = defaultHighBandGain
+	if low {
+		d.GainDBi = defaultLowBandGain
+	}
+	switch {
+	case t == Tech4G && low:
+		d.PowerDBm, d.BandwidthMHz = 43, 10
+	case t == Tech5G && low:
+		d.BandwidthMHz = 10
+	case t == Tech5G && bandMHz < 2300:
+		d.BandwidthMHz = 20
+	}
+	return d
+}
+
+// Sector field names, as CSV columns and in Warning.Field / ParseError.Field.
+const (
+	FieldBand      = "band_mhz"
+	FieldAzimuth   = "azimuth_deg"
+	FieldBeamwidth = "beamwidth_deg"
+	FieldTilt      = "tilt_deg"
+	FieldPower     = "power_dbm"
+	FieldBandwidth = "bandwidth_mhz"
+	FieldGain      = "gain_dbi"
+	FieldFeeder    = "feeder_loss_db"
+)
+
+// ApplyDefaults fills zero/missing fields of a sector (band, beamwidth 65, tilt, power, bandwidth,
+// gain, feeder loss) from tech/band tables and returns one Warning per field defaulted. missing
+// says which fields were absent in the input, by field name (FieldBand …); nil means none.
+//
+// BandMHz, BandwidthMHz and (for sector antennas) BeamwidthDeg are also defaulted when zero, since
+// zero is never a valid value for them. Tilt, power, gain and feeder loss can legitimately be 0, so
+// they are defaulted only when missing names them. The band is settled first: the other defaults
+// depend on it. An omni sector gets beamwidth 360° without a warning (the word "omni" says so),
+// tilt DefaultOmniTiltDeg and gain DefaultOmniGainDBi. A sector of an unknown technology is left
+// unchanged. The returned warnings carry Field and Message only; the caller sets Line/Feature.
+func ApplyDefaults(s *Sector, missing map[string]bool) []Warning {
+	d := SectorDefaultsFor(s.Tech, 0)
+	if d.BandMHz == 0 {
+		return nil
+	}
+	var out []Warning
+	note := func(field string, v float64, unit, why string) {
+		out = append(out, Warning{Field: field, Message: fmt.Sprintf("missing; using %s%s (%s)", fmtNum(v), unit, why)})
+	}
+	if s.BandMHz == 0 || missing[FieldBand] {
+		s.BandMHz = d.BandMHz
+		note(FieldBand, d.BandMHz, " MHz", "default band of "+string(s.Tech))
+	}
+	d = SectorDefaultsFor(s.Tech, s.BandMHz)
+	onBand := fmt.Sprintf("%s default on %s MHz", s.Tech, fmtNum(s.BandMHz))
+	switch {
+	case s.Omni:
+		s.BeamwidthDeg = omniBeamwidthDeg
+	case s.BeamwidthDeg == 0 || missing[FieldBeamwidth]:
+		s.BeamwidthDeg = DefaultBeamwidthDeg
+		note(FieldBeamwidth, DefaultBeamwidthDeg, "°", "3GPP macro panel")
+	}
+	if missing[FieldTilt] {
+		if s.Omni {
+			s.TiltDeg = DefaultOmniTiltDeg
+			note(FieldTilt, DefaultOmniTiltDeg, "°", "omni antenna")
+		} else {
+			s.TiltDeg = DefaultTiltDeg
+			note(FieldTilt, DefaultTiltDeg, "°", "town sector downtilt")
+		}
+	}
+	if missing[FieldPower] {
+		s.PowerDBm = d.PowerDBm
+		note(FieldPower, d.PowerDBm, " dBm", onBand)
+	}
+	if s.BandwidthMHz == 0 || missing[FieldBandwidth] {
+		s.BandwidthMHz = d.BandwidthMHz
+		note(FieldBandwidth, d.BandwidthMHz, " MHz", onBand)
+	}
+	if missing[FieldGain] {
+		if s.Omni {
+			s.GainDBi = DefaultOmniGainDBi
+			note(FieldGain, DefaultOmniGainDBi, " dBi", "omni antenna")
+		} else {
+			s.GainDBi = d.GainDBi
+			note(FieldGain, d.GainDBi, " dBi", onBand)
+		}
+	}
+	if missing[FieldFeeder] {
+		s.FeederLossDB = DefaultFeederLossDB
+		note(FieldFeeder, DefaultFeederLossDB, " dB", "typical feeder")
+	}
+	return out
+}
+
+// fmtNum formats v in the shortest form that parses back to v ("1800", "0.2").
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// ParseTech reads a technology: 2G/3G/4G/5G or GSM/UMTS/WCDMA/LTE/NR, case-insensitive.
+func ParseTech(s string) (Tech, bool) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "2G", "GSM":
+		return Tech2G, true
+	case "3G", "UMTS", "WCDMA":
+		return Tech3G, true
+	case "4G", "LTE":
+		return Tech4G, true
+	case "5G", "NR":
+		return Tech5G, true
+	}
+	return "", false
+}
+
+// ParseStatus reads a site status: active or planned, case-insensitive.
+func ParseStatus(s string) (Status, bool) {
+	switch st := Status(strings.ToLower(strings.TrimSpace(s))); st {
+	case StatusActive, StatusPlanned:
+		return st, true
+	}
+	return "", false
+}
+
+// fieldError is a validation failure of one field; loaders add the line and the raw text.
+func fieldError(field string, v float64, msg string) *ParseError {
+	return &ParseError{Field: field, Value: fmtNum(v), Msg: msg}
+}
+
+// checkRange reports v outside [lo, hi] (NaN included) as an error of field.
+func checkRange(field string, v, lo, hi float64, unit string) *ParseError {
+	if v >= lo && v <= hi {
+		return nil
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fieldError(field, v, "is not a finite number")
+	}
+	return fieldError(field, v, fmt.Sprintf("is outside %s..%s%s", fmtNum(lo), fmtNum(hi), unit))
+}
+
+// CheckSector validates every field of s against the accepted ranges, bands and technology
+// rules, returning one error per bad field (Line and Feature 0), or nil. Fields of an omni
+// sector that the antenna ignores (AzimuthDeg) are not checked.
+func CheckSector(s *Sector) []*ParseError {
+	var errs []*ParseError
+	add := func(e *ParseError) {
+		if e != nil {
+			errs = append(errs, e)
+		}
+	}
+	bands, ok := techBands[s.Tech]
+	if !ok {
+		return []*ParseError{{Field: "tech", Value: string(s.Tech), Msg: "is not one of 2G, 3G, 4G, 5G"}}
+	}
+	switch {
+	case !slices.Contains(Bands, s.BandMHz):
+		add(fieldError(FieldBand, s.BandMHz, "is not one of "+joinNums(Bands)+" MHz"))
+	case !slices.Contains(bands, s.BandMHz):
+		add(fieldError(FieldBand, s.BandMHz, fmt.Sprintf("is not a %s band (%s MHz)", s.Tech, joinNums(bands))))
+	}
+	if !s.Omni {
+		if !(s.AzimuthDeg >= 0 && s.AzimuthDeg < 360) {
+			add(fieldError(FieldAzimuth, s.AzimuthDeg, "is outside 0..360° (360 excluded)"))
+		}
+		add(checkRange(FieldBeamwidth, s.BeamwidthDeg, MinBeamwidthDeg, MaxBeamwidthDeg, "°"))
+	} else if s.BeamwidthDeg != omniBeamwidthDeg {
+		add(fieldError(FieldBeamwidth, s.BeamwidthDeg, "must be 360 for an omni antenna"))
+	}
+	add(checkRange(FieldTilt, s.TiltDeg, MinTiltDeg, MaxTiltDeg, "°"))
+	add(checkRange(FieldPower, s.PowerDBm, MinPowerDBm, MaxPowerDBm, " dBm"))
+	add(checkRange(FieldGain, s.GainDBi, MinGainDBi, MaxGainDBi, " dBi"))
+	add(checkRange(FieldFeeder, s.FeederLossDB, 0, MaxFeederLossDB, " dB"))
+	add(checkBandwidth(s.Tech, s.BandwidthMHz))
+	return errs
+}
+
+// lteBandwidthsMHz are the LTE channel bandwidths (3GPP TS 36.101 table 5.6-1).
+var lteBandwidthsMHz = []float64{1.4, 3, 5, 10, 15, 20}
+
+func checkBandwidth(t Tech, bw float64) *ParseError {
+	switch t {
+	case Tech2G:
+		if bw != 0.2 {
+			return fieldError(FieldBandwidth, bw, "must be 0.2 MHz for 2G")
+		}
+	case Tech3G:
+		if bw != 5 {
+			return fieldError(FieldBandwidth, bw, "must be 5 MHz for 3G")
+		}
+	case Tech4G:
+		if !slices.Contains(lteBandwidthsMHz, bw) {
+			return fieldError(FieldBandwidth, bw, "is not an LTE bandwidth ("+joinNums(lteBandwidthsMHz)+" MHz)")
+		}
+	case Tech5G:
+		return checkRange(FieldBandwidth, bw, MinNRBandwidthMz, MaxNRBandwidthMz, " MHz")
+	}
+	return nil
+}
+
+// CheckSite validates s: carrier and site id present, position inside ProvinceBound, height
+// and status valid, at least one sector, every sector valid (see CheckSector; sector fields
+// are named "sectors[i].field"). It returns ParseErrors (Line and Feature 0) or nil.
+func CheckSite(s *Site) error {
+	var errs ParseErrors
+	if strings.TrimSpace(s.Carrier) == "" {
+		errs = append(errs, &ParseError{Field: "carrier", Msg: "is empty"})
+	}
+	if strings.TrimSpace(s.SiteID) == "" {
+		errs = append(errs, &ParseError{Field: "site_id", Msg: "is empty"})
+	}
+	errs = append(errs, checkPosition(s.Lon, s.Lat)...)
+	if e := checkRange("height_m", s.HeightM, MinHeightM, MaxHeightM, " m"); e != nil {
+		errs = append(errs, e)
+	}
+	if s.Status != StatusActive && s.Status != StatusPlanned {
+		errs = append(errs, &ParseError{Field: "status", Value: string(s.Status), Msg: "is not active or planned"})
+	}
+	if len(s.Sectors) == 0 {
+		errs = append(errs, &ParseError{Field: "sectors", Msg: "a site needs at least one sector"})
+	}
+	for i := range s.Sectors {
+		for _, e := range CheckSector(&s.Sectors[i]) {
+			e.Field = fmt.Sprintf("sectors[%d].%s", i, e.Field)
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// checkPosition reports a lon/lat outside ProvinceBound, with a hint when the numbers look
+// swapped or carry a stray minus sign. Errors name lon, lat or lon/lat.
+func checkPosition(lon, lat float64) []*ParseError {
+	if math.IsNaN(lon) || math.IsInf(lon, 0) || math.IsNaN(lat) || math.IsInf(lat, 0) {
+		var errs []*ParseError
+		for _, f := range []struct {
+			name string
+			v    float64
+		}{{"lon", lon}, {"lat", lat}} {
+			if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+				errs = append(errs, fieldError(f.name, f.v, "is not a finite number"))
+			}
+		}
+		return errs
+	}
+	b := ProvinceBound
+	if b.Contains(orb.Point{lon, lat}) {
+		return nil
+	}
+	box := fmt.Sprintf("is outside the province box (lon %s..%s, lat %s..%s)",
+		fmtNum(b.Min[0]), fmtNum(b.Max[0]), fmtNum(b.Min[1]), fmtNum(b.Max[1]))
+	both := fmtNum(lon) + "," + fmtNum(lat)
+	switch {
+	case b.Contains(orb.Point{lat, lon}):
+		return []*ParseError{{Field: "lon/lat", Value: both, Msg: box + "; looks like lat/lon swapped"}}
+	case lon < 0 && b.Contains(orb.Point{-lon, lat}):
+		return []*ParseError{{Field: "lon", Value: fmtNum(lon), Msg: box +
+			"; a negative longitude is west of Greenwich, Vietnam is east: drop the minus sign?"}}
+	}
+	var errs []*ParseError
+	if lon < b.Min[0] || lon > b.Max[0] {
+		errs = append(errs, fieldError("lon", lon, box))
+	}
+	if lat < b.Min[1] || lat > b.Max[1] {
+		errs = append(errs, fieldError("lat", lat, box))
+	}
+	return errs
+}
+
+func joinNums(vs []float64) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = fmtNum(v)
+	}
+	return strings.Join(s, ", ")
+}

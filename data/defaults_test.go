@@ -1,0 +1,217 @@
+package data
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestSectorDefaultsFor checks the documented table (rf-reference.md "Link budget").
+func TestSectorDefaultsFor(t *testing.T) {
+	cases := []struct {
+		name string
+		tech Tech
+		band float64
+		want SectorDefaults
+	}{
+		{"4G default band", Tech4G, 0, SectorDefaults{1800, 46, 20, 17}},
+		{"4G 700", Tech4G, 700, SectorDefaults{1800, 43, 10, 15}},
+		{"4G 900", Tech4G, 900, SectorDefaults{1800, 43, 10, 15}},
+		{"4G 2600", Tech4G, 2600, SectorDefaults{1800, 46, 20, 17}},
+		{"3G default band", Tech3G, 0, SectorDefaults{2100, 33, 5, 17}},
+		{"3G 900", Tech3G, 900, SectorDefaults{2100, 33, 5, 15}},
+		{"2G default band", Tech2G, 0, SectorDefaults{900, 43, 0.2, 15}},
+		{"2G 1800", Tech2G, 1800, SectorDefaults{900, 43, 0.2, 17}},
+		{"5G default band", Tech5G, 0, SectorDefaults{3500, 46, 100, 17}},
+		{"5G 700", Tech5G, 700, SectorDefaults{3500, 46, 10, 15}},
+		{"5G 2100", Tech5G, 2100, SectorDefaults{3500, 46, 20, 17}},
+		{"unknown tech", Tech("6G"), 0, SectorDefaults{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := SectorDefaultsFor(c.tech, c.band); got != c.want {
+				t.Errorf("got %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestLowBandLTEPowerPerRE checks the claim in SectorDefaultsFor's doc by hand arithmetic:
+// 46 − 10 lg(12·100) = 15.21 dBm and 43 − 10 lg(12·50) = 15.22 dBm.
+func TestLowBandLTEPowerPerRE(t *testing.T) {
+	hi, lo := SectorDefaultsFor(Tech4G, 1800), SectorDefaultsFor(Tech4G, 900)
+	if hi.PowerDBm != 46 || hi.BandwidthMHz != 20 || lo.PowerDBm != 43 || lo.BandwidthMHz != 10 {
+		t.Fatalf("table changed: %+v %+v", hi, lo)
+	}
+	const wantHi, wantLo = 15.2082, 15.2185 // 46 − 30.7918, 43 − 27.7815
+	if d := hi.PowerDBm - 10*math.Log10(1200) - wantHi; math.Abs(d) > 1e-4 {
+		t.Errorf("high band RE power off by %g", d)
+	}
+	if d := lo.PowerDBm - 10*math.Log10(600) - wantLo; math.Abs(d) > 1e-4 {
+		t.Errorf("low band RE power off by %g", d)
+	}
+}
+
+func allMissing() map[string]bool {
+	return map[string]bool{FieldBand: true, FieldBeamwidth: true, FieldTilt: true, FieldPower: true,
+		FieldBandwidth: true, FieldGain: true, FieldFeeder: true}
+}
+
+func TestApplyDefaults(t *testing.T) {
+	full := Sector{Tech: Tech4G, BandMHz: 2600, AzimuthDeg: 120, BeamwidthDeg: 33, TiltDeg: 0, PowerDBm: 0,
+		BandwidthMHz: 15, GainDBi: 0, FeederLossDB: 0}
+	cases := []struct {
+		name    string
+		in      Sector
+		missing map[string]bool
+		want    Sector
+		fields  string // defaulted fields, in order
+	}{
+		{"4G nothing given", Sector{Tech: Tech4G, AzimuthDeg: 90}, allMissing(),
+			Sector{Tech: Tech4G, BandMHz: 1800, AzimuthDeg: 90, BeamwidthDeg: 65, TiltDeg: 4, PowerDBm: 46,
+				BandwidthMHz: 20, GainDBi: 17, FeederLossDB: 2},
+			"band_mhz beamwidth_deg tilt_deg power_dbm bandwidth_mhz gain_dbi feeder_loss_db"},
+		{"4G 700 given", Sector{Tech: Tech4G, BandMHz: 700}, map[string]bool{FieldPower: true, FieldBandwidth: true, FieldGain: true},
+			Sector{Tech: Tech4G, BandMHz: 700, BeamwidthDeg: 65, PowerDBm: 43, BandwidthMHz: 10, GainDBi: 15},
+			"beamwidth_deg power_dbm bandwidth_mhz gain_dbi"},
+		{"3G band and power", Sector{Tech: Tech3G, BeamwidthDeg: 65, BandwidthMHz: 5}, map[string]bool{FieldBand: true, FieldPower: true},
+			Sector{Tech: Tech3G, BandMHz: 2100, BeamwidthDeg: 65, PowerDBm: 33, BandwidthMHz: 5},
+			"band_mhz power_dbm"},
+		{"omni", Sector{Tech: Tech2G, Omni: true}, allMissing(),
+			Sector{Tech: Tech2G, Omni: true, BandMHz: 900, BeamwidthDeg: 360, TiltDeg: 0, PowerDBm: 43,
+				BandwidthMHz: 0.2, GainDBi: 11, FeederLossDB: 2},
+			"band_mhz tilt_deg power_dbm bandwidth_mhz gain_dbi feeder_loss_db"},
+		{"zeros given are kept", full, nil, full, ""},
+		{"zero band without missing", Sector{Tech: Tech3G, BeamwidthDeg: 65, BandwidthMHz: 5}, nil,
+			Sector{Tech: Tech3G, BandMHz: 2100, BeamwidthDeg: 65, BandwidthMHz: 5}, "band_mhz"},
+		{"unknown tech untouched", Sector{Tech: "6G"}, allMissing(), Sector{Tech: "6G"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := c.in
+			ws := ApplyDefaults(&got, c.missing)
+			if got != c.want {
+				t.Errorf("sector\n got %+v\nwant %+v", got, c.want)
+			}
+			var fields []string
+			for _, w := range ws {
+				fields = append(fields, w.Field)
+				if !strings.HasPrefix(w.Message, "missing; using ") {
+					t.Errorf("message %q", w.Message)
+				}
+			}
+			if f := strings.Join(fields, " "); f != c.fields {
+				t.Errorf("warned fields %q, want %q", f, c.fields)
+			}
+		})
+	}
+}
+
+func TestApplyDefaultsMessage(t *testing.T) {
+	s := Sector{Tech: Tech4G, BandMHz: 900, BeamwidthDeg: 65, BandwidthMHz: 10}
+	ws := ApplyDefaults(&s, map[string]bool{FieldPower: true})
+	if len(ws) != 1 {
+		t.Fatalf("warnings %v", ws)
+	}
+	ws[0].Line = 7
+	const want = "line 7: power_dbm: missing; using 43 dBm (4G default on 900 MHz)"
+	if got := ws[0].String(); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func validSector() Sector {
+	return Sector{Tech: Tech4G, BandMHz: 1800, AzimuthDeg: 120, BeamwidthDeg: 65, TiltDeg: 4, PowerDBm: 46,
+		BandwidthMHz: 20, GainDBi: 17, FeederLossDB: 2}
+}
+
+func TestCheckSector(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Sector)
+		want string // errors joined by " | "
+	}{
+		{"valid", func(*Sector) {}, ""},
+		{"valid omni", func(s *Sector) { s.Omni, s.AzimuthDeg, s.BeamwidthDeg = true, 400, 360 }, ""},
+		{"unknown tech", func(s *Sector) { s.Tech = "4g" }, `tech: "4g" is not one of 2G, 3G, 4G, 5G`},
+		{"unknown band", func(s *Sector) { s.BandMHz = 1900 },
+			`band_mhz: "1900" is not one of 700, 850, 900, 1800, 2100, 2300, 2600, 3500 MHz`},
+		{"3G on 700", func(s *Sector) { s.Tech, s.BandMHz, s.BandwidthMHz, s.PowerDBm = Tech3G, 700, 5, 33 },
+			`band_mhz: "700" is not a 3G band (850, 900, 2100 MHz)`},
+		{"azimuth 360", func(s *Sector) { s.AzimuthDeg = 360 }, `azimuth_deg: "360" is outside 0..360° (360 excluded)`},
+		{"negative azimuth", func(s *Sector) { s.AzimuthDeg = -10 }, `azimuth_deg: "-10" is outside 0..360° (360 excluded)`},
+		{"omni narrow", func(s *Sector) { s.Omni, s.BeamwidthDeg = true, 65 }, `beamwidth_deg: "65" must be 360 for an omni antenna`},
+		{"zero beamwidth", func(s *Sector) { s.BeamwidthDeg = 0 }, `beamwidth_deg: "0" is outside 1..360°`},
+		{"tilt", func(s *Sector) { s.TiltDeg = 45 }, `tilt_deg: "45" is outside -10..30°`},
+		{"power", func(s *Sector) { s.PowerDBm = 61 }, `power_dbm: "61" is outside 0..60 dBm`},
+		{"gain", func(s *Sector) { s.GainDBi = -1 }, `gain_dbi: "-1" is outside 0..25 dBi`},
+		{"feeder", func(s *Sector) { s.FeederLossDB = 12 }, `feeder_loss_db: "12" is outside 0..10 dB`},
+		{"NaN power", func(s *Sector) { s.PowerDBm = math.NaN() }, `power_dbm: "NaN" is not a finite number`},
+		{"LTE bandwidth", func(s *Sector) { s.BandwidthMHz = 7 },
+			`bandwidth_mhz: "7" is not an LTE bandwidth (1.4, 3, 5, 10, 15, 20 MHz)`},
+		{"UMTS bandwidth", func(s *Sector) { s.Tech, s.BandMHz, s.BandwidthMHz = Tech3G, 2100, 10 },
+			`bandwidth_mhz: "10" must be 5 MHz for 3G`},
+		{"GSM bandwidth", func(s *Sector) { s.Tech, s.BandMHz, s.BandwidthMHz = Tech2G, 900, 5 },
+			`bandwidth_mhz: "5" must be 0.2 MHz for 2G`},
+		{"NR bandwidth", func(s *Sector) { s.Tech, s.BandMHz, s.BandwidthMHz = Tech5G, 3500, 200 },
+			`bandwidth_mhz: "200" is outside 5..100 MHz`},
+		{"two bad fields", func(s *Sector) { s.GainDBi, s.TiltDeg = 30, -20 },
+			`tilt_deg: "-20" is outside -10..30° | gain_dbi: "30" is outside 0..25 dBi`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := validSector()
+			c.edit(&s)
+			var got []string
+			for _, e := range CheckSector(&s) {
+				got = append(got, e.Error())
+			}
+			if g := strings.Join(got, " | "); g != c.want {
+				t.Errorf("got  %q\nwant %q", g, c.want)
+			}
+		})
+	}
+}
+
+func validSite() Site {
+	return Site{Carrier: "viettel", SiteID: "TV-1", Lon: 106.34, Lat: 9.93, HeightM: 30, Status: StatusActive,
+		Sectors: []Sector{validSector()}}
+}
+
+func TestCheckSite(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Site)
+		want string
+	}{
+		{"valid", func(*Site) {}, ""},
+		{"box corner is in", func(s *Site) { s.Lon, s.Lat = 105.7, 10.3 }, ""},
+		{"swapped", func(s *Site) { s.Lon, s.Lat = 9.93, 106.34 },
+			`data: lon/lat: "9.93,106.34" is outside the province box (lon 105.7..106.9, lat 9.3..10.3); looks like lat/lon swapped`},
+		{"negative lon", func(s *Site) { s.Lon = -106.34 },
+			`data: lon: "-106.34" is outside the province box (lon 105.7..106.9, lat 9.3..10.3); a negative longitude is west of Greenwich, Vietnam is east: drop the minus sign?`},
+		{"Hà Nội", func(s *Site) { s.Lon, s.Lat = 105.85, 21.03 },
+			`data: lat: "21.03" is outside the province box (lon 105.7..106.9, lat 9.3..10.3)`},
+		{"NaN lat", func(s *Site) { s.Lat = math.NaN() }, `data: lat: "NaN" is not a finite number`},
+		{"height", func(s *Site) { s.HeightM = 4 }, `data: height_m: "4" is outside 5..150 m`},
+		{"status", func(s *Site) { s.Status = "Active" }, `data: status: "Active" is not active or planned`},
+		{"no sectors", func(s *Site) { s.Sectors = nil }, `data: sectors: a site needs at least one sector`},
+		{"sector field", func(s *Site) { s.Sectors = append(s.Sectors, validSector()); s.Sectors[1].GainDBi = 26 },
+			`data: sectors[1].gain_dbi: "26" is outside 0..25 dBi`},
+		{"empty ids", func(s *Site) { s.Carrier, s.SiteID = "", " " },
+			"data: 2 errors:\n\tcarrier: is empty\n\tsite_id: is empty"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := validSite()
+			c.edit(&s)
+			got := ""
+			if err := CheckSite(&s); err != nil {
+				got = err.Error()
+			}
+			if got != c.want {
+				t.Errorf("got  %q\nwant %q", got, c.want)
+			}
+		})
+	}
+}
