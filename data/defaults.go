@@ -170,7 +170,7 @@ const (
 // BandMHz, BandwidthMHz and (for sector antennas) BeamwidthDeg are also defaulted when zero, since
 // zero is never a valid value for them. Tilt, power, gain and feeder loss can legitimately be 0, so
 // they are defaulted only when missing names them. The band is settled first: the other defaults
-// depend on it. An omni sector gets beamwidth 360° without a warning (the word "omni" says so),
+// depend on it. An omni sector without a beamwidth gets 360° without a warning ("omni" says so),
 // tilt DefaultOmniTiltDeg and gain DefaultOmniGainDBi. A sector of an unknown technology is left
 // unchanged. The returned warnings carry Field and Message only; the caller sets Line/Feature.
 func ApplyDefaults(s *Sector, missing map[string]bool) []Warning {
@@ -189,8 +189,9 @@ func ApplyDefaults(s *Sector, missing map[string]bool) []Warning {
 	d = SectorDefaultsFor(s.Tech, s.BandMHz)
 	onBand := fmt.Sprintf("%s default on %s MHz", s.Tech, fmtNum(s.BandMHz))
 	switch {
-	case s.Omni:
+	case s.Omni && (s.BeamwidthDeg == 0 || missing[FieldBeamwidth]):
 		s.BeamwidthDeg = omniBeamwidthDeg
+	case s.Omni:
 	case s.BeamwidthDeg == 0 || missing[FieldBeamwidth]:
 		s.BeamwidthDeg = DefaultBeamwidthDeg
 		note(FieldBeamwidth, DefaultBeamwidthDeg, "°", "3GPP macro panel")
