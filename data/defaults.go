@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -331,16 +333,18 @@ func checkBandwidth(t Tech, bw float64) *ParseError {
 	return nil
 }
 
-// CheckSite validates s: carrier and site id present, position inside ProvinceBound, height
+// CheckSite validates s: carrier one of DefaultCarriers' ids, site id present, ids valid
+// UTF-8 without surrounding spaces or control characters (so they survive a CSV), position inside ProvinceBound, height
 // and status valid, at least one sector, every sector valid (see CheckSector; sector fields
-// are named "sectors[i].field"). It returns ParseErrors (Line and Feature 0) or nil.
+// are named "sectors[i].field") and no two sectors with the same cell_id (or, without one,
+// the same tech, band and azimuth). It returns ParseErrors (Line and Feature 0) or nil.
 func CheckSite(s *Site) error {
 	var errs ParseErrors
-	if strings.TrimSpace(s.Carrier) == "" {
-		errs = append(errs, &ParseError{Field: "carrier", Msg: "is empty"})
+	if id, ok := resolveCarrier(s.Carrier); !ok || id != s.Carrier {
+		errs = append(errs, &ParseError{Field: "carrier", Value: s.Carrier, Msg: "is not a known carrier id"})
 	}
-	if strings.TrimSpace(s.SiteID) == "" {
-		errs = append(errs, &ParseError{Field: "site_id", Msg: "is empty"})
+	if e := checkID("site_id", s.SiteID, true); e != nil {
+		errs = append(errs, e)
 	}
 	errs = append(errs, checkPosition(s.Lon, s.Lat)...)
 	if e := checkRange("height_m", s.HeightM, MinHeightM, MaxHeightM, " m"); e != nil {
@@ -352,16 +356,60 @@ func CheckSite(s *Site) error {
 	if len(s.Sectors) == 0 {
 		errs = append(errs, &ParseError{Field: "sectors", Msg: "a site needs at least one sector"})
 	}
+	seen := map[string]int{}
 	for i := range s.Sectors {
-		for _, e := range CheckSector(&s.Sectors[i]) {
+		sectorErrs := CheckSector(&s.Sectors[i])
+		if e := checkID("cell_id", s.Sectors[i].CellID, false); e != nil {
+			sectorErrs = append(sectorErrs, e)
+		}
+		for _, e := range sectorErrs {
 			e.Field = fmt.Sprintf("sectors[%d].%s", i, e.Field)
 			errs = append(errs, e)
+		}
+		field, value := sectorKey(&s.Sectors[i])
+		if j, dup := seen[field+"="+value]; dup {
+			errs = append(errs, &ParseError{Field: fmt.Sprintf("sectors[%d].%s", i, field), Value: value,
+				Msg: fmt.Sprintf("repeats sectors[%d]", j)})
+		} else {
+			seen[field+"="+value] = i
 		}
 	}
 	if len(errs) == 0 {
 		return nil
 	}
 	return errs
+}
+
+// checkID reports an id that is empty (when required), not UTF-8, padded with spaces or
+// holding control characters.
+func checkID(field, id string, required bool) *ParseError {
+	switch {
+	case id == "" && required:
+		return &ParseError{Field: field, Msg: "is empty"}
+	case !utf8.ValidString(id):
+		return &ParseError{Field: field, Value: id, Msg: "is not valid UTF-8"}
+	case strings.TrimSpace(id) != id:
+		return &ParseError{Field: field, Value: id, Msg: "has leading or trailing spaces"}
+	case strings.ContainsFunc(id, unicode.IsControl):
+		return &ParseError{Field: field, Value: id, Msg: "holds control characters"}
+	}
+	return nil
+}
+
+// sectorIdentity names the fields that identify a sector without a cell_id, in errors.
+const sectorIdentity = "tech/band_mhz/azimuth_deg"
+
+// sectorKey is what must be unique among the sectors of a site: the cell_id, or without one
+// the technology, band and azimuth ("4G/1800/120", "2G/900/omni"), with the field(s) it names.
+func sectorKey(sec *Sector) (field, value string) {
+	if sec.CellID != "" {
+		return "cell_id", sec.CellID
+	}
+	az := fmtNum(sec.AzimuthDeg)
+	if sec.Omni {
+		az = "omni"
+	}
+	return sectorIdentity, fmt.Sprintf("%s/%s/%s", sec.Tech, fmtNum(sec.BandMHz), az)
 }
 
 // checkPosition reports a lon/lat outside ProvinceBound, with a hint when the numbers look

@@ -196,10 +196,23 @@ func TestCheckSite(t *testing.T) {
 		{"height", func(s *Site) { s.HeightM = 4 }, `data: height_m: "4" is outside 5..150 m`},
 		{"status", func(s *Site) { s.Status = "Active" }, `data: status: "Active" is not active or planned`},
 		{"no sectors", func(s *Site) { s.Sectors = nil }, `data: sectors: a site needs at least one sector`},
-		{"sector field", func(s *Site) { s.Sectors = append(s.Sectors, validSector()); s.Sectors[1].GainDBi = 26 },
+		{"sector field", func(s *Site) {
+			s.Sectors = append(s.Sectors, validSector())
+			s.Sectors[1].GainDBi, s.Sectors[1].CellID = 26, "x"
+		},
 			`data: sectors[1].gain_dbi: "26" is outside 0..25 dBi`},
-		{"empty ids", func(s *Site) { s.Carrier, s.SiteID = "", " " },
-			"data: 2 errors:\n\tcarrier: is empty\n\tsite_id: is empty"},
+		{"repeated sector", func(s *Site) { s.Sectors = append(s.Sectors, validSector()) },
+			`data: sectors[1].tech/band_mhz/azimuth_deg: "4G/1800/120" repeats sectors[0]`},
+		{"repeated cell", func(s *Site) {
+			s.Sectors = append(s.Sectors, validSector())
+			s.Sectors[0].CellID, s.Sectors[1].CellID, s.Sectors[1].AzimuthDeg = "c", "c", 240
+		}, `data: sectors[1].cell_id: "c" repeats sectors[0]`},
+		{"empty ids", func(s *Site) { s.Carrier, s.SiteID = "", "" },
+			"data: 2 errors:\n\tcarrier: is not a known carrier id\n\tsite_id: is empty"},
+		{"carrier name", func(s *Site) { s.Carrier = "Viettel" }, `data: carrier: "Viettel" is not a known carrier id`},
+		{"padded id", func(s *Site) { s.SiteID = " A" }, `data: site_id: " A" has leading or trailing spaces`},
+		{"control in cell", func(s *Site) { s.Sectors[0].CellID = "a\nb" }, `data: sectors[0].cell_id: "a\nb" holds control characters`},
+		{"bad UTF-8 id", func(s *Site) { s.SiteID = "\xff" }, `data: site_id: "\xff" is not valid UTF-8`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

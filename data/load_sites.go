@@ -159,9 +159,6 @@ func canonicalColumn(name string) string {
 	return columnAliases[n]
 }
 
-// sectorIdentity names the fields that identify a sector without a cell_id, in errors.
-const sectorIdentity = "tech/band_mhz/azimuth_deg"
-
 // minSiteSpacingM is the distance under which two site ids of one carrier must be one site.
 const minSiteSpacingM = 20.0
 
@@ -502,16 +499,8 @@ func (b *siteBuilder) add(r rawRow, carrier, siteID string, lon, lat, height flo
 	a.lonSum += lon
 	a.latSum += lat
 	a.cells++
-	id := "cell " + sec.CellID
-	field, value := "cell_id", sec.CellID
-	if sec.CellID == "" {
-		az := fmtNum(sec.AzimuthDeg)
-		if sec.Omni {
-			az = "omni"
-		}
-		field, value = sectorIdentity, fmt.Sprintf("%s/%s/%s", sec.Tech, fmtNum(sec.BandMHz), az)
-		id = value
-	}
+	field, value := sectorKey(&sec)
+	id := field + "=" + value
 	if first, dup := a.sectorAt[id]; dup {
 		msg := "repeats " + first.String() + " of the same site"
 		if sec.CellID == "" {

@@ -1,0 +1,52 @@
+package data
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// WriteSitesCSV writes sites as CSV in the canonical columns (see siteColumns), one row per
+// sector: sites in the given order, sectors in theirs, lon/lat with 6 decimals (about 0.1 m),
+// other numbers in their shortest exact form, omni antennas as azimuth "omni" and beamwidth
+// 360, LF line ends, no byte-order mark. ReadSitesCSV(WriteSitesCSV(x)) returns x without
+// warnings when x's positions have at most 6 decimals (an omni sector's AzimuthDeg reads back
+// as 0).
+//
+// Every site is checked with CheckSite first; an invalid one is an error naming its index and
+// key, and nothing is written. Rules across sites (20 m spacing, unique keys) are the reader's.
+func WriteSitesCSV(w io.Writer, sites []Site) error {
+	for i := range sites {
+		if err := CheckSite(&sites[i]); err != nil {
+			return fmt.Errorf("data: writing site %d (%s %q): %w", i, sites[i].Carrier, sites[i].SiteID, err)
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(siteColumns); err != nil {
+		return fmt.Errorf("data: writing sites: %w", err)
+	}
+	rec := make([]string, len(siteColumns))
+	for i := range sites {
+		s := &sites[i]
+		for j := range s.Sectors {
+			sec := &s.Sectors[j]
+			az, bw := fmtNum(sec.AzimuthDeg), fmtNum(sec.BeamwidthDeg)
+			if sec.Omni {
+				az, bw = "omni", fmtNum(omniBeamwidthDeg)
+			}
+			rec = append(rec[:0], s.Carrier, s.SiteID, strconv.FormatFloat(s.Lon, 'f', 6, 64),
+				strconv.FormatFloat(s.Lat, 'f', 6, 64), fmtNum(s.HeightM), string(s.Status), sec.CellID,
+				string(sec.Tech), fmtNum(sec.BandMHz), az, bw, fmtNum(sec.TiltDeg), fmtNum(sec.PowerDBm),
+				fmtNum(sec.BandwidthMHz), fmtNum(sec.GainDBi), fmtNum(sec.FeederLossDB))
+			if err := cw.Write(rec); err != nil {
+				return fmt.Errorf("data: writing sites: %w", err)
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("data: writing sites: %w", err)
+	}
+	return nil
+}
