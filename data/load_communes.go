@@ -1,0 +1,561 @@
+package data
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/paulmach/orb"
+	"golang.org/x/text/unicode/norm"
+
+	"phusong/geo"
+)
+
+// PersonsPerHousehold is the household size used to estimate a commune's households when the
+// input gives only its population.
+const PersonsPerHousehold = 3.6
+
+// Commune property names accepted, in order of preference (the first present wins).
+var (
+	communeCodeProps       = []string{"code", "ma", "id", "gid", "commune_id"}
+	communeNameProps       = []string{"name", "ten", "commune_vn", "name_vi"}
+	communeNameENProps     = []string{"name_en", "commune"}
+	communeTypeProps       = []string{"type", "loai"}
+	communePopulationProps = []string{"population_2019", "population", "dan_so"}
+	communeHouseholdsProps = []string{"households_2019", "households", "ho"}
+)
+
+// communeTypes maps type values, lower-cased and with diacritics and separators removed, to
+// commune types.
+var communeTypes = map[string]CommuneType{
+	"phuong": TypeWard, "ward": TypeWard, "p": TypeWard,
+	"xa": TypeCommune, "commune": TypeCommune, "x": TypeCommune,
+	"thitran": TypeCommune, "tt": TypeCommune, "township": TypeCommune,
+}
+
+// TilingLatticeM is the spacing in metres of the sample lattice on which ReadCommunesGeoJSON
+// measures overlaps and gaps between communes.
+const TilingLatticeM = 100.0
+
+// maxTilingCells caps the measuring lattice; a larger extent gets a coarser lattice.
+const maxTilingCells = 4_000_000
+
+// CommuneLoadReport is the result of reading commune boundaries.
+//
+// OverlapAreaM2 is the area claimed by two or more communes and GapAreaM2 the area enclosed by
+// the communes but claimed by none, both estimated on a TilingLatticeM lattice (see
+// ReadCommunesGeoJSON); a valid tiling has both near 0.
+type CommuneLoadReport struct {
+	Communes      []Commune
+	Warnings      []Warning
+	OverlapAreaM2 float64
+	GapAreaM2     float64
+}
+
+// ReadCommunesGeoJSON reads administrative units from a GeoJSON FeatureCollection of Polygon
+// or MultiPolygon features (WGS84 lon/lat), one commune each, keeping the input order and the
+// coordinates as given (ring orientation is not changed).
+//
+// Properties (first name present wins; strings or numbers):
+//
+//	code        code, ma, id, gid, commune_id     required, unique
+//	name        name, ten, commune_vn, name_vi    missing → the code (warning)
+//	name_en     name_en, commune                  missing → name without diacritics (no warning)
+//	type        type, loai: phuong/ward/p → ward; xa/commune/thi_tran/tt → commune; missing →
+//	            ward if the name starts with "Phường", else commune (warning)
+//	population  population_2019, population, dan_so       whole number ≥ 0; missing → 0 (warning)
+//	households  households_2019, households, ho           missing → round(population / 3.6) (warning)
+//
+// Geometry: every ring needs at least 4 positions with finite lon in [-180, 180] and lat in
+// [-90, 90]; an unclosed ring is closed (warning). Errors (all-or-nothing, as ParseErrors)
+// name "feature N" (1-based) and the property.
+//
+// Overlaps and gaps: the communes are sampled at the centres of a TilingLatticeM lattice laid in
+// an equirectangular approximation (degree steps from geo.MetresPerDegree at the mid latitude of
+// the communes' bound; each row's cell area from the ellipsoid's scales at its own latitude:
+// under 0.5 % area error across Trà Vinh). A lattice point inside two or more communes counts
+// once towards OverlapAreaM2; a point inside none that cannot reach the lattice border through
+// other such points (4-neighbour flood fill) counts towards GapAreaM2. Inside-ness is even-odd
+// over a commune's rings, points on a left or lower edge in, on a right or upper edge out, so a
+// shared edge counts once. Slivers narrower than the lattice are found in proportion to their
+// area, so the estimate is unbiased but noisy for small totals (±1 cell, 0.01 km²). Each total
+// above zero gives a warning naming the worst overlapping pairs or the largest gaps; a later
+// coverage engine assigns every grid cell to exactly one commune, so overlapping area is never
+// counted twice. Extents over 4 million lattice cells use a proportionally coarser lattice.
+func ReadCommunesGeoJSON(r io.Reader) (*CommuneLoadReport, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("data: reading commune GeoJSON: %w", err)
+	}
+	feats, err := decodeFeatureCollection(raw)
+	if err != nil {
+		return nil, err
+	}
+	cb := &communeBuilder{codes: map[string]int{}}
+	for i, f := range feats {
+		if cb.full {
+			break
+		}
+		cb.feature(i+1, f)
+	}
+	if len(cb.errs) > 0 {
+		return nil, cb.errs
+	}
+	rep := &CommuneLoadReport{Communes: cb.communes, Warnings: cb.warns}
+	t := measureTiling(cb.communes)
+	rep.OverlapAreaM2, rep.GapAreaM2 = t.overlapM2, t.gapM2
+	rep.Warnings = append(rep.Warnings, t.warnings(cb.communes)...)
+	return rep, nil
+}
+
+// LoadCommunesFile reads commune boundaries from a GeoJSON file (see ReadCommunesGeoJSON).
+// Errors are prefixed with the path.
+func LoadCommunesFile(path string) (*CommuneLoadReport, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	defer f.Close()
+	rep, err := ReadCommunesGeoJSON(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rep, nil
+}
+
+// communeBuilder collects communes, errors and warnings feature by feature.
+type communeBuilder struct {
+	communes []Commune
+	codes    map[string]int // code → feature
+	errs     ParseErrors
+	full     bool
+	warns    []Warning
+}
+
+func (cb *communeBuilder) fail(n int, field, value, msg string) {
+	if cb.full {
+		return
+	}
+	if len(cb.errs) == MaxParseErrors-1 {
+		cb.errs = append(cb.errs, &ParseError{Feature: n,
+			Msg: fmt.Sprintf("too many errors; reading stopped after %d", MaxParseErrors-1)})
+		cb.full = true
+		return
+	}
+	cb.errs = append(cb.errs, &ParseError{Feature: n, Field: field, Value: value, Msg: msg})
+}
+
+func (cb *communeBuilder) warn(n int, field, msg string) {
+	cb.warns = append(cb.warns, Warning{Feature: n, Field: field, Message: msg})
+}
+
+// prop returns the first of names present in props as text, the name found, and false when
+// the value is neither a string, a number nor null (error recorded).
+func (cb *communeBuilder) prop(n int, props map[string]any, names []string) (text, name string, ok bool) {
+	for _, k := range names {
+		v, present := props[k]
+		if !present {
+			continue
+		}
+		switch v := v.(type) {
+		case string:
+			return strings.TrimSpace(v), k, true
+		case json.Number:
+			return v.String(), k, true
+		case nil:
+			return "", k, true
+		}
+		cb.fail(n, k, "", "is not a number or text")
+		return "", k, false
+	}
+	return "", names[0], true
+}
+
+// feature reads feature n (1-based) into a commune.
+func (cb *communeBuilder) feature(n int, raw json.RawMessage) {
+	f, perr := decodeFeature(raw, n)
+	if perr != nil {
+		cb.fail(n, perr.Field, perr.Value, perr.Msg)
+		return
+	}
+	nErr := len(cb.errs)
+	var c Commune
+	c.Geometry = cb.geometry(n, f.Geometry.Type, f.Geometry.Coordinates)
+	p := f.Properties
+	code, codeField, _ := cb.prop(n, p, communeCodeProps)
+	if code == "" {
+		cb.fail(n, codeField, "", "missing (give one of "+strings.Join(communeCodeProps, ", ")+")")
+	} else if first, dup := cb.codes[code]; dup {
+		cb.fail(n, codeField, code, fmt.Sprintf("repeats feature %d", first))
+	} else {
+		cb.codes[code] = n
+	}
+	c.Code = code
+	name, nameField, _ := cb.prop(n, p, communeNameProps)
+	if c.Name = name; name == "" {
+		c.Name = code
+		cb.warn(n, nameField, "missing; using the code")
+	}
+	nameEN, _, _ := cb.prop(n, p, communeNameENProps)
+	c.NameEN = cmp.Or(nameEN, asciiFold(c.Name))
+	c.Type = cb.communeType(n, p, c.Name)
+	c.Population = cb.count(n, p, communePopulationProps, false)
+	c.Households = cb.count(n, p, communeHouseholdsProps, true)
+	if c.Households < 0 && len(cb.errs) == nErr {
+		c.Households = int(math.Round(float64(c.Population) / PersonsPerHousehold))
+		cb.warn(n, communeHouseholdsProps[0], fmt.Sprintf("missing; estimated %d = population / %s persons per household",
+			c.Households, fmtNum(PersonsPerHousehold)))
+	}
+	if len(cb.errs) == nErr {
+		cb.communes = append(cb.communes, c)
+	}
+}
+
+// communeType reads the type property, or infers it from the name with a warning.
+func (cb *communeBuilder) communeType(n int, p map[string]any, name string) CommuneType {
+	text, field, ok := cb.prop(n, p, communeTypeProps)
+	if !ok {
+		return TypeCommune
+	}
+	if text == "" {
+		if strings.HasPrefix(strings.ToLower(asciiFold(name)), "phuong ") {
+			cb.warn(n, field, "missing; using ward (the name starts with Phường)")
+			return TypeWard
+		}
+		cb.warn(n, field, "missing; using commune")
+		return TypeCommune
+	}
+	key := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '_' || r == '-' || r == '.' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(asciiFold(text)))
+	t, known := communeTypes[key]
+	if !known {
+		cb.fail(n, field, text, "is not a commune type (phuong/ward/p or xa/commune/thi_tran/tt)")
+	}
+	return t
+}
+
+// count reads a whole number ≥ 0 from the first of names present. A missing value is -1 when
+// estimated is set (the caller estimates it), else 0 with a warning.
+func (cb *communeBuilder) count(n int, p map[string]any, names []string, estimated bool) int {
+	text, field, ok := cb.prop(n, p, names)
+	switch {
+	case !ok:
+		return 0
+	case text == "" && estimated:
+		return -1
+	case text == "":
+		cb.warn(n, field, "missing; using 0")
+		return 0
+	}
+	v, err := strconv.ParseFloat(text, 64)
+	if err != nil || v != math.Trunc(v) || v < 0 || v > 1e9 {
+		cb.fail(n, field, text, "is not a whole number of people (0..1e9)")
+		return 0
+	}
+	return int(v)
+}
+
+// geometry decodes a Polygon or MultiPolygon, checking every position and ring.
+func (cb *communeBuilder) geometry(n int, typ string, coords json.RawMessage) orb.MultiPolygon {
+	var polys [][][][]json.Number
+	switch typ {
+	case "Polygon":
+		var p [][][]json.Number
+		if err := decodeJSON(coords, &p); err != nil {
+			cb.fail(n, "geometry", "", "coordinates are not a Polygon's [[[lon, lat], …], …]")
+			return nil
+		}
+		polys = [][][][]json.Number{p}
+	case "MultiPolygon":
+		if err := decodeJSON(coords, &polys); err != nil {
+			cb.fail(n, "geometry", "", "coordinates are not a MultiPolygon's [[[[lon, lat], …], …], …]")
+			return nil
+		}
+	default:
+		cb.fail(n, "geometry", typ, "is not a Polygon or MultiPolygon")
+		return nil
+	}
+	if len(polys) == 0 {
+		cb.fail(n, "geometry", "", "has no polygons")
+		return nil
+	}
+	mp := make(orb.MultiPolygon, 0, len(polys))
+	for pi, rings := range polys {
+		if len(rings) == 0 {
+			cb.fail(n, "geometry", "", fmt.Sprintf("polygon %d has no rings", pi))
+			return nil
+		}
+		poly := make(orb.Polygon, 0, len(rings))
+		for ri, pos := range rings {
+			ring, msg := parseRing(pos)
+			where := fmt.Sprintf("polygon %d ring %d ", pi, ri)
+			switch {
+			case msg != "":
+				cb.fail(n, "geometry", "", where+msg)
+				return nil
+			case ring[0] != ring[len(ring)-1]:
+				ring = append(ring, ring[0])
+				cb.warn(n, "geometry", where+"was not closed; closed it")
+			}
+			if len(ring) < 4 {
+				cb.fail(n, "geometry", "", fmt.Sprintf("%shas %d positions, a ring needs at least 4", where, len(ring)))
+				return nil
+			}
+			poly = append(poly, ring)
+		}
+		mp = append(mp, poly)
+	}
+	return mp
+}
+
+// parseRing converts positions to a ring; msg says what is wrong with the first bad one.
+func parseRing(pos [][]json.Number) (orb.Ring, string) {
+	if len(pos) == 0 {
+		return nil, "is empty"
+	}
+	ring := make(orb.Ring, len(pos))
+	for k, p := range pos {
+		if len(p) < 2 {
+			return nil, fmt.Sprintf("position %d is not [lon, lat]", k)
+		}
+		lon, errLon := p[0].Float64()
+		lat, errLat := p[1].Float64()
+		if errLon != nil || errLat != nil || !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90) {
+			return nil, fmt.Sprintf("position %d [%s, %s] is not a finite lon/lat", k, p[0], p[1])
+		}
+		ring[k] = orb.Point{lon, lat}
+	}
+	return ring, ""
+}
+
+// asciiFold removes Vietnamese diacritics: "Phường Trà Vinh" → "Phuong Tra Vinh".
+func asciiFold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'đ':
+			b.WriteRune('d')
+		case r == 'Đ':
+			b.WriteRune('D')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// tiling is the overlap/gap measurement of a set of communes.
+type tiling struct {
+	stepM            float64
+	overlapM2, gapM2 float64
+	pairs            []pairArea // overlapping pairs, largest first
+	gaps             []gapPatch // 4-connected gap patches, largest first
+}
+
+type pairArea struct {
+	a, b   int // commune indices, a < b
+	areaM2 float64
+}
+
+type gapPatch struct {
+	lon, lat float64 // mean position of the patch's lattice points
+	areaM2   float64
+}
+
+// crossing is where a commune's boundary crosses a lattice row.
+type crossing struct {
+	commune int
+	lon     float64
+}
+
+// measureTiling samples communes on the lattice described in ReadCommunesGeoJSON's doc.
+func measureTiling(communes []Commune) tiling {
+	var bound orb.Bound
+	for i, c := range communes {
+		if i == 0 {
+			bound = c.Geometry.Bound()
+		} else {
+			bound = bound.Union(c.Geometry.Bound())
+		}
+	}
+	t := tiling{stepM: TilingLatticeM}
+	if len(communes) == 0 {
+		return t
+	}
+	mLon, mLat := geo.MetresPerDegree(bound.Center()[1])
+	mLon = max(mLon, 1) // polar bounds: keep the lattice finite
+	wM, hM := (bound.Max[0]-bound.Min[0])*mLon, (bound.Max[1]-bound.Min[1])*mLat
+	if cells := (wM/t.stepM + 3) * (hM/t.stepM + 3); cells > maxTilingCells {
+		t.stepM *= math.Sqrt(cells / maxTilingCells)
+	}
+	dLon, dLat := t.stepM/mLon, t.stepM/mLat
+	nx, ny := int((bound.Max[0]-bound.Min[0])/dLon)+3, int((bound.Max[1]-bound.Min[1])/dLat)+3 // one margin cell each side
+	lon0, lat0 := bound.Min[0]-dLon, bound.Min[1]-dLat
+	rows := make([][]crossing, ny)
+	// rowRange is the rows whose centre latitude lies in [lo, hi).
+	rowRange := func(lo, hi float64) (int, int) {
+		return max(0, int(math.Ceil((lo-lat0)/dLat-0.5))), min(ny, int(math.Ceil((hi-lat0)/dLat-0.5)))
+	}
+	for ci, c := range communes {
+		for _, poly := range c.Geometry {
+			for _, ring := range poly {
+				for k := 1; k < len(ring); k++ {
+					p, q := ring[k-1], ring[k]
+					if p[1] == q[1] {
+						continue
+					}
+					i0, i1 := rowRange(min(p[1], q[1]), max(p[1], q[1]))
+					for i := i0; i < i1; i++ {
+						lat := lat0 + (float64(i)+0.5)*dLat
+						rows[i] = append(rows[i], crossing{ci, p[0] + (lat-p[1])*(q[0]-p[0])/(q[1]-p[1])})
+					}
+				}
+			}
+		}
+	}
+	count := make([]uint8, nx*ny)
+	owner := make([]int32, nx)
+	pairs := map[[2]int]float64{}
+	for i, row := range rows {
+		slices.SortFunc(row, func(a, b crossing) int { return cmp.Or(cmp.Compare(a.commune, b.commune), cmp.Compare(a.lon, b.lon)) })
+		lonM, latM := geo.MetresPerDegree(lat0 + (float64(i)+0.5)*dLat)
+		cellM2 := dLon * lonM * dLat * latM
+		line := count[i*nx : (i+1)*nx]
+		for k := 0; k+1 < len(row); k += 2 {
+			a, b := row[k], row[k+1]
+			if a.commune != b.commune { // odd crossings (open ring): skip the stray one
+				k--
+				continue
+			}
+			j0 := max(0, int(math.Ceil((a.lon-lon0)/dLon-0.5)))
+			j1 := min(nx, int(math.Ceil((b.lon-lon0)/dLon-0.5)))
+			for j := j0; j < j1; j++ {
+				switch line[j] {
+				case 0:
+					owner[j] = int32(a.commune)
+				case 1:
+					t.overlapM2 += cellM2
+					fallthrough
+				default:
+					pairs[[2]int{min(int(owner[j]), a.commune), max(int(owner[j]), a.commune)}] += cellM2
+				}
+				if line[j] < 2 {
+					line[j]++ // 0 none, 1 one commune, 2 two or more
+				}
+			}
+		}
+	}
+	for k, a := range pairs {
+		t.pairs = append(t.pairs, pairArea{k[0], k[1], a})
+	}
+	slices.SortFunc(t.pairs, func(x, y pairArea) int {
+		return cmp.Or(cmp.Compare(y.areaM2, x.areaM2), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
+	})
+	t.findGaps(count, nx, ny, lon0, lat0, dLon, dLat)
+	return t
+}
+
+// findGaps flood-fills the uncovered lattice points from the border; the ones not reached are
+// gaps, grouped into 4-connected patches. count is reused as the visited mark.
+func (t *tiling) findGaps(count []uint8, nx, ny int, lon0, lat0, dLon, dLat float64) {
+	const outside, gap = 3, 4 // marks on uncovered points (covered ones are 1 or 2)
+	var stack []int
+	push := func(k int, mark uint8) {
+		if count[k] == 0 {
+			count[k] = mark
+			stack = append(stack, k)
+		}
+	}
+	// fill marks every uncovered point 4-connected to the seeds already on the stack.
+	fill := func(mark uint8, visit func(k int)) {
+		for len(stack) > 0 {
+			k := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			visit(k)
+			i, j := k/nx, k%nx
+			if j > 0 {
+				push(k-1, mark)
+			}
+			if j < nx-1 {
+				push(k+1, mark)
+			}
+			if i > 0 {
+				push(k-nx, mark)
+			}
+			if i < ny-1 {
+				push(k+nx, mark)
+			}
+		}
+	}
+	for j := range nx {
+		push(j, outside)
+		push((ny-1)*nx+j, outside)
+	}
+	for i := range ny {
+		push(i*nx, outside)
+		push(i*nx+nx-1, outside)
+	}
+	fill(outside, func(int) {})
+	for k := range count {
+		if count[k] != 0 {
+			continue
+		}
+		var p gapPatch
+		var n int
+		push(k, gap)
+		fill(gap, func(k int) {
+			lat := lat0 + (float64(k/nx)+0.5)*dLat
+			lonM, latM := geo.MetresPerDegree(lat)
+			p.areaM2 += dLon * lonM * dLat * latM
+			p.lon += lon0 + (float64(k%nx)+0.5)*dLon
+			p.lat += lat
+			n++
+		})
+		p.lon, p.lat = p.lon/float64(n), p.lat/float64(n)
+		t.gapM2 += p.areaM2
+		t.gaps = append(t.gaps, p)
+	}
+	slices.SortFunc(t.gaps, func(x, y gapPatch) int { return cmp.Compare(y.areaM2, x.areaM2) })
+}
+
+// tilingListed is how many overlapping pairs or gap patches a warning names.
+const tilingListed = 5
+
+// warnings describes the overlaps and gaps found, if any.
+func (t *tiling) warnings(communes []Commune) []Warning {
+	var ws []Warning
+	km2 := func(m2 float64) string { return strconv.FormatFloat(m2/1e6, 'f', 2, 64) + " km²" }
+	lattice := fmt.Sprintf("%s m lattice", fmtNum(math.Round(t.stepM)))
+	if t.overlapM2 > 0 {
+		var worst []string
+		for _, p := range t.pairs[:min(tilingListed, len(t.pairs))] {
+			a, b := communes[p.a], communes[p.b]
+			worst = append(worst, fmt.Sprintf("%s %s / %s %s %s", a.Code, a.Name, b.Code, b.Name, km2(p.areaM2)))
+		}
+		ws = append(ws, Warning{Field: "geometry", Message: fmt.Sprintf(
+			"communes overlap on about %s (%s, %d pairs); worst: %s", km2(t.overlapM2), lattice, len(t.pairs),
+			strings.Join(worst, "; "))})
+	}
+	if t.gapM2 > 0 {
+		var largest []string
+		for _, g := range t.gaps[:min(tilingListed, len(t.gaps))] {
+			largest = append(largest, fmt.Sprintf("%s near %.4f,%.4f", km2(g.areaM2), g.lon, g.lat))
+		}
+		ws = append(ws, Warning{Field: "geometry", Message: fmt.Sprintf(
+			"gaps between communes cover about %s (%s, %d patches); largest: %s", km2(t.gapM2), lattice, len(t.gaps),
+			strings.Join(largest, "; "))})
+	}
+	return ws
+}

@@ -1,0 +1,190 @@
+package persist
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// openTest opens a fresh database in a temporary directory, closed at the end of the test.
+func openTest(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
+}
+
+// rawVersion reads schema_version straight from the file at p.
+func rawVersion(t *testing.T, p string) int {
+	t.Helper()
+	raw, err := sql.Open("sqlite", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var v int
+	if err := raw.QueryRow(`SELECT version FROM schema_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestMigrationsNumbered(t *testing.T) {
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) == 0 || SchemaVersion() != len(ms) {
+		t.Fatalf("%d migrations, SchemaVersion %d", len(ms), SchemaVersion())
+	}
+	for i, m := range ms {
+		if m.version != i+1 || !strings.HasPrefix(m.name, fmt.Sprintf("%04d_", i+1)) {
+			t.Errorf("migration %d is %s (version %d)", i, m.name, m.version)
+		}
+	}
+}
+
+func TestOpenSettings(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nested", "data")
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if want := filepath.Join(dir, FileName); db.Path() != want {
+		t.Errorf("Path %q, want %q", db.Path(), want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, FileName)); err != nil {
+		t.Fatal(err)
+	}
+	// The writer connection is the one whose settings matter for durability.
+	cases := []struct {
+		pragma string
+		want   string
+	}{
+		{"journal_mode", "wal"},
+		{"synchronous", "2"}, // FULL
+		{"foreign_keys", "1"},
+		{"busy_timeout", "10000"},
+	}
+	for _, c := range cases {
+		var got string
+		if err := db.w.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("PRAGMA %s = %s, want %s", c.pragma, got, c.want)
+		}
+	}
+	var qo string
+	if err := db.r.QueryRow("PRAGMA query_only").Scan(&qo); err != nil || qo != "1" {
+		t.Errorf("reader query_only = %q, %v", qo, err)
+	}
+	if _, err := db.r.Exec(`INSERT INTO schema_version VALUES (7)`); err == nil {
+		t.Error("the read pool accepted a write")
+	}
+	if v := rawVersion(t, db.Path()); v != SchemaVersion() {
+		t.Errorf("schema version %d, want %d", v, SchemaVersion())
+	}
+}
+
+func TestOpenEmptyDir(t *testing.T) {
+	if _, err := Open(""); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Open(\"\") = %v, want ErrInvalid", err)
+	}
+}
+
+// TestMigrateForwardThenRefuse runs a pretend migration 2 on a version-1 file, then opens the
+// file with this binary (which knows only the real migrations) and expects the upgrade message.
+func TestMigrateForwardThenRefuse(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := migrations()
+	future := append(ms, migration{version: len(ms) + 1, name: "0099_future.sql",
+		sql: "CREATE TABLE future (x INTEGER); INSERT INTO future VALUES (42);"})
+	if err := migrate(context.Background(), db.w, db.Path(), future); err != nil {
+		t.Fatal(err)
+	}
+	var x int
+	if err := db.w.QueryRow(`SELECT x FROM future`).Scan(&x); err != nil || x != 42 {
+		t.Fatalf("future table: %d, %v", x, err)
+	}
+	p := db.Path()
+	db.Close()
+	if v := rawVersion(t, p); v != len(ms)+1 {
+		t.Fatalf("version %d after the pretend migration", v)
+	}
+
+	_, err = Open(dir)
+	var se *SchemaError
+	if !errors.Is(err, ErrSchemaTooNew) || !errors.As(err, &se) {
+		t.Fatalf("Open = %v, want a *SchemaError", err)
+	}
+	if se.Have != len(ms)+1 || se.Known != len(ms) || se.Path != p {
+		t.Errorf("SchemaError %+v", se)
+	}
+	want := fmt.Sprintf("persist: %s has schema version %d; this phusong knows up to %d: upgrade phusong", p, len(ms)+1, len(ms))
+	if err.Error() != want {
+		t.Errorf("message\n%q, want\n%q", err.Error(), want)
+	}
+}
+
+// TestMigrationFailureRollsBack: a script failing half-way leaves neither its first statement
+// nor a new version behind.
+func TestMigrationFailureRollsBack(t *testing.T) {
+	db := openTest(t)
+	ms, _ := migrations()
+	bad := append(ms, migration{version: len(ms) + 1, name: "0002_bad.sql",
+		sql: "CREATE TABLE half (x INTEGER); CREATE TABLE (;"})
+	err := migrate(context.Background(), db.w, db.Path(), bad)
+	if err == nil || !strings.Contains(err.Error(), "0002_bad.sql") {
+		t.Fatalf("migrate = %v, want an error naming 0002_bad.sql", err)
+	}
+	var n int
+	if err := db.w.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("table half exists (%d, %v)", n, err)
+	}
+	if v := rawVersion(t, db.Path()); v != len(ms) {
+		t.Errorf("version %d, want %d", v, len(ms))
+	}
+}
+
+// TestTwoOpenersShareTheFile is the server and `phusong token create` on one data dir: writes
+// from either are seen by the other.
+func TestTwoOpenersShareTheFile(t *testing.T) {
+	dir := t.TempDir()
+	server, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	cli, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tok, _, err := cli.CreateToken(ctx, "viettel", false, "from the CLI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli.Close()
+	info, err := server.Authenticate(ctx, tok)
+	if err != nil || info.Carrier != "viettel" {
+		t.Fatalf("Authenticate = %+v, %v", info, err)
+	}
+}
