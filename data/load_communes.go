@@ -90,11 +90,7 @@ type CommuneLoadReport struct {
 // coverage engine assigns every grid cell to exactly one commune, so overlapping area is never
 // counted twice. Extents over 4 million lattice cells use a proportionally coarser lattice.
 func ReadCommunesGeoJSON(r io.Reader) (*CommuneLoadReport, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("data: reading commune GeoJSON: %w", err)
-	}
-	feats, err := decodeFeatureCollection(raw)
+	feats, err := decodeFeatureCollection(r, "commune")
 	if err != nil {
 		return nil, err
 	}
@@ -134,22 +130,12 @@ func LoadCommunesFile(path string) (*CommuneLoadReport, error) {
 type communeBuilder struct {
 	communes []Commune
 	codes    map[string]int // code → feature
-	errs     ParseErrors
-	full     bool
-	warns    []Warning
+	errorList
+	warns []Warning
 }
 
 func (cb *communeBuilder) fail(n int, field, value, msg string) {
-	if cb.full {
-		return
-	}
-	if len(cb.errs) == MaxParseErrors-1 {
-		cb.errs = append(cb.errs, &ParseError{Feature: n,
-			Msg: fmt.Sprintf("too many errors; reading stopped after %d", MaxParseErrors-1)})
-		cb.full = true
-		return
-	}
-	cb.errs = append(cb.errs, &ParseError{Feature: n, Field: field, Value: value, Msg: msg})
+	cb.record(&ParseError{Feature: n, Field: field, Value: value, Msg: msg})
 }
 
 func (cb *communeBuilder) warn(n int, field, msg string) {

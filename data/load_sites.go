@@ -56,6 +56,25 @@ func (e *ParseError) Unwrap() error { return ErrInvalidInput }
 // the last entry then says so.
 const MaxParseErrors = 100
 
+// errorList collects the errors of one input up to MaxParseErrors.
+type errorList struct {
+	errs ParseErrors
+	full bool // MaxParseErrors reached: stop reading
+}
+
+// record appends e, or when only one slot is left a note that reading stopped there.
+func (l *errorList) record(e *ParseError) {
+	switch {
+	case l.full:
+	case len(l.errs) == MaxParseErrors-1:
+		l.errs = append(l.errs, &ParseError{Line: e.Line, Feature: e.Feature,
+			Msg: fmt.Sprintf("too many errors; reading stopped after %d", MaxParseErrors-1)})
+		l.full = true
+	default:
+		l.errs = append(l.errs, e)
+	}
+}
+
 // ParseErrors are all errors of one input (at most MaxParseErrors), in input order.
 type ParseErrors []*ParseError
 
@@ -207,13 +226,12 @@ type siteBuilder struct {
 	carrier      string // resolved carrier the caller named, or ""
 	openCellID   bool
 	decimalComma bool
-	errs         ParseErrors
-	full         bool // MaxParseErrors reached
-	warns        []Warning
-	order        []*siteAcc
-	index        map[SiteKey]*siteAcc
-	rows         int
-	once         map[string]bool // one-time warnings already given
+	errorList
+	warns []Warning
+	order []*siteAcc
+	index map[SiteKey]*siteAcc
+	rows  int
+	once  map[string]bool // one-time warnings already given
 }
 
 func newSiteBuilder(carrier string) (*siteBuilder, error) {
@@ -245,16 +263,7 @@ func resolveCarrier(s string) (string, bool) {
 }
 
 func (b *siteBuilder) fail(at loc, field, value, msg string) {
-	if b.full {
-		return
-	}
-	if len(b.errs) == MaxParseErrors-1 {
-		b.errs = append(b.errs, &ParseError{Line: at.line, Feature: at.feature,
-			Msg: fmt.Sprintf("too many errors; reading stopped after %d", MaxParseErrors-1)})
-		b.full = true
-		return
-	}
-	b.errs = append(b.errs, &ParseError{Line: at.line, Feature: at.feature, Field: at.field(field), Value: value, Msg: msg})
+	b.record(&ParseError{Line: at.line, Feature: at.feature, Field: at.field(field), Value: value, Msg: msg})
 }
 
 func (b *siteBuilder) warn(at loc, field, msg string) {
@@ -808,11 +817,7 @@ func ReadSitesGeoJSON(r io.Reader, carrier string) (*SiteLoadReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("data: reading station GeoJSON: %w", err)
-	}
-	feats, err := decodeFeatureCollection(raw)
+	feats, err := decodeFeatureCollection(r, "station")
 	if err != nil {
 		return nil, err
 	}
@@ -843,9 +848,13 @@ func decodeJSON(raw []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// decodeFeatureCollection splits a FeatureCollection into its raw features. Errors are
-// ParseErrors (JSON syntax errors with their line).
-func decodeFeatureCollection(raw []byte) ([]json.RawMessage, error) {
+// decodeFeatureCollection reads a FeatureCollection of what ("station") and splits it into its
+// raw features. Bad input gives ParseErrors (JSON syntax errors with their line).
+func decodeFeatureCollection(r io.Reader, what string) ([]json.RawMessage, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("data: reading %s GeoJSON: %w", what, err)
+	}
 	var fc struct {
 		Type     string            `json:"type"`
 		Features []json.RawMessage `json:"features"`
@@ -859,6 +868,8 @@ func decodeFeatureCollection(raw []byte) ([]json.RawMessage, error) {
 			line = 1 + bytes.Count(raw[:min(int(se.Offset), len(raw))], []byte("\n"))
 		case errors.As(err, &te):
 			line = 1 + bytes.Count(raw[:min(int(te.Offset), len(raw))], []byte("\n"))
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			line = 1 + bytes.Count(bytes.TrimRight(raw, " \t\r\n"), []byte("\n"))
 		}
 		return nil, ParseErrors{{Line: line, Msg: "not a GeoJSON FeatureCollection: " + err.Error()}}
 	}
