@@ -13,19 +13,21 @@ import (
 // shift it causes is at most 1e-4 cell (5 mm at 50 m).
 const contourEdgeEps = 1e-4
 
-// ContourPolygons returns the region where value >= levelDB as polygons in grid metres.
+// ContourPolygons returns the region where value >= level as polygons in grid metres (values
+// and level in one unit, such as dB of signal margin).
 //
 // Method: marching squares on the cell-centre samples of g (values row-major, len(values) must
 // be g.Len(), otherwise the result is nil). The boundary crosses each grid edge whose end
 // samples are on either side of the level at the linearly interpolated point, so it has no
 // cell-sized staircase. A sample is inside when value >= level; NaN and everything outside the
 // grid count as below any level, and an edge with a NaN or infinite end is crossed at its
-// midpoint, so a region touching the grid edge (or a NaN hole) closes along the cell sides, half
-// a cell beyond the last sample: g.Bound() for the grid edge. A saddle cell (two diagonal corners
-// inside, two outside) is resolved by the mean of its four corners: if it is >= level the inside
-// corners are joined, otherwise they are separated; a corner without a value makes the mean NaN
-// (separated). Crossing points are kept contourEdgeEps of a cell away from samples, so a sample
-// exactly at the level does not make rings touch.
+// midpoint: a region touching the grid edge closes along the sides of g.Bound(), half a cell
+// beyond the last samples, its corners cut by half-cell diagonals, and an isolated NaN sample is
+// a diamond-shaped hole of half a cell. A saddle cell (two diagonal corners inside, two outside)
+// is resolved by the mean of its four corners: if it is >= level the inside corners are joined,
+// otherwise they are separated; a corner without a value makes the mean NaN (separated).
+// Crossing points are kept contourEdgeEps of a cell away from samples, so a sample exactly at
+// the level does not make rings touch.
 //
 // The result is valid: each connected part of the region is one Polygon, exterior rings are
 // counter-clockwise and holes clockwise, every hole is in the polygon whose exterior immediately
