@@ -31,6 +31,8 @@ type command struct {
 var commands = map[string]command{
 	"pathloss":  {"path loss for CSV rows on stdin (freq_mhz,tx_h_m,rx_h_m,dist_km)", runPathloss},
 	"demo-data": {"regenerate the embedded schematic demo province (synthetic stations)", runDemoData},
+	"report":    {"per-commune 3G/4G coverage and gaps (table, csv, json; --out DIR for GeoJSON layers)", runReport},
+	"serve":     {"HTTP API and web map", runServe},
 }
 
 // errUsage marks an error whose message is already a usage text.
