@@ -76,8 +76,8 @@ const webMercatorMaxLatDeg = 85.0511287798066
 func topoRings(mp orb.MultiPolygon, minAreaM2 float64) (rings [][]orb.Point, shape []int) {
 	for _, p := range mp {
 		for k, r := range p {
-			pts := openDistinct(r)
-			if a := math.Abs(signedArea(pts)); len(pts) < 3 || a == 0 || a < minAreaM2 {
+			pts := openRing(r, signedArea(r) > 0) // orientation kept; nil if degenerate (clip.go)
+			if pts == nil || math.Abs(signedArea(pts)) < minAreaM2 {
 				if k == 0 {
 					break
 				}
@@ -91,20 +91,6 @@ func topoRings(mp orb.MultiPolygon, minAreaM2 float64) (rings [][]orb.Point, sha
 		}
 	}
 	return rings, shape
-}
-
-// openDistinct returns a copy of r without its closing point and consecutive duplicates.
-func openDistinct(r orb.Ring) []orb.Point {
-	pts := make([]orb.Point, 0, len(r))
-	for _, p := range r {
-		if len(pts) == 0 || p != pts[len(pts)-1] {
-			pts = append(pts, p)
-		}
-	}
-	for len(pts) > 1 && pts[0] == pts[len(pts)-1] {
-		pts = pts[:len(pts)-1]
-	}
-	return pts
 }
 
 // topoSeg is an edge of the current result: an original edge idx → idx+1 of ring, or a chord
