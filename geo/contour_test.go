@@ -577,3 +577,17 @@ func BenchmarkContourBands1000x3(b *testing.B) {
 		ContourBands(g, vals, levels)
 	}
 }
+
+func ExampleContourPolygons() {
+	// 3×3 cells of 50 m with a 10 dB peak in the middle: at level 5 the boundary crosses each
+	// edge from the peak halfway, a diamond around the centre (75, 75) of half-diagonal 25 m.
+	g := Grid{CellM: 50, NX: 3, NY: 3}
+	vals := []float32{
+		0, 0, 0,
+		0, 10, 0,
+		0, 0, 0,
+	}
+	mp := ContourPolygons(g, vals, 5)
+	fmt.Println(mp[0][0], PlanarAreaM2(mp))
+	// Output: [[50 75] [75 50] [100 75] [75 100] [50 75]] 1250
+}
