@@ -1,10 +1,71 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"phusong/data/demo"
 )
 
+// errDemoStale marks a --check run whose files differ from a fresh generation.
+var errDemoStale = errors.New("demo-data: committed files differ from a fresh generation")
+
+// runDemoData regenerates the embedded schematic demo province (communes.geojson, sites.csv)
+// from the shared reference data, or with --check only compares.
 func runDemoData(ctx context.Context, io stdio, args []string) error {
-	return errors.New("demo-data: not implemented yet")
+	fs := flag.NewFlagSet("demo-data", flag.ContinueOnError)
+	fs.SetOutput(io.Stderr)
+	shared := fs.String("shared", "../shared/data", "folder holding travinh/wards_2025_facts.csv and travinh/province_outline_500m.geojson")
+	out := fs.String("out", "data/demo", "folder to write communes.geojson and sites.csv into")
+	check := fs.Bool("check", false, "write nothing; fail if the files in --out differ from a fresh generation")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(io.Stderr, "demo-data: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	files, err := demo.Generate(*shared)
+	if err != nil {
+		return err
+	}
+	s := files.Summary
+	fmt.Fprintln(io.Stdout, demo.Note)
+	fmt.Fprintf(io.Stdout, "communes: %d (%d wards), population 2019: %d, households: %d\n",
+		s.Communes, s.Wards, s.Population2019, s.Households2019)
+	fmt.Fprintf(io.Stdout, "sites: %d (%d planned), sectors: %d, with 4G: %d (%.1f %%)\n",
+		s.Sites, s.Planned, s.Sectors, s.Sites4G, 100*s.Share4G)
+	for _, c := range s.ByCarrier {
+		fmt.Fprintf(io.Stdout, "  %-13s %4d sites, %4d with 4G\n", c.Carrier, c.Sites, c.Sites4G)
+	}
+	if *check {
+		var stale []string
+		for _, f := range files.Named() {
+			got, err := os.ReadFile(filepath.Join(*out, f.Name))
+			if err != nil || !bytes.Equal(got, f.Bytes) {
+				stale = append(stale, f.Name)
+			}
+		}
+		if len(stale) > 0 {
+			return fmt.Errorf("%w: %v (run make demo-data)", errDemoStale, stale)
+		}
+		fmt.Fprintf(io.Stdout, "%s is up to date\n", *out)
+		return nil
+	}
+	if err := files.WriteDir(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Stdout, "wrote %s and %s in %s\n", demo.CommunesFile, demo.SitesFile, *out)
+	return nil
 }

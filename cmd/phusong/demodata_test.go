@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"phusong/data/demo"
+)
+
+func demoStdio() (stdio, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return stdio{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}, &out, &errb
+}
+
+func TestDemoDataUsage(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		wantErr error
+	}{
+		{"unknown flag", []string{"--nope"}, errUsage},
+		{"stray argument", []string{"extra"}, errUsage},
+		{"help", []string{"-h"}, nil},
+		{"missing shared data", []string{"--shared", t.TempDir(), "--out", t.TempDir()}, os.ErrNotExist},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			io, _, _ := demoStdio()
+			if err := run(context.Background(), append([]string{"demo-data"}, tc.args...), io); !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestDemoDataRegenerates writes the demo into a temp folder, checks it equals the embedded
+// files, and exercises --check on a stale and an up-to-date folder.
+func TestDemoDataRegenerates(t *testing.T) {
+	shared, ok := demo.FindSharedData(".")
+	if !ok {
+		t.Skip("shared/data not found above the package folder")
+	}
+	out := filepath.Join(t.TempDir(), "demo")
+	io, stdout, _ := demoStdio()
+	if err := run(context.Background(), []string{"demo-data", "--shared", shared, "--check", "--out", out}, io); !errors.Is(err, errDemoStale) {
+		t.Fatalf("--check on an empty folder: err = %v, want errDemoStale", err)
+	}
+	if err := run(context.Background(), []string{"demo-data", "--shared", shared, "--out", out}, io); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stdout.String(), demo.Note+"\n") {
+		t.Errorf("output does not start with the synthetic-stations note:\n%s", stdout)
+	}
+	for name, want := range map[string][]byte{demo.CommunesFile: demo.CommunesGeoJSON(), demo.SitesFile: demo.SitesCSV()} {
+		got, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: regenerated file differs from the embedded one (err %v)", name, err)
+		}
+	}
+	if err := run(context.Background(), []string{"demo-data", "--shared", shared, "--check", "--out", out}, io); err != nil {
+		t.Fatalf("--check after writing: %v", err)
+	}
+}
+
+func TestDemoDataCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	io, _, _ := demoStdio()
+	if err := run(ctx, []string{"demo-data", "--shared", t.TempDir()}, io); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}

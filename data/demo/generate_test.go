@@ -1,0 +1,130 @@
+package demo
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"phusong/data"
+)
+
+// TestGenerateDeterministic generates the province twice into two folders and compares them
+// byte for byte with each other and with the committed (embedded) files.
+func TestGenerateDeterministic(t *testing.T) {
+	shared := sharedData(t)
+	var dirs []string
+	for range 2 {
+		f, err := Generate(shared)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := f.WriteDir(dir); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	for _, name := range []string{CommunesFile, SitesFile} {
+		a := mustRead(t, filepath.Join(dirs[0], name))
+		b := mustRead(t, filepath.Join(dirs[1], name))
+		committed := mustRead(t, name)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two generations", name)
+		}
+		if !bytes.Equal(a, committed) {
+			t.Errorf("%s differs from the committed file: run make demo-data", name)
+		}
+	}
+	if !bytes.Equal(CommunesGeoJSON(), mustRead(t, CommunesFile)) || !bytes.Equal(SitesCSV(), mustRead(t, SitesFile)) {
+		t.Error("embedded bytes differ from the files on disk")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestGenerateMissingInput(t *testing.T) {
+	_, err := Generate(t.TempDir())
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "wards_2025_facts.csv") {
+		t.Fatalf("err = %v, want a not-exist error naming the facts file", err)
+	}
+}
+
+func TestFindSharedData(t *testing.T) {
+	root := t.TempDir()
+	facts := filepath.Join(root, "shared", "data", FactsPath)
+	deep := filepath.Join(root, "repo", "data", "demo")
+	for _, d := range []string{filepath.Dir(facts), deep} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(facts, []byte(factsHeader), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		start string
+		want  string
+	}{
+		{"from a deep folder", deep, filepath.Join(root, "shared", "data")},
+		{"from the root itself", root, filepath.Join(root, "shared", "data")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := FindSharedData(tc.start)
+			if got != tc.want || !ok {
+				t.Fatalf("FindSharedData(%q) = %q, %v; want %q, true", tc.start, got, ok, tc.want)
+			}
+		})
+	}
+	// A shared/data folder without the facts file is passed over (what lies above the temp
+	// folder is the machine's business, so only the wrong answer is ruled out).
+	bare := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(bare, "shared", "data", "travinh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := FindSharedData(bare); got == filepath.Join(bare, "shared", "data") {
+		t.Fatalf("FindSharedData took %q, which has no facts file", got)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	sec := func(tech data.Tech) data.Sector { return data.Sector{Tech: tech} }
+	communes := []data.Commune{
+		{Type: data.TypeWard, Population: 100, Households: 30},
+		{Type: data.TypeCommune, Population: 250, Households: 70},
+	}
+	sites := []data.Site{
+		{Carrier: "viettel", Status: data.StatusActive, Sectors: []data.Sector{sec(data.Tech3G), sec(data.Tech4G)}},
+		{Carrier: "viettel", Status: data.StatusPlanned, Sectors: []data.Sector{sec(data.Tech3G)}},
+		{Carrier: "itelecom", Status: data.StatusActive, Sectors: []data.Sector{sec(data.Tech4G)}},
+		{Carrier: "acme", Status: data.StatusActive, Sectors: []data.Sector{sec(data.Tech2G)}},
+	}
+	got := Summarize(communes, sites)
+	want := Summary{
+		Communes: 2, Wards: 1, Population2019: 350, Households2019: 100,
+		Sites: 4, Sites4G: 2, Share4G: 0.5, Planned: 1, Sectors: 5,
+		ByCarrier: []CarrierCount{
+			{"viettel", 2, 1}, {"vinaphone", 0, 0}, {"mobifone", 0, 0},
+			{"vietnamobile", 0, 0}, {"gmobile", 0, 0}, {"itelecom", 1, 1}, {"acme", 1, 0},
+		},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Summarize =\n%+v\nwant\n%+v", got, want)
+	}
+	if empty := Summarize(nil, nil); empty.Share4G != 0 || empty.Sites != 0 {
+		t.Fatalf("empty summary = %+v", empty)
+	}
+}
