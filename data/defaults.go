@@ -54,19 +54,19 @@ var ProvinceBound = orb.Bound{Min: orb.Point{105.7, 9.3}, Max: orb.Point{106.9, 
 // Accepted ranges of site and sector values (inclusive). Outside them a loader reports an
 // error naming the field rather than guessing.
 const (
-	MinHeightM       = 5.0   // antenna height above ground, m
-	MaxHeightM       = 150.0 //
-	MinPowerDBm      = 0.0   // per-port / CPICH / BCCH power, dBm
-	MaxPowerDBm      = 60.0  //
-	MinGainDBi       = 0.0   // antenna boresight gain, dBi
-	MaxGainDBi       = 25.0  //
-	MinTiltDeg       = -10.0 // downtilt, degrees (negative = uptilt)
-	MaxTiltDeg       = 30.0  //
-	MinBeamwidthDeg  = 1.0   // horizontal half-power beamwidth, degrees
-	MaxBeamwidthDeg  = 360.0 //
-	MaxFeederLossDB  = 10.0  // cable and connector loss, dB (minimum 0)
-	MinNRBandwidthMz = 5.0   // 5G NR channel bandwidth, MHz
-	MaxNRBandwidthMz = 100.0 //
+	MinHeightM        = 5.0   // antenna height above ground, m
+	MaxHeightM        = 150.0 //
+	MinPowerDBm       = 0.0   // per-port / CPICH / BCCH power, dBm
+	MaxPowerDBm       = 60.0  //
+	MinGainDBi        = 0.0   // antenna boresight gain, dBi
+	MaxGainDBi        = 25.0  //
+	MinTiltDeg        = -10.0 // downtilt, degrees (negative = uptilt)
+	MaxTiltDeg        = 30.0  //
+	MinBeamwidthDeg   = 1.0   // horizontal half-power beamwidth, degrees
+	MaxBeamwidthDeg   = 360.0 //
+	MaxFeederLossDB   = 10.0  // cable and connector loss, dB (minimum 0)
+	MinNRBandwidthMHz = 5.0   // 5G NR channel bandwidth, MHz
+	MaxNRBandwidthMHz = 100.0 //
 )
 
 // Defaults that do not depend on technology or band; see SectorDefaultsFor for the rest.
@@ -328,7 +328,7 @@ func checkBandwidth(t Tech, bw float64) *ParseError {
 			return fieldError(FieldBandwidth, bw, "is not an LTE bandwidth ("+joinNums(lteBandwidthsMHz)+" MHz)")
 		}
 	case Tech5G:
-		return checkRange(FieldBandwidth, bw, MinNRBandwidthMz, MaxNRBandwidthMz, " MHz")
+		return checkRange(FieldBandwidth, bw, MinNRBandwidthMHz, MaxNRBandwidthMHz, " MHz")
 	}
 	return nil
 }

@@ -102,7 +102,8 @@ func (es ParseErrors) Unwrap() []error {
 	return out
 }
 
-// Station list columns, in the canonical order WriteSitesCSV writes. One row is one sector;
+// SiteCSVColumns returns the station list columns in the canonical order WriteSitesCSV writes
+// them. One row is one sector;
 // rows with the same (carrier, site_id) form one site and must agree on lon, lat, height_m
 // and status (an empty height_m or status takes the site's value from its other rows).
 //
@@ -126,6 +127,9 @@ func (es ParseErrors) Unwrap() []error {
 // Empty band and RF values are filled by ApplyDefaults with a warning each. An empty
 // azimuth_deg with beamwidth_deg 360 means omni; a file without an azimuth_deg column at all
 // (a bare site list, an OpenCelliD export) gets omni antennas with a warning.
+func SiteCSVColumns() []string { return slices.Clone(siteColumns) }
+
+// siteColumns backs SiteCSVColumns.
 var siteColumns = []string{"carrier", "site_id", "lon", "lat", "height_m", "status", "cell_id", "tech",
 	FieldBand, FieldAzimuth, FieldBeamwidth, FieldTilt, FieldPower, FieldBandwidth, FieldGain, FieldFeeder}
 
@@ -467,7 +471,7 @@ func (b *siteBuilder) rowSector(r rawRow) (Sector, bool) {
 	return s, len(errs) == 0
 }
 
-// rowAzimuth sets Omni or AzimuthDeg (see siteColumns for the rules).
+// rowAzimuth sets Omni or AzimuthDeg (see SiteCSVColumns for the rules).
 func (b *siteBuilder) rowAzimuth(r rawRow, s *Sector, beamwidthMissing bool) bool {
 	text := r.vals[FieldAzimuth]
 	switch {
@@ -626,7 +630,7 @@ func (b *siteBuilder) checkSpacing() {
 	}
 }
 
-// ReadSitesCSV reads a station list in CSV, one row per sector (columns: see siteColumns'
+// ReadSitesCSV reads a station list in CSV, one row per sector (columns: see SiteCSVColumns'
 // doc; header names are matched case-insensitively with aliases such as longitude/lng/x,
 // latitude/y, height/antenna_height, technology/radio, band/freq_mhz, azimuth …). carrier ""
 // requires a carrier column (id, name or MNC); otherwise every row belongs to that carrier

@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// WriteSitesCSV writes sites as CSV in the canonical columns (see siteColumns), one row per
+// WriteSitesCSV writes sites as CSV in the canonical columns (see SiteCSVColumns), one row per
 // sector: sites in the given order, sectors in theirs, lon/lat with 6 decimals (about 0.1 m),
 // other numbers in their shortest exact form, omni antennas as azimuth "omni" and beamwidth
 // 360, LF line ends, no byte-order mark. ReadSitesCSV(WriteSitesCSV(x)) returns x without
