@@ -8,10 +8,13 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"phusong/data"
+	"phusong/data/demo"
 )
 
 // site is a small hand-made site; h is its height in metres (the field tests change).
@@ -513,4 +516,194 @@ func TestRandomVersionsReconstruct(t *testing.T) {
 			t.Errorf("%s current %s\nwant %s", c, ids(cur), ids(want))
 		}
 	}
+}
+
+// generation returns the list a writer uploads at generation g: 3+g%7 sites, all with height
+// 10+g m, so that a reader can tell a whole list (one height, the right count) from a mix.
+func generation(carrier string, g int) []data.Site {
+	out := make([]data.Site, 3+g%7)
+	for i := range out {
+		out[i] = site(carrier, fmt.Sprintf("G%02d", (i+g)%11), float64(10+g))
+	}
+	return out
+}
+
+// TestConcurrentUploadsAndReaders: writers for several carriers, readers of every API and a
+// second handle on the same file creating tokens (like the CLI while the server runs), at once.
+// Readers must only ever see whole lists. Run with -race.
+func TestConcurrentUploadsAndReaders(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	carriers := []string{"viettel", "vinaphone", "mobifone", "gmobile"}
+	const gens = 12
+	var writers, readers sync.WaitGroup
+	done := make(chan struct{})
+	for _, c := range carriers {
+		writers.Go(func() {
+			for g := range gens {
+				next, _, err := SiteKind().ApplyMode(nil, generation(c, g), ModeReplace)
+				if err == nil {
+					_, err = db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace, Rows: len(next)}, next)
+				}
+				if err != nil {
+					t.Errorf("%s generation %d: %v", c, g, err)
+					return
+				}
+			}
+		})
+	}
+	writers.Go(func() {
+		cli, err := Open(dir)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer cli.Close()
+		for range 10 {
+			if _, _, err := cli.CreateToken(ctx, "viettel", false, "concurrent"); err != nil {
+				t.Errorf("token from a second handle: %v", err)
+				return
+			}
+		}
+	})
+	var reads atomic.Int64
+	for r := range 3 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				all, err := db.Sites().Current(ctx, "")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				checkWhole(t, all)
+				ups, err := db.Uploads(ctx, UploadFilter{Limit: 5})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, u := range ups {
+					at, err := db.Sites().At(ctx, u.ID)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					checkWhole(t, at)
+					if _, err := db.Sites().Diff(ctx, u.ID); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				if r == 0 {
+					if _, err := db.ListTokens(ctx); err != nil {
+						t.Error(err)
+					}
+				}
+				reads.Add(1)
+			}
+		})
+	}
+	writers.Wait()
+	close(done)
+	readers.Wait()
+	t.Logf("%d reader passes", reads.Load())
+	all, _ := db.Sites().Current(ctx, "")
+	checkWhole(t, all)
+	if len(all) != len(carriers)*len(generation("x", gens-1)) || all[0].HeightM != 10+gens-1 {
+		t.Errorf("final lists: %d sites, first height %g", len(all), all[0].HeightM)
+	}
+	if ups, _ := db.Uploads(ctx, UploadFilter{}); len(ups) != len(carriers)*gens {
+		t.Errorf("%d uploads, want %d", len(ups), len(carriers)*gens)
+	}
+}
+
+// checkWhole fails unless each carrier's sites in list are exactly one generation's list.
+func checkWhole(t *testing.T, list []data.Site) {
+	t.Helper()
+	by := map[string][]data.Site{}
+	for _, s := range list {
+		by[s.Carrier] = append(by[s.Carrier], s)
+	}
+	for c, sites := range by {
+		g := int(sites[0].HeightM) - 10
+		want := generation(c, g)
+		slices.SortFunc(want, func(a, b data.Site) int { return strings.Compare(a.SiteID, b.SiteID) })
+		if !reflect.DeepEqual(sites, want) {
+			t.Errorf("%s: a list that is not generation %d: %s", c, g, ids(sites))
+		}
+	}
+}
+
+// demoSites returns all the embedded demo's synthetic stations (1,250) as one carrier's list:
+// the size of the "1,300-site replace".
+func demoSites(tb testing.TB) (string, []data.Site) {
+	tb.Helper()
+	all, err := demo.Sites()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := range all {
+		all[i].Carrier = "viettel" // site ids are unique across the demo's carriers
+	}
+	return "viettel", all
+}
+
+// BenchmarkApplyReplaceDemo is a full replace of the demo-sized list where every site
+// changed (heights alternate between two values): diff, writes and the fsynced commit.
+func BenchmarkApplyReplaceDemo(b *testing.B) {
+	b.ReportAllocs()
+	db := openTest(b)
+	ctx := context.Background()
+	c, list := demoSites(b)
+	lists := [2][]data.Site{list, slices.Clone(list)}
+	for i := range lists[1] {
+		lists[1][i].HeightM++
+	}
+	i := 0
+	for b.Loop() {
+		u, err := db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace}, lists[i%2])
+		if err != nil || u.Added+u.Modified != len(list) {
+			b.Fatalf("%+v %v", u, err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(len(list)), "sites")
+}
+
+// BenchmarkAtDemoHistory rebuilds the first version of the demo-sized list after 50 uploads
+// each changing a tenth of its sites: the cost of a rollback to an old version.
+func BenchmarkAtDemoHistory(b *testing.B) {
+	b.ReportAllocs()
+	db := openTest(b)
+	ctx := context.Background()
+	c, list := demoSites(b)
+	first, err := db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace}, list)
+	if err != nil {
+		b.Fatal(err)
+	}
+	next := slices.Clone(list)
+	for v := range 50 {
+		for i := v % 10; i < len(next); i += 10 {
+			next[i].HeightM++
+		}
+		if _, err := db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace}, next); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		at, err := db.Sites().At(ctx, first.ID)
+		if err != nil || len(at) != len(list) {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(list)), "sites")
 }
