@@ -410,6 +410,9 @@ func TestInBBoxAndReaching(t *testing.T) {
 		{name: "reaching: corner at 2008 m", got: reach.Reaching(box(0.0128, 0.0128, 0.03, 0.03), Filter{}), want: []string{}},
 		{name: "reaching: box around the site", got: reach.Reaching(box(-1, -1, 1, 1), Filter{}), want: []string{"r/O"}},
 		{name: "reaching filtered out", got: reach.Reaching(box(-1, -1, 1, 1), Filter{Carrier: "vt"}), want: []string{}},
+		{name: "reaching: the whole plane", got: reach.Reaching(box(-1e9, -1e9, 1e9, 1e9), Filter{}), want: []string{"r/O"}},
+		{name: "reaching: a box beyond the pole", got: reach.Reaching(box(-1, 95, 1, 100), Filter{}), want: []string{}},
+		{name: "reaching: NaN box", got: reach.Reaching(box(math.NaN(), 0, 1, 1), Filter{}), want: []string{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
