@@ -153,6 +153,19 @@ func (x index) trees(f Filter) []carrierTrees {
 	return nil
 }
 
+// carrierEntries returns the entries of carrier in site_id order.
+func (x index) carrierEntries(carrier string) []*entry {
+	var out []*entry
+	x.keys.Ascend(keyed{key: SiteKey{Carrier: carrier}}, func(k keyed) bool {
+		if k.key.Carrier != carrier {
+			return false
+		}
+		out = append(out, k.e)
+		return true
+	})
+	return out
+}
+
 func (x index) find(carrier string) (int, bool) {
 	return slices.BinarySearchFunc(x.carriers, carrier, func(c carrierTrees, id string) int { return strings.Compare(c.carrier, id) })
 }
@@ -198,14 +211,7 @@ func (s *Store) ReplaceCarrier(carrier string, sites []Site) (Change, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var old []*entry
-	s.live.keys.Ascend(keyed{key: SiteKey{Carrier: carrier}}, func(k keyed) bool {
-		if k.key.Carrier != carrier {
-			return false
-		}
-		old = append(old, k.e)
-		return true
-	})
+	old := s.live.carrierEntries(carrier)
 	var deltas []delta
 	i, j := 0, 0
 	for i < len(old) || j < len(in) {
@@ -406,16 +412,8 @@ func (s *Store) updateTrees(carrier string, deltas []delta) {
 		}
 		return
 	}
-	var es []*entry
-	s.live.keys.Ascend(keyed{key: SiteKey{Carrier: carrier}}, func(k keyed) bool {
-		if k.key.Carrier != carrier {
-			return false
-		}
-		es = append(es, k.e)
-		return true
-	})
 	t := carrierTrees{carrier: carrier, points: &rtree.RTreeG[*entry]{}, boxes: &rtree.RTreeG[*entry]{}}
-	for _, e := range hilbertOrder(es) {
+	for _, e := range hilbertOrder(s.live.carrierEntries(carrier)) {
 		t.insert(e)
 	}
 	switch {
