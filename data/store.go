@@ -35,6 +35,7 @@ type SiteError struct {
 	Err   error
 }
 
+// Error renders e as "data: site #1 vt/TV-017 lat: invalid site: NaN is outside -90..90°".
 func (e *SiteError) Error() string {
 	s := fmt.Sprintf("data: site #%d %s/%s", e.Index, e.Key.Carrier, e.Key.SiteID)
 	if e.Field != "" {
@@ -54,8 +55,8 @@ func (e *SiteError) Unwrap() error { return e.Err }
 // writes call it before taking the store's lock.
 type ReachFunc func(s *Site) (reachM float64)
 
-// Filter selects sites by carrier, technology (any sector carrying it) and status. The zero
-// value of each field matches every site.
+// Filter selects sites by carrier (exact id), technology (any sector carrying it) and status.
+// The zero value of each field matches every site.
 type Filter struct {
 	Carrier string
 	Tech    Tech
@@ -295,10 +296,12 @@ type delta struct{ old, new *entry }
 // prepare validates sites (all of carrier when carrier is not empty), computes their reach and
 // returns private copies sorted by key. It reads no store state.
 func (s *Store) prepare(sites []Site, carrier string) ([]*entry, error) {
-	es := make([]entry, len(sites)) // one allocation for all entries of the write
+	es := make([]*entry, len(sites))
 	for i := range sites {
-		e := &es[i]
-		e.site = sites[i]
+		// One allocation per entry, not one array per write: a kept entry must not pin the
+		// entries of its write that later writes replace.
+		e := &entry{site: sites[i]}
+		es[i] = e
 		e.site.Sectors = slices.Clone(sites[i].Sectors)
 		if err := checkSite(&e.site, carrier); err != nil {
 			err.Index = i
@@ -319,7 +322,7 @@ func (s *Store) prepare(sites []Site, carrier string) ([]*entry, error) {
 	}
 	out := make([]*entry, len(sites))
 	for i, o := range order {
-		out[i] = &es[o]
+		out[i] = es[o]
 	}
 	return out, nil
 }

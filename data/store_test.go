@@ -1031,3 +1031,27 @@ func TestSnapshotIsolation(t *testing.T) {
 		}
 	}
 }
+
+// A store is written by carrier and read through snapshots; distances are geodesic metres.
+func ExampleSnapshot_Nearest() {
+	st := NewStore(func(s *Site) float64 { return 5000 }) // every site reaches 5 km
+	_, err := st.ReplaceCarrier("viettel", []Site{
+		{Carrier: "viettel", SiteID: "east", Lon: 0.01, Lat: 0, Status: StatusActive},
+		{Carrier: "viettel", SiteID: "north", Lon: 0, Lat: 0.01, Status: StatusActive},
+		{Carrier: "viettel", SiteID: "far", Lon: 1, Lat: 1, Status: StatusActive},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v := st.Snapshot()
+	for _, d := range v.Nearest(orb.Point{0, 0}, 2, Filter{}) {
+		fmt.Printf("%s %.1f m\n", d.Site.SiteID, d.DistanceM)
+	}
+	cell := orb.Bound{Min: orb.Point{0.03, 0}, Max: orb.Point{0.04, 0.01}}
+	fmt.Println("reaching the cell:", siteKeys(v.Reaching(cell, Filter{Carrier: "viettel"})))
+	// Output:
+	// north 1105.7 m
+	// east 1113.2 m
+	// reaching the cell: [viettel/east viettel/north]
+}
