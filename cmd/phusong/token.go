@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"phusong/data"
+	"phusong/data/persist"
+)
+
+// defaultDataDir is the token command's --data-dir default, the same as serve's.
+const defaultDataDir = "./phusong-data"
+
+// runToken manages upload tokens in <data-dir>/phusong.db; it works while a server runs on the
+// same data dir. Subcommands: create (prints the token once on stdout), list, revoke.
+func runToken(ctx context.Context, io stdio, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		tokenUsage(io.Stderr)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	sub := map[string]func(context.Context, stdio, []string) error{
+		"create": runTokenCreate, "list": runTokenList, "revoke": runTokenRevoke,
+	}[args[0]]
+	if sub == nil {
+		tokenUsage(io.Stderr)
+		return fmt.Errorf("token: unknown subcommand %q", args[0])
+	}
+	if err := sub(ctx, io, args[1:]); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
+}
+
+func tokenUsage(w io.Writer) {
+	fmt.Fprintln(w, `Usage:
+  phusong token create --carrier ID [--note TEXT] [--data-dir DIR]   a token that may upload ID's data
+  phusong token create --admin [--note TEXT] [--data-dir DIR]        a token that manages carriers and tokens
+  phusong token list [--json] [--data-dir DIR]
+  phusong token revoke [--data-dir DIR] ID                           ID as listed (or phs_ID)
+
+A new token is printed once, on stdout; only its hash is stored. Keep it secret; send it as
+"Authorization: Bearer <token>" (phusong upload --token, or PHUSONG_TOKEN).`)
+}
+
+// parseArgs parses args with fs, accepting flags after positional arguments too
+// ("revoke ID --data-dir d"), and returns the positional arguments. -h gives flag.ErrHelp,
+// other flag errors (already printed by fs) errUsage.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, errUsage
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// tokenFlags returns the flag set of subcommand name with its --data-dir flag.
+func tokenFlags(name string, io stdio) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("token "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Stderr)
+	return fs, fs.String("data-dir", defaultDataDir, "the server's data directory")
+}
+
+// tokenArgs parses args with fs and requires exactly npos positional arguments; -h gives
+// flag.ErrHelp.
+func tokenArgs(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != npos {
+		fmt.Fprintf(fs.Output(), "%s: want %d arguments, got %d %q (see phusong token -h)\n", fs.Name(), npos, len(pos), pos)
+		return nil, errUsage
+	}
+	return pos, nil
+}
+
+// openExisting opens the database of dataDir, refusing to create one (list and revoke make no
+// sense on a new, empty database: the directory is probably wrong).
+func openExisting(dataDir string) (*persist.DB, error) {
+	p := filepath.Join(dataDir, persist.FileName)
+	if _, err := os.Stat(p); err != nil {
+		return nil, fmt.Errorf("no database at %s (pass --data-dir, the server's data directory): %w", p, err)
+	}
+	return persist.Open(dataDir)
+}
+
+func runTokenCreate(ctx context.Context, io stdio, args []string) error {
+	fs, dataDir := tokenFlags("create", io)
+	carrier := fs.String("carrier", "", "carrier id the token may write, e.g. viettel")
+	admin := fs.Bool("admin", false, "an admin token (manages carriers and tokens; no --carrier)")
+	note := fs.String("note", "", "free text kept with the token, e.g. who holds it")
+	if _, err := tokenArgs(fs, args, 0); err != nil {
+		return err
+	}
+	if *admin == (*carrier != "") {
+		return errors.New("token create: give either --carrier ID or --admin")
+	}
+	if !*admin && !slices.ContainsFunc(data.DefaultCarriers(), func(c data.Carrier) bool { return c.ID == *carrier }) {
+		fmt.Fprintf(io.Stderr, "note: %q is not one of the default mobile carriers (fine for a fibre or cable operator)\n", *carrier)
+	}
+	db, err := persist.Open(*dataDir)
+	if err != nil {
+		return fmt.Errorf("token create: %w", err)
+	}
+	defer db.Close()
+	tok, info, err := db.CreateToken(ctx, *carrier, *admin, *note)
+	if err != nil {
+		return fmt.Errorf("token create: %w", err)
+	}
+	what := "carrier token for " + info.Carrier
+	if info.Admin {
+		what = "admin token"
+	}
+	fmt.Fprintf(io.Stderr, "created %s %s in %s; it is shown only this once:\n", what, info.Prefix(), db.Path())
+	_, err = fmt.Fprintln(io.Stdout, tok)
+	return err
+}
+
+func runTokenList(ctx context.Context, io stdio, args []string) error {
+	fs, dataDir := tokenFlags("list", io)
+	asJSON := fs.Bool("json", false, "print a JSON array instead of a table")
+	if _, err := tokenArgs(fs, args, 0); err != nil {
+		return err
+	}
+	db, err := openExisting(*dataDir)
+	if err != nil {
+		return fmt.Errorf("token list: %w", err)
+	}
+	defer db.Close()
+	tokens, err := db.ListTokens(ctx)
+	if err != nil {
+		return fmt.Errorf("token list: %w", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(io.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(tokens)
+	}
+	tw := tabwriter.NewWriter(io.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPREFIX\tCARRIER\tCREATED\tREVOKED\tNOTE")
+	for _, t := range tokens {
+		carrier, revoked := t.Carrier, "-"
+		if t.Admin {
+			carrier = "(admin)"
+		}
+		if t.RevokedAt != nil {
+			revoked = t.RevokedAt.Format(time.RFC3339)
+		}
+		note := t.Note
+		if strings.ContainsFunc(note, unicode.IsControl) {
+			note = strconv.Quote(note) // a tab or newline would break the table
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Prefix(), carrier, t.CreatedAt.Format(time.RFC3339), revoked, note)
+	}
+	return tw.Flush()
+}
+
+func runTokenRevoke(ctx context.Context, io stdio, args []string) error {
+	fs, dataDir := tokenFlags("revoke", io)
+	pos, err := tokenArgs(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	db, err := openExisting(*dataDir)
+	if err != nil {
+		return fmt.Errorf("token revoke: %w", err)
+	}
+	defer db.Close()
+	if err := db.RevokeToken(ctx, pos[0]); err != nil {
+		return fmt.Errorf("token revoke: %w", err)
+	}
+	_, err = fmt.Fprintf(io.Stdout, "revoked %s\n", pos[0])
+	return err
+}
