@@ -1,0 +1,260 @@
+// Package coverage predicts 3G and 4G coverage on a metric grid over the province and sums it
+// per commune.
+//
+// Frame: every metric computation happens in geo.NewLocalTM centred on the centre of the
+// communes' lon/lat bounding box; distances between a mast and a cell are planar distances
+// in that frame (the point scale stays within 2.5e-5 of 1 over Trà Vinh, 0.1 m at 4 km) and
+// bearings are grid bearings (grid north is within 0.1° of true north there). The grid
+// (geo.Grid) covers the projected bounding box of the communes at Options.CellM.
+//
+// Land: a cell belongs to the commune whose polygon holds its centre (first commune in code
+// order where communes overlap); its propagation environment is the definition's ward_env on
+// ward (phường) land and commune_env elsewhere. Areas are cell counts × CellM², so a
+// commune's area is its rasterised area, not its vector area (the difference shrinks with
+// the cell size; CommuneStats.PolygonAreaKM2 gives the vector figure for comparison).
+//
+// Levels: for every (carrier, technology) and every land cell, the best predicted median
+// level over the carrier's sectors of that technology: RSRP per resource element for 4G,
+// RSCP for 3G, = reference power + antenna gain + pattern − feeder loss − path loss. Only
+// active sites count unless Options.IncludePlanned. A cell is covered outdoors when its level
+// is at least the rule's RequiredMedianDBm(false), indoors when at least
+// RequiredMedianDBm(true). Levels below the technology's cutoff (the lowest of the required
+// levels and the heat-map tiers, minus CutoffMarginDB) are not kept: such cells read NaN.
+//
+// Work: the grid is cut into tiles of 32 × 32 cells; per tile and carrier one store query
+// (Snapshot.Reaching) returns the only sites evaluated, and every sector is evaluated only
+// within its own range (the distance at which its boresight level falls to the cutoff on the
+// most favourable land class). Tiles are computed in parallel by Options.Workers goroutines.
+// An incremental Update recomputes only the cells within range of the changed sites and
+// shares every untouched tile with the previous Result; it equals a full Compute exactly.
+package coverage
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
+	"phusong/geo"
+)
+
+// CutoffMarginDB is how far below a technology's lowest required level or tier the engine
+// still keeps levels, so that contours at that level have a real value on both sides.
+const CutoffMarginDB = 1.0
+
+// DefaultCellM is the default grid cell size, metres.
+const DefaultCellM = 50.0
+
+// maxGridCells bounds the grid so that a wrong cell size or a world-sized commune file fails
+// clearly instead of exhausting memory.
+const maxGridCells = 200_000_000
+
+// Errors of the engine.
+var (
+	ErrNoCommunes  = errors.New("coverage: no communes")
+	ErrCommune     = errors.New("coverage: bad commune")
+	ErrDefinition  = errors.New("coverage: bad coverage definition")
+	ErrOptions     = errors.New("coverage: bad options")
+	ErrSectorModel = errors.New("coverage: sector cannot be modelled")
+	ErrForeign     = errors.New("coverage: result was computed by another engine")
+	ErrStale       = errors.New("coverage: change does not follow the previous result")
+	ErrReach       = errors.New("coverage: store reach is shorter than the engine's (build the store with Engine.Reach)")
+)
+
+// SectorError names the site and sector (0-based index into Site.Sectors) that could not be
+// modelled.
+type SectorError struct {
+	Site   data.SiteKey
+	Sector int
+	Err    error
+}
+
+func (e *SectorError) Error() string {
+	return fmt.Sprintf("coverage: site %s/%s sector %d: %v", e.Site.Carrier, e.Site.SiteID, e.Sector, e.Err)
+}
+
+func (e *SectorError) Unwrap() error { return e.Err }
+
+// Options tunes an Engine. The zero value gives the defaults.
+type Options struct {
+	CellM          float64   // grid cell size in metres; 0 = DefaultCellM; must be in [5, 5000]
+	Workers        int       // parallel tile workers; 0 = runtime.GOMAXPROCS(0)
+	Progress       io.Writer // if not nil, Compute writes "\r…% of tiles" lines here (give a terminal)
+	IncludePlanned bool      // count planned sites as if on air (default: active sites only)
+}
+
+// Engine holds everything about a province that does not depend on the sites: the projection,
+// the grid, the land raster, the definition and the lookup tables. It is safe for concurrent
+// use; build it once and pass its Reach to data.NewStore.
+type Engine struct {
+	def      *data.Definition
+	opts     Options
+	tm       geo.TransverseMercator
+	communes []data.Commune // sorted by code
+	land     *land
+	rules    []techRule // per data.AnalysedTechs
+	antenna  geo.Antenna
+	tables   tables
+	polyArea []float64 // vector area per commune, m², in tm
+}
+
+// New builds an engine for communes (any order; they are sorted by code, and codes must be
+// unique and non-empty) under def. It rasterises the communes, which takes about a second for
+// Trà Vinh at 50 m.
+func New(communes []data.Commune, def *data.Definition, opts Options) (*Engine, error) {
+	if len(communes) == 0 {
+		return nil, ErrNoCommunes
+	}
+	if def == nil {
+		return nil, fmt.Errorf("%w: nil", ErrDefinition)
+	}
+	if err := def.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrDefinition, err)
+	}
+	if opts.CellM == 0 {
+		opts.CellM = DefaultCellM
+	}
+	if !(opts.CellM >= 5 && opts.CellM <= 5000) {
+		return nil, fmt.Errorf("%w: cell size %g m outside 5..5000", ErrOptions, opts.CellM)
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	sorted := slices.Clone(communes)
+	slices.SortStableFunc(sorted, func(a, b data.Commune) int { return cmp.Compare(a.Code, b.Code) })
+	llBound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for i, c := range sorted {
+		switch {
+		case c.Code == "":
+			return nil, fmt.Errorf("%w: commune %d (%s) has no code", ErrCommune, i, c.Name)
+		case i > 0 && sorted[i-1].Code == c.Code:
+			return nil, fmt.Errorf("%w: code %s appears twice", ErrCommune, c.Code)
+		case len(c.Geometry) == 0:
+			return nil, fmt.Errorf("%w: %s has no geometry", ErrCommune, c.Code)
+		}
+		llBound = llBound.Union(c.Geometry.Bound())
+	}
+	rules, err := newTechRules(def)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{def: def, opts: opts, communes: sorted, rules: rules, antenna: geo.DefaultAntenna(),
+		tables: tables{dist: map[lossKey]*distTable{}, horz: map[hKey][]float32{}}}
+	centre := llBound.Center()
+	e.tm = geo.NewLocalTM(centre[0], centre[1])
+	var pBound orb.Bound
+	e.polyArea = make([]float64, len(sorted))
+	projected := make([]orb.MultiPolygon, len(sorted))
+	for i, c := range sorted {
+		g := e.tm.ForwardGeometry(c.Geometry)
+		projected[i] = asMultiPolygon(g)
+		e.polyArea[i] = geo.PlanarAreaM2(g)
+		if i == 0 {
+			pBound = g.Bound()
+		} else {
+			pBound = pBound.Union(g.Bound())
+		}
+	}
+	grid := geo.NewGrid(pBound, opts.CellM)
+	if grid.NX <= 0 || grid.NY <= 0 || grid.NX*grid.NY > maxGridCells {
+		return nil, fmt.Errorf("%w: a %g m grid over %.0f × %.0f m has %d × %d cells", ErrOptions,
+			opts.CellM, pBound.Max[0]-pBound.Min[0], pBound.Max[1]-pBound.Min[1], grid.NX, grid.NY)
+	}
+	e.land = rasterise(grid, projected)
+	e.land.setWard(sorted)
+	e.setTileBounds()
+	return e, nil
+}
+
+// setTileBounds stores each tile's lon/lat bound: the bound of the inverse-projected corners
+// of its cells, padded by 1e-5° (about 1 m) for the curvature of the projected edges.
+func (e *Engine) setTileBounds() {
+	g := e.land.grid
+	const pad = 1e-5
+	for ti := range e.land.tiles {
+		t := &e.land.tiles[ti]
+		x0, y0 := g.X0M+float64(t.I0)*g.CellM, g.Y0M+float64(t.J0)*g.CellM
+		x1, y1 := g.X0M+float64(t.I1)*g.CellM, g.Y0M+float64(t.J1)*g.CellM
+		b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+		for _, p := range []orb.Point{{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}} {
+			b = b.Extend(e.tm.Inverse(p))
+		}
+		t.boundLL = b.Pad(pad)
+	}
+}
+
+// Reach is the engine's data.ReachFunc: the largest distance in metres at which any 3G or 4G
+// sector of s can deliver a level at or above its technology's cutoff (see package doc), on
+// boresight and on the most favourable land class, padded by 0.01 % + 1 m for the projection.
+// It is 0 for a site without analysed sectors or whose sectors cannot be modelled (an LTE
+// bandwidth LTE does not define; Compute reports those). It ignores the site's status. The
+// store must be built with this function (or a larger one) for Compute to find every site.
+func (e *Engine) Reach(s *data.Site) float64 {
+	m, err := e.modelSite(s)
+	if err != nil {
+		return 0
+	}
+	r := 0.0
+	for _, rt := range m.rangeM {
+		r = max(r, rt)
+	}
+	if r == 0 {
+		return 0
+	}
+	return r*(1+reachPadRel) + reachPadM
+}
+
+// Grid returns the engine's grid (projected metres, see Projection).
+func (e *Engine) Grid() geo.Grid { return e.land.grid }
+
+// Projection returns the engine's metric frame: geo.NewLocalTM at the centre of the communes'
+// lon/lat bounding box.
+func (e *Engine) Projection() geo.TransverseMercator { return e.tm }
+
+// Definition returns the coverage definition (not to be modified).
+func (e *Engine) Definition() *data.Definition { return e.def }
+
+// CellM returns the grid cell size in metres.
+func (e *Engine) CellM() float64 { return e.land.grid.CellM }
+
+// Communes returns the communes in code order, the order of every per-commune index of the
+// package (CommuneIndexRaster, Result.Communes). The slice must not be modified.
+func (e *Engine) Communes() []data.Commune { return e.communes }
+
+// CommuneIndexRaster returns, for every grid cell (row-major, Grid().Index), the index into
+// Communes() of the commune owning it, or -1 outside every commune. It must not be modified.
+func (e *Engine) CommuneIndexRaster() []int32 { return e.land.commune }
+
+// RequiredDBm returns the median level in dBm that technology t needs for a place to count
+// as covered outdoors (indoor false) or indoors, and false for a technology not analysed.
+func (e *Engine) RequiredDBm(t data.Tech, indoor bool) (float64, bool) {
+	ti := techIndex(t)
+	if ti < 0 {
+		return 0, false
+	}
+	if indoor {
+		return e.rules[ti].requiredIn, true
+	}
+	return e.rules[ti].requiredOut, true
+}
+
+// CutoffDBm returns the level in dBm below which technology t's levels are not kept (they
+// read NaN), and false for a technology not analysed.
+func (e *Engine) CutoffDBm(t data.Tech) (float64, bool) {
+	ti := techIndex(t)
+	if ti < 0 {
+		return 0, false
+	}
+	return e.rules[ti].cutoff, true
+}
+
+// counts reports whether s is evaluated under the engine's options.
+func (e *Engine) counts(s *data.Site) bool {
+	return s.Status == data.StatusActive || e.opts.IncludePlanned
+}

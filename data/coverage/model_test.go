@@ -1,0 +1,123 @@
+package coverage
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"phusong/data"
+	"phusong/geo"
+)
+
+// exactLevelDBm is the level of sector k of s at (dx, dy) metres from the mast on land class
+// cls, from geo's exact functions: the oracle for the engine's tables.
+func exactLevelDBm(t *testing.T, e *Engine, s *data.Site, k int, dx, dy float64, cls int) float64 {
+	t.Helper()
+	sec := s.Sectors[k]
+	ref, err := referenceDBm(s, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ant := geo.DefaultAntenna()
+	ant.Omni, ant.AzimuthDeg, ant.TiltDeg = sec.Omni, sec.AzimuthDeg, sec.TiltDeg
+	if sec.BeamwidthDeg > 0 {
+		ant.HBeamwidthDeg = sec.BeamwidthDeg
+	}
+	d := math.Hypot(dx, dy)
+	pl := e.rules[techIndex(sec.Tech)].pl[cls]
+	loss := pl.LossDB(sec.BandMHz, s.HeightM, e.def.RxHeightM, d/1000)
+	return ref + sec.GainDBi - sec.FeederLossDB - loss + ant.PatternDB(geo.BearingDeg(dx, dy), geo.DepressionDeg(s.HeightM, e.def.RxHeightM, d))
+}
+
+// TestTablesMatchExact compares the engine's table evaluation with geo's exact functions on
+// random sectors and points within range; it documents the tables' error (model.go).
+func TestTablesMatchExact(t *testing.T) {
+	seed := uint64(rand.Int64())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	def := data.DefaultDefinition()
+	e, err := New([]data.Commune{squareCommune("1", data.TypeCommune, fixLon, fixLat, 1000, 1, 1)}, def, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var maxNear, maxFar float64
+	for range 300 {
+		tech := data.AnalysedTechs[rng.IntN(2)]
+		s := data.Site{Carrier: "x", SiteID: "s", Lon: fixLon, Lat: fixLat, HeightM: 15 + 35*rng.Float64(), Status: data.StatusActive,
+			Sectors: []data.Sector{{Tech: tech, BandMHz: []float64{700, 900, 1800, 2100, 2600}[rng.IntN(5)],
+				Omni: rng.IntN(4) == 0, AzimuthDeg: 360 * rng.Float64(), BeamwidthDeg: 65, TiltDeg: 10 * rng.Float64(),
+				PowerDBm: 30 + 16*rng.Float64(), BandwidthMHz: 20, GainDBi: 11 + 7*rng.Float64(), FeederLossDB: 3 * rng.Float64()}}}
+		m, err := e.modelSite(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := &m.sectors[techIndex(tech)][0]
+		for range 200 {
+			cls := uint8(rng.IntN(2))
+			d := math.Sqrt(sm.r2[cls]) * math.Sqrt(rng.Float64())
+			if rng.IntN(4) == 0 {
+				d = 300 * rng.Float64()
+			}
+			a := 2 * math.Pi * rng.Float64()
+			dx, dy := d*math.Sin(a), d*math.Cos(a)
+			got := sm.levelDBm(dx, dy, dx*dx+dy*dy, cls)
+			if math.IsInf(got, -1) {
+				continue // beyond this class's range
+			}
+			diff := math.Abs(got - exactLevelDBm(t, e, &s, 0, dx, dy, int(cls)))
+			if d < nearExactM {
+				maxNear = max(maxNear, diff)
+			} else {
+				maxFar = max(maxFar, diff)
+			}
+		}
+	}
+	t.Logf("max |table − exact|: %.2g dB within %g m (exact path), %.5f dB beyond", maxNear, nearExactM, maxFar)
+	if maxNear > 1e-9 || maxFar > 0.005 {
+		t.Errorf("table error %.3g dB within %g m (limit 1e-9), %.4f dB beyond (limit 0.005)", maxNear, nearExactM, maxFar)
+	}
+}
+
+// TestRangeBoundsLevel checks the range search: beyond a sector's range on a land class no
+// level reaches the cutoff, and two table steps inside it on boresight one does (within the
+// tables' error).
+func TestRangeBoundsLevel(t *testing.T) {
+	def := data.DefaultDefinition()
+	e, err := New([]data.Commune{squareCommune("1", data.TypeCommune, fixLon, fixLat, 1000, 1, 1)}, def, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		sec  data.Sector
+	}{
+		{"4G 1800 panel", data.Sector{Tech: data.Tech4G, BandMHz: 1800, AzimuthDeg: 90, BeamwidthDeg: 65, TiltDeg: 4, PowerDBm: 46, BandwidthMHz: 20, GainDBi: 17.5, FeederLossDB: 2}},
+		{"3G 2100 omni", data.Sector{Tech: data.Tech3G, BandMHz: 2100, Omni: true, PowerDBm: 33, BandwidthMHz: 5, GainDBi: 11, FeederLossDB: 1}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := data.Site{Carrier: "x", SiteID: "s", Lon: fixLon, Lat: fixLat, HeightM: 35, Sectors: []data.Sector{c.sec}}
+			m, err := e.modelSite(&s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ti := techIndex(c.sec.Tech)
+			sm := &m.sectors[ti][0]
+			cutoff := e.rules[ti].cutoff
+			for cls := range 2 {
+				r := math.Sqrt(sm.r2[cls])
+				az := c.sec.AzimuthDeg * math.Pi / 180
+				for _, f := range []float64{1.0001, 1.01, 1.5} {
+					d := r * f
+					if l := exactLevelDBm(t, e, &s, 0, d*math.Sin(az), d*math.Cos(az), cls); l >= cutoff {
+						t.Errorf("class %d: level %.3f dBm at %.0f m, beyond range %.0f m, reaches cutoff %.1f", cls, l, d, r, cutoff)
+					}
+				}
+				d := r - 2*tableStepM
+				if l := exactLevelDBm(t, e, &s, 0, d*math.Sin(az), d*math.Cos(az), cls); l < cutoff-0.005 {
+					t.Errorf("class %d: level %.3f dBm at %.0f m, inside range %.0f m, below cutoff %.1f", cls, l, d, r, cutoff)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,507 @@
+package coverage
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
+)
+
+// AnyCarrier is the carrier name of the best level over all carriers (Field, At, Changed).
+const AnyCarrier = "any"
+
+// Result is the coverage of one store snapshot: per (carrier, technology) layers and the
+// per-commune statistics. It is immutable and safe for concurrent readers; Update returns a
+// new Result that shares untouched tiles with its input.
+type Result struct {
+	eng      *Engine
+	version  uint64
+	carriers []string  // carriers with at least one counted site, display order
+	layers   [][]layer // [carrier][tech]
+	counts   []communeCounts
+	commune  [][]CommuneStats // [tech][commune]
+	province []CommuneStats   // [tech]
+	changed  [][][]CellRect   // [carrier][tech]: rectangles recomputed by Update; nil after Compute
+
+	fieldMu sync.Mutex
+	fields  map[fieldKey][]float32
+}
+
+type fieldKey struct {
+	carrier string
+	tech    data.Tech
+}
+
+// Compute predicts the coverage of every counted site of snap over the whole grid. snap must
+// come from a store whose ReachFunc is e.Reach (or returns at least as much). It is
+// cancellable through ctx and writes progress to Options.Progress.
+func (e *Engine) Compute(ctx context.Context, snap *data.Snapshot) (*Result, error) {
+	sites := e.countedSites(snap)
+	models, err := e.modelAll(sites)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sites {
+		if err := e.checkReach(snap, s, models[s]); err != nil {
+			return nil, err
+		}
+	}
+	r := e.newResult(snap, carrierOrder(sites))
+	var jobs []tileJob
+	for tix := range e.land.tiles {
+		t := &e.land.tiles[tix]
+		if t.End == t.Start {
+			continue
+		}
+		job := tileJob{tile: int32(tix)}
+		for c := range r.carriers {
+			for ti := range e.rules {
+				job.layers = append(job.layers, layerJob{carrier: c, tech: ti, rect: t.rect()})
+			}
+		}
+		jobs = append(jobs, job)
+	}
+	for c := range r.carriers {
+		for ti := range e.rules {
+			r.layers[c][ti] = make(layer, len(e.land.tiles))
+		}
+	}
+	if err := e.run(ctx, snap, r.carriers, models, jobs, nil, r.layers, newProgress(e.opts.Progress, len(jobs))); err != nil {
+		return nil, err
+	}
+	all := make([]bool, len(e.communes))
+	for ci := range all {
+		all[ci] = true
+	}
+	r.counts = make([]communeCounts, len(e.communes))
+	r.count(all)
+	r.buildStats(all)
+	return r, nil
+}
+
+// Update returns the coverage of snap, the store state right after the change ch applied to
+// the state prev reflects, recomputing only the cells within reach of the sites ch touched
+// (before and after), for their carriers only, and the statistics of the communes holding
+// those cells. The result equals Compute(ctx, snap) exactly; prev is not modified and stays
+// valid. The store bumps its version by one per write, so ch must be the write that made
+// version prev.Version()+1 and snap the snapshot at that version; otherwise Update fails with
+// ErrStale (apply the writes one by one, or call Compute). It fails with ErrForeign if prev
+// comes from another engine.
+func (e *Engine) Update(ctx context.Context, prev *Result, snap *data.Snapshot, ch data.Change) (*Result, error) {
+	if prev == nil || prev.eng != e {
+		return nil, ErrForeign
+	}
+	if ch.Version != snap.Version() || prev.version+1 != ch.Version {
+		return nil, fmt.Errorf("%w: result at version %d, change to %d, snapshot at %d", ErrStale, prev.version, ch.Version, snap.Version())
+	}
+	sites := e.countedSites(snap)
+	r := e.newResult(snap, carrierOrder(sites))
+	for _, d := range ch.Affected {
+		if d.After != nil && e.counts(d.After) {
+			if err := e.checkReach(snap, d.After, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	dirty, err := e.dirtyRects(ch, r.carriers)
+	if err != nil {
+		return nil, err
+	}
+	prevLayers := make([][]layer, len(r.carriers))
+	for c, id := range r.carriers {
+		if pc := slices.Index(prev.carriers, id); pc >= 0 {
+			prevLayers[c] = prev.layers[pc]
+		}
+		for ti := range e.rules {
+			switch {
+			case len(dirty[c][ti]) == 0 && prevLayers[c] != nil:
+				r.layers[c][ti] = prevLayers[c][ti]
+			case prevLayers[c] != nil:
+				r.layers[c][ti] = slices.Clone(prevLayers[c][ti])
+			default:
+				r.layers[c][ti] = make(layer, len(e.land.tiles))
+			}
+		}
+	}
+	r.changed = dirty
+	jobs, redo := e.dirtyJobs(dirty)
+	if !slices.Equal(prev.carriers, r.carriers) {
+		for ci := range redo {
+			redo[ci] = true
+		}
+	}
+	models, err := e.modelNear(snap, jobs, r.carriers)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.run(ctx, snap, r.carriers, models, jobs, prevLayers, r.layers, nil); err != nil {
+		return nil, err
+	}
+	r.counts = make([]communeCounts, len(e.communes))
+	for ci := range r.counts {
+		if !redo[ci] {
+			r.counts[ci] = prev.counts[ci]
+		}
+	}
+	r.count(redo)
+	if slices.Equal(prev.carriers, r.carriers) {
+		r.commune = make([][]CommuneStats, len(e.rules))
+		for ti := range e.rules {
+			r.commune[ti] = slices.Clone(prev.commune[ti])
+		}
+	}
+	r.buildStats(redo)
+	return r, nil
+}
+
+// checkReach fails with ErrReach when the store gave s less reach than its sectors have
+// (the store was not built with e.Reach), since Snapshot.Reaching would then miss it. m may
+// be nil.
+func (e *Engine) checkReach(snap *data.Snapshot, s *data.Site, m *siteModel) error {
+	if m == nil {
+		var err error
+		if m, err = e.modelSite(s); err != nil {
+			return err
+		}
+	}
+	need := slices.Max(m.rangeM)
+	if got := snap.ReachM(s.Key()); got < need {
+		return fmt.Errorf("%w: site %s/%s has reach %.0f m in the store, its sectors reach %.0f m",
+			ErrReach, s.Carrier, s.SiteID, got, need)
+	}
+	return nil
+}
+
+// newResult returns an empty result for snap with the given carriers.
+func (e *Engine) newResult(snap *data.Snapshot, carriers []string) *Result {
+	r := &Result{eng: e, version: snap.Version(), carriers: carriers, layers: make([][]layer, len(carriers)),
+		fields: map[fieldKey][]float32{}}
+	for c := range carriers {
+		r.layers[c] = make([]layer, len(e.rules))
+	}
+	return r
+}
+
+// countedSites returns the snapshot's sites that the engine evaluates.
+func (e *Engine) countedSites(snap *data.Snapshot) []*data.Site {
+	var out []*data.Site
+	for _, s := range snap.Sites(data.Filter{}) {
+		if e.counts(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// carrierOrder lists the carriers of sites: data.DefaultCarriers order first, then the others
+// alphabetically.
+func carrierOrder(sites []*data.Site) []string {
+	seen := map[string]bool{}
+	for _, s := range sites {
+		seen[s.Carrier] = true
+	}
+	var out []string
+	for _, c := range data.DefaultCarriers() {
+		if seen[c.ID] {
+			out = append(out, c.ID)
+			delete(seen, c.ID)
+		}
+	}
+	rest := make([]string, 0, len(seen))
+	for id := range seen {
+		rest = append(rest, id)
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}
+
+// modelAll models every site; the first failure is returned.
+func (e *Engine) modelAll(sites []*data.Site) (map[*data.Site]*siteModel, error) {
+	out := make(map[*data.Site]*siteModel, len(sites))
+	for _, s := range sites {
+		m, err := e.modelSite(s)
+		if err != nil {
+			return nil, err
+		}
+		out[s] = m
+	}
+	return out, nil
+}
+
+// modelNear models the counted sites that may reach the tiles of jobs, per carrier of jobs.
+func (e *Engine) modelNear(snap *data.Snapshot, jobs []tileJob, carriers []string) (map[*data.Site]*siteModel, error) {
+	bounds := make([]orb.Bound, len(carriers))
+	used := make([]bool, len(carriers))
+	for _, j := range jobs {
+		b := e.land.tiles[j.tile].boundLL
+		for _, lj := range j.layers {
+			if !used[lj.carrier] {
+				bounds[lj.carrier], used[lj.carrier] = b, true
+			} else {
+				bounds[lj.carrier] = bounds[lj.carrier].Union(b)
+			}
+		}
+	}
+	var sites []*data.Site
+	for c, id := range carriers {
+		if !used[c] {
+			continue
+		}
+		for _, s := range snap.Reaching(bounds[c], data.Filter{Carrier: id}) {
+			if s.Carrier == id && e.counts(s) {
+				sites = append(sites, s)
+			}
+		}
+	}
+	return e.modelAll(sites)
+}
+
+// dirtyRects returns, per carrier (index into carriers) and technology, the cell rectangles
+// within reach of the sites of ch, before and after the change.
+func (e *Engine) dirtyRects(ch data.Change, carriers []string) ([][][]CellRect, error) {
+	out := make([][][]CellRect, len(carriers))
+	for c := range out {
+		out[c] = make([][]CellRect, len(e.rules))
+	}
+	g := e.land.grid
+	for _, d := range ch.Affected {
+		for _, s := range []*data.Site{d.Before, d.After} {
+			if s == nil {
+				continue
+			}
+			c := slices.Index(carriers, s.Carrier)
+			if c < 0 {
+				continue // the carrier has no counted site left: its layers are gone
+			}
+			m, err := e.modelSite(s)
+			if err != nil {
+				if d.After == s {
+					return nil, err
+				}
+				continue // a site that could not be modelled contributed nothing before
+			}
+			for ti, rM := range m.rangeM {
+				if rM == 0 {
+					continue
+				}
+				p := m.sectors[ti][0]
+				i0, i1 := centresIn(g.X0M, g.CellM, p.x-rM, p.x+rM, g.NX)
+				j0, j1 := centresIn(g.Y0M, g.CellM, p.y-rM, p.y+rM, g.NY)
+				rect := CellRect{i0 - scanPadCells, j0 - scanPadCells, i1 + scanPadCells, j1 + scanPadCells}
+				rect = rect.Intersect(CellRect{0, 0, g.NX, g.NY})
+				if !rect.Empty() {
+					out[c][ti] = append(out[c][ti], rect)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// dirtyJobs turns dirty rectangles into tile jobs (one per tile, its rectangle per layer the
+// bounding box of the dirty parts in that tile) and marks the communes owning a cell in them.
+func (e *Engine) dirtyJobs(dirty [][][]CellRect) ([]tileJob, []bool) {
+	l := e.land
+	redo := make([]bool, len(e.communes))
+	jobs := map[int32]*tileJob{}
+	for c := range dirty {
+		for ti, rects := range dirty[c] {
+			perTile := map[int32]CellRect{}
+			for _, rc := range rects {
+				for tj := rc.J0 / tileCells; tj <= (rc.J1-1)/tileCells; tj++ {
+					for tx := rc.I0 / tileCells; tx <= (rc.I1-1)/tileCells; tx++ {
+						tix := int32(tj*l.ntx + tx)
+						t := &l.tiles[tix]
+						if in := rc.Intersect(t.rect()); !in.Empty() && t.End > t.Start {
+							perTile[tix] = perTile[tix].union(in)
+						}
+					}
+				}
+			}
+			for tix, rect := range perTile {
+				j := jobs[tix]
+				if j == nil {
+					j = &tileJob{tile: tix}
+					jobs[tix] = j
+				}
+				j.layers = append(j.layers, layerJob{carrier: c, tech: ti, rect: rect})
+				e.eachCell(&l.tiles[tix], rect, func(k int32) { redo[l.cellCommune[k]] = true })
+			}
+		}
+	}
+	out := make([]tileJob, 0, len(jobs))
+	for _, j := range jobs {
+		slices.SortFunc(j.layers, func(a, b layerJob) int {
+			return cmp.Or(cmp.Compare(a.carrier, b.carrier), cmp.Compare(a.tech, b.tech))
+		})
+		out = append(out, *j)
+	}
+	slices.SortFunc(out, func(a, b tileJob) int { return cmp.Compare(a.tile, b.tile) })
+	return out, redo
+}
+
+// Version returns the store version the result reflects.
+func (r *Result) Version() uint64 { return r.version }
+
+// DefinitionVersion returns the version of the coverage definition used.
+func (r *Result) DefinitionVersion() string { return r.eng.def.Version }
+
+// Engine returns the engine that computed r.
+func (r *Result) Engine() *Engine { return r.eng }
+
+// Carriers returns the carriers with at least one counted site (active, or planned too under
+// Options.IncludePlanned), in data.DefaultCarriers order then the others alphabetically. The
+// slice is fresh.
+func (r *Result) Carriers() []string { return slices.Clone(r.carriers) }
+
+// CommuneIndexRaster is Engine.CommuneIndexRaster: -1 outside, else the index into
+// Engine.Communes (code order). It must not be modified.
+func (r *Result) CommuneIndexRaster() []int32 { return r.eng.land.commune }
+
+// Changed returns the cell rectangles whose levels of (carrier, tech) Update recomputed to
+// make r (carrier may be AnyCarrier: the rectangles of every carrier), and all = true when
+// every cell may have changed: after Compute, or when the set of carriers changed. Cells
+// outside the rectangles are equal to those of the previous result.
+func (r *Result) Changed(carrier string, t data.Tech) (rects []CellRect, all bool) {
+	ti := techIndex(t)
+	if r.changed == nil || ti < 0 {
+		return nil, true
+	}
+	for c, id := range r.carriers {
+		if carrier == AnyCarrier || carrier == id {
+			rects = append(rects, r.changed[c][ti]...)
+		}
+	}
+	return rects, false
+}
+
+// Field returns the best level in dBm of carrier (an ID of Carriers, or AnyCarrier: the best
+// over all carriers) for technology t on every grid cell (row-major, len Grid().Len()): NaN
+// outside the province, and where no site reaches the technology's cutoff. It returns nil for
+// an unknown carrier or technology. The raster is built on first use and cached; it must not
+// be modified.
+func (r *Result) Field(carrier string, t data.Tech) []float32 {
+	ti := techIndex(t)
+	if ti < 0 || (carrier != AnyCarrier && !slices.Contains(r.carriers, carrier)) {
+		return nil
+	}
+	r.fieldMu.Lock()
+	defer r.fieldMu.Unlock()
+	k := fieldKey{carrier, t}
+	if f, ok := r.fields[k]; ok {
+		return f
+	}
+	l := r.eng.land
+	f := make([]float32, l.grid.Len())
+	nan := float32(math.NaN())
+	for i := range f {
+		f[i] = nan
+	}
+	for c, id := range r.carriers {
+		if carrier != AnyCarrier && carrier != id {
+			continue
+		}
+		for tix, ch := range r.layers[c][ti] {
+			if ch == nil {
+				continue
+			}
+			t := &l.tiles[tix]
+			for o, v := range ch.level {
+				k := t.Start + int32(o)
+				g := l.grid.Index(int(l.cellI[k]), int(l.cellJ[k]))
+				if cur := f[g]; v > cur || (cur != cur && v == v) {
+					f[g] = v
+				}
+			}
+		}
+	}
+	r.fields[k] = f
+	return f
+}
+
+// PointLevel is the prediction at one point for one carrier (or AnyCarrier) and technology.
+type PointLevel struct {
+	Carrier            string       `json:"carrier"`
+	Tech               data.Tech    `json:"tech"`
+	LevelDBm           float64      `json:"level_dbm"`       // NaN when no site reaches the cutoff or the point is outside the province
+	Serving            data.SiteKey `json:"serving"`         // the best site; zero when LevelDBm is NaN
+	CoveredOutdoor     bool         `json:"covered_outdoor"` // LevelDBm ≥ RequiredOutdoorDBm
+	CoveredIndoor      bool         `json:"covered_indoor"`  // LevelDBm ≥ RequiredIndoorDBm
+	RequiredOutdoorDBm float64      `json:"required_outdoor_dbm"`
+	RequiredIndoorDBm  float64      `json:"required_indoor_dbm"`
+}
+
+// At returns the prediction of the grid cell holding p (lon, lat degrees) for every carrier of
+// the result then AnyCarrier, each for every analysed technology. Outside the province (or the
+// grid) it returns nil. For AnyCarrier, Serving is the best carrier's site.
+func (r *Result) At(p orb.Point) []PointLevel {
+	ci, k, tix, ok := r.eng.cellAt(p)
+	if !ok {
+		return nil
+	}
+	_ = ci
+	t := &r.eng.land.tiles[tix]
+	o := k - t.Start
+	var out []PointLevel
+	anyStart := len(r.carriers) * len(r.eng.rules)
+	out = make([]PointLevel, anyStart+len(r.eng.rules))
+	for ti, rule := range r.eng.rules {
+		best := PointLevel{Carrier: AnyCarrier, Tech: rule.tech, LevelDBm: math.NaN()}
+		for c, id := range r.carriers {
+			pl := PointLevel{Carrier: id, Tech: rule.tech, LevelDBm: math.NaN()}
+			if ch := r.layers[c][ti][tix]; ch != nil && ch.serving[o] != noServer {
+				pl.LevelDBm = float64(ch.level[o])
+				pl.Serving = ch.sites[ch.serving[o]].Key()
+				if pl.LevelDBm > best.LevelDBm || math.IsNaN(best.LevelDBm) {
+					best.LevelDBm, best.Serving = pl.LevelDBm, pl.Serving
+				}
+			}
+			out[c*len(r.eng.rules)+ti] = rule.point(pl)
+		}
+		out[anyStart+ti] = rule.point(best)
+	}
+	return out
+}
+
+// point fills the required levels and coverage flags of pl.
+func (tr *techRule) point(pl PointLevel) PointLevel {
+	pl.RequiredOutdoorDBm, pl.RequiredIndoorDBm = tr.requiredOut, tr.requiredIn
+	pl.CoveredOutdoor = pl.LevelDBm >= tr.requiredOut
+	pl.CoveredIndoor = pl.LevelDBm >= tr.requiredIn
+	return pl
+}
+
+// CommuneAt returns the commune whose land holds the grid cell of p (lon, lat degrees), as an
+// index into Communes, and false outside every commune.
+func (e *Engine) CommuneAt(p orb.Point) (int, bool) {
+	ci, _, _, ok := e.cellAt(p)
+	return ci, ok
+}
+
+// cellAt locates p's cell: its commune, compact index and tile.
+func (e *Engine) cellAt(p orb.Point) (ci int, k int32, tix int, ok bool) {
+	l := e.land
+	i, j, ok := l.grid.CellOf(e.tm.Forward(p))
+	if !ok || l.commune[l.grid.Index(i, j)] < 0 {
+		return -1, 0, 0, false
+	}
+	tix = (j/tileCells)*l.ntx + i/tileCells
+	t := &l.tiles[tix]
+	for _, run := range t.rows {
+		if run.J != j {
+			continue
+		}
+		n, found := slices.BinarySearch(l.cellI[run.Start:run.End], int32(i))
+		if found {
+			k = run.Start + int32(n)
+			return int(l.cellCommune[k]), k, tix, true
+		}
+	}
+	return -1, 0, 0, false
+}

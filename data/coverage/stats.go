@@ -1,0 +1,331 @@
+package coverage
+
+import (
+	"cmp"
+	"slices"
+
+	"phusong/data"
+)
+
+// PopulationSpread says how population and households are placed on the land: the only
+// method so far, since no population grid is loaded.
+const PopulationSpread = "uniform over commune land"
+
+// CarrierStats is one carrier's coverage of one commune (or of the province) for one
+// technology. Percentages are of the commune's land area (land cells), 0 when it has none;
+// population and households are the commune's census figures times the covered share of its
+// land cells (see PopulationSpread), not rounded.
+type CarrierStats struct {
+	Carrier              string  `json:"carrier"`
+	CoveredAreaKM2       float64 `json:"covered_area_km2"`
+	CoveredAreaPct       float64 `json:"covered_area_pct"`
+	CoveredIndoorAreaKM2 float64 `json:"covered_indoor_area_km2"`
+	CoveredIndoorAreaPct float64 `json:"covered_indoor_area_pct"`
+	CoveredPopulation    float64 `json:"covered_population"`
+	CoveredHouseholds    float64 `json:"covered_households"`
+}
+
+// CommuneStats is the coverage of one commune (or, from Result.Province, of the whole
+// province, with empty Code, Name, NameEN and Type) for one technology, by any carrier unless
+// the field says otherwise. A cell is covered outdoors (indoors) by a carrier when the
+// carrier's best level there reaches the technology's required outdoor (indoor) median level.
+//
+// Denominators: areas are land cells × cell area (the rasterised area: cells whose centre lies
+// in the commune, the first commune in code order owning a cell where communes overlap);
+// percentages are of AreaKM2 (0 when the commune has no land cell); covered population and
+// households are the census figures × covered cells / land cells (PopulationSpread). Province
+// totals are sums over communes (of counts for areas, of the per-commune floats for people).
+type CommuneStats struct {
+	Code              string           `json:"code"`
+	Name              string           `json:"name"`
+	NameEN            string           `json:"name_en"`
+	Type              data.CommuneType `json:"type"`
+	Tech              data.Tech        `json:"tech"`
+	DefinitionVersion string           `json:"definition_version"`
+
+	LandCells      int     `json:"land_cells"`
+	AreaKM2        float64 `json:"area_km2"`         // rasterised land area
+	PolygonAreaKM2 float64 `json:"polygon_area_km2"` // vector area in the engine's projection, for comparison
+
+	CoveredAreaKM2       float64 `json:"covered_area_km2"`
+	CoveredAreaPct       float64 `json:"covered_area_pct"`
+	CoveredIndoorAreaKM2 float64 `json:"covered_indoor_area_km2"`
+	CoveredIndoorAreaPct float64 `json:"covered_indoor_area_pct"`
+
+	Population           int     `json:"population"`
+	CoveredPopulation    float64 `json:"covered_population"`
+	UncoveredPopulation  float64 `json:"uncovered_population"`
+	CoveredPopulationPct float64 `json:"covered_population_pct"`
+	Households           int     `json:"households"`
+	CoveredHouseholds    float64 `json:"covered_households"`
+	PopulationSpread     string  `json:"population_spread"`
+
+	// CarriersPresent counts the carriers covering (outdoors) at least one land cell.
+	CarriersPresent    int      `json:"carriers_present"`
+	CarriersPresentIDs []string `json:"carriers_present_ids"`
+	// PerCarrier has one entry per carrier of the Result (Result.Carriers order), present or not.
+	PerCarrier []CarrierStats `json:"per_carrier"`
+
+	// AreaByCarrierCountKM2[n] is the land area covered outdoors by exactly n carriers (n = 3:
+	// three or more). White = 0, single-carrier = 1, competitive = 2 or more.
+	AreaByCarrierCountKM2 [4]float64 `json:"area_by_carrier_count_km2"`
+	WhiteAreaKM2          float64    `json:"white_area_km2"`
+	SingleCarrierAreaKM2  float64    `json:"single_carrier_area_km2"`
+	CompetitiveAreaKM2    float64    `json:"competitive_area_km2"`
+	// ThreeGOnlyAreaKM2 is the land covered outdoors by 3G (any carrier) and by no carrier's
+	// 4G. It is a property of the commune, repeated on its 3G and 4G rows.
+	ThreeGOnlyAreaKM2 float64 `json:"three_g_only_area_km2"`
+}
+
+// communeCounts holds the integer cell counts a commune's statistics derive from. Indexes:
+// [tech] is into data.AnalysedTechs, [carrier] into Result.carriers.
+type communeCounts struct {
+	out, in       [][]int32 // cells covered outdoors / indoors, per tech and carrier
+	anyOut, anyIn []int32   // per tech: by at least one carrier
+	byCount       [][4]int32
+	threeGOnly    int32
+}
+
+func newCounts(ntech, ncarrier int) communeCounts {
+	c := communeCounts{out: make([][]int32, ntech), in: make([][]int32, ntech),
+		anyOut: make([]int32, ntech), anyIn: make([]int32, ntech), byCount: make([][4]int32, ntech)}
+	for t := range ntech {
+		c.out[t], c.in[t] = make([]int32, ncarrier), make([]int32, ncarrier)
+	}
+	return c
+}
+
+// add accumulates o into c (same shape).
+func (c *communeCounts) add(o *communeCounts) {
+	for t := range c.out {
+		for k := range c.out[t] {
+			c.out[t][k] += o.out[t][k]
+			c.in[t][k] += o.in[t][k]
+		}
+		c.anyOut[t] += o.anyOut[t]
+		c.anyIn[t] += o.anyIn[t]
+		for n := range 4 {
+			c.byCount[t][n] += o.byCount[t][n]
+		}
+	}
+	c.threeGOnly += o.threeGOnly
+}
+
+// count recomputes counts[ci] for every commune with redo[ci] set, from the layers of r.
+func (r *Result) count(redo []bool) {
+	e := r.eng
+	l := e.land
+	ntech := len(e.rules)
+	i3, i4 := techIndex(data.Tech3G), techIndex(data.Tech4G)
+	var tiles []int32
+	for ci, ok := range redo {
+		if ok {
+			r.counts[ci] = newCounts(ntech, len(r.carriers))
+			tiles = append(tiles, l.communeTiles[ci]...)
+		}
+	}
+	slices.Sort(tiles)
+	tiles = slices.Compact(tiles)
+	chunks := make([][]*chunk, ntech)
+	for ti := range chunks {
+		chunks[ti] = make([]*chunk, len(r.carriers))
+	}
+	covOut := make([]bool, ntech)
+	for _, tix := range tiles {
+		t := &l.tiles[tix]
+		for ti := range ntech {
+			for c := range r.carriers {
+				chunks[ti][c] = r.layers[c][ti][tix]
+			}
+		}
+		for k := t.Start; k < t.End; k++ {
+			ci := l.cellCommune[k]
+			if !redo[ci] {
+				continue
+			}
+			cc := &r.counts[ci]
+			o := k - t.Start
+			for ti := range ntech {
+				reqOut, reqIn := e.rules[ti].requiredOut, e.rules[ti].requiredIn
+				n, anyIn := 0, false
+				for c, ch := range chunks[ti] {
+					if ch == nil {
+						continue
+					}
+					lv := float64(ch.level[o])
+					if lv >= reqOut {
+						cc.out[ti][c]++
+						n++
+					}
+					if lv >= reqIn {
+						cc.in[ti][c]++
+						anyIn = true
+					}
+				}
+				covOut[ti] = n > 0
+				if n > 0 {
+					cc.anyOut[ti]++
+				}
+				if anyIn {
+					cc.anyIn[ti]++
+				}
+				cc.byCount[ti][min(n, 3)]++
+			}
+			if i3 >= 0 && i4 >= 0 && covOut[i3] && !covOut[i4] {
+				cc.threeGOnly++
+			}
+		}
+	}
+}
+
+// stats builds the statistics of commune ci (or of the province when ci < 0, from total) for
+// technology index ti.
+func (r *Result) stats(ci int, ti int, cc *communeCounts, land int, population, households int, polyAreaM2 float64) CommuneStats {
+	e := r.eng
+	cellM2 := e.land.grid.CellM * e.land.grid.CellM
+	km2 := func(n int32) float64 { return float64(n) * cellM2 / 1e6 } // exact for whole-metre cells
+	s := CommuneStats{Tech: e.rules[ti].tech, DefinitionVersion: e.def.Version, LandCells: land,
+		AreaKM2: km2(int32(land)), PolygonAreaKM2: polyAreaM2 / 1e6,
+		Population: population, Households: households, PopulationSpread: PopulationSpread}
+	if ci >= 0 {
+		c := &e.communes[ci]
+		s.Code, s.Name, s.NameEN, s.Type = c.Code, c.Name, c.NameEN, c.Type
+	}
+	share := func(n int32) float64 {
+		if land == 0 {
+			return 0
+		}
+		return float64(n) / float64(land)
+	}
+	s.CoveredAreaKM2 = km2(cc.anyOut[ti])
+	s.CoveredAreaPct = 100 * share(cc.anyOut[ti])
+	s.CoveredIndoorAreaKM2 = km2(cc.anyIn[ti])
+	s.CoveredIndoorAreaPct = 100 * share(cc.anyIn[ti])
+	s.CoveredPopulation = float64(population) * share(cc.anyOut[ti])
+	s.CoveredHouseholds = float64(households) * share(cc.anyOut[ti])
+	s.PerCarrier = make([]CarrierStats, len(r.carriers))
+	s.CarriersPresentIDs = []string{}
+	for k, id := range r.carriers {
+		n, nIn := cc.out[ti][k], cc.in[ti][k]
+		s.PerCarrier[k] = CarrierStats{Carrier: id, CoveredAreaKM2: km2(n), CoveredAreaPct: 100 * share(n),
+			CoveredIndoorAreaKM2: km2(nIn), CoveredIndoorAreaPct: 100 * share(nIn),
+			CoveredPopulation: float64(population) * share(n), CoveredHouseholds: float64(households) * share(n)}
+		if n > 0 {
+			s.CarriersPresent++
+			s.CarriersPresentIDs = append(s.CarriersPresentIDs, id)
+		}
+	}
+	for n := range 4 {
+		s.AreaByCarrierCountKM2[n] = km2(cc.byCount[ti][n])
+	}
+	s.WhiteAreaKM2 = s.AreaByCarrierCountKM2[0]
+	s.SingleCarrierAreaKM2 = s.AreaByCarrierCountKM2[1]
+	s.CompetitiveAreaKM2 = km2(cc.byCount[ti][2] + cc.byCount[ti][3])
+	s.ThreeGOnlyAreaKM2 = km2(cc.threeGOnly)
+	s.finishPopulation()
+	return s
+}
+
+// finishPopulation derives the uncovered population and the covered share of the population.
+func (s *CommuneStats) finishPopulation() {
+	s.UncoveredPopulation = float64(s.Population) - s.CoveredPopulation
+	if s.Population > 0 {
+		s.CoveredPopulationPct = 100 * s.CoveredPopulation / float64(s.Population)
+	}
+}
+
+// buildStats derives every commune's and the province's statistics from r.counts; only the
+// communes with redo set are rebuilt (all when r.commune is nil).
+func (r *Result) buildStats(redo []bool) {
+	e := r.eng
+	ntech := len(e.rules)
+	if r.commune == nil {
+		r.commune = make([][]CommuneStats, ntech)
+		for ti := range ntech {
+			r.commune[ti] = make([]CommuneStats, len(e.communes))
+		}
+	}
+	total := newCounts(ntech, len(r.carriers))
+	land, pop, hh, polyArea := 0, 0, 0, 0.0
+	for ci := range e.communes {
+		if redo[ci] {
+			c := &e.communes[ci]
+			for ti := range ntech {
+				r.commune[ti][ci] = r.stats(ci, ti, &r.counts[ci], e.land.communeCells[ci], c.Population, c.Households, e.polyArea[ci])
+			}
+		}
+		total.add(&r.counts[ci])
+		land += e.land.communeCells[ci]
+		pop += e.communes[ci].Population
+		hh += e.communes[ci].Households
+		polyArea += e.polyArea[ci]
+	}
+	r.province = make([]CommuneStats, ntech)
+	for ti := range ntech {
+		p := r.stats(-1, ti, &total, land, pop, hh, polyArea)
+		// People are spread per commune: the province figures are the sums of the communes'.
+		p.CoveredPopulation, p.CoveredHouseholds = 0, 0
+		for k := range p.PerCarrier {
+			p.PerCarrier[k].CoveredPopulation, p.PerCarrier[k].CoveredHouseholds = 0, 0
+		}
+		for ci := range e.communes {
+			s := &r.commune[ti][ci]
+			p.CoveredPopulation += s.CoveredPopulation
+			p.CoveredHouseholds += s.CoveredHouseholds
+			for k := range p.PerCarrier {
+				p.PerCarrier[k].CoveredPopulation += s.PerCarrier[k].CoveredPopulation
+				p.PerCarrier[k].CoveredHouseholds += s.PerCarrier[k].CoveredHouseholds
+			}
+		}
+		p.finishPopulation()
+		r.province[ti] = p
+	}
+}
+
+// Communes returns every commune's statistics for every analysed technology, ordered by code
+// then technology (data.AnalysedTechs order). The slice is fresh; its PerCarrier slices are
+// shared and must not be modified.
+func (r *Result) Communes() []CommuneStats {
+	out := make([]CommuneStats, 0, len(r.eng.communes)*len(r.commune))
+	for ci := range r.eng.communes {
+		for ti := range r.commune {
+			out = append(out, r.commune[ti][ci])
+		}
+	}
+	return out
+}
+
+// CommuneStatsFor returns the statistics of every commune for technology t in code order (nil
+// for a technology not analysed). The slice is fresh.
+func (r *Result) CommuneStatsFor(t data.Tech) []CommuneStats {
+	ti := techIndex(t)
+	if ti < 0 {
+		return nil
+	}
+	return slices.Clone(r.commune[ti])
+}
+
+// Province returns the province totals for technology t (zero value for a technology not
+// analysed). Areas and cell counts are sums over communes; covered population and households
+// are the sums of the communes' figures, so they reconcile exactly with Communes up to
+// floating-point summation order (code order here).
+func (r *Result) Province(t data.Tech) CommuneStats {
+	ti := techIndex(t)
+	if ti < 0 {
+		return CommuneStats{}
+	}
+	return r.province[ti]
+}
+
+// Priority returns the communes' statistics for technology t ordered by uncovered population,
+// largest first (ties by code): where new sites would serve the most people.
+func (r *Result) Priority(t data.Tech) []CommuneStats {
+	out := r.CommuneStatsFor(t)
+	slices.SortStableFunc(out, func(a, b CommuneStats) int {
+		if c := cmp.Compare(b.UncoveredPopulation, a.UncoveredPopulation); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Code, b.Code)
+	})
+	return out
+}

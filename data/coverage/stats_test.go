@@ -1,0 +1,219 @@
+package coverage
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"phusong/data"
+	"phusong/data/demo"
+)
+
+// demoResult computes the embedded demo at cellM.
+func demoResult(t *testing.T, cellM float64) (*Engine, *data.Store, *Result) {
+	t.Helper()
+	communes, err := demo.Communes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites, err := demo.Sites()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(communes, data.DefaultDefinition(), Options{CellM: cellM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storeWith(t, e, sites)
+	r, err := e.Compute(context.Background(), st.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, st, r
+}
+
+// checkInvariants checks r against properties that hold whatever the sites:
+//   - per cell: the "any" level is the largest carrier level (NaN only where every carrier is);
+//   - per commune and technology: covered ≤ total for areas, population and households, each
+//     carrier ≤ any, the carrier-count areas add up to the land area, the 3G-only area is at most
+//     the 3G-covered area;
+//   - the province equals the sum over communes (1e-9 relative).
+func checkInvariants(t *testing.T, r *Result) {
+	t.Helper()
+	e := r.eng
+	for _, rule := range e.rules {
+		tech := rule.tech
+		anyF := r.Field(AnyCarrier, tech)
+		fields := make([][]float32, len(r.carriers))
+		for c, id := range r.carriers {
+			fields[c] = r.Field(id, tech)
+		}
+		for k, a := range anyF {
+			best := float32(math.NaN())
+			for c := range fields {
+				if v := fields[c][k]; v > best || (best != best && v == v) {
+					best = v
+				}
+			}
+			if math.Float32bits(a) != math.Float32bits(best) {
+				t.Fatalf("%s cell %d: any %v, best carrier %v", tech, k, a, best)
+			}
+			if e.land.commune[k] < 0 && a == a {
+				t.Fatalf("%s cell %d outside the province has level %v", tech, k, a)
+			}
+		}
+	}
+	const rel = 1e-9
+	near := func(a, b float64) bool { return math.Abs(a-b) <= rel*math.Max(1, math.Abs(b)) }
+	for _, tech := range data.AnalysedTechs {
+		var sum CommuneStats
+		sumCarrier := make([]float64, len(r.carriers))
+		for _, s := range r.CommuneStatsFor(tech) {
+			name := fmt.Sprintf("%s %s", s.Code, tech)
+			if s.CoveredAreaKM2 > s.AreaKM2 || s.CoveredIndoorAreaKM2 > s.CoveredAreaKM2 ||
+				s.CoveredPopulation > float64(s.Population) || s.CoveredHouseholds > float64(s.Households) {
+				t.Errorf("%s: covered exceeds total: %+v", name, s)
+			}
+			for k, pc := range s.PerCarrier {
+				if pc.CoveredAreaKM2 > s.CoveredAreaKM2 || pc.CoveredPopulation > s.CoveredPopulation+1e-9 {
+					t.Errorf("%s: %s covers more than any carrier", name, pc.Carrier)
+				}
+				sumCarrier[k] += pc.CoveredAreaKM2
+			}
+			a := s.AreaByCarrierCountKM2
+			if !near(a[0]+a[1]+a[2]+a[3], s.AreaKM2) || !near(s.AreaKM2-a[0], s.CoveredAreaKM2) {
+				t.Errorf("%s: carrier-count areas %v do not add up to %g (covered %g)", name, a, s.AreaKM2, s.CoveredAreaKM2)
+			}
+			if three := r.commune[techIndex(data.Tech3G)][e.communeIndex(s.Code)]; s.ThreeGOnlyAreaKM2 > three.CoveredAreaKM2 {
+				t.Errorf("%s: 3G-only %g > 3G covered %g", name, s.ThreeGOnlyAreaKM2, three.CoveredAreaKM2)
+			}
+			sum.AreaKM2 += s.AreaKM2
+			sum.CoveredAreaKM2 += s.CoveredAreaKM2
+			sum.CoveredIndoorAreaKM2 += s.CoveredIndoorAreaKM2
+			sum.Population += s.Population
+			sum.CoveredPopulation += s.CoveredPopulation
+			sum.CoveredHouseholds += s.CoveredHouseholds
+			sum.WhiteAreaKM2 += s.WhiteAreaKM2
+			sum.ThreeGOnlyAreaKM2 += s.ThreeGOnlyAreaKM2
+		}
+		p := r.Province(tech)
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{
+			{"area", p.AreaKM2, sum.AreaKM2},
+			{"covered area", p.CoveredAreaKM2, sum.CoveredAreaKM2},
+			{"covered indoor area", p.CoveredIndoorAreaKM2, sum.CoveredIndoorAreaKM2},
+			{"population", float64(p.Population), float64(sum.Population)},
+			{"covered population", p.CoveredPopulation, sum.CoveredPopulation},
+			{"covered households", p.CoveredHouseholds, sum.CoveredHouseholds},
+			{"white area", p.WhiteAreaKM2, sum.WhiteAreaKM2},
+			{"3G-only area", p.ThreeGOnlyAreaKM2, sum.ThreeGOnlyAreaKM2},
+		} {
+			if !near(c.got, c.want) {
+				t.Errorf("%s province %s %.12g, sum over communes %.12g", tech, c.name, c.got, c.want)
+			}
+		}
+		for k, pc := range p.PerCarrier {
+			if !near(pc.CoveredAreaKM2, sumCarrier[k]) {
+				t.Errorf("%s province %s area %.12g, sum %.12g", tech, pc.Carrier, pc.CoveredAreaKM2, sumCarrier[k])
+			}
+		}
+	}
+}
+
+// communeIndex returns the index of the commune with code, or -1.
+func (e *Engine) communeIndex(code string) int {
+	for i := range e.communes {
+		if e.communes[i].Code == code {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestDemoInvariants checks the invariants on the embedded demo, then applies a few seeded
+// random edits and checks each incremental update against a full recompute.
+func TestDemoInvariants(t *testing.T) {
+	e, st, r := demoResult(t, 200)
+	checkInvariants(t, r)
+	if got := r.Province(data.Tech4G).Population; got != demo.Population2019 {
+		t.Errorf("province population %d, want %d (census total)", got, demo.Population2019)
+	}
+	if testing.Short() {
+		return
+	}
+	seed := uint64(rand.Int64())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 5))
+	ctx := context.Background()
+	for step := range 4 {
+		all := st.Snapshot().Sites(data.Filter{})
+		s := *all[rng.IntN(len(all))]
+		var ch data.Change
+		var err error
+		switch step % 2 {
+		case 0:
+			s.Lon += 0.01 * (rng.Float64() - 0.5)
+			s.Status = data.StatusActive
+			ch, err = st.Upsert([]data.Site{s})
+		default:
+			ch, err = st.Delete([]data.SiteKey{s.Key()})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err = e.Update(ctx, r, st.Snapshot(), ch); err != nil {
+			t.Fatal(err)
+		}
+		full, err := e.Compute(ctx, st.Snapshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameResult(t, fmt.Sprintf("demo step %d", step), r, full)
+	}
+	checkInvariants(t, r)
+}
+
+// TestRealCommunes runs the engine on the real 2025 boundaries (shared/data, skipped when
+// absent) with the demo's synthetic stations: the rasterised area matches the polygons'
+// (SOURCES.md: 2,250 km², tiling without gaps or overlaps) and the census totals carry over.
+func TestRealCommunes(t *testing.T) {
+	shared, ok := demo.FindSharedData(".")
+	if !ok {
+		t.Skip("no shared/data beside the repository")
+	}
+	rep, err := data.LoadCommunesFile(filepath.Join(shared, "travinh", "wards_2025.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites, err := demo.Sites()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(rep.Communes, data.DefaultDefinition(), Options{CellM: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Compute(context.Background(), storeWith(t, e, sites).Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInvariants(t, r)
+	p := r.Province(data.Tech4G)
+	if len(e.Communes()) != 41 || p.Population != 993555 || p.Households != 280222 {
+		t.Errorf("%d communes, population %d, households %d: want 41, 993555, 280222", len(e.Communes()), p.Population, p.Households)
+	}
+	if math.Abs(p.AreaKM2-2250) > 0.005*2250 || math.Abs(p.AreaKM2-p.PolygonAreaKM2) > 0.002*p.PolygonAreaKM2 {
+		t.Errorf("raster area %.2f km², polygon area %.2f km²: want both 2250 ± 0.5 %%, within 0.2 %% of each other",
+			p.AreaKM2, p.PolygonAreaKM2)
+	}
+	for _, s := range r.CommuneStatsFor(data.Tech4G) {
+		if s.LandCells == 0 {
+			t.Errorf("commune %s has no land cell", s.Code)
+		}
+	}
+}
