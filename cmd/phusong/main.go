@@ -33,6 +33,8 @@ var commands = map[string]command{
 	"demo-data": {"regenerate the embedded schematic demo province (synthetic stations)", runDemoData},
 	"report":    {"per-commune 3G/4G coverage and gaps (table, csv, json; --out DIR for GeoJSON layers)", runReport},
 	"serve":     {"HTTP API and web map", runServe},
+	"token":     {"create, list or revoke upload tokens in the data dir's database", runToken},
+	"upload":    {"send a carrier's station file (CSV/GeoJSON) to a phusong server", runUpload},
 }
 
 // errUsage marks an error whose message is already a usage text.
