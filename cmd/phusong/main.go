@@ -31,6 +31,7 @@ type command struct {
 var commands = map[string]command{
 	"pathloss":  {"path loss for CSV rows on stdin (freq_mhz,tx_h_m,rx_h_m,dist_km)", runPathloss},
 	"demo-data": {"regenerate the embedded schematic demo province (synthetic stations)", runDemoData},
+	"export":    {"export layers, e.g. per-sector footprints: export footprints --tech 4G", runExport},
 	"report":    {"per-commune 3G/4G coverage and gaps (table, csv, json; --out DIR for GeoJSON layers)", runReport},
 	"serve":     {"HTTP API and web map", runServe},
 	"token":     {"create, list or revoke upload tokens in the data dir's database", runToken},
