@@ -1,0 +1,445 @@
+package fibre
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
+)
+
+// LoadReport is the result of reading a fibre network file.
+type LoadReport struct {
+	Network  Network
+	Warnings []data.Warning // defaults applied, properties ignored …, in input order
+	Features int            // features read
+}
+
+// ReadGeoJSON reads a fibre network as a GeoJSON FeatureCollection (WGS84 lon/lat; a third
+// coordinate is ignored):
+//
+//   - LineString and MultiLineString features are routes, with properties route_id (or id),
+//     kind (backbone, feeder or distribution; any case) and operator;
+//   - Point features are access points, with properties id and ports (whole number ≥ 0,
+//     0 or absent = unknown) and operator.
+//
+// operator names the operator of the whole file (an id of DefaultOperators, or "vnpt" for
+// vinaphone); features may then omit the operator property, and one that gives another operator
+// is an error. With operator "" every feature needs the property. Other properties are ignored
+// with a warning ("synthetic" and "note", which mark demo data, silently).
+//
+// Validation is all or nothing: any bad feature gives data.ParseErrors (at most
+// data.MaxParseErrors, in input order) naming "feature N" (1-based; jq .features[N-1]) and the
+// property or "coordinates[k]" ("coordinates[p][k]" in a MultiLineString): an unknown kind or
+// operator, a position outside data.ProvinceBound or not finite, a line with fewer than 2
+// distinct points, an id repeated within the operator's routes (or access points), negative or
+// fractional ports, another geometry type. A JSON syntax error names its line. Defaults are
+// warnings: a missing id gets "feature-N"; a MultiLineString of several lines becomes routes
+// "<id>#1", "<id>#2" …; repeated consecutive points are dropped; missing ports count as
+// unknown (one warning for the file).
+func ReadGeoJSON(r io.Reader, operator string) (*LoadReport, error) {
+	if operator != "" {
+		id, ok := resolveOperator(operator)
+		if !ok {
+			return nil, fmt.Errorf("%w: operator %q is not a known operator (%s)", data.ErrInvalidInput, operator, operatorList())
+		}
+		operator = id
+	}
+	feats, err := decodeCollection(r)
+	if err != nil {
+		return nil, err
+	}
+	b := &reader{operator: operator, ids: map[[3]string]int{}, warned: map[string]bool{}}
+	for i, raw := range feats {
+		if len(b.errs) >= data.MaxParseErrors {
+			break
+		}
+		b.feature(i+1, raw)
+	}
+	if len(b.errs) >= data.MaxParseErrors {
+		last := b.errs[data.MaxParseErrors-1].Feature
+		b.errs = append(b.errs[:data.MaxParseErrors-1], &data.ParseError{Feature: last,
+			Msg: fmt.Sprintf("too many errors; reading stopped after %d", data.MaxParseErrors-1)})
+	}
+	if len(b.errs) > 0 {
+		return nil, b.errs
+	}
+	if b.noPorts > 0 {
+		b.warns = append(b.warns, data.Warning{Field: "ports", Message: fmt.Sprintf(
+			"missing on %d access points (first: feature %d); capacity unknown (0)", b.noPorts, b.firstNoPorts)})
+	}
+	return &LoadReport{Network: b.net, Warnings: b.warns, Features: len(feats)}, nil
+}
+
+// LoadFile reads a fibre network file (.geojson or .json) with ReadGeoJSON. Errors are
+// prefixed with the path and wrap the reader's.
+func LoadFile(path, operator string) (*LoadReport, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".geojson", ".json":
+	default:
+		return nil, fmt.Errorf("%w: %s: unknown fibre file type (want .geojson or .json)", data.ErrInvalidInput, path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("fibre: %w", err)
+	}
+	defer f.Close()
+	rep, err := ReadGeoJSON(bufio.NewReader(f), operator)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rep, nil
+}
+
+// decodeJSON decodes raw into v keeping numbers as json.Number.
+func decodeJSON(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// decodeCollection reads a FeatureCollection and returns its raw features.
+func decodeCollection(r io.Reader) ([]json.RawMessage, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("fibre: reading GeoJSON: %w", err)
+	}
+	var fc struct {
+		Type     string            `json:"type"`
+		Features []json.RawMessage `json:"features"`
+	}
+	if err := decodeJSON(raw, &fc); err != nil {
+		off := int64(len(bytes.TrimRight(raw, " \t\r\n")))
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			off = se.Offset
+		case errors.As(err, &te):
+			off = te.Offset
+		}
+		line := 1 + bytes.Count(raw[:min(int(off), len(raw))], []byte("\n"))
+		return nil, data.ParseErrors{{Line: line, Msg: "not a GeoJSON FeatureCollection: " + err.Error()}}
+	}
+	if fc.Type != "FeatureCollection" {
+		return nil, data.ParseErrors{{Field: "type", Value: fc.Type, Msg: "is not FeatureCollection"}}
+	}
+	return fc.Features, nil
+}
+
+// reader accumulates one file's network, errors and warnings.
+type reader struct {
+	operator     string
+	net          Network
+	errs         data.ParseErrors
+	warns        []data.Warning
+	ids          map[[3]string]int // (operator, "route"|"ap", id) → feature
+	warned       map[string]bool   // warn-once keys
+	noPorts      int
+	firstNoPorts int
+}
+
+func (b *reader) fail(n int, field, value, msg string) {
+	b.errs = append(b.errs, &data.ParseError{Feature: n, Field: field, Value: value, Msg: msg})
+}
+
+func (b *reader) warn(n int, field, msg string) {
+	b.warns = append(b.warns, data.Warning{Feature: n, Field: field, Message: msg})
+}
+
+// feature reads feature n (1-based).
+func (b *reader) feature(n int, raw json.RawMessage) {
+	var f struct {
+		Type     string `json:"type"`
+		Geometry *struct {
+			Type        string          `json:"type"`
+			Coordinates json.RawMessage `json:"coordinates"`
+		} `json:"geometry"`
+		Properties map[string]any `json:"properties"`
+	}
+	if err := decodeJSON(raw, &f); err != nil {
+		b.fail(n, "", "", "is not a GeoJSON Feature: "+err.Error())
+		return
+	}
+	if f.Type != "Feature" {
+		b.fail(n, "type", f.Type, "is not Feature")
+		return
+	}
+	if f.Geometry == nil {
+		b.fail(n, "geometry", "", "missing")
+		return
+	}
+	nerr := len(b.errs)
+	props := b.properties(n, f.Properties, f.Geometry.Type == "Point")
+	switch f.Geometry.Type {
+	case "Point":
+		var pos []json.Number
+		if decodeJSON(f.Geometry.Coordinates, &pos) != nil {
+			b.fail(n, "coordinates", "", "are not a [lon, lat] position")
+			return
+		}
+		p, ok := b.position(n, "coordinates", pos)
+		if !ok || len(b.errs) > nerr {
+			return
+		}
+		b.accessPoint(n, props, p)
+	case "LineString", "MultiLineString":
+		var lines [][][]json.Number
+		if f.Geometry.Type == "LineString" {
+			var one [][]json.Number
+			if decodeJSON(f.Geometry.Coordinates, &one) != nil {
+				b.fail(n, "coordinates", "", "are not an array of [lon, lat] positions")
+				return
+			}
+			lines = [][][]json.Number{one}
+		} else if decodeJSON(f.Geometry.Coordinates, &lines) != nil {
+			b.fail(n, "coordinates", "", "are not an array of arrays of [lon, lat] positions")
+			return
+		}
+		if len(lines) == 0 {
+			b.fail(n, "coordinates", "", "hold no line")
+			return
+		}
+		parsed := make([]orb.LineString, len(lines))
+		for p, line := range lines {
+			prefix := "coordinates"
+			if f.Geometry.Type == "MultiLineString" {
+				prefix = fmt.Sprintf("coordinates[%d]", p)
+			}
+			parsed[p] = b.line(n, prefix, line)
+		}
+		if len(b.errs) > nerr {
+			return
+		}
+		b.routes(n, props, parsed)
+	default:
+		b.fail(n, "geometry", f.Geometry.Type, "is not LineString, MultiLineString or Point")
+	}
+}
+
+// position parses one GeoJSON position and checks it (positionProblem).
+func (b *reader) position(n int, field string, pos []json.Number) (orb.Point, bool) {
+	if len(pos) < 2 {
+		b.fail(n, field, "", "is not a [lon, lat] position")
+		return orb.Point{}, false
+	}
+	var p orb.Point
+	for c := range 2 {
+		v, err := strconv.ParseFloat(pos[c].String(), 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			b.fail(n, field, pos[c].String(), "is not a number")
+			return p, false
+		}
+		p[c] = v
+	}
+	if m := positionProblem(p); m != "" {
+		b.fail(n, field, pos[0].String()+","+pos[1].String(), m)
+		return p, false
+	}
+	return p, true
+}
+
+// line parses the positions of one line (field prefix "coordinates" or "coordinates[p]"),
+// drops repeated consecutive points with a warning and checks that two distinct points remain.
+// Only the first bad position of a line is reported.
+func (b *reader) line(n int, prefix string, pos [][]json.Number) orb.LineString {
+	ls := make(orb.LineString, 0, len(pos))
+	repeated := 0
+	for k, q := range pos {
+		p, ok := b.position(n, fmt.Sprintf("%s[%d]", prefix, k), q)
+		if !ok {
+			return nil
+		}
+		if len(ls) > 0 && ls[len(ls)-1] == p {
+			repeated++
+			continue
+		}
+		ls = append(ls, p)
+	}
+	switch {
+	case len(ls) < 2:
+		b.fail(n, prefix, "", fmt.Sprintf("has %d distinct points; a route needs at least 2", len(ls)))
+		return nil
+	case repeated > 0:
+		b.warn(n, prefix, fmt.Sprintf("%d repeated consecutive points dropped", repeated))
+	}
+	return ls
+}
+
+// props are the usable properties of one feature, as text.
+type props struct {
+	operator, id, kind, ports string
+	idField                   string // the property the id came from
+	hasPorts                  bool
+}
+
+// properties reads the known properties of feature n (point: an access point), failing on
+// values that are not text or numbers and warning once per file about unknown names.
+func (b *reader) properties(n int, in map[string]any, point bool) props {
+	var p props
+	used := map[string]bool{"operator": true, "id": true, "synthetic": true, "note": true}
+	if point {
+		used["ports"] = true
+	} else {
+		used["route_id"], used["kind"] = true, true
+	}
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		if !used[k] {
+			if !b.warned["property "+k] {
+				b.warned["property "+k] = true
+				b.warn(n, k, "property not used")
+			}
+			continue
+		}
+		if k == "synthetic" || k == "note" {
+			continue
+		}
+		var text string
+		switch v := in[k].(type) {
+		case string:
+			text = strings.TrimSpace(v)
+		case json.Number:
+			text = v.String()
+		case nil:
+			continue
+		default:
+			b.fail(n, k, "", "is not text or a number")
+			continue
+		}
+		switch k {
+		case "operator":
+			p.operator = text
+		case "kind":
+			p.kind = text
+		case "ports":
+			p.ports, p.hasPorts = text, true
+		case "id", "route_id":
+			switch {
+			case p.id == "" || k == p.idField:
+				p.id, p.idField = text, k
+			case text != p.id:
+				b.fail(n, "route_id", text, fmt.Sprintf("differs from id %q; give one", p.id))
+			}
+		}
+	}
+	return p
+}
+
+// resolve returns the feature's operator: the property, or the file's operator.
+func (b *reader) resolve(n int, p props) (string, bool) {
+	if p.operator == "" {
+		if b.operator == "" {
+			b.fail(n, "operator", "", "missing (or name the operator of the whole file)")
+			return "", false
+		}
+		return b.operator, true
+	}
+	id, ok := resolveOperator(p.operator)
+	switch {
+	case !ok:
+		b.fail(n, "operator", p.operator, "is not a known operator ("+operatorList()+")")
+		return "", false
+	case b.operator != "" && id != b.operator:
+		b.fail(n, "operator", p.operator, "differs from the file's operator "+b.operator)
+		return "", false
+	}
+	return id, true
+}
+
+// claim records id for (operator, space) at feature n, failing if an earlier feature has it.
+func (b *reader) claim(n int, op, space, field, id string) bool {
+	key := [3]string{op, space, id}
+	if first, dup := b.ids[key]; dup {
+		b.fail(n, field, id, fmt.Sprintf("repeats feature %d of %s", first, op))
+		return false
+	}
+	b.ids[key] = n
+	return true
+}
+
+// checkID fails on an unusable id (idProblem) or returns the default "feature-N" with a warning
+// when it is missing.
+func (b *reader) checkID(n int, p props, field string) (string, bool) {
+	if p.id == "" {
+		id := "feature-" + strconv.Itoa(n)
+		b.warn(n, field, "missing; using "+id)
+		return id, true
+	}
+	if m := idProblem(p.id); m != "" {
+		b.fail(n, field, p.id, m)
+		return "", false
+	}
+	return p.id, true
+}
+
+// accessPoint adds the access point of feature n.
+func (b *reader) accessPoint(n int, p props, at orb.Point) {
+	op, okOp := b.resolve(n, p)
+	id, okID := b.checkID(n, p, "id")
+	ports, okPorts := 0, true
+	if !p.hasPorts || p.ports == "" {
+		b.noPorts++
+		if b.noPorts == 1 {
+			b.firstNoPorts = n
+		}
+	} else {
+		v, err := strconv.ParseFloat(p.ports, 64)
+		switch {
+		case err != nil:
+			b.fail(n, "ports", p.ports, "is not a number")
+			okPorts = false
+		case v < 0:
+			b.fail(n, "ports", p.ports, "is negative")
+			okPorts = false
+		case v != math.Trunc(v) || v > MaxPorts:
+			b.fail(n, "ports", p.ports, fmt.Sprintf("is not a whole number in 0..%d", MaxPorts))
+			okPorts = false
+		default:
+			ports = int(v)
+		}
+	}
+	if !okOp || !okID || !okPorts || !b.claim(n, op, "ap", "id", id) {
+		return
+	}
+	b.net.AccessPoints = append(b.net.AccessPoints, AccessPoint{Operator: op, ID: id, Point: at, Ports: ports})
+}
+
+// routes adds the route(s) of feature n: one per line.
+func (b *reader) routes(n int, p props, lines []orb.LineString) {
+	op, okOp := b.resolve(n, p)
+	id, okID := b.checkID(n, p, "route_id")
+	kind, okKind := ParseKind(strings.ToLower(p.kind))
+	switch {
+	case p.kind == "":
+		b.fail(n, "kind", "", "missing (backbone, feeder or distribution)")
+	case !okKind:
+		b.fail(n, "kind", p.kind, "is not backbone, feeder or distribution")
+	}
+	if !okOp || !okID || !okKind {
+		return
+	}
+	if len(lines) > 1 {
+		b.warn(n, "geometry", fmt.Sprintf("MultiLineString of %d lines split into routes %s#1..%s#%d", len(lines), id, id, len(lines)))
+	}
+	for k, ls := range lines {
+		rid := id
+		if len(lines) > 1 {
+			rid = id + "#" + strconv.Itoa(k+1)
+		}
+		if b.claim(n, op, "route", "route_id", rid) {
+			b.net.Routes = append(b.net.Routes, Route{Operator: op, RouteID: rid, Kind: kind, Line: ls})
+		}
+	}
+}

@@ -1,0 +1,261 @@
+package fibre
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
+)
+
+// fc wraps feature texts in a FeatureCollection, one feature per line (so feature N is on line
+// N+1).
+func fc(features ...string) string {
+	return "{\"type\":\"FeatureCollection\",\"features\":[\n" + strings.Join(features, ",\n") + "\n]}"
+}
+
+const (
+	lineOK = `{"type":"Feature","geometry":{"type":"LineString","coordinates":[[106.3,9.9],[106.31,9.9]]},"properties":{"route_id":"R1","kind":"distribution"}}`
+	apOK   = `{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"id":"A1","ports":16}}`
+)
+
+func TestReadGeoJSON(t *testing.T) {
+	in := fc(
+		`{"type":"Feature","geometry":{"type":"LineString","coordinates":[[106.3,9.9,2],[106.31,9.9],[106.31,9.9],[106.32,9.95]]},"properties":{"route_id":"R1","kind":"Backbone","operator":"VNPT","colour":"red"}}`,
+		`{"type":"Feature","geometry":{"type":"MultiLineString","coordinates":[[[106.3,9.9],[106.31,9.9]],[[106.4,9.8],[106.41,9.8]]]},"properties":{"id":"F","kind":"feeder"}}`,
+		`{"type":"Feature","geometry":{"type":"LineString","coordinates":[[106.3,9.9],[106.31,9.9]]},"properties":{"kind":"distribution","synthetic":true,"note":"x"}}`,
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"id":"A1","ports":"32"}}`,
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[106.31,9.91]},"properties":{"id":"A2"}}`,
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[106.32,9.92]},"properties":{"id":"R1","ports":null}}`,
+	)
+	rep, err := ReadGeoJSON(strings.NewReader(in), "vinaphone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Network{
+		Routes: []Route{
+			{"vinaphone", "R1", Backbone, orb.LineString{{106.3, 9.9}, {106.31, 9.9}, {106.32, 9.95}}},
+			{"vinaphone", "F#1", Feeder, orb.LineString{{106.3, 9.9}, {106.31, 9.9}}},
+			{"vinaphone", "F#2", Feeder, orb.LineString{{106.4, 9.8}, {106.41, 9.8}}},
+			{"vinaphone", "feature-3", Distribution, orb.LineString{{106.3, 9.9}, {106.31, 9.9}}},
+		},
+		AccessPoints: []AccessPoint{
+			{"vinaphone", "A1", orb.Point{106.3, 9.9}, 32},
+			{"vinaphone", "A2", orb.Point{106.31, 9.91}, 0},
+			{"vinaphone", "R1", orb.Point{106.32, 9.92}, 0},
+		},
+	}
+	if !reflect.DeepEqual(rep.Network, want) {
+		t.Errorf("network\n got %+v\nwant %+v", rep.Network, want)
+	}
+	var warns []string
+	for _, w := range rep.Warnings {
+		warns = append(warns, w.String())
+	}
+	wantWarns := []string{
+		"feature 1: colour: property not used",
+		"feature 1: coordinates: 1 repeated consecutive points dropped",
+		"feature 2: geometry: MultiLineString of 2 lines split into routes F#1..F#2",
+		"feature 3: route_id: missing; using feature-3",
+		"ports: missing on 2 access points (first: feature 5); capacity unknown (0)",
+	}
+	if !reflect.DeepEqual(warns, wantWarns) {
+		t.Errorf("warnings\n got %q\nwant %q", warns, wantWarns)
+	}
+	if rep.Features != 6 {
+		t.Errorf("features %d, want 6", rep.Features)
+	}
+}
+
+// TestReadGeoJSONBad checks the exact error of each bad input (all or nothing: no report).
+func TestReadGeoJSONBad(t *testing.T) {
+	line := func(coords, props string) string {
+		return `{"type":"Feature","geometry":{"type":"LineString","coordinates":` + coords + `},"properties":` + props + `}`
+	}
+	point := func(coords, props string) string {
+		return `{"type":"Feature","geometry":{"type":"Point","coordinates":` + coords + `},"properties":` + props + `}`
+	}
+	cases := []struct {
+		name, operator, in string
+		want               []string
+	}{
+		{"not json", "viettel", "{\"type\":\n\"FeatureCollection\",,", []string{"line 2: not a GeoJSON FeatureCollection: invalid character ',' looking for beginning of object key string"}},
+		{"truncated", "viettel", "{\"type\":\"FeatureCollection\",\n\"features\":[", []string{"line 2: not a GeoJSON FeatureCollection: unexpected EOF"}},
+		{"not a collection", "viettel", `{"type":"Feature"}`, []string{`type: "Feature" is not FeatureCollection`}},
+		{"unknown kind", "viettel", fc(lineOK, line(`[[106.3,9.9],[106.31,9.9]]`, `{"route_id":"R2","kind":"trunk"}`)),
+			[]string{`feature 2: kind: "trunk" is not backbone, feeder or distribution`}},
+		{"missing kind", "viettel", fc(line(`[[106.3,9.9],[106.31,9.9]]`, `{"route_id":"R2"}`)),
+			[]string{`feature 1: kind: missing (backbone, feeder or distribution)`}},
+		{"outside the box", "viettel", fc(line(`[[106.3,9.9],[107.31,9.9]]`, `{"route_id":"R2","kind":"feeder"}`)),
+			[]string{`feature 1: coordinates[1]: "107.31,9.9" is outside the province box (lon 105.7..106.9, lat 9.3..10.3)`}},
+		{"swapped", "viettel", fc(point(`[9.9,106.3]`, `{"id":"A"}`)),
+			[]string{`feature 1: coordinates: "9.9,106.3" is outside the province box (lon 105.7..106.9, lat 9.3..10.3); looks like lat/lon swapped (GeoJSON is [lon, lat])`}},
+		{"multi part outside", "viettel", fc(`{"type":"Feature","geometry":{"type":"MultiLineString","coordinates":[[[106.3,9.9],[106.31,9.9]],[[106.3,9.9],[106.3,10.5],[106.3,11]]]},"properties":{"route_id":"M","kind":"feeder"}}`),
+			[]string{`feature 1: coordinates[1][1]: "106.3,10.5" is outside the province box (lon 105.7..106.9, lat 9.3..10.3)`}},
+		{"overflowing number", "viettel", fc(point(`[106.3,1e999]`, `{"id":"A"}`)),
+			[]string{`feature 1: coordinates: "106.3,1e999" is not a pair of finite numbers`}},
+		{"one point", "viettel", fc(line(`[[106.3,9.9]]`, `{"route_id":"R2","kind":"feeder"}`)),
+			[]string{`feature 1: coordinates: has 1 distinct points; a route needs at least 2`}},
+		{"repeated point", "viettel", fc(line(`[[106.3,9.9],[106.3,9.9]]`, `{"route_id":"R2","kind":"feeder"}`)),
+			[]string{`feature 1: coordinates: has 1 distinct points; a route needs at least 2`}},
+		{"empty multi", "viettel", fc(`{"type":"Feature","geometry":{"type":"MultiLineString","coordinates":[]},"properties":{"route_id":"M","kind":"feeder"}}`),
+			[]string{`feature 1: coordinates: hold no line`}},
+		{"duplicate route id", "viettel", fc(lineOK, apOK, lineOK),
+			[]string{`feature 3: route_id: "R1" repeats feature 1 of viettel`}},
+		{"duplicate split id", "viettel", fc(line(`[[106.3,9.9],[106.31,9.9]]`, `{"route_id":"M#2","kind":"feeder"}`),
+			`{"type":"Feature","geometry":{"type":"MultiLineString","coordinates":[[[106.3,9.9],[106.31,9.9]],[[106.4,9.8],[106.41,9.8]]]},"properties":{"route_id":"M","kind":"feeder"}}`),
+			[]string{`feature 2: route_id: "M#2" repeats feature 1 of viettel`}},
+		{"duplicate access point id", "", fc(point(`[106.3,9.9]`, `{"id":"A","operator":"mobifone"}`), point(`[106.4,9.9]`, `{"id":"A","operator":"viettel"}`), point(`[106.5,9.9]`, `{"id":"A","operator":"mobifone"}`)),
+			[]string{`feature 3: id: "A" repeats feature 1 of mobifone`}},
+		{"negative ports", "viettel", fc(point(`[106.3,9.9]`, `{"id":"A","ports":-4}`)), []string{`feature 1: ports: "-4" is negative`}},
+		{"fractional ports", "viettel", fc(point(`[106.3,9.9]`, `{"id":"A","ports":"2.5"}`)), []string{`feature 1: ports: "2.5" is not a whole number in 0..100000`}},
+		{"ports not a number", "viettel", fc(point(`[106.3,9.9]`, `{"id":"A","ports":"many"}`)), []string{`feature 1: ports: "many" is not a number`}},
+		{"id not text", "viettel", fc(point(`[106.3,9.9]`, `{"id":{"a":1}}`)), []string{`feature 1: id: is not text or a number`}},
+		{"control character", "viettel", fc(point(`[106.3,9.9]`, `{"id":"A\u0007"}`)), []string{"feature 1: id: \"A\\a\" holds control characters"}},
+		{"missing operator", "", fc(apOK), []string{`feature 1: operator: missing (or name the operator of the whole file)`}},
+		{"unknown operator", "", fc(point(`[106.3,9.9]`, `{"id":"A","operator":"fpt"}`)),
+			[]string{`feature 1: operator: "fpt" is not a known operator (viettel, vinaphone, mobifone, vietnamobile, gmobile, itelecom, tvcable)`}},
+		{"other operator", "viettel", fc(point(`[106.3,9.9]`, `{"id":"A","operator":"mobifone"}`)),
+			[]string{`feature 1: operator: "mobifone" differs from the file's operator viettel`}},
+		{"two ids", "viettel", fc(line(`[[106.3,9.9],[106.31,9.9]]`, `{"id":"A","route_id":"B","kind":"feeder"}`)),
+			[]string{`feature 1: route_id: "B" differs from id "A"; give one`}},
+		{"polygon", "viettel", fc(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[]},"properties":{}}`),
+			[]string{`feature 1: geometry: "Polygon" is not LineString, MultiLineString or Point`}},
+		{"no geometry", "viettel", fc(`{"type":"Feature","geometry":null,"properties":{}}`), []string{`feature 1: geometry: missing`}},
+		{"bad coordinates", "viettel", fc(line(`[106.3,9.9]`, `{"route_id":"R","kind":"feeder"}`)),
+			[]string{`feature 1: coordinates: are not an array of [lon, lat] positions`}},
+		{"short position", "viettel", fc(point(`[106.3]`, `{"id":"A"}`)), []string{`feature 1: coordinates: is not a [lon, lat] position`}},
+		{"not a feature", "viettel", fc(`{"type":"Point","geometry":{}}`), []string{`feature 1: type: "Point" is not Feature`}},
+		{"several errors", "viettel", fc(apOK, point(`[106.3,9.9]`, `{"id":"B","ports":-1}`), line(`[[106.3,9.9],[106.31,9.9]]`, `{"route_id":"R","kind":"x"}`)),
+			[]string{`feature 2: ports: "-1" is negative`, `feature 3: kind: "x" is not backbone, feeder or distribution`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := ReadGeoJSON(strings.NewReader(c.in), c.operator)
+			if rep != nil {
+				t.Fatalf("got a report with %d routes; want none", len(rep.Network.Routes))
+			}
+			var pe data.ParseErrors
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v (%T) is not ParseErrors", err, err)
+			}
+			if !errors.Is(err, data.ErrInvalidInput) {
+				t.Errorf("error does not match data.ErrInvalidInput")
+			}
+			var got []string
+			for _, e := range pe {
+				got = append(got, e.Error())
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("errors\n got %q\nwant %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestReadGeoJSONOperatorArgument(t *testing.T) {
+	_, err := ReadGeoJSON(strings.NewReader(fc(apOK)), "fpt")
+	if !errors.Is(err, data.ErrInvalidInput) || !strings.Contains(err.Error(), `operator "fpt" is not a known operator`) {
+		t.Fatalf("error %v", err)
+	}
+}
+
+func TestReadGeoJSONTooManyErrors(t *testing.T) {
+	var feats []string
+	for range 150 {
+		feats = append(feats, `{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"id":"A","ports":-1}}`)
+	}
+	_, err := ReadGeoJSON(strings.NewReader(fc(feats...)), "viettel")
+	var pe data.ParseErrors
+	if !errors.As(err, &pe) || len(pe) != data.MaxParseErrors {
+		t.Fatalf("got %d errors, want %d", len(pe), data.MaxParseErrors)
+	}
+	if last := pe[len(pe)-1].Error(); last != "feature 100: too many errors; reading stopped after 99" {
+		t.Errorf("last error %q", last)
+	}
+}
+
+// TestWriteGeoJSONRoundTrip checks Read(Write(x)) == x up to the canonical order, and that
+// writing is stable.
+func TestWriteGeoJSONRoundTrip(t *testing.T) {
+	n := &Network{
+		Routes: []Route{
+			{"viettel", "b", Distribution, orb.LineString{{106.123456789, 9.9}, {106.2, 9.95}}},
+			{"tvcable", "a", Backbone, orb.LineString{{106.1, 9.9}, {106.2, 9.95}, {106.25, 9.97}}},
+		},
+		AccessPoints: []AccessPoint{{"viettel", "x", orb.Point{106.3, 9.9}, 0}, {"mobifone", "x", orb.Point{106.3, 9.91}, 64}},
+	}
+	var buf bytes.Buffer
+	if err := WriteGeoJSON(&buf, n, "Synthetic test network"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ReadGeoJSON(bytes.NewReader(buf.Bytes()), "")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, buf.Bytes())
+	}
+	want := &Network{Routes: append([]Route(nil), n.Routes...), AccessPoints: append([]AccessPoint(nil), n.AccessPoints...)}
+	want.Sort()
+	if !reflect.DeepEqual(&rep.Network, want) {
+		t.Errorf("round trip\n got %+v\nwant %+v", rep.Network, *want)
+	}
+	if len(rep.Warnings) != 0 {
+		t.Errorf("warnings %v", rep.Warnings)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte(`"phusong_note":"Synthetic test network"`)) || bytes.Count(buf.Bytes(), []byte(`"synthetic":true`)) != 4 {
+		t.Errorf("synthetic marks missing:\n%s", buf.Bytes())
+	}
+	var again bytes.Buffer
+	if err := WriteGeoJSON(&again, &rep.Network, "Synthetic test network"); err != nil || !bytes.Equal(again.Bytes(), buf.Bytes()) {
+		t.Errorf("second write differs (err %v)", err)
+	}
+}
+
+func TestWriteGeoJSONInvalid(t *testing.T) {
+	cases := []struct {
+		name string
+		n    Network
+		want string
+	}{
+		{"unknown kind", Network{Routes: []Route{{"viettel", "a", "trunk", orb.LineString{{106.1, 9.9}, {106.2, 9.9}}}}},
+			`routes[0].kind: "trunk" is not backbone, feeder or distribution`},
+		{"one point", Network{Routes: []Route{{"viettel", "a", Feeder, orb.LineString{{106.1, 9.9}, {106.1, 9.9}}}}},
+			`routes[0].line: has 1 distinct points; a route needs at least 2`},
+		{"duplicate", Network{AccessPoints: []AccessPoint{{"viettel", "a", orb.Point{106.1, 9.9}, 1}, {"viettel", "a", orb.Point{106.1, 9.9}, 1}}},
+			`access_points[1].id: "a" repeats access_points[0] of viettel`},
+		{"ports", Network{AccessPoints: []AccessPoint{{"viettel", "a", orb.Point{106.1, 9.9}, -1}}},
+			`access_points[0].ports: "-1" is outside 0..100000 (0 = unknown)`},
+		{"operator", Network{AccessPoints: []AccessPoint{{"fpt", "a", orb.Point{106.1, 9.9}, 1}}},
+			`access_points[0].operator: "fpt" is not a known operator (viettel, vinaphone, mobifone, vietnamobile, gmobile, itelecom, tvcable)`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			err := WriteGeoJSON(&buf, &c.n, "")
+			if err == nil || !strings.HasSuffix(err.Error(), c.want) {
+				t.Fatalf("error %v, want …%s", err, c.want)
+			}
+			if buf.Len() != 0 {
+				t.Errorf("wrote %d bytes", buf.Len())
+			}
+		})
+	}
+}
+
+func TestDefaultOperators(t *testing.T) {
+	ops := DefaultOperators()
+	var ids []string
+	for _, o := range ops {
+		ids = append(ids, o.ID)
+	}
+	want := []string{"viettel", "vinaphone", "mobifone", "vietnamobile", "gmobile", "itelecom", "tvcable"}
+	if !reflect.DeepEqual(ids, want) {
+		t.Fatalf("ids %v", ids)
+	}
+	if ops[6].MNC != "" || !strings.Contains(ops[6].Name, "cable TV") {
+		t.Errorf("cable operator %+v", ops[6])
+	}
+}
