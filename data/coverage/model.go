@@ -97,6 +97,32 @@ type tables struct {
 	horz map[hKey][]float32
 }
 
+// rangeFor returns a table for k long enough to find the range at maxLossDB, and that range
+// (see distTable.rangeM; capped at maxRangeM). A cached table is used as it is when it is long
+// enough; otherwise geo's RangeKM gives the length to build.
+func (ts *tables) rangeFor(k lossKey, maxLossDB float64) (*distTable, float64) {
+	ts.mu.Lock()
+	t := ts.dist[k]
+	ts.mu.Unlock()
+	if t != nil {
+		if r, ok := t.rangeM(maxLossDB); ok {
+			return t, r
+		}
+	}
+	need := k.pl.RangeKM(k.freqMHz, k.txHM, k.rxHM, maxLossDB)*1000*1.01 + 4*tableStepM
+	for {
+		t = ts.distFor(k, need)
+		r, ok := t.rangeM(maxLossDB)
+		if ok || need >= maxRangeM {
+			return t, r
+		}
+		need *= 2
+	}
+}
+
+// finite reports whether x is neither NaN nor infinite.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
 // distFor returns the table for k covering at least needM metres plus two samples.
 func (ts *tables) distFor(k lossKey, needM float64) *distTable {
 	ts.mu.Lock()
@@ -340,25 +366,17 @@ func (e *Engine) modelSite(s *data.Site) (*siteModel, error) {
 			sm.horz = e.tables.horzFor(hKey{sm.ant.HBeamwidthDeg, sm.amDB})
 		}
 		maxLoss := sm.constDBm - tr.cutoff
+		if !finite(maxLoss) || !(sec.BandMHz > 0 && finite(sec.BandMHz)) || !(s.HeightM > 0 && finite(s.HeightM)) ||
+			!finite(sec.TiltDeg) || !finite(sec.AzimuthDeg) {
+			return nil, &SectorError{Site: s.Key(), Sector: k, Err: ErrSectorModel}
+		}
 		for cls := range 2 {
 			key := lossKey{pl: tr.pl[cls], freqMHz: sec.BandMHz, txHM: s.HeightM, rxHM: e.def.RxHeightM,
 				vbwDeg: e.antenna.VBeamwidthDeg, tiltDeg: sec.TiltDeg, slaDB: e.antenna.SideLobeDB, amDB: sm.amDB}
 			sm.curve[cls] = key.pl.Curve(key.freqMHz, key.txHM, key.rxHM)
-			hint := tr.pl[cls].RangeKM(sec.BandMHz, s.HeightM, e.def.RxHeightM, maxLoss) * 1000
-			if math.IsNaN(hint) {
-				return nil, &SectorError{Site: s.Key(), Sector: k, Err: ErrSectorModel}
-			}
-			need := hint*1.01 + 4*tableStepM
-			for {
-				t := e.tables.distFor(key, need)
-				r, ok := t.rangeM(maxLoss)
-				if ok || need >= maxRangeM {
-					sm.dist[cls], sm.r2[cls] = t, r*r
-					sm.rM = max(sm.rM, r)
-					break
-				}
-				need *= 2
-			}
+			t, r := e.tables.rangeFor(key, maxLoss)
+			sm.dist[cls], sm.r2[cls] = t, r*r
+			sm.rM = max(sm.rM, r)
 		}
 		m.sectors[ti] = append(m.sectors[ti], sm)
 		m.rangeM[ti] = max(m.rangeM[ti], sm.rM)

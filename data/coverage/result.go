@@ -130,12 +130,7 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *data.Snapshot, 
 		}
 	}
 	r.changed = dirty
-	jobs, redo := e.dirtyJobs(dirty)
-	if !slices.Equal(prev.carriers, r.carriers) {
-		for ci := range redo {
-			redo[ci] = true
-		}
-	}
+	jobs := e.dirtyJobs(dirty)
 	models, err := e.modelNear(snap, jobs, r.carriers)
 	if err != nil {
 		return nil, err
@@ -143,18 +138,27 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *data.Snapshot, 
 	if err := e.run(ctx, snap, r.carriers, models, jobs, prevLayers, r.layers, nil); err != nil {
 		return nil, err
 	}
-	r.counts = make([]communeCounts, len(e.communes))
-	for ci := range r.counts {
-		if !redo[ci] {
-			r.counts[ci] = prev.counts[ci]
-		}
-	}
-	r.count(redo)
+	redo := make([]bool, len(e.communes))
 	if slices.Equal(prev.carriers, r.carriers) {
+		rects := map[int32]CellRect{}
+		for _, j := range jobs {
+			for _, lj := range j.layers {
+				rects[j.tile] = rects[j.tile].union(lj.rect)
+			}
+		}
+		r.counts = slices.Clone(prev.counts)
+		r.recount(prev, rects, redo)
 		r.commune = make([][]CommuneStats, len(e.rules))
 		for ti := range e.rules {
 			r.commune[ti] = slices.Clone(prev.commune[ti])
 		}
+	} else { // the per-carrier statistics change shape: count everything again
+		r.changed = nil
+		for ci := range redo {
+			redo[ci] = true
+		}
+		r.counts = make([]communeCounts, len(e.communes))
+		r.count(redo)
 	}
 	r.buildStats(redo)
 	return r, nil
@@ -304,11 +308,10 @@ func (e *Engine) dirtyRects(ch data.Change, carriers []string) ([][][]CellRect, 
 	return out, nil
 }
 
-// dirtyJobs turns dirty rectangles into tile jobs (one per tile, its rectangle per layer the
-// bounding box of the dirty parts in that tile) and marks the communes owning a cell in them.
-func (e *Engine) dirtyJobs(dirty [][][]CellRect) ([]tileJob, []bool) {
+// dirtyJobs turns dirty rectangles into tile jobs: one per tile, with per layer the bounding
+// box of the layer's dirty parts in that tile.
+func (e *Engine) dirtyJobs(dirty [][][]CellRect) []tileJob {
 	l := e.land
-	redo := make([]bool, len(e.communes))
 	jobs := map[int32]*tileJob{}
 	for c := range dirty {
 		for ti, rects := range dirty[c] {
@@ -331,7 +334,6 @@ func (e *Engine) dirtyJobs(dirty [][][]CellRect) ([]tileJob, []bool) {
 					jobs[tix] = j
 				}
 				j.layers = append(j.layers, layerJob{carrier: c, tech: ti, rect: rect})
-				e.eachCell(&l.tiles[tix], rect, func(k int32) { redo[l.cellCommune[k]] = true })
 			}
 		}
 	}
@@ -343,7 +345,7 @@ func (e *Engine) dirtyJobs(dirty [][][]CellRect) ([]tileJob, []bool) {
 		out = append(out, *j)
 	}
 	slices.SortFunc(out, func(a, b tileJob) int { return cmp.Compare(a.tile, b.tile) })
-	return out, redo
+	return out
 }
 
 // Version returns the store version the result reflects.

@@ -111,71 +111,130 @@ func (c *communeCounts) add(o *communeCounts) {
 	c.threeGOnly += o.threeGOnly
 }
 
-// count recomputes counts[ci] for every commune with redo[ci] set, from the layers of r.
+// counter adds cells' contributions to commune counts, reading the layers of one result.
+type counter struct {
+	r      *Result
+	chunks [][]*chunk // [tech][carrier] of the current tile
+	covOut []bool     // per tech, scratch
+	i3, i4 int        // indexes of 3G and 4G in data.AnalysedTechs (-1 if absent)
+}
+
+func newCounter(r *Result) *counter {
+	ntech := len(r.eng.rules)
+	c := &counter{r: r, chunks: make([][]*chunk, ntech), covOut: make([]bool, ntech),
+		i3: techIndex(data.Tech3G), i4: techIndex(data.Tech4G)}
+	for ti := range c.chunks {
+		c.chunks[ti] = make([]*chunk, len(r.carriers))
+	}
+	return c
+}
+
+// tile points the counter at tile tix.
+func (c *counter) tile(tix int32) {
+	for ti := range c.chunks {
+		for k := range c.chunks[ti] {
+			c.chunks[ti][k] = c.r.layers[k][ti][tix]
+		}
+	}
+}
+
+// add adds sign (±1) times the contribution of the cell at offset o of the current tile to cc.
+func (c *counter) add(cc *communeCounts, o int32, sign int32) {
+	rules := c.r.eng.rules
+	for ti := range c.chunks {
+		reqOut, reqIn := rules[ti].requiredOut, rules[ti].requiredIn
+		n, anyIn := 0, false
+		for k, ch := range c.chunks[ti] {
+			if ch == nil {
+				continue
+			}
+			lv := float64(ch.level[o])
+			if lv >= reqOut {
+				cc.out[ti][k] += sign
+				n++
+			}
+			if lv >= reqIn {
+				cc.in[ti][k] += sign
+				anyIn = true
+			}
+		}
+		c.covOut[ti] = n > 0
+		if n > 0 {
+			cc.anyOut[ti] += sign
+		}
+		if anyIn {
+			cc.anyIn[ti] += sign
+		}
+		cc.byCount[ti][min(n, 3)] += sign
+	}
+	if c.i3 >= 0 && c.i4 >= 0 && c.covOut[c.i3] && !c.covOut[c.i4] {
+		cc.threeGOnly += sign
+	}
+}
+
+// count recomputes counts[ci] from scratch for every commune with redo[ci] set.
 func (r *Result) count(redo []bool) {
-	e := r.eng
-	l := e.land
-	ntech := len(e.rules)
-	i3, i4 := techIndex(data.Tech3G), techIndex(data.Tech4G)
+	l := r.eng.land
 	var tiles []int32
 	for ci, ok := range redo {
 		if ok {
-			r.counts[ci] = newCounts(ntech, len(r.carriers))
+			r.counts[ci] = newCounts(len(r.eng.rules), len(r.carriers))
 			tiles = append(tiles, l.communeTiles[ci]...)
 		}
 	}
 	slices.Sort(tiles)
 	tiles = slices.Compact(tiles)
-	chunks := make([][]*chunk, ntech)
-	for ti := range chunks {
-		chunks[ti] = make([]*chunk, len(r.carriers))
-	}
-	covOut := make([]bool, ntech)
+	cnt := newCounter(r)
 	for _, tix := range tiles {
 		t := &l.tiles[tix]
-		for ti := range ntech {
-			for c := range r.carriers {
-				chunks[ti][c] = r.layers[c][ti][tix]
-			}
-		}
+		cnt.tile(tix)
 		for k := t.Start; k < t.End; k++ {
-			ci := l.cellCommune[k]
-			if !redo[ci] {
-				continue
-			}
-			cc := &r.counts[ci]
-			o := k - t.Start
-			for ti := range ntech {
-				reqOut, reqIn := e.rules[ti].requiredOut, e.rules[ti].requiredIn
-				n, anyIn := 0, false
-				for c, ch := range chunks[ti] {
-					if ch == nil {
-						continue
-					}
-					lv := float64(ch.level[o])
-					if lv >= reqOut {
-						cc.out[ti][c]++
-						n++
-					}
-					if lv >= reqIn {
-						cc.in[ti][c]++
-						anyIn = true
-					}
-				}
-				covOut[ti] = n > 0
-				if n > 0 {
-					cc.anyOut[ti]++
-				}
-				if anyIn {
-					cc.anyIn[ti]++
-				}
-				cc.byCount[ti][min(n, 3)]++
-			}
-			if i3 >= 0 && i4 >= 0 && covOut[i3] && !covOut[i4] {
-				cc.threeGOnly++
+			if ci := l.cellCommune[k]; redo[ci] {
+				cnt.add(&r.counts[ci], k-t.Start, 1)
 			}
 		}
 	}
+}
+
+// recount updates r.counts (copied from prev, same carriers) for the cells of rects, a
+// rectangle per tile that holds every cell whose levels may differ between prev and r: it
+// subtracts each cell's contribution under prev and adds it under r. Integer counts make the
+// result equal to a full count. The communes touched get fresh count slices (prev's are
+// shared and stay unchanged) and are marked in redo.
+func (r *Result) recount(prev *Result, rects map[int32]CellRect, redo []bool) {
+	l := r.eng.land
+	copied := make([]bool, len(r.counts))
+	before, after := newCounter(prev), newCounter(r)
+	tiles := make([]int32, 0, len(rects))
+	for tix := range rects {
+		tiles = append(tiles, tix)
+	}
+	slices.Sort(tiles)
+	for _, tix := range tiles {
+		t := &l.tiles[tix]
+		before.tile(tix)
+		after.tile(tix)
+		r.eng.eachCell(t, rects[tix], func(k int32) {
+			ci := l.cellCommune[k]
+			if !copied[ci] {
+				r.counts[ci] = r.counts[ci].clone()
+				copied[ci], redo[ci] = true, true
+			}
+			before.add(&r.counts[ci], k-t.Start, -1)
+			after.add(&r.counts[ci], k-t.Start, 1)
+		})
+	}
+}
+
+// clone returns a deep copy of c.
+func (c communeCounts) clone() communeCounts {
+	out := communeCounts{out: make([][]int32, len(c.out)), in: make([][]int32, len(c.in)),
+		anyOut: slices.Clone(c.anyOut), anyIn: slices.Clone(c.anyIn), byCount: slices.Clone(c.byCount),
+		threeGOnly: c.threeGOnly}
+	for t := range c.out {
+		out.out[t], out.in[t] = slices.Clone(c.out[t]), slices.Clone(c.in[t])
+	}
+	return out
 }
 
 // stats builds the statistics of commune ci (or of the province when ci < 0, from total) for
