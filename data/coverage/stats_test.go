@@ -13,7 +13,7 @@ import (
 )
 
 // demoResult computes the embedded demo at cellM.
-func demoResult(t *testing.T, cellM float64) (*Engine, *data.Store, *Result) {
+func demoResult(t testing.TB, cellM float64) (*Engine, *data.Store, *Result) {
 	t.Helper()
 	communes, err := demo.Communes()
 	if err != nil {

@@ -1,0 +1,58 @@
+package coverage
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"phusong/data"
+)
+
+// BenchmarkComputeDemo is the full province recompute: every carrier, 3G and 4G, and the
+// per-commune statistics, on the demo (1,250 sites, 41 communes, 900k land cells at 50 m).
+func BenchmarkComputeDemo(b *testing.B) {
+	e, st, _ := demoResult(b, DefaultCellM)
+	snap := st.Snapshot()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := e.Compute(context.Background(), snap); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchUpdate times Update after moving n random active sites by about 300 m (one store write
+// per iteration, not timed).
+func benchUpdate(b *testing.B, n int) {
+	e, st, r := demoResult(b, DefaultCellM)
+	rng := rand.New(rand.NewPCG(7, 7))
+	all := st.Snapshot().Sites(data.Filter{Status: data.StatusActive})
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		batch := make([]data.Site, 0, n)
+		for _, k := range rng.Perm(len(all))[:n] {
+			s := *all[k]
+			s.Lat += 0.003 * float64(1-2*(i%2))
+			batch = append(batch, s)
+		}
+		ch, err := st.Upsert(batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		snap := st.Snapshot()
+		b.StartTimer()
+		if r, err = e.Update(ctx, r, snap, ch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpdateOneSite is an incremental update after one site moved.
+func BenchmarkUpdateOneSite(b *testing.B) { benchUpdate(b, 1) }
+
+// BenchmarkUpdate200Sites is an incremental update after 200 sites moved in one write.
+func BenchmarkUpdate200Sites(b *testing.B) { benchUpdate(b, 200) }
