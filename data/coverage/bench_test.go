@@ -56,3 +56,39 @@ func BenchmarkUpdateOneSite(b *testing.B) { benchUpdate(b, 1) }
 
 // BenchmarkUpdate200Sites is an incremental update after 200 sites moved in one write.
 func BenchmarkUpdate200Sites(b *testing.B) { benchUpdate(b, 200) }
+
+// BenchmarkFieldBuild builds the "any carrier" 4G field of the demo from scratch (full grid).
+func BenchmarkFieldBuild(b *testing.B) {
+	_, _, r := demoResult(b, DefaultCellM)
+	ti := techIndex(data.Tech4G)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		r.buildField(AnyCarrier, ti)
+	}
+}
+
+// BenchmarkFieldAfterUpdate is Field(any, 4G) on the result of a one-site update whose input
+// had built it: a copy of the previous field patched over the recomputed cells.
+func BenchmarkFieldAfterUpdate(b *testing.B) {
+	e, st, r := demoResult(b, DefaultCellM)
+	all := st.Snapshot().Sites(data.Filter{Status: data.StatusActive})
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		r.Field(AnyCarrier, data.Tech4G)
+		s := *all[i%len(all)]
+		s.Lat += 0.003
+		ch, err := st.Upsert([]data.Site{s})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r, err = e.Update(ctx, r, st.Snapshot(), ch); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		r.Field(AnyCarrier, data.Tech4G)
+	}
+}

@@ -30,8 +30,19 @@ type Result struct {
 	changed  [][][]CellRect   // [carrier][tech]: rectangles recomputed by Update; nil after Compute
 
 	fieldMu sync.Mutex
-	fields  map[fieldKey][]float32
+	fields  map[fieldKey][]float32  // built fields
+	bases   map[fieldKey]fieldBase // fields of an earlier result and the rectangles changed since
 }
+
+// fieldBase is a field of an earlier result: Field copies it and recomputes only rects.
+type fieldBase struct {
+	field []float32
+	rects []CellRect
+}
+
+// maxBaseRects bounds the rectangles a fieldBase accumulates over updates whose results never
+// build that field; beyond it the field is built from scratch.
+const maxBaseRects = 512
 
 type fieldKey struct {
 	carrier string
@@ -140,6 +151,7 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *data.Snapshot, 
 	}
 	redo := make([]bool, len(e.communes))
 	if slices.Equal(prev.carriers, r.carriers) {
+		r.inheritFields(prev)
 		rects := map[int32]CellRect{}
 		for _, j := range jobs {
 			for _, lj := range j.layers {
@@ -185,7 +197,7 @@ func (e *Engine) checkReach(snap *data.Snapshot, s *data.Site, m *siteModel) err
 // newResult returns an empty result for snap with the given carriers.
 func (e *Engine) newResult(snap *data.Snapshot, carriers []string) *Result {
 	r := &Result{eng: e, version: snap.Version(), carriers: carriers, layers: make([][]layer, len(carriers)),
-		fields: map[fieldKey][]float32{}}
+		fields: map[fieldKey][]float32{}, bases: map[fieldKey]fieldBase{}}
 	for c := range carriers {
 		r.layers[c] = make([]layer, len(e.rules))
 	}
@@ -399,6 +411,19 @@ func (r *Result) Field(carrier string, t data.Tech) []float32 {
 	if f, ok := r.fields[k]; ok {
 		return f
 	}
+	var f []float32
+	if b, ok := r.bases[k]; ok {
+		f = r.patchField(b, carrier, ti)
+		delete(r.bases, k)
+	} else {
+		f = r.buildField(carrier, ti)
+	}
+	r.fields[k] = f
+	return f
+}
+
+// buildField builds the field of carrier (or AnyCarrier) for technology index ti.
+func (r *Result) buildField(carrier string, ti int) []float32 {
 	l := r.eng.land
 	f := make([]float32, l.grid.Len())
 	nan := float32(math.NaN())
@@ -417,14 +442,64 @@ func (r *Result) Field(carrier string, t data.Tech) []float32 {
 			for o, v := range ch.level {
 				k := t.Start + int32(o)
 				g := l.grid.Index(int(l.cellI[k]), int(l.cellJ[k]))
-				if cur := f[g]; v > cur || (cur != cur && v == v) {
-					f[g] = v
-				}
+				f[g] = maxLevel(f[g], v)
 			}
 		}
 	}
-	r.fields[k] = f
 	return f
+}
+
+// patchField copies b's field and recomputes its cells in b's rectangles, carrier by carrier
+// in the same order as buildField, so that the result is bitwise the same.
+func (r *Result) patchField(b fieldBase, carrier string, ti int) []float32 {
+	l := r.eng.land
+	f := slices.Clone(b.field)
+	nan := float32(math.NaN())
+	for _, rc := range b.rects {
+		for tj := rc.J0 / tileCells; tj <= (rc.J1-1)/tileCells; tj++ {
+			for tx := rc.I0 / tileCells; tx <= (rc.I1-1)/tileCells; tx++ {
+				tix := tj*l.ntx + tx
+				t := &l.tiles[tix]
+				r.eng.eachCell(t, rc, func(k int32) {
+					v := nan
+					for c, id := range r.carriers {
+						if ch := r.layers[c][ti][tix]; ch != nil && (carrier == AnyCarrier || carrier == id) {
+							v = maxLevel(v, ch.level[k-t.Start])
+						}
+					}
+					f[l.grid.Index(int(l.cellI[k]), int(l.cellJ[k]))] = v
+				})
+			}
+		}
+	}
+	return f
+}
+
+// maxLevel is the larger of two levels, NaN meaning none.
+func maxLevel(cur, v float32) float32 {
+	if v > cur || (cur != cur && v == v) {
+		return v
+	}
+	return cur
+}
+
+// inheritFields records, for every field prev built or inherited, the base r.Field patches:
+// prev's field and the rectangles Update recomputed (with the carriers unchanged).
+func (r *Result) inheritFields(prev *Result) {
+	prev.fieldMu.Lock()
+	defer prev.fieldMu.Unlock()
+	add := func(k fieldKey, field []float32, rects []CellRect) {
+		more, _ := r.Changed(k.carrier, k.tech)
+		if len(rects)+len(more) <= maxBaseRects {
+			r.bases[k] = fieldBase{field: field, rects: append(slices.Clip(rects), more...)}
+		}
+	}
+	for k, f := range prev.fields {
+		add(k, f, nil)
+	}
+	for k, b := range prev.bases {
+		add(k, b.field, b.rects)
+	}
 }
 
 // PointLevel is the prediction at one point for one carrier (or AnyCarrier) and technology.

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"phusong/data"
@@ -64,8 +65,8 @@ func randomSite(rng *rand.Rand, carrier, id string) data.Site {
 }
 
 // sameResult fails t unless a and b hold bitwise-equal levels, equal serving sites and equal
-// statistics.
-func sameResult(t *testing.T, step string, a, b *Result) {
+// statistics, and, when fields is set, bitwise-equal fields (building them).
+func sameResult(t *testing.T, step string, a, b *Result, fields bool) {
 	t.Helper()
 	if !slices.Equal(a.carriers, b.carriers) {
 		t.Fatalf("%s: carriers %v vs %v", step, a.carriers, b.carriers)
@@ -83,6 +84,19 @@ func sameResult(t *testing.T, step string, a, b *Result) {
 						t.Fatalf("%s: %s %s cell (%d, %d): level %v from %v vs %v from %v", step, id, a.eng.rules[ti].tech,
 							l.cellI[k], l.cellJ[k], la, sa, lb, sb)
 					}
+				}
+			}
+		}
+	}
+	for _, rule := range a.eng.rules {
+		if !fields {
+			break
+		}
+		for _, id := range append(slices.Clone(a.carriers), AnyCarrier) {
+			fa, fb := a.Field(id, rule.tech), b.Field(id, rule.tech)
+			for k := range fa {
+				if math.Float32bits(fa[k]) != math.Float32bits(fb[k]) {
+					t.Fatalf("%s: field %s %s cell %d: %v vs %v", step, id, rule.tech, k, fa[k], fb[k])
 				}
 			}
 		}
@@ -219,6 +233,13 @@ func TestUpdateEqualsCompute(t *testing.T) {
 		if err != nil {
 			t.Fatalf("step %d %s: %v", step, what, err)
 		}
+		// Build some fields of cur, so that Update's result patches them (the others come
+		// from older results or are built from scratch).
+		for _, id := range append(slices.Clone(cur.carriers), AnyCarrier) {
+			if rng.IntN(3) == 0 {
+				cur.Field(id, data.AnalysedTechs[rng.IntN(2)])
+			}
+		}
 		snap := st.Snapshot()
 		before := cur.Communes()
 		up, err := e.Update(ctx, cur, snap, ch)
@@ -232,7 +253,9 @@ func TestUpdateEqualsCompute(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sameResult(t, fmt.Sprintf("step %d %s (%d sites changed)", step, what, len(ch.Affected)), up, full)
+		// Fields are compared every third step only, so that some results never build theirs
+		// and the next ones patch fields of older results.
+		sameResult(t, fmt.Sprintf("step %d %s (%d sites changed)", step, what, len(ch.Affected)), up, full, step%3 == 2)
 		cur = up
 	}
 }
@@ -284,6 +307,22 @@ func TestComputeWrongReach(t *testing.T) {
 	}
 	if _, err := e.Compute(context.Background(), st.Snapshot()); !errors.Is(err, ErrReach) {
 		t.Errorf("Compute on a store without reach: %v, want ErrReach", err)
+	}
+}
+
+// TestComputeProgress: Compute reports progress on Options.Progress, ending at 100 %.
+func TestComputeProgress(t *testing.T) {
+	var buf strings.Builder
+	e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 200, Progress: &buf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storeWith(t, e, []data.Site{randomSite(rand.New(rand.NewPCG(5, 5)), "viettel", "A")})
+	if _, err := e.Compute(context.Background(), st.Snapshot()); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.HasPrefix(out, "\rcoverage:") || !strings.HasSuffix(out, "100% of 4 tiles\n") {
+		t.Errorf("progress %q, want \\r-separated lines ending at 100%% of 4 tiles", out)
 	}
 }
 

@@ -173,7 +173,7 @@ func TestDemoInvariants(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sameResult(t, fmt.Sprintf("demo step %d", step), r, full)
+		sameResult(t, fmt.Sprintf("demo step %d", step), r, full, true)
 	}
 	checkInvariants(t, r)
 }
