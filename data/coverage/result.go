@@ -30,7 +30,7 @@ type Result struct {
 	changed  [][][]CellRect   // [carrier][tech]: rectangles recomputed by Update; nil after Compute
 
 	fieldMu sync.Mutex
-	fields  map[fieldKey][]float32  // built fields
+	fields  map[fieldKey][]float32 // built fields
 	bases   map[fieldKey]fieldBase // fields of an earlier result and the rectangles changed since
 }
 
