@@ -1,0 +1,387 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// Browser tests: the embedded map in Debian's headless Chromium, driven over the DevTools
+// protocol, against the demo served on loopback. Screenshots go to <repo>/artifacts/.
+
+const chromiumPath = "/usr/bin/chromium"
+
+// needChromium skips without Chromium, except under CI=true where its absence is a failure.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but %s is missing (.ci/run installs it with apt-get install chromium): %v", chromiumPath, err)
+		}
+		t.Skipf("browser tests skipped: %s not found (apt-get install chromium to run them; under CI=true they are required)", chromiumPath)
+	}
+	if testing.Short() && os.Getenv("CI") != "true" {
+		t.Skip("browser tests skipped with -short")
+	}
+}
+
+// artifactsDir returns <repo>/artifacts (the folder holding go.mod), creating it.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+	out := filepath.Join(dir, "artifacts")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// newBrowser starts one headless Chromium for the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", chromiumPath, err)
+	}
+	return ctx
+}
+
+// consoleLog collects a tab's console errors and uncaught exceptions.
+type consoleLog struct {
+	mu   sync.Mutex
+	errs []string
+	done chan struct{}
+	stop context.CancelFunc
+}
+
+func watchConsole(tab context.Context) *consoleLog {
+	ctx, stop := context.WithCancel(tab)
+	l := &consoleLog{done: make(chan struct{}), stop: stop}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		defer close(l.done)
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				l.mu.Lock()
+				l.errs = append(l.errs, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line+1))
+				l.mu.Unlock()
+			}
+		}
+	}()
+	return l
+}
+
+// errors stops watching and returns what was seen.
+func (l *consoleLog) errors() []string {
+	l.stop()
+	<-l.done
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.errs
+}
+
+// viewport is one screen the map must work on.
+type viewport struct {
+	name          string
+	width, height int64
+	phone         bool // mobile emulation with touch, DPR 2
+	lang          string
+}
+
+// tapPointJS finds a point of the map, in CSS pixels of the page, where a tap reaches the map
+// (no control or panel above it), inside a commune, and at least 18 px from every site when
+// sites take taps at this zoom.
+const tapPointJS = `(() => {
+  const m = phusong.map(), rect = m.getContainer().getBoundingClientRect();
+  const sites = [];
+  if (phusong.layers.sites && phusong.sitesTappable()) phusong.layers.sites.eachLayer(l => sites.push(m.latLngToContainerPoint(l.getLatLng())));
+  let best = null;
+  for (let y = 40; y < rect.height - 40; y += 11) {
+    for (let x = 30; x < rect.width - 30; x += 11) {
+      const el = document.elementFromPoint(rect.left + x, rect.top + y);
+      if (!el || !el.closest('#map') || el.closest('.leaflet-control')) continue;
+      const f = phusong.communeAt(m.containerPointToLatLng([x, y]));
+      if (!f) continue;
+      let d = 1e9;
+      for (const p of sites) d = Math.min(d, Math.hypot(p.x - x, p.y - y));
+      if (d < 18) continue;
+      const cx = rect.width / 2, cy = rect.height / 2, score = Math.hypot(x - cx, y - cy);
+      if (!best || score < best.score) best = {x: rect.left + x, y: rect.top + y, code: f.properties.code, score};
+    }
+  }
+  return best;
+})()`
+
+// sitePointJS finds a drawn site marker the user can tap (on the map, not under a control).
+const sitePointJS = `(() => {
+  const m = phusong.map(), rect = m.getContainer().getBoundingClientRect();
+  let best = null;
+  phusong.layers.sites.eachLayer(l => {
+    const p = m.latLngToContainerPoint(l.getLatLng());
+    if (p.x < 40 || p.y < 60 || p.x > rect.width - 40 || p.y > rect.height - 100) return;
+    const el = document.elementFromPoint(rect.left + p.x, rect.top + p.y);
+    if (!el || !el.closest('#map') || el.closest('.leaflet-control')) return;
+    const score = Math.hypot(p.x - rect.width / 2, p.y - rect.height / 2);
+    if (!best || score < best.score) best = {x: rect.left + p.x, y: rect.top + p.y, code: l.options.siteKey || '', score};
+  });
+  return best;
+})()`
+
+type pagePoint struct {
+	X, Y  float64
+	Code  string
+	Score float64
+}
+
+func TestBrowserMap(t *testing.T) {
+	needChromium(t)
+	_, ts := newTestServer(t)
+	art := artifactsDir(t)
+	root := newBrowser(t)
+	cases := []viewport{
+		{"phone", 360, 640, true, "vi"},
+		{"desktop", 1280, 800, false, "en"},
+	}
+	for _, vp := range cases {
+		t.Run(vp.name, func(t *testing.T) {
+			tab, cancel := chromedp.NewContext(root)
+			defer cancel()
+			tab, cancelTimeout := context.WithTimeout(tab, 3*time.Minute)
+			defer cancelTimeout()
+			console := watchConsole(tab)
+			shot := func(name string) {
+				t.Helper()
+				if _, err := chromedp.Run(tab, chromedp.Poll[bool](`phusong.idle()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+					t.Fatalf("map still moving before screenshot %s: %v", name, err)
+				}
+				png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatalf("screenshot %s: %v", name, err)
+				}
+				p := filepath.Join(art, "map_"+vp.name+"_"+name+".png")
+				if err := os.WriteFile(p, png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("screenshot %s", p)
+			}
+			tap := func(p pagePoint) chromedp.Action[chromedp.Void] {
+				if vp.phone {
+					return chromedp.TapXY(p.X, p.Y)
+				}
+				return chromedp.MouseClickXY(p.X, p.Y)
+			}
+			press := func(css string) chromedp.Action[chromedp.Void] {
+				if vp.phone {
+					return chromedp.Tap(chromedp.CSS(css))
+				}
+				return chromedp.Click(chromedp.CSS(css))
+			}
+			opts := []chromedp.EmulateViewportOption{}
+			if vp.phone {
+				opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+			}
+			if err := chromedp.Do(tab,
+				chromedp.EmulateViewport(vp.width, vp.height, opts...),
+				chromedp.Navigate(ts.URL+"/?lang="+vp.lang),
+			); err != nil {
+				t.Fatal(err)
+			}
+
+			// The page loads, draws every layer and says the stations are synthetic.
+			ready, err := chromedp.Run(tab, chromedp.Poll[string](`document.body.dataset.ready`, chromedp.WithPollingTimeout(90*time.Second)))
+			if err != nil || ready != "true" {
+				t.Fatalf("page not ready (%q, %v); console: %v", ready, err, console.errors())
+			}
+			if _, err := chromedp.Run(tab, chromedp.Poll[bool](`!!(phusong.layers.coverage && phusong.layers.coverage.getLayers().length > 0)`, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+				t.Fatalf("coverage layer never drawn: %v", err)
+			}
+			type layerCounts struct {
+				Communes, Coverage, Sites int
+				Note                      string
+				NoteVisible               bool
+				Lang                      string
+			}
+			got, err := chromedp.Run(tab, chromedp.Evaluate[layerCounts](`({
+				communes: phusong.layers.communes.getLayers().length,
+				coverage: phusong.layers.coverage.getLayers().length,
+				sites: phusong.layers.sites ? phusong.layers.sites.getLayers().length : 0,
+				note: document.getElementById('demo-note').textContent,
+				noteVisible: document.getElementById('demo-note').getBoundingClientRect().height > 0,
+				lang: document.documentElement.lang})`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Communes != len(demoInput.Communes) || got.Coverage == 0 || got.Sites < 1000 {
+				t.Fatalf("layers drawn: %+v; want %d communes, coverage, 1,000+ sites", got, len(demoInput.Communes))
+			}
+			wantNote := map[string]string{"vi": "giả lập", "en": "synthetic"}[vp.lang]
+			if !got.NoteVisible || !strings.Contains(got.Note, wantNote) || got.Lang != vp.lang {
+				t.Fatalf("demo note visible=%v %q (want %q), lang %q", got.NoteVisible, got.Note, wantNote, got.Lang)
+			}
+			shot("loaded")
+
+			// The layers panel holds the toggles and the full legend.
+			if err := chromedp.Do(tab, press(`#layers-btn`)); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := chromedp.Run(tab, chromedp.Poll[int](`!document.getElementById('layers').hidden && document.querySelectorAll('#legend .lg-row').length`, chromedp.WithPollingTimeout(10*time.Second)))
+			if err != nil || rows < 5+1 {
+				t.Fatalf("layers panel legend: %d rows (%v)", rows, err)
+			}
+			shot("layers")
+			if err := chromedp.Do(tab, press(`[data-close=layers]`)); err != nil {
+				t.Fatal(err)
+			}
+
+			// Tapping a commune opens the sheet with its numbers, as the API gives them.
+			pt, err := chromedp.Run(tab, chromedp.Evaluate[*pagePoint](tapPointJS))
+			if err != nil || pt == nil {
+				t.Fatalf("no tappable commune point (%v)", err)
+			}
+			want := decode[communeBody](t, get(t, ts.URL+"/api/v1/communes/"+pt.Code))
+			if err := chromedp.Do(tab, tap(*pt)); err != nil {
+				t.Fatal(err)
+			}
+			sheet, err := chromedp.Run(tab, chromedp.Poll[string](
+				`!document.getElementById('sheet').hidden && document.querySelector('#sheet .kpis') && document.getElementById('sheet').innerText`,
+				chromedp.WithPollingTimeout(20*time.Second)))
+			if err != nil {
+				t.Fatalf("tapping commune %s at %.0f,%.0f opened no sheet: %v", pt.Code, pt.X, pt.Y, err)
+			}
+			s4 := want.Techs["4G"]
+			areaPct := localPct(s4.CoveredAreaPct, vp.lang)
+			for _, w := range []string{want.Name, areaPct} {
+				if !strings.Contains(sheet, w) {
+					t.Fatalf("commune sheet lacks %q:\n%s", w, sheet)
+				}
+			}
+			shot("commune")
+
+			// Tapping a site shows its carrier, technologies and sectors.
+			if err := chromedp.Do(tab, press(`#sheet .close`)); err != nil {
+				t.Fatal(err)
+			}
+			// Sites take taps from zoom 11.5 on; zoom to a town first.
+			town := demoInput.Sites[0]
+			if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`void phusong.map().setView([%f, %f], 13, {animate: false})`, town.Lat, town.Lon))); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.Run(tab, chromedp.Poll[bool](`phusong.idle() && phusong.sitesTappable()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+				t.Fatal(err)
+			}
+			sp, err := chromedp.Run(tab, chromedp.Evaluate[*pagePoint](sitePointJS))
+			if err != nil || sp == nil {
+				t.Fatalf("no tappable site (%v)", err)
+			}
+			if err := chromedp.Do(tab, tap(*sp)); err != nil {
+				t.Fatal(err)
+			}
+			siteSheet, err := chromedp.Run(tab, chromedp.Poll[string](
+				`!document.getElementById('sheet').hidden && document.querySelector('#sheet table') && document.getElementById('sheet').innerText`,
+				chromedp.WithPollingTimeout(20*time.Second)))
+			if err != nil {
+				t.Fatalf("tapping the site at %.0f,%.0f opened no sheet: %v", sp.X, sp.Y, err)
+			}
+			if !strings.Contains(siteSheet, "MHz") || !strings.Contains(siteSheet, "4G") {
+				t.Fatalf("site sheet lacks sectors:\n%s", siteSheet)
+			}
+			shot("site")
+
+			// "Here": the browser's position goes to /api/v1/signal.
+			here := demoInput.Sites[0]
+			if _, err := chromedp.CallBrowser(tab, browser.SetPermission, browser.SetPermissionParams{
+				Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted, Origin: ts.URL,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.Call(tab, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{
+				Latitude: new(here.Lat + 0.002), Longitude: new(here.Lon), Accuracy: new(10.0),
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for _, sel := range []string{`#sheet .close`, `#here`} {
+				pctx, pcancel := context.WithTimeout(tab, 15*time.Second)
+				err := chromedp.Do(pctx, press(sel))
+				pcancel()
+				if err != nil {
+					dbg, _ := chromedp.Run(tab, chromedp.Evaluate[string](`JSON.stringify({sheet: document.getElementById('sheet').hidden, body: document.body.className, here: document.getElementById('here').getBoundingClientRect(), disp: getComputedStyle(document.getElementById('here')).display})`))
+					t.Fatalf("pressing %s: %v %s", sel, err, dbg)
+				}
+			}
+			sig, err := chromedp.Run(tab, chromedp.Poll[string](
+				`!document.getElementById('sheet').hidden && document.querySelector('#sheet td .ok, #sheet td .no') && document.getElementById('sheet').innerText`,
+				chromedp.WithPollingTimeout(20*time.Second)))
+			if err != nil {
+				t.Fatalf("the Here button gave no signal answer: %v", err)
+			}
+			if !strings.Contains(sig, "dBm") {
+				t.Fatalf("signal sheet lacks levels:\n%s", sig)
+			}
+			shot("here")
+
+			// The language toggle relabels the page; Vietnamese names keep their diacritics.
+			other := map[string]string{"vi": "en", "en": "vi"}[vp.lang]
+			if err := chromedp.Do(tab, press(`#lang`)); err != nil {
+				t.Fatal(err)
+			}
+			title, err := chromedp.Run(tab, chromedp.Poll[string](`document.documentElement.lang === '`+other+`' && document.querySelector('#title span').textContent`, chromedp.WithPollingTimeout(10*time.Second)))
+			if want := map[string]string{"vi": "Phủ sóng", "en": "Coverage"}[other]; err != nil || title != want {
+				t.Fatalf("after the language toggle the title is %q (%v), want %q", title, err, want)
+			}
+			shot("here_" + other)
+
+			if errs := console.errors(); len(errs) > 0 {
+				t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
+			}
+		})
+	}
+}
+
+// localPct formats a percentage as the page does (one decimal, locale separator, NBSP, %).
+func localPct(x float64, lang string) string {
+	s := fmt.Sprintf("%.1f", x)
+	if lang == "vi" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + "\u00a0%"
+}

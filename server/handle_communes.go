@@ -1,0 +1,88 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+
+	"github.com/gin-gonic/gin"
+
+	"phusong/data"
+	"phusong/data/coverage"
+)
+
+// handleCommunes answers every commune polygon with its statistics per tech as properties.
+func (s *Server) handleCommunes(c *gin.Context, v *view) error {
+	return s.sendCached(c, v, communesKey, v.communesBuild)
+}
+
+// communesKey and communesBuild are the cached /api/v1/communes answer.
+const communesKey = "communes"
+
+func (v *view) communesBuild() (*body, error) {
+	return jsonBody(ctGeoJSON, v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes)))
+}
+
+// communeBody is /api/v1/communes/{code}: the commune's census figures and its full
+// statistics per analysed tech (per carrier inside).
+type communeBody struct {
+	Code              string                              `json:"code"`
+	Name              string                              `json:"name"`
+	NameEN            string                              `json:"name_en"`
+	Type              data.CommuneType                    `json:"type"`
+	Population        int                                 `json:"population"`
+	Households        int                                 `json:"households"`
+	BBox              [4]float64                          `json:"bbox"`
+	DataVersion       uint64                              `json:"data_version"`
+	DefinitionVersion string                              `json:"definition_version"`
+	Techs             map[data.Tech]coverage.CommuneStats `json:"techs"`
+}
+
+// handleCommune answers one commune; 404 for an unknown code.
+func (s *Server) handleCommune(c *gin.Context, v *view) error {
+	code := c.Param("code")
+	i, ok := v.commune[code]
+	if !ok {
+		return fmt.Errorf("commune %q: %w", code, ErrNotFound)
+	}
+	return s.sendCached(c, v, "commune|"+code, func() (*body, error) {
+		cm := v.st.Communes[i]
+		b := v.bounds[i]
+		out := communeBody{
+			Code: cm.Code, Name: cm.Name, NameEN: cm.NameEN, Type: cm.Type,
+			Population: cm.Population, Households: cm.Households,
+			BBox:        [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]},
+			DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
+			Techs: map[data.Tech]coverage.CommuneStats{},
+		}
+		for _, st := range v.st.Coverage.Communes() {
+			if st.Code == code {
+				out.Techs[st.Tech] = st
+			}
+		}
+		return jsonBody(ctJSON, out)
+	})
+}
+
+// handleReportCSV answers the per-commune table (all analysed techs, or tech=) as CSV.
+func (s *Server) handleReportCSV(c *gin.Context, v *view) error {
+	tech, err := queryTech(c, "tech", "")
+	if err != nil {
+		return err
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="phusong-communes%s.csv"`, techSuffix(tech)))
+	return s.sendCached(c, v, "report|"+string(tech), func() (*body, error) {
+		var buf bytes.Buffer
+		if err := writeReportCSV(&buf, v.st.Coverage.Communes(), tech); err != nil {
+			return nil, err
+		}
+		return newBody(ctCSV, cacheRevalidate, buf.Bytes(), gzip.BestCompression), nil
+	})
+}
+
+func techSuffix(t data.Tech) string {
+	if t == "" {
+		return ""
+	}
+	return "-" + string(t)
+}

@@ -1,0 +1,149 @@
+package server
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb/geojson"
+
+	"phusong/data"
+	"phusong/data/coverage"
+)
+
+// anyCarrier is the carrier= value for the best of all carriers.
+const anyCarrier = coverage.AnyCarrier
+
+// defaultZoom is the zoom= default of /api/v1/coverage: the whole province on a phone.
+const defaultZoom = 9
+
+// queryCarrier reads carrier= for coverage: "any" (the default) or a listed carrier id.
+func queryCarrier(c *gin.Context, v *view) (string, error) {
+	id := c.DefaultQuery("carrier", anyCarrier)
+	if _, ok := v.carrier[id]; ok || id == anyCarrier {
+		return id, nil
+	}
+	return "", badParam("carrier", id, "must be any or a carrier id from /api/v1/carriers")
+}
+
+// coverageKey and coverageBuild are the cached /api/v1/coverage answer for validated
+// parameters.
+func coverageKey(carrier string, tech data.Tech, tier, zoom int) string {
+	return fmt.Sprintf("coverage|%s|%s|%d|%d", carrier, tech, tier, zoom)
+}
+
+func (v *view) coverageBuild(carrier string, tech data.Tech, tier, zoom int) func() (*body, error) {
+	return func() (*body, error) {
+		if carrier != anyCarrier && !v.covered[carrier] {
+			return jsonBody(ctGeoJSON, geojson.NewFeatureCollection()) // listed carrier without sites
+		}
+		fc, err := v.st.Coverage.CoverageGeoJSON(carrier, tech, tier, zoom)
+		if err != nil {
+			return nil, err
+		}
+		return jsonBody(ctGeoJSON, v.mark(fc))
+	}
+}
+
+// handleCoverage answers the coverage polygons of one carrier (or any) and tech: tier 0 is
+// the area meeting the coverage threshold, tiers 1.. the heat-map levels of the definition.
+// zoom selects the simplification and is clamped to [zoomMin, zoomMax].
+func (s *Server) handleCoverage(c *gin.Context, v *view) error {
+	tech, err := queryTech(c, "tech", data.Tech4G)
+	if err != nil {
+		return err
+	}
+	carrier, err := queryCarrier(c, v)
+	if err != nil {
+		return err
+	}
+	rule, _ := v.st.Definition.Rule(tech)
+	tier, err := queryInt(c, "tier", 0, 0, len(rule.TiersDBm))
+	if err != nil {
+		return err
+	}
+	zoom, err := queryInt(c, "zoom", defaultZoom, 0, 24)
+	if err != nil {
+		return err
+	}
+	zoom = min(max(zoom, zoomMin), zoomMax)
+	return s.sendCached(c, v, coverageKey(carrier, tech, tier, zoom), v.coverageBuild(carrier, tech, tier, zoom))
+}
+
+// handleGaps answers the uncovered parts of every commune (or of commune=CODE) for tech.
+func (s *Server) handleGaps(c *gin.Context, v *view) error {
+	tech, err := queryTech(c, "tech", data.Tech4G)
+	if err != nil {
+		return err
+	}
+	code := c.Query("commune")
+	if _, ok := v.commune[code]; code != "" && !ok {
+		return badParam("commune", code, "unknown commune code; see /api/v1/communes")
+	}
+	return s.sendCached(c, v, "gaps|"+string(tech)+"|"+code, func() (*body, error) {
+		fc, err := v.st.Coverage.GapsGeoJSON(tech, code)
+		if err != nil {
+			return nil, err
+		}
+		return jsonBody(ctGeoJSON, v.mark(fc))
+	})
+}
+
+// signalBody is /api/v1/signal.
+type signalBody struct {
+	Lon               float64       `json:"lon"`
+	Lat               float64       `json:"lat"`
+	DataVersion       uint64        `json:"data_version"`
+	DefinitionVersion string        `json:"definition_version"`
+	Commune           *communeRef   `json:"commune"` // null outside every commune
+	Levels            []signalLevel `json:"levels"`  // per carrier then "any", per tech; [] outside the grid
+}
+
+// communeRef names a commune.
+type communeRef struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	NameEN string `json:"name_en"`
+}
+
+// signalLevel is one carrier's (or "any" carrier's) predicted level for one tech at a point.
+type signalLevel struct {
+	Carrier            string    `json:"carrier"` // a carrier id, or "any" (the best of all)
+	Tech               data.Tech `json:"tech"`
+	LevelDBm           *float64  `json:"level_dbm"`                 // median prediction, 0.1 dB; null when no site reaches the point
+	ServingCarrier     string    `json:"serving_carrier,omitempty"` // the best site's carrier (differs from Carrier for "any")
+	ServingSiteID      string    `json:"serving_site_id,omitempty"`
+	CoveredOutdoor     bool      `json:"covered_outdoor"`
+	CoveredIndoor      bool      `json:"covered_indoor"`
+	RequiredOutdoorDBm float64   `json:"required_outdoor_dbm"`
+	RequiredIndoorDBm  float64   `json:"required_indoor_dbm"`
+}
+
+// handleSignal answers the predicted level per carrier and tech at lon, lat, with the
+// serving site and whether it counts as covered outdoors and indoors.
+func (s *Server) handleSignal(c *gin.Context, v *view) error {
+	p, err := queryPoint(c)
+	if err != nil {
+		return err
+	}
+	out := signalBody{Lon: p[0], Lat: p[1], DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(), Levels: []signalLevel{}}
+	if cm := v.communeAt(p); cm != nil {
+		out.Commune = &communeRef{Code: cm.Code, Name: cm.Name, NameEN: cm.NameEN}
+	}
+	for _, pl := range v.st.Coverage.At(p) {
+		l := signalLevel{
+			Carrier: pl.Carrier, Tech: pl.Tech, ServingCarrier: pl.Serving.Carrier, ServingSiteID: pl.Serving.SiteID,
+			CoveredOutdoor: pl.CoveredOutdoor, CoveredIndoor: pl.CoveredIndoor,
+			RequiredOutdoorDBm: round1(pl.RequiredOutdoorDBm), RequiredIndoorDBm: round1(pl.RequiredIndoorDBm),
+		}
+		if !math.IsNaN(pl.LevelDBm) && !math.IsInf(pl.LevelDBm, 0) {
+			dbm := round1(pl.LevelDBm)
+			l.LevelDBm = &dbm
+		}
+		out.Levels = append(out.Levels, l)
+	}
+	return sendJSON(c, ctJSON, out)
+}
+
+// round1 rounds to 0.1 (dB figures).
+func round1(x float64) float64 { return math.Round(x*10) / 10 }

@@ -1,0 +1,48 @@
+package server
+
+import (
+	"net/http"
+	"testing"
+
+	"phusong/data"
+	"phusong/data/demo"
+)
+
+func dataTech(s string) data.Tech { return data.Tech(s) }
+
+func TestInfoAndCarriers(t *testing.T) {
+	_, ts := newTestServer(t)
+	info := decode[infoBody](t, get(t, ts.URL+"/api/v1/info"))
+	if !info.Demo || info.Note != demo.Note {
+		t.Fatalf("demo %v note %q: the demo must say its stations are synthetic", info.Demo, info.Note)
+	}
+	if len(info.Techs) != 2 || info.Techs[1].Tech != data.Tech4G || info.Techs[1].ThresholdDBm != -105 {
+		t.Fatalf("techs %+v: want 3G and 4G with the default 4G threshold -105 dBm", info.Techs)
+	}
+	b := info.Bounds
+	if !(b[0] < b[2] && b[1] < b[3]) || b[0] < 105 || b[2] > 107 || b[1] < 9 || b[3] > 11 {
+		t.Fatalf("bounds %v not around Trà Vinh", b)
+	}
+	cs := decode[carriersBody](t, get(t, ts.URL+"/api/v1/carriers"))
+	perCarrier := map[string]int{}
+	for _, s := range demoInput.Sites {
+		perCarrier[s.Carrier]++
+	}
+	if len(cs.Carriers) != len(data.DefaultCarriers()) {
+		t.Fatalf("%d carriers, want the %d defaults", len(cs.Carriers), len(data.DefaultCarriers()))
+	}
+	for _, c := range cs.Carriers {
+		if c.Sites != perCarrier[c.ID] || c.Colour == "" || c.Name == "" {
+			t.Fatalf("carrier %+v: want %d sites, a name and a colour", c, perCarrier[c.ID])
+		}
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	_, ts := newTestServer(t)
+	r := get(t, ts.URL+"/healthz")
+	h := decode[healthBody](t, r)
+	if r.status != http.StatusOK || h.Status != "ok" || h.DefinitionVersion == "" {
+		t.Fatalf("status %d body %+v", r.status, h)
+	}
+}

@@ -1,0 +1,170 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Content types served.
+const (
+	ctJSON    = "application/json; charset=utf-8"
+	ctGeoJSON = "application/geo+json; charset=utf-8"
+	ctCSV     = "text/csv; charset=utf-8"
+)
+
+// noGzip as a level to newBody: do not prepare a gzip form.
+const noGzip = -100
+
+// minGzipBytes: smaller bodies are sent as they are (gzip would not save a packet).
+const minGzipBytes = 1024
+
+// Cache-Control values: API answers change when data is uploaded, so clients revalidate
+// with the ETag every time (a 304 costs one round trip and no body).
+const (
+	cacheRevalidate = "no-cache"
+	cacheVendor     = "public, max-age=86400"
+)
+
+// body is one encoded reply, ready to send many times: the bytes, their gzip form (nil when
+// too small to be worth it) and a weak ETag of the uncompressed bytes. Header values are
+// kept as []string so the hot path assigns them without allocating.
+type body struct {
+	raw, gz      []byte
+	etag         string
+	contentType  []string
+	etagHdr      []string
+	cacheControl []string
+	rawLen       []string
+	gzLen        []string
+}
+
+var (
+	hdrVary = []string{"Accept-Encoding"}
+	hdrGzip = []string{"gzip"}
+)
+
+// newBody encodes raw once; level is a compress/gzip level (gzip.BestCompression for bodies
+// that are cached and sent many times), or noGzip to skip the gzip form.
+func newBody(contentType, cacheControl string, raw []byte, level int) *body {
+	sum := sha256.Sum256(raw)
+	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
+	b := &body{
+		raw:          raw,
+		etag:         etag,
+		contentType:  []string{contentType},
+		etagHdr:      []string{etag},
+		cacheControl: []string{cacheControl},
+		rawLen:       []string{strconv.Itoa(len(raw))},
+	}
+	if len(raw) >= minGzipBytes && level != noGzip {
+		b.gz = gzipBytes(raw, level)
+		b.gzLen = []string{strconv.Itoa(len(b.gz))}
+	}
+	return b
+}
+
+// jsonBody marshals v as a cached JSON (or GeoJSON, per contentType) body.
+func jsonBody(contentType string, v any) (*body, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return newBody(contentType, cacheRevalidate, raw, gzip.BestCompression), nil
+}
+
+var gzipPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func gzipBytes(raw []byte, level int) []byte {
+	buf := gzipPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer gzipPool.Put(buf)
+	zw, err := gzip.NewWriterLevel(buf, level)
+	if err != nil {
+		zw = gzip.NewWriter(buf)
+	}
+	_, _ = zw.Write(raw) // writes to a bytes.Buffer cannot fail
+	_ = zw.Close()
+	return bytes.Clone(buf.Bytes())
+}
+
+// send writes b: 304 when If-None-Match names its ETag, the gzip form when the client
+// accepts it, the plain bytes otherwise.
+func send(c *gin.Context, b *body) {
+	h := c.Writer.Header()
+	h["Etag"] = b.etagHdr
+	h["Cache-Control"] = b.cacheControl
+	h["Vary"] = hdrVary
+	if inm := c.Request.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, b.etag) {
+		c.Writer.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h["Content-Type"] = b.contentType
+	payload := b.raw
+	if b.gz != nil && acceptsGzip(c.Request.Header.Get("Accept-Encoding")) {
+		h["Content-Encoding"] = hdrGzip
+		h["Content-Length"] = b.gzLen
+		payload = b.gz
+	} else {
+		h["Content-Length"] = b.rawLen
+	}
+	c.Writer.WriteHeader(http.StatusOK)
+	if c.Request.Method != http.MethodHead {
+		_, _ = c.Writer.Write(payload)
+	}
+}
+
+// sendJSON encodes v for this request only (answers that depend on free-form parameters,
+// such as a bbox or a point, are not cached).
+func sendJSON(c *gin.Context, contentType string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	level := noGzip
+	if acceptsGzip(c.Request.Header.Get("Accept-Encoding")) {
+		level = gzip.BestSpeed
+	}
+	send(c, newBody(contentType, cacheRevalidate, raw, level))
+	return nil
+}
+
+// etagMatch implements the weak comparison of If-None-Match (RFC 9110 §13.1.2): a list of
+// entity tags or "*".
+func etagMatch(header, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip (q > 0).
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.TrimSpace(coding)
+		if !strings.EqualFold(coding, "gzip") && coding != "*" {
+			continue
+		}
+		q := strings.TrimSpace(params)
+		if v, ok := strings.CutPrefix(q, "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil && f == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

@@ -1,0 +1,33 @@
+package server
+
+import "net/http"
+
+// route is one line of the route table.
+type route struct {
+	method  string
+	path    string
+	handler handlerFunc
+}
+
+// routes is the whole HTTP surface in one table. Handlers are thin: parse parameters, read
+// the view, encode (through the view's response cache where the answer depends only on the
+// data version and validated parameters).
+func (s *Server) routes() []route {
+	return []route{
+		{http.MethodGet, "/", s.handleIndex},
+		{http.MethodGet, "/assets/*path", s.handleAsset},
+		{http.MethodGet, "/healthz", s.handleHealthz},
+		{http.MethodGet, "/metrics", s.handleMetrics},
+
+		{http.MethodGet, "/api/v1/info", s.handleInfo},
+		{http.MethodGet, "/api/v1/carriers", s.handleCarriers},
+		{http.MethodGet, "/api/v1/sites", s.handleSites},
+		{http.MethodGet, "/api/v1/sites/:carrier/:site_id", s.handleSite},
+		{http.MethodGet, "/api/v1/coverage", s.handleCoverage},
+		{http.MethodGet, "/api/v1/communes", s.handleCommunes},
+		{http.MethodGet, "/api/v1/communes/:code", s.handleCommune},
+		{http.MethodGet, "/api/v1/gaps", s.handleGaps},
+		{http.MethodGet, "/api/v1/signal", s.handleSignal},
+		{http.MethodGet, "/api/v1/report.csv", s.handleReportCSV},
+	}
+}

@@ -1,0 +1,221 @@
+// Package server is phusong's HTTP surface: the JSON/GeoJSON API (gin) and the embedded web
+// map. It answers from one State (a site snapshot and the coverage computed from it) held
+// behind an atomic pointer; SetState swaps in a new one (as uploads will), and every answer
+// that depends only on the state and validated parameters is encoded once per state, with
+// its gzip bytes and ETag, then served from memory.
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"phusong/data"
+	"phusong/data/coverage"
+	"phusong/static"
+)
+
+// Options configures a Server. Zero values are usable.
+type Options struct {
+	Logger           *slog.Logger  // nil: discard
+	TilesURL         string        // base-map tile URL template ({z}/{x}/{y}); "" = plain background (works offline)
+	TilesAttribution string        // HTML attribution for TilesURL
+	Assets           fs.FS         // web map files; nil = the embedded static.FS()
+	RequestTimeout   time.Duration // deadline put on each request's context; 0 = 15 s
+	DataDir          string        // directory for anything the server keeps (reserved for uploads)
+}
+
+// State is one consistent dataset the server answers from.
+type State struct {
+	Snapshot   *data.Snapshot   // the sites
+	Coverage   *coverage.Result // computed from Snapshot with Definition over Communes
+	Communes   []data.Commune
+	Carriers   []data.Carrier // carriers to list, in display order
+	Definition *data.Definition
+	Note       string // non-empty when the stations are synthetic demo data; shown on the map
+
+	// Engine and Store produced Coverage and Snapshot; a change applied to Store is recomputed
+	// with Engine.Update and swapped in with SetState. Either may be nil for a read-only state.
+	Engine *coverage.Engine
+	Store  *data.Store
+}
+
+// Server is the HTTP API and web map. Create it with New; it is safe for concurrent use.
+type Server struct {
+	log     *slog.Logger
+	opts    Options
+	cur     atomic.Pointer[view]
+	assets  map[string]*body
+	metrics *metrics
+	engine  *gin.Engine
+}
+
+// handlerFunc is a thin handler: it reads the request, uses the view loaded once for this
+// request, writes the answer, and returns an error for writeError to map to a status.
+type handlerFunc func(c *gin.Context, v *view) error
+
+// New builds a server answering from st (which must have a Snapshot and a Coverage result).
+func New(st *State, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 15 * time.Second
+	}
+	if opts.Assets == nil {
+		opts.Assets = static.FS()
+	}
+	assets, err := loadAssets(opts.Assets)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{log: opts.Logger, opts: opts, assets: assets, metrics: newMetrics()}
+	if err := s.SetState(st); err != nil {
+		return nil, err
+	}
+	s.engine = s.newEngine()
+	return s, nil
+}
+
+// Handler returns the http.Handler serving every route.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// SetState swaps in a new dataset atomically: requests already running finish on the old
+// one, the next ones see the new one (and its fresh response cache, hence new ETags).
+func (s *Server) SetState(st *State) error {
+	v, err := newView(st)
+	if err != nil {
+		return err
+	}
+	s.cur.Store(v)
+	s.metrics.swaps.Add(1)
+	s.log.Info("data loaded", slog.Uint64("data_version", v.version),
+		slog.String("definition_version", v.st.Coverage.DefinitionVersion()),
+		slog.Int("communes", len(st.Communes)), slog.Int("carriers", len(v.carriers)),
+		slog.Bool("demo", st.Note != ""))
+	return nil
+}
+
+// State returns the dataset currently served.
+func (s *Server) State() *State { return s.cur.Load().st }
+
+// Warm computes the answers the map asks for on its first load (so the first visitor does not
+// wait for polygon simplification). It stops early when ctx is cancelled.
+func (s *Server) Warm(ctx context.Context) error {
+	v := s.cur.Load()
+	for _, k := range v.warmKeys() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := v.cached(s.metrics, k.key, k.build); err != nil {
+			return fmt.Errorf("server: warming %s: %w", k.key, err)
+		}
+	}
+	return nil
+}
+
+// Serve answers HTTP on ln until ctx is cancelled, then shuts down gracefully (waiting up to
+// 10 s for requests in flight). It returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      s.opts.RequestTimeout + 15*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newEngine registers the route table on a gin engine with recovery, per-request deadline
+// and metrics.
+func (s *Server) newEngine() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, rec any) {
+		s.log.Error("panic serving request", slog.String("path", c.Request.URL.Path),
+			slog.Any("panic", rec), slog.String("stack", string(debug.Stack())))
+		s.writeError(c, fmt.Errorf("panic: %v", rec))
+	}))
+	for _, r := range s.routes() {
+		e.Handle(r.method, r.path, s.wrap(s.metrics.route(r.method, r.path), r.handler))
+	}
+	unmatched := s.metrics.route("", "unmatched")
+	e.NoRoute(s.wrap(unmatched, func(c *gin.Context, _ *view) error {
+		return fmt.Errorf("no route %s: %w", c.Request.URL.Path, ErrNotFound)
+	}))
+	e.NoMethod(s.wrap(unmatched, func(c *gin.Context, _ *view) error {
+		return &statusError{status: http.StatusMethodNotAllowed, msg: "method " + c.Request.Method + " not allowed on " + c.Request.URL.Path}
+	}))
+	return e
+}
+
+// wrap adapts a handlerFunc: request deadline, the current view, error mapping, metrics and
+// a debug access log.
+func (s *Server) wrap(m *routeMetrics, h handlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.RequestTimeout)
+		c.Request = c.Request.WithContext(ctx)
+		if err := h(c, s.cur.Load()); err != nil {
+			s.writeError(c, err)
+		}
+		cancel()
+		d := time.Since(start)
+		m.observe(c.Writer.Status(), d)
+		if s.log.Enabled(ctx, slog.LevelDebug) {
+			s.log.LogAttrs(ctx, slog.LevelDebug, "request", slog.String("method", c.Request.Method),
+				slog.String("path", c.Request.URL.Path), slog.String("query", c.Request.URL.RawQuery),
+				slog.Int("status", c.Writer.Status()), slog.Duration("duration", d))
+		}
+	}
+}
+
+// handleMetrics writes the Prometheus text exposition.
+func (s *Server) handleMetrics(c *gin.Context, v *view) error {
+	var buf bytes.Buffer
+	s.metrics.write(&buf, v)
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", buf.Bytes())
+	return nil
+}
+
+// sendCached sends the answer cached under key in v, building it on first use.
+func (s *Server) sendCached(c *gin.Context, v *view, key string, build func() (*body, error)) error {
+	b, err := v.cached(s.metrics, key, build)
+	if err != nil {
+		return err
+	}
+	send(c, b)
+	return nil
+}

@@ -1,0 +1,229 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"phusong/data/coverage"
+	"phusong/data/demo"
+)
+
+// testCellM is the coverage grid of the shared test state: coarser than the default so the
+// demo computes quickly under -race; the API does not depend on the cell size.
+const testCellM = 200
+
+var (
+	demoOnce  sync.Once
+	demoSt    *State
+	demoInput Input
+	demoErr   error
+)
+
+// demoState computes the embedded demo once per test binary.
+func demoState(t testing.TB) *State {
+	t.Helper()
+	demoOnce.Do(func() {
+		var in Input
+		if in.Communes, demoErr = demo.Communes(); demoErr != nil {
+			return
+		}
+		if in.Sites, demoErr = demo.Sites(); demoErr != nil {
+			return
+		}
+		in.Note = demo.Note
+		in.Coverage = coverage.Options{CellM: testCellM}
+		demoInput = in
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		demoSt, demoErr = Build(ctx, in)
+	})
+	if demoErr != nil {
+		t.Fatalf("building the demo state: %v", demoErr)
+	}
+	return demoSt
+}
+
+// newTestServer serves the demo state on a loopback port for the duration of the test.
+func newTestServer(t testing.TB) (*Server, *httptest.Server) {
+	t.Helper()
+	s, err := New(demoState(t), Options{})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return s, ts
+}
+
+// reply is one HTTP answer read whole.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// rawClient does not add Accept-Encoding nor decompress, so tests see exactly what is sent.
+var rawClient = &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 60 * time.Second}
+
+// fetch sends method to url with the given header pairs ("Name: value").
+func fetch(t testing.TB, method, url string, headers ...string) reply {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	resp, err := rawClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", method, url, err)
+	}
+	return reply{resp.StatusCode, resp.Header, b}
+}
+
+func get(t testing.TB, url string, headers ...string) reply {
+	t.Helper()
+	return fetch(t, http.MethodGet, url, headers...)
+}
+
+// decode unmarshals a reply body, failing the test on bad JSON.
+func decode[T any](t testing.TB, r reply) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("decoding %q…: %v", truncate(string(r.body), 200), err)
+	}
+	return v
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// answered checks r's status; for an error it checks the JSON body names param (when not
+// empty). It reports whether r is a 200 whose body the caller should look into.
+func answered(t testing.TB, r reply, status int, param string) bool {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, truncate(string(r.body), 300))
+	}
+	if status == http.StatusOK {
+		return true
+	}
+	if e := decode[errorBody](t, r); e.Status != status || (param != "" && e.Param != param) {
+		t.Fatalf("error %+v, want status %d naming param %q", e, status, param)
+	}
+	return false
+}
+
+// featureCollection is the GeoJSON shape the tests read.
+type featureCollection struct {
+	Type     string `json:"type"`
+	Features []struct {
+		Type     string          `json:"type"`
+		ID       any             `json:"id"`
+		Geometry json.RawMessage `json:"geometry"`
+		Props    map[string]any  `json:"properties"`
+	} `json:"features"`
+}
+
+func TestNewRefusesIncompleteState(t *testing.T) {
+	st := demoState(t)
+	cases := []struct {
+		name string
+		st   *State
+	}{
+		{"nil", nil},
+		{"no snapshot", &State{Coverage: st.Coverage, Communes: st.Communes}},
+		{"no coverage", &State{Snapshot: st.Snapshot, Communes: st.Communes}},
+		{"no communes", &State{Snapshot: st.Snapshot, Coverage: st.Coverage}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := New(tc.st, Options{}); err == nil {
+				t.Fatal("New accepted an incomplete state")
+			}
+		})
+	}
+}
+
+func TestUnknownRouteAndMethodAreJSON(t *testing.T) {
+	_, ts := newTestServer(t)
+	cases := []struct {
+		name, method, path string
+		status             int
+	}{
+		{"unknown path", http.MethodGet, "/api/v1/nope", http.StatusNotFound},
+		{"unknown asset", http.MethodGet, "/assets/nope.js", http.StatusNotFound},
+		{"post on a read route", http.MethodPost, "/api/v1/communes", http.StatusMethodNotAllowed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := fetch(t, tc.method, ts.URL+tc.path)
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d (%s)", r.status, tc.status, r.body)
+			}
+			e := decode[errorBody](t, r)
+			if e.Status != tc.status || e.Error == "" {
+				t.Fatalf("error body %+v", e)
+			}
+		})
+	}
+}
+
+// TestSetStateChangesETags swaps in a dataset without one carrier: the next answers come
+// from it (fewer sites) with new ETags, and an old ETag no longer gives 304.
+func TestSetStateChangesETags(t *testing.T) {
+	s, ts := newTestServer(t)
+	before := get(t, ts.URL+"/api/v1/sites")
+	all := decode[featureCollection](t, before)
+
+	in := demoInput
+	in.Sites = nil
+	dropped := 0
+	for _, site := range demoInput.Sites {
+		if site.Carrier == "viettel" {
+			dropped++
+			continue
+		}
+		in.Sites = append(in.Sites, site)
+	}
+	st, err := Build(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetState(st); err != nil {
+		t.Fatal(err)
+	}
+	after := get(t, ts.URL+"/api/v1/sites", "If-None-Match: "+before.header.Get("ETag"))
+	if after.status != http.StatusOK {
+		t.Fatalf("old ETag after a swap: status %d, want 200", after.status)
+	}
+	got := decode[featureCollection](t, after)
+	if len(got.Features) != len(all.Features)-dropped {
+		t.Fatalf("%d sites after dropping %d of %d", len(got.Features), dropped, len(all.Features))
+	}
+	if after.header.Get("ETag") == before.header.Get("ETag") {
+		t.Fatal("ETag unchanged after a swap")
+	}
+	if s.State() != st {
+		t.Fatal("State() does not return the swapped state")
+	}
+}
