@@ -25,7 +25,7 @@
       geo_denied: 'Không lấy được vị trí', geo_unsupported: 'Trình duyệt không hỗ trợ định vị.',
       signal_here: 'Tín hiệu tại điểm này', locating: 'Đang định vị…', yes: 'có', no: 'không',
       definition: 'Định nghĩa phủ sóng', tier: 'Mức', threshold: 'ngưỡng', of: 'trên', pop_of: 'người',
-      outside: 'Ngoài tỉnh', other_tech: 'Công nghệ khác'
+      outside: 'Ngoài tỉnh', other_tech: 'Công nghệ khác', share_covered: 'Tỷ lệ có sóng'
     },
     en: {
       title: 'Coverage', province: 'Trà Vinh', layers: 'Map layers', carrier: 'Carrier',
@@ -48,13 +48,13 @@
       geo_denied: 'Could not get your position', geo_unsupported: 'This browser cannot give a position.',
       signal_here: 'Signal at this point', locating: 'Locating…', yes: 'yes', no: 'no',
       definition: 'Coverage definition', tier: 'Tier', threshold: 'threshold', of: 'of', pop_of: 'people',
-      outside: 'Outside the province', other_tech: 'Other technology'
+      outside: 'Outside the province', other_tech: 'Other technology', share_covered: 'Share covered by'
     }
   };
 
   // Uncovered share classes (percent) and colours (ColorBrewer YlOrRd, colour-blind safe).
   var CHORO_BREAKS = [5, 15, 30, 50];
-  var CHORO_COLOURS = ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
+  var CHORO_COLOURS = ['#fffff2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
   var TIER_COLOURS = ['#08519c', '#3182bd', '#6baed6', '#bdd7e7', '#eff3ff'];
   var ANY_COLOUR = '#0b5394';
 
@@ -134,7 +134,7 @@
 
   // ---- map --------------------------------------------------------------------------
   function initMap() {
-    map = L.map('map', { preferCanvas: true, zoomControl: true, attributionControl: true, tap: true, minZoom: 7, maxZoom: 17 });
+    map = L.map('map', { preferCanvas: true, zoomControl: true, attributionControl: true, minZoom: 7, maxZoom: 17, zoomSnap: 0.25, zoomDelta: 0.5 });
     renderer = L.canvas({ padding: 0.3, tolerance: 4 });
     map.createPane('sitesPane').style.zIndex = 450;
     siteRenderer = L.canvas({ pane: 'sitesPane', padding: 0.3, tolerance: 10 });
@@ -146,20 +146,21 @@
     map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [8, 8] });
     map.on('click', function (e) { showCommuneAt(e.latlng); });
     map.on('zoomend', function () { loadCoverage(); styleSites(); });
+    map.on('movestart', function () { st.moving = true; });
+    map.on('moveend', function () { st.moving = false; });
   }
 
-  // Commune choropleth: share of area (or people) without coverage for the current tech.
-  function communeStats(props) {
-    var s = props && props.stats && props.stats[st.tech];
-    return s || null;
-  }
+  // Commune choropleth: share of area (or people) without coverage for the current tech. The
+  // communes layer carries per-tech statistics suffixed "_3g" / "_4g".
   function uncoveredPct(props) {
-    var s = communeStats(props);
-    if (!s) { return null; }
+    var sfx = '_' + st.tech.toLowerCase();
     if (st.choro === 'population') {
-      return s.population > 0 ? 100 * (1 - s.covered_population / s.population) : 0;
+      var cp = props['covered_population' + sfx];
+      if (cp == null || !props.population) { return null; }
+      return 100 * (1 - cp / props.population);
     }
-    return 100 - s.covered_area_pct;
+    var a = props['covered_area_pct' + sfx];
+    return a == null ? null : 100 - a;
   }
   function choroColour(p) {
     if (p == null) { return '#cccccc'; }
@@ -229,7 +230,10 @@
     if (st.carrier !== 'any' && p.carrier !== st.carrier) { return false; }
     return p.technologies.indexOf(st.tech) >= 0;
   }
-  function siteRadius() { var z = map.getZoom(); return z >= 13 ? 8 : z >= 11 ? 6 : 4; }
+  function siteRadius() { var z = map.getZoom(); return z >= 14 ? 7 : z >= 12.5 ? 5 : z >= 11 ? 3.5 : 2.5; }
+  // Below SITE_TAP_ZOOM the dots are too dense to aim at: a tap there opens the commune.
+  var SITE_TAP_ZOOM = 11.5;
+  function sitesTappable() { return map.getZoom() >= SITE_TAP_ZOOM; }
   function drawSites() {
     if (layers.sites) { layers.sites.remove(); layers.sites = null; }
     if (!$('l-sites').checked || !st.sites) { return; }
@@ -239,18 +243,21 @@
       if (!siteVisible(p)) { return; }
       var c = f.geometry.coordinates;
       var m = L.circleMarker([c[1], c[0]], {
-        renderer: siteRenderer, radius: r, weight: 1.5, color: '#fff', fillColor: carrier(p.carrier).colour,
-        fillOpacity: 0.95, bubblingMouseEvents: false
+        renderer: siteRenderer, radius: r, weight: r > 3 ? 1.5 : 0.5, color: '#fff', fillColor: carrier(p.carrier).colour,
+        fillOpacity: 0.95, bubblingMouseEvents: false, interactive: sitesTappable()
       });
-      m.on('click', function () { showSite(p.carrier, p.site_id); });
+      m.on('click', function () { showSite(p.carrier, p.site_id, m.getLatLng()); });
       group.addLayer(m);
     });
     layers.sites = group.addTo(map);
   }
   function styleSites() {
     if (!layers.sites) { return; }
-    var r = siteRadius();
-    layers.sites.eachLayer(function (m) { if (m.getRadius() !== r) { m.setRadius(r); } });
+    var r = siteRadius(), tappable = sitesTappable();
+    layers.sites.eachLayer(function (m) {
+      m.options.interactive = tappable; // the canvas renderer reads it at each tap
+      if (m.getRadius() !== r) { m.setRadius(r); m.setStyle({ weight: r > 3 ? 1.5 : 0.5 }); }
+    });
   }
 
   // ---- legend -----------------------------------------------------------------------
@@ -292,7 +299,27 @@
       });
     }
     el.innerHTML = h;
+    renderMiniLegend();
     $('defver').textContent = t('definition') + ': ' + (st.info.definition_version || '');
+  }
+
+  // The always-visible legend: the choropleth ramp and the coverage colour; a tap opens the
+  // full legend in the layers panel.
+  function renderMiniLegend() {
+    var el = $('mini-legend'), h = '';
+    if ($('l-communes').checked) {
+      h += '<div>' + esc(st.choro === 'population' ? t('uncovered_pop') : t('uncovered_area')) + '</div><div class="ramp">';
+      CHORO_COLOURS.forEach(function (c) { h += '<span style="background:' + c + '"></span>'; });
+      h += '</div><div class="ends"><span>0 %</span><span>≥ ' + CHORO_BREAKS[CHORO_BREAKS.length - 1] + ' %</span></div>';
+    }
+    if (st.cov === 'area') {
+      var col = st.carrier === 'any' ? ANY_COLOUR : carrier(st.carrier).colour;
+      h += '<div class="cov"><i style="background:' + col + ';opacity:.55"></i>' + esc(t('covered')) + ' ' + st.tech + '</div>';
+    } else if (st.cov === 'tiers') {
+      h += '<div class="cov">' + TIER_COLOURS.slice(0, techInfo().tiers_dbm.length).map(function (c) { return '<i style="background:' + c + '"></i>'; }).join('') + esc(t('cov_tiers')) + '</div>';
+    }
+    el.innerHTML = h;
+    el.hidden = h === '';
   }
 
   // ---- sheet ------------------------------------------------------------------------
@@ -303,11 +330,25 @@
     $('sheet').scrollTop = 0;
     document.body.classList.add('sheet-open');
     st.selected = redraw || null;
+    if (map) { map.invalidateSize(); }
+  }
+  // focus pans the map so latlng shows in the part of the map the sheet does not cover (on a
+  // phone the sheet lies over the lower half; on a wide screen the map shrinks beside it).
+  function focus(latlng) {
+    var mapRect = map.getContainer().getBoundingClientRect();
+    var sheetRect = $('sheet').getBoundingClientRect();
+    var visibleH = $('sheet').hidden || sheetRect.left > mapRect.left + 10 ? mapRect.height : Math.max(60, sheetRect.top - mapRect.top);
+    var p = map.latLngToContainerPoint(latlng);
+    var margin = Math.min(40, visibleH / 4);
+    if (p.y < margin || p.y > visibleH - margin || p.x < 40 || p.x > mapRect.width - 40) {
+      map.panBy([p.x - mapRect.width / 2, p.y - visibleH / 2], { animate: true });
+    }
   }
   function closeSheet() {
     $('sheet').hidden = true;
     document.body.classList.remove('sheet-open');
     st.selected = null;
+    if (map) { map.invalidateSize(); }
     if (st.selectedCode) { st.selectedCode = null; restyleCommunes(); }
     if (layers.here) { layers.here.remove(); layers.here = null; }
   }
@@ -348,9 +389,9 @@
         var title = esc(c.name) + (st.lang === 'en' && c.name_en && c.name_en !== c.name ? ' <small>(' + esc(c.name_en) + ')</small>' : '');
         var h = '<p class="sub">' + esc(c.type === 'ward' ? t('ward') : t('commune')) + ' · ' + esc(c.code) + ' · ' + st.tech + '</p>';
         if (s) {
-          var popPct = s.population > 0 ? 100 * s.covered_population / s.population : null;
+          var popPct = s.population > 0 ? s.covered_population_pct : null;
           var hhPct = s.households > 0 ? 100 * s.covered_households / s.households : null;
-          h += '<div class="kpis">' +
+          h += '<p class="kcap">' + esc(t('share_covered')) + ' ' + st.tech + ' (' + esc(t('any_carrier')).toLowerCase() + ')</p><div class="kpis">' +
             kpi(pct(s.covered_area_pct), t('area'), s.covered_area_pct < 70) +
             kpi(pct(popPct), t('population'), popPct != null && popPct < 70) +
             kpi(pct(hhPct), t('households'), hhPct != null && hhPct < 70) + '</div>';
@@ -370,6 +411,7 @@
         }
         if (latlng) { h += '<button type="button" class="action" id="sig-here">' + esc(t('signal_here')) + '</button>'; }
         openSheet(title, h, draw);
+        if (latlng) { focus(latlng); }
         var b = $('sig-here');
         if (b) { b.onclick = function () { showSignal(latlng); }; }
       };
@@ -379,25 +421,28 @@
   function kpi(v, label, bad) { return '<div class="kpi' + (bad ? ' bad' : '') + '"><b>' + v + '</b><span>' + esc(label) + '</span></div>'; }
   function areaSplit(s) {
     if (s.white_area_km2 == null) { return ''; }
-    return '<br>' + esc(t('white')) + ': ' + nf(s.white_area_km2, 1) + ' km² · ' + esc(t('single')) + ': ' + nf(s.single_area_km2, 1) +
-      ' km² · ' + esc(t('competitive')) + ': ' + nf(s.competitive_area_km2, 1) + ' km²';
+    return '<br>' + esc(t('white')) + ': ' + nf(s.white_area_km2, 1) + ' km² · ' + esc(t('single')) + ': ' + nf(s.single_carrier_area_km2, 1) +
+      ' km² · ' + esc(t('competitive')) + ': ' + nf(s.competitive_area_km2, 1) + ' km²' +
+      (s.three_g_only_area_km2 > 0 ? ' · ' + esc(t('only3g')) + ': ' + nf(s.three_g_only_area_km2, 1) + ' km²' : '');
   }
 
-  function showSite(carrierID, siteID) {
+  function showSite(carrierID, siteID, latlng) {
     api('api/v1/sites/' + encodeURIComponent(carrierID) + '/' + encodeURIComponent(siteID)).then(function (f) {
       var draw = function () {
         var p = f.properties, c = carrier(p.carrier);
         var title = '<span class="dot" style="background:' + esc(c.colour) + ';display:inline-block"></span>' + esc(c.name) + ' · ' + esc(p.site_id);
         var h = '<p class="facts">' + esc(t('techs')) + ': <b>' + esc(p.technologies.join(', ')) + '</b> · ' + esc(t('height')) + ': ' + nf(p.height_m, 0) + ' m · ' +
           esc(t('status')) + ': ' + esc(t(p.status) || p.status) + '</p>';
-        h += '<table><thead><tr><th>' + esc(t('sectors')) + '</th><th class="n">' + esc(t('band')) + '</th><th class="n">' + esc(t('azimuth')) + '</th><th class="n">' + esc(t('tilt')) + '</th><th class="n">' + esc(t('power')) + '</th></tr></thead><tbody>';
-        (p.sectors || []).forEach(function (s) {
-          h += '<tr><td>' + esc(s.tech) + (s.cell_id ? ' <small>' + esc(s.cell_id) + '</small>' : '') + '</td><td class="n">' + nf(s.band_mhz) + ' MHz</td><td class="n">' +
-            (s.omni ? esc(t('omni')) : nf(s.azimuth_deg) + '°') + '</td><td class="n">' + nf(s.tilt_deg, 0) + '°</td><td class="n">' + nf(s.power_dbm, 0) + ' dBm</td></tr>';
+        h += '<table><thead><tr><th>' + esc(t('sectors')) + '</th><th class="n">' + esc(t('band')) + '<br>MHz</th><th class="n">' + esc(t('azimuth')) +
+          '</th><th class="n">' + esc(t('tilt')) + '</th><th class="n">' + esc(t('power')) + '<br>dBm</th></tr></thead><tbody>';
+        (p.sectors || []).forEach(function (s, i) {
+          h += '<tr><td>' + esc(s.tech) + ' · ' + (i + 1) + '</td><td class="n">' + esc(Math.round(s.band_mhz)) + '</td><td class="n">' +
+            (s.omni ? esc(t('omni')) : nf(s.azimuth_deg) + '°') + '</td><td class="n">' + nf(s.tilt_deg, 0) + '°</td><td class="n">' + nf(s.power_dbm, 0) + '</td></tr>';
         });
         h += '</tbody></table>';
         if (st.info.demo) { h += '<p class="fine">' + esc(t('demo_short')) + '</p>'; }
         openSheet(title, h, draw);
+        if (latlng) { focus(latlng); }
       };
       draw();
     }).catch(function (e) { flash(t('load_failed') + ': ' + e.message, 4000); });
@@ -416,14 +461,18 @@
         } else {
           h += '<table><thead><tr><th>' + esc(t('carrier')) + '</th><th class="n">' + esc(t('level')) + '</th><th>' + esc(t('outdoor')) + '</th><th>' + esc(t('indoor')) + '</th></tr></thead><tbody>';
           rows.forEach(function (l) {
-            var c = carrier(l.carrier);
-            h += '<tr><td><span class="dot" style="background:' + esc(c.colour) + ';display:inline-block"></span>' + esc(c.name) +
-              (l.site_id ? '<br><small>' + esc(t('serving')) + ': ' + esc(l.site_id) + '</small>' : '') + '</td><td class="n">' +
-              (l.level_dbm == null ? '–' : nf(l.level_dbm, 0) + ' dBm') + '</td><td>' + yn(l.covered_outdoor) + '</td><td>' + yn(l.covered_indoor) + '</td></tr>';
+            var any = l.carrier === 'any', c = any ? { name: t('any_carrier'), colour: ANY_COLOUR } : carrier(l.carrier);
+            var serving = l.serving_site_id ? (any ? carrier(l.serving_carrier).name + ' ' : '') + l.serving_site_id : '';
+            h += '<tr' + (any ? ' class="any"' : '') + '><td><span class="dot" style="background:' + esc(c.colour) + ';display:inline-block"></span>' + esc(c.name) +
+              (serving ? '<br><small>' + esc(t('serving')) + ': ' + esc(serving) + '</small>' : '') + '</td><td class="n">' +
+              (l.level_dbm == null ? '&lt;\u00a0' + nf(techInfo().cutoff_dbm, 0) : nf(l.level_dbm, 0)) + '\u00a0dBm</td><td>' + yn(l.covered_outdoor) + '</td><td>' + yn(l.covered_indoor) + '</td></tr>';
           });
           h += '</tbody></table>';
+          h += '<p class="fine">' + esc(t('threshold')) + ': ' + esc(t('outdoor')).toLowerCase() + ' ≥ ' + nf(rows[0].required_outdoor_dbm, 0) + ' dBm · ' +
+            esc(t('indoor')).toLowerCase() + ' ≥ ' + nf(rows[0].required_indoor_dbm, 0) + ' dBm (' + esc(techInfo().metric) + ')</p>';
         }
         openSheet(title, h, draw);
+        focus(latlng);
       };
       draw();
     }).catch(function (e) { flash(t('load_failed') + ': ' + e.message, 4000); });
@@ -488,6 +537,7 @@
     $('l-gaps').onchange = function () { loadGaps(); renderLegend(); };
     $('l-sites').onchange = function () { drawSites(); renderLegend(); };
     $('here').onclick = here;
+    $('mini-legend').onclick = function () { $('layers').hidden = false; $('layers-btn').setAttribute('aria-expanded', 'true'); };
     $('demo-more').onclick = function () { openSheet(esc(t('demo_title')), '<p>' + esc(st.info.note) + '</p>'); };
     window.addEventListener('resize', sizeNote);
   }
@@ -525,6 +575,9 @@
   }
 
   // Exposed for the browser tests and for debugging in the console.
-  window.phusong = { state: st, layers: layers, communeAt: communeAt, map: function () { return map; } };
+  window.phusong = {
+    state: st, layers: layers, communeAt: communeAt, map: function () { return map; }, sitesTappable: function () { return sitesTappable(); },
+    idle: function () { return !!map && !st.moving && !map._animatingZoom; }
+  };
   start();
 }());
