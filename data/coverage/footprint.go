@@ -1,0 +1,169 @@
+package coverage
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"phusong/data"
+	"phusong/geo"
+)
+
+// Footprint is the area where one sector alone delivers at least its technology's coverage
+// threshold (the rule's RequiredMedianDBm(false)), clipped to the province.
+type Footprint struct {
+	Site     data.SiteKey
+	Sector   int // index into the site's Sectors
+	CellID   string
+	Tech     data.Tech
+	BandMHz  float64
+	Geometry orb.MultiPolygon // lon/lat, RFC 7946; empty when the sector covers no land
+	AreaM2   float64          // planar area of the projected footprint, in the engine's frame
+}
+
+// Footprints returns the footprint of every sector of technology tech of the sites the engine
+// counts (active ones, or planned too under Options.IncludePlanned), in input order then sector
+// order; sectors whose footprint is empty are left out.
+//
+// Each footprint is computed on the window of the engine grid within the sector's range, with the
+// engine's own per-cell level (the same sector model, land class and cell centres as Compute),
+// contoured at the threshold with linear interpolation and clipped to the province like
+// CoverageGeoJSON. The union of a carrier's footprints is therefore the carrier's coverage
+// layer up to the interpolation inside cells where two sectors cross. It is cancellable through
+// ctx and runs on the engine's workers. A site whose sectors cannot be modelled fails with a
+// *SectorError; a technology not analysed gives ErrNoLayer.
+func (e *Engine) Footprints(ctx context.Context, sites []data.Site, tech data.Tech) ([]Footprint, error) {
+	ti := techIndex(tech)
+	if ti < 0 {
+		return nil, fmt.Errorf("%w: technology %q is not analysed", ErrNoLayer, tech)
+	}
+	type job struct {
+		site   int
+		sector int // index into Sectors
+		model  *sectorModel
+	}
+	var jobs []job
+	for si := range sites {
+		s := &sites[si]
+		if !e.counts(s) || !s.HasTech(tech) {
+			continue
+		}
+		m, err := e.modelSite(s)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for k := range s.Sectors {
+			if s.Sectors[k].Tech == tech {
+				jobs = append(jobs, job{site: si, sector: k, model: &m.sectors[ti][n]})
+				n++
+			}
+		}
+	}
+	e.boundaries() // build the province raster once, before the workers share it
+	out := make([]Footprint, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(e.opts.Workers, max(1, len(jobs))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				mp := e.sectorFootprint(jobs[j].model, ti)
+				s := &sites[jobs[j].site]
+				sec := &s.Sectors[jobs[j].sector]
+				out[j] = Footprint{Site: s.Key(), Sector: jobs[j].sector, CellID: sec.CellID, Tech: tech,
+					BandMHz: sec.BandMHz, AreaM2: geo.PlanarAreaM2(mp), Geometry: e.lonLat(mp)}
+			}
+		}()
+	}
+	for j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	kept := out[:0]
+	for _, f := range out {
+		if len(f.Geometry) > 0 {
+			kept = append(kept, f)
+		}
+	}
+	return kept, nil
+}
+
+// sectorFootprint contours sector sm of technology index ti over its window (projected).
+func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
+	g := e.land.grid
+	rM := sm.rM + g.CellM
+	i0, i1 := centresIn(g.X0M, g.CellM, sm.x-rM, sm.x+rM, g.NX)
+	j0, j1 := centresIn(g.Y0M, g.CellM, sm.y-rM, sm.y+rM, g.NY)
+	bc := e.boundaries()
+	w := newWindow(g, CellRect{i0 - windowPad, j0 - windowPad, i1 + windowPad, j1 + windowPad}.Intersect(bc.provWin.rect))
+	if w.grid.Len() == 0 {
+		return nil
+	}
+	dist := make([]float32, w.grid.Len())
+	for wk := range dist {
+		dist[wk] = bc.province[bc.provWin.index(w.rect.I0+wk%w.grid.NX, w.rect.J0+wk/w.grid.NX)]
+	}
+	tr := &e.rules[ti]
+	vals := clippedValues(w, g, dist, func(gk int) float64 {
+		i, j := gk%g.NX, gk/g.NX
+		c := g.Center(i, j)
+		dx, dy := c[0]-sm.x, c[1]-sm.y
+		lv := sm.levelDBm(dx, dy, dx*dx+dy*dy, e.landClass(gk))
+		if math.IsInf(lv, -1) {
+			lv = tr.cutoff
+		}
+		return lv - tr.requiredOut
+	})
+	return geo.ContourPolygons(w.grid, vals, 0)
+}
+
+// landClass returns the propagation land class of grid cell gk as the engine's cellWard: 1 on
+// ward land, 0 elsewhere (commune land and outside the province).
+func (e *Engine) landClass(gk int) uint8 {
+	if ci := e.land.commune[gk]; ci >= 0 && e.communes[ci].Type == data.TypeWard {
+		return 1
+	}
+	return 0
+}
+
+// lonLat maps a projected MultiPolygon to RFC 7946 lon/lat (never nil).
+func (e *Engine) lonLat(mp orb.MultiPolygon) orb.MultiPolygon {
+	if len(mp) == 0 {
+		return orb.MultiPolygon{}
+	}
+	out, _ := geo.RFC7946(e.tm.InverseGeometry(mp)).(orb.MultiPolygon)
+	if out == nil {
+		return orb.MultiPolygon{}
+	}
+	return out
+}
+
+// FootprintsGeoJSON returns fps as Features with properties carrier, site_id, sector (index),
+// cell_id, tech, band_mhz, area_km2, threshold_dbm and definition_version (of e).
+func (e *Engine) FootprintsGeoJSON(fps []Footprint) *geojson.FeatureCollection {
+	fc := geojson.NewFeatureCollection()
+	for _, f := range fps {
+		thr, _ := e.RequiredDBm(f.Tech, false)
+		ft := geojson.NewFeature(f.Geometry)
+		ft.Properties = geojson.Properties{
+			"carrier": f.Site.Carrier, "site_id": f.Site.SiteID, "sector": f.Sector, "cell_id": f.CellID,
+			"tech": string(f.Tech), "band_mhz": f.BandMHz, "area_km2": round6(f.AreaM2 / 1e6),
+			"threshold_dbm": thr, "definition_version": e.def.Version,
+		}
+		fc.Append(ft)
+	}
+	return fc
+}

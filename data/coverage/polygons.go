@@ -1,0 +1,383 @@
+package coverage
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"phusong/data"
+	"phusong/geo"
+)
+
+// DefaultMinGapAreaM2 is the smallest gap polygon GapsGeoJSON keeps, m² (one hectare: four
+// 50 m cells). Smaller uncovered pieces are slivers between coverage edges and the commune
+// boundary, not places anyone could plan a site for.
+const DefaultMinGapAreaM2 = 10_000
+
+// maxZoom bounds the zoom levels CoverageGeoJSON simplifies for; higher zooms get the same
+// geometry as maxZoom.
+const maxZoom = 22
+
+// Errors of the polygon builders.
+var (
+	ErrNoLayer = errors.New("coverage: no such layer")
+	ErrTier    = errors.New("coverage: no such tier")
+)
+
+// polygonCache holds a Result's polygons, built on first use.
+type polygonCache struct {
+	full  memo[layerKey, orb.MultiPolygon] // projected metres, full detail
+	zoom  memo[zoomKey, zoomed]            // lon/lat, simplified for a zoom (zoom −1: full detail)
+	gaps  memo[gapKey, orb.MultiPolygon]   // projected metres, one commune, slivers dropped
+	fills memo[layerKey, map[int]float64]  // exact levels below the cutoff (polygons_level.go)
+}
+
+type layerKey struct {
+	carrier string
+	tech    data.Tech
+	tier    int
+}
+
+type zoomKey struct {
+	layerKey
+	zoom int
+}
+
+type gapKey struct {
+	tech      data.Tech
+	commune   int
+	minAreaM2 float64
+}
+
+// zoomed is a layer ready to serve: lon/lat RFC 7946 geometry and its area.
+type zoomed struct {
+	geom   orb.MultiPolygon
+	areaM2 float64 // planar area of the simplified projected geometry
+}
+
+// polygons returns r's cache.
+func (r *Result) polygons() *polygonCache {
+	return resultPolygons.get(r, func() *polygonCache { return &polygonCache{} })
+}
+
+// layerThreshold checks (carrier, tech, tier) and returns the tier's level in dBm and the
+// technology index.
+func (r *Result) layerThreshold(carrier string, tech data.Tech, tier int) (float64, int, error) {
+	ti := techIndex(tech)
+	if ti < 0 {
+		return 0, 0, fmt.Errorf("%w: technology %q is not analysed", ErrNoLayer, tech)
+	}
+	if carrier != AnyCarrier && !slices.Contains(r.carriers, carrier) {
+		return 0, 0, fmt.Errorf("%w: carrier %q has no counted site", ErrNoLayer, carrier)
+	}
+	tr := &r.eng.rules[ti]
+	switch {
+	case tier == 0:
+		return tr.requiredOut, ti, nil
+	case tier >= 1 && tier <= len(tr.rule.TiersDBm):
+		return tr.rule.TiersDBm[tier-1], ti, nil
+	}
+	return 0, 0, fmt.Errorf("%w: %d (%s has tiers 0..%d)", ErrTier, tier, tech, len(tr.rule.TiersDBm))
+}
+
+// CoverageGeoJSON returns the area where carrier (an ID of Carriers, or AnyCarrier) reaches the
+// level of tier for tech: tier 0 is the coverage threshold (the rule's RequiredMedianDBm(false)),
+// tier n ≥ 1 the definition's TiersDBm[n−1] (strongest first). The area is the contour of the
+// predicted level field (linear interpolation between cell centres) clipped to the province (see
+// polygons_boundary.go), as one Feature whose MultiPolygon follows RFC 7946 (counter-clockwise
+// exteriors, clockwise holes, lon/lat with 6 decimals); an empty layer has one Feature with an
+// empty MultiPolygon. zoom ≥ 0 simplifies for a web map at that zoom (geo.ToleranceForZoom at
+// the province's latitude, zooms above 22 as 22); zoom < 0 gives the full detail.
+//
+// Properties: carrier, tech, tier, threshold_dbm, definition_version, area_km2 (of the returned
+// geometry, in the engine's projection), zoom (−1 for full detail). Geometries are computed once
+// per Result and shared between calls: callers may change the collection and properties but not
+// the coordinates. Unknown carriers and technologies give ErrNoLayer, unknown tiers ErrTier.
+func (r *Result) CoverageGeoJSON(carrier string, tech data.Tech, tier int, zoom int) (*geojson.FeatureCollection, error) {
+	thr, _, err := r.layerThreshold(carrier, tech, tier)
+	if err != nil {
+		return nil, err
+	}
+	zoom = max(-1, min(zoom, maxZoom))
+	z := r.zoomedLayer(layerKey{carrier, tech, tier}, zoom)
+	f := geojson.NewFeature(z.geom)
+	f.Properties = geojson.Properties{
+		"carrier": carrier, "tech": string(tech), "tier": tier, "threshold_dbm": thr,
+		"definition_version": r.eng.def.Version, "area_km2": round6(z.areaM2 / 1e6), "zoom": zoom,
+	}
+	fc := geojson.NewFeatureCollection()
+	fc.Append(f)
+	return fc, nil
+}
+
+// zoomedLayer returns the layer simplified for zoom (−1: full detail), lon/lat.
+func (r *Result) zoomedLayer(k layerKey, zoom int) zoomed {
+	pc := r.polygons()
+	return pc.zoom.get(zoomKey{k, zoom}, func() zoomed {
+		full := pc.full.get(k, func() orb.MultiPolygon { return r.contourLayer(k) })
+		mp := full
+		if zoom >= 0 {
+			tol := geo.ToleranceForZoom(zoom, r.latitude())
+			mp = geo.SimplifyTopology(full, tol, tol*tol)
+		}
+		return zoomed{geom: r.eng.lonLat(mp), areaM2: geo.PlanarAreaM2(mp)}
+	})
+}
+
+// latitude returns the latitude in degrees of the grid's centre.
+func (r *Result) latitude() float64 {
+	return r.eng.tm.Inverse(r.eng.land.grid.Bound().Center())[1]
+}
+
+// contourLayer contours layer k over the whole grid, clipped to the province.
+func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
+	thr, _, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
+	e := r.eng
+	g := e.land.grid
+	level := r.levels(k)
+	bc := e.boundaries()
+	vals := clippedValues(bc.provWin, g, bc.province, func(gk int) float64 { return level(gk) - thr })
+	return geo.ContourPolygons(bc.provWin.grid, vals, 0)
+}
+
+// Sample conditioning. Output vertices are rounded to 6 decimals of a degree (up to 0.08 m), so
+// two boundary pieces passing closer than that could touch or cross after rounding. Distinct
+// pieces come that close only beside a sample whose value is nearly the level and that has
+// crossings on two of its four grid edges that are not joined by one chord: opposite edges, three
+// or four edges, or two adjacent edges across a saddle cell. Such a sample is moved, keeping its
+// sign, to at least δ/(1−δ) times the largest |value| of its opposite-sign neighbours, δ =
+// minSampleGapM / CellM, so each of its crossings lies at least minSampleGapM from it. The
+// crossings move by at most the same fraction of the local level difference; no other sample is
+// changed.
+const minSampleGapM = 0.5 // metres, against 2 × 0.08 m of rounding
+
+// condition applies the sample conditioning to v, values of grid g (row-major), in place.
+func condition(g geo.Grid, v []float32) {
+	d := min(0.25, minSampleGapM/g.CellM)
+	f := d / (1 - d)
+	orig := slices.Clone(v)
+	nx, ny := g.NX, g.NY
+	at := func(i, j int) (float32, bool) {
+		if i < 0 || j < 0 || i >= nx || j >= ny {
+			return 0, false
+		}
+		return orig[j*nx+i], true
+	}
+	// Neighbours N, E, S, W, and the diagonals between consecutive ones: NE, SE, SW, NW.
+	di := [4]int{0, 1, 0, -1}
+	dj := [4]int{1, 0, -1, 0}
+	for j := range ny {
+		for i := range nx {
+			vb := orig[j*nx+i]
+			in := vb >= 0
+			var opp [4]bool
+			m, maxAbs := 0, float32(0)
+			for n := range 4 {
+				if vn, ok := at(i+di[n], j+dj[n]); ok && (vn >= 0) != in {
+					opp[n] = true
+					m++
+					maxAbs = max(maxAbs, abs32(vn))
+				}
+			}
+			if m < 2 {
+				continue
+			}
+			if m == 2 {
+				n := 0
+				for !opp[n] || !opp[(n+1)%4] {
+					n++
+					if n == 4 {
+						break
+					}
+				}
+				if n < 4 { // adjacent pair n, n+1: one chord unless the cell between is a saddle
+					vd, ok := at(i+di[n]+di[(n+1)%4], j+dj[n]+dj[(n+1)%4])
+					if ok && (vd >= 0) != in {
+						continue
+					}
+				}
+			}
+			eps := float32(f) * maxAbs
+			if abs32(vb) < eps {
+				if in {
+					v[j*nx+i] = eps
+				} else {
+					v[j*nx+i] = -eps
+				}
+			}
+		}
+	}
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// clippedValues returns, over window w, min(margin(k), s·dist) where dist > 0 (inside, always
+// within the engine grid) and s·dist elsewhere (see polygons_boundary.go), conditioned for
+// contouring at 0; k is the engine-grid index, dist is indexed by window cell.
+func clippedValues(w window, g geo.Grid, dist []float32, margin func(gk int) float64) []float32 {
+	s := boundarySlopeDBPerCell / g.CellM
+	out := make([]float32, w.grid.Len())
+	for wk := range out {
+		d := float64(dist[wk])
+		if d > 0 {
+			out[wk] = float32(min(margin(w.full(g, wk)), s*d))
+		} else {
+			out[wk] = float32(s * d)
+		}
+	}
+	condition(w.grid, out)
+	return out
+}
+
+// GapsGeoJSON returns, for tech, the uncovered land of every commune (communeCode "" ) or of one
+// (its code): where the best level over all carriers is below the coverage threshold
+// (RequiredMedianDBm(false)) inside the commune, contoured like CoverageGeoJSON but clipped to the
+// commune, at full detail, with polygons smaller than DefaultMinGapAreaM2 dropped. See
+// GapsGeoJSONMin.
+func (r *Result) GapsGeoJSON(tech data.Tech, communeCode string) (*geojson.FeatureCollection, error) {
+	return r.GapsGeoJSONMin(tech, communeCode, DefaultMinGapAreaM2)
+}
+
+// GapsGeoJSONMin is GapsGeoJSON dropping gap polygons (exterior minus holes) under minAreaM2 m²
+// (0 keeps every piece). There is one Feature per commune with a gap left, in code order, whose
+// MultiPolygon follows RFC 7946; properties: code, name, tech, area_km2 (of the kept polygons),
+// uncovered_population (the commune's population × kept gap area / the commune's polygon area:
+// population spread uniformly over its land), threshold_dbm, min_gap_area_m2,
+// definition_version. An unknown technology gives ErrNoLayer, an unknown code ErrNoLayer.
+func (r *Result) GapsGeoJSONMin(tech data.Tech, communeCode string, minAreaM2 float64) (*geojson.FeatureCollection, error) {
+	thr, ti, err := r.layerThreshold(AnyCarrier, tech, 0)
+	if err != nil {
+		return nil, err
+	}
+	e := r.eng
+	var cis []int
+	for ci, c := range e.communes {
+		if communeCode == "" || c.Code == communeCode {
+			cis = append(cis, ci)
+		}
+	}
+	if len(cis) == 0 {
+		return nil, fmt.Errorf("%w: commune %q", ErrNoLayer, communeCode)
+	}
+	minAreaM2 = max(0, minAreaM2)
+	fc := geojson.NewFeatureCollection()
+	for _, ci := range cis {
+		mp := r.polygons().gaps.get(gapKey{tech, ci, minAreaM2}, func() orb.MultiPolygon {
+			return dropSmall(r.contourGaps(ci, ti, thr), minAreaM2)
+		})
+		if len(mp) == 0 {
+			continue
+		}
+		c := &e.communes[ci]
+		areaM2 := geo.PlanarAreaM2(mp)
+		pop := 0.0
+		if e.polyArea[ci] > 0 {
+			pop = float64(c.Population) * min(1, areaM2/e.polyArea[ci])
+		}
+		f := geojson.NewFeature(r.eng.lonLat(mp))
+		f.Properties = geojson.Properties{
+			"code": c.Code, "name": c.Name, "tech": string(tech), "area_km2": round6(areaM2 / 1e6),
+			"uncovered_population": math.Round(pop*10) / 10, "threshold_dbm": thr,
+			"min_gap_area_m2": minAreaM2, "definition_version": e.def.Version,
+		}
+		fc.Append(f)
+	}
+	return fc, nil
+}
+
+// contourGaps contours the uncovered land of commune ci for technology index ti (projected).
+func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
+	e := r.eng
+	cb := e.communeBoundary(ci)
+	if cb.win.grid.Len() == 0 {
+		return nil
+	}
+	level := r.levels(layerKey{AnyCarrier, e.rules[ti].tech, 0})
+	vals := clippedValues(cb.win, e.land.grid, cb.dist, func(gk int) float64 { return thr - level(gk) })
+	return geo.ContourPolygons(cb.win.grid, vals, 0)
+}
+
+// dropSmall returns the polygons of mp whose area (exterior minus holes) is at least minAreaM2.
+func dropSmall(mp orb.MultiPolygon, minAreaM2 float64) orb.MultiPolygon {
+	var out orb.MultiPolygon
+	for _, p := range mp {
+		if geo.PlanarAreaM2(p) >= minAreaM2 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// CommunesGeoJSON returns communes (lon/lat, as loaded: the caller's geometry, RFC 7946) as
+// Features with their census figures and, for each analysed technology, r's statistics as
+// snake_case properties suffixed by the technology ("_3g", "_4g"): covered_area_km2,
+// covered_area_pct, covered_indoor_area_pct, covered_population, uncovered_population,
+// covered_households, carriers_present, white_area_km2, single_carrier_area_km2,
+// competitive_area_km2, and per carrier covered_area_pct_<tech>_<carrier>; plus area_km2
+// (rasterised land), polygon_area_km2, three_g_only_area_km2, population_spread and
+// definition_version. A commune whose code r does not know gets only its own fields.
+func (r *Result) CommunesGeoJSON(communes []data.Commune) *geojson.FeatureCollection {
+	e := r.eng
+	fc := geojson.NewFeatureCollection()
+	for _, c := range communes {
+		geom := geo.RFC7946(c.Geometry)
+		f := geojson.NewFeature(geom)
+		p := geojson.Properties{"code": c.Code, "name": c.Name, "name_en": c.NameEN, "type": string(c.Type),
+			"population": c.Population, "households": c.Households}
+		ci, ok := slices.BinarySearchFunc(e.communes, c.Code, func(x data.Commune, code string) int {
+			return strings.Compare(x.Code, code)
+		})
+		if ok {
+			for ti, tr := range e.rules {
+				s := &r.commune[ti][ci]
+				sfx := "_" + strings.ToLower(string(tr.tech))
+				p["covered_area_km2"+sfx] = round6(s.CoveredAreaKM2)
+				p["covered_area_pct"+sfx] = round6(s.CoveredAreaPct)
+				p["covered_indoor_area_pct"+sfx] = round6(s.CoveredIndoorAreaPct)
+				p["covered_population"+sfx] = round6(s.CoveredPopulation)
+				p["uncovered_population"+sfx] = round6(s.UncoveredPopulation)
+				p["covered_households"+sfx] = round6(s.CoveredHouseholds)
+				p["carriers_present"+sfx] = s.CarriersPresent
+				p["white_area_km2"+sfx] = round6(s.WhiteAreaKM2)
+				p["single_carrier_area_km2"+sfx] = round6(s.SingleCarrierAreaKM2)
+				p["competitive_area_km2"+sfx] = round6(s.CompetitiveAreaKM2)
+				for _, pc := range s.PerCarrier {
+					p["covered_area_pct"+sfx+"_"+pc.Carrier] = round6(pc.CoveredAreaPct)
+				}
+				p["area_km2"] = round6(s.AreaKM2)
+				p["polygon_area_km2"] = round6(s.PolygonAreaKM2)
+				p["three_g_only_area_km2"] = round6(s.ThreeGOnlyAreaKM2)
+				p["population_spread"] = s.PopulationSpread
+			}
+			p["definition_version"] = e.def.Version
+		}
+		f.Properties = p
+		fc.Append(f)
+	}
+	return fc
+}
+
+// MarkSynthetic sets "synthetic": true and "note": note on every feature of fc: outputs built
+// on the demo's invented stations must say so.
+func MarkSynthetic(fc *geojson.FeatureCollection, note string) {
+	for _, f := range fc.Features {
+		if f.Properties == nil {
+			f.Properties = geojson.Properties{}
+		}
+		f.Properties["synthetic"] = true
+		f.Properties["note"] = note
+	}
+}
+
+// round6 rounds to 6 decimals (JSON output sizes and stable goldens).
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
