@@ -260,6 +260,17 @@ func TestBrowserMap(t *testing.T) {
 			}
 			shot("loaded")
 
+			// First page weight: everything transferred so far (page, scripts, styles, first
+			// data), as the browser counts it (compressed bodies plus headers).
+			weight, err := chromedp.Run(tab, chromedp.Evaluate[int](`performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).reduce((n, e) => n + e.transferSize, 0)`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("page load transferred %d bytes (%.1f KB; the desktop tab follows the phone tab in the same browser, so it revalidates from cache)", weight, float64(weight)/1024)
+			if weight <= 0 || weight > 400*1024 {
+				t.Fatalf("first load transferred %d bytes; the budget is 400 KB", weight)
+			}
+
 			// The layers panel holds the toggles and the full legend.
 			if err := chromedp.Do(tab, press(`#layers-btn`)); err != nil {
 				t.Fatal(err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"phusong/data"
@@ -44,5 +45,30 @@ func TestHealthz(t *testing.T) {
 	h := decode[healthBody](t, r)
 	if r.status != http.StatusOK || h.Status != "ok" || h.DefinitionVersion == "" {
 		t.Fatalf("status %d body %+v", r.status, h)
+	}
+}
+
+// TestInfoTiles: the base-map URL is configuration the page reads from /api/v1/info; by
+// default there is none (plain background, works offline).
+func TestInfoTiles(t *testing.T) {
+	cases := []struct {
+		name, url, attribution string
+	}{
+		{"offline default", "", ""},
+		{"configured", "https://tiles.example.org/{z}/{x}/{y}.png", "© example"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := New(demoState(t), Options{TilesURL: tc.url, TilesAttribution: tc.attribution})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewServer(s.Handler())
+			defer ts.Close()
+			info := decode[infoBody](t, get(t, ts.URL+"/api/v1/info"))
+			if info.TilesURL != tc.url || info.TilesAttribution != tc.attribution {
+				t.Fatalf("tiles %q %q, want %q %q", info.TilesURL, info.TilesAttribution, tc.url, tc.attribution)
+			}
+		})
 	}
 }

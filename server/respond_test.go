@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -126,5 +127,29 @@ func TestSendConditionalAndGzip(t *testing.T) {
 		if notMod.status != http.StatusNotModified || len(notMod.body) != 0 {
 			t.Fatalf("If-None-Match (Accept-Encoding %q): status %d, %d bytes", enc, notMod.status, len(notMod.body))
 		}
+	}
+}
+
+// BenchmarkCachedAnswer is the hot path of the load test: routing, parameter checks, cache
+// lookup and the write of pre-gzipped bytes, without the network.
+func BenchmarkCachedAnswer(b *testing.B) {
+	s, err := New(demoState(b), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := s.Handler()
+	for _, path := range []string{"/api/v1/communes", "/api/v1/coverage?tech=4G&carrier=any&tier=0&zoom=9"} {
+		b.Run(path, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatal(w.Code)
+				}
+			}
+		})
 	}
 }

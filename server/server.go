@@ -168,7 +168,11 @@ func (s *Server) newEngine() *gin.Engine {
 		s.writeError(c, fmt.Errorf("panic: %v", rec))
 	}))
 	for _, r := range s.routes() {
-		e.Handle(r.method, r.path, s.wrap(s.metrics.route(r.method, r.path), r.handler))
+		h := s.wrap(s.metrics.route(r.method, r.path), r.handler)
+		e.Handle(r.method, r.path, h)
+		if r.method == http.MethodGet {
+			e.Handle(http.MethodHead, r.path, h) // same headers, no body (send skips it)
+		}
 	}
 	unmatched := s.metrics.route("", "unmatched")
 	e.NoRoute(s.wrap(unmatched, func(c *gin.Context, _ *view) error {

@@ -173,6 +173,7 @@ func TestUnknownRouteAndMethodAreJSON(t *testing.T) {
 		{"unknown path", http.MethodGet, "/api/v1/nope", http.StatusNotFound},
 		{"unknown asset", http.MethodGet, "/assets/nope.js", http.StatusNotFound},
 		{"post on a read route", http.MethodPost, "/api/v1/communes", http.StatusMethodNotAllowed},
+		{"delete on the page", http.MethodDelete, "/", http.StatusMethodNotAllowed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,5 +226,52 @@ func TestSetStateChangesETags(t *testing.T) {
 	}
 	if s.State() != st {
 		t.Fatal("State() does not return the swapped state")
+	}
+}
+
+// TestHead answers HEAD like GET without a body.
+func TestHead(t *testing.T) {
+	_, ts := newTestServer(t)
+	cases := []struct{ name, path string }{
+		{"page", "/"},
+		{"communes", "/api/v1/communes"},
+		{"coverage", "/api/v1/coverage?tech=3G"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := get(t, ts.URL+tc.path, "Accept-Encoding: gzip")
+			h := fetch(t, http.MethodHead, ts.URL+tc.path, "Accept-Encoding: gzip")
+			if h.status != http.StatusOK || len(h.body) != 0 {
+				t.Fatalf("HEAD: status %d, %d body bytes", h.status, len(h.body))
+			}
+			for _, k := range []string{"ETag", "Content-Type", "Content-Length", "Content-Encoding"} {
+				if h.header.Get(k) != g.header.Get(k) {
+					t.Fatalf("HEAD %s %q, GET %q", k, h.header.Get(k), g.header.Get(k))
+				}
+			}
+		})
+	}
+}
+
+// TestWarm fills the cache with the first-load answers, so the map's first requests are hits.
+func TestWarm(t *testing.T) {
+	s, ts := newTestServer(t)
+	if err := s.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	v := s.cur.Load()
+	if got, want := v.entries.Load(), int64(len(v.warmKeys())); got != want {
+		t.Fatalf("%d cached answers after Warm, want %d", got, want)
+	}
+	misses := s.metrics.cacheMisses.Load()
+	get(t, ts.URL+"/api/v1/coverage?tech=4G&zoom=9")
+	get(t, ts.URL+"/api/v1/communes")
+	if s.metrics.cacheMisses.Load() != misses {
+		t.Fatal("a warmed answer was computed again")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Warm(ctx); err == nil {
+		t.Fatal("Warm ignored a cancelled context")
 	}
 }
