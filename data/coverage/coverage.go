@@ -75,10 +75,12 @@ type SectorError struct {
 	Err    error
 }
 
+// Error names the site and sector.
 func (e *SectorError) Error() string {
 	return fmt.Sprintf("coverage: site %s/%s sector %d: %v", e.Site.Carrier, e.Site.SiteID, e.Sector, e.Err)
 }
 
+// Unwrap returns the cause (ErrSectorModel or geo.ErrLTEBandwidth).
 func (e *SectorError) Unwrap() error { return e.Err }
 
 // Options tunes an Engine. The zero value gives the defaults.

@@ -234,3 +234,38 @@ func TestReach(t *testing.T) {
 		t.Errorf("Reach of a 2G-only site = %g, want 0", got)
 	}
 }
+
+// TestSectorErrors: sectors the engine cannot model fail Compute with a *SectorError naming
+// the site and sector; their site gets no reach.
+func TestSectorErrors(t *testing.T) {
+	e, err := New([]data.Commune{squareCommune("1", data.TypeCommune, fixLon, fixLat, 1000, 1, 1)}, data.DefaultDefinition(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := data.Sector{Tech: data.Tech4G, BandMHz: 1800, AzimuthDeg: 0, BeamwidthDeg: 65, PowerDBm: 43, BandwidthMHz: 10, GainDBi: 17}
+	cases := []struct {
+		name string
+		bad  func(s *data.Sector)
+		want error
+	}{
+		{"LTE bandwidth", func(s *data.Sector) { s.BandwidthMHz = 7 }, geo.ErrLTEBandwidth},
+		{"NaN band", func(s *data.Sector) { s.BandMHz = math.NaN() }, ErrSectorModel},
+		{"infinite power", func(s *data.Sector) { s.PowerDBm = math.Inf(1) }, ErrSectorModel},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			bad := good
+			c.bad(&bad)
+			site := data.Site{Carrier: "viettel", SiteID: "S1", Lon: fixLon, Lat: fixLat, HeightM: 30, Status: data.StatusActive,
+				Sectors: []data.Sector{good, bad}}
+			if r := e.Reach(&site); r != 0 {
+				t.Errorf("Reach = %g, want 0", r)
+			}
+			_, err := e.Compute(context.Background(), storeWith(t, e, []data.Site{site}).Snapshot())
+			var se *SectorError
+			if !errors.As(err, &se) || se.Sector != 1 || se.Site.SiteID != "S1" || !errors.Is(err, c.want) {
+				t.Errorf("Compute: %v, want a SectorError for sector 1 of S1 wrapping %v", err, c.want)
+			}
+		})
+	}
+}
