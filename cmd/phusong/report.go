@@ -34,14 +34,16 @@ type reportRun struct {
 	Sites    []data.Site
 	Engine   *coverage.Engine
 	Result   *coverage.Result
-	Techs    []data.Tech // the technologies asked for (--tech), in data.AnalysedTechs order
-	Note     string      // the demo-data note, empty when no demo data is used
+	Techs    []data.Tech   // the technologies asked for (--tech), in data.AnalysedTechs order
+	Note     string        // the demo-data note, empty when no demo data is used
+	Flags    *flag.FlagSet // the parsed flags, hooks' included (Lookup(name).Value)
 }
 
 // reportHook extends `phusong report` from another file of this package without editing this
 // one (HOOK: the GeoJSON layer writer behind `--out DIR` plugs in here, from an init function
 // in its own file). Flags registers the hook's flags; After runs once the result is computed,
-// before the table is printed. Both may be nil.
+// before the table is printed, and can read its flags' values from run.Flags (no package
+// state needed). Both may be nil.
 type reportHook struct {
 	Flags func(fs *flag.FlagSet)
 	After func(ctx context.Context, io stdio, run *reportRun) error
@@ -50,7 +52,7 @@ type reportHook struct {
 // reportHooks are the registered hooks, run in order.
 var reportHooks []reportHook
 
-func parseReportFlags(args []string, stderr io.Writer) (reportOptions, error) {
+func parseReportFlags(args []string, stderr io.Writer) (reportOptions, *flag.FlagSet, error) {
 	var o reportOptions
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -68,32 +70,32 @@ func parseReportFlags(args []string, stderr io.Writer) (reportOptions, error) {
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return o, errUsage
+		return o, fs, errUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "report: unexpected argument %q\n", fs.Arg(0))
-		return o, errUsage
+		return o, fs, errUsage
 	}
 	switch o.format {
 	case "table", "csv", "json":
 	default:
-		return o, fmt.Errorf("report: --format %q: must be table, csv or json", o.format)
+		return o, fs, fmt.Errorf("report: --format %q: must be table, csv or json", o.format)
 	}
 	if o.tech != "" {
 		t, ok := data.ParseTech(o.tech)
 		if !ok || !slices.Contains(data.AnalysedTechs, t) {
-			return o, fmt.Errorf("report: --tech %q: must be 3G or 4G", o.tech)
+			return o, fs, fmt.Errorf("report: --tech %q: must be 3G or 4G", o.tech)
 		}
 		o.tech = string(t)
 	}
-	return o, nil
+	return o, fs, nil
 }
 
 // runReport computes coverage for the communes and sites (the embedded demo unless files are
 // given) and prints the per-commune statistics, priority first. The demo-data note goes to
 // stderr (and into the JSON document); every format names the coverage definition version.
 func runReport(ctx context.Context, io stdio, args []string) error {
-	o, err := parseReportFlags(args, io.Stderr)
+	o, fs, err := parseReportFlags(args, io.Stderr)
 	if err != nil {
 		return err
 	}
@@ -101,6 +103,7 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	run.Flags = fs
 	if run.Note != "" {
 		fmt.Fprintln(io.Stderr, "phusong: note:", run.Note)
 	}
