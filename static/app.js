@@ -21,7 +21,7 @@
       band: 'Băng tần', azimuth: 'Hướng', beam: 'Độ rộng búp', tilt: 'Độ nghiêng', power: 'Công suất',
       omni: 'vô hướng', active: 'đang phát', planned: 'kế hoạch',
       signal_title: 'Tín hiệu dự báo', outdoor: 'Ngoài trời', indoor: 'Trong nhà', level: 'Mức',
-      serving: 'Trạm phục vụ', no_signal: 'Không có dự báo tại điểm này (ngoài vùng phân tích).',
+      serving: 'Trạm', no_signal: 'Không có dự báo tại điểm này (ngoài vùng phân tích).',
       geo_denied: 'Không lấy được vị trí', geo_unsupported: 'Trình duyệt không hỗ trợ định vị.',
       signal_here: 'Tín hiệu tại điểm này', locating: 'Đang định vị…', yes: 'có', no: 'không',
       definition: 'Định nghĩa phủ sóng', tier: 'Mức', threshold: 'ngưỡng', of: 'trên', pop_of: 'người',
@@ -44,7 +44,7 @@
       band: 'Band', azimuth: 'Azimuth', beam: 'Beamwidth', tilt: 'Tilt', power: 'Power',
       omni: 'omni', active: 'on air', planned: 'planned',
       signal_title: 'Predicted signal', outdoor: 'Outdoor', indoor: 'Indoor', level: 'Level',
-      serving: 'Serving site', no_signal: 'No prediction at this point (outside the analysed area).',
+      serving: 'Site', no_signal: 'No prediction at this point (outside the analysed area).',
       geo_denied: 'Could not get your position', geo_unsupported: 'This browser cannot give a position.',
       signal_here: 'Signal at this point', locating: 'Locating…', yes: 'yes', no: 'no',
       definition: 'Coverage definition', tier: 'Tier', threshold: 'threshold', of: 'of', pop_of: 'people',
@@ -344,7 +344,24 @@
       map.panBy([p.x - mapRect.width / 2, p.y - visibleH / 2], { animate: true });
     }
   }
+  // markSite rings the selected site and draws its sectors' boresights (40 px long) for the current
+  // technology, so the sheet's table can be read against the map.
+  function markSite(f) {
+    if (layers.mark) { layers.mark.remove(); }
+    var c = f.geometry.coordinates, ll = L.latLng(c[1], c[0]), col = carrier(f.properties.carrier).colour;
+    var g = L.layerGroup();
+    var mPerDegLat = 111320, mPerDegLon = 111320 * Math.cos(ll.lat * Math.PI / 180);
+    (f.properties.sectors || []).forEach(function (s) {
+      if (s.tech !== st.tech || s.omni) { return; }
+      var a = s.azimuth_deg * Math.PI / 180, d = 40 * 156543.03 * Math.cos(ll.lat * Math.PI / 180) / Math.pow(2, map.getZoom()); // 40 px
+      var end = [ll.lat + d * Math.cos(a) / mPerDegLat, ll.lng + d * Math.sin(a) / mPerDegLon];
+      L.polyline([ll, end], { renderer: siteRenderer, color: '#111', weight: 3, opacity: 0.85, interactive: false }).addTo(g);
+    });
+    L.circleMarker(ll, { renderer: siteRenderer, radius: siteRadius() + 6, color: '#111', weight: 3, fill: true, fillColor: col, fillOpacity: 1, interactive: false }).addTo(g);
+    layers.mark = g.addTo(map);
+  }
   function closeSheet() {
+    if (layers.mark) { layers.mark.remove(); layers.mark = null; }
     $('sheet').hidden = true;
     document.body.classList.remove('sheet-open');
     st.selected = null;
@@ -435,13 +452,16 @@
           esc(t('status')) + ': ' + esc(t(p.status) || p.status) + '</p>';
         h += '<table><thead><tr><th>' + esc(t('sectors')) + '</th><th class="n">' + esc(t('band')) + '<br>MHz</th><th class="n">' + esc(t('azimuth')) +
           '</th><th class="n">' + esc(t('tilt')) + '</th><th class="n">' + esc(t('power')) + '<br>dBm</th></tr></thead><tbody>';
-        (p.sectors || []).forEach(function (s, i) {
-          h += '<tr><td>' + esc(s.tech) + ' · ' + (i + 1) + '</td><td class="n">' + esc(Math.round(s.band_mhz)) + '</td><td class="n">' +
+        var perTech = {};
+        (p.sectors || []).forEach(function (s) {
+          perTech[s.tech] = (perTech[s.tech] || 0) + 1;
+          h += '<tr><td>' + esc(s.tech) + ' · ' + perTech[s.tech] + '</td><td class="n">' + esc(Math.round(s.band_mhz)) + '</td><td class="n">' +
             (s.omni ? esc(t('omni')) : nf(s.azimuth_deg) + '°') + '</td><td class="n">' + nf(s.tilt_deg, 0) + '°</td><td class="n">' + nf(s.power_dbm, 0) + '</td></tr>';
         });
         h += '</tbody></table>';
         if (st.info.demo) { h += '<p class="fine">' + esc(t('demo_short')) + '</p>'; }
         openSheet(title, h, draw);
+        markSite(f);
         if (latlng) { focus(latlng); }
       };
       draw();
@@ -455,11 +475,13 @@
       var draw = function () {
         var title = esc(t('signal_title')) + ' · ' + st.tech;
         var h = '<p class="sub">' + (r.commune ? esc(r.commune.name) + ' · ' : '') + latlng.lat.toFixed(5) + ', ' + latlng.lng.toFixed(5) + '</p>';
+        // The best of all carriers first: it answers "can I use my phone here".
         var rows = (r.levels || []).filter(function (l) { return l.tech === st.tech; });
+        rows.sort(function (a, b) { return (b.carrier === 'any') - (a.carrier === 'any'); });
         if (!rows.length) {
           h += '<p>' + esc(t('no_signal')) + '</p>';
         } else {
-          h += '<table><thead><tr><th>' + esc(t('carrier')) + '</th><th class="n">' + esc(t('level')) + '</th><th>' + esc(t('outdoor')) + '</th><th>' + esc(t('indoor')) + '</th></tr></thead><tbody>';
+          h += '<table><thead><tr><th>' + esc(t('carrier')) + '</th><th class="n">' + esc(t('level')) + '</th><th class="c">' + esc(t('outdoor')) + '</th><th class="c">' + esc(t('indoor')) + '</th></tr></thead><tbody>';
           rows.forEach(function (l) {
             var any = l.carrier === 'any', c = any ? { name: t('any_carrier'), colour: ANY_COLOUR } : carrier(l.carrier);
             var serving = l.serving_site_id ? (any ? carrier(l.serving_carrier).name + ' ' : '') + l.serving_site_id : '';
@@ -477,7 +499,7 @@
       draw();
     }).catch(function (e) { flash(t('load_failed') + ': ' + e.message, 4000); });
   }
-  function yn(b) { return b ? '<span class="ok">✓ ' + esc(t('yes')) + '</span>' : '<span class="no">✗ ' + esc(t('no')) + '</span>'; }
+  function yn(b) { return b ? '<span class="ok" title="' + esc(t('yes')) + '">✓</span>' : '<span class="no" title="' + esc(t('no')) + '">✗</span>'; }
 
   function here() {
     if (!navigator.geolocation) { flash(t('geo_unsupported'), 3000); return; }
@@ -485,7 +507,7 @@
     navigator.geolocation.getCurrentPosition(function (pos) {
       unflash();
       var ll = L.latLng(pos.coords.latitude, pos.coords.longitude);
-      map.setView(ll, Math.max(map.getZoom(), 13));
+      map.setView(ll, Math.max(map.getZoom(), 13), { animate: false });
       showSignal(ll);
     }, function (err) {
       flash(t('geo_denied') + (err && err.message ? ': ' + err.message : ''), 4000);
