@@ -131,10 +131,11 @@ func (r *Reach) Communes() []CommuneReach {
 func (r *Reach) Province() CommuneReach { return Total(r.rows) }
 
 // Total sums rows (same operators, in the same order, as Reach.Communes gives): cells, areas,
-// census figures, and households and population in reach are sums; ReachPct is in-reach cells
-// / land cells (as for one commune, so it is the households' share only when the communes'
-// people are spread alike; HouseholdsInReach / Households gives that share exactly); Operators
-// lists the operators present in any row. Take-up is summed over the rows that have a figure,
+// census figures, and households and population in reach are sums; ReachPct (overall and per
+// operator) is the share of the households in reach, HouseholdsInReach / Households (for one
+// commune it equals the share of its land cells; summed over communes with different
+// densities it does not, and AreaInReachKM2 / AreaKM2 gives the land share); Operators lists
+// the operators present in any row. Take-up is summed over the rows that have a figure,
 // and its percentages are of those rows' households and households in reach. Empty rows give
 // the zero CommuneReach.
 func Total(rows []CommuneReach) CommuneReach {
@@ -169,16 +170,16 @@ func Total(rows []CommuneReach) CommuneReach {
 			takeUpReach += row.HouseholdsInReach
 		}
 	}
-	pct := func(n int) float64 {
-		if t.LandCells == 0 {
+	pct := func(hh float64) float64 {
+		if t.Households == 0 {
 			return 0
 		}
-		return 100 * float64(n) / float64(t.LandCells)
+		return 100 * hh / float64(t.Households)
 	}
-	t.ReachPct = pct(t.InReachCells)
+	t.ReachPct = pct(t.HouseholdsInReach)
 	for oi := range t.PerOperator {
 		p := &t.PerOperator[oi]
-		p.ReachPct = pct(p.InReachCells)
+		p.ReachPct = pct(p.HouseholdsInReach)
 		if p.InReachCells > 0 {
 			t.Operators = append(t.Operators, p.Operator)
 		}

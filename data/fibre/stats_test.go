@@ -11,28 +11,29 @@ import (
 // rowsFixture: two communes with round figures (hand arithmetic below).
 //
 //	A: 1,000 households, 400 of 1,000 land cells in reach (40 %), viettel 400, tvcable 100
-//	B:   500 households, 450 of   500 land cells in reach (90 %), viettel 0,   tvcable 450
+//	B: 1,000 households, 450 of   500 land cells in reach (90 %), viettel 0,   tvcable 450
 func rowsFixture() []CommuneReach {
 	return []CommuneReach{
 		{Code: "A", Name: "Xã A", LandCells: 1000, Population: 4000, Households: 1000, InReachCells: 400,
 			HouseholdsInReach: 400, PopulationInReach: 1600, ReachPct: 40, Operators: []string{"viettel", "tvcable"},
 			PerOperator: []OperatorReach{{Operator: "viettel", InReachCells: 400, HouseholdsInReach: 400}, {Operator: "tvcable", InReachCells: 100, HouseholdsInReach: 100}}},
-		{Code: "B", Name: "Phường B", LandCells: 500, Population: 2000, Households: 500, InReachCells: 450,
-			HouseholdsInReach: 450, PopulationInReach: 1800, ReachPct: 90, Operators: []string{"tvcable"},
-			PerOperator: []OperatorReach{{Operator: "viettel"}, {Operator: "tvcable", InReachCells: 450, HouseholdsInReach: 450}}},
+		{Code: "B", Name: "Phường B", LandCells: 500, Population: 2000, Households: 1000, InReachCells: 450,
+			HouseholdsInReach: 900, PopulationInReach: 1800, ReachPct: 90, Operators: []string{"tvcable"},
+			PerOperator: []OperatorReach{{Operator: "viettel"}, {Operator: "tvcable", InReachCells: 450, HouseholdsInReach: 900}}},
 	}
 }
 
 func TestTotal(t *testing.T) {
 	p := Total(rowsFixture())
-	// 850 of 1,500 cells = 56.67 %; viettel 400/1500 = 26.67 %, tvcable 550/1500 = 36.67 %.
-	if p.LandCells != 1500 || p.InReachCells != 850 || p.Households != 1500 || p.HouseholdsInReach != 850 || p.PopulationInReach != 3400 {
+	// Households: 400 + 900 = 1,300 of 2,000 in reach = 65 % (the land share, 850 of 1,500
+	// cells, is 56.7 %); viettel 400/2000 = 20 %, tvcable (100 + 900)/2000 = 50 %.
+	if p.LandCells != 1500 || p.InReachCells != 850 || p.Households != 2000 || p.HouseholdsInReach != 1300 || p.PopulationInReach != 3400 {
 		t.Errorf("totals %+v", p)
 	}
-	if math.Abs(p.ReachPct-100*850.0/1500) > 1e-12 {
-		t.Errorf("reach %g %%", p.ReachPct)
+	if p.ReachPct != 65 {
+		t.Errorf("reach %g %%, want 65", p.ReachPct)
 	}
-	if p.PerOperator[0].ReachPct != 100*400.0/1500 || p.PerOperator[1].ReachPct != 100*550.0/1500 {
+	if p.PerOperator[0].ReachPct != 20 || p.PerOperator[1].ReachPct != 50 {
 		t.Errorf("per operator %+v", p.PerOperator)
 	}
 	if !reflect.DeepEqual(p.Operators, []string{"viettel", "tvcable"}) {
@@ -72,7 +73,7 @@ func TestWithTakeUp(t *testing.T) {
 		{"unknown code", map[string]float64{"C": 1}, `commune "C" is not in the reach table`},
 		{"negative", map[string]float64{"A": -1}, "commune A: -1 households is not a count"},
 		{"NaN", map[string]float64{"A": math.NaN()}, "commune A: NaN households is not a count"},
-		{"too many", map[string]float64{"B": 501}, "commune B: 501 households using fibre, more than its 500 households"},
+		{"too many", map[string]float64{"B": 1001}, "commune B: 1001 households using fibre, more than its 1000 households"},
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
