@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"phusong/data"
+	"phusong/data/coverage"
+	"phusong/data/demo"
+)
+
+// demoRun computes the demo coverage once (200 m cells, as the report tests) for the fibre
+// hook tests.
+var demoRun = sync.OnceValues(func() (*reportRun, error) {
+	run, def, err := reportInput(reportOptions{}, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	if run.Engine, err = coverage.New(run.Communes, def, coverage.Options{CellM: 200}); err != nil {
+		return nil, err
+	}
+	st := data.NewStore(run.Engine.Reach)
+	if _, err := st.Upsert(run.Sites); err != nil {
+		return nil, err
+	}
+	run.Result, err = run.Engine.Compute(context.Background(), st.Snapshot())
+	run.Techs = data.AnalysedTechs
+	return run, err
+})
+
+// runFibreHook parses args with the report's flags (hooks included) and runs the fibre hook
+// on the demo run.
+func runFibreHook(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	run, err := demoRun()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	_, fs, err := parseReportFlags(args, &errb)
+	if err != nil {
+		t.Fatalf("flags %v: %v %s", args, err, errb.String())
+	}
+	r := *run
+	r.Flags = fs
+	var out bytes.Buffer
+	io := stdio{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	err = reportFibreHook().After(context.Background(), io, &r)
+	return out.String(), errb.String(), err
+}
+
+func TestReportFibreJSON(t *testing.T) {
+	out, stderr, err := runFibreHook(t, "--layer", "fibre", "--format", "json")
+	if !errors.Is(err, errReportHandled) {
+		t.Fatalf("error %v, want errReportHandled; stderr %s", err, stderr)
+	}
+	if !strings.Contains(stderr, demo.FibreNote) {
+		t.Errorf("stderr lacks the fibre note: %q", stderr)
+	}
+	var doc struct {
+		FibreNote string           `json:"fibre_note"`
+		DropM     float64          `json:"drop_m"`
+		Operators []string         `json:"operators"`
+		Communes  []map[string]any `json:"communes"`
+		Province  map[string]any   `json:"province"`
+		Combined  []map[string]any `json:"combined"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.FibreNote != demo.FibreNote || doc.DropM != 300 || len(doc.Communes) != 41 || len(doc.Combined) != 41 {
+		t.Fatalf("note %q, drop %g, %d communes, %d combined", doc.FibreNote, doc.DropM, len(doc.Communes), len(doc.Combined))
+	}
+	for _, k := range []string{"code", "households_in_reach", "population_in_reach", "reach_pct", "operators", "per_operator", "population_spread"} {
+		if _, ok := doc.Communes[0][k]; !ok {
+			t.Errorf("commune object has no %q", k)
+		}
+	}
+	if doc.Province["households"].(float64) != 280222 {
+		t.Errorf("province households %v", doc.Province["households"])
+	}
+	// Lacking both first: categories never go back from "both" to a lesser one.
+	rank := map[string]int{"neither": 0, "4g_only": 1, "fibre_only": 1, "both": 2}
+	for i := 1; i < len(doc.Combined); i++ {
+		if rank[doc.Combined[i]["category"].(string)] < rank[doc.Combined[i-1]["category"].(string)] {
+			t.Fatalf("combined view out of order at %d: %v after %v", i, doc.Combined[i], doc.Combined[i-1])
+		}
+	}
+}
+
+func TestReportFibreCSVAndTakeUp(t *testing.T) {
+	dir := t.TempDir()
+	takeUp := filepath.Join(dir, "take_up.csv")
+	if err := os.WriteFile(takeUp, []byte("code,households\n29242,4310\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, err := runFibreHook(t, "--layer", "fibre", "--format", "csv", "--take-up", takeUp, "--drop-m", "200")
+	if !errors.Is(err, errReportHandled) {
+		t.Fatalf("error %v; stderr %s", err, stderr)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1+41+1 {
+		t.Fatalf("%d rows, want header + 41 + province", len(recs))
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, rec := range recs[1:] {
+		if rec[col["code"]] == "29242" {
+			// 4,310 of Trà Vinh ward's 8,620 households = 50 %.
+			if rec[col["take_up_pct"]] != "50" || rec[col["drop_m"]] != "200" {
+				t.Errorf("Trà Vinh take-up %q %%, drop %q", rec[col["take_up_pct"]], rec[col["drop_m"]])
+			}
+		}
+	}
+	if last := recs[len(recs)-1]; last[col["level"]] != "province" || last[col["households"]] != "280222" {
+		t.Errorf("province row %v", last)
+	}
+}
+
+func TestReportFibreTable(t *testing.T) {
+	out, _, err := runFibreHook(t, "--layer", "fibre")
+	if !errors.Is(err, errReportHandled) {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Fibre reach by commune", "drop distance 300 m", "TOTAL (41 communes)", "viettel", "tvcable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q", want)
+		}
+	}
+}
+
+func TestReportFibreErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "net.geojson")
+	if err := os.WriteFile(bad, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"id":"A","ports":-1}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := runFibreHook(t, "--layer", "fibre", "--fibre", bad, "--fibre-operator", "viettel")
+	if err == nil || !strings.Contains(err.Error(), `feature 1: ports: "-1" is negative`) {
+		t.Errorf("bad network: %v", err)
+	}
+	var errb bytes.Buffer
+	for _, args := range [][]string{{"--layer", "wifi"}, {"--drop-m", "0"}, {"--drop-m", "9000"}} {
+		if _, _, err := parseReportFlags(args, &errb); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+	// The coverage layer leaves the report alone.
+	if _, _, err := runFibreHook(t); err != nil {
+		t.Errorf("default layer: %v", err)
+	}
+}
