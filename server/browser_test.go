@@ -381,6 +381,35 @@ func TestBrowserMap(t *testing.T) {
 			}
 			shot("here_" + other)
 
+			// Other layers: one carrier, signal tiers, gaps, 3G.
+			if err := chromedp.Do(tab, press(`[data-close=sheet]`), press(`#layers-btn`),
+				chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('carrier'); s.value = 'viettel'; s.dispatchEvent(new Event('change')); })()`),
+				press(`#covmode [data-cov=tiers]`), press(`#l-gaps`), press(`#techs [data-tech="3G"]`), press(`[data-close=layers]`),
+			); err != nil {
+				t.Fatal(err)
+			}
+			type toggled struct {
+				Tiers, Gaps, Sites int
+				Legend            string
+			}
+			tg, err := chromedp.Run(tab, chromedp.Poll[*toggled](`phusong.layers.gaps && phusong.layers.coverage && phusong.state.tech === '3G' &&
+				phusong.layers.coverage.getLayers().length > 1 && {tiers: phusong.layers.coverage.getLayers().length,
+				gaps: phusong.layers.gaps.getLayers().length, sites: phusong.layers.sites.getLayers().length,
+				legend: document.getElementById('legend').innerText}`, chromedp.WithPollingTimeout(30*time.Second)))
+			if err != nil {
+				t.Fatalf("layers after toggling: %v", err)
+			}
+			viettel3G := 0
+			for _, site := range demoInput.Sites {
+				if site.Carrier == "viettel" && site.HasTech("3G") {
+					viettel3G++
+				}
+			}
+			if tg.Tiers != 4 || tg.Gaps == 0 || tg.Sites != viettel3G || !strings.Contains(tg.Legend, "RSCP") {
+				t.Fatalf("after toggling: %+v; want 4 tiers, gaps, %d Viettel 3G sites, an RSCP legend", tg, viettel3G)
+			}
+			shot("toggled")
+
 			if errs := console.errors(); len(errs) > 0 {
 				t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
 			}
