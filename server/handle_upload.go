@@ -1,0 +1,284 @@
+package server
+
+import (
+	"compress/flate"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"phusong/data"
+	"phusong/data/persist"
+)
+
+// UploadOptions limits what carriers may send. Zero values take the defaults.
+type UploadOptions struct {
+	MaxBodyBytes         int64   // request body as sent (gzip-encoded or not); 0 = 20 MB
+	MaxDecompressedBytes int64   // body after gzip decoding; 0 = 100 MB
+	RatePerMinute        float64 // authenticated requests per token per minute; 0 = 120, < 0 = unlimited
+	Burst                int     // requests a token may make at once; 0 = 30
+	FailuresPerMinute    float64 // requests with a bad token per client address per minute; 0 = 30, < 0 = unlimited
+}
+
+// Default upload limits.
+const (
+	DefaultMaxBodyBytes         = 20 << 20
+	DefaultMaxDecompressedBytes = 100 << 20
+	defaultRatePerMinute        = 120
+	defaultBurst                = 30
+	defaultFailuresPerMinute    = 30
+)
+
+// uploads is the write side of a server: the database, the limits, and the lock that
+// serialises every list write (compute the next list, commit it, swap the served state).
+type uploads struct {
+	db       *persist.DB
+	opts     UploadOptions
+	perToken *limiter
+	failures *limiter
+	kinds    map[string]listOps // by persist Kind name
+	mu       sync.Mutex
+}
+
+// newUploads returns the write side of s over db, or nil without a database (the server is
+// then read-only and the write routes answer 404).
+func newUploads(s *Server, db *persist.DB, o UploadOptions) *uploads {
+	if db == nil {
+		return nil
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxDecompressedBytes <= 0 {
+		o.MaxDecompressedBytes = DefaultMaxDecompressedBytes
+	}
+	if o.RatePerMinute == 0 {
+		o.RatePerMinute = defaultRatePerMinute
+	}
+	if o.Burst <= 0 {
+		o.Burst = defaultBurst
+	}
+	if o.FailuresPerMinute == 0 {
+		o.FailuresPerMinute = defaultFailuresPerMinute
+	}
+	u := &uploads{
+		db:       db,
+		opts:     o,
+		perToken: newLimiter(o.RatePerMinute/60, o.Burst),
+		failures: newLimiter(o.FailuresPerMinute/60, o.Burst),
+	}
+	sites := s.siteKind()
+	u.kinds = map[string]listOps{sites.kind.Name: sites}
+	return u
+}
+
+// Upload formats, from the Content-Type.
+const (
+	formatCSV     = "csv"
+	formatGeoJSON = "geojson"
+)
+
+// uploadFormat returns the format of a Content-Type header: text/csv (also application/csv,
+// text/plain) or GeoJSON (application/geo+json, application/json); 415 otherwise.
+func uploadFormat(contentType string) (string, error) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	switch {
+	case err != nil && contentType != "":
+		return "", unsupportedMedia("Content-Type %q is not a media type: send text/csv or application/geo+json", contentType)
+	case mt == "text/csv" || mt == "application/csv" || mt == "text/plain":
+		return formatCSV, nil
+	case mt == "application/geo+json" || mt == "application/json":
+		return formatGeoJSON, nil
+	}
+	return "", unsupportedMedia("Content-Type %q: send text/csv or application/geo+json", contentType)
+}
+
+func unsupportedMedia(format string, args ...any) error {
+	return &statusError{status: http.StatusUnsupportedMediaType, msg: fmt.Sprintf(format, args...)}
+}
+
+// tooLarge is the 413 of a body over a limit.
+func tooLarge(what string, limit int64) error {
+	return &statusError{status: http.StatusRequestEntityTooLarge,
+		msg: fmt.Sprintf("%s is larger than the limit of %d bytes (%.0f MB)", what, limit, float64(limit)/(1<<20))}
+}
+
+// uploadBody returns the request's body decoded (gzip when Content-Encoding says so) and
+// bounded: reading past MaxBodyBytes of the body as sent, or MaxDecompressedBytes decoded,
+// fails with a 413 error, and undecodable gzip with a 400 error (the loaders wrap these with
+// %w, so the status survives). A declared Content-Length over the limit is refused at once.
+func (u *uploads) uploadBody(c *gin.Context) (io.Reader, error) {
+	raw := u.opts.MaxBodyBytes
+	if c.Request.ContentLength > raw {
+		return nil, tooLarge("the request body", raw)
+	}
+	br := &boundedReader{r: http.MaxBytesReader(c.Writer, c.Request.Body, raw), rawLimit: raw}
+	out := &boundedReader{r: br, rawLimit: raw, limit: u.opts.MaxDecompressedBytes}
+	switch enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, br.explain(err, true)
+		}
+		out.r, out.gzipped = zr, true
+	default:
+		return nil, unsupportedMedia("Content-Encoding %q: send gzip or no encoding", enc)
+	}
+	return out, nil
+}
+
+// boundedReader turns reading errors into statuses: the raw limit (http.MaxBytesReader) and,
+// when limit > 0, a cap on the bytes it passes on, both 413; gzip decoding errors, 400.
+type boundedReader struct {
+	r        io.Reader
+	rawLimit int64
+	limit    int64 // 0: no cap of its own
+	n        int64 // bytes passed on
+	gzipped  bool  // r decodes gzip
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.limit > 0 && b.n > b.limit {
+		return 0, tooLarge("the decompressed body", b.limit)
+	}
+	if b.limit > 0 && int64(len(p)) > b.limit-b.n+1 {
+		p = p[:b.limit-b.n+1] // one byte past the cap tells "over" from "exactly at"
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.limit > 0 && b.n > b.limit {
+		return n - int(b.n-b.limit), tooLarge("the decompressed body", b.limit)
+	}
+	if err != nil && err != io.EOF {
+		err = b.explain(err, b.gzipped)
+	}
+	return n, err
+}
+
+// explain maps a read error of the body to its status error.
+func (b *boundedReader) explain(err error, gzipped bool) error {
+	var mbe *http.MaxBytesError
+	var ce flate.CorruptInputError
+	switch {
+	case errors.As(err, &mbe):
+		return tooLarge("the request body", b.rawLimit)
+	case gzipped && (errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &ce) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)):
+		return &statusError{status: http.StatusBadRequest, msg: "Content-Encoding gzip, but the body is not valid gzip: " + err.Error()}
+	}
+	return err
+}
+
+// uploadParams reads mode= (replace, the default; upsert; delete) and dry_run= (false, the
+// default; true; also 1/0).
+func uploadParams(c *gin.Context) (mode string, dryRun bool, err error) {
+	mode = c.DefaultQuery("mode", persist.ModeReplace)
+	switch mode {
+	case persist.ModeReplace, persist.ModeUpsert, persist.ModeDelete:
+	default:
+		return "", false, badParam("mode", mode, "must be replace, upsert or delete")
+	}
+	dryRun, err = queryBool(c, "dry_run")
+	return mode, dryRun, err
+}
+
+// queryBool reads a boolean parameter: true/1 or false/0 (case-insensitive); empty is false.
+func queryBool(c *gin.Context, name string) (bool, error) {
+	switch v := c.Query(name); strings.ToLower(v) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	default:
+		return false, badParam(name, v, "must be true or false")
+	}
+}
+
+// readSites reads a station list upload of carrier in format; with idsOnly (mode delete) only
+// the site ids are read (readSiteIDs). Validation errors give a *ValidationError.
+func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.Site], error) {
+	if idsOnly {
+		return readSiteIDs(r, format, carrier)
+	}
+	read := data.ReadSitesCSV
+	if format == formatGeoJSON {
+		read = data.ReadSitesGeoJSON
+	}
+	rep, err := read(r, carrier)
+	if err != nil {
+		return parsed[data.Site]{}, loaderError(err)
+	}
+	return parsed[data.Site]{items: rep.Sites, warnings: rep.Warnings, rows: rep.Rows}, nil
+}
+
+// loaderError turns a loader's validation failure into a *ValidationError and leaves other
+// errors (reading the body: 413, 400; I/O) as they are.
+func loaderError(err error) error {
+	var pes data.ParseErrors
+	var se *statusError
+	switch {
+	case errors.As(err, &se):
+		return se // the body's 413 or 400, without the loader's "reading station CSV" prefix
+	case errors.As(err, &pes):
+		return &ValidationError{Issues: issuesOf(pes)}
+	case errors.Is(err, data.ErrInvalidInput):
+		return invalid("%s", strings.TrimPrefix(err.Error(), "data: "))
+	}
+	return err
+}
+
+// handleUploadSites is POST /api/v1/carriers/{carrier}/sites?mode=&dry_run=: a carrier's
+// station list (CSV or GeoJSON, optionally gzip) validated all-or-nothing, then either
+// previewed (dry run: the validation report and the coverage impact, recorded for the audit,
+// nothing changed) or committed as a new version and served at once.
+func (s *Server) handleUploadSites(c *gin.Context, v *view) error {
+	tok, err := s.authenticate(c)
+	if err != nil {
+		return err
+	}
+	carrier := c.Param("carrier")
+	if err := mayUpload(tok, carrier); err != nil {
+		return err
+	}
+	if _, ok := v.carrier[carrier]; !ok {
+		return fmt.Errorf("carrier %q: %w", carrier, ErrNotFound)
+	}
+	mode, dryRun, err := uploadParams(c)
+	if err != nil {
+		return err
+	}
+	format, err := uploadFormat(c.GetHeader("Content-Type"))
+	if err != nil {
+		return err
+	}
+	body, err := s.up.uploadBody(c)
+	if err != nil {
+		return err
+	}
+	k := s.up.kinds["sites"].(*listKind[data.Site])
+	in, err := k.read(body, format, carrier, mode == persist.ModeDelete)
+	if err != nil {
+		return err
+	}
+	rep, err := runUpload(c.Request.Context(), s, k, listRequest[data.Site]{
+		carrier: carrier, tokenID: tok.ID, mode: mode, dryRun: dryRun, in: in,
+	})
+	if err != nil {
+		return err
+	}
+	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "upload", slog.Int64("upload_id", rep.Upload.ID),
+		slog.String("kind", rep.Upload.Kind), slog.String("carrier", carrier), slog.String("token_id", tok.ID),
+		slog.String("mode", mode), slog.Bool("dry_run", dryRun), slog.Int("rows", in.rows),
+		slog.Int("added", rep.Upload.Added), slog.Int("modified", rep.Upload.Modified), slog.Int("removed", rep.Upload.Removed))
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, rep)
+	return nil
+}

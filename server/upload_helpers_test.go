@@ -1,0 +1,177 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"phusong/data"
+	"phusong/data/persist"
+)
+
+// uploadEnv is a server with a database of its own (seeded with the demo stations, as serve
+// does) over a copy of the shared demo state, and one token per role.
+type uploadEnv struct {
+	s   *Server
+	ts  *httptest.Server
+	db  *persist.DB
+	tok map[string]string            // carrier id or "admin" → token
+	inf map[string]persist.TokenInfo // same keys
+}
+
+// envCarriers get a token each in newUploadEnv.
+var envCarriers = []string{"viettel", "vinaphone", "mobifone"}
+
+func newUploadEnv(t testing.TB, o UploadOptions) *uploadEnv {
+	t.Helper()
+	base := demoState(t)
+	ctx := context.Background()
+	db, err := persist.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sites, note, err := LoadSites(ctx, db, demoInput.Sites, demoInput.Note, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := storeAt(base.Engine, sites, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := base.Engine.Compute(ctx, store.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := *base
+	st.Snapshot, st.Coverage, st.Store, st.Note = store.Snapshot(), res, store, note
+	s, err := New(&st, Options{DB: db, Uploads: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	e := &uploadEnv{s: s, ts: ts, db: db, tok: map[string]string{}, inf: map[string]persist.TokenInfo{}}
+	for _, c := range append([]string{"admin"}, envCarriers...) {
+		plain, info, err := db.CreateToken(ctx, strings.TrimPrefix(c, "admin"), c == "admin", "test "+c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tok[c], e.inf[c] = plain, info
+	}
+	return e
+}
+
+// call sends method path with body and "Name: value" headers; token "" sends none.
+func (e *uploadEnv) call(t testing.TB, method, path, token string, body []byte, headers ...string) reply {
+	t.Helper()
+	return callURL(t, method, e.ts.URL+path, token, body, headers...)
+}
+
+// callURL is call against any base URL (the crash test's child process).
+func callURL(t testing.TB, method, url, token string, body []byte, headers ...string) reply {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	resp, err := rawClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading body: %v", method, url, err)
+	}
+	return reply{resp.StatusCode, resp.Header, b}
+}
+
+// uploadCSV posts a CSV station list of carrier.
+func (e *uploadEnv) uploadCSV(t testing.TB, carrier, mode string, dryRun bool, csv []byte) reply {
+	t.Helper()
+	return e.call(t, http.MethodPost, fmt.Sprintf("/api/v1/carriers/%s/sites?mode=%s&dry_run=%v", carrier, mode, dryRun),
+		e.tok[carrier], csv, "Content-Type: text/csv")
+}
+
+// genSites returns n sites of carrier whose ids carry the generation gen ("G0007-S012"), on
+// a grid 0.003° apart (≈ 330 m) from (106.25, 9.85) shifted east by 0.0004° (≈ 44 m) × (gen
+// mod 7), so that two generations with different gen mod 7 never come within 20 m; each site
+// has three fully specified 4G sectors (no default applied, so no warning).
+func genSites(carrier string, gen, n int) []data.Site {
+	out := make([]data.Site, n)
+	for i := range out {
+		s := data.Site{
+			Carrier: carrier, SiteID: fmt.Sprintf("G%04d-S%03d", gen, i),
+			Lon: 106.25 + 0.0004*float64(gen%7) + 0.003*float64(i%20), Lat: 9.85 + 0.003*float64(i/20),
+			HeightM: float64(20 + gen%30), Status: data.StatusActive,
+		}
+		for k, az := range []float64{0, 120, 240} {
+			s.Sectors = append(s.Sectors, data.Sector{
+				CellID: fmt.Sprintf("C%d", k), Tech: data.Tech4G, BandMHz: 1800, AzimuthDeg: az, BeamwidthDeg: 65,
+				TiltDeg: 4, PowerDBm: 43, BandwidthMHz: 10, GainDBi: 17, FeederLossDB: 1,
+			})
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// generationOf returns the generation of a genSites id, or -1.
+func generationOf(siteID string) int {
+	var g, i int
+	if n, _ := fmt.Sscanf(siteID, "G%04d-S%03d", &g, &i); n != 2 {
+		return -1
+	}
+	return g
+}
+
+// sitesCSV writes sites in the canonical CSV.
+func sitesCSV(t testing.TB, sites []data.Site) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := data.WriteSitesCSV(&b, sites); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// gzipped compresses b.
+func gzipped(b []byte) []byte {
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
+}
+
+// siteIDsOf fetches /api/v1/sites?carrier= and returns the site ids and the data version.
+func siteIDsOf(t testing.TB, base, carrier string) (ids []string, version uint64) {
+	t.Helper()
+	r := callURL(t, http.MethodGet, base+"/api/v1/sites?carrier="+carrier, "", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("sites of %s: %d %s", carrier, r.status, r.body)
+	}
+	b := decode[sitesBody](t, r)
+	for _, f := range b.Features {
+		ids = append(ids, f.Properties.SiteID)
+	}
+	return ids, b.DataVersion
+}
