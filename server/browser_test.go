@@ -390,7 +390,7 @@ func TestBrowserMap(t *testing.T) {
 			}
 			type toggled struct {
 				Tiers, Gaps, Sites int
-				Legend            string
+				Legend             string
 			}
 			tg, err := chromedp.Run(tab, chromedp.Poll[*toggled](`phusong.layers.gaps && phusong.layers.coverage && phusong.state.tech === '3G' &&
 				phusong.layers.coverage.getLayers().length > 1 && {tiers: phusong.layers.coverage.getLayers().length,
