@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"phusong/data"
+	"phusong/data/persist"
 )
 
 // Sentinel errors a handler may return; statusOf maps them (and *ParamError) to HTTP statuses.
@@ -50,6 +53,11 @@ type errorBody struct {
 	Param  string `json:"param,omitempty"` // for 400: which parameter
 	Value  string `json:"value,omitempty"` // for 400: what was received
 	Reason string `json:"reason,omitempty"`
+	// For 422 (a refused upload): where the problem is when there is one, and every problem.
+	Field   string  `json:"field,omitempty"`
+	Line    int     `json:"line,omitempty"`
+	Feature int     `json:"feature,omitempty"`
+	Issues  []Issue `json:"errors,omitempty"`
 }
 
 // codes is the one error → status map. Errors not matched here are 500s.
@@ -61,6 +69,12 @@ var codes = []struct {
 	{ErrUnavailable, http.StatusServiceUnavailable},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable},
 	{context.Canceled, http.StatusServiceUnavailable},
+	{ErrUnprocessable, http.StatusUnprocessableEntity},
+	{data.ErrInvalidInput, http.StatusUnprocessableEntity},
+	{persist.ErrInvalid, http.StatusUnprocessableEntity},
+	{persist.ErrNotFound, http.StatusNotFound},
+	{persist.ErrDryRun, http.StatusConflict},
+	{persist.ErrUnauthorized, http.StatusUnauthorized},
 }
 
 // statusOf returns the HTTP status for err.
@@ -99,6 +113,7 @@ func bodyOf(err error, status int) errorBody {
 	case status >= 500:
 		b.Error = http.StatusText(status)
 	}
+	fillIssues(err, &b)
 	return b
 }
 

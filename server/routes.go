@@ -29,5 +29,17 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/gaps", s.handleGaps},
 		{http.MethodGet, "/api/v1/signal", s.handleSignal},
 		{http.MethodGet, "/api/v1/report.csv", s.handleReportCSV},
+
+		// Carriers' uploads and the audit trail (bearer token; see auth.go).
+		{http.MethodGet, "/upload", s.handleUploadPage},
+		{http.MethodGet, "/api/v1/token", s.handleWhoami},
+		{http.MethodPost, "/api/v1/carriers/:carrier/sites", s.handleUploadSites},
+		{http.MethodGet, "/api/v1/uploads", s.handleUploads},
+		{http.MethodGet, "/api/v1/uploads/:id", s.handleUpload},
+		{http.MethodGet, "/api/v1/uploads/:id/diff", s.handleUploadDiff},
+		{http.MethodPost, "/api/v1/uploads/:id/rollback", s.handleRollback},
+		{http.MethodGet, "/api/v1/admin/tokens", s.handleListTokens},
+		{http.MethodPost, "/api/v1/admin/tokens", s.handleCreateToken},
+		{http.MethodDelete, "/api/v1/admin/tokens/:id", s.handleRevokeToken},
 	}
 }

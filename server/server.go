@@ -23,6 +23,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/persist"
 	"phusong/static"
 )
 
@@ -34,6 +35,8 @@ type Options struct {
 	Assets           fs.FS         // web map files; nil = the embedded static.FS()
 	RequestTimeout   time.Duration // deadline put on each request's context; 0 = 15 s
 	DataDir          string        // directory for anything the server keeps (reserved for uploads)
+	DB               *persist.DB   // carriers' tokens and versioned lists; nil = read-only, no upload routes
+	Uploads          UploadOptions // upload size and rate limits
 }
 
 // State is one consistent dataset the server answers from.
@@ -59,6 +62,7 @@ type Server struct {
 	assets  map[string]*body
 	metrics *metrics
 	engine  *gin.Engine
+	up      *uploads // nil without Options.DB
 }
 
 // handlerFunc is a thin handler: it reads the request, uses the view loaded once for this
@@ -84,6 +88,7 @@ func New(st *State, opts Options) (*Server, error) {
 	if err := s.SetState(st); err != nil {
 		return nil, err
 	}
+	s.up = newUploads(s, opts.DB, opts.Uploads)
 	s.engine = s.newEngine()
 	return s, nil
 }
