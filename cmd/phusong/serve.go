@@ -15,6 +15,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
+	"phusong/data/persist"
 	"phusong/server"
 )
 
@@ -80,6 +81,14 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	db, err := persist.Open(o.dataDir) // tokens and versioned site lists; seeded from in.Sites when empty
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if in.Sites, in.Note, err = server.LoadSites(ctx, db, in.Sites, in.Note, log); err != nil {
+		return err
+	}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr
 	}
@@ -91,7 +100,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", len(in.Sites)), slog.Int("communes", len(in.Communes)))
 	srv, err := server.New(st, server.Options{
-		Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution, DataDir: o.dataDir,
+		Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution, DataDir: o.dataDir, DB: db,
 	})
 	if err != nil {
 		return err
