@@ -112,21 +112,24 @@ func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
 	if w.grid.Len() == 0 {
 		return nil
 	}
-	dist := make([]float32, w.grid.Len())
-	for wk := range dist {
-		dist[wk] = bc.province[bc.provWin.index(w.rect.I0+wk%w.grid.NX, w.rect.J0+wk/w.grid.NX)]
-	}
 	tr := &e.rules[ti]
-	vals := clippedValues(w, g, dist, func(gk int) float64 {
-		i, j := gk%g.NX, gk/g.NX
+	dist := make([]float32, w.grid.Len())
+	vals := make([]float32, w.grid.Len())
+	for wk := range dist {
+		i, j := w.rect.I0+wk%w.grid.NX, w.rect.J0+wk/w.grid.NX
+		dist[wk] = bc.province[bc.provWin.index(i, j)]
+		if dist[wk] <= 0 {
+			continue // outside: clipMargins sets the value
+		}
 		c := g.Center(i, j)
 		dx, dy := c[0]-sm.x, c[1]-sm.y
-		lv := sm.levelDBm(dx, dy, dx*dx+dy*dy, e.landClass(gk))
+		lv := sm.levelDBm(dx, dy, dx*dx+dy*dy, e.landClass(g.Index(i, j)))
 		if math.IsInf(lv, -1) {
 			lv = tr.cutoff
 		}
-		return lv - tr.requiredOut
-	})
+		vals[wk] = float32(lv - tr.requiredOut)
+	}
+	clipMargins(w, vals, dist)
 	return geo.ContourPolygons(w.grid, vals, 0)
 }
 

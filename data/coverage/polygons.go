@@ -34,7 +34,7 @@ type polygonCache struct {
 	full  memo[layerKey, orb.MultiPolygon] // projected metres, full detail
 	zoom  memo[zoomKey, zoomed]            // lon/lat, simplified for a zoom (zoom −1: full detail)
 	gaps  memo[gapKey, orb.MultiPolygon]   // projected metres, one commune, slivers dropped
-	fills memo[layerKey, map[int]float64]  // exact levels below the cutoff (polygons_level.go)
+	fills memo[layerKey, levelFill]        // exact levels below the cutoff (polygons_level.go)
 }
 
 type layerKey struct {
@@ -136,12 +136,9 @@ func (r *Result) latitude() float64 {
 
 // contourLayer contours layer k over the whole grid, clipped to the province.
 func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
-	thr, _, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
-	e := r.eng
-	g := e.land.grid
-	level := r.levels(k)
-	bc := e.boundaries()
-	vals := clippedValues(bc.provWin, g, bc.province, func(gk int) float64 { return level(gk) - thr })
+	bc := r.eng.boundaries()
+	vals := r.layerMargins(k, bc.provWin, 1)
+	clipMargins(bc.provWin, vals, bc.province)
 	return geo.ContourPolygons(bc.provWin.grid, vals, 0)
 }
 
@@ -159,58 +156,69 @@ const minSampleGapM = 0.5 // metres, against 2 × 0.08 m of rounding
 // condition applies the sample conditioning to v, values of grid g (row-major), in place.
 func condition(g geo.Grid, v []float32) {
 	d := min(0.25, minSampleGapM/g.CellM)
-	f := d / (1 - d)
-	orig := slices.Clone(v)
+	f := float32(d / (1 - d))
 	nx, ny := g.NX, g.NY
-	at := func(i, j int) (float32, bool) {
-		if i < 0 || j < 0 || i >= nx || j >= ny {
-			return 0, false
-		}
-		return orig[j*nx+i], true
+	type move struct {
+		k int
+		v float32
 	}
-	// Neighbours N, E, S, W, and the diagonals between consecutive ones: NE, SE, SW, NW.
-	di := [4]int{0, 1, 0, -1}
-	dj := [4]int{1, 0, -1, 0}
+	var moves []move // applied after the pass, which reads the original values
+	var nb [4]int    // neighbour indexes N, E, S, W (−1 beyond the grid)
 	for j := range ny {
 		for i := range nx {
-			vb := orig[j*nx+i]
+			k := j*nx + i
+			vb := v[k]
 			in := vb >= 0
+			if i > 0 && j > 0 && i+1 < nx && j+1 < ny &&
+				(v[k-1] >= 0) == in && (v[k+1] >= 0) == in && (v[k-nx] >= 0) == in && (v[k+nx] >= 0) == in {
+				continue // the common case: no crossing on any of its edges
+			}
+			nb = [4]int{-1, -1, -1, -1}
+			if j+1 < ny {
+				nb[0] = k + nx
+			}
+			if i+1 < nx {
+				nb[1] = k + 1
+			}
+			if j > 0 {
+				nb[2] = k - nx
+			}
+			if i > 0 {
+				nb[3] = k - 1
+			}
 			var opp [4]bool
 			m, maxAbs := 0, float32(0)
-			for n := range 4 {
-				if vn, ok := at(i+di[n], j+dj[n]); ok && (vn >= 0) != in {
+			for n, q := range nb {
+				if q >= 0 && (v[q] >= 0) != in {
 					opp[n] = true
 					m++
-					maxAbs = max(maxAbs, abs32(vn))
+					maxAbs = max(maxAbs, abs32(v[q]))
 				}
 			}
-			if m < 2 {
+			if m < 2 || abs32(vb) >= f*maxAbs {
 				continue
 			}
-			if m == 2 {
-				n := 0
-				for !opp[n] || !opp[(n+1)%4] {
-					n++
-					if n == 4 {
-						break
-					}
+			if m == 2 && opp[0] != opp[2] { // two adjacent edges: one chord unless a saddle
+				a, b := 0, 1 // the pair (N, E), (E, S), (S, W) or (W, N)
+				for !(opp[a] && opp[b]) {
+					a, b = b, (b+1)%4
 				}
-				if n < 4 { // adjacent pair n, n+1: one chord unless the cell between is a saddle
-					vd, ok := at(i+di[n]+di[(n+1)%4], j+dj[n]+dj[(n+1)%4])
-					if ok && (vd >= 0) != in {
-						continue
-					}
+				di := [4]int{0, 1, 0, -1}
+				dj := [4]int{1, 0, -1, 0}
+				ii, jj := i+di[a]+di[b], j+dj[a]+dj[b]
+				if ii >= 0 && jj >= 0 && ii < nx && jj < ny && (v[jj*nx+ii] >= 0) != in {
+					continue
 				}
 			}
-			eps := float32(f) * maxAbs
-			if abs32(vb) < eps {
-				if in {
-					v[j*nx+i] = eps
-				} else {
-					v[j*nx+i] = -eps
-				}
+			eps := f * maxAbs
+			if !in {
+				eps = -eps
 			}
+			moves = append(moves, move{k, eps})
 		}
+	}
+	for _, mv := range moves {
+		v[mv.k] = mv.v
 	}
 }
 
@@ -221,22 +229,19 @@ func abs32(x float32) float32 {
 	return x
 }
 
-// clippedValues returns, over window w, min(margin(k), s·dist) where dist > 0 (inside, always
-// within the engine grid) and s·dist elsewhere (see polygons_boundary.go), conditioned for
-// contouring at 0; k is the engine-grid index, dist is indexed by window cell.
-func clippedValues(w window, g geo.Grid, dist []float32, margin func(gk int) float64) []float32 {
-	s := boundarySlopeDBPerCell / g.CellM
-	out := make([]float32, w.grid.Len())
-	for wk := range out {
-		d := float64(dist[wk])
+// clipMargins turns margins over window w into the clipped, conditioned contour field, in
+// place: min(margin, s·dist) where dist > 0 (inside) and s·dist elsewhere (see
+// polygons_boundary.go), s = boundarySlopeDBPerCell/CellM; then the sample conditioning.
+func clipMargins(w window, margin, dist []float32) {
+	s := float32(boundarySlopeDBPerCell / w.grid.CellM)
+	for wk, d := range dist {
 		if d > 0 {
-			out[wk] = float32(min(margin(w.full(g, wk)), s*d))
+			margin[wk] = min(margin[wk], s*d) // s·(+Inf) = +Inf keeps the margin
 		} else {
-			out[wk] = float32(s * d)
+			margin[wk] = s * d
 		}
 	}
-	condition(w.grid, out)
-	return out
+	condition(w.grid, margin)
 }
 
 // GapsGeoJSON returns, for tech, the uncovered land of every commune (communeCode "" ) or of one
@@ -302,8 +307,8 @@ func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 	if cb.win.grid.Len() == 0 {
 		return nil
 	}
-	level := r.levels(layerKey{AnyCarrier, e.rules[ti].tech, 0})
-	vals := clippedValues(cb.win, e.land.grid, cb.dist, func(gk int) float64 { return thr - level(gk) })
+	vals := r.layerMargins(layerKey{AnyCarrier, e.rules[ti].tech, 0}, cb.win, -1)
+	clipMargins(cb.win, vals, cb.dist)
 	return geo.ContourPolygons(cb.win.grid, vals, 0)
 }
 

@@ -15,34 +15,50 @@ import (
 // considered for that tile (the same sector models and land class as Compute); only a sample
 // beyond every sector's range reads the cutoff (there the level falls slowly, about the cutoff).
 
-// levels returns layer k's level in dBm at engine-grid cell gk: the engine's field where it keeps
-// one, the exact level at the NaN samples bordering a sample at or above the layer's threshold,
-// and the cutoff elsewhere.
-func (r *Result) levels(k layerKey) func(gk int) float64 {
+// layerMargins returns sign·(level − threshold) of layer k over window w (window cells), the
+// level being the engine's field where it keeps one, the exact level at the NaN samples that
+// border a sample at or above the layer's threshold, and the cutoff at the other NaN samples.
+// Cells of w beyond the engine grid get 0 (they are outside; clipMargins replaces them).
+func (r *Result) layerMargins(k layerKey, w window, sign float32) []float32 {
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
-	fill := r.polygons().fills.get(k, func() map[int]float64 { return r.belowCutoff(k.carrier, ti, thr, field) })
-	cutoff := r.eng.rules[ti].cutoff
-	return func(gk int) float64 {
-		if v := field[gk]; v == v {
-			return float64(v)
+	fill := r.polygons().fills.get(k, func() levelFill { return r.belowCutoff(k.carrier, ti, thr, field) })
+	g := r.eng.land.grid
+	t32, cutoff := float32(thr), float32(r.eng.rules[ti].cutoff)
+	out := make([]float32, w.grid.Len())
+	i0, i1 := max(0, w.rect.I0), min(g.NX, w.rect.I1)
+	for j := max(0, w.rect.J0); j < min(g.NY, w.rect.J1); j++ {
+		dst := out[w.index(i0, j):]
+		for n, lv := range field[g.Index(i0, j):g.Index(i1, j)] {
+			if lv != lv {
+				lv = cutoff
+			}
+			dst[n] = sign * (lv - t32)
 		}
-		if f, ok := fill[gk]; ok {
-			return f
-		}
-		return cutoff
 	}
+	for n, gk := range fill.cells {
+		if wk := w.index(int(gk)%g.NX, int(gk)/g.NX); wk >= 0 {
+			out[wk] = sign * (fill.levels[n] - t32)
+		}
+	}
+	return out
 }
 
-// belowCutoff returns, for every land cell whose field value is NaN and one of whose eight
+// levelFill is a set of exact levels below the cutoff: engine-grid cells and their levels, dBm.
+type levelFill struct {
+	cells  []int32
+	levels []float32
+}
+
+// belowCutoff returns, for the land cells whose field value is NaN and one of whose eight
 // neighbours reaches thr, the best level over carrier's (or every carrier's, for AnyCarrier)
 // sectors of technology index ti at its centre, when one of them has the cell within range.
-func (r *Result) belowCutoff(carrier string, ti int, thr float64, field []float32) map[int]float64 {
+func (r *Result) belowCutoff(carrier string, ti int, thr float64, field []float32) levelFill {
 	e := r.eng
 	l := e.land
 	g := l.grid
 	models := map[*data.Site]*siteModel{}
-	out := map[int]float64{}
+	var out levelFill
 	t32 := float32(thr)
 	for j := range g.NY {
 		for i := range g.NX {
@@ -79,7 +95,8 @@ func (r *Result) belowCutoff(carrier string, ti int, thr float64, field []float3
 				}
 			}
 			if !math.IsInf(best, -1) {
-				out[gk] = min(best, e.rules[ti].cutoff)
+				out.cells = append(out.cells, int32(gk))
+				out.levels = append(out.levels, float32(min(best, e.rules[ti].cutoff)))
 			}
 		}
 	}

@@ -704,3 +704,34 @@ func BenchmarkContourLayer(b *testing.B) {
 		r.contourLayer(layerKey{AnyCarrier, data.Tech4G, 0})
 	}
 }
+
+// BenchmarkRecomputeWithLayers is the full province recompute with everything a client can ask
+// for: Compute (every carrier, 3G and 4G, statistics), then every coverage layer (each carrier
+// and any, threshold tier) at full detail and at zoom 10, the gaps and the commune layer, on the
+// demo at 50 m.
+func BenchmarkRecomputeWithLayers(b *testing.B) {
+	e, st, _ := demoResult(b, DefaultCellM)
+	snap := st.Snapshot()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		r, err := e.Compute(ctx, snap)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, tech := range data.AnalysedTechs {
+			for _, c := range append(r.Carriers(), AnyCarrier) {
+				for _, z := range []int{-1, 10} {
+					if _, err := r.CoverageGeoJSON(c, tech, 0, z); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			if _, err := r.GapsGeoJSON(tech, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+		r.CommunesGeoJSON(e.Communes())
+	}
+}
