@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+
+	"phusong/data"
+	"phusong/data/coverage"
+)
+
+// runExport writes derived geometry as GeoJSON on stdout. The only export so far is
+// "footprints": the area where each sector alone reaches its technology's coverage threshold.
+//
+//	phusong export footprints [--tech 3G|4G] [--carrier ID] [--communes FILE] [--sites FILE]
+//	                          [--config FILE] [--cell-m M] [--include-planned] > footprints.geojson
+//
+// Without --communes/--sites it runs on the embedded demo and every feature carries
+// "synthetic": true and the demo note.
+func runExport(ctx context.Context, io stdio, args []string) error {
+	if len(args) == 0 || args[0] != "footprints" {
+		fmt.Fprintln(io.Stderr, "usage: phusong export footprints [--tech 3G|4G] [--carrier ID] [--communes FILE] [--sites FILE] [--config FILE] [--cell-m M] [--include-planned]")
+		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
+			return fmt.Errorf("export: unknown export %q (only footprints)", args[0])
+		}
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	fs := flag.NewFlagSet("export footprints", flag.ContinueOnError)
+	fs.SetOutput(io.Stderr)
+	var o reportOptions
+	tech := fs.String("tech", "", "3G or 4G (default: both)")
+	fs.StringVar(&o.carrier, "carrier", "", "only this carrier's sectors; also the carrier of a --sites file without a carrier column")
+	fs.StringVar(&o.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
+	fs.StringVar(&o.sites, "sites", "", "sites CSV or GeoJSON file (default: the embedded demo's synthetic stations)")
+	fs.StringVar(&o.config, "config", "", "coverage definition JSON (default: the embedded definition)")
+	cellM := fs.Float64("cell-m", coverage.DefaultCellM, "coverage grid cell in metres (footprints are contoured on it)")
+	planned := fs.Bool("include-planned", false, "count planned sites as if on air (default: active sites only)")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(io.Stderr, "export: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	techs := data.AnalysedTechs
+	if *tech != "" {
+		t, ok := data.ParseTech(*tech)
+		if !ok || !slices.Contains(data.AnalysedTechs, t) {
+			return fmt.Errorf("export: --tech %q: must be 3G or 4G", *tech)
+		}
+		techs = []data.Tech{t}
+	}
+	run, def, err := reportInput(o, io.Stderr)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if run.Note != "" {
+		fmt.Fprintln(io.Stderr, "phusong: note:", run.Note)
+	}
+	e, err := coverage.New(run.Communes, def, coverage.Options{CellM: *cellM, IncludePlanned: *planned})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	sites := run.Sites
+	if o.carrier != "" {
+		sites = slices.DeleteFunc(slices.Clone(sites), func(s data.Site) bool { return s.Carrier != o.carrier })
+	}
+	var fps []coverage.Footprint
+	for _, t := range techs {
+		f, err := e.Footprints(ctx, sites, t)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		fps = append(fps, f...)
+	}
+	fc := e.FootprintsGeoJSON(fps)
+	if run.Note != "" {
+		coverage.MarkSynthetic(fc, run.Note)
+	}
+	fmt.Fprintf(io.Stderr, "phusong: export: %d sector footprints (%d sites)\n", len(fps), len(sites))
+	return json.NewEncoder(io.Stdout).Encode(fc)
+}
