@@ -23,6 +23,13 @@ import (
 // minimum, v is linear in the position along the edge and vanishes exactly on the boundary, so
 // linear interpolation puts the contour vertex on the boundary line. Away from the boundary
 // (beyond boundaryBandCells) d is +Inf inside and v is the level margin alone.
+//
+// Where the margin is smaller than s·d at the inside end, the vertex falls between the boundary
+// and that sample (within one cell of the boundary, on the inside). At a convex corner the
+// outside distance is taken to the nearer edge line rather than to the corner point, so the
+// contour cuts the corner from inside instead of bulging out; at a reflex corner it rounds the
+// corner on the inside. The province raster is padded by windowPad virtual cells (outside)
+// beyond the grid, so that contours close on the boundary and not on the grid's edge.
 
 const (
 	// boundaryBandCells: cells within this many cells (Chebyshev) of a cell of the other side get

@@ -545,21 +545,25 @@ func TestPhoneViewSize(t *testing.T) {
 	const limit = 100 << 10
 	for _, tech := range data.AnalysedTechs {
 		rule, _ := e.def.Rule(tech)
-		for _, c := range append(r.Carriers(), AnyCarrier) {
-			for _, tier := range []int{0, 1, len(rule.TiersDBm)} {
-				for _, z := range []int{9, 10, -1} {
+		for _, tier := range []int{0, 1, len(rule.TiersDBm)} {
+			for _, z := range []int{9, 10, -1} {
+				anyGz, most, mostBy := 0, 0, ""
+				for _, c := range append(r.Carriers(), AnyCarrier) {
 					fc, err := r.CoverageGeoJSON(c, tech, tier, z)
 					if err != nil {
 						t.Fatal(err)
 					}
-					raw, gz := geoJSONSize(t, fc)
+					_, gz := geoJSONSize(t, fc)
 					if z >= 0 && gz > limit {
 						t.Errorf("%s %s tier %d zoom %d: %d bytes gzipped, over %d", c, tech, tier, z, gz, limit)
 					}
-					if c == AnyCarrier || c == "viettel" {
-						t.Logf("%-9s %s tier %d zoom %2d: %8d bytes, %7d gzipped", c, tech, tier, z, raw, gz)
+					if c == AnyCarrier {
+						anyGz = gz
+					} else if gz > most {
+						most, mostBy = gz, c
 					}
 				}
+				t.Logf("%s tier %d zoom %2d: any %7d B gzipped, largest carrier %7d B (%s)", tech, tier, z, anyGz, most, mostBy)
 			}
 		}
 	}
@@ -567,6 +571,7 @@ func TestPhoneViewSize(t *testing.T) {
 
 // geoJSONSize returns the marshalled size and the gzipped size of fc.
 func geoJSONSize(t *testing.T, fc *geojson.FeatureCollection) (raw, gz int) {
+	t.Helper()
 	b, err := json.Marshal(fc)
 	if err != nil {
 		t.Fatal(err)
