@@ -11,7 +11,7 @@ import (
 
 // demoLand returns the embedded demo network and the coverage engine over the demo communes
 // (50 m cells), built outside any timer.
-func demoLand(b *testing.B) (*fibre.Network, *coverage.Engine) {
+func demoLand(b testing.TB) (*fibre.Network, *coverage.Engine) {
 	b.Helper()
 	communes, err := demo.Communes()
 	if err != nil {

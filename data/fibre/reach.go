@@ -177,9 +177,20 @@ func (r *Reach) DistanceM(operator string, k int) float64 {
 // (a = b).
 type seg struct{ a, b orb.Point }
 
-// segments returns operator's reach-giving elements, projected.
+// segments returns operator's reach-giving elements, projected, each once (a line drawn out
+// and back, as a star's arms, or two routes sharing a street, is measured once).
 func (r *Reach) segments(net *Network, operator string) []seg {
 	var out []seg
+	seen := map[seg]bool{}
+	add := func(a, b orb.Point) {
+		if b[0] < a[0] || b[0] == a[0] && b[1] < a[1] {
+			a, b = b, a
+		}
+		if s := (seg{a, b}); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
 	for _, rt := range net.Routes {
 		if rt.Operator != operator || !(rt.Kind == Distribution || rt.Kind == Feeder && r.opts.FeederReach) {
 			continue
@@ -187,14 +198,14 @@ func (r *Reach) segments(net *Network, operator string) []seg {
 		prev := r.tm.Forward(rt.Line[0])
 		for _, p := range rt.Line[1:] {
 			q := r.tm.Forward(p)
-			out = append(out, seg{prev, q})
+			add(prev, q)
 			prev = q
 		}
 	}
 	for _, a := range net.AccessPoints {
 		if a.Operator == operator {
 			p := r.tm.Forward(a.Point)
-			out = append(out, seg{p, p})
+			add(p, p)
 		}
 	}
 	return out
@@ -211,6 +222,7 @@ func (r *Reach) measure(segs []seg) *layer {
 	g := r.grid
 	l := &layer{dist: newDistRaster(g), in: make([]uint64, (g.Len()+63)/64)}
 	R, drop := r.radiusM(), r.opts.DropM
+	R2 := R * R
 	for _, s := range segs {
 		b := orb.Bound{Min: s.a, Max: s.a}.Extend(s.b).Pad(R)
 		_, j0, _, j1, ok := g.CellRange(b)
@@ -232,20 +244,21 @@ func (r *Reach) measure(segs []seg) *layer {
 			if t0 > t1 {
 				continue
 			}
+			// Columns whose centre is within R of that part in x (rounding here only adds or
+			// drops cells at about R, which the exact test below decides).
 			xa, xb := s.a[0]+t0*dx, s.a[0]+t1*dx
-			i0, _, i1, _, ok := g.CellRange(orb.Bound{Min: orb.Point{min(xa, xb) - R, yc}, Max: orb.Point{max(xa, xb) + R, yc}})
-			if !ok {
-				continue
-			}
+			i0 := max(0, int(math.Ceil((min(xa, xb)-R-g.X0M)/g.CellM-0.5)))
+			i1 := min(g.NX-1, int(math.Floor((max(xa, xb)+R-g.X0M)/g.CellM-0.5)))
 			py := yc - s.a[1]
 			for i := i0; i <= i1; i++ {
 				px := g.X0M + (float64(i)+0.5)*g.CellM - s.a[0]
 				t := min(1, max(0, (px*dx+py*dy)*inv))
 				ex, ey := px-t*dx, py-t*dy
-				d := math.Sqrt(ex*ex + ey*ey)
-				if d > R {
+				d2 := ex*ex + ey*ey
+				if d2 > R2 {
 					continue
 				}
+				d := math.Sqrt(d2)
 				l.dist.lower(i, j, float32(d))
 				if d <= drop {
 					k := g.Index(i, j)
