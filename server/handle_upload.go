@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"errors"
@@ -202,11 +204,30 @@ func queryBool(c *gin.Context, name string) (bool, error) {
 	}
 }
 
+// Bounds on what one upload may hold, beyond the body size.
+const (
+	maxCSVLineBytes = 64 << 10 // a station row is ~150 bytes; a longer line is a broken file
+	maxIDBytes      = 100      // site_id and cell_id
+	maxWarnings     = 1000     // warnings kept (and returned) per upload; the rest are counted
+)
+
 // readSites reads a station list upload of carrier in format; with idsOnly (mode delete) only
-// the site ids are read (readSiteIDs). Validation errors give a *ValidationError.
+// the site ids are read (readSiteIDs). Before the loader, the start of the body is checked to
+// be text (not UTF-16, not binary) and CSV lines are bounded; after it, ids are bounded, a
+// list must hold at least one site (an empty replace would wipe the carrier: deleting is
+// mode delete) and warnings are capped. Validation errors give a *ValidationError.
 func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.Site], error) {
+	br := bufio.NewReader(r)
+	if err := sniffText(br); err != nil {
+		return parsed[data.Site]{}, err
+	}
+	r = br
+	if format == formatCSV {
+		r = &lineBound{r: br, max: maxCSVLineBytes, line: 1}
+	}
 	if idsOnly {
-		return readSiteIDs(r, format, carrier)
+		in, err := readSiteIDs(r, format, carrier)
+		return in, loaderError(err)
 	}
 	read := data.ReadSitesCSV
 	if format == formatGeoJSON {
@@ -216,7 +237,81 @@ func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.S
 	if err != nil {
 		return parsed[data.Site]{}, loaderError(err)
 	}
+	if len(rep.Sites) == 0 {
+		return parsed[data.Site]{}, invalid("the file holds no site (only a header?); to remove sites, upload their ids with mode=delete")
+	}
+	var long []Issue
+	for _, s := range rep.Sites {
+		if len(s.SiteID) > maxIDBytes {
+			long = append(long, Issue{Field: "site_id", Value: s.SiteID, Message: fmt.Sprintf("is %d bytes long; ids have at most %d", len(s.SiteID), maxIDBytes)})
+		}
+		for i, sec := range s.Sectors {
+			if len(sec.CellID) > maxIDBytes {
+				long = append(long, Issue{Field: fmt.Sprintf("sectors[%d].cell_id", i), Value: s.SiteID,
+					Message: fmt.Sprintf("is %d bytes long; ids have at most %d", len(sec.CellID), maxIDBytes)})
+			}
+		}
+	}
+	if len(long) > 0 {
+		return parsed[data.Site]{}, &ValidationError{Issues: issuesOf(parseErrors(long))}
+	}
+	if n := len(rep.Warnings); n > maxWarnings {
+		rep.Warnings = append(rep.Warnings[:maxWarnings-1], data.Warning{Message: fmt.Sprintf("… and %d more warnings", n-maxWarnings+1)})
+	}
 	return parsed[data.Site]{items: rep.Sites, warnings: rep.Warnings, rows: rep.Rows}, nil
+}
+
+// parseErrors converts issues back for issuesOf's value truncation.
+func parseErrors(is []Issue) data.ParseErrors {
+	out := make(data.ParseErrors, len(is))
+	for i, x := range is {
+		out[i] = &data.ParseError{Line: x.Line, Feature: x.Feature, Field: x.Field, Value: x.Value, Msg: x.Message}
+	}
+	return out
+}
+
+// sniffText refuses a body that is not UTF-8 text, judging by its first 512 bytes: a UTF-16
+// or UTF-32 byte-order mark, or NUL bytes (UTF-16 without a mark, or a binary file). Reading
+// errors (413 …) are returned as they are.
+func sniffText(br *bufio.Reader) error {
+	head, err := br.Peek(512)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return err
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return &ValidationError{Issues: []Issue{{Line: 1, Message: "the file is UTF-16 (byte-order mark " +
+			fmt.Sprintf("% X", head[:2]) + "); save it as UTF-8 (CSV UTF-8 in spreadsheet programs)"}}}
+	case bytes.IndexByte(head, 0) >= 0:
+		return &ValidationError{Issues: []Issue{{Line: 1, Message: "the file holds NUL bytes: it is UTF-16 without a byte-order mark, " +
+			"or not text at all; save it as UTF-8 CSV or GeoJSON"}}}
+	}
+	return nil
+}
+
+// lineBound passes a CSV body on and fails, at the first line longer than max bytes, with a
+// *ValidationError naming that line (lines counted as the CSV reader counts them, by '\n').
+type lineBound struct {
+	r    io.Reader
+	max  int
+	line int // current line, 1-based
+	run  int // bytes of the current line so far
+}
+
+func (l *lineBound) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.line++
+			l.run = 0
+			continue
+		}
+		if l.run++; l.run > l.max {
+			return i, &ValidationError{Issues: []Issue{{Line: l.line,
+				Message: fmt.Sprintf("line is longer than %d bytes (a huge field, or not a CSV file)", l.max)}}}
+		}
+	}
+	return n, err
 }
 
 // loaderError turns a loader's validation failure into a *ValidationError and leaves other
@@ -224,7 +319,10 @@ func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.S
 func loaderError(err error) error {
 	var pes data.ParseErrors
 	var se *statusError
+	var ve *ValidationError
 	switch {
+	case errors.As(err, &ve):
+		return ve // a bound of the body's reader, or our own check
 	case errors.As(err, &se):
 		return se // the body's 413 or 400, without the loader's "reading station CSV" prefix
 	case errors.As(err, &pes):

@@ -1,0 +1,171 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The bad-file corpus: testdata/uploads holds files a carrier might really send by mistake,
+// and testdata/uploads/MANIFEST.tsv says, for each, the status and the error the server must
+// give (for 422: the line or feature, the field and a substring of the message). Each file is
+// posted over HTTP as a dry run, with the content type of its extension (.gz: gzip-encoded),
+// to a server whose limits are 1 MB as sent and 8 MB decoded.
+
+const corpusDir = "testdata/uploads"
+
+// corpusCase is one line of MANIFEST.tsv.
+type corpusCase struct {
+	file    string
+	mode    string
+	status  int
+	line    int    // 422: the issue's CSV line, 0 if none
+	feature int    // 422: the issue's GeoJSON feature, 0 if none
+	field   string // 422: the issue's field, "" if none
+	message string // substring of the issue's message (422) or of the error (others)
+}
+
+// readManifest parses MANIFEST.tsv: file, mode, status, where ("line N", "feature N" or "-"),
+// field ("-" for none), message; blank lines and # comments skipped.
+func readManifest(t *testing.T) []corpusCase {
+	t.Helper()
+	f, err := os.Open(filepath.Join(corpusDir, "MANIFEST.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []corpusCase
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		text := sc.Text()
+		if strings.TrimSpace(text) == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		cols := strings.Split(text, "\t")
+		if len(cols) != 6 {
+			t.Fatalf("MANIFEST.tsv:%d: %d columns, want 6", n, len(cols))
+		}
+		c := corpusCase{file: cols[0], mode: cols[1], field: strings.TrimPrefix(cols[4], "-"), message: cols[5]}
+		if c.status, err = strconv.Atoi(cols[2]); err != nil {
+			t.Fatalf("MANIFEST.tsv:%d: status %q", n, cols[2])
+		}
+		if kind, num, ok := strings.Cut(cols[3], " "); ok {
+			v, err := strconv.Atoi(num)
+			switch {
+			case err != nil:
+				t.Fatalf("MANIFEST.tsv:%d: where %q", n, cols[3])
+			case kind == "line":
+				c.line = v
+			case kind == "feature":
+				c.feature = v
+			default:
+				t.Fatalf("MANIFEST.tsv:%d: where %q: want line N, feature N or -", n, cols[3])
+			}
+		}
+		out = append(out, c)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// corpusRequest returns the headers a client sends for a file of that name.
+func corpusHeaders(name string) []string {
+	base, gz := strings.CutSuffix(name, ".gz")
+	h := []string{"Content-Type: text/csv"}
+	if strings.HasSuffix(base, ".geojson") {
+		h[0] = "Content-Type: application/geo+json"
+	}
+	if gz {
+		h = append(h, "Content-Encoding: gzip")
+	}
+	return h
+}
+
+func TestBadFileCorpus(t *testing.T) {
+	cases := readManifest(t)
+	entries, err := os.ReadDir(corpusDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, e := range entries {
+		if e.Name() != "MANIFEST.tsv" {
+			files = append(files, e.Name())
+		}
+	}
+	var listed []string
+	for _, c := range cases {
+		listed = append(listed, c.file)
+	}
+	slices.Sort(listed)
+	if !slices.Equal(files, slices.Compact(slices.Clone(listed))) || len(listed) != len(files) {
+		t.Fatalf("MANIFEST.tsv lists %v,\nthe folder holds %v", listed, files)
+	}
+	if len(cases) < 30 {
+		t.Fatalf("%d cases; the corpus needs at least 30", len(cases))
+	}
+	e := newUploadEnv(t, UploadOptions{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, RatePerMinute: -1})
+	_, v0 := siteIDsOf(t, e.ts.URL, "viettel")
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(corpusDir, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := e.call(t, http.MethodPost, "/api/v1/carriers/viettel/sites?dry_run=true&mode="+tc.mode, e.tok["viettel"],
+				body, corpusHeaders(tc.file)...)
+			eb := decode[errorBody](t, r)
+			if r.status != tc.status || eb.Status != tc.status {
+				t.Fatalf("status %d, want %d; reply %s", r.status, tc.status, truncate(string(r.body), 600))
+			}
+			if tc.status != http.StatusUnprocessableEntity {
+				if !strings.Contains(eb.Error, tc.message) {
+					t.Fatalf("error %q lacks %q", eb.Error, tc.message)
+				}
+				return
+			}
+			for _, is := range eb.Issues {
+				if is.Line == tc.line && is.Feature == tc.feature && is.Field == tc.field && strings.Contains(is.Message, tc.message) {
+					return
+				}
+			}
+			var got bytes.Buffer
+			for _, is := range eb.Issues {
+				fmt.Fprintf(&got, "\n\tline %d feature %d field %q: %s", is.Line, is.Feature, is.Field, is.Message)
+			}
+			t.Fatalf("no issue at line %d feature %d field %q with %q; got:%s", tc.line, tc.feature, tc.field, tc.message, got.String())
+		})
+	}
+	// Streamed without a Content-Length, a body over the limit is cut at the limit (a header,
+	// then blank lines, which the CSV reader skips: it reads on until the limit).
+	t.Run("streamed over the raw limit", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodPost, e.ts.URL+"/api/v1/carriers/viettel/sites?dry_run=true",
+			io.MultiReader(strings.NewReader("site_id,lon,lat,tech\n"), bytes.NewReader(bytes.Repeat([]byte("\n"), 3<<20))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+e.tok["viettel"])
+		req.Header.Set("Content-Type", "text/csv")
+		resp, err := rawClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if req.ContentLength != 0 || resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("chunked 3 MB body → %d (content length %d), want 413", resp.StatusCode, req.ContentLength)
+		}
+	})
+	if _, v := siteIDsOf(t, e.ts.URL, "viettel"); v != v0 {
+		t.Fatalf("the corpus changed the served data: version %d → %d", v0, v)
+	}
+}
