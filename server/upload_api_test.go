@@ -31,7 +31,7 @@ func TestUploadAuth(t *testing.T) {
 	}
 	good := sitesCSV(t, genSites("viettel", 1, 3))
 	big := bytes.Repeat([]byte("x"), 65<<10)
-	bomb := gzipped(bytes.Repeat([]byte("viettel,"), 40<<10)) // 320 KB decoded from ~1 KB
+	bomb := gzipped(append([]byte("site_id,lon,lat,tech"), bytes.Repeat([]byte("\n"), 300<<10)...)) // 300 KB decoded from ~300 B
 	post := "/api/v1/carriers/viettel/sites?dry_run=true"
 	cases := []struct {
 		name    string
