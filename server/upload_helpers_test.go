@@ -77,13 +77,22 @@ func (e *uploadEnv) call(t testing.TB, method, path, token string, body []byte, 
 // callURL is call against any base URL (the crash test's child process).
 func callURL(t testing.TB, method, url, token string, body []byte, headers ...string) reply {
 	t.Helper()
+	r, err := tryCall(method, url, token, body, headers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// tryCall is callURL returning the error, for goroutines other than the test's.
+func tryCall(method, url, token string, body []byte, headers ...string) (reply, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		t.Fatal(err)
+		return reply{}, err
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -94,14 +103,14 @@ func callURL(t testing.TB, method, url, token string, body []byte, headers ...st
 	}
 	resp, err := rawClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		return reply{}, fmt.Errorf("%s %s: %w", method, url, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: reading body: %v", method, url, err)
+		return reply{}, fmt.Errorf("%s %s: reading body: %w", method, url, err)
 	}
-	return reply{resp.StatusCode, resp.Header, b}
+	return reply{resp.StatusCode, resp.Header, b}, nil
 }
 
 // uploadCSV posts a CSV station list of carrier.
