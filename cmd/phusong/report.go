@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -127,7 +128,9 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	}
 	for _, h := range reportHooks {
 		if h.After != nil {
-			if err := h.After(ctx, io, run); err != nil {
+			if err := h.After(ctx, io, run); errors.Is(err, errReportHandled) {
+				return nil
+			} else if err != nil {
 				return err
 			}
 		}
