@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -162,5 +163,29 @@ func TestReportFibreErrors(t *testing.T) {
 	// The coverage layer leaves the report alone.
 	if _, _, err := runFibreHook(t); err != nil {
 		t.Errorf("default layer: %v", err)
+	}
+}
+
+// TestReportLayerFibreEndToEnd runs `phusong report --layer fibre` through the command table:
+// the fibre hook's errReportHandled ends the command successfully with the fibre CSV alone on
+// stdout (no coverage table after it).
+func TestReportLayerFibreEndToEnd(t *testing.T) {
+	var out, errb bytes.Buffer
+	io := stdio{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	if err := run(context.Background(), []string{"report", "--layer", "fibre", "--format", "csv", "--cell-m", "200"}, io); err != nil {
+		t.Fatalf("report --layer fibre: %v; stderr %s", err, errb.String())
+	}
+	recs, err := csv.NewReader(&out).ReadAll()
+	if err != nil {
+		t.Fatalf("stdout is not one CSV table: %v", err)
+	}
+	if len(recs) != 1+41+1 || recs[0][0] != "level" || recs[len(recs)-1][0] != "province" {
+		t.Fatalf("%d rows, header %v, last %v: want the fibre table's header, 41 communes and the province", len(recs), recs[0], recs[len(recs)-1])
+	}
+	if !slices.Contains(recs[0], "fibre_reach_pct") {
+		t.Errorf("header %v has no reach column", recs[0])
+	}
+	if !strings.Contains(errb.String(), demo.FibreNote) {
+		t.Errorf("stderr lacks the fibre note: %q", errb.String())
 	}
 }
