@@ -9,19 +9,21 @@ import (
 	"os"
 	"path/filepath"
 
+	"phusong/data"
 	"phusong/data/demo"
 )
 
 // errDemoStale marks a --check run whose files differ from a fresh generation.
 var errDemoStale = errors.New("demo-data: committed files differ from a fresh generation")
 
-// runDemoData regenerates the embedded schematic demo province (communes.geojson, sites.csv)
-// from the shared reference data, or with --check only compares.
+// runDemoData regenerates the embedded schematic demo province (communes.geojson, sites.csv
+// and the synthetic fibre network fibre.geojson, drawn over the communes as the embedded file
+// will return them) from the shared reference data, or with --check only compares.
 func runDemoData(ctx context.Context, io stdio, args []string) error {
 	fs := flag.NewFlagSet("demo-data", flag.ContinueOnError)
 	fs.SetOutput(io.Stderr)
 	shared := fs.String("shared", "../shared/data", "folder holding travinh/wards_2025_facts.csv and travinh/province_outline_500m.geojson")
-	out := fs.String("out", "data/demo", "folder to write communes.geojson and sites.csv into")
+	out := fs.String("out", "data/demo", "folder to write communes.geojson, sites.csv and fibre.geojson into")
 	check := fs.Bool("check", false, "write nothing; fail if the files in --out differ from a fresh generation")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -40,6 +42,15 @@ func runDemoData(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	communes, err := data.ReadCommunesGeoJSON(bytes.NewReader(files.CommunesGeoJSON))
+	if err != nil {
+		return fmt.Errorf("demo-data: generated communes: %w", err)
+	}
+	ff, err := demo.GenerateFibre(*shared, communes.Communes, demo.FibreSeed)
+	if err != nil {
+		return err
+	}
+	named := append(files.Named(), ff.Named())
 	s := files.Summary
 	fmt.Fprintln(io.Stdout, demo.Note)
 	fmt.Fprintf(io.Stdout, "communes: %d (%d wards), population 2019: %d, households: %d\n",
@@ -49,9 +60,12 @@ func runDemoData(ctx context.Context, io stdio, args []string) error {
 	for _, c := range s.ByCarrier {
 		fmt.Fprintf(io.Stdout, "  %-13s %4d sites, %4d with 4G\n", c.Carrier, c.Sites, c.Sites4G)
 	}
+	fmt.Fprintln(io.Stdout, demo.FibreNote)
+	fmt.Fprintf(io.Stdout, "fibre: %d routes, %d access points, operators %v\n",
+		len(ff.Network.Routes), len(ff.Network.AccessPoints), ff.Network.Operators())
 	if *check {
 		var stale []string
-		for _, f := range files.Named() {
+		for _, f := range named {
 			got, err := os.ReadFile(filepath.Join(*out, f.Name))
 			if err != nil || !bytes.Equal(got, f.Bytes) {
 				stale = append(stale, f.Name)
@@ -66,6 +80,9 @@ func runDemoData(ctx context.Context, io stdio, args []string) error {
 	if err := files.WriteDir(*out); err != nil {
 		return err
 	}
-	fmt.Fprintf(io.Stdout, "wrote %s and %s in %s\n", demo.CommunesFile, demo.SitesFile, *out)
+	if err := os.WriteFile(filepath.Join(*out, demo.FibreFile), ff.GeoJSON, 0o644); err != nil {
+		return fmt.Errorf("demo-data: %w", err)
+	}
+	fmt.Fprintf(io.Stdout, "wrote %s, %s and %s in %s\n", demo.CommunesFile, demo.SitesFile, demo.FibreFile, *out)
 	return nil
 }

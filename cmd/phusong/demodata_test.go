@@ -39,7 +39,8 @@ func TestDemoDataUsage(t *testing.T) {
 }
 
 // TestDemoDataRegenerates writes the demo into a temp folder, checks it equals the embedded
-// files, and exercises --check on a stale and an up-to-date folder.
+// files (fibre.geojson included), and exercises --check on an empty, an up-to-date and a
+// folder whose fibre network alone is stale.
 func TestDemoDataRegenerates(t *testing.T) {
 	shared, ok := demo.FindSharedData(".")
 	if !ok {
@@ -56,7 +57,8 @@ func TestDemoDataRegenerates(t *testing.T) {
 	if !strings.HasPrefix(stdout.String(), demo.Note+"\n") {
 		t.Errorf("output does not start with the synthetic-stations note:\n%s", stdout)
 	}
-	for name, want := range map[string][]byte{demo.CommunesFile: demo.CommunesGeoJSON(), demo.SitesFile: demo.SitesCSV()} {
+	for name, want := range map[string][]byte{demo.CommunesFile: demo.CommunesGeoJSON(), demo.SitesFile: demo.SitesCSV(),
+		demo.FibreFile: demo.FibreGeoJSON()} {
 		got, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s: regenerated file differs from the embedded one (err %v)", name, err)
@@ -64,6 +66,14 @@ func TestDemoDataRegenerates(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"demo-data", "--shared", shared, "--check", "--out", out}, io); err != nil {
 		t.Fatalf("--check after writing: %v", err)
+	}
+	// A stale fibre network alone is caught by --check.
+	if err := os.WriteFile(filepath.Join(out, demo.FibreFile), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"demo-data", "--shared", shared, "--check", "--out", out}, io)
+	if !errors.Is(err, errDemoStale) || !strings.Contains(err.Error(), demo.FibreFile) {
+		t.Fatalf("--check with a stale %s: err = %v, want errDemoStale naming it", demo.FibreFile, err)
 	}
 }
 
