@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -357,6 +358,7 @@ func (s *Server) handleUploadSites(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
+	clock := time.Now()
 	body, err := s.up.uploadBody(c)
 	if err != nil {
 		return err
@@ -366,16 +368,19 @@ func (s *Server) handleUploadSites(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
+	readMS := since(&clock)
 	rep, err := runUpload(c.Request.Context(), s, k, listRequest[data.Site]{
 		carrier: carrier, tokenID: tok.ID, mode: mode, dryRun: dryRun, in: in,
 	})
 	if err != nil {
 		return err
 	}
+	rep.Timings.Read = readMS
 	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "upload", slog.Int64("upload_id", rep.Upload.ID),
 		slog.String("kind", rep.Upload.Kind), slog.String("carrier", carrier), slog.String("token_id", tok.ID),
 		slog.String("mode", mode), slog.Bool("dry_run", dryRun), slog.Int("rows", in.rows),
-		slog.Int("added", rep.Upload.Added), slog.Int("modified", rep.Upload.Modified), slog.Int("removed", rep.Upload.Removed))
+		slog.Int("added", rep.Upload.Added), slog.Int("modified", rep.Upload.Modified), slog.Int("removed", rep.Upload.Removed),
+		slog.Any("timings_ms", rep.Timings))
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, rep)
 	return nil

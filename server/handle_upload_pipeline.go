@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"phusong/data"
 	"phusong/data/persist"
@@ -68,6 +69,23 @@ type uploadReport struct {
 	DataVersion uint64         `json:"data_version"` // of the served data after the request
 	Changes     changedIDs     `json:"changes"`      // item ids, each list in id order
 	Impact      any            `json:"impact"`       // the kind's impact (siteImpact for sites)
+	Timings     timings        `json:"timings_ms"`
+}
+
+// timings are how long the phases of an upload took on the server, milliseconds.
+type timings struct {
+	Read    float64 `json:"read"`    // receive, decode and validate the body
+	Prepare float64 `json:"prepare"` // next list, store copy and coverage recompute
+	Commit  float64 `json:"commit"`  // the database transaction, fsynced
+	Publish float64 `json:"publish"` // swap the served state (0 for a dry run)
+}
+
+// since returns the milliseconds since *t and resets *t to now.
+func since(t *time.Time) float64 {
+	now := time.Now()
+	ms := float64(now.Sub(*t).Microseconds()) / 1000
+	*t = now
+	return ms
 }
 
 // changedIDs are the ids a write adds, changes and removes.
@@ -86,6 +104,8 @@ func runUpload[T any](ctx context.Context, s *Server, k *listKind[T], req listRe
 	if err != nil {
 		return nil, err
 	}
+	var tm timings
+	clock := time.Now()
 	mode := req.mode
 	if mode == persist.ModeRollback {
 		mode = persist.ModeReplace
@@ -101,6 +121,7 @@ func runUpload[T any](ctx context.Context, s *Server, k *listKind[T], req listRe
 	if err != nil {
 		return nil, err
 	}
+	tm.Prepare = since(&clock)
 	u, err := store.Apply(ctx, persist.Upload{
 		Carrier: req.carrier, TokenID: req.tokenID, Mode: req.mode, DryRun: req.dryRun,
 		Rows: req.in.rows, Warnings: req.in.warnings, RollbackTo: req.rollbackTo,
@@ -108,6 +129,7 @@ func runUpload[T any](ctx context.Context, s *Server, k *listKind[T], req listRe
 	if err != nil {
 		return nil, err
 	}
+	tm.Commit = since(&clock)
 	if !req.dryRun {
 		if err := publish(); err != nil {
 			s.log.Error("serving a committed upload failed; rebuilding from the database",
@@ -117,7 +139,10 @@ func runUpload[T any](ctx context.Context, s *Server, k *listKind[T], req listRe
 			}
 		}
 	}
-	rep := &uploadReport{Upload: u, DataVersion: s.State().Snapshot.Version(), Impact: impact}
+	if !req.dryRun {
+		tm.Publish = since(&clock)
+	}
+	rep := &uploadReport{Upload: u, DataVersion: s.State().Snapshot.Version(), Impact: impact, Timings: tm}
 	rep.Changes = changedIDs{Added: []string{}, Changed: []string{}, Removed: []string{}}
 	for i := range diff.Added {
 		rep.Changes.Added = append(rep.Changes.Added, k.kind.ID(&diff.Added[i]))

@@ -130,6 +130,7 @@ type uploadReply struct {
 	DataVersion uint64         `json:"data_version"`
 	Changes     changedIDs     `json:"changes"`
 	Impact      siteImpact     `json:"impact"`
+	Timings     timings        `json:"timings_ms"`
 }
 
 func TestUploadDryRunThenApply(t *testing.T) {

@@ -30,7 +30,12 @@ var envCarriers = []string{"viettel", "vinaphone", "mobifone"}
 
 func newUploadEnv(t testing.TB, o UploadOptions) *uploadEnv {
 	t.Helper()
-	base := demoState(t)
+	return newUploadEnvOn(t, demoState(t), o)
+}
+
+// newUploadEnvOn is newUploadEnv over another state's engine (its sites are not used).
+func newUploadEnvOn(t testing.TB, base *State, o UploadOptions) *uploadEnv {
+	t.Helper()
 	ctx := context.Background()
 	db, err := persist.Open(t.TempDir())
 	if err != nil {
