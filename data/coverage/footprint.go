@@ -64,7 +64,7 @@ func (e *Engine) Footprints(ctx context.Context, sites []data.Site, tech data.Te
 			}
 		}
 	}
-	e.boundaries() // build the province raster once, before the workers share it
+	e.boundaries() // build the land-class rasters once, before the workers share them
 	out := make([]Footprint, len(jobs))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -113,31 +113,42 @@ func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
 		return nil
 	}
 	tr := &e.rules[ti]
-	dist := make([]float32, w.grid.Len())
-	vals := make([]float32, w.grid.Len())
-	for wk := range dist {
-		i, j := w.rect.I0+wk%w.grid.NX, w.rect.J0+wk/w.grid.NX
-		dist[wk] = bc.province[bc.provWin.index(i, j)]
-		if dist[wk] <= 0 {
-			continue // outside: clipMargins sets the value
-		}
-		c := g.Center(i, j)
-		dx, dy := c[0]-sm.x, c[1]-sm.y
-		lv := sm.levelDBm(dx, dy, dx*dx+dy*dy, e.landClass(g.Index(i, j)))
+	n := w.grid.Len()
+	far := farOutside(g.CellM)
+	dist0, dist1, vals, other := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	margin := func(dx, dy float64, cls uint8) float32 {
+		lv := sm.levelDBm(dx, dy, dx*dx+dy*dy, cls)
 		if math.IsInf(lv, -1) {
 			lv = tr.cutoff
 		}
-		vals[wk] = float32(lv - tr.requiredOut)
+		return distanceMargin(float32(lv - tr.requiredOut))
 	}
-	clipMargins(w, vals, dist)
+	nan := float32(math.NaN())
+	for wk := range vals {
+		i, j := w.rect.I0+wk%w.grid.NX, w.rect.J0+wk/w.grid.NX
+		pk := bc.provWin.index(i, j)
+		dist0[wk], dist1[wk] = bc.class[0][pk], bc.class[1][pk]
+		other[wk] = nan
+		if dist0[wk] <= 0 && dist1[wk] <= 0 {
+			continue // outside the province: clipClassMargins sets the value
+		}
+		c := g.Center(i, j)
+		dx, dy := c[0]-sm.x, c[1]-sm.y
+		cls := e.landClass(g.Index(i, j))
+		vals[wk] = margin(dx, dy, cls)
+		if bc.class[1-cls][pk] != far {
+			other[wk] = margin(dx, dy, 1-cls)
+		}
+	}
+	clipClassMargins(w, vals, other, dist0, dist1)
 	return geo.ContourPolygons(w.grid, vals, 0)
 }
 
 // landClass returns the propagation land class of grid cell gk as the engine's cellWard: 1 on
 // ward land, 0 elsewhere (commune land and outside the province).
 func (e *Engine) landClass(gk int) uint8 {
-	if ci := e.land.commune[gk]; ci >= 0 && e.communes[ci].Type == data.TypeWard {
-		return 1
+	if ci := e.land.commune[gk]; ci >= 0 {
+		return e.communeClass(int(ci))
 	}
 	return 0
 }

@@ -31,10 +31,12 @@ var (
 
 // polygonCache holds a Result's polygons, built on first use.
 type polygonCache struct {
-	full  memo[layerKey, orb.MultiPolygon] // projected metres, full detail
-	zoom  memo[zoomKey, zoomed]            // lon/lat, simplified for a zoom (zoom −1: full detail)
-	gaps  memo[gapKey, orb.MultiPolygon]   // projected metres, one commune, slivers dropped
-	fills memo[layerKey, levelFill]        // exact levels below the cutoff (polygons_level.go)
+	full   memo[layerKey, orb.MultiPolygon] // projected metres, full detail
+	zoom   memo[zoomKey, zoomed]            // lon/lat, simplified for a zoom (zoom −1: full detail)
+	gaps   memo[gapKey, orb.MultiPolygon]   // projected metres, one commune, slivers dropped
+	fills  memo[layerKey, levelFill]        // exact levels below the cutoff (polygons_level.go)
+	other  memo[layerKey, levelFill]        // levels on the other land class near its edge (tier 0 keys)
+	models memo[*data.Site, *siteModel]     // sector models of the sites (polygons_level.go)
 }
 
 type layerKey struct {
@@ -138,7 +140,7 @@ func (r *Result) latitude() float64 {
 func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	bc := r.eng.boundaries()
 	vals := r.layerMargins(k, bc.provWin, 1)
-	clipMargins(bc.provWin, vals, bc.province)
+	clipClassMargins(bc.provWin, vals, r.otherMargins(k, bc.provWin), bc.class[0], bc.class[1])
 	return geo.ContourPolygons(bc.provWin.grid, vals, 0)
 }
 
@@ -240,6 +242,32 @@ func clipMargins(w window, margin, dist []float32) {
 		} else {
 			margin[wk] = s * d
 		}
+	}
+	condition(w.grid, margin)
+}
+
+// clipClassMargins is clipMargins for land of two classes (see polygons_boundary.go): a cell of
+// class c (d_c > 0) takes min(m, s·d_c), raised to min(m_o, s·d_o) when it lies within the
+// distance band of the other class o and other holds its margin m_o on that class's land (not
+// NaN); a cell of neither class takes max(s·d_0, s·d_1). Then the sample conditioning. other,
+// dist0 and dist1 are over w, like margin.
+func clipClassMargins(w window, margin, other, dist0, dist1 []float32) {
+	s := float32(boundarySlopeDBPerCell / w.grid.CellM)
+	for wk, d0 := range dist0 {
+		d1 := dist1[wk]
+		if d0 <= 0 && d1 <= 0 {
+			margin[wk] = max(s*d0, s*d1)
+			continue
+		}
+		own, oth := d0, d1
+		if d1 > 0 {
+			own, oth = d1, d0
+		}
+		v := min(margin[wk], s*own)
+		if mo := other[wk]; mo == mo {
+			v = max(v, min(mo, s*oth))
+		}
+		margin[wk] = v
 	}
 	condition(w.grid, margin)
 }

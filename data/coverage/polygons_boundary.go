@@ -8,12 +8,14 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"phusong/data"
 	"phusong/geo"
 )
 
 // Clipping contours to a boundary. A contour of the level field alone would spill half a cell
-// (or, where the field is NaN outside, a whole staircase) across the province edge. Instead the
-// polygon builders contour
+// (or, where the field is NaN outside, a whole staircase) across the province edge, and across
+// the edge between ward and commune land, where the level jumps (the propagation environment
+// changes there; each cell takes its own land's). Instead the polygon builders contour
 //
 //	v = min(level − threshold, s·d)
 //
@@ -28,8 +30,18 @@ import (
 // and that sample (within one cell of the boundary, on the inside). At a convex corner the
 // outside distance is taken to the nearer edge line rather than to the corner point, so the
 // contour cuts the corner from inside instead of bulging out; at a reflex corner it rounds the
-// corner on the inside. The province raster is padded by windowPad virtual cells (outside)
-// beyond the grid, so that contours close on the boundary and not on the grid's edge.
+// corner on the inside. The rasters are padded by windowPad virtual cells (outside) beyond the
+// grid, so that contours close on the boundary and not on the grid's edge.
+//
+// Coverage layers and footprints are clipped to each land class at once. With d_c the signed
+// distance to the land of class c (commune land, ward land) and m_c a cell's margin under class
+// c's environment, the region is ∪_c {min(m_c, s·d_c) ≥ 0}, contoured as the field
+// max_c min(m_c, s·d_c). A cell of class c has d_c > 0 and its own margin from the field; near
+// the other class's land (within its band) the other class's margin is evaluated from the
+// sectors, elsewhere that term is far below zero and left out. Where both sides of a ward edge
+// are covered the field stays positive across it; where one is, the contour follows the edge.
+// A cell outside the province takes max(s·d_0, s·d_1). Gaps, one commune at a time, are clipped
+// to the commune alone.
 
 const (
 	// boundaryBandCells: cells within this many cells (Chebyshev) of a cell of the other side get
@@ -127,7 +139,7 @@ func signedDistance(w window, inside []bool, segs []segment) []float32 {
 	g := w.grid
 	n := g.Len()
 	out := make([]float32, n)
-	farOut := float32(-(boundaryBandCells + 1) * g.CellM)
+	farOut := farOutside(g.CellM)
 	for k := range out {
 		if inside[k] {
 			out[k] = float32(math.Inf(1))
@@ -174,6 +186,10 @@ func signedDistance(w window, inside []bool, segs []segment) []float32 {
 	}
 	return out
 }
+
+// farOutside is the distance signedDistance gives the outside cells beyond the band:
+// −(boundaryBandCells+1)·cellM.
+func farOutside(cellM float64) float32 { return float32(-(boundaryBandCells + 1) * cellM) }
 
 // bandCells returns the cells (row-major in g) within boundaryBandCells, Chebyshev, of a cell
 // whose inside flag differs, in increasing order.
@@ -338,8 +354,11 @@ type boundaryCache struct {
 	once      sync.Once
 	projected []orb.MultiPolygon // communes in the engine frame, code order
 	provWin   window             // the engine grid padded by windowPad cells on every side
-	province  []float32          // signed distance to the province boundary over provWin
-	communes  memo[int, communeBoundary]
+	// class[c] is the signed distance over provWin to the boundary of the land of class c (0:
+	// commune land, 1: ward land; see landClass): all −(boundaryBandCells+1)·CellM without it.
+	class    [2][]float32
+	near     []int32 // land cells within the distance band of the other class, ascending
+	communes memo[int, communeBoundary]
 }
 
 // communeBoundary is one commune's window and signed distance raster over it.
@@ -348,7 +367,7 @@ type communeBoundary struct {
 	dist []float32
 }
 
-// boundaries returns e's cache, building the projected communes and the province raster once.
+// boundaries returns e's cache, building the projected communes and the land-class rasters once.
 func (e *Engine) boundaries() *boundaryCache {
 	bc := engineBoundaries.get(e, func() *boundaryCache { return &boundaryCache{} })
 	bc.once.Do(func() {
@@ -358,10 +377,35 @@ func (e *Engine) boundaries() *boundaryCache {
 		}
 		g := e.land.grid
 		bc.provWin = newWindow(g, CellRect{-windowPad, -windowPad, g.NX + windowPad, g.NY + windowPad})
-		bc.province = signedDistance(bc.provWin, e.insideWindow(bc.provWin, -1), outerSegments(bc.projected))
+		for cls := range bc.class {
+			var mps []orb.MultiPolygon
+			for ci, mp := range bc.projected {
+				if e.communeClass(ci) == uint8(cls) {
+					mps = append(mps, mp)
+				}
+			}
+			inside := make([]bool, bc.provWin.grid.Len())
+			for wk := range inside {
+				if gk := bc.provWin.full(g, wk); gk >= 0 && e.land.commune[gk] >= 0 {
+					inside[wk] = e.landClass(gk) == uint8(cls)
+				}
+			}
+			bc.class[cls] = signedDistance(bc.provWin, inside, outerSegments(mps))
+		}
+		far := farOutside(g.CellM)
+		for gk, ci := range e.land.commune {
+			if ci >= 0 && bc.class[1-e.communeClass(int(ci))][bc.provWin.index(gk%g.NX, gk/g.NX)] != far {
+				bc.near = append(bc.near, int32(gk))
+			}
+		}
 	})
 	return bc
 }
+
+// nearOtherClass returns the land cells (engine-grid indexes, ascending) within the distance
+// band of the other land class: where polygons need the level under the other class's
+// environment (see polygons_level.go).
+func (bc *boundaryCache) nearOtherClass() []int32 { return bc.near }
 
 // communeBoundary returns commune ci's window (its cells' bounding rectangle padded by
 // boundaryBandCells+1) and the signed distance to its own boundary over it.
@@ -387,18 +431,25 @@ func (e *Engine) communeBoundary(ci int) communeBoundary {
 	})
 }
 
-// insideWindow returns, per cell of w, whether the engine's land raster puts it in commune ci,
-// or in any commune when ci < 0 (cells beyond the grid are outside).
+// insideWindow returns, per cell of w, whether the engine's land raster puts it in commune ci
+// (cells beyond the grid are outside).
 func (e *Engine) insideWindow(w window, ci int) []bool {
 	g := e.land.grid
 	inside := make([]bool, w.grid.Len())
 	for wk := range inside {
 		if gk := w.full(g, wk); gk >= 0 {
-			c := e.land.commune[gk]
-			inside[wk] = c >= 0 && (ci < 0 || c == int32(ci))
+			inside[wk] = e.land.commune[gk] == int32(ci)
 		}
 	}
 	return inside
+}
+
+// communeClass returns the land class of commune ci: 1 for a ward, 0 otherwise.
+func (e *Engine) communeClass(ci int) uint8 {
+	if e.communes[ci].Type == data.TypeWard {
+		return 1
+	}
+	return 0
 }
 
 // memo computes a value once per key; concurrent callers of the same key wait for the first.

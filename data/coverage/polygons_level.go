@@ -2,8 +2,10 @@ package coverage
 
 import (
 	"math"
+	"sync"
 
 	"phusong/data"
+	"phusong/geo"
 )
 
 // Levels below the cutoff. The engine does not keep levels under its cutoff (the lowest required
@@ -15,10 +17,55 @@ import (
 // considered for that tile (the same sector models and land class as Compute); only a sample
 // beyond every sector's range reads the cutoff (there the level falls slowly, about the cutoff).
 
-// layerMargins returns sign·(level − threshold) of layer k over window w (window cells), the
-// level being the engine's field where it keeps one, the exact level at the NaN samples that
-// border a sample at or above the layer's threshold, and the cutoff at the other NaN samples.
-// Cells of w beyond the engine grid get 0 (they are outside; clipMargins replaces them).
+// Interpolating in distance. A level falls about linearly with the logarithm of the distance to
+// the mast, so between two samples on either side of the threshold it is a convex function of
+// the position: linear interpolation of the level in dB would put every crossing too far from
+// the mast (2.5 m at 500 m from a mast with 100 m cells) and grow every polygon by that much
+// along its whole boundary. The contours therefore interpolate the margin m = level − threshold
+// mapped by distanceMargin, w(m) = (1 − 10^(−m/10n))·10n/ln 10, which for a path loss 10n·lg d
+// is linear in the distance (w = (1 − d/d_threshold)·10n/ln 10) and equals m to first order
+// (w'(0) = 1), so the clipping slope keeps its meaning. n is pathLossExponent.
+const pathLossExponent = 3.5 // Extended Hata, 30 m mast: 44.9 − 6.55 lg 30 = 35.2 dB per decade
+
+// distanceMargin returns w(m) (see pathLossExponent): from a table for m in [marginTableMinDB,
+// marginTableMaxDB] (linear interpolation, error below 3e-5 dB), from the formula outside.
+func distanceMargin(m float32) float32 {
+	x := (m - marginTableMinDB) * marginTableSteps
+	if !(x >= 0 && x < float32(len(marginTable())-1)) {
+		return distanceMarginExact(m)
+	}
+	t := marginTable()
+	i := int(x)
+	f := x - float32(i)
+	return t[i] + f*(t[i+1]-t[i])
+}
+
+// distanceMarginExact is w(m) from its formula.
+func distanceMarginExact(m float32) float32 {
+	const k = 10 * pathLossExponent
+	return float32((1 - math.Pow(10, -float64(m)/k)) * k / math.Ln10)
+}
+
+// The table of distanceMargin: margins from −30 to +90 dB every 1/64 dB.
+const (
+	marginTableMinDB = -30
+	marginTableMaxDB = 90
+	marginTableSteps = 64 // per dB
+)
+
+var marginTable = sync.OnceValue(func() []float32 {
+	t := make([]float32, (marginTableMaxDB-marginTableMinDB)*marginTableSteps+1)
+	for i := range t {
+		t[i] = distanceMarginExact(marginTableMinDB + float32(i)/marginTableSteps)
+	}
+	return t
+})
+
+// layerMargins returns sign·w(level − threshold) (see distanceMargin) of layer k over window w
+// (window cells), the level being the engine's field where it keeps one, the exact level at
+// the NaN samples that border a sample at or above the layer's threshold, and the cutoff at the
+// other NaN samples. Cells of w beyond the engine grid get 0 (they are outside; the clipping
+// replaces them).
 func (r *Result) layerMargins(k layerKey, w window, sign float32) []float32 {
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
@@ -33,15 +80,35 @@ func (r *Result) layerMargins(k layerKey, w window, sign float32) []float32 {
 			if lv != lv {
 				lv = cutoff
 			}
-			dst[n] = sign * (lv - t32)
+			dst[n] = sign * distanceMargin(lv-t32)
 		}
 	}
-	for n, gk := range fill.cells {
-		if wk := w.index(int(gk)%g.NX, int(gk)/g.NX); wk >= 0 {
-			out[wk] = sign * (fill.levels[n] - t32)
-		}
-	}
+	fill.margins(out, w, g, t32, sign)
 	return out
+}
+
+// otherMargins returns w(level − threshold) of layer k over window w on the other land class
+// (see otherClass) at the cells within the distance band of the other class, NaN elsewhere.
+func (r *Result) otherMargins(k layerKey, w window) []float32 {
+	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
+	other := r.polygons().other.get(layerKey{k.carrier, k.tech, 0}, func() levelFill { return r.otherClass(k.carrier, ti) })
+	out := make([]float32, w.grid.Len())
+	nan := float32(math.NaN())
+	for wk := range out {
+		out[wk] = nan
+	}
+	other.margins(out, w, r.eng.land.grid, float32(thr), 1)
+	return out
+}
+
+// margins writes sign·w(level − thr) of the set's cells that fall in window w into dst. A level
+// of −Inf gives −Inf.
+func (f levelFill) margins(dst []float32, w window, g geo.Grid, thr, sign float32) {
+	for n, gk := range f.cells {
+		if wk := w.index(int(gk)%g.NX, int(gk)/g.NX); wk >= 0 {
+			dst[wk] = sign * distanceMargin(f.levels[n]-thr)
+		}
+	}
 }
 
 // levelFill is a set of exact levels below the cutoff: engine-grid cells and their levels, dBm.
@@ -55,52 +122,85 @@ type levelFill struct {
 // sectors of technology index ti at its centre, when one of them has the cell within range.
 func (r *Result) belowCutoff(carrier string, ti int, thr float64, field []float32) levelFill {
 	e := r.eng
-	l := e.land
-	g := l.grid
-	models := map[*data.Site]*siteModel{}
+	g := e.land.grid
+	lv := newLeveller(r, carrier, ti)
 	var out levelFill
 	t32 := float32(thr)
 	for j := range g.NY {
 		for i := range g.NX {
 			gk := g.Index(i, j)
-			if field[gk] == field[gk] || l.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
+			if field[gk] == field[gk] || e.land.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
 				continue
 			}
-			best := math.Inf(-1)
-			c := g.Center(i, j)
-			cls := e.landClass(gk)
-			tix := (j/tileCells)*l.ntx + i/tileCells
-			for ci, id := range r.carriers {
-				if carrier != AnyCarrier && carrier != id {
-					continue
-				}
-				ch := r.layers[ci][ti][tix]
-				if ch == nil {
-					continue
-				}
-				for _, s := range ch.sites {
-					m, ok := models[s]
-					if !ok {
-						m, _ = e.modelSite(s) // modelled once already by Compute; nil on error
-						models[s] = m
-					}
-					if m == nil {
-						continue
-					}
-					for q := range m.sectors[ti] {
-						sm := &m.sectors[ti][q]
-						dx, dy := c[0]-sm.x, c[1]-sm.y
-						best = max(best, sm.levelDBm(dx, dy, dx*dx+dy*dy, cls))
-					}
-				}
-			}
-			if !math.IsInf(best, -1) {
+			if best := lv.at(i, j, e.landClass(gk)); !math.IsInf(best, -1) {
 				out.cells = append(out.cells, int32(gk))
 				out.levels = append(out.levels, float32(min(best, e.rules[ti].cutoff)))
 			}
 		}
 	}
 	return out
+}
+
+// otherClass returns, for the land cells within the distance band of the other land class
+// (see polygons_boundary.go), the best level the cell would have on the other class's land
+// (ward instead of commune land or the reverse), dBm, or −Inf beyond every sector's range.
+func (r *Result) otherClass(carrier string, ti int) levelFill {
+	e := r.eng
+	g := e.land.grid
+	lv := newLeveller(r, carrier, ti)
+	cells := e.boundaries().nearOtherClass()
+	out := levelFill{cells: cells, levels: make([]float32, len(cells))}
+	for n, gk := range cells {
+		out.levels[n] = float32(lv.at(int(gk)%g.NX, int(gk)/g.NX, 1-e.landClass(int(gk))))
+	}
+	return out
+}
+
+// leveller evaluates the sectors the engine considered for a cell's tile, for one carrier (or
+// AnyCarrier) and technology, with the same sector models as Compute.
+type leveller struct {
+	r       *Result
+	carrier string
+	ti      int
+	models  *memo[*data.Site, *siteModel]
+}
+
+func newLeveller(r *Result, carrier string, ti int) *leveller {
+	return &leveller{r: r, carrier: carrier, ti: ti, models: &r.polygons().models}
+}
+
+// at returns the best level in dBm at the centre of cell (i, j) on land class cls, −Inf when
+// no sector has the cell within its range.
+func (lv *leveller) at(i, j int, cls uint8) float64 {
+	r, e := lv.r, lv.r.eng
+	l := e.land
+	c := l.grid.Center(i, j)
+	tix := (j/tileCells)*l.ntx + i/tileCells
+	best := math.Inf(-1)
+	for ci, id := range r.carriers {
+		if lv.carrier != AnyCarrier && lv.carrier != id {
+			continue
+		}
+		ch := r.layers[ci][lv.ti][tix]
+		if ch == nil {
+			continue
+		}
+		for _, s := range ch.sites {
+			m := lv.models.get(s, func() *siteModel {
+				m, _ := e.modelSite(s) // modelled once already by Compute; nil on error
+				return m
+			})
+			if m == nil {
+				continue
+			}
+			for q := range m.sectors[lv.ti] {
+				sm := &m.sectors[lv.ti][q]
+				dx, dy := c[0]-sm.x, c[1]-sm.y
+				best = max(best, sm.levelDBm(dx, dy, dx*dx+dy*dy, cls))
+			}
+		}
+	}
+	return best
 }
 
 // bordersLevel reports whether one of the eight neighbours of cell (i, j) has a value ≥ level.

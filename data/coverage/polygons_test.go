@@ -40,9 +40,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 //
 // V: viettel, one omni 4G sector at (-1500, 500), 30 m; P: vinaphone, three 4G panels (0°,
 // 120°, 240°) and one omni 3G at (2000, 0), 25 m. Grid cells 100 m. Under fixtureDefinition
-// (4G: Extended Hata open, −105 dBm; 3G: free space, −60 dBm) V's disc spills over the
-// province's west edges, P's sectors over its east edges, and parts of both communes stay
-// uncovered.
+// (4G: Extended Hata open, −105 dBm; 3G: free space, −60 dBm) with 4G suburban on commune land,
+// V's disc spills over the province's west edges and, weakened, across the middle edge; P's
+// sectors reach the east edges and the ward; parts of both communes stay uncovered.
 var smallFrame = geo.NewLocalTM(fixLon, fixLat)
 
 func smallPoint(x, y float64) orb.Point { return smallFrame.Inverse(orb.Point{x, y}) }
@@ -83,7 +83,11 @@ func smallSites() []data.Site {
 // smallCase computes the small case at cellM.
 func smallCase(t testing.TB, cellM float64) (*Engine, *Result) {
 	t.Helper()
-	e, err := New(smallCommunes(), fixtureDefinition(t), Options{CellM: cellM})
+	def := fixtureDefinition(t)
+	rule := def.Techs[data.Tech4G]
+	rule.CommuneEnv = geo.EnvSuburban
+	def.Techs[data.Tech4G] = rule
+	e, err := New(smallCommunes(), def, Options{CellM: cellM})
 	if err != nil {
 		t.Fatal(err)
 	}
