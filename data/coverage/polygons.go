@@ -1,11 +1,13 @@
 package coverage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -398,6 +400,50 @@ func (r *Result) CommunesGeoJSON(communes []data.Commune) *geojson.FeatureCollec
 		fc.Append(f)
 	}
 	return fc
+}
+
+// WarmLayers builds, on the engine's workers, every coverage layer (each carrier of Carriers and
+// AnyCarrier, each analysed technology, tier 0) at full detail and at each of zooms, and every
+// commune's gaps (DefaultMinGapAreaM2), so that later calls of CoverageGeoJSON and GapsGeoJSON
+// with those arguments return from the cache. Layers are independent, so this takes about
+// 1/Workers of building them one by one. It stops early when ctx is cancelled.
+func (r *Result) WarmLayers(ctx context.Context, zooms []int) error {
+	var jobs []func()
+	for _, tech := range data.AnalysedTechs {
+		for _, c := range append(r.Carriers(), AnyCarrier) {
+			jobs = append(jobs, func() {
+				for _, z := range append([]int{-1}, zooms...) {
+					r.CoverageGeoJSON(c, tech, 0, z) // arguments valid by construction
+				}
+			})
+		}
+		for _, c := range r.eng.communes {
+			jobs = append(jobs, func() { r.GapsGeoJSON(tech, c.Code) })
+		}
+	}
+	next := make(chan func())
+	var wg sync.WaitGroup
+	for range min(r.eng.opts.Workers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range next {
+				job()
+			}
+		}()
+	}
+	for _, job := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- job
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("coverage: %w", err)
+	}
+	return nil
 }
 
 // MarkSynthetic sets "synthetic": true and "note": note on every feature of fc: outputs built

@@ -716,8 +716,8 @@ func BenchmarkContourLayer(b *testing.B) {
 
 // BenchmarkRecomputeWithLayers is the full province recompute with everything a client can ask
 // for: Compute (every carrier, 3G and 4G, statistics), then every coverage layer (each carrier
-// and any, threshold tier) at full detail and at zoom 10, the gaps and the commune layer, on the
-// demo at 50 m.
+// and any, threshold tier) at full detail and at zoom 10 and every commune's gaps (WarmLayers,
+// on the engine's workers), and the commune layer, on the demo at 50 m.
 func BenchmarkRecomputeWithLayers(b *testing.B) {
 	e, st, _ := demoResult(b, DefaultCellM)
 	snap := st.Snapshot()
@@ -729,18 +729,37 @@ func BenchmarkRecomputeWithLayers(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, tech := range data.AnalysedTechs {
-			for _, c := range append(r.Carriers(), AnyCarrier) {
-				for _, z := range []int{-1, 10} {
-					if _, err := r.CoverageGeoJSON(c, tech, 0, z); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-			if _, err := r.GapsGeoJSON(tech, ""); err != nil {
-				b.Fatal(err)
-			}
+		if err := r.WarmLayers(ctx, []int{10}); err != nil {
+			b.Fatal(err)
 		}
 		r.CommunesGeoJSON(e.Communes())
+	}
+}
+
+// WarmLayers fills the cache with the same geometry as building the layers one by one, and
+// stops on a cancelled context.
+func TestWarmLayers(t *testing.T) {
+	_, r := smallCase(t, 100)
+	if err := r.WarmLayers(context.Background(), []int{10}); err != nil {
+		t.Fatal(err)
+	}
+	_, fresh := smallCase(t, 100)
+	for _, tech := range data.AnalysedTechs {
+		for _, c := range append(r.Carriers(), AnyCarrier) {
+			for _, z := range []int{-1, 10} {
+				a, _ := r.CoverageGeoJSON(c, tech, 0, z)
+				b, _ := fresh.CoverageGeoJSON(c, tech, 0, z)
+				ja, _ := json.Marshal(a)
+				jb, _ := json.Marshal(b)
+				if !bytes.Equal(ja, jb) {
+					t.Errorf("%s %s zoom %d: warmed layer differs from a fresh one", c, tech, z)
+				}
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := r.WarmLayers(ctx, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
 	}
 }
