@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -53,6 +54,17 @@ type Document struct {
 	DataVersion       uint64 // version of the station lists (0 = not stated)
 	Note              string // non-empty when built on synthetic demo data: shown in the KML header
 	Layers            []Layer
+}
+
+// SafeName returns s with every character outside [A-Za-z0-9_.-] replaced by "_": a name fit
+// for a file or (after a leading letter or "_") an XML id. Each non-ASCII rune becomes one "_".
+func SafeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, s)
 }
 
 // metaKeys always come last among a layer's columns, in this order.

@@ -180,12 +180,7 @@ func layerIDs(layers []Layer) []string {
 	ids := make([]string, len(layers))
 	used := map[string]bool{labelStyleID: true}
 	for i, l := range layers {
-		id := strings.Map(func(r rune) rune {
-			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.' {
-				return r
-			}
-			return '_'
-		}, l.ID)
+		id := SafeName(l.ID)
 		if id == "" {
 			id = "layer"
 		}

@@ -1,0 +1,171 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb/geojson"
+
+	"phusong/data"
+	"phusong/data/export"
+)
+
+// ctKML is the registered media type of KML 2.2 documents.
+const ctKML = "application/vnd.google-earth.kml+xml; charset=utf-8"
+
+// Layer export formats of format= on /api/v1/gaps, /api/v1/coverage and /api/v1/communes.
+const (
+	outGeoJSON = "geojson"
+	outKML     = "kml"
+	outCSV     = "csv"
+)
+
+// exportFunc answers a layer route in a format other than GeoJSON; geometry is the CSV
+// geometry column.
+type exportFunc func(c *gin.Context, v *view, format string, geometry export.GeometryColumn) error
+
+// withFormat serves a layer route in the format asked by format=: geojson (the default) by
+// handler, kml or csv by exp. geometry=wkt (the default) or ewkb selects the CSV geometry
+// column and is refused with any other format. Unknown values are a 400 naming the parameter.
+func (s *Server) withFormat(handler handlerFunc, exp exportFunc) handlerFunc {
+	return func(c *gin.Context, v *view) error {
+		format := strings.ToLower(c.DefaultQuery("format", outGeoJSON))
+		switch format {
+		case outGeoJSON, outKML, outCSV:
+		default:
+			return badParam("format", c.Query("format"), "must be geojson, kml or csv")
+		}
+		geometry := export.WKT
+		if g, ok := c.GetQuery("geometry"); ok {
+			var valid bool
+			if geometry, valid = export.ParseGeometryColumn(strings.ToLower(g)); !valid {
+				return badParam("geometry", g, "must be wkt or ewkb")
+			}
+			if format != outCSV {
+				return badParam("geometry", g, "only with format=csv")
+			}
+		}
+		if format == outGeoJSON {
+			return handler(c, v)
+		}
+		return exp(c, v, format, geometry)
+	}
+}
+
+// exportGaps answers /api/v1/gaps as KML or CSV: the uncovered land of every commune (or of
+// commune=CODE) for tech=, as GapsGeoJSON.
+func (s *Server) exportGaps(c *gin.Context, v *view, format string, geometry export.GeometryColumn) error {
+	tech, err := queryTech(c, "tech", data.Tech4G)
+	if err != nil {
+		return err
+	}
+	code := c.Query("commune")
+	if _, ok := v.commune[code]; code != "" && !ok {
+		return badParam("commune", code, "unknown commune code; see /api/v1/communes")
+	}
+	name := "gaps_" + string(tech)
+	if code != "" {
+		name += "_" + code
+	}
+	return s.sendExport(c, v, name, format, geometry, func() (export.Layer, error) {
+		fc, err := v.st.Coverage.GapsGeoJSON(tech, code)
+		if err != nil {
+			return export.Layer{}, err
+		}
+		return export.GapsLayer(v.mark(fc), tech), nil
+	})
+}
+
+// exportCoverage answers /api/v1/coverage as KML or CSV: carrier= (or any), tech=, tier= as
+// for GeoJSON; zoom= simplifies as for GeoJSON but defaults to the full detail.
+func (s *Server) exportCoverage(c *gin.Context, v *view, format string, geometry export.GeometryColumn) error {
+	tech, err := queryTech(c, "tech", data.Tech4G)
+	if err != nil {
+		return err
+	}
+	carrier, err := queryCarrier(c, v)
+	if err != nil {
+		return err
+	}
+	rule, _ := v.st.Definition.Rule(tech)
+	tier, err := queryInt(c, "tier", 0, 0, len(rule.TiersDBm))
+	if err != nil {
+		return err
+	}
+	zoom, err := queryInt(c, "zoom", -1, 0, 24)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("coverage_%s_%s", carrier, tech)
+	if tier > 0 {
+		name += fmt.Sprintf("_tier%d", tier)
+	}
+	if zoom >= 0 {
+		zoom = min(max(zoom, zoomMin), zoomMax)
+		name += fmt.Sprintf("_z%d", zoom)
+	}
+	return s.sendExport(c, v, name, format, geometry, func() (export.Layer, error) {
+		cr := data.Carrier{ID: carrier}
+		if i, ok := v.carrier[carrier]; ok {
+			cr.Name, cr.Colour = v.carriers[i].Name, v.carriers[i].Colour
+		}
+		fc := geojson.NewFeatureCollection() // a listed carrier without sites covers nothing
+		if carrier == anyCarrier || v.covered[carrier] {
+			var err error
+			if fc, err = v.st.Coverage.CoverageGeoJSON(carrier, tech, tier, zoom); err != nil {
+				return export.Layer{}, err
+			}
+		}
+		return export.CoverageLayer(v.mark(fc), cr, tech, tier), nil
+	})
+}
+
+// exportCommunes answers /api/v1/communes as KML or CSV: every commune with its census
+// figures and coverage statistics, as CommunesGeoJSON.
+func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry export.GeometryColumn) error {
+	return s.sendExport(c, v, "communes", format, geometry, func() (export.Layer, error) {
+		return export.CommunesLayer(v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes))), nil
+	})
+}
+
+// sendExport sends the layer built by layer as a KML or CSV download named
+// phusong_<name>.<format>, cached per data version (with its gzip form and ETag) under the
+// name, format and geometry column. The document carries the definition and data versions
+// and, on the demo, the synthetic-data note.
+func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry export.GeometryColumn, layer func() (export.Layer, error)) error {
+	key := "export|" + name + "|" + format + "|" + geometry.String()
+	b, err := v.cached(s.metrics, key, func() (*body, error) {
+		l, err := layer()
+		if err != nil {
+			return nil, err
+		}
+		doc := export.NewDocument(l, v.st.Coverage.DefinitionVersion(), v.version, v.st.Note)
+		var buf bytes.Buffer
+		ct := ctKML
+		if format == outCSV {
+			ct = ctCSV
+			err = export.WriteCSV(&buf, doc, geometry)
+		} else {
+			err = export.WriteKML(&buf, doc)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return newBody(ct, cacheRevalidate, buf.Bytes(), gzip.BestCompression), nil
+	})
+	if err != nil {
+		return err
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+exportFileName(name, format)+`"`)
+	send(c, b)
+	return nil
+}
+
+// exportFileName is phusong_<name>.<format>, with the characters of name outside
+// [A-Za-z0-9_.-] (from uploaded carrier ids) replaced, so the header needs no quoting rules.
+func exportFileName(name, format string) string {
+	return "phusong_" + export.SafeName(name) + "." + format
+}
