@@ -10,16 +10,18 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"phusong/data/fibre"
 	"phusong/data/persist"
 )
 
 // Token management over HTTP, for admin tokens (the same as `phusong token` on the server's
-// machine). Carriers are the listed ones (data.DefaultCarriers and carriers with sites): the
-// list is read-only over HTTP.
+// machine). Carriers are the listed ones (data.DefaultCarriers and carriers with sites) and the
+// fibre operators (fibre.DefaultOperators: the carriers and the cable-TV operator "tvcable"):
+// the list is read-only over HTTP.
 
 // createTokenRequest is the body of POST /api/v1/admin/tokens.
 type createTokenRequest struct {
-	Carrier string `json:"carrier"` // a listed carrier id; empty for an admin token
+	Carrier string `json:"carrier"` // a listed carrier or fibre operator id; empty for an admin token
 	Admin   bool   `json:"admin"`
 	Note    string `json:"note"`
 }
@@ -60,8 +62,8 @@ func (s *Server) handleCreateToken(c *gin.Context, v *view) error {
 	if err := dec.Decode(&req); err != nil {
 		return &statusError{status: http.StatusBadRequest, msg: "body: want JSON {\"carrier\": ID, \"admin\": false, \"note\": TEXT}: " + err.Error()}
 	}
-	if _, ok := v.carrier[req.Carrier]; !req.Admin && !ok {
-		return &ValidationError{Issues: []Issue{{Field: "carrier", Value: req.Carrier, Message: "is not a listed carrier (see /api/v1/carriers)"}}}
+	if _, ok := v.carrier[req.Carrier]; !req.Admin && !ok && !fibre.KnownOperator(req.Carrier) {
+		return &ValidationError{Issues: []Issue{{Field: "carrier", Value: req.Carrier, Message: "is not a listed carrier (see /api/v1/carriers) nor a fibre operator (tvcable)"}}}
 	}
 	plain, info, err := s.up.db.CreateToken(c.Request.Context(), req.Carrier, req.Admin, req.Note)
 	if err != nil {

@@ -11,7 +11,8 @@ import (
 	"phusong/data/coverage"
 )
 
-// handleCommunes answers every commune polygon with its statistics per tech as properties.
+// handleCommunes answers every commune polygon with its statistics per tech and its fibre
+// reach (fibre_* properties) as properties.
 func (s *Server) handleCommunes(c *gin.Context, v *view) error {
 	return s.sendCached(c, v, communesKey, v.communesBuild)
 }
@@ -20,11 +21,11 @@ func (s *Server) handleCommunes(c *gin.Context, v *view) error {
 const communesKey = "communes"
 
 func (v *view) communesBuild() (*body, error) {
-	return jsonBody(ctGeoJSON, v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes)))
+	return jsonBody(ctGeoJSON, v.addFibre(v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes))))
 }
 
-// communeBody is /api/v1/communes/{code}: the commune's census figures and its full
-// statistics per analysed tech (per carrier inside).
+// communeBody is /api/v1/communes/{code}: the commune's census figures, its full statistics
+// per analysed tech (per carrier inside) and its fibre reach.
 type communeBody struct {
 	Code              string                              `json:"code"`
 	Name              string                              `json:"name"`
@@ -36,6 +37,7 @@ type communeBody struct {
 	DataVersion       uint64                              `json:"data_version"`
 	DefinitionVersion string                              `json:"definition_version"`
 	Techs             map[data.Tech]coverage.CommuneStats `json:"techs"`
+	communeFibre                                          // fibre_* figures and the full fibre reach
 }
 
 // handleCommune answers one commune; 404 for an unknown code.
@@ -53,7 +55,7 @@ func (s *Server) handleCommune(c *gin.Context, v *view) error {
 			Population: cm.Population, Households: cm.Households,
 			BBox:        [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]},
 			DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
-			Techs: map[data.Tech]coverage.CommuneStats{},
+			Techs: map[data.Tech]coverage.CommuneStats{}, communeFibre: communeFibreOf(v.fibreRows(), code, true),
 		}
 		for _, st := range v.st.Coverage.Communes() {
 			if st.Code == code {

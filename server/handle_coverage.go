@@ -62,11 +62,10 @@ func (s *Server) handleCoverage(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	zoom, err := queryInt(c, "zoom", defaultZoom, 0, 24)
+	zoom, err := queryZoom(c)
 	if err != nil {
 		return err
 	}
-	zoom = min(max(zoom, zoomMin), zoomMax)
 	return s.sendCached(c, v, coverageKey(carrier, tech, tier, zoom), v.coverageBuild(carrier, tech, tier, zoom))
 }
 

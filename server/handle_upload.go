@@ -8,12 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -77,8 +75,8 @@ func newUploads(s *Server, db *persist.DB, o UploadOptions) *uploads {
 		perToken: newLimiter(o.RatePerMinute/60, o.Burst),
 		failures: newLimiter(o.FailuresPerMinute/60, o.Burst),
 	}
-	sites := s.siteKind()
-	u.kinds = map[string]listOps{sites.kind.Name: sites}
+	sites, fib := s.siteKind(), s.fibreKind()
+	u.kinds = map[string]listOps{sites.kind.Name: sites, fib.kind.Name: fib}
 	return u
 }
 
@@ -339,49 +337,8 @@ func loaderError(err error) error {
 // previewed (dry run: the validation report and the coverage impact, recorded for the audit,
 // nothing changed) or committed as a new version and served at once.
 func (s *Server) handleUploadSites(c *gin.Context, v *view) error {
-	tok, err := s.authenticate(c)
-	if err != nil {
-		return err
-	}
-	carrier := c.Param("carrier")
-	if err := mayUpload(tok, carrier); err != nil {
-		return err
-	}
-	if _, ok := v.carrier[carrier]; !ok {
-		return fmt.Errorf("carrier %q: %w", carrier, ErrNotFound)
-	}
-	mode, dryRun, err := uploadParams(c)
-	if err != nil {
-		return err
-	}
-	format, err := uploadFormat(c.GetHeader("Content-Type"))
-	if err != nil {
-		return err
-	}
-	clock := time.Now()
-	body, err := s.up.uploadBody(c)
-	if err != nil {
-		return err
-	}
-	k := s.up.kinds["sites"].(*listKind[data.Site])
-	in, err := k.read(body, format, carrier, mode == persist.ModeDelete)
-	if err != nil {
-		return err
-	}
-	readMS := since(&clock)
-	rep, err := runUpload(c.Request.Context(), s, k, listRequest[data.Site]{
-		carrier: carrier, tokenID: tok.ID, mode: mode, dryRun: dryRun, in: in,
+	return handleListUpload[data.Site](c, s, persist.SiteKind().Name, "carrier", func(id string) bool {
+		_, ok := v.carrier[id]
+		return ok
 	})
-	if err != nil {
-		return err
-	}
-	rep.Timings.Read = readMS
-	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "upload", slog.Int64("upload_id", rep.Upload.ID),
-		slog.String("kind", rep.Upload.Kind), slog.String("carrier", carrier), slog.String("token_id", tok.ID),
-		slog.String("mode", mode), slog.Bool("dry_run", dryRun), slog.Int("rows", in.rows),
-		slog.Int("added", rep.Upload.Added), slog.Int("modified", rep.Upload.Modified), slog.Int("removed", rep.Upload.Removed),
-		slog.Any("timings_ms", rep.Timings))
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, rep)
-	return nil
 }

@@ -26,7 +26,7 @@ type uploadsBody struct {
 const maxUploadsLimit = 1000
 
 // handleUploads lists uploads: carrier= (forced to the token's own carrier for a carrier
-// token), kind= (sites), before= (an id: older ones only), limit= (1–1000, default 100).
+// token), kind= (sites or fibre), before= (an id: older ones only), limit= (1–1000, default 100).
 func (s *Server) handleUploads(c *gin.Context, _ *view) error {
 	tok, err := s.authenticate(c)
 	if err != nil {
@@ -41,7 +41,7 @@ func (s *Server) handleUploads(c *gin.Context, _ *view) error {
 	}
 	kind := c.Query("kind")
 	if _, ok := s.up.kinds[kind]; kind != "" && !ok {
-		return badParam("kind", kind, "must be sites")
+		return badParam("kind", kind, "must be sites or fibre")
 	}
 	before, err := queryInt(c, "before", 0, 0, 1<<62)
 	if err != nil {

@@ -15,37 +15,24 @@ import (
 // note is the seed's note as stored, so a database seeded from the demo keeps saying so on
 // every start, whatever seed is given then. log (nil: none) hears whether the seed was used.
 func LoadSites(ctx context.Context, db *persist.DB, seed []data.Site, seedNote string, log *slog.Logger) (sites []data.Site, note string, err error) {
-	store := db.Sites()
-	seeded, err := store.SeedIfEmpty(ctx, seed, seedNote)
-	if err != nil {
-		return nil, "", fmt.Errorf("server: seeding %s: %w", db.Path(), err)
-	}
-	if sites, err = store.Current(ctx, ""); err != nil {
-		return nil, "", err
-	}
-	ups, err := db.Uploads(ctx, persist.UploadFilter{Kind: persist.SiteKind().Name})
+	sites, note, seeded, uploads, err := loadList(ctx, db, persist.SiteKind(), seed, seedNote)
 	if err != nil {
 		return nil, "", err
-	}
-	for _, u := range ups {
-		if u.Mode == persist.ModeSeed && u.Note != "" {
-			note = u.Note
-		}
 	}
 	if log != nil {
 		if seeded {
 			log.Info("database seeded", slog.String("db", db.Path()), slog.Int("sites", len(seed)), slog.Bool("demo", seedNote != ""))
 		} else {
 			log.Info("sites loaded from the database (the seed is used only for an empty database)",
-				slog.String("db", db.Path()), slog.Int("sites", len(sites)), slog.Int("uploads", len(ups)))
+				slog.String("db", db.Path()), slog.Int("sites", len(sites)), slog.Int("uploads", uploads))
 		}
 	}
 	return sites, note, nil
 }
 
 // rebuildFromDB replaces the served state with one computed in full from the database's
-// current lists (same engine, communes and definition): the way back to a consistent state
-// should an applied upload fail to be served. Called with the upload lock held.
+// current lists, sites and fibre (same engine, communes and definition): the way back to a
+// consistent state should an applied upload fail to be served. Called with the upload lock held.
 func (s *Server) rebuildFromDB(ctx context.Context) error {
 	st := s.State()
 	if st.Engine == nil {
@@ -65,5 +52,8 @@ func (s *Server) rebuildFromDB(ctx context.Context) error {
 	}
 	ns := *st
 	ns.Snapshot, ns.Coverage, ns.Store = store.Snapshot(), res, store
+	if err := s.reloadFibre(ctx, &ns); err != nil {
+		return fmt.Errorf("server: rebuild: %w", err)
+	}
 	return s.SetState(&ns)
 }

@@ -23,6 +23,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/fibre"
 	"phusong/data/persist"
 	"phusong/static"
 )
@@ -52,6 +53,14 @@ type State struct {
 	// with Engine.Update and swapped in with SetState. Either may be nil for a read-only state.
 	Engine *coverage.Engine
 	Store  *data.Store
+
+	// Fibre is the operators' fibre network and FibreReach its reach on Engine's land, computed
+	// with FibreOptions (see state_fibre.go); FibreNote is non-empty when the network is
+	// synthetic demo data. A nil FibreReach serves no fibre (empty layers, zero figures).
+	Fibre        *fibre.Network
+	FibreReach   *fibre.Reach
+	FibreNote    string
+	FibreOptions fibre.Options
 }
 
 // Server is the HTTP API and web map. Create it with New; it is safe for concurrent use.

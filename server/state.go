@@ -8,6 +8,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/fibre"
 )
 
 // Input is what Build needs to compute a first State.
@@ -18,12 +19,17 @@ type Input struct {
 	Carriers   []data.Carrier   // display list; nil = data.DefaultCarriers()
 	Note       string           // non-empty for synthetic demo stations (shown on the map)
 	Coverage   coverage.Options // grid cell, workers, progress
+
+	Fibre        *fibre.Network // operators' fibre routes and access points; nil = none
+	FibreNote    string         // non-empty for a synthetic fibre network
+	FibreOptions fibre.Options  // drop distance, feeder reach
 }
 
 // Build makes the engine over in.Communes, loads in.Sites into a new store (one
-// ReplaceCarrier per carrier) and computes the full coverage of that snapshot. The returned
-// State keeps the engine and the store, so a later change can be applied and recomputed
-// incrementally (Engine.Update) and swapped in with Server.SetState.
+// ReplaceCarrier per carrier), computes the full coverage of that snapshot and the reach of
+// in.Fibre on the engine's land (State.WithFibre). The returned State keeps the engine and the
+// store, so a later change can be applied and recomputed incrementally (Engine.Update) and
+// swapped in with Server.SetState.
 func Build(ctx context.Context, in Input) (*State, error) {
 	def := in.Definition
 	if def == nil {
@@ -57,8 +63,9 @@ func Build(ctx context.Context, in Input) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: computing coverage: %w", err)
 	}
-	return &State{
+	st := &State{
 		Snapshot: snap, Coverage: res, Communes: eng.Communes(), Carriers: carriers,
 		Definition: def, Note: in.Note, Engine: eng, Store: store,
-	}, nil
+	}
+	return st.WithFibre(in.Fibre, in.FibreNote, in.FibreOptions)
 }

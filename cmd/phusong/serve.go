@@ -15,6 +15,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
+	"phusong/data/fibre"
 	"phusong/data/persist"
 	"phusong/server"
 )
@@ -23,6 +24,7 @@ import (
 type serveOptions struct {
 	addr, dataDir              string
 	communes, sites, config    string
+	fibre                      string
 	tilesURL, tilesAttribution string
 	cellM                      float64
 	logLevel                   string
@@ -38,6 +40,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
 	fs.StringVar(&o.sites, "sites", "", "sites CSV file (default: the embedded demo's synthetic stations)")
 	fs.StringVar(&o.config, "config", "", "coverage definition JSON (default: the embedded definition)")
+	fs.StringVar(&o.fibre, "fibre", "", "fibre network GeoJSON seeding an empty database (default: the embedded demo's synthetic network)")
 	fs.StringVar(&o.tilesURL, "tiles", "", "base-map tile URL template with {z}/{x}/{y} (default: none, plain background, works offline)")
 	fs.StringVar(&o.tilesAttribution, "tiles-attribution", "", "attribution HTML for --tiles")
 	fs.Float64Var(&o.cellM, "cell-m", 0, "coverage grid cell in metres (0 = the engine's default)")
@@ -89,6 +92,9 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if in.Sites, in.Note, err = server.LoadSites(ctx, db, in.Sites, in.Note, log); err != nil {
 		return err
 	}
+	if in.Fibre, in.FibreNote, err = server.LoadFibre(ctx, db, in.Fibre, in.FibreNote, log); err != nil {
+		return err
+	}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr
 	}
@@ -124,8 +130,9 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	return srv.Serve(ctx, ln)
 }
 
-// serveInput reads communes, sites and the definition from the flags' files, or the
-// embedded demo for those not given. Loader warnings (defaults applied …) are logged.
+// serveInput reads communes, sites, the definition and the fibre network from the flags'
+// files, or the embedded demo for those not given. Loader warnings (defaults applied …) are
+// logged.
 func serveInput(o serveOptions, log *slog.Logger) (server.Input, error) {
 	in := server.Input{Coverage: coverage.Options{CellM: o.cellM}}
 	var err error
@@ -159,7 +166,17 @@ func serveInput(o serveOptions, log *slog.Logger) (server.Input, error) {
 			return in, err
 		}
 	}
-	return in, nil
+	if o.fibre == "" {
+		in.Fibre, err = demo.Fibre()
+		in.FibreNote = demo.FibreNote
+	} else {
+		var rep *fibre.LoadReport
+		if rep, err = fibre.LoadFile(o.fibre, ""); err == nil {
+			in.Fibre = &rep.Network
+			logWarnings(log, o.fibre, rep.Warnings)
+		}
+	}
+	return in, err
 }
 
 // logWarnings logs a loader's warnings: the first few one by one, then a count.
