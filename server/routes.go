@@ -32,15 +32,11 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/fibre", s.handleFibre},
 		{http.MethodGet, "/api/v1/fibre/reach", s.handleFibreReach},
 		{http.MethodGet, "/api/v1/combined", s.handleCombined},
-		{http.MethodGet, "/api/v1/fibre", s.handleFibre},
-		{http.MethodGet, "/api/v1/fibre/reach", s.handleFibreReach},
-		{http.MethodGet, "/api/v1/combined", s.handleCombined},
 
 		// Carriers' uploads and the audit trail (bearer token; see auth.go).
 		{http.MethodGet, "/upload", s.handleUploadPage},
 		{http.MethodGet, "/api/v1/token", s.handleWhoami},
 		{http.MethodPost, "/api/v1/carriers/:carrier/sites", s.handleUploadSites},
-		{http.MethodPost, "/api/v1/operators/:operator/fibre", s.handleUploadFibre},
 		{http.MethodPost, "/api/v1/operators/:operator/fibre", s.handleUploadFibre},
 		{http.MethodGet, "/api/v1/uploads", s.handleUploads},
 		{http.MethodGet, "/api/v1/uploads/:id", s.handleUpload},
