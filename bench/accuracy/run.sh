@@ -66,7 +66,7 @@ export_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1000 }')
 echo "phusong report: ${report_s} s; footprint export (3G + 4G): ${export_s} s, $(du -ch "$work"/footprints_*.geojson | tail -1 | cut -f1)"
 
 # The engine benchmarks (demo at 50 m; they ignore --communes/--sites).
-go test -run '^$' -bench '^(BenchmarkComputeDemo|BenchmarkRecomputeWithLayers)$' -benchtime 3x ./data/coverage/ | tee "$work/bench.txt"
+go test -run '^$' -bench '^(BenchmarkComputeDemo|BenchmarkRecomputeWithLayers)$' -benchtime 5x ./data/coverage/ | tee "$work/bench.txt"
 bench_s() { awk -v name="$1" '$1 ~ "^"name"(-[0-9]+)?$" { printf "%.3f", $3 / 1e9 }' "$work/bench.txt"; }
 compute_s=$(bench_s BenchmarkComputeDemo)
 layers_s=$(bench_s BenchmarkRecomputeWithLayers)
