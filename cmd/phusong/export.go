@@ -21,6 +21,9 @@ import (
 // Without --communes/--sites it runs on the embedded demo and every feature carries
 // "synthetic": true and the demo note.
 func runExport(ctx context.Context, io stdio, args []string) error {
+	if len(args) > 0 && slices.Contains(layerExports, args[0]) {
+		return runExportLayer(ctx, io, args) // gaps, coverage, communes: export_layers.go
+	}
 	if len(args) == 0 || args[0] != "footprints" {
 		fmt.Fprintln(io.Stderr, "usage: phusong export footprints [--tech 3G|4G] [--carrier ID] [--communes FILE] [--sites FILE] [--config FILE] [--cell-m M] [--include-planned]")
 		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/paulmach/orb/geojson"
+
+	"phusong/data"
+	"phusong/data/coverage"
+	"phusong/data/export"
+)
+
+// layerExports are the `phusong export` subcommands of this file: the map's layers as
+// GeoJSON, KML or CSV on stdout.
+var layerExports = []string{"gaps", "coverage", "communes"}
+
+// errExportHelp: the flags asked for help, which is printed.
+var errExportHelp = errors.New("export: help")
+
+// exportLayerUsage is the usage line of the layer exports.
+const exportLayerUsage = "usage: phusong export gaps|coverage|communes [--tech 3G|4G] [--carrier ID|any] [--format geojson|kml|csv] " +
+	"[--geometry wkt|ewkb] [--tier N] [--commune CODE] [--min-gap-m2 M2] [--communes FILE] [--sites FILE] [--config FILE] " +
+	"[--cell-m M] [--include-planned]"
+
+// exportLayerOptions are the flags of `phusong export gaps|coverage|communes`.
+type exportLayerOptions struct {
+	report   reportOptions // communes, sites, config, cellM, includePlanned; carrier as for a --sites file
+	what     string        // gaps, coverage or communes
+	tech     data.Tech
+	carrier  string // coverage: a carrier id or coverage.AnyCarrier
+	format   string // geojson, kml or csv
+	geometry export.GeometryColumn
+	tier     int
+	commune  string
+	minGapM2 float64
+}
+
+// runExportLayer computes coverage for the communes and sites (the embedded demo unless files
+// are given) and writes one layer on stdout, the same the server answers on /api/v1/gaps,
+// /api/v1/coverage and /api/v1/communes (full detail):
+//
+//	gaps      uncovered land per commune for --tech (or of --commune CODE), pieces under
+//	          --min-gap-m2 dropped
+//	coverage  where --carrier (default any: the best of all carriers) reaches --tier of --tech
+//	communes  commune polygons with census figures and coverage statistics
+//
+// as --format geojson (default), kml (Google Earth, QGIS) or csv (one row per feature with a
+// WKT, or with --geometry ewkb a PostGIS EWKB hex, geometry column). On the demo every
+// feature carries "synthetic": true and the note, and the KML header says so.
+func runExportLayer(ctx context.Context, io stdio, args []string) error {
+	o, err := parseExportLayerFlags(args, io)
+	if errors.Is(err, errExportHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	run, def, err := reportInput(o.report, io.Stderr)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if run.Note != "" {
+		fmt.Fprintln(io.Stderr, "phusong: note:", run.Note)
+	}
+	eng, err := coverage.New(run.Communes, def, coverage.Options{CellM: o.report.cellM, IncludePlanned: o.report.includePlanned})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	st := data.NewStore(eng.Reach)
+	if _, err := st.Upsert(run.Sites); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	r, err := eng.Compute(ctx, st.Snapshot())
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fc, layer, err := exportLayer(r, eng.Communes(), o)
+	if err != nil {
+		return err
+	}
+	if run.Note != "" {
+		coverage.MarkSynthetic(fc, run.Note)
+	}
+	fmt.Fprintf(io.Stderr, "phusong: export: %s %s: %d features as %s\n", o.what, o.tech, len(fc.Features), o.format)
+	switch o.format {
+	case "kml":
+		return export.WriteKML(io.Stdout, export.NewDocument(layer(fc), def.Version, 0, run.Note))
+	case "csv":
+		return export.WriteCSV(io.Stdout, export.NewDocument(layer(fc), def.Version, 0, run.Note), o.geometry)
+	}
+	return json.NewEncoder(io.Stdout).Encode(fc)
+}
+
+// exportLayer returns the GeoJSON of the layer o asks for and how to make it an export.Layer.
+func exportLayer(r *coverage.Result, communes []data.Commune, o exportLayerOptions) (*geojson.FeatureCollection, func(*geojson.FeatureCollection) export.Layer, error) {
+	switch o.what {
+	case "gaps":
+		if o.commune != "" && !slices.ContainsFunc(communes, func(c data.Commune) bool { return c.Code == o.commune }) {
+			return nil, nil, fmt.Errorf("export: --commune %q: no commune with that code", o.commune)
+		}
+		fc, err := r.GapsGeoJSONMin(o.tech, o.commune, o.minGapM2)
+		if err != nil {
+			return nil, nil, fmt.Errorf("export: %w", err)
+		}
+		return fc, func(fc *geojson.FeatureCollection) export.Layer { return export.GapsLayer(fc, o.tech) }, nil
+	case "coverage":
+		if o.carrier != coverage.AnyCarrier && !slices.Contains(r.Carriers(), o.carrier) {
+			return nil, nil, fmt.Errorf("export: --carrier %q: no counted site (carriers: %s, or any)", o.carrier, strings.Join(r.Carriers(), ", "))
+		}
+		fc, err := r.CoverageGeoJSON(o.carrier, o.tech, o.tier, -1)
+		if err != nil {
+			return nil, nil, fmt.Errorf("export: --tier %d: %w", o.tier, err)
+		}
+		c := data.Carrier{ID: o.carrier}
+		if i := slices.IndexFunc(data.DefaultCarriers(), func(d data.Carrier) bool { return d.ID == o.carrier }); i >= 0 {
+			c = data.DefaultCarriers()[i]
+		}
+		return fc, func(fc *geojson.FeatureCollection) export.Layer { return export.CoverageLayer(fc, c, o.tech, o.tier) }, nil
+	}
+	return r.CommunesGeoJSON(communes), export.CommunesLayer, nil
+}
+
+// parseExportLayerFlags reads the flags after "export gaps|coverage|communes".
+func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) {
+	o := exportLayerOptions{what: args[0], minGapM2: coverage.DefaultMinGapAreaM2}
+	fs := flag.NewFlagSet("export "+o.what, flag.ContinueOnError)
+	fs.SetOutput(io.Stderr)
+	fs.Usage = func() { fmt.Fprintln(io.Stderr, exportLayerUsage); fs.PrintDefaults() }
+	tech := fs.String("tech", "4G", "3G or 4G")
+	fs.StringVar(&o.carrier, "carrier", coverage.AnyCarrier, "coverage: a carrier id, or any (the best of all carriers); also the carrier of a --sites file without a carrier column")
+	fs.StringVar(&o.format, "format", "geojson", "geojson, kml or csv")
+	geometry := fs.String("geometry", "wkt", "with --format csv: wkt (OGC WKT) or ewkb (PostGIS EWKB hex, SRID 4326)")
+	fs.IntVar(&o.tier, "tier", 0, "coverage: 0 = the coverage threshold, 1.. = the definition's signal tiers")
+	fs.StringVar(&o.commune, "commune", "", "gaps: only this commune code")
+	minGap := minGapValue(coverage.DefaultMinGapAreaM2)
+	fs.Var(&minGap, "min-gap-m2", "gaps: smallest gap polygon kept, m²")
+	fs.StringVar(&o.report.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
+	fs.StringVar(&o.report.sites, "sites", "", "sites CSV or GeoJSON file (default: the embedded demo's synthetic stations)")
+	fs.StringVar(&o.report.config, "config", "", "coverage definition JSON (default: the embedded definition)")
+	fs.Float64Var(&o.report.cellM, "cell-m", coverage.DefaultCellM, "coverage grid cell in metres")
+	fs.BoolVar(&o.report.includePlanned, "include-planned", false, "count planned sites as if on air (default: active sites only)")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, errExportHelp
+		}
+		return o, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(io.Stderr, "export: unexpected argument %q\n", fs.Arg(0))
+		return o, errUsage
+	}
+	t, ok := data.ParseTech(*tech)
+	if !ok || !slices.Contains(data.AnalysedTechs, t) {
+		return o, fmt.Errorf("export: --tech %q: must be 3G or 4G", *tech)
+	}
+	o.tech = t
+	o.format = strings.ToLower(o.format)
+	if !slices.Contains([]string{"geojson", "kml", "csv"}, o.format) {
+		return o, fmt.Errorf("export: --format %q: must be geojson, kml or csv", o.format)
+	}
+	g, ok := export.ParseGeometryColumn(strings.ToLower(*geometry))
+	if !ok {
+		return o, fmt.Errorf("export: --geometry %q: must be wkt or ewkb", *geometry)
+	}
+	o.geometry = g
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["geometry"] && o.format != "csv" {
+		return o, fmt.Errorf("export: --geometry only with --format csv")
+	}
+	for flagName, what := range map[string]string{"tier": "coverage", "commune": "gaps", "min-gap-m2": "gaps"} {
+		if set[flagName] && o.what != what {
+			return o, fmt.Errorf("export: --%s only with export %s", flagName, what)
+		}
+	}
+	o.minGapM2 = float64(minGap)
+	o.report.carrier = o.carrier
+	if o.carrier == coverage.AnyCarrier {
+		o.report.carrier = ""
+	}
+	if o.what != "coverage" && o.carrier != coverage.AnyCarrier && o.report.sites == "" {
+		return o, fmt.Errorf("export: --carrier with export %s only names the carrier of a --sites file", o.what)
+	}
+	return o, nil
+}
