@@ -9,7 +9,7 @@
       any_carrier: 'Bất kỳ nhà mạng nào', l_communes: 'Xã/phường: tỷ lệ chưa phủ sóng',
       by_area: 'theo diện tích', by_population: 'theo dân số', l_coverage: 'Vùng phủ sóng',
       off: 'tắt', cov_area: 'đạt ngưỡng', cov_tiers: 'mức tín hiệu', l_gaps: 'Vùng lõm (chưa phủ sóng)',
-      l_sites: 'Trạm phát sóng', csv: 'Tải bảng số liệu (CSV)', here: 'Vị trí của tôi',
+      l_sites: 'Trạm phát sóng', csv: 'Tải bảng số liệu (CSV)', dl_gaps: 'Tải vùng lõm:', here: 'Vị trí của tôi',
       demo_title: 'Dữ liệu mô phỏng.', demo_short: 'Các trạm phát sóng là dữ liệu giả lập, không phải vị trí thật.',
       more: 'Chi tiết', lang_btn: 'EN', loading: 'Đang tải…', load_failed: 'Không tải được dữ liệu',
       uncovered: 'Chưa phủ sóng', uncovered_area: 'Tỷ lệ diện tích chưa phủ', uncovered_pop: 'Tỷ lệ dân chưa phủ',
@@ -32,7 +32,7 @@
       any_carrier: 'Any carrier', l_communes: 'Communes: share without coverage',
       by_area: 'by area', by_population: 'by population', l_coverage: 'Coverage',
       off: 'off', cov_area: 'above threshold', cov_tiers: 'signal levels', l_gaps: 'Gaps (no coverage)',
-      l_sites: 'Base stations', csv: 'Download the table (CSV)', here: 'Here',
+      l_sites: 'Base stations', csv: 'Download the table (CSV)', dl_gaps: 'Download gaps:', here: 'Here',
       demo_title: 'Demo data.', demo_short: 'Base stations are synthetic, not real positions.',
       more: 'Details', lang_btn: 'VI', loading: 'Loading…', load_failed: 'Could not load data',
       uncovered: 'Uncovered', uncovered_area: 'Share of area without coverage', uncovered_pop: 'Share of people without coverage',
@@ -565,6 +565,7 @@
   }
   function refresh() {
     $('csv-link').href = 'api/v1/report.csv?tech=' + st.tech;
+    ['kml', 'csv', 'geojson'].forEach(function (f) { var a = $('gaps-' + f); a.href = 'api/v1/gaps?tech=' + st.tech + (f === 'geojson' ? '' : '&format=' + f); a.setAttribute('download', 'phusong_gaps_' + st.tech + '.' + f); });
     restyleCommunes();
     loadCoverage();
     loadGaps();
