@@ -50,6 +50,11 @@ type infoBody struct {
 	Techs             []techInfo    `json:"techs"`
 	Carriers          []carrierInfo `json:"carriers"`
 	Communes          int           `json:"communes"`
+	// Fibre: the operators with fibre in the served network (their province figures), the drop
+	// distance of the reach, and the note to show when the network is synthetic.
+	FibreOperators []fibreOperatorInfo `json:"fibre_operators"`
+	FibreDropM     float64             `json:"fibre_drop_m"`
+	FibreNote      string              `json:"fibre_note"`
 }
 
 func (s *Server) handleInfo(c *gin.Context, v *view) error {
@@ -74,6 +79,11 @@ func (v *view) info(opts Options) infoBody {
 		Techs:             []techInfo{},
 		Carriers:          v.carriers,
 		Communes:          len(v.st.Communes),
+		FibreOperators:    v.fibreOperators(),
+		FibreNote:         v.st.FibreNote,
+	}
+	if v.st.FibreReach != nil {
+		out.FibreDropM = v.st.FibreReach.DropM()
 	}
 	for _, t := range data.AnalysedTechs {
 		r, ok := v.st.Definition.Rule(t)
