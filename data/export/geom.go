@@ -2,13 +2,14 @@
 // open outside the web map: KML 2.2 for Google Earth and QGIS, and CSV with one WKT (or EWKB
 // hex) geometry per row for spreadsheets, PostGIS and QGIS.
 //
-// Geometries arrive as orb types in WGS84 lon/lat degrees and are converted to go-geom
-// (github.com/twpayne/go-geom, layout XY, SRID 4326) because go-geom has what orb lacks here:
-// the WKT, EWKB and KML encoders, and a robust ring orientation test (xy.IsRingCounterClockwise,
-// exact arithmetic through bigxy) used to write every exterior ring counter-clockwise and every
-// hole clockwise, as KML requires for Google Earth to fill a polygon (and as OGC simple
-// features and RFC 7946 expect). Label points are computed with go-geom's area centroid
-// (xy.PolygonsCentroid) and ring location test (xy.LocatePointInRing).
+// Geometries arrive as orb types in WGS84 lon/lat degrees and are converted once to go-geom
+// (github.com/twpayne/go-geom, layout XY, SRID 4326), which every encoder then reads: go-geom
+// has the KML encoder orb lacks, and a robust ring orientation test (xy.IsRingCounterClockwise,
+// exact arithmetic through bigxy, where orb's Ring.Orientation sums a floating-point area) used
+// to write every exterior ring counter-clockwise and every hole clockwise, as KML requires for
+// Google Earth to fill a polygon (and as OGC simple features and RFC 7946 expect). Its WKT and
+// EWKB encoders then write the same SRID-carrying geometry. Label points use go-geom's area
+// centroid (xy.PolygonsCentroid) and ring location test (xy.LocatePointInRing).
 //
 // Coordinates are rounded to 6 decimals of a degree (a displacement of at most 0.08 m), the
 // precision of the GeoJSON layers the server answers.
