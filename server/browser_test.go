@@ -173,10 +173,82 @@ type pagePoint struct {
 	Score float64
 }
 
+// browserTab is one tab of the harness at a viewport: input by the viewport's means (touch on
+// a phone, mouse on a desktop), console errors watched, screenshots of the map page saved as
+// artifacts/<prefix>_<viewport>_<name>.png.
+type browserTab struct {
+	t       *testing.T
+	ctx     context.Context
+	vp      viewport
+	art     string
+	prefix  string
+	console *consoleLog
+}
+
+// openTab opens a tab of root emulating vp and navigates it to url; the tab lives until the
+// test ends or timeout passes.
+func openTab(t *testing.T, root context.Context, vp viewport, prefix, url string, timeout time.Duration) *browserTab {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(root)
+	t.Cleanup(cancel)
+	tab, cancelTimeout := context.WithTimeout(tab, timeout)
+	t.Cleanup(cancelTimeout)
+	b := &browserTab{t: t, ctx: tab, vp: vp, art: artifactsDir(t), prefix: prefix, console: watchConsole(tab)}
+	opts := []chromedp.EmulateViewportOption{}
+	if vp.phone {
+		opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
+	}
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(vp.width, vp.height, opts...), chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// shot waits for the map to stop moving and saves a full-page screenshot.
+func (b *browserTab) shot(name string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`phusong.idle()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		b.t.Fatalf("map still moving before screenshot %s: %v", name, err)
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(b.art, b.prefix+"_"+b.vp.name+"_"+name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", p)
+}
+
+// tap taps (phone) or clicks (desktop) a point of the page, in CSS pixels.
+func (b *browserTab) tap(p pagePoint) chromedp.Action[chromedp.Void] {
+	if b.vp.phone {
+		return chromedp.TapXY(p.X, p.Y)
+	}
+	return chromedp.MouseClickXY(p.X, p.Y)
+}
+
+// press taps (phone) or clicks (desktop) the element css selects.
+func (b *browserTab) press(css string) chromedp.Action[chromedp.Void] {
+	if b.vp.phone {
+		return chromedp.Tap(chromedp.CSS(css))
+	}
+	return chromedp.Click(chromedp.CSS(css))
+}
+
+// ready waits for the map page to have loaded its first data.
+func (b *browserTab) ready() {
+	b.t.Helper()
+	ready, err := chromedp.Run(b.ctx, chromedp.Poll[string](`document.body.dataset.ready`, chromedp.WithPollingTimeout(90*time.Second)))
+	if err != nil || ready != "true" {
+		b.t.Fatalf("page not ready (%q, %v); console: %v", ready, err, b.console.errors())
+	}
+}
+
 func TestBrowserMap(t *testing.T) {
 	needChromium(t)
 	_, ts := newTestServer(t)
-	art := artifactsDir(t)
 	root := newBrowser(t)
 	cases := []viewport{
 		{"phone", 360, 640, true, "vi"},
@@ -184,54 +256,11 @@ func TestBrowserMap(t *testing.T) {
 	}
 	for _, vp := range cases {
 		t.Run(vp.name, func(t *testing.T) {
-			tab, cancel := chromedp.NewContext(root)
-			defer cancel()
-			tab, cancelTimeout := context.WithTimeout(tab, 3*time.Minute)
-			defer cancelTimeout()
-			console := watchConsole(tab)
-			shot := func(name string) {
-				t.Helper()
-				if _, err := chromedp.Run(tab, chromedp.Poll[bool](`phusong.idle()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-					t.Fatalf("map still moving before screenshot %s: %v", name, err)
-				}
-				png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-				if err != nil {
-					t.Fatalf("screenshot %s: %v", name, err)
-				}
-				p := filepath.Join(art, "map_"+vp.name+"_"+name+".png")
-				if err := os.WriteFile(p, png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("screenshot %s", p)
-			}
-			tap := func(p pagePoint) chromedp.Action[chromedp.Void] {
-				if vp.phone {
-					return chromedp.TapXY(p.X, p.Y)
-				}
-				return chromedp.MouseClickXY(p.X, p.Y)
-			}
-			press := func(css string) chromedp.Action[chromedp.Void] {
-				if vp.phone {
-					return chromedp.Tap(chromedp.CSS(css))
-				}
-				return chromedp.Click(chromedp.CSS(css))
-			}
-			opts := []chromedp.EmulateViewportOption{}
-			if vp.phone {
-				opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
-			}
-			if err := chromedp.Do(tab,
-				chromedp.EmulateViewport(vp.width, vp.height, opts...),
-				chromedp.Navigate(ts.URL+"/?lang="+vp.lang),
-			); err != nil {
-				t.Fatal(err)
-			}
+			m := openTab(t, root, vp, "map", ts.URL+"/?lang="+vp.lang, 3*time.Minute)
+			tab, console, shot, tap, press := m.ctx, m.console, m.shot, m.tap, m.press
 
 			// The page loads, draws every layer and says the stations are synthetic.
-			ready, err := chromedp.Run(tab, chromedp.Poll[string](`document.body.dataset.ready`, chromedp.WithPollingTimeout(90*time.Second)))
-			if err != nil || ready != "true" {
-				t.Fatalf("page not ready (%q, %v); console: %v", ready, err, console.errors())
-			}
+			m.ready()
 			if _, err := chromedp.Run(tab, chromedp.Poll[bool](`!!(phusong.layers.coverage && phusong.layers.coverage.getLayers().length > 0)`, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
 				t.Fatalf("coverage layer never drawn: %v", err)
 			}

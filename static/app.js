@@ -6,8 +6,8 @@
   var T = {
     vi: {
       title: 'Phủ sóng', province: 'Trà Vinh', layers: 'Lớp bản đồ', carrier: 'Nhà mạng',
-      any_carrier: 'Bất kỳ nhà mạng nào', l_communes: 'Xã/phường: tỷ lệ chưa phủ sóng',
-      by_area: 'theo diện tích', by_population: 'theo dân số', l_coverage: 'Vùng phủ sóng',
+      any_carrier: 'Bất kỳ nhà mạng nào', l_communes: 'Tô màu xã/phường',
+      by_area: 'chưa phủ (diện tích)', by_population: 'chưa phủ (dân số)', l_coverage: 'Vùng phủ sóng',
       off: 'tắt', cov_area: 'đạt ngưỡng', cov_tiers: 'mức tín hiệu', l_gaps: 'Vùng lõm (chưa phủ sóng)',
       l_sites: 'Trạm phát sóng', csv: 'Tải bảng số liệu (CSV)', dl_gaps: 'Tải vùng lõm:', here: 'Vị trí của tôi',
       demo_title: 'Dữ liệu mô phỏng.', demo_short: 'Các trạm phát sóng là dữ liệu giả lập, không phải vị trí thật.',
@@ -25,12 +25,20 @@
       geo_denied: 'Không lấy được vị trí', geo_unsupported: 'Trình duyệt không hỗ trợ định vị.',
       signal_here: 'Tín hiệu tại điểm này', locating: 'Đang định vị…', yes: 'có', no: 'không',
       definition: 'Định nghĩa phủ sóng', tier: 'Mức', threshold: 'ngưỡng', of: 'trên', pop_of: 'người',
-      outside: 'Ngoài tỉnh', other_tech: 'Công nghệ khác', share_covered: 'Tỷ lệ có sóng'
+      outside: 'Ngoài tỉnh', other_tech: 'Công nghệ khác', share_covered: 'Tỷ lệ có sóng',
+      l_fibre: 'Cáp quang', fibre_operator: 'Đơn vị', any_operator: 'Bất kỳ đơn vị nào',
+      l_fibre_reach: 'Vùng trong tầm kéo cáp', l_fibre_routes: 'Tuyến cáp quang', by_fibre: 'cáp quang',
+      by_combined: '4G × cáp quang', backbone: 'Trục chính', feeder: 'Tuyến nhánh', distribution: 'Tuyến phân phối',
+      access_point: 'Tủ/hộp phối quang', fibre_share: 'Tỷ lệ hộ trong tầm cáp quang', in_reach: 'trong tầm',
+      combined_title: '4G và cáp quang', threshold_label: 'Ngưỡng', neither: 'Thiếu cả hai', only4g: 'Chỉ có 4G',
+      onlyfibre: 'Chỉ có cáp quang', both: 'Có cả hai', list_lacking: 'Danh sách xã (thiếu cả hai trước)',
+      hh_in_reach: 'Hộ trong tầm', operators: 'Đơn vị', reach: 'Trong tầm', fibre_4g_pop: '4G (dân)',
+      fibre_demo: 'Mạng cáp quang là dữ liệu giả lập, không phải mạng thật.', drop: 'cách tuyến phân phối hoặc tủ cáp ≤'
     },
     en: {
       title: 'Coverage', province: 'Trà Vinh', layers: 'Map layers', carrier: 'Carrier',
-      any_carrier: 'Any carrier', l_communes: 'Communes: share without coverage',
-      by_area: 'by area', by_population: 'by population', l_coverage: 'Coverage',
+      any_carrier: 'Any carrier', l_communes: 'Colour communes by',
+      by_area: 'uncovered (area)', by_population: 'uncovered (people)', l_coverage: 'Coverage',
       off: 'off', cov_area: 'above threshold', cov_tiers: 'signal levels', l_gaps: 'Gaps (no coverage)',
       l_sites: 'Base stations', csv: 'Download the table (CSV)', dl_gaps: 'Download gaps:', here: 'Here',
       demo_title: 'Demo data.', demo_short: 'Base stations are synthetic, not real positions.',
@@ -48,7 +56,15 @@
       geo_denied: 'Could not get your position', geo_unsupported: 'This browser cannot give a position.',
       signal_here: 'Signal at this point', locating: 'Locating…', yes: 'yes', no: 'no',
       definition: 'Coverage definition', tier: 'Tier', threshold: 'threshold', of: 'of', pop_of: 'people',
-      outside: 'Outside the province', other_tech: 'Other technology', share_covered: 'Share covered by'
+      outside: 'Outside the province', other_tech: 'Other technology', share_covered: 'Share covered by',
+      l_fibre: 'Fibre', fibre_operator: 'Operator', any_operator: 'Any operator',
+      l_fibre_reach: 'Within reach of fibre', l_fibre_routes: 'Fibre routes', by_fibre: 'fibre reach',
+      by_combined: '4G × fibre', backbone: 'Backbone', feeder: 'Feeder', distribution: 'Distribution',
+      access_point: 'Cabinet / splitter', fibre_share: 'Share of households within fibre reach', in_reach: 'in reach',
+      combined_title: '4G and fibre', threshold_label: 'Threshold', neither: 'Lacks both', only4g: '4G only',
+      onlyfibre: 'Fibre only', both: 'Both', list_lacking: 'Commune list (lacking both first)',
+      hh_in_reach: 'Households in reach', operators: 'Operators', reach: 'In reach', fibre_4g_pop: '4G (people)',
+      fibre_demo: 'The fibre network is synthetic demo data, not a real network.', drop: 'from a distribution route or cabinet ≤'
     }
   };
 
@@ -57,10 +73,22 @@
   var CHORO_COLOURS = ['#fffff2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
   var TIER_COLOURS = ['#08519c', '#3182bd', '#6baed6', '#bdd7e7', '#eff3ff'];
   var ANY_COLOUR = '#0b5394';
+  // Fibre: households' share in reach (percent) classes and colours (ColorBrewer Purples), the
+  // reach fill, route styles by kind, and the 2×2 combined 4G × fibre view (categories of
+  // /api/v1/combined; lacking both in a strong orange).
+  var FIBRE_BREAKS = [25, 50, 75, 90];
+  var FIBRE_COLOURS = ['#f2f0f7', '#cbc9e2', '#9e9ac8', '#756bb1', '#54278f'];
+  var REACH_COLOUR = '#6a3d9a';
+  var KIND_STYLE = {
+    backbone: { color: '#2d004b', weight: 4.5 }, feeder: { color: '#7b3294', weight: 3 }, distribution: { color: '#a86cc1', weight: 1.6 }
+  };
+  var COMBINED_COLOURS = { neither: '#d95f02', '4g_only': '#80a6d6', fibre_only: '#8fc27f', both: '#2b7a78' };
+  var COMBINED_LABEL = { neither: 'neither', '4g_only': 'only4g', fibre_only: 'onlyfibre', both: 'both' };
 
   var st = {
     lang: pickLang(), tech: '4G', carrier: 'any', choro: 'area', cov: 'area',
-    info: null, communes: null, sites: null, selected: null, covReq: 0, covKey: ''
+    info: null, communes: null, sites: null, selected: null, covReq: 0, covKey: '',
+    fibreOp: 'any', threshold: 70, combined: null, fibreKey: '', fibreReq: 0, reachKey: '', reachReq: 0
   };
   var map, layers = {}, renderer, siteRenderer;
 
@@ -110,7 +138,7 @@
     $('lang').textContent = t('lang_btn');
     $('lang').setAttribute('aria-label', st.lang === 'vi' ? 'English' : 'Tiếng Việt');
     document.title = t('title') + ' ' + t('province');
-    if (st.info) { fillCarriers(); }
+    if (st.info) { fillCarriers(); fillFibreOps(); }
     renderLegend();
     if (st.selected) { st.selected(); }
     sizeNote();
@@ -162,17 +190,28 @@
     var a = props['covered_area_pct' + sfx];
     return a == null ? null : 100 - a;
   }
-  function choroColour(p) {
+  function choroColour(p) { return rampColour(p, CHORO_BREAKS, CHORO_COLOURS); }
+  function rampColour(p, breaks, colours) {
     if (p == null) { return '#cccccc'; }
-    for (var i = 0; i < CHORO_BREAKS.length; i++) { if (p < CHORO_BREAKS[i]) { return CHORO_COLOURS[i]; } }
-    return CHORO_COLOURS[CHORO_COLOURS.length - 1];
+    for (var i = 0; i < breaks.length; i++) { if (p < breaks[i]) { return colours[i]; } }
+    return colours[colours.length - 1];
+  }
+  // communeFill colours a commune for the current mode: uncovered share (area or people), fibre
+  // reach share, or its combined 4G × fibre category.
+  function communeFill(p) {
+    if (st.choro === 'fibre') { return rampColour(p.fibre_reach_pct, FIBRE_BREAKS, FIBRE_COLOURS); }
+    if (st.choro === 'combined') {
+      var cat = st.combined && st.combined.cats[p.code];
+      return cat ? COMBINED_COLOURS[cat] : '#cccccc';
+    }
+    return choroColour(uncoveredPct(p));
   }
   function communeStyle(f) {
     var on = $('l-communes').checked;
     var sel = st.selectedCode && f.properties.code === st.selectedCode;
     return {
       renderer: renderer, weight: sel ? 3 : 1, color: sel ? '#111' : '#6b6b6b', opacity: 0.9,
-      fill: on, fillColor: choroColour(uncoveredPct(f.properties)), fillOpacity: on ? 0.6 : 0, interactive: false
+      fill: on, fillColor: communeFill(f.properties), fillOpacity: on ? 0.6 : 0, interactive: false
     };
   }
   function drawCommunes() {
@@ -270,7 +309,9 @@
     var el = $('legend');
     if (!st.info) { el.innerHTML = ''; return; }
     var h = '';
-    if ($('l-communes').checked) {
+    if ($('l-communes').checked && (st.choro === 'fibre' || st.choro === 'combined')) {
+      h += fibreChoroLegend();
+    } else if ($('l-communes').checked) {
       h += '<div class="lg-title">' + esc(st.choro === 'population' ? t('uncovered_pop') : t('uncovered_area')) + ' (' + st.tech + ')</div>';
       for (var i = 0; i < CHORO_COLOURS.length; i++) {
         var lo = i === 0 ? 0 : CHORO_BREAKS[i - 1], hi = CHORO_BREAKS[i];
@@ -298,7 +339,10 @@
         if (c.sites > 0) { h += '<div class="lg-row"><span class="dot" style="background:' + esc(c.colour) + '"></span>' + esc(c.name) + '</div>'; }
       });
     }
+    h += fibreLayersLegend();
     el.innerHTML = h;
+    var list = $('combined-list');
+    if (list) { list.onclick = showCombinedList; }
     renderMiniLegend();
     $('defver').textContent = t('definition') + ': ' + (st.info.definition_version || '');
   }
@@ -307,7 +351,13 @@
   // full legend in the layers panel.
   function renderMiniLegend() {
     var el = $('mini-legend'), h = '';
-    if ($('l-communes').checked) {
+    if ($('l-communes').checked && st.choro === 'fibre') {
+      h += '<div>' + esc(t('fibre_share')) + '</div><div class="ramp">';
+      FIBRE_COLOURS.forEach(function (c) { h += '<span style="background:' + c + '"></span>'; });
+      h += '</div><div class="ends"><span>0 %</span><span>≥ ' + FIBRE_BREAKS[FIBRE_BREAKS.length - 1] + ' %</span></div>';
+    } else if ($('l-communes').checked && st.choro === 'combined') {
+      h += '<div>' + esc(t('combined_title')) + ' ≥ ' + st.threshold + ' %</div>' + bivariateGrid(false);
+    } else if ($('l-communes').checked) {
       h += '<div>' + esc(st.choro === 'population' ? t('uncovered_pop') : t('uncovered_area')) + '</div><div class="ramp">';
       CHORO_COLOURS.forEach(function (c) { h += '<span style="background:' + c + '"></span>'; });
       h += '</div><div class="ends"><span>0 %</span><span>≥ ' + CHORO_BREAKS[CHORO_BREAKS.length - 1] + ' %</span></div>';
@@ -317,6 +367,9 @@
       h += '<div class="cov"><i style="background:' + col + ';opacity:.55"></i>' + esc(t('covered')) + ' ' + st.tech + '</div>';
     } else if (st.cov === 'tiers') {
       h += '<div class="cov">' + TIER_COLOURS.slice(0, techInfo().tiers_dbm.length).map(function (c) { return '<i style="background:' + c + '"></i>'; }).join('') + esc(t('cov_tiers')) + '</div>';
+    }
+    if ($('l-fibre-reach').checked) {
+      h += '<div class="cov"><i style="background:' + REACH_COLOUR + ';opacity:.5"></i>' + esc(t('l_fibre')) + ' ≤ ' + nf(st.info.fibre_drop_m) + ' m</div>';
     }
     el.innerHTML = h;
     el.hidden = h === '';
@@ -426,6 +479,7 @@
         if (other) {
           h += '<p class="facts">' + esc(t('other_tech')) + ' (' + esc(other.tech || (st.tech === '4G' ? '3G' : '4G')) + '): ' + pct(other.covered_area_pct) + ' ' + esc(t('area')).toLowerCase() + '</p>';
         }
+        h += communeFibreHTML(c);
         if (latlng) { h += '<button type="button" class="action" id="sig-here">' + esc(t('signal_here')) + '</button>'; }
         openSheet(title, h, draw);
         if (latlng) { focus(latlng); }
@@ -514,6 +568,201 @@
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
 
+  // ---- fibre -----------------------------------------------------------------------
+  // Fibre layers load on demand (never on first paint): the reach polygons per zoom step, the
+  // routes (trunks below zoom 11, the whole network from 11, access points from 12), the
+  // combined 4G × fibre view when that colouring is chosen. Each sits in its own canvas pane
+  // above coverage and below the sites.
+  var fibreRenderers = {};
+  function initFibre() {
+    [['fibreReach', 410], ['fibreRoutes', 420]].forEach(function (p) {
+      map.createPane(p[0] + 'Pane').style.zIndex = p[1];
+      fibreRenderers[p[0]] = L.canvas({ pane: p[0] + 'Pane', padding: 0.3, tolerance: 4 });
+    });
+    map.on('zoomend', loadFibre);
+  }
+  function fibreOperator(id) {
+    var os = (st.info && st.info.fibre_operators) || [];
+    for (var i = 0; i < os.length; i++) { if (os[i].id === id) { return os[i]; } }
+    return { id: id, name: id, colour: '#636363' };
+  }
+  function fillFibreOps() {
+    var sel = $('fibre-op');
+    var html = '<option value="any">' + esc(t('any_operator')) + '</option>';
+    (st.info.fibre_operators || []).forEach(function (o) {
+      html += '<option value="' + esc(o.id) + '">' + esc(o.name) + ' (' + pct(o.reach_pct) + ')</option>';
+    });
+    sel.innerHTML = html;
+    sel.value = st.fibreOp;
+  }
+  function loadFibre() { loadFibreReach(); loadFibreRoutes(); }
+  function loadFibreReach() {
+    if (!$('l-fibre-reach').checked) {
+      if (layers.fibreReach) { layers.fibreReach.remove(); layers.fibreReach = null; }
+      st.reachKey = '';
+      return;
+    }
+    var key = st.fibreOp + '|' + covZoom();
+    if (key === st.reachKey) { return; }
+    st.reachKey = key;
+    var req = ++st.reachReq;
+    api('api/v1/fibre/reach?operator=' + encodeURIComponent(st.fibreOp) + '&zoom=' + covZoom()).then(function (fc) {
+      if (req !== st.reachReq) { return; }
+      if (layers.fibreReach) { layers.fibreReach.remove(); }
+      layers.fibreReach = L.geoJSON(fc, { style: { renderer: fibreRenderers.fibreReach, weight: 1, color: REACH_COLOUR, opacity: 0.8, fillColor: REACH_COLOUR, fillOpacity: 0.28, interactive: false } }).addTo(map);
+    }).catch(function (e) { st.reachKey = ''; flash(t('load_failed') + ': ' + e.message, 4000); });
+  }
+  function loadFibreRoutes() {
+    if (!$('l-fibre-routes').checked) {
+      if (layers.fibreRoutes) { layers.fibreRoutes.remove(); layers.fibreRoutes = null; }
+      st.fibreKey = '';
+      return;
+    }
+    var z = map.getZoom(), kinds = z >= 11 ? '' : 'backbone,feeder', aps = z >= 12;
+    var key = [st.fibreOp, kinds, aps].join('|');
+    if (key === st.fibreKey) { return; }
+    st.fibreKey = key;
+    var req = ++st.fibreReq;
+    api('api/v1/fibre?operator=' + encodeURIComponent(st.fibreOp) + (kinds ? '&kind=' + kinds : '')).then(function (fc) {
+      if (req !== st.fibreReq) { return; }
+      var group = L.layerGroup(), r = fibreRenderers.fibreRoutes;
+      // Distribution first, trunks on top, access points last.
+      ['distribution', 'feeder', 'backbone'].forEach(function (kind) {
+        var ks = KIND_STYLE[kind];
+        L.geoJSON(fc, {
+          filter: function (f) { return f.properties.kind === kind; },
+          style: { renderer: r, color: ks.color, weight: ks.weight, opacity: 0.9, lineCap: 'round', interactive: false }
+        }).addTo(group);
+      });
+      if (aps) {
+        L.geoJSON(fc, {
+          filter: function (f) { return f.properties.kind === 'access_point'; },
+          pointToLayer: function (f, ll) { return L.circleMarker(ll, { renderer: r, radius: 3.5, color: '#2d004b', weight: 1.5, fillColor: '#fff', fillOpacity: 1, interactive: false }); }
+        }).addTo(group);
+      }
+      if (layers.fibreRoutes) { layers.fibreRoutes.remove(); }
+      layers.fibreRoutes = group.addTo(map);
+    }).catch(function (e) { st.fibreKey = ''; flash(t('load_failed') + ': ' + e.message, 4000); });
+  }
+  function loadCombined() {
+    var th = st.threshold;
+    if (st.combined && st.combined.threshold === th) { restyleCommunes(); renderLegend(); return; }
+    api('api/v1/combined?threshold_pct=' + th).then(function (c) {
+      if (th !== st.threshold) { return; }
+      var cats = {};
+      c.communes.forEach(function (r) { cats[r.code] = r.category; });
+      st.combined = { threshold: th, cats: cats, counts: c.counts, rows: c.communes };
+      restyleCommunes();
+      renderLegend();
+    }).catch(function (e) { flash(t('load_failed') + ': ' + e.message, 4000); });
+  }
+  // choroChanged follows a change of the commune colouring. The fibre colourings turn the 4G
+  // coverage polygons off (drawn over the communes they would tint every colour blue); the
+  // user may turn them on again.
+  function choroChanged() {
+    $('threshold-row').hidden = st.choro !== 'combined';
+    if ((st.choro === 'fibre' || st.choro === 'combined') && st.cov !== 'off') {
+      st.cov = 'off';
+      press('#covmode', 'data-cov', 'off');
+      loadCoverage();
+    }
+    if (st.choro === 'combined') { loadCombined(); }
+    restyleCommunes();
+    renderLegend();
+  }
+  // bivariateGrid is the 2×2 legend: fibre up, 4G right; full adds the names and counts, else
+  // the axes follow the grid on one line (the mini legend).
+  function bivariateGrid(full) {
+    var n = function (cat) { return full && st.combined ? ' <b>' + nf(st.combined.counts[cat] || 0) + '</b>' : ''; };
+    var cell = function (cat) {
+      return '<span class="bv-cell" style="background:' + COMBINED_COLOURS[cat] + '" title="' + esc(t(COMBINED_LABEL[cat])) + '"></span>' +
+        (full ? '<span class="bv-lab">' + esc(t(COMBINED_LABEL[cat])) + n(cat) + '</span>' : '');
+    };
+    var grid = '<div class="bv-grid">' + cell('fibre_only') + cell('both') + cell('neither') + cell('4g_only') + '</div>';
+    if (!full) { return '<div class="bv mini">' + grid + '<span>↑ ' + esc(t('l_fibre')) + '<br>→ 4G</span></div>'; }
+    return '<div class="bv full"><span class="bv-y">' + esc(t('l_fibre')) + ' ↑</span>' + grid + '<span class="bv-x">4G →</span></div>';
+  }
+  function fibreChoroLegend() {
+    var h;
+    if (st.choro === 'fibre') {
+      h = '<div class="lg-title">' + esc(t('fibre_share')) + '</div>';
+      for (var i = 0; i < FIBRE_COLOURS.length; i++) {
+        var lo = i === 0 ? 0 : FIBRE_BREAKS[i - 1], hi = FIBRE_BREAKS[i];
+        h += '<div class="lg-row"><span class="sw" style="background:' + FIBRE_COLOURS[i] + '"></span>' +
+          (hi == null ? '≥ ' + lo + ' %' : lo + '–' + hi + ' %') + '</div>';
+      }
+      return h;
+    }
+    h = '<div class="lg-title">' + esc(t('combined_title')) + ' (≥ ' + st.threshold + ' %)</div>' + bivariateGrid(true);
+    h += '<p class="fine">' + esc(t('fibre_4g_pop')) + ' · ' + esc(t('fibre_share')).toLowerCase() + '</p>';
+    h += '<button type="button" class="action" id="combined-list">' + esc(t('list_lacking')) + '</button>';
+    return h;
+  }
+  function fibreLayersLegend() {
+    var h = '', reach = $('l-fibre-reach').checked, routes = $('l-fibre-routes').checked;
+    if (!reach && !routes && st.choro !== 'fibre' && st.choro !== 'combined') { return ''; }
+    if (reach || routes) {
+      h += '<div class="lg-title">' + esc(t('l_fibre')) + ' · ' + esc(st.fibreOp === 'any' ? t('any_operator') : fibreOperator(st.fibreOp).name) + '</div>';
+    }
+    if (reach) {
+      h += '<div class="lg-row"><span class="sw" style="background:' + REACH_COLOUR + ';opacity:.5"></span>' + esc(t('l_fibre_reach')) +
+        ' (' + esc(t('drop')) + ' ' + nf(st.info.fibre_drop_m) + ' m)</div>';
+    }
+    if (routes) {
+      ['backbone', 'feeder', 'distribution'].forEach(function (k) {
+        h += '<div class="lg-row"><span class="ln" style="background:' + KIND_STYLE[k].color + ';height:' + Math.round(KIND_STYLE[k].weight) + 'px"></span>' + esc(t(k)) + '</div>';
+      });
+      h += '<div class="lg-row"><span class="dot" style="background:#fff;box-shadow:0 0 0 1.5px #2d004b"></span>' + esc(t('access_point')) + '</div>';
+    }
+    if (st.info.fibre_note) { h += '<p class="fine">' + esc(t('fibre_demo')) + '</p>'; }
+    return h;
+  }
+  function communeFibreHTML(c) {
+    if (!c.fibre) { return ''; }
+    var h = '<p class="kcap">' + esc(t('l_fibre')) + ' (' + esc(t('drop')) + ' ' + nf(c.fibre.drop_m) + ' m)</p><div class="kpis">' +
+      kpi(pct(c.fibre_reach_pct), t('households'), c.fibre_reach_pct < 50) +
+      kpi(nf(c.fibre_households_in_reach), t('hh_in_reach'), false) +
+      kpi(nf((c.fibre_operators || []).length), t('operators'), !(c.fibre_operators || []).length) + '</div>';
+    if ((c.fibre.per_operator || []).length) {
+      h += '<table><thead><tr><th>' + esc(t('fibre_operator')) + '</th><th class="n">' + esc(t('reach')) + '</th><th class="n">' + esc(t('households')) + '</th></tr></thead><tbody>';
+      c.fibre.per_operator.forEach(function (o) {
+        var fo = fibreOperator(o.operator);
+        h += '<tr><td><span class="dot" style="background:' + esc(fo.colour) + ';display:inline-block"></span>' + esc(fo.name) + '</td><td class="n">' +
+          pct(o.reach_pct) + '</td><td class="n">' + nf(o.households_in_reach) + '</td></tr>';
+      });
+      h += '</tbody></table>';
+    }
+    if (st.info.fibre_note) { h += '<p class="fine">' + esc(t('fibre_demo')) + '</p>'; }
+    return h;
+  }
+  // showCombinedList lists the communes of the combined view, lacking both first; a row opens
+  // the commune.
+  function showCombinedList() {
+    if (!st.combined) { return; }
+    $('layers').hidden = true;
+    $('layers-btn').setAttribute('aria-expanded', 'false');
+    var draw = function () {
+      var h = '<p class="sub">' + esc(t('fibre_4g_pop')) + ' · ' + esc(t('fibre_share')).toLowerCase() + ' · ≥ ' + st.threshold + ' %</p>' +
+        '<table><thead><tr><th></th><th>' + esc(t('commune')) + '</th><th class="n">4G</th><th class="n">' + esc(t('l_fibre')) + '</th></tr></thead><tbody>';
+      st.combined.rows.forEach(function (r) {
+        h += '<tr class="pick" data-code="' + esc(r.code) + '"><td><span class="sw" style="background:' + COMBINED_COLOURS[r.category] + '" title="' +
+          esc(t(COMBINED_LABEL[r.category])) + '"></span></td><td>' + esc(r.name) + '</td><td class="n">' + pct(r.covered_4g_population_pct) +
+          '</td><td class="n">' + pct(r.fibre_reach_pct) + '</td></tr>';
+      });
+      openSheet(esc(t('combined_title')), h + '</tbody></table>', draw);
+      document.querySelectorAll('#sheet tr.pick').forEach(function (tr) {
+        tr.onclick = function () { showCommune(tr.getAttribute('data-code')); };
+      });
+    };
+    draw();
+  }
+  function bindFibre() {
+    $('fibre-op').onchange = function () { st.fibreOp = this.value; loadFibre(); renderLegend(); };
+    $('l-fibre-reach').onchange = function () { loadFibreReach(); renderLegend(); };
+    $('l-fibre-routes').onchange = function () { loadFibreRoutes(); renderLegend(); };
+    $('threshold').onchange = function () { st.threshold = +this.value; loadCombined(); renderMiniLegend(); };
+  }
+
   // ---- controls ---------------------------------------------------------------------
   function press(groupSel, attr, value) {
     document.querySelectorAll(groupSel + ' button').forEach(function (b) {
@@ -549,7 +798,7 @@
       };
     });
     document.querySelectorAll('#choro button').forEach(function (b) {
-      b.onclick = function () { st.choro = b.getAttribute('data-choro'); press('#choro', 'data-choro', st.choro); restyleCommunes(); renderLegend(); };
+      b.onclick = function () { st.choro = b.getAttribute('data-choro'); press('#choro', 'data-choro', st.choro); choroChanged(); };
     });
     document.querySelectorAll('#covmode button').forEach(function (b) {
       b.onclick = function () { st.cov = b.getAttribute('data-cov'); press('#covmode', 'data-cov', st.cov); loadCoverage(); renderLegend(); };
@@ -559,6 +808,7 @@
     $('l-gaps').onchange = function () { loadGaps(); renderLegend(); };
     $('l-sites').onchange = function () { drawSites(); renderLegend(); };
     $('here').onclick = here;
+    bindFibre();
     $('mini-legend').onclick = function () { $('layers').hidden = false; $('layers-btn').setAttribute('aria-expanded', 'true'); };
     $('demo-more').onclick = function () { openSheet(esc(t('demo_title')), '<p>' + esc(st.info.note) + '</p>'); };
     window.addEventListener('resize', sizeNote);
@@ -582,6 +832,7 @@
       st.info = info;
       if (info.demo) { $('demo-note').hidden = false; document.body.classList.add('has-note'); }
       initMap();
+      initFibre();
       applyLang();
       return Promise.all([
         api('api/v1/communes').then(function (fc) { st.communes = fc; drawCommunes(); }),
