@@ -9,7 +9,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html app.css app.js icon.svg vendor
+//go:embed index.html app.css app.js icon.svg vendor upload.html upload.css upload.js
 var files embed.FS
 
 // FS returns the web map's files rooted at this folder: "index.html", "app.js",
