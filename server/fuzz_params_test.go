@@ -20,6 +20,7 @@ var fuzzGetRoutes = []string{
 	"/api/v1/sites", "/api/v1/coverage", "/api/v1/gaps", "/api/v1/signal", "/api/v1/communes",
 	"/api/v1/report.csv", "/api/v1/info", "/api/v1/carriers", "/api/v1/sites/viettel/TV-VT-0001",
 	"/api/v1/uploads", "/healthz",
+	"/api/v1/fibre", "/api/v1/fibre/reach", "/api/v1/combined",
 }
 
 // checkAnswer fails on a 5xx and on an error reply that is not the JSON error body.
@@ -56,6 +57,10 @@ func FuzzQueryParams(f *testing.F) {
 		{9, "carrier=viettel&before=5&limit=2&kind=sites"},
 		{0, "bbox=%zz&carrier=%00"},
 		{1, "zoom=-9223372036854775808&tier=9223372036854775807"},
+		{11, "operator=tvcable&kind=feeder,access_point&bbox=106.2,9.8,106.4,10.1"},
+		{11, "kind=,,&operator=any"},
+		{12, "operator=viettel&zoom=12"},
+		{13, "threshold_pct=101"},
 	}
 	for _, s := range seeds {
 		f.Add(uint8(s.route), s.query)
