@@ -45,20 +45,25 @@ func (v *view) coverageBuild(carrier string, tech data.Tech, tier, zoom int) fun
 	}
 }
 
+// coverageParams parses the parameters the coverage layer shares across formats: tech=
+// (default 4G), carrier= (an ID or any) and tier= (0 = threshold, 1.. = the definition's tiers).
+func coverageParams(c *gin.Context, v *view) (tech data.Tech, carrier string, tier int, err error) {
+	if tech, err = queryTech(c, "tech", data.Tech4G); err != nil {
+		return
+	}
+	if carrier, err = queryCarrier(c, v); err != nil {
+		return
+	}
+	rule, _ := v.st.Definition.Rule(tech)
+	tier, err = queryInt(c, "tier", 0, 0, len(rule.TiersDBm))
+	return
+}
+
 // handleCoverage answers the coverage polygons of one carrier (or any) and tech: tier 0 is
 // the area meeting the coverage threshold, tiers 1.. the heat-map levels of the definition.
 // zoom selects the simplification and is clamped to [zoomMin, zoomMax].
 func (s *Server) handleCoverage(c *gin.Context, v *view) error {
-	tech, err := queryTech(c, "tech", data.Tech4G)
-	if err != nil {
-		return err
-	}
-	carrier, err := queryCarrier(c, v)
-	if err != nil {
-		return err
-	}
-	rule, _ := v.st.Definition.Rule(tech)
-	tier, err := queryInt(c, "tier", 0, 0, len(rule.TiersDBm))
+	tech, carrier, tier, err := coverageParams(c, v)
 	if err != nil {
 		return err
 	}

@@ -82,16 +82,7 @@ func (s *Server) exportGaps(c *gin.Context, v *view, format string, geometry exp
 // exportCoverage answers /api/v1/coverage as KML or CSV: carrier= (or any), tech=, tier= as
 // for GeoJSON; zoom= simplifies as for GeoJSON but defaults to the full detail.
 func (s *Server) exportCoverage(c *gin.Context, v *view, format string, geometry export.GeometryColumn) error {
-	tech, err := queryTech(c, "tech", data.Tech4G)
-	if err != nil {
-		return err
-	}
-	carrier, err := queryCarrier(c, v)
-	if err != nil {
-		return err
-	}
-	rule, _ := v.st.Definition.Rule(tech)
-	tier, err := queryInt(c, "tier", 0, 0, len(rule.TiersDBm))
+	tech, carrier, tier, err := coverageParams(c, v)
 	if err != nil {
 		return err
 	}
