@@ -39,6 +39,7 @@ type polygonCache struct {
 	fills  memo[layerKey, levelFill]        // exact levels below the cutoff (polygons_level.go)
 	other  memo[layerKey, levelFill]        // levels on the other land class near its edge (tier 0 keys)
 	models memo[*data.Site, *siteModel]     // sector models of the sites (polygons_level.go)
+	blocks memo[layerKey, []blockKind]      // block kinds of the province window (polygons_blocks.go)
 }
 
 type layerKey struct {
@@ -138,14 +139,6 @@ func (r *Result) latitude() float64 {
 	return r.eng.tm.Inverse(r.eng.land.grid.Bound().Center())[1]
 }
 
-// contourLayer contours layer k over the whole grid, clipped to the province.
-func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
-	bc := r.eng.boundaries()
-	vals := r.layerMargins(k, bc.provWin, 1)
-	clipClassMargins(bc.provWin, vals, r.otherMargins(k, bc.provWin), bc.class[0], bc.class[1])
-	return geo.ContourPolygons(bc.provWin.grid, vals, 0)
-}
-
 // Sample conditioning. Output vertices are rounded to 6 decimals of a degree (up to 0.08 m), so
 // two boundary pieces passing closer than that could touch or cross after rounding. Distinct
 // pieces come that close only beside a sample whose value is nearly the level and that has
@@ -159,69 +152,90 @@ const minSampleGapM = 0.5 // metres, against 2 × 0.08 m of rounding
 
 // condition applies the sample conditioning to v, values of grid g (row-major), in place.
 func condition(g geo.Grid, v []float32) {
-	d := min(0.25, minSampleGapM/g.CellM)
-	f := float32(d / (1 - d))
-	nx, ny := g.NX, g.NY
-	type move struct {
-		k int
-		v float32
-	}
-	var moves []move // applied after the pass, which reads the original values
-	var nb [4]int    // neighbour indexes N, E, S, W (−1 beyond the grid)
-	for j := range ny {
-		for i := range nx {
-			k := j*nx + i
-			vb := v[k]
-			in := vb >= 0
-			if i > 0 && j > 0 && i+1 < nx && j+1 < ny &&
-				(v[k-1] >= 0) == in && (v[k+1] >= 0) == in && (v[k-nx] >= 0) == in && (v[k+nx] >= 0) == in {
-				continue // the common case: no crossing on any of its edges
-			}
-			nb = [4]int{-1, -1, -1, -1}
-			if j+1 < ny {
-				nb[0] = k + nx
-			}
-			if i+1 < nx {
-				nb[1] = k + 1
-			}
-			if j > 0 {
-				nb[2] = k - nx
-			}
-			if i > 0 {
-				nb[3] = k - 1
-			}
-			var opp [4]bool
-			m, maxAbs := 0, float32(0)
-			for n, q := range nb {
-				if q >= 0 && (v[q] >= 0) != in {
-					opp[n] = true
-					m++
-					maxAbs = max(maxAbs, abs32(v[q]))
-				}
-			}
-			if m < 2 || abs32(vb) >= f*maxAbs {
-				continue
-			}
-			if m == 2 && opp[0] != opp[2] { // two adjacent edges: one chord unless a saddle
-				a, b := 0, 1 // the pair (N, E), (E, S), (S, W) or (W, N)
-				for !(opp[a] && opp[b]) {
-					a, b = b, (b+1)%4
-				}
-				di := [4]int{0, 1, 0, -1}
-				dj := [4]int{1, 0, -1, 0}
-				ii, jj := i+di[a]+di[b], j+dj[a]+dj[b]
-				if ii >= 0 && jj >= 0 && ii < nx && jj < ny && (v[jj*nx+ii] >= 0) != in {
-					continue
-				}
-			}
-			eps := f * maxAbs
-			if !in {
-				eps = -eps
-			}
-			moves = append(moves, move{k, eps})
+	c := newConditioner(g)
+	for j := range g.NY {
+		for i := range g.NX {
+			c.visit(v, i, j)
 		}
 	}
-	for _, mv := range moves {
+	c.apply(v)
+}
+
+// conditioner collects the moves of the sample conditioning; they are applied after the pass,
+// which reads the original values.
+type conditioner struct {
+	nx, ny int
+	f      float32
+	moves  []sampleMove
+}
+
+type sampleMove struct {
+	k int
+	v float32
+}
+
+func newConditioner(g geo.Grid) *conditioner {
+	d := min(0.25, minSampleGapM/g.CellM)
+	return &conditioner{nx: g.NX, ny: g.NY, f: float32(d / (1 - d))}
+}
+
+// visit records the move of sample (i, j), if it needs one.
+func (c *conditioner) visit(v []float32, i, j int) {
+	nx, ny := c.nx, c.ny
+	k := j*nx + i
+	vb := v[k]
+	in := vb >= 0
+	if i > 0 && j > 0 && i+1 < nx && j+1 < ny &&
+		(v[k-1] >= 0) == in && (v[k+1] >= 0) == in && (v[k-nx] >= 0) == in && (v[k+nx] >= 0) == in {
+		return // the common case: no crossing on any of its edges
+	}
+	nb := [4]int{-1, -1, -1, -1} // neighbour indexes N, E, S, W (−1 beyond the grid)
+	if j+1 < ny {
+		nb[0] = k + nx
+	}
+	if i+1 < nx {
+		nb[1] = k + 1
+	}
+	if j > 0 {
+		nb[2] = k - nx
+	}
+	if i > 0 {
+		nb[3] = k - 1
+	}
+	var opp [4]bool
+	m, maxAbs := 0, float32(0)
+	for n, q := range nb {
+		if q >= 0 && (v[q] >= 0) != in {
+			opp[n] = true
+			m++
+			maxAbs = max(maxAbs, abs32(v[q]))
+		}
+	}
+	if m < 2 || abs32(vb) >= c.f*maxAbs {
+		return
+	}
+	if m == 2 && opp[0] != opp[2] { // two adjacent edges: one chord unless a saddle
+		a, b := 0, 1 // the pair (N, E), (E, S), (S, W) or (W, N)
+		for !(opp[a] && opp[b]) {
+			a, b = b, (b+1)%4
+		}
+		di := [4]int{0, 1, 0, -1}
+		dj := [4]int{1, 0, -1, 0}
+		ii, jj := i+di[a]+di[b], j+dj[a]+dj[b]
+		if ii >= 0 && jj >= 0 && ii < nx && jj < ny && (v[jj*nx+ii] >= 0) != in {
+			return
+		}
+	}
+	eps := c.f * maxAbs
+	if !in {
+		eps = -eps
+	}
+	c.moves = append(c.moves, sampleMove{k, eps})
+}
+
+// apply writes the recorded moves into v.
+func (c *conditioner) apply(v []float32) {
+	for _, mv := range c.moves {
 		v[mv.k] = mv.v
 	}
 }
@@ -256,22 +270,26 @@ func clipMargins(w window, margin, dist []float32) {
 func clipClassMargins(w window, margin, other, dist0, dist1 []float32) {
 	s := float32(boundarySlopeDBPerCell / w.grid.CellM)
 	for wk, d0 := range dist0 {
-		d1 := dist1[wk]
-		if d0 <= 0 && d1 <= 0 {
-			margin[wk] = max(s*d0, s*d1)
-			continue
-		}
-		own, oth := d0, d1
-		if d1 > 0 {
-			own, oth = d1, d0
-		}
-		v := min(margin[wk], s*own)
-		if mo := other[wk]; mo == mo {
-			v = max(v, min(mo, s*oth))
-		}
-		margin[wk] = v
+		margin[wk] = classClip(margin[wk], other[wk], d0, dist1[wk], s)
 	}
 	condition(w.grid, margin)
+}
+
+// classClip is clipClassMargins' value of one cell: margin m, other class's margin mo (NaN:
+// none), signed distances d0, d1 to the land of each class, slope s.
+func classClip(m, mo, d0, d1, s float32) float32 {
+	if d0 <= 0 && d1 <= 0 {
+		return max(s*d0, s*d1)
+	}
+	own, oth := d0, d1
+	if d1 > 0 {
+		own, oth = d1, d0
+	}
+	v := min(m, s*own)
+	if mo == mo {
+		v = max(v, min(mo, s*oth))
+	}
+	return v
 }
 
 // GapsGeoJSON returns, for tech, the uncovered land of every commune (communeCode "" ) or of one

@@ -356,9 +356,14 @@ type boundaryCache struct {
 	provWin   window             // the engine grid padded by windowPad cells on every side
 	// class[c] is the signed distance over provWin to the boundary of the land of class c (0:
 	// commune land, 1: ward land; see landClass): all −(boundaryBandCells+1)·CellM without it.
-	class    [2][]float32
-	near     []int32 // land cells within the distance band of the other class, ascending
-	communes memo[int, communeBoundary]
+	class [2][]float32
+	near  []int32 // land cells within the distance band of the other class, ascending
+	// Built on first use (polygons_blocks.go): the static block kinds of provWin, and per
+	// provWin cell its position in near or −1.
+	staticOnce, nearOnce sync.Once
+	static               []blockKind
+	nearPos              []int32
+	communes             memo[int, communeBoundary]
 }
 
 // communeBoundary is one commune's window and signed distance raster over it.

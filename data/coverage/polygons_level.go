@@ -69,7 +69,7 @@ var marginTable = sync.OnceValue(func() []float32 {
 func (r *Result) layerMargins(k layerKey, w window, sign float32) []float32 {
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
-	fill := r.polygons().fills.get(k, func() levelFill { return r.belowCutoff(k.carrier, ti, thr, field) })
+	fill := r.polygons().fills.get(k, func() levelFill { return r.belowCutoff(k, ti, thr, field) })
 	g := r.eng.land.grid
 	t32, cutoff := float32(thr), float32(r.eng.rules[ti].cutoff)
 	out := make([]float32, w.grid.Len())
@@ -120,24 +120,24 @@ type levelFill struct {
 // belowCutoff returns, for the land cells whose field value is NaN and one of whose eight
 // neighbours reaches thr, the best level over carrier's (or every carrier's, for AnyCarrier)
 // sectors of technology index ti at its centre, when one of them has the cell within range.
-func (r *Result) belowCutoff(carrier string, ti int, thr float64, field []float32) levelFill {
+// Such a cell has neighbours on both sides of thr, so its block is active (polygons_blocks.go):
+// only the active blocks of layer k (threshold thr) are searched.
+func (r *Result) belowCutoff(k layerKey, ti int, thr float64, field []float32) levelFill {
 	e := r.eng
 	g := e.land.grid
-	lv := newLeveller(r, carrier, ti)
+	lv := newLeveller(r, k.carrier, ti)
 	var out levelFill
 	t32 := float32(thr)
-	for j := range g.NY {
-		for i := range g.NX {
-			gk := g.Index(i, j)
-			if field[gk] == field[gk] || e.land.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
-				continue
-			}
-			if best := lv.at(i, j, e.landClass(gk)); !math.IsInf(best, -1) {
-				out.cells = append(out.cells, int32(gk))
-				out.levels = append(out.levels, float32(min(best, e.rules[ti].cutoff)))
-			}
+	r.activeCells(r.layerBlocks(k), func(i, j int) {
+		gk := g.Index(i, j)
+		if field[gk] == field[gk] || e.land.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
+			return
 		}
-	}
+		if best := lv.at(i, j, e.landClass(gk)); !math.IsInf(best, -1) {
+			out.cells = append(out.cells, int32(gk))
+			out.levels = append(out.levels, float32(min(best, e.rules[ti].cutoff)))
+		}
+	})
 	return out
 }
 
