@@ -104,6 +104,8 @@ type Engine struct {
 	antenna  geo.Antenna
 	tables   tables
 	polyArea []float64 // vector area per commune, m², in tm
+
+	siteModels weakCache[data.Site, modelEntry] // see model
 }
 
 // New builds an engine for communes (any order; they are sorted by code, and codes must be

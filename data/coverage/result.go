@@ -30,8 +30,19 @@ type Result struct {
 	changed  [][][]CellRect   // [carrier][tech]: rectangles recomputed by Update; nil after Compute
 
 	fieldMu sync.Mutex
-	fields  map[fieldKey][]float32 // built fields
-	bases   map[fieldKey]fieldBase // fields of an earlier result and the rectangles changed since
+	fields  map[fieldKey]*fieldEntry // fields asked for (built or being built)
+	bases   map[fieldKey]fieldBase   // fields of an earlier result and the rectangles changed since
+}
+
+// fieldEntry is one field of a result, built once; fields are built concurrently (fieldMu is
+// not held while building).
+type fieldEntry struct {
+	once  sync.Once
+	base  fieldBase // what to patch, when hasBase
+	f     []float32
+	ready bool // f is built (guarded by fieldMu)
+
+	hasBase bool
 }
 
 // fieldBase is a field of an earlier result: Field copies it and recomputes only rects.
@@ -197,7 +208,7 @@ func (e *Engine) checkReach(snap *data.Snapshot, s *data.Site, m *siteModel) err
 // newResult returns an empty result for snap with the given carriers.
 func (e *Engine) newResult(snap *data.Snapshot, carriers []string) *Result {
 	r := &Result{eng: e, version: snap.Version(), carriers: carriers, layers: make([][]layer, len(carriers)),
-		fields: map[fieldKey][]float32{}, bases: map[fieldKey]fieldBase{}}
+		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
 	for c := range carriers {
 		r.layers[c] = make([]layer, len(e.rules))
 	}
@@ -241,13 +252,30 @@ func carrierOrder(sites []*data.Site) []string {
 func (e *Engine) modelAll(sites []*data.Site) (map[*data.Site]*siteModel, error) {
 	out := make(map[*data.Site]*siteModel, len(sites))
 	for _, s := range sites {
-		m, err := e.modelSite(s)
+		m, err := e.model(s)
 		if err != nil {
 			return nil, err
 		}
 		out[s] = m
 	}
 	return out, nil
+}
+
+// modelEntry is a site's model or the error modelling it gave.
+type modelEntry struct {
+	m   *siteModel
+	err error
+}
+
+// model returns s's model (modelSite), cached per engine for as long as s is alive: a store
+// shares unchanged *data.Site values between snapshots, so a recompute models only the sites
+// that changed.
+func (e *Engine) model(s *data.Site) (*siteModel, error) {
+	en := e.siteModels.get(s, func() *modelEntry {
+		m, err := e.modelSite(s)
+		return &modelEntry{m, err}
+	})
+	return en.m, en.err
 }
 
 // modelNear models the counted sites that may reach the tiles of jobs, per carrier of jobs.
@@ -405,24 +433,33 @@ func (r *Result) Field(carrier string, t data.Tech) []float32 {
 	if ti < 0 || (carrier != AnyCarrier && !slices.Contains(r.carriers, carrier)) {
 		return nil
 	}
-	r.fieldMu.Lock()
-	defer r.fieldMu.Unlock()
 	k := fieldKey{carrier, t}
-	if f, ok := r.fields[k]; ok {
-		return f
-	}
-	var f []float32
-	if b, ok := r.bases[k]; ok {
-		f = r.patchField(b, carrier, ti)
+	r.fieldMu.Lock()
+	en := r.fields[k]
+	if en == nil {
+		en = &fieldEntry{}
+		en.base, en.hasBase = r.bases[k]
 		delete(r.bases, k)
-	} else {
-		f = r.buildField(carrier, ti)
+		r.fields[k] = en
 	}
-	r.fields[k] = f
-	return f
+	r.fieldMu.Unlock()
+	en.once.Do(func() {
+		var f []float32
+		if en.hasBase {
+			f = r.patchField(en.base, carrier, ti)
+		} else {
+			f = r.buildField(carrier, ti)
+		}
+		r.fieldMu.Lock()
+		en.f, en.ready, en.base = f, true, fieldBase{}
+		r.fieldMu.Unlock()
+	})
+	return en.f
 }
 
-// buildField builds the field of carrier (or AnyCarrier) for technology index ti.
+// buildField builds the field of carrier (or AnyCarrier) for technology index ti: the carrier's
+// chunks written into the grid, or for AnyCarrier the carriers' fields folded with maxLevel in
+// carrier order.
 func (r *Result) buildField(carrier string, ti int) []float32 {
 	l := r.eng.land
 	f := make([]float32, l.grid.Len())
@@ -430,19 +467,24 @@ func (r *Result) buildField(carrier string, ti int) []float32 {
 	for i := range f {
 		f[i] = nan
 	}
-	for c, id := range r.carriers {
-		if carrier != AnyCarrier && carrier != id {
+	if carrier == AnyCarrier {
+		for _, id := range r.carriers {
+			for g, v := range r.Field(id, data.AnalysedTechs[ti]) {
+				f[g] = maxLevel(f[g], v)
+			}
+		}
+		return f
+	}
+	c := slices.Index(r.carriers, carrier)
+	for tix, ch := range r.layers[c][ti] {
+		if ch == nil {
 			continue
 		}
-		for tix, ch := range r.layers[c][ti] {
-			if ch == nil {
-				continue
-			}
-			t := &l.tiles[tix]
-			for o, v := range ch.level {
-				k := t.Start + int32(o)
-				g := l.grid.Index(int(l.cellI[k]), int(l.cellJ[k]))
-				f[g] = maxLevel(f[g], v)
+		t := &l.tiles[tix]
+		for _, run := range t.rows {
+			row := f[run.J*l.grid.NX:]
+			for k := run.Start; k < run.End; k++ {
+				row[l.cellI[k]] = ch.level[k-t.Start]
 			}
 		}
 	}
@@ -494,8 +536,13 @@ func (r *Result) inheritFields(prev *Result) {
 			r.bases[k] = fieldBase{field: field, rects: append(slices.Clip(rects), more...)}
 		}
 	}
-	for k, f := range prev.fields {
-		add(k, f, nil)
+	for k, en := range prev.fields {
+		switch {
+		case en.ready:
+			add(k, en.f, nil)
+		case en.hasBase: // still being patched: its base is as good
+			add(k, en.base.field, en.base.rects)
+		}
 	}
 	for k, b := range prev.bases {
 		add(k, b.field, b.rects)
