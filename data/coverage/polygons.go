@@ -38,7 +38,6 @@ type polygonCache struct {
 	gaps   memo[gapKey, orb.MultiPolygon]   // projected metres, one commune, slivers dropped
 	fills  memo[layerKey, levelFill]        // exact levels below the cutoff (polygons_level.go)
 	other  memo[layerKey, levelFill]        // levels on the other land class near its edge (tier 0 keys)
-	models memo[*data.Site, *siteModel]     // sector models of the sites (polygons_level.go)
 	blocks memo[layerKey, []blockKind]      // block kinds of the province window (polygons_blocks.go)
 }
 

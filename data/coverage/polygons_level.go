@@ -143,13 +143,28 @@ func (r *Result) belowCutoff(k layerKey, ti int, thr float64, field []float32) l
 
 // otherClass returns, for the land cells within the distance band of the other land class
 // (see polygons_boundary.go), the best level the cell would have on the other class's land
-// (ward instead of commune land or the reverse), dBm, or −Inf beyond every sector's range.
+// (ward instead of commune land or the reverse), dBm, or −Inf beyond every sector's range. For
+// AnyCarrier it is the largest of the carriers' (float32 rounding is monotonic, so this equals
+// the best over every sector).
 func (r *Result) otherClass(carrier string, ti int) levelFill {
 	e := r.eng
 	g := e.land.grid
-	lv := newLeveller(r, carrier, ti)
 	cells := e.boundaries().nearOtherClass()
 	out := levelFill{cells: cells, levels: make([]float32, len(cells))}
+	if carrier == AnyCarrier {
+		for n := range out.levels {
+			out.levels[n] = float32(math.Inf(-1))
+		}
+		for _, id := range r.carriers {
+			k := layerKey{id, e.rules[ti].tech, 0}
+			oc := r.polygons().other.get(k, func() levelFill { return r.otherClass(id, ti) })
+			for n, v := range oc.levels {
+				out.levels[n] = max(out.levels[n], v)
+			}
+		}
+		return out
+	}
+	lv := newLeveller(r, carrier, ti)
 	for n, gk := range cells {
 		out.levels[n] = float32(lv.at(int(gk)%g.NX, int(gk)/g.NX, 1-e.landClass(int(gk))))
 	}
@@ -162,11 +177,11 @@ type leveller struct {
 	r       *Result
 	carrier string
 	ti      int
-	models  *memo[*data.Site, *siteModel]
+	models  map[*data.Site]*siteModel // this leveller's lookups of Engine.model (nil: failed)
 }
 
 func newLeveller(r *Result, carrier string, ti int) *leveller {
-	return &leveller{r: r, carrier: carrier, ti: ti, models: &r.polygons().models}
+	return &leveller{r: r, carrier: carrier, ti: ti, models: map[*data.Site]*siteModel{}}
 }
 
 // at returns the best level in dBm at the centre of cell (i, j) on land class cls, −Inf when
@@ -186,12 +201,17 @@ func (lv *leveller) at(i, j int, cls uint8) float64 {
 			continue
 		}
 		for _, s := range ch.sites {
-			m := lv.models.get(s, func() *siteModel {
-				m, _ := e.modelSite(s) // modelled once already by Compute; nil on error
-				return m
-			})
-			if m == nil {
+			m, ok := lv.models[s]
+			if !ok {
+				m, _ = e.model(s) // modelled already by Compute; nil on error
+				lv.models[s] = m
+			}
+			if m == nil || len(m.sectors[lv.ti]) == 0 {
 				continue
+			}
+			sm := &m.sectors[lv.ti][0]
+			if dx, dy := c[0]-sm.x, c[1]-sm.y; dx*dx+dy*dy > m.rangeM[lv.ti]*m.rangeM[lv.ti] {
+				continue // beyond every sector's range (they share the mast)
 			}
 			for q := range m.sectors[lv.ti] {
 				sm := &m.sectors[lv.ti][q]
