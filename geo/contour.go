@@ -186,9 +186,10 @@ func (c *contourer) polygons(level float32) orb.MultiPolygon {
 	)
 	for j := 0; j < ny; j++ {
 		lastRng = -1
-		prev := c.inside(-1, j)
+		row := c.values[j*nx : (j+1)*nx]
+		prev := false // the virtual sample west of the row is outside
 		for i := -1; i < nx; i++ {
-			next := c.inside(i+1, j)
+			next := i+1 < nx && row[i+1] >= level
 			a := prev
 			prev = next
 			if a == next {
