@@ -347,15 +347,24 @@ func (r *Result) GapsGeoJSONMin(tech data.Tech, communeCode string, minAreaM2 fl
 	return fc, nil
 }
 
-// contourGaps contours the uncovered land of commune ci for technology index ti (projected).
+// contourGaps contours the uncovered land of commune ci for technology index ti (projected):
+// the field of clipMargins over the commune's window, computed in its active blocks only (see
+// polygons_blocks.go).
 func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 	e := r.eng
 	cb := e.communeBoundary(ci)
 	if cb.win.grid.Len() == 0 {
 		return nil
 	}
-	vals := r.layerMargins(layerKey{AnyCarrier, e.rules[ti].tech, 0}, cb.win, -1)
-	clipMargins(cb.win, vals, cb.dist)
+	k := layerKey{AnyCarrier, e.rules[ti].tech, 0}
+	kinds := r.settleBlocks(cb.win, cb.static, r.Field(k.carrier, k.tech), thr, -1)
+	s := float32(boundarySlopeDBPerCell / cb.win.grid.CellM)
+	vals := r.sparseMargins(k, cb.win, kinds, -1, func(wk int, v float32) float32 {
+		if d := cb.dist[wk]; d > 0 {
+			return min(v, s*d) // s·(+Inf) = +Inf keeps the margin
+		}
+		return s * cb.dist[wk]
+	})
 	return geo.ContourPolygons(cb.win.grid, vals, 0)
 }
 

@@ -62,7 +62,14 @@ func (bg blockGrid) cells(w window, b int, halo bool) (i0, j0, i1, j1 int) {
 // alone: blockLand where the block and its halo are clean land, blockOut where they are clean
 // outside, blockActive elsewhere. Built once per engine.
 func (bc *boundaryCache) staticBlocks(e *Engine) []blockKind {
-	bc.staticOnce.Do(func() { bc.static = e.classifyBlocks(bc) })
+	bc.staticOnce.Do(func() {
+		far := farOutside(e.land.grid.CellM)
+		inf := float32(math.Inf(1))
+		bc.static = classifyBlocks(bc.provWin, func(wk int) (land, outside bool) {
+			d0, d1 := bc.class[0][wk], bc.class[1][wk]
+			return (d0 == inf && d1 == far) || (d1 == inf && d0 == far), d0 == far && d1 == far
+		})
+	})
 	return bc.static
 }
 
@@ -82,12 +89,10 @@ func (bc *boundaryCache) nearIndex() []int32 {
 	return bc.nearPos
 }
 
-// classifyBlocks computes staticBlocks.
-func (e *Engine) classifyBlocks(bc *boundaryCache) []blockKind {
-	w := bc.provWin
-	g := e.land.grid
-	far := farOutside(g.CellM)
-	inf := float32(math.Inf(1))
+// classifyBlocks returns the static kinds of the blocks of w: blockLand when cell tells that
+// every cell of the block and its halo is clean land, blockOut when it tells that every one is
+// clean outside, blockActive otherwise.
+func classifyBlocks(w window, cell func(wk int) (land, outside bool)) []blockKind {
 	bg := newBlockGrid(w)
 	out := make([]blockKind, bg.nbx*bg.nby)
 	for b := range out {
@@ -95,10 +100,8 @@ func (e *Engine) classifyBlocks(bc *boundaryCache) []blockKind {
 		i0, j0, i1, j1 := bg.cells(w, b, true)
 		for j := j0; j < j1 && (land || outside); j++ {
 			for i := i0; i < i1; i++ {
-				wk := j*w.grid.NX + i
-				d0, d1 := bc.class[0][wk], bc.class[1][wk]
-				land = land && ((d0 == inf && d1 == far) || (d1 == inf && d0 == far))
-				outside = outside && d0 == far && d1 == far
+				l, o := cell(j*w.grid.NX + i)
+				land, outside = land && l, outside && o
 			}
 		}
 		out[b] = settle(land, blockLand, outside)
@@ -117,38 +120,57 @@ func settle(test bool, first blockKind, outside bool) blockKind {
 	return blockActive
 }
 
-// layerBlocks returns the block kinds of the province window for layer k: the static kinds with
-// every clean-land block settled by the layer's field. Cached per layer.
+// settleBlocks returns static (kinds of window w's blocks) with every clean-land block settled
+// by field (engine grid) against thr dBm: the contoured value is sign·(level − thr) there, so a
+// block whose field (halo included) is at least thr + blockSignEpsDB everywhere is In for sign
+// > 0 and Out for sign < 0, one at most thr − blockSignEpsDB (or NaN) everywhere the reverse,
+// any other block Active.
+func (r *Result) settleBlocks(w window, static []blockKind, field []float32, thr float64, sign float32) []blockKind {
+	g := r.eng.land.grid
+	hi, lo := float32(thr+blockSignEpsDB), float32(thr-blockSignEpsDB)
+	bg := newBlockGrid(w)
+	out := make([]blockKind, len(static))
+	for b, sk := range static {
+		if sk != blockLand {
+			out[b] = sk
+			continue
+		}
+		above, below := true, true
+		i0, j0, i1, j1 := bg.cells(w, b, true)
+		for j := j0; j < j1 && (above || below); j++ {
+			// clean land lies inside the engine grid: window (i, j) is engine (i+I0, j+J0)
+			row := field[g.Index(i0+w.rect.I0, j+w.rect.J0):g.Index(i1+w.rect.I0, j+w.rect.J0)]
+			for _, v := range row {
+				above = above && v >= hi
+				below = below && !(v > lo) // NaN counts as below
+			}
+		}
+		if sign < 0 {
+			above, below = below, above
+		}
+		out[b] = settle(above, blockIn, below)
+	}
+	return out
+}
+
+// layerBlocks returns the block kinds of the province window for layer k. Cached per layer.
 func (r *Result) layerBlocks(k layerKey) []blockKind {
 	return r.polygons().blocks.get(k, func() []blockKind {
 		thr, _, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
-		field := r.Field(k.carrier, k.tech)
 		bc := r.eng.boundaries()
-		w := bc.provWin
-		g := r.eng.land.grid
-		hi, lo := float32(thr+blockSignEpsDB), float32(thr-blockSignEpsDB)
-		bg := newBlockGrid(w)
-		static := bc.staticBlocks(r.eng)
-		out := make([]blockKind, len(static))
-		for b, sk := range static {
-			if sk != blockLand {
-				out[b] = sk
-				continue
-			}
-			in, outside := true, true
-			i0, j0, i1, j1 := bg.cells(w, b, true)
-			for j := j0; j < j1 && (in || outside); j++ {
-				// clean land lies inside the engine grid: window (i, j) is engine (i+I0, j+J0)
-				row := field[g.Index(i0+w.rect.I0, j+w.rect.J0):g.Index(i1+w.rect.I0, j+w.rect.J0)]
-				for _, v := range row {
-					in = in && v >= hi
-					outside = outside && !(v > lo) // NaN counts as below
-				}
-			}
-			out[b] = settle(in, blockIn, outside)
-		}
-		return out
+		return r.settleBlocks(bc.provWin, bc.staticBlocks(r.eng), r.Field(k.carrier, k.tech), thr, 1)
 	})
+}
+
+// eachActive calls f with the window-cell rectangle of every active block of kinds (blocks of
+// w), in block order.
+func eachActive(w window, kinds []blockKind, f func(i0, j0, i1, j1 int)) {
+	bg := newBlockGrid(w)
+	for b, kd := range kinds {
+		if kd == blockActive {
+			f(bg.cells(w, b, false))
+		}
+	}
 }
 
 // activeCells calls f with every engine-grid cell (i, j) of an active block of kinds (blocks of
@@ -156,18 +178,90 @@ func (r *Result) layerBlocks(k layerKey) []blockKind {
 func (r *Result) activeCells(kinds []blockKind, f func(i, j int)) {
 	w := r.eng.boundaries().provWin
 	g := r.eng.land.grid
-	bg := newBlockGrid(w)
-	for b, kd := range kinds {
-		if kd != blockActive {
-			continue
-		}
-		i0, j0, i1, j1 := bg.cells(w, b, false)
+	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
 		for j := max(j0+w.rect.J0, 0); j < min(j1+w.rect.J0, g.NY); j++ {
 			for i := max(i0+w.rect.I0, 0); i < min(i1+w.rect.I0, g.NX); i++ {
 				f(i, j)
 			}
 		}
+	})
+}
+
+// sparseMargins returns the contoured field of layer k over window w, whose blocks are kinds:
+// ±1 in the settled blocks; in the active ones sign·w(level − threshold) (see distanceMargin; 0
+// beyond the engine grid, the exact level below the cutoff where the layer's fills have one)
+// passed through clip(window cell, value), then the sample conditioning.
+func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign float32, clip func(wk int, v float32) float32) []float32 {
+	e := r.eng
+	g := e.land.grid
+	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
+	field := r.Field(k.carrier, k.tech)
+	fill := r.polygons().fills.get(k, func() levelFill { return r.belowCutoff(k, ti, thr, field) })
+	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
+	vals := make([]float32, w.grid.Len())
+	bg := newBlockGrid(w)
+	for b, kd := range kinds {
+		if kd == blockActive {
+			continue
+		}
+		c := float32(1)
+		if kd == blockOut {
+			c = -1
+		}
+		i0, j0, i1, j1 := bg.cells(w, b, false)
+		for j := j0; j < j1; j++ {
+			row := vals[j*w.grid.NX+i0 : j*w.grid.NX+i1]
+			for n := range row {
+				row[n] = c
+			}
+		}
 	}
+	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
+		for j := j0; j < j1; j++ {
+			gj := j + w.rect.J0
+			row := vals[j*w.grid.NX+i0 : j*w.grid.NX+i1]
+			for n := range row {
+				gi := i0 + n + w.rect.I0
+				if gi < 0 || gj < 0 || gi >= g.NX || gj >= g.NY {
+					continue // 0
+				}
+				lv := field[g.Index(gi, gj)]
+				if lv != lv {
+					lv = cutoff
+				}
+				row[n] = sign * distanceMargin(lv-t32)
+			}
+		}
+	})
+	for n, gk := range fill.cells {
+		i, j := int(gk)%g.NX, int(gk)/g.NX
+		if wk := w.index(i, j); wk >= 0 && kinds[bg.of(w, wk)] == blockActive {
+			vals[wk] = sign * distanceMargin(fill.levels[n]-t32)
+		}
+	}
+	c := newConditioner(w.grid)
+	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
+		for j := j0; j < j1; j++ {
+			for i := i0; i < i1; i++ {
+				wk := j*w.grid.NX + i
+				vals[wk] = clip(wk, vals[wk])
+			}
+		}
+	})
+	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
+		for j := j0; j < j1; j++ {
+			for i := i0; i < i1; i++ {
+				c.visit(vals, i, j)
+			}
+		}
+	})
+	c.apply(vals)
+	return vals
+}
+
+// of returns the block holding window cell wk.
+func (bg blockGrid) of(w window, wk int) int {
+	return (wk/w.grid.NX/blockCells)*bg.nbx + (wk%w.grid.NX)/blockCells
 }
 
 // contourLayer contours layer k over the whole grid, clipped to the province: the field of
@@ -175,85 +269,17 @@ func (r *Result) activeCells(kinds []blockKind, f func(i, j int)) {
 func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	e := r.eng
 	bc := e.boundaries()
-	w := bc.provWin
-	g := e.land.grid
-	kinds := r.layerBlocks(k)
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
-	field := r.Field(k.carrier, k.tech)
-	fill := r.polygons().fills.get(k, func() levelFill { return r.belowCutoff(k, ti, thr, field) })
 	other := r.polygons().other.get(layerKey{k.carrier, k.tech, 0}, func() levelFill { return r.otherClass(k.carrier, ti) })
-	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
-	s := float32(boundarySlopeDBPerCell / g.CellM)
+	t32 := float32(thr)
+	s := float32(boundarySlopeDBPerCell / e.land.grid.CellM)
 	near := bc.nearIndex()
-
-	vals := make([]float32, w.grid.Len())
-	bg := newBlockGrid(w)
-	// Margins of the active blocks (0 beyond the engine grid), then the fills over them.
-	for b, kd := range kinds {
-		i0, j0, i1, j1 := bg.cells(w, b, false)
-		c := float32(1)
-		if kd == blockOut {
-			c = -1
+	vals := r.sparseMargins(k, bc.provWin, r.layerBlocks(k), 1, func(wk int, v float32) float32 {
+		mo := float32(math.NaN())
+		if n := near[wk]; n >= 0 {
+			mo = distanceMargin(other.levels[n] - t32)
 		}
-		for j := j0; j < j1; j++ {
-			row := vals[j*w.grid.NX+i0 : j*w.grid.NX+i1]
-			if kd != blockActive {
-				for n := range row {
-					row[n] = c
-				}
-				continue
-			}
-			for n := range row {
-				gi, gj := i0+n+w.rect.I0, j+w.rect.J0
-				if gi < 0 || gj < 0 || gi >= g.NX || gj >= g.NY {
-					row[n] = 0
-					continue
-				}
-				lv := field[g.Index(gi, gj)]
-				if lv != lv {
-					lv = cutoff
-				}
-				row[n] = distanceMargin(lv - t32)
-			}
-		}
-	}
-	fill.margins(vals, w, g, t32, 1)
-	// The class clipping of clipClassMargins, in the active blocks.
-	for b, kd := range kinds {
-		if kd != blockActive {
-			continue
-		}
-		i0, j0, i1, j1 := bg.cells(w, b, false)
-		for j := j0; j < j1; j++ {
-			for i := i0; i < i1; i++ {
-				wk := j*w.grid.NX + i
-				mo := float32(math.NaN())
-				if n := near[wk]; n >= 0 {
-					mo = distanceMargin(other.levels[n] - t32)
-				}
-				vals[wk] = classClip(vals[wk], mo, bc.class[0][wk], bc.class[1][wk], s)
-			}
-		}
-	}
-	conditionBlocks(w.grid, vals, bg, kinds)
-	return geo.ContourPolygons(w.grid, vals, 0)
-}
-
-// conditionBlocks is condition restricted to the samples of the active blocks (the others have
-// no crossing on any of their edges, so condition leaves them alone).
-func conditionBlocks(g geo.Grid, v []float32, bg blockGrid, kinds []blockKind) {
-	c := newConditioner(g)
-	w := window{grid: g}
-	for b, kd := range kinds {
-		if kd != blockActive {
-			continue
-		}
-		i0, j0, i1, j1 := bg.cells(w, b, false)
-		for j := j0; j < j1; j++ {
-			for i := i0; i < i1; i++ {
-				c.visit(v, i, j)
-			}
-		}
-	}
-	c.apply(v)
+		return classClip(v, mo, bc.class[0][wk], bc.class[1][wk], s)
+	})
+	return geo.ContourPolygons(bc.provWin.grid, vals, 0)
 }

@@ -12,13 +12,11 @@ import (
 	"phusong/geo"
 )
 
-// contourLayerDense is the reference for contourLayer: every sample of the province window
-// computed (field margins, fills found by a scan of the whole grid, other-class margins, class
-// clipping, conditioning), then contoured.
-func (r *Result) contourLayerDense(k layerKey) orb.MultiPolygon {
+// denseMargins is the reference for sparseMargins before clipping: sign·w(level − threshold) of
+// layer k on every cell of window w (0 beyond the engine grid), with the exact level below the
+// cutoff at every NaN land cell that borders the threshold (found by a scan of the whole grid).
+func (r *Result) denseMargins(k layerKey, w window, sign float32) []float32 {
 	e := r.eng
-	bc := e.boundaries()
-	w := bc.provWin
 	g := e.land.grid
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
@@ -30,7 +28,7 @@ func (r *Result) contourLayerDense(k layerKey) orb.MultiPolygon {
 			if lv != lv {
 				lv = cutoff
 			}
-			vals[wk] = distanceMargin(lv - t32)
+			vals[wk] = sign * distanceMargin(lv-t32)
 		}
 	}
 	lv := newLeveller(r, k.carrier, ti)
@@ -40,16 +38,53 @@ func (r *Result) contourLayerDense(k layerKey) orb.MultiPolygon {
 			if field[gk] == field[gk] || e.land.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
 				continue
 			}
-			if best := lv.at(i, j, e.landClass(gk)); !math.IsInf(best, -1) {
-				vals[w.index(i, j)] = distanceMargin(float32(min(best, e.rules[ti].cutoff)) - t32)
+			if wk := w.index(i, j); wk >= 0 {
+				if best := lv.at(i, j, e.landClass(gk)); !math.IsInf(best, -1) {
+					vals[wk] = sign * distanceMargin(float32(min(best, e.rules[ti].cutoff))-t32)
+				}
 			}
 		}
 	}
-	clipClassMargins(w, vals, r.otherMargins(k, w), bc.class[0], bc.class[1])
-	return geo.ContourPolygons(w.grid, vals, 0)
+	return vals
 }
 
-// The sparse contourLayer gives exactly the dense reference's polygons, on every carrier, the
+// otherMargins returns w(level − threshold) of layer k over window w on the other land class
+// (see otherClass) at the cells within the distance band of the other class, NaN elsewhere.
+func (r *Result) otherMargins(k layerKey, w window) []float32 {
+	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
+	other := r.polygons().other.get(layerKey{k.carrier, k.tech, 0}, func() levelFill { return r.otherClass(k.carrier, ti) })
+	out := make([]float32, w.grid.Len())
+	nan := float32(math.NaN())
+	for wk := range out {
+		out[wk] = nan
+	}
+	other.margins(out, w, r.eng.land.grid, float32(thr), 1)
+	return out
+}
+
+// contourLayerDense is the reference for contourLayer: every sample of the province window
+// computed, clipped to the land classes and conditioned (clipClassMargins), then contoured.
+func (r *Result) contourLayerDense(k layerKey) orb.MultiPolygon {
+	bc := r.eng.boundaries()
+	vals := r.denseMargins(k, bc.provWin, 1)
+	clipClassMargins(bc.provWin, vals, r.otherMargins(k, bc.provWin), bc.class[0], bc.class[1])
+	return geo.ContourPolygons(bc.provWin.grid, vals, 0)
+}
+
+// contourGapsDense is the reference for contourGaps.
+func (r *Result) contourGapsDense(ci, ti int) orb.MultiPolygon {
+	cb := r.eng.communeBoundary(ci)
+	vals := r.denseMargins(layerKey{AnyCarrier, r.eng.rules[ti].tech, 0}, cb.win, -1)
+	clipMargins(cb.win, vals, cb.dist)
+	return geo.ContourPolygons(cb.win.grid, vals, 0)
+}
+
+// samePolygons reports whether a and b are the same polygons, coordinate for coordinate.
+func samePolygons(a, b orb.MultiPolygon) bool {
+	return slices.EqualFunc(a, b, func(p, q orb.Polygon) bool { return fmt.Sprint(p) == fmt.Sprint(q) })
+}
+
+// The sparse contourLayer and contourGaps give exactly the dense reference's polygons, on every carrier, the
 // any layer and every tier, on the demo (both land classes, coast, islands) and the small case.
 func TestContourLayerBlocksEqualDense(t *testing.T) {
 	cases := []struct {
@@ -72,7 +107,7 @@ func TestContourLayerBlocksEqualDense(t *testing.T) {
 						}
 						k := layerKey{c, tech, tier}
 						got, want := r.contourLayer(k), r.contourLayerDense(k)
-						if !slices.EqualFunc(got, want, func(a, b orb.Polygon) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+						if !samePolygons(got, want) {
 							t.Errorf("%v: sparse contour differs from the dense one (%d vs %d polygons, %.1f vs %.1f m²)",
 								k, len(got), len(want), geo.PlanarAreaM2(got), geo.PlanarAreaM2(want))
 						}
@@ -86,6 +121,15 @@ func TestContourLayerBlocksEqualDense(t *testing.T) {
 				}
 			}
 			t.Logf("active blocks: %d of %d (%.1f%%)", active, total, 100*float64(active)/float64(total))
+			for ti, tr := range r.eng.rules {
+				thr := tr.requiredOut
+				for ci, c := range r.eng.communes {
+					if got, want := r.contourGaps(ci, ti, thr), r.contourGapsDense(ci, ti); !samePolygons(got, want) {
+						t.Errorf("%s gaps of %s: sparse contour differs from the dense one (%d vs %d polygons, %.1f vs %.1f m²)",
+							tr.tech, c.Code, len(got), len(want), geo.PlanarAreaM2(got), geo.PlanarAreaM2(want))
+					}
+				}
+			}
 		})
 	}
 }

@@ -368,8 +368,9 @@ type boundaryCache struct {
 
 // communeBoundary is one commune's window and signed distance raster over it.
 type communeBoundary struct {
-	win  window
-	dist []float32
+	win    window
+	dist   []float32
+	static []blockKind // static block kinds of win (polygons_blocks.go)
 }
 
 // boundaries returns e's cache, building the projected communes and the land-class rasters once.
@@ -432,7 +433,10 @@ func (e *Engine) communeBoundary(ci int) communeBoundary {
 			return communeBoundary{}
 		}
 		w := newWindow(g, CellRect{r.I0 - windowPad, r.J0 - windowPad, r.I1 + windowPad, r.J1 + windowPad})
-		return communeBoundary{win: w, dist: signedDistance(w, e.insideWindow(w, ci), ringSegments(nil, bc.projected[ci]))}
+		dist := signedDistance(w, e.insideWindow(w, ci), ringSegments(nil, bc.projected[ci]))
+		far, inf := farOutside(g.CellM), float32(math.Inf(1))
+		static := classifyBlocks(w, func(wk int) (land, outside bool) { return dist[wk] == inf, dist[wk] == far })
+		return communeBoundary{win: w, dist: dist, static: static}
 	})
 }
 

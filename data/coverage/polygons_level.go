@@ -61,46 +61,6 @@ var marginTable = sync.OnceValue(func() []float32 {
 	return t
 })
 
-// layerMargins returns sign·w(level − threshold) (see distanceMargin) of layer k over window w
-// (window cells), the level being the engine's field where it keeps one, the exact level at
-// the NaN samples that border a sample at or above the layer's threshold, and the cutoff at the
-// other NaN samples. Cells of w beyond the engine grid get 0 (they are outside; the clipping
-// replaces them).
-func (r *Result) layerMargins(k layerKey, w window, sign float32) []float32 {
-	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
-	field := r.Field(k.carrier, k.tech)
-	fill := r.polygons().fills.get(k, func() levelFill { return r.belowCutoff(k, ti, thr, field) })
-	g := r.eng.land.grid
-	t32, cutoff := float32(thr), float32(r.eng.rules[ti].cutoff)
-	out := make([]float32, w.grid.Len())
-	i0, i1 := max(0, w.rect.I0), min(g.NX, w.rect.I1)
-	for j := max(0, w.rect.J0); j < min(g.NY, w.rect.J1); j++ {
-		dst := out[w.index(i0, j):]
-		for n, lv := range field[g.Index(i0, j):g.Index(i1, j)] {
-			if lv != lv {
-				lv = cutoff
-			}
-			dst[n] = sign * distanceMargin(lv-t32)
-		}
-	}
-	fill.margins(out, w, g, t32, sign)
-	return out
-}
-
-// otherMargins returns w(level − threshold) of layer k over window w on the other land class
-// (see otherClass) at the cells within the distance band of the other class, NaN elsewhere.
-func (r *Result) otherMargins(k layerKey, w window) []float32 {
-	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
-	other := r.polygons().other.get(layerKey{k.carrier, k.tech, 0}, func() levelFill { return r.otherClass(k.carrier, ti) })
-	out := make([]float32, w.grid.Len())
-	nan := float32(math.NaN())
-	for wk := range out {
-		out[wk] = nan
-	}
-	other.margins(out, w, r.eng.land.grid, float32(thr), 1)
-	return out
-}
-
 // margins writes sign·w(level − thr) of the set's cells that fall in window w into dst. A level
 // of −Inf gives −Inf.
 func (f levelFill) margins(dst []float32, w window, g geo.Grid, thr, sign float32) {
