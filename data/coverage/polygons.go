@@ -123,7 +123,7 @@ func (r *Result) CoverageGeoJSON(carrier string, tech data.Tech, tier int, zoom 
 func (r *Result) zoomedLayer(k layerKey, zoom int) zoomed {
 	pc := r.polygons()
 	return pc.zoom.get(zoomKey{k, zoom}, func() zoomed {
-		full := pc.full.get(k, func() orb.MultiPolygon { return r.contourLayer(k) })
+		full := r.fullLayer(k)
 		mp := full
 		if zoom >= 0 {
 			tol := geo.ToleranceForZoom(zoom, r.latitude())
@@ -131,6 +131,11 @@ func (r *Result) zoomedLayer(k layerKey, zoom int) zoomed {
 		}
 		return zoomed{geom: r.eng.lonLat(mp), areaM2: geo.PlanarAreaM2(mp)}
 	})
+}
+
+// fullLayer returns layer k at full detail in the engine frame (cached).
+func (r *Result) fullLayer(k layerKey) orb.MultiPolygon {
+	return r.polygons().full.get(k, func() orb.MultiPolygon { return r.contourLayer(k) })
 }
 
 // latitude returns the latitude in degrees of the grid's centre.
@@ -324,9 +329,7 @@ func (r *Result) GapsGeoJSONMin(tech data.Tech, communeCode string, minAreaM2 fl
 	minAreaM2 = max(0, minAreaM2)
 	fc := geojson.NewFeatureCollection()
 	for _, ci := range cis {
-		mp := r.polygons().gaps.get(gapKey{tech, ci, minAreaM2}, func() orb.MultiPolygon {
-			return dropSmall(r.contourGaps(ci, ti, thr), minAreaM2)
-		})
+		mp := r.gapPolygons(gapKey{tech, ci, minAreaM2}, ti, thr)
 		if len(mp) == 0 {
 			continue
 		}
@@ -345,6 +348,12 @@ func (r *Result) GapsGeoJSONMin(tech data.Tech, communeCode string, minAreaM2 fl
 		fc.Append(f)
 	}
 	return fc, nil
+}
+
+// gapPolygons returns the gaps of k.commune for k.tech (technology index ti, threshold thr dBm)
+// in the engine frame, pieces under k.minAreaM2 dropped (cached).
+func (r *Result) gapPolygons(k gapKey, ti int, thr float64) orb.MultiPolygon {
+	return r.polygons().gaps.get(k, func() orb.MultiPolygon { return dropSmall(r.contourGaps(k.commune, ti, thr), k.minAreaM2) })
 }
 
 // contourGaps contours the uncovered land of commune ci for technology index ti (projected):
@@ -434,17 +443,33 @@ func (r *Result) CommunesGeoJSON(communes []data.Commune) *geojson.FeatureCollec
 // with those arguments return from the cache. Layers are independent, so this takes about
 // 1/Workers of building them one by one. It stops early when ctx is cancelled.
 func (r *Result) WarmLayers(ctx context.Context, zooms []int) error {
+	return r.warm(ctx, func(k layerKey) {
+		for _, z := range append([]int{-1}, zooms...) {
+			r.zoomedLayer(k, z)
+		}
+	}, func(tech data.Tech, ci int) { r.GapsGeoJSON(tech, r.eng.communes[ci].Code) }) // arguments valid by construction
+}
+
+// warmPolygons is WarmLayers without the serving forms: every layer and every commune's gaps in
+// the engine frame at full detail (no lon/lat conversion, no zoom simplification), which is
+// what a vector engine's union and intersection of the footprints produce.
+func (r *Result) warmPolygons(ctx context.Context) error {
+	return r.warm(ctx, func(k layerKey) { r.fullLayer(k) }, func(tech data.Tech, ci int) {
+		thr, ti, _ := r.layerThreshold(AnyCarrier, tech, 0)
+		r.gapPolygons(gapKey{tech, ci, DefaultMinGapAreaM2}, ti, thr)
+	})
+}
+
+// warm runs layer for every (carrier or AnyCarrier, analysed technology, tier 0) and gaps for
+// every (technology, commune) on the engine's workers, until done or ctx is cancelled.
+func (r *Result) warm(ctx context.Context, layer func(layerKey), gaps func(tech data.Tech, commune int)) error {
 	var jobs []func()
 	for _, tech := range data.AnalysedTechs {
 		for _, c := range append(r.Carriers(), AnyCarrier) {
-			jobs = append(jobs, func() {
-				for _, z := range append([]int{-1}, zooms...) {
-					r.CoverageGeoJSON(c, tech, 0, z) // arguments valid by construction
-				}
-			})
+			jobs = append(jobs, func() { layer(layerKey{c, tech, 0}) })
 		}
-		for _, c := range r.eng.communes {
-			jobs = append(jobs, func() { r.GapsGeoJSON(tech, c.Code) })
+		for ci := range r.eng.communes {
+			jobs = append(jobs, func() { gaps(tech, ci) })
 		}
 	}
 	next := make(chan func())

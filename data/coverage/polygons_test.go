@@ -736,6 +736,28 @@ func BenchmarkRecomputeWithLayers(b *testing.B) {
 	}
 }
 
+// BenchmarkRecomputePolygons is the job the accuracy oracle (bench/accuracy) times in shapely,
+// done by the engine from the sites: Compute (every carrier, 3G and 4G, statistics), then every
+// coverage layer (each carrier and any, threshold tier) and every commune's gaps as polygons in
+// the engine frame at full detail (no lon/lat conversion or zoom simplification; those are
+// serving work, timed by BenchmarkRecomputeWithLayers), on the demo at 50 m.
+func BenchmarkRecomputePolygons(b *testing.B) {
+	e, st, _ := demoResult(b, DefaultCellM)
+	snap := st.Snapshot()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		r, err := e.Compute(ctx, snap)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := r.warmPolygons(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // WarmLayers fills the cache with the same geometry as building the layers one by one, and
 // stops on a cancelled context.
 func TestWarmLayers(t *testing.T) {
@@ -757,9 +779,38 @@ func TestWarmLayers(t *testing.T) {
 			}
 		}
 	}
+	// warmPolygons caches the projected layers and gaps that the GeoJSON builders then use.
+	_, pr := smallCase(t, 100)
+	if err := pr.warmPolygons(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	nonEmpty := 0
+	for _, tech := range data.AnalysedTechs {
+		for _, c := range append(r.Carriers(), AnyCarrier) {
+			k := layerKey{c, tech, 0}
+			got, want := pr.fullLayer(k), fresh.contourLayer(k)
+			if !samePolygons(got, want) {
+				t.Errorf("%v: warmPolygons cached %d polygons, a fresh contour has %d", k, len(got), len(want))
+			}
+			nonEmpty += min(1, len(want))
+		}
+		thr, ti, _ := pr.layerThreshold(AnyCarrier, tech, 0)
+		for ci := range pr.eng.communes {
+			got := pr.gapPolygons(gapKey{tech, ci, DefaultMinGapAreaM2}, ti, thr)
+			if want := dropSmall(fresh.contourGaps(ci, ti, thr), DefaultMinGapAreaM2); !samePolygons(got, want) {
+				t.Errorf("%s gaps of commune %d: warmPolygons cached %d polygons, a fresh contour has %d", tech, ci, len(got), len(want))
+			}
+		}
+	}
+	if nonEmpty == 0 {
+		t.Error("every layer of the small case is empty: the comparison proves nothing")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := r.WarmLayers(ctx, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if err := r.warmPolygons(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
