@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"math/cmplx"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/project"
@@ -11,29 +12,37 @@ import (
 // given by Karney (2011), "Transverse Mercator with an accuracy of a few nanometers", J. Geodesy
 // 85:475–485, eqs. (7)–(11), (25), (35)–(36). The truncation error is about 5 nm within 3 900 km
 // of the central meridian; phusong uses it within a few degrees.
+//
+// Evaluation: the Krüger series by Clenshaw summation on the complex angle (Karney eqs. 11–12;
+// one Sincos and one Expm1); the origin's northing by Helmert's rectifying-latitude series in n;
+// the latitude from the conformal latitude by the series of Engsager & Poder (2007), as in PROJ's
+// tmerc, instead of Newton's method. Both series are truncated at n⁶ (error below 1e-17 rad,
+// checked against 40-digit arithmetic).
 const (
-	utmK0       = 0.9996     // UTM central scale factor
-	utmFalseE   = 500000.0   // UTM false easting, m
-	utmFalseNS  = 10000000.0 // UTM false northing of the southern hemisphere, m
-	utmZoneDeg  = 6          // width of a UTM zone, degrees
-	utmZones    = 60         // number of UTM zones
-	tmOrder     = 6          // order of the Krüger series
-	tmNewtonMax = 10         // iterations of τ from τ′ (converges in 2–3)
-	tmNewtonTol = 1e-15      // relative convergence of τ
+	utmK0      = 0.9996     // UTM central scale factor
+	utmFalseE  = 500000.0   // UTM false easting, m
+	utmFalseNS = 10000000.0 // UTM false northing of the southern hemisphere, m
+	utmZoneDeg = 6          // width of a UTM zone, degrees
+	utmZones   = 60         // number of UTM zones
+	tmOrder    = 6          // order of the Krüger series
 )
 
 // tmSeries holds the ellipsoid-dependent constants of the Krüger series.
 type tmSeries struct {
-	e     float64          // first eccentricity
-	rectA float64          // rectifying radius A = a/(1+n)·(1 + n²/4 + n⁴/64 + n⁶/256), m
-	alpha [tmOrder]float64 // forward coefficients α₁…α₆
-	beta  [tmOrder]float64 // inverse coefficients β₁…β₆
+	e      float64          // first eccentricity
+	rectA  float64          // rectifying radius A = a/(1+n)·(1 + n²/4 + n⁴/64 + n⁶/256), m
+	alpha  [tmOrder]float64 // forward coefficients α₁…α₆
+	beta   [tmOrder]float64 // inverse coefficients β₁…β₆
+	rect   [tmOrder]float64 // rectifying latitude μ = φ + Σ rect_j·sin 2jφ (Helmert's meridian arc)
+	phiChi [tmOrder]float64 // geodetic latitude φ = χ + Σ phiChi_j·sin 2jχ from the conformal χ
 }
 
 // wgs84TM is computed once from WGS84's flattening; it is a constant, not configuration.
 var wgs84TM = newTMSeries(wgs84F)
 
-// newTMSeries evaluates Karney (2011) eqs. (14), (35) and (36) for flattening f.
+// newTMSeries evaluates Karney (2011) eqs. (14), (35) and (36) for flattening f, and the
+// geodetic-to-rectifying latitude series: the meridian arc (a/(1+n))·∫(1−n)²(1+n)/(1+2n·cos 2φ+n²)^{3/2}
+// dφ expanded binomially to n⁶ and divided by rectA (its constant term gives rectA itself).
 func newTMSeries(f float64) tmSeries {
 	n := f / (2 - f)
 	n2 := n * n
@@ -55,6 +64,22 @@ func newTMSeries(f float64) tmSeries {
 		4397*n4/161280 - 11*n5/504 - 830251*n6/7257600,
 		4583*n5/161280 - 108847*n6/3991680,
 		20648693 * n6 / 638668800,
+	}
+	s.rect = [tmOrder]float64{
+		-3*n/2 + 9*n3/16 - 3*n5/32,
+		15*n2/16 - 15*n4/32 + 135*n6/2048,
+		-35*n3/48 + 105*n5/256,
+		315*n4/512 - 189*n6/512,
+		-693 * n5 / 1280,
+		1001 * n6 / 2048,
+	}
+	s.phiChi = [tmOrder]float64{
+		2*n - 2*n2/3 - 2*n3 + 116*n4/45 + 26*n5/45 - 2854*n6/675,
+		7*n2/3 - 8*n3/5 - 227*n4/45 + 2704*n5/315 + 2323*n6/945,
+		56*n3/15 - 136*n4/35 - 1262*n5/105 + 73814*n6/2835,
+		4279*n4/630 - 332*n5/35 - 399572*n6/14175,
+		4174*n5/315 - 144838*n6/6237,
+		601676 * n6 / 22275,
 	}
 	return s
 }
@@ -104,32 +129,34 @@ func UTMZone(lonDeg float64) int {
 // the central meridian modulo 360°. Accuracy (against the exact mapping) is better than 1 µm within
 // a few degrees of the central meridian; beyond ~60° of it the series is meaningless.
 func (t TransverseMercator) Forward(p orb.Point) orb.Point {
-	xi, eta := wgs84TM.forwardXiEta(normRad((p[0]-t.Lon0Deg)*deg), p[1]*deg)
-	xi0, _ := wgs84TM.forwardXiEta(0, t.Lat0Deg*deg)
+	xi, eta := wgs84TM.forwardXiEta(lambdaRad(p[0]-t.Lon0Deg), p[1]*deg)
 	s := t.K0 * wgs84TM.rectA
-	return orb.Point{t.FalseEastingM + s*eta, t.FalseNorthingM + s*(xi-xi0)}
+	return orb.Point{t.FalseEastingM + s*eta, t.FalseNorthingM + s*(xi-wgs84TM.originXi(t.Lat0Deg))}
 }
 
 // Inverse maps (x, y) metres back to (lon, lat) degrees, the longitude normalised to
 // [−180°, 180°). It inverts Forward to a few nanometres within a few degrees of the central
 // meridian.
 func (t TransverseMercator) Inverse(p orb.Point) orb.Point {
-	xi0, _ := wgs84TM.forwardXiEta(0, t.Lat0Deg*deg)
 	s := t.K0 * wgs84TM.rectA
-	xi := (p[1]-t.FalseNorthingM)/s + xi0
-	eta := (p[0] - t.FalseEastingM) / s
-	xiP, etaP := xi, eta
-	for j := 1; j <= tmOrder; j++ {
-		sx, cx := math.Sincos(2 * float64(j) * xi)
-		xiP -= wgs84TM.beta[j-1] * sx * math.Cosh(2*float64(j)*eta)
-		etaP -= wgs84TM.beta[j-1] * cx * math.Sinh(2*float64(j)*eta)
+	zeta := complex((p[1]-t.FalseNorthingM)/s+wgs84TM.originXi(t.Lat0Deg), (p[0]-t.FalseEastingM)/s)
+	sin2, cos2 := sinCos2(zeta)
+	zetaP := zeta - clenshawSin(&wgs84TM.beta, sin2, cos2)
+	sinXiP, cosXiP := math.Sincos(real(zetaP))
+	sinhEtaP := math.Sinh(imag(zetaP))
+	// Conformal latitude (Karney eq. 18): tan χ = sin ξ′/r with r² = sinh²η′ + cos²ξ′, so that
+	// cos²χ = r²/cosh²η′ and cosh²η′ = r² + sin²ξ′.
+	r2 := sinhEtaP*sinhEtaP + cosXiP*cosXiP
+	r := math.Sqrt(r2)
+	cosh2 := r2 + sinXiP*sinXiP
+	chi := math.Atan2(sinXiP, r)
+	phi := chi + real(clenshawSin(&wgs84TM.phiChi,
+		complex(2*sinXiP*r/cosh2, 0), complex((r2-sinXiP*sinXiP)/cosh2, 0)))
+	lon := t.Lon0Deg + math.Atan2(sinhEtaP, cosXiP)/deg
+	if lon < -halfDeg || lon >= halfDeg {
+		lon = normDeg(lon)
 	}
-	sinXiP, cosXiP := math.Sincos(xiP)
-	sinhEtaP := math.Sinh(etaP)
-	tauP := sinXiP / math.Hypot(sinhEtaP, cosXiP)
-	lambda := math.Atan2(sinhEtaP, cosXiP)
-	tau := wgs84TM.tauFromTauPrime(tauP)
-	return orb.Point{normDeg(t.Lon0Deg + lambda/deg), math.Atan(tau) / deg}
+	return orb.Point{lon, phi / deg}
 }
 
 // ForwardGeometry returns a projected copy of g (any orb geometry; nil gives nil); g is not
@@ -156,33 +183,72 @@ func (t TransverseMercator) InverseGeometry(g orb.Geometry) orb.Geometry {
 // Areas scale by k².
 func (t TransverseMercator) ScaleFactor(p orb.Point) float64 {
 	s := wgs84TM
-	lambda := normRad((p[0] - t.Lon0Deg) * deg)
 	phi := p[1] * deg
-	tauP := s.tauPrime(math.Tan(phi))
-	xiP, etaP, cosL := conformalXiEta(tauP, lambda)
-	pp, qq := 1.0, 0.0
-	for j := 1; j <= tmOrder; j++ {
-		sx, cx := math.Sincos(2 * float64(j) * xiP)
-		c := 2 * float64(j) * s.alpha[j-1]
-		pp += c * cx * math.Cosh(2*float64(j)*etaP)
-		qq += c * sx * math.Sinh(2*float64(j)*etaP)
-	}
 	tan := math.Tan(phi)
+	tauP := s.tauPrime(tan)
+	xiP, etaP, cosL := conformalXiEta(tauP, lambdaRad(p[0]-t.Lon0Deg))
+	_, cos2 := sinCos2(complex(xiP, etaP))
+	// dζ/dζ′ = 1 + Σ 2j·α_j·cos 2jζ′ (Karney eq. 12); its modulus is the Gauss–Krüger over
+	// Gauss–Schreiber scale.
+	var b1, b2 complex128
+	for j := tmOrder; j >= 1; j-- {
+		b1, b2 = 2*cos2*b1-b2+complex(2*float64(j)*s.alpha[j-1], 0), b1
+	}
 	return t.K0 * s.rectA / wgs84A * math.Sqrt(1+(1-wgs84E2)*tan*tan) *
-		math.Hypot(pp, qq) / math.Hypot(tauP, cosL)
+		cmplx.Abs(1+cos2*b1-b2) / math.Hypot(tauP, cosL)
+}
+
+// lambdaRad returns the longitude difference dLonDeg (degrees) in radians, wrapped to [−π, π].
+func lambdaRad(dLonDeg float64) float64 {
+	if lambda := dLonDeg * deg; math.Abs(lambda) <= math.Pi {
+		return lambda
+	}
+	return normRad(dLonDeg * deg)
+}
+
+// originXi returns ξ (radians) of the latitude of origin lat0Deg on the central meridian: the
+// rectifying latitude μ, from the geodetic latitude by one Sincos and a Clenshaw sum. It is 0 at
+// the equator (every UTM zone).
+func (s tmSeries) originXi(lat0Deg float64) float64 {
+	if lat0Deg == 0 {
+		return 0
+	}
+	phi := lat0Deg * deg
+	sin2, cos2 := math.Sincos(2 * phi)
+	return phi + real(clenshawSin(&s.rect, complex(sin2, 0), complex(cos2, 0)))
 }
 
 // forwardXiEta returns the rectified Gauss–Krüger coordinates ξ, η (radians) of latitude phi and
 // longitude lambda from the central meridian (radians).
 func (s tmSeries) forwardXiEta(lambda, phi float64) (xi, eta float64) {
 	xiP, etaP, _ := conformalXiEta(s.tauPrime(math.Tan(phi)), lambda)
-	xi, eta = xiP, etaP
-	for j := 1; j <= tmOrder; j++ {
-		sx, cx := math.Sincos(2 * float64(j) * xiP)
-		xi += s.alpha[j-1] * sx * math.Cosh(2*float64(j)*etaP)
-		eta += s.alpha[j-1] * cx * math.Sinh(2*float64(j)*etaP)
+	zetaP := complex(xiP, etaP)
+	sin2, cos2 := sinCos2(zetaP)
+	zeta := zetaP + clenshawSin(&s.alpha, sin2, cos2)
+	return real(zeta), imag(zeta)
+}
+
+// sinCos2 returns sin 2ζ and cos 2ζ of the complex angle ζ = ξ + iη with one Sincos and one Expm1:
+// sin 2ζ = sin 2ξ·cosh 2η + i·cos 2ξ·sinh 2η, cos 2ζ = cos 2ξ·cosh 2η − i·sin 2ξ·sinh 2η.
+func sinCos2(zeta complex128) (sin2, cos2 complex128) {
+	sx, cx := math.Sincos(2 * real(zeta))
+	// em1 = e^{2η} − 1 keeps sinh 2η accurate for small η; 1 − e^{−2η} = em1/(1 + em1).
+	em1 := math.Expm1(2 * imag(zeta))
+	sh := (em1 + em1/(1+em1)) / 2
+	ch := sh + 1/(1+em1)
+	return complex(sx*ch, cx*sh), complex(cx*ch, -sx*sh)
+}
+
+// clenshawSin returns Σ_{j=1…6} c_j·sin 2jζ for the complex angle ζ, given sin 2ζ and cos 2ζ, by
+// Clenshaw summation (Karney 2011 eqs. 11–12): b_j = c_j + 2cos 2ζ·b_{j+1} − b_{j+2}, and the
+// sum is sin 2ζ·b_1.
+func clenshawSin(c *[tmOrder]float64, sin2, cos2 complex128) complex128 {
+	var b1, b2 complex128
+	a := 2 * cos2
+	for j := tmOrder - 1; j >= 0; j-- {
+		b1, b2 = a*b1-b2+complex(c[j], 0), b1
 	}
-	return xi, eta
+	return sin2 * b1
 }
 
 // conformalXiEta returns the spherical transverse Mercator coordinates ξ′, η′ of conformal
@@ -190,35 +256,18 @@ func (s tmSeries) forwardXiEta(lambda, phi float64) (xi, eta float64) {
 func conformalXiEta(tauP, lambda float64) (xiP, etaP, cosL float64) {
 	sinL, cosL := math.Sincos(lambda)
 	xiP = math.Atan2(tauP, cosL)
-	etaP = math.Asinh(sinL / math.Hypot(tauP, cosL))
+	etaP = math.Asinh(sinL / math.Sqrt(tauP*tauP+cosL*cosL))
 	return xiP, etaP, cosL
 }
 
 // tauPrime returns τ′ = tan χ, the tangent of the conformal latitude, from τ = tan φ
-// (Karney eq. 7–9). At the poles (τ = ±Inf) it returns ±Inf.
+// (Karney eq. 7–9). At the poles (τ = ±Inf) it returns ±Inf. |τ| < 2e16 for any finite float64
+// latitude, so 1 + τ² cannot overflow and needs no Hypot.
 func (s tmSeries) tauPrime(tau float64) float64 {
 	if math.IsInf(tau, 0) {
 		return tau
 	}
-	sq := math.Hypot(1, tau)
+	sq := math.Sqrt(1 + tau*tau)
 	sigma := math.Sinh(s.e * math.Atanh(s.e*tau/sq))
-	return tau*math.Hypot(1, sigma) - sigma*sq
-}
-
-// tauFromTauPrime inverts tauPrime by Newton's method (Karney eqs. 19–21).
-func (s tmSeries) tauFromTauPrime(tauP float64) float64 {
-	if math.IsInf(tauP, 0) {
-		return tauP
-	}
-	tau := tauP
-	for i := 0; i < tmNewtonMax; i++ {
-		tp := s.tauPrime(tau)
-		d := (tauP - tp) / math.Hypot(1, tp) *
-			(1 + (1-wgs84E2)*tau*tau) / ((1 - wgs84E2) * math.Hypot(1, tau))
-		tau += d
-		if math.Abs(d) <= tmNewtonTol*math.Max(1, math.Abs(tau)) {
-			break
-		}
-	}
-	return tau
+	return tau*math.Sqrt(1+sigma*sigma) - sigma*sq
 }
