@@ -91,6 +91,9 @@ type worker struct {
 	best     []float64
 	serv     []uint16
 	groups   []candGroup
+	blocks   [tileBlocks * tileBlocks]block
+	cands    []blockCand
+	hMin     []float64 // per sector of the group evaluateBlock runs: see horzBounds
 }
 
 // candGroup is a sector group of the candidate site sites[site].
@@ -146,32 +149,12 @@ func (w *worker) model(s *data.Site) (*siteModel, error) {
 // rect are evaluated, the others copied from old (nil: NaN). It returns nil when no candidate
 // has a sector of the technology (every cell NaN).
 func (w *worker) chunk(t *tile, cands []*data.Site, ti int, rect CellRect, old *chunk) (*chunk, error) {
-	if len(cands) >= noServer {
-		return nil, fmt.Errorf("coverage: %d candidate sites for one tile, more than %d", len(cands), noServer-1)
-	}
-	w.groups = w.groups[:0]
-	for si, s := range cands {
-		m, err := w.model(s)
-		if err != nil {
-			return nil, err
-		}
-		for k := range m.groups[ti] {
-			w.groups = append(w.groups, candGroup{site: uint16(si), g: &m.groups[ti][k]})
-		}
+	if err := w.candGroups(t, cands, ti); err != nil {
+		return nil, err
 	}
 	if len(w.groups) == 0 {
 		return nil, nil
 	}
-	// Nearest masts first: they set high levels early, so that the bound skips more of the
-	// far groups' cells. The result does not depend on the order (see evaluate).
-	g := w.e.land.grid
-	cx := g.X0M + float64(t.I0+t.I1)/2*g.CellM
-	cy := g.Y0M + float64(t.J0+t.J1)/2*g.CellM
-	slices.SortFunc(w.groups, func(a, b candGroup) int {
-		da := (a.g.x-cx)*(a.g.x-cx) + (a.g.y-cy)*(a.g.y-cy)
-		db := (b.g.x-cx)*(b.g.x-cx) + (b.g.y-cy)*(b.g.y-cy)
-		return cmp.Or(cmp.Compare(da, db), cmp.Compare(a.site, b.site))
-	})
 	n := int(t.End - t.Start)
 	c := &chunk{sites: cands, level: make([]float32, n), serving: make([]uint16, n)}
 	whole := t.rect()
@@ -197,6 +180,34 @@ func (w *worker) chunk(t *tile, cands []*data.Site, ti int, rect CellRect, old *
 		}
 	})
 	return c, nil
+}
+
+// candGroups fills w.groups with the sector groups of technology ti of the candidate sites,
+// nearest mast to the tile's centre first: they set high levels early, so that the bound skips
+// more of the far groups' cells. The result does not depend on the order (see evaluate).
+func (w *worker) candGroups(t *tile, cands []*data.Site, ti int) error {
+	if len(cands) >= noServer {
+		return fmt.Errorf("coverage: %d candidate sites for one tile, more than %d", len(cands), noServer-1)
+	}
+	w.groups = w.groups[:0]
+	for si, s := range cands {
+		m, err := w.model(s)
+		if err != nil {
+			return err
+		}
+		for k := range m.groups[ti] {
+			w.groups = append(w.groups, candGroup{site: uint16(si), g: &m.groups[ti][k]})
+		}
+	}
+	g := w.e.land.grid
+	cx := g.X0M + float64(t.I0+t.I1)/2*g.CellM
+	cy := g.Y0M + float64(t.J0+t.J1)/2*g.CellM
+	slices.SortFunc(w.groups, func(a, b candGroup) int {
+		da := (a.g.x-cx)*(a.g.x-cx) + (a.g.y-cy)*(a.g.y-cy)
+		db := (b.g.x-cx)*(b.g.x-cx) + (b.g.y-cy)*(b.g.y-cy)
+		return cmp.Or(cmp.Compare(da, db), cmp.Compare(a.site, b.site))
+	})
+	return nil
 }
 
 // inherit fills c's cells outside rect from old (NaN when old is nil), re-indexing the serving
@@ -251,66 +262,219 @@ func (e *Engine) eachCell(t *tile, rect CellRect, f func(k int32)) {
 	}
 }
 
+// Evaluation blocks: evaluate prunes the candidate groups per square block of
+// 1<<blockShift cells before it visits cells.
+const (
+	blockShift = 3
+	blockSide  = 1 << blockShift
+	tileBlocks = (tileCells + blockSide - 1) / blockSide // blocks along a tile's side
+)
+
+// cellSeg is the compact cells [k0, k1) of grid row j within one block.
+type cellSeg struct{ j, k0, k1 int32 }
+
+// block is the inside cells of one evaluation block of a tile within the evaluated rectangle.
+type block struct {
+	segs           []cellSeg
+	i0, i1, j0, j1 int     // least and greatest column and row of its cells
+	x0, x1, y0, y1 float64 // their centres' bounding box, projected metres
+	classes        uint8   // bit cls set when the block holds a cell of land class cls
+}
+
+// blockCand is a candidate group of a block with its level bound over the block.
+type blockCand struct {
+	cg   candGroup
+	ubDB float64
+}
+
+// splitBlocks fills w.blocks with the inside cells of tile t within rect.
+func (w *worker) splitBlocks(t *tile, rect CellRect) {
+	l := w.e.land
+	for b := range w.blocks {
+		w.blocks[b] = block{segs: w.blocks[b].segs[:0], i0: math.MaxInt, j0: math.MaxInt, i1: -1, j1: -1}
+	}
+	for _, run := range t.rows {
+		if run.J < rect.J0 || run.J >= rect.J1 {
+			continue
+		}
+		row := (run.J - t.J0) >> blockShift * tileBlocks
+		for k := run.Start; k < run.End; {
+			i := int(l.cellI[k])
+			if i < rect.I0 {
+				k++
+				continue
+			}
+			if i >= rect.I1 {
+				break
+			}
+			bx := (i - t.I0) >> blockShift
+			b := &w.blocks[row+bx]
+			end := min(rect.I1, t.I0+(bx+1)<<blockShift)
+			k0 := k
+			for ; k < run.End && int(l.cellI[k]) < end; k++ {
+				b.classes |= 1 << l.cellWard[k]
+			}
+			b.segs = append(b.segs, cellSeg{j: int32(run.J), k0: k0, k1: k})
+			b.i0, b.i1 = min(b.i0, i), max(b.i1, int(l.cellI[k-1]))
+			b.j0, b.j1 = min(b.j0, run.J), max(b.j1, run.J)
+		}
+	}
+	g := l.grid
+	for bi := range w.blocks {
+		b := &w.blocks[bi]
+		b.x0 = g.X0M + (float64(b.i0)+0.5)*g.CellM
+		b.x1 = g.X0M + (float64(b.i1)+0.5)*g.CellM
+		b.y0 = g.Y0M + (float64(b.j0)+0.5)*g.CellM
+		b.y1 = g.Y0M + (float64(b.j1)+0.5)*g.CellM
+	}
+}
+
 // evaluate runs every candidate sector over the inside cells of tile t within rect, keeping
 // in best/serv (indexed by compact offset in the tile) the highest level and its site; on a
 // tie the smallest site index (SiteID order) wins, so the result does not depend on the order
-// of the groups. Per sector group, only rows and columns that may lie within its range are
-// visited; the exact per-sector range test follows. The level arithmetic is that of
+// of the groups. The tile is cut into blocks; per block, the groups within range are ordered by
+// an upper bound of their level over the block (the bucket bound at the block's nearest point)
+// and visited until the bound falls below the least best level of the block's cells: such a
+// group is strictly below every cell's best, so skipping it changes nothing. Within a block,
+// the per-cell bucket bound and range tests follow, then the level arithmetic of
 // sectorModel.levelDBm; boundDBm only skips sectors that cannot beat the best.
 func (w *worker) evaluate(t *tile, rect CellRect, best []float64, serv []uint16) {
+	w.splitBlocks(t, rect)
+	for bi := range w.blocks {
+		b := &w.blocks[bi]
+		if len(b.segs) == 0 {
+			continue
+		}
+		cands := w.cands[:0]
+		for _, cg := range w.groups {
+			grp := cg.g
+			dx, dy := nearest(b.x0-grp.x, b.x1-grp.x), nearest(b.y0-grp.y, b.y1-grp.y)
+			d2 := dx*dx + dy*dy
+			ub, in := math.Inf(-1), false
+			for cls := range 2 {
+				if b.classes&(1<<cls) != 0 && d2 <= grp.r2[cls] {
+					ub, in = max(ub, grp.ubFrom[cls][int(d2*grp.ubInv[cls])]), true
+				}
+			}
+			if in {
+				cands = append(cands, blockCand{cg: cg, ubDB: ub})
+			}
+		}
+		// insertion sort, highest bound first (few candidates)
+		for a := 1; a < len(cands); a++ {
+			for c := a; c > 0 && cands[c].ubDB > cands[c-1].ubDB; c-- {
+				cands[c], cands[c-1] = cands[c-1], cands[c]
+			}
+		}
+		w.cands = cands
+		lo := minBest(b, t, best)
+		for _, bc := range cands {
+			if bc.ubDB < lo {
+				break // so are the next ones
+			}
+			w.horzBounds(b, bc.cg.g)
+			w.evaluateBlock(t, b, bc.cg, best, serv)
+			lo = minBest(b, t, best)
+		}
+	}
+}
+
+// nearest returns the value of [lo, hi] nearest to 0.
+func nearest(lo, hi float64) float64 {
+	switch {
+	case lo > 0:
+		return lo
+	case hi < 0:
+		return -hi
+	}
+	return 0
+}
+
+// minBest returns the least best level of block b's cells.
+func minBest(b *block, t *tile, best []float64) float64 {
+	m := math.Inf(1)
+	for _, sg := range b.segs {
+		for _, v := range best[sg.k0-t.Start : sg.k1-t.Start] {
+			m = min(m, v)
+		}
+	}
+	return m
+}
+
+// Padding of the angular bound of horzBounds: relative on the block's radius, absolute on the
+// cosine (both far above the rounding of the cells' own direction cosines).
+const (
+	blockPadRel = 1e-9
+	cosPad      = 1e-9
+)
+
+// horzBounds fills w.hMin with, per sector of grp, a lower bound of its horizontal attenuation
+// over the cells of block b (sectorModel.minHorzDB at the largest cosine of the angle between
+// the boresight and a cell's direction). The cells' centres lie within ρ of the centre of
+// their bounding box, so their directions from a mast at distance D > ρ from it are within
+// δ = asin(ρ/D) of the centre's direction φc off boresight: cos φ ≤ cos(max(0, φc − δ)).
+func (w *worker) horzBounds(b *block, grp *groupModel) {
+	rho := math.Hypot(b.x1-b.x0, b.y1-b.y0) / 2 * (1 + blockPadRel)
+	ux, uy := (b.x0+b.x1)/2-grp.x, (b.y0+b.y1)/2-grp.y
+	dist := math.Hypot(ux, uy)
+	w.hMin = w.hMin[:0]
+	if !(dist > 2*rho) {
+		for range grp.secs {
+			w.hMin = append(w.hMin, 0)
+		}
+		return
+	}
+	sinD := rho / dist
+	cosD := math.Sqrt(1 - sinD*sinD)
+	for si := range grp.secs {
+		s := &grp.secs[si]
+		c := (ux*s.sinAz + uy*s.cosAz) / dist
+		cMax := 1.0
+		if c < cosD {
+			cMax = c*cosD + math.Sqrt(max(0, 1-c*c))*sinD + cosPad
+		}
+		w.hMin = append(w.hMin, s.minHorzDB(cMax))
+	}
+}
+
+// evaluateBlock runs group cg over the cells of block b (see evaluate).
+func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, serv []uint16) {
 	l := w.e.land
 	g := l.grid
-	for _, cg := range w.groups {
-		grp := cg.g
-		r2 := grp.rM * grp.rM
-		for _, run := range t.rows {
-			if run.J < rect.J0 || run.J >= rect.J1 {
+	grp := cg.g
+	hMin := w.hMin[:len(grp.secs)]
+	for _, sg := range b.segs {
+		dy := g.Y0M + (float64(sg.j)+0.5)*g.CellM - grp.y
+		for k := sg.k0; k < sg.k1; k++ {
+			i := int(l.cellI[k])
+			dx := g.X0M + (float64(i)+0.5)*g.CellM - grp.x
+			d2 := dx*dx + dy*dy
+			cls := l.cellWard[k]
+			o := k - t.Start
+			if d2 > grp.r2[cls] || grp.ub[cls][int(d2*grp.ubInv[cls])] < best[o] {
 				continue
 			}
-			dy := g.Y0M + (float64(run.J)+0.5)*g.CellM - grp.y
-			if dy*dy > r2 {
-				continue
-			}
-			half := math.Sqrt(r2 - dy*dy)
-			ia := max(rect.I0, int(math.Floor((grp.x-half-g.X0M)/g.CellM-0.5))-1)
-			ib := min(rect.I1, int(math.Ceil((grp.x+half-g.X0M)/g.CellM-0.5))+2)
-			for k := run.Start; k < run.End; k++ {
-				i := int(l.cellI[k])
-				if i < ia {
-					continue
-				}
-				if i >= ib {
-					break
-				}
-				dx := g.X0M + (float64(i)+0.5)*g.CellM - grp.x
-				d2 := dx*dx + dy*dy
-				cls := l.cellWard[k]
-				o := k - t.Start
-				if d2 > grp.r2[cls] || grp.ub[cls][int(d2*grp.ubInv[cls])] < best[o] {
-					continue
-				}
-				d := math.Sqrt(d2)
-				if d < nearExactM {
-					for si := range grp.secs {
-						s := &grp.secs[si]
-						if d2 <= s.r2[cls] {
-							if lv := s.exactDBm(dx, dy, d, cls); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
-								best[o], serv[o] = lv, cg.site
-							}
-						}
-					}
-					continue
-				}
-				loss, attV := grp.dist[cls].at(d)
-				invD := 1 / d
+			d := math.Sqrt(d2)
+			if d < nearExactM {
 				for si := range grp.secs {
 					s := &grp.secs[si]
-					if d2 > s.r2[cls] || s.boundDBm(loss, attV) < best[o] {
-						continue
+					if d2 <= s.r2[cls] {
+						if lv := s.exactDBm(dx, dy, d, cls); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
+							best[o], serv[o] = lv, cg.site
+						}
 					}
-					if lv := s.farDBm(loss, attV, dx, dy, invD); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
-						best[o], serv[o] = lv, cg.site
-					}
+				}
+				continue
+			}
+			loss, attV := grp.dist[cls].at(d)
+			invD := 1 / d
+			for si := range grp.secs {
+				s := &grp.secs[si]
+				if d2 > s.r2[cls] || s.boundHorzDB(loss, attV, hMin[si]) < best[o] {
+					continue
+				}
+				if lv := s.farDBm(loss, attV, dx, dy, invD); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
+					best[o], serv[o] = lv, cg.site
 				}
 			}
 		}

@@ -163,21 +163,25 @@ func buildDistTable(k lossKey, n int, old *distTable) *distTable {
 	return t
 }
 
-// horzFor returns the horizontal attenuation table (positive dB) sampled over cos φ.
-func (ts *tables) horzFor(k hKey) []float32 {
+// horzFor returns the horizontal attenuation table (positive dB) sampled over cos φ, and its
+// prefix minimum: prefMin[i] is the least of h[:i+1].
+func (ts *tables) horzFor(k hKey) (h, prefMin []float32) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	if h, ok := ts.horz[k]; ok {
-		return h
+	both, ok := ts.horz[k] // the table followed by its prefix minimum
+	if !ok {
+		a := geo.Antenna{HBeamwidthDeg: k.hbwDeg, MaxAttenuationDB: k.amDB}
+		both = make([]float32, 2*hTableN)
+		m := float32(math.Inf(1))
+		for i := range hTableN {
+			c := -1 + 2*float64(i)/(hTableN-1)
+			both[i] = float32(-a.PatternDB(math.Acos(min(1, c))*180/math.Pi, 0))
+			m = min(m, both[i])
+			both[hTableN+i] = m
+		}
+		ts.horz[k] = both
 	}
-	a := geo.Antenna{HBeamwidthDeg: k.hbwDeg, MaxAttenuationDB: k.amDB}
-	h := make([]float32, hTableN)
-	for i := range h {
-		c := -1 + 2*float64(i)/(hTableN-1)
-		h[i] = float32(-a.PatternDB(math.Acos(min(1, c))*180/math.Pi, 0))
-	}
-	ts.horz[k] = h
-	return h
+	return both[:hTableN:hTableN], both[hTableN:]
 }
 
 // horzAt interpolates a horizontal table at cos φ = c (clamped to [−1, 1]).
@@ -203,6 +207,7 @@ type sectorModel struct {
 	sinAz    float64 // boresight unit vector (east, north)
 	cosAz    float64
 	horz     []float32 // horizontal attenuation table; nil for omni
+	horzMin  []float32 // prefix minimum of horz (see minHorzDB)
 	amDB     float64   // cap on the combined attenuation
 	dist     [2]*distTable
 	curve    [2]geo.LossCurve // exact loss per land class, used within nearExactM
@@ -236,6 +241,9 @@ type groupModel struct {
 	secs  []sectorModel
 	ub    [2][ubBuckets + 1]float64
 	ubInv [2]float64 // ubBuckets / r2[cls]
+	// ubFrom[cls][b] is the largest of ub[cls][b:]: it bounds every cell at least as far as
+	// bucket b's nearest distance, which the block pruning of evaluate needs.
+	ubFrom [2][ubBuckets + 1]float64
 }
 
 // groupSectors splits secs (one technology of one site) into groups and fills their bounds.
@@ -284,6 +292,11 @@ func (g *groupModel) fillBound(cls int) {
 			continue
 		}
 		g.ub[cls][b] = best - float64(t.sufMin[i])
+	}
+	m := math.Inf(-1)
+	for b := ubBuckets; b >= 0; b-- {
+		m = max(m, g.ub[cls][b])
+		g.ubFrom[cls][b] = m
 	}
 }
 
@@ -363,7 +376,7 @@ func (e *Engine) modelSite(s *data.Site) (*siteModel, error) {
 			sm.ant.HBeamwidthDeg = sec.BeamwidthDeg
 		}
 		if !sec.Omni && sm.ant.HBeamwidthDeg > 0 {
-			sm.horz = e.tables.horzFor(hKey{sm.ant.HBeamwidthDeg, sm.amDB})
+			sm.horz, sm.horzMin = e.tables.horzFor(hKey{sm.ant.HBeamwidthDeg, sm.amDB})
 		}
 		maxLoss := sm.constDBm - tr.cutoff
 		if !finite(maxLoss) || !(sec.BandMHz > 0 && finite(sec.BandMHz)) || !(s.HeightM > 0 && finite(s.HeightM)) ||
@@ -416,6 +429,32 @@ func (s *sectorModel) boundDBm(loss, attV float64) float64 {
 		attV = s.amDB
 	}
 	return s.constDBm - loss - attV
+}
+
+// minHorzDB returns a lower bound of the horizontal attenuation that farDBm adds in any
+// direction whose cosine to the boresight is at most cMax: the least table sample up to the
+// one after cMax's (the interpolation never goes below its two samples). It is 0 for omni.
+func (s *sectorModel) minHorzDB(cMax float64) float64 {
+	if s.horz == nil {
+		return 0
+	}
+	pos := (cMax + 1) * ((hTableN - 1) / 2.0)
+	i := hTableN - 1
+	if pos < hTableN-2 {
+		i = max(0, int(pos)) + 1
+	}
+	return float64(s.horzMin[i])
+}
+
+// boundHorzDB is boundDBm with a lower bound hMinDB of the horizontal attenuation (from
+// minHorzDB): an upper bound of farDBm over the directions hMinDB holds for, bit for bit,
+// since farDBm's sums and its cap are monotonic in the attenuation.
+func (s *sectorModel) boundHorzDB(loss, attV, hMinDB float64) float64 {
+	att := attV + hMinDB
+	if att > s.amDB {
+		att = s.amDB
+	}
+	return s.constDBm - loss - att
 }
 
 // farDBm is the level from the tables' loss and vertical attenuation and the horizontal table

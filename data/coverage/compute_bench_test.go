@@ -1,0 +1,74 @@
+package coverage
+
+import (
+	"math"
+	"testing"
+)
+
+// evalJob is one layer of one tile, its candidate groups ready.
+type evalJob struct {
+	t      *tile
+	groups []candGroup
+}
+
+// demoEvalJobs prepares every (tile, layer) of the demo at cellM for evaluate.
+func demoEvalJobs(b *testing.B, cellM float64) (*worker, []evalJob) {
+	e, st, _ := demoResult(b, cellM)
+	snap := st.Snapshot()
+	sites := e.countedSites(snap)
+	models, err := e.modelAll(sites)
+	if err != nil {
+		b.Fatal(err)
+	}
+	carriers := carrierOrder(sites)
+	w := &worker{e: e, snap: snap, carriers: carriers, models: models}
+	var jobs []evalJob
+	for tix := range e.land.tiles {
+		t := &e.land.tiles[tix]
+		if t.End == t.Start {
+			continue
+		}
+		for _, carrier := range carriers {
+			cands := e.candidates(snap, t, carrier)
+			for ti := range e.rules {
+				if err := w.candGroups(t, cands, ti); err != nil {
+					b.Fatal(err)
+				}
+				if len(w.groups) > 0 {
+					jobs = append(jobs, evalJob{t: t, groups: append([]candGroup(nil), w.groups...)})
+				}
+			}
+		}
+	}
+	return w, jobs
+}
+
+// benchEvaluate times fn over every (tile, layer) of the demo on one goroutine: the grid
+// evaluation alone, without the candidate search, the chunks and the statistics.
+func benchEvaluate(b *testing.B, fn func(w *worker, t *tile, rect CellRect, best []float64, serv []uint16)) {
+	w, jobs := demoEvalJobs(b, DefaultCellM)
+	best := make([]float64, tileCells*tileCells)
+	serv := make([]uint16, tileCells*tileCells)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for _, j := range jobs {
+			w.groups = j.groups
+			for o := range j.t.End - j.t.Start {
+				best[o], serv[o] = math.Inf(-1), noServer
+			}
+			fn(w, j.t, j.t.rect(), best, serv)
+		}
+	}
+}
+
+// BenchmarkEvaluateDemo is worker.evaluate over the demo's 50 m grid, every layer.
+func BenchmarkEvaluateDemo(b *testing.B) {
+	benchEvaluate(b, (*worker).evaluate)
+}
+
+// BenchmarkEvaluateDemoReference is the same with refEvaluate, the implementation before the
+// block pruning.
+func BenchmarkEvaluateDemoReference(b *testing.B) {
+	benchEvaluate(b, refEvaluate)
+}

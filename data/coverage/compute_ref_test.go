@@ -1,0 +1,228 @@
+package coverage
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"phusong/data"
+)
+
+// refEvaluate is worker.evaluate as it stood at commit 8615982, before the block pruning: every
+// group visits every cell of its range row by row, with the per-cell bucket bound only. It is
+// the reference the faster evaluate must match bit for bit. The level arithmetic helpers are
+// copied too (refAt, refHorzAt, refFarDBm, refBoundDBm), so that a change to model.go shows.
+func refEvaluate(w *worker, t *tile, rect CellRect, best []float64, serv []uint16) {
+	l := w.e.land
+	g := l.grid
+	for _, cg := range w.groups {
+		grp := cg.g
+		r2 := grp.rM * grp.rM
+		for _, run := range t.rows {
+			if run.J < rect.J0 || run.J >= rect.J1 {
+				continue
+			}
+			dy := g.Y0M + (float64(run.J)+0.5)*g.CellM - grp.y
+			if dy*dy > r2 {
+				continue
+			}
+			half := math.Sqrt(r2 - dy*dy)
+			ia := max(rect.I0, int(math.Floor((grp.x-half-g.X0M)/g.CellM-0.5))-1)
+			ib := min(rect.I1, int(math.Ceil((grp.x+half-g.X0M)/g.CellM-0.5))+2)
+			for k := run.Start; k < run.End; k++ {
+				i := int(l.cellI[k])
+				if i < ia {
+					continue
+				}
+				if i >= ib {
+					break
+				}
+				dx := g.X0M + (float64(i)+0.5)*g.CellM - grp.x
+				d2 := dx*dx + dy*dy
+				cls := l.cellWard[k]
+				o := k - t.Start
+				if d2 > grp.r2[cls] || grp.ub[cls][int(d2*grp.ubInv[cls])] < best[o] {
+					continue
+				}
+				d := math.Sqrt(d2)
+				if d < nearExactM {
+					for si := range grp.secs {
+						s := &grp.secs[si]
+						if d2 <= s.r2[cls] {
+							if lv := s.exactDBm(dx, dy, d, cls); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
+								best[o], serv[o] = lv, cg.site
+							}
+						}
+					}
+					continue
+				}
+				loss, attV := refAt(grp.dist[cls], d)
+				invD := 1 / d
+				for si := range grp.secs {
+					s := &grp.secs[si]
+					if d2 > s.r2[cls] || refBoundDBm(s, loss, attV) < best[o] {
+						continue
+					}
+					if lv := refFarDBm(s, loss, attV, dx, dy, invD); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
+						best[o], serv[o] = lv, cg.site
+					}
+				}
+			}
+		}
+	}
+}
+
+// refAt is distTable.at at commit 8615982.
+func refAt(t *distTable, dM float64) (lossDB, attVDB float64) {
+	pos := dM * (1 / tableStepM)
+	i := int(pos)
+	f := pos - float64(i)
+	v := t.v[2*i : 2*i+4]
+	l0, v0, l1, v1 := float64(v[0]), float64(v[1]), float64(v[2]), float64(v[3])
+	return l0 + f*(l1-l0), v0 + f*(v1-v0)
+}
+
+// refHorzAt is horzAt at commit 8615982.
+func refHorzAt(h []float32, c float64) float64 {
+	pos := (c + 1) * ((hTableN - 1) / 2.0)
+	if pos < 0 {
+		pos = 0
+	}
+	i := int(pos)
+	if i > hTableN-2 {
+		i = hTableN - 2
+	}
+	f := pos - float64(i)
+	h = h[i : i+2]
+	a0, a1 := float64(h[0]), float64(h[1])
+	return a0 + f*(a1-a0)
+}
+
+// refBoundDBm is sectorModel.boundDBm at commit 8615982.
+func refBoundDBm(s *sectorModel, loss, attV float64) float64 {
+	if attV > s.amDB {
+		attV = s.amDB
+	}
+	return s.constDBm - loss - attV
+}
+
+// refFarDBm is sectorModel.farDBm at commit 8615982.
+func refFarDBm(s *sectorModel, loss, attV, dx, dy, invD float64) float64 {
+	att := attV
+	if s.horz != nil {
+		att += refHorzAt(s.horz, (dx*s.sinAz+dy*s.cosAz)*invD)
+	}
+	if att > s.amDB {
+		att = s.amDB
+	}
+	return s.constDBm - loss - att
+}
+
+// Sentinels left in the cells outside the evaluated rectangle: evaluate must not touch them.
+const (
+	untouchedDBm  = 12345.0
+	untouchedServ = 0xfffe
+)
+
+// compareEvaluate runs worker.evaluate and refEvaluate over every tile and layer of snap's
+// counted sites, on the whole tile and on one random sub-rectangle of it (as Update asks), and
+// fails at the first cell whose best level (float64 bits) or serving index differ. It returns
+// the number of (layer, tile) pairs compared.
+func compareEvaluate(t *testing.T, e *Engine, snap *data.Snapshot, rng *rand.Rand) int {
+	t.Helper()
+	sites := e.countedSites(snap)
+	models, err := e.modelAll(sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carriers := carrierOrder(sites)
+	w := worker{e: e, snap: snap, carriers: carriers, models: models}
+	l := e.land
+	var gotB, wantB []float64
+	var gotS, wantS []uint16
+	pairs := 0
+	for tix := range l.tiles {
+		tl := &l.tiles[tix]
+		n := int(tl.End - tl.Start)
+		if n == 0 {
+			continue
+		}
+		whole := tl.rect()
+		i0, j0 := whole.I0+rng.IntN(whole.I1-whole.I0), whole.J0+rng.IntN(whole.J1-whole.J0)
+		sub := CellRect{i0, j0, i0 + 1 + rng.IntN(whole.I1-i0), j0 + 1 + rng.IntN(whole.J1-j0)}
+		for _, carrier := range carriers {
+			cands := e.candidates(snap, tl, carrier)
+			for ti := range e.rules {
+				if err := w.candGroups(tl, cands, ti); err != nil {
+					t.Fatal(err)
+				}
+				if len(w.groups) == 0 {
+					continue
+				}
+				pairs++
+				for _, rect := range []CellRect{whole, sub} {
+					gotB, gotS = resetBest(e, tl, rect, gotB[:0], gotS[:0])
+					wantB, wantS = resetBest(e, tl, rect, wantB[:0], wantS[:0])
+					w.evaluate(tl, rect, gotB, gotS)
+					refEvaluate(&w, tl, rect, wantB, wantS)
+					for o := range n {
+						if math.Float64bits(gotB[o]) != math.Float64bits(wantB[o]) || gotS[o] != wantS[o] {
+							k := tl.Start + int32(o)
+							t.Fatalf("%s %s tile %d rect %v cell (%d, %d): level %v from site %d, reference %v from %d",
+								carrier, e.rules[ti].tech, tix, rect, l.cellI[k], l.cellJ[k], gotB[o], gotS[o], wantB[o], wantS[o])
+						}
+					}
+				}
+			}
+		}
+	}
+	return pairs
+}
+
+// resetBest returns the buffers for tile tl: -Inf and noServer within rect, the untouched
+// sentinels elsewhere.
+func resetBest(e *Engine, tl *tile, rect CellRect, best []float64, serv []uint16) ([]float64, []uint16) {
+	for range tl.End - tl.Start {
+		best, serv = append(best, untouchedDBm), append(serv, untouchedServ)
+	}
+	e.eachCell(tl, rect, func(k int32) {
+		best[k-tl.Start], serv[k-tl.Start] = math.Inf(-1), noServer
+	})
+	return best, serv
+}
+
+// TestEvaluateMatchesReference compares the grid evaluation with the reference implementation
+// bit for bit on the demo at 50 m and 100 m and on a seeded random site set over the synthetic
+// province, which also holds co-located twin sites (equal levels: the tie rule decides).
+func TestEvaluateMatchesReference(t *testing.T) {
+	seed := uint64(rand.Int64())
+	t.Logf("seed %d", seed)
+	for _, cellM := range []float64{DefaultCellM, 100} {
+		t.Run(fmt.Sprintf("demo %g m", cellM), func(t *testing.T) {
+			e, st, _ := demoResult(t, cellM)
+			n := compareEvaluate(t, e, st.Snapshot(), rand.New(rand.NewPCG(seed, 11)))
+			t.Logf("%d layer tiles compared", n)
+		})
+	}
+	t.Run("random", func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(seed, 12))
+		e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		carriers := []string{"viettel", "vinaphone", "mobifone"}
+		var sites []data.Site
+		for i := range 150 {
+			s := randomSite(rng, carriers[i%3], fmt.Sprintf("S%03d", i))
+			sites = append(sites, s)
+			if i%10 == 0 { // a twin on the same mast: every level ties
+				s.SiteID += "T"
+				sites = append(sites, s)
+			}
+		}
+		st := storeWith(t, e, sites)
+		n := compareEvaluate(t, e, st.Snapshot(), rng)
+		t.Logf("%d layer tiles compared", n)
+	})
+}
