@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"sync"
@@ -92,8 +93,12 @@ type worker struct {
 	serv     []uint16
 	groups   []candGroup
 	blocks   [tileBlocks * tileBlocks]block
-	cands    []blockCand
-	hMin     []float64 // per sector of the group evaluateBlock runs: see horzBounds
+	split    struct { // the tile and rectangle blocks holds
+		t    *tile
+		rect CellRect
+	}
+	cands []blockCand
+	hMin  []float64 // per sector of the group evaluateBlock runs: see horzBounds
 }
 
 // candGroup is a sector group of the candidate site sites[site].
@@ -166,20 +171,37 @@ func (w *worker) chunk(t *tile, cands []*data.Site, ti int, rect CellRect, old *
 		w.best, w.serv = make([]float64, n), make([]uint16, n)
 	}
 	best, serv := w.best[:n], w.serv[:n]
-	w.e.eachCell(t, rect, func(k int32) {
-		best[k-t.Start], serv[k-t.Start] = math.Inf(-1), noServer
-	})
+	w.splitBlocks(t, rect)
+	for sg := range w.segs() {
+		for o := sg.k0 - t.Start; o < sg.k1-t.Start; o++ {
+			best[o], serv[o] = math.Inf(-1), noServer
+		}
+	}
 	w.evaluate(t, rect, best, serv)
 	cutoff := w.e.rules[ti].cutoff
-	w.e.eachCell(t, rect, func(k int32) {
-		o := k - t.Start
-		if best[o] >= cutoff {
-			c.level[o], c.serving[o] = float32(best[o]), serv[o]
-		} else {
-			c.level[o], c.serving[o] = float32(math.NaN()), noServer
+	for sg := range w.segs() {
+		for o := sg.k0 - t.Start; o < sg.k1-t.Start; o++ {
+			if best[o] >= cutoff {
+				c.level[o], c.serving[o] = float32(best[o]), serv[o]
+			} else {
+				c.level[o], c.serving[o] = float32(math.NaN()), noServer
+			}
 		}
-	})
+	}
 	return c, nil
+}
+
+// segs returns the row segments of every block splitBlocks made.
+func (w *worker) segs() iter.Seq[cellSeg] {
+	return func(yield func(cellSeg) bool) {
+		for bi := range w.blocks {
+			for _, sg := range w.blocks[bi].segs {
+				if !yield(sg) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // candGroups fills w.groups with the sector groups of technology ti of the candidate sites,
@@ -287,8 +309,13 @@ type blockCand struct {
 	ubDB float64
 }
 
-// splitBlocks fills w.blocks with the inside cells of tile t within rect.
+// splitBlocks fills w.blocks with the inside cells of tile t within rect, unless they hold
+// them already (the layers of a tile share them).
 func (w *worker) splitBlocks(t *tile, rect CellRect) {
+	if w.split.t == t && w.split.rect == rect {
+		return
+	}
+	w.split.t, w.split.rect = t, rect
 	l := w.e.land
 	for b := range w.blocks {
 		w.blocks[b] = block{segs: w.blocks[b].segs[:0], i0: math.MaxInt, j0: math.MaxInt, i1: -1, j1: -1}
@@ -373,8 +400,7 @@ func (w *worker) evaluate(t *tile, rect CellRect, best []float64, serv []uint16)
 				break // so are the next ones
 			}
 			w.horzBounds(b, bc.cg.g)
-			w.evaluateBlock(t, b, bc.cg, best, serv)
-			lo = minBest(b, t, best)
+			lo = w.evaluateBlock(t, b, bc.cg, best, serv)
 		}
 	}
 }
@@ -437,12 +463,14 @@ func (w *worker) horzBounds(b *block, grp *groupModel) {
 	}
 }
 
-// evaluateBlock runs group cg over the cells of block b (see evaluate).
-func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, serv []uint16) {
+// evaluateBlock runs group cg over the cells of block b (see evaluate) and returns the least
+// best level of the block's cells.
+func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, serv []uint16) float64 {
 	l := w.e.land
 	g := l.grid
 	grp := cg.g
 	hMin := w.hMin[:len(grp.secs)]
+	lo := math.Inf(1)
 	for _, sg := range b.segs {
 		dy := g.Y0M + (float64(sg.j)+0.5)*g.CellM - grp.y
 		for k := sg.k0; k < sg.k1; k++ {
@@ -451,34 +479,36 @@ func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, 
 			d2 := dx*dx + dy*dy
 			cls := l.cellWard[k]
 			o := k - t.Start
-			if d2 > grp.r2[cls] || grp.ub[cls][int(d2*grp.ubInv[cls])] < best[o] {
-				continue
-			}
-			d := math.Sqrt(d2)
-			if d < nearExactM {
-				for si := range grp.secs {
-					s := &grp.secs[si]
-					if d2 <= s.r2[cls] {
-						if lv := s.exactDBm(dx, dy, d, cls); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
+			if !(d2 > grp.r2[cls] || grp.ub[cls][int(d2*grp.ubInv[cls])] < best[o]) {
+				if d := math.Sqrt(d2); d < nearExactM {
+					for si := range grp.secs {
+						s := &grp.secs[si]
+						if d2 <= s.r2[cls] {
+							if lv := s.exactDBm(dx, dy, d, cls); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
+								best[o], serv[o] = lv, cg.site
+							}
+						}
+					}
+				} else {
+					loss, attV := grp.dist[cls].at(d)
+					invD := 1 / d
+					for si := range grp.secs {
+						s := &grp.secs[si]
+						if d2 > s.r2[cls] || s.boundHorzDB(loss, attV, hMin[si]) < best[o] {
+							continue
+						}
+						if lv := s.farDBm(loss, attV, dx, dy, invD); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
 							best[o], serv[o] = lv, cg.site
 						}
 					}
 				}
-				continue
 			}
-			loss, attV := grp.dist[cls].at(d)
-			invD := 1 / d
-			for si := range grp.secs {
-				s := &grp.secs[si]
-				if d2 > s.r2[cls] || s.boundHorzDB(loss, attV, hMin[si]) < best[o] {
-					continue
-				}
-				if lv := s.farDBm(loss, attV, dx, dy, invD); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
-					best[o], serv[o] = lv, cg.site
-				}
+			if best[o] < lo {
+				lo = best[o]
 			}
 		}
 	}
+	return lo
 }
 
 // progress writes "\rcoverage: 37% of 1444 tiles" to a writer as jobs finish.
