@@ -98,7 +98,7 @@ type worker struct {
 		rect CellRect
 	}
 	cands []blockCand
-	hMin  []float64 // per sector of the group evaluateBlock runs: see horzBounds
+	secs  []secBound // the sectors of the group evaluateBlock runs: see horzBounds
 }
 
 // candGroup is a sector group of the candidate site sites[site].
@@ -434,33 +434,45 @@ const (
 	cosPad      = 1e-9
 )
 
-// horzBounds fills w.hMin with, per sector of grp, a lower bound of its horizontal attenuation
-// over the cells of block b (sectorModel.minHorzDB at the largest cosine of the angle between
-// the boresight and a cell's direction). The cells' centres lie within ρ of the centre of
-// their bounding box, so their directions from a mast at distance D > ρ from it are within
-// δ = asin(ρ/D) of the centre's direction φc off boresight: cos φ ≤ cos(max(0, φc − δ)).
+// secBound is a sector of a group with a lower bound of its horizontal attenuation over a
+// block (see horzBounds).
+type secBound struct {
+	s      *sectorModel
+	hMinDB float64
+}
+
+// horzBounds fills w.secs with the sectors of grp and, per sector, a lower bound of its
+// horizontal attenuation over the cells of block b (sectorModel.minHorzDB at the largest
+// cosine of the angle between the boresight and a cell's direction), highest constDBm − bound
+// first, so that the sector facing the block tends to set the level that lets boundHorzDB
+// skip the others. The cells' centres lie within ρ of the centre of their bounding box, so
+// their directions from a mast at distance D > ρ from it are within δ = asin(ρ/D) of the
+// centre's direction φc off boresight: cos φ ≤ cos(max(0, φc − δ)).
 func (w *worker) horzBounds(b *block, grp *groupModel) {
 	rho := math.Hypot(b.x1-b.x0, b.y1-b.y0) / 2 * (1 + blockPadRel)
 	ux, uy := (b.x0+b.x1)/2-grp.x, (b.y0+b.y1)/2-grp.y
 	dist := math.Hypot(ux, uy)
-	w.hMin = w.hMin[:0]
-	if !(dist > 2*rho) {
-		for range grp.secs {
-			w.hMin = append(w.hMin, 0)
-		}
-		return
-	}
+	secs := w.secs[:0]
+	far := dist > 2*rho
 	sinD := rho / dist
 	cosD := math.Sqrt(1 - sinD*sinD)
 	for si := range grp.secs {
 		s := &grp.secs[si]
-		c := (ux*s.sinAz + uy*s.cosAz) / dist
-		cMax := 1.0
-		if c < cosD {
-			cMax = c*cosD + math.Sqrt(max(0, 1-c*c))*sinD + cosPad
+		h := 0.0
+		if far {
+			c := (ux*s.sinAz + uy*s.cosAz) / dist
+			cMax := 1.0
+			if c < cosD {
+				cMax = c*cosD + math.Sqrt(max(0, 1-c*c))*sinD + cosPad
+			}
+			h = s.minHorzDB(cMax)
 		}
-		w.hMin = append(w.hMin, s.minHorzDB(cMax))
+		secs = append(secs, secBound{s: s, hMinDB: h})
+		for a := len(secs) - 1; a > 0 && secs[a].s.constDBm-secs[a].hMinDB > secs[a-1].s.constDBm-secs[a-1].hMinDB; a-- {
+			secs[a], secs[a-1] = secs[a-1], secs[a]
+		}
 	}
+	w.secs = secs
 }
 
 // evaluateBlock runs group cg over the cells of block b (see evaluate) and returns the least
@@ -469,7 +481,7 @@ func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, 
 	l := w.e.land
 	g := l.grid
 	grp := cg.g
-	hMin := w.hMin[:len(grp.secs)]
+	secs := w.secs
 	lo := math.Inf(1)
 	for _, sg := range b.segs {
 		dy := g.Y0M + (float64(sg.j)+0.5)*g.CellM - grp.y
@@ -492,9 +504,9 @@ func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, 
 				} else {
 					loss, attV := grp.dist[cls].at(d)
 					invD := 1 / d
-					for si := range grp.secs {
-						s := &grp.secs[si]
-						if d2 > s.r2[cls] || s.boundHorzDB(loss, attV, hMin[si]) < best[o] {
+					for _, sb := range secs {
+						s := sb.s
+						if d2 > s.r2[cls] || s.boundHorzDB(loss, attV, sb.hMinDB) < best[o] {
 							continue
 						}
 						if lv := s.farDBm(loss, attV, dx, dy, invD); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
