@@ -103,8 +103,9 @@ type worker struct {
 
 // candGroup is a sector group of the candidate site sites[site].
 type candGroup struct {
-	site uint16
-	g    *groupModel
+	site     uint16
+	g        *groupModel
+	centreM2 float64 // squared distance from the mast to the tile's centre
 }
 
 // tile runs one job.
@@ -154,11 +155,8 @@ func (w *worker) model(s *data.Site) (*siteModel, error) {
 // rect are evaluated, the others copied from old (nil: NaN). It returns nil when no candidate
 // has a sector of the technology (every cell NaN).
 func (w *worker) chunk(t *tile, cands []*data.Site, ti int, rect CellRect, old *chunk) (*chunk, error) {
-	if err := w.candGroups(t, cands, ti); err != nil {
+	if some, err := w.candGroups(t, cands, ti); err != nil || !some {
 		return nil, err
-	}
-	if len(w.groups) == 0 {
-		return nil, nil
 	}
 	n := int(t.End - t.Start)
 	c := &chunk{sites: cands, level: make([]float32, n), serving: make([]uint16, n)}
@@ -172,23 +170,49 @@ func (w *worker) chunk(t *tile, cands []*data.Site, ti int, rect CellRect, old *
 	}
 	best, serv := w.best[:n], w.serv[:n]
 	w.splitBlocks(t, rect)
-	for sg := range w.segs() {
-		for o := sg.k0 - t.Start; o < sg.k1-t.Start; o++ {
+	for o0, o1 := range w.spans(t, rect) {
+		for o := o0; o < o1; o++ {
 			best[o], serv[o] = math.Inf(-1), noServer
 		}
 	}
 	w.evaluate(t, rect, best, serv)
 	cutoff := w.e.rules[ti].cutoff
-	for sg := range w.segs() {
-		for o := sg.k0 - t.Start; o < sg.k1-t.Start; o++ {
-			if best[o] >= cutoff {
-				c.level[o], c.serving[o] = float32(best[o]), serv[o]
-			} else {
-				c.level[o], c.serving[o] = float32(math.NaN()), noServer
+	for o0, o1 := range w.spans(t, rect) {
+		keep(c.level[o0:o1], c.serving[o0:o1], best[o0:o1], serv[o0:o1], cutoff)
+	}
+	return c, nil
+}
+
+// spans returns the ranges [o0, o1) of compact offsets in tile t of the cells within rect:
+// the whole tile when rect covers it, else the row segments of the blocks splitBlocks made
+// for (t, rect).
+func (w *worker) spans(t *tile, rect CellRect) iter.Seq2[int32, int32] {
+	return func(yield func(int32, int32) bool) {
+		if rect == t.rect() {
+			yield(0, t.End-t.Start)
+			return
+		}
+		for bi := range w.blocks {
+			for _, sg := range w.blocks[bi].segs {
+				if !yield(sg.k0-t.Start, sg.k1-t.Start) {
+					return
+				}
 			}
 		}
 	}
-	return c, nil
+}
+
+// keep stores best and serv into level and serving where best reaches cutoff, NaN and
+// noServer elsewhere.
+func keep(level []float32, serving []uint16, best []float64, serv []uint16, cutoff float64) {
+	level, serving, serv = level[:len(best)], serving[:len(best)], serv[:len(best)]
+	for o, v := range best {
+		if v >= cutoff {
+			level[o], serving[o] = float32(v), serv[o]
+		} else {
+			level[o], serving[o] = float32(math.NaN()), noServer
+		}
+	}
 }
 
 // segs returns the row segments of every block splitBlocks made.
@@ -204,32 +228,41 @@ func (w *worker) segs() iter.Seq[cellSeg] {
 	}
 }
 
-// candGroups fills w.groups with the sector groups of technology ti of the candidate sites,
-// nearest mast to the tile's centre first: they set high levels early, so that the bound skips
-// more of the far groups' cells. The result does not depend on the order (see evaluate).
-func (w *worker) candGroups(t *tile, cands []*data.Site, ti int) error {
+// candGroups fills w.groups with the sector groups of technology ti of the candidate sites
+// that reach tile t, nearest mast to the tile's centre first: then each block's candidates,
+// ordered by their bound, come nearly sorted. The result does not depend on the order (see
+// evaluate). It reports whether the candidates have any group of the technology, reaching
+// the tile or not.
+func (w *worker) candGroups(t *tile, cands []*data.Site, ti int) (bool, error) {
 	if len(cands) >= noServer {
-		return fmt.Errorf("coverage: %d candidate sites for one tile, more than %d", len(cands), noServer-1)
+		return false, fmt.Errorf("coverage: %d candidate sites for one tile, more than %d", len(cands), noServer-1)
 	}
+	g := w.e.land.grid
+	x0, x1 := g.X0M+(float64(t.I0)+0.5)*g.CellM, g.X0M+(float64(t.I1-1)+0.5)*g.CellM
+	y0, y1 := g.Y0M+(float64(t.J0)+0.5)*g.CellM, g.Y0M+(float64(t.J1-1)+0.5)*g.CellM
+	cx, cy := (x0+x1)/2, (y0+y1)/2
 	w.groups = w.groups[:0]
+	some := false
 	for si, s := range cands {
 		m, err := w.model(s)
 		if err != nil {
-			return err
+			return false, err
 		}
+		some = some || len(m.groups[ti]) > 0
 		for k := range m.groups[ti] {
-			w.groups = append(w.groups, candGroup{site: uint16(si), g: &m.groups[ti][k]})
+			grp := &m.groups[ti][k]
+			dx, dy := nearest(x0-grp.x, x1-grp.x), nearest(y0-grp.y, y1-grp.y)
+			if dx*dx+dy*dy > max(grp.r2[0], grp.r2[1]) {
+				continue // no cell of the tile is within range (evaluateBlock's first test)
+			}
+			cdx, cdy := grp.x-cx, grp.y-cy
+			w.groups = append(w.groups, candGroup{site: uint16(si), g: grp, centreM2: cdx*cdx + cdy*cdy})
 		}
 	}
-	g := w.e.land.grid
-	cx := g.X0M + float64(t.I0+t.I1)/2*g.CellM
-	cy := g.Y0M + float64(t.J0+t.J1)/2*g.CellM
 	slices.SortFunc(w.groups, func(a, b candGroup) int {
-		da := (a.g.x-cx)*(a.g.x-cx) + (a.g.y-cy)*(a.g.y-cy)
-		db := (b.g.x-cx)*(b.g.x-cx) + (b.g.y-cy)*(b.g.y-cy)
-		return cmp.Or(cmp.Compare(da, db), cmp.Compare(a.site, b.site))
+		return cmp.Or(cmp.Compare(a.centreM2, b.centreM2), cmp.Compare(a.site, b.site))
 	})
-	return nil
+	return some, nil
 }
 
 // inherit fills c's cells outside rect from old (NaN when old is nil), re-indexing the serving
@@ -394,7 +427,7 @@ func (w *worker) evaluate(t *tile, rect CellRect, best []float64, serv []uint16)
 			}
 		}
 		w.cands = cands
-		lo := minBest(b, t, best)
+		lo := math.Inf(-1) // a lower bound of the block's best levels (chunk resets them)
 		for _, bc := range cands {
 			if bc.ubDB < lo {
 				break // so are the next ones
@@ -414,17 +447,6 @@ func nearest(lo, hi float64) float64 {
 		return -hi
 	}
 	return 0
-}
-
-// minBest returns the least best level of block b's cells.
-func minBest(b *block, t *tile, best []float64) float64 {
-	m := math.Inf(1)
-	for _, sg := range b.segs {
-		for _, v := range best[sg.k0-t.Start : sg.k1-t.Start] {
-			m = min(m, v)
-		}
-	}
-	return m
 }
 
 // Padding of the angular bound of horzBounds: relative on the block's radius, absolute on the
@@ -449,9 +471,10 @@ type secBound struct {
 // their directions from a mast at distance D > ρ from it are within δ = asin(ρ/D) of the
 // centre's direction φc off boresight: cos φ ≤ cos(max(0, φc − δ)).
 func (w *worker) horzBounds(b *block, grp *groupModel) {
-	rho := math.Hypot(b.x1-b.x0, b.y1-b.y0) / 2 * (1 + blockPadRel)
+	wx, wy := b.x1-b.x0, b.y1-b.y0
+	rho := math.Sqrt(wx*wx+wy*wy) / 2 * (1 + blockPadRel)
 	ux, uy := (b.x0+b.x1)/2-grp.x, (b.y0+b.y1)/2-grp.y
-	dist := math.Hypot(ux, uy)
+	dist := math.Sqrt(ux*ux + uy*uy)
 	secs := w.secs[:0]
 	far := dist > 2*rho
 	sinD := rho / dist

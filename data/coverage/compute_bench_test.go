@@ -31,7 +31,7 @@ func demoEvalJobs(b *testing.B, cellM float64) (*worker, []evalJob) {
 		for _, carrier := range carriers {
 			cands := e.candidates(snap, t, carrier)
 			for ti := range e.rules {
-				if err := w.candGroups(t, cands, ti); err != nil {
+				if _, err := w.candGroups(t, cands, ti); err != nil {
 					b.Fatal(err)
 				}
 				if len(w.groups) > 0 {

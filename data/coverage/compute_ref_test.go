@@ -1,9 +1,11 @@
 package coverage
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"phusong/data"
@@ -119,16 +121,69 @@ func refFarDBm(s *sectorModel, loss, attV, dx, dy, invD float64) float64 {
 	return s.constDBm - loss - att
 }
 
+// refCandGroups is worker.candGroups at commit 8615982: every group of the candidates, nearest
+// mast to the tile's centre first.
+func refCandGroups(w *worker, t *tile, cands []*data.Site, ti int) []candGroup {
+	var out []candGroup
+	for si, s := range cands {
+		m := w.models[s]
+		for k := range m.groups[ti] {
+			out = append(out, candGroup{site: uint16(si), g: &m.groups[ti][k]})
+		}
+	}
+	g := w.e.land.grid
+	cx := g.X0M + float64(t.I0+t.I1)/2*g.CellM
+	cy := g.Y0M + float64(t.J0+t.J1)/2*g.CellM
+	slices.SortFunc(out, func(a, b candGroup) int {
+		da := (a.g.x-cx)*(a.g.x-cx) + (a.g.y-cy)*(a.g.y-cy)
+		db := (b.g.x-cx)*(b.g.x-cx) + (b.g.y-cy)*(b.g.y-cy)
+		return cmp.Or(cmp.Compare(da, db), cmp.Compare(a.site, b.site))
+	})
+	return out
+}
+
+// refChunk is worker.chunk at commit 8615982, with refCandGroups and refEvaluate.
+func refChunk(w *worker, t *tile, cands []*data.Site, ti int, rect CellRect, old *chunk) *chunk {
+	w.groups = refCandGroups(w, t, cands, ti)
+	if len(w.groups) == 0 {
+		return nil
+	}
+	n := int(t.End - t.Start)
+	c := &chunk{sites: cands, level: make([]float32, n), serving: make([]uint16, n)}
+	whole := t.rect()
+	rect = rect.Intersect(whole)
+	if rect != whole && !c.inherit(old, t, rect, w.e.land) {
+		rect = whole
+	}
+	best, serv := make([]float64, n), make([]uint16, n)
+	w.e.eachCell(t, rect, func(k int32) {
+		best[k-t.Start], serv[k-t.Start] = math.Inf(-1), noServer
+	})
+	refEvaluate(w, t, rect, best, serv)
+	cutoff := w.e.rules[ti].cutoff
+	w.e.eachCell(t, rect, func(k int32) {
+		o := k - t.Start
+		if best[o] >= cutoff {
+			c.level[o], c.serving[o] = float32(best[o]), serv[o]
+		} else {
+			c.level[o], c.serving[o] = float32(math.NaN()), noServer
+		}
+	})
+	return c
+}
+
 // Sentinels left in the cells outside the evaluated rectangle: evaluate must not touch them.
 const (
 	untouchedDBm  = 12345.0
 	untouchedServ = 0xfffe
 )
 
-// compareEvaluate runs worker.evaluate and refEvaluate over every tile and layer of snap's
-// counted sites, on the whole tile and on one random sub-rectangle of it (as Update asks), and
-// fails at the first cell whose best level (float64 bits) or serving index differ. It returns
-// the number of (layer, tile) pairs compared.
+// compareEvaluate runs worker.evaluate and worker.chunk against refEvaluate and refChunk over
+// every tile and layer of snap's counted sites, on the whole tile and on one random
+// sub-rectangle of it (as Update asks; the chunk's other cells come from the whole-tile
+// reference chunk), and fails at the first cell whose best level (float64 bits) or serving
+// index differ, or whose chunk level (float32 bits) or serving differ. It returns the number
+// of (layer, tile) pairs compared.
 func compareEvaluate(t *testing.T, e *Engine, snap *data.Snapshot, rng *rand.Rand) int {
 	t.Helper()
 	sites := e.countedSites(snap)
@@ -138,6 +193,7 @@ func compareEvaluate(t *testing.T, e *Engine, snap *data.Snapshot, rng *rand.Ran
 	}
 	carriers := carrierOrder(sites)
 	w := worker{e: e, snap: snap, carriers: carriers, models: models}
+	ref := worker{e: e, snap: snap, carriers: carriers, models: models}
 	l := e.land
 	var gotB, wantB []float64
 	var gotS, wantS []uint16
@@ -154,10 +210,12 @@ func compareEvaluate(t *testing.T, e *Engine, snap *data.Snapshot, rng *rand.Ran
 		for _, carrier := range carriers {
 			cands := e.candidates(snap, tl, carrier)
 			for ti := range e.rules {
-				if err := w.candGroups(tl, cands, ti); err != nil {
+				where := fmt.Sprintf("%s %s tile %d", carrier, e.rules[ti].tech, tix)
+				if _, err := w.candGroups(tl, cands, ti); err != nil {
 					t.Fatal(err)
 				}
-				if len(w.groups) == 0 {
+				ref.groups = refCandGroups(&ref, tl, cands, ti)
+				if len(ref.groups) == 0 {
 					continue
 				}
 				pairs++
@@ -165,19 +223,51 @@ func compareEvaluate(t *testing.T, e *Engine, snap *data.Snapshot, rng *rand.Ran
 					gotB, gotS = resetBest(e, tl, rect, gotB[:0], gotS[:0])
 					wantB, wantS = resetBest(e, tl, rect, wantB[:0], wantS[:0])
 					w.evaluate(tl, rect, gotB, gotS)
-					refEvaluate(&w, tl, rect, wantB, wantS)
+					refEvaluate(&ref, tl, rect, wantB, wantS)
 					for o := range n {
 						if math.Float64bits(gotB[o]) != math.Float64bits(wantB[o]) || gotS[o] != wantS[o] {
 							k := tl.Start + int32(o)
-							t.Fatalf("%s %s tile %d rect %v cell (%d, %d): level %v from site %d, reference %v from %d",
-								carrier, e.rules[ti].tech, tix, rect, l.cellI[k], l.cellJ[k], gotB[o], gotS[o], wantB[o], wantS[o])
+							t.Fatalf("%s rect %v cell (%d, %d): level %v from site %d, reference %v from %d",
+								where, rect, l.cellI[k], l.cellJ[k], gotB[o], gotS[o], wantB[o], wantS[o])
 						}
 					}
+				}
+				prev := refChunk(&ref, tl, cands, ti, whole, nil)
+				for _, c := range []struct {
+					rect CellRect
+					old  *chunk
+				}{{whole, nil}, {sub, nil}, {sub, prev}} {
+					got, err := w.chunk(tl, cands, ti, c.rect, c.old)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sameChunk(t, fmt.Sprintf("%s chunk over %v (previous %t)", where, c.rect, c.old != nil),
+						got, refChunk(&ref, tl, cands, ti, c.rect, c.old))
 				}
 			}
 		}
 	}
 	return pairs
+}
+
+// sameChunk fails t unless a and b are both nil or hold the same sites, bitwise-equal levels
+// and equal serving indices.
+func sameChunk(t *testing.T, where string, a, b *chunk) {
+	t.Helper()
+	if (a == nil) != (b == nil) {
+		t.Fatalf("%s: chunk %v, reference %v", where, a, b)
+	}
+	if a == nil {
+		return
+	}
+	if !slices.Equal(a.sites, b.sites) || len(a.level) != len(b.level) || !slices.Equal(a.serving, b.serving) {
+		t.Fatalf("%s: sites, length or serving differ", where)
+	}
+	for o := range a.level {
+		if math.Float32bits(a.level[o]) != math.Float32bits(b.level[o]) {
+			t.Fatalf("%s: offset %d level %v, reference %v", where, o, a.level[o], b.level[o])
+		}
+	}
 }
 
 // resetBest returns the buffers for tile tl: -Inf and noServer within rect, the untouched
