@@ -53,6 +53,26 @@ func ContourPolygons(g Grid, values []float32, level float32) orb.MultiPolygon {
 	return c.polygons(level)
 }
 
+// ContourPolygonsBlocks is ContourPolygons for a field known to be settled by blocks: the grid
+// is cut into square blocks of blockCells samples (ceil(NX/blockCells) per row, row-major from
+// the south-west; the last row and column may be smaller), and active[b] false promises that every
+// sample of block b and every sample next to it (its eight neighbours) lies on the same side of
+// level. The sweep then looks for crossings only on grid edges that touch an active block and
+// on the grid's west and east sides. If the promise holds the result is the same as
+// ContourPolygons' (same polygons, same order); if it does not, parts of the region are lost.
+// A wrong active length or a blockCells < 1 gives nil.
+func ContourPolygonsBlocks(g Grid, values []float32, level float32, blockCells int, active []bool) orb.MultiPolygon {
+	if blockCells < 1 || len(active) != ((g.NX+blockCells-1)/blockCells)*((g.NY+blockCells-1)/blockCells) {
+		return nil
+	}
+	c := newContourer(g, values)
+	if c == nil {
+		return nil
+	}
+	c.blockCells, c.active = blockCells, active
+	return c.polygons(level)
+}
+
 // ContourBands returns, for each level (descending order), the region >= that level (nested
 // polygons): bands[k] is ContourPolygons(g, values, levels[k]), so with descending levels each
 // band lies inside the next one. Any order works: each level is one sweep of its own (the
@@ -87,6 +107,10 @@ type contourer struct {
 	// label[j·(NX+1) + i+1] is 1 + the ring through the crossing on the horizontal edge from
 	// sample (i, j) to (i+1, j), or 0 while no ring has been traced through it.
 	label []int32
+	// Optional (ContourPolygonsBlocks): the side of the blocks and which may hold crossings.
+	blockCells int
+	active     []bool
+	spans      [][2]int // scratch: the sample spans of a row's active blocks
 }
 
 var (
@@ -187,42 +211,75 @@ func (c *contourer) polygons(level float32) orb.MultiPolygon {
 	for j := 0; j < ny; j++ {
 		lastRng = -1
 		row := c.values[j*nx : (j+1)*nx]
-		prev := false // the virtual sample west of the row is outside
-		for i := -1; i < nx; i++ {
-			next := i+1 < nx && row[i+1] >= level
-			a := prev
-			prev = next
-			if a == next {
-				continue
-			}
-			if l := c.label[j*(nx+1)+i+1]; l != 0 {
-				lastRng = int(l) - 1
-				continue
-			}
-			// The first crossing of a new ring in scan order is its lowest row's westmost one, so
-			// west of it lies outside the ring. If sample (i, j) is inside the region the ring is
-			// a hole; the nearest ring crossed to the west bounds the same face, so it is the
-			// hole's exterior, or a sibling hole whose exterior is the same.
-			id := len(isHole)
-			var ring orb.Ring
-			if a {
-				ring = c.trace(i, j, 0, id)
-				isHole = append(isHole, true)
-				if lastRng < 0 {
-					panic("geo: contour hole with nothing west of it") // unreachable
+		in := func(i int) bool { return i >= 0 && i < nx && row[i] >= level }
+		// Horizontal edges (i, i+1), i from −1 (the virtual sample west of the row) to nx−1.
+		for _, sp := range c.rowEdges(j) {
+			prev := in(sp[0])
+			for i := sp[0]; i < sp[1]; i++ {
+				next := in(i + 1)
+				a := prev
+				prev = next
+				if a == next {
+					continue
 				}
-				owner = append(owner, owner[lastRng])
-				mp[owner[id]] = append(mp[owner[id]], ring)
-			} else {
-				ring = c.trace(i, j-1, 2, id)
-				isHole = append(isHole, false)
-				owner = append(owner, len(mp))
-				mp = append(mp, orb.Polygon{ring})
+				if l := c.label[j*(nx+1)+i+1]; l != 0 {
+					lastRng = int(l) - 1
+					continue
+				}
+				// The first crossing of a new ring in scan order is its lowest row's westmost one, so
+				// west of it lies outside the ring. If sample (i, j) is inside the region the ring is
+				// a hole; the nearest ring crossed to the west bounds the same face, so it is the
+				// hole's exterior, or a sibling hole whose exterior is the same.
+				id := len(isHole)
+				var ring orb.Ring
+				if a {
+					ring = c.trace(i, j, 0, id)
+					isHole = append(isHole, true)
+					if lastRng < 0 {
+						panic("geo: contour hole with nothing west of it") // unreachable
+					}
+					owner = append(owner, owner[lastRng])
+					mp[owner[id]] = append(mp[owner[id]], ring)
+				} else {
+					ring = c.trace(i, j-1, 2, id)
+					isHole = append(isHole, false)
+					owner = append(owner, len(mp))
+					mp = append(mp, orb.Polygon{ring})
+				}
+				lastRng = id
 			}
-			lastRng = id
 		}
 	}
 	return mp
+}
+
+// rowEdges returns the spans [a, b) of edge indexes i (edge from sample (i, j) to (i+1, j), i from
+// −1 to NX−1) that the sweep of row j must test, ascending and disjoint: every edge without
+// blocks; with them the two edges at the grid's sides and the edges touching an active block.
+func (c *contourer) rowEdges(j int) [][2]int {
+	nx := c.g.NX
+	c.spans = c.spans[:0]
+	if c.active == nil {
+		return append(c.spans, [2]int{-1, nx})
+	}
+	add := func(a, b int) {
+		if n := len(c.spans); n > 0 && a <= c.spans[n-1][1] {
+			c.spans[n-1][1] = max(c.spans[n-1][1], b)
+			return
+		}
+		c.spans = append(c.spans, [2]int{a, b})
+	}
+	add(-1, 0)
+	bc := c.blockCells
+	nbx := (nx + bc - 1) / bc
+	base := (j / bc) * nbx
+	for bi := range nbx {
+		if c.active[base+bi] {
+			add(bi*bc-1, min((bi+1)*bc, nx)) // edges from the one entering the block to the one leaving it
+		}
+	}
+	add(nx-1, nx)
+	return c.spans
 }
 
 // trace follows the ring whose segment in cell (i, j) starts on side k, labels the horizontal

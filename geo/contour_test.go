@@ -591,3 +591,85 @@ func ExampleContourPolygons() {
 	fmt.Println(mp[0][0], PlanarAreaM2(mp))
 	// Output: [[50 75] [75 50] [100 75] [75 100] [50 75]] 1250
 }
+
+// settledBlocks returns the active flags ContourPolygonsBlocks needs for vals at level: a block
+// is inactive when every sample of it and of its one-sample halo is on the same side (NaN
+// counts as outside).
+func settledBlocks(g Grid, vals []float32, level float32, bc int) []bool {
+	nbx, nby := (g.NX+bc-1)/bc, (g.NY+bc-1)/bc
+	active := make([]bool, nbx*nby)
+	for bj := range nby {
+		for bi := range nbx {
+			in, out := false, false
+			for j := max(0, bj*bc-1); j < min(g.NY, (bj+1)*bc+1); j++ {
+				for i := max(0, bi*bc-1); i < min(g.NX, (bi+1)*bc+1); i++ {
+					if vals[g.Index(i, j)] >= level {
+						in = true
+					} else {
+						out = true
+					}
+				}
+			}
+			active[bj*nbx+bi] = in && out
+		}
+	}
+	return active
+}
+
+// ContourPolygonsBlocks gives exactly ContourPolygons' polygons when the promise holds, on
+// random fields and block sizes (regions touching every side of the grid included), and
+// loses the region when a block with crossings is marked settled.
+func TestContourPolygonsBlocks(t *testing.T) {
+	rng := seededRand(t, 20261126)
+	skipped := 0
+	for n := range 200 {
+		nx, ny := 3+rng.IntN(40), 3+rng.IntN(40)
+		g := Grid{CellM: 10, NX: nx, NY: ny}
+		vals := make([]float32, g.Len())
+		var bumps [][3]float64
+		for range 1 + rng.IntN(5) {
+			bumps = append(bumps, [3]float64{rng.Float64() * float64(nx), rng.Float64() * float64(ny), 1 + rng.Float64()*8})
+		}
+		for j := range ny {
+			for i := range nx {
+				var v float64
+				for _, b := range bumps {
+					v += math.Exp(-((float64(i)-b[0])*(float64(i)-b[0]) + (float64(j)-b[1])*(float64(j)-b[1])) / (b[2] * b[2]))
+				}
+				if rng.IntN(50) == 0 {
+					v = math.NaN()
+				}
+				vals[g.Index(i, j)] = float32(v)
+			}
+		}
+		level := float32(0.05 + rng.Float64()*0.5)
+		bc := 1 + rng.IntN(9)
+		active := settledBlocks(g, vals, level, bc)
+		for _, a := range active {
+			if !a {
+				skipped++
+			}
+		}
+		want := ContourPolygons(g, vals, level)
+		if got := ContourPolygonsBlocks(g, vals, level, bc, active); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("case %d (%d×%d, blocks of %d): %d polygons with blocks, %d without", n, nx, ny, bc, len(got), len(want))
+		}
+	}
+	if skipped == 0 {
+		t.Error("no block was ever settled: the test proves nothing")
+	}
+	// One bump in the middle: with every block marked settled nothing is found.
+	g := Grid{CellM: 10, NX: 20, NY: 20}
+	vals := make([]float32, g.Len())
+	for j := range 20 {
+		for i := range 20 {
+			vals[g.Index(i, j)] = float32(100 - (i-10)*(i-10) - (j-10)*(j-10))
+		}
+	}
+	if got := ContourPolygonsBlocks(g, vals, 50, 4, make([]bool, 25)); len(got) != 0 {
+		t.Errorf("every block settled: %d polygons, want none (the sweep must skip them)", len(got))
+	}
+	if got := ContourPolygonsBlocks(g, vals, 50, 4, make([]bool, 24)); got != nil {
+		t.Errorf("wrong active length: %v", got)
+	}
+}

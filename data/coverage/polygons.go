@@ -374,7 +374,7 @@ func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 		}
 		return s * cb.dist[wk]
 	})
-	return geo.ContourPolygons(cb.win.grid, vals, 0)
+	return contourBlocks(cb.win, vals, kinds)
 }
 
 // dropSmall returns the polygons of mp whose area (exterior minus holes) is at least minAreaM2.

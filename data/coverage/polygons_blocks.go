@@ -274,12 +274,22 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	t32 := float32(thr)
 	s := float32(boundarySlopeDBPerCell / e.land.grid.CellM)
 	near := bc.nearIndex()
-	vals := r.sparseMargins(k, bc.provWin, r.layerBlocks(k), 1, func(wk int, v float32) float32 {
+	kinds := r.layerBlocks(k)
+	vals := r.sparseMargins(k, bc.provWin, kinds, 1, func(wk int, v float32) float32 {
 		mo := float32(math.NaN())
 		if n := near[wk]; n >= 0 {
 			mo = distanceMargin(other.levels[n] - t32)
 		}
 		return classClip(v, mo, bc.class[0][wk], bc.class[1][wk], s)
 	})
-	return geo.ContourPolygons(bc.provWin.grid, vals, 0)
+	return contourBlocks(bc.provWin, vals, kinds)
+}
+
+// contourBlocks contours vals (over w, blocks kinds) at 0, skipping the settled blocks.
+func contourBlocks(w window, vals []float32, kinds []blockKind) orb.MultiPolygon {
+	active := make([]bool, len(kinds))
+	for b, kd := range kinds {
+		active[b] = kd == blockActive
+	}
+	return geo.ContourPolygonsBlocks(w.grid, vals, 0, blockCells, active)
 }
