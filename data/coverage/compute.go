@@ -97,8 +97,8 @@ type worker struct {
 		t    *tile
 		rect CellRect
 	}
-	cands []blockCand
-	secs  []secBound // the sectors of the group evaluateBlock runs: see horzBounds
+	cands [tileBlocks * tileBlocks][]blockCand // per block
+	secs  []secBound                           // the sectors of the group evaluateBlock runs: see horzBounds
 }
 
 // candGroup is a sector group of the candidate site sites[site].
@@ -400,14 +400,16 @@ func (w *worker) splitBlocks(t *tile, rect CellRect) {
 // sectorModel.levelDBm; boundDBm only skips sectors that cannot beat the best.
 func (w *worker) evaluate(t *tile, rect CellRect, best []float64, serv []uint16) {
 	w.splitBlocks(t, rect)
-	for bi := range w.blocks {
-		b := &w.blocks[bi]
-		if len(b.segs) == 0 {
-			continue
-		}
-		cands := w.cands[:0]
-		for _, cg := range w.groups {
-			grp := cg.g
+	for bi := range w.cands {
+		w.cands[bi] = w.cands[bi][:0]
+	}
+	for _, cg := range w.groups {
+		grp := cg.g
+		for bi := range w.blocks {
+			b := &w.blocks[bi]
+			if len(b.segs) == 0 {
+				continue
+			}
 			dx, dy := nearest(b.x0-grp.x, b.x1-grp.x), nearest(b.y0-grp.y, b.y1-grp.y)
 			d2 := dx*dx + dy*dy
 			ub, in := math.Inf(-1), false
@@ -417,16 +419,19 @@ func (w *worker) evaluate(t *tile, rect CellRect, best []float64, serv []uint16)
 				}
 			}
 			if in {
-				cands = append(cands, blockCand{cg: cg, ubDB: ub})
+				w.cands[bi] = append(w.cands[bi], blockCand{cg: cg, ubDB: ub})
 			}
 		}
+	}
+	for bi := range w.blocks {
+		b := &w.blocks[bi]
+		cands := w.cands[bi]
 		// insertion sort, highest bound first (few candidates)
 		for a := 1; a < len(cands); a++ {
 			for c := a; c > 0 && cands[c].ubDB > cands[c-1].ubDB; c-- {
 				cands[c], cands[c-1] = cands[c-1], cands[c]
 			}
 		}
-		w.cands = cands
 		lo := math.Inf(-1) // a lower bound of the block's best levels (chunk resets them)
 		for _, bc := range cands {
 			if bc.ubDB < lo {
