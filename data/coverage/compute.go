@@ -393,11 +393,13 @@ func (w *worker) splitBlocks(t *tile, rect CellRect) {
 // in best/serv (indexed by compact offset in the tile) the highest level and its site; on a
 // tie the smallest site index (SiteID order) wins, so the result does not depend on the order
 // of the groups. The tile is cut into blocks; per block, the groups within range are ordered by
-// an upper bound of their level over the block (the bucket bound at the block's nearest point)
-// and visited until the bound falls below the least best level of the block's cells: such a
-// group is strictly below every cell's best, so skipping it changes nothing. Within a block,
-// the per-cell bucket bound and range tests follow, then the level arithmetic of
-// sectorModel.levelDBm; boundDBm only skips sectors that cannot beat the best.
+// an upper bound of their level over the block (the bucket bound at the block's nearest cell,
+// groupModel.ubFrom) and visited until the bound falls below the least best level of the
+// block's cells: such a group is strictly below every cell's best, so skipping it changes
+// nothing. Within a block (evaluateBlock), the per-cell range and bucket bound tests follow,
+// then the level arithmetic of sectorModel.levelDBm; boundHorzDB, with the sector's
+// horizontal attenuation bounded over the block (horzBounds), only skips sectors that cannot
+// beat the best.
 func (w *worker) evaluate(t *tile, rect CellRect, best []float64, serv []uint16) {
 	w.splitBlocks(t, rect)
 	for bi := range w.cands {
@@ -432,7 +434,7 @@ func (w *worker) evaluate(t *tile, rect CellRect, best []float64, serv []uint16)
 				cands[c], cands[c-1] = cands[c-1], cands[c]
 			}
 		}
-		lo := math.Inf(-1) // a lower bound of the block's best levels (chunk resets them)
+		lo := math.Inf(-1) // a lower bound of the block's best levels; chunk resets them to -Inf
 		for _, bc := range cands {
 			if bc.ubDB < lo {
 				break // so are the next ones

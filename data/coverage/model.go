@@ -431,19 +431,23 @@ func (s *sectorModel) boundDBm(loss, attV float64) float64 {
 	return s.constDBm - loss - attV
 }
 
+// horzTopPadDB covers horzAt's extrapolation past the last sample, where a rounded cosine
+// exceeds 1 by a few ulps: less than 1e-10 dB below the last sample.
+const horzTopPadDB = 1e-9
+
 // minHorzDB returns a lower bound of the horizontal attenuation that farDBm adds in any
 // direction whose cosine to the boresight is at most cMax: the least table sample up to the
-// one after cMax's (the interpolation never goes below its two samples). It is 0 for omni.
+// one after cMax's (an interpolation never goes below its two samples), less horzTopPadDB
+// when that reaches the last sample. It is 0 for omni.
 func (s *sectorModel) minHorzDB(cMax float64) float64 {
 	if s.horz == nil {
 		return 0
 	}
 	pos := (cMax + 1) * ((hTableN - 1) / 2.0)
-	i := hTableN - 1
 	if pos < hTableN-2 {
-		i = max(0, int(pos)) + 1
+		return float64(s.horzMin[max(0, int(pos))+1])
 	}
-	return float64(s.horzMin[i])
+	return float64(s.horzMin[hTableN-1]) - horzTopPadDB
 }
 
 // boundHorzDB is boundDBm with a lower bound hMinDB of the horizontal attenuation (from
