@@ -97,8 +97,9 @@ type worker struct {
 		t    *tile
 		rect CellRect
 	}
-	cands [tileBlocks * tileBlocks][]blockCand // per block
-	secs  []secBound                           // the sectors of the group evaluateBlock runs: see horzBounds
+	cands   [tileBlocks * tileBlocks][]blockCand // per block, in candBuf
+	candBuf []blockCand
+	secs    []secBound // the sectors of the group evaluateBlock runs: see horzBounds
 }
 
 // candGroup is a sector group of the candidate site sites[site].
@@ -193,7 +194,7 @@ func (w *worker) spans(t *tile, rect CellRect) iter.Seq2[int32, int32] {
 			return
 		}
 		for bi := range w.blocks {
-			for _, sg := range w.blocks[bi].segs {
+			for _, sg := range w.blocks[bi].segs() {
 				if !yield(sg.k0-t.Start, sg.k1-t.Start) {
 					return
 				}
@@ -211,19 +212,6 @@ func keep(level []float32, serving []uint16, best []float64, serv []uint16, cuto
 			level[o], serving[o] = float32(v), serv[o]
 		} else {
 			level[o], serving[o] = float32(math.NaN()), noServer
-		}
-	}
-}
-
-// segs returns the row segments of every block splitBlocks made.
-func (w *worker) segs() iter.Seq[cellSeg] {
-	return func(yield func(cellSeg) bool) {
-		for bi := range w.blocks {
-			for _, sg := range w.blocks[bi].segs {
-				if !yield(sg) {
-					return
-				}
-			}
 		}
 	}
 }
@@ -330,11 +318,15 @@ type cellSeg struct{ j, k0, k1 int32 }
 
 // block is the inside cells of one evaluation block of a tile within the evaluated rectangle.
 type block struct {
-	segs           []cellSeg
+	seg            [blockSide]cellSeg // one per row holding cells: seg[:nseg]
+	nseg           int
 	i0, i1, j0, j1 int     // least and greatest column and row of its cells
 	x0, x1, y0, y1 float64 // their centres' bounding box, projected metres
 	classes        uint8   // bit cls set when the block holds a cell of land class cls
 }
+
+// segs returns the block's row segments.
+func (b *block) segs() []cellSeg { return b.seg[:b.nseg] }
 
 // blockCand is a candidate group of a block with its level bound over the block.
 type blockCand struct {
@@ -351,7 +343,7 @@ func (w *worker) splitBlocks(t *tile, rect CellRect) {
 	w.split.t, w.split.rect = t, rect
 	l := w.e.land
 	for b := range w.blocks {
-		w.blocks[b] = block{segs: w.blocks[b].segs[:0], i0: math.MaxInt, j0: math.MaxInt, i1: -1, j1: -1}
+		w.blocks[b] = block{i0: math.MaxInt, j0: math.MaxInt, i1: -1, j1: -1}
 	}
 	for _, run := range t.rows {
 		if run.J < rect.J0 || run.J >= rect.J1 {
@@ -374,7 +366,8 @@ func (w *worker) splitBlocks(t *tile, rect CellRect) {
 			for ; k < run.End && int(l.cellI[k]) < end; k++ {
 				b.classes |= 1 << l.cellWard[k]
 			}
-			b.segs = append(b.segs, cellSeg{j: int32(run.J), k0: k0, k1: k})
+			b.seg[b.nseg] = cellSeg{j: int32(run.J), k0: k0, k1: k}
+			b.nseg++
 			b.i0, b.i1 = min(b.i0, i), max(b.i1, int(l.cellI[k-1]))
 			b.j0, b.j1 = min(b.j0, run.J), max(b.j1, run.J)
 		}
@@ -402,14 +395,15 @@ func (w *worker) splitBlocks(t *tile, rect CellRect) {
 // beat the best.
 func (w *worker) evaluate(t *tile, rect CellRect, best []float64, serv []uint16) {
 	w.splitBlocks(t, rect)
+	w.candBuf = slices.Grow(w.candBuf[:0], len(w.blocks)*len(w.groups))
 	for bi := range w.cands {
-		w.cands[bi] = w.cands[bi][:0]
+		w.cands[bi] = w.candBuf[bi*len(w.groups) : bi*len(w.groups) : (bi+1)*len(w.groups)]
 	}
 	for _, cg := range w.groups {
 		grp := cg.g
 		for bi := range w.blocks {
 			b := &w.blocks[bi]
-			if len(b.segs) == 0 {
+			if b.nseg == 0 {
 				continue
 			}
 			dx, dy := nearest(b.x0-grp.x, b.x1-grp.x), nearest(b.y0-grp.y, b.y1-grp.y)
@@ -513,7 +507,7 @@ func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, 
 	grp := cg.g
 	secs := w.secs
 	lo := math.Inf(1)
-	for _, sg := range b.segs {
+	for _, sg := range b.segs() {
 		dy := g.Y0M + (float64(sg.j)+0.5)*g.CellM - grp.y
 		for k := sg.k0; k < sg.k1; k++ {
 			i := int(l.cellI[k])
