@@ -13,12 +13,18 @@ import (
 )
 
 // chunk is one (carrier, technology) layer over one tile: the best level and serving site of
-// each of the tile's inside cells (compact order). A nil chunk means every cell is NaN.
-// Chunks are immutable once their Result is returned and are shared between results.
+// each of the tile's inside cells (compact order). A nil chunk means no candidate has a sector
+// of the technology (every level NaN). Chunks are immutable once their Result is returned and
+// are shared between results.
+//
+// level keeps the best level even below the technology's cutoff, NaN only where no sector has
+// the cell within its range: the contours need the exact level just beyond a coverage edge
+// (polygons_level.go). Everything else reads a level below the cutoff as none: serving is
+// noServer there, and the fields and statistics skip it.
 type chunk struct {
 	sites   []*data.Site // the tile's candidate sites of the carrier, by SiteID
-	level   []float32    // dBm; NaN below the cutoff
-	serving []uint16     // index into sites; noServer where level is NaN
+	level   []float32    // dBm; NaN where no sector reaches the cell
+	serving []uint16     // index into sites; noServer where level is below the cutoff or NaN
 }
 
 // layer is one (carrier, technology) over the whole grid: one chunk per tile.
@@ -203,14 +209,17 @@ func (w *worker) spans(t *tile, rect CellRect) iter.Seq2[int32, int32] {
 	}
 }
 
-// keep stores best and serv into level and serving where best reaches cutoff, NaN and
-// noServer elsewhere.
+// keep stores best into level (NaN where it is −Inf: no sector in range) and serv into serving
+// where best reaches cutoff, noServer elsewhere.
 func keep(level []float32, serving []uint16, best []float64, serv []uint16, cutoff float64) {
 	level, serving, serv = level[:len(best)], serving[:len(best)], serv[:len(best)]
 	for o, v := range best {
-		if v >= cutoff {
+		switch {
+		case v >= cutoff:
 			level[o], serving[o] = float32(v), serv[o]
-		} else {
+		case v > math.Inf(-1):
+			level[o], serving[o] = float32(v), noServer
+		default:
 			level[o], serving[o] = float32(math.NaN()), noServer
 		}
 	}

@@ -161,11 +161,14 @@ func refChunk(w *worker, t *tile, cands []*data.Site, ti int, rect CellRect, old
 	})
 	refEvaluate(w, t, rect, best, serv)
 	cutoff := w.e.rules[ti].cutoff
-	w.e.eachCell(t, rect, func(k int32) {
+	w.e.eachCell(t, rect, func(k int32) { // the storage rule (chunk's doc), not the frozen evaluation
 		o := k - t.Start
-		if best[o] >= cutoff {
+		switch {
+		case best[o] >= cutoff:
 			c.level[o], c.serving[o] = float32(best[o]), serv[o]
-		} else {
+		case best[o] > math.Inf(-1):
+			c.level[o], c.serving[o] = float32(best[o]), noServer
+		default:
 			c.level[o], c.serving[o] = float32(math.NaN()), noServer
 		}
 	})

@@ -79,23 +79,31 @@ type levelFill struct {
 
 // belowCutoff returns, for the land cells whose field value is NaN and one of whose eight
 // neighbours reaches thr, the best level over carrier's (or every carrier's, for AnyCarrier)
-// sectors of technology index ti at its centre, when one of them has the cell within range.
-// Such a cell has neighbours on both sides of thr, so its block is active (polygons_blocks.go):
-// only the active blocks of layer k (threshold thr) are searched.
+// sectors of technology index ti at its centre, when one of them has the cell within range:
+// the chunks keep it (see chunk). Such a cell has neighbours on both sides of thr, so its block
+// is active (polygons_blocks.go): only the active blocks of layer k are searched.
 func (r *Result) belowCutoff(k layerKey, ti int, thr float64, field []float32) levelFill {
 	e := r.eng
-	g := e.land.grid
-	lv := newLeveller(r, k.carrier, ti)
+	l := e.land
+	g := l.grid
 	var out levelFill
 	t32 := float32(thr)
 	r.activeCells(r.layerBlocks(k), func(i, j int) {
 		gk := g.Index(i, j)
-		if field[gk] == field[gk] || e.land.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
+		if field[gk] == field[gk] || l.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
 			return
 		}
-		if best := lv.at(i, j, e.landClass(gk)); !math.IsInf(best, -1) {
+		tix, ck, _ := l.compact(i, j)
+		o := ck - l.tiles[tix].Start
+		best := float32(math.NaN())
+		for c, id := range r.carriers {
+			if ch := r.layers[c][ti][tix]; ch != nil && (k.carrier == AnyCarrier || k.carrier == id) {
+				best = maxLevel(best, ch.level[o]) // below the cutoff: the field is NaN here
+			}
+		}
+		if best == best {
 			out.cells = append(out.cells, int32(gk))
-			out.levels = append(out.levels, float32(min(best, e.rules[ti].cutoff)))
+			out.levels = append(out.levels, best)
 		}
 	})
 	return out

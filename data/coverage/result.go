@@ -484,7 +484,9 @@ func (r *Result) buildField(carrier string, ti int) []float32 {
 		for _, run := range t.rows {
 			row := f[run.J*l.grid.NX:]
 			for k := run.Start; k < run.End; k++ {
-				row[l.cellI[k]] = ch.level[k-t.Start]
+				if o := k - t.Start; ch.serving[o] != noServer {
+					row[l.cellI[k]] = ch.level[o]
+				}
 			}
 		}
 	}
@@ -505,7 +507,7 @@ func (r *Result) patchField(b fieldBase, carrier string, ti int) []float32 {
 				r.eng.eachCell(t, rc, func(k int32) {
 					v := nan
 					for c, id := range r.carriers {
-						if ch := r.layers[c][ti][tix]; ch != nil && (carrier == AnyCarrier || carrier == id) {
+						if ch := r.layers[c][ti][tix]; ch != nil && (carrier == AnyCarrier || carrier == id) && ch.serving[k-t.Start] != noServer {
 							v = maxLevel(v, ch.level[k-t.Start])
 						}
 					}
@@ -615,17 +617,23 @@ func (e *Engine) cellAt(p orb.Point) (ci int, k int32, tix int, ok bool) {
 	if !ok || l.commune[l.grid.Index(i, j)] < 0 {
 		return -1, 0, 0, false
 	}
+	if tix, k, ok = l.compact(i, j); ok {
+		return int(l.cellCommune[k]), k, tix, true
+	}
+	return -1, 0, 0, false
+}
+
+// compact returns the tile and the compact index of land cell (i, j), or false outside the land.
+func (l *land) compact(i, j int) (tix int, k int32, ok bool) {
 	tix = (j/tileCells)*l.ntx + i/tileCells
 	t := &l.tiles[tix]
 	for _, run := range t.rows {
 		if run.J != j {
 			continue
 		}
-		n, found := slices.BinarySearch(l.cellI[run.Start:run.End], int32(i))
-		if found {
-			k = run.Start + int32(n)
-			return int(l.cellCommune[k]), k, tix, true
+		if n, found := slices.BinarySearch(l.cellI[run.Start:run.End], int32(i)); found {
+			return tix, run.Start + int32(n), true
 		}
 	}
-	return -1, 0, 0, false
+	return 0, 0, false
 }

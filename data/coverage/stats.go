@@ -148,7 +148,7 @@ func (c *counter) add(cc *communeCounts, o int32, sign int32) {
 			if ch == nil {
 				continue
 			}
-			lv := float64(ch.level[o])
+			lv := float64(ch.level[o]) // below the cutoff, so below reqOut and reqIn, where serving is noServer
 			if lv >= reqOut {
 				cc.out[ti][k] += sign
 				n++
