@@ -3,6 +3,7 @@ package coverage
 import (
 	"cmp"
 	"slices"
+	"sync"
 
 	"phusong/data"
 )
@@ -172,25 +173,51 @@ func (c *counter) add(cc *communeCounts, o int32, sign int32) {
 	}
 }
 
-// count recomputes counts[ci] from scratch for every commune with redo[ci] set.
+// count recomputes counts[ci] from scratch for every commune with redo[ci] set, the tiles
+// shared among the engine's workers (integer sums: the result does not depend on the split).
 func (r *Result) count(redo []bool) {
 	l := r.eng.land
 	var tiles []int32
 	for ci, ok := range redo {
 		if ok {
-			r.counts[ci] = newCounts(len(r.eng.rules), len(r.carriers))
 			tiles = append(tiles, l.communeTiles[ci]...)
 		}
 	}
 	slices.Sort(tiles)
 	tiles = slices.Compact(tiles)
-	cnt := newCounter(r)
-	for _, tix := range tiles {
-		t := &l.tiles[tix]
-		cnt.tile(tix)
-		for k := t.Start; k < t.End; k++ {
-			if ci := l.cellCommune[k]; redo[ci] {
-				cnt.add(&r.counts[ci], k-t.Start, 1)
+	nw := max(1, min(r.eng.opts.Workers, len(tiles)/16))
+	parts := make([][]communeCounts, nw)
+	var wg sync.WaitGroup
+	for w := range nw {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			part := make([]communeCounts, len(redo))
+			for ci, ok := range redo {
+				if ok {
+					part[ci] = newCounts(len(r.eng.rules), len(r.carriers))
+				}
+			}
+			cnt := newCounter(r)
+			for n := w; n < len(tiles); n += nw {
+				tix := tiles[n]
+				t := &l.tiles[tix]
+				cnt.tile(tix)
+				for k := t.Start; k < t.End; k++ {
+					if ci := l.cellCommune[k]; redo[ci] {
+						cnt.add(&part[ci], k-t.Start, 1)
+					}
+				}
+			}
+			parts[w] = part
+		}()
+	}
+	wg.Wait()
+	for ci, ok := range redo {
+		if ok {
+			r.counts[ci] = parts[0][ci]
+			for _, p := range parts[1:] {
+				r.counts[ci].add(&p[ci])
 			}
 		}
 	}
