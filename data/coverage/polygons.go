@@ -368,12 +368,16 @@ func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 	k := layerKey{AnyCarrier, e.rules[ti].tech, 0}
 	kinds := r.settleBlocks(cb.win, cb.static, r.Field(k.carrier, k.tech), thr, -1)
 	s := float32(boundarySlopeDBPerCell / cb.win.grid.CellM)
-	vals := r.sparseMargins(k, cb.win, kinds, -1, func(wk int, v float32) float32 {
-		if d := cb.dist[wk]; d > 0 {
-			return min(v, s*d) // s·(+Inf) = +Inf keeps the margin
+	vals := r.sparseMargins(k, cb.win, kinds, -1, func(wk0 int, row []float32) {
+		for n, d := range cb.dist[wk0 : wk0+len(row)] {
+			if d > 0 {
+				row[n] = min(row[n], s*d) // s·(+Inf) = +Inf keeps the margin
+			} else {
+				row[n] = s * d
+			}
 		}
-		return s * cb.dist[wk]
 	})
+	defer putMargins(vals)
 	return contourBlocks(cb.win, vals, kinds)
 }
 

@@ -1,7 +1,10 @@
 package coverage
 
 import (
+	"cmp"
 	"math"
+	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -87,6 +90,24 @@ func (bc *boundaryCache) nearIndex() []int32 {
 		}
 	})
 	return bc.nearPos
+}
+
+// nearByTile returns the positions in nearOtherClass ordered by tile, then position: the order in
+// which a leveller visits them. Built once per engine.
+func (bc *boundaryCache) nearByTile(e *Engine) []int32 {
+	bc.nearTileOnce.Do(func() {
+		l := e.land
+		tileOf := func(n int32) int {
+			gk := int(bc.near[n])
+			return (gk/l.grid.NX/tileCells)*l.ntx + (gk%l.grid.NX)/tileCells
+		}
+		bc.nearTiled = make([]int32, len(bc.near))
+		for n := range bc.nearTiled {
+			bc.nearTiled[n] = int32(n)
+		}
+		slices.SortStableFunc(bc.nearTiled, func(a, b int32) int { return cmp.Compare(tileOf(a), tileOf(b)) })
+	})
+	return bc.nearTiled
 }
 
 // classifyBlocks returns the static kinds of the blocks of w: blockLand when cell tells that
@@ -190,15 +211,17 @@ func (r *Result) activeCells(kinds []blockKind, f func(i, j int)) {
 // sparseMargins returns the contoured field of layer k over window w, whose blocks are kinds:
 // ±1 in the settled blocks; in the active ones sign·w(level − threshold) (see distanceMargin; 0
 // beyond the engine grid, the exact level below the cutoff where the layer's fills have one)
-// passed through clip(window cell, value), then the sample conditioning.
-func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign float32, clip func(wk int, v float32) float32) []float32 {
+// passed through clipRow (given the window index of row[0], it clips the values of a run of
+// cells of one window row in place), then the sample conditioning. The slice comes from
+// marginBufs: give it back with putMargins when done.
+func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign float32, clipRow func(wk0 int, row []float32)) []float32 {
 	e := r.eng
 	g := e.land.grid
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
 	fill := r.polygons().fills.get(k, func() levelFill { return r.belowCutoff(k, ti, thr, field) })
 	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
-	vals := make([]float32, w.grid.Len())
+	vals := getMargins(w.grid.Len())
 	bg := newBlockGrid(w)
 	for b, kd := range kinds {
 		if kd == blockActive {
@@ -218,36 +241,39 @@ func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign flo
 	}
 	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
 		for j := j0; j < j1; j++ {
-			gj := j + w.rect.J0
-			row := vals[j*w.grid.NX+i0 : j*w.grid.NX+i1]
-			for n := range row {
-				gi := i0 + n + w.rect.I0
-				if gi < 0 || gj < 0 || gi >= g.NX || gj >= g.NY {
-					continue // 0
+			wk0 := j*w.grid.NX + i0
+			row := vals[wk0 : wk0+i1-i0]
+			gi0, gj := i0+w.rect.I0, j+w.rect.J0
+			if gi0 >= 0 && gj >= 0 && gi0+len(row) <= g.NX && gj < g.NY {
+				for n, lv := range field[g.Index(gi0, gj) : g.Index(gi0, gj)+len(row)] {
+					if lv != lv {
+						lv = cutoff
+					}
+					row[n] = sign * distanceMargin(lv-t32)
 				}
-				lv := field[g.Index(gi, gj)]
-				if lv != lv {
-					lv = cutoff
+			} else { // a block reaching beyond the engine grid: 0 there
+				for n := range row {
+					row[n] = 0
+					if gi := gi0 + n; gi >= 0 && gj >= 0 && gi < g.NX && gj < g.NY {
+						lv := field[g.Index(gi, gj)]
+						if lv != lv {
+							lv = cutoff
+						}
+						row[n] = sign * distanceMargin(lv-t32)
+					}
 				}
-				row[n] = sign * distanceMargin(lv-t32)
 			}
+			clipRow(wk0, row)
 		}
 	})
 	for n, gk := range fill.cells {
 		i, j := int(gk)%g.NX, int(gk)/g.NX
 		if wk := w.index(i, j); wk >= 0 && kinds[bg.of(w, wk)] == blockActive {
 			vals[wk] = sign * distanceMargin(fill.levels[n]-t32)
+			clipRow(wk, vals[wk:wk+1])
 		}
 	}
 	c := newConditioner(w.grid)
-	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
-		for j := j0; j < j1; j++ {
-			for i := i0; i < i1; i++ {
-				wk := j*w.grid.NX + i
-				vals[wk] = clip(wk, vals[wk])
-			}
-		}
-	})
 	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
 		for j := j0; j < j1; j++ {
 			for i := i0; i < i1; i++ {
@@ -258,6 +284,20 @@ func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign flo
 	c.apply(vals)
 	return vals
 }
+
+// marginBufs recycles the window-sized rasters of sparseMargins (7 MB for the province at 50 m).
+var marginBufs sync.Pool
+
+// getMargins returns a raster of n values (contents unspecified).
+func getMargins(n int) []float32 {
+	if p, ok := marginBufs.Get().(*[]float32); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]float32, n)
+}
+
+// putMargins gives a raster of getMargins back.
+func putMargins(v []float32) { marginBufs.Put(&v) }
 
 // of returns the block holding window cell wk.
 func (bg blockGrid) of(w window, wk int) int {
@@ -275,13 +315,18 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	s := float32(boundarySlopeDBPerCell / e.land.grid.CellM)
 	near := bc.nearIndex()
 	kinds := r.layerBlocks(k)
-	vals := r.sparseMargins(k, bc.provWin, kinds, 1, func(wk int, v float32) float32 {
-		mo := float32(math.NaN())
-		if n := near[wk]; n >= 0 {
-			mo = distanceMargin(other.levels[n] - t32)
+	d0s, d1s := bc.class[0], bc.class[1]
+	vals := r.sparseMargins(k, bc.provWin, kinds, 1, func(wk0 int, row []float32) {
+		for n, v := range row {
+			wk := wk0 + n
+			mo := float32(math.NaN())
+			if q := near[wk]; q >= 0 {
+				mo = distanceMargin(other.levels[q] - t32)
+			}
+			row[n] = classClip(v, mo, d0s[wk], d1s[wk], s)
 		}
-		return classClip(v, mo, bc.class[0][wk], bc.class[1][wk], s)
 	})
+	defer putMargins(vals)
 	return contourBlocks(bc.provWin, vals, kinds)
 }
 

@@ -358,12 +358,13 @@ type boundaryCache struct {
 	// commune land, 1: ward land; see landClass): all −(boundaryBandCells+1)·CellM without it.
 	class [2][]float32
 	near  []int32 // land cells within the distance band of the other class, ascending
-	// Built on first use (polygons_blocks.go): the static block kinds of provWin, and per
-	// provWin cell its position in near or −1.
-	staticOnce, nearOnce sync.Once
-	static               []blockKind
-	nearPos              []int32
-	communes             memo[int, communeBoundary]
+	// Built on first use (polygons_blocks.go): the static block kinds of provWin, per provWin
+	// cell its position in near or −1, and the positions in near ordered by tile.
+	staticOnce, nearOnce, nearTileOnce sync.Once
+	static                             []blockKind
+	nearPos                            []int32
+	nearTiled                          []int32 // positions in near, by tile
+	communes                           memo[int, communeBoundary]
 }
 
 // communeBoundary is one commune's window and signed distance raster over it.

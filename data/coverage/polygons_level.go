@@ -133,33 +133,56 @@ func (r *Result) otherClass(carrier string, ti int) levelFill {
 		return out
 	}
 	lv := newLeveller(r, carrier, ti)
-	for n, gk := range cells {
-		out.levels[n] = float32(lv.at(int(gk)%g.NX, int(gk)/g.NX, 1-e.landClass(int(gk))))
+	for _, n := range e.boundaries().nearByTile(e) {
+		gk := int(cells[n])
+		out.levels[n] = float32(lv.at(gk%g.NX, gk/g.NX, 1-e.landClass(gk)))
 	}
 	return out
 }
 
 // leveller evaluates the sectors the engine considered for a cell's tile, for one carrier (or
-// AnyCarrier) and technology, with the same sector models as Compute.
+// AnyCarrier) and technology, with the same sector models as Compute. It resolves the models of
+// a tile's candidates once per tile: visit cells tile by tile.
 type leveller struct {
 	r       *Result
 	carrier string
 	ti      int
 	models  map[*data.Site]*siteModel // this leveller's lookups of Engine.model (nil: failed)
+	tile    int                       // the tile of mods, −1 before the first cell
+	mods    []*siteModel              // the models of the tile's candidates of the carrier(s)
 }
 
 func newLeveller(r *Result, carrier string, ti int) *leveller {
-	return &leveller{r: r, carrier: carrier, ti: ti, models: map[*data.Site]*siteModel{}}
+	return &leveller{r: r, carrier: carrier, ti: ti, models: map[*data.Site]*siteModel{}, tile: -1}
 }
 
 // at returns the best level in dBm at the centre of cell (i, j) on land class cls, −Inf when
 // no sector has the cell within its range.
 func (lv *leveller) at(i, j int, cls uint8) float64 {
-	r, e := lv.r, lv.r.eng
-	l := e.land
+	l := lv.r.eng.land
 	c := l.grid.Center(i, j)
-	tix := (j/tileCells)*l.ntx + i/tileCells
+	if tix := (j/tileCells)*l.ntx + i/tileCells; tix != lv.tile {
+		lv.resolve(tix)
+	}
 	best := math.Inf(-1)
+	for _, m := range lv.mods {
+		sm := &m.sectors[lv.ti][0]
+		if dx, dy := c[0]-sm.x, c[1]-sm.y; dx*dx+dy*dy > m.rangeM[lv.ti]*m.rangeM[lv.ti] {
+			continue // beyond every sector's range (they share the mast)
+		}
+		for q := range m.sectors[lv.ti] {
+			sm := &m.sectors[lv.ti][q]
+			dx, dy := c[0]-sm.x, c[1]-sm.y
+			best = max(best, sm.levelDBm(dx, dy, dx*dx+dy*dy, cls))
+		}
+	}
+	return best
+}
+
+// resolve sets mods to the models, with sectors of the technology, of tile tix's candidates.
+func (lv *leveller) resolve(tix int) {
+	r := lv.r
+	lv.tile, lv.mods = tix, lv.mods[:0]
 	for ci, id := range r.carriers {
 		if lv.carrier != AnyCarrier && lv.carrier != id {
 			continue
@@ -171,24 +194,14 @@ func (lv *leveller) at(i, j int, cls uint8) float64 {
 		for _, s := range ch.sites {
 			m, ok := lv.models[s]
 			if !ok {
-				m, _ = e.model(s) // modelled already by Compute; nil on error
+				m, _ = r.eng.model(s) // modelled already by Compute; nil on error
 				lv.models[s] = m
 			}
-			if m == nil || len(m.sectors[lv.ti]) == 0 {
-				continue
-			}
-			sm := &m.sectors[lv.ti][0]
-			if dx, dy := c[0]-sm.x, c[1]-sm.y; dx*dx+dy*dy > m.rangeM[lv.ti]*m.rangeM[lv.ti] {
-				continue // beyond every sector's range (they share the mast)
-			}
-			for q := range m.sectors[lv.ti] {
-				sm := &m.sectors[lv.ti][q]
-				dx, dy := c[0]-sm.x, c[1]-sm.y
-				best = max(best, sm.levelDBm(dx, dy, dx*dx+dy*dy, cls))
+			if m != nil && len(m.sectors[lv.ti]) > 0 {
+				lv.mods = append(lv.mods, m)
 			}
 		}
 	}
-	return best
 }
 
 // bordersLevel reports whether one of the eight neighbours of cell (i, j) has a value ≥ level.
