@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -73,6 +74,20 @@ func ContourPolygonsBlocks(g Grid, values []float32, level float32, blockCells i
 	return c.polygons(level)
 }
 
+// labelPool recycles the sweeps' label arrays (4 MB for a 1000×1000 grid), all zero when pooled.
+var labelPool sync.Pool
+
+// getLabels returns an all-zero label array of n entries.
+func getLabels(n int) []int32 {
+	if p, ok := labelPool.Get().(*[]int32); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]int32, n)
+}
+
+// putLabels pools an all-zero label array.
+func putLabels(l []int32) { labelPool.Put(&l) }
+
 // ContourBands returns, for each level (descending order), the region >= that level (nested
 // polygons): bands[k] is ContourPolygons(g, values, levels[k]), so with descending levels each
 // band lies inside the next one. Any order works: each level is one sweep of its own (the
@@ -106,7 +121,8 @@ type contourer struct {
 	level  float32
 	// label[j·(NX+1) + i+1] is 1 + the ring through the crossing on the horizontal edge from
 	// sample (i, j) to (i+1, j), or 0 while no ring has been traced through it.
-	label []int32
+	label    []int32
+	labelled []int32 // the indexes of label set by the sweep, to reset
 	// Optional (ContourPolygonsBlocks): the side of the blocks and which may hold crossings.
 	blockCells int
 	active     []bool
@@ -197,11 +213,15 @@ func (c *contourer) polygons(level float32) orb.MultiPolygon {
 	}
 	c.level = level
 	nx, ny := c.g.NX, c.g.NY
-	if c.label == nil {
-		c.label = make([]int32, ny*(nx+1))
-	} else {
-		clear(c.label)
-	}
+	c.label = getLabels(ny * (nx + 1))
+	defer func() {
+		for _, k := range c.labelled { // hand the array back all zero
+			c.label[k] = 0
+		}
+		c.labelled = c.labelled[:0]
+		putLabels(c.label)
+		c.label = nil
+	}()
 	var (
 		mp      orb.MultiPolygon
 		isHole  []bool
@@ -295,7 +315,9 @@ func (c *contourer) trace(i, j, k, id int) orb.Ring {
 		}
 		ring = append(ring, p)
 		if ck == 0 || ck == 2 {
-			c.label[(cj+ck/2)*(nx+1)+ci+1] = int32(id + 1)
+			k := (cj+ck/2)*(nx+1) + ci + 1
+			c.label[k] = int32(id + 1)
+			c.labelled = append(c.labelled, int32(k))
 		}
 		e := c.exit(ci, cj, ck)
 		ci += [4]int{0, 1, 0, -1}[e]
