@@ -36,7 +36,6 @@ type polygonCache struct {
 	full   memo[layerKey, orb.MultiPolygon] // projected metres, full detail
 	zoom   memo[zoomKey, zoomed]            // lon/lat, simplified for a zoom (zoom −1: full detail)
 	gaps   memo[gapKey, orb.MultiPolygon]   // projected metres, one commune, slivers dropped
-	fills  memo[layerKey, levelFill]        // exact levels below the cutoff (polygons_level.go)
 	other  memo[layerKey, levelFill]        // levels on the other land class near its edge (tier 0 keys)
 	blocks memo[layerKey, []blockKind]      // block kinds of the province window (polygons_blocks.go)
 }

@@ -194,23 +194,9 @@ func eachActive(w window, kinds []blockKind, f func(i0, j0, i1, j1 int)) {
 	}
 }
 
-// activeCells calls f with every engine-grid cell (i, j) of an active block of kinds (blocks of
-// the province window), row by row within each block.
-func (r *Result) activeCells(kinds []blockKind, f func(i, j int)) {
-	w := r.eng.boundaries().provWin
-	g := r.eng.land.grid
-	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
-		for j := max(j0+w.rect.J0, 0); j < min(j1+w.rect.J0, g.NY); j++ {
-			for i := max(i0+w.rect.I0, 0); i < min(i1+w.rect.I0, g.NX); i++ {
-				f(i, j)
-			}
-		}
-	})
-}
-
 // sparseMargins returns the contoured field of layer k over window w, whose blocks are kinds:
 // ±1 in the settled blocks; in the active ones sign·w(level − threshold) (see distanceMargin; 0
-// beyond the engine grid, the exact level below the cutoff where the layer's fills have one)
+// beyond the engine grid, belowCutoff's level where the field is NaN)
 // passed through clipRow (given the window index of row[0], it clips the values of a run of
 // cells of one window row in place), then the sample conditioning. The slice comes from
 // marginBufs: give it back with putMargins when done.
@@ -219,7 +205,6 @@ func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign flo
 	g := e.land.grid
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
-	fill := r.polygons().fills.get(k, func() levelFill { return r.belowCutoff(k, ti, thr, field) })
 	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
 	vals := getMargins(w.grid.Len())
 	bg := newBlockGrid(w)
@@ -244,35 +229,21 @@ func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign flo
 			wk0 := j*w.grid.NX + i0
 			row := vals[wk0 : wk0+i1-i0]
 			gi0, gj := i0+w.rect.I0, j+w.rect.J0
-			if gi0 >= 0 && gj >= 0 && gi0+len(row) <= g.NX && gj < g.NY {
-				for n, lv := range field[g.Index(gi0, gj) : g.Index(gi0, gj)+len(row)] {
-					if lv != lv {
-						lv = cutoff
-					}
-					row[n] = sign * distanceMargin(lv-t32)
+			for n := range row {
+				gi := gi0 + n
+				if gi < 0 || gj < 0 || gi >= g.NX || gj >= g.NY {
+					row[n] = 0 // beyond the engine grid
+					continue
 				}
-			} else { // a block reaching beyond the engine grid: 0 there
-				for n := range row {
-					row[n] = 0
-					if gi := gi0 + n; gi >= 0 && gj >= 0 && gi < g.NX && gj < g.NY {
-						lv := field[g.Index(gi, gj)]
-						if lv != lv {
-							lv = cutoff
-						}
-						row[n] = sign * distanceMargin(lv-t32)
-					}
+				lv := field[g.Index(gi, gj)]
+				if lv != lv {
+					lv = r.belowCutoff(k, ti, field, gi, gj, t32, cutoff)
 				}
+				row[n] = sign * distanceMargin(lv-t32)
 			}
 			clipRow(wk0, row)
 		}
 	})
-	for n, gk := range fill.cells {
-		i, j := int(gk)%g.NX, int(gk)/g.NX
-		if wk := w.index(i, j); wk >= 0 && kinds[bg.of(w, wk)] == blockActive {
-			vals[wk] = sign * distanceMargin(fill.levels[n]-t32)
-			clipRow(wk, vals[wk:wk+1])
-		}
-	}
 	c := newConditioner(w.grid)
 	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
 		for j := j0; j < j1; j++ {
@@ -316,10 +287,11 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	near := bc.nearIndex()
 	kinds := r.layerBlocks(k)
 	d0s, d1s := bc.class[0], bc.class[1]
+	nan := float32(math.NaN())
 	vals := r.sparseMargins(k, bc.provWin, kinds, 1, func(wk0 int, row []float32) {
 		for n, v := range row {
 			wk := wk0 + n
-			mo := float32(math.NaN())
+			mo := nan
 			if q := near[wk]; q >= 0 {
 				mo = distanceMargin(other.levels[q] - t32)
 			}

@@ -8,14 +8,14 @@ import (
 	"phusong/geo"
 )
 
-// Levels below the cutoff. The engine does not keep levels under its cutoff (the lowest required
-// level or tier minus CutoffMarginDB): those cells read NaN. A contour needs a value on both ends
-// of every grid edge it crosses; reading NaN as the cutoff would put the crossing too far out
-// wherever the level drops by more than CutoffMarginDB within one cell (sector sides, ward edges,
-// coarse cells), which biases every polygon outwards. So at the NaN samples that border a sample
-// at or above the threshold, the level is recomputed exactly from the sectors the engine
-// considered for that tile (the same sector models and land class as Compute); only a sample
-// beyond every sector's range reads the cutoff (there the level falls slowly, about the cutoff).
+// Levels below the cutoff. The fields read NaN under the engine's cutoff (the lowest required
+// level or tier minus CutoffMarginDB). A contour needs a value on both ends of every grid edge it
+// crosses; reading NaN as the cutoff would put the crossing too far out wherever the level drops
+// by more than CutoffMarginDB within one cell (sector sides, ward edges, coarse cells), which
+// biases every polygon outwards. So at the NaN samples that border a sample at or above the
+// threshold, the contours take the exact level the chunks keep below the cutoff (the best over
+// the sectors that have the cell within range; see chunk); only a sample beyond every sector's
+// range reads the cutoff (there the level falls slowly, about the cutoff).
 
 // Interpolating in distance. A level falls about linearly with the logarithm of the distance to
 // the mast, so between two samples on either side of the threshold it is a convex function of
@@ -77,36 +77,27 @@ type levelFill struct {
 	levels []float32
 }
 
-// belowCutoff returns, for the land cells whose field value is NaN and one of whose eight
-// neighbours reaches thr, the best level over carrier's (or every carrier's, for AnyCarrier)
-// sectors of technology index ti at its centre, when one of them has the cell within range:
-// the chunks keep it (see chunk). Such a cell has neighbours on both sides of thr, so its block
-// is active (polygons_blocks.go): only the active blocks of layer k are searched.
-func (r *Result) belowCutoff(k layerKey, ti int, thr float64, field []float32) levelFill {
-	e := r.eng
-	l := e.land
-	g := l.grid
-	var out levelFill
-	t32 := float32(thr)
-	r.activeCells(r.layerBlocks(k), func(i, j int) {
-		gk := g.Index(i, j)
-		if field[gk] == field[gk] || l.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
-			return
-		}
-		tix, ck, _ := l.compact(i, j)
-		o := ck - l.tiles[tix].Start
-		best := float32(math.NaN())
-		for c, id := range r.carriers {
-			if ch := r.layers[c][ti][tix]; ch != nil && (k.carrier == AnyCarrier || k.carrier == id) {
-				best = maxLevel(best, ch.level[o]) // below the cutoff: the field is NaN here
+// belowCutoff returns the level the contours of layer k (technology index ti, threshold thr32)
+// take at land cell (i, j) of the engine grid, whose field value is NaN: the exact level below
+// the cutoff that the chunks keep when one of the cell's eight neighbours reaches the threshold
+// and a sector has the cell within range, the cutoff otherwise (see above).
+func (r *Result) belowCutoff(k layerKey, ti int, field []float32, i, j int, thr32, cutoff float32) float32 {
+	l := r.eng.land
+	if l.commune[l.grid.Index(i, j)] < 0 || !bordersLevel(l.grid.NX, l.grid.NY, field, i, j, thr32) {
+		return cutoff
+	}
+	tix, ck, _ := l.compact(i, j)
+	o := ck - l.tiles[tix].Start
+	best := cutoff
+	found := false
+	for c, id := range r.carriers {
+		if ch := r.layers[c][ti][tix]; ch != nil && (k.carrier == AnyCarrier || k.carrier == id) {
+			if lv := ch.level[o]; lv == lv && (!found || lv > best) { // below the cutoff: the field is NaN
+				best, found = lv, true
 			}
 		}
-		if best == best {
-			out.cells = append(out.cells, int32(gk))
-			out.levels = append(out.levels, best)
-		}
-	})
-	return out
+	}
+	return best
 }
 
 // otherClass returns, for the land cells within the distance band of the other land class
