@@ -38,7 +38,15 @@ type tile struct {
 	I0, J0, I1, J1 int   // cell range, half-open
 	Start, End     int32 // compact cells of the tile: [Start, End)
 	rows           []rowRun
-	boundLL        orb.Bound // lon/lat bound of the tile's cells, padded (see tileBound)
+	spans          []landSpan // the runs of consecutive inside cells, row by row
+	boundLL        orb.Bound  // lon/lat bound of the tile's cells, padded (see tileBound)
+}
+
+// landSpan is a run of consecutive inside cells of one grid row within a tile: the grid index
+// of its first cell, that cell's compact offset in the tile, and the run's length.
+type landSpan struct {
+	gk   int
+	o, n int32
 }
 
 // rowRun is the compact range of the inside cells of one tile row.
@@ -193,6 +201,14 @@ func (l *land) index(ncommunes int) {
 				}
 				if run.End = int32(len(l.cellI)); run.End > run.Start {
 					t.rows = append(t.rows, run)
+				}
+				for k := run.Start; k < run.End; {
+					e := k + 1
+					for e < run.End && l.cellI[e] == l.cellI[e-1]+1 {
+						e++
+					}
+					t.spans = append(t.spans, landSpan{gk: g.Index(int(l.cellI[k]), j), o: k - t.Start, n: e - k})
+					k = e
 				}
 			}
 			t.End = int32(len(l.cellI))

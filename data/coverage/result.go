@@ -457,9 +457,9 @@ func (r *Result) Field(carrier string, t data.Tech) []float32 {
 	return en.f
 }
 
-// buildField builds the field of carrier (or AnyCarrier) for technology index ti: the carrier's
-// chunks written into the grid, or for AnyCarrier the carriers' fields folded with maxLevel in
-// carrier order.
+// buildField builds the field of carrier (or AnyCarrier) for technology index ti: the kept
+// levels of the carrier's chunks written into the grid, or for AnyCarrier those of every
+// carrier folded with maxLevel in carrier order.
 func (r *Result) buildField(carrier string, ti int) []float32 {
 	l := r.eng.land
 	f := make([]float32, l.grid.Len())
@@ -467,25 +467,20 @@ func (r *Result) buildField(carrier string, ti int) []float32 {
 	for i := range f {
 		f[i] = nan
 	}
-	if carrier == AnyCarrier {
-		for _, id := range r.carriers {
-			for g, v := range r.Field(id, data.AnalysedTechs[ti]) {
-				f[g] = maxLevel(f[g], v)
-			}
-		}
-		return f
-	}
-	c := slices.Index(r.carriers, carrier)
-	for tix, ch := range r.layers[c][ti] {
-		if ch == nil {
+	for c, id := range r.carriers {
+		if carrier != AnyCarrier && carrier != id {
 			continue
 		}
-		t := &l.tiles[tix]
-		for _, run := range t.rows {
-			row := f[run.J*l.grid.NX:]
-			for k := run.Start; k < run.End; k++ {
-				if o := k - t.Start; ch.serving[o] != noServer {
-					row[l.cellI[k]] = ch.level[o]
+		for tix, ch := range r.layers[c][ti] {
+			if ch == nil {
+				continue
+			}
+			for _, sp := range l.tiles[tix].spans {
+				dst, lv, sv := f[sp.gk:sp.gk+int(sp.n)], ch.level[sp.o:sp.o+sp.n], ch.serving[sp.o:sp.o+sp.n]
+				for q := range dst {
+					if sv[q] != noServer {
+						dst[q] = maxLevel(dst[q], lv[q])
+					}
 				}
 			}
 		}
