@@ -12,8 +12,10 @@
 #    communes in the engine's metric frame, and compares each commune's covered fraction with the
 #    report: PASS when every commune over 5 km² agrees within 0.5 percentage points.
 # 3. Times, in the same run, the shapely union + intersection job against the Go full recompute
-#    (go test -bench of the engine: compute + statistics, and compute + statistics + every
-#    GeoJSON layer; and `phusong report` wall time end to end) and prints the ratios.
+#    (go test -bench of the engine, median of 3 runs of 10: compute + statistics; compute +
+#    statistics + every layer's and every commune's gap polygons in the engine frame, the same
+#    job as shapely's; and that plus the served lon/lat GeoJSON at full detail and zoom 10; and
+#    `phusong report` wall time end to end) and prints the ratios.
 #
 # Without --communes/--sites it runs on the embedded demo (synthetic stations). WORK=DIR keeps the
 # intermediate files there (default: a fresh temporary folder).
@@ -66,14 +68,21 @@ export_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1000 }')
 echo "phusong report: ${report_s} s; footprint export (3G + 4G): ${export_s} s, $(du -ch "$work"/footprints_*.geojson | tail -1 | cut -f1)"
 
 # The engine benchmarks (demo at 50 m; they ignore --communes/--sites).
-go test -run '^$' -bench '^(BenchmarkComputeDemo|BenchmarkRecomputeWithLayers)$' -benchtime 5x ./data/coverage/ | tee "$work/bench.txt"
-bench_s() { awk -v name="$1" '$1 ~ "^"name"(-[0-9]+)?$" { printf "%.3f", $3 / 1e9 }' "$work/bench.txt"; }
+go test -run '^$' -bench '^(BenchmarkComputeDemo|BenchmarkRecomputePolygons|BenchmarkRecomputeWithLayers)$' -benchtime 10x -count 3 ./data/coverage/ | tee "$work/bench.txt"
+# the median of the -count runs
+bench_s() {
+	awk -v name="$1" '$1 ~ "^"name"(-[0-9]+)?$" { print $3 / 1e9 }' "$work/bench.txt" | sort -g |
+		awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 compute_s=$(bench_s BenchmarkComputeDemo)
+polygons_s=$(bench_s BenchmarkRecomputePolygons)
 layers_s=$(bench_s BenchmarkRecomputeWithLayers)
 
 gos=(--go "phusong report (end to end)=$report_s")
 if [ ${#args[@]} -eq 0 ]; then # the benchmarks run on the demo: compare only then
-	gos+=(--go "engine Compute, 3G+4G, stats (bench)=$compute_s" --go "Compute + stats + every GeoJSON layer (bench)=$layers_s")
+	gos+=(--go "engine Compute, 3G+4G, stats (bench)=$compute_s"
+		--go "Compute + stats + all layer and gap polygons (bench)=$polygons_s"
+		--go "… + lon/lat GeoJSON, full and zoom 10 (bench)=$layers_s")
 fi
 "$py" "$here/oracle.py" --report "$work/report.json" --communes "$work/layers/communes.geojson" \
 	--footprints "$work/footprints_3G.geojson" "$work/footprints_4G.geojson" "${gos[@]}"
