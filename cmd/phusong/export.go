@@ -12,8 +12,9 @@ import (
 	"phusong/data/coverage"
 )
 
-// runExport writes derived geometry as GeoJSON on stdout. The only export so far is
-// "footprints": the area where each sector alone reaches its technology's coverage threshold.
+// runExport writes derived geometry on stdout: "footprints" (here; GeoJSON), the area where
+// each sector alone reaches its technology's coverage threshold, or one of the layers "gaps",
+// "coverage" and "communes" (export_layers.go; GeoJSON, KML or CSV).
 //
 //	phusong export footprints [--tech 3G|4G] [--carrier ID] [--communes FILE] [--sites FILE]
 //	                          [--config FILE] [--cell-m M] [--include-planned] > footprints.geojson
@@ -26,8 +27,9 @@ func runExport(ctx context.Context, io stdio, args []string) error {
 	}
 	if len(args) == 0 || args[0] != "footprints" {
 		fmt.Fprintln(io.Stderr, "usage: phusong export footprints [--tech 3G|4G] [--carrier ID] [--communes FILE] [--sites FILE] [--config FILE] [--cell-m M] [--include-planned]")
+		fmt.Fprintln(io.Stderr, "       phusong export gaps|coverage|communes --help   (layers as GeoJSON, KML or CSV)")
 		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-			return fmt.Errorf("export: unknown export %q (only footprints)", args[0])
+			return fmt.Errorf("export: unknown export %q (footprints, gaps, coverage or communes)", args[0])
 		}
 		if len(args) == 0 {
 			return errUsage
