@@ -1,7 +1,9 @@
 package coverage
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sync"
 
 	"phusong/data"
@@ -158,13 +160,19 @@ func (lv *leveller) at(i, j int, cls uint8) float64 {
 	best := math.Inf(-1)
 	for _, m := range lv.mods {
 		sm := &m.sectors[lv.ti][0]
-		if dx, dy := c[0]-sm.x, c[1]-sm.y; dx*dx+dy*dy > m.rangeM[lv.ti]*m.rangeM[lv.ti] {
-			continue // beyond every sector's range (they share the mast)
+		dx, dy := c[0]-sm.x, c[1]-sm.y // every sector of a site shares the mast
+		d2 := dx*dx + dy*dy
+		if d2 > m.rangeM[lv.ti]*m.rangeM[lv.ti] {
+			continue // beyond every sector's range
 		}
-		for q := range m.sectors[lv.ti] {
-			sm := &m.sectors[lv.ti][q]
-			dx, dy := c[0]-sm.x, c[1]-sm.y
-			best = max(best, sm.levelDBm(dx, dy, dx*dx+dy*dy, cls))
+		for gi := range m.groups[lv.ti] {
+			grp := &m.groups[lv.ti][gi]
+			if d2 > grp.r2[cls] || grp.ub[cls][int(d2*grp.ubInv[cls])] < best {
+				continue // out of range, or strictly below best: evaluate's skip
+			}
+			for q := range grp.secs {
+				best = max(best, grp.secs[q].levelDBm(dx, dy, d2, cls))
+			}
 		}
 	}
 	return best
@@ -193,6 +201,15 @@ func (lv *leveller) resolve(tix int) {
 			}
 		}
 	}
+	// Nearest masts first: they set a high best early, so the bound skips more (the result
+	// does not depend on the order).
+	t := &r.eng.land.tiles[tix]
+	g := r.eng.land.grid
+	cx, cy := g.X0M+float64(t.I0+t.I1)/2*g.CellM, g.Y0M+float64(t.J0+t.J1)/2*g.CellM
+	slices.SortFunc(lv.mods, func(a, b *siteModel) int {
+		sa, sb := &a.sectors[lv.ti][0], &b.sectors[lv.ti][0]
+		return cmp.Compare((sa.x-cx)*(sa.x-cx)+(sa.y-cy)*(sa.y-cy), (sb.x-cx)*(sb.x-cx)+(sb.y-cy)*(sb.y-cy))
+	})
 }
 
 // bordersLevel reports whether one of the eight neighbours of cell (i, j) has a value ≥ level.
