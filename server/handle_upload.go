@@ -26,6 +26,10 @@ type UploadOptions struct {
 	RatePerMinute        float64 // authenticated requests per token per minute; 0 = 120, < 0 = unlimited
 	Burst                int     // requests a token may make at once; 0 = 30
 	FailuresPerMinute    float64 // requests with a bad token per client address per minute; 0 = 30, < 0 = unlimited
+	// MaxConcurrent bounds the uploads being read, validated and applied at once, over every
+	// token (each may hold a decoded list of up to MaxDecompressedBytes in memory); one more
+	// gets 503 with Retry-After. 0 = 4, < 0 = unlimited.
+	MaxConcurrent int
 }
 
 // Default upload limits.
@@ -35,6 +39,7 @@ const (
 	defaultRatePerMinute        = 120
 	defaultBurst                = 30
 	defaultFailuresPerMinute    = 30
+	defaultMaxConcurrent        = 4
 )
 
 // uploads is the write side of a server: the database, the limits, and the lock that
@@ -45,6 +50,7 @@ type uploads struct {
 	perToken *limiter
 	failures *limiter
 	kinds    map[string]listOps // by persist Kind name
+	slots    chan struct{}      // one per upload in progress (nil: unlimited); see MaxConcurrent
 	mu       sync.Mutex
 }
 
@@ -69,11 +75,17 @@ func newUploads(s *Server, db *persist.DB, o UploadOptions) *uploads {
 	if o.FailuresPerMinute == 0 {
 		o.FailuresPerMinute = defaultFailuresPerMinute
 	}
+	if o.MaxConcurrent == 0 {
+		o.MaxConcurrent = defaultMaxConcurrent
+	}
 	u := &uploads{
 		db:       db,
 		opts:     o,
 		perToken: newLimiter(o.RatePerMinute/60, o.Burst),
 		failures: newLimiter(o.FailuresPerMinute/60, o.Burst),
+	}
+	if o.MaxConcurrent > 0 {
+		u.slots = make(chan struct{}, o.MaxConcurrent)
 	}
 	sites, fib := s.siteKind(), s.fibreKind()
 	u.kinds = map[string]listOps{sites.kind.Name: sites, fib.kind.Name: fib}
@@ -109,6 +121,23 @@ func unsupportedMedia(format string, args ...any) error {
 func tooLarge(what string, limit int64) error {
 	return &statusError{status: http.StatusRequestEntityTooLarge,
 		msg: fmt.Sprintf("%s is larger than the limit of %d bytes (%.0f MB)", what, limit, float64(limit)/(1<<20))}
+}
+
+// slot takes one of the MaxConcurrent upload slots, or fails with 503 and "Retry-After: 1"
+// when they are all taken (an upload takes about a second). Call release when the upload is
+// done.
+func (u *uploads) slot(c *gin.Context) (release func(), err error) {
+	if u.slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case u.slots <- struct{}{}:
+		return func() { <-u.slots }, nil
+	default:
+		c.Header("Retry-After", "1")
+		return nil, &statusError{status: http.StatusServiceUnavailable,
+			msg: fmt.Sprintf("%d uploads are in progress, the most the server takes at once; retry in 1 s", cap(u.slots))}
+	}
 }
 
 // uploadBody returns the request's body decoded (gzip when Content-Encoding says so) and

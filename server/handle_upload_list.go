@@ -14,7 +14,7 @@ import (
 // handleListUpload is the body of every list upload route (a carrier's sites, an operator's
 // fibre): authenticate (401/429), check that the token writes the owner named by the path
 // parameter param (403) and that known(owner) (404), read mode= and dry_run= (400), the
-// Content-Type (415) and the bounded body (413/400); the kind's reader validates it
+// Content-Type (415), take an upload slot (503) and read the bounded body (413/400); the kind's reader validates it
 // all-or-nothing (422), runUpload previews it (dry run) or commits and serves it, and the
 // upload report is the answer.
 func handleListUpload[T any](c *gin.Context, s *Server, kind, param string, known func(owner string) bool) error {
@@ -37,6 +37,11 @@ func handleListUpload[T any](c *gin.Context, s *Server, kind, param string, know
 	if err != nil {
 		return err
 	}
+	release, err := s.up.slot(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	clock := time.Now()
 	body, err := s.up.uploadBody(c)
 	if err != nil {

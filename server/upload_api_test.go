@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"phusong/data"
 	"phusong/data/persist"
@@ -368,5 +370,69 @@ func TestUploadsWithoutDatabase(t *testing.T) {
 		if r.status != 404 || !strings.Contains(decode[errorBody](t, r).Error, "not enabled") {
 			t.Fatalf("%s on a read-only server: %d %s", p, r.status, r.body)
 		}
+	}
+}
+
+// MaxConcurrent: while one upload's body is still arriving, another upload (any token) gets
+// 503 with Retry-After and the JSON error; reads are not limited; once the first upload is
+// done its slot is free again.
+func TestUploadConcurrencyCap(t *testing.T) {
+	e := newUploadEnv(t, UploadOptions{MaxConcurrent: 1})
+	var mine []data.Site
+	for _, s := range demoInput.Sites {
+		if s.Carrier == "viettel" {
+			mine = append(mine, s)
+		}
+	}
+	file := sitesCSV(t, mine)
+	url := e.ts.URL + "/api/v1/carriers/viettel/sites?mode=replace&dry_run=true"
+
+	pr, pw := io.Pipe()
+	req, err := http.NewRequest(http.MethodPost, url, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.tok["viettel"])
+	req.Header.Set("Content-Type", "text/csv")
+	first := make(chan reply, 1)
+	go func() {
+		resp, err := rawClient.Do(req)
+		if err != nil {
+			first <- reply{status: -1, body: []byte(err.Error())}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		first <- reply{resp.StatusCode, resp.Header, b}
+	}()
+	if _, err := pw.Write(file[:len(file)/2]); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(e.s.up.slots) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first upload never took its slot")
+		}
+	}
+
+	r := e.uploadCSV(t, "vinaphone", "replace", true, sitesCSV(t, nil))
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") != "1" {
+		t.Fatalf("second upload during the first: %d, Retry-After %q; want 503, 1 (%s)", r.status, r.header.Get("Retry-After"), r.body)
+	}
+	if eb := decode[errorBody](t, r); eb.Status != 503 || !strings.Contains(eb.Error, "1 uploads are in progress") {
+		t.Fatalf("503 body %+v", eb)
+	}
+	if r := get(t, e.ts.URL+"/api/v1/communes"); r.status != 200 {
+		t.Fatalf("a read during the upload: %d", r.status)
+	}
+
+	if _, err := pw.Write(file[len(file)/2:]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if r := <-first; r.status != 200 {
+		t.Fatalf("first upload: %d %s", r.status, r.body)
+	}
+	if r := e.uploadCSV(t, "viettel", "replace", true, file); r.status != 200 {
+		t.Fatalf("upload after the first finished: %d %s", r.status, r.body)
 	}
 }
