@@ -250,22 +250,17 @@ func abs32(x float32) float32 {
 	return x
 }
 
-// clipMargins turns margins over window w into the clipped, conditioned contour field, in
-// place: min(margin, s·dist) where dist > 0 (inside) and s·dist elsewhere (see
-// polygons_boundary.go), s = boundarySlopeDBPerCell/CellM; then the sample conditioning.
-func clipMargins(w window, margin, dist []float32) {
-	s := float32(boundarySlopeDBPerCell / w.grid.CellM)
-	for wk, d := range dist {
-		if d > 0 {
-			margin[wk] = min(margin[wk], s*d) // s·(+Inf) = +Inf keeps the margin
-		} else {
-			margin[wk] = s * d
-		}
+// communeClip is the clipped contour value of a cell with margin m at signed distance d (metres,
+// positive inside) from a commune's boundary, slope s: min(m, s·d) inside (s·(+Inf) = +Inf keeps
+// the margin), s·d elsewhere (see polygons_boundary.go).
+func communeClip(m, d, s float32) float32 {
+	if d > 0 {
+		return min(m, s*d)
 	}
-	condition(w.grid, margin)
+	return s * d
 }
 
-// clipClassMargins is clipMargins for land of two classes (see polygons_boundary.go): a cell of
+// clipClassMargins is communeClip for land of two classes (see polygons_boundary.go): a cell of
 // class c (d_c > 0) takes min(m, s·d_c), raised to min(m_o, s·d_o) when it lies within the
 // distance band of the other class o and other holds its margin m_o on that class's land (not
 // NaN); a cell of neither class takes max(s·d_0, s·d_1). Then the sample conditioning. other,
@@ -369,11 +364,7 @@ func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 	s := float32(boundarySlopeDBPerCell / cb.win.grid.CellM)
 	vals := r.sparseMargins(k, cb.win, kinds, -1, func(wk0 int, row []float32) {
 		for n, d := range cb.dist[wk0 : wk0+len(row)] {
-			if d > 0 {
-				row[n] = min(row[n], s*d) // s·(+Inf) = +Inf keeps the margin
-			} else {
-				row[n] = s * d
-			}
+			row[n] = communeClip(row[n], d, s)
 		}
 	})
 	defer putMargins(vals)

@@ -78,13 +78,13 @@ func (bc *boundaryCache) staticBlocks(e *Engine) []blockKind {
 
 // nearIndex returns, per cell of the province window, the position of the cell in
 // nearOtherClass, or −1. Built once per engine.
-func (bc *boundaryCache) nearIndex() []int32 {
+func (bc *boundaryCache) nearIndex(e *Engine) []int32 {
 	bc.nearOnce.Do(func() {
 		bc.nearPos = make([]int32, bc.provWin.grid.Len())
 		for wk := range bc.nearPos {
 			bc.nearPos[wk] = -1
 		}
-		nx := bc.provWin.rect.I1 - bc.provWin.rect.I0 - 2*windowPad // the engine grid's width
+		nx := e.land.grid.NX
 		for n, gk := range bc.near {
 			bc.nearPos[bc.provWin.index(int(gk)%nx, int(gk)/nx)] = int32(n)
 		}
@@ -277,11 +277,6 @@ func getMargins(n int) []float32 {
 // putMargins gives a raster of getMargins back.
 func putMargins(v []float32) { marginBufs.Put(&v) }
 
-// of returns the block holding window cell wk.
-func (bg blockGrid) of(w window, wk int) int {
-	return (wk/w.grid.NX/blockCells)*bg.nbx + (wk%w.grid.NX)/blockCells
-}
-
 // contourLayer contours layer k over the whole grid, clipped to the province: the field of
 // clipClassMargins over the province window, computed in the active blocks only (see above).
 func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
@@ -291,7 +286,7 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	other := r.polygons().other.get(layerKey{k.carrier, k.tech, 0}, func() levelFill { return r.otherClass(k.carrier, ti) })
 	t32 := float32(thr)
 	s := float32(boundarySlopeDBPerCell / e.land.grid.CellM)
-	near := bc.nearIndex()
+	near := bc.nearIndex(e)
 	kinds := r.layerBlocks(k)
 	d0s, d1s := bc.class[0], bc.class[1]
 	nan := float32(math.NaN())

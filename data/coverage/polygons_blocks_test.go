@@ -62,6 +62,16 @@ func (r *Result) otherMargins(k layerKey, w window) []float32 {
 	return out
 }
 
+// margins writes sign·w(level − thr) of the set's cells that fall in window w into dst. A level
+// of −Inf gives −Inf.
+func (f levelFill) margins(dst []float32, w window, g geo.Grid, thr, sign float32) {
+	for n, gk := range f.cells {
+		if wk := w.index(int(gk)%g.NX, int(gk)/g.NX); wk >= 0 {
+			dst[wk] = sign * distanceMargin(f.levels[n]-thr)
+		}
+	}
+}
+
 // contourLayerDense is the reference for contourLayer: every sample of the province window
 // computed, clipped to the land classes and conditioned (clipClassMargins), then contoured.
 func (r *Result) contourLayerDense(k layerKey) orb.MultiPolygon {
@@ -69,6 +79,16 @@ func (r *Result) contourLayerDense(k layerKey) orb.MultiPolygon {
 	vals := r.denseMargins(k, bc.provWin, 1)
 	clipClassMargins(bc.provWin, vals, r.otherMargins(k, bc.provWin), bc.class[0], bc.class[1])
 	return geo.ContourPolygons(bc.provWin.grid, vals, 0)
+}
+
+// clipMargins turns margins over window w into the clipped, conditioned contour field of a
+// commune, in place: communeClip at every cell, then the sample conditioning.
+func clipMargins(w window, margin, dist []float32) {
+	s := float32(boundarySlopeDBPerCell / w.grid.CellM)
+	for wk, d := range dist {
+		margin[wk] = communeClip(margin[wk], d, s)
+	}
+	condition(w.grid, margin)
 }
 
 // contourGapsDense is the reference for contourGaps.

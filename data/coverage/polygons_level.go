@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"phusong/data"
-	"phusong/geo"
 )
 
 // Levels below the cutoff. The fields read NaN under the engine's cutoff (the lowest required
@@ -62,16 +61,6 @@ var marginTable = sync.OnceValue(func() []float32 {
 	}
 	return t
 })
-
-// margins writes sign·w(level − thr) of the set's cells that fall in window w into dst. A level
-// of −Inf gives −Inf.
-func (f levelFill) margins(dst []float32, w window, g geo.Grid, thr, sign float32) {
-	for n, gk := range f.cells {
-		if wk := w.index(int(gk)%g.NX, int(gk)/g.NX); wk >= 0 {
-			dst[wk] = sign * distanceMargin(f.levels[n]-thr)
-		}
-	}
-}
 
 // levelFill is a set of exact levels below the cutoff: engine-grid cells and their levels, dBm.
 type levelFill struct {

@@ -714,48 +714,43 @@ func BenchmarkContourLayer(b *testing.B) {
 	}
 }
 
-// BenchmarkRecomputeWithLayers is the full province recompute with everything a client can ask
-// for: Compute (every carrier, 3G and 4G, statistics), then every coverage layer (each carrier
-// and any, threshold tier) at full detail and at zoom 10 and every commune's gaps (WarmLayers,
-// on the engine's workers), and the commune layer, on the demo at 50 m.
-func BenchmarkRecomputeWithLayers(b *testing.B) {
+// benchRecompute times Compute on the demo at 50 m (every carrier, 3G and 4G, statistics)
+// followed by then(result).
+func benchRecompute(b *testing.B, then func(r *Result) error) {
 	e, st, _ := demoResult(b, DefaultCellM)
 	snap := st.Snapshot()
-	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		r, err := e.Compute(ctx, snap)
+		r, err := e.Compute(context.Background(), snap)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := r.WarmLayers(ctx, []int{10}); err != nil {
+		if err := then(r); err != nil {
 			b.Fatal(err)
 		}
-		r.CommunesGeoJSON(e.Communes())
 	}
 }
 
+// BenchmarkRecomputeWithLayers is the full province recompute with everything a client can ask
+// for: Compute, then every coverage layer (each carrier and any, threshold tier) at full detail
+// and at zoom 10 and every commune's gaps (WarmLayers, on the engine's workers), and the commune
+// layer.
+func BenchmarkRecomputeWithLayers(b *testing.B) {
+	benchRecompute(b, func(r *Result) error {
+		err := r.WarmLayers(context.Background(), []int{10})
+		r.CommunesGeoJSON(r.eng.Communes())
+		return err
+	})
+}
+
 // BenchmarkRecomputePolygons is the job the accuracy oracle (bench/accuracy) times in shapely,
-// done by the engine from the sites: Compute (every carrier, 3G and 4G, statistics), then every
-// coverage layer (each carrier and any, threshold tier) and every commune's gaps as polygons in
-// the engine frame at full detail (no lon/lat conversion or zoom simplification; those are
-// serving work, timed by BenchmarkRecomputeWithLayers), on the demo at 50 m.
+// done by the engine from the sites: Compute, then every coverage layer (each carrier and any,
+// threshold tier) and every commune's gaps as polygons in the engine frame at full detail (no
+// lon/lat conversion or zoom simplification; those are serving work, timed by
+// BenchmarkRecomputeWithLayers).
 func BenchmarkRecomputePolygons(b *testing.B) {
-	e, st, _ := demoResult(b, DefaultCellM)
-	snap := st.Snapshot()
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		r, err := e.Compute(ctx, snap)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := r.warmPolygons(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRecompute(b, func(r *Result) error { return r.warmPolygons(context.Background()) })
 }
 
 // WarmLayers fills the cache with the same geometry as building the layers one by one, and
