@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"sync"
 
 	"phusong/data"
 )
@@ -32,14 +31,19 @@ const pathLossExponent = 3.5 // Extended Hata, 30 m mast: 44.9 − 6.55 lg 30 = 
 // marginTableMaxDB] (linear interpolation, error below 3e-5 dB), from the formula outside.
 func distanceMargin(m float32) float32 {
 	x := (m - marginTableMinDB) * marginTableSteps
-	if !(x >= 0 && x < float32(len(marginTable())-1)) {
-		return distanceMarginExact(m)
+	if !(x >= 0 && x < marginTableLen-1) {
+		return distanceMarginOutside(m)
 	}
-	t := marginTable()
 	i := int(x)
 	f := x - float32(i)
-	return t[i] + f*(t[i+1]-t[i])
+	return marginTable[i] + f*(marginTable[i+1]-marginTable[i])
 }
+
+// distanceMarginOutside is distanceMarginExact kept out of line, so that distanceMargin's table
+// path inlines into the contour loops.
+//
+//go:noinline
+func distanceMarginOutside(m float32) float32 { return distanceMarginExact(m) }
 
 // distanceMarginExact is w(m) from its formula.
 func distanceMarginExact(m float32) float32 {
@@ -52,15 +56,16 @@ const (
 	marginTableMinDB = -30
 	marginTableMaxDB = 90
 	marginTableSteps = 64 // per dB
+	marginTableLen   = (marginTableMaxDB-marginTableMinDB)*marginTableSteps + 1
 )
 
-var marginTable = sync.OnceValue(func() []float32 {
-	t := make([]float32, (marginTableMaxDB-marginTableMinDB)*marginTableSteps+1)
+var marginTable = func() *[marginTableLen]float32 {
+	var t [marginTableLen]float32
 	for i := range t {
 		t[i] = distanceMarginExact(marginTableMinDB + float32(i)/marginTableSteps)
 	}
-	return t
-})
+	return &t
+}()
 
 // levelFill is a set of exact levels below the cutoff: engine-grid cells and their levels, dBm.
 type levelFill struct {
