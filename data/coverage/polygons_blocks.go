@@ -195,11 +195,12 @@ func eachActive(w window, kinds []blockKind, f func(i0, j0, i1, j1 int)) {
 }
 
 // sparseMargins returns the contoured field of layer k over window w, whose blocks are kinds:
-// ±1 in the settled blocks; in the active ones sign·w(level − threshold) (see distanceMargin; 0
-// beyond the engine grid, belowCutoff's level where the field is NaN)
-// passed through clipRow (given the window index of row[0], it clips the values of a run of
-// cells of one window row in place), then the sample conditioning. The slice comes from
-// marginBufs: give it back with putMargins when done.
+// ±1 in the settled blocks that the contour sweep and the conditioning read (see fillSettled);
+// in the active ones sign·w(level − threshold) (see distanceMargin; 0 beyond the engine grid,
+// belowCutoff's level where the field is NaN) passed through clipRow (given the window index of
+// row[0], it clips the values of a run of cells of one window row in place), then the sample
+// conditioning. The other samples are unspecified: the raster comes from marginBufs (give it
+// back with putMargins when done) and only contourBlocks may read it.
 func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign float32, clipRow func(wk0 int, row []float32)) []float32 {
 	e := r.eng
 	g := e.land.grid
@@ -207,39 +208,28 @@ func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign flo
 	field := r.Field(k.carrier, k.tech)
 	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
 	vals := getMargins(w.grid.Len())
-	bg := newBlockGrid(w)
-	for b, kd := range kinds {
-		if kd == blockActive {
-			continue
-		}
-		c := float32(1)
-		if kd == blockOut {
-			c = -1
-		}
-		i0, j0, i1, j1 := bg.cells(w, b, false)
-		for j := j0; j < j1; j++ {
-			row := vals[j*w.grid.NX+i0 : j*w.grid.NX+i1]
-			for n := range row {
-				row[n] = c
-			}
-		}
-	}
+	fillSettled(w, kinds, vals)
 	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
+		// the block's columns within the engine grid: window i is engine i + I0
+		gi0, gi1 := max(i0+w.rect.I0, 0), min(i1+w.rect.I0, g.NX)
 		for j := j0; j < j1; j++ {
 			wk0 := j*w.grid.NX + i0
 			row := vals[wk0 : wk0+i1-i0]
-			gi0, gj := i0+w.rect.I0, j+w.rect.J0
-			for n := range row {
-				gi := gi0 + n
-				if gi < 0 || gj < 0 || gi >= g.NX || gj >= g.NY {
-					row[n] = 0 // beyond the engine grid
-					continue
-				}
-				lv := field[g.Index(gi, gj)]
+			gj := j + w.rect.J0
+			if gj < 0 || gj >= g.NY || gi0 >= gi1 {
+				clear(row) // beyond the engine grid
+				clipRow(wk0, row)
+				continue
+			}
+			clear(row[:gi0-w.rect.I0-i0])
+			clear(row[gi1-w.rect.I0-i0:])
+			in := row[gi0-w.rect.I0-i0 : gi1-w.rect.I0-i0]
+			frow := field[g.Index(gi0, gj):g.Index(gi1, gj)]
+			for n, lv := range frow[:len(in)] {
 				if lv != lv {
-					lv = r.belowCutoff(k, ti, field, gi, gj, t32, cutoff)
+					lv = r.belowCutoff(k, ti, field, gi0+n, gj, t32, cutoff)
 				}
-				row[n] = sign * distanceMargin(lv-t32)
+				in[n] = sign * distanceMargin(lv-t32)
 			}
 			clipRow(wk0, row)
 		}
@@ -261,6 +251,54 @@ func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign flo
 	})
 	c.apply(vals)
 	return vals
+}
+
+// fillSettled writes ±1 (blockIn +1, blockOut −1) into the samples of the settled blocks of
+// kinds (over w) that anything reads: every sample of a settled block next to an active one
+// (eight-neighbourhood), which the conditioning of its samples and the sweep's and tracing's
+// crossings, saddles and exits read, and the window's first and last columns, which the
+// sweep tests on every row (ContourPolygonsBlocks). The other samples are left as they are.
+func fillSettled(w window, kinds []blockKind, vals []float32) {
+	bg := newBlockGrid(w)
+	nx := w.grid.NX
+	sign := func(kd blockKind) float32 {
+		if kd == blockOut {
+			return -1
+		}
+		return 1
+	}
+	for b, kd := range kinds {
+		if kd == blockActive {
+			continue
+		}
+		c := sign(kd)
+		bi, bj := b%bg.nbx, b/bg.nbx
+		near := false
+		for nj := max(0, bj-1); nj <= min(bg.nby-1, bj+1) && !near; nj++ {
+			for ni := max(0, bi-1); ni <= min(bg.nbx-1, bi+1); ni++ {
+				near = near || kinds[nj*bg.nbx+ni] == blockActive
+			}
+		}
+		i0, j0, i1, j1 := bg.cells(w, b, false)
+		switch {
+		case near:
+			for j := j0; j < j1; j++ {
+				row := vals[j*nx+i0 : j*nx+i1]
+				for n := range row {
+					row[n] = c
+				}
+			}
+		case i0 == 0 || i1 == nx:
+			for j := j0; j < j1; j++ {
+				if i0 == 0 {
+					vals[j*nx] = c
+				}
+				if i1 == nx {
+					vals[j*nx+nx-1] = c
+				}
+			}
+		}
+	}
 }
 
 // marginBufs recycles the window-sized rasters of sparseMargins (7 MB for the province at 50 m).
