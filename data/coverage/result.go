@@ -459,7 +459,8 @@ func (r *Result) Field(carrier string, t data.Tech) []float32 {
 
 // buildField builds the field of carrier (or AnyCarrier) for technology index ti: the kept
 // levels of the carrier's chunks written into the grid, or for AnyCarrier those of every
-// carrier folded with maxLevel in carrier order.
+// carrier folded with maxLevel in carrier order. It goes tile by tile, so that the chunks of a
+// tile are read together: the first chunk of a tile writes its spans, the next ones fold in.
 func (r *Result) buildField(carrier string, ti int) []float32 {
 	l := r.eng.land
 	f := make([]float32, l.grid.Len())
@@ -467,16 +468,25 @@ func (r *Result) buildField(carrier string, ti int) []float32 {
 	for i := range f {
 		f[i] = nan
 	}
-	for c, id := range r.carriers {
-		if carrier != AnyCarrier && carrier != id {
-			continue
-		}
-		for tix, ch := range r.layers[c][ti] {
-			if ch == nil {
-				continue
+	chunks := make([]*chunk, 0, len(r.carriers))
+	for tix := range l.tiles {
+		chunks = chunks[:0]
+		for c, id := range r.carriers {
+			if ch := r.layers[c][ti][tix]; ch != nil && (carrier == AnyCarrier || carrier == id) {
+				chunks = append(chunks, ch)
 			}
+		}
+		for n, ch := range chunks {
 			for _, sp := range l.tiles[tix].spans {
 				dst, lv, sv := f[sp.gk:sp.gk+int(sp.n)], ch.level[sp.o:sp.o+sp.n], ch.serving[sp.o:sp.o+sp.n]
+				if n == 0 { // dst is NaN: maxLevel(NaN, v) is v
+					for q := range dst {
+						if sv[q] != noServer {
+							dst[q] = lv[q]
+						}
+					}
+					continue
+				}
 				for q := range dst {
 					if sv[q] != noServer {
 						dst[q] = maxLevel(dst[q], lv[q])
