@@ -117,12 +117,15 @@ type counter struct {
 	r      *Result
 	chunks [][]*chunk // [tech][carrier] of the current tile
 	covOut []bool     // per tech, scratch
+	nOut   [][]uint16 // per tech and cell of the tile, scratch of countTile: carriers covering outdoors
+	anyIn  [][]bool   // per tech and cell of the tile, scratch of countTile: covered indoors
 	i3, i4 int        // indexes of 3G and 4G in data.AnalysedTechs (-1 if absent)
 }
 
 func newCounter(r *Result) *counter {
 	ntech := len(r.eng.rules)
 	c := &counter{r: r, chunks: make([][]*chunk, ntech), covOut: make([]bool, ntech),
+		nOut: make([][]uint16, ntech), anyIn: make([][]bool, ntech),
 		i3: techIndex(data.Tech3G), i4: techIndex(data.Tech4G)}
 	for ti := range c.chunks {
 		c.chunks[ti] = make([]*chunk, len(r.carriers))
@@ -173,6 +176,78 @@ func (c *counter) add(cc *communeCounts, o int32, sign int32) {
 	}
 }
 
+// countTile adds to part[ci], for every commune ci with redo set, the contributions (as add
+// with sign 1) of the cells of t, the counter's current tile. It reads each chunk over runs of
+// cells of one commune, counting the cells covered outdoors and indoors per run and the carriers
+// covering each cell in scratch arrays, then adds the carrier-count, any-carrier and 3G-only
+// counts cell by cell. The counts are integer sums of the same tests as add's, so they are the
+// same (TestUpdateEqualsCompute compares them with recount's, which uses add).
+func (c *counter) countTile(part []communeCounts, redo []bool, t *tile) {
+	l := c.r.eng.land
+	n := int(t.End - t.Start)
+	for ti := range c.chunks {
+		if cap(c.nOut[ti]) < n {
+			c.nOut[ti], c.anyIn[ti] = make([]uint16, n), make([]bool, n)
+		}
+		c.nOut[ti], c.anyIn[ti] = c.nOut[ti][:n], c.anyIn[ti][:n]
+		clear(c.nOut[ti])
+		clear(c.anyIn[ti])
+	}
+	rules := c.r.eng.rules
+	for k0 := t.Start; k0 < t.End; {
+		ci := l.cellCommune[k0]
+		k1 := k0 + 1
+		for k1 < t.End && l.cellCommune[k1] == ci {
+			k1++
+		}
+		o0, o1 := k0-t.Start, k1-t.Start
+		k0 = k1
+		if !redo[ci] {
+			continue
+		}
+		cc := &part[ci]
+		for ti, chunks := range c.chunks {
+			reqOut, reqIn := rules[ti].requiredOut, rules[ti].requiredIn
+			nOut, anyIn := c.nOut[ti][o0:o1], c.anyIn[ti][o0:o1]
+			for k, ch := range chunks {
+				if ch == nil {
+					continue
+				}
+				var out, in int32
+				for q, v := range ch.level[o0:o1] {
+					lv := float64(v) // below the cutoff, so below reqOut and reqIn, where serving is noServer
+					if lv >= reqOut {
+						out++
+						nOut[q]++
+					}
+					if lv >= reqIn {
+						in++
+						anyIn[q] = true
+					}
+				}
+				cc.out[ti][k] += out
+				cc.in[ti][k] += in
+			}
+			for q, m := range nOut {
+				cc.byCount[ti][min(m, 3)]++
+				if m > 0 {
+					cc.anyOut[ti]++
+				}
+				if anyIn[q] {
+					cc.anyIn[ti]++
+				}
+			}
+		}
+		if c.i3 >= 0 && c.i4 >= 0 {
+			for q, m := range c.nOut[c.i3][o0:o1] {
+				if m > 0 && c.nOut[c.i4][o0+int32(q)] == 0 {
+					cc.threeGOnly++
+				}
+			}
+		}
+	}
+}
+
 // count recomputes counts[ci] from scratch for every commune with redo[ci] set, the tiles
 // shared among the engine's workers (integer sums: the result does not depend on the split).
 func (r *Result) count(redo []bool) {
@@ -200,14 +275,8 @@ func (r *Result) count(redo []bool) {
 			}
 			cnt := newCounter(r)
 			for n := w; n < len(tiles); n += nw {
-				tix := tiles[n]
-				t := &l.tiles[tix]
-				cnt.tile(tix)
-				for k := t.Start; k < t.End; k++ {
-					if ci := l.cellCommune[k]; redo[ci] {
-						cnt.add(&part[ci], k-t.Start, 1)
-					}
-				}
+				cnt.tile(tiles[n])
+				cnt.countTile(part, redo, &l.tiles[tiles[n]])
 			}
 			parts[w] = part
 		}()
