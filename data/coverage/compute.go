@@ -466,20 +466,38 @@ const (
 	cosPad      = 1e-9
 )
 
-// secBound is a sector of a group with a lower bound of its horizontal attenuation over a
-// block (see horzBounds).
+// secBound is a sector of a group with bounds of its horizontal attenuation over a block
+// (see horzBounds).
 type secBound struct {
-	s      *sectorModel
-	hMinDB float64
+	s              *sectorModel
+	hMinDB, hMaxDB float64
 }
 
-// horzBounds fills w.secs with the sectors of grp and, per sector, a lower bound of its
-// horizontal attenuation over the cells of block b (sectorModel.minHorzDB at the largest
-// cosine of the angle between the boresight and a cell's direction), highest constDBm − bound
-// first, so that the sector facing the block tends to set the level that lets boundHorzDB
-// skip the others. The cells' centres lie within ρ of the centre of their bounding box, so
-// their directions from a mast at distance D > ρ from it are within δ = asin(ρ/D) of the
-// centre's direction φc off boresight: cos φ ≤ cos(max(0, φc − δ)).
+// horzBounds fills w.secs with the sectors of grp that may set a level over block b and, per
+// sector, a lower and an upper bound of its horizontal attenuation over the cells of b
+// (sectorModel.minHorzDB at the largest cosine of the angle between the boresight and a
+// cell's direction, maxHorzDB at the least), highest constDBm − lower bound first, so that
+// the sector facing the block tends to set the level that lets boundHorzDB skip the others.
+// The cells' centres lie within ρ of the centre of their bounding box, so their directions
+// from a mast at distance D > 2ρ from it are within δ = asin(ρ/D) of the centre's direction
+// φc off boresight: cos(min(π, φc + δ)) ≤ cos φ ≤ cos(max(0, φc − δ)). Nearer, the bounds are
+// the table's extremes, minHorzDB(1) (a hair below 0: horzAt extrapolates past boresight)
+// and maxHorzDB(−1).
+//
+// Dominance: w.secs leaves out every sector s for which another sector f of the group, kept,
+// has constDBm_f ≥ constDBm_s, hMaxDB_f ≤ hMinDB_s, the same amDB and r2_f ≥ r2_s on both
+// land classes (the last two follow from the first, one engine's Am and one range search
+// over one table, but cost little to test). At a cell of b beyond nearExactM (the only cells
+// evaluateBlock runs w.secs on) both read the group's loss and attV, and farDBm computes
+// att = attV + h (attV alone for omni, h = 0), capped at amDB, then (constDBm − loss) − att:
+// h_f ≤ hMaxDB_f ≤ hMinDB_s ≤ h_s, and float addition, the cap and subtraction are
+// monotonic in each operand, so level_f ≥ level_s bit for bit, and f is within range
+// wherever s is. Both belong to the same site, so a cell's best and serving site after the
+// group depend only on the group's greatest level there (a tie with the best already held
+// resolves the same whichever sector gives it): leaving s out changes no bit. Dominance is
+// transitive, so testing s against the kept sectors before it suffices: a sector
+// dominating s has constDBm − hMinDB at least s's and sorts ahead of it, ties of that key
+// aside (s then merely stays).
 func (w *worker) horzBounds(b *block, grp *groupModel) {
 	wx, wy := b.x1-b.x0, b.y1-b.y0
 	rho := math.Sqrt(wx*wx+wy*wy) / 2 * (1 + blockPadRel)
@@ -491,21 +509,42 @@ func (w *worker) horzBounds(b *block, grp *groupModel) {
 	cosD := math.Sqrt(1 - sinD*sinD)
 	for si := range grp.secs {
 		s := &grp.secs[si]
-		h := 0.0
+		cMin, cMax := -1.0, 1.0
 		if far {
 			c := (ux*s.sinAz + uy*s.cosAz) / dist
-			cMax := 1.0
+			sinC := math.Sqrt(max(0, 1-c*c))
 			if c < cosD {
-				cMax = c*cosD + math.Sqrt(max(0, 1-c*c))*sinD + cosPad
+				cMax = c*cosD + sinC*sinD + cosPad
 			}
-			h = s.minHorzDB(cMax)
+			if c > -cosD {
+				cMin = c*cosD - sinC*sinD - cosPad
+			}
 		}
-		secs = append(secs, secBound{s: s, hMinDB: h})
+		secs = append(secs, secBound{s: s, hMinDB: s.minHorzDB(cMax), hMaxDB: s.maxHorzDB(cMin)})
 		for a := len(secs) - 1; a > 0 && secs[a].s.constDBm-secs[a].hMinDB > secs[a-1].s.constDBm-secs[a-1].hMinDB; a-- {
 			secs[a], secs[a-1] = secs[a-1], secs[a]
 		}
 	}
-	w.secs = secs
+	n := 0
+	for _, sb := range secs {
+		if !dominated(sb, secs[:n]) {
+			secs[n] = sb
+			n++
+		}
+	}
+	w.secs = secs[:n]
+}
+
+// dominated reports whether a sector of kept dominates sb over the block (see horzBounds).
+func dominated(sb secBound, kept []secBound) bool {
+	s := sb.s
+	for _, f := range kept {
+		if f.s.constDBm >= s.constDBm && f.hMaxDB <= sb.hMinDB && f.s.amDB == s.amDB &&
+			f.s.r2[0] >= s.r2[0] && f.s.r2[1] >= s.r2[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // evaluateBlock runs group cg over the cells of block b (see evaluate) and returns the least

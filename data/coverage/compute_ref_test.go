@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/geo"
 )
 
 // refEvaluate is worker.evaluate as it stood at commit 8615982, before the block pruning: every
@@ -318,4 +319,204 @@ func TestEvaluateMatchesReference(t *testing.T) {
 		n := compareEvaluate(t, e, st.Snapshot(), rng)
 		t.Logf("%d layer tiles compared", n)
 	})
+	t.Run("groups", func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(seed, 13))
+		e, st := groupSites(t, rng, 90)
+		n := compareEvaluate(t, e, st.Snapshot(), rng)
+		t.Logf("%d layer tiles compared", n)
+	})
+}
+
+// groupSite invents a site within the synthetic province whose sectors of each technology
+// share one band and one tilt, so that they form one group (shared distance tables), with
+// unequal powers (40/43/46 dBm for 4G, 30/33/36 for 3G, or all equal; some 0.002 dB up, which
+// often leaves the range as it is), some with their own
+// beamwidths (33° to 360°), some with two sectors on one azimuth, some with one or two omni
+// sectors:
+// within a group one sector often dominates another over a block, or would but for its lower
+// power (horzBounds' dominance both ways).
+func groupSite(rng *rand.Rand, carrier, id string) data.Site {
+	lonM, latM := geo.MetresPerDegree(fixLat)
+	s := data.Site{Carrier: carrier, SiteID: id, Lon: fixLon + (rng.Float64()-0.5)*13000/lonM,
+		Lat: fixLat + (rng.Float64()-0.5)*13000/latM, HeightM: float64(20 + rng.IntN(26)), Status: data.StatusActive}
+	group := func(tech data.Tech, band, bwMHz float64, pows [3]float64) {
+		tilt, rot := float64(2+rng.IntN(7)), 360*rng.Float64()
+		n := []int{1, 2, 3, 3, 3, 4, 6}[rng.IntN(7)]
+		equal := rng.IntN(3) == 0
+		for k := range n {
+			sec := data.Sector{Tech: tech, BandMHz: band, AzimuthDeg: math.Mod(rot+360*float64(k)/float64(n), 360),
+				BeamwidthDeg: 65, TiltDeg: tilt, PowerDBm: pows[rng.IntN(3)], BandwidthMHz: bwMHz, GainDBi: 17,
+				FeederLossDB: 2}
+			if equal {
+				sec.PowerDBm = pows[1]
+			}
+			if rng.IntN(3) == 0 { // nearly equal powers often give equal ranges (2 m steps)
+				sec.PowerDBm += 0.002
+			}
+			if rng.IntN(3) == 0 {
+				sec.BeamwidthDeg = []float64{33, 90, 120, 360}[rng.IntN(4)]
+			}
+			if rng.IntN(4) == 0 { // a second antenna on the same azimuth
+				twin := sec
+				twin.PowerDBm, twin.BeamwidthDeg = pows[rng.IntN(3)], []float64{33, 65, 90}[rng.IntN(3)]
+				s.Sectors = append(s.Sectors, twin)
+			}
+			s.Sectors = append(s.Sectors, sec)
+		}
+		omni := data.Sector{Tech: tech, BandMHz: band, Omni: true, TiltDeg: tilt, PowerDBm: pows[rng.IntN(3)],
+			BandwidthMHz: bwMHz, GainDBi: 11, FeederLossDB: 1}
+		for range []int{0, 0, 1, 2}[rng.IntN(4)] { // two omni sectors have equal attenuations
+			s.Sectors = append(s.Sectors, omni)
+			omni.PowerDBm += []float64{0.002, 3}[rng.IntN(2)]
+		}
+	}
+	switch p := rng.IntN(4); {
+	case p < 2:
+		group(data.Tech4G, 1800, 20, [3]float64{40, 43, 46})
+		group(data.Tech3G, 2100, 5, [3]float64{30, 33, 36})
+	case p < 3:
+		group(data.Tech4G, 900, 10, [3]float64{40, 43, 46})
+	default:
+		group(data.Tech3G, 900, 5, [3]float64{30, 33, 36})
+	}
+	return s
+}
+
+// groupSites returns an engine over the synthetic province at 50 m and a store of n sites
+// from groupSite, spread over three carriers.
+func groupSites(t *testing.T, rng *rand.Rand, n int) (*Engine, *data.Store) {
+	t.Helper()
+	e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carriers := []string{"viettel", "vinaphone", "mobifone"}
+	var sites []data.Site
+	for i := range n {
+		sites = append(sites, groupSite(rng, carriers[i%3], fmt.Sprintf("G%03d", i)))
+	}
+	return e, storeWith(t, e, append(sites, capSite()))
+}
+
+// capSite is a lone site (the only one of its carrier) with two 3G sectors sharing one tilt:
+// f faces north (65°), s faces south (33°) with 1e-6 dB more power, so that their ranges
+// agree. Far from the mast the 8° tilt costs about 6 dB vertically; east and west, within
+// 8° of due east or west, f's horizontal attenuation exceeds 19 dB and s's is Am = 25 dB:
+// both levels hit the cap and s's is the higher, by 1e-6 dB, though f's attenuation bounds
+// lie below s's and f sorts first in horzBounds. Only the power condition of the dominance
+// keeps s there.
+//
+//	    f ↑
+//	····(*)····   cells east and west: both capped, s ahead by 1e-6 dB
+//	    s ↓
+func capSite() data.Site {
+	sec := func(azDeg, bwDeg, powDBm float64) data.Sector {
+		return data.Sector{Tech: data.Tech3G, BandMHz: 2100, AzimuthDeg: azDeg, BeamwidthDeg: bwDeg, TiltDeg: 8,
+			PowerDBm: powDBm, BandwidthMHz: 5, GainDBi: 17, FeederLossDB: 2}
+	}
+	return data.Site{Carrier: "gmobile", SiteID: "CAP", Lon: fixLon, Lat: fixLat, HeightM: 30,
+		Status: data.StatusActive, Sectors: []data.Sector{sec(0, 65, 33), sec(180, 33, 33.000001)}}
+}
+
+// TestHorzBoundsHold checks horzBounds cell by cell on the sites of groupSites (see
+// checkBlockBounds) over every block of every tile and layer.
+func TestHorzBoundsHold(t *testing.T) {
+	seed := uint64(rand.Int64())
+	t.Logf("seed %d", seed)
+	e, st := groupSites(t, rand.New(rand.NewPCG(seed, 14)), 90)
+	snap := st.Snapshot()
+	sites := e.countedSites(snap)
+	models, err := e.modelAll(sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := worker{e: e, snap: snap, models: models}
+	var secs, dropped int
+	for tix := range e.land.tiles {
+		tl := &e.land.tiles[tix]
+		if tl.End == tl.Start {
+			continue
+		}
+		w.splitBlocks(tl, tl.rect())
+		for _, carrier := range carrierOrder(sites) {
+			cands := e.candidates(snap, tl, carrier)
+			for ti := range e.rules {
+				if _, err := w.candGroups(tl, cands, ti); err != nil {
+					t.Fatal(err)
+				}
+				for _, cg := range w.groups {
+					for bi := range w.blocks {
+						if w.blocks[bi].nseg > 0 {
+							secs += len(cg.g.secs)
+							dropped += checkBlockBounds(t, &w, &w.blocks[bi], cg.g, fmt.Sprintf("tile %d block %d", tix, bi))
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d (block, sector) pairs left out by dominance", dropped, secs)
+	if dropped == 0 {
+		t.Errorf("no sector left out: the sites do not exercise the dominance")
+	}
+}
+
+// checkBlockBounds runs w.horzBounds for grp over block b and fails t unless each sector's
+// horizontal attenuation at every cell of b (as farDBm reads it) lies within the sector's
+// bounds over b, and wherever a sector left out of w.secs is within range beyond nearExactM,
+// a kept sector is too, with a level at least as high. It returns how many were left out.
+func checkBlockBounds(t *testing.T, w *worker, b *block, grp *groupModel, where string) int {
+	t.Helper()
+	one := make([]secBound, len(grp.secs)) // each sector's bounds, alone in its group
+	for si := range grp.secs {
+		w.horzBounds(b, &groupModel{x: grp.x, y: grp.y, secs: grp.secs[si : si+1]})
+		one[si] = w.secs[0]
+	}
+	w.horzBounds(b, grp)
+	kept := slices.Clone(w.secs)
+	l := w.e.land
+	g := l.grid
+	for _, sg := range b.segs() {
+		dy := g.Y0M + (float64(sg.j)+0.5)*g.CellM - grp.y
+		for k := sg.k0; k < sg.k1; k++ {
+			dx := g.X0M + (float64(l.cellI[k])+0.5)*g.CellM - grp.x
+			d2 := dx*dx + dy*dy
+			d := math.Sqrt(d2)
+			if d == 0 {
+				continue
+			}
+			for si, sb := range one {
+				s, h := sb.s, 0.0
+				if s.horz != nil {
+					h = horzAt(s.horz, (dx*s.sinAz+dy*s.cosAz)*(1/d))
+				}
+				if !(sb.hMinDB <= h && h <= sb.hMaxDB) {
+					t.Fatalf("%s sector %d: attenuation %v dB at (%v, %v) m outside [%v, %v]",
+						where, si, h, dx, dy, sb.hMinDB, sb.hMaxDB)
+				}
+			}
+			cls := l.cellWard[k]
+			if d < nearExactM || d2 > grp.r2[cls] {
+				continue
+			}
+			loss, attV := grp.dist[cls].at(d)
+			top := math.Inf(-1)
+			for _, f := range kept {
+				if d2 <= f.s.r2[cls] {
+					top = max(top, f.s.farDBm(loss, attV, dx, dy, 1/d))
+				}
+			}
+			for si := range grp.secs {
+				s := &grp.secs[si]
+				if d2 > s.r2[cls] || slices.ContainsFunc(kept, func(f secBound) bool { return f.s == s }) {
+					continue
+				}
+				if lv := s.farDBm(loss, attV, dx, dy, 1/d); lv > top {
+					t.Fatalf("%s: sector %d left out, level %v dBm at (%v, %v) m above the kept ones' %v",
+						where, si, lv, dx, dy, top)
+				}
+			}
+		}
+	}
+	return len(grp.secs) - len(kept)
 }

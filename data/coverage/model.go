@@ -163,25 +163,31 @@ func buildDistTable(k lossKey, n int, old *distTable) *distTable {
 	return t
 }
 
-// horzFor returns the horizontal attenuation table (positive dB) sampled over cos φ, and its
-// prefix minimum: prefMin[i] is the least of h[:i+1].
-func (ts *tables) horzFor(k hKey) (h, prefMin []float32) {
+// horzFor returns the horizontal attenuation table (positive dB) sampled over cos φ, its
+// prefix minimum and its suffix maximum: prefMin[i] is the least of h[:i+1], sufMax[i] the
+// greatest of h[i:].
+func (ts *tables) horzFor(k hKey) (h, prefMin, sufMax []float32) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	both, ok := ts.horz[k] // the table followed by its prefix minimum
+	all, ok := ts.horz[k] // the table, its prefix minimum, its suffix maximum
 	if !ok {
 		a := geo.Antenna{HBeamwidthDeg: k.hbwDeg, MaxAttenuationDB: k.amDB}
-		both = make([]float32, 2*hTableN)
+		all = make([]float32, 3*hTableN)
 		m := float32(math.Inf(1))
 		for i := range hTableN {
 			c := -1 + 2*float64(i)/(hTableN-1)
-			both[i] = float32(-a.PatternDB(math.Acos(min(1, c))*180/math.Pi, 0))
-			m = min(m, both[i])
-			both[hTableN+i] = m
+			all[i] = float32(-a.PatternDB(math.Acos(min(1, c))*180/math.Pi, 0))
+			m = min(m, all[i])
+			all[hTableN+i] = m
 		}
-		ts.horz[k] = both
+		m = float32(math.Inf(-1))
+		for i := hTableN - 1; i >= 0; i-- {
+			m = max(m, all[i])
+			all[2*hTableN+i] = m
+		}
+		ts.horz[k] = all
 	}
-	return both[:hTableN:hTableN], both[hTableN:]
+	return all[:hTableN:hTableN], all[hTableN : 2*hTableN : 2*hTableN], all[2*hTableN:]
 }
 
 // horzAt interpolates a horizontal table at cos φ = c (clamped to [−1, 1]).
@@ -208,6 +214,7 @@ type sectorModel struct {
 	cosAz    float64
 	horz     []float32 // horizontal attenuation table; nil for omni
 	horzMin  []float32 // prefix minimum of horz (see minHorzDB)
+	horzMax  []float32 // suffix maximum of horz (see maxHorzDB)
 	amDB     float64   // cap on the combined attenuation
 	dist     [2]*distTable
 	curve    [2]geo.LossCurve // exact loss per land class, used within nearExactM
@@ -376,7 +383,7 @@ func (e *Engine) modelSite(s *data.Site) (*siteModel, error) {
 			sm.ant.HBeamwidthDeg = sec.BeamwidthDeg
 		}
 		if !sec.Omni && sm.ant.HBeamwidthDeg > 0 {
-			sm.horz, sm.horzMin = e.tables.horzFor(hKey{sm.ant.HBeamwidthDeg, sm.amDB})
+			sm.horz, sm.horzMin, sm.horzMax = e.tables.horzFor(hKey{sm.ant.HBeamwidthDeg, sm.amDB})
 		}
 		maxLoss := sm.constDBm - tr.cutoff
 		if !finite(maxLoss) || !(sec.BandMHz > 0 && finite(sec.BandMHz)) || !(s.HeightM > 0 && finite(s.HeightM)) ||
@@ -448,6 +455,22 @@ func (s *sectorModel) minHorzDB(cMax float64) float64 {
 		return float64(s.horzMin[max(0, int(pos))+1])
 	}
 	return float64(s.horzMin[hTableN-1]) - horzTopPadDB
+}
+
+// maxHorzDB returns an upper bound of the horizontal attenuation that farDBm adds in any
+// direction whose cosine to the boresight is at least cMin: the greatest table sample from
+// cMin's on (horzAt reads the sample at or below a cosine and the next one, and an
+// interpolation never goes above its two samples), plus horzTopPadDB for horzAt's
+// extrapolation past the last sample. cMin ≤ −1 gives the table's maximum. It is 0 for omni.
+func (s *sectorModel) maxHorzDB(cMin float64) float64 {
+	if s.horz == nil {
+		return 0
+	}
+	i := 0
+	if pos := (cMin + 1) * ((hTableN - 1) / 2.0); pos > 0 {
+		i = min(int(pos), hTableN-2)
+	}
+	return float64(s.horzMax[i]) + horzTopPadDB
 }
 
 // boundHorzDB is boundDBm with a lower bound hMinDB of the horizontal attenuation (from
