@@ -34,21 +34,45 @@ const antPatternK = 12
 //	A_V = −min(12 ((θ − tilt)/θ3dB)², SLA)  θ = depression
 //	A   = −min(−(A_H + A_V), Am)
 //
-// NaN angles give NaN.
+// NaN angles give NaN. It is CombinedDB(HorizontalDB(bearingDeg), VerticalDB(depressionDeg)):
+// callers that share one plane's attenuation between antennas may compose the parts
+// themselves and get the same bits.
 func (a Antenna) PatternDB(bearingDeg, depressionDeg float64) float64 {
 	if math.IsNaN(bearingDeg) || math.IsNaN(depressionDeg) {
 		return math.NaN()
 	}
-	var attH, attV float64
+	return a.CombinedDB(a.HorizontalDB(bearingDeg), a.VerticalDB(depressionDeg))
+}
+
+// HorizontalDB is the horizontal attenuation −A_H in dB (in [0, Am]) toward bearingDeg
+// (degrees clockwise from north, any real value; wrapped): min(12 (φ/φ3dB)², Am). It is 0 for
+// an Omni antenna or an HBeamwidthDeg <= 0, whatever the bearing; otherwise a NaN bearing
+// gives NaN.
+func (a Antenna) HorizontalDB(bearingDeg float64) float64 {
 	if !a.Omni && a.HBeamwidthDeg > 0 {
 		r := normDeg(bearingDeg-a.AzimuthDeg) / a.HBeamwidthDeg
-		attH = min(antPatternK*r*r, a.MaxAttenuationDB)
+		return min(antPatternK*r*r, a.MaxAttenuationDB)
 	}
+	return 0
+}
+
+// VerticalDB is the vertical attenuation −A_V in dB (in [0, SLA]) toward a receiver
+// depressionDeg below the horizon (degrees; negative above it): min(12 ((θ − tilt)/θ3dB)², SLA).
+// It is 0 for a VBeamwidthDeg <= 0, whatever the angle; otherwise a NaN angle gives NaN.
+func (a Antenna) VerticalDB(depressionDeg float64) float64 {
 	if a.VBeamwidthDeg > 0 {
 		r := (depressionDeg - a.TiltDeg) / a.VBeamwidthDeg
-		attV = min(antPatternK*r*r, a.SideLobeDB)
+		return min(antPatternK*r*r, a.SideLobeDB)
 	}
-	return 0 - min(attH+attV, a.MaxAttenuationDB) // 0 − x: +0, not −0, on boresight
+	return 0
+}
+
+// CombinedDB is the gain relative to boresight in dB (<= 0 for attenuations >= 0) from the
+// horizontal and vertical attenuations attHDB and attVDB (positive dB, as HorizontalDB and
+// VerticalDB return them): 0 − min(attHDB + attVDB, Am), +0 rather than −0 on boresight. A NaN
+// attenuation gives NaN.
+func (a Antenna) CombinedDB(attHDB, attVDB float64) float64 {
+	return 0 - min(attHDB+attVDB, a.MaxAttenuationDB)
 }
 
 // DefaultAntenna is a typical macro sector panel: 65° horizontal and 10° vertical beamwidth, Am

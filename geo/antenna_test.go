@@ -2,7 +2,7 @@ package geo
 
 import (
 	"math"
-
+	"math/rand/v2"
 	"testing"
 )
 
@@ -95,6 +95,99 @@ func TestPatternDBInvariants(t *testing.T) {
 		}
 		if wider := a.PatternDB(a.AzimuthDeg+off*1.1, a.TiltDeg+dv*1.1); wider > got+1e-9 {
 			t.Fatalf("%+v: gain rises away from boresight: %g at (%g, %g) → %g", a, got, off, dv, wider)
+		}
+	}
+}
+
+// TestPatternParts checks HorizontalDB and VerticalDB against the hand values of TestPatternDB
+// (one plane at a time) and CombinedDB's sum and cap.
+func TestPatternParts(t *testing.T) {
+	a := DefaultAntenna()
+	a.AzimuthDeg, a.TiltDeg = 350, 6
+	omni := a
+	omni.Omni = true
+	flat := Antenna{MaxAttenuationDB: 25} // both beamwidths 0: no pattern
+	cases := []struct {
+		name   string
+		got    float64
+		wantDB float64
+	}{
+		{"horizontal-boresight", a.HorizontalDB(350), 0},
+		{"horizontal-20deg-across-north", a.HorizontalDB(10), 1.13609},
+		{"horizontal-half-beamwidth", a.HorizontalDB(350 - 32.5), 3},
+		{"horizontal-back-capped-at-Am", a.HorizontalDB(170), 25},
+		{"horizontal-omni", omni.HorizontalDB(123), 0},
+		{"horizontal-omni-NaN", omni.HorizontalDB(math.NaN()), 0},
+		{"horizontal-no-beamwidth", flat.HorizontalDB(90), 0},
+		{"vertical-at-tilt", a.VerticalDB(6), 0},
+		{"vertical-half-beamwidth", a.VerticalDB(11), 3},
+		{"vertical-horizon", a.VerticalDB(0), 4.32},
+		{"vertical-capped-at-SLA", a.VerticalDB(90), 20},
+		{"vertical-omni-keeps-it", omni.VerticalDB(0), 4.32},
+		{"vertical-no-beamwidth-NaN", flat.VerticalDB(math.NaN()), 0},
+		{"combined-sum", a.CombinedDB(3, 3), -6},
+		{"combined-capped-at-Am", a.CombinedDB(20, 20), -25},
+		{"combined-zero-no-Am", flat.CombinedDB(0, 0), 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if math.Abs(c.got-c.wantDB) > 1e-5 {
+				t.Errorf("got %.6f dB, want %.5f", c.got, c.wantDB)
+			}
+		})
+	}
+	if got := a.CombinedDB(0, 0); math.Signbit(got) {
+		t.Errorf("CombinedDB(0, 0) = -0, want +0")
+	}
+	for _, got := range []float64{a.HorizontalDB(math.NaN()), a.VerticalDB(math.NaN()), a.CombinedDB(math.NaN(), 1)} {
+		if !math.IsNaN(got) {
+			t.Errorf("NaN in: got %g, want NaN", got)
+		}
+	}
+}
+
+// frozenPatternDB is PatternDB as it stood before its split into HorizontalDB, VerticalDB and
+// CombinedDB (commit b33a9dc): the reference its bits must match.
+func frozenPatternDB(a Antenna, bearingDeg, depressionDeg float64) float64 {
+	if math.IsNaN(bearingDeg) || math.IsNaN(depressionDeg) {
+		return math.NaN()
+	}
+	var attH, attV float64
+	if !a.Omni && a.HBeamwidthDeg > 0 {
+		r := normDeg(bearingDeg-a.AzimuthDeg) / a.HBeamwidthDeg
+		attH = min(antPatternK*r*r, a.MaxAttenuationDB)
+	}
+	if a.VBeamwidthDeg > 0 {
+		r := (depressionDeg - a.TiltDeg) / a.VBeamwidthDeg
+		attV = min(antPatternK*r*r, a.SideLobeDB)
+	}
+	return 0 - min(attH+attV, a.MaxAttenuationDB)
+}
+
+// TestPatternDBMatchesFrozen compares PatternDB with frozenPatternDB bit for bit on random
+// antennas (omni, zero beamwidths and zero caps included) and angles (NaN, ±0 and far out of
+// range included): the coverage engine's results rest on these bits.
+func TestPatternDBMatchesFrozen(t *testing.T) {
+	rng := seededRand(t, rand.Uint64())
+	pick := func(vals ...float64) float64 {
+		if rng.IntN(8) == 0 {
+			return vals[rng.IntN(len(vals))]
+		}
+		return vals[0]
+	}
+	for range 200000 {
+		a := Antenna{
+			Omni: rng.IntN(5) == 0, AzimuthDeg: pick(rng.Float64()*720-180, 0, 359.999999),
+			HBeamwidthDeg: pick(1+rng.Float64()*359, 0, -1, 360), VBeamwidthDeg: pick(1+rng.Float64()*20, 0),
+			TiltDeg:          pick(rng.Float64()*20-5, 0),
+			MaxAttenuationDB: pick(rng.Float64()*40, 0, 25), SideLobeDB: pick(rng.Float64()*30, 0, 20),
+		}
+		b := pick(rng.Float64()*1080-360, 0, math.Copysign(0, -1), math.NaN(), a.AzimuthDeg, a.AzimuthDeg+180)
+		d := pick(rng.Float64()*180-90, 0, math.NaN(), a.TiltDeg, 90)
+		got, want := a.PatternDB(b, d), frozenPatternDB(a, b, d)
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%+v.PatternDB(%v, %v) = %v (%#x), frozen %v (%#x)", a, b, d, got, math.Float64bits(got),
+				want, math.Float64bits(want))
 		}
 	}
 }

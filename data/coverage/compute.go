@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"phusong/data"
+	"phusong/geo"
 )
 
 // chunk is one (carrier, technology) layer over one tile: the best level and serving site of
@@ -548,7 +549,10 @@ func dominated(sb secBound, kept []secBound) bool {
 }
 
 // evaluateBlock runs group cg over the cells of block b (see evaluate) and returns the least
-// best level of the block's cells.
+// best level of the block's cells. Within nearExactM of the mast it computes the loss, the
+// bearing, the depression and the vertical attenuation once for the group and the rest per
+// sector (sectorModel.nearDBm: exactDBm's bits); beyond, it reads the distance tables once
+// and runs the sectors horzBounds kept.
 func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, serv []uint16) float64 {
 	l := w.e.land
 	g := l.grid
@@ -565,10 +569,15 @@ func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, 
 			o := k - t.Start
 			if !(d2 > grp.r2[cls] || grp.ub[cls][int(d2*grp.ubInv[cls])] < best[o]) {
 				if d := math.Sqrt(d2); d < nearExactM {
+					s0 := &grp.secs[0]
+					loss := s0.curve[cls].LossDB(d / 1000)
+					bearing, dep := geo.BearingDeg(dx, dy), geo.DepressionDeg(s0.hbM, s0.hmM, d)
+					attV := s0.ant.VerticalDB(dep)
+					nan := math.IsNaN(bearing) || math.IsNaN(dep) // every exactDBm is NaN: it beats no best
 					for si := range grp.secs {
 						s := &grp.secs[si]
-						if d2 <= s.r2[cls] {
-							if lv := s.exactDBm(dx, dy, d, cls); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
+						if d2 <= s.r2[cls] && !nan {
+							if lv := s.nearDBm(loss, bearing, attV); lv > best[o] || (lv == best[o] && cg.site < serv[o]) {
 								best[o], serv[o] = lv, cg.site
 							}
 						}

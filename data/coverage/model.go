@@ -236,10 +236,13 @@ type siteModel struct {
 const ubBuckets = 64
 
 // groupModel is a run of sectors of one site sharing the mast and the distance tables (same
-// band, height and tilt), so that a cell's distance and table lookups serve them all. ub[cls]
-// bounds the level of every member from above, by bucket of squared distance: bucket b covers
-// d² ∈ [b, b+1)·r2[cls]/ubBuckets. It lets the grid loop skip a group that cannot beat a cell's
-// best level without a square root or a table lookup.
+// band, height and tilt), so that a cell's distance and table lookups serve them all; within
+// nearExactM they share the exact loss, the bearing, the depression and the vertical
+// attenuation too (sameNear; secs[0] holds them), so that only the horizontal part is per
+// sector (sectorModel.nearDBm). ub[cls] bounds the level of every member from above, by
+// bucket of squared distance: bucket b covers d² ∈ [b, b+1)·r2[cls]/ubBuckets. It lets the
+// grid loop skip a group that cannot beat a cell's best level without a square root or a
+// table lookup.
 type groupModel struct {
 	x, y  float64
 	dist  [2]*distTable
@@ -258,7 +261,7 @@ func groupSectors(secs []sectorModel) []groupModel {
 	var out []groupModel
 	for k := 0; k < len(secs); {
 		n := k + 1
-		for n < len(secs) && secs[n].dist == secs[k].dist {
+		for n < len(secs) && secs[n].dist == secs[k].dist && sameNear(&secs[n], &secs[k]) {
 			n++
 		}
 		g := groupModel{x: secs[k].x, y: secs[k].y, dist: secs[k].dist, secs: secs[k:n]}
@@ -274,6 +277,15 @@ func groupSectors(secs []sectorModel) []groupModel {
 		k = n
 	}
 	return out
+}
+
+// sameNear reports whether a and b agree on everything their exact levels share but the
+// horizontal pattern and the power: the loss curves, the mast and handset heights and the
+// vertical pattern. Sectors sharing their distance tables (one lossKey) always do; the test
+// keeps evaluate's near path exact should the tables' key ever leave one out.
+func sameNear(a, b *sectorModel) bool {
+	return a.curve == b.curve && a.hbM == b.hbM && a.hmM == b.hmM && a.ant.VBeamwidthDeg == b.ant.VBeamwidthDeg &&
+		a.ant.TiltDeg == b.ant.TiltDeg && a.ant.SideLobeDB == b.ant.SideLobeDB
 }
 
 // fillBound fills ub[cls]: the best constant of the members minus the least loss + vertical
@@ -427,6 +439,14 @@ func (s *sectorModel) levelDBm(dx, dy, d2 float64, cls uint8) float64 {
 func (s *sectorModel) exactDBm(dx, dy, d float64, cls uint8) float64 {
 	return s.constDBm - s.curve[cls].LossDB(d/1000) +
 		s.ant.PatternDB(geo.BearingDeg(dx, dy), geo.DepressionDeg(s.hbM, s.hmM, d))
+}
+
+// nearDBm is exactDBm from parts a group's members share: lossDB = curve[cls].LossDB(d/1000),
+// bearingDeg = geo.BearingDeg(dx, dy) and attVDB = ant.VerticalDB of geo.DepressionDeg(hbM,
+// hmM, d), neither angle NaN (exactDBm is NaN there). It performs the float operations of
+// exactDBm through geo.Antenna.PatternDB in the same order, so it returns the same bits.
+func (s *sectorModel) nearDBm(lossDB, bearingDeg, attVDB float64) float64 {
+	return s.constDBm - lossDB + s.ant.CombinedDB(s.ant.HorizontalDB(bearingDeg), attVDB)
 }
 
 // boundDBm is the level the sector would have on boresight given the tables' loss and

@@ -1,6 +1,7 @@
 package coverage
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -120,4 +121,56 @@ func TestRangeBoundsLevel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNearDBmMatchesExact checks evaluate's near path against exactDBm bit for bit: for
+// random cells within nearExactM of the sites of groupSite, every member of a group gets
+// from nearDBm, with the loss, bearing and vertical attenuation of the group's first member,
+// the bits exactDBm gives it (exactDBm's own bits rest on geo's TestPatternDBMatchesFrozen).
+func TestNearDBmMatchesExact(t *testing.T) {
+	seed := uint64(rand.Int64())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for i := range 40 {
+		s := groupSite(rng, "viettel", fmt.Sprintf("G%d", i))
+		m, err := e.modelSite(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ti := range m.groups {
+			for _, grp := range m.groups[ti] {
+				s0 := &grp.secs[0]
+				for range 500 {
+					d := nearExactM * rng.Float64()
+					switch rng.IntN(10) {
+					case 0:
+						d = 0
+					case 1:
+						d = math.Ldexp(rng.Float64(), -rng.IntN(40))
+					}
+					a := 2 * math.Pi * rng.Float64()
+					dx, dy := d*math.Sin(a), d*math.Cos(a)
+					d = math.Sqrt(dx*dx + dy*dy)
+					cls := uint8(rng.IntN(2))
+					loss := s0.curve[cls].LossDB(d / 1000)
+					bearing := geo.BearingDeg(dx, dy)
+					attV := s0.ant.VerticalDB(geo.DepressionDeg(s0.hbM, s0.hmM, d))
+					for k := range grp.secs {
+						sm := &grp.secs[k]
+						got, want := sm.nearDBm(loss, bearing, attV), sm.exactDBm(dx, dy, d, cls)
+						if math.Float64bits(got) != math.Float64bits(want) {
+							t.Fatalf("site %d sector %d at (%v, %v) m, class %d: nearDBm %v, exactDBm %v", i, k, dx, dy, cls, got, want)
+						}
+						compared++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d levels compared", compared)
 }
