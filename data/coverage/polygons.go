@@ -362,7 +362,7 @@ func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 	k := layerKey{AnyCarrier, e.rules[ti].tech, 0}
 	kinds := r.settleBlocks(cb.win, cb.static, r.Field(k.carrier, k.tech), thr, -1)
 	s := float32(boundarySlopeDBPerCell / cb.win.grid.CellM)
-	vals := r.sparseMargins(k, cb.win, kinds, -1, func(wk0 int, row []float32) {
+	vals := r.sparseMargins(k, cb.win, cb.static, kinds, -1, func(wk0 int, row []float32) {
 		for n, d := range cb.dist[wk0 : wk0+len(row)] {
 			row[n] = communeClip(row[n], d, s)
 		}

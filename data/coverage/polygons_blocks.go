@@ -156,22 +156,31 @@ func (r *Result) settleBlocks(w window, static []blockKind, field []float32, thr
 			out[b] = sk
 			continue
 		}
-		above, below := true, true
+		var notAbove, notBelow uint8 // counted without branches: most blocks read their whole halo
 		i0, j0, i1, j1 := bg.cells(w, b, true)
-		for j := j0; j < j1 && (above || below); j++ {
+		for j := j0; j < j1 && (notAbove == 0 || notBelow == 0); j++ {
 			// clean land lies inside the engine grid: window (i, j) is engine (i+I0, j+J0)
 			row := field[g.Index(i0+w.rect.I0, j+w.rect.J0):g.Index(i1+w.rect.I0, j+w.rect.J0)]
 			for _, v := range row {
-				above = above && v >= hi
-				below = below && !(v > lo) // NaN counts as below
+				notAbove |= b2u8(!(v >= hi))
+				notBelow |= b2u8(v > lo) // NaN counts as below
 			}
 		}
+		above, below := notAbove == 0, notBelow == 0
 		if sign < 0 {
 			above, below = below, above
 		}
 		out[b] = settle(above, blockIn, below)
 	}
 	return out
+}
+
+// b2u8 is 1 for true, 0 for false.
+func b2u8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // layerBlocks returns the block kinds of the province window for layer k. Cached per layer.
@@ -183,25 +192,28 @@ func (r *Result) layerBlocks(k layerKey) []blockKind {
 	})
 }
 
-// eachActive calls f with the window-cell rectangle of every active block of kinds (blocks of
-// w), in block order.
-func eachActive(w window, kinds []blockKind, f func(i0, j0, i1, j1 int)) {
+// eachActive calls f with the index and the window-cell rectangle of every active block of
+// kinds (blocks of w), in block order.
+func eachActive(w window, kinds []blockKind, f func(b, i0, j0, i1, j1 int)) {
 	bg := newBlockGrid(w)
 	for b, kd := range kinds {
 		if kd == blockActive {
-			f(bg.cells(w, b, false))
+			i0, j0, i1, j1 := bg.cells(w, b, false)
+			f(b, i0, j0, i1, j1)
 		}
 	}
 }
 
-// sparseMargins returns the contoured field of layer k over window w, whose blocks are kinds:
-// ±1 in the settled blocks that the contour sweep and the conditioning read (see fillSettled);
-// in the active ones sign·w(level − threshold) (see distanceMargin; 0 beyond the engine grid,
-// belowCutoff's level where the field is NaN) passed through clipRow (given the window index of
-// row[0], it clips the values of a run of cells of one window row in place), then the sample
-// conditioning. The other samples are unspecified: the raster comes from marginBufs (give it
+// sparseMargins returns the contoured field of layer k over window w, whose blocks are kinds
+// (settled from the static kinds static): ±1 in the settled blocks that the contour sweep and
+// the conditioning read (see fillSettled); in the active ones sign·w(level − threshold) (see
+// distanceMargin; 0 beyond the engine grid, belowCutoff's level where the field is NaN) passed
+// through clipRow (given the window index of row[0], it clips the values of a run of cells of
+// one window row in place), then the sample conditioning. clipRow must leave the values of
+// clean land unchanged (the clips of contourLayer and contourGaps take min(m, s·(+Inf)) = m
+// there): it is not called in the blocks that static says are clean land. The other samples are unspecified: the raster comes from marginBufs (give it
 // back with putMargins when done) and only contourBlocks may read it.
-func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign float32, clipRow func(wk0 int, row []float32)) []float32 {
+func (r *Result) sparseMargins(k layerKey, w window, static, kinds []blockKind, sign float32, clipRow func(wk0 int, row []float32)) []float32 {
 	e := r.eng
 	g := e.land.grid
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
@@ -209,7 +221,8 @@ func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign flo
 	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
 	vals := getMargins(w.grid.Len())
 	fillSettled(w, kinds, vals)
-	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
+	eachActive(w, kinds, func(b, i0, j0, i1, j1 int) {
+		clip := static[b] != blockLand
 		// the block's columns within the engine grid: window i is engine i + I0
 		gi0, gi1 := max(i0+w.rect.I0, 0), min(i1+w.rect.I0, g.NX)
 		for j := j0; j < j1; j++ {
@@ -218,7 +231,9 @@ func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign flo
 			gj := j + w.rect.J0
 			if gj < 0 || gj >= g.NY || gi0 >= gi1 {
 				clear(row) // beyond the engine grid
-				clipRow(wk0, row)
+				if clip {
+					clipRow(wk0, row)
+				}
 				continue
 			}
 			clear(row[:gi0-w.rect.I0-i0])
@@ -231,12 +246,14 @@ func (r *Result) sparseMargins(k layerKey, w window, kinds []blockKind, sign flo
 				}
 				in[n] = sign * distanceMargin(lv-t32)
 			}
-			clipRow(wk0, row)
+			if clip {
+				clipRow(wk0, row)
+			}
 		}
 	})
 	c := newConditioner(w.grid)
 	nx, ny := w.grid.NX, w.grid.NY
-	eachActive(w, kinds, func(i0, j0, i1, j1 int) {
+	eachActive(w, kinds, func(_, i0, j0, i1, j1 int) {
 		for j := j0; j < j1; j++ {
 			for i := i0; i < i1; i++ {
 				if k := j*nx + i; i > 0 && j > 0 && i+1 < nx && j+1 < ny {
@@ -328,7 +345,7 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	kinds := r.layerBlocks(k)
 	d0s, d1s := bc.class[0], bc.class[1]
 	nan := float32(math.NaN())
-	vals := r.sparseMargins(k, bc.provWin, kinds, 1, func(wk0 int, row []float32) {
+	vals := r.sparseMargins(k, bc.provWin, bc.staticBlocks(e), kinds, 1, func(wk0 int, row []float32) {
 		for n, v := range row {
 			wk := wk0 + n
 			mo := nan
