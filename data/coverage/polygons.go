@@ -455,13 +455,17 @@ func (r *Result) warmPolygons(ctx context.Context) error {
 }
 
 // warm runs layer for every (carrier or AnyCarrier, analysed technology, tier 0) and gaps for
-// every (technology, commune) on the engine's workers, until done or ctx is cancelled.
+// every (technology, commune) on the engine's workers, until done or ctx is cancelled. Every
+// layer comes before every gap: the gaps read the "any" fields, which the AnyCarrier layers
+// build, so a gap started earlier would wait for that build.
 func (r *Result) warm(ctx context.Context, layer func(layerKey), gaps func(tech data.Tech, commune int)) error {
 	var jobs []func()
 	for _, tech := range data.AnalysedTechs {
 		for _, c := range append(r.Carriers(), AnyCarrier) {
 			jobs = append(jobs, func() { layer(layerKey{c, tech, 0}) })
 		}
+	}
+	for _, tech := range data.AnalysedTechs {
 		for ci := range r.eng.communes {
 			jobs = append(jobs, func() { gaps(tech, ci) })
 		}
