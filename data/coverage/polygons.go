@@ -360,7 +360,9 @@ func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 		return nil
 	}
 	k := layerKey{AnyCarrier, e.rules[ti].tech, 0}
-	kinds := r.settleBlocks(cb.win, cb.static, r.Field(k.carrier, k.tech), thr, -1)
+	field := r.Field(k.carrier, k.tech)
+	kinds := r.settleBlocks(cb.win, cb.static, field, thr, -1)
+	r.settleCommuneEdges(kinds, cb, field, thr)
 	s := float32(boundarySlopeDBPerCell / cb.win.grid.CellM)
 	vals := r.sparseMargins(k, cb.win, cb.static, kinds, -1, func(wk0 int, row []float32) {
 		for n, d := range cb.dist[wk0 : wk0+len(row)] {

@@ -183,13 +183,112 @@ func b2u8(b bool) uint8 {
 	return 0
 }
 
-// layerBlocks returns the block kinds of the province window for layer k. Cached per layer.
+// layerBlocks returns the block kinds of the province window for layer k: settleBlocks, then
+// settleProvinceEdges. Cached per layer.
 func (r *Result) layerBlocks(k layerKey) []blockKind {
 	return r.polygons().blocks.get(k, func() []blockKind {
 		thr, _, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 		bc := r.eng.boundaries()
-		return r.settleBlocks(bc.provWin, bc.staticBlocks(r.eng), r.Field(k.carrier, k.tech), thr, 1)
+		field := r.Field(k.carrier, k.tech)
+		kinds := r.settleBlocks(bc.provWin, bc.staticBlocks(r.eng), field, thr, 1)
+		r.settleProvinceEdges(kinds, field, r.otherLevels(k), thr)
+		return kinds
 	})
+}
+
+// settleProvinceEdges settles the blocks of kinds (over the province window, for a layer
+// whose field and other-class levels these are, threshold thr) that are active because a
+// province or land-class boundary lies within their halo, where the values of contourLayer
+// (classClip of the margin m, the other class's margin mo and the class distances d0, d1) have
+// one sign all the same. A block is
+//   - Out when every sample of it and its halo either lies on no class's land (d0 ≤ 0 and
+//     d1 ≤ 0) with max(d0, d1) < 0, its value max(s·d0, s·d1) < 0, or lies in the engine grid
+//     with a field value at most thr − blockSignEpsDB or NaN (m < 0, belowCutoff's level being
+//     below the cutoff) and, where it has an other-class level, a distance oth < 0 to the
+//     other class's land or that level at most thr − blockSignEpsDB (mo < 0): its value
+//     max(min(m, ·), min(mo, s·oth)) < 0;
+//   - In when every sample lies on a class's land (d0 > 0 or d1 > 0) with a field value at
+//     least thr + blockSignEpsDB: its value is at least min(m, s·own) > 0.
+func (r *Result) settleProvinceEdges(kinds []blockKind, field []float32, other levelFill, thr float64) {
+	e := r.eng
+	g := e.land.grid
+	bc := e.boundaries()
+	w := bc.provWin
+	static, near := bc.staticBlocks(e), bc.nearIndex(e)
+	d0s, d1s := bc.class[0], bc.class[1]
+	hi, lo := float32(thr+blockSignEpsDB), float32(thr-blockSignEpsDB)
+	bg := newBlockGrid(w)
+	for b, sk := range static {
+		if sk != blockActive || kinds[b] != blockActive {
+			continue
+		}
+		out, in := true, true
+		i0, j0, i1, j1 := bg.cells(w, b, true)
+		for j := j0; j < j1 && (out || in); j++ {
+			gj := j + w.rect.J0
+			for i := i0; i < i1; i++ {
+				wk, gi := j*w.grid.NX+i, i+w.rect.I0
+				d0, d1 := d0s[wk], d1s[wk]
+				if d0 <= 0 && d1 <= 0 {
+					out, in = out && max(d0, d1) < 0, false
+					continue
+				}
+				if gi < 0 || gj < 0 || gi >= g.NX || gj >= g.NY {
+					out, in = false, false // beyond the engine grid: margin 0
+					break
+				}
+				v := field[g.Index(gi, gj)]
+				in = in && v >= hi
+				out = out && !(v > lo)
+				// the other class's term, min(mo, s·oth), is ≤ 0 since a cell lies off the other
+				// class's land (oth ≤ 0), < 0 unless oth = 0 (or the class lands overlap, oth > 0)
+				// and mo ≥ 0
+				oth := d1
+				if d1 > 0 {
+					oth = d0
+				}
+				if q := near[wk]; q >= 0 && !(oth < 0) && other.levels[q] > lo {
+					out = false
+				}
+			}
+		}
+		kinds[b] = settle(in, blockIn, out)
+	}
+}
+
+// settleCommuneEdges settles the blocks of kinds (over commune window cb.win, for the gaps at
+// threshold thr of the field) that are active because the commune's boundary lies within their
+// halo, where every value of contourGaps (communeClip of −w(m) at the signed distance d to the
+// boundary) is negative: every sample of the block and its halo either lies outside the commune
+// (d ≤ 0) with d < 0, or lies in the engine grid with a field value at least thr +
+// blockSignEpsDB (−w(m) < 0). Such a block is Out (no gap there); a block with a sample outside
+// the commune is never In.
+func (r *Result) settleCommuneEdges(kinds []blockKind, cb communeBoundary, field []float32, thr float64) {
+	g := r.eng.land.grid
+	w := cb.win
+	hi := float32(thr + blockSignEpsDB)
+	bg := newBlockGrid(w)
+	for b, sk := range cb.static {
+		if sk != blockActive || kinds[b] != blockActive {
+			continue
+		}
+		out := true
+		i0, j0, i1, j1 := bg.cells(w, b, true)
+		for j := j0; j < j1 && out; j++ {
+			gj := j + w.rect.J0
+			for i := i0; i < i1 && out; i++ {
+				wk, gi := j*w.grid.NX+i, i+w.rect.I0
+				if d := cb.dist[wk]; d <= 0 {
+					out = d < 0
+					continue
+				}
+				out = gi >= 0 && gj >= 0 && gi < g.NX && gj < g.NY && field[g.Index(gi, gj)] >= hi
+			}
+		}
+		if out {
+			kinds[b] = blockOut
+		}
+	}
 }
 
 // eachActive calls f with the index and the window-cell rectangle of every active block of
@@ -337,8 +436,8 @@ func putMargins(v []float32) { marginBufs.Put(&v) }
 func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	e := r.eng
 	bc := e.boundaries()
-	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
-	other := r.polygons().other.get(layerKey{k.carrier, k.tech, 0}, func() levelFill { return r.otherClass(k.carrier, ti) })
+	thr, _, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
+	other := r.otherLevels(k)
 	t32 := float32(thr)
 	s := float32(boundarySlopeDBPerCell / e.land.grid.CellM)
 	near := bc.nearIndex(e)
@@ -357,6 +456,13 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	})
 	defer putMargins(vals)
 	return contourBlocks(bc.provWin, vals, kinds)
+}
+
+// otherLevels returns the other-class levels of layer k's carrier and technology (cached).
+func (r *Result) otherLevels(k layerKey) levelFill {
+	return r.polygons().other.get(layerKey{k.carrier, k.tech, 0}, func() levelFill {
+		return r.otherClass(k.carrier, techIndex(k.tech))
+	})
 }
 
 // contourBlocks contours vals (over w, blocks kinds) at 0, skipping the settled blocks.
