@@ -209,51 +209,86 @@ func (r *Result) layerBlocks(k layerKey) []blockKind {
 //     max(min(m, ·), min(mo, s·oth)) < 0;
 //   - In when every sample lies on a class's land (d0 > 0 or d1 > 0) with a field value at
 //     least thr + blockSignEpsDB: its value is at least min(m, s·own) > 0.
+//
+// The part of these tests that depends on the boundaries alone is done once per engine
+// (boundaryCache.edgeBlocks).
 func (r *Result) settleProvinceEdges(kinds []blockKind, field []float32, other levelFill, thr float64) {
-	e := r.eng
-	g := e.land.grid
-	bc := e.boundaries()
-	w := bc.provWin
-	static, near := bc.staticBlocks(e), bc.nearIndex(e)
-	d0s, d1s := bc.class[0], bc.class[1]
 	hi, lo := float32(thr+blockSignEpsDB), float32(thr-blockSignEpsDB)
-	bg := newBlockGrid(w)
-	for b, sk := range static {
-		if sk != blockActive || kinds[b] != blockActive {
+	for _, eb := range r.eng.boundaries().edgeBlocks(r.eng) {
+		if kinds[eb.b] != blockActive || !(eb.outOK || eb.inOK) {
 			continue
 		}
-		out, in := true, true
-		i0, j0, i1, j1 := bg.cells(w, b, true)
-		for j := j0; j < j1 && (out || in); j++ {
-			gj := j + w.rect.J0
-			for i := i0; i < i1; i++ {
-				wk, gi := j*w.grid.NX+i, i+w.rect.I0
-				d0, d1 := d0s[wk], d1s[wk]
-				if d0 <= 0 && d1 <= 0 {
-					out, in = out && max(d0, d1) < 0, false
-					continue
-				}
-				if gi < 0 || gj < 0 || gi >= g.NX || gj >= g.NY {
-					out, in = false, false // beyond the engine grid: margin 0
-					break
-				}
-				v := field[g.Index(gi, gj)]
-				in = in && v >= hi
-				out = out && !(v > lo)
-				// the other class's term, min(mo, s·oth), is ≤ 0 since a cell lies off the other
-				// class's land (oth ≤ 0), < 0 unless oth = 0 (or the class lands overlap, oth > 0)
-				// and mo ≥ 0
-				oth := d1
-				if d1 > 0 {
-					oth = d0
-				}
-				if q := near[wk]; q >= 0 && !(oth < 0) && other.levels[q] > lo {
-					out = false
-				}
+		out, in := eb.outOK, eb.inOK
+		for _, c := range eb.cells {
+			v := field[c.gk]
+			in = in && v >= hi
+			out = out && !(v > lo) && !(c.q >= 0 && other.levels[c.q] > lo)
+			if !out && !in {
+				break
 			}
 		}
-		kinds[b] = settle(in, blockIn, out)
+		kinds[eb.b] = settle(in, blockIn, out)
 	}
+}
+
+// edgeBlock is a static-active block of the province window as settleProvinceEdges reads it:
+// its samples (block and halo) on land within the engine grid, and whether its other samples
+// allow it to be Out (each lies off every class's land at a negative distance) or In (there
+// are none).
+type edgeBlock struct {
+	b           int32
+	cells       []edgeCell
+	outOK, inOK bool
+}
+
+// edgeCell is a land sample of an edgeBlock: its engine-grid index, and its position in
+// nearOtherClass when its other-class level can raise its value to ≥ 0 (its distance to the
+// other class's land is not negative), −1 otherwise.
+type edgeCell struct{ gk, q int32 }
+
+// edgeBlocks returns the static-active blocks of the province window (see edgeBlock). Built
+// once per engine.
+func (bc *boundaryCache) edgeBlocks(e *Engine) []edgeBlock {
+	bc.edgeOnce.Do(func() {
+		g := e.land.grid
+		w := bc.provWin
+		near := bc.nearIndex(e)
+		bg := newBlockGrid(w)
+		for b, sk := range bc.staticBlocks(e) {
+			if sk != blockActive {
+				continue
+			}
+			eb := edgeBlock{b: int32(b), outOK: true, inOK: true}
+			i0, j0, i1, j1 := bg.cells(w, b, true)
+			for j := j0; j < j1; j++ {
+				for i := i0; i < i1; i++ {
+					wk, gi, gj := j*w.grid.NX+i, i+w.rect.I0, j+w.rect.J0
+					d0, d1 := bc.class[0][wk], bc.class[1][wk]
+					switch {
+					case d0 <= 0 && d1 <= 0:
+						eb.outOK, eb.inOK = eb.outOK && max(d0, d1) < 0, false
+					case gi < 0 || gj < 0 || gi >= g.NX || gj >= g.NY:
+						eb.outOK, eb.inOK = false, false // beyond the engine grid: margin 0
+					default:
+						// the other class's term, min(mo, s·oth), is ≤ 0 since a cell lies off the
+						// other class's land (oth ≤ 0), < 0 unless oth = 0 (or the class lands
+						// overlap, oth > 0)
+						oth := d1
+						if d1 > 0 {
+							oth = d0
+						}
+						q := near[wk]
+						if oth < 0 {
+							q = -1
+						}
+						eb.cells = append(eb.cells, edgeCell{gk: int32(g.Index(gi, gj)), q: q})
+					}
+				}
+			}
+			bc.edges = append(bc.edges, eb)
+		}
+	})
+	return bc.edges
 }
 
 // settleCommuneEdges settles the blocks of kinds (over commune window cb.win, for the gaps at
@@ -377,27 +412,29 @@ func (r *Result) sparseMargins(k layerKey, w window, static, kinds []blockKind, 
 func fillSettled(w window, kinds []blockKind, vals []float32) {
 	bg := newBlockGrid(w)
 	nx := w.grid.NX
-	sign := func(kd blockKind) float32 {
-		if kd == blockOut {
-			return -1
+	near := make([]bool, len(kinds)) // next to an active block, or one
+	for b, kd := range kinds {
+		if kd != blockActive {
+			continue
 		}
-		return 1
+		bi, bj := b%bg.nbx, b/bg.nbx
+		for nj := max(0, bj-1); nj <= min(bg.nby-1, bj+1); nj++ {
+			for ni := max(0, bi-1); ni <= min(bg.nbx-1, bi+1); ni++ {
+				near[nj*bg.nbx+ni] = true
+			}
+		}
 	}
 	for b, kd := range kinds {
 		if kd == blockActive {
 			continue
 		}
-		c := sign(kd)
-		bi, bj := b%bg.nbx, b/bg.nbx
-		near := false
-		for nj := max(0, bj-1); nj <= min(bg.nby-1, bj+1) && !near; nj++ {
-			for ni := max(0, bi-1); ni <= min(bg.nbx-1, bi+1); ni++ {
-				near = near || kinds[nj*bg.nbx+ni] == blockActive
-			}
+		c := float32(1)
+		if kd == blockOut {
+			c = -1
 		}
 		i0, j0, i1, j1 := bg.cells(w, b, false)
 		switch {
-		case near:
+		case near[b]:
 			for j := j0; j < j1; j++ {
 				row := vals[j*nx+i0 : j*nx+i1]
 				for n := range row {

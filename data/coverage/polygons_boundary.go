@@ -359,11 +359,13 @@ type boundaryCache struct {
 	class [2][]float32
 	near  []int32 // land cells within the distance band of the other class, ascending
 	// Built on first use (polygons_blocks.go): the static block kinds of provWin, per provWin
-	// cell its position in near or −1, and the positions in near ordered by tile.
-	staticOnce, nearOnce, nearTileOnce sync.Once
-	static                             []blockKind
-	nearPos                            []int32
-	nearTiled                          []int32 // positions in near, by tile
+	// cell its position in near or −1, the positions in near ordered by tile, and the samples
+	// of the static-active blocks that settleProvinceEdges reads.
+	staticOnce, nearOnce, nearTileOnce, edgeOnce sync.Once
+	static                                       []blockKind
+	nearPos                                      []int32
+	nearTiled                                    []int32 // positions in near, by tile
+	edges                                        []edgeBlock
 	communes                           memo[int, communeBoundary]
 }
 
