@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"phusong/data"
 	"phusong/geo"
@@ -48,46 +49,55 @@ type tileJob struct {
 // its tile's slots, so no two goroutines write the same element.
 func (e *Engine) run(ctx context.Context, snap *data.Snapshot, carriers []string, models map[*data.Site]*siteModel,
 	jobs []tileJob, prev, out [][]layer, prog *progress) error {
-	ch := make(chan tileJob)
 	var (
-		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
 	)
-	workers := min(e.opts.Workers, max(1, len(jobs)))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := worker{e: e, snap: snap, carriers: carriers, models: models}
-			for job := range ch {
-				if ctx.Err() != nil {
-					continue
+	eachParallel(ctx, e.opts.Workers, len(jobs), func() func(int) {
+		w := worker{e: e, snap: snap, carriers: carriers, models: models}
+		return func(n int) {
+			if err := w.tile(jobs[n], prev, out); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
 				}
-				if err := w.tile(job, prev, out); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
-				prog.tick()
+				mu.Unlock()
 			}
-		}()
-	}
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			break
+			prog.tick()
 		}
-		ch <- j
-	}
-	close(ch)
-	wg.Wait()
+	})
 	prog.finish()
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("coverage: %w", err)
 	}
 	return firstErr
+}
+
+// eachParallel calls, on min(workers, n) goroutines, newWorker once per goroutine and the
+// function it returns with indexes of [0, n), each index once, the goroutines taking the next
+// index from a shared counter: no hand-off through a channel, so a goroutine keeps its core and
+// its caches (with an unbuffered channel the demo's grid evaluation took 10 % more CPU). It
+// stops handing out indexes once ctx is cancelled, and returns when every goroutine is done.
+func eachParallel(ctx context.Context, workers, n int, newWorker func() func(i int)) {
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := newWorker()
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // worker holds one goroutine's scratch buffers.

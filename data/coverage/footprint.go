@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -66,29 +65,15 @@ func (e *Engine) Footprints(ctx context.Context, sites []data.Site, tech data.Te
 	}
 	e.boundaries() // build the land-class rasters once, before the workers share them
 	out := make([]Footprint, len(jobs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(e.opts.Workers, max(1, len(jobs))) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				mp := e.sectorFootprint(jobs[j].model, ti)
-				s := &sites[jobs[j].site]
-				sec := &s.Sectors[jobs[j].sector]
-				out[j] = Footprint{Site: s.Key(), Sector: jobs[j].sector, CellID: sec.CellID, Tech: tech,
-					BandMHz: sec.BandMHz, AreaM2: geo.PlanarAreaM2(mp), Geometry: e.lonLat(mp)}
-			}
-		}()
-	}
-	for j := range jobs {
-		if ctx.Err() != nil {
-			break
+	eachParallel(ctx, e.opts.Workers, len(jobs), func() func(int) {
+		return func(j int) {
+			mp := e.sectorFootprint(jobs[j].model, ti)
+			s := &sites[jobs[j].site]
+			sec := &s.Sectors[jobs[j].sector]
+			out[j] = Footprint{Site: s.Key(), Sector: jobs[j].sector, CellID: sec.CellID, Tech: tech,
+				BandMHz: sec.BandMHz, AreaM2: geo.PlanarAreaM2(mp), Geometry: e.lonLat(mp)}
 		}
-		next <- j
-	}
-	close(next)
-	wg.Wait()
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}

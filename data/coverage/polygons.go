@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -472,25 +471,7 @@ func (r *Result) warm(ctx context.Context, layer func(layerKey), gaps func(tech 
 			jobs = append(jobs, func() { gaps(tech, ci) })
 		}
 	}
-	next := make(chan func())
-	var wg sync.WaitGroup
-	for range min(r.eng.opts.Workers, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for job := range next {
-				job()
-			}
-		}()
-	}
-	for _, job := range jobs {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- job
-	}
-	close(next)
-	wg.Wait()
+	eachParallel(ctx, r.eng.opts.Workers, len(jobs), func() func(int) { return func(n int) { jobs[n]() } })
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("coverage: %w", err)
 	}

@@ -366,7 +366,7 @@ type boundaryCache struct {
 	nearPos                                      []int32
 	nearTiled                                    []int32 // positions in near, by tile
 	edges                                        []edgeBlock
-	communes                           memo[int, communeBoundary]
+	communes                                     memo[int, communeBoundary]
 }
 
 // communeBoundary is one commune's window and signed distance raster over it.
