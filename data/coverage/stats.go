@@ -2,6 +2,7 @@ package coverage
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"sync"
 
@@ -260,32 +261,30 @@ func (r *Result) count(redo []bool) {
 	}
 	slices.Sort(tiles)
 	tiles = slices.Compact(tiles)
-	nw := max(1, min(r.eng.opts.Workers, len(tiles)/16))
-	parts := make([][]communeCounts, nw)
-	var wg sync.WaitGroup
-	for w := range nw {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			part := make([]communeCounts, len(redo))
-			for ci, ok := range redo {
-				if ok {
-					part[ci] = newCounts(len(r.eng.rules), len(r.carriers))
-				}
+	var (
+		mu    sync.Mutex
+		parts [][]communeCounts // one per goroutine
+	)
+	eachParallel(context.Background(), max(1, min(r.eng.opts.Workers, len(tiles)/16)), len(tiles), func() func(int) {
+		part := make([]communeCounts, len(redo))
+		for ci, ok := range redo {
+			if ok {
+				part[ci] = newCounts(len(r.eng.rules), len(r.carriers))
 			}
-			cnt := newCounter(r)
-			for n := w; n < len(tiles); n += nw {
-				cnt.tile(tiles[n])
-				cnt.countTile(part, redo, &l.tiles[tiles[n]])
-			}
-			parts[w] = part
-		}()
-	}
-	wg.Wait()
+		}
+		mu.Lock()
+		parts = append(parts, part)
+		mu.Unlock()
+		cnt := newCounter(r)
+		return func(n int) {
+			cnt.tile(tiles[n])
+			cnt.countTile(part, redo, &l.tiles[tiles[n]])
+		}
+	})
 	for ci, ok := range redo {
 		if ok {
-			r.counts[ci] = parts[0][ci]
-			for _, p := range parts[1:] {
+			r.counts[ci] = newCounts(len(r.eng.rules), len(r.carriers)) // no part without tiles
+			for _, p := range parts {
 				r.counts[ci].add(&p[ci])
 			}
 		}
