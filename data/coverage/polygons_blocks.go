@@ -22,10 +22,15 @@ import (
 //     the threshold plus blockSignEpsDB everywhere: every value is > 0, written as +1;
 //   - clean land whose field is at most the threshold minus blockSignEpsDB (or NaN) everywhere,
 //     or clean outside (both class distances beyond their bands): every value is < 0, written −1;
+//   - near a boundary, but with every value of one sign all the same: no coverage anywhere
+//     near the province's edge, full or no coverage on both sides of a land-class edge, full
+//     coverage along a commune's edge for its gaps (settleProvinceEdges, settleCommuneEdges);
 // and computes the exact value only in the other (active) blocks. A sample with a crossing has
 // a neighbour of the other sign, so its block is active, and so is every neighbour it reads;
 // the polygons are therefore the same, bit for bit, as from the dense field (tested). The
 // margin blockSignEpsDB keeps the sign decision clear of the rounding of distanceMargin near 0.
+// On the demo at 50 m, 19,681 of the 14 layers' 377,580 blocks are active, and 1,165 blocks of
+// the 82 gap windows.
 
 const (
 	blockCells     = 8    // side of an activity block, cells
@@ -345,8 +350,9 @@ func eachActive(w window, kinds []blockKind, f func(b, i0, j0, i1, j1 int)) {
 // through clipRow (given the window index of row[0], it clips the values of a run of cells of
 // one window row in place), then the sample conditioning. clipRow must leave the values of
 // clean land unchanged (the clips of contourLayer and contourGaps take min(m, s·(+Inf)) = m
-// there): it is not called in the blocks that static says are clean land. The other samples are unspecified: the raster comes from marginBufs (give it
-// back with putMargins when done) and only contourBlocks may read it.
+// there): it is not called in the blocks that static says are clean land. The other samples
+// are unspecified: the raster comes from marginBufs (give it back with putMargins when done)
+// and only contourBlocks may read it.
 func (r *Result) sparseMargins(k layerKey, w window, static, kinds []blockKind, sign float32, clipRow func(wk0 int, row []float32)) []float32 {
 	e := r.eng
 	g := e.land.grid
