@@ -248,7 +248,7 @@ type edgeBlock struct {
 
 // edgeCell is a land sample of an edgeBlock: its engine-grid index, and its position in
 // nearOtherClass when its other-class level can raise its value to ≥ 0 (its distance to the
-// other class's land is not negative), −1 otherwise.
+// other class's land is ±0), −1 otherwise.
 type edgeCell struct{ gk, q int32 }
 
 // edgeBlocks returns the static-active blocks of the province window (see edgeBlock). Built
@@ -276,8 +276,8 @@ func (bc *boundaryCache) edgeBlocks(e *Engine) []edgeBlock {
 						eb.outOK, eb.inOK = false, false // beyond the engine grid: margin 0
 					default:
 						// the other class's term, min(mo, s·oth), is ≤ 0 since a cell lies off the
-						// other class's land (oth ≤ 0), < 0 unless oth = 0 (or the class lands
-						// overlap, oth > 0)
+						// other class's land (oth ≤ 0: every cell has one class), and < 0 unless
+						// oth is ±0 (a centre on the class edge) and mo ≥ 0
 						oth := d1
 						if d1 > 0 {
 							oth = d0

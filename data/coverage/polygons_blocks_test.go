@@ -1,14 +1,18 @@
 package coverage
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/demo"
 	"phusong/geo"
 )
 
@@ -99,13 +103,74 @@ func (r *Result) contourGapsDense(ci, ti int) orb.MultiPolygon {
 	return geo.ContourPolygons(cb.win.grid, vals, 0)
 }
 
+// sharedResult computes the demo's synthetic stations over the communes of file in
+// shared/data/travinh at cellM, or skips t when shared/data is absent.
+func sharedResult(t *testing.T, file string, cellM float64) *Result {
+	t.Helper()
+	shared, ok := demo.FindSharedData(".")
+	if !ok {
+		t.Skip("no shared/data beside the repository")
+	}
+	rep, err := data.LoadCommunesFile(filepath.Join(shared, "travinh", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites, err := demo.Sites()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(rep.Communes, data.DefaultDefinition(), Options{CellM: cellM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Compute(context.Background(), storeWith(t, e, sites).Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// overlapResult is the synthetic province with its ward column widened by 1.5 km on each side
+// over the commune squares, and 150 random sites (fixed seed) at 50 m: the overlaps go to the
+// first commune in code order, so the land-class edges leave the polygon edges and run
+// through the overlaps, where many coverage edges cross them.
+func overlapResult(t *testing.T) *Result {
+	communes := synthProvince()
+	lonM, latM := geo.MetresPerDegree(fixLat)
+	for i, c := range communes {
+		if c.Type == data.TypeWard {
+			ctr := c.Geometry.Bound().Center()
+			communes[i] = squareCommune(c.Code, c.Type, ctr[0], ctr[1], 4000, c.Population, c.Households)
+			b := communes[i].Geometry.Bound()
+			b.Min[0], b.Max[0] = b.Min[0]-1500/lonM, b.Max[0]+1500/lonM
+			b.Max[1] -= 1 / latM // the squares stay apart north–south: overlap east–west only
+			communes[i].Geometry = orb.MultiPolygon{b.ToPolygon()}
+		}
+	}
+	e, err := New(communes, data.DefaultDefinition(), Options{CellM: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 14))
+	var sites []data.Site
+	for i := range 150 {
+		sites = append(sites, randomSite(rng, []string{"viettel", "vinaphone", "mobifone"}[i%3], fmt.Sprintf("S%03d", i)))
+	}
+	r, err := e.Compute(context.Background(), storeWith(t, e, sites).Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // samePolygons reports whether a and b are the same polygons, coordinate for coordinate.
 func samePolygons(a, b orb.MultiPolygon) bool {
 	return slices.EqualFunc(a, b, func(p, q orb.Polygon) bool { return fmt.Sprint(p) == fmt.Sprint(q) })
 }
 
-// The sparse contourLayer and contourGaps give exactly the dense reference's polygons, on every carrier, the
-// any layer and every tier, on the demo (both land classes, coast, islands) and the small case.
+// The sparse contourLayer and contourGaps give exactly the dense reference's polygons, on every
+// carrier, the any layer and every tier, on the demo (both land classes, coast, islands), the
+// small case, the real 2025 and 2009 boundaries and overlapping synthetic communes.
 func TestContourLayerBlocksEqualDense(t *testing.T) {
 	cases := []struct {
 		name string
@@ -113,6 +178,11 @@ func TestContourLayerBlocksEqualDense(t *testing.T) {
 	}{
 		{"demo 100 m", func(t *testing.T) *Result { _, _, r := demoResult(t, 100); return r }},
 		{"small 50 m", func(t *testing.T) *Result { _, r := smallCase(t, 50); return r }},
+		// real boundaries (shared/data, skipped when absent) with the demo's synthetic stations:
+		// the 2025 wards, and the 2009 file whose communes overlap and leave gaps
+		{"wards 2025 100 m", func(t *testing.T) *Result { return sharedResult(t, "wards_2025.geojson", 100) }},
+		{"communes 2009 100 m", func(t *testing.T) *Result { return sharedResult(t, "communes_2009_lowres.geojson", 100) }},
+		{"overlapping communes 50 m", overlapResult},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"phusong/data"
@@ -182,26 +181,8 @@ func TestDemoInvariants(t *testing.T) {
 // absent) with the demo's synthetic stations: the rasterised area matches the polygons'
 // (SOURCES.md: 2,250 km², tiling without gaps or overlaps) and the census totals carry over.
 func TestRealCommunes(t *testing.T) {
-	shared, ok := demo.FindSharedData(".")
-	if !ok {
-		t.Skip("no shared/data beside the repository")
-	}
-	rep, err := data.LoadCommunesFile(filepath.Join(shared, "travinh", "wards_2025.geojson"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sites, err := demo.Sites()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(rep.Communes, data.DefaultDefinition(), Options{CellM: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.Compute(context.Background(), storeWith(t, e, sites).Snapshot())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := sharedResult(t, "wards_2025.geojson", 100)
+	e := r.eng
 	checkInvariants(t, r)
 	p := r.Province(data.Tech4G)
 	if len(e.Communes()) != 41 || p.Population != 993555 || p.Households != 280222 {
