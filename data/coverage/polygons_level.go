@@ -32,18 +32,12 @@ const pathLossExponent = 3.5 // Extended Hata, 30 m mast: 44.9 − 6.55 lg 30 = 
 func distanceMargin(m float32) float32 {
 	x := (m - marginTableMinDB) * marginTableSteps
 	if !(x >= 0 && x < marginTableLen-1) {
-		return distanceMarginOutside(m)
+		return distanceMarginExact(m)
 	}
 	i := int(x)
 	f := x - float32(i)
 	return marginTable[i] + f*(marginTable[i+1]-marginTable[i])
 }
-
-// distanceMarginOutside is distanceMarginExact kept out of line, so that distanceMargin's table
-// path inlines into the contour loops.
-//
-//go:noinline
-func distanceMarginOutside(m float32) float32 { return distanceMarginExact(m) }
 
 // distanceMarginExact is w(m) from its formula.
 func distanceMarginExact(m float32) float32 {
