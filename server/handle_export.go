@@ -10,7 +10,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
-	"phusong/data/export"
+	"phusong/data/render"
 )
 
 // ctKML is the registered media type of KML 2.2 documents.
@@ -25,7 +25,7 @@ const (
 
 // exportFunc answers a layer route in a format other than GeoJSON; geometry is the CSV
 // geometry column.
-type exportFunc func(c *gin.Context, v *view, format string, geometry export.GeometryColumn) error
+type exportFunc func(c *gin.Context, v *view, format string, geometry render.GeometryColumn) error
 
 // withFormat serves a layer route in the format asked by format=: geojson (the default) by
 // handler, kml or csv by exp. geometry=wkt (the default) or ewkb selects the CSV geometry
@@ -38,10 +38,10 @@ func (s *Server) withFormat(handler handlerFunc, exp exportFunc) handlerFunc {
 		default:
 			return badParam("format", c.Query("format"), "must be geojson, kml or csv")
 		}
-		geometry := export.WKT
+		geometry := render.WKT
 		if g, ok := c.GetQuery("geometry"); ok {
 			var valid bool
-			if geometry, valid = export.ParseGeometryColumn(strings.ToLower(g)); !valid {
+			if geometry, valid = render.ParseGeometryColumn(strings.ToLower(g)); !valid {
 				return badParam("geometry", g, "must be wkt or ewkb")
 			}
 			if format != outCSV {
@@ -57,7 +57,7 @@ func (s *Server) withFormat(handler handlerFunc, exp exportFunc) handlerFunc {
 
 // exportGaps answers /api/v1/gaps as KML or CSV: the uncovered land of every commune (or of
 // commune=CODE) for tech=, as GapsGeoJSON.
-func (s *Server) exportGaps(c *gin.Context, v *view, format string, geometry export.GeometryColumn) error {
+func (s *Server) exportGaps(c *gin.Context, v *view, format string, geometry render.GeometryColumn) error {
 	tech, err := queryTech(c, "tech", data.Tech4G)
 	if err != nil {
 		return err
@@ -70,18 +70,18 @@ func (s *Server) exportGaps(c *gin.Context, v *view, format string, geometry exp
 	if code != "" {
 		name += "_" + code
 	}
-	return s.sendExport(c, v, name, format, geometry, func() (export.Layer, error) {
+	return s.sendExport(c, v, name, format, geometry, func() (render.Layer, error) {
 		fc, err := v.st.Coverage.GapsGeoJSON(tech, code)
 		if err != nil {
-			return export.Layer{}, err
+			return render.Layer{}, err
 		}
-		return export.GapsLayer(v.mark(fc), tech), nil
+		return render.GapsLayer(v.mark(fc), tech), nil
 	})
 }
 
 // exportCoverage answers /api/v1/coverage as KML or CSV: carrier= (or any), tech=, tier= as
 // for GeoJSON; zoom= simplifies as for GeoJSON but defaults to the full detail.
-func (s *Server) exportCoverage(c *gin.Context, v *view, format string, geometry export.GeometryColumn) error {
+func (s *Server) exportCoverage(c *gin.Context, v *view, format string, geometry render.GeometryColumn) error {
 	tech, carrier, tier, err := coverageParams(c, v)
 	if err != nil {
 		return err
@@ -98,7 +98,7 @@ func (s *Server) exportCoverage(c *gin.Context, v *view, format string, geometry
 		zoom = min(max(zoom, zoomMin), zoomMax)
 		name += fmt.Sprintf("_z%d", zoom)
 	}
-	return s.sendExport(c, v, name, format, geometry, func() (export.Layer, error) {
+	return s.sendExport(c, v, name, format, geometry, func() (render.Layer, error) {
 		cr := data.Carrier{ID: carrier}
 		if i, ok := v.carrier[carrier]; ok {
 			cr.Name, cr.Colour = v.carriers[i].Name, v.carriers[i].Colour
@@ -107,18 +107,18 @@ func (s *Server) exportCoverage(c *gin.Context, v *view, format string, geometry
 		if carrier == anyCarrier || v.covered[carrier] {
 			var err error
 			if fc, err = v.st.Coverage.CoverageGeoJSON(carrier, tech, tier, zoom); err != nil {
-				return export.Layer{}, err
+				return render.Layer{}, err
 			}
 		}
-		return export.CoverageLayer(v.mark(fc), cr, tech, tier), nil
+		return render.CoverageLayer(v.mark(fc), cr, tech, tier), nil
 	})
 }
 
 // exportCommunes answers /api/v1/communes as KML or CSV: every commune with its census
 // figures and coverage statistics, as CommunesGeoJSON.
-func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry export.GeometryColumn) error {
-	return s.sendExport(c, v, "communes", format, geometry, func() (export.Layer, error) {
-		return export.CommunesLayer(v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes))), nil
+func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry render.GeometryColumn) error {
+	return s.sendExport(c, v, "communes", format, geometry, func() (render.Layer, error) {
+		return render.CommunesLayer(v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes))), nil
 	})
 }
 
@@ -126,21 +126,21 @@ func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry
 // phusong_<name>.<format>, cached per data version (with its gzip form and ETag) under the
 // name, format and geometry column. The document carries the definition and data versions
 // and, on the demo, the synthetic-data note.
-func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry export.GeometryColumn, layer func() (export.Layer, error)) error {
+func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry render.GeometryColumn, layer func() (render.Layer, error)) error {
 	key := "export|" + name + "|" + format + "|" + geometry.String()
 	b, err := v.cached(s.metrics, key, func() (*body, error) {
 		l, err := layer()
 		if err != nil {
 			return nil, err
 		}
-		doc := export.NewDocument(l, v.st.Coverage.DefinitionVersion(), v.version, v.st.Note)
+		doc := render.NewDocument(l, v.st.Coverage.DefinitionVersion(), v.version, v.st.Note)
 		var buf bytes.Buffer
 		ct := ctKML
 		if format == outCSV {
 			ct = ctCSV
-			err = export.WriteCSV(&buf, doc, geometry)
+			err = render.WriteCSV(&buf, doc, geometry)
 		} else {
-			err = export.WriteKML(&buf, doc)
+			err = render.WriteKML(&buf, doc)
 		}
 		if err != nil {
 			return nil, err
@@ -158,5 +158,5 @@ func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geomet
 // exportFileName is phusong_<name>.<format>, with the characters of name outside
 // [A-Za-z0-9_.-] (from uploaded carrier ids) replaced, so the header needs no quoting rules.
 func exportFileName(name, format string) string {
-	return "phusong_" + export.SafeName(name) + "." + format
+	return "phusong_" + render.SafeName(name) + "." + format
 }

@@ -13,7 +13,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
-	"phusong/data/export"
+	"phusong/data/render"
 )
 
 // layerExports are the `phusong export` subcommands of this file: the map's layers as
@@ -35,7 +35,7 @@ type exportLayerOptions struct {
 	tech     data.Tech
 	carrier  string // coverage: a carrier id or coverage.AnyCarrier
 	format   string // geojson, kml or csv
-	geometry export.GeometryColumn
+	geometry render.GeometryColumn
 	tier     int
 	commune  string
 	minGapM2 float64
@@ -89,15 +89,15 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 	fmt.Fprintf(io.Stderr, "phusong: export: %s %s: %d features as %s\n", o.what, o.tech, len(fc.Features), o.format)
 	switch o.format {
 	case "kml":
-		return export.WriteKML(io.Stdout, export.NewDocument(layer(fc), def.Version, 0, run.Note))
+		return render.WriteKML(io.Stdout, render.NewDocument(layer(fc), def.Version, 0, run.Note))
 	case "csv":
-		return export.WriteCSV(io.Stdout, export.NewDocument(layer(fc), def.Version, 0, run.Note), o.geometry)
+		return render.WriteCSV(io.Stdout, render.NewDocument(layer(fc), def.Version, 0, run.Note), o.geometry)
 	}
 	return json.NewEncoder(io.Stdout).Encode(fc)
 }
 
-// exportLayer returns the GeoJSON of the layer o asks for and how to make it an export.Layer.
-func exportLayer(r *coverage.Result, communes []data.Commune, o exportLayerOptions) (*geojson.FeatureCollection, func(*geojson.FeatureCollection) export.Layer, error) {
+// exportLayer returns the GeoJSON of the layer o asks for and how to make it an render.Layer.
+func exportLayer(r *coverage.Result, communes []data.Commune, o exportLayerOptions) (*geojson.FeatureCollection, func(*geojson.FeatureCollection) render.Layer, error) {
 	switch o.what {
 	case "gaps":
 		if o.commune != "" && !slices.ContainsFunc(communes, func(c data.Commune) bool { return c.Code == o.commune }) {
@@ -107,7 +107,7 @@ func exportLayer(r *coverage.Result, communes []data.Commune, o exportLayerOptio
 		if err != nil {
 			return nil, nil, fmt.Errorf("export: %w", err)
 		}
-		return fc, func(fc *geojson.FeatureCollection) export.Layer { return export.GapsLayer(fc, o.tech) }, nil
+		return fc, func(fc *geojson.FeatureCollection) render.Layer { return render.GapsLayer(fc, o.tech) }, nil
 	case "coverage":
 		if o.carrier != coverage.AnyCarrier && !slices.Contains(r.Carriers(), o.carrier) {
 			return nil, nil, fmt.Errorf("export: --carrier %q: no counted site (carriers: %s, or any)", o.carrier, strings.Join(r.Carriers(), ", "))
@@ -120,9 +120,9 @@ func exportLayer(r *coverage.Result, communes []data.Commune, o exportLayerOptio
 		if i := slices.IndexFunc(data.DefaultCarriers(), func(d data.Carrier) bool { return d.ID == o.carrier }); i >= 0 {
 			c = data.DefaultCarriers()[i]
 		}
-		return fc, func(fc *geojson.FeatureCollection) export.Layer { return export.CoverageLayer(fc, c, o.tech, o.tier) }, nil
+		return fc, func(fc *geojson.FeatureCollection) render.Layer { return render.CoverageLayer(fc, c, o.tech, o.tier) }, nil
 	}
-	return r.CommunesGeoJSON(communes), export.CommunesLayer, nil
+	return r.CommunesGeoJSON(communes), render.CommunesLayer, nil
 }
 
 // parseExportLayerFlags reads the flags after "export gaps|coverage|communes".
@@ -163,7 +163,7 @@ func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) 
 	if !slices.Contains([]string{"geojson", "kml", "csv"}, o.format) {
 		return o, fmt.Errorf("export: --format %q: must be geojson, kml or csv", o.format)
 	}
-	g, ok := export.ParseGeometryColumn(strings.ToLower(*geometry))
+	g, ok := render.ParseGeometryColumn(strings.ToLower(*geometry))
 	if !ok {
 		return o, fmt.Errorf("export: --geometry %q: must be wkt or ewkb", *geometry)
 	}

@@ -1,4 +1,4 @@
-// Package export writes phusong's layers (coverage, gaps, communes) in the formats planners
+// Package render writes phusong's layers (coverage, gaps, communes) in the formats planners
 // open outside the web map: KML 2.2 for Google Earth and QGIS, and CSV with one WKT (or EWKB
 // hex) geometry per row for spreadsheets, PostGIS and QGIS.
 //
@@ -13,7 +13,7 @@
 //
 // Coordinates are rounded to 6 decimals of a degree (a displacement of at most 0.08 m), the
 // precision of the GeoJSON layers the server answers.
-package export
+package render
 
 import (
 	"errors"
