@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/store"
 )
 
 // maxSitesLimit bounds limit= on /api/v1/sites.
@@ -109,7 +110,7 @@ func (s *Server) handleSites(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	f := data.Filter{Carrier: carrier, Tech: tech}
+	f := store.Filter{Carrier: carrier, Tech: tech}
 	if hasBBox || limit > 0 {
 		return sendJSON(c, ctGeoJSON, v.siteList(f, bb, hasBBox, limit))
 	}
@@ -117,15 +118,15 @@ func (s *Server) handleSites(c *gin.Context, v *view) error {
 }
 
 // sitesKey and sitesBuild are the cached /api/v1/sites answer without bbox and limit.
-func sitesKey(f data.Filter) string { return "sites|" + f.Carrier + "|" + string(f.Tech) }
+func sitesKey(f store.Filter) string { return "sites|" + f.Carrier + "|" + string(f.Tech) }
 
-func (v *view) sitesBuild(f data.Filter) func() (*body, error) {
+func (v *view) sitesBuild(f store.Filter) func() (*body, error) {
 	return func() (*body, error) { return jsonBody(ctGeoJSON, v.siteList(f, orb.Bound{}, false, 0)) }
 }
 
 // siteList returns the sites matching f (and inside bb when hasBBox), ordered by carrier
 // then site id, at most limit of them when limit > 0.
-func (v *view) siteList(f data.Filter, bb orb.Bound, hasBBox bool, limit int) sitesBody {
+func (v *view) siteList(f store.Filter, bb orb.Bound, hasBBox bool, limit int) sitesBody {
 	var sites []*data.Site
 	if hasBBox {
 		sites = v.st.Snapshot.InBBox(bb, f)

@@ -18,6 +18,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/persist"
+	"phusong/data/store"
 )
 
 // siteKind is the upload pipeline's description of station lists.
@@ -34,7 +35,7 @@ func (s *Server) prepareSites(ctx context.Context, carrier string, next []data.S
 	if st.Engine == nil || st.Store == nil {
 		return nil, nil, &statusError{status: http.StatusServiceUnavailable, msg: "the served data is read-only (no engine or store)"}
 	}
-	fork, err := storeAt(st.Engine, siteValues(st.Snapshot.Sites(data.Filter{})), st.Snapshot.Version())
+	fork, err := storeAt(st.Engine, siteValues(st.Snapshot.Sites(store.Filter{})), st.Snapshot.Version())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,7 +56,7 @@ func (s *Server) prepareSites(ctx context.Context, carrier string, next []data.S
 // siteProblem reports a site the store or the engine refuses (which validation should have
 // caught) as a 422 naming it; other errors are returned as they are.
 func siteProblem(err error) error {
-	var se *data.SiteError
+	var se *store.SiteError
 	var sec *coverage.SectorError
 	switch {
 	case errors.As(err, &se):
@@ -81,8 +82,8 @@ func siteValues(ps []*data.Site) []data.Site {
 // Engine.Update from a result at that version accepts the store's next write. (A
 // data.Store.Fork keeping the version would make the empty writes unnecessary; each costs
 // one snapshot header, copy-on-write.)
-func storeAt(eng *coverage.Engine, sites []data.Site, version uint64) (*data.Store, error) {
-	st := data.NewStore(eng.Reach)
+func storeAt(eng *coverage.Engine, sites []data.Site, version uint64) (*store.Store, error) {
+	st := store.New(eng.Reach)
 	if len(sites) > 0 {
 		if _, err := st.Upsert(sites); err != nil {
 			return nil, fmt.Errorf("server: copying the store: %w", err)

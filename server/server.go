@@ -25,6 +25,7 @@ import (
 	"phusong/data/coverage"
 	"phusong/data/fibre"
 	"phusong/data/persist"
+	"phusong/data/store"
 	"phusong/static"
 )
 
@@ -42,7 +43,7 @@ type Options struct {
 
 // State is one consistent dataset the server answers from.
 type State struct {
-	Snapshot   *data.Snapshot   // the sites
+	Snapshot   *store.Snapshot  // the sites
 	Coverage   *coverage.Result // computed from Snapshot with Definition over Communes
 	Communes   []data.Commune
 	Carriers   []data.Carrier // carriers to list, in display order
@@ -52,7 +53,7 @@ type State struct {
 	// Engine and Store produced Coverage and Snapshot; a change applied to Store is recomputed
 	// with Engine.Update and swapped in with SetState. Either may be nil for a read-only state.
 	Engine *coverage.Engine
-	Store  *data.Store
+	Store  *store.Store
 
 	// Fibre is the operators' fibre network and FibreReach its reach on Engine's land, computed
 	// with FibreOptions (see state_fibre.go); FibreNote is non-empty when the network is

@@ -9,6 +9,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/fibre"
+	"phusong/data/store"
 )
 
 // Input is what Build needs to compute a first State.
@@ -43,7 +44,7 @@ func Build(ctx context.Context, in Input) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: coverage engine: %w", err)
 	}
-	store := data.NewStore(eng.Reach)
+	sites := store.New(eng.Reach)
 	byCarrier := map[string][]data.Site{}
 	for _, s := range in.Sites {
 		byCarrier[s.Carrier] = append(byCarrier[s.Carrier], s)
@@ -54,18 +55,18 @@ func Build(ctx context.Context, in Input) (*State, error) {
 	}
 	slices.SortFunc(ids, cmp.Compare)
 	for _, id := range ids {
-		if _, err := store.ReplaceCarrier(id, byCarrier[id]); err != nil {
+		if _, err := sites.ReplaceCarrier(id, byCarrier[id]); err != nil {
 			return nil, fmt.Errorf("server: loading %s sites: %w", id, err)
 		}
 	}
-	snap := store.Snapshot()
+	snap := sites.Snapshot()
 	res, err := eng.Compute(ctx, snap)
 	if err != nil {
 		return nil, fmt.Errorf("server: computing coverage: %w", err)
 	}
 	st := &State{
 		Snapshot: snap, Coverage: res, Communes: eng.Communes(), Carriers: carriers,
-		Definition: def, Note: in.Note, Engine: eng, Store: store,
+		Definition: def, Note: in.Note, Engine: eng, Store: sites,
 	}
 	return st.WithFibre(in.Fibre, in.FibreNote, in.FibreOptions)
 }

@@ -11,6 +11,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/store"
 )
 
 // view is one State with its lookups and its response cache. It is immutable once built,
@@ -58,7 +59,7 @@ func newView(st *State) (*view, error) {
 	for _, c := range st.Carriers {
 		add(c)
 	}
-	for _, s := range st.Snapshot.Sites(data.Filter{}) {
+	for _, s := range st.Snapshot.Sites(store.Filter{}) {
 		if _, ok := v.carrier[s.Carrier]; !ok {
 			add(data.Carrier{ID: s.Carrier, Name: s.Carrier, Colour: "#636363"})
 		}
@@ -133,7 +134,7 @@ type warmKey struct {
 // warmKeys lists what the map loads first: communes, all sites, and any-carrier coverage of
 // each analysed tech at the zooms of a phone and a desktop showing the whole province.
 func (v *view) warmKeys() []warmKey {
-	ks := []warmKey{{communesKey, v.communesBuild}, {sitesKey(data.Filter{}), v.sitesBuild(data.Filter{})}}
+	ks := []warmKey{{communesKey, v.communesBuild}, {sitesKey(store.Filter{}), v.sitesBuild(store.Filter{})}}
 	for _, t := range data.AnalysedTechs {
 		for z := defaultZoom; z <= defaultZoom+1; z++ {
 			ks = append(ks, warmKey{coverageKey(anyCarrier, t, 0, z), v.coverageBuild(anyCarrier, t, 0, z)})

@@ -14,6 +14,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/render"
+	"phusong/data/store"
 )
 
 // layerExports are the `phusong export` subcommands of this file: the map's layers as
@@ -71,7 +72,7 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	st := data.NewStore(eng.Reach)
+	st := store.New(eng.Reach)
 	if _, err := st.Upsert(run.Sites); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}

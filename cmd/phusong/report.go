@@ -18,6 +18,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
+	"phusong/data/store"
 )
 
 // reportOptions are the flags of `phusong report`.
@@ -115,7 +116,7 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	if run.Engine, err = coverage.New(run.Communes, def, opts); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	st := data.NewStore(run.Engine.Reach)
+	st := store.New(run.Engine.Reach)
 	if _, err := st.Upsert(run.Sites); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}

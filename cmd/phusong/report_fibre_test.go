@@ -17,6 +17,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
+	"phusong/data/store"
 )
 
 // demoRun computes the demo coverage once (200 m cells, as the report tests) for the fibre
@@ -29,7 +30,7 @@ var demoRun = sync.OnceValues(func() (*reportRun, error) {
 	if run.Engine, err = coverage.New(run.Communes, def, coverage.Options{CellM: 200}); err != nil {
 		return nil, err
 	}
-	st := data.NewStore(run.Engine.Reach)
+	st := store.New(run.Engine.Reach)
 	if _, err := st.Upsert(run.Sites); err != nil {
 		return nil, err
 	}

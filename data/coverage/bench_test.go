@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/store"
 )
 
 // BenchmarkComputeDemo is the full province recompute: every carrier, 3G and 4G, and the
@@ -27,7 +28,7 @@ func BenchmarkComputeDemo(b *testing.B) {
 func benchUpdate(b *testing.B, n int) {
 	e, st, r := demoResult(b, DefaultCellM)
 	rng := rand.New(rand.NewPCG(7, 7))
-	all := st.Snapshot().Sites(data.Filter{Status: data.StatusActive})
+	all := st.Snapshot().Sites(store.Filter{Status: data.StatusActive})
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -72,7 +73,7 @@ func BenchmarkFieldBuild(b *testing.B) {
 // had built it: a copy of the previous field patched over the recomputed cells.
 func BenchmarkFieldAfterUpdate(b *testing.B) {
 	e, st, r := demoResult(b, DefaultCellM)
-	all := st.Snapshot().Sites(data.Filter{Status: data.StatusActive})
+	all := st.Snapshot().Sites(store.Filter{Status: data.StatusActive})
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()

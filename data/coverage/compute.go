@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"phusong/data"
+	"phusong/data/store"
 	"phusong/geo"
 )
 
@@ -47,7 +48,7 @@ type tileJob struct {
 // run computes jobs with the engine's workers, writing chunks into out[carrier][tech][tile];
 // prev, when not nil, holds the previous chunks (same carrier indexing as out). Each job owns
 // its tile's slots, so no two goroutines write the same element.
-func (e *Engine) run(ctx context.Context, snap *data.Snapshot, carriers []string, models map[*data.Site]*siteModel,
+func (e *Engine) run(ctx context.Context, snap *store.Snapshot, carriers []string, models map[*data.Site]*siteModel,
 	jobs []tileJob, prev, out [][]layer, prog *progress) error {
 	var (
 		mu       sync.Mutex
@@ -103,7 +104,7 @@ func eachParallel(ctx context.Context, workers, n int, newWorker func() func(i i
 // worker holds one goroutine's scratch buffers.
 type worker struct {
 	e        *Engine
-	snap     *data.Snapshot
+	snap     *store.Snapshot
 	carriers []string
 	models   map[*data.Site]*siteModel // read-only
 	best     []float64
@@ -150,9 +151,9 @@ func (w *worker) tile(job tileJob, prev, out [][]layer) error {
 }
 
 // candidates returns the counted sites of carrier whose reach box meets the tile, by SiteID.
-func (e *Engine) candidates(snap *data.Snapshot, t *tile, carrier string) []*data.Site {
+func (e *Engine) candidates(snap *store.Snapshot, t *tile, carrier string) []*data.Site {
 	var out []*data.Site
-	for _, s := range snap.Reaching(t.boundLL, data.Filter{Carrier: carrier}) {
+	for _, s := range snap.Reaching(t.boundLL, store.Filter{Carrier: carrier}) {
 		if s.Carrier == carrier && e.counts(s) {
 			out = append(out, s)
 		}

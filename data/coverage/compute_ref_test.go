@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/store"
 	"phusong/geo"
 )
 
@@ -188,7 +189,7 @@ const (
 // reference chunk), and fails at the first cell whose best level (float64 bits) or serving
 // index differ, or whose chunk level (float32 bits) or serving differ. It returns the number
 // of (layer, tile) pairs compared.
-func compareEvaluate(t *testing.T, e *Engine, snap *data.Snapshot, rng *rand.Rand) int {
+func compareEvaluate(t *testing.T, e *Engine, snap *store.Snapshot, rng *rand.Rand) int {
 	t.Helper()
 	sites := e.countedSites(snap)
 	models, err := e.modelAll(sites)
@@ -384,7 +385,7 @@ func groupSite(rng *rand.Rand, carrier, id string) data.Site {
 
 // groupSites returns an engine over the synthetic province at 50 m and a store of n sites
 // from groupSite, spread over three carriers.
-func groupSites(t *testing.T, rng *rand.Rand, n int) (*Engine, *data.Store) {
+func groupSites(t *testing.T, rng *rand.Rand, n int) (*Engine, *store.Store) {
 	t.Helper()
 	e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 50})
 	if err != nil {

@@ -93,7 +93,7 @@ type Options struct {
 
 // Engine holds everything about a province that does not depend on the sites: the projection,
 // the grid, the land raster, the definition and the lookup tables. It is safe for concurrent
-// use; build it once and pass its Reach to data.NewStore.
+// use; build it once and pass its Reach to store.New.
 type Engine struct {
 	def      *data.Definition
 	opts     Options

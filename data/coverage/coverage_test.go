@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/store"
 	"phusong/geo"
 )
 
@@ -42,9 +43,9 @@ func fixtureDefinition(t testing.TB) *data.Definition {
 }
 
 // storeWith returns a store (reach e.Reach) holding sites.
-func storeWith(t testing.TB, e *Engine, sites []data.Site) *data.Store {
+func storeWith(t testing.TB, e *Engine, sites []data.Site) *store.Store {
 	t.Helper()
-	st := data.NewStore(e.Reach)
+	st := store.New(e.Reach)
 	if len(sites) > 0 {
 		if _, err := st.Upsert(sites); err != nil {
 			t.Fatal(err)

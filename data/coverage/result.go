@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/store"
 )
 
 // AnyCarrier is the carrier name of the best level over all carriers (Field, At, Changed).
@@ -63,7 +64,7 @@ type fieldKey struct {
 // Compute predicts the coverage of every counted site of snap over the whole grid. snap must
 // come from a store whose ReachFunc is e.Reach (or returns at least as much). It is
 // cancellable through ctx and writes progress to Options.Progress.
-func (e *Engine) Compute(ctx context.Context, snap *data.Snapshot) (*Result, error) {
+func (e *Engine) Compute(ctx context.Context, snap *store.Snapshot) (*Result, error) {
 	sites := e.countedSites(snap)
 	models, err := e.modelAll(sites)
 	if err != nil {
@@ -115,7 +116,7 @@ func (e *Engine) Compute(ctx context.Context, snap *data.Snapshot) (*Result, err
 // version prev.Version()+1 and snap the snapshot at that version; otherwise Update fails with
 // ErrStale (apply the writes one by one, or call Compute). It fails with ErrForeign if prev
 // comes from another engine.
-func (e *Engine) Update(ctx context.Context, prev *Result, snap *data.Snapshot, ch data.Change) (*Result, error) {
+func (e *Engine) Update(ctx context.Context, prev *Result, snap *store.Snapshot, ch store.Change) (*Result, error) {
 	if prev == nil || prev.eng != e {
 		return nil, ErrForeign
 	}
@@ -190,7 +191,7 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *data.Snapshot, 
 // checkReach fails with ErrReach when the store gave s less reach than its sectors have
 // (the store was not built with e.Reach), since Snapshot.Reaching would then miss it. m may
 // be nil.
-func (e *Engine) checkReach(snap *data.Snapshot, s *data.Site, m *siteModel) error {
+func (e *Engine) checkReach(snap *store.Snapshot, s *data.Site, m *siteModel) error {
 	if m == nil {
 		var err error
 		if m, err = e.modelSite(s); err != nil {
@@ -206,7 +207,7 @@ func (e *Engine) checkReach(snap *data.Snapshot, s *data.Site, m *siteModel) err
 }
 
 // newResult returns an empty result for snap with the given carriers.
-func (e *Engine) newResult(snap *data.Snapshot, carriers []string) *Result {
+func (e *Engine) newResult(snap *store.Snapshot, carriers []string) *Result {
 	r := &Result{eng: e, version: snap.Version(), carriers: carriers, layers: make([][]layer, len(carriers)),
 		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
 	for c := range carriers {
@@ -216,9 +217,9 @@ func (e *Engine) newResult(snap *data.Snapshot, carriers []string) *Result {
 }
 
 // countedSites returns the snapshot's sites that the engine evaluates.
-func (e *Engine) countedSites(snap *data.Snapshot) []*data.Site {
+func (e *Engine) countedSites(snap *store.Snapshot) []*data.Site {
 	var out []*data.Site
-	for _, s := range snap.Sites(data.Filter{}) {
+	for _, s := range snap.Sites(store.Filter{}) {
 		if e.counts(s) {
 			out = append(out, s)
 		}
@@ -279,7 +280,7 @@ func (e *Engine) model(s *data.Site) (*siteModel, error) {
 }
 
 // modelNear models the counted sites that may reach the tiles of jobs, per carrier of jobs.
-func (e *Engine) modelNear(snap *data.Snapshot, jobs []tileJob, carriers []string) (map[*data.Site]*siteModel, error) {
+func (e *Engine) modelNear(snap *store.Snapshot, jobs []tileJob, carriers []string) (map[*data.Site]*siteModel, error) {
 	bounds := make([]orb.Bound, len(carriers))
 	used := make([]bool, len(carriers))
 	for _, j := range jobs {
@@ -297,7 +298,7 @@ func (e *Engine) modelNear(snap *data.Snapshot, jobs []tileJob, carriers []strin
 		if !used[c] {
 			continue
 		}
-		for _, s := range snap.Reaching(bounds[c], data.Filter{Carrier: id}) {
+		for _, s := range snap.Reaching(bounds[c], store.Filter{Carrier: id}) {
 			if s.Carrier == id && e.counts(s) {
 				sites = append(sites, s)
 			}
@@ -308,7 +309,7 @@ func (e *Engine) modelNear(snap *data.Snapshot, jobs []tileJob, carriers []strin
 
 // dirtyRects returns, per carrier (index into carriers) and technology, the cell rectangles
 // within reach of the sites of ch, before and after the change.
-func (e *Engine) dirtyRects(ch data.Change, carriers []string) ([][][]CellRect, error) {
+func (e *Engine) dirtyRects(ch store.Change, carriers []string) ([][][]CellRect, error) {
 	out := make([][][]CellRect, len(carriers))
 	for c := range out {
 		out[c] = make([][]CellRect, len(e.rules))

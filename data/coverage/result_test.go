@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/store"
 	"phusong/geo"
 )
 
@@ -144,7 +145,7 @@ func TestUpdateEqualsCompute(t *testing.T) {
 	}
 	next := 1000
 	pick := func(carrier string) *data.Site {
-		all := st.Snapshot().Sites(data.Filter{Carrier: carrier})
+		all := st.Snapshot().Sites(store.Filter{Carrier: carrier})
 		if len(all) == 0 {
 			return nil
 		}
@@ -155,7 +156,7 @@ func TestUpdateEqualsCompute(t *testing.T) {
 	for step := range 40 {
 		carrier := carriers[rng.IntN(len(carriers))]
 		var (
-			ch   data.Change
+			ch   store.Change
 			err  error
 			what string
 		)
@@ -203,7 +204,7 @@ func TestUpdateEqualsCompute(t *testing.T) {
 		case op == 5:
 			what = "replace carrier"
 			var list []data.Site
-			for _, s := range st.Snapshot().Sites(data.Filter{Carrier: carrier}) {
+			for _, s := range st.Snapshot().Sites(store.Filter{Carrier: carrier}) {
 				switch rng.IntN(4) {
 				case 0: // dropped
 				case 1:
@@ -299,7 +300,7 @@ func TestComputeWrongReach(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := data.NewStore(nil)
+	st := store.New(nil)
 	s := randomSite(rand.New(rand.NewPCG(4, 4)), "viettel", "A")
 	s.Status = data.StatusActive
 	if _, err := st.Upsert([]data.Site{s}); err != nil {

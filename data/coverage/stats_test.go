@@ -9,10 +9,11 @@ import (
 
 	"phusong/data"
 	"phusong/data/demo"
+	"phusong/data/store"
 )
 
 // demoResult computes the embedded demo at cellM.
-func demoResult(t testing.TB, cellM float64) (*Engine, *data.Store, *Result) {
+func demoResult(t testing.TB, cellM float64) (*Engine, *store.Store, *Result) {
 	t.Helper()
 	communes, err := demo.Communes()
 	if err != nil {
@@ -150,9 +151,9 @@ func TestDemoInvariants(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 5))
 	ctx := context.Background()
 	for step := range 4 {
-		all := st.Snapshot().Sites(data.Filter{})
+		all := st.Snapshot().Sites(store.Filter{})
 		s := *all[rng.IntN(len(all))]
-		var ch data.Change
+		var ch store.Change
 		var err error
 		switch step % 2 {
 		case 0:

@@ -1,8 +1,9 @@
-package data
+package store
 
 import (
 	"fmt"
 	"math/rand/v2"
+	"phusong/data"
 	"sync"
 	"testing"
 
@@ -23,12 +24,12 @@ const (
 var benchExtent = orb.Bound{Min: orb.Point{105.85, 9.45}, Max: orb.Point{106.65, 10.15}}
 
 // benchReach maps HeightM 30–80 m to a reach of 3–8 km.
-func benchReach(s *Site) float64 { return 3000 + (s.HeightM-30)*100 }
+func benchReach(s *data.Site) float64 { return 3000 + (s.HeightM-30)*100 }
 
 type benchStore struct {
 	st     *Store
-	gens   [2][]Site // carrier c0 as stored (0) and with every site moved (1)
-	moves  [2][]Site // benchMoves sites of carrier c1 at two positions
+	gens   [2][]data.Site // carrier c0 as stored (0) and with every site moved (1)
+	moves  [2][]data.Site // benchMoves sites of carrier c1 at two positions
 	points []orb.Point
 	tiles  []orb.Bound // 1.6 km tiles: 32 cells of 50 m, as the coverage engine queries
 	nUp    int         // upserts so far: picks the next move across runs
@@ -39,25 +40,25 @@ var (
 	benchStores = map[int]*benchStore{}
 )
 
-var benchSector = []Sector{{Tech: Tech4G, BandMHz: 1800, AzimuthDeg: 120, BeamwidthDeg: 65, PowerDBm: 43, BandwidthMHz: 10, GainDBi: 17}}
+var benchSector = []data.Sector{{Tech: data.Tech4G, BandMHz: 1800, AzimuthDeg: 120, BeamwidthDeg: 65, PowerDBm: 43, BandwidthMHz: 10, GainDBi: 17}}
 
 // benchSites returns the sites of carrier c among n in all, drawn from rng.
-func benchSites(rng *rand.Rand, n, c int) []Site {
-	out := make([]Site, 0, n/benchCarriers+1)
+func benchSites(rng *rand.Rand, n, c int) []data.Site {
+	out := make([]data.Site, 0, n/benchCarriers+1)
 	for i := c; i < n; i += benchCarriers {
-		out = append(out, Site{
+		out = append(out, data.Site{
 			Carrier: fmt.Sprintf("c%d", c), SiteID: fmt.Sprintf("s%07d", i),
 			Lon:     benchExtent.Min[0] + rng.Float64()*(benchExtent.Max[0]-benchExtent.Min[0]),
 			Lat:     benchExtent.Min[1] + rng.Float64()*(benchExtent.Max[1]-benchExtent.Min[1]),
-			HeightM: 30 + 50*rng.Float64(), Status: StatusActive, Sectors: benchSector,
+			HeightM: 30 + 50*rng.Float64(), Status: data.StatusActive, Sectors: benchSector,
 		})
 	}
 	return out
 }
 
 // moved returns copies of sites shifted by up to ±0.01° (about 1 km).
-func moved(rng *rand.Rand, sites []Site) []Site {
-	out := make([]Site, len(sites))
+func moved(rng *rand.Rand, sites []data.Site) []data.Site {
+	out := make([]data.Site, len(sites))
 	for i, s := range sites {
 		s.Lon += 0.02 * (rng.Float64() - 0.5)
 		s.Lat += 0.02 * (rng.Float64() - 0.5)
@@ -66,9 +67,9 @@ func moved(rng *rand.Rand, sites []Site) []Site {
 	return out
 }
 
-func buildBenchStore(b *testing.B, n int, rng *rand.Rand) (*Store, []Site, []Site) {
-	st := NewStore(benchReach)
-	var c0, c1 []Site
+func buildBenchStore(b *testing.B, n int, rng *rand.Rand) (*Store, []data.Site, []data.Site) {
+	st := New(benchReach)
+	var c0, c1 []data.Site
 	for c := range benchCarriers {
 		sites := benchSites(rng, n, c)
 		if _, err := st.ReplaceCarrier(sites[0].Carrier, sites); err != nil {
@@ -92,9 +93,9 @@ func getBenchStore(b *testing.B, n int) *benchStore {
 	}
 	rng := rand.New(rand.NewPCG(uint64(n), 7))
 	st, c0, c1 := buildBenchStore(b, n, rng)
-	bs := &benchStore{st: st, gens: [2][]Site{c0, moved(rng, c0)}}
+	bs := &benchStore{st: st, gens: [2][]data.Site{c0, moved(rng, c0)}}
 	m := c1[:min(benchMoves, len(c1))]
-	bs.moves = [2][]Site{moved(rng, m), moved(rng, m)}
+	bs.moves = [2][]data.Site{moved(rng, m), moved(rng, m)}
 	for range benchQueries {
 		p := orb.Point{
 			benchExtent.Min[0] + rng.Float64()*(benchExtent.Max[0]-benchExtent.Min[0]),

@@ -1,4 +1,4 @@
-package data
+package store
 
 import (
 	"errors"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"phusong/data"
 	"phusong/geo"
 )
 
@@ -43,19 +44,19 @@ func testSeed(t *testing.T) uint64 {
 
 // heightReach is the tests' ReachFunc: 100 m of reach per metre of antenna height, so that
 // tests set a site's reach through HeightM.
-func heightReach(s *Site) float64 { return s.HeightM * 100 }
+func heightReach(s *data.Site) float64 { return s.HeightM * 100 }
 
-func testSite(carrier, id string, lon, lat float64, techs ...Tech) Site {
-	s := Site{Carrier: carrier, SiteID: id, Lon: lon, Lat: lat, HeightM: 20, Status: StatusActive}
+func testSite(carrier, id string, lon, lat float64, techs ...data.Tech) data.Site {
+	s := data.Site{Carrier: carrier, SiteID: id, Lon: lon, Lat: lat, HeightM: 20, Status: data.StatusActive}
 	for _, t := range techs {
-		s.Sectors = append(s.Sectors, Sector{Tech: t, BandMHz: 1800, Omni: true, PowerDBm: 43})
+		s.Sectors = append(s.Sectors, data.Sector{Tech: t, BandMHz: 1800, Omni: true, PowerDBm: 43})
 	}
 	return s
 }
 
-func keyString(k SiteKey) string { return k.Carrier + "/" + k.SiteID }
+func keyString(k data.SiteKey) string { return k.Carrier + "/" + k.SiteID }
 
-func siteKeys(sites []*Site) []string {
+func siteKeys(sites []*data.Site) []string {
 	out := make([]string, len(sites))
 	for i, s := range sites {
 		out[i] = keyString(s.Key())
@@ -63,9 +64,9 @@ func siteKeys(sites []*Site) []string {
 	return out
 }
 
-func mustStore(t testing.TB, sites ...Site) *Store {
+func mustStore(t testing.TB, sites ...data.Site) *Store {
 	t.Helper()
-	st := NewStore(heightReach)
+	st := New(heightReach)
 	if _, err := st.Upsert(sites); err != nil {
 		t.Fatal(err)
 	}
@@ -73,10 +74,10 @@ func mustStore(t testing.TB, sites ...Site) *Store {
 }
 
 func TestStoreWrites(t *testing.T) {
-	base := []Site{
-		testSite("vt", "A", 106.30, 9.90, Tech4G),
-		testSite("vt", "B", 106.31, 9.91, Tech3G),
-		testSite("vn", "D", 106.32, 9.92, Tech4G),
+	base := []data.Site{
+		testSite("vt", "A", 106.30, 9.90, data.Tech4G),
+		testSite("vt", "B", 106.31, 9.91, data.Tech3G),
+		testSite("vn", "D", 106.32, 9.92, data.Tech4G),
 	}
 	moved := base[0]
 	moved.Lat += 0.001
@@ -91,62 +92,62 @@ func TestStoreWrites(t *testing.T) {
 		wantKeys            []string // after the write
 	}{
 		{name: "upsert adds", op: func(st *Store) (Change, error) {
-			return st.Upsert([]Site{testSite("mf", "M1", 106.2, 9.8), testSite("vt", "C", 106.2, 9.8)})
+			return st.Upsert([]data.Site{testSite("mf", "M1", 106.2, 9.8), testSite("vt", "C", 106.2, 9.8)})
 		}, added: 2, wantKeys: []string{"mf/M1", "vn/D", "vt/A", "vt/B", "vt/C"}},
 		{name: "upsert identical is not a change", op: func(st *Store) (Change, error) {
 			return st.Upsert(base[:2])
 		}, wantKeys: []string{"vn/D", "vt/A", "vt/B"}},
 		{name: "upsert moves", op: func(st *Store) (Change, error) {
-			return st.Upsert([]Site{moved})
+			return st.Upsert([]data.Site{moved})
 		}, mod: 1, wantKeys: []string{"vn/D", "vt/A", "vt/B"}},
 		{name: "upsert duplicate in call", op: func(st *Store) (Change, error) {
-			return st.Upsert([]Site{testSite("vt", "Z", 106, 10), base[2], testSite("vt", "Z", 106, 10)})
+			return st.Upsert([]data.Site{testSite("vt", "Z", 106, 10), base[2], testSite("vt", "Z", 106, 10)})
 		}, wantErr: ErrDuplicateSite, wantIndex: 2},
 		{name: "upsert NaN lat", op: func(st *Store) (Change, error) {
-			return st.Upsert([]Site{testSite("vt", "Y", 106, 10), nanLat})
+			return st.Upsert([]data.Site{testSite("vt", "Y", 106, 10), nanLat})
 		}, wantErr: ErrInvalidSite, wantIndex: 1, wantField: "lat"},
 		{name: "upsert lon beyond 180", op: func(st *Store) (Change, error) {
-			return st.Upsert([]Site{testSite("vt", "Y", 180.5, 10)})
+			return st.Upsert([]data.Site{testSite("vt", "Y", 180.5, 10)})
 		}, wantErr: ErrInvalidSite, wantField: "lon"},
 		{name: "upsert empty site id", op: func(st *Store) (Change, error) {
-			return st.Upsert([]Site{testSite("vt", "", 106, 10)})
+			return st.Upsert([]data.Site{testSite("vt", "", 106, 10)})
 		}, wantErr: ErrInvalidSite, wantField: "site_id"},
 		{name: "upsert empty carrier", op: func(st *Store) (Change, error) {
-			return st.Upsert([]Site{testSite("", "Q", 106, 10)})
+			return st.Upsert([]data.Site{testSite("", "Q", 106, 10)})
 		}, wantErr: ErrInvalidSite, wantField: "carrier"},
 		{name: "upsert infinite height", op: func(st *Store) (Change, error) {
 			s := testSite("vt", "Q", 106, 10)
 			s.HeightM = math.Inf(1)
-			return st.Upsert([]Site{s})
+			return st.Upsert([]data.Site{s})
 		}, wantErr: ErrInvalidSite, wantField: "height_m"},
 		{name: "upsert negative reach", op: func(st *Store) (Change, error) {
 			s := testSite("vt", "Q", 106, 10)
 			s.HeightM = -1 // heightReach gives -100 m
-			return st.Upsert([]Site{s})
+			return st.Upsert([]data.Site{s})
 		}, wantErr: ErrInvalidSite, wantField: "reach"},
 		{name: "replace carrier", op: func(st *Store) (Change, error) {
-			return st.ReplaceCarrier("vt", []Site{moved, testSite("vt", "C", 106.2, 9.8)})
+			return st.ReplaceCarrier("vt", []data.Site{moved, testSite("vt", "C", 106.2, 9.8)})
 		}, added: 1, removed: 1, mod: 1, wantKeys: []string{"vn/D", "vt/A", "vt/C"}},
 		{name: "replace carrier with nothing", op: func(st *Store) (Change, error) {
 			return st.ReplaceCarrier("vt", nil)
 		}, removed: 2, wantKeys: []string{"vn/D"}},
 		{name: "replace unknown carrier adds it", op: func(st *Store) (Change, error) {
-			return st.ReplaceCarrier("mf", []Site{testSite("mf", "M1", 106.2, 9.8)})
+			return st.ReplaceCarrier("mf", []data.Site{testSite("mf", "M1", 106.2, 9.8)})
 		}, added: 1, wantKeys: []string{"mf/M1", "vn/D", "vt/A", "vt/B"}},
 		{name: "replace carrier mismatch", op: func(st *Store) (Change, error) {
-			return st.ReplaceCarrier("vt", []Site{base[0], base[2]})
+			return st.ReplaceCarrier("vt", []data.Site{base[0], base[2]})
 		}, wantErr: ErrInvalidSite, wantIndex: 1, wantField: "carrier"},
 		{name: "replace carrier duplicate", op: func(st *Store) (Change, error) {
-			return st.ReplaceCarrier("vt", []Site{base[0], base[1], moved})
+			return st.ReplaceCarrier("vt", []data.Site{base[0], base[1], moved})
 		}, wantErr: ErrDuplicateSite, wantIndex: 2},
 		{name: "delete", op: func(st *Store) (Change, error) {
-			return st.Delete([]SiteKey{{"vt", "B"}, {"vn", "D"}})
+			return st.Delete([]data.SiteKey{{Carrier: "vt", SiteID: "B"}, {Carrier: "vn", SiteID: "D"}})
 		}, removed: 2, wantKeys: []string{"vt/A"}},
 		{name: "delete unknown", op: func(st *Store) (Change, error) {
-			return st.Delete([]SiteKey{{"vt", "B"}, {"vt", "nope"}})
+			return st.Delete([]data.SiteKey{{Carrier: "vt", SiteID: "B"}, {Carrier: "vt", SiteID: "nope"}})
 		}, wantErr: ErrSiteNotFound, wantIndex: 1},
 		{name: "delete repeated", op: func(st *Store) (Change, error) {
-			return st.Delete([]SiteKey{{"vt", "B"}, {"vn", "D"}, {"vt", "B"}})
+			return st.Delete([]data.SiteKey{{Carrier: "vt", SiteID: "B"}, {Carrier: "vn", SiteID: "D"}, {Carrier: "vt", SiteID: "B"}})
 		}, wantErr: ErrDuplicateSite, wantIndex: 2},
 	}
 	for _, tc := range cases {
@@ -186,7 +187,7 @@ func TestStoreWrites(t *testing.T) {
 }
 
 func TestStoreRejectsEmptyCarrierArgument(t *testing.T) {
-	st := NewStore(nil)
+	st := New(nil)
 	if _, err := st.ReplaceCarrier("", nil); !errors.Is(err, ErrInvalidSite) {
 		t.Errorf("err = %v, want ErrInvalidSite", err)
 	}
@@ -196,13 +197,13 @@ func TestStoreRejectsEmptyCarrierArgument(t *testing.T) {
 }
 
 func TestSiteErrorMessage(t *testing.T) {
-	st := NewStore(nil)
-	_, err := st.Upsert([]Site{testSite("vt", "A", 106, 10), testSite("vt", "TV-017", 106, math.NaN())})
+	st := New(nil)
+	_, err := st.Upsert([]data.Site{testSite("vt", "A", 106, 10), testSite("vt", "TV-017", 106, math.NaN())})
 	want := "data: site #1 vt/TV-017 lat: invalid site: NaN is outside -90..90°"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
-	_, err = st.Delete([]SiteKey{{"vt", "TV-017"}})
+	_, err = st.Delete([]data.SiteKey{{Carrier: "vt", SiteID: "TV-017"}})
 	if want := "data: site #0 vt/TV-017: site not found"; err == nil || err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
@@ -213,10 +214,10 @@ func TestSiteErrorMessage(t *testing.T) {
 func TestChangeAffected(t *testing.T) {
 	st := mustStore(t, testSite("vt", "A", 106.30, 9.90), testSite("vt", "B", 106.31, 9.91))
 	s1 := st.Snapshot()
-	a1, _ := s1.Site(SiteKey{"vt", "A"})
-	b1, _ := s1.Site(SiteKey{"vt", "B"})
+	a1, _ := s1.Site(data.SiteKey{Carrier: "vt", SiteID: "A"})
+	b1, _ := s1.Site(data.SiteKey{Carrier: "vt", SiteID: "B"})
 	movedB := testSite("vt", "B", 106.35, 9.95)
-	ch, err := st.ReplaceCarrier("vt", []Site{testSite("vt", "A", 106.30, 9.90), movedB, testSite("vt", "C", 106, 10)})
+	ch, err := st.ReplaceCarrier("vt", []data.Site{testSite("vt", "A", 106.30, 9.90), movedB, testSite("vt", "C", 106, 10)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,10 +230,10 @@ func TestChangeAffected(t *testing.T) {
 	if d := ch.Affected[1]; d.Before != nil || d.After == nil || d.After.SiteID != "C" {
 		t.Errorf("C delta %+v, want added", d)
 	}
-	if a2, _ := st.Snapshot().Site(SiteKey{"vt", "A"}); a2 != a1 {
+	if a2, _ := st.Snapshot().Site(data.SiteKey{Carrier: "vt", SiteID: "A"}); a2 != a1 {
 		t.Error("an unchanged site got a new *Site")
 	}
-	ch, err = st.Delete([]SiteKey{{"vt", "C"}})
+	ch, err = st.Delete([]data.SiteKey{{Carrier: "vt", SiteID: "C"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +245,7 @@ func TestChangeAffected(t *testing.T) {
 // TestSameEntryComparesEveryField perturbs each field of Site in turn: sameEntry must see it,
 // or a write changing that field would be dropped as "unchanged".
 func TestSameEntryComparesEveryField(t *testing.T) {
-	base := testSite("vt", "A", 106, 10, Tech4G)
+	base := testSite("vt", "A", 106, 10, data.Tech4G)
 	rt := reflect.TypeOf(base)
 	for i := range rt.NumField() {
 		t.Run(rt.Field(i).Name, func(t *testing.T) {
@@ -276,12 +277,12 @@ func TestSameEntryComparesEveryField(t *testing.T) {
 
 // TestStoreCopiesInput checks that the store keeps its own copy of what it is given.
 func TestStoreCopiesInput(t *testing.T) {
-	in := []Site{testSite("vt", "A", 106, 10, Tech4G)}
+	in := []data.Site{testSite("vt", "A", 106, 10, data.Tech4G)}
 	st := mustStore(t, in...)
 	in[0].Lat = 0
-	in[0].Sectors[0].Tech = Tech2G
-	s, _ := st.Snapshot().Site(SiteKey{"vt", "A"})
-	if s.Lat != 10 || s.Sectors[0].Tech != Tech4G {
+	in[0].Sectors[0].Tech = data.Tech2G
+	s, _ := st.Snapshot().Site(data.SiteKey{Carrier: "vt", SiteID: "A"})
+	if s.Lat != 10 || s.Sectors[0].Tech != data.Tech4G {
 		t.Errorf("stored site follows the caller's slice: %+v", s)
 	}
 }
@@ -292,14 +293,14 @@ func TestStoreCopiesInput(t *testing.T) {
 //	B ── D ── O ── A                      E far away at (0.5, 0.5)
 //	B (−0.02, 0) vt 3G; D (−0.01, 0) vn 4G; O is the origin; A (0.01, 0) vt 4G
 func queryFixture(t *testing.T) *Snapshot {
-	c := testSite("vt", "C", 0, 0.01, Tech4G)
-	c.Status = StatusPlanned
+	c := testSite("vt", "C", 0, 0.01, data.Tech4G)
+	c.Status = data.StatusPlanned
 	return mustStore(t,
-		testSite("vt", "A", 0.01, 0, Tech4G),
-		testSite("vt", "B", -0.02, 0, Tech3G),
+		testSite("vt", "A", 0.01, 0, data.Tech4G),
+		testSite("vt", "B", -0.02, 0, data.Tech3G),
 		c,
-		testSite("vn", "D", -0.01, 0, Tech4G),
-		testSite("vn", "E", 0.5, 0.5, Tech3G, Tech4G),
+		testSite("vn", "D", -0.01, 0, data.Tech4G),
+		testSite("vn", "E", 0.5, 0.5, data.Tech3G, data.Tech4G),
 	).Snapshot()
 }
 
@@ -325,9 +326,9 @@ func TestNearestAndWithinRadius(t *testing.T) {
 			want: []string{"vt/C", "vn/D", "vt/A"}, wantM: []float64{meridian001M, equator001M, equator001M}},
 		{name: "nearest more than stored", got: v.Nearest(origin, 9, Filter{}),
 			want: []string{"vt/C", "vn/D", "vt/A", "vt/B", "vn/E"}, wantM: []float64{0, 0, 0, 2 * equator001M}},
-		{name: "nearest filtered by tech", got: v.Nearest(origin, 2, Filter{Tech: Tech3G}),
+		{name: "nearest filtered by tech", got: v.Nearest(origin, 2, Filter{Tech: data.Tech3G}),
 			want: []string{"vt/B", "vn/E"}, wantM: []float64{2 * equator001M}},
-		{name: "nearest filtered by carrier and status", got: v.Nearest(origin, 5, Filter{Carrier: "vt", Status: StatusActive}),
+		{name: "nearest filtered by carrier and status", got: v.Nearest(origin, 5, Filter{Carrier: "vt", Status: data.StatusActive}),
 			want: []string{"vt/A", "vt/B"}},
 		{name: "nearest zero", got: v.Nearest(origin, 0, Filter{}), want: []string{}},
 		{name: "nearest from an invalid point", got: v.Nearest(orb.Point{0, 91}, 3, Filter{}), want: []string{}},
@@ -387,13 +388,13 @@ func TestNearestAcrossAntimeridianAndPole(t *testing.T) {
 
 func TestInBBoxAndReaching(t *testing.T) {
 	v := queryFixture(t)
-	reach := mustStore(t, func() Site { s := testSite("r", "O", 0, 0); s.HeightM = 20; return s }()).Snapshot() // 2000 m
+	reach := mustStore(t, func() data.Site { s := testSite("r", "O", 0, 0); s.HeightM = 20; return s }()).Snapshot() // 2000 m
 	box := func(x0, y0, x1, y1 float64) orb.Bound {
 		return orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
 	}
 	cases := []struct {
 		name string
-		got  []*Site
+		got  []*data.Site
 		want []string
 	}{
 		{name: "bbox with sites on its edges", got: v.InBBox(box(0, 0, 0.01, 0.01), Filter{}), want: []string{"vt/A", "vt/C"}},
@@ -421,10 +422,10 @@ func TestInBBoxAndReaching(t *testing.T) {
 			}
 		})
 	}
-	if got := reach.ReachM(SiteKey{"r", "O"}); got != 2000 {
+	if got := reach.ReachM(data.SiteKey{Carrier: "r", SiteID: "O"}); got != 2000 {
 		t.Errorf("ReachM %v, want 2000", got)
 	}
-	if got := reach.ReachM(SiteKey{"r", "none"}); got != 0 {
+	if got := reach.ReachM(data.SiteKey{Carrier: "r", SiteID: "none"}); got != 0 {
 		t.Errorf("ReachM of an unknown site %v, want 0", got)
 	}
 }
@@ -439,9 +440,9 @@ func TestSitesFilter(t *testing.T) {
 		{name: "all", f: Filter{}, want: []string{"vn/D", "vn/E", "vt/A", "vt/B", "vt/C"}},
 		{name: "carrier", f: Filter{Carrier: "vt"}, want: []string{"vt/A", "vt/B", "vt/C"}},
 		{name: "carrier prefix of another", f: Filter{Carrier: "v"}, want: []string{}},
-		{name: "tech", f: Filter{Tech: Tech3G}, want: []string{"vn/E", "vt/B"}},
-		{name: "status", f: Filter{Status: StatusPlanned}, want: []string{"vt/C"}},
-		{name: "all three", f: Filter{Carrier: "vn", Tech: Tech4G, Status: StatusActive}, want: []string{"vn/D", "vn/E"}},
+		{name: "tech", f: Filter{Tech: data.Tech3G}, want: []string{"vn/E", "vt/B"}},
+		{name: "status", f: Filter{Status: data.StatusPlanned}, want: []string{"vt/C"}},
+		{name: "all three", f: Filter{Carrier: "vn", Tech: data.Tech4G, Status: data.StatusActive}, want: []string{"vn/D", "vn/E"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -525,14 +526,14 @@ func randomWorldPoint(rng *rand.Rand) orb.Point {
 }
 
 // storeModel is the brute-force model of the store: a plain map.
-type storeModel map[SiteKey]Site
+type storeModel map[data.SiteKey]data.Site
 
-func (m storeModel) sorted() []Site {
-	out := make([]Site, 0, len(m))
+func (m storeModel) sorted() []data.Site {
+	out := make([]data.Site, 0, len(m))
 	for _, s := range m {
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b Site) int { return cmpKey(a.Key(), b.Key()) })
+	slices.SortFunc(out, func(a, b data.Site) int { return cmpKey(a.Key(), b.Key()) })
 	return out
 }
 
@@ -551,10 +552,10 @@ func (w invariantWorld) point() orb.Point {
 	return orb.Point{105.8 + 0.9*w.rng.Float64(), 9.4 + 0.8*w.rng.Float64()}
 }
 
-func (w invariantWorld) site(m storeModel, carrier string) Site {
-	s := Site{Carrier: carrier, SiteID: fmt.Sprintf("s%02d", w.rng.IntN(40)), Status: StatusActive}
+func (w invariantWorld) site(m storeModel, carrier string) data.Site {
+	s := data.Site{Carrier: carrier, SiteID: fmt.Sprintf("s%02d", w.rng.IntN(40)), Status: data.StatusActive}
 	if w.rng.IntN(4) == 0 {
-		s.Status = StatusPlanned
+		s.Status = data.StatusPlanned
 	}
 	p := w.point()
 	if w.rng.IntN(8) == 0 && len(m) > 0 { // co-located with another site: ties
@@ -568,9 +569,9 @@ func (w invariantWorld) site(m storeModel, carrier string) Site {
 	} else {
 		s.HeightM = float64(w.rng.IntN(81)) // 0–8 km, 0 included
 	}
-	for _, t := range []Tech{Tech3G, Tech4G} {
+	for _, t := range []data.Tech{data.Tech3G, data.Tech4G} {
 		if w.rng.IntN(2) == 0 {
-			s.Sectors = append(s.Sectors, Sector{Tech: t, BandMHz: 1800, AzimuthDeg: float64(w.rng.IntN(360))})
+			s.Sectors = append(s.Sectors, data.Sector{Tech: t, BandMHz: 1800, AzimuthDeg: float64(w.rng.IntN(360))})
 		}
 	}
 	if old, ok := m[s.Key()]; ok && w.rng.IntN(3) == 0 {
@@ -580,9 +581,9 @@ func (w invariantWorld) site(m storeModel, carrier string) Site {
 }
 
 // sites returns n sites with distinct keys, of carrier when it is not empty.
-func (w invariantWorld) sites(m storeModel, carrier string, n int) []Site {
-	var out []Site
-	seen := map[SiteKey]bool{}
+func (w invariantWorld) sites(m storeModel, carrier string, n int) []data.Site {
+	var out []data.Site
+	seen := map[data.SiteKey]bool{}
 	for range n {
 		c := carrier
 		if c == "" {
@@ -603,10 +604,10 @@ func (w invariantWorld) filter() Filter {
 		f.Carrier = []string{"a", "b", "c", "z"}[w.rng.IntN(4)]
 	}
 	if w.rng.IntN(3) == 0 {
-		f.Tech = []Tech{Tech3G, Tech4G}[w.rng.IntN(2)]
+		f.Tech = []data.Tech{data.Tech3G, data.Tech4G}[w.rng.IntN(2)]
 	}
 	if w.rng.IntN(4) == 0 {
-		f.Status = StatusPlanned
+		f.Status = data.StatusPlanned
 	}
 	return f
 }
@@ -631,7 +632,7 @@ func TestStoreRandomInvariants(t *testing.T) {
 		name := map[bool]string{false: "TraVinh", true: "globe"}[global]
 		t.Run(name, func(t *testing.T) {
 			w := invariantWorld{rng: rand.New(rand.NewPCG(testSeed(t), 2)), global: global}
-			st := NewStore(heightReach)
+			st := New(heightReach)
 			m := storeModel{}
 			steps := 150
 			if testing.Short() {
@@ -667,7 +668,7 @@ func TestStoreRandomInvariants(t *testing.T) {
 // and whether the write was meant to be valid.
 func randomWrite(w invariantWorld, st *Store, m storeModel) (storeModel, Change, error, bool) {
 	next := maps.Clone(m)
-	keys := make([]SiteKey, 0, len(m))
+	keys := make([]data.SiteKey, 0, len(m))
 	for _, s := range m.sorted() {
 		keys = append(keys, s.Key())
 	}
@@ -713,24 +714,24 @@ func randomWrite(w invariantWorld, st *Store, m storeModel) (storeModel, Change,
 			in[len(in)-1].Carrier = "b"
 			_, err = st.ReplaceCarrier("a", in)
 		default:
-			_, err = st.Delete(append(keys[:min(2, len(keys))], SiteKey{"a", "unknown"}))
+			_, err = st.Delete(append(keys[:min(2, len(keys))], data.SiteKey{Carrier: "a", SiteID: "unknown"}))
 		}
 		return m, Change{}, err, false
 	}
 }
 
 // matches is the test's own reading of Filter.
-func matches(f Filter, s *Site) bool {
+func matches(f Filter, s *data.Site) bool {
 	if f.Carrier != "" && f.Carrier != s.Carrier || f.Status != "" && f.Status != s.Status {
 		return false
 	}
-	return f.Tech == "" || slices.ContainsFunc(s.Sectors, func(x Sector) bool { return x.Tech == f.Tech })
+	return f.Tech == "" || slices.ContainsFunc(s.Sectors, func(x data.Sector) bool { return x.Tech == f.Tech })
 }
 
 func checkChange(t *testing.T, step int, ch Change, before, after storeModel) {
 	t.Helper()
 	var want []SiteDelta
-	keys := map[SiteKey]bool{}
+	keys := map[data.SiteKey]bool{}
 	for k := range before {
 		keys[k] = true
 	}
@@ -755,7 +756,7 @@ func checkChange(t *testing.T, step int, ch Change, before, after storeModel) {
 			want = append(want, SiteDelta{Before: &b, After: &a})
 		}
 	}
-	deltaKey := func(d SiteDelta) SiteKey {
+	deltaKey := func(d SiteDelta) data.SiteKey {
 		if d.After != nil {
 			return d.After.Key()
 		}
@@ -804,7 +805,7 @@ func checkQueries(t *testing.T, step int, w invariantWorld, v *Snapshot, m store
 	}
 }
 
-func checkBoundQueries(t *testing.T, step int, v *Snapshot, all []Site, b orb.Bound, f Filter) {
+func checkBoundQueries(t *testing.T, step int, v *Snapshot, all []data.Site, b orb.Bound, f Filter) {
 	t.Helper()
 	var wantIn []string
 	gotReaching := map[string]bool{}
@@ -834,7 +835,7 @@ func checkBoundQueries(t *testing.T, step int, v *Snapshot, all []Site, b orb.Bo
 
 // reachesSample reports whether s's position is in b or within its reach of one of 33 points on
 // each edge of b or of the edge point nearest in lon/lat (a subset of the sites reaching b).
-func reachesSample(s *Site, b orb.Bound) bool {
+func reachesSample(s *data.Site, b orb.Bound) bool {
 	p := orb.Point{s.Lon, s.Lat}
 	if b.Contains(p) {
 		return true
@@ -860,7 +861,7 @@ func reachesSample(s *Site, b orb.Bound) bool {
 // paddedBoxMeets reports whether the box of s's reach circle, found independently by walking
 // geo.DestinationPoint and padded by 3 %, meets b. Where the store widens boxes on purpose
 // (reach above 50 km, beyond 60° of latitude, across the antimeridian) it returns true.
-func paddedBoxMeets(s *Site, b orb.Bound) bool {
+func paddedBoxMeets(s *data.Site, b orb.Bound) bool {
 	r := heightReach(s)
 	p := orb.Point{s.Lon, s.Lat}
 	if r > 50e3 || math.Abs(s.Lat) > 60 {
@@ -879,7 +880,7 @@ func paddedBoxMeets(s *Site, b orb.Bound) bool {
 	return !(lo[0]-padX > b.Max[0] || hi[0]+padX < b.Min[0] || lo[1]-padY > b.Max[1] || hi[1]+padY < b.Min[1])
 }
 
-func checkPointQueries(t *testing.T, step int, v *Snapshot, all []Site, w invariantWorld, f Filter) {
+func checkPointQueries(t *testing.T, step int, v *Snapshot, all []data.Site, w invariantWorld, f Filter) {
 	t.Helper()
 	p := w.point()
 	if w.rng.IntN(5) == 0 && len(all) > 0 {
@@ -942,9 +943,9 @@ func fmtDistances(ds []SiteDistance) string {
 // Generation g of carrier "gen" has 3 + g%7 sites with ids "g<g>-s<i>", and is written by the
 // g-th write of the store, so a snapshot at version v must hold exactly generation v.
 func TestSnapshotIsolation(t *testing.T) {
-	st := NewStore(heightReach)
-	generation := func(g int) []Site {
-		out := make([]Site, 3+g%7)
+	st := New(heightReach)
+	generation := func(g int) []data.Site {
+		out := make([]data.Site, 3+g%7)
 		for i := range out {
 			out[i] = testSite("gen", fmt.Sprintf("g%04d-s%02d", g, i), 106.3+0.01*float64(i), 9.9+0.003*float64(g%5))
 			out[i].HeightM = float64(10 + i)
@@ -956,7 +957,7 @@ func TestSnapshotIsolation(t *testing.T) {
 	}
 	first := st.Snapshot()
 	firstSites := first.Sites(Filter{})
-	firstCopy := make([]Site, len(firstSites))
+	firstCopy := make([]data.Site, len(firstSites))
 	for i, s := range firstSites {
 		firstCopy[i] = *s
 		firstCopy[i].Sectors = slices.Clone(s.Sectors)
@@ -969,12 +970,12 @@ func TestSnapshotIsolation(t *testing.T) {
 	check := func(v *Snapshot) error {
 		g := int(v.Version())
 		want := generation(g)
-		views := map[string][]*Site{
+		views := map[string][]*data.Site{
 			"Sites":    v.Sites(Filter{Carrier: "gen"}),
 			"InBBox":   v.InBBox(orb.Bound{Min: orb.Point{106, 9}, Max: orb.Point{107, 11}}, Filter{}),
 			"Reaching": v.Reaching(orb.Bound{Min: orb.Point{106.2, 9.8}, Max: orb.Point{106.5, 10}}, Filter{}),
 		}
-		var near []*Site
+		var near []*data.Site
 		for _, d := range v.Nearest(orb.Point{106.3, 9.9}, 20, Filter{}) {
 			near = append(near, d.Site)
 		}
@@ -1034,11 +1035,11 @@ func TestSnapshotIsolation(t *testing.T) {
 
 // A store is written by carrier and read through snapshots; distances are geodesic metres.
 func ExampleSnapshot_Nearest() {
-	st := NewStore(func(s *Site) float64 { return 5000 }) // every site reaches 5 km
-	_, err := st.ReplaceCarrier("viettel", []Site{
-		{Carrier: "viettel", SiteID: "east", Lon: 0.01, Lat: 0, Status: StatusActive},
-		{Carrier: "viettel", SiteID: "north", Lon: 0, Lat: 0.01, Status: StatusActive},
-		{Carrier: "viettel", SiteID: "far", Lon: 1, Lat: 1, Status: StatusActive},
+	st := New(func(s *data.Site) float64 { return 5000 }) // every site reaches 5 km
+	_, err := st.ReplaceCarrier("viettel", []data.Site{
+		{Carrier: "viettel", SiteID: "east", Lon: 0.01, Lat: 0, Status: data.StatusActive},
+		{Carrier: "viettel", SiteID: "north", Lon: 0, Lat: 0.01, Status: data.StatusActive},
+		{Carrier: "viettel", SiteID: "far", Lon: 1, Lat: 1, Status: data.StatusActive},
 	})
 	if err != nil {
 		fmt.Println(err)

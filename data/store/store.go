@@ -1,4 +1,8 @@
-package data
+// Package store is phusong's in-memory spatial index of base stations: per-carrier R-trees
+// keyed by each site's reach, versioned copy-on-write snapshots, and the two-phase queries
+// (box search, then the exact geodesic test) the coverage engine and the API use. Writes are
+// validated with data.CheckSite; distances are geodesic metres (WGS84).
+package store
 
 import (
 	"cmp"
@@ -14,6 +18,7 @@ import (
 	"github.com/tidwall/btree"
 	"github.com/tidwall/rtree"
 
+	"phusong/data"
 	"phusong/geo"
 )
 
@@ -30,7 +35,7 @@ var (
 // ErrDuplicateSite or ErrSiteNotFound.
 type SiteError struct {
 	Index int
-	Key   SiteKey
+	Key   data.SiteKey
 	Field string
 	Err   error
 }
@@ -53,17 +58,17 @@ func (e *SiteError) Unwrap() error { return e.Err }
 // around it, so "which sites can reach this cell" is one search. It must return a finite value
 // ≥ 0 (0: the site reaches nothing beyond its own position) and be safe for concurrent use:
 // writes call it before taking the store's lock.
-type ReachFunc func(s *Site) (reachM float64)
+type ReachFunc func(s *data.Site) (reachM float64)
 
 // Filter selects sites by carrier (exact id), technology (any sector carrying it) and status.
 // The zero value of each field matches every site.
 type Filter struct {
 	Carrier string
-	Tech    Tech
-	Status  Status
+	Tech    data.Tech
+	Status  data.Status
 }
 
-func (f Filter) match(s *Site) bool {
+func (f Filter) match(s *data.Site) bool {
 	return (f.Carrier == "" || s.Carrier == f.Carrier) &&
 		(f.Status == "" || s.Status == f.Status) &&
 		(f.Tech == "" || s.HasTech(f.Tech))
@@ -82,19 +87,19 @@ type Change struct {
 // SiteDelta is one site before and after a write (nil: absent on that side). The pointers are
 // the snapshots' own immutable sites: callers must not mutate them.
 type SiteDelta struct {
-	Before, After *Site
+	Before, After *data.Site
 }
 
 // SiteDistance is a site and its geodesic (WGS84) distance in metres from a query point.
 type SiteDistance struct {
-	Site      *Site
+	Site      *data.Site
 	DistanceM float64
 }
 
 // entry is one stored site: a private deep copy of the written Site, its reach and reach box.
 // Entries are never mutated once inserted, so snapshots share them.
 type entry struct {
-	site   Site
+	site   data.Site
 	reachM float64
 	box    [2][2]float64 // reach box: min, max (lon, lat degrees)
 }
@@ -103,11 +108,11 @@ func (e *entry) point() [2]float64 { return [2]float64{e.site.Lon, e.site.Lat} }
 
 // keyed is a B-tree item: the key by value so that lookups need no allocation.
 type keyed struct {
-	key SiteKey
+	key data.SiteKey
 	e   *entry
 }
 
-func cmpKey(a, b SiteKey) int {
+func cmpKey(a, b data.SiteKey) int {
 	if c := strings.Compare(a.Carrier, b.Carrier); c != 0 {
 		return c
 	}
@@ -157,7 +162,7 @@ func (x index) trees(f Filter) []carrierTrees {
 // carrierEntries returns the entries of carrier in site_id order.
 func (x index) carrierEntries(carrier string) []*entry {
 	var out []*entry
-	x.keys.Ascend(keyed{key: SiteKey{Carrier: carrier}}, func(k keyed) bool {
+	x.keys.Ascend(keyed{key: data.SiteKey{Carrier: carrier}}, func(k keyed) bool {
 		if k.key.Carrier != carrier {
 			return false
 		}
@@ -184,9 +189,9 @@ type Store struct {
 	cur   atomic.Pointer[Snapshot]
 }
 
-// NewStore returns an empty store at version 0. reach gives each site's reach in metres; nil
+// New returns an empty store at version 0. reach gives each site's reach in metres; nil
 // means every reach is 0.
-func NewStore(reach ReachFunc) *Store {
+func New(reach ReachFunc) *Store {
 	s := &Store{reach: reach, live: index{keys: btree.NewBTreeGOptions(keyedLess, btree.Options{NoLocks: true})}}
 	s.cur.Store(&Snapshot{idx: s.live.copy()})
 	return s
@@ -202,7 +207,7 @@ func (s *Store) Version() uint64 { return s.cur.Load().version }
 // carrier not in the list are removed. Every site's Carrier must equal carrier. A site may not
 // appear twice. On error nothing is applied and the error is a *SiteError (or wraps
 // ErrInvalidSite for an empty carrier).
-func (s *Store) ReplaceCarrier(carrier string, sites []Site) (Change, error) {
+func (s *Store) ReplaceCarrier(carrier string, sites []data.Site) (Change, error) {
 	if carrier == "" {
 		return Change{}, fmt.Errorf("%w: empty carrier", ErrInvalidSite)
 	}
@@ -234,7 +239,7 @@ func (s *Store) ReplaceCarrier(carrier string, sites []Site) (Change, error) {
 // Upsert adds sites, or replaces the stored site of the same (carrier, site_id); the sites may
 // belong to several carriers, but a key may not appear twice. On error nothing is applied and
 // the error is a *SiteError.
-func (s *Store) Upsert(sites []Site) (Change, error) {
+func (s *Store) Upsert(sites []data.Site) (Change, error) {
 	in, err := s.prepare(sites, "")
 	if err != nil {
 		return Change{}, err
@@ -251,8 +256,8 @@ func (s *Store) Upsert(sites []Site) (Change, error) {
 
 // Delete removes the sites with the given keys. An unknown or repeated key fails the whole
 // call with a *SiteError wrapping ErrSiteNotFound or ErrDuplicateSite; nothing is applied.
-func (s *Store) Delete(keys []SiteKey) (Change, error) {
-	order, dup := keyOrder(len(keys), func(i int) SiteKey { return keys[i] })
+func (s *Store) Delete(keys []data.SiteKey) (Change, error) {
+	order, dup := keyOrder(len(keys), func(i int) data.SiteKey { return keys[i] })
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	olds := make([]*entry, len(keys))
@@ -275,7 +280,7 @@ func (s *Store) Delete(keys []SiteKey) (Change, error) {
 
 // keyOrder returns the indices 0..n-1 sorted by key(i) (stable), and the smallest index whose
 // key repeats an earlier one, or -1.
-func keyOrder(n int, key func(i int) SiteKey) (order []int, dup int) {
+func keyOrder(n int, key func(i int) data.SiteKey) (order []int, dup int) {
 	order = make([]int, n)
 	for i := range order {
 		order[i] = i
@@ -295,7 +300,7 @@ type delta struct{ old, new *entry }
 
 // prepare validates sites (all of carrier when carrier is not empty), computes their reach and
 // returns private copies sorted by key. It reads no store state.
-func (s *Store) prepare(sites []Site, carrier string) ([]*entry, error) {
+func (s *Store) prepare(sites []data.Site, carrier string) ([]*entry, error) {
 	es := make([]*entry, len(sites))
 	for i := range sites {
 		// One allocation per entry, not one array per write: a kept entry must not pin the
@@ -316,7 +321,7 @@ func (s *Store) prepare(sites []Site, carrier string) ([]*entry, error) {
 		}
 		e.box[0], e.box[1] = reachBox(e.point(), e.reachM)
 	}
-	order, dup := keyOrder(len(sites), func(i int) SiteKey { return sites[i].Key() })
+	order, dup := keyOrder(len(sites), func(i int) data.SiteKey { return sites[i].Key() })
 	if dup >= 0 {
 		return nil, &SiteError{Index: dup, Key: sites[dup].Key(), Err: ErrDuplicateSite}
 	}
@@ -329,7 +334,7 @@ func (s *Store) prepare(sites []Site, carrier string) ([]*entry, error) {
 
 // checkSite checks what the store relies on: ids present, carrier as required, a finite
 // position on the globe and a finite height. Index is filled by the caller.
-func checkSite(s *Site, carrier string) *SiteError {
+func checkSite(s *data.Site, carrier string) *SiteError {
 	bad := func(field, format string, args ...any) *SiteError {
 		return &SiteError{Key: s.Key(), Field: field, Err: fmt.Errorf("%w: "+format, append([]any{ErrInvalidSite}, args...)...)}
 	}
@@ -524,7 +529,7 @@ func (v *Snapshot) Version() uint64 { return v.version }
 func (v *Snapshot) Len() int { return v.idx.keys.Len() }
 
 // Site returns the site with key, or false.
-func (v *Snapshot) Site(key SiteKey) (*Site, bool) {
+func (v *Snapshot) Site(key data.SiteKey) (*data.Site, bool) {
 	k, ok := v.idx.keys.Get(keyed{key: key})
 	if !ok {
 		return nil, false
@@ -534,7 +539,7 @@ func (v *Snapshot) Site(key SiteKey) (*Site, bool) {
 
 // ReachM returns the reach in metres the store's ReachFunc gave the site with key, or 0 when
 // there is no such site (use Site to tell the two apart).
-func (v *Snapshot) ReachM(key SiteKey) float64 {
+func (v *Snapshot) ReachM(key data.SiteKey) float64 {
 	k, ok := v.idx.keys.Get(keyed{key: key})
 	if !ok {
 		return 0
@@ -543,8 +548,8 @@ func (v *Snapshot) ReachM(key SiteKey) float64 {
 }
 
 // Sites returns every site matching f in (carrier, site_id) order.
-func (v *Snapshot) Sites(f Filter) []*Site {
-	out := []*Site{}
+func (v *Snapshot) Sites(f Filter) []*data.Site {
+	out := []*data.Site{}
 	iter := func(k keyed) bool {
 		if f.Carrier != "" && k.key.Carrier != f.Carrier {
 			return false
@@ -555,7 +560,7 @@ func (v *Snapshot) Sites(f Filter) []*Site {
 		return true
 	}
 	if f.Carrier != "" {
-		v.idx.keys.Ascend(keyed{key: SiteKey{Carrier: f.Carrier}}, iter)
+		v.idx.keys.Ascend(keyed{key: data.SiteKey{Carrier: f.Carrier}}, iter)
 	} else {
 		v.idx.keys.Scan(iter)
 	}
@@ -565,8 +570,8 @@ func (v *Snapshot) Sites(f Filter) []*Site {
 // InBBox returns the sites matching f whose position lies in b, boundary included, in
 // (carrier, site_id) order. b is a plain lon/lat box (Min ≤ Max, no antimeridian wrap); an
 // inverted or NaN box matches nothing.
-func (v *Snapshot) InBBox(b orb.Bound, f Filter) []*Site {
-	out := []*Site{}
+func (v *Snapshot) InBBox(b orb.Bound, f Filter) []*data.Site {
+	out := []*data.Site{}
 	if !validBound(b) {
 		return out
 	}
@@ -588,8 +593,8 @@ func (v *Snapshot) InBBox(b orb.Bound, f Filter) []*Site {
 // circle comes within 10° of a pole or crosses the antimeridian) meets b, then a metric lower
 // bound of the distance from the site to b that drops the sites that cannot reach it (those
 // whose reach box only touches b by its corners). b is as in InBBox.
-func (v *Snapshot) Reaching(b orb.Bound, f Filter) []*Site {
-	out := []*Site{}
+func (v *Snapshot) Reaching(b orb.Bound, f Filter) []*data.Site {
+	out := []*data.Site{}
 	if !validBound(b) {
 		return out
 	}
@@ -667,8 +672,8 @@ func validPoint(p orb.Point) bool { return p[0] >= -180 && p[0] <= 180 && p[1] >
 
 func validBound(b orb.Bound) bool { return b.Min[0] <= b.Max[0] && b.Min[1] <= b.Max[1] }
 
-func sortSites(s []*Site) []*Site {
-	slices.SortFunc(s, func(a, b *Site) int { return cmpKey(a.Key(), b.Key()) })
+func sortSites(s []*data.Site) []*data.Site {
+	slices.SortFunc(s, func(a, b *data.Site) int { return cmpKey(a.Key(), b.Key()) })
 	return s
 }
 
