@@ -47,7 +47,7 @@ type State struct {
 	Coverage   *coverage.Result // computed from Snapshot with Definition over Communes
 	Communes   []data.Commune
 	Carriers   []data.Carrier // carriers to list, in display order
-	Definition *data.Definition
+	Definition *coverage.Definition
 	Note       string // non-empty when the stations are synthetic demo data; shown on the map
 
 	// Engine and Store produced Coverage and Snapshot; a change applied to Store is recomputed

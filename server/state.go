@@ -16,10 +16,10 @@ import (
 type Input struct {
 	Communes   []data.Commune
 	Sites      []data.Site
-	Definition *data.Definition // nil = data.DefaultDefinition()
-	Carriers   []data.Carrier   // display list; nil = data.DefaultCarriers()
-	Note       string           // non-empty for synthetic demo stations (shown on the map)
-	Coverage   coverage.Options // grid cell, workers, progress
+	Definition *coverage.Definition // nil = data.DefaultDefinition()
+	Carriers   []data.Carrier       // display list; nil = data.DefaultCarriers()
+	Note       string               // non-empty for synthetic demo stations (shown on the map)
+	Coverage   coverage.Options     // grid cell, workers, progress
 
 	Fibre        *fibre.Network // operators' fibre routes and access points; nil = none
 	FibreNote    string         // non-empty for a synthetic fibre network
@@ -34,7 +34,7 @@ type Input struct {
 func Build(ctx context.Context, in Input) (*State, error) {
 	def := in.Definition
 	if def == nil {
-		def = data.DefaultDefinition()
+		def = coverage.DefaultDefinition()
 	}
 	carriers := in.Carriers
 	if carriers == nil {

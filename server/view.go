@@ -39,7 +39,7 @@ func newView(st *State) (*view, error) {
 		return nil, errNoState
 	}
 	if st.Definition == nil {
-		st.Definition = data.DefaultDefinition()
+		st.Definition = coverage.DefaultDefinition()
 	}
 	v := &view{
 		st:      st,

@@ -147,7 +147,7 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 
 // reportInput loads the communes, sites and definition named by o (the embedded demo and
 // definition for those not given) and prints the loaders' warnings to stderr.
-func reportInput(o reportOptions, stderr io.Writer) (*reportRun, *data.Definition, error) {
+func reportInput(o reportOptions, stderr io.Writer) (*reportRun, *coverage.Definition, error) {
 	run := &reportRun{}
 	var err error
 	if o.communes == "" {
@@ -176,9 +176,9 @@ func reportInput(o reportOptions, stderr io.Writer) (*reportRun, *data.Definitio
 	if err != nil {
 		return nil, nil, fmt.Errorf("report: %w", err)
 	}
-	def := data.DefaultDefinition()
+	def := coverage.DefaultDefinition()
 	if o.config != "" {
-		if def, err = data.LoadDefinition(o.config); err != nil {
+		if def, err = coverage.LoadDefinition(o.config); err != nil {
 			return nil, nil, fmt.Errorf("report: %w", err)
 		}
 	}

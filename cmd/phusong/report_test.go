@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/coverage"
 	"phusong/data/demo"
 )
 
@@ -60,7 +61,7 @@ func TestReportDemoJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.DefinitionVersion != data.DefaultDefinition().Version || doc.DataNote != demo.Note || doc.CellM != 200 ||
+	if doc.DefinitionVersion != coverage.DefaultDefinition().Version || doc.DataNote != demo.Note || doc.CellM != 200 ||
 		doc.AreaBasis == "" || doc.PopulationBasis == "" {
 		t.Errorf("metadata: version %q, note %q, cell %g, bases %q / %q", doc.DefinitionVersion, doc.DataNote, doc.CellM,
 			doc.AreaBasis, doc.PopulationBasis)
@@ -131,7 +132,7 @@ func TestReportCSV(t *testing.T) {
 	}
 	tech, ver, level, rank := col("tech"), col("definition_version"), col("level"), col("priority")
 	for i, r := range rows[1:] {
-		if r[tech] != "3G" || r[ver] != data.DefaultDefinition().Version {
+		if r[tech] != "3G" || r[ver] != coverage.DefaultDefinition().Version {
 			t.Errorf("row %d: tech %q, definition %q", i+2, r[tech], r[ver])
 		}
 		want := "commune"
@@ -152,7 +153,7 @@ func TestReportTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Trà Vinh", "Đông Hải", "TOTAL (41 communes)", data.DefaultDefinition().Version, "4G"} {
+	for _, want := range []string{"Trà Vinh", "Đông Hải", "TOTAL (41 communes)", coverage.DefaultDefinition().Version, "4G"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q", want)
 		}
@@ -211,7 +212,7 @@ func TestReportFiles(t *testing.T) {
 		jsonPoint(lon-dlon, lat+dlat) + "," + jsonPoint(lon-dlon, lat-dlat) + `]]}}]}`
 	sites := "carrier,site_id,lon,lat,height_m,status,cell_id,tech,band_mhz,azimuth_deg,beamwidth_deg,tilt_deg,power_dbm,bandwidth_mhz,gain_dbi,feeder_loss_db\n" +
 		"viettel,S1,106.34,9.93,10,active,S1-O,3G,2100,omni,360,0,33,5,11,2\n"
-	def := data.DefaultDefinition()
+	def := coverage.DefaultDefinition()
 	def.Version = "test-def/7"
 	def.RxHeightM = 10 // equal to the mast height: the slant range is the horizontal one
 	r := def.Techs[data.Tech3G]

@@ -162,7 +162,7 @@ func serveInput(o serveOptions, log *slog.Logger) (server.Input, error) {
 		return in, err
 	}
 	if o.config != "" {
-		if in.Definition, err = data.LoadDefinition(o.config); err != nil {
+		if in.Definition, err = coverage.LoadDefinition(o.config); err != nil {
 			return in, err
 		}
 	}

@@ -302,7 +302,7 @@ func TestEvaluateMatchesReference(t *testing.T) {
 	}
 	t.Run("random", func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 12))
-		e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 50})
+		e, err := New(synthProvince(), DefaultDefinition(), Options{CellM: 50})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -387,7 +387,7 @@ func groupSite(rng *rand.Rand, carrier, id string) data.Site {
 // from groupSite, spread over three carriers.
 func groupSites(t *testing.T, rng *rand.Rand, n int) (*Engine, *store.Store) {
 	t.Helper()
-	e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 50})
+	e, err := New(synthProvince(), DefaultDefinition(), Options{CellM: 50})
 	if err != nil {
 		t.Fatal(err)
 	}

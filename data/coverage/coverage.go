@@ -95,7 +95,7 @@ type Options struct {
 // the grid, the land raster, the definition and the lookup tables. It is safe for concurrent
 // use; build it once and pass its Reach to store.New.
 type Engine struct {
-	def      *data.Definition
+	def      *Definition
 	opts     Options
 	tm       geo.TransverseMercator
 	communes []data.Commune // sorted by code
@@ -111,7 +111,7 @@ type Engine struct {
 // New builds an engine for communes (any order; they are sorted by code, and codes must be
 // unique and non-empty) under def. It rasterises the communes, which takes about a second for
 // Trà Vinh at 50 m.
-func New(communes []data.Commune, def *data.Definition, opts Options) (*Engine, error) {
+func New(communes []data.Commune, def *Definition, opts Options) (*Engine, error) {
 	if len(communes) == 0 {
 		return nil, ErrNoCommunes
 	}
@@ -222,7 +222,7 @@ func (e *Engine) Grid() geo.Grid { return e.land.grid }
 func (e *Engine) Projection() geo.TransverseMercator { return e.tm }
 
 // Definition returns the coverage definition (not to be modified).
-func (e *Engine) Definition() *data.Definition { return e.def }
+func (e *Engine) Definition() *Definition { return e.def }
 
 // CellM returns the grid cell size in metres.
 func (e *Engine) CellM() float64 { return e.land.grid.CellM }

@@ -28,9 +28,9 @@ func squareCommune(code string, ct data.CommuneType, lon, lat, sideM float64, po
 
 // fixtureDefinition is a definition with free space for 3G and Extended Hata open for 4G, a
 // median (reliability 0.5) rule so that the required level is the threshold itself.
-func fixtureDefinition(t testing.TB) *data.Definition {
+func fixtureDefinition(t testing.TB) *Definition {
 	t.Helper()
-	d := &data.Definition{Version: "test/1", RxHeightM: 1.5, Techs: map[data.Tech]data.TechRule{
+	d := &Definition{Version: "test/1", RxHeightM: 1.5, Techs: map[data.Tech]TechRule{
 		data.Tech3G: {Metric: "RSCP", ThresholdDBm: -60, Reliability: 0.5, SigmaDB: 8, IndoorLossDB: 11, IndoorSigmaDB: 10,
 			Model: geo.ModelFreeSpace, WardEnv: geo.EnvOpen, CommuneEnv: geo.EnvOpen, TiersDBm: []float64{-60}},
 		data.Tech4G: {Metric: "RSRP", ThresholdDBm: -105, Reliability: 0.5, SigmaDB: 8, IndoorLossDB: 12, IndoorSigmaDB: 10,
@@ -194,7 +194,7 @@ func TestNewErrors(t *testing.T) {
 	cases := []struct {
 		name     string
 		communes []data.Commune
-		def      *data.Definition
+		def      *Definition
 		opts     Options
 		want     error
 	}{
@@ -239,7 +239,7 @@ func TestReach(t *testing.T) {
 // TestSectorErrors: sectors the engine cannot model fail Compute with a *SectorError naming
 // the site and sector; their site gets no reach.
 func TestSectorErrors(t *testing.T) {
-	e, err := New([]data.Commune{squareCommune("1", data.TypeCommune, fixLon, fixLat, 1000, 1, 1)}, data.DefaultDefinition(), Options{})
+	e, err := New([]data.Commune{squareCommune("1", data.TypeCommune, fixLon, fixLat, 1000, 1, 1)}, DefaultDefinition(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -322,7 +322,7 @@ func (g *groupModel) fillBound(cls int) {
 // techRule is a technology's rule as the engine uses it.
 type techRule struct {
 	tech        data.Tech
-	rule        data.TechRule
+	rule        TechRule
 	pl          [2]geo.PathLoss // per land class
 	requiredOut float64         // median level needed outdoors, dBm
 	requiredIn  float64         // median level needed indoors, dBm
@@ -330,7 +330,7 @@ type techRule struct {
 }
 
 // newTechRules derives the per-technology rules of def.
-func newTechRules(def *data.Definition) ([]techRule, error) {
+func newTechRules(def *Definition) ([]techRule, error) {
 	out := make([]techRule, len(data.AnalysedTechs))
 	for ti, t := range data.AnalysedTechs {
 		r, ok := def.Rule(t)

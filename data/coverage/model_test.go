@@ -36,7 +36,7 @@ func TestTablesMatchExact(t *testing.T) {
 	seed := uint64(rand.Int64())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
-	def := data.DefaultDefinition()
+	def := DefaultDefinition()
 	e, err := New([]data.Commune{squareCommune("1", data.TypeCommune, fixLon, fixLat, 1000, 1, 1)}, def, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +83,7 @@ func TestTablesMatchExact(t *testing.T) {
 // level reaches the cutoff, and two table steps inside it on boresight one does (within the
 // tables' error).
 func TestRangeBoundsLevel(t *testing.T) {
-	def := data.DefaultDefinition()
+	def := DefaultDefinition()
 	e, err := New([]data.Commune{squareCommune("1", data.TypeCommune, fixLon, fixLat, 1000, 1, 1)}, def, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestNearDBmMatchesExact(t *testing.T) {
 	seed := uint64(rand.Int64())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 2))
-	e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 50})
+	e, err := New(synthProvince(), DefaultDefinition(), Options{CellM: 50})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,7 +119,7 @@ func sharedResult(t *testing.T, file string, cellM float64) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(rep.Communes, data.DefaultDefinition(), Options{CellM: cellM})
+	e, err := New(rep.Communes, DefaultDefinition(), Options{CellM: cellM})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func overlapResult(t *testing.T) *Result {
 			communes[i].Geometry = orb.MultiPolygon{b.ToPolygon()}
 		}
 	}
-	e, err := New(communes, data.DefaultDefinition(), Options{CellM: 50})
+	e, err := New(communes, DefaultDefinition(), Options{CellM: 50})
 	if err != nil {
 		t.Fatal(err)
 	}

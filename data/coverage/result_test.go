@@ -128,7 +128,7 @@ func TestUpdateEqualsCompute(t *testing.T) {
 	seed := uint64(rand.Int64())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 2))
-	e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 100, Workers: 3})
+	e, err := New(synthProvince(), DefaultDefinition(), Options{CellM: 100, Workers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,11 +263,11 @@ func TestUpdateEqualsCompute(t *testing.T) {
 
 func TestUpdateErrors(t *testing.T) {
 	ctx := context.Background()
-	e, err := New(synthProvince(), data.DefaultDefinition(), Options{})
+	e, err := New(synthProvince(), DefaultDefinition(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := New(synthProvince(), data.DefaultDefinition(), Options{})
+	other, err := New(synthProvince(), DefaultDefinition(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestUpdateErrors(t *testing.T) {
 // TestComputeWrongReach: a store not built with Engine.Reach gives sites no reach, and
 // Compute refuses it rather than miss them.
 func TestComputeWrongReach(t *testing.T) {
-	e, err := New(synthProvince(), data.DefaultDefinition(), Options{})
+	e, err := New(synthProvince(), DefaultDefinition(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestComputeWrongReach(t *testing.T) {
 // TestComputeProgress: Compute reports progress on Options.Progress, ending at 100 %.
 func TestComputeProgress(t *testing.T) {
 	var buf strings.Builder
-	e, err := New(synthProvince(), data.DefaultDefinition(), Options{CellM: 200, Progress: &buf})
+	e, err := New(synthProvince(), DefaultDefinition(), Options{CellM: 200, Progress: &buf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestComputeProgress(t *testing.T) {
 
 // TestComputeCancelled checks that a cancelled context stops Compute with its error.
 func TestComputeCancelled(t *testing.T) {
-	e, err := New(synthProvince(), data.DefaultDefinition(), Options{})
+	e, err := New(synthProvince(), DefaultDefinition(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

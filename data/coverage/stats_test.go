@@ -23,7 +23,7 @@ func demoResult(t testing.TB, cellM float64) (*Engine, *store.Store, *Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(communes, data.DefaultDefinition(), Options{CellM: cellM})
+	e, err := New(communes, DefaultDefinition(), Options{CellM: cellM})
 	if err != nil {
 		t.Fatal(err)
 	}

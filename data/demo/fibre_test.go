@@ -14,7 +14,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
-	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/fibre"
 )
@@ -85,7 +84,7 @@ func demoReach(t testing.TB, net *fibre.Network) (*coverage.Engine, *fibre.Reach
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := coverage.New(communes, data.DefaultDefinition(), coverage.Options{})
+	e, err := coverage.New(communes, coverage.DefaultDefinition(), coverage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package fibre_test
 import (
 	"testing"
 
-	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
 	"phusong/data/fibre"
@@ -21,7 +20,7 @@ func demoLand(b testing.TB) (*fibre.Network, *coverage.Engine) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := coverage.New(communes, data.DefaultDefinition(), coverage.Options{})
+	e, err := coverage.New(communes, coverage.DefaultDefinition(), coverage.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestReachClippedByEngine(t *testing.T) {
 	sq := orb.Ring{{lon0 - dx, lat0 - dy}, {lon0 + dx, lat0 - dy}, {lon0 + dx, lat0 + dy}, {lon0 - dx, lat0 + dy}, {lon0 - dx, lat0 - dy}}
 	communes := []data.Commune{{Code: "00001", Name: "Xã Một", Type: data.TypeCommune, Population: 8000, Households: 2000,
 		Geometry: orb.MultiPolygon{{sq}}}}
-	e, err := coverage.New(communes, data.DefaultDefinition(), coverage.Options{CellM: 25})
+	e, err := coverage.New(communes, coverage.DefaultDefinition(), coverage.Options{CellM: 25})
 	if err != nil {
 		t.Fatal(err)
 	}

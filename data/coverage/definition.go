@@ -1,4 +1,4 @@
-package data
+package coverage
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 
+	"phusong/data"
 	"phusong/geo"
 )
 
@@ -19,10 +20,10 @@ var defaultDefinitionJSON []byte
 // configuration, not code: the default is embedded (definition.json) and can be replaced
 // with --config FILE. Every output names Definition.Version.
 type Definition struct {
-	Version     string            `json:"version"`
-	Description string            `json:"description"`
-	RxHeightM   float64           `json:"rx_height_m"` // handset height above ground
-	Techs       map[Tech]TechRule `json:"techs"`
+	Version     string                 `json:"version"`
+	Description string                 `json:"description"`
+	RxHeightM   float64                `json:"rx_height_m"` // handset height above ground
+	Techs       map[data.Tech]TechRule `json:"techs"`
 }
 
 // TechRule is the coverage rule for one technology.
@@ -45,7 +46,7 @@ type TechRule struct {
 func DefaultDefinition() *Definition {
 	d, err := ParseDefinition(bytes.NewReader(defaultDefinitionJSON))
 	if err != nil {
-		panic("data: embedded definition.json is invalid: " + err.Error())
+		panic("coverage: embedded definition.json is invalid: " + err.Error())
 	}
 	return d
 }
@@ -70,7 +71,7 @@ func ParseDefinition(r io.Reader) (*Definition, error) {
 	dec.DisallowUnknownFields()
 	var d Definition
 	if err := dec.Decode(&d); err != nil {
-		return nil, fmt.Errorf("data: coverage definition: %w", err)
+		return nil, fmt.Errorf("coverage: definition: %w", err)
 	}
 	if err := d.Validate(); err != nil {
 		return nil, err
@@ -81,18 +82,18 @@ func ParseDefinition(r io.Reader) (*Definition, error) {
 // Validate checks every field and names the first bad one.
 func (d *Definition) Validate() error {
 	if d.Version == "" {
-		return fmt.Errorf("data: coverage definition: version is required")
+		return fmt.Errorf("coverage: definition: version is required")
 	}
 	if d.RxHeightM < 1 || d.RxHeightM > 10 {
-		return fmt.Errorf("data: coverage definition: rx_height_m %.2f outside 1..10", d.RxHeightM)
+		return fmt.Errorf("coverage: definition: rx_height_m %.2f outside 1..10", d.RxHeightM)
 	}
-	for _, t := range AnalysedTechs {
+	for _, t := range data.AnalysedTechs {
 		r, ok := d.Techs[t]
 		if !ok {
-			return fmt.Errorf("data: coverage definition: techs.%s is missing", t)
+			return fmt.Errorf("coverage: definition: techs.%s is missing", t)
 		}
 		bad := func(field, why string) error {
-			return fmt.Errorf("data: coverage definition: techs.%s.%s %s", t, field, why)
+			return fmt.Errorf("coverage: definition: techs.%s.%s %s", t, field, why)
 		}
 		switch {
 		case r.Metric != "RSRP" && r.Metric != "RSCP":
@@ -129,7 +130,7 @@ func validEnv(e geo.Env) bool {
 }
 
 // Rule returns the rule for t and whether t is analysed.
-func (d *Definition) Rule(t Tech) (TechRule, bool) {
+func (d *Definition) Rule(t data.Tech) (TechRule, bool) {
 	r, ok := d.Techs[t]
 	return r, ok
 }
@@ -146,8 +147,8 @@ func (r TechRule) RequiredMedianDBm(indoor bool) float64 {
 }
 
 // Env returns the propagation environment for land of commune type ct.
-func (r TechRule) Env(ct CommuneType) geo.Env {
-	if ct == TypeWard {
+func (r TechRule) Env(ct data.CommuneType) geo.Env {
+	if ct == data.TypeWard {
 		return r.WardEnv
 	}
 	return r.CommuneEnv
