@@ -1,5 +1,11 @@
 package data
 
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
 // MCCVietnam is the ITU mobile country code of Vietnam.
 const MCCVietnam = "452"
 
@@ -35,4 +41,20 @@ func CarrierByMNC(mnc string) (Carrier, bool) {
 		}
 	}
 	return Carrier{}, false
+}
+
+// ResolveCarrier maps a carrier id, name or MNC (case-insensitive) to the carrier id.
+func ResolveCarrier(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	for _, c := range DefaultCarriers() {
+		if strings.EqualFold(s, c.ID) || strings.EqualFold(s, c.Name) {
+			return c.ID, true
+		}
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < 100 && len(s) <= 3 {
+		if c, ok := CarrierByMNC(fmt.Sprintf("%02d", n)); ok {
+			return c.ID, true
+		}
+	}
+	return "", false
 }

@@ -12,41 +12,6 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Warning is a non-fatal note about an input row, e.g. a default applied.
-//
-// Line is the 1-based line of a CSV row (1 is the header), Feature the 1-based position of a
-// GeoJSON feature in its collection (jq: .features[Feature-1]); both are 0 for a note about
-// the whole input.
-type Warning struct {
-	Line    int    `json:"line,omitempty"`
-	Feature int    `json:"feature,omitempty"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
-
-// String renders w as "line 7: tilt_deg: missing; using 4°…".
-func (w Warning) String() string {
-	return where(w.Line, w.Feature) + prefixField(w.Field) + w.Message
-}
-
-// where is "line N: ", "feature N: " or "".
-func where(line, feature int) string {
-	switch {
-	case feature > 0:
-		return "feature " + strconv.Itoa(feature) + ": "
-	case line > 0:
-		return "line " + strconv.Itoa(line) + ": "
-	}
-	return ""
-}
-
-func prefixField(f string) string {
-	if f == "" {
-		return ""
-	}
-	return f + ": "
-}
-
 // ProvinceBound is the box that station coordinates must lie in: lon 105.7–106.9 E,
 // lat 9.3–10.3 N, former Trà Vinh province with a margin of 5–20 km. Points on its edge are in.
 var ProvinceBound = orb.Bound{Min: orb.Point{105.7, 9.3}, Max: orb.Point{106.9, 10.3}}
@@ -82,7 +47,7 @@ const (
 	DefaultOmniGainDBi   = 11.0 // vertical collinear omni antenna
 	DefaultFeederLossDB  = 2.0  // middle of rf-reference.md's 0.5–3 dB
 	DefaultStatus        = StatusActive
-	omniBeamwidthDeg     = 360.0
+	OmniBeamwidthDeg     = 360.0
 	defaultLowBandGain   = 15.0 // 700/850/900 MHz panels are shorter for the same size: 15 dBi
 	defaultHighBandGain  = 17.0 // 1800 MHz and above: 17 dBi
 	defaultLowBandMaxMHz = 900.0
@@ -91,9 +56,9 @@ const (
 // Bands are the accepted band classes in MHz, ascending.
 var Bands = []float64{700, 850, 900, 1800, 2100, 2300, 2600, 3500}
 
-// techBands are the bands each technology is deployed on (3GPP band plans used in Vietnam
+// TechBands are the bands each technology is deployed on (3GPP band plans used in Vietnam
 // and neighbours): GSM 850/900/1800, UMTS 850/900/2100, LTE everything but 3500, NR all.
-var techBands = map[Tech][]float64{
+var TechBands = map[Tech][]float64{
 	Tech2G: {850, 900, 1800},
 	Tech3G: {850, 900, 2100},
 	Tech4G: {700, 850, 900, 1800, 2100, 2300, 2600},
@@ -182,17 +147,17 @@ func ApplyDefaults(s *Sector, missing map[string]bool) []Warning {
 	}
 	var out []Warning
 	note := func(field string, v float64, unit, why string) {
-		out = append(out, Warning{Field: field, Message: fmt.Sprintf("missing; using %s%s (%s)", fmtNum(v), unit, why)})
+		out = append(out, Warning{Field: field, Message: fmt.Sprintf("missing; using %s%s (%s)", FormatNum(v), unit, why)})
 	}
 	if s.BandMHz == 0 || missing[FieldBand] {
 		s.BandMHz = d.BandMHz
 		note(FieldBand, d.BandMHz, " MHz", "default band of "+string(s.Tech))
 	}
 	d = SectorDefaultsFor(s.Tech, s.BandMHz)
-	onBand := fmt.Sprintf("%s default on %s MHz", s.Tech, fmtNum(s.BandMHz))
+	onBand := fmt.Sprintf("%s default on %s MHz", s.Tech, FormatNum(s.BandMHz))
 	switch {
 	case s.Omni && (s.BeamwidthDeg == 0 || missing[FieldBeamwidth]):
-		s.BeamwidthDeg = omniBeamwidthDeg
+		s.BeamwidthDeg = OmniBeamwidthDeg
 	case s.Omni:
 	case s.BeamwidthDeg == 0 || missing[FieldBeamwidth]:
 		s.BeamwidthDeg = DefaultBeamwidthDeg
@@ -231,8 +196,8 @@ func ApplyDefaults(s *Sector, missing map[string]bool) []Warning {
 	return out
 }
 
-// fmtNum formats v in the shortest form that parses back to v ("1800", "0.2").
-func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+// FormatNum formats v in the shortest form that parses back to v ("1800", "0.2").
+func FormatNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // ParseTech reads a technology: 2G/3G/4G/5G or GSM/UMTS/WCDMA/LTE/NR, case-insensitive.
 func ParseTech(s string) (Tech, bool) {
@@ -260,18 +225,18 @@ func ParseStatus(s string) (Status, bool) {
 
 // fieldError is a validation failure of one field; loaders add the line and the raw text.
 func fieldError(field string, v float64, msg string) *ParseError {
-	return &ParseError{Field: field, Value: fmtNum(v), Msg: msg}
+	return &ParseError{Field: field, Value: FormatNum(v), Msg: msg}
 }
 
-// checkRange reports v outside [lo, hi] (NaN included) as an error of field.
-func checkRange(field string, v, lo, hi float64, unit string) *ParseError {
+// CheckRange reports v outside [lo, hi] (NaN included) as an error of field.
+func CheckRange(field string, v, lo, hi float64, unit string) *ParseError {
 	if v >= lo && v <= hi {
 		return nil
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return fieldError(field, v, "is not a finite number")
 	}
-	return fieldError(field, v, fmt.Sprintf("is outside %s..%s%s", fmtNum(lo), fmtNum(hi), unit))
+	return fieldError(field, v, fmt.Sprintf("is outside %s..%s%s", FormatNum(lo), FormatNum(hi), unit))
 }
 
 // CheckSector validates every field of s against the accepted ranges, bands and technology
@@ -284,7 +249,7 @@ func CheckSector(s *Sector) []*ParseError {
 			errs = append(errs, e)
 		}
 	}
-	bands, ok := techBands[s.Tech]
+	bands, ok := TechBands[s.Tech]
 	if !ok {
 		return []*ParseError{{Field: "tech", Value: string(s.Tech), Msg: "is not one of 2G, 3G, 4G, 5G"}}
 	}
@@ -298,14 +263,14 @@ func CheckSector(s *Sector) []*ParseError {
 		if !(s.AzimuthDeg >= 0 && s.AzimuthDeg < 360) {
 			add(fieldError(FieldAzimuth, s.AzimuthDeg, "is outside 0..360° (360 excluded)"))
 		}
-		add(checkRange(FieldBeamwidth, s.BeamwidthDeg, MinBeamwidthDeg, MaxBeamwidthDeg, "°"))
-	} else if s.BeamwidthDeg != omniBeamwidthDeg {
+		add(CheckRange(FieldBeamwidth, s.BeamwidthDeg, MinBeamwidthDeg, MaxBeamwidthDeg, "°"))
+	} else if s.BeamwidthDeg != OmniBeamwidthDeg {
 		add(fieldError(FieldBeamwidth, s.BeamwidthDeg, "must be 360 for an omni antenna"))
 	}
-	add(checkRange(FieldTilt, s.TiltDeg, MinTiltDeg, MaxTiltDeg, "°"))
-	add(checkRange(FieldPower, s.PowerDBm, MinPowerDBm, MaxPowerDBm, " dBm"))
-	add(checkRange(FieldGain, s.GainDBi, MinGainDBi, MaxGainDBi, " dBi"))
-	add(checkRange(FieldFeeder, s.FeederLossDB, 0, MaxFeederLossDB, " dB"))
+	add(CheckRange(FieldTilt, s.TiltDeg, MinTiltDeg, MaxTiltDeg, "°"))
+	add(CheckRange(FieldPower, s.PowerDBm, MinPowerDBm, MaxPowerDBm, " dBm"))
+	add(CheckRange(FieldGain, s.GainDBi, MinGainDBi, MaxGainDBi, " dBi"))
+	add(CheckRange(FieldFeeder, s.FeederLossDB, 0, MaxFeederLossDB, " dB"))
 	add(checkBandwidth(s.Tech, s.BandwidthMHz))
 	return errs
 }
@@ -328,7 +293,7 @@ func checkBandwidth(t Tech, bw float64) *ParseError {
 			return fieldError(FieldBandwidth, bw, "is not an LTE bandwidth ("+joinNums(lteBandwidthsMHz)+" MHz)")
 		}
 	case Tech5G:
-		return checkRange(FieldBandwidth, bw, MinNRBandwidthMHz, MaxNRBandwidthMHz, " MHz")
+		return CheckRange(FieldBandwidth, bw, MinNRBandwidthMHz, MaxNRBandwidthMHz, " MHz")
 	}
 	return nil
 }
@@ -340,14 +305,14 @@ func checkBandwidth(t Tech, bw float64) *ParseError {
 // the same tech, band and azimuth). It returns ParseErrors (Line and Feature 0) or nil.
 func CheckSite(s *Site) error {
 	var errs ParseErrors
-	if id, ok := resolveCarrier(s.Carrier); !ok || id != s.Carrier {
+	if id, ok := ResolveCarrier(s.Carrier); !ok || id != s.Carrier {
 		errs = append(errs, &ParseError{Field: "carrier", Value: s.Carrier, Msg: "is not a known carrier id"})
 	}
 	if e := checkID("site_id", s.SiteID, true); e != nil {
 		errs = append(errs, e)
 	}
-	errs = append(errs, checkPosition(s.Lon, s.Lat)...)
-	if e := checkRange("height_m", s.HeightM, MinHeightM, MaxHeightM, " m"); e != nil {
+	errs = append(errs, CheckPosition(s.Lon, s.Lat)...)
+	if e := CheckRange("height_m", s.HeightM, MinHeightM, MaxHeightM, " m"); e != nil {
 		errs = append(errs, e)
 	}
 	if s.Status != StatusActive && s.Status != StatusPlanned {
@@ -366,7 +331,7 @@ func CheckSite(s *Site) error {
 			e.Field = fmt.Sprintf("sectors[%d].%s", i, e.Field)
 			errs = append(errs, e)
 		}
-		field, value := sectorKey(&s.Sectors[i])
+		field, value := SectorKey(&s.Sectors[i])
 		if j, dup := seen[field+"="+value]; dup {
 			errs = append(errs, &ParseError{Field: fmt.Sprintf("sectors[%d].%s", i, field), Value: value,
 				Msg: fmt.Sprintf("repeats sectors[%d]", j)})
@@ -396,25 +361,25 @@ func checkID(field, id string, required bool) *ParseError {
 	return nil
 }
 
-// sectorIdentity names the fields that identify a sector without a cell_id, in errors.
-const sectorIdentity = "tech/band_mhz/azimuth_deg"
+// SectorIdentity names the fields that identify a sector without a cell_id, in errors.
+const SectorIdentity = "tech/band_mhz/azimuth_deg"
 
-// sectorKey is what must be unique among the sectors of a site: the cell_id, or without one
+// SectorKey is what must be unique among the sectors of a site: the cell_id, or without one
 // the technology, band and azimuth ("4G/1800/120", "2G/900/omni"), with the field(s) it names.
-func sectorKey(sec *Sector) (field, value string) {
+func SectorKey(sec *Sector) (field, value string) {
 	if sec.CellID != "" {
 		return "cell_id", sec.CellID
 	}
-	az := fmtNum(sec.AzimuthDeg)
+	az := FormatNum(sec.AzimuthDeg)
 	if sec.Omni {
 		az = "omni"
 	}
-	return sectorIdentity, fmt.Sprintf("%s/%s/%s", sec.Tech, fmtNum(sec.BandMHz), az)
+	return SectorIdentity, fmt.Sprintf("%s/%s/%s", sec.Tech, FormatNum(sec.BandMHz), az)
 }
 
-// checkPosition reports a lon/lat outside ProvinceBound, with a hint when the numbers look
+// CheckPosition reports a lon/lat outside ProvinceBound, with a hint when the numbers look
 // swapped or carry a stray minus sign. Errors name lon, lat or lon/lat.
-func checkPosition(lon, lat float64) []*ParseError {
+func CheckPosition(lon, lat float64) []*ParseError {
 	if math.IsNaN(lon) || math.IsInf(lon, 0) || math.IsNaN(lat) || math.IsInf(lat, 0) {
 		var errs []*ParseError
 		for _, f := range []struct {
@@ -432,13 +397,13 @@ func checkPosition(lon, lat float64) []*ParseError {
 		return nil
 	}
 	box := fmt.Sprintf("is outside the province box (lon %s..%s, lat %s..%s)",
-		fmtNum(b.Min[0]), fmtNum(b.Max[0]), fmtNum(b.Min[1]), fmtNum(b.Max[1]))
-	both := fmtNum(lon) + "," + fmtNum(lat)
+		FormatNum(b.Min[0]), FormatNum(b.Max[0]), FormatNum(b.Min[1]), FormatNum(b.Max[1]))
+	both := FormatNum(lon) + "," + FormatNum(lat)
 	switch {
 	case b.Contains(orb.Point{lat, lon}):
 		return []*ParseError{{Field: "lon/lat", Value: both, Msg: box + "; looks like lat/lon swapped"}}
 	case lon < 0 && b.Contains(orb.Point{-lon, lat}):
-		return []*ParseError{{Field: "lon", Value: fmtNum(lon), Msg: box +
+		return []*ParseError{{Field: "lon", Value: FormatNum(lon), Msg: box +
 			"; a negative longitude is west of Greenwich, Vietnam is east: drop the minus sign?"}}
 	}
 	var errs []*ParseError
@@ -454,7 +419,7 @@ func checkPosition(lon, lat float64) []*ParseError {
 func joinNums(vs []float64) string {
 	s := make([]string, len(vs))
 	for i, v := range vs {
-		s[i] = fmtNum(v)
+		s[i] = FormatNum(v)
 	}
 	return strings.Join(s, ", ")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"phusong/data"
+	"phusong/data/input"
 	"phusong/data/persist"
 )
 
@@ -257,9 +258,9 @@ func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.S
 		in, err := readSiteIDs(r, format, carrier)
 		return in, loaderError(err)
 	}
-	read := data.ReadSitesCSV
+	read := input.ReadSitesCSV
 	if format == formatGeoJSON {
-		read = data.ReadSitesGeoJSON
+		read = input.ReadSitesGeoJSON
 	}
 	rep, err := read(r, carrier)
 	if err != nil {

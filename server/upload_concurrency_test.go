@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"phusong/data/input"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"phusong/data"
 )
 
 // genSize is how many sites generation gen of the concurrency test has: 3 to 19, so a
@@ -60,7 +59,7 @@ func TestConcurrentUploadsAndReads(t *testing.T) {
 				gen := 1000*(ci+1) + k
 				dry := rng.IntN(4) == 0
 				var b bytes.Buffer
-				if err := data.WriteSitesCSV(&b, genSites(carrier, gen, genSize(gen))); err != nil {
+				if err := input.WriteSitesCSV(&b, genSites(carrier, gen, genSize(gen))); err != nil {
 					fail(err)
 					return
 				}

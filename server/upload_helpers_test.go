@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/input"
 	"phusong/data/persist"
 )
 
@@ -161,7 +162,7 @@ func generationOf(siteID string) int {
 func sitesCSV(t testing.TB, sites []data.Site) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := data.WriteSitesCSV(&b, sites); err != nil {
+	if err := input.WriteSitesCSV(&b, sites); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

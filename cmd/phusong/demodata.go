@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"phusong/data"
 	"phusong/data/demo"
+	"phusong/data/input"
 )
 
 // errDemoStale marks a --check run whose files differ from a fresh generation.
@@ -42,7 +42,7 @@ func runDemoData(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	communes, err := data.ReadCommunesGeoJSON(bytes.NewReader(files.CommunesGeoJSON))
+	communes, err := input.ReadCommunesGeoJSON(bytes.NewReader(files.CommunesGeoJSON))
 	if err != nil {
 		return fmt.Errorf("demo-data: generated communes: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
+	"phusong/data/input"
 	"phusong/data/store"
 )
 
@@ -154,8 +155,8 @@ func reportInput(o reportOptions, stderr io.Writer) (*reportRun, *coverage.Defin
 		run.Communes, err = demo.Communes()
 		run.Note = demo.CommunesNote
 	} else {
-		var rep *data.CommuneLoadReport
-		if rep, err = data.LoadCommunesFile(o.communes); err == nil {
+		var rep *input.CommuneLoadReport
+		if rep, err = input.LoadCommunesFile(o.communes); err == nil {
 			run.Communes = rep.Communes
 			printWarnings(stderr, "communes", rep.Warnings)
 		}
@@ -167,8 +168,8 @@ func reportInput(o reportOptions, stderr io.Writer) (*reportRun, *coverage.Defin
 		run.Sites, err = demo.Sites()
 		run.Note = demo.Note
 	} else {
-		var rep *data.SiteLoadReport
-		if rep, err = data.LoadSitesFile(o.sites, o.carrier); err == nil {
+		var rep *input.SiteLoadReport
+		if rep, err = input.LoadSitesFile(o.sites, o.carrier); err == nil {
 			run.Sites = rep.Sites
 			printWarnings(stderr, "sites", rep.Warnings)
 		}

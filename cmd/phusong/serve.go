@@ -16,6 +16,7 @@ import (
 	"phusong/data/coverage"
 	"phusong/data/demo"
 	"phusong/data/fibre"
+	"phusong/data/input"
 	"phusong/data/persist"
 	"phusong/server"
 )
@@ -139,8 +140,8 @@ func serveInput(o serveOptions, log *slog.Logger) (server.Input, error) {
 	if o.communes == "" {
 		in.Communes, err = demo.Communes()
 	} else {
-		var rep *data.CommuneLoadReport
-		if rep, err = data.LoadCommunesFile(o.communes); err == nil {
+		var rep *input.CommuneLoadReport
+		if rep, err = input.LoadCommunesFile(o.communes); err == nil {
 			in.Communes = rep.Communes
 			logWarnings(log, o.communes, rep.Warnings)
 		}
@@ -152,8 +153,8 @@ func serveInput(o serveOptions, log *slog.Logger) (server.Input, error) {
 		in.Sites, err = demo.Sites()
 		in.Note = demo.Note
 	} else {
-		var rep *data.SiteLoadReport
-		if rep, err = data.LoadSitesFile(o.sites, ""); err == nil {
+		var rep *input.SiteLoadReport
+		if rep, err = input.LoadSitesFile(o.sites, ""); err == nil {
 			in.Sites = rep.Sites
 			logWarnings(log, o.sites, rep.Warnings)
 		}

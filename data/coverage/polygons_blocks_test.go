@@ -13,6 +13,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/demo"
+	"phusong/data/input"
 	"phusong/geo"
 )
 
@@ -111,7 +112,7 @@ func sharedResult(t *testing.T, file string, cellM float64) *Result {
 	if !ok {
 		t.Skip("no shared/data beside the repository")
 	}
-	rep, err := data.LoadCommunesFile(filepath.Join(shared, "travinh", file))
+	rep, err := input.LoadCommunesFile(filepath.Join(shared, "travinh", file))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"phusong/data"
+	"phusong/data/input"
 	"phusong/geo"
 )
 
@@ -223,7 +224,7 @@ func TestEncodeCommunes(t *testing.T) {
 	if n := bytes.Count(b, []byte("\n")); n != 4+2 {
 		t.Errorf("%d lines, want one per feature plus head and tail (6)", n)
 	}
-	rep, err := data.ReadCommunesGeoJSON(bytes.NewReader(b))
+	rep, err := input.ReadCommunesGeoJSON(bytes.NewReader(b))
 	if err != nil {
 		t.Fatalf("data.ReadCommunesGeoJSON: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 
 	"phusong/data"
+	"phusong/data/input"
 )
 
 // Note is the one sentence every output built on the demo data prints.
@@ -38,7 +39,7 @@ func SitesCSV() []byte { return bytes.Clone(sitesCSV) }
 // Communes parses the embedded schematic communes (41, WGS84, in GSO code order of the facts
 // table). Each call returns fresh values.
 func Communes() ([]data.Commune, error) {
-	rep, err := data.ReadCommunesGeoJSON(bytes.NewReader(communesGeoJSON))
+	rep, err := input.ReadCommunesGeoJSON(bytes.NewReader(communesGeoJSON))
 	if err != nil {
 		return nil, fmt.Errorf("demo: embedded communes.geojson: %w", err)
 	}
@@ -47,7 +48,7 @@ func Communes() ([]data.Commune, error) {
 
 // Sites parses the embedded synthetic stations (see Note). Each call returns fresh values.
 func Sites() ([]data.Site, error) {
-	rep, err := data.ReadSitesCSV(bytes.NewReader(sitesCSV), "")
+	rep, err := input.ReadSitesCSV(bytes.NewReader(sitesCSV), "")
 	if err != nil {
 		return nil, fmt.Errorf("demo: embedded sites.csv: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"phusong/data"
+	"phusong/data/input"
 	"phusong/geo"
 )
 
@@ -45,7 +46,7 @@ func TestEmbeddedCommunes(t *testing.T) {
 	}
 	// The cells tile the outline: the loader's lattice finds no overlap and no gap, and no
 	// property needed a default.
-	rep, err := data.ReadCommunesGeoJSON(bytes.NewReader(CommunesGeoJSON()))
+	rep, err := input.ReadCommunesGeoJSON(bytes.NewReader(CommunesGeoJSON()))
 	if err != nil {
 		t.Fatalf("communes.geojson: %v", err)
 	}
@@ -95,7 +96,7 @@ func TestEmbeddedSites(t *testing.T) {
 	if big2 := s.ByCarrier[0].Sites + s.ByCarrier[1].Sites; 2*big2 <= s.Sites {
 		t.Errorf("viettel+vinaphone = %d of %d sites", big2, s.Sites)
 	}
-	rep, err := data.ReadSitesCSV(bytes.NewReader(SitesCSV()), "")
+	rep, err := input.ReadSitesCSV(bytes.NewReader(SitesCSV()), "")
 	if err != nil {
 		t.Fatalf("sites.csv: %v", err)
 	}

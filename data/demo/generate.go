@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"phusong/data"
+	"phusong/data/input"
 )
 
 // Input files under the shared data directory, and output file names.
@@ -47,7 +48,7 @@ func Generate(sharedDataDir string) (*Files, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := data.ReadCommunesGeoJSON(bytes.NewReader(gj))
+	rep, err := input.ReadCommunesGeoJSON(bytes.NewReader(gj))
 	if err != nil {
 		return nil, fmt.Errorf("demo: generated communes do not read back: %w", err)
 	}
@@ -56,7 +57,7 @@ func Generate(sharedDataDir string) (*Files, error) {
 		return nil, err
 	}
 	var csv bytes.Buffer
-	if err := data.WriteSitesCSV(&csv, sites); err != nil {
+	if err := input.WriteSitesCSV(&csv, sites); err != nil {
 		return nil, err
 	}
 	return &Files{CommunesGeoJSON: gj, SitesCSV: csv.Bytes(), Summary: Summarize(rep.Communes, sites)}, nil

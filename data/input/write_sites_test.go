@@ -1,4 +1,4 @@
-package data
+package input
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"phusong/data"
 	"reflect"
 	"strings"
 	"testing"
@@ -29,32 +30,32 @@ func TestWriteSitesCSVGolden(t *testing.T) {
 
 // randomSites draws n valid sites of random carriers on a 100 m lattice (so no two are within
 // 20 m), positions rounded to 6 decimals, every field from its valid set.
-func randomSites(rng *rand.Rand, n int) []Site {
-	carriers := DefaultCarriers()
+func randomSites(rng *rand.Rand, n int) []data.Site {
+	carriers := data.DefaultCarriers()
 	used := map[[2]int]bool{}
-	sites := make([]Site, 0, n)
+	sites := make([]data.Site, 0, n)
 	for len(sites) < n {
 		cell := [2]int{rng.IntN(1000), rng.IntN(900)}
 		if used[cell] {
 			continue
 		}
 		used[cell] = true
-		s := Site{
+		s := data.Site{
 			Carrier: carriers[rng.IntN(len(carriers))].ID,
 			SiteID:  fmt.Sprintf("S-%d,%q", len(sites), "ư"), // comma and quote need CSV quoting
 			Lon:     roundTo6(105.75 + float64(cell[0])*0.001),
 			Lat:     roundTo6(9.35 + float64(cell[1])*0.001),
 			HeightM: float64(5 + rng.IntN(146)),
-			Status:  []Status{StatusActive, StatusPlanned}[rng.IntN(2)],
+			Status:  []data.Status{data.StatusActive, data.StatusPlanned}[rng.IntN(2)],
 		}
 		for k := range 1 + rng.IntN(6) {
-			tech := []Tech{Tech2G, Tech3G, Tech4G, Tech5G}[rng.IntN(4)]
-			bands := techBands[tech]
-			d := SectorDefaultsFor(tech, bands[rng.IntN(len(bands))])
-			sec := Sector{Tech: tech, BandMHz: bands[rng.IntN(len(bands))], BandwidthMHz: d.BandwidthMHz,
+			tech := []data.Tech{data.Tech2G, data.Tech3G, data.Tech4G, data.Tech5G}[rng.IntN(4)]
+			bands := data.TechBands[tech]
+			d := data.SectorDefaultsFor(tech, bands[rng.IntN(len(bands))])
+			sec := data.Sector{Tech: tech, BandMHz: bands[rng.IntN(len(bands))], BandwidthMHz: d.BandwidthMHz,
 				TiltDeg: float64(rng.IntN(81)-20) / 4, PowerDBm: rng.Float64() * 60, GainDBi: float64(rng.IntN(251)) / 10,
 				FeederLossDB: rng.Float64() * 10, AzimuthDeg: rng.Float64() * 360, BeamwidthDeg: 1 + rng.Float64()*359}
-			sec.BandwidthMHz = SectorDefaultsFor(tech, sec.BandMHz).BandwidthMHz
+			sec.BandwidthMHz = data.SectorDefaultsFor(tech, sec.BandMHz).BandwidthMHz
 			if rng.IntN(5) == 0 {
 				sec.Omni, sec.AzimuthDeg, sec.BeamwidthDeg = true, 0, 360
 			}
@@ -107,7 +108,7 @@ func TestWriteSitesCSVInvalid(t *testing.T) {
 	var buf bytes.Buffer
 	err := WriteSitesCSV(&buf, sites)
 	want := `data: writing site 1 (mobifone "TV-MF-0001"): data: sectors[0].band_mhz: "1900" is not one of 700, 850, 900, 1800, 2100, 2300, 2600, 3500 MHz`
-	if err == nil || err.Error() != want || !errors.Is(err, ErrInvalidInput) {
+	if err == nil || err.Error() != want || !errors.Is(err, data.ErrInvalidInput) {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 	if buf.Len() != 0 {
@@ -142,8 +143,8 @@ func BenchmarkWriteReadSitesCSV(b *testing.B) {
 	}
 }
 
-// firstDiff is the index of the first site where got and want differ, or -1.
-func firstDiff(got, want []Site) int {
+// firstDiff is the index of the first site Where got and want differ, or -1.
+func firstDiff(got, want []data.Site) int {
 	for i := range want {
 		if i >= len(got) || !reflect.DeepEqual(got[i], want[i]) {
 			return i

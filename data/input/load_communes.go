@@ -1,4 +1,4 @@
-package data
+package input
 
 import (
 	"cmp"
@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 	"golang.org/x/text/unicode/norm"
 
+	"phusong/data"
 	"phusong/geo"
 )
 
@@ -34,10 +35,10 @@ var (
 
 // communeTypes maps type values, lower-cased and with diacritics and separators removed, to
 // commune types.
-var communeTypes = map[string]CommuneType{
-	"phuong": TypeWard, "ward": TypeWard, "p": TypeWard,
-	"xa": TypeCommune, "commune": TypeCommune, "x": TypeCommune,
-	"thitran": TypeCommune, "tt": TypeCommune, "township": TypeCommune,
+var communeTypes = map[string]data.CommuneType{
+	"phuong": data.TypeWard, "ward": data.TypeWard, "p": data.TypeWard,
+	"xa": data.TypeCommune, "commune": data.TypeCommune, "x": data.TypeCommune,
+	"thitran": data.TypeCommune, "tt": data.TypeCommune, "township": data.TypeCommune,
 }
 
 // TilingLatticeM is the spacing in metres of the sample lattice on which ReadCommunesGeoJSON
@@ -53,8 +54,8 @@ const maxTilingCells = 4_000_000
 // the communes but claimed by none, both estimated on a TilingLatticeM lattice (see
 // ReadCommunesGeoJSON); a valid tiling has both near 0.
 type CommuneLoadReport struct {
-	Communes      []Commune
-	Warnings      []Warning
+	Communes      []data.Commune
+	Warnings      []data.Warning
 	OverlapAreaM2 float64
 	GapAreaM2     float64
 }
@@ -96,13 +97,13 @@ func ReadCommunesGeoJSON(r io.Reader) (*CommuneLoadReport, error) {
 	}
 	cb := &communeBuilder{codes: map[string]int{}}
 	for i, f := range feats {
-		if cb.full {
+		if cb.Full {
 			break
 		}
 		cb.feature(i+1, f)
 	}
-	if len(cb.errs) > 0 {
-		return nil, cb.errs
+	if len(cb.Errs) > 0 {
+		return nil, cb.Errs
 	}
 	rep := &CommuneLoadReport{Communes: cb.communes, Warnings: cb.warns}
 	t := measureTiling(cb.communes)
@@ -128,18 +129,18 @@ func LoadCommunesFile(path string) (*CommuneLoadReport, error) {
 
 // communeBuilder collects communes, errors and warnings feature by feature.
 type communeBuilder struct {
-	communes []Commune
+	communes []data.Commune
 	codes    map[string]int // code → feature
-	errorList
-	warns []Warning
+	data.ErrorList
+	warns []data.Warning
 }
 
 func (cb *communeBuilder) fail(n int, field, value, msg string) {
-	cb.record(&ParseError{Feature: n, Field: field, Value: value, Msg: msg})
+	cb.Record(&data.ParseError{Feature: n, Field: field, Value: value, Msg: msg})
 }
 
 func (cb *communeBuilder) warn(n int, field, msg string) {
-	cb.warns = append(cb.warns, Warning{Feature: n, Field: field, Message: msg})
+	cb.warns = append(cb.warns, data.Warning{Feature: n, Field: field, Message: msg})
 }
 
 // prop returns the first of names present in props as text, the name found, and false when
@@ -171,8 +172,8 @@ func (cb *communeBuilder) feature(n int, raw json.RawMessage) {
 		cb.fail(n, perr.Field, perr.Value, perr.Msg)
 		return
 	}
-	nErr := len(cb.errs)
-	var c Commune
+	nErr := len(cb.Errs)
+	var c data.Commune
 	c.Geometry = cb.geometry(n, f.Geometry.Type, f.Geometry.Coordinates)
 	p := f.Properties
 	code, codeField, _ := cb.prop(n, p, communeCodeProps)
@@ -194,29 +195,29 @@ func (cb *communeBuilder) feature(n int, raw json.RawMessage) {
 	c.Type = cb.communeType(n, p, c.Name)
 	c.Population = cb.count(n, p, communePopulationProps, false)
 	c.Households = cb.count(n, p, communeHouseholdsProps, true)
-	if c.Households < 0 && len(cb.errs) == nErr {
+	if c.Households < 0 && len(cb.Errs) == nErr {
 		c.Households = int(math.Round(float64(c.Population) / PersonsPerHousehold))
 		cb.warn(n, communeHouseholdsProps[0], fmt.Sprintf("missing; estimated %d = population / %s persons per household",
-			c.Households, fmtNum(PersonsPerHousehold)))
+			c.Households, data.FormatNum(PersonsPerHousehold)))
 	}
-	if len(cb.errs) == nErr {
+	if len(cb.Errs) == nErr {
 		cb.communes = append(cb.communes, c)
 	}
 }
 
 // communeType reads the type property, or infers it from the name with a warning.
-func (cb *communeBuilder) communeType(n int, p map[string]any, name string) CommuneType {
+func (cb *communeBuilder) communeType(n int, p map[string]any, name string) data.CommuneType {
 	text, field, ok := cb.prop(n, p, communeTypeProps)
 	if !ok {
-		return TypeCommune
+		return data.TypeCommune
 	}
 	if text == "" {
 		if strings.HasPrefix(strings.ToLower(asciiFold(name)), "phuong ") {
 			cb.warn(n, field, "missing; using ward (the name starts with Phường)")
-			return TypeWard
+			return data.TypeWard
 		}
 		cb.warn(n, field, "missing; using commune")
-		return TypeCommune
+		return data.TypeCommune
 	}
 	key := strings.Map(func(r rune) rune {
 		if r == ' ' || r == '_' || r == '-' || r == '.' {
@@ -285,17 +286,17 @@ func (cb *communeBuilder) geometry(n int, typ string, coords json.RawMessage) or
 		poly := make(orb.Polygon, 0, len(rings))
 		for ri, pos := range rings {
 			ring, msg := parseRing(pos)
-			where := fmt.Sprintf("polygon %d ring %d ", pi, ri)
+			Where := fmt.Sprintf("polygon %d ring %d ", pi, ri)
 			switch {
 			case msg != "":
-				cb.fail(n, "geometry", "", where+msg)
+				cb.fail(n, "geometry", "", Where+msg)
 				return nil
 			case ring[0] != ring[len(ring)-1]:
 				ring = append(ring, ring[0])
-				cb.warn(n, "geometry", where+"was not closed; closed it")
+				cb.warn(n, "geometry", Where+"was not closed; closed it")
 			}
 			if len(ring) < 4 {
-				cb.fail(n, "geometry", "", fmt.Sprintf("%shas %d positions, a ring needs at least 4", where, len(ring)))
+				cb.fail(n, "geometry", "", fmt.Sprintf("%shas %d positions, a ring needs at least 4", Where, len(ring)))
 				return nil
 			}
 			poly = append(poly, ring)
@@ -360,14 +361,14 @@ type gapPatch struct {
 	areaM2   float64
 }
 
-// crossing is where a commune's boundary crosses a lattice row.
+// crossing is Where a commune's boundary crosses a lattice row.
 type crossing struct {
 	commune int
 	lon     float64
 }
 
 // measureTiling samples communes on the lattice described in ReadCommunesGeoJSON's doc.
-func measureTiling(communes []Commune) tiling {
+func measureTiling(communes []data.Commune) tiling {
 	var bound orb.Bound
 	for i, c := range communes {
 		if i == 0 {
@@ -520,17 +521,17 @@ func (t *tiling) findGaps(count []uint8, nx, ny int, lon0, lat0, dLon, dLat floa
 const tilingListed = 5
 
 // warnings describes the overlaps and gaps found, if any.
-func (t *tiling) warnings(communes []Commune) []Warning {
-	var ws []Warning
+func (t *tiling) warnings(communes []data.Commune) []data.Warning {
+	var ws []data.Warning
 	km2 := func(m2 float64) string { return strconv.FormatFloat(m2/1e6, 'f', 2, 64) + " km²" }
-	lattice := fmt.Sprintf("%s m lattice", fmtNum(math.Round(t.stepM)))
+	lattice := fmt.Sprintf("%s m lattice", data.FormatNum(math.Round(t.stepM)))
 	if t.overlapM2 > 0 {
 		var worst []string
 		for _, p := range t.pairs[:min(tilingListed, len(t.pairs))] {
 			a, b := communes[p.a], communes[p.b]
 			worst = append(worst, fmt.Sprintf("%s %s / %s %s %s", a.Code, a.Name, b.Code, b.Name, km2(p.areaM2)))
 		}
-		ws = append(ws, Warning{Field: "geometry", Message: fmt.Sprintf(
+		ws = append(ws, data.Warning{Field: "geometry", Message: fmt.Sprintf(
 			"communes overlap on about %s (%s, %d pairs); worst: %s", km2(t.overlapM2), lattice, len(t.pairs),
 			strings.Join(worst, "; "))})
 	}
@@ -539,7 +540,7 @@ func (t *tiling) warnings(communes []Commune) []Warning {
 		for _, g := range t.gaps[:min(tilingListed, len(t.gaps))] {
 			largest = append(largest, fmt.Sprintf("%s near %.4f,%.4f", km2(g.areaM2), g.lon, g.lat))
 		}
-		ws = append(ws, Warning{Field: "geometry", Message: fmt.Sprintf(
+		ws = append(ws, data.Warning{Field: "geometry", Message: fmt.Sprintf(
 			"gaps between communes cover about %s (%s, %d patches); largest: %s", km2(t.gapM2), lattice, len(t.gaps),
 			strings.Join(largest, "; "))})
 	}

@@ -1,30 +1,31 @@
-package data
+package input
 
 import (
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"phusong/data"
 	"reflect"
 	"strings"
 	"testing"
 )
 
 // smallSites is what every testdata/sites_small* fixture holds (synthetic stations).
-func smallSites() []Site {
-	sec := func(cell string, tech Tech, band, az, tilt, pow, bw float64) Sector {
-		return Sector{CellID: cell, Tech: tech, BandMHz: band, AzimuthDeg: az, BeamwidthDeg: 65, TiltDeg: tilt,
+func smallSites() []data.Site {
+	sec := func(cell string, tech data.Tech, band, az, tilt, pow, bw float64) data.Sector {
+		return data.Sector{CellID: cell, Tech: tech, BandMHz: band, AzimuthDeg: az, BeamwidthDeg: 65, TiltDeg: tilt,
 			PowerDBm: pow, BandwidthMHz: bw, GainDBi: 17, FeederLossDB: 2}
 	}
-	return []Site{
-		{Carrier: "viettel", SiteID: "TV-VT-0001", Lon: 106.3421, Lat: 9.9345, HeightM: 35, Status: StatusActive,
-			Sectors: []Sector{
-				sec("TV-VT-0001-1", Tech4G, 1800, 0, 4, 46, 20),
-				sec("TV-VT-0001-2", Tech4G, 1800, 120, 4, 46, 20),
-				sec("TV-VT-0001-3", Tech3G, 2100, 240, 3, 33, 5),
+	return []data.Site{
+		{Carrier: "viettel", SiteID: "TV-VT-0001", Lon: 106.3421, Lat: 9.9345, HeightM: 35, Status: data.StatusActive,
+			Sectors: []data.Sector{
+				sec("TV-VT-0001-1", data.Tech4G, 1800, 0, 4, 46, 20),
+				sec("TV-VT-0001-2", data.Tech4G, 1800, 120, 4, 46, 20),
+				sec("TV-VT-0001-3", data.Tech3G, 2100, 240, 3, 33, 5),
 			}},
-		{Carrier: "mobifone", SiteID: "TV-MF-0001", Lon: 106.25, Lat: 9.6, HeightM: 40, Status: StatusPlanned,
-			Sectors: []Sector{{CellID: "TV-MF-0001-O", Tech: Tech2G, BandMHz: 900, Omni: true, BeamwidthDeg: 360,
+		{Carrier: "mobifone", SiteID: "TV-MF-0001", Lon: 106.25, Lat: 9.6, HeightM: 40, Status: data.StatusPlanned,
+			Sectors: []data.Sector{{CellID: "TV-MF-0001-O", Tech: data.Tech2G, BandMHz: 900, Omni: true, BeamwidthDeg: 360,
 				PowerDBm: 43, BandwidthMHz: 0.2, GainDBi: 11, FeederLossDB: 1.5}}},
 	}
 }
@@ -56,7 +57,7 @@ func TestLoadSitesFileFixtures(t *testing.T) {
 
 func TestLoadSitesFileErrors(t *testing.T) {
 	_, err := LoadSitesFile("testdata/sites_small.txt", "")
-	if !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "unknown station file type") {
+	if !errors.Is(err, data.ErrInvalidInput) || !strings.Contains(err.Error(), "unknown station file type") {
 		t.Errorf("txt: %v", err)
 	}
 	_, err = LoadSitesFile("testdata/absent.csv", "")
@@ -71,7 +72,7 @@ func TestLoadSitesFileErrors(t *testing.T) {
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte(csvHeader+"\nviettel,A,106.3,9.9,30,active,,6G,1800,0,65,4,46,20,17,2\n"), 0o600)
 	_, err = LoadSitesFile(bad, "")
-	var pe ParseErrors
+	var pe data.ParseErrors
 	if !errors.As(err, &pe) || len(pe) != 1 || pe[0].Line != 2 || pe[0].Field != "tech" ||
 		!strings.HasPrefix(err.Error(), bad+": data: line 2: tech:") {
 		t.Errorf("bad file: %v", err)
@@ -185,7 +186,7 @@ func TestReadSitesCSVBad(t *testing.T) {
 			if err.Error() != c.want {
 				t.Errorf("got  %q\nwant %q", err.Error(), c.want)
 			}
-			if !errors.Is(err, ErrInvalidInput) {
+			if !errors.Is(err, data.ErrInvalidInput) {
 				t.Errorf("not ErrInvalidInput")
 			}
 		})
@@ -198,8 +199,8 @@ func TestReadSitesCSVManyErrorsCapped(t *testing.T) {
 		rows[i] = row("lat=bad")
 	}
 	_, err := ReadSitesCSV(strings.NewReader(csvOf(rows...)), "")
-	var pe ParseErrors
-	if !errors.As(err, &pe) || len(pe) != MaxParseErrors {
+	var pe data.ParseErrors
+	if !errors.As(err, &pe) || len(pe) != data.MaxParseErrors {
 		t.Fatalf("got %d errors: %v", len(pe), err)
 	}
 	if last := pe[len(pe)-1].Error(); last != "line 101: too many errors; reading stopped after 99" {
@@ -242,11 +243,11 @@ func TestReadSitesCSVDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Site{{Carrier: "vinaphone", SiteID: "A", Lon: 106.3, Lat: 9.9, HeightM: 25, Status: StatusActive,
-		Sectors: []Sector{
-			{Tech: Tech4G, BandMHz: 900, AzimuthDeg: 10, BeamwidthDeg: 65, TiltDeg: 4, PowerDBm: 43, BandwidthMHz: 10,
+	want := []data.Site{{Carrier: "vinaphone", SiteID: "A", Lon: 106.3, Lat: 9.9, HeightM: 25, Status: data.StatusActive,
+		Sectors: []data.Sector{
+			{Tech: data.Tech4G, BandMHz: 900, AzimuthDeg: 10, BeamwidthDeg: 65, TiltDeg: 4, PowerDBm: 43, BandwidthMHz: 10,
 				GainDBi: 15, FeederLossDB: 2},
-			{Tech: Tech3G, BandMHz: 2100, AzimuthDeg: 20, BeamwidthDeg: 65, TiltDeg: 4, PowerDBm: 33, BandwidthMHz: 5,
+			{Tech: data.Tech3G, BandMHz: 2100, AzimuthDeg: 20, BeamwidthDeg: 65, TiltDeg: 4, PowerDBm: 33, BandwidthMHz: 5,
 				GainDBi: 17, FeederLossDB: 2},
 		}}}
 	if !reflect.DeepEqual(rep.Sites, want) {
@@ -308,7 +309,7 @@ func TestReadSitesCSVOmniAndHeightDefault(t *testing.T) {
 			if got := strings.Join(ws, " | "); got != c.warn {
 				t.Errorf("warnings %q, want %q", got, c.warn)
 			}
-			if c.name == "no height" && s.HeightM != DefaultHeightM {
+			if c.name == "no height" && s.HeightM != data.DefaultHeightM {
 				t.Errorf("height %g", s.HeightM)
 			}
 		})
@@ -326,13 +327,13 @@ func TestReadSitesCSVOpenCelliD(t *testing.T) {
 		carrier, id string
 		lon, lat    float64
 		cells       []string
-		tech        Tech
+		tech        data.Tech
 		band        float64
 	}
 	wants := []want{
-		{"viettel", "12001-100007", 106.3402, 9.9302, []string{"25601793", "25601794", "25601795"}, Tech4G, 1800},
-		{"vinaphone", "3301-21561234", 106.25, 9.6, []string{"21561234"}, Tech3G, 2100},
-		{"mobifone", "3301-40123", 106.5, 9.7, []string{"40123"}, Tech2G, 900},
+		{"viettel", "12001-100007", 106.3402, 9.9302, []string{"25601793", "25601794", "25601795"}, data.Tech4G, 1800},
+		{"vinaphone", "3301-21561234", 106.25, 9.6, []string{"21561234"}, data.Tech3G, 2100},
+		{"mobifone", "3301-40123", 106.5, 9.7, []string{"40123"}, data.Tech2G, 900},
 	}
 	if len(rep.Sites) != len(wants) || rep.Rows != 5 {
 		t.Fatalf("%d sites from %d rows: %+v", len(rep.Sites), rep.Rows, rep.Sites)
@@ -340,7 +341,7 @@ func TestReadSitesCSVOpenCelliD(t *testing.T) {
 	for i, w := range wants {
 		s := rep.Sites[i]
 		if s.Carrier != w.carrier || s.SiteID != w.id || math.Abs(s.Lon-w.lon) > 1e-9 || math.Abs(s.Lat-w.lat) > 1e-9 ||
-			s.Status != StatusActive || s.HeightM != DefaultHeightM {
+			s.Status != data.StatusActive || s.HeightM != data.DefaultHeightM {
 			t.Errorf("site %d = %+v, want %+v", i, s, w)
 		}
 		for j, sec := range s.Sectors {
@@ -356,7 +357,7 @@ func TestReadSitesCSVOpenCelliD(t *testing.T) {
 			ranges++
 		case "height_m":
 			heights++
-		case FieldAzimuth:
+		case data.FieldAzimuth:
 			omnis++
 		case "status":
 			t.Errorf("status warning %v", w)

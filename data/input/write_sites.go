@@ -1,9 +1,10 @@
-package data
+package input
 
 import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"phusong/data"
 	"strconv"
 )
 
@@ -16,9 +17,9 @@ import (
 //
 // Every site is checked with CheckSite first; an invalid one is an error naming its index and
 // key, and nothing is written. Rules across sites (20 m spacing, unique keys) are the reader's.
-func WriteSitesCSV(w io.Writer, sites []Site) error {
+func WriteSitesCSV(w io.Writer, sites []data.Site) error {
 	for i := range sites {
-		if err := CheckSite(&sites[i]); err != nil {
+		if err := data.CheckSite(&sites[i]); err != nil {
 			return fmt.Errorf("data: writing site %d (%s %q): %w", i, sites[i].Carrier, sites[i].SiteID, err)
 		}
 	}
@@ -31,14 +32,14 @@ func WriteSitesCSV(w io.Writer, sites []Site) error {
 		s := &sites[i]
 		for j := range s.Sectors {
 			sec := &s.Sectors[j]
-			az, bw := fmtNum(sec.AzimuthDeg), fmtNum(sec.BeamwidthDeg)
+			az, bw := data.FormatNum(sec.AzimuthDeg), data.FormatNum(sec.BeamwidthDeg)
 			if sec.Omni {
-				az, bw = "omni", fmtNum(omniBeamwidthDeg)
+				az, bw = "omni", data.FormatNum(data.OmniBeamwidthDeg)
 			}
 			rec = append(rec[:0], s.Carrier, s.SiteID, strconv.FormatFloat(s.Lon, 'f', 6, 64),
-				strconv.FormatFloat(s.Lat, 'f', 6, 64), fmtNum(s.HeightM), string(s.Status), sec.CellID,
-				string(sec.Tech), fmtNum(sec.BandMHz), az, bw, fmtNum(sec.TiltDeg), fmtNum(sec.PowerDBm),
-				fmtNum(sec.BandwidthMHz), fmtNum(sec.GainDBi), fmtNum(sec.FeederLossDB))
+				strconv.FormatFloat(s.Lat, 'f', 6, 64), data.FormatNum(s.HeightM), string(s.Status), sec.CellID,
+				string(sec.Tech), data.FormatNum(sec.BandMHz), az, bw, data.FormatNum(sec.TiltDeg), data.FormatNum(sec.PowerDBm),
+				data.FormatNum(sec.BandwidthMHz), data.FormatNum(sec.GainDBi), data.FormatNum(sec.FeederLossDB))
 			if err := cw.Write(rec); err != nil {
 				return fmt.Errorf("data: writing sites: %w", err)
 			}

@@ -1,10 +1,11 @@
-package data
+package input
 
 import (
 	"bytes"
 	"errors"
 	"math"
 	"os"
+	"phusong/data"
 	"testing"
 )
 
@@ -26,13 +27,13 @@ func checkLoadError(t *testing.T, err error, gotReport bool) {
 	if gotReport {
 		t.Fatalf("report returned with error %v", err)
 	}
-	var pe ParseErrors
+	var pe data.ParseErrors
 	switch {
 	case errors.As(err, &pe):
-		if len(pe) == 0 || len(pe) > MaxParseErrors {
+		if len(pe) == 0 || len(pe) > data.MaxParseErrors {
 			t.Fatalf("%d errors", len(pe))
 		}
-	case !errors.Is(err, ErrInvalidInput):
+	case !errors.Is(err, data.ErrInvalidInput):
 		t.Fatalf("error %v is not ErrInvalidInput", err)
 	}
 }
@@ -41,13 +42,13 @@ func checkLoadError(t *testing.T, err error, gotReport bool) {
 // ProvinceBound, known carrier, ranges, unique sectors), keys unique, and writable.
 func checkSites(t *testing.T, rep *SiteLoadReport) {
 	t.Helper()
-	keys := map[SiteKey]bool{}
+	keys := map[data.SiteKey]bool{}
 	for i := range rep.Sites {
 		s := &rep.Sites[i]
-		if err := CheckSite(s); err != nil {
+		if err := data.CheckSite(s); err != nil {
 			t.Fatalf("site %d invalid: %v", i, err)
 		}
-		if !ProvinceBound.Contains([2]float64{s.Lon, s.Lat}) {
+		if !data.ProvinceBound.Contains([2]float64{s.Lon, s.Lat}) {
 			t.Fatalf("site %d outside the box", i)
 		}
 		if keys[s.Key()] {
@@ -114,7 +115,7 @@ func FuzzReadCommunesGeoJSON(f *testing.F) {
 		codes := map[string]bool{}
 		for i, c := range rep.Communes {
 			if c.Code == "" || codes[c.Code] || c.Population < 0 || c.Households < 0 ||
-				(c.Type != TypeWard && c.Type != TypeCommune) || len(c.Geometry) == 0 {
+				(c.Type != data.TypeWard && c.Type != data.TypeCommune) || len(c.Geometry) == 0 {
 				t.Fatalf("commune %d = %+v", i, c)
 			}
 			codes[c.Code] = true

@@ -1,10 +1,11 @@
-package data
+package input
 
 import (
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"phusong/data"
 	"strings"
 	"testing"
 )
@@ -57,14 +58,14 @@ func TestLoadCommunesToy(t *testing.T) {
 	}
 	type want struct {
 		code, name, nameEN string
-		typ                CommuneType
+		typ                data.CommuneType
 		pop, hh            int
 	}
 	wants := []want{
-		{"T1", "Phường Tây", "Phuong Tay", TypeWard, 12000, 3400},
-		{"T2", "Xã Đông", "Xa Dong", TypeCommune, 3600, 1000}, // 3600 / 3.6
-		{"T3", "Xã Nam", "Xa Nam", TypeCommune, 7000, 2000},
-		{"T4", "Thị trấn Bắc", "Thi tran Bac", TypeCommune, 5000, 1500},
+		{"T1", "Phường Tây", "Phuong Tay", data.TypeWard, 12000, 3400},
+		{"T2", "Xã Đông", "Xa Dong", data.TypeCommune, 3600, 1000}, // 3600 / 3.6
+		{"T3", "Xã Nam", "Xa Nam", data.TypeCommune, 7000, 2000},
+		{"T4", "Thị trấn Bắc", "Thi tran Bac", data.TypeCommune, 5000, 1500},
 	}
 	for i, w := range wants {
 		c := rep.Communes[i]
@@ -105,7 +106,7 @@ func TestLoadCommunesWards2025(t *testing.T) {
 	for _, c := range rep.Communes {
 		pop += c.Population
 		hh += c.Households
-		if c.Type == TypeWard {
+		if c.Type == data.TypeWard {
 			wards++
 		}
 	}
@@ -137,7 +138,7 @@ func TestLoadCommunes2009Messy(t *testing.T) {
 		t.Errorf("gap %.2f km², want 8.8 ± 30 %%", rep.GapAreaM2/1e6)
 	}
 	c := rep.Communes[0] // "Phường 1" of Trà Vinh city, no type property
-	if c.Type != TypeWard || c.Name != "Phường 1" || c.NameEN != "Phuong 1" || c.Code != "8170101" {
+	if c.Type != data.TypeWard || c.Name != "Phường 1" || c.NameEN != "Phuong 1" || c.Code != "8170101" {
 		t.Errorf("first commune %+v", c)
 	}
 }
@@ -189,7 +190,7 @@ func TestReadCommunesGeoJSONBad(t *testing.T) {
 			if err.Error() != c.want {
 				t.Errorf("got  %q\nwant %q", err.Error(), c.want)
 			}
-			if !errors.Is(err, ErrInvalidInput) {
+			if !errors.Is(err, data.ErrInvalidInput) {
 				t.Errorf("not ErrInvalidInput")
 			}
 		})
@@ -205,7 +206,7 @@ func TestReadCommunesGeoJSONLenient(t *testing.T) {
 	}
 	c := rep.Communes[0]
 	ring := c.Geometry[0][0]
-	if c.Code != "29242" || c.Type != TypeWard || c.Population != 3601 || c.Households != 1000 || len(ring) != 4 || ring[3] != ring[0] {
+	if c.Code != "29242" || c.Type != data.TypeWard || c.Population != 3601 || c.Households != 1000 || len(ring) != 4 || ring[3] != ring[0] {
 		t.Errorf("commune %+v", c)
 	}
 	var got []string

@@ -1,4 +1,4 @@
-package data
+package input
 
 import (
 	"bufio"
@@ -20,87 +20,9 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"phusong/data"
 	"phusong/geo"
 )
-
-// ErrInvalidInput is wrapped by every ParseError: errors.Is(err, ErrInvalidInput) tells bad
-// input apart from I/O failures.
-var ErrInvalidInput = errors.New("data: invalid input")
-
-// ParseError is one bad value of an input file. Line is the 1-based CSV line (1 is the header),
-// Feature the 1-based GeoJSON feature; 0 when the error is not about one row. Field is the
-// canonical column name ("lat", "band_mhz"; "sectors[2].tilt_deg" inside a GeoJSON sectors
-// array), Value the text as read.
-type ParseError struct {
-	Line    int
-	Feature int
-	Field   string
-	Value   string
-	Msg     string
-}
-
-// Error renders e as `line 7: lat: "10,2x" is not a number`; the quoted value is left out
-// when Value is empty, and the location when Line and Feature are 0.
-func (e *ParseError) Error() string {
-	s := where(e.Line, e.Feature) + prefixField(e.Field)
-	if e.Value != "" {
-		s += strconv.Quote(e.Value) + " "
-	}
-	return s + e.Msg
-}
-
-// Unwrap returns ErrInvalidInput.
-func (e *ParseError) Unwrap() error { return ErrInvalidInput }
-
-// MaxParseErrors caps the errors kept for one input; reading stops when it is reached, and
-// the last entry then says so.
-const MaxParseErrors = 100
-
-// errorList collects the errors of one input up to MaxParseErrors.
-type errorList struct {
-	errs ParseErrors
-	full bool // MaxParseErrors reached: stop reading
-}
-
-// record appends e, or when only one slot is left a note that reading stopped there.
-func (l *errorList) record(e *ParseError) {
-	switch {
-	case l.full:
-	case len(l.errs) == MaxParseErrors-1:
-		l.errs = append(l.errs, &ParseError{Line: e.Line, Feature: e.Feature,
-			Msg: fmt.Sprintf("too many errors; reading stopped after %d", MaxParseErrors-1)})
-		l.full = true
-	default:
-		l.errs = append(l.errs, e)
-	}
-}
-
-// ParseErrors are all errors of one input (at most MaxParseErrors), in input order.
-type ParseErrors []*ParseError
-
-// Error summarises the errors: the count, then one per line.
-func (es ParseErrors) Error() string {
-	if len(es) == 1 {
-		return "data: " + es[0].Error()
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "data: %d errors:", len(es))
-	for _, e := range es {
-		b.WriteString("\n\t")
-		b.WriteString(e.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the errors, so errors.Is(err, ErrInvalidInput) and errors.As(err,
-// **ParseError) see them.
-func (es ParseErrors) Unwrap() []error {
-	out := make([]error, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
-}
 
 // SiteCSVColumns returns the station list columns in the canonical order WriteSitesCSV writes
 // them. One row is one sector;
@@ -131,7 +53,7 @@ func SiteCSVColumns() []string { return slices.Clone(siteColumns) }
 
 // siteColumns backs SiteCSVColumns.
 var siteColumns = []string{"carrier", "site_id", "lon", "lat", "height_m", "status", "cell_id", "tech",
-	FieldBand, FieldAzimuth, FieldBeamwidth, FieldTilt, FieldPower, FieldBandwidth, FieldGain, FieldFeeder}
+	data.FieldBand, data.FieldAzimuth, data.FieldBeamwidth, data.FieldTilt, data.FieldPower, data.FieldBandwidth, data.FieldGain, data.FieldFeeder}
 
 // OpenCelliD columns with a meaning of their own (the others are aliases or ignored).
 const (
@@ -151,14 +73,14 @@ var columnAliases = map[string]string{
 	"state": "status",
 	"cell":  "cell_id", "cellid": "cell_id", "cell_name": "cell_id", "ci": "cell_id",
 	"technology": "tech", "radio": "tech", "rat": "tech",
-	"band": FieldBand, "freq_mhz": FieldBand, "frequency_mhz": FieldBand, "frequency": FieldBand,
-	"azimuth": FieldAzimuth, "az": FieldAzimuth, "bearing": FieldAzimuth,
-	"beamwidth": FieldBeamwidth, "beam_width": FieldBeamwidth, "hbw": FieldBeamwidth, "hbw_deg": FieldBeamwidth,
-	"tilt": FieldTilt, "downtilt": FieldTilt, "downtilt_deg": FieldTilt,
-	"power": FieldPower, "tx_power": FieldPower, "tx_power_dbm": FieldPower,
-	"bandwidth": FieldBandwidth, "bw": FieldBandwidth, "bw_mhz": FieldBandwidth,
-	"gain": FieldGain, "antenna_gain": FieldGain, "antenna_gain_dbi": FieldGain,
-	"feeder_loss": FieldFeeder, "cable_loss": FieldFeeder, "cable_loss_db": FieldFeeder,
+	"band": data.FieldBand, "freq_mhz": data.FieldBand, "frequency_mhz": data.FieldBand, "frequency": data.FieldBand,
+	"azimuth": data.FieldAzimuth, "az": data.FieldAzimuth, "bearing": data.FieldAzimuth,
+	"beamwidth": data.FieldBeamwidth, "beam_width": data.FieldBeamwidth, "hbw": data.FieldBeamwidth, "hbw_deg": data.FieldBeamwidth,
+	"tilt": data.FieldTilt, "downtilt": data.FieldTilt, "downtilt_deg": data.FieldTilt,
+	"power": data.FieldPower, "tx_power": data.FieldPower, "tx_power_dbm": data.FieldPower,
+	"bandwidth": data.FieldBandwidth, "bw": data.FieldBandwidth, "bw_mhz": data.FieldBandwidth,
+	"gain": data.FieldGain, "antenna_gain": data.FieldGain, "antenna_gain_dbi": data.FieldGain,
+	"feeder_loss": data.FieldFeeder, "cable_loss": data.FieldFeeder, "cable_loss_db": data.FieldFeeder,
 	colMCC: colMCC, colArea: colArea, colRange: colRange,
 }
 
@@ -167,8 +89,8 @@ var openCellIDIgnored = map[string]bool{"unit": true, "samples": true, "changeab
 	"updated": true, "averagesignal": true}
 
 // sectorFields are the per-sector columns (named "sectors[i].…" inside GeoJSON sectors arrays).
-var sectorFields = map[string]bool{"cell_id": true, sectorIdentity: true, "tech": true, FieldBand: true, FieldAzimuth: true,
-	FieldBeamwidth: true, FieldTilt: true, FieldPower: true, FieldBandwidth: true, FieldGain: true, FieldFeeder: true}
+var sectorFields = map[string]bool{"cell_id": true, data.SectorIdentity: true, "tech": true, data.FieldBand: true, data.FieldAzimuth: true,
+	data.FieldBeamwidth: true, data.FieldTilt: true, data.FieldPower: true, data.FieldBandwidth: true, data.FieldGain: true, data.FieldFeeder: true}
 
 func init() {
 	for _, c := range siteColumns {
@@ -187,17 +109,17 @@ const minSiteSpacingM = 20.0
 
 // SiteLoadReport is the result of reading a station list.
 type SiteLoadReport struct {
-	Sites    []Site    // in order of first appearance; sectors in input order
-	Warnings []Warning // defaults applied, columns ignored …, in input order
-	Rows     int       // CSV data rows or GeoJSON features read
+	Sites    []data.Site    // in order of first appearance; sectors in input order
+	Warnings []data.Warning // defaults applied, columns ignored …, in input order
+	Rows     int            // CSV data rows or GeoJSON features read
 }
 
-// loc is where a row came from: a CSV line, or a GeoJSON feature and, inside its sectors
+// loc is Where a row came from: a CSV line, or a GeoJSON feature and, inside its sectors
 // array, a sector index (-1 outside one).
 type loc struct{ line, feature, sector int }
 
 // String is "line N" or "feature N".
-func (l loc) String() string { return strings.TrimSuffix(where(l.line, l.feature), ": ") }
+func (l loc) String() string { return strings.TrimSuffix(data.Where(l.line, l.feature), ": ") }
 
 func (l loc) field(f string) string {
 	if l.sector >= 0 && sectorFields[f] {
@@ -217,7 +139,7 @@ func (r rawRow) has(f string) bool { _, ok := r.vals[f]; return ok }
 
 // siteAcc is a site being assembled from its rows.
 type siteAcc struct {
-	site                     Site
+	site                     data.Site
 	at                       loc
 	heightGiven, statusGiven bool
 	lonSum, latSum           float64 // OpenCelliD: positions of the cells, averaged
@@ -230,48 +152,32 @@ type siteBuilder struct {
 	carrier      string // resolved carrier the caller named, or ""
 	openCellID   bool
 	decimalComma bool
-	errorList
-	warns []Warning
+	data.ErrorList
+	warns []data.Warning
 	order []*siteAcc
-	index map[SiteKey]*siteAcc
+	index map[data.SiteKey]*siteAcc
 	rows  int
 	once  map[string]bool // one-time warnings already given
 }
 
 func newSiteBuilder(carrier string) (*siteBuilder, error) {
-	b := &siteBuilder{index: map[SiteKey]*siteAcc{}, once: map[string]bool{}}
+	b := &siteBuilder{index: map[data.SiteKey]*siteAcc{}, once: map[string]bool{}}
 	if carrier != "" {
-		id, ok := resolveCarrier(carrier)
+		id, ok := data.ResolveCarrier(carrier)
 		if !ok {
-			return nil, fmt.Errorf("%w: carrier %q is not a known carrier id or MNC", ErrInvalidInput, carrier)
+			return nil, fmt.Errorf("%w: carrier %q is not a known carrier id or MNC", data.ErrInvalidInput, carrier)
 		}
 		b.carrier = id
 	}
 	return b, nil
 }
 
-// resolveCarrier maps a carrier id, name or MNC (case-insensitive) to the carrier id.
-func resolveCarrier(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	for _, c := range DefaultCarriers() {
-		if strings.EqualFold(s, c.ID) || strings.EqualFold(s, c.Name) {
-			return c.ID, true
-		}
-	}
-	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < 100 && len(s) <= 3 {
-		if c, ok := CarrierByMNC(fmt.Sprintf("%02d", n)); ok {
-			return c.ID, true
-		}
-	}
-	return "", false
-}
-
 func (b *siteBuilder) fail(at loc, field, value, msg string) {
-	b.record(&ParseError{Line: at.line, Feature: at.feature, Field: at.field(field), Value: value, Msg: msg})
+	b.Record(&data.ParseError{Line: at.line, Feature: at.feature, Field: at.field(field), Value: value, Msg: msg})
 }
 
 func (b *siteBuilder) warn(at loc, field, msg string) {
-	b.warns = append(b.warns, Warning{Line: at.line, Feature: at.feature, Field: at.field(field), Message: msg})
+	b.warns = append(b.warns, data.Warning{Line: at.line, Feature: at.feature, Field: at.field(field), Message: msg})
 }
 
 // warnOnce gives a warning only the first time key is seen.
@@ -336,7 +242,7 @@ func (b *siteBuilder) required(r rawRow, f string) (string, bool) {
 
 // row turns one sector row into a sector of its site.
 func (b *siteBuilder) row(r rawRow) {
-	nErr := len(b.errs)
+	nErr := len(b.Errs)
 	carrier := b.rowCarrier(r)
 	siteID := b.rowSiteID(r)
 	lon, lonGiven, lonOK := b.number(r, "lon")
@@ -348,7 +254,7 @@ func (b *siteBuilder) row(r rawRow) {
 		b.required(r, "lat")
 	}
 	if lonGiven && latGiven && lonOK && latOK {
-		for _, e := range checkPosition(lon, lat) {
+		for _, e := range data.CheckPosition(lon, lat) {
 			v := r.vals[e.Field]
 			if e.Field == "lon/lat" {
 				v = r.vals["lon"] + "," + r.vals["lat"]
@@ -358,20 +264,20 @@ func (b *siteBuilder) row(r rawRow) {
 	}
 	height, heightGiven, heightOK := b.number(r, "height_m")
 	if heightGiven && heightOK {
-		if e := checkRange("height_m", height, MinHeightM, MaxHeightM, " m"); e != nil {
+		if e := data.CheckRange("height_m", height, data.MinHeightM, data.MaxHeightM, " m"); e != nil {
 			b.fail(r.at, "height_m", r.vals["height_m"], e.Msg)
 		}
 	}
-	status, statusGiven := DefaultStatus, false
+	status, statusGiven := data.DefaultStatus, false
 	if text := r.vals["status"]; text != "" {
-		st, ok := ParseStatus(text)
+		st, ok := data.ParseStatus(text)
 		if !ok {
 			b.fail(r.at, "status", text, "is not active or planned")
 		}
 		status, statusGiven = st, true
 	}
 	sec, ok := b.rowSector(r)
-	if !ok || len(b.errs) > nErr || b.full {
+	if !ok || len(b.Errs) > nErr || b.Full {
 		return
 	}
 	b.add(r, carrier, siteID, lon, lat, height, heightGiven, status, statusGiven, sec)
@@ -386,7 +292,7 @@ func (b *siteBuilder) rowCarrier(r rawRow) string {
 		b.required(r, "carrier")
 		return ""
 	}
-	id, ok := resolveCarrier(text)
+	id, ok := data.ResolveCarrier(text)
 	switch {
 	case !ok:
 		b.fail(r.at, "carrier", text, "is not a known carrier id or MNC")
@@ -403,15 +309,15 @@ func (b *siteBuilder) rowSiteID(r rawRow) string {
 		id, _ := b.required(r, "site_id")
 		return id
 	}
-	if mcc, ok := b.required(r, colMCC); ok && mcc != MCCVietnam {
-		b.fail(r.at, colMCC, mcc, "is not Vietnam's "+MCCVietnam)
+	if mcc, ok := b.required(r, colMCC); ok && mcc != data.MCCVietnam {
+		b.fail(r.at, colMCC, mcc, "is not Vietnam's "+data.MCCVietnam)
 	}
 	area, okA := b.whole(r, colArea)
 	cell, okC := b.whole(r, "cell_id")
 	if !okA || !okC {
 		return ""
 	}
-	if t, _ := ParseTech(r.vals["tech"]); t == Tech4G {
+	if t, _ := data.ParseTech(r.vals["tech"]); t == data.Tech4G {
 		return fmt.Sprintf("%d-%d", area, cell>>8)
 	}
 	return fmt.Sprintf("%d-%d", area, cell)
@@ -432,11 +338,11 @@ func (b *siteBuilder) whole(r rawRow, f string) (uint64, bool) {
 }
 
 // rowSector reads the sector columns, applies defaults and validates.
-func (b *siteBuilder) rowSector(r rawRow) (Sector, bool) {
-	var s Sector
+func (b *siteBuilder) rowSector(r rawRow) (data.Sector, bool) {
+	var s data.Sector
 	text, techOK := b.required(r, "tech")
 	if techOK {
-		if s.Tech, techOK = ParseTech(text); !techOK {
+		if s.Tech, techOK = data.ParseTech(text); !techOK {
 			b.fail(r.at, "tech", text, "is not one of 2G, 3G, 4G, 5G (or GSM, UMTS, WCDMA, LTE, NR)")
 		}
 	}
@@ -446,21 +352,21 @@ func (b *siteBuilder) rowSector(r rawRow) (Sector, bool) {
 	for _, f := range []struct {
 		name string
 		dst  *float64
-	}{{FieldBand, &s.BandMHz}, {FieldBeamwidth, &s.BeamwidthDeg}, {FieldTilt, &s.TiltDeg},
-		{FieldPower, &s.PowerDBm}, {FieldBandwidth, &s.BandwidthMHz}, {FieldGain, &s.GainDBi},
-		{FieldFeeder, &s.FeederLossDB}} {
+	}{{data.FieldBand, &s.BandMHz}, {data.FieldBeamwidth, &s.BeamwidthDeg}, {data.FieldTilt, &s.TiltDeg},
+		{data.FieldPower, &s.PowerDBm}, {data.FieldBandwidth, &s.BandwidthMHz}, {data.FieldGain, &s.GainDBi},
+		{data.FieldFeeder, &s.FeederLossDB}} {
 		v, given, ok := b.number(r, f.name)
 		numOK = numOK && ok
 		*f.dst = v
 		missing[f.name] = !given
 	}
-	if !b.rowAzimuth(r, &s, missing[FieldBeamwidth]) || !numOK || !techOK {
+	if !b.rowAzimuth(r, &s, missing[data.FieldBeamwidth]) || !numOK || !techOK {
 		return s, false
 	}
-	for _, w := range ApplyDefaults(&s, missing) {
+	for _, w := range data.ApplyDefaults(&s, missing) {
 		b.warn(r.at, w.Field, w.Message)
 	}
-	errs := CheckSector(&s)
+	errs := data.CheckSector(&s)
 	for _, e := range errs {
 		v := e.Value
 		if t := r.vals[e.Field]; t != "" {
@@ -472,25 +378,25 @@ func (b *siteBuilder) rowSector(r rawRow) (Sector, bool) {
 }
 
 // rowAzimuth sets Omni or AzimuthDeg (see SiteCSVColumns for the rules).
-func (b *siteBuilder) rowAzimuth(r rawRow, s *Sector, beamwidthMissing bool) bool {
-	text := r.vals[FieldAzimuth]
+func (b *siteBuilder) rowAzimuth(r rawRow, s *data.Sector, beamwidthMissing bool) bool {
+	text := r.vals[data.FieldAzimuth]
 	switch {
 	case strings.EqualFold(text, "omni"):
 		s.Omni = true
 	case text != "":
-		v, _, ok := b.number(r, FieldAzimuth)
+		v, _, ok := b.number(r, data.FieldAzimuth)
 		if v == 360 {
 			v = 0
 		}
 		s.AzimuthDeg = v
 		return ok
-	case !beamwidthMissing && s.BeamwidthDeg == omniBeamwidthDeg:
+	case !beamwidthMissing && s.BeamwidthDeg == data.OmniBeamwidthDeg:
 		s.Omni = true
-	case !r.has(FieldAzimuth) && beamwidthMissing:
+	case !r.has(data.FieldAzimuth) && beamwidthMissing:
 		s.Omni = true
-		b.warn(r.at, FieldAzimuth, "missing; treating the antenna as omni")
+		b.warn(r.at, data.FieldAzimuth, "missing; treating the antenna as omni")
 	default:
-		b.fail(r.at, FieldAzimuth, "", "missing value (give a bearing in degrees, or omni)")
+		b.fail(r.at, data.FieldAzimuth, "", "missing value (give a bearing in degrees, or omni)")
 		return false
 	}
 	return true
@@ -498,11 +404,11 @@ func (b *siteBuilder) rowAzimuth(r rawRow, s *Sector, beamwidthMissing bool) boo
 
 // add files a valid sector under its site, checking it agrees with the site's other rows.
 func (b *siteBuilder) add(r rawRow, carrier, siteID string, lon, lat, height float64, heightGiven bool,
-	status Status, statusGiven bool, sec Sector) {
-	key := SiteKey{Carrier: carrier, SiteID: siteID}
+	status data.Status, statusGiven bool, sec data.Sector) {
+	key := data.SiteKey{Carrier: carrier, SiteID: siteID}
 	a := b.index[key]
 	if a == nil {
-		a = &siteAcc{site: Site{Carrier: carrier, SiteID: siteID, Lon: lon, Lat: lat, HeightM: height, Status: status},
+		a = &siteAcc{site: data.Site{Carrier: carrier, SiteID: siteID, Lon: lon, Lat: lat, HeightM: height, Status: status},
 			at: r.at, heightGiven: heightGiven, statusGiven: statusGiven, sectorAt: map[string]loc{}}
 		b.index[key] = a
 		b.order = append(b.order, a)
@@ -512,7 +418,7 @@ func (b *siteBuilder) add(r rawRow, carrier, siteID string, lon, lat, height flo
 	a.lonSum += lon
 	a.latSum += lat
 	a.cells++
-	field, value := sectorKey(&sec)
+	field, value := data.SectorKey(&sec)
 	id := field + "=" + value
 	if first, dup := a.sectorAt[id]; dup {
 		msg := "repeats " + first.String() + " of the same site"
@@ -528,7 +434,7 @@ func (b *siteBuilder) add(r rawRow, carrier, siteID string, lon, lat, height flo
 
 // agree checks a further row of site a; OpenCelliD cells of one eNodeB keep their own
 // positions (averaged later).
-func (b *siteBuilder) agree(r rawRow, a *siteAcc, lon, lat, height float64, heightGiven bool, status Status, statusGiven bool) bool {
+func (b *siteBuilder) agree(r rawRow, a *siteAcc, lon, lat, height float64, heightGiven bool, status data.Status, statusGiven bool) bool {
 	ok := true
 	differs := func(f string, want string) {
 		b.fail(r.at, f, r.vals[f], fmt.Sprintf("differs from %s on %s of the same site", want, a.at))
@@ -537,15 +443,15 @@ func (b *siteBuilder) agree(r rawRow, a *siteAcc, lon, lat, height float64, heig
 	const posTolDeg = 1e-6 // ~0.1 m: %.6f round-off
 	if !b.openCellID {
 		if math.Abs(lon-a.site.Lon) > posTolDeg {
-			differs("lon", fmtNum(a.site.Lon))
+			differs("lon", data.FormatNum(a.site.Lon))
 		}
 		if math.Abs(lat-a.site.Lat) > posTolDeg {
-			differs("lat", fmtNum(a.site.Lat))
+			differs("lat", data.FormatNum(a.site.Lat))
 		}
 	}
 	switch {
 	case heightGiven && a.heightGiven && height != a.site.HeightM:
-		differs("height_m", fmtNum(a.site.HeightM))
+		differs("height_m", data.FormatNum(a.site.HeightM))
 	case heightGiven && !a.heightGiven:
 		a.site.HeightM, a.heightGiven = height, true
 	}
@@ -560,17 +466,17 @@ func (b *siteBuilder) agree(r rawRow, a *siteAcc, lon, lat, height float64, heig
 
 // finish applies site-level defaults, checks spacing and returns the report or the errors.
 func (b *siteBuilder) finish() (*SiteLoadReport, error) {
-	if len(b.errs) > 0 {
-		return nil, b.errs
+	if len(b.Errs) > 0 {
+		return nil, b.Errs
 	}
-	sites := make([]Site, len(b.order))
+	sites := make([]data.Site, len(b.order))
 	for i, a := range b.order {
 		if !a.heightGiven {
-			a.site.HeightM = DefaultHeightM
-			b.warn(a.at, "height_m", "missing; using "+fmtNum(DefaultHeightM)+" m (typical rural tower)")
+			a.site.HeightM = data.DefaultHeightM
+			b.warn(a.at, "height_m", "missing; using "+data.FormatNum(data.DefaultHeightM)+" m (typical rural tower)")
 		}
 		if !a.statusGiven && !b.openCellID {
-			b.warn(a.at, "status", "missing; using "+string(DefaultStatus))
+			b.warn(a.at, "status", "missing; using "+string(data.DefaultStatus))
 		}
 		if b.openCellID {
 			a.site.Lon, a.site.Lat = a.lonSum/float64(a.cells), a.latSum/float64(a.cells)
@@ -579,14 +485,14 @@ func (b *siteBuilder) finish() (*SiteLoadReport, error) {
 	}
 	b.checkSpacing()
 	for _, a := range b.order {
-		if err := CheckSite(&a.site); err != nil { // defensive: every row was checked
-			for _, e := range err.(ParseErrors) {
+		if err := data.CheckSite(&a.site); err != nil { // defensive: every row was checked
+			for _, e := range err.(data.ParseErrors) {
 				b.fail(a.at, e.Field, e.Value, e.Msg)
 			}
 		}
 	}
-	if len(b.errs) > 0 {
-		return nil, b.errs
+	if len(b.Errs) > 0 {
+		return nil, b.Errs
 	}
 	return &SiteLoadReport{Sites: sites, Warnings: b.warns, Rows: b.rows}, nil
 }
@@ -597,7 +503,7 @@ func (b *siteBuilder) finish() (*SiteLoadReport, error) {
 // estimates, so there it is a warning.
 func (b *siteBuilder) checkSpacing() {
 	const bucketM = 25.0
-	mLon, mLat := geo.MetresPerDegree((ProvinceBound.Min[1] + ProvinceBound.Max[1]) / 2)
+	mLon, mLat := geo.MetresPerDegree((data.ProvinceBound.Min[1] + data.ProvinceBound.Max[1]) / 2)
 	type cellKey struct {
 		carrier string
 		x, y    int64
@@ -616,7 +522,7 @@ func (b *siteBuilder) checkSpacing() {
 						continue
 					}
 					msg := fmt.Sprintf("is %.1f m from site %q (%s) of the same carrier; sites closer than %s m must be one site",
-						d, o.site.SiteID, o.at, fmtNum(minSiteSpacingM))
+						d, o.site.SiteID, o.at, data.FormatNum(minSiteSpacingM))
 					if b.openCellID {
 						b.warn(a.at, "site_id", strconv.Quote(a.site.SiteID)+" "+msg)
 					} else {
@@ -672,15 +578,15 @@ func ReadSitesCSV(r io.Reader, carrier string) (*SiteLoadReport, error) {
 	header, err := cr.Read()
 	switch {
 	case err == io.EOF:
-		return nil, ParseErrors{{Line: 1, Msg: "empty input: no header row"}}
+		return nil, data.ParseErrors{{Line: 1, Msg: "empty input: no header row"}}
 	case err != nil:
 		return nil, csvError(err)
 	}
 	cols := b.csvHeader(header)
-	if len(b.errs) > 0 {
-		return nil, b.errs
+	if len(b.Errs) > 0 {
+		return nil, b.Errs
 	}
-	for !b.full {
+	for !b.Full {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -689,7 +595,7 @@ func ReadSitesCSV(r io.Reader, carrier string) (*SiteLoadReport, error) {
 			if _, ok := err.(*csv.ParseError); !ok {
 				return nil, fmt.Errorf("data: reading station CSV: %w", err)
 			}
-			b.errs = append(b.errs, csvError(err).(ParseErrors)...)
+			b.Errs = append(b.Errs, csvError(err).(data.ParseErrors)...)
 			break
 		}
 		line, _ := cr.FieldPos(0)
@@ -750,7 +656,7 @@ func sniffSeparator(head []byte) rune {
 func csvError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return ParseErrors{{Line: pe.Line, Msg: "CSV syntax: " + pe.Err.Error()}}
+		return data.ParseErrors{{Line: pe.Line, Msg: "CSV syntax: " + pe.Err.Error()}}
 	}
 	return fmt.Errorf("data: reading station CSV: %w", err)
 }
@@ -826,7 +732,7 @@ func ReadSitesGeoJSON(r io.Reader, carrier string) (*SiteLoadReport, error) {
 		return nil, err
 	}
 	for i, f := range feats {
-		if b.full {
+		if b.Full {
 			break
 		}
 		b.rows++
@@ -875,25 +781,25 @@ func decodeFeatureCollection(r io.Reader, what string) ([]json.RawMessage, error
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			line = 1 + bytes.Count(bytes.TrimRight(raw, " \t\r\n"), []byte("\n"))
 		}
-		return nil, ParseErrors{{Line: line, Msg: "not a GeoJSON FeatureCollection: " + err.Error()}}
+		return nil, data.ParseErrors{{Line: line, Msg: "not a GeoJSON FeatureCollection: " + err.Error()}}
 	}
 	if fc.Type != "FeatureCollection" {
-		return nil, ParseErrors{{Field: "type", Value: fc.Type, Msg: "is not FeatureCollection"}}
+		return nil, data.ParseErrors{{Field: "type", Value: fc.Type, Msg: "is not FeatureCollection"}}
 	}
 	return fc.Features, nil
 }
 
 // decodeFeature decodes feature n (1-based) and checks it has a geometry.
-func decodeFeature(raw json.RawMessage, n int) (*gjFeature, *ParseError) {
+func decodeFeature(raw json.RawMessage, n int) (*gjFeature, *data.ParseError) {
 	var f gjFeature
 	if err := decodeJSON(raw, &f); err != nil {
-		return nil, &ParseError{Feature: n, Msg: "is not a GeoJSON Feature: " + err.Error()}
+		return nil, &data.ParseError{Feature: n, Msg: "is not a GeoJSON Feature: " + err.Error()}
 	}
 	if f.Type != "Feature" {
-		return nil, &ParseError{Feature: n, Field: "type", Value: f.Type, Msg: "is not Feature"}
+		return nil, &data.ParseError{Feature: n, Field: "type", Value: f.Type, Msg: "is not Feature"}
 	}
 	if f.Geometry == nil {
-		return nil, &ParseError{Feature: n, Field: "geometry", Msg: "missing"}
+		return nil, &data.ParseError{Feature: n, Field: "geometry", Msg: "missing"}
 	}
 	return &f, nil
 }
@@ -1004,7 +910,7 @@ func LoadSitesFile(path, carrier string) (*SiteLoadReport, error) {
 	case ".geojson", ".json":
 		read = ReadSitesGeoJSON
 	default:
-		return nil, fmt.Errorf("%w: %s: unknown station file type (want .csv, .geojson or .json)", ErrInvalidInput, path)
+		return nil, fmt.Errorf("%w: %s: unknown station file type (want .csv, .geojson or .json)", data.ErrInvalidInput, path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
