@@ -13,6 +13,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/fibre"
+	"phusong/data/input"
 	"phusong/data/persist"
 )
 
@@ -47,7 +48,7 @@ func readFibre(r io.Reader, format, operator string, _ bool) (parsed[fibre.Item]
 	if err := sniffText(br); err != nil {
 		return parsed[fibre.Item]{}, err
 	}
-	rep, err := fibre.ReadGeoJSON(br, operator)
+	rep, err := input.ReadFibreGeoJSON(br, operator)
 	if err != nil {
 		return parsed[fibre.Item]{}, loaderError(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"phusong/data"
 	"phusong/data/demo"
 	"phusong/data/fibre"
+	"phusong/data/input"
 )
 
 // errReportHandled is returned by a report hook that has written the whole output itself
@@ -137,7 +138,7 @@ func computeFibre(stderr io.Writer, run *reportRun, o fibreReportOptions) (*fibr
 		net, fr.note = n, demo.FibreNote
 		fmt.Fprintln(stderr, "phusong: note:", demo.FibreNote)
 	} else {
-		rep, err := fibre.LoadFile(o.file, o.operator)
+		rep, err := input.LoadFibreFile(o.file, o.operator)
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
@@ -154,7 +155,7 @@ func computeFibre(stderr io.Writer, run *reportRun, o fibreReportOptions) (*fibr
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
-		figures, err := fibre.ReadTakeUpCSV(f)
+		figures, err := input.ReadTakeUpCSV(f)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("report: %s: %w", o.takeUp, err)

@@ -15,7 +15,6 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
-	"phusong/data/fibre"
 	"phusong/data/input"
 	"phusong/data/persist"
 	"phusong/server"
@@ -171,8 +170,8 @@ func serveInput(o serveOptions, log *slog.Logger) (server.Input, error) {
 		in.Fibre, err = demo.Fibre()
 		in.FibreNote = demo.FibreNote
 	} else {
-		var rep *fibre.LoadReport
-		if rep, err = fibre.LoadFile(o.fibre, ""); err == nil {
+		var rep *input.FibreLoadReport
+		if rep, err = input.LoadFibreFile(o.fibre, ""); err == nil {
 			in.Fibre = &rep.Network
 			logWarnings(log, o.fibre, rep.Warnings)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"phusong/data/fibre"
+	"phusong/data/input"
 )
 
 //go:embed fibre.geojson
@@ -18,7 +19,7 @@ func FibreGeoJSON() []byte { return bytes.Clone(fibreGeoJSON) }
 // VinaPhone (VNPT), MobiFone and the cable-TV operator over the schematic communes. Each call
 // returns fresh values.
 func Fibre() (*fibre.Network, error) {
-	rep, err := fibre.ReadGeoJSON(bytes.NewReader(fibreGeoJSON), "")
+	rep, err := input.ReadFibreGeoJSON(bytes.NewReader(fibreGeoJSON), "")
 	if err != nil {
 		return nil, fmt.Errorf("demo: embedded fibre.geojson: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/fibre"
+	"phusong/data/input"
 	"phusong/geo"
 )
 
@@ -134,7 +135,7 @@ func GenerateFibre(sharedDataDir string, communes []data.Commune, seed uint64) (
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := fibre.WriteGeoJSON(&buf, net, FibreNote); err != nil {
+	if err := input.WriteFibreGeoJSON(&buf, net, FibreNote); err != nil {
 		return nil, err
 	}
 	return &FibreFiles{GeoJSON: buf.Bytes(), Network: net}, nil

@@ -20,9 +20,9 @@ const MaxPorts = 100_000
 // operatorAliases maps other names of an operator, as files may spell them, to its id.
 var operatorAliases = map[string]string{"vnpt": "vinaphone"}
 
-// resolveOperator returns the operator id named by s (an id of DefaultOperators or an alias
+// ResolveOperator returns the operator id named by s (an id of DefaultOperators or an alias
 // such as "vnpt", any case, spaces trimmed).
-func resolveOperator(s string) (string, bool) {
+func ResolveOperator(s string) (string, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if id, ok := operatorAliases[s]; ok {
 		return id, true
@@ -30,8 +30,8 @@ func resolveOperator(s string) (string, bool) {
 	return s, KnownOperator(s)
 }
 
-// operatorList is "viettel, vinaphone, …, tvcable" for error messages.
-func operatorList() string {
+// OperatorList is "viettel, vinaphone, …, tvcable" for error messages.
+func OperatorList() string {
 	ids := make([]string, 0, 7)
 	for _, o := range DefaultOperators() {
 		ids = append(ids, o.ID)
@@ -39,9 +39,9 @@ func operatorList() string {
 	return strings.Join(ids, ", ")
 }
 
-// idProblem describes why id is not a usable identifier ("" when it is): empty, not UTF-8,
+// IDProblem describes why id is not a usable identifier ("" when it is): empty, not UTF-8,
 // padded with spaces or holding control characters.
-func idProblem(id string) string {
+func IDProblem(id string) string {
 	switch {
 	case id == "":
 		return "is empty"
@@ -55,10 +55,10 @@ func idProblem(id string) string {
 	return ""
 }
 
-// positionProblem describes why p is not a usable position ("" when it is): a non-finite
+// PositionProblem describes why p is not a usable position ("" when it is): a non-finite
 // coordinate, or a position outside data.ProvinceBound (edges included), with a hint when lon
 // and lat look swapped.
-func positionProblem(p orb.Point) string {
+func PositionProblem(p orb.Point) string {
 	for _, v := range p {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return "is not a pair of finite numbers"
@@ -82,13 +82,13 @@ func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // pointText is "lon,lat" for error values.
 func pointText(p orb.Point) string { return num(p[0]) + "," + num(p[1]) }
 
-// lineProblem checks a route's polyline: every position usable (positionProblem) and at least
+// LineProblem checks a route's polyline: every position usable (PositionProblem) and at least
 // two distinct points. It returns the index of the first bad position (−1 for a problem of the
 // whole line) and the problem, or "" when the line is fine.
-func lineProblem(ls orb.LineString) (at int, msg string) {
+func LineProblem(ls orb.LineString) (at int, msg string) {
 	distinct := 0
 	for k, p := range ls {
-		if m := positionProblem(p); m != "" {
+		if m := PositionProblem(p); m != "" {
 			return k, m
 		}
 		if k == 0 || p != ls[k-1] {
@@ -147,15 +147,15 @@ type problem struct{ field, value, msg string }
 func routeProblems(r *Route) []problem {
 	var ps []problem
 	if !KnownOperator(r.Operator) {
-		ps = append(ps, problem{"operator", r.Operator, "is not a known operator (" + operatorList() + ")"})
+		ps = append(ps, problem{"operator", r.Operator, "is not a known operator (" + OperatorList() + ")"})
 	}
-	if m := idProblem(r.RouteID); m != "" {
+	if m := IDProblem(r.RouteID); m != "" {
 		ps = append(ps, problem{"route_id", r.RouteID, m})
 	}
 	if _, ok := ParseKind(string(r.Kind)); !ok {
 		ps = append(ps, problem{"kind", string(r.Kind), "is not backbone, feeder or distribution"})
 	}
-	if k, m := lineProblem(r.Line); m != "" {
+	if k, m := LineProblem(r.Line); m != "" {
 		if k >= 0 {
 			ps = append(ps, problem{fmt.Sprintf("line[%d]", k), pointText(r.Line[k]), m})
 		} else {
@@ -169,12 +169,12 @@ func routeProblems(r *Route) []problem {
 func accessPointProblems(a *AccessPoint) []problem {
 	var ps []problem
 	if !KnownOperator(a.Operator) {
-		ps = append(ps, problem{"operator", a.Operator, "is not a known operator (" + operatorList() + ")"})
+		ps = append(ps, problem{"operator", a.Operator, "is not a known operator (" + OperatorList() + ")"})
 	}
-	if m := idProblem(a.ID); m != "" {
+	if m := IDProblem(a.ID); m != "" {
 		ps = append(ps, problem{"id", a.ID, m})
 	}
-	if m := positionProblem(a.Point); m != "" {
+	if m := PositionProblem(a.Point); m != "" {
 		ps = append(ps, problem{"point", pointText(a.Point), m})
 	}
 	if a.Ports < 0 || a.Ports > MaxPorts {

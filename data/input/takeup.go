@@ -1,4 +1,4 @@
-package fibre
+package input
 
 import (
 	"encoding/csv"

@@ -1,14 +1,15 @@
-package fibre
+package input
 
 import (
 	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
+	"phusong/data/fibre"
 	"slices"
 )
 
-// WriteGeoJSON writes n in the canonical form ReadGeoJSON reads back to an equal network:
+// WriteFibreGeoJSON writes n in the canonical form ReadFibreGeoJSON reads back to an equal network:
 // a FeatureCollection with one feature per line, routes first ordered by (operator, route_id),
 // then access points by (operator, id) (see Network.Sort); routes are LineStrings with
 // properties operator, route_id, kind; access points are Points with operator, id and ports
@@ -16,11 +17,11 @@ import (
 // A non-empty syntheticNote marks invented data: it becomes the top-level "phusong_note" member
 // and every feature gets "synthetic": true. n is checked first (Check) and nothing is written
 // if it is invalid; n is not modified.
-func WriteGeoJSON(w io.Writer, n *Network, syntheticNote string) error {
-	if err := Check(n); err != nil {
+func WriteFibreGeoJSON(w io.Writer, n *fibre.Network, syntheticNote string) error {
+	if err := fibre.Check(n); err != nil {
 		return fmt.Errorf("fibre: not writing an invalid network: %w", err)
 	}
-	s := Network{Routes: slices.Clone(n.Routes), AccessPoints: slices.Clone(n.AccessPoints)}
+	s := fibre.Network{Routes: slices.Clone(n.Routes), AccessPoints: slices.Clone(n.AccessPoints)}
 	s.Sort()
 	bw := bufio.NewWriter(w)
 	head := `{"type":"FeatureCollection",`
@@ -64,7 +65,7 @@ func WriteGeoJSON(w io.Writer, n *Network, syntheticNote string) error {
 	return bw.Flush()
 }
 
-// outFeature is a feature as WriteGeoJSON writes it (fields in this order; properties sorted
+// outFeature is a feature as WriteFibreGeoJSON writes it (fields in this order; properties sorted
 // by encoding/json).
 type outFeature struct {
 	Type       string         `json:"type"`

@@ -1,4 +1,4 @@
-package fibre
+package input
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/fibre"
 )
 
 // fc wraps feature texts in a FeatureCollection, one feature per line (so feature N is on line
@@ -32,21 +33,21 @@ func TestReadGeoJSON(t *testing.T) {
 		`{"type":"Feature","geometry":{"type":"Point","coordinates":[106.31,9.91]},"properties":{"id":"A2"}}`,
 		`{"type":"Feature","geometry":{"type":"Point","coordinates":[106.32,9.92]},"properties":{"id":"R1","ports":null}}`,
 	)
-	rep, err := ReadGeoJSON(strings.NewReader(in), "vinaphone")
+	rep, err := ReadFibreGeoJSON(strings.NewReader(in), "vinaphone")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Network{
-		Routes: []Route{
-			{"vinaphone", "R1", Backbone, orb.LineString{{106.3, 9.9}, {106.31, 9.9}, {106.32, 9.95}}},
-			{"vinaphone", "F#1", Feeder, orb.LineString{{106.3, 9.9}, {106.31, 9.9}}},
-			{"vinaphone", "F#2", Feeder, orb.LineString{{106.4, 9.8}, {106.41, 9.8}}},
-			{"vinaphone", "feature-3", Distribution, orb.LineString{{106.3, 9.9}, {106.31, 9.9}}},
+	want := fibre.Network{
+		Routes: []fibre.Route{
+			{Operator: "vinaphone", RouteID: "R1", Kind: fibre.Backbone, Line: orb.LineString{{106.3, 9.9}, {106.31, 9.9}, {106.32, 9.95}}},
+			{Operator: "vinaphone", RouteID: "F#1", Kind: fibre.Feeder, Line: orb.LineString{{106.3, 9.9}, {106.31, 9.9}}},
+			{Operator: "vinaphone", RouteID: "F#2", Kind: fibre.Feeder, Line: orb.LineString{{106.4, 9.8}, {106.41, 9.8}}},
+			{Operator: "vinaphone", RouteID: "feature-3", Kind: fibre.Distribution, Line: orb.LineString{{106.3, 9.9}, {106.31, 9.9}}},
 		},
-		AccessPoints: []AccessPoint{
-			{"vinaphone", "A1", orb.Point{106.3, 9.9}, 32},
-			{"vinaphone", "A2", orb.Point{106.31, 9.91}, 0},
-			{"vinaphone", "R1", orb.Point{106.32, 9.92}, 0},
+		AccessPoints: []fibre.AccessPoint{
+			{Operator: "vinaphone", ID: "A1", Point: orb.Point{106.3, 9.9}, Ports: 32},
+			{Operator: "vinaphone", ID: "A2", Point: orb.Point{106.31, 9.91}, Ports: 0},
+			{Operator: "vinaphone", ID: "R1", Point: orb.Point{106.32, 9.92}, Ports: 0},
 		},
 	}
 	if !reflect.DeepEqual(rep.Network, want) {
@@ -135,7 +136,7 @@ func TestReadGeoJSONBad(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadGeoJSON(strings.NewReader(c.in), c.operator)
+			rep, err := ReadFibreGeoJSON(strings.NewReader(c.in), c.operator)
 			if rep != nil {
 				t.Fatalf("got a report with %d routes; want none", len(rep.Network.Routes))
 			}
@@ -158,7 +159,7 @@ func TestReadGeoJSONBad(t *testing.T) {
 }
 
 func TestReadGeoJSONOperatorArgument(t *testing.T) {
-	_, err := ReadGeoJSON(strings.NewReader(fc(apOK)), "fpt")
+	_, err := ReadFibreGeoJSON(strings.NewReader(fc(apOK)), "fpt")
 	if !errors.Is(err, data.ErrInvalidInput) || !strings.Contains(err.Error(), `operator "fpt" is not a known operator`) {
 		t.Fatalf("error %v", err)
 	}
@@ -169,7 +170,7 @@ func TestReadGeoJSONTooManyErrors(t *testing.T) {
 	for range 150 {
 		feats = append(feats, `{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"id":"A","ports":-1}}`)
 	}
-	_, err := ReadGeoJSON(strings.NewReader(fc(feats...)), "viettel")
+	_, err := ReadFibreGeoJSON(strings.NewReader(fc(feats...)), "viettel")
 	var pe data.ParseErrors
 	if !errors.As(err, &pe) || len(pe) != data.MaxParseErrors {
 		t.Fatalf("got %d errors, want %d", len(pe), data.MaxParseErrors)
@@ -182,22 +183,22 @@ func TestReadGeoJSONTooManyErrors(t *testing.T) {
 // TestWriteGeoJSONRoundTrip checks Read(Write(x)) == x up to the canonical order, and that
 // writing is stable.
 func TestWriteGeoJSONRoundTrip(t *testing.T) {
-	n := &Network{
-		Routes: []Route{
-			{"viettel", "b", Distribution, orb.LineString{{106.123456789, 9.9}, {106.2, 9.95}}},
-			{"tvcable", "a", Backbone, orb.LineString{{106.1, 9.9}, {106.2, 9.95}, {106.25, 9.97}}},
+	n := &fibre.Network{
+		Routes: []fibre.Route{
+			{Operator: "viettel", RouteID: "b", Kind: fibre.Distribution, Line: orb.LineString{{106.123456789, 9.9}, {106.2, 9.95}}},
+			{Operator: "tvcable", RouteID: "a", Kind: fibre.Backbone, Line: orb.LineString{{106.1, 9.9}, {106.2, 9.95}, {106.25, 9.97}}},
 		},
-		AccessPoints: []AccessPoint{{"viettel", "x", orb.Point{106.3, 9.9}, 0}, {"mobifone", "x", orb.Point{106.3, 9.91}, 64}},
+		AccessPoints: []fibre.AccessPoint{{Operator: "viettel", ID: "x", Point: orb.Point{106.3, 9.9}, Ports: 0}, {Operator: "mobifone", ID: "x", Point: orb.Point{106.3, 9.91}, Ports: 64}},
 	}
 	var buf bytes.Buffer
-	if err := WriteGeoJSON(&buf, n, "Synthetic test network"); err != nil {
+	if err := WriteFibreGeoJSON(&buf, n, "Synthetic test network"); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := ReadGeoJSON(bytes.NewReader(buf.Bytes()), "")
+	rep, err := ReadFibreGeoJSON(bytes.NewReader(buf.Bytes()), "")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.Bytes())
 	}
-	want := &Network{Routes: append([]Route(nil), n.Routes...), AccessPoints: append([]AccessPoint(nil), n.AccessPoints...)}
+	want := &fibre.Network{Routes: append([]fibre.Route(nil), n.Routes...), AccessPoints: append([]fibre.AccessPoint(nil), n.AccessPoints...)}
 	want.Sort()
 	if !reflect.DeepEqual(&rep.Network, want) {
 		t.Errorf("round trip\n got %+v\nwant %+v", rep.Network, *want)
@@ -209,7 +210,7 @@ func TestWriteGeoJSONRoundTrip(t *testing.T) {
 		t.Errorf("synthetic marks missing:\n%s", buf.Bytes())
 	}
 	var again bytes.Buffer
-	if err := WriteGeoJSON(&again, &rep.Network, "Synthetic test network"); err != nil || !bytes.Equal(again.Bytes(), buf.Bytes()) {
+	if err := WriteFibreGeoJSON(&again, &rep.Network, "Synthetic test network"); err != nil || !bytes.Equal(again.Bytes(), buf.Bytes()) {
 		t.Errorf("second write differs (err %v)", err)
 	}
 }
@@ -217,24 +218,24 @@ func TestWriteGeoJSONRoundTrip(t *testing.T) {
 func TestWriteGeoJSONInvalid(t *testing.T) {
 	cases := []struct {
 		name string
-		n    Network
+		n    fibre.Network
 		want string
 	}{
-		{"unknown kind", Network{Routes: []Route{{"viettel", "a", "trunk", orb.LineString{{106.1, 9.9}, {106.2, 9.9}}}}},
+		{"unknown kind", fibre.Network{Routes: []fibre.Route{{Operator: "viettel", RouteID: "a", Kind: "trunk", Line: orb.LineString{{106.1, 9.9}, {106.2, 9.9}}}}},
 			`routes[0].kind: "trunk" is not backbone, feeder or distribution`},
-		{"one point", Network{Routes: []Route{{"viettel", "a", Feeder, orb.LineString{{106.1, 9.9}, {106.1, 9.9}}}}},
+		{"one point", fibre.Network{Routes: []fibre.Route{{Operator: "viettel", RouteID: "a", Kind: fibre.Feeder, Line: orb.LineString{{106.1, 9.9}, {106.1, 9.9}}}}},
 			`routes[0].line: has 1 distinct points; a route needs at least 2`},
-		{"duplicate", Network{AccessPoints: []AccessPoint{{"viettel", "a", orb.Point{106.1, 9.9}, 1}, {"viettel", "a", orb.Point{106.1, 9.9}, 1}}},
+		{"duplicate", fibre.Network{AccessPoints: []fibre.AccessPoint{{Operator: "viettel", ID: "a", Point: orb.Point{106.1, 9.9}, Ports: 1}, {Operator: "viettel", ID: "a", Point: orb.Point{106.1, 9.9}, Ports: 1}}},
 			`access_points[1].id: "a" repeats access_points[0] of viettel`},
-		{"ports", Network{AccessPoints: []AccessPoint{{"viettel", "a", orb.Point{106.1, 9.9}, -1}}},
+		{"ports", fibre.Network{AccessPoints: []fibre.AccessPoint{{Operator: "viettel", ID: "a", Point: orb.Point{106.1, 9.9}, Ports: -1}}},
 			`access_points[0].ports: "-1" is outside 0..100000 (0 = unknown)`},
-		{"operator", Network{AccessPoints: []AccessPoint{{"fpt", "a", orb.Point{106.1, 9.9}, 1}}},
+		{"operator", fibre.Network{AccessPoints: []fibre.AccessPoint{{Operator: "fpt", ID: "a", Point: orb.Point{106.1, 9.9}, Ports: 1}}},
 			`access_points[0].operator: "fpt" is not a known operator (viettel, vinaphone, mobifone, vietnamobile, gmobile, itelecom, tvcable)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			err := WriteGeoJSON(&buf, &c.n, "")
+			err := WriteFibreGeoJSON(&buf, &c.n, "")
 			if err == nil || !strings.HasSuffix(err.Error(), c.want) {
 				t.Fatalf("error %v, want …%s", err, c.want)
 			}
@@ -242,20 +243,5 @@ func TestWriteGeoJSONInvalid(t *testing.T) {
 				t.Errorf("wrote %d bytes", buf.Len())
 			}
 		})
-	}
-}
-
-func TestDefaultOperators(t *testing.T) {
-	ops := DefaultOperators()
-	var ids []string
-	for _, o := range ops {
-		ids = append(ids, o.ID)
-	}
-	want := []string{"viettel", "vinaphone", "mobifone", "vietnamobile", "gmobile", "itelecom", "tvcable"}
-	if !reflect.DeepEqual(ids, want) {
-		t.Fatalf("ids %v", ids)
-	}
-	if ops[6].MNC != "" || !strings.Contains(ops[6].Name, "cable TV") {
-		t.Errorf("cable operator %+v", ops[6])
 	}
 }

@@ -1,4 +1,4 @@
-package fibre
+package input
 
 import (
 	"bytes"
@@ -7,9 +7,10 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/fibre"
 )
 
-// FuzzReadGeoJSON checks that ReadGeoJSON never panics, that a failure is ParseErrors (at most
+// FuzzReadGeoJSON checks that ReadFibreGeoJSON never panics, that a failure is ParseErrors (at most
 // data.MaxParseErrors) or ErrInvalidInput and returns no report, and that a success is a valid
 // network (Check) that writes and reads back equal.
 func FuzzReadGeoJSON(f *testing.F) {
@@ -19,7 +20,7 @@ func FuzzReadGeoJSON(f *testing.F) {
 	f.Add([]byte(`{"type":"FeatureCollection","features":[]}`))
 	f.Add([]byte(`{"type":`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		rep, err := ReadGeoJSON(bytes.NewReader(in), "viettel")
+		rep, err := ReadFibreGeoJSON(bytes.NewReader(in), "viettel")
 		if err != nil {
 			if rep != nil {
 				t.Fatalf("report returned with error %v", err)
@@ -34,14 +35,14 @@ func FuzzReadGeoJSON(f *testing.F) {
 			}
 			return
 		}
-		if err := Check(&rep.Network); err != nil {
+		if err := fibre.Check(&rep.Network); err != nil {
 			t.Fatalf("network read is invalid: %v", err)
 		}
 		var buf bytes.Buffer
-		if err := WriteGeoJSON(&buf, &rep.Network, ""); err != nil {
+		if err := WriteFibreGeoJSON(&buf, &rep.Network, ""); err != nil {
 			t.Fatalf("network read does not write: %v", err)
 		}
-		back, err := ReadGeoJSON(&buf, "")
+		back, err := ReadFibreGeoJSON(&buf, "")
 		if err != nil {
 			t.Fatalf("written network does not read: %v\n%s", err, buf.Bytes())
 		}

@@ -1,4 +1,4 @@
-package fibre
+package input
 
 import (
 	"bufio"
@@ -18,16 +18,17 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/fibre"
 )
 
-// LoadReport is the result of reading a fibre network file.
-type LoadReport struct {
-	Network  Network
+// FibreLoadReport is the result of reading a fibre network file.
+type FibreLoadReport struct {
+	Network  fibre.Network
 	Warnings []data.Warning // defaults applied, properties ignored …, in input order
 	Features int            // features read
 }
 
-// ReadGeoJSON reads a fibre network as a GeoJSON FeatureCollection (WGS84 lon/lat; a third
+// ReadFibreGeoJSON reads a fibre network as a GeoJSON FeatureCollection (WGS84 lon/lat; a third
 // coordinate is ignored):
 //
 //   - LineString and MultiLineString features are routes, with properties route_id (or id),
@@ -49,11 +50,11 @@ type LoadReport struct {
 // warnings: a missing id gets "feature-N"; a MultiLineString of several lines becomes routes
 // "<id>#1", "<id>#2" …; repeated consecutive points are dropped; missing ports count as
 // unknown (one warning for the file).
-func ReadGeoJSON(r io.Reader, operator string) (*LoadReport, error) {
+func ReadFibreGeoJSON(r io.Reader, operator string) (*FibreLoadReport, error) {
 	if operator != "" {
-		id, ok := resolveOperator(operator)
+		id, ok := fibre.ResolveOperator(operator)
 		if !ok {
-			return nil, fmt.Errorf("%w: operator %q is not a known operator (%s)", data.ErrInvalidInput, operator, operatorList())
+			return nil, fmt.Errorf("%w: operator %q is not a known operator (%s)", data.ErrInvalidInput, operator, fibre.OperatorList())
 		}
 		operator = id
 	}
@@ -80,12 +81,12 @@ func ReadGeoJSON(r io.Reader, operator string) (*LoadReport, error) {
 		b.warns = append(b.warns, data.Warning{Field: "ports", Message: fmt.Sprintf(
 			"missing on %d access points (first: feature %d); capacity unknown (0)", b.noPorts, b.firstNoPorts)})
 	}
-	return &LoadReport{Network: b.net, Warnings: b.warns, Features: len(feats)}, nil
+	return &FibreLoadReport{Network: b.net, Warnings: b.warns, Features: len(feats)}, nil
 }
 
-// LoadFile reads a fibre network file (.geojson or .json) with ReadGeoJSON. Errors are
+// LoadFibreFile reads a fibre network file (.geojson or .json) with ReadFibreGeoJSON. Errors are
 // prefixed with the path and wrap the reader's.
-func LoadFile(path, operator string) (*LoadReport, error) {
+func LoadFibreFile(path, operator string) (*FibreLoadReport, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".geojson", ".json":
 	default:
@@ -96,18 +97,11 @@ func LoadFile(path, operator string) (*LoadReport, error) {
 		return nil, fmt.Errorf("fibre: %w", err)
 	}
 	defer f.Close()
-	rep, err := ReadGeoJSON(bufio.NewReader(f), operator)
+	rep, err := ReadFibreGeoJSON(bufio.NewReader(f), operator)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return rep, nil
-}
-
-// decodeJSON decodes raw into v keeping numbers as json.Number.
-func decodeJSON(raw []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return dec.Decode(v)
 }
 
 // decodeCollection reads a FeatureCollection and returns its raw features.
@@ -142,7 +136,7 @@ func decodeCollection(r io.Reader) ([]json.RawMessage, error) {
 // reader accumulates one file's network, errors and warnings.
 type reader struct {
 	operator     string
-	net          Network
+	net          fibre.Network
 	errs         data.ParseErrors
 	warns        []data.Warning
 	ids          map[[3]string]int // (operator, "route"|"ap", id) → feature
@@ -229,7 +223,7 @@ func (b *reader) feature(n int, raw json.RawMessage) {
 	}
 }
 
-// position parses one GeoJSON position and checks it (positionProblem).
+// position parses one GeoJSON position and checks it (PositionProblem).
 func (b *reader) position(n int, field string, pos []json.Number) (orb.Point, bool) {
 	if len(pos) < 2 {
 		b.fail(n, field, "", "is not a [lon, lat] position")
@@ -244,7 +238,7 @@ func (b *reader) position(n int, field string, pos []json.Number) (orb.Point, bo
 		}
 		p[c] = v
 	}
-	if m := positionProblem(p); m != "" {
+	if m := fibre.PositionProblem(p); m != "" {
 		b.fail(n, field, pos[0].String()+","+pos[1].String(), m)
 		return p, false
 	}
@@ -346,10 +340,10 @@ func (b *reader) resolve(n int, p props) (string, bool) {
 		}
 		return b.operator, true
 	}
-	id, ok := resolveOperator(p.operator)
+	id, ok := fibre.ResolveOperator(p.operator)
 	switch {
 	case !ok:
-		b.fail(n, "operator", p.operator, "is not a known operator ("+operatorList()+")")
+		b.fail(n, "operator", p.operator, "is not a known operator ("+fibre.OperatorList()+")")
 		return "", false
 	case b.operator != "" && id != b.operator:
 		b.fail(n, "operator", p.operator, "differs from the file's operator "+b.operator)
@@ -369,7 +363,7 @@ func (b *reader) claim(n int, op, space, field, id string) bool {
 	return true
 }
 
-// checkID fails on an unusable id (idProblem) or returns the default "feature-N" with a warning
+// checkID fails on an unusable id (IDProblem) or returns the default "feature-N" with a warning
 // when it is missing.
 func (b *reader) checkID(n int, p props, field string) (string, bool) {
 	if p.id == "" {
@@ -377,7 +371,7 @@ func (b *reader) checkID(n int, p props, field string) (string, bool) {
 		b.warn(n, field, "missing; using "+id)
 		return id, true
 	}
-	if m := idProblem(p.id); m != "" {
+	if m := fibre.IDProblem(p.id); m != "" {
 		b.fail(n, field, p.id, m)
 		return "", false
 	}
@@ -403,8 +397,8 @@ func (b *reader) accessPoint(n int, p props, at orb.Point) {
 		case v < 0:
 			b.fail(n, "ports", p.ports, "is negative")
 			okPorts = false
-		case v != math.Trunc(v) || v > MaxPorts:
-			b.fail(n, "ports", p.ports, fmt.Sprintf("is not a whole number in 0..%d", MaxPorts))
+		case v != math.Trunc(v) || v > fibre.MaxPorts:
+			b.fail(n, "ports", p.ports, fmt.Sprintf("is not a whole number in 0..%d", fibre.MaxPorts))
 			okPorts = false
 		default:
 			ports = int(v)
@@ -413,14 +407,14 @@ func (b *reader) accessPoint(n int, p props, at orb.Point) {
 	if !okOp || !okID || !okPorts || !b.claim(n, op, "ap", "id", id) {
 		return
 	}
-	b.net.AccessPoints = append(b.net.AccessPoints, AccessPoint{Operator: op, ID: id, Point: at, Ports: ports})
+	b.net.AccessPoints = append(b.net.AccessPoints, fibre.AccessPoint{Operator: op, ID: id, Point: at, Ports: ports})
 }
 
 // routes adds the route(s) of feature n: one per line.
 func (b *reader) routes(n int, p props, lines []orb.LineString) {
 	op, okOp := b.resolve(n, p)
 	id, okID := b.checkID(n, p, "route_id")
-	kind, okKind := ParseKind(strings.ToLower(p.kind))
+	kind, okKind := fibre.ParseKind(strings.ToLower(p.kind))
 	switch {
 	case p.kind == "":
 		b.fail(n, "kind", "", "missing (backbone, feeder or distribution)")
@@ -439,7 +433,7 @@ func (b *reader) routes(n int, p props, lines []orb.LineString) {
 			rid = id + "#" + strconv.Itoa(k+1)
 		}
 		if b.claim(n, op, "route", "route_id", rid) {
-			b.net.Routes = append(b.net.Routes, Route{Operator: op, RouteID: rid, Kind: kind, Line: ls})
+			b.net.Routes = append(b.net.Routes, fibre.Route{Operator: op, RouteID: rid, Kind: kind, Line: ls})
 		}
 	}
 }
