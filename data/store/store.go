@@ -197,6 +197,19 @@ func New(reach ReachFunc) *Store {
 	return s
 }
 
+// Fork returns a new store holding what s holds now, at the same version and with the same
+// ReachFunc. The two share their trees copy-on-write: a write to either never shows in the
+// other, and each goes on numbering versions from the shared one (so a coverage result of s's
+// current snapshot can be updated incrementally with the fork's next change). Forking costs
+// O(carriers), not O(sites).
+func (s *Store) Fork() *Store {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := &Store{reach: s.reach, live: s.live.copy()}
+	f.cur.Store(&Snapshot{version: s.cur.Load().version, idx: f.live.copy()})
+	return f
+}
+
 // Snapshot returns the current immutable, consistent view of the store. It never blocks.
 func (s *Store) Snapshot() *Snapshot { return s.cur.Load() }
 

@@ -664,6 +664,47 @@ func TestStoreRandomInvariants(t *testing.T) {
 	}
 }
 
+// TestForkIsolation forks a store with random content and writes to both at random: each must
+// keep answering every query exactly as its own brute-force model, and both number their
+// versions on from the version they shared.
+func TestForkIsolation(t *testing.T) {
+	w := invariantWorld{rng: rand.New(rand.NewPCG(testSeed(t), 3))}
+	orig := New(heightReach)
+	m := storeModel{}
+	for range 30 {
+		if next, _, err, valid := randomWrite(w, orig, m); valid && err == nil {
+			m = next
+		}
+	}
+	at := orig.Version()
+	before := orig.Snapshot()
+	fork := orig.Fork()
+	if fork.Version() != at || fork.Snapshot().Len() != len(m) {
+		t.Fatalf("fork at version %d with %d sites, want %d and %d", fork.Version(), fork.Snapshot().Len(), at, len(m))
+	}
+	stores := []*Store{orig, fork}
+	models := []storeModel{m, maps.Clone(m)}
+	writes := []int{0, 0}
+	for step := range 120 {
+		i := w.rng.IntN(2)
+		next, ch, err, valid := randomWrite(w, stores[i], models[i])
+		if valid && err == nil {
+			writes[i]++
+			if ch.Version != at+uint64(writes[i]) {
+				t.Fatalf("step %d: store %d wrote version %d, want %d", step, i, ch.Version, at+uint64(writes[i]))
+			}
+			models[i] = next
+		}
+		for j := range stores {
+			checkQueries(t, step, w, stores[j].Snapshot(), models[j])
+		}
+	}
+	if writes[0] == 0 || writes[1] == 0 {
+		t.Fatalf("writes %v: both sides must have been written", writes)
+	}
+	checkQueries(t, -1, w, before, m) // the snapshot taken before the fork is untouched
+}
+
 // randomWrite performs one random write and returns the model after it, the change, the error
 // and whether the write was meant to be valid.
 func randomWrite(w invariantWorld, st *Store, m storeModel) (storeModel, Change, error, bool) {
