@@ -1,0 +1,190 @@
+// Package app holds phusong's use cases: the one layer both the HTTP transport (package server)
+// and the command line (cmd/phusong) call, so that each use case is written once.
+//
+//   - Load reads the inputs (communes, station list, coverage definition, fibre network) from
+//     files or the embedded demo; Build computes a State from them.
+//   - Open opens a data directory (its database of carriers' versioned uploads and tokens),
+//     seeds an empty one, and serves the State of its current lists; New serves a given State.
+//   - App.State is the State served now. A change is made off to the side (State.WithSites,
+//     State.WithFibre: a fork of the served state, computed incrementally) and swapped in by
+//     Publish, so readers never see half of a change.
+//   - App.Apply validates and applies a carrier's upload (or previews it, a dry run), App.Rollback
+//     restores the list as it was right after an earlier upload; both are all-or-nothing.
+//   - State.Report and State.Layer give the per-commune report and the map's layers, in the one
+//     schema package render writes as GeoJSON, CSV, KML or text.
+//
+// app knows nothing of HTTP: it returns data.ParseErrors for refused input (naming the line or
+// feature and the field), ErrForbidden, ErrNotFound, ErrReadOnly and FormatError, which the
+// transport maps to statuses.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"phusong/data/persist"
+)
+
+// App serves one State at a time and, with a database, applies carriers' uploads to it. It is
+// safe for concurrent use: readers take State() without locking; writes are serialised.
+type App struct {
+	log   *slog.Logger
+	db    *persist.DB // nil: read-only (no uploads, no tokens)
+	ownDB bool        // Close closes db
+	cur   atomic.Pointer[State]
+	swaps atomic.Uint64 // states published, the first included
+	mu    sync.Mutex    // held by every list write: read the list, prepare, commit, publish
+	kinds map[string]listOps
+}
+
+// New serves st. db (nil: read-only) holds the tokens and the versioned lists that uploads
+// change; st must have been built from db's current lists (Open does both). log nil discards.
+func New(st *State, db *persist.DB, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	a := &App{log: log, db: db}
+	a.kinds = map[string]listOps{siteKind.kind.Name: siteKind, fibreKind.kind.Name: fibreKind}
+	if err := a.Publish(st); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Open opens (or creates) the database in dataDir, seeds it with in's sites and fibre network
+// when it holds no upload of that kind yet (one "seed" upload per carrier, keeping in's notes),
+// and serves the State built from the database's current lists over in's communes and
+// definition. Close the App to close the database.
+func Open(ctx context.Context, dataDir string, in Input, log *slog.Logger) (*App, error) {
+	db, err := persist.Open(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	a, err := OpenDB(ctx, db, in, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.ownDB = true
+	return a, nil
+}
+
+// OpenDB is Open on a database the caller opened and closes (tests share one between apps).
+func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	var err error
+	if in.Sites, in.Note, err = seedSites(ctx, db, in.Sites, in.Note, log); err != nil {
+		return nil, err
+	}
+	if in.Fibre, in.FibreNote, err = seedFibre(ctx, db, in.Fibre, in.FibreNote, log); err != nil {
+		return nil, err
+	}
+	st, err := Build(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return New(st, db, log)
+}
+
+// Close closes the database Open opened (not one given to New or OpenDB).
+func (a *App) Close() error {
+	if a.ownDB && a.db != nil {
+		return a.db.Close()
+	}
+	return nil
+}
+
+// State returns the State served now. It never blocks.
+func (a *App) State() *State { return a.cur.Load() }
+
+// Publishes returns how many states have been published (the first one included).
+func (a *App) Publishes() uint64 { return a.swaps.Load() }
+
+// Writable reports whether the app has a database, so that uploads and tokens work.
+func (a *App) Writable() bool { return a.db != nil }
+
+// Publish swaps in st atomically: callers already holding the old State finish with it, the
+// next State() returns st. Publishing outside an upload (a test, an admin reload) does not take
+// the upload lock, so an upload in progress may publish over it.
+func (a *App) Publish(st *State) error {
+	if err := st.check(); err != nil {
+		return err
+	}
+	a.cur.Store(st)
+	a.swaps.Add(1)
+	a.log.Info("data loaded", slog.Uint64("data_version", st.Snapshot.Version()),
+		slog.String("definition_version", st.Coverage.DefinitionVersion()),
+		slog.Int("communes", len(st.Communes)), slog.Int("sites", st.Snapshot.Len()),
+		slog.Bool("demo", st.Note != ""))
+	return nil
+}
+
+// ErrNotFound: what a request names (an upload, a carrier to upload for) does not exist.
+var ErrNotFound = errors.New("app: not found")
+
+// ErrForbidden is wrapped by a *DeniedError: a valid token asking for what it may not do.
+var ErrForbidden = errors.New("app: forbidden")
+
+// ErrNoDatabase: the app runs without a database, so nothing can be written.
+var ErrNoDatabase = fmt.Errorf("uploads are not enabled (the server runs without a data directory): %w", ErrNotFound)
+
+// DeniedError says why a token may not do something; it unwraps to ErrForbidden.
+type DeniedError struct{ Msg string }
+
+func (e *DeniedError) Error() string { return e.Msg }
+
+// Unwrap returns ErrForbidden.
+func (e *DeniedError) Unwrap() error { return ErrForbidden }
+
+func denied(format string, args ...any) error {
+	return &DeniedError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// FormatError is a body in a format the use case does not read (a fibre network as CSV).
+type FormatError struct{ Msg string }
+
+func (e *FormatError) Error() string { return e.Msg }
+
+// Authenticate returns the token whose secret is plain: persist.ErrUnauthorized for an
+// unknown or revoked one, ErrNoDatabase without a database.
+func (a *App) Authenticate(ctx context.Context, plain string) (persist.TokenInfo, error) {
+	if a.db == nil {
+		return persist.TokenInfo{}, ErrNoDatabase
+	}
+	return a.db.Authenticate(ctx, plain)
+}
+
+// mayUpload checks that tok may upload carrier's lists: a carrier token of that carrier.
+func mayUpload(tok persist.TokenInfo, carrier string) error {
+	switch {
+	case tok.Admin:
+		return denied("token %s is an admin token: upload with a token of carrier %q", tok.Prefix(), carrier)
+	case tok.Carrier != carrier:
+		return denied("token %s writes carrier %q, not %q", tok.Prefix(), tok.Carrier, carrier)
+	}
+	return nil
+}
+
+// mayRead checks that tok may see carrier's upload history (and roll it back): that
+// carrier's token, or an admin token.
+func mayRead(tok persist.TokenInfo, carrier string) error {
+	if tok.Admin || tok.Carrier == carrier {
+		return nil
+	}
+	return denied("token %s belongs to carrier %q, not %q", tok.Prefix(), tok.Carrier, carrier)
+}
+
+// MayAdmin checks that tok is an admin token.
+func MayAdmin(tok persist.TokenInfo) error {
+	if !tok.Admin {
+		return denied("token %s is a carrier token: managing tokens needs an admin token", tok.Prefix())
+	}
+	return nil
+}

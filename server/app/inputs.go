@@ -1,0 +1,85 @@
+package app
+
+import (
+	"phusong/data"
+	"phusong/data/coverage"
+	"phusong/data/demo"
+	"phusong/data/input"
+)
+
+// Sources names the input files of a run; an empty name takes the embedded demo's data (the
+// schematic Trà Vinh communes, synthetic stations, synthetic fibre network, the embedded
+// coverage definition).
+type Sources struct {
+	Communes      string // communes GeoJSON
+	Sites         string // station list, CSV or GeoJSON
+	SitesCarrier  string // the carrier of a Sites file without a carrier column ("" = per row)
+	Definition    string // coverage definition JSON
+	Fibre         string // fibre network GeoJSON
+	FibreOperator string // the operator of a Fibre file without operator properties
+	NoFibre       bool   // load no fibre network (not even the demo's)
+}
+
+// Warnings are a reader's warnings about one input file (defaults applied, overlaps …).
+type Warnings struct {
+	What     string // "communes", "sites", "fibre"
+	File     string
+	Warnings []data.Warning
+}
+
+// Load reads the inputs src names, the embedded demo for those not named, into an Input for
+// Build (Coverage and FibreOptions left zero). Input.Note says when the result would rest on
+// synthetic stations or schematic communes (the demo's notes); Input.FibreNote when the fibre
+// network is the demo's. The readers' warnings are returned per file.
+func Load(src Sources) (Input, []Warnings, error) {
+	var in Input
+	var ws []Warnings
+	var err error
+	if src.Communes == "" {
+		in.Communes, err = demo.Communes()
+		in.Note = demo.CommunesNote
+	} else {
+		var rep *input.CommuneLoadReport
+		if rep, err = input.LoadCommunesFile(src.Communes); err == nil {
+			in.Communes = rep.Communes
+			ws = append(ws, Warnings{"communes", src.Communes, rep.Warnings})
+		}
+	}
+	if err != nil {
+		return in, nil, err
+	}
+	if src.Sites == "" {
+		in.Sites, err = demo.Sites()
+		in.Note = demo.Note
+	} else {
+		var rep *input.SiteLoadReport
+		if rep, err = input.LoadSitesFile(src.Sites, src.SitesCarrier); err == nil {
+			in.Sites = rep.Sites
+			ws = append(ws, Warnings{"sites", src.Sites, rep.Warnings})
+		}
+	}
+	if err != nil {
+		return in, nil, err
+	}
+	if src.Definition != "" {
+		if in.Definition, err = coverage.LoadDefinition(src.Definition); err != nil {
+			return in, nil, err
+		}
+	}
+	switch {
+	case src.NoFibre:
+	case src.Fibre == "":
+		in.Fibre, err = demo.Fibre()
+		in.FibreNote = demo.FibreNote
+	default:
+		var rep *input.FibreLoadReport
+		if rep, err = input.LoadFibreFile(src.Fibre, src.FibreOperator); err == nil {
+			in.Fibre = &rep.Network
+			ws = append(ws, Warnings{"fibre", src.Fibre, rep.Warnings})
+		}
+	}
+	if err != nil {
+		return in, nil, err
+	}
+	return in, ws, nil
+}

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"phusong/data"
+	"phusong/data/fibre"
+	"phusong/data/persist"
+)
+
+// seedSites returns the sites to serve from db: the current list of every carrier. A database
+// with no site upload ever is first seeded with seed, one "seed" upload per carrier, keeping
+// seedNote on each (the demo's note for synthetic stations, "" for real ones). note is the
+// seed's note as stored, so a database seeded from the demo keeps saying so on every start,
+// whatever seed is given then.
+func seedSites(ctx context.Context, db *persist.DB, seed []data.Site, seedNote string, log *slog.Logger) (sites []data.Site, note string, err error) {
+	sites, note, seeded, uploads, err := loadList(ctx, db, persist.SiteKind(), seed, seedNote)
+	if err != nil {
+		return nil, "", err
+	}
+	if seeded {
+		log.Info("database seeded", slog.String("db", db.Path()), slog.Int("sites", len(seed)), slog.Bool("demo", seedNote != ""))
+	} else {
+		log.Info("sites loaded from the database (the seed is used only for an empty database)",
+			slog.String("db", db.Path()), slog.Int("sites", len(sites)), slog.Int("uploads", uploads))
+	}
+	return sites, note, nil
+}
+
+// seedFibre returns the fibre network to serve from db, seeding a database with no fibre
+// upload ever with seed (nil: nothing) as seedSites does with sites.
+func seedFibre(ctx context.Context, db *persist.DB, seed *fibre.Network, seedNote string, log *slog.Logger) (net *fibre.Network, note string, err error) {
+	var items []fibre.Item
+	if seed != nil {
+		items = fibre.Items(seed)
+	}
+	cur, note, seeded, uploads, err := loadList(ctx, db, persist.FibreKind(), items, seedNote)
+	if err != nil {
+		return nil, "", err
+	}
+	net = fibre.FromItems(cur)
+	if seeded {
+		log.Info("database seeded with fibre", slog.String("db", db.Path()), slog.Int("routes", len(net.Routes)),
+			slog.Int("access_points", len(net.AccessPoints)), slog.Bool("demo", seedNote != ""))
+	} else {
+		log.Info("fibre loaded from the database (the seed is used only when no fibre was ever uploaded)",
+			slog.String("db", db.Path()), slog.Int("routes", len(net.Routes)),
+			slog.Int("access_points", len(net.AccessPoints)), slog.Int("uploads", uploads))
+	}
+	return net, note, nil
+}
+
+// loadList returns the current items of kind in db (every carrier's), first seeding a kind
+// never uploaded with seed (one "seed" upload per carrier keeping seedNote); note is the note
+// of the seed uploads as stored, and uploads the number of uploads of the kind.
+func loadList[T any](ctx context.Context, db *persist.DB, kind persist.Kind[T], seed []T, seedNote string) (items []T, note string, seeded bool, uploads int, err error) {
+	store := persist.For(db, kind)
+	if seeded, err = store.SeedIfEmpty(ctx, seed, seedNote); err != nil {
+		return nil, "", false, 0, fmt.Errorf("app: seeding %s with %s: %w", db.Path(), kind.Name, err)
+	}
+	if items, err = store.Current(ctx, ""); err != nil {
+		return nil, "", false, 0, err
+	}
+	ups, err := db.Uploads(ctx, persist.UploadFilter{Kind: kind.Name})
+	if err != nil {
+		return nil, "", false, 0, err
+	}
+	for _, u := range ups {
+		if u.Mode == persist.ModeSeed && u.Note != "" {
+			note = u.Note
+		}
+	}
+	return items, note, seeded, len(ups), nil
+}
+
+// rebuild replaces the served state with one computed in full from the database's current
+// lists, sites and fibre (same engine, communes and definition): the way back to a consistent
+// state should an applied upload fail to be served. Called with a.mu held.
+func (a *App) rebuild(ctx context.Context) error {
+	st := a.State()
+	if st.Engine == nil {
+		return fmt.Errorf("app: rebuild: %w", ErrReadOnly)
+	}
+	sites, err := a.db.Sites().Current(ctx, "")
+	if err != nil {
+		return err
+	}
+	fork := st.Store.Fork() // versions keep increasing
+	if _, err := fork.Upsert(nil); err != nil {
+		return fmt.Errorf("app: rebuild: %w", err)
+	}
+	ns, err := st.replaceAll(ctx, fork, sites)
+	if err != nil {
+		return fmt.Errorf("app: rebuild: %w", err)
+	}
+	items, err := a.db.Fibre().Current(ctx, "")
+	if err != nil {
+		return err
+	}
+	if ns, err = ns.WithFibre(fibre.FromItems(items), st.FibreNote, st.FibreOptions); err != nil {
+		return fmt.Errorf("app: rebuild: %w", err)
+	}
+	return a.Publish(ns)
+}

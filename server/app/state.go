@@ -1,0 +1,229 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"phusong/data"
+	"phusong/data/coverage"
+	"phusong/data/fibre"
+	"phusong/data/store"
+)
+
+// Input is what Build needs to compute a first State.
+type Input struct {
+	Communes   []data.Commune
+	Sites      []data.Site
+	Definition *coverage.Definition // nil = coverage.DefaultDefinition()
+	Carriers   []data.Carrier       // display list; nil = data.DefaultCarriers()
+	Note       string               // non-empty for synthetic demo stations or schematic communes (shown on the map)
+	Coverage   coverage.Options     // grid cell, workers, progress
+	// Engine, when not nil, is an engine already built over Communes with Definition and
+	// Coverage (whose fields are then not used): Build reuses it instead of making one.
+	Engine *coverage.Engine
+
+	Fibre        *fibre.Network // operators' fibre routes and access points; nil = none
+	FibreNote    string         // non-empty for a synthetic fibre network
+	FibreOptions fibre.Options  // drop distance, feeder reach
+}
+
+// State is one consistent dataset: a site snapshot, the coverage computed from it, the
+// communes, the fibre network and its reach. A State is never modified once built: a change
+// makes a new one (WithSites, WithFibre) and App.Publish swaps it in.
+type State struct {
+	Snapshot   *store.Snapshot  // the sites
+	Coverage   *coverage.Result // computed from Snapshot with Definition over Communes
+	Communes   []data.Commune
+	Carriers   []data.Carrier // carriers to list, in display order
+	Definition *coverage.Definition
+	Note       string // non-empty when the data is synthetic or schematic demo data; shown on the map
+
+	// Engine and Store produced Coverage and Snapshot; WithSites forks Store, applies a change
+	// and recomputes incrementally with Engine.Update. Either may be nil for a read-only state.
+	Engine *coverage.Engine
+	Store  *store.Store
+
+	// Fibre is the operators' fibre network and FibreReach its reach on Engine's land, computed
+	// with FibreOptions; FibreNote is non-empty when the network is synthetic demo data. A nil
+	// FibreReach serves no fibre (empty layers, zero figures).
+	Fibre        *fibre.Network
+	FibreReach   *fibre.Reach
+	FibreNote    string
+	FibreOptions fibre.Options
+}
+
+// ErrNoState: a State without sites, coverage or communes was given to serve.
+var ErrNoState = errors.New("app: state needs a Snapshot, a Coverage result and communes")
+
+// ErrReadOnly: the served state has no engine or store, so it cannot be changed.
+var ErrReadOnly = errors.New("app: the served data is read-only (no engine or store)")
+
+// check reports a State that cannot be served.
+func (st *State) check() error {
+	if st == nil || st.Snapshot == nil || st.Coverage == nil || len(st.Communes) == 0 {
+		return ErrNoState
+	}
+	return nil
+}
+
+// Build makes the engine over in.Communes, loads in.Sites into a new store (one
+// ReplaceCarrier per carrier, in carrier id order), computes the full coverage of that
+// snapshot and, when in.Fibre is not nil, the reach of in.Fibre on the engine's land.
+func Build(ctx context.Context, in Input) (*State, error) {
+	def := in.Definition
+	if def == nil {
+		def = coverage.DefaultDefinition()
+	}
+	carriers := in.Carriers
+	if carriers == nil {
+		carriers = data.DefaultCarriers()
+	}
+	eng := in.Engine
+	if eng == nil {
+		var err error
+		if eng, err = coverage.New(in.Communes, def, in.Coverage); err != nil {
+			return nil, fmt.Errorf("app: coverage engine: %w", err)
+		}
+	} else {
+		def = eng.Definition()
+	}
+	sites, err := loadStore(eng, in.Sites)
+	if err != nil {
+		return nil, err
+	}
+	snap := sites.Snapshot()
+	res, err := eng.Compute(ctx, snap)
+	if err != nil {
+		return nil, fmt.Errorf("app: computing coverage: %w", err)
+	}
+	st := &State{
+		Snapshot: snap, Coverage: res, Communes: eng.Communes(), Carriers: carriers,
+		Definition: def, Note: in.Note, Engine: eng, Store: sites,
+	}
+	if in.Fibre == nil {
+		return st, nil
+	}
+	return st.WithFibre(in.Fibre, in.FibreNote, in.FibreOptions)
+}
+
+// loadStore returns a new store over eng's reach holding sites, written one carrier at a time
+// in carrier id order.
+func loadStore(eng *coverage.Engine, sites []data.Site) (*store.Store, error) {
+	st := store.New(eng.Reach)
+	byCarrier := map[string][]data.Site{}
+	for _, s := range sites {
+		byCarrier[s.Carrier] = append(byCarrier[s.Carrier], s)
+	}
+	ids := make([]string, 0, len(byCarrier))
+	for id := range byCarrier {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, cmp.Compare)
+	for _, id := range ids {
+		if _, err := st.ReplaceCarrier(id, byCarrier[id]); err != nil {
+			return nil, fmt.Errorf("app: loading %s sites: %w", id, err)
+		}
+	}
+	return st, nil
+}
+
+// WithSites returns the state with carrier's sites replaced by next, computed off to the side:
+// st's store is forked (st is not modified, and the fork keeps st's version so that the
+// coverage is updated incrementally: only the cells within reach of the changed sites are
+// recomputed, Engine.Update). A site the store or the engine refuses is a data.ParseErrors
+// naming it.
+func (st *State) WithSites(ctx context.Context, carrier string, next []data.Site) (*State, error) {
+	if st.Engine == nil || st.Store == nil {
+		return nil, ErrReadOnly
+	}
+	fork := st.Store.Fork()
+	if fork.Version() != st.Snapshot.Version() {
+		return nil, fmt.Errorf("app: the state's store is at version %d, its snapshot at %d", fork.Version(), st.Snapshot.Version())
+	}
+	ch, err := fork.ReplaceCarrier(carrier, next)
+	if err != nil {
+		return nil, siteProblem(err)
+	}
+	snap := fork.Snapshot()
+	res, err := st.Engine.Update(ctx, st.Coverage, snap, ch)
+	if err != nil {
+		return nil, siteProblem(err)
+	}
+	ns := *st
+	ns.Snapshot, ns.Coverage, ns.Store = snap, res, fork
+	return &ns, nil
+}
+
+// siteProblem reports a site the store or the engine refuses (which validation should have
+// caught) as data.ParseErrors naming it; other errors are returned as they are.
+func siteProblem(err error) error {
+	var se *store.SiteError
+	var sec *coverage.SectorError
+	switch {
+	case errors.As(err, &se):
+		return data.ParseErrors{{Field: se.Field, Value: se.Key.SiteID, Msg: strings.TrimPrefix(se.Err.Error(), "data: ")}}
+	case errors.As(err, &sec):
+		return data.ParseErrors{{Field: fmt.Sprintf("sectors[%d]", sec.Sector), Value: sec.Site.SiteID,
+			Msg: "cannot be modelled: " + sec.Err.Error()}}
+	}
+	return err
+}
+
+// WithFibre returns a copy of st serving net (nil: no fibre) with its reach computed on
+// st.Engine's land with opts; note is non-empty for a synthetic network. st is not modified.
+// A network fibre.Check refuses is a data.ParseErrors.
+func (st *State) WithFibre(net *fibre.Network, note string, opts fibre.Options) (*State, error) {
+	if st.Engine == nil {
+		return nil, fmt.Errorf("app: fibre reach needs the coverage engine's land: %w", ErrReadOnly)
+	}
+	if net == nil {
+		net = &fibre.Network{Routes: []fibre.Route{}, AccessPoints: []fibre.AccessPoint{}}
+	}
+	r, err := fibre.Compute(st.Engine, net, opts)
+	if err != nil {
+		return nil, fmt.Errorf("app: fibre reach: %w", err)
+	}
+	ns := *st
+	ns.Fibre, ns.FibreReach, ns.FibreNote, ns.FibreOptions = net, r, note, opts
+	return &ns, nil
+}
+
+// withFibreOf returns st with operator's routes and access points replaced by next.
+func (st *State) withFibreOf(operator string, next []fibre.Item) (*State, error) {
+	cur := st.Fibre
+	if cur == nil {
+		cur = &fibre.Network{}
+	}
+	return st.WithFibre(cur.Replace(operator, fibre.FromItems(next)), st.FibreNote, st.FibreOptions)
+}
+
+// replaceAll returns the state serving exactly sites from fork (a fork of st.Store): every
+// carrier's list is replaced, and the coverage computed in full.
+func (st *State) replaceAll(ctx context.Context, fork *store.Store, sites []data.Site) (*State, error) {
+	byCarrier := map[string][]data.Site{}
+	for _, s := range st.Snapshot.Sites(store.Filter{}) {
+		byCarrier[s.Carrier] = nil
+	}
+	for _, s := range sites {
+		byCarrier[s.Carrier] = append(byCarrier[s.Carrier], s)
+	}
+	ids := slices.Sorted(maps.Keys(byCarrier))
+	for _, id := range ids {
+		if _, err := fork.ReplaceCarrier(id, byCarrier[id]); err != nil {
+			return nil, siteProblem(err)
+		}
+	}
+	snap := fork.Snapshot()
+	res, err := st.Engine.Compute(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	ns := *st
+	ns.Snapshot, ns.Coverage, ns.Store = snap, res, fork
+	return &ns, nil
+}

@@ -1,0 +1,364 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"phusong/data"
+	"phusong/data/coverage"
+	"phusong/data/input"
+	"phusong/data/persist"
+	"phusong/data/store"
+)
+
+// siteKind is the upload pipeline's description of station lists.
+var siteKind = &listKind[data.Site]{kind: persist.SiteKind(), known: (*State).listsCarrier, read: readSites, prepare: prepareSites}
+
+// listsCarrier reports whether st lists carrier: one of st.Carriers, or a carrier with sites.
+func (st *State) listsCarrier(carrier string) bool {
+	return slices.ContainsFunc(st.Carriers, func(c data.Carrier) bool { return c.ID == carrier }) ||
+		len(st.Snapshot.Sites(store.Filter{Carrier: carrier})) > 0
+}
+
+// prepareSites is WithSites with the change's impact for carrier.
+func prepareSites(ctx context.Context, st *State, carrier string, next []data.Site) (*State, any, error) {
+	ns, err := st.WithSites(ctx, carrier, next)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ns, siteImpactOf(st.Coverage, ns.Coverage, carrier), nil
+}
+
+// Bounds on what one upload may hold, beyond the body size.
+const (
+	maxCSVLineBytes = 64 << 10 // a station row is ~150 bytes; a longer line is a broken file
+	maxIDBytes      = 100      // site_id and cell_id
+	maxWarnings     = 1000     // warnings kept (and returned) per upload; the rest are counted
+)
+
+// readSites reads a station list upload of carrier in format; with idsOnly (mode delete) only
+// the site ids are read (readSiteIDs). Before the reader, the start of the body is checked to
+// be text (not UTF-16, not binary) and CSV lines are bounded; after it, ids are bounded, a
+// list must hold at least one site (an empty replace would wipe the carrier: deleting is
+// mode delete) and warnings are capped. Refused content is a data.ParseErrors.
+func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.Site], error) {
+	br := bufio.NewReader(r)
+	if err := sniffText(br); err != nil {
+		return parsed[data.Site]{}, err
+	}
+	r = br
+	if format == FormatCSV {
+		r = &lineBound{r: br, max: maxCSVLineBytes, line: 1}
+	}
+	if idsOnly {
+		return readSiteIDs(r, format, carrier)
+	}
+	read := input.ReadSitesCSV
+	if format == FormatGeoJSON {
+		read = input.ReadSitesGeoJSON
+	}
+	rep, err := read(r, carrier)
+	if err != nil {
+		return parsed[data.Site]{}, err
+	}
+	if len(rep.Sites) == 0 {
+		return parsed[data.Site]{}, invalid("the file holds no site (only a header?); to remove sites, upload their ids with mode=delete")
+	}
+	var long data.ParseErrors
+	for _, s := range rep.Sites {
+		if len(s.SiteID) > maxIDBytes {
+			long = append(long, &data.ParseError{Field: "site_id", Value: s.SiteID, Msg: fmt.Sprintf("is %d bytes long; ids have at most %d", len(s.SiteID), maxIDBytes)})
+		}
+		for i, sec := range s.Sectors {
+			if len(sec.CellID) > maxIDBytes {
+				long = append(long, &data.ParseError{Field: fmt.Sprintf("sectors[%d].cell_id", i), Value: s.SiteID,
+					Msg: fmt.Sprintf("is %d bytes long; ids have at most %d", len(sec.CellID), maxIDBytes)})
+			}
+		}
+	}
+	if len(long) > 0 {
+		return parsed[data.Site]{}, long
+	}
+	return parsed[data.Site]{items: rep.Sites, warnings: capWarnings(rep.Warnings), rows: rep.Rows}, nil
+}
+
+// capWarnings keeps the first maxWarnings-1 warnings and a count of the rest.
+func capWarnings(ws []data.Warning) []data.Warning {
+	if n := len(ws); n > maxWarnings {
+		return append(ws[:maxWarnings-1], data.Warning{Message: fmt.Sprintf("… and %d more warnings", n-maxWarnings+1)})
+	}
+	return ws
+}
+
+// invalid is a refusal about the whole input.
+func invalid(format string, args ...any) data.ParseErrors {
+	return data.ParseErrors{{Msg: fmt.Sprintf(format, args...)}}
+}
+
+// sniffText refuses a body that is not UTF-8 text, judging by its first 512 bytes: a UTF-16
+// or UTF-32 byte-order mark, or NUL bytes (UTF-16 without a mark, or a binary file). Reading
+// errors (413 …) are returned as they are.
+func sniffText(br *bufio.Reader) error {
+	head, err := br.Peek(512)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return err
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return data.ParseErrors{{Line: 1, Msg: "the file is UTF-16 (byte-order mark " +
+			fmt.Sprintf("% X", head[:2]) + "); save it as UTF-8 (CSV UTF-8 in spreadsheet programs)"}}
+	case bytes.IndexByte(head, 0) >= 0:
+		return data.ParseErrors{{Line: 1, Msg: "the file holds NUL bytes: it is UTF-16 without a byte-order mark, " +
+			"or not text at all; save it as UTF-8 CSV or GeoJSON"}}
+	}
+	return nil
+}
+
+// lineBound passes a CSV body on and fails, at the first line longer than max bytes, with a
+// data.ParseErrors naming that line (lines counted as the CSV reader counts them, by '\n').
+type lineBound struct {
+	r    io.Reader
+	max  int
+	line int // current line, 1-based
+	run  int // bytes of the current line so far
+}
+
+func (l *lineBound) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.line++
+			l.run = 0
+			continue
+		}
+		if l.run++; l.run > l.max {
+			return i, data.ParseErrors{{Line: l.line,
+				Msg: fmt.Sprintf("line is longer than %d bytes (a huge field, or not a CSV file)", l.max)}}
+		}
+	}
+	return n, err
+}
+
+// Figures are the coverage numbers an impact compares.
+type Figures struct {
+	CoveredAreaPct    float64 `json:"covered_area_pct"`
+	CoveredPopulation float64 `json:"covered_population"`
+}
+
+// TechImpact is one technology's coverage before and after a change: by any carrier, and by
+// the uploading carrier alone.
+type TechImpact struct {
+	Tech          data.Tech `json:"tech"`
+	Before        Figures   `json:"before"`
+	After         Figures   `json:"after"`
+	CarrierBefore Figures   `json:"carrier_before"`
+	CarrierAfter  Figures   `json:"carrier_after"`
+}
+
+// CommuneImpact is a commune whose coverage of one technology changes.
+type CommuneImpact struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	TechImpact
+}
+
+// SiteImpact is the impact of a site list change: the province per technology, and every
+// commune whose figures change (code order, then technology). Percentages are rounded to
+// 0.01, people to whole persons.
+type SiteImpact struct {
+	Carrier  string          `json:"carrier"`
+	Province []TechImpact    `json:"province"`
+	Communes []CommuneImpact `json:"communes"`
+}
+
+// siteImpactOf compares two results of the same engine for carrier.
+func siteImpactOf(before, after *coverage.Result, carrier string) *SiteImpact {
+	out := &SiteImpact{Carrier: carrier, Province: []TechImpact{}, Communes: []CommuneImpact{}}
+	for _, t := range data.AnalysedTechs {
+		out.Province = append(out.Province, compareStats(t, before.Province(t), after.Province(t), carrier))
+		b, a := before.CommuneStatsFor(t), after.CommuneStatsFor(t)
+		for i := range min(len(b), len(a)) {
+			ti := compareStats(t, b[i], a[i], carrier)
+			if ti.Before != ti.After || ti.CarrierBefore != ti.CarrierAfter {
+				out.Communes = append(out.Communes, CommuneImpact{Code: a[i].Code, Name: a[i].Name, TechImpact: ti})
+			}
+		}
+	}
+	return out
+}
+
+// compareStats extracts the figures of one commune (or the province) before and after.
+func compareStats(t data.Tech, b, a coverage.CommuneStats, carrier string) TechImpact {
+	return TechImpact{
+		Tech:          t,
+		Before:        Figures{round2(b.CoveredAreaPct), math.Round(b.CoveredPopulation)},
+		After:         Figures{round2(a.CoveredAreaPct), math.Round(a.CoveredPopulation)},
+		CarrierBefore: carrierFigures(b, carrier),
+		CarrierAfter:  carrierFigures(a, carrier),
+	}
+}
+
+// carrierFigures is carrier's part of s (zero when the result has no site of it).
+func carrierFigures(s coverage.CommuneStats, carrier string) Figures {
+	for _, pc := range s.PerCarrier {
+		if pc.Carrier == carrier {
+			return Figures{round2(pc.CoveredAreaPct), math.Round(pc.CoveredPopulation)}
+		}
+	}
+	return Figures{}
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// readSiteIDs reads the site ids of a delete upload: a CSV with a site_id column (other
+// columns are ignored, so the carrier's full list works too; comma, semicolon or tab; UTF-8
+// with or without BOM), or GeoJSON features with a site_id property. An id listed on several
+// rows (one per sector) counts once. Sites carry only Carrier and SiteID.
+func readSiteIDs(r io.Reader, format, carrier string) (parsed[data.Site], error) {
+	var ids data.ParseErrors // Value = id, Line/Feature = where; Msg non-empty for a bad one
+	var err error
+	if format == FormatGeoJSON {
+		ids, err = geoJSONSiteIDs(r)
+	} else {
+		ids, err = csvSiteIDs(r)
+	}
+	if err != nil {
+		return parsed[data.Site]{}, err
+	}
+	var bad data.ParseErrors
+	seen := map[string]bool{}
+	out := parsed[data.Site]{items: []data.Site{}, rows: len(ids)}
+	for _, id := range ids {
+		switch {
+		case id.Msg != "":
+			bad = append(bad, id)
+		case !seen[id.Value]:
+			seen[id.Value] = true
+			out.items = append(out.items, data.Site{Carrier: carrier, SiteID: id.Value})
+		}
+	}
+	if len(bad) > 0 {
+		return parsed[data.Site]{}, bad[:min(len(bad), data.MaxParseErrors)]
+	}
+	if len(out.items) == 0 {
+		return parsed[data.Site]{}, invalid("no site ids to delete")
+	}
+	return out, nil
+}
+
+// siteIDIssue checks one id: Msg is empty when it is usable.
+func siteIDIssue(line, feature int, id string) *data.ParseError {
+	is := &data.ParseError{Line: line, Feature: feature, Field: "site_id", Value: strings.TrimSpace(id)}
+	switch {
+	case !utf8.ValidString(id):
+		is.Msg = "is not valid UTF-8"
+	case is.Value == "":
+		is.Msg = "is empty"
+	}
+	return is
+}
+
+// csvSiteIDs reads the site_id column of a CSV.
+func csvSiteIDs(r io.Reader) (data.ParseErrors, error) {
+	br := bufio.NewReader(r)
+	if p, _ := br.Peek(3); bytes.Equal(p, []byte{0xEF, 0xBB, 0xBF}) {
+		br.Discard(3)
+	}
+	head, _ := br.Peek(4096)
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.Comma = ','
+	for _, sep := range []rune{';', '\t'} {
+		if bytes.Count(line, []byte(string(sep))) > bytes.Count(line, []byte(string(cr.Comma))) {
+			cr.Comma = sep
+		}
+	}
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, data.ParseErrors{{Line: 1, Msg: "empty input: no header row"}}
+	}
+	if err != nil {
+		return nil, csvReadError(err)
+	}
+	col := -1
+	for i, h := range header {
+		if strings.EqualFold(strings.TrimSpace(h), "site_id") {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil, data.ParseErrors{{Line: 1, Field: "site_id", Msg: "required column is missing"}}
+	}
+	var out data.ParseErrors
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvReadError(err)
+		}
+		n, _ := cr.FieldPos(0)
+		if col >= len(rec) {
+			out = append(out, &data.ParseError{Line: n, Field: "site_id", Msg: fmt.Sprintf("row has %d fields, the header %d", len(rec), len(header))})
+			continue
+		}
+		out = append(out, siteIDIssue(n, 0, rec[col]))
+	}
+	return out, nil
+}
+
+// csvReadError turns a CSV syntax error into data.ParseErrors; reading errors pass.
+func csvReadError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return data.ParseErrors{{Line: pe.Line, Msg: "CSV syntax: " + pe.Err.Error()}}
+	}
+	return err
+}
+
+// geoJSONSiteIDs reads the site_id property of each feature of a FeatureCollection.
+func geoJSONSiteIDs(r io.Reader) (data.ParseErrors, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&fc); err != nil || fc.Type != "FeatureCollection" {
+		msg := "is not a GeoJSON FeatureCollection"
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		return nil, invalid("%s", msg)
+	}
+	out := make(data.ParseErrors, len(fc.Features))
+	for i, f := range fc.Features {
+		switch v := f.Properties["site_id"].(type) {
+		case string:
+			out[i] = siteIDIssue(0, i+1, v)
+		case json.Number:
+			out[i] = siteIDIssue(0, i+1, v.String())
+		default:
+			out[i] = &data.ParseError{Feature: i + 1, Field: "site_id", Msg: "missing (want a string or a number)"}
+		}
+	}
+	return out, nil
+}
