@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"phusong/data/persist"
+	"phusong/server/app"
 )
 
 // Authentication: writes and the audit trail need "Authorization: Bearer <token>" (a token
@@ -17,9 +18,6 @@ import (
 // A carrier token acts on its own carrier's data only; an admin token manages tokens and may
 // roll back any carrier's list (an emergency brake), but uploads no list itself. The token
 // is never logged nor echoed: errors name the token id at most.
-
-// errNoUploads: the server runs without a database, so nothing can be written.
-var errNoUploads = fmt.Errorf("uploads are not enabled on this server (it runs without a data directory): %w", ErrNotFound)
 
 // unauthorized is a 401 with the WWW-Authenticate challenge RFC 6750 asks for.
 func unauthorized(c *gin.Context, msg string) error {
@@ -55,13 +53,13 @@ func bearerToken(header string) (token string, ok bool) {
 // server has no database. Every authenticated request takes one unit of its token's rate.
 func (s *Server) authenticate(c *gin.Context) (persist.TokenInfo, error) {
 	if s.up == nil {
-		return persist.TokenInfo{}, errNoUploads
+		return persist.TokenInfo{}, app.ErrNoDatabase
 	}
 	plain, ok := bearerToken(c.GetHeader("Authorization"))
 	if !ok {
 		return persist.TokenInfo{}, unauthorized(c, "missing token: send Authorization: Bearer <token>")
 	}
-	tok, err := s.up.db.Authenticate(c.Request.Context(), plain)
+	tok, err := s.app.Authenticate(c.Request.Context(), plain)
 	switch {
 	case errors.Is(err, persist.ErrUnauthorized):
 		if ok, wait := s.up.failures.allow(c.RemoteIP()); !ok {
@@ -75,26 +73,6 @@ func (s *Server) authenticate(c *gin.Context) (persist.TokenInfo, error) {
 		return persist.TokenInfo{}, tooManyRequests(c, int(wait.Seconds()), "requests with token "+tok.Prefix())
 	}
 	return tok, nil
-}
-
-// mayUpload checks that tok may upload carrier's lists: a carrier token of that carrier.
-func mayUpload(tok persist.TokenInfo, carrier string) error {
-	switch {
-	case tok.Admin:
-		return forbidden("token %s is an admin token: upload with a token of carrier %q", tok.Prefix(), carrier)
-	case tok.Carrier != carrier:
-		return forbidden("token %s writes carrier %q, not %q", tok.Prefix(), tok.Carrier, carrier)
-	}
-	return nil
-}
-
-// mayRead checks that tok may see carrier's upload history (and roll it back): that
-// carrier's token, or an admin token.
-func mayRead(tok persist.TokenInfo, carrier string) error {
-	if tok.Admin || tok.Carrier == carrier {
-		return nil
-	}
-	return forbidden("token %s belongs to carrier %q, not %q", tok.Prefix(), tok.Carrier, carrier)
 }
 
 // whoamiBody is GET /api/v1/token: what the bearer's token may do (never its secret).

@@ -2,16 +2,13 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
-	"phusong/data/fibre"
 	"phusong/data/persist"
+	"phusong/server/app"
 )
 
 // Token management over HTTP, for admin tokens (the same as `phusong token` on the server's
@@ -40,21 +37,15 @@ type tokensBody struct {
 // maxTokenRequestBytes bounds the JSON body of a token creation.
 const maxTokenRequestBytes = 4 << 10
 
-// authenticateAdmin is authenticate for the admin routes: 403 for a carrier token.
-func (s *Server) authenticateAdmin(c *gin.Context) (persist.TokenInfo, error) {
-	tok, err := s.authenticate(c)
-	if err == nil && !tok.Admin {
-		err = forbidden("token %s is a carrier token: managing tokens needs an admin token", tok.Prefix())
-	}
-	return tok, err
-}
-
 // handleCreateToken makes a carrier or admin token; the answer is the only time its secret is
 // shown (Cache-Control: no-store).
-func (s *Server) handleCreateToken(c *gin.Context, v *view) error {
-	tok, err := s.authenticateAdmin(c)
+func (s *Server) handleCreateToken(c *gin.Context, _ *view) error {
+	tok, err := s.authenticate(c)
 	if err != nil {
 		return err
+	}
+	if err := app.MayAdmin(tok); err != nil {
+		return appError(err)
 	}
 	var req createTokenRequest
 	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxTokenRequestBytes))
@@ -62,14 +53,10 @@ func (s *Server) handleCreateToken(c *gin.Context, v *view) error {
 	if err := dec.Decode(&req); err != nil {
 		return &statusError{status: http.StatusBadRequest, msg: "body: want JSON {\"carrier\": ID, \"admin\": false, \"note\": TEXT}: " + err.Error()}
 	}
-	if _, ok := v.carrier[req.Carrier]; !req.Admin && !ok && !fibre.KnownOperator(req.Carrier) {
-		return &ValidationError{Issues: []Issue{{Field: "carrier", Value: req.Carrier, Message: "is not a listed carrier (see /api/v1/carriers) nor a fibre operator (tvcable)"}}}
-	}
-	plain, info, err := s.up.db.CreateToken(c.Request.Context(), req.Carrier, req.Admin, req.Note)
+	plain, info, err := s.app.CreateToken(c.Request.Context(), tok, req.Carrier, req.Admin, req.Note)
 	if err != nil {
-		return err
+		return appError(err)
 	}
-	s.log.Info("token created", "token_id", info.ID, "carrier", info.Carrier, "admin", info.Admin, "by", tok.ID)
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusCreated, createTokenBody{Token: plain, Info: info})
 	return nil
@@ -77,12 +64,13 @@ func (s *Server) handleCreateToken(c *gin.Context, v *view) error {
 
 // handleListTokens lists every token (revoked ones too) without secrets.
 func (s *Server) handleListTokens(c *gin.Context, _ *view) error {
-	if _, err := s.authenticateAdmin(c); err != nil {
-		return err
-	}
-	list, err := s.up.db.ListTokens(c.Request.Context())
+	tok, err := s.authenticate(c)
 	if err != nil {
 		return err
+	}
+	list, err := s.app.Tokens(c.Request.Context(), tok)
+	if err != nil {
+		return appError(err)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, tokensBody{Tokens: list})
@@ -90,23 +78,14 @@ func (s *Server) handleListTokens(c *gin.Context, _ *view) error {
 }
 
 // handleRevokeToken revokes a token by id (or "phs_<id>"); revoking twice is not an error.
-// An admin may revoke its own token.
 func (s *Server) handleRevokeToken(c *gin.Context, _ *view) error {
-	tok, err := s.authenticateAdmin(c)
+	tok, err := s.authenticate(c)
 	if err != nil {
 		return err
 	}
-	id := strings.TrimPrefix(c.Param("id"), "phs_")
-	if len(id) != 12 || strings.Trim(id, "0123456789abcdef") != "" { // not an id: maybe a whole token, never logged
-		return fmt.Errorf("token id (12 hex digits, as listed): %w", ErrNotFound)
+	if err := s.app.RevokeToken(c.Request.Context(), tok, c.Param("id")); err != nil {
+		return appError(err)
 	}
-	switch err := s.up.db.RevokeToken(c.Request.Context(), id); {
-	case errors.Is(err, persist.ErrNotFound):
-		return fmt.Errorf("token %q: %w", id, ErrNotFound)
-	case err != nil:
-		return err
-	}
-	s.log.Info("token revoked", "token_id", id, "by", tok.ID)
 	c.Status(http.StatusNoContent)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/persist"
+	"phusong/server/app"
 )
 
 // Sentinel errors a handler may return; statusOf maps them (and *ParamError) to HTTP statuses.
@@ -66,6 +67,9 @@ var codes = []struct {
 	status int
 }{
 	{ErrNotFound, http.StatusNotFound},
+	{app.ErrNotFound, http.StatusNotFound},
+	{app.ErrForbidden, http.StatusForbidden},
+	{app.ErrReadOnly, http.StatusServiceUnavailable},
 	{ErrUnavailable, http.StatusServiceUnavailable},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable},
 	{context.Canceled, http.StatusServiceUnavailable},

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -16,6 +15,7 @@ import (
 
 	"phusong/data/demo"
 	"phusong/data/fibre"
+	"phusong/server/app"
 )
 
 // Fibre API over real HTTP (loopback): the demo state (200 m cells) with the demo's synthetic
@@ -23,13 +23,13 @@ import (
 
 var (
 	fibreOnce sync.Once
-	fibreSt   *State
+	fibreSt   *app.State
 	fibreNet  *fibre.Network
 	fibreErr  error
 )
 
 // fibreState is the shared demo state with the demo fibre network, computed once.
-func fibreState(t testing.TB) *State {
+func fibreState(t testing.TB) *app.State {
 	t.Helper()
 	base := demoState(t)
 	fibreOnce.Do(func() {
@@ -47,12 +47,7 @@ func fibreState(t testing.TB) *State {
 // newFibreServer serves the fibre demo state on loopback.
 func newFibreServer(t testing.TB) *httptest.Server {
 	t.Helper()
-	s, err := New(fibreState(t), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
+	_, ts := serveState(t, fibreState(t), Options{})
 	return ts
 }
 
@@ -305,19 +300,7 @@ func TestCombinedEndpoint(t *testing.T) {
 // serve does) and whose server serves it.
 func fibreEnv(t *testing.T) *uploadEnv {
 	t.Helper()
-	e := newUploadEnv(t, UploadOptions{RatePerMinute: -1})
-	net, note, err := LoadFibre(context.Background(), e.db, fibreNet0(t), demo.FibreNote, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := e.s.State().WithFibre(net, note, fibre.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.s.SetState(st); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return newUploadEnvOn(t, demoState(t), UploadOptions{RatePerMinute: -1}, fibreNet0(t), demo.FibreNote)
 }
 
 // fibreNet0 is a fresh copy of the demo network.
@@ -334,7 +317,7 @@ func fibreNet0(t *testing.T) *fibre.Network {
 // neighbours within two cells all belong to the same commune, so that a 300 m disc around it
 // on the 200 m grid takes exactly the 9 cells of the 3 × 3 block (cell centres at 0, 200 and
 // 283 m; the next ones at 400 m and more).
-func apAtCellCentre(t *testing.T, st *State, code string) orb.Point {
+func apAtCellCentre(t *testing.T, st *app.State, code string) orb.Point {
 	t.Helper()
 	g, raster := st.Engine.Grid(), st.Engine.CommuneIndexRaster()
 	ci := -1
@@ -378,7 +361,7 @@ func TestFibreUploadAndRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := apAtCellCentre(t, e.s.State(), code)
+	p := apAtCellCentre(t, e.s.App().State(), code)
 	file := fmt.Appendf(nil, `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[%s,%s]},"properties":{"id":"TEST-AP","ports":64}}]}`,
 		ftoa(p[0]), ftoa(p[1]))
 	etag := func(path string) string { return get(t, e.ts.URL+path).header.Get("Etag") }
@@ -400,8 +383,8 @@ func TestFibreUploadAndRollback(t *testing.T) {
 	}
 	var rep struct {
 		Upload  struct{ ID int64 }
-		Changes changedIDs
-		Impact  fibreImpact
+		Changes app.ChangedIDs
+		Impact  app.FibreImpact
 	}
 	if err := json.Unmarshal(dry.body, &rep); err != nil {
 		t.Fatal(err)

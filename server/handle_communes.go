@@ -9,6 +9,8 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/render"
+	"phusong/server/app"
 )
 
 // handleCommunes answers every commune polygon with its statistics per tech and its fibre
@@ -21,7 +23,11 @@ func (s *Server) handleCommunes(c *gin.Context, v *view) error {
 const communesKey = "communes"
 
 func (v *view) communesBuild() (*body, error) {
-	return jsonBody(ctGeoJSON, v.addFibre(v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes))))
+	fc, _, err := v.st.Layer(app.LayerRequest{Kind: app.LayerCommunes})
+	if err != nil {
+		return nil, err
+	}
+	return jsonBody(ctGeoJSON, fc)
 }
 
 // communeBody is /api/v1/communes/{code}: the commune's census figures, its full statistics
@@ -75,7 +81,11 @@ func (s *Server) handleReportCSV(c *gin.Context, v *view) error {
 	c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="phusong-communes%s.csv"`, techSuffix(tech)))
 	return s.sendCached(c, v, "report|"+string(tech), func() (*body, error) {
 		var buf bytes.Buffer
-		if err := writeReportCSV(&buf, v.st.Coverage.Communes(), tech); err != nil {
+		var techs []data.Tech
+		if tech != "" {
+			techs = []data.Tech{tech}
+		}
+		if err := render.WriteReportCSV(&buf, v.st.Report(techs)); err != nil {
 			return nil, err
 		}
 		return newBody(ctCSV, cacheRevalidate, buf.Bytes(), gzip.BestCompression), nil

@@ -3,10 +3,14 @@ package server
 import (
 	"encoding/csv"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"phusong/data/coverage"
 	"phusong/data/demo"
+	"phusong/data/render"
 )
 
 func TestCommunesList(t *testing.T) {
@@ -81,8 +85,8 @@ func TestReportCSV(t *testing.T) {
 		status      int
 		rows        int
 	}{
-		{"all techs", "", http.StatusOK, 2 * n},
-		{"4G", "tech=4G", http.StatusOK, n},
+		{"all techs", "", http.StatusOK, 2 * (n + 1)}, // communes, then a province row per tech
+		{"4G", "tech=4G", http.StatusOK, n + 1},
 		{"bad tech", "tech=5G", http.StatusBadRequest, 0},
 	}
 	for _, tc := range cases {
@@ -107,9 +111,34 @@ func TestReportCSV(t *testing.T) {
 					t.Fatalf("header lacks %s: %s", col, head)
 				}
 			}
+			col := map[string]int{}
+			for i, h := range recs[0] {
+				col[h] = i
+			}
+			if want := render.ReportColumns(demoState(t).Coverage.Carriers()); !slices.Equal(recs[0], want) {
+				t.Fatalf("header %v, want the report's columns %v", recs[0], want)
+			}
+			// Values at full precision, the engine's own: the CLI report's schema.
+			stats := map[string]coverage.CommuneStats{}
+			for _, st := range demoState(t).Coverage.Communes() {
+				stats[st.Code+"/"+string(st.Tech)] = st
+			}
 			names := map[string]bool{}
+			provinces := 0
 			for _, rec := range recs[1:] {
-				names[rec[1]] = true
+				names[rec[col["name"]]] = true
+				if rec[col["level"]] == "province" {
+					provinces++
+					continue
+				}
+				want := stats[rec[col["code"]]+"/"+rec[col["tech"]]]
+				got, err := strconv.ParseFloat(rec[col["covered_population"]], 64)
+				if err != nil || got != want.CoveredPopulation {
+					t.Fatalf("%s %s covered_population %q, want %v", rec[col["code"]], rec[col["tech"]], rec[col["covered_population"]], want.CoveredPopulation)
+				}
+			}
+			if provinces != tc.rows/(len(demoInput.Communes)+1) {
+				t.Fatalf("%d province rows for %d rows", provinces, tc.rows)
 			}
 			for _, c := range demoInput.Communes {
 				if !names[c.Name] {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -9,6 +10,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/server/app"
 )
 
 // anyCarrier is the carrier= value for the best of all carriers.
@@ -34,14 +36,14 @@ func coverageKey(carrier string, tech data.Tech, tier, zoom int) string {
 
 func (v *view) coverageBuild(carrier string, tech data.Tech, tier, zoom int) func() (*body, error) {
 	return func() (*body, error) {
-		if carrier != anyCarrier && !v.covered[carrier] {
+		fc, _, err := v.st.Layer(app.LayerRequest{Kind: app.LayerCoverage, Carrier: carrier, Tech: tech, Tier: tier, Zoom: zoom})
+		if errors.Is(err, app.ErrNoSites) {
 			return jsonBody(ctGeoJSON, geojson.NewFeatureCollection()) // listed carrier without sites
 		}
-		fc, err := v.st.Coverage.CoverageGeoJSON(carrier, tech, tier, zoom)
 		if err != nil {
-			return nil, err
+			return nil, appError(err)
 		}
-		return jsonBody(ctGeoJSON, v.mark(fc))
+		return jsonBody(ctGeoJSON, fc)
 	}
 }
 
@@ -54,7 +56,7 @@ func coverageParams(c *gin.Context, v *view) (tech data.Tech, carrier string, ti
 	if carrier, err = queryCarrier(c, v); err != nil {
 		return
 	}
-	rule, _ := v.st.Definition.Rule(tech)
+	rule, _ := v.def.Rule(tech)
 	tier, err = queryInt(c, "tier", 0, 0, len(rule.TiersDBm))
 	return
 }
@@ -85,12 +87,18 @@ func (s *Server) handleGaps(c *gin.Context, v *view) error {
 		return badParam("commune", code, "unknown commune code; see /api/v1/communes")
 	}
 	return s.sendCached(c, v, "gaps|"+string(tech)+"|"+code, func() (*body, error) {
-		fc, err := v.st.Coverage.GapsGeoJSON(tech, code)
+		fc, _, err := v.st.Layer(gapsRequest(tech, code))
 		if err != nil {
-			return nil, err
+			return nil, appError(err)
 		}
-		return jsonBody(ctGeoJSON, v.mark(fc))
+		return jsonBody(ctGeoJSON, fc)
 	})
+}
+
+// gapsRequest is the gaps layer of the map and its exports: tech, one commune or all, gap
+// pieces under coverage.DefaultMinGapAreaM2 dropped.
+func gapsRequest(tech data.Tech, commune string) app.LayerRequest {
+	return app.LayerRequest{Kind: app.LayerGaps, Tech: tech, Commune: commune, MinGapAreaM2: coverage.DefaultMinGapAreaM2}
 }
 
 // signalBody is /api/v1/signal.

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/render"
+	"phusong/server/app"
 )
 
 // ctKML is the registered media type of KML 2.2 documents.
@@ -70,13 +72,7 @@ func (s *Server) exportGaps(c *gin.Context, v *view, format string, geometry ren
 	if code != "" {
 		name += "_" + code
 	}
-	return s.sendExport(c, v, name, format, geometry, func() (render.Layer, error) {
-		fc, err := v.st.Coverage.GapsGeoJSON(tech, code)
-		if err != nil {
-			return render.Layer{}, err
-		}
-		return render.GapsLayer(v.mark(fc), tech), nil
-	})
+	return s.sendExport(c, v, name, format, geometry, gapsRequest(tech, code))
 }
 
 // exportCoverage answers /api/v1/coverage as KML or CSV: carrier= (or any), tech=, tier= as
@@ -98,40 +94,33 @@ func (s *Server) exportCoverage(c *gin.Context, v *view, format string, geometry
 		zoom = min(max(zoom, zoomMin), zoomMax)
 		name += fmt.Sprintf("_z%d", zoom)
 	}
-	return s.sendExport(c, v, name, format, geometry, func() (render.Layer, error) {
-		cr := data.Carrier{ID: carrier}
-		if i, ok := v.carrier[carrier]; ok {
-			cr.Name, cr.Colour = v.carriers[i].Name, v.carriers[i].Colour
-		}
-		fc := geojson.NewFeatureCollection() // a listed carrier without sites covers nothing
-		if carrier == anyCarrier || v.covered[carrier] {
-			var err error
-			if fc, err = v.st.Coverage.CoverageGeoJSON(carrier, tech, tier, zoom); err != nil {
-				return render.Layer{}, err
-			}
-		}
-		return render.CoverageLayer(v.mark(fc), cr, tech, tier), nil
-	})
+	return s.sendExport(c, v, name, format, geometry, app.LayerRequest{Kind: app.LayerCoverage, Carrier: carrier, Tech: tech, Tier: tier, Zoom: zoom})
 }
 
 // exportCommunes answers /api/v1/communes as KML or CSV: every commune with its census
 // figures and coverage statistics, as CommunesGeoJSON.
 func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry render.GeometryColumn) error {
-	return s.sendExport(c, v, "communes", format, geometry, func() (render.Layer, error) {
-		return render.CommunesLayer(v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes))), nil
-	})
+	return s.sendExport(c, v, "communes", format, geometry, app.LayerRequest{Kind: app.LayerCommunes})
 }
 
-// sendExport sends the layer built by layer as a KML or CSV download named
+// sendExport sends the layer req asks for as a KML or CSV download named
 // phusong_<name>.<format>, cached per data version (with its gzip form and ETag) under the
 // name, format and geometry column. The document carries the definition and data versions
 // and, on the demo, the synthetic-data note.
-func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry render.GeometryColumn, layer func() (render.Layer, error)) error {
+func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry render.GeometryColumn, req app.LayerRequest) error {
 	key := "export|" + name + "|" + format + "|" + geometry.String()
 	b, err := v.cached(s.metrics, key, func() (*body, error) {
-		l, err := layer()
+		_, l, err := v.st.Layer(req)
+		if errors.Is(err, app.ErrNoSites) { // a listed carrier without sites covers nothing
+			fc := geojson.NewFeatureCollection()
+			cr := data.Carrier{ID: req.Carrier}
+			if i, ok := v.carrier[req.Carrier]; ok {
+				cr.Name, cr.Colour = v.carriers[i].Name, v.carriers[i].Colour
+			}
+			l, err = render.CoverageLayer(fc, cr, req.Tech, req.Tier), nil
+		}
 		if err != nil {
-			return nil, err
+			return nil, appError(err)
 		}
 		doc := render.NewDocument(l, v.st.Coverage.DefinitionVersion(), v.version, v.st.Note)
 		var buf bytes.Buffer

@@ -254,10 +254,11 @@ type communeFibre struct {
 // fibreRows returns the served reach per commune code (empty without fibre).
 func (v *view) fibreRows() map[string]fibre.CommuneReach {
 	out := map[string]fibre.CommuneReach{}
-	if v.st.FibreReach != nil {
-		for _, row := range v.st.FibreReach.Communes() {
-			out[row.Code] = row
-		}
+	if v.st.FibreReach == nil {
+		return out
+	}
+	for _, row := range v.st.FibreRows() {
+		out[row.Code] = row
 	}
 	return out
 }
@@ -276,21 +277,6 @@ func communeFibreOf(rows map[string]fibre.CommuneReach, code string, full bool) 
 		out.Fibre = &row
 	}
 	return out
-}
-
-// addFibre sets the fibre properties of every commune feature of fc (by its code property)
-// and returns fc.
-func (v *view) addFibre(fc *geojson.FeatureCollection) *geojson.FeatureCollection {
-	rows := v.fibreRows()
-	for _, f := range fc.Features {
-		code, _ := f.Properties["code"].(string)
-		cf := communeFibreOf(rows, code, false)
-		f.Properties["fibre_households_in_reach"] = cf.FibreHouseholdsInReach
-		f.Properties["fibre_population_in_reach"] = cf.FibrePopulationInReach
-		f.Properties["fibre_reach_pct"] = cf.FibreReachPct
-		f.Properties["fibre_operators"] = cf.FibreOperators
-	}
-	return fc
 }
 
 // combinedBody is /api/v1/combined: communes by (4G coverage, fibre reach), those lacking both
@@ -320,24 +306,11 @@ func (s *Server) handleCombined(c *gin.Context, v *view) error {
 		out := combinedBody{ThresholdPct: float64(th), Tech: data.Tech4G, Basis: combinedBasis,
 			Counts:    map[string]int{fibre.LacksBoth: 0, fibre.Only4G: 0, fibre.OnlyFibre: 0, fibre.HasBoth: 0},
 			Synthetic: v.st.Note != "" || v.st.FibreNote != "", Note: strings.TrimSpace(v.st.Note + " " + v.st.FibreNote)}
-		covered := map[string]float64{}
-		for _, st := range v.st.Coverage.CommuneStatsFor(data.Tech4G) {
-			covered[st.Code] = st.CoveredPopulationPct
-		}
-		rows := make([]fibre.CommuneReach, 0, len(v.st.Communes))
-		byCode := v.fibreRows()
-		for _, cm := range v.st.Communes {
-			row, ok := byCode[cm.Code]
-			if !ok { // no fibre served: nothing in reach
-				row = fibre.CommuneReach{Code: cm.Code, Name: cm.Name, Population: cm.Population, Households: cm.Households}
-			}
-			rows = append(rows, row)
-		}
 		if v.st.FibreReach != nil {
 			out.DropM = v.st.FibreReach.DropM()
 		}
 		var err error
-		if out.Communes, err = fibre.Combined(rows, covered, float64(th)); err != nil {
+		if out.Communes, err = v.st.Combined(v.st.FibreRows(), float64(th)); err != nil {
 			return nil, err
 		}
 		for _, r := range out.Communes {
@@ -353,6 +326,9 @@ func queryZoom(c *gin.Context) (int, error) {
 	zoom, err := queryInt(c, "zoom", defaultZoom, 0, 24)
 	return min(max(zoom, zoomMin), zoomMax), err
 }
+
+// round2 rounds to 0.01 (percentages).
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // round6 rounds to 6 decimals (as the coverage layers' figures).
 func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }

@@ -86,7 +86,7 @@ func (v *view) info(opts Options) infoBody {
 		out.FibreDropM = v.st.FibreReach.DropM()
 	}
 	for _, t := range data.AnalysedTechs {
-		r, ok := v.st.Definition.Rule(t)
+		r, ok := v.def.Rule(t)
 		if !ok {
 			continue
 		}

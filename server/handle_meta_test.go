@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"phusong/data"
@@ -59,12 +58,7 @@ func TestInfoTiles(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := New(demoState(t), Options{TilesURL: tc.url, TilesAttribution: tc.attribution})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ts := httptest.NewServer(s.Handler())
-			defer ts.Close()
+			_, ts := serveState(t, demoState(t), Options{TilesURL: tc.url, TilesAttribution: tc.attribution})
 			info := decode[infoBody](t, get(t, ts.URL+"/api/v1/info"))
 			if info.TilesURL != tc.url || info.TilesAttribution != tc.attribution {
 				t.Fatalf("tiles %q %q, want %q %q", info.TilesURL, info.TilesAttribution, tc.url, tc.attribution)

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"errors"
@@ -11,13 +9,12 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
 	"phusong/data"
-	"phusong/data/input"
 	"phusong/data/persist"
+	"phusong/server/app"
 )
 
 // UploadOptions limits what carriers may send. Zero values take the defaults.
@@ -43,24 +40,17 @@ const (
 	defaultMaxConcurrent        = 4
 )
 
-// uploads is the write side of a server: the database, the limits, and the lock that
-// serialises every list write (compute the next list, commit it, swap the served state).
+// uploads is the transport side of writes: the limits on bodies, rates and concurrent uploads
+// (the use case itself is app.App.Apply).
 type uploads struct {
-	db       *persist.DB
 	opts     UploadOptions
 	perToken *limiter
 	failures *limiter
-	kinds    map[string]listOps // by persist Kind name
-	slots    chan struct{}      // one per upload in progress (nil: unlimited); see MaxConcurrent
-	mu       sync.Mutex
+	slots    chan struct{} // one per upload in progress (nil: unlimited); see MaxConcurrent
 }
 
-// newUploads returns the write side of s over db, or nil without a database (the server is
-// then read-only and the write routes answer 404).
-func newUploads(s *Server, db *persist.DB, o UploadOptions) *uploads {
-	if db == nil {
-		return nil
-	}
+// newUploads returns the write side of a server with options o (zero values take defaults).
+func newUploads(o UploadOptions) *uploads {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -80,7 +70,6 @@ func newUploads(s *Server, db *persist.DB, o UploadOptions) *uploads {
 		o.MaxConcurrent = defaultMaxConcurrent
 	}
 	u := &uploads{
-		db:       db,
 		opts:     o,
 		perToken: newLimiter(o.RatePerMinute/60, o.Burst),
 		failures: newLimiter(o.FailuresPerMinute/60, o.Burst),
@@ -88,16 +77,8 @@ func newUploads(s *Server, db *persist.DB, o UploadOptions) *uploads {
 	if o.MaxConcurrent > 0 {
 		u.slots = make(chan struct{}, o.MaxConcurrent)
 	}
-	sites, fib := s.siteKind(), s.fibreKind()
-	u.kinds = map[string]listOps{sites.kind.Name: sites, fib.kind.Name: fib}
 	return u
 }
-
-// Upload formats, from the Content-Type.
-const (
-	formatCSV     = "csv"
-	formatGeoJSON = "geojson"
-)
 
 // uploadFormat returns the format of a Content-Type header: text/csv (also application/csv,
 // text/plain) or GeoJSON (application/geo+json, application/json); 415 otherwise.
@@ -107,9 +88,9 @@ func uploadFormat(contentType string) (string, error) {
 	case err != nil && contentType != "":
 		return "", unsupportedMedia("Content-Type %q is not a media type: send text/csv or application/geo+json", contentType)
 	case mt == "text/csv" || mt == "application/csv" || mt == "text/plain":
-		return formatCSV, nil
+		return app.FormatCSV, nil
 	case mt == "application/geo+json" || mt == "application/json":
-		return formatGeoJSON, nil
+		return app.FormatGeoJSON, nil
 	}
 	return "", unsupportedMedia("Content-Type %q: send text/csv or application/geo+json", contentType)
 }
@@ -233,127 +214,30 @@ func queryBool(c *gin.Context, name string) (bool, error) {
 	}
 }
 
-// Bounds on what one upload may hold, beyond the body size.
-const (
-	maxCSVLineBytes = 64 << 10 // a station row is ~150 bytes; a longer line is a broken file
-	maxIDBytes      = 100      // site_id and cell_id
-	maxWarnings     = 1000     // warnings kept (and returned) per upload; the rest are counted
-)
-
-// readSites reads a station list upload of carrier in format; with idsOnly (mode delete) only
-// the site ids are read (readSiteIDs). Before the loader, the start of the body is checked to
-// be text (not UTF-16, not binary) and CSV lines are bounded; after it, ids are bounded, a
-// list must hold at least one site (an empty replace would wipe the carrier: deleting is
-// mode delete) and warnings are capped. Validation errors give a *ValidationError.
-func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.Site], error) {
-	br := bufio.NewReader(r)
-	if err := sniffText(br); err != nil {
-		return parsed[data.Site]{}, err
-	}
-	r = br
-	if format == formatCSV {
-		r = &lineBound{r: br, max: maxCSVLineBytes, line: 1}
-	}
-	if idsOnly {
-		in, err := readSiteIDs(r, format, carrier)
-		return in, loaderError(err)
-	}
-	read := input.ReadSitesCSV
-	if format == formatGeoJSON {
-		read = input.ReadSitesGeoJSON
-	}
-	rep, err := read(r, carrier)
-	if err != nil {
-		return parsed[data.Site]{}, loaderError(err)
-	}
-	if len(rep.Sites) == 0 {
-		return parsed[data.Site]{}, invalid("the file holds no site (only a header?); to remove sites, upload their ids with mode=delete")
-	}
-	var long []Issue
-	for _, s := range rep.Sites {
-		if len(s.SiteID) > maxIDBytes {
-			long = append(long, Issue{Field: "site_id", Value: s.SiteID, Message: fmt.Sprintf("is %d bytes long; ids have at most %d", len(s.SiteID), maxIDBytes)})
-		}
-		for i, sec := range s.Sectors {
-			if len(sec.CellID) > maxIDBytes {
-				long = append(long, Issue{Field: fmt.Sprintf("sectors[%d].cell_id", i), Value: s.SiteID,
-					Message: fmt.Sprintf("is %d bytes long; ids have at most %d", len(sec.CellID), maxIDBytes)})
-			}
-		}
-	}
-	if len(long) > 0 {
-		return parsed[data.Site]{}, &ValidationError{Issues: issuesOf(parseErrors(long))}
-	}
-	if n := len(rep.Warnings); n > maxWarnings {
-		rep.Warnings = append(rep.Warnings[:maxWarnings-1], data.Warning{Message: fmt.Sprintf("… and %d more warnings", n-maxWarnings+1)})
-	}
-	return parsed[data.Site]{items: rep.Sites, warnings: rep.Warnings, rows: rep.Rows}, nil
-}
-
-// parseErrors converts issues back for issuesOf's value truncation.
-func parseErrors(is []Issue) data.ParseErrors {
-	out := make(data.ParseErrors, len(is))
-	for i, x := range is {
-		out[i] = &data.ParseError{Line: x.Line, Feature: x.Feature, Field: x.Field, Value: x.Value, Msg: x.Message}
-	}
-	return out
-}
-
-// sniffText refuses a body that is not UTF-8 text, judging by its first 512 bytes: a UTF-16
-// or UTF-32 byte-order mark, or NUL bytes (UTF-16 without a mark, or a binary file). Reading
-// errors (413 …) are returned as they are.
-func sniffText(br *bufio.Reader) error {
-	head, err := br.Peek(512)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return err
-	}
-	switch {
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		return &ValidationError{Issues: []Issue{{Line: 1, Message: "the file is UTF-16 (byte-order mark " +
-			fmt.Sprintf("% X", head[:2]) + "); save it as UTF-8 (CSV UTF-8 in spreadsheet programs)"}}}
-	case bytes.IndexByte(head, 0) >= 0:
-		return &ValidationError{Issues: []Issue{{Line: 1, Message: "the file holds NUL bytes: it is UTF-16 without a byte-order mark, " +
-			"or not text at all; save it as UTF-8 CSV or GeoJSON"}}}
-	}
-	return nil
-}
-
-// lineBound passes a CSV body on and fails, at the first line longer than max bytes, with a
-// *ValidationError naming that line (lines counted as the CSV reader counts them, by '\n').
-type lineBound struct {
-	r    io.Reader
-	max  int
-	line int // current line, 1-based
-	run  int // bytes of the current line so far
-}
-
-func (l *lineBound) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	for i, c := range p[:n] {
-		if c == '\n' {
-			l.line++
-			l.run = 0
-			continue
-		}
-		if l.run++; l.run > l.max {
-			return i, &ValidationError{Issues: []Issue{{Line: l.line,
-				Message: fmt.Sprintf("line is longer than %d bytes (a huge field, or not a CSV file)", l.max)}}}
-		}
-	}
-	return n, err
-}
-
-// loaderError turns a loader's validation failure into a *ValidationError and leaves other
-// errors (reading the body: 413, 400; I/O) as they are.
-func loaderError(err error) error {
+// appError turns the app's refusals into the transport's: data.ParseErrors (bad content) into a
+// *ValidationError (422), a body read error (413, 400) into that status without the reader's
+// prefix, app.FormatError into 415, app.DeniedError into 403; other errors are returned as
+// they are (statusOf maps the sentinels).
+func appError(err error) error {
 	var pes data.ParseErrors
 	var se *statusError
 	var ve *ValidationError
+	var fe *app.FormatError
+	var de *app.DeniedError
+	var ae *app.ArgError
 	switch {
+	case err == nil:
+		return nil
 	case errors.As(err, &ve):
-		return ve // a bound of the body's reader, or our own check
+		return ve
 	case errors.As(err, &se):
-		return se // the body's 413 or 400, without the loader's "reading station CSV" prefix
+		return se // the body's 413 or 400, without the reader's "reading station CSV" prefix
+	case errors.As(err, &fe):
+		return unsupportedMedia("%s", fe.Msg)
+	case errors.As(err, &de):
+		return forbidden("%s", de.Msg)
+	case errors.As(err, &ae):
+		return badParam(ae.Name, ae.Value, ae.Reason)
 	case errors.As(err, &pes):
 		return &ValidationError{Issues: issuesOf(pes)}
 	case errors.Is(err, data.ErrInvalidInput):
@@ -366,9 +250,6 @@ func loaderError(err error) error {
 // station list (CSV or GeoJSON, optionally gzip) validated all-or-nothing, then either
 // previewed (dry run: the validation report and the coverage impact, recorded for the audit,
 // nothing changed) or committed as a new version and served at once.
-func (s *Server) handleUploadSites(c *gin.Context, v *view) error {
-	return handleListUpload[data.Site](c, s, persist.SiteKind().Name, "carrier", func(id string) bool {
-		_, ok := v.carrier[id]
-		return ok
-	})
+func (s *Server) handleUploadSites(c *gin.Context, _ *view) error {
+	return s.handleListUpload(c, persist.SiteKind().Name, "carrier")
 }

@@ -1,14 +1,16 @@
 package server
 
 import (
-	"context"
+	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"phusong/data"
 	"phusong/data/persist"
+	"phusong/server/app"
 )
 
 // The audit trail: every upload (dry runs too) with its counts and warnings, the diff of each
@@ -32,17 +34,6 @@ func (s *Server) handleUploads(c *gin.Context, _ *view) error {
 	if err != nil {
 		return err
 	}
-	carrier := c.Query("carrier")
-	if !tok.Admin {
-		if carrier != "" && carrier != tok.Carrier {
-			return mayRead(tok, carrier)
-		}
-		carrier = tok.Carrier
-	}
-	kind := c.Query("kind")
-	if _, ok := s.up.kinds[kind]; kind != "" && !ok {
-		return badParam("kind", kind, "must be sites or fibre")
-	}
 	before, err := queryInt(c, "before", 0, 0, 1<<62)
 	if err != nil {
 		return err
@@ -51,74 +42,60 @@ func (s *Server) handleUploads(c *gin.Context, _ *view) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.up.db.Uploads(c.Request.Context(), persist.UploadFilter{
-		Kind: kind, Carrier: carrier, BeforeID: int64(before), Limit: limit + 1,
+	list, more, err := s.app.Uploads(c.Request.Context(), tok, app.UploadFilter{
+		Kind: c.Query("kind"), Carrier: c.Query("carrier"), BeforeID: int64(before), Limit: limit,
 	})
+	var pes data.ParseErrors
+	if errors.As(err, &pes) { // kind=
+		return badParam(pes[0].Field, pes[0].Value, pes[0].Msg)
+	}
 	if err != nil {
-		return err
+		return appError(err)
 	}
 	out := uploadsBody{Uploads: list}
-	if len(list) > limit {
-		out.Uploads = list[:limit]
-		out.NextBefore = list[limit-1].ID
+	if more {
+		out.NextBefore = list[len(list)-1].ID
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, out)
 	return nil
 }
 
-// uploadFor authenticates the request and returns the upload of the :id path parameter, if
-// the token may see it (404 for an unknown id, 403 for another carrier's).
-func (s *Server) uploadFor(c *gin.Context) (persist.TokenInfo, persist.Upload, error) {
+// uploadID authenticates the request and reads the :id path parameter.
+func (s *Server) uploadID(c *gin.Context) (persist.TokenInfo, int64, error) {
 	tok, err := s.authenticate(c)
 	if err != nil {
-		return tok, persist.Upload{}, err
+		return tok, 0, err
 	}
 	id, err := parseUploadID(c.Param("id"))
-	if err != nil {
-		return tok, persist.Upload{}, err
-	}
-	u, err := s.up.db.Upload(c.Request.Context(), id)
-	if err != nil {
-		return tok, persist.Upload{}, err
-	}
-	return tok, u, mayRead(tok, u.Carrier)
+	return tok, id, err
 }
 
-// handleUpload answers one upload record.
+// handleUpload answers one upload record (404 for an unknown id, 403 for another carrier's).
 func (s *Server) handleUpload(c *gin.Context, _ *view) error {
-	_, u, err := s.uploadFor(c)
+	tok, id, err := s.uploadID(c)
 	if err != nil {
 		return err
+	}
+	u, err := s.app.UploadRecord(c.Request.Context(), tok, id)
+	if err != nil {
+		return appError(err)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, u)
 	return nil
 }
 
-// kindOf returns the list kind of a stored upload.
-func (s *Server) kindOf(u persist.Upload) (listOps, error) {
-	k, ok := s.up.kinds[u.Kind]
-	if !ok {
-		return nil, fmt.Errorf("upload %d is of kind %q, which this server does not handle: %w", u.ID, u.Kind, ErrNotFound)
-	}
-	return k, nil
-}
-
 // handleUploadDiff answers what an applied upload changed: {added, changed: [{before,
 // after}], removed}, each in id order; 409 for a dry run (it changed nothing).
 func (s *Server) handleUploadDiff(c *gin.Context, _ *view) error {
-	_, u, err := s.uploadFor(c)
+	tok, id, err := s.uploadID(c)
 	if err != nil {
 		return err
 	}
-	k, err := s.kindOf(u)
+	d, err := s.app.Diff(c.Request.Context(), tok, id)
 	if err != nil {
-		return err
-	}
-	d, err := k.diff(c.Request.Context(), s.up.db, u.ID)
-	if err != nil {
-		return err
+		return appError(err)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, d)
@@ -129,7 +106,7 @@ func (s *Server) handleUploadDiff(c *gin.Context, _ *view) error {
 // again, as a new upload of mode rollback (dry_run=true previews it). The carrier's token or
 // an admin token may do it.
 func (s *Server) handleRollback(c *gin.Context, _ *view) error {
-	tok, u, err := s.uploadFor(c)
+	tok, id, err := s.uploadID(c)
 	if err != nil {
 		return err
 	}
@@ -137,17 +114,10 @@ func (s *Server) handleRollback(c *gin.Context, _ *view) error {
 	if err != nil {
 		return err
 	}
-	k, err := s.kindOf(u)
+	rep, _, err := s.app.Rollback(c.Request.Context(), tok, id, dryRun)
 	if err != nil {
-		return err
+		return appError(err)
 	}
-	rep, err := k.rollback(c.Request.Context(), s, u, tok.ID, dryRun)
-	if err != nil {
-		return err
-	}
-	s.log.LogAttrs(context.WithoutCancel(c.Request.Context()), slog.LevelInfo, "rollback",
-		slog.Int64("upload_id", rep.Upload.ID), slog.Int64("rollback_to", u.ID), slog.String("carrier", u.Carrier),
-		slog.String("token_id", tok.ID), slog.Bool("dry_run", dryRun))
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, rep)
 	return nil
@@ -161,4 +131,13 @@ func (s *Server) handleUploadPage(c *gin.Context, _ *view) error {
 	}
 	send(c, b)
 	return nil
+}
+
+// parseUploadID reads an upload id path parameter.
+func parseUploadID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badParam("id", s, "must be a positive integer (an upload id)")
+	}
+	return id, nil
 }

@@ -48,7 +48,6 @@ type metrics struct {
 	routes      []*routeMetrics // route-table order, then "unmatched"
 	cacheHits   atomic.Uint64
 	cacheMisses atomic.Uint64
-	swaps       atomic.Uint64
 }
 
 func newMetrics() *metrics { return &metrics{start: time.Now()} }
@@ -61,7 +60,7 @@ func (m *metrics) route(method, path string) *routeMetrics {
 }
 
 // write renders every series in Prometheus text format. v may be nil (no data loaded).
-func (m *metrics) write(buf *bytes.Buffer, v *view) {
+func (m *metrics) write(buf *bytes.Buffer, v *view, publishes uint64) {
 	help := func(name, typ, text string) {
 		fmt.Fprintf(buf, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, typ)
 	}
@@ -93,7 +92,7 @@ func (m *metrics) write(buf *bytes.Buffer, v *view) {
 	help("phusong_response_cache_misses_total", "counter", "Answers computed and stored in the per-data-version response cache.")
 	fmt.Fprintf(buf, "phusong_response_cache_misses_total %d\n", m.cacheMisses.Load())
 	help("phusong_data_swaps_total", "counter", "Times a new (snapshot, coverage) state was swapped in.")
-	fmt.Fprintf(buf, "phusong_data_swaps_total %d\n", m.swaps.Load())
+	fmt.Fprintf(buf, "phusong_data_swaps_total %d\n", publishes)
 	if v != nil {
 		help("phusong_data_version", "gauge", "Version of the site snapshot being served.")
 		fmt.Fprintf(buf, "phusong_data_version %d\n", v.version)

@@ -133,10 +133,7 @@ func TestSendConditionalAndGzip(t *testing.T) {
 // BenchmarkCachedAnswer is the hot path of the load test: routing, parameter checks, cache
 // lookup and the write of pre-gzipped bytes, without the network.
 func BenchmarkCachedAnswer(b *testing.B) {
-	s, err := New(demoState(b), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, _ := serveState(b, demoState(b), Options{})
 	h := s.Handler()
 	for _, path := range []string{"/api/v1/communes", "/api/v1/coverage?tech=4G&carrier=any&tier=0&zoom=9"} {
 		b.Run(path, func(b *testing.B) {

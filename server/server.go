@@ -1,6 +1,7 @@
 // Package server is phusong's HTTP surface: the JSON/GeoJSON API (gin) and the embedded web
-// map. It answers from one State (a site snapshot and the coverage computed from it) held
-// behind an atomic pointer; SetState swaps in a new one (as uploads will), and every answer
+// map: transport only (parameters → an app call → the answer). It answers from the app's served
+// State (a site snapshot, the coverage computed from it, the fibre reach); when the app
+// publishes a new one (an upload), the next request sees it, and every answer
 // that depends only on the state and validated parameters is encoded once per state, with
 // its gzip bytes and ETag, then served from memory.
 package server
@@ -21,11 +22,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"phusong/data"
-	"phusong/data/coverage"
-	"phusong/data/fibre"
-	"phusong/data/persist"
-	"phusong/data/store"
+	"phusong/server/app"
 	"phusong/static"
 )
 
@@ -36,51 +33,28 @@ type Options struct {
 	TilesAttribution string        // HTML attribution for TilesURL
 	Assets           fs.FS         // web map files; nil = the embedded static.FS()
 	RequestTimeout   time.Duration // deadline put on each request's context; 0 = 15 s
-	DataDir          string        // directory for anything the server keeps (reserved for uploads)
-	DB               *persist.DB   // carriers' tokens and versioned lists; nil = read-only, no upload routes
 	Uploads          UploadOptions // upload size and rate limits
-}
-
-// State is one consistent dataset the server answers from.
-type State struct {
-	Snapshot   *store.Snapshot  // the sites
-	Coverage   *coverage.Result // computed from Snapshot with Definition over Communes
-	Communes   []data.Commune
-	Carriers   []data.Carrier // carriers to list, in display order
-	Definition *coverage.Definition
-	Note       string // non-empty when the stations are synthetic demo data; shown on the map
-
-	// Engine and Store produced Coverage and Snapshot; a change applied to Store is recomputed
-	// with Engine.Update and swapped in with SetState. Either may be nil for a read-only state.
-	Engine *coverage.Engine
-	Store  *store.Store
-
-	// Fibre is the operators' fibre network and FibreReach its reach on Engine's land, computed
-	// with FibreOptions (see state_fibre.go); FibreNote is non-empty when the network is
-	// synthetic demo data. A nil FibreReach serves no fibre (empty layers, zero figures).
-	Fibre        *fibre.Network
-	FibreReach   *fibre.Reach
-	FibreNote    string
-	FibreOptions fibre.Options
 }
 
 // Server is the HTTP API and web map. Create it with New; it is safe for concurrent use.
 type Server struct {
 	log     *slog.Logger
 	opts    Options
-	cur     atomic.Pointer[view]
+	app     *app.App
+	cur     atomic.Pointer[view] // the view of the app's current state (see view)
 	assets  map[string]*body
 	metrics *metrics
 	engine  *gin.Engine
-	up      *uploads // nil without Options.DB
+	up      *uploads // nil when the app has no database
 }
 
 // handlerFunc is a thin handler: it reads the request, uses the view loaded once for this
 // request, writes the answer, and returns an error for writeError to map to a status.
 type handlerFunc func(c *gin.Context, v *view) error
 
-// New builds a server answering from st (which must have a Snapshot and a Coverage result).
-func New(st *State, opts Options) (*Server, error) {
+// New builds a server answering from a's served state; uploads and the audit trail work when
+// a has a database.
+func New(a *app.App, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -94,11 +68,10 @@ func New(st *State, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: opts.Logger, opts: opts, assets: assets, metrics: newMetrics()}
-	if err := s.SetState(st); err != nil {
-		return nil, err
+	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, metrics: newMetrics()}
+	if a.Writable() {
+		s.up = newUploads(opts.Uploads)
 	}
-	s.up = newUploads(s, opts.DB, opts.Uploads)
 	s.engine = s.newEngine()
 	return s, nil
 }
@@ -106,29 +79,26 @@ func New(st *State, opts Options) (*Server, error) {
 // Handler returns the http.Handler serving every route.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-// SetState swaps in a new dataset atomically: requests already running finish on the old
-// one, the next ones see the new one (and its fresh response cache, hence new ETags).
-func (s *Server) SetState(st *State) error {
-	v, err := newView(st)
-	if err != nil {
-		return err
-	}
-	s.cur.Store(v)
-	s.metrics.swaps.Add(1)
-	s.log.Info("data loaded", slog.Uint64("data_version", v.version),
-		slog.String("definition_version", v.st.Coverage.DefinitionVersion()),
-		slog.Int("communes", len(st.Communes)), slog.Int("carriers", len(v.carriers)),
-		slog.Bool("demo", st.Note != ""))
-	return nil
-}
+// App returns the application the server answers from.
+func (s *Server) App() *app.App { return s.app }
 
-// State returns the dataset currently served.
-func (s *Server) State() *State { return s.cur.Load().st }
+// view returns the view of the app's current state, making it on the first request after a
+// state is published: requests already running finish on the old view, the next ones use the
+// new one (and its fresh response cache, hence new ETags).
+func (s *Server) view() *view {
+	st := s.app.State()
+	if v := s.cur.Load(); v != nil && v.st == st {
+		return v
+	}
+	v := newView(st)
+	s.cur.Store(v) // a request racing with an older state may store its view over this one: the next request rebuilds it
+	return v
+}
 
 // Warm computes the answers the map asks for on its first load (so the first visitor does not
 // wait for polygon simplification). It stops early when ctx is cancelled.
 func (s *Server) Warm(ctx context.Context) error {
-	v := s.cur.Load()
+	v := s.view()
 	for _, k := range v.warmKeys() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -206,7 +176,7 @@ func (s *Server) wrap(m *routeMetrics, h handlerFunc) gin.HandlerFunc {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.RequestTimeout)
 		c.Request = c.Request.WithContext(ctx)
-		if err := h(c, s.cur.Load()); err != nil {
+		if err := h(c, s.view()); err != nil {
 			s.writeError(c, err)
 		}
 		cancel()
@@ -223,7 +193,7 @@ func (s *Server) wrap(m *routeMetrics, h handlerFunc) gin.HandlerFunc {
 // handleMetrics writes the Prometheus text exposition.
 func (s *Server) handleMetrics(c *gin.Context, v *view) error {
 	var buf bytes.Buffer
-	s.metrics.write(&buf, v)
+	s.metrics.write(&buf, v, s.app.Publishes())
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", buf.Bytes())
 	return nil

@@ -13,6 +13,7 @@ import (
 
 	"phusong/data/coverage"
 	"phusong/data/demo"
+	"phusong/server/app"
 )
 
 // testCellM is the coverage grid of the shared test state: coarser than the default so the
@@ -21,16 +22,16 @@ const testCellM = 200
 
 var (
 	demoOnce  sync.Once
-	demoSt    *State
-	demoInput Input
+	demoSt    *app.State
+	demoInput app.Input
 	demoErr   error
 )
 
 // demoState computes the embedded demo once per test binary.
-func demoState(t testing.TB) *State {
+func demoState(t testing.TB) *app.State {
 	t.Helper()
 	demoOnce.Do(func() {
-		var in Input
+		var in app.Input
 		if in.Communes, demoErr = demo.Communes(); demoErr != nil {
 			return
 		}
@@ -42,7 +43,7 @@ func demoState(t testing.TB) *State {
 		demoInput = in
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		demoSt, demoErr = Build(ctx, in)
+		demoSt, demoErr = app.Build(ctx, in)
 	})
 	if demoErr != nil {
 		t.Fatalf("building the demo state: %v", demoErr)
@@ -53,7 +54,17 @@ func demoState(t testing.TB) *State {
 // newTestServer serves the demo state on a loopback port for the duration of the test.
 func newTestServer(t testing.TB) (*Server, *httptest.Server) {
 	t.Helper()
-	s, err := New(demoState(t), Options{})
+	return serveState(t, demoState(t), Options{})
+}
+
+// serveState serves st read-only (no database) on a loopback port for the duration of the test.
+func serveState(t testing.TB, st *app.State, o Options) (*Server, *httptest.Server) {
+	t.Helper()
+	a, err := app.New(st, nil, nil)
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	s, err := New(a, o)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -144,26 +155,6 @@ type featureCollection struct {
 	} `json:"features"`
 }
 
-func TestNewRefusesIncompleteState(t *testing.T) {
-	st := demoState(t)
-	cases := []struct {
-		name string
-		st   *State
-	}{
-		{"nil", nil},
-		{"no snapshot", &State{Coverage: st.Coverage, Communes: st.Communes}},
-		{"no coverage", &State{Snapshot: st.Snapshot, Communes: st.Communes}},
-		{"no communes", &State{Snapshot: st.Snapshot, Coverage: st.Coverage}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if _, err := New(tc.st, Options{}); err == nil {
-				t.Fatal("New accepted an incomplete state")
-			}
-		})
-	}
-}
-
 func TestUnknownRouteAndMethodAreJSON(t *testing.T) {
 	_, ts := newTestServer(t)
 	cases := []struct {
@@ -206,11 +197,11 @@ func TestSetStateChangesETags(t *testing.T) {
 		}
 		in.Sites = append(in.Sites, site)
 	}
-	st, err := Build(context.Background(), in)
+	st, err := app.Build(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetState(st); err != nil {
+	if err := s.App().Publish(st); err != nil {
 		t.Fatal(err)
 	}
 	after := get(t, ts.URL+"/api/v1/sites", "If-None-Match: "+before.header.Get("ETag"))
@@ -224,7 +215,7 @@ func TestSetStateChangesETags(t *testing.T) {
 	if after.header.Get("ETag") == before.header.Get("ETag") {
 		t.Fatal("ETag unchanged after a swap")
 	}
-	if s.State() != st {
+	if s.App().State() != st {
 		t.Fatal("State() does not return the swapped state")
 	}
 }

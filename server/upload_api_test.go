@@ -13,6 +13,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/persist"
+	"phusong/server/app"
 )
 
 // Upload API over real HTTP (loopback) against a server with its own database.
@@ -130,9 +131,9 @@ func TestUploadRateLimit(t *testing.T) {
 type uploadReply struct {
 	Upload      persist.Upload `json:"upload"`
 	DataVersion uint64         `json:"data_version"`
-	Changes     changedIDs     `json:"changes"`
-	Impact      siteImpact     `json:"impact"`
-	Timings     timings        `json:"timings_ms"`
+	Changes     app.ChangedIDs `json:"changes"`
+	Impact      app.SiteImpact `json:"impact"`
+	Timings     app.Timings    `json:"timings_ms"`
 }
 
 func TestUploadDryRunThenApply(t *testing.T) {

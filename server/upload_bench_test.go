@@ -9,6 +9,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/server/app"
 )
 
 // list1300 returns 1,300 viettel sites: the demo's 1,250 stations of every carrier as
@@ -56,14 +57,14 @@ func BenchmarkReplace1300(b *testing.B) {
 	for _, cellM := range []float64{coverage.DefaultCellM, testCellM} {
 		b.Run(fmt.Sprintf("cell=%gm", cellM), func(b *testing.B) {
 			demoState(b) // loads demoInput
-			st, err := Build(context.Background(), Input{Communes: demoInput.Communes, Sites: demoInput.Sites,
+			st, err := app.Build(context.Background(), app.Input{Communes: demoInput.Communes, Sites: demoInput.Sites,
 				Coverage: coverage.Options{CellM: cellM}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			e := newUploadEnvOn(b, st, UploadOptions{RatePerMinute: -1})
+			e := newUploadEnvOn(b, st, UploadOptions{RatePerMinute: -1}, nil, "")
 			files := [2][]byte{sitesCSV(b, list1300(0)), sitesCSV(b, list1300(1))}
-			var sum timings
+			var sum app.Timings
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {

@@ -12,8 +12,10 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/fibre"
 	"phusong/data/input"
 	"phusong/data/persist"
+	"phusong/server/app"
 )
 
 // uploadEnv is a server with a database of its own (seeded with the demo stations, as serve
@@ -31,11 +33,12 @@ var envCarriers = []string{"viettel", "vinaphone", "mobifone"}
 
 func newUploadEnv(t testing.TB, o UploadOptions) *uploadEnv {
 	t.Helper()
-	return newUploadEnvOn(t, demoState(t), o)
+	return newUploadEnvOn(t, demoState(t), o, nil, "")
 }
 
-// newUploadEnvOn is newUploadEnv over another state's engine (its sites are not used).
-func newUploadEnvOn(t testing.TB, base *State, o UploadOptions) *uploadEnv {
+// newUploadEnvOn is newUploadEnv over another state's engine (its sites are not used), with
+// the database's fibre seeded with fibreSeed (nil: none) and fibreNote.
+func newUploadEnvOn(t testing.TB, base *app.State, o UploadOptions, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
 	t.Helper()
 	ctx := context.Background()
 	db, err := persist.Open(t.TempDir())
@@ -43,21 +46,12 @@ func newUploadEnvOn(t testing.TB, base *State, o UploadOptions) *uploadEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	sites, note, err := LoadSites(ctx, db, demoInput.Sites, demoInput.Note, nil)
+	a, err := app.OpenDB(ctx, db, app.Input{Engine: base.Engine, Communes: base.Communes, Carriers: base.Carriers,
+		Sites: demoInput.Sites, Note: demoInput.Note, Fibre: fibreSeed, FibreNote: fibreNote}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := storeAt(base.Engine, sites, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := base.Engine.Compute(ctx, store.Snapshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := *base
-	st.Snapshot, st.Coverage, st.Store, st.Note = store.Snapshot(), res, store, note
-	s, err := New(&st, Options{DB: db, Uploads: o})
+	s, err := New(a, Options{Uploads: o})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"errors"
+	"cmp"
 	"sync"
 	"sync/atomic"
 
@@ -12,12 +12,14 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/store"
+	"phusong/server/app"
 )
 
 // view is one State with its lookups and its response cache. It is immutable once built,
 // except for the cache, which only grows (bounded by the validated parameter space).
 type view struct {
-	st       *State
+	st       *app.State
+	def      *coverage.Definition // st.Definition, or its engine's
 	version  uint64
 	carriers []carrierInfo
 	carrier  map[string]int  // carrier id → index in carriers
@@ -29,20 +31,12 @@ type view struct {
 	entries  atomic.Int64
 }
 
-// errNoState: New or SetState got a State without sites or coverage.
-var errNoState = errors.New("server: state needs a Snapshot, a Coverage result and communes")
-
 // newView indexes st. Carriers that have sites but are missing from st.Carriers are listed
 // after them with their id as name.
-func newView(st *State) (*view, error) {
-	if st == nil || st.Snapshot == nil || st.Coverage == nil || len(st.Communes) == 0 {
-		return nil, errNoState
-	}
-	if st.Definition == nil {
-		st.Definition = coverage.DefaultDefinition()
-	}
+func newView(st *app.State) *view {
 	v := &view{
 		st:      st,
+		def:     cmp.Or(st.Definition, st.Coverage.Engine().Definition()),
 		version: st.Snapshot.Version(),
 		carrier: map[string]int{},
 		covered: map[string]bool{},
@@ -61,7 +55,7 @@ func newView(st *State) (*view, error) {
 	}
 	for _, s := range st.Snapshot.Sites(store.Filter{}) {
 		if _, ok := v.carrier[s.Carrier]; !ok {
-			add(data.Carrier{ID: s.Carrier, Name: s.Carrier, Colour: "#636363"})
+			add(data.Carrier{ID: s.Carrier, Name: s.Carrier, Colour: app.UnlistedColour})
 		}
 		ci := &v.carriers[v.carrier[s.Carrier]]
 		ci.Sites++
@@ -81,7 +75,7 @@ func newView(st *State) (*view, error) {
 			v.bound = v.bound.Union(v.bounds[i])
 		}
 	}
-	return v, nil
+	return v
 }
 
 // communeAt returns the commune containing p (boundary points count as inside), or nil.

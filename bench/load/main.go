@@ -34,6 +34,7 @@ import (
 	"phusong/data/coverage"
 	"phusong/data/demo"
 	"phusong/server"
+	"phusong/server/app"
 )
 
 func main() {
@@ -89,11 +90,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := server.Build(ctx, server.Input{Communes: communes, Sites: sites, Note: demo.Note, Coverage: coverage.Options{CellM: *cellM}})
+	st, err := app.Build(ctx, app.Input{Communes: communes, Sites: sites, Note: demo.Note, Coverage: coverage.Options{CellM: *cellM}})
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(st, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	a, err := app.New(st, nil, nil)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(a, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err
 	}

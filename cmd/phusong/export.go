@@ -10,6 +10,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/server/app"
 )
 
 // runExport writes derived geometry on stdout: "footprints" (here; GeoJSON), the area where
@@ -64,33 +65,21 @@ func runExport(ctx context.Context, io stdio, args []string) error {
 		}
 		techs = []data.Tech{t}
 	}
-	run, def, err := reportInput(o, io.Stderr)
+	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, SitesCarrier: o.carrier, Definition: o.config, NoFibre: true})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if run.Note != "" {
-		fmt.Fprintln(io.Stderr, "phusong: note:", run.Note)
+	for _, w := range ws {
+		printWarnings(io.Stderr, w.What, w.Warnings)
 	}
-	e, err := coverage.New(run.Communes, def, coverage.Options{CellM: *cellM, IncludePlanned: *planned})
+	if in.Note != "" {
+		fmt.Fprintln(io.Stderr, "phusong: note:", in.Note)
+	}
+	in.Coverage = coverage.Options{CellM: *cellM, IncludePlanned: *planned}
+	fc, nsites, err := app.Footprints(ctx, in, o.carrier, techs)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	sites := run.Sites
-	if o.carrier != "" {
-		sites = slices.DeleteFunc(slices.Clone(sites), func(s data.Site) bool { return s.Carrier != o.carrier })
-	}
-	var fps []coverage.Footprint
-	for _, t := range techs {
-		f, err := e.Footprints(ctx, sites, t)
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		fps = append(fps, f...)
-	}
-	fc := e.FootprintsGeoJSON(fps)
-	if run.Note != "" {
-		coverage.MarkSynthetic(fc, run.Note)
-	}
-	fmt.Fprintf(io.Stderr, "phusong: export: %d sector footprints (%d sites)\n", len(fps), len(sites))
+	fmt.Fprintf(io.Stderr, "phusong: export: %d sector footprints (%d sites)\n", len(fc.Features), nsites)
 	return json.NewEncoder(io.Stdout).Encode(fc)
 }

@@ -9,12 +9,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/paulmach/orb/geojson"
-
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/render"
-	"phusong/data/store"
+	"phusong/server/app"
 )
 
 // layerExports are the `phusong export` subcommands of this file: the map's layers as
@@ -61,69 +59,34 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 	} else if err != nil {
 		return err
 	}
-	run, def, err := reportInput(o.report, io.Stderr)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if run.Note != "" {
-		fmt.Fprintln(io.Stderr, "phusong: note:", run.Note)
-	}
-	eng, err := coverage.New(run.Communes, def, coverage.Options{CellM: o.report.cellM, IncludePlanned: o.report.includePlanned})
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	st := store.New(eng.Reach)
-	if _, err := st.Upsert(run.Sites); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	r, err := eng.Compute(ctx, st.Snapshot())
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	fc, layer, err := exportLayer(r, eng.Communes(), o)
+	o.report.layer = "coverage"
+	st, err := reportState(ctx, "export", o.report, io.Stderr)
 	if err != nil {
 		return err
 	}
-	if run.Note != "" {
-		coverage.MarkSynthetic(fc, run.Note)
+	req := app.LayerRequest{Kind: o.what, Tech: o.tech, Carrier: o.carrier, Tier: o.tier, Zoom: -1,
+		Commune: o.commune, MinGapAreaM2: o.minGapM2}
+	fc, layer, err := st.Layer(req)
+	var ae *app.ArgError
+	switch {
+	case errors.As(err, &ae) && ae.Name == "commune":
+		return fmt.Errorf("export: --commune %q: no commune with that code", o.commune)
+	case errors.As(err, &ae) && ae.Name == "tier":
+		return fmt.Errorf("export: --tier %d: %s", o.tier, ae.Reason)
+	case errors.Is(err, app.ErrNoSites) || errors.As(err, &ae) && ae.Name == "carrier":
+		return fmt.Errorf("export: --carrier %q: no counted site (carriers: %s, or any)", o.carrier, strings.Join(st.Coverage.Carriers(), ", "))
+	case err != nil:
+		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(io.Stderr, "phusong: export: %s %s: %d features as %s\n", o.what, o.tech, len(fc.Features), o.format)
+	doc := render.NewDocument(layer, st.Coverage.DefinitionVersion(), 0, st.Note)
 	switch o.format {
 	case "kml":
-		return render.WriteKML(io.Stdout, render.NewDocument(layer(fc), def.Version, 0, run.Note))
+		return render.WriteKML(io.Stdout, doc)
 	case "csv":
-		return render.WriteCSV(io.Stdout, render.NewDocument(layer(fc), def.Version, 0, run.Note), o.geometry)
+		return render.WriteCSV(io.Stdout, doc, o.geometry)
 	}
 	return json.NewEncoder(io.Stdout).Encode(fc)
-}
-
-// exportLayer returns the GeoJSON of the layer o asks for and how to make it an render.Layer.
-func exportLayer(r *coverage.Result, communes []data.Commune, o exportLayerOptions) (*geojson.FeatureCollection, func(*geojson.FeatureCollection) render.Layer, error) {
-	switch o.what {
-	case "gaps":
-		if o.commune != "" && !slices.ContainsFunc(communes, func(c data.Commune) bool { return c.Code == o.commune }) {
-			return nil, nil, fmt.Errorf("export: --commune %q: no commune with that code", o.commune)
-		}
-		fc, err := r.GapsGeoJSONMin(o.tech, o.commune, o.minGapM2)
-		if err != nil {
-			return nil, nil, fmt.Errorf("export: %w", err)
-		}
-		return fc, func(fc *geojson.FeatureCollection) render.Layer { return render.GapsLayer(fc, o.tech) }, nil
-	case "coverage":
-		if o.carrier != coverage.AnyCarrier && !slices.Contains(r.Carriers(), o.carrier) {
-			return nil, nil, fmt.Errorf("export: --carrier %q: no counted site (carriers: %s, or any)", o.carrier, strings.Join(r.Carriers(), ", "))
-		}
-		fc, err := r.CoverageGeoJSON(o.carrier, o.tech, o.tier, -1)
-		if err != nil {
-			return nil, nil, fmt.Errorf("export: --tier %d: %w", o.tier, err)
-		}
-		c := data.Carrier{ID: o.carrier}
-		if i := slices.IndexFunc(data.DefaultCarriers(), func(d data.Carrier) bool { return d.ID == o.carrier }); i >= 0 {
-			c = data.DefaultCarriers()[i]
-		}
-		return fc, func(fc *geojson.FeatureCollection) render.Layer { return render.CoverageLayer(fc, c, o.tech, o.tier) }, nil
-	}
-	return r.CommunesGeoJSON(communes), render.CommunesLayer, nil
 }
 
 // parseExportLayerFlags reads the flags after "export gaps|coverage|communes".

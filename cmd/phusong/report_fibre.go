@@ -1,39 +1,19 @@
 package main
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 
-	"phusong/data"
-	"phusong/data/demo"
 	"phusong/data/fibre"
 	"phusong/data/input"
+	"phusong/data/render"
+	"phusong/server/app"
 )
-
-// errReportHandled is returned by a report hook that has written the whole output itself
-// (`--layer fibre`); runReport then prints nothing more and succeeds.
-var errReportHandled = errors.New("report: output written by a hook")
-
-// fibreReportOptions are the values of the flags the fibre hook adds to `phusong report`.
-type fibreReportOptions struct {
-	layer       string // "coverage" (default) or "fibre"
-	file        string // fibre network GeoJSON; "" = the embedded synthetic demo
-	operator    string // operator of a --fibre file without operator properties
-	takeUp      string // take-up CSV (code, households)
-	dropM       float64
-	feederReach bool
-	format      string // the report's --format
-}
-
-func init() { reportHooks = append(reportHooks, reportFibreHook()) }
 
 // layerValue is the --layer flag: coverage or fibre.
 type layerValue string
@@ -62,61 +42,6 @@ func (v *dropValue) Set(s string) error {
 	return nil
 }
 
-// reportFibreHook adds --layer fibre (and --fibre, --fibre-operator, --drop-m, --feeder-reach,
-// --take-up) to `phusong report`: instead of the coverage table it prints the fibre reach per
-// commune, ordered by the combined 4G-and-fibre view (communes lacking both first), in the
-// --format asked for, and returns errReportHandled.
-func reportFibreHook() reportHook {
-	return reportHook{
-		Flags: func(fs *flag.FlagSet) {
-			layer, drop := layerValue("coverage"), dropValue(fibre.DefaultDropM)
-			fs.Var(&layer, "layer", "coverage or fibre: fibre reach per commune next to 4G coverage")
-			fs.String("fibre", "", "with --layer fibre: fibre network GeoJSON (default: the embedded synthetic demo network)")
-			fs.String("fibre-operator", "", "operator id for a --fibre file without operator properties")
-			fs.String("take-up", "", "with --layer fibre: CSV of households using fibre per commune (columns code, households)")
-			fs.Var(&drop, "drop-m", "with --layer fibre: drop distance in metres")
-			fs.Bool("feeder-reach", false, "with --layer fibre: feeders give reach like distribution routes")
-		},
-		After: func(ctx context.Context, io stdio, run *reportRun) error {
-			o := fibreFlags(run.Flags)
-			if o.layer != "fibre" {
-				return nil
-			}
-			if err := writeFibreReport(io, run, o); err != nil {
-				return err
-			}
-			return errReportHandled
-		},
-	}
-}
-
-// fibreFlags reads the hook's flags (and --format) from the parsed FlagSet; values the
-// FlagSet lacks keep their defaults.
-func fibreFlags(fs *flag.FlagSet) fibreReportOptions {
-	o := fibreReportOptions{layer: "coverage", dropM: fibre.DefaultDropM, format: "table"}
-	if fs == nil {
-		return o
-	}
-	get := func(name string, dst *string) {
-		if f := fs.Lookup(name); f != nil {
-			*dst = f.Value.String()
-		}
-	}
-	var drop, feeder string
-	get("layer", &o.layer)
-	get("fibre", &o.file)
-	get("fibre-operator", &o.operator)
-	get("take-up", &o.takeUp)
-	get("format", &o.format)
-	get("drop-m", &drop)
-	get("feeder-reach", &feeder)
-	if x, err := strconv.ParseFloat(drop, 64); err == nil {
-		o.dropM = x
-	}
-	o.feederReach = feeder == "true"
-	return o
-}
-
 // fibreRun is what the fibre report prints.
 type fibreRun struct {
 	note     string // demo note, "" for a file
@@ -126,30 +51,10 @@ type fibreRun struct {
 	combined []fibre.CombinedRow
 }
 
-// computeFibre loads the network and take-up figures and measures the reach on run's engine.
-func computeFibre(stderr io.Writer, run *reportRun, o fibreReportOptions) (*fibreRun, error) {
-	fr := &fibreRun{}
-	var net *fibre.Network
-	if o.file == "" {
-		n, err := demo.Fibre()
-		if err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
-		net, fr.note = n, demo.FibreNote
-		fmt.Fprintln(stderr, "phusong: note:", demo.FibreNote)
-	} else {
-		rep, err := input.LoadFibreFile(o.file, o.operator)
-		if err != nil {
-			return nil, fmt.Errorf("report: %w", err)
-		}
-		printWarnings(stderr, "fibre", rep.Warnings)
-		net = &rep.Network
-	}
-	var err error
-	if fr.reach, err = fibre.Compute(run.Engine, net, fibre.Options{DropM: o.dropM, FeederReach: o.feederReach}); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	fr.rows = fr.reach.Communes()
+// computeFibre reads the take-up figures of o and orders st's reach per commune by the
+// combined 4G-and-fibre view.
+func computeFibre(st *app.State, o reportOptions) (*fibreRun, error) {
+	fr := &fibreRun{note: st.FibreNote, reach: st.FibreReach, rows: st.FibreRows()}
 	if o.takeUp != "" {
 		f, err := os.Open(o.takeUp)
 		if err != nil {
@@ -165,11 +70,8 @@ func computeFibre(stderr io.Writer, run *reportRun, o fibreReportOptions) (*fibr
 		}
 	}
 	fr.province = fibre.Total(fr.rows)
-	share4G := map[string]float64{}
-	for _, s := range run.Result.CommuneStatsFor(data.Tech4G) {
-		share4G[s.Code] = s.CoveredPopulationPct
-	}
-	if fr.combined, err = fibre.Combined(fr.rows, share4G, 0); err != nil {
+	var err error
+	if fr.combined, err = st.Combined(fr.rows, 0); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	return fr, nil
@@ -181,18 +83,18 @@ const (
 	fibreViewBasis  = "view: communes lacking both 4G (covered population share) and fibre reach (household share) at 50 % first, then those lacking one, then those with both"
 )
 
-func writeFibreReport(io stdio, run *reportRun, o fibreReportOptions) error {
-	fr, err := computeFibre(io.Stderr, run, o)
+func writeFibreReport(io stdio, st *app.State, o reportOptions) error {
+	fr, err := computeFibre(st, o)
 	if err != nil {
 		return err
 	}
 	switch o.format {
 	case "json":
-		return writeFibreJSON(io.Stdout, run, fr)
+		return writeFibreJSON(io.Stdout, st, fr)
 	case "csv":
 		return writeFibreCSV(io.Stdout, fr)
 	}
-	return writeFibreTable(io.Stdout, run, fr)
+	return writeFibreTable(io.Stdout, st, fr)
 }
 
 // fibreDoc is the JSON document of `report --layer fibre --format json`.
@@ -212,9 +114,9 @@ type fibreDoc struct {
 	Combined          []fibre.CombinedRow  `json:"combined"` // lacking both first
 }
 
-func writeFibreJSON(w io.Writer, run *reportRun, fr *fibreRun) error {
-	doc := fibreDoc{DataNote: run.Note, FibreNote: fr.note, DefinitionVersion: run.Result.DefinitionVersion(),
-		CellM: run.Engine.CellM(), DropM: fr.reach.DropM(), AreaBasis: areaBasis, PopulationBasis: populationBasis,
+func writeFibreJSON(w io.Writer, st *app.State, fr *fibreRun) error {
+	doc := fibreDoc{DataNote: st.Note, FibreNote: fr.note, DefinitionVersion: st.Coverage.DefinitionVersion(),
+		CellM: st.Engine.CellM(), DropM: fr.reach.DropM(), AreaBasis: render.AreaBasis, PopulationBasis: render.PopulationBasis,
 		ReachBasis: fibreReachBasis, ViewBasis: fibreViewBasis, Operators: fr.reach.Operators(),
 		Communes: fr.rows, Province: fr.province, Combined: fr.combined}
 	enc := json.NewEncoder(w)
@@ -274,10 +176,10 @@ func writeFibreCSV(w io.Writer, fr *fibreRun) error {
 }
 
 // writeFibreTable prints the communes in the combined view's order and a province line.
-func writeFibreTable(w io.Writer, run *reportRun, fr *fibreRun) error {
+func writeFibreTable(w io.Writer, st *app.State, fr *fibreRun) error {
 	fmt.Fprintf(w, "Fibre reach by commune, lacking both 4G and fibre first (drop distance %g m; coverage definition %s)\n",
-		fr.reach.DropM(), run.Result.DefinitionVersion())
-	fmt.Fprintf(w, "%s\narea: %s\npopulation: %s\n%s\n", fibreReachBasis, areaBasis, populationBasis, fibreViewBasis)
+		fr.reach.DropM(), st.Coverage.DefinitionVersion())
+	fmt.Fprintf(w, "%s\narea: %s\npopulation: %s\n%s\n", fibreReachBasis, render.AreaBasis, render.PopulationBasis, fibreViewBasis)
 	fmt.Fprintf(w, "per-operator columns: %% of households in reach\n\n")
 	takeUp := fr.province.TakeUpHouseholds != nil
 	head := []string{"#", "code", "commune", "type", "households", "in reach", "reach %", "4G pop %", "view", "operators"}
@@ -296,7 +198,7 @@ func writeFibreTable(w io.Writer, run *reportRun, fr *fibreRun) error {
 		byCode[r.Code] = r
 	}
 	line := func(rank string, c fibre.CommuneReach, g4, view string) []string {
-		row := []string{rank, c.Code, c.Name, communeType(c.Type), strconv.Itoa(c.Households), fmt.Sprintf("%.0f", c.HouseholdsInReach),
+		row := []string{rank, c.Code, c.Name, render.CommuneTypeName(c.Type), strconv.Itoa(c.Households), fmt.Sprintf("%.0f", c.HouseholdsInReach),
 			fmt.Sprintf("%.1f", c.ReachPct), g4, view, strconv.Itoa(len(c.Operators))}
 		for _, p := range c.PerOperator {
 			row = append(row, fmt.Sprintf("%.1f", p.ReachPct))
@@ -319,5 +221,5 @@ func writeFibreTable(w io.Writer, run *reportRun, fr *fibreRun) error {
 	total := fr.province
 	total.Name = fmt.Sprintf("TOTAL (%d communes)", len(fr.rows))
 	rows = append(rows, line("", total, "", ""))
-	return writeAligned(w, rows, right)
+	return render.WriteAligned(w, rows, right)
 }

@@ -5,65 +5,26 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
-	"phusong/data"
-	"phusong/data/coverage"
 	"phusong/data/demo"
-	"phusong/data/store"
 )
 
-// demoRun computes the demo coverage once (200 m cells, as the report tests) for the fibre
-// hook tests.
-var demoRun = sync.OnceValues(func() (*reportRun, error) {
-	run, def, err := reportInput(reportOptions{}, io.Discard)
-	if err != nil {
-		return nil, err
-	}
-	if run.Engine, err = coverage.New(run.Communes, def, coverage.Options{CellM: 200}); err != nil {
-		return nil, err
-	}
-	st := store.New(run.Engine.Reach)
-	if _, err := st.Upsert(run.Sites); err != nil {
-		return nil, err
-	}
-	run.Result, err = run.Engine.Compute(context.Background(), st.Snapshot())
-	run.Techs = data.AnalysedTechs
-	return run, err
-})
-
-// runFibreHook parses args with the report's flags (hooks included) and runs the fibre hook
-// on the demo run.
-func runFibreHook(t *testing.T, args ...string) (string, string, error) {
+// runFibreReport runs `phusong report --cell-m 200` with args on the demo (the fibre report
+// with --layer fibre) and returns stdout, stderr and the error.
+func runFibreReport(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	run, err := demoRun()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb bytes.Buffer
-	_, fs, err := parseReportFlags(args, &errb)
-	if err != nil {
-		t.Fatalf("flags %v: %v %s", args, err, errb.String())
-	}
-	r := *run
-	r.Flags = fs
-	var out bytes.Buffer
-	io := stdio{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
-	err = reportFibreHook().After(context.Background(), io, &r)
-	return out.String(), errb.String(), err
+	return runReportCLI(t, append([]string{"--cell-m", testCellM}, args...)...)
 }
 
 func TestReportFibreJSON(t *testing.T) {
-	out, stderr, err := runFibreHook(t, "--layer", "fibre", "--format", "json")
-	if !errors.Is(err, errReportHandled) {
-		t.Fatalf("error %v, want errReportHandled; stderr %s", err, stderr)
+	out, stderr, err := runFibreReport(t, "--layer", "fibre", "--format", "json")
+	if err != nil {
+		t.Fatalf("error %v; stderr %s", err, stderr)
 	}
 	if !strings.Contains(stderr, demo.FibreNote) {
 		t.Errorf("stderr lacks the fibre note: %q", stderr)
@@ -105,8 +66,8 @@ func TestReportFibreCSVAndTakeUp(t *testing.T) {
 	if err := os.WriteFile(takeUp, []byte("code,households\n29242,4310\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, stderr, err := runFibreHook(t, "--layer", "fibre", "--format", "csv", "--take-up", takeUp, "--drop-m", "200")
-	if !errors.Is(err, errReportHandled) {
+	out, stderr, err := runFibreReport(t, "--layer", "fibre", "--format", "csv", "--take-up", takeUp, "--drop-m", "200")
+	if err != nil {
 		t.Fatalf("error %v; stderr %s", err, stderr)
 	}
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
@@ -134,8 +95,8 @@ func TestReportFibreCSVAndTakeUp(t *testing.T) {
 }
 
 func TestReportFibreTable(t *testing.T) {
-	out, _, err := runFibreHook(t, "--layer", "fibre")
-	if !errors.Is(err, errReportHandled) {
+	out, _, err := runFibreReport(t, "--layer", "fibre")
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Fibre reach by commune", "drop distance 300 m", "TOTAL (41 communes)", "viettel", "tvcable"} {
@@ -151,25 +112,24 @@ func TestReportFibreErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"id":"A","ports":-1}}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := runFibreHook(t, "--layer", "fibre", "--fibre", bad, "--fibre-operator", "viettel")
+	_, _, err := runFibreReport(t, "--layer", "fibre", "--fibre", bad, "--fibre-operator", "viettel")
 	if err == nil || !strings.Contains(err.Error(), `feature 1: ports: "-1" is negative`) {
 		t.Errorf("bad network: %v", err)
 	}
 	var errb bytes.Buffer
 	for _, args := range [][]string{{"--layer", "wifi"}, {"--drop-m", "0"}, {"--drop-m", "9000"}} {
-		if _, _, err := parseReportFlags(args, &errb); err == nil {
+		if _, err := parseReportFlags(args, &errb); err == nil {
 			t.Errorf("%v accepted", args)
 		}
 	}
-	// The coverage layer leaves the report alone.
-	if _, _, err := runFibreHook(t); err != nil {
-		t.Errorf("default layer: %v", err)
+	// The coverage layer is the coverage report.
+	if out, _, err := runFibreReport(t); err != nil || !strings.Contains(out, "coverage by commune") || strings.Contains(out, "Fibre reach") {
+		t.Errorf("default layer: %v\n%s", err, out)
 	}
 }
 
 // TestReportLayerFibreEndToEnd runs `phusong report --layer fibre` through the command table:
-// the fibre hook's errReportHandled ends the command successfully with the fibre CSV alone on
-// stdout (no coverage table after it).
+// the fibre CSV alone on stdout (no coverage table after it).
 func TestReportLayerFibreEndToEnd(t *testing.T) {
 	var out, errb bytes.Buffer
 	io := stdio{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}

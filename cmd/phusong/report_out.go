@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -11,18 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/paulmach/orb/geojson"
-
 	"phusong/data/coverage"
+	"phusong/server/app"
 )
-
-// layerOptions are the flags the --out hook adds to `phusong report`.
-type layerOptions struct {
-	dir          string
-	minGapAreaM2 float64
-}
-
-func init() { reportHooks = append(reportHooks, reportLayersHook()) }
 
 // minGapValue is the --min-gap-m2 flag: an area in m², at least 0.
 type minGapValue float64
@@ -38,89 +28,53 @@ func (v *minGapValue) Set(s string) error {
 	return nil
 }
 
-// reportLayersHook adds --out DIR (and --min-gap-m2) to `phusong report`: after the result is
-// computed it writes, for the technologies of the run,
+// writeReportLayers writes, for the technologies of the run, into o.out (created if missing):
 //
-//	communes.geojson                       commune polygons with their statistics (CommunesGeoJSON)
+//	communes.geojson                       commune polygons with their statistics
 //	coverage_<carrier|any>_<tech>.geojson  coverage at the threshold, full detail, per carrier and any
 //	gaps_<tech>.geojson                    uncovered land per commune, slivers under --min-gap-m2 dropped
 //
-// with <tech> in lower case (3g, 4g). On the demo every feature carries "synthetic": true and
-// the demo note. The flags' values are read back from run.Flags.
-func reportLayersHook() reportHook {
-	return reportHook{
-		Flags: func(fs *flag.FlagSet) {
-			fs.String("out", "", "write the GeoJSON layers (communes, coverage per carrier and any, gaps) into this folder")
-			v := minGapValue(coverage.DefaultMinGapAreaM2)
-			fs.Var(&v, "min-gap-m2", "with --out: smallest gap polygon kept, m²")
-		},
-		After: func(ctx context.Context, io stdio, run *reportRun) error {
-			o := layerOptions{minGapAreaM2: coverage.DefaultMinGapAreaM2}
-			if run.Flags != nil {
-				if f := run.Flags.Lookup("out"); f != nil {
-					o.dir = f.Value.String()
-				}
-				if f := run.Flags.Lookup("min-gap-m2"); f != nil {
-					o.minGapAreaM2, _ = strconv.ParseFloat(f.Value.String(), 64)
-				}
-			}
-			if o.dir == "" {
-				return nil
-			}
-			return writeReportLayers(ctx, io, run, o)
-		},
-	}
-}
-
-// writeReportLayers writes the layers of run into o.dir (created if missing).
-func writeReportLayers(ctx context.Context, io stdio, run *reportRun, o layerOptions) error {
-	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+// with <tech> in lower case (3g, 4g): the layers of app.State.Layer, as the server answers
+// them. On the demo every feature carries "synthetic": true and the demo note.
+func writeReportLayers(ctx context.Context, io stdio, st *app.State, o reportOptions) error {
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fmt.Errorf("report: --out: %w", err)
 	}
-	r := run.Result
 	var names []string
-	write := func(name string, v any) error {
+	layer := func(name string, req app.LayerRequest) error {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
-		b, err := json.Marshal(v)
+		fc, _, err := st.Layer(req)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		b, err := json.Marshal(fc)
 		if err != nil {
 			return fmt.Errorf("report: %s: %w", name, err)
 		}
-		if err := os.WriteFile(filepath.Join(o.dir, name), append(b, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(o.out, name), append(b, '\n'), 0o644); err != nil {
 			return fmt.Errorf("report: --out: %w", err)
 		}
 		names = append(names, name)
 		return nil
 	}
-	layer := func(name string, fc *geojson.FeatureCollection) error {
-		if run.Note != "" {
-			coverage.MarkSynthetic(fc, run.Note)
-		}
-		return write(name, fc)
-	}
-	if err := layer("communes.geojson", r.CommunesGeoJSON(run.Communes)); err != nil {
+	if err := layer("communes.geojson", app.LayerRequest{Kind: app.LayerCommunes}); err != nil {
 		return err
 	}
-	for _, t := range run.Techs {
+	for _, t := range o.techs() {
 		tech := strings.ToLower(string(t))
-		for _, c := range append(r.Carriers(), coverage.AnyCarrier) {
-			fc, err := r.CoverageGeoJSON(c, t, 0, -1)
-			if err != nil {
-				return fmt.Errorf("report: %w", err)
-			}
-			if err := layer(fmt.Sprintf("coverage_%s_%s.geojson", c, tech), fc); err != nil {
+		for _, c := range append(st.Coverage.Carriers(), coverage.AnyCarrier) {
+			req := app.LayerRequest{Kind: app.LayerCoverage, Carrier: c, Tech: t, Zoom: -1}
+			if err := layer(fmt.Sprintf("coverage_%s_%s.geojson", c, tech), req); err != nil {
 				return err
 			}
 		}
-		gaps, err := r.GapsGeoJSONMin(t, "", o.minGapAreaM2)
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		if err := layer("gaps_"+tech+".geojson", gaps); err != nil {
+		req := app.LayerRequest{Kind: app.LayerGaps, Tech: t, MinGapAreaM2: o.minGapAreaM2}
+		if err := layer("gaps_"+tech+".geojson", req); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(io.Stderr, "phusong: report: wrote %d GeoJSON layers to %s\n", len(names), o.dir)
+	fmt.Fprintf(io.Stderr, "phusong: report: wrote %d GeoJSON layers to %s\n", len(names), o.out)
 	return nil
 }

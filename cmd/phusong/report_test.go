@@ -17,6 +17,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
+	"phusong/data/render"
 )
 
 // runReportCLI runs "phusong report args..." and returns stdout, stderr and the error.
@@ -162,8 +163,8 @@ func TestReportTable(t *testing.T) {
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	table := lines[len(lines)-43:]
 	for _, l := range table {
-		if textWidth(l) != textWidth(table[0]) {
-			t.Fatalf("misaligned line (%d wide, header %d):\n%s\n%s", textWidth(l), textWidth(table[0]), table[0], l)
+		if render.TextWidth(l) != render.TextWidth(table[0]) {
+			t.Fatalf("misaligned line (%d wide, header %d):\n%s\n%s", render.TextWidth(l), render.TextWidth(table[0]), table[0], l)
 		}
 	}
 }

@@ -14,10 +14,8 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
-	"phusong/data/demo"
-	"phusong/data/input"
-	"phusong/data/persist"
 	"phusong/server"
+	"phusong/server/app"
 )
 
 // serveOptions are the flags of `phusong serve`.
@@ -80,34 +78,27 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := serveInput(o, log)
+	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre})
 	if err != nil {
 		return err
 	}
-	db, err := persist.Open(o.dataDir) // tokens and versioned site lists; seeded from in.Sites when empty
-	if err != nil {
-		return err
+	for _, w := range ws {
+		logWarnings(log, w.File, w.Warnings)
 	}
-	defer db.Close()
-	if in.Sites, in.Note, err = server.LoadSites(ctx, db, in.Sites, in.Note, log); err != nil {
-		return err
-	}
-	if in.Fibre, in.FibreNote, err = server.LoadFibre(ctx, db, in.Fibre, in.FibreNote, log); err != nil {
-		return err
-	}
+	in.Coverage = coverage.Options{CellM: o.cellM}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr
 	}
 	start := time.Now()
-	st, err := server.Build(ctx, in)
+	a, err := app.Open(ctx, o.dataDir, in, log) // tokens and versioned lists; seeded from in when empty
 	if err != nil {
 		return err
 	}
+	defer a.Close()
+	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
-		slog.Int("sites", len(in.Sites)), slog.Int("communes", len(in.Communes)))
-	srv, err := server.New(st, server.Options{
-		Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution, DataDir: o.dataDir, DB: db,
-	})
+		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))
+	srv, err := server.New(a, server.Options{Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution})
 	if err != nil {
 		return err
 	}
@@ -117,7 +108,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	}
 	url := "http://" + displayAddr(ln.Addr()) + "/"
 	log.Info("listening", slog.String("url", url), slog.String("data_dir", o.dataDir))
-	if in.Note != "" {
+	if st.Note != "" {
 		fmt.Fprintf(io.Stdout, "phusong: serving the demo on %s (synthetic stations)\n", url)
 	} else {
 		fmt.Fprintf(io.Stdout, "phusong: serving on %s\n", url)
@@ -128,55 +119,6 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		}
 	}()
 	return srv.Serve(ctx, ln)
-}
-
-// serveInput reads communes, sites, the definition and the fibre network from the flags'
-// files, or the embedded demo for those not given. Loader warnings (defaults applied …) are
-// logged.
-func serveInput(o serveOptions, log *slog.Logger) (server.Input, error) {
-	in := server.Input{Coverage: coverage.Options{CellM: o.cellM}}
-	var err error
-	if o.communes == "" {
-		in.Communes, err = demo.Communes()
-	} else {
-		var rep *input.CommuneLoadReport
-		if rep, err = input.LoadCommunesFile(o.communes); err == nil {
-			in.Communes = rep.Communes
-			logWarnings(log, o.communes, rep.Warnings)
-		}
-	}
-	if err != nil {
-		return in, err
-	}
-	if o.sites == "" {
-		in.Sites, err = demo.Sites()
-		in.Note = demo.Note
-	} else {
-		var rep *input.SiteLoadReport
-		if rep, err = input.LoadSitesFile(o.sites, ""); err == nil {
-			in.Sites = rep.Sites
-			logWarnings(log, o.sites, rep.Warnings)
-		}
-	}
-	if err != nil {
-		return in, err
-	}
-	if o.config != "" {
-		if in.Definition, err = coverage.LoadDefinition(o.config); err != nil {
-			return in, err
-		}
-	}
-	if o.fibre == "" {
-		in.Fibre, err = demo.Fibre()
-		in.FibreNote = demo.FibreNote
-	} else {
-		var rep *input.FibreLoadReport
-		if rep, err = input.LoadFibreFile(o.fibre, ""); err == nil {
-			in.Fibre = &rep.Network
-			logWarnings(log, o.fibre, rep.Warnings)
-		}
-	}
-	return in, err
 }
 
 // logWarnings logs a loader's warnings: the first few one by one, then a count.
