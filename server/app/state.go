@@ -1,7 +1,6 @@
 package app
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -111,25 +110,32 @@ func Build(ctx context.Context, in Input) (*State, error) {
 	return st.WithFibre(in.Fibre, in.FibreNote, in.FibreOptions)
 }
 
-// loadStore returns a new store over eng's reach holding sites, written one carrier at a time
-// in carrier id order.
+// loadStore returns a new store over eng's reach holding sites.
 func loadStore(eng *coverage.Engine, sites []data.Site) (*store.Store, error) {
 	st := store.New(eng.Reach)
-	byCarrier := map[string][]data.Site{}
+	return st, replaceCarriers(st, byCarrier(sites, nil))
+}
+
+// byCarrier groups sites by carrier into lists (a new map when nil).
+func byCarrier(sites []data.Site, lists map[string][]data.Site) map[string][]data.Site {
+	if lists == nil {
+		lists = map[string][]data.Site{}
+	}
 	for _, s := range sites {
-		byCarrier[s.Carrier] = append(byCarrier[s.Carrier], s)
+		lists[s.Carrier] = append(lists[s.Carrier], s)
 	}
-	ids := make([]string, 0, len(byCarrier))
-	for id := range byCarrier {
-		ids = append(ids, id)
-	}
-	slices.SortFunc(ids, cmp.Compare)
-	for _, id := range ids {
-		if _, err := st.ReplaceCarrier(id, byCarrier[id]); err != nil {
-			return nil, fmt.Errorf("app: loading %s sites: %w", id, err)
+	return lists
+}
+
+// replaceCarriers writes each carrier's list of lists to st (one ReplaceCarrier a carrier, in
+// carrier id order, so that versions are reproducible).
+func replaceCarriers(st *store.Store, lists map[string][]data.Site) error {
+	for _, id := range slices.Sorted(maps.Keys(lists)) {
+		if _, err := st.ReplaceCarrier(id, lists[id]); err != nil {
+			return fmt.Errorf("app: loading %s sites: %w", id, err)
 		}
 	}
-	return st, nil
+	return nil
 }
 
 // WithSites returns the state with carrier's sites replaced by next, computed off to the side:
@@ -205,18 +211,12 @@ func (st *State) withFibreOf(operator string, next []fibre.Item) (*State, error)
 // replaceAll returns the state serving exactly sites from fork (a fork of st.Store): every
 // carrier's list is replaced, and the coverage computed in full.
 func (st *State) replaceAll(ctx context.Context, fork *store.Store, sites []data.Site) (*State, error) {
-	byCarrier := map[string][]data.Site{}
+	lists := map[string][]data.Site{}
 	for _, s := range st.Snapshot.Sites(store.Filter{}) {
-		byCarrier[s.Carrier] = nil
+		lists[s.Carrier] = nil // a carrier without sites any more is emptied
 	}
-	for _, s := range sites {
-		byCarrier[s.Carrier] = append(byCarrier[s.Carrier], s)
-	}
-	ids := slices.Sorted(maps.Keys(byCarrier))
-	for _, id := range ids {
-		if _, err := fork.ReplaceCarrier(id, byCarrier[id]); err != nil {
-			return nil, siteProblem(err)
-		}
+	if err := replaceCarriers(fork, byCarrier(sites, lists)); err != nil {
+		return nil, siteProblem(err)
 	}
 	snap := fork.Snapshot()
 	res, err := st.Engine.Compute(ctx, snap)
