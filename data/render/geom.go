@@ -180,7 +180,8 @@ func orient(ring []float64, exterior bool) {
 // when that lies strictly inside the polygon; otherwise (a crescent, a ring around a hole) it
 // is the middle of the widest interior run of a horizontal line through the polygon's
 // bounding-box centre, moved off every vertex's latitude (the method of JTS InteriorPointArea).
-// The point is rounded to 6 decimals.
+// The point is rounded to 6 decimals, unless rounding would carry it out of the interior (a
+// point a hair from an edge), where it keeps its full precision.
 func LabelPoint(t geom.T) (geom.Coord, bool) {
 	var best *geom.Polygon
 	switch t := t.(type) {
@@ -197,13 +198,28 @@ func LabelPoint(t geom.T) (geom.Coord, bool) {
 		return nil, false
 	}
 	c := xy.PolygonsCentroid(best)
-	if locate(best, c) == location.Interior {
-		return geom.Coord{round6(c[0]), round6(c[1])}, true
+	if p, ok := inside(best, c); ok {
+		return p, true
 	}
 	if p, ok := scanLinePoint(best); ok {
-		return geom.Coord{round6(p[0]), round6(p[1])}, true
+		if p, ok := inside(best, p); ok {
+			return p, true
+		}
 	}
 	return geom.Coord{round6(c[0]), round6(c[1])}, true
+}
+
+// inside returns c rounded to 6 decimals when that is in p's interior, else c itself when it
+// is (rounding can carry a point next to an edge across it, into a hole or out); ok is false
+// when c is not in the interior.
+func inside(p *geom.Polygon, c geom.Coord) (geom.Coord, bool) {
+	if locate(p, c) != location.Interior {
+		return c, false
+	}
+	if r := (geom.Coord{round6(c[0]), round6(c[1])}); locate(p, r) == location.Interior {
+		return r, true
+	}
+	return c, true
 }
 
 // locate tells whether c is in p's interior, on its boundary or outside it.

@@ -264,8 +264,43 @@ func TestLabelPointInside(t *testing.T) {
 			t.Fatal(err)
 		}
 		c, ok := LabelPoint(g)
-		if !ok || !planar.PolygonContains(p, orb.Point{c[0], c[1]}) {
+		if !ok || !planar.PolygonContains(rounded6(p), orb.Point{c[0], c[1]}) {
 			t.Fatalf("case %d: label %v (ok %v) not inside %v", k, c, ok, p)
 		}
 	}
+}
+
+// TestLabelPointRoundingStaysInside is the star TestLabelPointInside drew with seed
+// 1796423125082823425: its centroid lies 3e-7° east of the hole's west edge, inside the hole
+// of the polygon as drawn but outside it once ToGeom has rounded the vertices to 6 decimals
+// (the polygon the exports write, and the one the label must be inside).
+func TestLabelPointRoundingStaysInside(t *testing.T) {
+	p := orb.Polygon{
+		{{106.32193057811529, 9.906735379843584}, {106.31255385850307, 9.914622715323006}, {106.30438100817778, 9.913125741418312},
+			{106.29580232742765, 9.92302834774243}, {106.28314959967177, 9.918885695674922}, {106.28105657056943, 9.90247267539284},
+			{106.28629588568344, 9.894393089417983}, {106.28526977808299, 9.884285786426322}, {106.29217184412332, 9.8790264736515},
+			{106.30344793666029, 9.876086404823777}, {106.30823757182448, 9.888794113271464}, {106.31518676857974, 9.89542053701737},
+			{106.32193057811529, 9.906735379843584}},
+		{{106.30263886145809, 9.9}, {106.29868056927094, 9.897361138541905}, {106.29868056927094, 9.902638861458096}, {106.30263886145809, 9.9}},
+	}
+	g, err := ToGeom(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := LabelPoint(g)
+	if !ok || !planar.PolygonContains(rounded6(p), orb.Point{c[0], c[1]}) {
+		t.Fatalf("label %v (ok %v) not inside", c, ok)
+	}
+}
+
+// rounded6 is p with its coordinates rounded to 6 decimals, as ToGeom writes them.
+func rounded6(p orb.Polygon) orb.Polygon {
+	out := make(orb.Polygon, len(p))
+	for i, r := range p {
+		out[i] = make(orb.Ring, len(r))
+		for j, q := range r {
+			out[i][j] = orb.Point{round6(q[0]), round6(q[1])}
+		}
+	}
+	return out
 }
