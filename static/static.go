@@ -1,5 +1,7 @@
-// Package static is phusong's web map: index.html, app.css and app.js written for phusong, and
-// Leaflet (pinned in package.json/package-lock.json, copied into vendor/ by `make vendor`).
+// Package static is phusong's web map and carrier upload page: index.html, app.css and app.js;
+// upload.html, upload.css and the ES module upload.js with the modules it imports (i18n.js,
+// strings.js, api.js, dom.js); and Leaflet (pinned in package.json/package-lock.json, copied
+// into vendor/ by `make vendor`).
 // The server embeds these files, so the map works with no internet. Building needs vendor/:
 // run `make vendor` (make build/test/run do) after a fresh clone.
 package static
@@ -9,7 +11,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html app.css app.js icon.svg vendor upload.html upload.css upload.js
+//go:embed *.html *.css *.js icon.svg vendor
 var files embed.FS
 
 // FS returns the web map's files rooted at this folder: "index.html", "app.js",
