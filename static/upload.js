@@ -2,7 +2,7 @@
    (validation and coverage impact) → apply. The token is kept in sessionStorage only (gone when
    the tab closes) and sent as a bearer token; every server string is inserted as text, never as
    HTML. body[data-state] tells tests where the page is: idle, checking, checked, invalid,
-   applying, applied, error. */
+   applying, applied, error. Shares i18n.js, strings.js, api.js and dom.js with the map. */
 import { $, el, table, tableParts, th } from './dom.js';
 import { request, getJSON } from './api.js';
 import { t, nf, locale, translate, onLangButton } from './i18n.js';
