@@ -4,7 +4,7 @@
    comes from /api/v1.
 
    Module map. This file imports every module the first paint needs itself, and index.html
-   preloads strings.js, so none is more than one fetch behind this one:
+   preloads strings.js, so none is more than one fetch behind this one (static/modules_test.go):
      app.js          this file: the controls, language changes, the first load, window.phusong
      i18n.js         the language (vi/en), t(), number formats         } shared with the
      strings.js      every string of both pages, vi and en side by side  } upload page

@@ -1,5 +1,6 @@
 // strings.js: every string of the map and the upload page, key → [Vietnamese, English].
-// {name} in a string is filled in by t(key, {name: …}).
+// {name} in a string is filled in by t(key, {name: …}). One entry a line: static/modules_test.go
+// reads this table (both languages present, placeholders alike, every key used exists).
 export const STRINGS = {
   // Both pages
   lang_btn: ['EN', 'VI'],
