@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -186,7 +187,8 @@ type browserTab struct {
 }
 
 // openTab opens a tab of root emulating vp and navigates it to url; the tab lives until the
-// test ends or timeout passes.
+// test ends or timeout passes. Its pages record Content-Security-Policy violations in
+// window.cspViolations (cspRecorderJS).
 func openTab(t *testing.T, root context.Context, vp viewport, prefix, url string, timeout time.Duration) *browserTab {
 	t.Helper()
 	tab, cancel := chromedp.NewContext(root)
@@ -194,6 +196,9 @@ func openTab(t *testing.T, root context.Context, vp viewport, prefix, url string
 	tab, cancelTimeout := context.WithTimeout(tab, timeout)
 	t.Cleanup(cancelTimeout)
 	b := &browserTab{t: t, ctx: tab, vp: vp, art: artifactsDir(t), prefix: prefix, console: watchConsole(tab)}
+	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorderJS}); err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.EmulateViewportOption{}
 	if vp.phone {
 		opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)

@@ -1,4 +1,6 @@
-// Package static is phusong's web map: index.html, app.css and app.js written for phusong, and
+// Package static is phusong's web map and carrier upload page: index.html, app.css and the ES
+// modules app.js (the entry; its comment maps the modules) and map/*.js; upload.html, upload.css
+// and upload.js; the modules both pages share (i18n.js, strings.js, api.js, dom.js); and
 // Leaflet (pinned in package.json/package-lock.json, copied into vendor/ by `make vendor`).
 // The server embeds these files, so the map works with no internet. Building needs vendor/:
 // run `make vendor` (make build/test/run do) after a fresh clone.
@@ -9,9 +11,9 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html app.css app.js icon.svg vendor upload.html upload.css upload.js
+//go:embed *.html *.css *.js map icon.svg vendor
 var files embed.FS
 
-// FS returns the web map's files rooted at this folder: "index.html", "app.js",
+// FS returns the web map's files rooted at this folder: "index.html", "app.js", "map/layers.js",
 // "vendor/leaflet/leaflet.js" …
 func FS() fs.FS { return files }
