@@ -72,10 +72,7 @@ func TestBrowserCSP(t *testing.T) {
 	// Leaflet blanks a tile it drops with a data: GIF, so images may also be data: URLs.
 	policy := "default-src 'self'; script-src 'self'; img-src 'self' data: " + tiles.URL
 	credit := `&copy; <a href="https://example.org/">Test tiles</a>` // HTML, as serve --tiles-attribution takes it
-	s, err := New(fibreState(t), Options{TilesURL: tiles.URL + "/{z}/{x}/{y}.png", TilesAttribution: credit})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := serveState(t, fibreState(t), Options{TilesURL: tiles.URL + "/{z}/{x}/{y}.png", TilesAttribution: credit})
 	mapTS := cspServer(t, s.Handler(), policy)
 	e := newUploadEnv(t, UploadOptions{RatePerMinute: -1})
 	uploadTS := cspServer(t, e.s.Handler(), policy)

@@ -12,7 +12,7 @@ import (
 	"phusong/data/coverage"
 )
 
-// Colours of the exported layers, those of the web map (static/app.js).
+// Colours of the exported layers, those of the web map (static/map/state.js).
 var (
 	gapColour     = color.NRGBA{0xb2, 0x18, 0x2b, 0xff}
 	anyColour     = color.NRGBA{0x0b, 0x53, 0x94, 0xff}
