@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -298,17 +296,17 @@ func checkBandwidth(t Tech, bw float64) *ParseError {
 	return nil
 }
 
-// CheckSite validates s: carrier one of DefaultCarriers' ids, site id present, ids valid
-// UTF-8 without surrounding spaces or control characters (so they survive a CSV), position inside ProvinceBound, height
-// and status valid, at least one sector, every sector valid (see CheckSector; sector fields
-// are named "sectors[i].field") and no two sectors with the same cell_id (or, without one,
-// the same tech, band and azimuth). It returns ParseErrors (Line and Feature 0) or nil.
+// CheckSite validates s: carrier one of DefaultCarriers' ids, site id by CheckSiteID, cell ids
+// by CheckCellID, position inside ProvinceBound, height and status valid, at least one
+// sector, every sector valid (see CheckSector; sector fields are named "sectors[i].field")
+// and no two sectors with the same cell_id (or, without one, the same tech, band and
+// azimuth). It returns ParseErrors (Line and Feature 0) or nil.
 func CheckSite(s *Site) error {
 	var errs ParseErrors
 	if id, ok := ResolveCarrier(s.Carrier); !ok || id != s.Carrier {
 		errs = append(errs, &ParseError{Field: "carrier", Value: s.Carrier, Msg: "is not a known carrier id"})
 	}
-	if e := checkID("site_id", s.SiteID, true); e != nil {
+	if e := CheckSiteID(s.SiteID); e != nil {
 		errs = append(errs, e)
 	}
 	errs = append(errs, CheckPosition(s.Lon, s.Lat)...)
@@ -324,7 +322,7 @@ func CheckSite(s *Site) error {
 	seen := map[string]int{}
 	for i := range s.Sectors {
 		sectorErrs := CheckSector(&s.Sectors[i])
-		if e := checkID("cell_id", s.Sectors[i].CellID, false); e != nil {
+		if e := CheckCellID(s.Sectors[i].CellID); e != nil {
 			sectorErrs = append(sectorErrs, e)
 		}
 		for _, e := range sectorErrs {
@@ -343,22 +341,6 @@ func CheckSite(s *Site) error {
 		return nil
 	}
 	return errs
-}
-
-// checkID reports an id that is empty (when required), not UTF-8, padded with spaces or
-// holding control characters.
-func checkID(field, id string, required bool) *ParseError {
-	switch {
-	case id == "" && required:
-		return &ParseError{Field: field, Msg: "is empty"}
-	case !utf8.ValidString(id):
-		return &ParseError{Field: field, Value: id, Msg: "is not valid UTF-8"}
-	case strings.TrimSpace(id) != id:
-		return &ParseError{Field: field, Value: id, Msg: "has leading or trailing spaces"}
-	case strings.ContainsFunc(id, unicode.IsControl):
-		return &ParseError{Field: field, Value: id, Msg: "holds control characters"}
-	}
-	return nil
 }
 
 // SectorIdentity names the fields that identify a sector without a cell_id, in errors.

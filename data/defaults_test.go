@@ -213,6 +213,10 @@ func TestCheckSite(t *testing.T) {
 		{"padded id", func(s *Site) { s.SiteID = " A" }, `data: site_id: " A" has leading or trailing spaces`},
 		{"control in cell", func(s *Site) { s.Sectors[0].CellID = "a\nb" }, `data: sectors[0].cell_id: "a\nb" holds control characters`},
 		{"bad UTF-8 id", func(s *Site) { s.SiteID = "\xff" }, `data: site_id: "\xff" is not valid UTF-8`},
+		{"slash in id", func(s *Site) { s.SiteID = "TV/1" },
+			`data: site_id: "TV/1" holds a '/', which cannot appear in the site's URL (/api/v1/sites/{carrier}/{site_id})`},
+		{"long cell id", func(s *Site) { s.Sectors[0].CellID = strings.Repeat("c", 101) },
+			`data: sectors[0].cell_id: "` + strings.Repeat("c", 101) + `" is 101 bytes long; ids have at most 100`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -236,14 +236,13 @@ func queryBool(c *gin.Context, name string) (bool, error) {
 // Bounds on what one upload may hold, beyond the body size.
 const (
 	maxCSVLineBytes = 64 << 10 // a station row is ~150 bytes; a longer line is a broken file
-	maxIDBytes      = 100      // site_id and cell_id
 	maxWarnings     = 1000     // warnings kept (and returned) per upload; the rest are counted
 )
 
 // readSites reads a station list upload of carrier in format; with idsOnly (mode delete) only
 // the site ids are read (readSiteIDs). Before the loader, the start of the body is checked to
-// be text (not UTF-16, not binary) and CSV lines are bounded; after it, ids are bounded, a
-// list must hold at least one site (an empty replace would wipe the carrier: deleting is
+// be text (not UTF-16, not binary) and CSV lines are bounded; after it, a list must hold at
+// least one site (an empty replace would wipe the carrier: deleting is
 // mode delete) and warnings are capped. Validation errors give a *ValidationError.
 func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.Site], error) {
 	br := bufio.NewReader(r)
@@ -268,21 +267,6 @@ func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.S
 	}
 	if len(rep.Sites) == 0 {
 		return parsed[data.Site]{}, invalid("the file holds no site (only a header?); to remove sites, upload their ids with mode=delete")
-	}
-	var long []Issue
-	for _, s := range rep.Sites {
-		if len(s.SiteID) > maxIDBytes {
-			long = append(long, Issue{Field: "site_id", Value: s.SiteID, Message: fmt.Sprintf("is %d bytes long; ids have at most %d", len(s.SiteID), maxIDBytes)})
-		}
-		for i, sec := range s.Sectors {
-			if len(sec.CellID) > maxIDBytes {
-				long = append(long, Issue{Field: fmt.Sprintf("sectors[%d].cell_id", i), Value: s.SiteID,
-					Message: fmt.Sprintf("is %d bytes long; ids have at most %d", len(sec.CellID), maxIDBytes)})
-			}
-		}
-	}
-	if len(long) > 0 {
-		return parsed[data.Site]{}, &ValidationError{Issues: issuesOf(parseErrors(long))}
 	}
 	if n := len(rep.Warnings); n > maxWarnings {
 		rep.Warnings = append(rep.Warnings[:maxWarnings-1], data.Warning{Message: fmt.Sprintf("… and %d more warnings", n-maxWarnings+1)})

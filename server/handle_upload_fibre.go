@@ -38,7 +38,7 @@ func (s *Server) handleUploadFibre(c *gin.Context, _ *view) error {
 
 // readFibre reads an operator's fibre upload (GeoJSON only: CSV is 415) with fibre.ReadGeoJSON
 // after the text sniff. idsOnly (mode delete) reads the whole file too: a feature's geometry
-// tells a route from an access point. An empty file, ids over maxIDBytes and the loader's errors
+// tells a route from an access point. An empty file, keys over data.MaxIDBytes and the loader's errors
 // are *ValidationErrors; warnings are capped at maxWarnings.
 func readFibre(r io.Reader, format, operator string, _ bool) (parsed[fibre.Item], error) {
 	if format != formatGeoJSON {
@@ -58,8 +58,8 @@ func readFibre(r io.Reader, format, operator string, _ bool) (parsed[fibre.Item]
 	}
 	var long []Issue
 	for _, it := range items {
-		if k := it.Key(); len(k) > maxIDBytes {
-			long = append(long, Issue{Field: "id", Value: k, Message: fmt.Sprintf("is %d bytes long; ids have at most %d", len(k), maxIDBytes)})
+		if k := it.Key(); len(k) > data.MaxIDBytes {
+			long = append(long, Issue{Field: "id", Value: k, Message: fmt.Sprintf("is %d bytes long; ids have at most %d", len(k), data.MaxIDBytes)})
 		}
 	}
 	if len(long) > 0 {

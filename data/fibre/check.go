@@ -5,8 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -37,22 +35,6 @@ func OperatorList() string {
 		ids = append(ids, o.ID)
 	}
 	return strings.Join(ids, ", ")
-}
-
-// IDProblem describes why id is not a usable identifier ("" when it is): empty, not UTF-8,
-// padded with spaces or holding control characters.
-func IDProblem(id string) string {
-	switch {
-	case id == "":
-		return "is empty"
-	case !utf8.ValidString(id):
-		return "is not valid UTF-8"
-	case strings.TrimSpace(id) != id:
-		return "has leading or trailing spaces"
-	case strings.ContainsFunc(id, unicode.IsControl):
-		return "holds control characters"
-	}
-	return ""
 }
 
 // PositionProblem describes why p is not a usable position ("" when it is): a non-finite
@@ -102,9 +84,9 @@ func LineProblem(ls orb.LineString) (at int, msg string) {
 }
 
 // Check validates n: every route and access point of a known operator (DefaultOperators),
-// with a usable id (non-empty UTF-8 without surrounding spaces or control characters) unique
-// among the operator's routes (route ids) or access points (ids), a known kind, positions
-// inside data.ProvinceBound, lines with at least two distinct points and ports in
+// with a usable id (data.IDProblem: non-empty UTF-8 without surrounding spaces or control
+// characters) unique among the operator's routes (route ids) or access points (ids), a known
+// kind, positions inside data.ProvinceBound, lines with at least two distinct points and ports in
 // [0, MaxPorts]. It returns data.ParseErrors whose Field names the item ("routes[3].kind",
 // "access_points[0].ports"; Line and Feature 0), or nil.
 func Check(n *Network) error {
@@ -149,7 +131,7 @@ func routeProblems(r *Route) []problem {
 	if !KnownOperator(r.Operator) {
 		ps = append(ps, problem{"operator", r.Operator, "is not a known operator (" + OperatorList() + ")"})
 	}
-	if m := IDProblem(r.RouteID); m != "" {
+	if m := data.IDProblem(r.RouteID); m != "" {
 		ps = append(ps, problem{"route_id", r.RouteID, m})
 	}
 	if _, ok := ParseKind(string(r.Kind)); !ok {
@@ -171,7 +153,7 @@ func accessPointProblems(a *AccessPoint) []problem {
 	if !KnownOperator(a.Operator) {
 		ps = append(ps, problem{"operator", a.Operator, "is not a known operator (" + OperatorList() + ")"})
 	}
-	if m := IDProblem(a.ID); m != "" {
+	if m := data.IDProblem(a.ID); m != "" {
 		ps = append(ps, problem{"id", a.ID, m})
 	}
 	if m := PositionProblem(a.Point); m != "" {

@@ -363,7 +363,7 @@ func (b *reader) claim(n int, op, space, field, id string) bool {
 	return true
 }
 
-// checkID fails on an unusable id (IDProblem) or returns the default "feature-N" with a warning
+// checkID fails on an unusable id (data.IDProblem) or returns the default "feature-N" with a warning
 // when it is missing.
 func (b *reader) checkID(n int, p props, field string) (string, bool) {
 	if p.id == "" {
@@ -371,7 +371,7 @@ func (b *reader) checkID(n int, p props, field string) (string, bool) {
 		b.warn(n, field, "missing; using "+id)
 		return id, true
 	}
-	if m := fibre.IDProblem(p.id); m != "" {
+	if m := data.IDProblem(p.id); m != "" {
 		b.fail(n, field, p.id, m)
 		return "", false
 	}

@@ -31,11 +31,12 @@ import (
 //
 //	carrier         carrier id (viettel, vinaphone, mobifone, vietnamobile, gmobile, itelecom),
 //	                name or MNC ("04", "4"); required unless the caller names the carrier
-//	site_id         the carrier's site id, required
+//	site_id         the carrier's site id, required; data.CheckSiteID: no surrounding spaces
+//	                (never trimmed), no control characters, no '/', at most 100 bytes
 //	lon, lat        WGS84 degrees, required, inside ProvinceBound
 //	height_m        antenna height above ground, 5–150 m; default 30 (warning)
 //	status          active | planned; default active (warning)
-//	cell_id         optional; unique within a site
+//	cell_id         optional; unique within a site; data.CheckCellID (as site_id, '/' allowed)
 //	tech            2G/3G/4G/5G or GSM/UMTS/WCDMA/LTE/NR, required
 //	band_mhz        700, 850, 900, 1800, 2100, 2300, 2600 or 3500, valid for the tech
 //	azimuth_deg     degrees clockwise from true north, [0, 360] (360 reads as 0), or "omni"
@@ -230,6 +231,17 @@ func parseNumber(text string, decimalComma bool) (v float64, msg string) {
 	return v, ""
 }
 
+// value is the text of column c as the rows keep it: ids as written (CheckSiteID and
+// CheckCellID refuse surrounding spaces rather than trim them: " A1" and "A1" would be two
+// sites, or one deleted by the other's id), everything else trimmed. OpenCelliD cell ids are
+// numbers and are trimmed.
+func (b *siteBuilder) value(c, text string) string {
+	if c == "site_id" || (c == "cell_id" && !b.openCellID) {
+		return text
+	}
+	return strings.TrimSpace(text)
+}
+
 // required returns r's value of f, recording an error when it is empty.
 func (b *siteBuilder) required(r rawRow, f string) (string, bool) {
 	v := r.vals[f]
@@ -306,7 +318,10 @@ func (b *siteBuilder) rowCarrier(r rawRow) string {
 // cell>>8, so that the cells of one eNodeB form one site).
 func (b *siteBuilder) rowSiteID(r rawRow) string {
 	if !b.openCellID {
-		id, _ := b.required(r, "site_id")
+		id, ok := b.required(r, "site_id")
+		if e := data.CheckSiteID(id); ok && e != nil {
+			b.fail(r.at, e.Field, e.Value, e.Msg)
+		}
 		return id
 	}
 	if mcc, ok := b.required(r, colMCC); ok && mcc != data.MCCVietnam {
@@ -347,6 +362,9 @@ func (b *siteBuilder) rowSector(r rawRow) (data.Sector, bool) {
 		}
 	}
 	s.CellID = r.vals["cell_id"]
+	if e := data.CheckCellID(s.CellID); e != nil {
+		b.fail(r.at, e.Field, e.Value, e.Msg)
+	}
 	missing := map[string]bool{}
 	numOK := true
 	for _, f := range []struct {
@@ -560,7 +578,9 @@ func (b *siteBuilder) checkSpacing() {
 // minus), unknown tech/band/status, out-of-range values, repeated sectors (same cell_id,
 // or same tech, band and azimuth when there is none), rows of one site that disagree, two
 // site ids of one carrier within 20 m (geodesic), missing required columns (site_id, lon,
-// lat, tech; carrier when not given), invalid UTF-8. Defaults applied are Warnings.
+// lat, tech; carrier when not given), invalid UTF-8, ids that break data.CheckSiteID or
+// data.CheckCellID. Values are trimmed of surrounding spaces, except ids. Defaults applied
+// are Warnings.
 func ReadSitesCSV(r io.Reader, carrier string) (*SiteLoadReport, error) {
 	b, err := newSiteBuilder(carrier)
 	if err != nil {
@@ -613,7 +633,7 @@ func ReadSitesCSV(r io.Reader, carrier string) (*SiteLoadReport, error) {
 				valid = false
 			}
 			if c != "" {
-				row.vals[c] = strings.TrimSpace(rec[i])
+				row.vals[c] = b.value(c, rec[i])
 			}
 		}
 		if valid {
@@ -886,7 +906,7 @@ func (b *siteBuilder) properties(at loc, props map[string]any, dst map[string]st
 		seen[c] = k
 		switch v := v.(type) {
 		case string:
-			dst[c] = strings.TrimSpace(v)
+			dst[c] = b.value(c, v)
 		case json.Number:
 			dst[c] = v.String()
 		case nil:

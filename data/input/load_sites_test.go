@@ -142,6 +142,14 @@ func TestReadSitesCSVBad(t *testing.T) {
 		{"other carrier", csvOf(row("carrier=01")), "viettel", `data: line 2: carrier: "01" is mobifone, not viettel (the carrier given)`},
 		{"missing site id", csvOf(row("site_id=")), "", `data: line 2: site_id: missing value`},
 		{"invalid UTF-8", csvOf(row("site_id=TV-\xff")), "", `data: line 2: site_id: "TV-\xff" is not valid UTF-8`},
+		// Ids are compared as written: before CheckSiteID the reader trimmed " TV-1" to "TV-1".
+		{"padded site id", csvOf(row("site_id= TV-1")), "", `data: line 2: site_id: " TV-1" has leading or trailing spaces`},
+		{"slash in site id", csvOf(row("site_id=TV/1")), "",
+			`data: line 2: site_id: "TV/1" holds a '/', which cannot appear in the site's URL (/api/v1/sites/{carrier}/{site_id})`},
+		// Before, a control character in a cell id was reported by the final CheckSite at the site's first line.
+		{"control in cell id", csvOf(row("cell_id=A"), row("cell_id=B\x01", "azimuth_deg=120")), "",
+			`data: line 3: cell_id: "B\x01" holds control characters`},
+		{"padded cell id", csvOf(row("cell_id=A ")), "", `data: line 2: cell_id: "A " has leading or trailing spaces`},
 		{"repeated cell", csvOf(row("cell_id=A"), row("cell_id=A", "azimuth_deg=120")), "",
 			`data: line 3: cell_id: "A" repeats line 2 of the same site`},
 		{"repeated sector", csvOf(row(), row("tilt_deg=2")), "",
@@ -396,6 +404,10 @@ func TestReadSitesGeoJSONBad(t *testing.T) {
 			`data: feature 1: height_m: is a site field; put it in the feature's properties`},
 		{"sector not object", fc(feat(pt, props+`,"sectors":[5]`)), `data: feature 1: sectors[0]: is not an object`},
 		{"empty sectors", fc(feat(pt, props+`,"sectors":[]`)), `data: feature 1: sectors: is empty`},
+		{"padded site id", fc(feat(pt, strings.Replace(props, `"A"`, `"A "`, 1)+","+sec)),
+			`data: feature 1: site_id: "A " has leading or trailing spaces`},
+		{"padded cell id in sectors", fc(feat(pt, props+`,"sectors":[{"cell_id":"\tc",`+sec+`}]`)),
+			`data: feature 1: sectors[0].cell_id: "\tc" has leading or trailing spaces`},
 		{"repeated sector", fc(feat(pt, props+`,"sectors":[{`+sec+`},{`+sec+`}]`)),
 			`data: feature 1: sectors[1].tech/band_mhz/azimuth_deg: "4G/1800/0" repeats feature 1 of the same site; give cell_id to tell them apart`},
 	}
