@@ -2,7 +2,6 @@ package input
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,10 +45,11 @@ type FibreLoadReport struct {
 // property or "coordinates[k]" ("coordinates[p][k]" in a MultiLineString): an unknown kind or
 // operator, a position outside data.ProvinceBound or not finite, a line with fewer than 2
 // distinct points, an id repeated within the operator's routes (or access points), negative or
-// fractional ports, another geometry type. A JSON syntax error names its line. Defaults are
-// warnings: a missing id gets "feature-N"; a MultiLineString of several lines becomes routes
-// "<id>#1", "<id>#2" …; repeated consecutive points are dropped; missing ports count as
-// unknown (one warning for the file).
+// fractional ports, another geometry type. The input is one FeatureCollection and nothing
+// after it; a JSON syntax error names its line. Defaults are warnings: a missing id gets
+// "feature-N"; a MultiLineString of several lines becomes routes "<id>#1", "<id>#2" …;
+// repeated consecutive points are dropped; missing ports count as unknown (one warning for
+// the file).
 func ReadFibreGeoJSON(r io.Reader, operator string) (*FibreLoadReport, error) {
 	if operator != "" {
 		id, ok := fibre.ResolveOperator(operator)
@@ -58,30 +58,25 @@ func ReadFibreGeoJSON(r io.Reader, operator string) (*FibreLoadReport, error) {
 		}
 		operator = id
 	}
-	feats, err := decodeCollection(r)
+	fc, err := readFeatureCollection(r, "fibre")
 	if err != nil {
 		return nil, err
 	}
 	b := &reader{operator: operator, ids: map[[3]string]int{}, warned: map[string]bool{}}
-	for i, raw := range feats {
-		if len(b.errs) >= data.MaxParseErrors {
+	for n, raw := range fc.Features() {
+		if b.Full {
 			break
 		}
-		b.feature(i+1, raw)
+		b.feature(n, raw)
 	}
-	if len(b.errs) >= data.MaxParseErrors {
-		last := b.errs[data.MaxParseErrors-1].Feature
-		b.errs = append(b.errs[:data.MaxParseErrors-1], &data.ParseError{Feature: last,
-			Msg: fmt.Sprintf("too many errors; reading stopped after %d", data.MaxParseErrors-1)})
-	}
-	if len(b.errs) > 0 {
-		return nil, b.errs
+	if len(b.Errs) > 0 {
+		return nil, b.Errs
 	}
 	if b.noPorts > 0 {
 		b.warns = append(b.warns, data.Warning{Field: "ports", Message: fmt.Sprintf(
 			"missing on %d access points (first: feature %d); capacity unknown (0)", b.noPorts, b.firstNoPorts)})
 	}
-	return &FibreLoadReport{Network: b.net, Warnings: b.warns, Features: len(feats)}, nil
+	return &FibreLoadReport{Network: b.net, Warnings: b.warns, Features: fc.Len()}, nil
 }
 
 // LoadFibreFile reads a fibre network file (.geojson or .json) with ReadFibreGeoJSON. Errors are
@@ -104,40 +99,11 @@ func LoadFibreFile(path, operator string) (*FibreLoadReport, error) {
 	return rep, nil
 }
 
-// decodeCollection reads a FeatureCollection and returns its raw features.
-func decodeCollection(r io.Reader) ([]json.RawMessage, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("fibre: reading GeoJSON: %w", err)
-	}
-	var fc struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-	}
-	if err := decodeJSON(raw, &fc); err != nil {
-		off := int64(len(bytes.TrimRight(raw, " \t\r\n")))
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			off = se.Offset
-		case errors.As(err, &te):
-			off = te.Offset
-		}
-		line := 1 + bytes.Count(raw[:min(int(off), len(raw))], []byte("\n"))
-		return nil, data.ParseErrors{{Line: line, Msg: "not a GeoJSON FeatureCollection: " + err.Error()}}
-	}
-	if fc.Type != "FeatureCollection" {
-		return nil, data.ParseErrors{{Field: "type", Value: fc.Type, Msg: "is not FeatureCollection"}}
-	}
-	return fc.Features, nil
-}
-
 // reader accumulates one file's network, errors and warnings.
 type reader struct {
-	operator     string
-	net          fibre.Network
-	errs         data.ParseErrors
+	operator string
+	net      fibre.Network
+	data.ErrorList
 	warns        []data.Warning
 	ids          map[[3]string]int // (operator, "route"|"ap", id) → feature
 	warned       map[string]bool   // warn-once keys
@@ -146,7 +112,7 @@ type reader struct {
 }
 
 func (b *reader) fail(n int, field, value, msg string) {
-	b.errs = append(b.errs, &data.ParseError{Feature: n, Field: field, Value: value, Msg: msg})
+	b.Record(&data.ParseError{Feature: n, Field: field, Value: value, Msg: msg})
 }
 
 func (b *reader) warn(n int, field, msg string) {
@@ -155,27 +121,12 @@ func (b *reader) warn(n int, field, msg string) {
 
 // feature reads feature n (1-based).
 func (b *reader) feature(n int, raw json.RawMessage) {
-	var f struct {
-		Type     string `json:"type"`
-		Geometry *struct {
-			Type        string          `json:"type"`
-			Coordinates json.RawMessage `json:"coordinates"`
-		} `json:"geometry"`
-		Properties map[string]any `json:"properties"`
-	}
-	if err := decodeJSON(raw, &f); err != nil {
-		b.fail(n, "", "", "is not a GeoJSON Feature: "+err.Error())
+	f, perr := decodeFeature(n, raw)
+	if perr != nil {
+		b.Record(perr)
 		return
 	}
-	if f.Type != "Feature" {
-		b.fail(n, "type", f.Type, "is not Feature")
-		return
-	}
-	if f.Geometry == nil {
-		b.fail(n, "geometry", "", "missing")
-		return
-	}
-	nerr := len(b.errs)
+	nerr := len(b.Errs)
 	props := b.properties(n, f.Properties, f.Geometry.Type == "Point")
 	switch f.Geometry.Type {
 	case "Point":
@@ -185,7 +136,7 @@ func (b *reader) feature(n int, raw json.RawMessage) {
 			return
 		}
 		p, ok := b.position(n, "coordinates", pos)
-		if !ok || len(b.errs) > nerr {
+		if !ok || len(b.Errs) > nerr {
 			return
 		}
 		b.accessPoint(n, props, p)
@@ -214,7 +165,7 @@ func (b *reader) feature(n int, raw json.RawMessage) {
 			}
 			parsed[p] = b.line(n, prefix, line)
 		}
-		if len(b.errs) > nerr {
+		if len(b.Errs) > nerr {
 			return
 		}
 		b.routes(n, props, parsed)

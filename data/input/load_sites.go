@@ -741,93 +741,31 @@ func (b *siteBuilder) checkColumns(at loc, has func(string) bool) {
 // the sector columns, one site with several sectors; features with the same (carrier,
 // site_id) join one site as CSV rows do. Errors and warnings name "feature N" (1-based) and
 // fields inside the array "sectors[i].field" (0-based). Validation, defaults and carrier as
-// in ReadSitesCSV; SiteLoadReport.Rows counts features.
+// in ReadSitesCSV; SiteLoadReport.Rows counts features. The input is one FeatureCollection and
+// nothing after it; a JSON syntax error names its line.
 func ReadSitesGeoJSON(r io.Reader, carrier string) (*SiteLoadReport, error) {
 	b, err := newSiteBuilder(carrier)
 	if err != nil {
 		return nil, err
 	}
-	feats, err := decodeFeatureCollection(r, "station")
+	fc, err := readFeatureCollection(r, "station")
 	if err != nil {
 		return nil, err
 	}
-	for i, f := range feats {
+	for n, raw := range fc.Features() {
 		if b.Full {
 			break
 		}
 		b.rows++
-		b.feature(i+1, f)
+		b.feature(n, raw)
 	}
 	return b.finish()
-}
-
-// gjFeature is a GeoJSON feature with its geometry's coordinates left raw.
-type gjFeature struct {
-	Type     string `json:"type"`
-	Geometry *struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
-	} `json:"geometry"`
-	Properties map[string]any `json:"properties"`
-}
-
-// decodeJSON decodes raw into v keeping numbers as json.Number (their exact text).
-func decodeJSON(raw []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-// decodeFeatureCollection reads a FeatureCollection of what ("station") and splits it into its
-// raw features. Bad input gives ParseErrors (JSON syntax errors with their line).
-func decodeFeatureCollection(r io.Reader, what string) ([]json.RawMessage, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("data: reading %s GeoJSON: %w", what, err)
-	}
-	var fc struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-	}
-	if err := decodeJSON(raw, &fc); err != nil {
-		line := 0
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			line = 1 + bytes.Count(raw[:min(int(se.Offset), len(raw))], []byte("\n"))
-		case errors.As(err, &te):
-			line = 1 + bytes.Count(raw[:min(int(te.Offset), len(raw))], []byte("\n"))
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			line = 1 + bytes.Count(bytes.TrimRight(raw, " \t\r\n"), []byte("\n"))
-		}
-		return nil, data.ParseErrors{{Line: line, Msg: "not a GeoJSON FeatureCollection: " + err.Error()}}
-	}
-	if fc.Type != "FeatureCollection" {
-		return nil, data.ParseErrors{{Field: "type", Value: fc.Type, Msg: "is not FeatureCollection"}}
-	}
-	return fc.Features, nil
-}
-
-// decodeFeature decodes feature n (1-based) and checks it has a geometry.
-func decodeFeature(raw json.RawMessage, n int) (*gjFeature, *data.ParseError) {
-	var f gjFeature
-	if err := decodeJSON(raw, &f); err != nil {
-		return nil, &data.ParseError{Feature: n, Msg: "is not a GeoJSON Feature: " + err.Error()}
-	}
-	if f.Type != "Feature" {
-		return nil, &data.ParseError{Feature: n, Field: "type", Value: f.Type, Msg: "is not Feature"}
-	}
-	if f.Geometry == nil {
-		return nil, &data.ParseError{Feature: n, Field: "geometry", Msg: "missing"}
-	}
-	return &f, nil
 }
 
 // feature turns site feature n into one row per sector.
 func (b *siteBuilder) feature(n int, raw json.RawMessage) {
 	at := loc{feature: n, sector: -1}
-	f, perr := decodeFeature(raw, n)
+	f, perr := decodeFeature(n, raw)
 	if perr != nil {
 		b.fail(at, perr.Field, perr.Value, perr.Msg)
 		return
