@@ -45,7 +45,14 @@ func TestFeatureCollectionErrors(t *testing.T) {
 		{"feature not an object", `{"type":"FeatureCollection","features":[5]}`,
 			"data: feature 1: is not a GeoJSON Feature: it is a JSON number, want an object"},
 	}
-	for name, read := range geoJSONReaders() {
+	checkReaders(t, geoJSONReaders(), cases)
+}
+
+// checkReaders runs every reader on every case's input and checks the error is exactly want
+// and an ErrInvalidInput.
+func checkReaders(t *testing.T, readers map[string]func(io.Reader) error, cases []struct{ name, in, want string }) {
+	t.Helper()
+	for name, read := range readers {
 		for _, c := range cases {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
 				err := read(strings.NewReader(c.in))

@@ -1,10 +1,7 @@
 package input
 
 import (
-	"bufio"
-	"bytes"
 	"cmp"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -561,8 +558,9 @@ func (b *siteBuilder) checkSpacing() {
 // and a carrier column, if any, must agree.
 //
 // Input: UTF-8 with or without a byte-order mark, comma, semicolon or tab separated (the
-// header line decides: the most frequent of the three; in semicolon files a decimal comma is
-// accepted), CRLF or LF line ends, blank lines skipped.
+// header line decides: the most frequent of the three outside quotes; in semicolon files a
+// decimal comma is accepted), CRLF or LF line ends (CR-only ones are refused), blank lines
+// skipped. Every CSV reader of this package opens its input this way.
 //
 // OpenCelliD exports (radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,
 // updated,averageSignal) are recognised by their mcc, area and cell columns: radio GSM/UMTS/
@@ -586,39 +584,17 @@ func ReadSitesCSV(r io.Reader, carrier string) (*SiteLoadReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReader(r)
-	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
-		br.Discard(len(utf8BOM))
+	in, err := openCSV(r, "station")
+	if err != nil {
+		return nil, err
 	}
-	head, _ := br.Peek(sniffBytes)
-	cr := csv.NewReader(br)
-	cr.Comma = sniffSeparator(head)
-	cr.FieldsPerRecord = -1
-	b.decimalComma = cr.Comma == ';'
-	header, err := cr.Read()
-	switch {
-	case err == io.EOF:
-		return nil, data.ParseErrors{{Line: 1, Msg: "empty input: no header row"}}
-	case err != nil:
-		return nil, csvError(err)
-	}
+	b.decimalComma = in.sep == ';'
+	header := in.header
 	cols := b.csvHeader(header)
 	if len(b.Errs) > 0 {
 		return nil, b.Errs
 	}
-	for !b.Full {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if _, ok := err.(*csv.ParseError); !ok {
-				return nil, fmt.Errorf("data: reading station CSV: %w", err)
-			}
-			b.Errs = append(b.Errs, csvError(err).(data.ParseErrors)...)
-			break
-		}
-		line, _ := cr.FieldPos(0)
+	for line, rec := range in.records(&b.ErrorList) {
 		b.rows++
 		at := loc{line: line, sector: -1}
 		if len(rec) != len(header) {
@@ -640,45 +616,10 @@ func ReadSitesCSV(r io.Reader, carrier string) (*SiteLoadReport, error) {
 			b.row(row)
 		}
 	}
+	if err := in.Err(); err != nil {
+		return nil, err
+	}
 	return b.finish()
-}
-
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
-// sniffBytes is how much of the input the separator sniffing looks at (the header line).
-const sniffBytes = 4096
-
-// sniffSeparator picks ',', ';' or '\t', whichever occurs most often outside quotes in the
-// first line of head; ',' on a tie.
-func sniffSeparator(head []byte) rune {
-	counts := map[byte]int{}
-	quoted := false
-	for _, c := range head {
-		if c == '"' {
-			quoted = !quoted
-		}
-		if c == '\n' && !quoted {
-			break
-		}
-		if !quoted {
-			counts[c]++
-		}
-	}
-	sep := byte(',')
-	for _, c := range []byte{';', '\t'} {
-		if counts[c] > counts[sep] {
-			sep = c
-		}
-	}
-	return rune(sep)
-}
-
-func csvError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return data.ParseErrors{{Line: pe.Line, Msg: "CSV syntax: " + pe.Err.Error()}}
-	}
-	return fmt.Errorf("data: reading station CSV: %w", err)
 }
 
 // csvHeader maps header cells to canonical columns ("" for ignored ones), recording errors

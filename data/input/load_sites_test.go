@@ -449,22 +449,3 @@ func TestReadSitesGeoJSONWarnings(t *testing.T) {
 		t.Errorf("warnings\n%s\nwant\n%s", strings.ReplaceAll(got, "|", "\n"), strings.ReplaceAll(want, "|", "\n"))
 	}
 }
-
-// TestSniffSeparator covers the header sniffing, quotes included.
-func TestSniffSeparator(t *testing.T) {
-	cases := []struct {
-		head string
-		want rune
-	}{
-		{"a,b,c\n", ','},
-		{"a;b;c\nx,y,z,w,v\n", ';'},
-		{"\"a;b\",c,d\n", ','},
-		{"a\tb\tc", '\t'},
-		{"abc", ','},
-	}
-	for _, c := range cases {
-		if got := sniffSeparator([]byte(c.head)); got != c.want {
-			t.Errorf("%q: got %q, want %q", c.head, got, c.want)
-		}
-	}
-}
