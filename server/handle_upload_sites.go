@@ -1,11 +1,7 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,10 +9,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/input"
 	"phusong/data/persist"
 	"phusong/data/store"
 )
@@ -171,145 +167,24 @@ func carrierFigures(s coverage.CommuneStats, carrier string) figures {
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
-// readSiteIDs reads the site ids of a delete upload: a CSV with a site_id column (other
-// columns are ignored, so the carrier's full list works too; comma, semicolon or tab; UTF-8
-// with or without BOM), or GeoJSON features with a site_id property. An id listed on several
-// rows (one per sector) counts once. Sites carry only Carrier and SiteID.
+// readSiteIDs reads the site ids of a delete upload (input.ReadSiteIDsCSV or
+// ReadSiteIDsGeoJSON: a site_id column or property; an id listed on several rows counts
+// once). Sites carry only Carrier and SiteID.
 func readSiteIDs(r io.Reader, format, carrier string) (parsed[data.Site], error) {
-	var ids []Issue // Value = id, Line/Feature = where
-	var err error
+	read := input.ReadSiteIDsCSV
 	if format == formatGeoJSON {
-		ids, err = geoJSONSiteIDs(r)
-	} else {
-		ids, err = csvSiteIDs(r)
+		read = input.ReadSiteIDsGeoJSON
 	}
+	rep, err := read(r, carrier)
 	if err != nil {
 		return parsed[data.Site]{}, err
 	}
-	var bad []Issue
-	seen := map[string]bool{}
-	out := parsed[data.Site]{items: []data.Site{}, rows: len(ids)}
-	for _, id := range ids {
-		switch {
-		case id.Message != "":
-			bad = append(bad, id)
-		case !seen[id.Value]:
-			seen[id.Value] = true
-			out.items = append(out.items, data.Site{Carrier: carrier, SiteID: id.Value})
-		}
-	}
-	if len(bad) > 0 {
-		return parsed[data.Site]{}, &ValidationError{Issues: bad[:min(len(bad), data.MaxParseErrors)]}
-	}
-	if len(out.items) == 0 {
+	if len(rep.Keys) == 0 {
 		return parsed[data.Site]{}, invalid("no site ids to delete")
 	}
-	return out, nil
-}
-
-// siteIDIssue checks one id: Message is empty when it is usable.
-func siteIDIssue(line, feature int, id string) Issue {
-	is := Issue{Line: line, Feature: feature, Field: "site_id", Value: strings.TrimSpace(id)}
-	switch {
-	case !utf8.ValidString(id):
-		is.Message = "is not valid UTF-8"
-	case is.Value == "":
-		is.Message = "is empty"
-	}
-	return is
-}
-
-// csvSiteIDs reads the site_id column of a CSV.
-func csvSiteIDs(r io.Reader) ([]Issue, error) {
-	br := bufio.NewReader(r)
-	if p, _ := br.Peek(3); bytes.Equal(p, []byte{0xEF, 0xBB, 0xBF}) {
-		br.Discard(3)
-	}
-	head, _ := br.Peek(4096)
-	line, _, _ := bytes.Cut(head, []byte("\n"))
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.Comma = ','
-	for _, sep := range []rune{';', '\t'} {
-		if bytes.Count(line, []byte(string(sep))) > bytes.Count(line, []byte(string(cr.Comma))) {
-			cr.Comma = sep
-		}
-	}
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, &ValidationError{Issues: []Issue{{Line: 1, Message: "empty input: no header row"}}}
-	}
-	if err != nil {
-		return nil, csvReadError(err)
-	}
-	col := -1
-	for i, h := range header {
-		if strings.EqualFold(strings.TrimSpace(h), "site_id") {
-			col = i
-		}
-	}
-	if col < 0 {
-		return nil, &ValidationError{Issues: []Issue{{Line: 1, Field: "site_id", Message: "required column is missing"}}}
-	}
-	var out []Issue
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvReadError(err)
-		}
-		n, _ := cr.FieldPos(0)
-		if col >= len(rec) {
-			out = append(out, Issue{Line: n, Field: "site_id", Message: fmt.Sprintf("row has %d fields, the header %d", len(rec), len(header))})
-			continue
-		}
-		out = append(out, siteIDIssue(n, 0, rec[col]))
-	}
-	return out, nil
-}
-
-// csvReadError turns a CSV syntax error into a ValidationError; reading errors pass.
-func csvReadError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return &ValidationError{Issues: []Issue{{Line: pe.Line, Message: "CSV syntax: " + pe.Err.Error()}}}
-	}
-	return err
-}
-
-// geoJSONSiteIDs reads the site_id property of each feature of a FeatureCollection.
-func geoJSONSiteIDs(r io.Reader) ([]Issue, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	var fc struct {
-		Type     string `json:"type"`
-		Features []struct {
-			Properties map[string]any `json:"properties"`
-		} `json:"features"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&fc); err != nil || fc.Type != "FeatureCollection" {
-		msg := "is not a GeoJSON FeatureCollection"
-		if err != nil {
-			msg += ": " + err.Error()
-		}
-		return nil, invalid("%s", msg)
-	}
-	out := make([]Issue, len(fc.Features))
-	for i, f := range fc.Features {
-		switch v := f.Properties["site_id"].(type) {
-		case string:
-			out[i] = siteIDIssue(0, i+1, v)
-		case json.Number:
-			out[i] = siteIDIssue(0, i+1, v.String())
-		default:
-			out[i] = Issue{Feature: i + 1, Field: "site_id", Message: "missing (want a string or a number)"}
-		}
+	out := parsed[data.Site]{items: make([]data.Site, len(rep.Keys)), rows: rep.Rows}
+	for i, k := range rep.Keys {
+		out.items[i] = data.Site{Carrier: k.Carrier, SiteID: k.SiteID}
 	}
 	return out, nil
 }

@@ -39,8 +39,9 @@ func TestSniffCSV(t *testing.T) {
 // csvReaders are every reader of a CSV input, reduced to their error.
 func csvReaders() map[string]func(io.Reader) error {
 	return map[string]func(io.Reader) error{
-		"sites":   func(r io.Reader) error { _, err := ReadSitesCSV(r, ""); return err },
-		"take-up": func(r io.Reader) error { _, err := ReadTakeUpCSV(r); return err },
+		"sites":    func(r io.Reader) error { _, err := ReadSitesCSV(r, ""); return err },
+		"take-up":  func(r io.Reader) error { _, err := ReadTakeUpCSV(r); return err },
+		"site ids": func(r io.Reader) error { _, err := ReadSiteIDsCSV(r, "viettel"); return err },
 	}
 }
 
@@ -79,11 +80,13 @@ func (r *errReader) Read(p []byte) (int, error) {
 func TestOpenCSVReadingError(t *testing.T) {
 	boom := errors.New("boom")
 	long := map[string]string{
-		"sites":   csvHeader + "\n" + strings.Repeat(row()+"\n", 100),
-		"take-up": "code,households\n",
+		"sites":    csvHeader + "\n" + strings.Repeat(row()+"\n", 100),
+		"take-up":  "code,households\n",
+		"site ids": "site_id\n",
 	}
 	for i := range 1000 {
 		long["take-up"] += fmt.Sprintf("%d,1\n", i)
+		long["site ids"] += fmt.Sprintf("TV-%d\n", i)
 	}
 	for name, read := range csvReaders() {
 		if len(long[name]) <= sniffBytes {

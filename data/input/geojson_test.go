@@ -17,7 +17,8 @@ func geoJSONReaders() map[string]func(io.Reader) error {
 			_, err := ReadCommunesGeoJSON(r)
 			return err
 		},
-		"fibre": func(r io.Reader) error { _, err := ReadFibreGeoJSON(r, "viettel"); return err },
+		"fibre":    func(r io.Reader) error { _, err := ReadFibreGeoJSON(r, "viettel"); return err },
+		"site ids": func(r io.Reader) error { _, err := ReadSiteIDsGeoJSON(r, "viettel"); return err },
 	}
 }
 
