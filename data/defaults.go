@@ -10,10 +10,6 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// ProvinceBound is the box that station coordinates must lie in: lon 105.7–106.9 E,
-// lat 9.3–10.3 N, former Trà Vinh province with a margin of 5–20 km. Points on its edge are in.
-var ProvinceBound = orb.Bound{Min: orb.Point{105.7, 9.3}, Max: orb.Point{106.9, 10.3}}
-
 // Accepted ranges of site and sector values (inclusive). Outside them a loader reports an
 // error naming the field rather than guessing.
 const (
@@ -297,11 +293,12 @@ func checkBandwidth(t Tech, bw float64) *ParseError {
 }
 
 // CheckSite validates s: carrier one of DefaultCarriers' ids, site id by CheckSiteID, cell ids
-// by CheckCellID, position inside ProvinceBound, height and status valid, at least one
-// sector, every sector valid (see CheckSector; sector fields are named "sectors[i].field")
-// and no two sectors with the same cell_id (or, without one, the same tech, band and
-// azimuth). It returns ParseErrors (Line and Feature 0) or nil.
-func CheckSite(s *Site) error {
+// by CheckCellID, position inside area (CheckPosition; AreaOf the communes, or WholeEarth
+// for a check of values alone), height and status valid, at least one sector, every sector
+// valid (see CheckSector; sector fields are named "sectors[i].field") and no two sectors with
+// the same cell_id (or, without one, the same tech, band and azimuth). It returns ParseErrors
+// (Line and Feature 0) or nil.
+func CheckSite(s *Site, area orb.Bound) error {
 	var errs ParseErrors
 	if id, ok := ResolveCarrier(s.Carrier); !ok || id != s.Carrier {
 		errs = append(errs, &ParseError{Field: "carrier", Value: s.Carrier, Msg: "is not a known carrier id"})
@@ -309,7 +306,7 @@ func CheckSite(s *Site) error {
 	if e := CheckSiteID(s.SiteID); e != nil {
 		errs = append(errs, e)
 	}
-	errs = append(errs, CheckPosition(s.Lon, s.Lat)...)
+	errs = append(errs, CheckPosition(s.Lon, s.Lat, area)...)
 	if e := CheckRange("height_m", s.HeightM, MinHeightM, MaxHeightM, " m"); e != nil {
 		errs = append(errs, e)
 	}
@@ -357,45 +354,6 @@ func SectorKey(sec *Sector) (field, value string) {
 		az = "omni"
 	}
 	return SectorIdentity, fmt.Sprintf("%s/%s/%s", sec.Tech, FormatNum(sec.BandMHz), az)
-}
-
-// CheckPosition reports a lon/lat outside ProvinceBound, with a hint when the numbers look
-// swapped or carry a stray minus sign. Errors name lon, lat or lon/lat.
-func CheckPosition(lon, lat float64) []*ParseError {
-	if math.IsNaN(lon) || math.IsInf(lon, 0) || math.IsNaN(lat) || math.IsInf(lat, 0) {
-		var errs []*ParseError
-		for _, f := range []struct {
-			name string
-			v    float64
-		}{{"lon", lon}, {"lat", lat}} {
-			if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-				errs = append(errs, fieldError(f.name, f.v, "is not a finite number"))
-			}
-		}
-		return errs
-	}
-	b := ProvinceBound
-	if b.Contains(orb.Point{lon, lat}) {
-		return nil
-	}
-	box := fmt.Sprintf("is outside the province box (lon %s..%s, lat %s..%s)",
-		FormatNum(b.Min[0]), FormatNum(b.Max[0]), FormatNum(b.Min[1]), FormatNum(b.Max[1]))
-	both := FormatNum(lon) + "," + FormatNum(lat)
-	switch {
-	case b.Contains(orb.Point{lat, lon}):
-		return []*ParseError{{Field: "lon/lat", Value: both, Msg: box + "; looks like lat/lon swapped"}}
-	case lon < 0 && b.Contains(orb.Point{-lon, lat}):
-		return []*ParseError{{Field: "lon", Value: FormatNum(lon), Msg: box +
-			"; a negative longitude is west of Greenwich, Vietnam is east: drop the minus sign?"}}
-	}
-	var errs []*ParseError
-	if lon < b.Min[0] || lon > b.Max[0] {
-		errs = append(errs, fieldError("lon", lon, box))
-	}
-	if lat < b.Min[1] || lat > b.Max[1] {
-		errs = append(errs, fieldError("lat", lat, box))
-	}
-	return errs
 }
 
 func joinNums(vs []float64) string {

@@ -185,13 +185,16 @@ func TestCheckSite(t *testing.T) {
 		want string
 	}{
 		{"valid", func(*Site) {}, ""},
-		{"box corner is in", func(s *Site) { s.Lon, s.Lat = 105.7, 10.3 }, ""},
+		{"area corner is in", func(s *Site) { s.Lon, s.Lat = 105.72, 10.31 }, ""},
 		{"swapped", func(s *Site) { s.Lon, s.Lat = 9.93, 106.34 },
-			`data: lon/lat: "9.93,106.34" is outside the province box (lon 105.7..106.9, lat 9.3..10.3); looks like lat/lon swapped`},
+			`data: lon/lat: "9.93,106.34" is outside the province area (lon 105.72..106.81, lat 9.3..10.31); looks like lat/lon swapped`},
 		{"negative lon", func(s *Site) { s.Lon = -106.34 },
-			`data: lon: "-106.34" is outside the province box (lon 105.7..106.9, lat 9.3..10.3); a negative longitude is west of Greenwich, Vietnam is east: drop the minus sign?`},
+			`data: lon: "-106.34" is outside the province area (lon 105.72..106.81, lat 9.3..10.31); a negative longitude is west of Greenwich, Vietnam is east: drop the minus sign?`},
 		{"Hà Nội", func(s *Site) { s.Lon, s.Lat = 105.85, 21.03 },
-			`data: lat: "21.03" is outside the province box (lon 105.7..106.9, lat 9.3..10.3)`},
+			`data: lat: "21.03" is outside the province area (lon 105.72..106.81, lat 9.3..10.31)`},
+		// Inside the old ProvinceBound (lon 105.7..106.9), 31 km east of the demo communes.
+		{"east of the area", func(s *Site) { s.Lon = 106.86 },
+			`data: lon: "106.86" is outside the province area (lon 105.72..106.81, lat 9.3..10.31)`},
 		{"NaN lat", func(s *Site) { s.Lat = math.NaN() }, `data: lat: "NaN" is not a finite number`},
 		{"height", func(s *Site) { s.HeightM = 4 }, `data: height_m: "4" is outside 5..150 m`},
 		{"status", func(s *Site) { s.Status = "Active" }, `data: status: "Active" is not active or planned`},
@@ -223,7 +226,7 @@ func TestCheckSite(t *testing.T) {
 			s := validSite()
 			c.edit(&s)
 			got := ""
-			if err := CheckSite(&s); err != nil {
+			if err := CheckSite(&s, travinh()); err != nil {
 				got = err.Error()
 			}
 			if got != c.want {

@@ -239,12 +239,12 @@ const (
 	maxWarnings     = 1000     // warnings kept (and returned) per upload; the rest are counted
 )
 
-// readSites reads a station list upload of carrier in format; with idsOnly (mode delete) only
+// readSites reads a station list upload in format with opts; with idsOnly (mode delete) only
 // the site ids are read (readSiteIDs). Before the loader, the start of the body is checked to
 // be text (not UTF-16, not binary) and CSV lines are bounded; after it, a list must hold at
 // least one site (an empty replace would wipe the carrier: deleting is
 // mode delete) and warnings are capped. Validation errors give a *ValidationError.
-func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.Site], error) {
+func readSites(r io.Reader, format string, opts input.SiteOptions, idsOnly bool) (parsed[data.Site], error) {
 	br := bufio.NewReader(r)
 	if err := sniffText(br); err != nil {
 		return parsed[data.Site]{}, err
@@ -254,14 +254,14 @@ func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.S
 		r = &lineBound{r: br, max: maxCSVLineBytes, line: 1}
 	}
 	if idsOnly {
-		in, err := readSiteIDs(r, format, carrier)
+		in, err := readSiteIDs(r, format, opts.Carrier)
 		return in, loaderError(err)
 	}
 	read := input.ReadSitesCSV
 	if format == formatGeoJSON {
 		read = input.ReadSitesGeoJSON
 	}
-	rep, err := read(r, carrier)
+	rep, err := read(r, opts)
 	if err != nil {
 		return parsed[data.Site]{}, loaderError(err)
 	}

@@ -24,7 +24,10 @@ import (
 
 // fibreKind is the upload pipeline's description of fibre networks.
 func (s *Server) fibreKind() *listKind[fibre.Item] {
-	return &listKind[fibre.Item]{kind: persist.FibreKind(), read: readFibre, prepare: s.prepareFibre}
+	read := func(r io.Reader, format, operator string, idsOnly bool) (parsed[fibre.Item], error) {
+		return readFibre(r, format, input.FibreOptions{Operator: operator, Area: data.AreaOf(s.State().Communes)}, idsOnly)
+	}
+	return &listKind[fibre.Item]{kind: persist.FibreKind(), read: read, prepare: s.prepareFibre}
 }
 
 // handleUploadFibre is POST /api/v1/operators/{operator}/fibre?mode=&dry_run=: an operator's
@@ -36,11 +39,12 @@ func (s *Server) handleUploadFibre(c *gin.Context, _ *view) error {
 	return handleListUpload[fibre.Item](c, s, persist.FibreKind().Name, "operator", fibre.KnownOperator)
 }
 
-// readFibre reads an operator's fibre upload (GeoJSON only: CSV is 415) with fibre.ReadGeoJSON
-// after the text sniff. idsOnly (mode delete) reads the whole file too: a feature's geometry
-// tells a route from an access point. An empty file, keys over data.MaxIDBytes and the loader's errors
-// are *ValidationErrors; warnings are capped at maxWarnings.
-func readFibre(r io.Reader, format, operator string, _ bool) (parsed[fibre.Item], error) {
+// readFibre reads an operator's fibre upload (GeoJSON only: CSV is 415) with
+// input.ReadFibreGeoJSON after the text sniff. idsOnly (mode delete) reads the whole file too:
+// a feature's geometry tells a route from an access point. An empty file, keys over
+// data.MaxIDBytes and the loader's errors are *ValidationErrors; warnings are capped at
+// maxWarnings.
+func readFibre(r io.Reader, format string, opts input.FibreOptions, _ bool) (parsed[fibre.Item], error) {
 	if format != formatGeoJSON {
 		return parsed[fibre.Item]{}, unsupportedMedia("a fibre network is GeoJSON: send Content-Type application/geo+json")
 	}
@@ -48,7 +52,7 @@ func readFibre(r io.Reader, format, operator string, _ bool) (parsed[fibre.Item]
 	if err := sniffText(br); err != nil {
 		return parsed[fibre.Item]{}, err
 	}
-	rep, err := input.ReadFibreGeoJSON(br, operator)
+	rep, err := input.ReadFibreGeoJSON(br, opts)
 	if err != nil {
 		return parsed[fibre.Item]{}, loaderError(err)
 	}

@@ -17,9 +17,13 @@ import (
 	"phusong/data/store"
 )
 
-// siteKind is the upload pipeline's description of station lists.
+// siteKind is the upload pipeline's description of station lists; positions must lie in the
+// area of the served communes.
 func (s *Server) siteKind() *listKind[data.Site] {
-	return &listKind[data.Site]{kind: persist.SiteKind(), read: readSites, prepare: s.prepareSites}
+	read := func(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.Site], error) {
+		return readSites(r, format, input.SiteOptions{Carrier: carrier, Area: data.AreaOf(s.State().Communes)}, idsOnly)
+	}
+	return &listKind[data.Site]{kind: persist.SiteKind(), read: read, prepare: s.prepareSites}
 }
 
 // prepareSites builds, off to the side, the state with carrier's sites replaced by next: a

@@ -169,7 +169,7 @@ func reportInput(o reportOptions, stderr io.Writer) (*reportRun, *coverage.Defin
 		run.Note = demo.Note
 	} else {
 		var rep *input.SiteLoadReport
-		if rep, err = input.LoadSitesFile(o.sites, o.carrier); err == nil {
+		if rep, err = input.LoadSitesFile(o.sites, input.SiteOptions{Carrier: o.carrier, Area: data.AreaOf(run.Communes)}); err == nil {
 			run.Sites = rep.Sites
 			printWarnings(stderr, "sites", rep.Warnings)
 		}

@@ -138,7 +138,7 @@ func computeFibre(stderr io.Writer, run *reportRun, o fibreReportOptions) (*fibr
 		net, fr.note = n, demo.FibreNote
 		fmt.Fprintln(stderr, "phusong: note:", demo.FibreNote)
 	} else {
-		rep, err := input.LoadFibreFile(o.file, o.operator)
+		rep, err := input.LoadFibreFile(o.file, input.FibreOptions{Operator: o.operator, Area: data.AreaOf(run.Communes)})
 		if err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}

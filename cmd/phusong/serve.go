@@ -153,7 +153,7 @@ func serveInput(o serveOptions, log *slog.Logger) (server.Input, error) {
 		in.Note = demo.Note
 	} else {
 		var rep *input.SiteLoadReport
-		if rep, err = input.LoadSitesFile(o.sites, ""); err == nil {
+		if rep, err = input.LoadSitesFile(o.sites, input.SiteOptions{Area: data.AreaOf(in.Communes)}); err == nil {
 			in.Sites = rep.Sites
 			logWarnings(log, o.sites, rep.Warnings)
 		}
@@ -171,7 +171,7 @@ func serveInput(o serveOptions, log *slog.Logger) (server.Input, error) {
 		in.FibreNote = demo.FibreNote
 	} else {
 		var rep *input.FibreLoadReport
-		if rep, err = input.LoadFibreFile(o.fibre, ""); err == nil {
+		if rep, err = input.LoadFibreFile(o.fibre, input.FibreOptions{Area: data.AreaOf(in.Communes)}); err == nil {
 			in.Fibre = &rep.Network
 			logWarnings(log, o.fibre, rep.Warnings)
 		}

@@ -39,7 +39,7 @@ func TestSniffCSV(t *testing.T) {
 // csvReaders are every reader of a CSV input, reduced to their error.
 func csvReaders() map[string]func(io.Reader) error {
 	return map[string]func(io.Reader) error{
-		"sites":    func(r io.Reader) error { _, err := ReadSitesCSV(r, ""); return err },
+		"sites":    func(r io.Reader) error { _, err := ReadSitesCSV(r, siteOpts("")); return err },
 		"take-up":  func(r io.Reader) error { _, err := ReadTakeUpCSV(r); return err },
 		"site ids": func(r io.Reader) error { _, err := ReadSiteIDsCSV(r, "viettel"); return err },
 	}

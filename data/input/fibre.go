@@ -27,6 +27,16 @@ type FibreLoadReport struct {
 	Features int            // features read
 }
 
+// FibreOptions say how to read a fibre network.
+type FibreOptions struct {
+	// Operator is the operator of every feature (an id of DefaultOperators, or "vnpt" for
+	// vinaphone); "" requires an operator property on each.
+	Operator string
+	// Area is where positions must lie: data.AreaOf the communes served. It is required
+	// (data.CheckArea).
+	Area orb.Bound
+}
+
 // ReadFibreGeoJSON reads a fibre network as a GeoJSON FeatureCollection (WGS84 lon/lat; a third
 // coordinate is ignored):
 //
@@ -35,22 +45,26 @@ type FibreLoadReport struct {
 //   - Point features are access points, with properties id and ports (whole number ≥ 0,
 //     0 or absent = unknown) and operator.
 //
-// operator names the operator of the whole file (an id of DefaultOperators, or "vnpt" for
-// vinaphone); features may then omit the operator property, and one that gives another operator
-// is an error. With operator "" every feature needs the property. Other properties are ignored
+// opts.Operator names the operator of the whole file; features may then omit the operator
+// property, and one that gives another operator is an error. With operator "" every feature
+// needs the property. Other properties are ignored
 // with a warning ("synthetic" and "note", which mark demo data, silently).
 //
 // Validation is all or nothing: any bad feature gives data.ParseErrors (at most
 // data.MaxParseErrors, in input order) naming "feature N" (1-based; jq .features[N-1]) and the
 // property or "coordinates[k]" ("coordinates[p][k]" in a MultiLineString): an unknown kind or
-// operator, a position outside data.ProvinceBound or not finite, a line with fewer than 2
+// operator, a position outside opts.Area or not finite, a line with fewer than 2
 // distinct points, an id repeated within the operator's routes (or access points), negative or
 // fractional ports, another geometry type. The input is one FeatureCollection and nothing
 // after it; a JSON syntax error names its line. Defaults are warnings: a missing id gets
 // "feature-N"; a MultiLineString of several lines becomes routes "<id>#1", "<id>#2" …;
 // repeated consecutive points are dropped; missing ports count as unknown (one warning for
 // the file).
-func ReadFibreGeoJSON(r io.Reader, operator string) (*FibreLoadReport, error) {
+func ReadFibreGeoJSON(r io.Reader, opts FibreOptions) (*FibreLoadReport, error) {
+	if err := data.CheckArea(opts.Area); err != nil {
+		return nil, err
+	}
+	operator := opts.Operator
 	if operator != "" {
 		id, ok := fibre.ResolveOperator(operator)
 		if !ok {
@@ -62,7 +76,7 @@ func ReadFibreGeoJSON(r io.Reader, operator string) (*FibreLoadReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &reader{operator: operator, ids: map[[3]string]int{}, warned: map[string]bool{}}
+	b := &reader{operator: operator, area: opts.Area, ids: map[[3]string]int{}, warned: map[string]bool{}}
 	for n, raw := range fc.Features() {
 		if b.Full {
 			break
@@ -81,7 +95,7 @@ func ReadFibreGeoJSON(r io.Reader, operator string) (*FibreLoadReport, error) {
 
 // LoadFibreFile reads a fibre network file (.geojson or .json) with ReadFibreGeoJSON. Errors are
 // prefixed with the path and wrap the reader's.
-func LoadFibreFile(path, operator string) (*FibreLoadReport, error) {
+func LoadFibreFile(path string, opts FibreOptions) (*FibreLoadReport, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".geojson", ".json":
 	default:
@@ -92,7 +106,7 @@ func LoadFibreFile(path, operator string) (*FibreLoadReport, error) {
 		return nil, fmt.Errorf("fibre: %w", err)
 	}
 	defer f.Close()
-	rep, err := ReadFibreGeoJSON(bufio.NewReader(f), operator)
+	rep, err := ReadFibreGeoJSON(bufio.NewReader(f), opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -102,6 +116,7 @@ func LoadFibreFile(path, operator string) (*FibreLoadReport, error) {
 // reader accumulates one file's network, errors and warnings.
 type reader struct {
 	operator string
+	area     orb.Bound // where positions must lie
 	net      fibre.Network
 	data.ErrorList
 	warns        []data.Warning
@@ -189,7 +204,7 @@ func (b *reader) position(n int, field string, pos []json.Number) (orb.Point, bo
 		}
 		p[c] = v
 	}
-	if m := fibre.PositionProblem(p); m != "" {
+	if m := fibre.PositionProblem(p, b.area); m != "" {
 		b.fail(n, field, pos[0].String()+","+pos[1].String(), m)
 		return p, false
 	}

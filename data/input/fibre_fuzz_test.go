@@ -20,7 +20,7 @@ func FuzzReadGeoJSON(f *testing.F) {
 	f.Add([]byte(`{"type":"FeatureCollection","features":[]}`))
 	f.Add([]byte(`{"type":`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		rep, err := ReadFibreGeoJSON(bytes.NewReader(in), "viettel")
+		rep, err := ReadFibreGeoJSON(bytes.NewReader(in), fibreOpts("viettel"))
 		if err != nil {
 			if rep != nil {
 				t.Fatalf("report returned with error %v", err)
@@ -35,14 +35,14 @@ func FuzzReadGeoJSON(f *testing.F) {
 			}
 			return
 		}
-		if err := fibre.Check(&rep.Network); err != nil {
+		if err := fibre.Check(&rep.Network, travinh()); err != nil {
 			t.Fatalf("network read is invalid: %v", err)
 		}
 		var buf bytes.Buffer
 		if err := WriteFibreGeoJSON(&buf, &rep.Network, ""); err != nil {
 			t.Fatalf("network read does not write: %v", err)
 		}
-		back, err := ReadFibreGeoJSON(&buf, "")
+		back, err := ReadFibreGeoJSON(&buf, fibreOpts(""))
 		if err != nil {
 			t.Fatalf("written network does not read: %v\n%s", err, buf.Bytes())
 		}

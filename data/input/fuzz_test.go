@@ -5,8 +5,11 @@ import (
 	"errors"
 	"math"
 	"os"
-	"phusong/data"
 	"testing"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
 )
 
 // seedFiles adds the named testdata files to f's corpus.
@@ -39,16 +42,16 @@ func checkLoadError(t *testing.T, err error, gotReport bool) {
 }
 
 // checkSites checks the invariants of successfully read sites: each valid (CheckSite: inside
-// ProvinceBound, known carrier, ranges, unique sectors), keys unique, and writable.
+// the area, known carrier, ranges, unique sectors), keys unique, and writable.
 func checkSites(t *testing.T, rep *SiteLoadReport) {
 	t.Helper()
 	keys := map[data.SiteKey]bool{}
 	for i := range rep.Sites {
 		s := &rep.Sites[i]
-		if err := data.CheckSite(s); err != nil {
+		if err := data.CheckSite(s, travinh()); err != nil {
 			t.Fatalf("site %d invalid: %v", i, err)
 		}
-		if !data.ProvinceBound.Contains([2]float64{s.Lon, s.Lat}) {
+		if !travinh().Contains(orb.Point{s.Lon, s.Lat}) {
 			t.Fatalf("site %d outside the box", i)
 		}
 		if keys[s.Key()] {
@@ -67,7 +70,7 @@ func FuzzReadSitesCSV(f *testing.F) {
 	f.Add([]byte("site_id;lon;lat;tech\nA;106,3;9,9;LTE\n"))
 	f.Add([]byte(csvOf(row("lat=9.93\"x"), row("lon=-106.34"))))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		rep, err := ReadSitesCSV(bytes.NewReader(in), "")
+		rep, err := ReadSitesCSV(bytes.NewReader(in), siteOpts(""))
 		if err != nil {
 			checkLoadError(t, err, rep != nil)
 			return
@@ -82,7 +85,7 @@ func FuzzReadSitesGeoJSON(f *testing.F) {
 		"properties":{"carrier":"04","site_id":"A","tech":"LTE","sectors":[{"azimuth":0},{"azimuth":"120","band":900}]}}]}`))
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":null}]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		rep, err := ReadSitesGeoJSON(bytes.NewReader(in), "viettel")
+		rep, err := ReadSitesGeoJSON(bytes.NewReader(in), siteOpts("viettel"))
 		if err != nil {
 			checkLoadError(t, err, rep != nil)
 			return

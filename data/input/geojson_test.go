@@ -12,12 +12,12 @@ import (
 // geoJSONReaders are every reader of a FeatureCollection, reduced to their error.
 func geoJSONReaders() map[string]func(io.Reader) error {
 	return map[string]func(io.Reader) error{
-		"sites": func(r io.Reader) error { _, err := ReadSitesGeoJSON(r, "viettel"); return err },
+		"sites": func(r io.Reader) error { _, err := ReadSitesGeoJSON(r, siteOpts("viettel")); return err },
 		"communes": func(r io.Reader) error {
 			_, err := ReadCommunesGeoJSON(r)
 			return err
 		},
-		"fibre":    func(r io.Reader) error { _, err := ReadFibreGeoJSON(r, "viettel"); return err },
+		"fibre":    func(r io.Reader) error { _, err := ReadFibreGeoJSON(r, fibreOpts("viettel")); return err },
 		"site ids": func(r io.Reader) error { _, err := ReadSiteIDsGeoJSON(r, "viettel"); return err },
 	}
 }

@@ -30,7 +30,7 @@ import (
 //	                name or MNC ("04", "4"); required unless the caller names the carrier
 //	site_id         the carrier's site id, required; data.CheckSiteID: no surrounding spaces
 //	                (never trimmed), no control characters, no '/', at most 100 bytes
-//	lon, lat        WGS84 degrees, required, inside ProvinceBound
+//	lon, lat        WGS84 degrees, required, inside SiteOptions.Area
 //	height_m        antenna height above ground, 5–150 m; default 30 (warning)
 //	status          active | planned; default active (warning)
 //	cell_id         optional; unique within a site; data.CheckCellID (as site_id, '/' allowed)
@@ -145,9 +145,20 @@ type siteAcc struct {
 	sectorAt                 map[string]loc // sector identity → first row
 }
 
+// SiteOptions say how to read a station list.
+type SiteOptions struct {
+	// Carrier is the carrier of every row (an id, name or MNC); "" requires a carrier column
+	// (or property).
+	Carrier string
+	// Area is where positions must lie: data.AreaOf the communes served. It is required
+	// (data.CheckArea).
+	Area orb.Bound
+}
+
 // siteBuilder turns rows into sites, collecting every error and warning.
 type siteBuilder struct {
 	carrier      string // resolved carrier the caller named, or ""
+	area         orb.Bound
 	openCellID   bool
 	decimalComma bool
 	data.ErrorList
@@ -158,12 +169,15 @@ type siteBuilder struct {
 	once  map[string]bool // one-time warnings already given
 }
 
-func newSiteBuilder(carrier string) (*siteBuilder, error) {
-	b := &siteBuilder{index: map[data.SiteKey]*siteAcc{}, once: map[string]bool{}}
-	if carrier != "" {
-		id, ok := data.ResolveCarrier(carrier)
+func newSiteBuilder(opts SiteOptions) (*siteBuilder, error) {
+	if err := data.CheckArea(opts.Area); err != nil {
+		return nil, err
+	}
+	b := &siteBuilder{area: opts.Area, index: map[data.SiteKey]*siteAcc{}, once: map[string]bool{}}
+	if opts.Carrier != "" {
+		id, ok := data.ResolveCarrier(opts.Carrier)
 		if !ok {
-			return nil, fmt.Errorf("%w: carrier %q is not a known carrier id or MNC", data.ErrInvalidInput, carrier)
+			return nil, fmt.Errorf("%w: carrier %q is not a known carrier id or MNC", data.ErrInvalidInput, opts.Carrier)
 		}
 		b.carrier = id
 	}
@@ -263,7 +277,7 @@ func (b *siteBuilder) row(r rawRow) {
 		b.required(r, "lat")
 	}
 	if lonGiven && latGiven && lonOK && latOK {
-		for _, e := range data.CheckPosition(lon, lat) {
+		for _, e := range data.CheckPosition(lon, lat, b.area) {
 			v := r.vals[e.Field]
 			if e.Field == "lon/lat" {
 				v = r.vals["lon"] + "," + r.vals["lat"]
@@ -500,7 +514,7 @@ func (b *siteBuilder) finish() (*SiteLoadReport, error) {
 	}
 	b.checkSpacing()
 	for _, a := range b.order {
-		if err := data.CheckSite(&a.site); err != nil { // defensive: every row was checked
+		if err := data.CheckSite(&a.site, b.area); err != nil { // defensive: every row was checked
 			for _, e := range err.(data.ParseErrors) {
 				b.fail(a.at, e.Field, e.Value, e.Msg)
 			}
@@ -513,12 +527,14 @@ func (b *siteBuilder) finish() (*SiteLoadReport, error) {
 }
 
 // checkSpacing reports two site ids of one carrier closer than minSiteSpacingM (geodesic).
-// Candidates come from a 25 m bucket grid (scaled at the province's mid latitude, so a 20 m
-// pair is never more than one bucket apart). OpenCelliD positions are crowd-sourced
-// estimates, so there it is a warning.
+// Candidates come from a 25 m bucket grid, scaled at the area's latitude farthest from the
+// equator (where a degree of longitude is shortest), so that every bucket is more than 20 m
+// wide (24.7 m at least) and a 20 m pair is never more than one bucket apart. OpenCelliD
+// positions are crowd-sourced estimates, so there it is a warning.
 func (b *siteBuilder) checkSpacing() {
 	const bucketM = 25.0
-	mLon, mLat := geo.MetresPerDegree((data.ProvinceBound.Min[1] + data.ProvinceBound.Max[1]) / 2)
+	mLon, mLat := geo.MetresPerDegree(max(math.Abs(b.area.Min[1]), math.Abs(b.area.Max[1])))
+	mLon = max(mLon, 1) // an area reaching a pole: one bucket column, still correct
 	type cellKey struct {
 		carrier string
 		x, y    int64
@@ -553,9 +569,9 @@ func (b *siteBuilder) checkSpacing() {
 
 // ReadSitesCSV reads a station list in CSV, one row per sector (columns: see SiteCSVColumns'
 // doc; header names are matched case-insensitively with aliases such as longitude/lng/x,
-// latitude/y, height/antenna_height, technology/radio, band/freq_mhz, azimuth …). carrier ""
-// requires a carrier column (id, name or MNC); otherwise every row belongs to that carrier
-// and a carrier column, if any, must agree.
+// latitude/y, height/antenna_height, technology/radio, band/freq_mhz, azimuth …).
+// opts.Carrier "" requires a carrier column (id, name or MNC); otherwise every row belongs to
+// that carrier and a carrier column, if any, must agree. Positions must lie in opts.Area.
 //
 // Input: UTF-8 with or without a byte-order mark, comma, semicolon or tab separated (the
 // header line decides: the most frequent of the three outside quotes; in semicolon files a
@@ -572,15 +588,14 @@ func (b *siteBuilder) checkSpacing() {
 //
 // Validation is all-or-nothing: on any error no sites are returned and the error is a
 // ParseErrors listing every bad value with its line and field: unreadable or non-finite
-// numbers, positions outside ProvinceBound (with a hint for swapped lat/lon or a stray
-// minus), unknown tech/band/status, out-of-range values, repeated sectors (same cell_id,
+// numbers, positions outside opts.Area (with a hint for swapped lat/lon or a stray minus), unknown tech/band/status, out-of-range values, repeated sectors (same cell_id,
 // or same tech, band and azimuth when there is none), rows of one site that disagree, two
 // site ids of one carrier within 20 m (geodesic), missing required columns (site_id, lon,
 // lat, tech; carrier when not given), invalid UTF-8, ids that break data.CheckSiteID or
 // data.CheckCellID. Values are trimmed of surrounding spaces, except ids. Defaults applied
 // are Warnings.
-func ReadSitesCSV(r io.Reader, carrier string) (*SiteLoadReport, error) {
-	b, err := newSiteBuilder(carrier)
+func ReadSitesCSV(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
+	b, err := newSiteBuilder(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -681,11 +696,11 @@ func (b *siteBuilder) checkColumns(at loc, has func(string) bool) {
 // numbers or strings. A feature is one sector, or, with a "sectors" array of objects holding
 // the sector columns, one site with several sectors; features with the same (carrier,
 // site_id) join one site as CSV rows do. Errors and warnings name "feature N" (1-based) and
-// fields inside the array "sectors[i].field" (0-based). Validation, defaults and carrier as
+// fields inside the array "sectors[i].field" (0-based). Validation, defaults and options as
 // in ReadSitesCSV; SiteLoadReport.Rows counts features. The input is one FeatureCollection and
 // nothing after it; a JSON syntax error names its line.
-func ReadSitesGeoJSON(r io.Reader, carrier string) (*SiteLoadReport, error) {
-	b, err := newSiteBuilder(carrier)
+func ReadSitesGeoJSON(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
+	b, err := newSiteBuilder(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -801,8 +816,8 @@ func (b *siteBuilder) properties(at loc, props map[string]any, dst map[string]st
 // LoadSitesFile reads a station list from path: .csv with ReadSitesCSV, .geojson or .json
 // with ReadSitesGeoJSON (extension case-insensitive). Errors are prefixed with the path and
 // wrap the reader's (errors.As(err, &ParseErrors{}) still works).
-func LoadSitesFile(path, carrier string) (*SiteLoadReport, error) {
-	var read func(io.Reader, string) (*SiteLoadReport, error)
+func LoadSitesFile(path string, opts SiteOptions) (*SiteLoadReport, error) {
+	var read func(io.Reader, SiteOptions) (*SiteLoadReport, error)
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
 		read = ReadSitesCSV
@@ -816,7 +831,7 @@ func LoadSitesFile(path, carrier string) (*SiteLoadReport, error) {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	defer f.Close()
-	rep, err := read(f, carrier)
+	rep, err := read(f, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

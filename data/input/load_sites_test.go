@@ -5,11 +5,28 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"phusong/data"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
 )
+
+// travinh is data.AreaOf the demo's communes, the area of these tests (data/demo's TestArea
+// derives it by hand).
+func travinh() orb.Bound {
+	return orb.Bound{Min: orb.Point{105.72, 9.3}, Max: orb.Point{106.81, 10.31}}
+}
+
+// siteOpts reads stations of carrier in travinh.
+func siteOpts(carrier string) SiteOptions { return SiteOptions{Carrier: carrier, Area: travinh()} }
+
+// fibreOpts reads fibre of operator in travinh.
+func fibreOpts(operator string) FibreOptions {
+	return FibreOptions{Operator: operator, Area: travinh()}
+}
 
 // smallSites is what every testdata/sites_small* fixture holds (synthetic stations).
 func smallSites() []data.Site {
@@ -41,7 +58,7 @@ func TestLoadSitesFileFixtures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			rep, err := LoadSitesFile(filepath.Join("testdata", c.file), "")
+			rep, err := LoadSitesFile(filepath.Join("testdata", c.file), siteOpts(""))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,22 +73,22 @@ func TestLoadSitesFileFixtures(t *testing.T) {
 }
 
 func TestLoadSitesFileErrors(t *testing.T) {
-	_, err := LoadSitesFile("testdata/sites_small.txt", "")
+	_, err := LoadSitesFile("testdata/sites_small.txt", siteOpts(""))
 	if !errors.Is(err, data.ErrInvalidInput) || !strings.Contains(err.Error(), "unknown station file type") {
 		t.Errorf("txt: %v", err)
 	}
-	_, err = LoadSitesFile("testdata/absent.csv", "")
+	_, err = LoadSitesFile("testdata/absent.csv", siteOpts(""))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("absent: %v", err)
 	}
-	_, err = LoadSitesFile("testdata/sites_small.csv", "vnpt")
+	_, err = LoadSitesFile("testdata/sites_small.csv", siteOpts("vnpt"))
 	if err == nil || err.Error() != `testdata/sites_small.csv: data: invalid input: carrier "vnpt" is not a known carrier id or MNC` {
 		t.Errorf("bad carrier: %v", err)
 	}
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte(csvHeader+"\nviettel,A,106.3,9.9,30,active,,6G,1800,0,65,4,46,20,17,2\n"), 0o600)
-	_, err = LoadSitesFile(bad, "")
+	_, err = LoadSitesFile(bad, siteOpts(""))
 	var pe data.ParseErrors
 	if !errors.As(err, &pe) || len(pe) != 1 || pe[0].Line != 2 || pe[0].Field != "tech" ||
 		!strings.HasPrefix(err.Error(), bad+": data: line 2: tech:") {
@@ -106,7 +123,7 @@ func row(edits ...string) string {
 
 func csvOf(rows ...string) string { return csvHeader + "\n" + strings.Join(rows, "\n") + "\n" }
 
-const boxMsg = "is outside the province box (lon 105.7..106.9, lat 9.3..10.3)"
+const boxMsg = "is outside the province area (lon 105.72..106.81, lat 9.3..10.31)"
 
 // TestReadSitesCSVBad lists bad inputs with the exact error each must give.
 func TestReadSitesCSVBad(t *testing.T) {
@@ -184,7 +201,7 @@ func TestReadSitesCSVBad(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadSitesCSV(strings.NewReader(c.in), c.carrier)
+			rep, err := ReadSitesCSV(strings.NewReader(c.in), siteOpts(c.carrier))
 			if err == nil {
 				t.Fatalf("no error; sites %+v", rep.Sites)
 			}
@@ -206,7 +223,7 @@ func TestReadSitesCSVManyErrorsCapped(t *testing.T) {
 	for i := range rows {
 		rows[i] = row("lat=bad")
 	}
-	_, err := ReadSitesCSV(strings.NewReader(csvOf(rows...)), "")
+	_, err := ReadSitesCSV(strings.NewReader(csvOf(rows...)), siteOpts(""))
 	var pe data.ParseErrors
 	if !errors.As(err, &pe) || len(pe) != data.MaxParseErrors {
 		t.Fatalf("got %d errors: %v", len(pe), err)
@@ -231,7 +248,7 @@ func TestReadSitesCSVSpacing(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadSitesCSV(strings.NewReader(csvOf(c.rows...)), "")
+			rep, err := ReadSitesCSV(strings.NewReader(csvOf(c.rows...)), siteOpts(""))
 			if (err != nil) != c.isErr {
 				t.Fatalf("err %v, want error %v", err, c.isErr)
 			}
@@ -247,7 +264,7 @@ func TestReadSitesCSVDefaults(t *testing.T) {
 	in := "site_id,lon,lat,tech,azimuth_deg,band_mhz,height_m\n" +
 		"A,106.3,9.9,4G,10,900,\n" +
 		"A,106.3,9.9,3G,20,,25\n"
-	rep, err := ReadSitesCSV(strings.NewReader(in), "VinaPhone")
+	rep, err := ReadSitesCSV(strings.NewReader(in), siteOpts("VinaPhone"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +319,7 @@ func TestReadSitesCSVOmniAndHeightDefault(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadSitesCSV(strings.NewReader(c.in), "")
+			rep, err := ReadSitesCSV(strings.NewReader(c.in), siteOpts(""))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -327,7 +344,7 @@ func TestReadSitesCSVOmniAndHeightDefault(t *testing.T) {
 // TestReadSitesCSVOpenCelliD reads a hand-made OpenCelliD-style export: three LTE cells of
 // eNB 100007 (25601793>>8; 100007·256 = 25,601,792) form one site at their mean position.
 func TestReadSitesCSVOpenCelliD(t *testing.T) {
-	rep, err := LoadSitesFile("testdata/opencellid_452.csv", "")
+	rep, err := LoadSitesFile("testdata/opencellid_452.csv", siteOpts(""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +430,7 @@ func TestReadSitesGeoJSONBad(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadSitesGeoJSON(strings.NewReader(c.in), "")
+			rep, err := ReadSitesGeoJSON(strings.NewReader(c.in), siteOpts(""))
 			if err == nil {
 				t.Fatalf("no error: %+v", rep.Sites)
 			}
@@ -427,7 +444,7 @@ func TestReadSitesGeoJSONBad(t *testing.T) {
 func TestReadSitesGeoJSONWarnings(t *testing.T) {
 	in := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.34,9.93,4]},
 	"properties":{"carrier":"04","site_id":"A","lat":1,"name":"x","tech":"LTE","azimuth":90,"power_dbm":null}}]}`
-	rep, err := ReadSitesGeoJSON(strings.NewReader(in), "viettel")
+	rep, err := ReadSitesGeoJSON(strings.NewReader(in), siteOpts("viettel"))
 	if err != nil {
 		t.Fatal(err)
 	}
