@@ -124,13 +124,12 @@ const (
 	FieldFeeder    = "feeder_loss_db"
 )
 
-// ApplyDefaults fills zero/missing fields of a sector (band, beamwidth 65, tilt, power, bandwidth,
-// gain, feeder loss) from tech/band tables and returns one Warning per field defaulted. missing
-// says which fields were absent in the input, by field name (FieldBand …); nil means none.
-//
-// BandMHz, BandwidthMHz and (for sector antennas) BeamwidthDeg are also defaulted when zero, since
-// zero is never a valid value for them. Tilt, power, gain and feeder loss can legitimately be 0, so
-// they are defaulted only when missing names them. The band is settled first: the other defaults
+// ApplyDefaults fills the missing fields of a sector (band, beamwidth 65, tilt, power,
+// bandwidth, gain, feeder loss) from tech/band tables and returns one Warning per field
+// defaulted. missing says which fields were absent (or empty) in the input, by field name
+// (FieldBand …); nil means none, and only those are filled: a value given is kept, 0 included
+// (a band, beamwidth or bandwidth of 0 is CheckSector's error, not a default — an explicit 0
+// is a mistake to report, never a blank to fill). The band is settled first: the other defaults
 // depend on it. An omni sector without a beamwidth gets 360° without a warning ("omni" says so),
 // tilt DefaultOmniTiltDeg and gain DefaultOmniGainDBi. A sector of an unknown technology is left
 // unchanged. The returned warnings carry Field and Message only; the caller sets Line/Feature.
@@ -143,17 +142,17 @@ func ApplyDefaults(s *Sector, missing map[string]bool) []Warning {
 	note := func(field string, v float64, unit, why string) {
 		out = append(out, Warning{Field: field, Message: fmt.Sprintf("missing; using %s%s (%s)", FormatNum(v), unit, why)})
 	}
-	if s.BandMHz == 0 || missing[FieldBand] {
+	if missing[FieldBand] {
 		s.BandMHz = d.BandMHz
 		note(FieldBand, d.BandMHz, " MHz", "default band of "+string(s.Tech))
 	}
 	d = SectorDefaultsFor(s.Tech, s.BandMHz)
 	onBand := fmt.Sprintf("%s default on %s MHz", s.Tech, FormatNum(s.BandMHz))
 	switch {
-	case s.Omni && (s.BeamwidthDeg == 0 || missing[FieldBeamwidth]):
+	case s.Omni && missing[FieldBeamwidth]:
 		s.BeamwidthDeg = OmniBeamwidthDeg
 	case s.Omni:
-	case s.BeamwidthDeg == 0 || missing[FieldBeamwidth]:
+	case missing[FieldBeamwidth]:
 		s.BeamwidthDeg = DefaultBeamwidthDeg
 		note(FieldBeamwidth, DefaultBeamwidthDeg, "°", "3GPP macro panel")
 	}
@@ -170,7 +169,7 @@ func ApplyDefaults(s *Sector, missing map[string]bool) []Warning {
 		s.PowerDBm = d.PowerDBm
 		note(FieldPower, d.PowerDBm, " dBm", onBand)
 	}
-	if s.BandwidthMHz == 0 || missing[FieldBandwidth] {
+	if missing[FieldBandwidth] {
 		s.BandwidthMHz = d.BandwidthMHz
 		note(FieldBandwidth, d.BandwidthMHz, " MHz", onBand)
 	}

@@ -71,7 +71,7 @@ func TestApplyDefaults(t *testing.T) {
 			Sector{Tech: Tech4G, BandMHz: 1800, AzimuthDeg: 90, BeamwidthDeg: 65, TiltDeg: 4, PowerDBm: 46,
 				BandwidthMHz: 20, GainDBi: 17, FeederLossDB: 2},
 			"band_mhz beamwidth_deg tilt_deg power_dbm bandwidth_mhz gain_dbi feeder_loss_db"},
-		{"4G 700 given", Sector{Tech: Tech4G, BandMHz: 700}, map[string]bool{FieldPower: true, FieldBandwidth: true, FieldGain: true},
+		{"4G 700 given", Sector{Tech: Tech4G, BandMHz: 700}, map[string]bool{FieldBeamwidth: true, FieldPower: true, FieldBandwidth: true, FieldGain: true},
 			Sector{Tech: Tech4G, BandMHz: 700, BeamwidthDeg: 65, PowerDBm: 43, BandwidthMHz: 10, GainDBi: 15},
 			"beamwidth_deg power_dbm bandwidth_mhz gain_dbi"},
 		{"3G band and power", Sector{Tech: Tech3G, BeamwidthDeg: 65, BandwidthMHz: 5}, map[string]bool{FieldBand: true, FieldPower: true},
@@ -82,8 +82,11 @@ func TestApplyDefaults(t *testing.T) {
 				BandwidthMHz: 0.2, GainDBi: 11, FeederLossDB: 2},
 			"band_mhz tilt_deg power_dbm bandwidth_mhz gain_dbi feeder_loss_db"},
 		{"zeros given are kept", full, nil, full, ""},
-		{"zero band without missing", Sector{Tech: Tech3G, BeamwidthDeg: 65, BandwidthMHz: 5}, nil,
-			Sector{Tech: Tech3G, BandMHz: 2100, BeamwidthDeg: 65, BandwidthMHz: 5}, "band_mhz"},
+		// Before, a zero band, beamwidth or bandwidth given was replaced by the default with a
+		// "missing" warning; now only missing fields are filled, and CheckSector refuses 0.
+		{"zero band, beamwidth and bandwidth given are kept", Sector{Tech: Tech3G}, nil, Sector{Tech: Tech3G}, ""},
+		{"omni zero beamwidth given is kept", Sector{Tech: Tech2G, Omni: true, BandMHz: 900, BandwidthMHz: 0.2}, nil,
+			Sector{Tech: Tech2G, Omni: true, BandMHz: 900, BandwidthMHz: 0.2}, ""},
 		{"unknown tech untouched", Sector{Tech: "6G"}, allMissing(), Sector{Tech: "6G"}, ""},
 	}
 	for _, c := range cases {

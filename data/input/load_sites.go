@@ -44,7 +44,8 @@ import (
 //	gain_dbi        0–25 dBi
 //	feeder_loss_db  0–10 dB
 //
-// Empty band and RF values are filled by ApplyDefaults with a warning each. An empty
+// Empty band and RF values are filled by ApplyDefaults with a warning each; a value given is
+// kept, so band_mhz, beamwidth_deg or bandwidth_mhz 0 is an error, not a default. An empty
 // azimuth_deg with beamwidth_deg 360 means omni; a file without an azimuth_deg column at all
 // (a bare site list, an OpenCelliD export) gets omni antennas with a warning.
 func SiteCSVColumns() []string { return slices.Clone(siteColumns) }
@@ -397,14 +398,21 @@ func (b *siteBuilder) rowSector(r rawRow) (data.Sector, bool) {
 	}
 	errs := data.CheckSector(&s)
 	for _, e := range errs {
-		v := e.Value
+		v, msg := e.Value, e.Msg
 		if t := r.vals[e.Field]; t != "" {
 			v = t
 		}
-		b.fail(r.at, e.Field, v, e.Msg)
+		if zeroNotDefault[e.Field] && e.Value == "0" {
+			msg += "; leave it empty for the default"
+		}
+		b.fail(r.at, e.Field, v, msg)
 	}
 	return s, len(errs) == 0
 }
+
+// zeroNotDefault are the sector fields for which 0 is never valid: given as 0 they are an
+// error (with a hint), not a blank that ApplyDefaults fills.
+var zeroNotDefault = map[string]bool{data.FieldBand: true, data.FieldBeamwidth: true, data.FieldBandwidth: true}
 
 // rowAzimuth sets Omni or AzimuthDeg (see SiteCSVColumns for the rules).
 func (b *siteBuilder) rowAzimuth(r rawRow, s *data.Sector, beamwidthMissing bool) bool {
