@@ -242,8 +242,8 @@ const (
 // readSites reads a station list upload in format with opts; with idsOnly (mode delete) only
 // the site ids are read (readSiteIDs). Before the loader, the start of the body is checked to
 // be text (not UTF-16, not binary) and CSV lines are bounded; after it, a list must hold at
-// least one site (an empty replace would wipe the carrier: deleting is
-// mode delete) and warnings are capped. Validation errors give a *ValidationError.
+// least one site (an empty replace would wipe the carrier: deleting is mode delete) and
+// warnings are capped. Validation errors give a *ValidationError.
 func readSites(r io.Reader, format string, opts input.SiteOptions, idsOnly bool) (parsed[data.Site], error) {
 	br := bufio.NewReader(r)
 	if err := sniffText(br); err != nil {
