@@ -53,10 +53,11 @@ type FibreOptions struct {
 // Validation is all or nothing: any bad feature gives data.ParseErrors (at most
 // data.MaxParseErrors, in input order) naming "feature N" (1-based; jq .features[N-1]) and the
 // property or "coordinates[k]" ("coordinates[p][k]" in a MultiLineString): an unknown kind or
-// operator, a position outside opts.Area or not finite, a line with fewer than 2
-// distinct points, an id repeated within the operator's routes (or access points), negative or
-// fractional ports, another geometry type. The input is one FeatureCollection and nothing
-// after it; a JSON syntax error names its line. Defaults are warnings: a missing id gets
+// operator, a position outside opts.Area or not finite, a line with fewer than 2 distinct
+// points, an id refused by data.IDProblem (ids are read as written, never trimmed) or
+// repeated within the operator's routes (or access points), negative or fractional ports,
+// another geometry type. The input is one FeatureCollection and nothing after it; a JSON
+// syntax error names its line. Defaults are warnings: a missing id gets
 // "feature-N"; a MultiLineString of several lines becomes routes "<id>#1", "<id>#2" …;
 // repeated consecutive points are dropped; missing ports count as unknown (one warning for
 // the file).
@@ -269,7 +270,10 @@ func (b *reader) properties(n int, in map[string]any, point bool) props {
 		var text string
 		switch v := in[k].(type) {
 		case string:
-			text = strings.TrimSpace(v)
+			text = v
+			if k != "id" && k != "route_id" { // ids as written: IDProblem refuses padding
+				text = strings.TrimSpace(v)
+			}
 		case json.Number:
 			text = v.String()
 		case nil:

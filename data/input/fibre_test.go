@@ -117,6 +117,11 @@ func TestReadGeoJSONBad(t *testing.T) {
 		{"ports not a number", "viettel", fc(point(`[106.3,9.9]`, `{"id":"A","ports":"many"}`)), []string{`feature 1: ports: "many" is not a number`}},
 		{"id not text", "viettel", fc(point(`[106.3,9.9]`, `{"id":{"a":1}}`)), []string{`feature 1: id: is not text or a number`}},
 		{"control character", "viettel", fc(point(`[106.3,9.9]`, `{"id":"A\u0007"}`)), []string{"feature 1: id: \"A\\a\" holds control characters"}},
+		// Before, the reader trimmed ids, so " A" became A (and "  " the default feature-1)
+		// while fibre.Check refused padded ids; now ids are read as written, as site ids are.
+		{"padded id", "viettel", fc(point(`[106.3,9.9]`, `{"id":" A"}`)), []string{`feature 1: id: " A" has leading or trailing spaces`}},
+		{"blank route id", "viettel", fc(line(`[[106.3,9.9],[106.31,9.9]]`, `{"route_id":"  ","kind":"feeder"}`)),
+			[]string{`feature 1: route_id: "  " has leading or trailing spaces`}},
 		{"missing operator", "", fc(apOK), []string{`feature 1: operator: missing (or name the operator of the whole file)`}},
 		{"unknown operator", "", fc(point(`[106.3,9.9]`, `{"id":"A","operator":"fpt"}`)),
 			[]string{`feature 1: operator: "fpt" is not a known operator (viettel, vinaphone, mobifone, vietnamobile, gmobile, itelecom, tvcable)`}},
