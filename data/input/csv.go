@@ -2,7 +2,6 @@ package input
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -21,7 +20,8 @@ type csvInput struct {
 	err    error  // the reading error that ended records
 }
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+// utf8BOM is the UTF-8 byte-order mark, which spreadsheet programs put before "CSV UTF-8".
+const utf8BOM = "\xEF\xBB\xBF"
 
 // sniffBytes is how much of the input sniffCSV looks at (the header line).
 const sniffBytes = 4096
@@ -35,7 +35,7 @@ const sniffBytes = 4096
 // line 1; a reading error is returned wrapped.
 func openCSV(r io.Reader, what string) (*csvInput, error) {
 	br := bufio.NewReader(r)
-	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
+	if p, _ := br.Peek(len(utf8BOM)); string(p) == utf8BOM {
 		br.Discard(len(utf8BOM))
 	}
 	in := &csvInput{what: what}

@@ -91,15 +91,13 @@ var openCellIDIgnored = map[string]bool{"unit": true, "samples": true, "changeab
 var sectorFields = map[string]bool{"cell_id": true, data.SectorIdentity: true, "tech": true, data.FieldBand: true, data.FieldAzimuth: true,
 	data.FieldBeamwidth: true, data.FieldTilt: true, data.FieldPower: true, data.FieldBandwidth: true, data.FieldGain: true, data.FieldFeeder: true}
 
-func init() {
-	for _, c := range siteColumns {
-		columnAliases[c] = c
-	}
-}
-
-// canonicalColumn maps a header or property name to its canonical column, or "".
+// canonicalColumn maps a header or property name to its canonical column, or "": a canonical
+// name (siteColumns) is itself, another one its alias.
 func canonicalColumn(name string) string {
 	n := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(name)))
+	if slices.Contains(siteColumns, n) {
+		return n
+	}
 	return columnAliases[n]
 }
 
@@ -402,7 +400,7 @@ func (b *siteBuilder) rowSector(r rawRow) (data.Sector, bool) {
 		if t := r.vals[e.Field]; t != "" {
 			v = t
 		}
-		if zeroNotDefault[e.Field] && e.Value == "0" {
+		if zeroNotDefault(e.Field) && e.Value == "0" {
 			msg += "; leave it empty for the default"
 		}
 		b.fail(r.at, e.Field, v, msg)
@@ -410,9 +408,11 @@ func (b *siteBuilder) rowSector(r rawRow) (data.Sector, bool) {
 	return s, len(errs) == 0
 }
 
-// zeroNotDefault are the sector fields for which 0 is never valid: given as 0 they are an
+// zeroNotDefault reports the sector fields for which 0 is never valid: given as 0 they are an
 // error (with a hint), not a blank that ApplyDefaults fills.
-var zeroNotDefault = map[string]bool{data.FieldBand: true, data.FieldBeamwidth: true, data.FieldBandwidth: true}
+func zeroNotDefault(field string) bool {
+	return field == data.FieldBand || field == data.FieldBeamwidth || field == data.FieldBandwidth
+}
 
 // rowAzimuth sets Omni or AzimuthDeg (see SiteCSVColumns for the rules).
 func (b *siteBuilder) rowAzimuth(r rawRow, s *data.Sector, beamwidthMissing bool) bool {
