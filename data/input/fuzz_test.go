@@ -83,7 +83,7 @@ func checkSites(t *testing.T, rep *SiteLoadReport, area orb.Bound) {
 			if o.Carrier != s.Carrier {
 				continue
 			}
-			if d := geo.DistanceM(orb.Point{o.Lon, o.Lat}, orb.Point{s.Lon, s.Lat}); d < minSiteSpacingM && !warned(rep.Warnings, s.SiteID, o.SiteID) {
+			if d := geo.DistanceM(orb.Point{o.Lon, o.Lat}, orb.Point{s.Lon, s.Lat}); d < data.MinSiteSpacingM && !warned(rep.Warnings, s.SiteID, o.SiteID) {
 				t.Fatalf("sites %q and %q of %s are %.2f m apart, without a warning", o.SiteID, s.SiteID, s.Carrier, d)
 			}
 		}

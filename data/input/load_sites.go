@@ -18,7 +18,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
-	"phusong/geo"
 )
 
 // SiteCSVColumns returns the station list columns in the canonical order WriteSitesCSV writes
@@ -100,9 +99,6 @@ func canonicalColumn(name string) string {
 	}
 	return columnAliases[n]
 }
-
-// minSiteSpacingM is the distance under which two site ids of one carrier must be one site.
-const minSiteSpacingM = 20.0
 
 // SiteLoadReport is the result of reading a station list.
 type SiteLoadReport struct {
@@ -520,7 +516,7 @@ func (b *siteBuilder) finish() (*SiteLoadReport, error) {
 		}
 		sites[i] = a.site
 	}
-	b.checkSpacing()
+	b.checkSpacing(sites)
 	for _, a := range b.order {
 		if err := data.CheckSite(&a.site, b.area); err != nil { // defensive: every row was checked
 			for _, e := range err.(data.ParseErrors) {
@@ -534,44 +530,19 @@ func (b *siteBuilder) finish() (*SiteLoadReport, error) {
 	return &SiteLoadReport{Sites: sites, Warnings: b.warns, Rows: b.rows}, nil
 }
 
-// checkSpacing reports two site ids of one carrier closer than minSiteSpacingM (geodesic).
-// Candidates come from a 25 m bucket grid, scaled at the area's latitude farthest from the
-// equator (where a degree of longitude is shortest), so that every bucket is more than 20 m
-// wide (24.7 m at least) and a 20 m pair is never more than one bucket apart. OpenCelliD
-// positions are crowd-sourced estimates, so there it is a warning.
-func (b *siteBuilder) checkSpacing() {
-	const bucketM = 25.0
-	mLon, mLat := geo.MetresPerDegree(max(math.Abs(b.area.Min[1]), math.Abs(b.area.Max[1])))
-	mLon = max(mLon, 1) // an area reaching a pole: one bucket column, still correct
-	type cellKey struct {
-		carrier string
-		x, y    int64
-	}
-	buckets := map[cellKey][]*siteAcc{}
-	key := func(a *siteAcc, dx, dy int64) cellKey {
-		return cellKey{a.site.Carrier, int64(math.Floor(a.site.Lon*mLon/bucketM)) + dx,
-			int64(math.Floor(a.site.Lat*mLat/bucketM)) + dy}
-	}
-	for _, a := range b.order {
-		for dx := int64(-1); dx <= 1; dx++ {
-			for dy := int64(-1); dy <= 1; dy++ {
-				for _, o := range buckets[key(a, dx, dy)] {
-					d := geo.DistanceM(orb.Point{o.site.Lon, o.site.Lat}, orb.Point{a.site.Lon, a.site.Lat})
-					if d >= minSiteSpacingM {
-						continue
-					}
-					msg := fmt.Sprintf("is %.1f m from site %q (%s) of the same carrier; sites closer than %s m must be one site",
-						d, o.site.SiteID, o.at, data.FormatNum(minSiteSpacingM))
-					if b.openCellID {
-						b.warn(a.at, "site_id", strconv.Quote(a.site.SiteID)+" "+msg)
-					} else {
-						b.fail(a.at, "site_id", a.site.SiteID, msg)
-					}
-				}
-			}
+// checkSpacing reports two site ids of one carrier closer than data.MinSiteSpacingM
+// (data.CloseSites; sites in b.order's order). OpenCelliD positions are crowd-sourced
+// estimates, so there it is a warning.
+func (b *siteBuilder) checkSpacing(sites []data.Site) {
+	for _, p := range data.CloseSites(sites) {
+		a, o := b.order[p.Second], b.order[p.First]
+		msg := fmt.Sprintf("is %.1f m from site %q (%s) of the same carrier; sites closer than %s m must be one site",
+			p.DistanceM, o.site.SiteID, o.at, data.FormatNum(data.MinSiteSpacingM))
+		if b.openCellID {
+			b.warn(a.at, "site_id", strconv.Quote(a.site.SiteID)+" "+msg)
+		} else {
+			b.fail(a.at, "site_id", a.site.SiteID, msg)
 		}
-		k := key(a, 0, 0)
-		buckets[k] = append(buckets[k], a)
 	}
 }
 
