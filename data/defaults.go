@@ -6,15 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
-
-// ProvinceBound is the box that station coordinates must lie in: lon 105.7–106.9 E,
-// lat 9.3–10.3 N, former Trà Vinh province with a margin of 5–20 km. Points on its edge are in.
-var ProvinceBound = orb.Bound{Min: orb.Point{105.7, 9.3}, Max: orb.Point{106.9, 10.3}}
 
 // Accepted ranges of site and sector values (inclusive). Outside them a loader reports an
 // error naming the field rather than guessing.
@@ -130,13 +124,12 @@ const (
 	FieldFeeder    = "feeder_loss_db"
 )
 
-// ApplyDefaults fills zero/missing fields of a sector (band, beamwidth 65, tilt, power, bandwidth,
-// gain, feeder loss) from tech/band tables and returns one Warning per field defaulted. missing
-// says which fields were absent in the input, by field name (FieldBand …); nil means none.
-//
-// BandMHz, BandwidthMHz and (for sector antennas) BeamwidthDeg are also defaulted when zero, since
-// zero is never a valid value for them. Tilt, power, gain and feeder loss can legitimately be 0, so
-// they are defaulted only when missing names them. The band is settled first: the other defaults
+// ApplyDefaults fills the missing fields of a sector (band, beamwidth 65, tilt, power,
+// bandwidth, gain, feeder loss) from tech/band tables and returns one Warning per field
+// defaulted. missing says which fields were absent (or empty) in the input, by field name
+// (FieldBand …); nil means none, and only those are filled: a value given is kept, 0 included
+// (a band, beamwidth or bandwidth of 0 is CheckSector's error, not a default — an explicit 0
+// is a mistake to report, never a blank to fill). The band is settled first: the other defaults
 // depend on it. An omni sector without a beamwidth gets 360° without a warning ("omni" says so),
 // tilt DefaultOmniTiltDeg and gain DefaultOmniGainDBi. A sector of an unknown technology is left
 // unchanged. The returned warnings carry Field and Message only; the caller sets Line/Feature.
@@ -149,17 +142,17 @@ func ApplyDefaults(s *Sector, missing map[string]bool) []Warning {
 	note := func(field string, v float64, unit, why string) {
 		out = append(out, Warning{Field: field, Message: fmt.Sprintf("missing; using %s%s (%s)", FormatNum(v), unit, why)})
 	}
-	if s.BandMHz == 0 || missing[FieldBand] {
+	if missing[FieldBand] {
 		s.BandMHz = d.BandMHz
 		note(FieldBand, d.BandMHz, " MHz", "default band of "+string(s.Tech))
 	}
 	d = SectorDefaultsFor(s.Tech, s.BandMHz)
 	onBand := fmt.Sprintf("%s default on %s MHz", s.Tech, FormatNum(s.BandMHz))
 	switch {
-	case s.Omni && (s.BeamwidthDeg == 0 || missing[FieldBeamwidth]):
+	case s.Omni && missing[FieldBeamwidth]:
 		s.BeamwidthDeg = OmniBeamwidthDeg
 	case s.Omni:
-	case s.BeamwidthDeg == 0 || missing[FieldBeamwidth]:
+	case missing[FieldBeamwidth]:
 		s.BeamwidthDeg = DefaultBeamwidthDeg
 		note(FieldBeamwidth, DefaultBeamwidthDeg, "°", "3GPP macro panel")
 	}
@@ -176,7 +169,7 @@ func ApplyDefaults(s *Sector, missing map[string]bool) []Warning {
 		s.PowerDBm = d.PowerDBm
 		note(FieldPower, d.PowerDBm, " dBm", onBand)
 	}
-	if s.BandwidthMHz == 0 || missing[FieldBandwidth] {
+	if missing[FieldBandwidth] {
 		s.BandwidthMHz = d.BandwidthMHz
 		note(FieldBandwidth, d.BandwidthMHz, " MHz", onBand)
 	}
@@ -298,20 +291,21 @@ func checkBandwidth(t Tech, bw float64) *ParseError {
 	return nil
 }
 
-// CheckSite validates s: carrier one of DefaultCarriers' ids, site id present, ids valid
-// UTF-8 without surrounding spaces or control characters (so they survive a CSV), position inside ProvinceBound, height
-// and status valid, at least one sector, every sector valid (see CheckSector; sector fields
-// are named "sectors[i].field") and no two sectors with the same cell_id (or, without one,
-// the same tech, band and azimuth). It returns ParseErrors (Line and Feature 0) or nil.
-func CheckSite(s *Site) error {
+// CheckSite validates s: carrier one of DefaultCarriers' ids, site id by CheckSiteID, cell ids
+// by CheckCellID, position inside area (CheckPosition; AreaOf the communes, or WholeEarth
+// for a check of values alone), height and status valid, at least one sector, every sector
+// valid (see CheckSector; sector fields are named "sectors[i].field") and no two sectors with
+// the same cell_id (or, without one, the same tech, band and azimuth). It returns ParseErrors
+// (Line and Feature 0) or nil.
+func CheckSite(s *Site, area orb.Bound) error {
 	var errs ParseErrors
 	if id, ok := ResolveCarrier(s.Carrier); !ok || id != s.Carrier {
 		errs = append(errs, &ParseError{Field: "carrier", Value: s.Carrier, Msg: "is not a known carrier id"})
 	}
-	if e := checkID("site_id", s.SiteID, true); e != nil {
+	if e := CheckSiteID(s.SiteID); e != nil {
 		errs = append(errs, e)
 	}
-	errs = append(errs, CheckPosition(s.Lon, s.Lat)...)
+	errs = append(errs, CheckPosition(s.Lon, s.Lat, area)...)
 	if e := CheckRange("height_m", s.HeightM, MinHeightM, MaxHeightM, " m"); e != nil {
 		errs = append(errs, e)
 	}
@@ -324,7 +318,7 @@ func CheckSite(s *Site) error {
 	seen := map[string]int{}
 	for i := range s.Sectors {
 		sectorErrs := CheckSector(&s.Sectors[i])
-		if e := checkID("cell_id", s.Sectors[i].CellID, false); e != nil {
+		if e := CheckCellID(s.Sectors[i].CellID); e != nil {
 			sectorErrs = append(sectorErrs, e)
 		}
 		for _, e := range sectorErrs {
@@ -345,22 +339,6 @@ func CheckSite(s *Site) error {
 	return errs
 }
 
-// checkID reports an id that is empty (when required), not UTF-8, padded with spaces or
-// holding control characters.
-func checkID(field, id string, required bool) *ParseError {
-	switch {
-	case id == "" && required:
-		return &ParseError{Field: field, Msg: "is empty"}
-	case !utf8.ValidString(id):
-		return &ParseError{Field: field, Value: id, Msg: "is not valid UTF-8"}
-	case strings.TrimSpace(id) != id:
-		return &ParseError{Field: field, Value: id, Msg: "has leading or trailing spaces"}
-	case strings.ContainsFunc(id, unicode.IsControl):
-		return &ParseError{Field: field, Value: id, Msg: "holds control characters"}
-	}
-	return nil
-}
-
 // SectorIdentity names the fields that identify a sector without a cell_id, in errors.
 const SectorIdentity = "tech/band_mhz/azimuth_deg"
 
@@ -375,45 +353,6 @@ func SectorKey(sec *Sector) (field, value string) {
 		az = "omni"
 	}
 	return SectorIdentity, fmt.Sprintf("%s/%s/%s", sec.Tech, FormatNum(sec.BandMHz), az)
-}
-
-// CheckPosition reports a lon/lat outside ProvinceBound, with a hint when the numbers look
-// swapped or carry a stray minus sign. Errors name lon, lat or lon/lat.
-func CheckPosition(lon, lat float64) []*ParseError {
-	if math.IsNaN(lon) || math.IsInf(lon, 0) || math.IsNaN(lat) || math.IsInf(lat, 0) {
-		var errs []*ParseError
-		for _, f := range []struct {
-			name string
-			v    float64
-		}{{"lon", lon}, {"lat", lat}} {
-			if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-				errs = append(errs, fieldError(f.name, f.v, "is not a finite number"))
-			}
-		}
-		return errs
-	}
-	b := ProvinceBound
-	if b.Contains(orb.Point{lon, lat}) {
-		return nil
-	}
-	box := fmt.Sprintf("is outside the province box (lon %s..%s, lat %s..%s)",
-		FormatNum(b.Min[0]), FormatNum(b.Max[0]), FormatNum(b.Min[1]), FormatNum(b.Max[1]))
-	both := FormatNum(lon) + "," + FormatNum(lat)
-	switch {
-	case b.Contains(orb.Point{lat, lon}):
-		return []*ParseError{{Field: "lon/lat", Value: both, Msg: box + "; looks like lat/lon swapped"}}
-	case lon < 0 && b.Contains(orb.Point{-lon, lat}):
-		return []*ParseError{{Field: "lon", Value: FormatNum(lon), Msg: box +
-			"; a negative longitude is west of Greenwich, Vietnam is east: drop the minus sign?"}}
-	}
-	var errs []*ParseError
-	if lon < b.Min[0] || lon > b.Max[0] {
-		errs = append(errs, fieldError("lon", lon, box))
-	}
-	if lat < b.Min[1] || lat > b.Max[1] {
-		errs = append(errs, fieldError("lat", lat, box))
-	}
-	return errs
 }
 
 func joinNums(vs []float64) string {

@@ -71,7 +71,7 @@ func TestApplyDefaults(t *testing.T) {
 			Sector{Tech: Tech4G, BandMHz: 1800, AzimuthDeg: 90, BeamwidthDeg: 65, TiltDeg: 4, PowerDBm: 46,
 				BandwidthMHz: 20, GainDBi: 17, FeederLossDB: 2},
 			"band_mhz beamwidth_deg tilt_deg power_dbm bandwidth_mhz gain_dbi feeder_loss_db"},
-		{"4G 700 given", Sector{Tech: Tech4G, BandMHz: 700}, map[string]bool{FieldPower: true, FieldBandwidth: true, FieldGain: true},
+		{"4G 700 given", Sector{Tech: Tech4G, BandMHz: 700}, map[string]bool{FieldBeamwidth: true, FieldPower: true, FieldBandwidth: true, FieldGain: true},
 			Sector{Tech: Tech4G, BandMHz: 700, BeamwidthDeg: 65, PowerDBm: 43, BandwidthMHz: 10, GainDBi: 15},
 			"beamwidth_deg power_dbm bandwidth_mhz gain_dbi"},
 		{"3G band and power", Sector{Tech: Tech3G, BeamwidthDeg: 65, BandwidthMHz: 5}, map[string]bool{FieldBand: true, FieldPower: true},
@@ -82,8 +82,11 @@ func TestApplyDefaults(t *testing.T) {
 				BandwidthMHz: 0.2, GainDBi: 11, FeederLossDB: 2},
 			"band_mhz tilt_deg power_dbm bandwidth_mhz gain_dbi feeder_loss_db"},
 		{"zeros given are kept", full, nil, full, ""},
-		{"zero band without missing", Sector{Tech: Tech3G, BeamwidthDeg: 65, BandwidthMHz: 5}, nil,
-			Sector{Tech: Tech3G, BandMHz: 2100, BeamwidthDeg: 65, BandwidthMHz: 5}, "band_mhz"},
+		// Before, a zero band, beamwidth or bandwidth given was replaced by the default with a
+		// "missing" warning; now only missing fields are filled, and CheckSector refuses 0.
+		{"zero band, beamwidth and bandwidth given are kept", Sector{Tech: Tech3G}, nil, Sector{Tech: Tech3G}, ""},
+		{"omni zero beamwidth given is kept", Sector{Tech: Tech2G, Omni: true, BandMHz: 900, BandwidthMHz: 0.2}, nil,
+			Sector{Tech: Tech2G, Omni: true, BandMHz: 900, BandwidthMHz: 0.2}, ""},
 		{"unknown tech untouched", Sector{Tech: "6G"}, allMissing(), Sector{Tech: "6G"}, ""},
 	}
 	for _, c := range cases {
@@ -185,13 +188,16 @@ func TestCheckSite(t *testing.T) {
 		want string
 	}{
 		{"valid", func(*Site) {}, ""},
-		{"box corner is in", func(s *Site) { s.Lon, s.Lat = 105.7, 10.3 }, ""},
+		{"area corner is in", func(s *Site) { s.Lon, s.Lat = 105.72, 10.31 }, ""},
 		{"swapped", func(s *Site) { s.Lon, s.Lat = 9.93, 106.34 },
-			`data: lon/lat: "9.93,106.34" is outside the province box (lon 105.7..106.9, lat 9.3..10.3); looks like lat/lon swapped`},
+			`data: lon/lat: "9.93,106.34" is outside the province area (lon 105.72..106.81, lat 9.3..10.31); looks like lat/lon swapped`},
 		{"negative lon", func(s *Site) { s.Lon = -106.34 },
-			`data: lon: "-106.34" is outside the province box (lon 105.7..106.9, lat 9.3..10.3); a negative longitude is west of Greenwich, Vietnam is east: drop the minus sign?`},
+			`data: lon: "-106.34" is outside the province area (lon 105.72..106.81, lat 9.3..10.31); a negative longitude is west of Greenwich, Vietnam is east: drop the minus sign?`},
 		{"Hà Nội", func(s *Site) { s.Lon, s.Lat = 105.85, 21.03 },
-			`data: lat: "21.03" is outside the province box (lon 105.7..106.9, lat 9.3..10.3)`},
+			`data: lat: "21.03" is outside the province area (lon 105.72..106.81, lat 9.3..10.31)`},
+		// Inside the old ProvinceBound (lon 105.7..106.9), 31 km east of the demo communes.
+		{"east of the area", func(s *Site) { s.Lon = 106.86 },
+			`data: lon: "106.86" is outside the province area (lon 105.72..106.81, lat 9.3..10.31)`},
 		{"NaN lat", func(s *Site) { s.Lat = math.NaN() }, `data: lat: "NaN" is not a finite number`},
 		{"height", func(s *Site) { s.HeightM = 4 }, `data: height_m: "4" is outside 5..150 m`},
 		{"status", func(s *Site) { s.Status = "Active" }, `data: status: "Active" is not active or planned`},
@@ -213,13 +219,17 @@ func TestCheckSite(t *testing.T) {
 		{"padded id", func(s *Site) { s.SiteID = " A" }, `data: site_id: " A" has leading or trailing spaces`},
 		{"control in cell", func(s *Site) { s.Sectors[0].CellID = "a\nb" }, `data: sectors[0].cell_id: "a\nb" holds control characters`},
 		{"bad UTF-8 id", func(s *Site) { s.SiteID = "\xff" }, `data: site_id: "\xff" is not valid UTF-8`},
+		{"slash in id", func(s *Site) { s.SiteID = "TV/1" },
+			`data: site_id: "TV/1" holds a '/', which cannot appear in the site's URL (/api/v1/sites/{carrier}/{site_id})`},
+		{"long cell id", func(s *Site) { s.Sectors[0].CellID = strings.Repeat("c", 101) },
+			`data: sectors[0].cell_id: "` + strings.Repeat("c", 101) + `" is 101 bytes long; ids have at most 100`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := validSite()
 			c.edit(&s)
 			got := ""
-			if err := CheckSite(&s); err != nil {
+			if err := CheckSite(&s, travinh()); err != nil {
 				got = err.Error()
 			}
 			if got != c.want {

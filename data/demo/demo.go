@@ -13,6 +13,8 @@ import (
 	_ "embed"
 	"fmt"
 
+	"github.com/paulmach/orb"
+
 	"phusong/data"
 	"phusong/data/input"
 )
@@ -46,9 +48,23 @@ func Communes() ([]data.Commune, error) {
 	return rep.Communes, nil
 }
 
-// Sites parses the embedded synthetic stations (see Note). Each call returns fresh values.
+// Area is where the demo's stations and fibre lie: data.AreaOf the embedded communes.
+func Area() (orb.Bound, error) {
+	communes, err := Communes()
+	if err != nil {
+		return orb.Bound{}, err
+	}
+	return data.AreaOf(communes), nil
+}
+
+// Sites parses the embedded synthetic stations (see Note) in the communes' Area. Each call
+// returns fresh values.
 func Sites() ([]data.Site, error) {
-	rep, err := input.ReadSitesCSV(bytes.NewReader(sitesCSV), "")
+	area, err := Area()
+	if err != nil {
+		return nil, err
+	}
+	rep, err := input.ReadSitesCSV(bytes.NewReader(sitesCSV), input.SiteOptions{Area: area})
 	if err != nil {
 		return nil, fmt.Errorf("demo: embedded sites.csv: %w", err)
 	}

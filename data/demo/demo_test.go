@@ -96,7 +96,7 @@ func TestEmbeddedSites(t *testing.T) {
 	if big2 := s.ByCarrier[0].Sites + s.ByCarrier[1].Sites; 2*big2 <= s.Sites {
 		t.Errorf("viettel+vinaphone = %d of %d sites", big2, s.Sites)
 	}
-	rep, err := input.ReadSitesCSV(bytes.NewReader(SitesCSV()), "")
+	rep, err := input.ReadSitesCSV(bytes.NewReader(SitesCSV()), input.SiteOptions{Area: data.AreaOf(communes)})
 	if err != nil {
 		t.Fatalf("sites.csv: %v", err)
 	}
@@ -175,5 +175,20 @@ func TestNoteSaysSynthetic(t *testing.T) {
 	}
 	if strings.Count(Note, ". ") > 0 || !strings.HasSuffix(Note, ".") {
 		t.Errorf("Note should be one sentence: %q", Note)
+	}
+}
+
+// TestArea checks the demo's area by hand: the communes' bounding box, lon 105.953199..106.581177
+// and lat 9.5275..10.082127 (a scan of communes.geojson), grown by 25 km — 0.22609° of latitude
+// (25,000 m / 110,574.3 m, a degree at the equator) and 0.22824° of longitude (25,000 m /
+// 109,534 m, a degree at 10.308° N) — to 105.725..106.809, 9.301..10.308, then rounded outward
+// to 0.01°.
+func TestArea(t *testing.T) {
+	area, err := Area()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (orb.Bound{Min: orb.Point{105.72, 9.3}, Max: orb.Point{106.81, 10.31}}); area != want {
+		t.Errorf("area %v, want %v", area, want)
 	}
 }

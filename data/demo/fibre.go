@@ -19,7 +19,11 @@ func FibreGeoJSON() []byte { return bytes.Clone(fibreGeoJSON) }
 // VinaPhone (VNPT), MobiFone and the cable-TV operator over the schematic communes. Each call
 // returns fresh values.
 func Fibre() (*fibre.Network, error) {
-	rep, err := input.ReadFibreGeoJSON(bytes.NewReader(fibreGeoJSON), "")
+	area, err := Area()
+	if err != nil {
+		return nil, err
+	}
+	rep, err := input.ReadFibreGeoJSON(bytes.NewReader(fibreGeoJSON), input.FibreOptions{Area: area})
 	if err != nil {
 		return nil, fmt.Errorf("demo: embedded fibre.geojson: %w", err)
 	}

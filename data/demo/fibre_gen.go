@@ -175,7 +175,8 @@ type hamlet struct {
 // Hamlets are one per householdsPerHamlet households (at least 3), drawn in the commune by
 // best-candidate sampling (evenly spread), from PCG stream (seed, commune index). Rings whose
 // vertices would leave the province are shrunk (to 70 % up to three times) or dropped.
-// Coordinates are rounded to 6 decimals. The network is checked (fibre.Check).
+// Coordinates are rounded to 6 decimals. The network is checked (fibre.Check, in the
+// communes' data.AreaOf).
 func BuildFibre(communes []data.Commune, facts []Fact, roads []Road, seed uint64) (*fibre.Network, error) {
 	w, err := newFibreWorld(communes, facts, seed)
 	if err != nil {
@@ -185,7 +186,7 @@ func BuildFibre(communes []data.Commune, facts []Fact, roads []Road, seed uint64
 	for _, p := range fibrePlans {
 		w.operator(net, p, w.backbones(roads, p))
 	}
-	if err := fibre.Check(net); err != nil {
+	if err := fibre.Check(net, data.AreaOf(communes)); err != nil {
 		return nil, fmt.Errorf("demo: generated fibre network is invalid: %w", err)
 	}
 	return net, nil

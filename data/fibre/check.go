@@ -5,8 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -39,56 +37,35 @@ func OperatorList() string {
 	return strings.Join(ids, ", ")
 }
 
-// IDProblem describes why id is not a usable identifier ("" when it is): empty, not UTF-8,
-// padded with spaces or holding control characters.
-func IDProblem(id string) string {
-	switch {
-	case id == "":
-		return "is empty"
-	case !utf8.ValidString(id):
-		return "is not valid UTF-8"
-	case strings.TrimSpace(id) != id:
-		return "has leading or trailing spaces"
-	case strings.ContainsFunc(id, unicode.IsControl):
-		return "holds control characters"
-	}
-	return ""
-}
-
 // PositionProblem describes why p is not a usable position ("" when it is): a non-finite
-// coordinate, or a position outside data.ProvinceBound (edges included), with a hint when lon
-// and lat look swapped.
-func PositionProblem(p orb.Point) string {
+// coordinate, or a position outside area (data.CheckPosition: edges included, with a hint
+// when lon and lat look swapped or the longitude carries a stray minus sign).
+func PositionProblem(p orb.Point, area orb.Bound) string {
 	for _, v := range p {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return "is not a pair of finite numbers"
 		}
 	}
-	b := data.ProvinceBound
-	if b.Contains(p) {
+	errs := data.CheckPosition(p[0], p[1], area)
+	switch {
+	case len(errs) == 0:
 		return ""
+	case errs[0].Field == "lon/lat":
+		return errs[0].Msg + " (GeoJSON is [lon, lat])"
 	}
-	msg := fmt.Sprintf("is outside the province box (lon %s..%s, lat %s..%s)",
-		num(b.Min[0]), num(b.Max[0]), num(b.Min[1]), num(b.Max[1]))
-	if b.Contains(orb.Point{p[1], p[0]}) {
-		msg += "; looks like lat/lon swapped (GeoJSON is [lon, lat])"
-	}
-	return msg
+	return errs[0].Msg
 }
 
-// num formats v as the shortest decimal that reads back as v.
-func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-
 // pointText is "lon,lat" for error values.
-func pointText(p orb.Point) string { return num(p[0]) + "," + num(p[1]) }
+func pointText(p orb.Point) string { return data.FormatNum(p[0]) + "," + data.FormatNum(p[1]) }
 
-// LineProblem checks a route's polyline: every position usable (PositionProblem) and at least
-// two distinct points. It returns the index of the first bad position (−1 for a problem of the
-// whole line) and the problem, or "" when the line is fine.
-func LineProblem(ls orb.LineString) (at int, msg string) {
+// LineProblem checks a route's polyline: every position usable in area (PositionProblem) and
+// at least two distinct points. It returns the index of the first bad position (−1 for a
+// problem of the whole line) and the problem, or "" when the line is fine.
+func LineProblem(ls orb.LineString, area orb.Bound) (at int, msg string) {
 	distinct := 0
 	for k, p := range ls {
-		if m := PositionProblem(p); m != "" {
+		if m := PositionProblem(p, area); m != "" {
 			return k, m
 		}
 		if k == 0 || p != ls[k-1] {
@@ -102,20 +79,23 @@ func LineProblem(ls orb.LineString) (at int, msg string) {
 }
 
 // Check validates n: every route and access point of a known operator (DefaultOperators),
-// with a usable id (non-empty UTF-8 without surrounding spaces or control characters) unique
-// among the operator's routes (route ids) or access points (ids), a known kind, positions
-// inside data.ProvinceBound, lines with at least two distinct points and ports in
-// [0, MaxPorts]. It returns data.ParseErrors whose Field names the item ("routes[3].kind",
-// "access_points[0].ports"; Line and Feature 0), or nil.
-func Check(n *Network) error {
+// with a usable id (data.IDProblem: non-empty UTF-8 without surrounding spaces or control
+// characters) unique among the operator's routes (route ids) or access points (ids), a known
+// kind, positions inside area (data.AreaOf the communes; data.WholeEarth to check values
+// alone), lines with at least two distinct points and ports in [0, MaxPorts]. It returns
+// data.ParseErrors whose Field names the item ("routes[3].kind", "access_points[0].ports";
+// Line and Feature 0), or nil.
+func Check(n *Network, area orb.Bound) error {
 	var errs data.ParseErrors
 	add := func(field, value, msg string) {
 		if len(errs) < data.MaxParseErrors {
 			errs = append(errs, &data.ParseError{Field: field, Value: value, Msg: msg})
 		}
 	}
-	checkItems(n.Routes, "routes", "route_id", func(r *Route) (string, string) { return r.Operator, r.RouteID }, routeProblems, add)
-	checkItems(n.AccessPoints, "access_points", "id", func(a *AccessPoint) (string, string) { return a.Operator, a.ID }, accessPointProblems, add)
+	checkItems(n.Routes, "routes", "route_id", func(r *Route) (string, string) { return r.Operator, r.RouteID },
+		func(r *Route) []problem { return routeProblems(r, area) }, add)
+	checkItems(n.AccessPoints, "access_points", "id", func(a *AccessPoint) (string, string) { return a.Operator, a.ID },
+		func(a *AccessPoint) []problem { return accessPointProblems(a, area) }, add)
 	if len(errs) == 0 {
 		return nil
 	}
@@ -143,19 +123,19 @@ func checkItems[T any](items []T, list, idField string, key func(*T) (op, id str
 // problem is one bad field of an item.
 type problem struct{ field, value, msg string }
 
-// routeProblems lists what is wrong with r on its own (not uniqueness).
-func routeProblems(r *Route) []problem {
+// routeProblems lists what is wrong with r on its own (not uniqueness), positions in area.
+func routeProblems(r *Route, area orb.Bound) []problem {
 	var ps []problem
 	if !KnownOperator(r.Operator) {
 		ps = append(ps, problem{"operator", r.Operator, "is not a known operator (" + OperatorList() + ")"})
 	}
-	if m := IDProblem(r.RouteID); m != "" {
+	if m := data.IDProblem(r.RouteID); m != "" {
 		ps = append(ps, problem{"route_id", r.RouteID, m})
 	}
 	if _, ok := ParseKind(string(r.Kind)); !ok {
 		ps = append(ps, problem{"kind", string(r.Kind), "is not backbone, feeder or distribution"})
 	}
-	if k, m := LineProblem(r.Line); m != "" {
+	if k, m := LineProblem(r.Line, area); m != "" {
 		if k >= 0 {
 			ps = append(ps, problem{fmt.Sprintf("line[%d]", k), pointText(r.Line[k]), m})
 		} else {
@@ -165,16 +145,16 @@ func routeProblems(r *Route) []problem {
 	return ps
 }
 
-// accessPointProblems lists what is wrong with a on its own (not uniqueness).
-func accessPointProblems(a *AccessPoint) []problem {
+// accessPointProblems lists what is wrong with a on its own (not uniqueness), its point in area.
+func accessPointProblems(a *AccessPoint, area orb.Bound) []problem {
 	var ps []problem
 	if !KnownOperator(a.Operator) {
 		ps = append(ps, problem{"operator", a.Operator, "is not a known operator (" + OperatorList() + ")"})
 	}
-	if m := IDProblem(a.ID); m != "" {
+	if m := data.IDProblem(a.ID); m != "" {
 		ps = append(ps, problem{"id", a.ID, m})
 	}
-	if m := PositionProblem(a.Point); m != "" {
+	if m := PositionProblem(a.Point, area); m != "" {
 		ps = append(ps, problem{"point", pointText(a.Point), m})
 	}
 	if a.Ports < 0 || a.Ports > MaxPorts {

@@ -82,9 +82,10 @@ type layer struct {
 	in   []uint64 // bit k: grid cell k is in reach
 }
 
-// Compute measures the reach of net on land. net must be valid (Check); operators without
-// reach-giving elements (backbone only) get empty layers. The work is split across operators
-// (GOMAXPROCS goroutines); each segment only visits the cells within DropM + 2 cells of it.
+// Compute measures the reach of net on land. net must be valid (Check) in the area of the
+// land's communes (data.AreaOf); operators without reach-giving elements (backbone only) get
+// empty layers. The work is split across operators (GOMAXPROCS goroutines); each segment only
+// visits the cells within DropM + 2 cells of it.
 func Compute(land Land, net *Network, opts Options) (*Reach, error) {
 	if opts.DropM == 0 {
 		opts.DropM = DefaultDropM
@@ -103,7 +104,7 @@ func Compute(land Land, net *Network, opts Options) (*Reach, error) {
 			return nil, fmt.Errorf("%w: commune index %d with %d communes", ErrLand, ci, len(communes))
 		}
 	}
-	if err := Check(net); err != nil {
+	if err := Check(net, data.AreaOf(communes)); err != nil {
 		return nil, fmt.Errorf("fibre: %w", err)
 	}
 	r := &Reach{grid: g, tm: land.Projection(), communes: communes, raster: raster, opts: opts, operators: net.Operators()}

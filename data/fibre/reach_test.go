@@ -40,13 +40,17 @@ func (l withBoundary) ProvinceSignedDistanceM() []float32 { return l.sd }
 
 // squareLand is a w × h metre rectangle centred on the TM origin (106.3 E, 9.9 N) with cellM
 // cells, owned by commune "A" (population 10,000, households 2,500) where west(x) is true and by
-// "B" (population 4,000, households 1,000) elsewhere; west nil gives everything to A.
+// "B" (population 4,000, households 1,000) elsewhere; west nil gives everything to A. Both
+// communes' geometry is the whole rectangle: the raster assigns the cells, and the geometry
+// only gives the area where fibre positions are valid (data.AreaOf).
 func squareLand(w, h, cellM float64, west func(x float64) bool) *testLand {
 	tm := geo.NewLocalTM(106.3, 9.9)
-	g := geo.NewGrid(orb.Bound{Min: orb.Point{-w / 2, -h / 2}, Max: orb.Point{w / 2, h / 2}}, cellM)
+	box := orb.Bound{Min: orb.Point{-w / 2, -h / 2}, Max: orb.Point{w / 2, h / 2}}
+	g := geo.NewGrid(box, cellM)
+	shape := orb.MultiPolygon{{tm.InverseGeometry(box.ToRing()).(orb.Ring)}}
 	l := &testLand{g: g, tm: tm, raster: make([]int32, g.Len()), communes: []data.Commune{
-		{Code: "A", Name: "Xã A", Type: data.TypeCommune, Population: 10000, Households: 2500},
-		{Code: "B", Name: "Phường B", Type: data.TypeWard, Population: 4000, Households: 1000},
+		{Code: "A", Name: "Xã A", Type: data.TypeCommune, Population: 10000, Households: 2500, Geometry: shape},
+		{Code: "B", Name: "Phường B", Type: data.TypeWard, Population: 4000, Households: 1000, Geometry: shape},
 	}}
 	for j := range g.NY {
 		for i := range g.NX {

@@ -2,7 +2,6 @@ package input
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +27,16 @@ type FibreLoadReport struct {
 	Features int            // features read
 }
 
+// FibreOptions say how to read a fibre network.
+type FibreOptions struct {
+	// Operator is the operator of every feature (an id of DefaultOperators, or "vnpt" for
+	// vinaphone); "" requires an operator property on each.
+	Operator string
+	// Area is where positions must lie: data.AreaOf the communes served. It is required
+	// (data.CheckArea).
+	Area orb.Bound
+}
+
 // ReadFibreGeoJSON reads a fibre network as a GeoJSON FeatureCollection (WGS84 lon/lat; a third
 // coordinate is ignored):
 //
@@ -36,21 +45,27 @@ type FibreLoadReport struct {
 //   - Point features are access points, with properties id and ports (whole number ≥ 0,
 //     0 or absent = unknown) and operator.
 //
-// operator names the operator of the whole file (an id of DefaultOperators, or "vnpt" for
-// vinaphone); features may then omit the operator property, and one that gives another operator
-// is an error. With operator "" every feature needs the property. Other properties are ignored
+// opts.Operator names the operator of the whole file; features may then omit the operator
+// property, and one that gives another operator is an error. With operator "" every feature
+// needs the property. Other properties are ignored
 // with a warning ("synthetic" and "note", which mark demo data, silently).
 //
 // Validation is all or nothing: any bad feature gives data.ParseErrors (at most
 // data.MaxParseErrors, in input order) naming "feature N" (1-based; jq .features[N-1]) and the
 // property or "coordinates[k]" ("coordinates[p][k]" in a MultiLineString): an unknown kind or
-// operator, a position outside data.ProvinceBound or not finite, a line with fewer than 2
-// distinct points, an id repeated within the operator's routes (or access points), negative or
-// fractional ports, another geometry type. A JSON syntax error names its line. Defaults are
-// warnings: a missing id gets "feature-N"; a MultiLineString of several lines becomes routes
-// "<id>#1", "<id>#2" …; repeated consecutive points are dropped; missing ports count as
-// unknown (one warning for the file).
-func ReadFibreGeoJSON(r io.Reader, operator string) (*FibreLoadReport, error) {
+// operator, a position outside opts.Area or not finite, a line with fewer than 2 distinct
+// points, an id refused by data.IDProblem (ids are read as written, never trimmed) or
+// repeated within the operator's routes (or access points), negative or fractional ports,
+// another geometry type. The input is one FeatureCollection and nothing after it; a JSON
+// syntax error names its line. Defaults are warnings: a missing id gets
+// "feature-N"; a MultiLineString of several lines becomes routes "<id>#1", "<id>#2" …;
+// repeated consecutive points are dropped; missing ports count as unknown (one warning for
+// the file).
+func ReadFibreGeoJSON(r io.Reader, opts FibreOptions) (*FibreLoadReport, error) {
+	if err := data.CheckArea(opts.Area); err != nil {
+		return nil, err
+	}
+	operator := opts.Operator
 	if operator != "" {
 		id, ok := fibre.ResolveOperator(operator)
 		if !ok {
@@ -58,35 +73,30 @@ func ReadFibreGeoJSON(r io.Reader, operator string) (*FibreLoadReport, error) {
 		}
 		operator = id
 	}
-	feats, err := decodeCollection(r)
+	fc, err := readFeatureCollection(r, "fibre")
 	if err != nil {
 		return nil, err
 	}
-	b := &reader{operator: operator, ids: map[[3]string]int{}, warned: map[string]bool{}}
-	for i, raw := range feats {
-		if len(b.errs) >= data.MaxParseErrors {
+	b := &reader{operator: operator, area: opts.Area, ids: map[[3]string]int{}, warned: map[string]bool{}}
+	for n, raw := range fc.Features() {
+		if b.Full {
 			break
 		}
-		b.feature(i+1, raw)
+		b.feature(n, raw)
 	}
-	if len(b.errs) >= data.MaxParseErrors {
-		last := b.errs[data.MaxParseErrors-1].Feature
-		b.errs = append(b.errs[:data.MaxParseErrors-1], &data.ParseError{Feature: last,
-			Msg: fmt.Sprintf("too many errors; reading stopped after %d", data.MaxParseErrors-1)})
-	}
-	if len(b.errs) > 0 {
-		return nil, b.errs
+	if len(b.Errs) > 0 {
+		return nil, b.Errs
 	}
 	if b.noPorts > 0 {
 		b.warns = append(b.warns, data.Warning{Field: "ports", Message: fmt.Sprintf(
 			"missing on %d access points (first: feature %d); capacity unknown (0)", b.noPorts, b.firstNoPorts)})
 	}
-	return &FibreLoadReport{Network: b.net, Warnings: b.warns, Features: len(feats)}, nil
+	return &FibreLoadReport{Network: b.net, Warnings: b.warns, Features: fc.Len()}, nil
 }
 
 // LoadFibreFile reads a fibre network file (.geojson or .json) with ReadFibreGeoJSON. Errors are
 // prefixed with the path and wrap the reader's.
-func LoadFibreFile(path, operator string) (*FibreLoadReport, error) {
+func LoadFibreFile(path string, opts FibreOptions) (*FibreLoadReport, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".geojson", ".json":
 	default:
@@ -97,47 +107,19 @@ func LoadFibreFile(path, operator string) (*FibreLoadReport, error) {
 		return nil, fmt.Errorf("fibre: %w", err)
 	}
 	defer f.Close()
-	rep, err := ReadFibreGeoJSON(bufio.NewReader(f), operator)
+	rep, err := ReadFibreGeoJSON(bufio.NewReader(f), opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return rep, nil
 }
 
-// decodeCollection reads a FeatureCollection and returns its raw features.
-func decodeCollection(r io.Reader) ([]json.RawMessage, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("fibre: reading GeoJSON: %w", err)
-	}
-	var fc struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-	}
-	if err := decodeJSON(raw, &fc); err != nil {
-		off := int64(len(bytes.TrimRight(raw, " \t\r\n")))
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			off = se.Offset
-		case errors.As(err, &te):
-			off = te.Offset
-		}
-		line := 1 + bytes.Count(raw[:min(int(off), len(raw))], []byte("\n"))
-		return nil, data.ParseErrors{{Line: line, Msg: "not a GeoJSON FeatureCollection: " + err.Error()}}
-	}
-	if fc.Type != "FeatureCollection" {
-		return nil, data.ParseErrors{{Field: "type", Value: fc.Type, Msg: "is not FeatureCollection"}}
-	}
-	return fc.Features, nil
-}
-
 // reader accumulates one file's network, errors and warnings.
 type reader struct {
-	operator     string
-	net          fibre.Network
-	errs         data.ParseErrors
+	operator string
+	area     orb.Bound // where positions must lie
+	net      fibre.Network
+	data.ErrorList
 	warns        []data.Warning
 	ids          map[[3]string]int // (operator, "route"|"ap", id) → feature
 	warned       map[string]bool   // warn-once keys
@@ -146,7 +128,7 @@ type reader struct {
 }
 
 func (b *reader) fail(n int, field, value, msg string) {
-	b.errs = append(b.errs, &data.ParseError{Feature: n, Field: field, Value: value, Msg: msg})
+	b.Record(&data.ParseError{Feature: n, Field: field, Value: value, Msg: msg})
 }
 
 func (b *reader) warn(n int, field, msg string) {
@@ -155,27 +137,12 @@ func (b *reader) warn(n int, field, msg string) {
 
 // feature reads feature n (1-based).
 func (b *reader) feature(n int, raw json.RawMessage) {
-	var f struct {
-		Type     string `json:"type"`
-		Geometry *struct {
-			Type        string          `json:"type"`
-			Coordinates json.RawMessage `json:"coordinates"`
-		} `json:"geometry"`
-		Properties map[string]any `json:"properties"`
-	}
-	if err := decodeJSON(raw, &f); err != nil {
-		b.fail(n, "", "", "is not a GeoJSON Feature: "+err.Error())
+	f, perr := decodeFeature(n, raw)
+	if perr != nil {
+		b.Record(perr)
 		return
 	}
-	if f.Type != "Feature" {
-		b.fail(n, "type", f.Type, "is not Feature")
-		return
-	}
-	if f.Geometry == nil {
-		b.fail(n, "geometry", "", "missing")
-		return
-	}
-	nerr := len(b.errs)
+	nerr := len(b.Errs)
 	props := b.properties(n, f.Properties, f.Geometry.Type == "Point")
 	switch f.Geometry.Type {
 	case "Point":
@@ -185,7 +152,7 @@ func (b *reader) feature(n int, raw json.RawMessage) {
 			return
 		}
 		p, ok := b.position(n, "coordinates", pos)
-		if !ok || len(b.errs) > nerr {
+		if !ok || len(b.Errs) > nerr {
 			return
 		}
 		b.accessPoint(n, props, p)
@@ -214,7 +181,7 @@ func (b *reader) feature(n int, raw json.RawMessage) {
 			}
 			parsed[p] = b.line(n, prefix, line)
 		}
-		if len(b.errs) > nerr {
+		if len(b.Errs) > nerr {
 			return
 		}
 		b.routes(n, props, parsed)
@@ -238,7 +205,7 @@ func (b *reader) position(n int, field string, pos []json.Number) (orb.Point, bo
 		}
 		p[c] = v
 	}
-	if m := fibre.PositionProblem(p); m != "" {
+	if m := fibre.PositionProblem(p, b.area); m != "" {
 		b.fail(n, field, pos[0].String()+","+pos[1].String(), m)
 		return p, false
 	}
@@ -303,7 +270,10 @@ func (b *reader) properties(n int, in map[string]any, point bool) props {
 		var text string
 		switch v := in[k].(type) {
 		case string:
-			text = strings.TrimSpace(v)
+			text = v
+			if k != "id" && k != "route_id" { // ids as written: IDProblem refuses padding
+				text = strings.TrimSpace(v)
+			}
 		case json.Number:
 			text = v.String()
 		case nil:
@@ -363,7 +333,7 @@ func (b *reader) claim(n int, op, space, field, id string) bool {
 	return true
 }
 
-// checkID fails on an unusable id (IDProblem) or returns the default "feature-N" with a warning
+// checkID fails on an unusable id (data.IDProblem) or returns the default "feature-N" with a warning
 // when it is missing.
 func (b *reader) checkID(n int, p props, field string) (string, bool) {
 	if p.id == "" {
@@ -371,7 +341,7 @@ func (b *reader) checkID(n int, p props, field string) (string, bool) {
 		b.warn(n, field, "missing; using "+id)
 		return id, true
 	}
-	if m := fibre.IDProblem(p.id); m != "" {
+	if m := data.IDProblem(p.id); m != "" {
 		b.fail(n, field, p.id, m)
 		return "", false
 	}

@@ -33,7 +33,7 @@ func TestReadGeoJSON(t *testing.T) {
 		`{"type":"Feature","geometry":{"type":"Point","coordinates":[106.31,9.91]},"properties":{"id":"A2"}}`,
 		`{"type":"Feature","geometry":{"type":"Point","coordinates":[106.32,9.92]},"properties":{"id":"R1","ports":null}}`,
 	)
-	rep, err := ReadFibreGeoJSON(strings.NewReader(in), "vinaphone")
+	rep, err := ReadFibreGeoJSON(strings.NewReader(in), fibreOpts("vinaphone"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,11 +92,11 @@ func TestReadGeoJSONBad(t *testing.T) {
 		{"missing kind", "viettel", fc(line(`[[106.3,9.9],[106.31,9.9]]`, `{"route_id":"R2"}`)),
 			[]string{`feature 1: kind: missing (backbone, feeder or distribution)`}},
 		{"outside the box", "viettel", fc(line(`[[106.3,9.9],[107.31,9.9]]`, `{"route_id":"R2","kind":"feeder"}`)),
-			[]string{`feature 1: coordinates[1]: "107.31,9.9" is outside the province box (lon 105.7..106.9, lat 9.3..10.3)`}},
+			[]string{`feature 1: coordinates[1]: "107.31,9.9" is outside the province area (lon 105.72..106.81, lat 9.3..10.31)`}},
 		{"swapped", "viettel", fc(point(`[9.9,106.3]`, `{"id":"A"}`)),
-			[]string{`feature 1: coordinates: "9.9,106.3" is outside the province box (lon 105.7..106.9, lat 9.3..10.3); looks like lat/lon swapped (GeoJSON is [lon, lat])`}},
+			[]string{`feature 1: coordinates: "9.9,106.3" is outside the province area (lon 105.72..106.81, lat 9.3..10.31); looks like lat/lon swapped (GeoJSON is [lon, lat])`}},
 		{"multi part outside", "viettel", fc(`{"type":"Feature","geometry":{"type":"MultiLineString","coordinates":[[[106.3,9.9],[106.31,9.9]],[[106.3,9.9],[106.3,10.5],[106.3,11]]]},"properties":{"route_id":"M","kind":"feeder"}}`),
-			[]string{`feature 1: coordinates[1][1]: "106.3,10.5" is outside the province box (lon 105.7..106.9, lat 9.3..10.3)`}},
+			[]string{`feature 1: coordinates[1][1]: "106.3,10.5" is outside the province area (lon 105.72..106.81, lat 9.3..10.31)`}},
 		{"overflowing number", "viettel", fc(point(`[106.3,1e999]`, `{"id":"A"}`)),
 			[]string{`feature 1: coordinates: "106.3,1e999" is not a pair of finite numbers`}},
 		{"one point", "viettel", fc(line(`[[106.3,9.9]]`, `{"route_id":"R2","kind":"feeder"}`)),
@@ -117,6 +117,11 @@ func TestReadGeoJSONBad(t *testing.T) {
 		{"ports not a number", "viettel", fc(point(`[106.3,9.9]`, `{"id":"A","ports":"many"}`)), []string{`feature 1: ports: "many" is not a number`}},
 		{"id not text", "viettel", fc(point(`[106.3,9.9]`, `{"id":{"a":1}}`)), []string{`feature 1: id: is not text or a number`}},
 		{"control character", "viettel", fc(point(`[106.3,9.9]`, `{"id":"A\u0007"}`)), []string{"feature 1: id: \"A\\a\" holds control characters"}},
+		// Before, the reader trimmed ids, so " A" became A (and "  " the default feature-1)
+		// while fibre.Check refused padded ids; now ids are read as written, as site ids are.
+		{"padded id", "viettel", fc(point(`[106.3,9.9]`, `{"id":" A"}`)), []string{`feature 1: id: " A" has leading or trailing spaces`}},
+		{"blank route id", "viettel", fc(line(`[[106.3,9.9],[106.31,9.9]]`, `{"route_id":"  ","kind":"feeder"}`)),
+			[]string{`feature 1: route_id: "  " has leading or trailing spaces`}},
 		{"missing operator", "", fc(apOK), []string{`feature 1: operator: missing (or name the operator of the whole file)`}},
 		{"unknown operator", "", fc(point(`[106.3,9.9]`, `{"id":"A","operator":"fpt"}`)),
 			[]string{`feature 1: operator: "fpt" is not a known operator (viettel, vinaphone, mobifone, vietnamobile, gmobile, itelecom, tvcable)`}},
@@ -136,7 +141,7 @@ func TestReadGeoJSONBad(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadFibreGeoJSON(strings.NewReader(c.in), c.operator)
+			rep, err := ReadFibreGeoJSON(strings.NewReader(c.in), fibreOpts(c.operator))
 			if rep != nil {
 				t.Fatalf("got a report with %d routes; want none", len(rep.Network.Routes))
 			}
@@ -159,7 +164,7 @@ func TestReadGeoJSONBad(t *testing.T) {
 }
 
 func TestReadGeoJSONOperatorArgument(t *testing.T) {
-	_, err := ReadFibreGeoJSON(strings.NewReader(fc(apOK)), "fpt")
+	_, err := ReadFibreGeoJSON(strings.NewReader(fc(apOK)), fibreOpts("fpt"))
 	if !errors.Is(err, data.ErrInvalidInput) || !strings.Contains(err.Error(), `operator "fpt" is not a known operator`) {
 		t.Fatalf("error %v", err)
 	}
@@ -170,7 +175,7 @@ func TestReadGeoJSONTooManyErrors(t *testing.T) {
 	for range 150 {
 		feats = append(feats, `{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"id":"A","ports":-1}}`)
 	}
-	_, err := ReadFibreGeoJSON(strings.NewReader(fc(feats...)), "viettel")
+	_, err := ReadFibreGeoJSON(strings.NewReader(fc(feats...)), fibreOpts("viettel"))
 	var pe data.ParseErrors
 	if !errors.As(err, &pe) || len(pe) != data.MaxParseErrors {
 		t.Fatalf("got %d errors, want %d", len(pe), data.MaxParseErrors)
@@ -194,7 +199,7 @@ func TestWriteGeoJSONRoundTrip(t *testing.T) {
 	if err := WriteFibreGeoJSON(&buf, n, "Synthetic test network"); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := ReadFibreGeoJSON(bytes.NewReader(buf.Bytes()), "")
+	rep, err := ReadFibreGeoJSON(bytes.NewReader(buf.Bytes()), fibreOpts(""))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.Bytes())
 	}

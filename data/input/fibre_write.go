@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"phusong/data/fibre"
 	"slices"
+
+	"phusong/data"
+	"phusong/data/fibre"
 )
 
 // WriteFibreGeoJSON writes n in the canonical form ReadFibreGeoJSON reads back to an equal network:
@@ -15,10 +17,11 @@ import (
 // properties operator, route_id, kind; access points are Points with operator, id and ports
 // (0 = unknown). Coordinates are written exactly (shortest round-trip decimals), not rounded.
 // A non-empty syntheticNote marks invented data: it becomes the top-level "phusong_note" member
-// and every feature gets "synthetic": true. n is checked first (Check) and nothing is written
-// if it is invalid; n is not modified.
+// and every feature gets "synthetic": true. n is checked first (Check, positions anywhere on
+// Earth: the province area is the reader's rule) and nothing is written if it is invalid; n
+// is not modified.
 func WriteFibreGeoJSON(w io.Writer, n *fibre.Network, syntheticNote string) error {
-	if err := fibre.Check(n); err != nil {
+	if err := fibre.Check(n, data.WholeEarth()); err != nil {
 		return fmt.Errorf("fibre: not writing an invalid network: %w", err)
 	}
 	s := fibre.Network{Routes: slices.Clone(n.Routes), AccessPoints: slices.Clone(n.AccessPoints)}

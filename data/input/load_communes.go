@@ -76,7 +76,8 @@ type CommuneLoadReport struct {
 //
 // Geometry: every ring needs at least 4 positions with finite lon in [-180, 180] and lat in
 // [-90, 90]; an unclosed ring is closed (warning). Errors (all-or-nothing, as ParseErrors)
-// name "feature N" (1-based) and the property.
+// name "feature N" (1-based) and the property. The input is one FeatureCollection and nothing
+// after it; a JSON syntax error names its line.
 //
 // Overlaps and gaps: the communes are sampled at the centres of a TilingLatticeM lattice laid in
 // an equirectangular approximation (degree steps from geo.MetresPerDegree at the mid latitude of
@@ -91,16 +92,16 @@ type CommuneLoadReport struct {
 // coverage engine assigns every grid cell to exactly one commune, so overlapping area is never
 // counted twice. Extents over 4 million lattice cells use a proportionally coarser lattice.
 func ReadCommunesGeoJSON(r io.Reader) (*CommuneLoadReport, error) {
-	feats, err := decodeFeatureCollection(r, "commune")
+	fc, err := readFeatureCollection(r, "commune")
 	if err != nil {
 		return nil, err
 	}
 	cb := &communeBuilder{codes: map[string]int{}}
-	for i, f := range feats {
+	for n, raw := range fc.Features() {
 		if cb.Full {
 			break
 		}
-		cb.feature(i+1, f)
+		cb.feature(n, raw)
 	}
 	if len(cb.Errs) > 0 {
 		return nil, cb.Errs
@@ -167,7 +168,7 @@ func (cb *communeBuilder) prop(n int, props map[string]any, names []string) (tex
 
 // feature reads feature n (1-based) into a commune.
 func (cb *communeBuilder) feature(n int, raw json.RawMessage) {
-	f, perr := decodeFeature(raw, n)
+	f, perr := decodeFeature(n, raw)
 	if perr != nil {
 		cb.fail(n, perr.Field, perr.Value, perr.Msg)
 		return

@@ -1,10 +1,7 @@
 package input
 
 import (
-	"bufio"
-	"bytes"
 	"cmp"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +18,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
-	"phusong/geo"
 )
 
 // SiteCSVColumns returns the station list columns in the canonical order WriteSitesCSV writes
@@ -31,11 +27,12 @@ import (
 //
 //	carrier         carrier id (viettel, vinaphone, mobifone, vietnamobile, gmobile, itelecom),
 //	                name or MNC ("04", "4"); required unless the caller names the carrier
-//	site_id         the carrier's site id, required
-//	lon, lat        WGS84 degrees, required, inside ProvinceBound
+//	site_id         the carrier's site id, required; data.CheckSiteID: no surrounding spaces
+//	                (never trimmed), no control characters, no '/', at most 100 bytes
+//	lon, lat        WGS84 degrees, required, inside SiteOptions.Area
 //	height_m        antenna height above ground, 5–150 m; default 30 (warning)
 //	status          active | planned; default active (warning)
-//	cell_id         optional; unique within a site
+//	cell_id         optional; unique within a site; data.CheckCellID (as site_id, '/' allowed)
 //	tech            2G/3G/4G/5G or GSM/UMTS/WCDMA/LTE/NR, required
 //	band_mhz        700, 850, 900, 1800, 2100, 2300, 2600 or 3500, valid for the tech
 //	azimuth_deg     degrees clockwise from true north, [0, 360] (360 reads as 0), or "omni"
@@ -46,7 +43,8 @@ import (
 //	gain_dbi        0–25 dBi
 //	feeder_loss_db  0–10 dB
 //
-// Empty band and RF values are filled by ApplyDefaults with a warning each. An empty
+// Empty band and RF values are filled by ApplyDefaults with a warning each; a value given is
+// kept, so band_mhz, beamwidth_deg or bandwidth_mhz 0 is an error, not a default. An empty
 // azimuth_deg with beamwidth_deg 360 means omni; a file without an azimuth_deg column at all
 // (a bare site list, an OpenCelliD export) gets omni antennas with a warning.
 func SiteCSVColumns() []string { return slices.Clone(siteColumns) }
@@ -92,20 +90,15 @@ var openCellIDIgnored = map[string]bool{"unit": true, "samples": true, "changeab
 var sectorFields = map[string]bool{"cell_id": true, data.SectorIdentity: true, "tech": true, data.FieldBand: true, data.FieldAzimuth: true,
 	data.FieldBeamwidth: true, data.FieldTilt: true, data.FieldPower: true, data.FieldBandwidth: true, data.FieldGain: true, data.FieldFeeder: true}
 
-func init() {
-	for _, c := range siteColumns {
-		columnAliases[c] = c
-	}
-}
-
-// canonicalColumn maps a header or property name to its canonical column, or "".
+// canonicalColumn maps a header or property name to its canonical column, or "": a canonical
+// name (siteColumns) is itself, another one its alias.
 func canonicalColumn(name string) string {
 	n := strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(name)))
+	if slices.Contains(siteColumns, n) {
+		return n
+	}
 	return columnAliases[n]
 }
-
-// minSiteSpacingM is the distance under which two site ids of one carrier must be one site.
-const minSiteSpacingM = 20.0
 
 // SiteLoadReport is the result of reading a station list.
 type SiteLoadReport struct {
@@ -147,9 +140,20 @@ type siteAcc struct {
 	sectorAt                 map[string]loc // sector identity → first row
 }
 
+// SiteOptions say how to read a station list.
+type SiteOptions struct {
+	// Carrier is the carrier of every row (an id, name or MNC); "" requires a carrier column
+	// (or property).
+	Carrier string
+	// Area is where positions must lie: data.AreaOf the communes served. It is required
+	// (data.CheckArea).
+	Area orb.Bound
+}
+
 // siteBuilder turns rows into sites, collecting every error and warning.
 type siteBuilder struct {
 	carrier      string // resolved carrier the caller named, or ""
+	area         orb.Bound
 	openCellID   bool
 	decimalComma bool
 	data.ErrorList
@@ -160,12 +164,15 @@ type siteBuilder struct {
 	once  map[string]bool // one-time warnings already given
 }
 
-func newSiteBuilder(carrier string) (*siteBuilder, error) {
-	b := &siteBuilder{index: map[data.SiteKey]*siteAcc{}, once: map[string]bool{}}
-	if carrier != "" {
-		id, ok := data.ResolveCarrier(carrier)
+func newSiteBuilder(opts SiteOptions) (*siteBuilder, error) {
+	if err := data.CheckArea(opts.Area); err != nil {
+		return nil, err
+	}
+	b := &siteBuilder{area: opts.Area, index: map[data.SiteKey]*siteAcc{}, once: map[string]bool{}}
+	if opts.Carrier != "" {
+		id, ok := data.ResolveCarrier(opts.Carrier)
 		if !ok {
-			return nil, fmt.Errorf("%w: carrier %q is not a known carrier id or MNC", data.ErrInvalidInput, carrier)
+			return nil, fmt.Errorf("%w: carrier %q is not a known carrier id or MNC", data.ErrInvalidInput, opts.Carrier)
 		}
 		b.carrier = id
 	}
@@ -230,6 +237,17 @@ func parseNumber(text string, decimalComma bool) (v float64, msg string) {
 	return v, ""
 }
 
+// value is the text of column c as the rows keep it: ids as written (CheckSiteID and
+// CheckCellID refuse surrounding spaces rather than trim them: " A1" and "A1" would be two
+// sites, or one deleted by the other's id), everything else trimmed. OpenCelliD cell ids are
+// numbers and are trimmed.
+func (b *siteBuilder) value(c, text string) string {
+	if c == "site_id" || (c == "cell_id" && !b.openCellID) {
+		return text
+	}
+	return strings.TrimSpace(text)
+}
+
 // required returns r's value of f, recording an error when it is empty.
 func (b *siteBuilder) required(r rawRow, f string) (string, bool) {
 	v := r.vals[f]
@@ -254,7 +272,7 @@ func (b *siteBuilder) row(r rawRow) {
 		b.required(r, "lat")
 	}
 	if lonGiven && latGiven && lonOK && latOK {
-		for _, e := range data.CheckPosition(lon, lat) {
+		for _, e := range data.CheckPosition(lon, lat, b.area) {
 			v := r.vals[e.Field]
 			if e.Field == "lon/lat" {
 				v = r.vals["lon"] + "," + r.vals["lat"]
@@ -306,7 +324,10 @@ func (b *siteBuilder) rowCarrier(r rawRow) string {
 // cell>>8, so that the cells of one eNodeB form one site).
 func (b *siteBuilder) rowSiteID(r rawRow) string {
 	if !b.openCellID {
-		id, _ := b.required(r, "site_id")
+		id, ok := b.required(r, "site_id")
+		if e := data.CheckSiteID(id); ok && e != nil {
+			b.fail(r.at, e.Field, e.Value, e.Msg)
+		}
 		return id
 	}
 	if mcc, ok := b.required(r, colMCC); ok && mcc != data.MCCVietnam {
@@ -347,6 +368,9 @@ func (b *siteBuilder) rowSector(r rawRow) (data.Sector, bool) {
 		}
 	}
 	s.CellID = r.vals["cell_id"]
+	if e := data.CheckCellID(s.CellID); e != nil {
+		b.fail(r.at, e.Field, e.Value, e.Msg)
+	}
 	missing := map[string]bool{}
 	numOK := true
 	for _, f := range []struct {
@@ -368,13 +392,22 @@ func (b *siteBuilder) rowSector(r rawRow) (data.Sector, bool) {
 	}
 	errs := data.CheckSector(&s)
 	for _, e := range errs {
-		v := e.Value
+		v, msg := e.Value, e.Msg
 		if t := r.vals[e.Field]; t != "" {
 			v = t
 		}
-		b.fail(r.at, e.Field, v, e.Msg)
+		if zeroNotDefault(e.Field) && e.Value == "0" {
+			msg += "; leave it empty for the default"
+		}
+		b.fail(r.at, e.Field, v, msg)
 	}
 	return s, len(errs) == 0
+}
+
+// zeroNotDefault reports the sector fields for which 0 is never valid: given as 0 they are an
+// error (with a hint), not a blank that ApplyDefaults fills.
+func zeroNotDefault(field string) bool {
+	return field == data.FieldBand || field == data.FieldBeamwidth || field == data.FieldBandwidth
 }
 
 // rowAzimuth sets Omni or AzimuthDeg (see SiteCSVColumns for the rules).
@@ -483,9 +516,9 @@ func (b *siteBuilder) finish() (*SiteLoadReport, error) {
 		}
 		sites[i] = a.site
 	}
-	b.checkSpacing()
+	b.checkSpacing(sites)
 	for _, a := range b.order {
-		if err := data.CheckSite(&a.site); err != nil { // defensive: every row was checked
+		if err := data.CheckSite(&a.site, b.area); err != nil { // defensive: every row was checked
 			for _, e := range err.(data.ParseErrors) {
 				b.fail(a.at, e.Field, e.Value, e.Msg)
 			}
@@ -497,54 +530,32 @@ func (b *siteBuilder) finish() (*SiteLoadReport, error) {
 	return &SiteLoadReport{Sites: sites, Warnings: b.warns, Rows: b.rows}, nil
 }
 
-// checkSpacing reports two site ids of one carrier closer than minSiteSpacingM (geodesic).
-// Candidates come from a 25 m bucket grid (scaled at the province's mid latitude, so a 20 m
-// pair is never more than one bucket apart). OpenCelliD positions are crowd-sourced
+// checkSpacing reports two site ids of one carrier closer than data.MinSiteSpacingM
+// (data.CloseSites; sites in b.order's order). OpenCelliD positions are crowd-sourced
 // estimates, so there it is a warning.
-func (b *siteBuilder) checkSpacing() {
-	const bucketM = 25.0
-	mLon, mLat := geo.MetresPerDegree((data.ProvinceBound.Min[1] + data.ProvinceBound.Max[1]) / 2)
-	type cellKey struct {
-		carrier string
-		x, y    int64
-	}
-	buckets := map[cellKey][]*siteAcc{}
-	key := func(a *siteAcc, dx, dy int64) cellKey {
-		return cellKey{a.site.Carrier, int64(math.Floor(a.site.Lon*mLon/bucketM)) + dx,
-			int64(math.Floor(a.site.Lat*mLat/bucketM)) + dy}
-	}
-	for _, a := range b.order {
-		for dx := int64(-1); dx <= 1; dx++ {
-			for dy := int64(-1); dy <= 1; dy++ {
-				for _, o := range buckets[key(a, dx, dy)] {
-					d := geo.DistanceM(orb.Point{o.site.Lon, o.site.Lat}, orb.Point{a.site.Lon, a.site.Lat})
-					if d >= minSiteSpacingM {
-						continue
-					}
-					msg := fmt.Sprintf("is %.1f m from site %q (%s) of the same carrier; sites closer than %s m must be one site",
-						d, o.site.SiteID, o.at, data.FormatNum(minSiteSpacingM))
-					if b.openCellID {
-						b.warn(a.at, "site_id", strconv.Quote(a.site.SiteID)+" "+msg)
-					} else {
-						b.fail(a.at, "site_id", a.site.SiteID, msg)
-					}
-				}
-			}
+func (b *siteBuilder) checkSpacing(sites []data.Site) {
+	for _, p := range data.CloseSites(sites) {
+		a, o := b.order[p.Second], b.order[p.First]
+		msg := fmt.Sprintf("is %.1f m from site %q (%s) of the same carrier; sites closer than %s m must be one site",
+			p.DistanceM, o.site.SiteID, o.at, data.FormatNum(data.MinSiteSpacingM))
+		if b.openCellID {
+			b.warn(a.at, "site_id", strconv.Quote(a.site.SiteID)+" "+msg)
+		} else {
+			b.fail(a.at, "site_id", a.site.SiteID, msg)
 		}
-		k := key(a, 0, 0)
-		buckets[k] = append(buckets[k], a)
 	}
 }
 
 // ReadSitesCSV reads a station list in CSV, one row per sector (columns: see SiteCSVColumns'
 // doc; header names are matched case-insensitively with aliases such as longitude/lng/x,
-// latitude/y, height/antenna_height, technology/radio, band/freq_mhz, azimuth …). carrier ""
-// requires a carrier column (id, name or MNC); otherwise every row belongs to that carrier
-// and a carrier column, if any, must agree.
+// latitude/y, height/antenna_height, technology/radio, band/freq_mhz, azimuth …).
+// opts.Carrier "" requires a carrier column (id, name or MNC); otherwise every row belongs to
+// that carrier and a carrier column, if any, must agree. Positions must lie in opts.Area.
 //
 // Input: UTF-8 with or without a byte-order mark, comma, semicolon or tab separated (the
-// header line decides: the most frequent of the three; in semicolon files a decimal comma is
-// accepted), CRLF or LF line ends, blank lines skipped.
+// header line decides: the most frequent of the three outside quotes; in semicolon files a
+// decimal comma is accepted), CRLF or LF line ends (CR-only ones are refused), blank lines
+// skipped. Every CSV reader of this package opens its input this way.
 //
 // OpenCelliD exports (radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,
 // updated,averageSignal) are recognised by their mcc, area and cell columns: radio GSM/UMTS/
@@ -556,49 +567,28 @@ func (b *siteBuilder) checkSpacing() {
 //
 // Validation is all-or-nothing: on any error no sites are returned and the error is a
 // ParseErrors listing every bad value with its line and field: unreadable or non-finite
-// numbers, positions outside ProvinceBound (with a hint for swapped lat/lon or a stray
-// minus), unknown tech/band/status, out-of-range values, repeated sectors (same cell_id,
+// numbers, positions outside opts.Area (with a hint for swapped lat/lon or a stray minus), unknown tech/band/status, out-of-range values, repeated sectors (same cell_id,
 // or same tech, band and azimuth when there is none), rows of one site that disagree, two
 // site ids of one carrier within 20 m (geodesic), missing required columns (site_id, lon,
-// lat, tech; carrier when not given), invalid UTF-8. Defaults applied are Warnings.
-func ReadSitesCSV(r io.Reader, carrier string) (*SiteLoadReport, error) {
-	b, err := newSiteBuilder(carrier)
+// lat, tech; carrier when not given), invalid UTF-8, ids that break data.CheckSiteID or
+// data.CheckCellID. Values are trimmed of surrounding spaces, except ids. Defaults applied
+// are Warnings.
+func ReadSitesCSV(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
+	b, err := newSiteBuilder(opts)
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReader(r)
-	if p, _ := br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
-		br.Discard(len(utf8BOM))
+	in, err := openCSV(r, "station")
+	if err != nil {
+		return nil, err
 	}
-	head, _ := br.Peek(sniffBytes)
-	cr := csv.NewReader(br)
-	cr.Comma = sniffSeparator(head)
-	cr.FieldsPerRecord = -1
-	b.decimalComma = cr.Comma == ';'
-	header, err := cr.Read()
-	switch {
-	case err == io.EOF:
-		return nil, data.ParseErrors{{Line: 1, Msg: "empty input: no header row"}}
-	case err != nil:
-		return nil, csvError(err)
-	}
+	b.decimalComma = in.sep == ';'
+	header := in.header
 	cols := b.csvHeader(header)
 	if len(b.Errs) > 0 {
 		return nil, b.Errs
 	}
-	for !b.Full {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if _, ok := err.(*csv.ParseError); !ok {
-				return nil, fmt.Errorf("data: reading station CSV: %w", err)
-			}
-			b.Errs = append(b.Errs, csvError(err).(data.ParseErrors)...)
-			break
-		}
-		line, _ := cr.FieldPos(0)
+	for line, rec := range in.records(&b.ErrorList) {
 		b.rows++
 		at := loc{line: line, sector: -1}
 		if len(rec) != len(header) {
@@ -613,52 +603,17 @@ func ReadSitesCSV(r io.Reader, carrier string) (*SiteLoadReport, error) {
 				valid = false
 			}
 			if c != "" {
-				row.vals[c] = strings.TrimSpace(rec[i])
+				row.vals[c] = b.value(c, rec[i])
 			}
 		}
 		if valid {
 			b.row(row)
 		}
 	}
+	if err := in.Err(); err != nil {
+		return nil, err
+	}
 	return b.finish()
-}
-
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
-// sniffBytes is how much of the input the separator sniffing looks at (the header line).
-const sniffBytes = 4096
-
-// sniffSeparator picks ',', ';' or '\t', whichever occurs most often outside quotes in the
-// first line of head; ',' on a tie.
-func sniffSeparator(head []byte) rune {
-	counts := map[byte]int{}
-	quoted := false
-	for _, c := range head {
-		if c == '"' {
-			quoted = !quoted
-		}
-		if c == '\n' && !quoted {
-			break
-		}
-		if !quoted {
-			counts[c]++
-		}
-	}
-	sep := byte(',')
-	for _, c := range []byte{';', '\t'} {
-		if counts[c] > counts[sep] {
-			sep = c
-		}
-	}
-	return rune(sep)
-}
-
-func csvError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return data.ParseErrors{{Line: pe.Line, Msg: "CSV syntax: " + pe.Err.Error()}}
-	}
-	return fmt.Errorf("data: reading station CSV: %w", err)
 }
 
 // csvHeader maps header cells to canonical columns ("" for ignored ones), recording errors
@@ -720,94 +675,32 @@ func (b *siteBuilder) checkColumns(at loc, has func(string) bool) {
 // numbers or strings. A feature is one sector, or, with a "sectors" array of objects holding
 // the sector columns, one site with several sectors; features with the same (carrier,
 // site_id) join one site as CSV rows do. Errors and warnings name "feature N" (1-based) and
-// fields inside the array "sectors[i].field" (0-based). Validation, defaults and carrier as
-// in ReadSitesCSV; SiteLoadReport.Rows counts features.
-func ReadSitesGeoJSON(r io.Reader, carrier string) (*SiteLoadReport, error) {
-	b, err := newSiteBuilder(carrier)
+// fields inside the array "sectors[i].field" (0-based). Validation, defaults and options as
+// in ReadSitesCSV; SiteLoadReport.Rows counts features. The input is one FeatureCollection and
+// nothing after it; a JSON syntax error names its line.
+func ReadSitesGeoJSON(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
+	b, err := newSiteBuilder(opts)
 	if err != nil {
 		return nil, err
 	}
-	feats, err := decodeFeatureCollection(r, "station")
+	fc, err := readFeatureCollection(r, "station")
 	if err != nil {
 		return nil, err
 	}
-	for i, f := range feats {
+	for n, raw := range fc.Features() {
 		if b.Full {
 			break
 		}
 		b.rows++
-		b.feature(i+1, f)
+		b.feature(n, raw)
 	}
 	return b.finish()
-}
-
-// gjFeature is a GeoJSON feature with its geometry's coordinates left raw.
-type gjFeature struct {
-	Type     string `json:"type"`
-	Geometry *struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
-	} `json:"geometry"`
-	Properties map[string]any `json:"properties"`
-}
-
-// decodeJSON decodes raw into v keeping numbers as json.Number (their exact text).
-func decodeJSON(raw []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-// decodeFeatureCollection reads a FeatureCollection of what ("station") and splits it into its
-// raw features. Bad input gives ParseErrors (JSON syntax errors with their line).
-func decodeFeatureCollection(r io.Reader, what string) ([]json.RawMessage, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("data: reading %s GeoJSON: %w", what, err)
-	}
-	var fc struct {
-		Type     string            `json:"type"`
-		Features []json.RawMessage `json:"features"`
-	}
-	if err := decodeJSON(raw, &fc); err != nil {
-		line := 0
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			line = 1 + bytes.Count(raw[:min(int(se.Offset), len(raw))], []byte("\n"))
-		case errors.As(err, &te):
-			line = 1 + bytes.Count(raw[:min(int(te.Offset), len(raw))], []byte("\n"))
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			line = 1 + bytes.Count(bytes.TrimRight(raw, " \t\r\n"), []byte("\n"))
-		}
-		return nil, data.ParseErrors{{Line: line, Msg: "not a GeoJSON FeatureCollection: " + err.Error()}}
-	}
-	if fc.Type != "FeatureCollection" {
-		return nil, data.ParseErrors{{Field: "type", Value: fc.Type, Msg: "is not FeatureCollection"}}
-	}
-	return fc.Features, nil
-}
-
-// decodeFeature decodes feature n (1-based) and checks it has a geometry.
-func decodeFeature(raw json.RawMessage, n int) (*gjFeature, *data.ParseError) {
-	var f gjFeature
-	if err := decodeJSON(raw, &f); err != nil {
-		return nil, &data.ParseError{Feature: n, Msg: "is not a GeoJSON Feature: " + err.Error()}
-	}
-	if f.Type != "Feature" {
-		return nil, &data.ParseError{Feature: n, Field: "type", Value: f.Type, Msg: "is not Feature"}
-	}
-	if f.Geometry == nil {
-		return nil, &data.ParseError{Feature: n, Field: "geometry", Msg: "missing"}
-	}
-	return &f, nil
 }
 
 // feature turns site feature n into one row per sector.
 func (b *siteBuilder) feature(n int, raw json.RawMessage) {
 	at := loc{feature: n, sector: -1}
-	f, perr := decodeFeature(raw, n)
+	f, perr := decodeFeature(n, raw)
 	if perr != nil {
 		b.fail(at, perr.Field, perr.Value, perr.Msg)
 		return
@@ -886,7 +779,7 @@ func (b *siteBuilder) properties(at loc, props map[string]any, dst map[string]st
 		seen[c] = k
 		switch v := v.(type) {
 		case string:
-			dst[c] = strings.TrimSpace(v)
+			dst[c] = b.value(c, v)
 		case json.Number:
 			dst[c] = v.String()
 		case nil:
@@ -902,8 +795,8 @@ func (b *siteBuilder) properties(at loc, props map[string]any, dst map[string]st
 // LoadSitesFile reads a station list from path: .csv with ReadSitesCSV, .geojson or .json
 // with ReadSitesGeoJSON (extension case-insensitive). Errors are prefixed with the path and
 // wrap the reader's (errors.As(err, &ParseErrors{}) still works).
-func LoadSitesFile(path, carrier string) (*SiteLoadReport, error) {
-	var read func(io.Reader, string) (*SiteLoadReport, error)
+func LoadSitesFile(path string, opts SiteOptions) (*SiteLoadReport, error) {
+	var read func(io.Reader, SiteOptions) (*SiteLoadReport, error)
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
 		read = ReadSitesCSV
@@ -917,7 +810,7 @@ func LoadSitesFile(path, carrier string) (*SiteLoadReport, error) {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	defer f.Close()
-	rep, err := read(f, carrier)
+	rep, err := read(f, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

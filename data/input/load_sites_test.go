@@ -5,11 +5,28 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"phusong/data"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
 )
+
+// travinh is data.AreaOf the demo's communes, the area of these tests (data/demo's TestArea
+// derives it by hand).
+func travinh() orb.Bound {
+	return orb.Bound{Min: orb.Point{105.72, 9.3}, Max: orb.Point{106.81, 10.31}}
+}
+
+// siteOpts reads stations of carrier in travinh.
+func siteOpts(carrier string) SiteOptions { return SiteOptions{Carrier: carrier, Area: travinh()} }
+
+// fibreOpts reads fibre of operator in travinh.
+func fibreOpts(operator string) FibreOptions {
+	return FibreOptions{Operator: operator, Area: travinh()}
+}
 
 // smallSites is what every testdata/sites_small* fixture holds (synthetic stations).
 func smallSites() []data.Site {
@@ -41,7 +58,7 @@ func TestLoadSitesFileFixtures(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			rep, err := LoadSitesFile(filepath.Join("testdata", c.file), "")
+			rep, err := LoadSitesFile(filepath.Join("testdata", c.file), siteOpts(""))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,22 +73,22 @@ func TestLoadSitesFileFixtures(t *testing.T) {
 }
 
 func TestLoadSitesFileErrors(t *testing.T) {
-	_, err := LoadSitesFile("testdata/sites_small.txt", "")
+	_, err := LoadSitesFile("testdata/sites_small.txt", siteOpts(""))
 	if !errors.Is(err, data.ErrInvalidInput) || !strings.Contains(err.Error(), "unknown station file type") {
 		t.Errorf("txt: %v", err)
 	}
-	_, err = LoadSitesFile("testdata/absent.csv", "")
+	_, err = LoadSitesFile("testdata/absent.csv", siteOpts(""))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("absent: %v", err)
 	}
-	_, err = LoadSitesFile("testdata/sites_small.csv", "vnpt")
+	_, err = LoadSitesFile("testdata/sites_small.csv", siteOpts("vnpt"))
 	if err == nil || err.Error() != `testdata/sites_small.csv: data: invalid input: carrier "vnpt" is not a known carrier id or MNC` {
 		t.Errorf("bad carrier: %v", err)
 	}
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte(csvHeader+"\nviettel,A,106.3,9.9,30,active,,6G,1800,0,65,4,46,20,17,2\n"), 0o600)
-	_, err = LoadSitesFile(bad, "")
+	_, err = LoadSitesFile(bad, siteOpts(""))
 	var pe data.ParseErrors
 	if !errors.As(err, &pe) || len(pe) != 1 || pe[0].Line != 2 || pe[0].Field != "tech" ||
 		!strings.HasPrefix(err.Error(), bad+": data: line 2: tech:") {
@@ -106,7 +123,7 @@ func row(edits ...string) string {
 
 func csvOf(rows ...string) string { return csvHeader + "\n" + strings.Join(rows, "\n") + "\n" }
 
-const boxMsg = "is outside the province box (lon 105.7..106.9, lat 9.3..10.3)"
+const boxMsg = "is outside the province area (lon 105.72..106.81, lat 9.3..10.31)"
 
 // TestReadSitesCSVBad lists bad inputs with the exact error each must give.
 func TestReadSitesCSVBad(t *testing.T) {
@@ -136,12 +153,28 @@ func TestReadSitesCSVBad(t *testing.T) {
 		{"LTE bandwidth", csvOf(row("bandwidth_mhz=7")), "",
 			`data: line 2: bandwidth_mhz: "7" is not an LTE bandwidth (1.4, 3, 5, 10, 15, 20 MHz)`},
 		{"omni narrow", csvOf(row("azimuth_deg=omni")), "", `data: line 2: beamwidth_deg: "65" must be 360 for an omni antenna`},
+		// Before, 0 in these three was read as missing: the default, with a "missing" warning.
+		{"band 0", csvOf(row("band_mhz=0")), "",
+			`data: line 2: band_mhz: "0" is not one of 700, 850, 900, 1800, 2100, 2300, 2600, 3500 MHz; leave it empty for the default`},
+		{"beamwidth 0", csvOf(row("beamwidth_deg=0")), "", `data: line 2: beamwidth_deg: "0" is outside 1..360°; leave it empty for the default`},
+		{"bandwidth 0.0", csvOf(row("bandwidth_mhz=0.0")), "",
+			`data: line 2: bandwidth_mhz: "0.0" is not an LTE bandwidth (1.4, 3, 5, 10, 15, 20 MHz); leave it empty for the default`},
+		{"omni beamwidth 0", csvOf(row("azimuth_deg=omni", "beamwidth_deg=0")), "",
+			`data: line 2: beamwidth_deg: "0" must be 360 for an omni antenna; leave it empty for the default`},
 		{"no azimuth", csvOf(row("azimuth_deg=")), "",
 			`data: line 2: azimuth_deg: missing value (give a bearing in degrees, or omni)`},
 		{"unknown carrier", csvOf(row("carrier=vnpt")), "", `data: line 2: carrier: "vnpt" is not a known carrier id or MNC`},
 		{"other carrier", csvOf(row("carrier=01")), "viettel", `data: line 2: carrier: "01" is mobifone, not viettel (the carrier given)`},
 		{"missing site id", csvOf(row("site_id=")), "", `data: line 2: site_id: missing value`},
 		{"invalid UTF-8", csvOf(row("site_id=TV-\xff")), "", `data: line 2: site_id: "TV-\xff" is not valid UTF-8`},
+		// Ids are compared as written: before CheckSiteID the reader trimmed " TV-1" to "TV-1".
+		{"padded site id", csvOf(row("site_id= TV-1")), "", `data: line 2: site_id: " TV-1" has leading or trailing spaces`},
+		{"slash in site id", csvOf(row("site_id=TV/1")), "",
+			`data: line 2: site_id: "TV/1" holds a '/', which cannot appear in the site's URL (/api/v1/sites/{carrier}/{site_id})`},
+		// Before, a control character in a cell id was reported by the final CheckSite at the site's first line.
+		{"control in cell id", csvOf(row("cell_id=A"), row("cell_id=B\x01", "azimuth_deg=120")), "",
+			`data: line 3: cell_id: "B\x01" holds control characters`},
+		{"padded cell id", csvOf(row("cell_id=A ")), "", `data: line 2: cell_id: "A " has leading or trailing spaces`},
 		{"repeated cell", csvOf(row("cell_id=A"), row("cell_id=A", "azimuth_deg=120")), "",
 			`data: line 3: cell_id: "A" repeats line 2 of the same site`},
 		{"repeated sector", csvOf(row(), row("tilt_deg=2")), "",
@@ -176,7 +209,7 @@ func TestReadSitesCSVBad(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadSitesCSV(strings.NewReader(c.in), c.carrier)
+			rep, err := ReadSitesCSV(strings.NewReader(c.in), siteOpts(c.carrier))
 			if err == nil {
 				t.Fatalf("no error; sites %+v", rep.Sites)
 			}
@@ -198,7 +231,7 @@ func TestReadSitesCSVManyErrorsCapped(t *testing.T) {
 	for i := range rows {
 		rows[i] = row("lat=bad")
 	}
-	_, err := ReadSitesCSV(strings.NewReader(csvOf(rows...)), "")
+	_, err := ReadSitesCSV(strings.NewReader(csvOf(rows...)), siteOpts(""))
 	var pe data.ParseErrors
 	if !errors.As(err, &pe) || len(pe) != data.MaxParseErrors {
 		t.Fatalf("got %d errors: %v", len(pe), err)
@@ -223,7 +256,7 @@ func TestReadSitesCSVSpacing(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadSitesCSV(strings.NewReader(csvOf(c.rows...)), "")
+			rep, err := ReadSitesCSV(strings.NewReader(csvOf(c.rows...)), siteOpts(""))
 			if (err != nil) != c.isErr {
 				t.Fatalf("err %v, want error %v", err, c.isErr)
 			}
@@ -239,7 +272,7 @@ func TestReadSitesCSVDefaults(t *testing.T) {
 	in := "site_id,lon,lat,tech,azimuth_deg,band_mhz,height_m\n" +
 		"A,106.3,9.9,4G,10,900,\n" +
 		"A,106.3,9.9,3G,20,,25\n"
-	rep, err := ReadSitesCSV(strings.NewReader(in), "VinaPhone")
+	rep, err := ReadSitesCSV(strings.NewReader(in), siteOpts("VinaPhone"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +327,7 @@ func TestReadSitesCSVOmniAndHeightDefault(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadSitesCSV(strings.NewReader(c.in), "")
+			rep, err := ReadSitesCSV(strings.NewReader(c.in), siteOpts(""))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -319,7 +352,7 @@ func TestReadSitesCSVOmniAndHeightDefault(t *testing.T) {
 // TestReadSitesCSVOpenCelliD reads a hand-made OpenCelliD-style export: three LTE cells of
 // eNB 100007 (25601793>>8; 100007·256 = 25,601,792) form one site at their mean position.
 func TestReadSitesCSVOpenCelliD(t *testing.T) {
-	rep, err := LoadSitesFile("testdata/opencellid_452.csv", "")
+	rep, err := LoadSitesFile("testdata/opencellid_452.csv", siteOpts(""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,12 +429,18 @@ func TestReadSitesGeoJSONBad(t *testing.T) {
 			`data: feature 1: height_m: is a site field; put it in the feature's properties`},
 		{"sector not object", fc(feat(pt, props+`,"sectors":[5]`)), `data: feature 1: sectors[0]: is not an object`},
 		{"empty sectors", fc(feat(pt, props+`,"sectors":[]`)), `data: feature 1: sectors: is empty`},
+		{"bandwidth 0", fc(feat(pt, props+","+strings.Replace(sec, `"bandwidth_mhz":20`, `"bandwidth_mhz":0`, 1))),
+			`data: feature 1: bandwidth_mhz: "0" is not an LTE bandwidth (1.4, 3, 5, 10, 15, 20 MHz); leave it empty for the default`},
+		{"padded site id", fc(feat(pt, strings.Replace(props, `"A"`, `"A "`, 1)+","+sec)),
+			`data: feature 1: site_id: "A " has leading or trailing spaces`},
+		{"padded cell id in sectors", fc(feat(pt, props+`,"sectors":[{"cell_id":"\tc",`+sec+`}]`)),
+			`data: feature 1: sectors[0].cell_id: "\tc" has leading or trailing spaces`},
 		{"repeated sector", fc(feat(pt, props+`,"sectors":[{`+sec+`},{`+sec+`}]`)),
 			`data: feature 1: sectors[1].tech/band_mhz/azimuth_deg: "4G/1800/0" repeats feature 1 of the same site; give cell_id to tell them apart`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rep, err := ReadSitesGeoJSON(strings.NewReader(c.in), "")
+			rep, err := ReadSitesGeoJSON(strings.NewReader(c.in), siteOpts(""))
 			if err == nil {
 				t.Fatalf("no error: %+v", rep.Sites)
 			}
@@ -415,7 +454,7 @@ func TestReadSitesGeoJSONBad(t *testing.T) {
 func TestReadSitesGeoJSONWarnings(t *testing.T) {
 	in := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.34,9.93,4]},
 	"properties":{"carrier":"04","site_id":"A","lat":1,"name":"x","tech":"LTE","azimuth":90,"power_dbm":null}}]}`
-	rep, err := ReadSitesGeoJSON(strings.NewReader(in), "viettel")
+	rep, err := ReadSitesGeoJSON(strings.NewReader(in), siteOpts("viettel"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,24 +474,5 @@ func TestReadSitesGeoJSONWarnings(t *testing.T) {
 		"feature 1: height_m: missing; using 30 m (typical rural tower)|feature 1: status: missing; using active"
 	if got := strings.Join(ws, "|"); got != want {
 		t.Errorf("warnings\n%s\nwant\n%s", strings.ReplaceAll(got, "|", "\n"), strings.ReplaceAll(want, "|", "\n"))
-	}
-}
-
-// TestSniffSeparator covers the header sniffing, quotes included.
-func TestSniffSeparator(t *testing.T) {
-	cases := []struct {
-		head string
-		want rune
-	}{
-		{"a,b,c\n", ','},
-		{"a;b;c\nx,y,z,w,v\n", ';'},
-		{"\"a;b\",c,d\n", ','},
-		{"a\tb\tc", '\t'},
-		{"abc", ','},
-	}
-	for _, c := range cases {
-		if got := sniffSeparator([]byte(c.head)); got != c.want {
-			t.Errorf("%q: got %q, want %q", c.head, got, c.want)
-		}
 	}
 }

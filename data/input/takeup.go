@@ -1,8 +1,6 @@
 package input
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -14,56 +12,38 @@ import (
 
 // ReadTakeUpCSV reads take-up figures: a CSV file with a header holding the columns code (the
 // commune's GSO code) and households (households using fibre; also accepted:
-// take_up_households, fibre_households), other columns ignored, comma-separated, an optional
-// UTF-8 byte order mark. It returns commune code → households. Every bad row is reported, as
-// data.ParseErrors naming the 1-based line (1 is the header) and the column: a missing or
-// repeated code, a count that is not a finite number ≥ 0. Whether codes and counts fit the
-// communes is WithTakeUp's check.
+// take_up_households, fibre_households), other columns ignored; comma, semicolon or tab
+// separated, an optional UTF-8 byte order mark, LF or CRLF line ends (as ReadSitesCSV). It
+// returns commune code → households. Every bad row is reported, as data.ParseErrors naming the
+// 1-based line (1 is the header) and the column: a missing or repeated code, a count that is
+// not a finite number ≥ 0. Whether codes and counts fit the communes is WithTakeUp's check.
 func ReadTakeUpCSV(r io.Reader) (map[string]float64, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	in, err := openCSV(r, "take-up")
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, data.ParseErrors{{Line: 1, Msg: "empty input: no header row"}}
-		}
-		return nil, data.ParseErrors{{Line: 1, Msg: "CSV syntax: " + err.Error()}}
+		return nil, err
 	}
 	codeCol, hhCol := -1, -1
-	for i, h := range header {
-		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
+	for i, h := range in.header {
+		switch strings.ToLower(strings.TrimSpace(h)) {
 		case "code":
 			codeCol = i
 		case "households", "take_up_households", "fibre_households":
 			hhCol = i
 		}
 	}
-	var errs data.ParseErrors
+	var errs data.ErrorList
 	if codeCol < 0 {
-		errs = append(errs, &data.ParseError{Line: 1, Field: "code", Msg: "column missing"})
+		errs.Record(&data.ParseError{Line: 1, Field: "code", Msg: "column missing"})
 	}
 	if hhCol < 0 {
-		errs = append(errs, &data.ParseError{Line: 1, Field: "households", Msg: "column missing"})
+		errs.Record(&data.ParseError{Line: 1, Field: "households", Msg: "column missing"})
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	if len(errs.Errs) > 0 {
+		return nil, errs.Errs
 	}
 	out := map[string]float64{}
 	firstLine := map[string]int{}
-	for len(errs) < data.MaxParseErrors {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			errs = append(errs, &data.ParseError{Line: line, Msg: "CSV syntax: " + err.Error()})
-			break
-		}
+	for line, rec := range in.records(&errs) {
 		cell := func(i int) string {
 			if i < len(rec) {
 				return strings.TrimSpace(rec[i])
@@ -74,20 +54,23 @@ func ReadTakeUpCSV(r io.Reader) (map[string]float64, error) {
 		v, perr := strconv.ParseFloat(text, 64)
 		switch {
 		case code == "":
-			errs = append(errs, &data.ParseError{Line: line, Field: "code", Msg: "is empty"})
+			errs.Record(&data.ParseError{Line: line, Field: "code", Msg: "is empty"})
 		case firstLine[code] > 0:
-			errs = append(errs, &data.ParseError{Line: line, Field: "code", Value: code, Msg: fmt.Sprintf("repeats line %d", firstLine[code])})
+			errs.Record(&data.ParseError{Line: line, Field: "code", Value: code, Msg: fmt.Sprintf("repeats line %d", firstLine[code])})
 		case perr != nil || math.IsNaN(v) || math.IsInf(v, 0):
-			errs = append(errs, &data.ParseError{Line: line, Field: "households", Value: text, Msg: "is not a number"})
+			errs.Record(&data.ParseError{Line: line, Field: "households", Value: text, Msg: "is not a number"})
 		case v < 0:
-			errs = append(errs, &data.ParseError{Line: line, Field: "households", Value: text, Msg: "is negative"})
+			errs.Record(&data.ParseError{Line: line, Field: "households", Value: text, Msg: "is negative"})
 		default:
 			out[code] = v
 			firstLine[code] = line
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	if err := in.Err(); err != nil {
+		return nil, err
+	}
+	if len(errs.Errs) > 0 {
+		return nil, errs.Errs
 	}
 	return out, nil
 }

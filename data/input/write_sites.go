@@ -12,14 +12,15 @@ import (
 // sector: sites in the given order, sectors in theirs, lon/lat with 6 decimals (about 0.1 m),
 // other numbers in their shortest exact form, omni antennas as azimuth "omni" and beamwidth
 // 360, LF line ends, no byte-order mark. ReadSitesCSV(WriteSitesCSV(x)) returns x without
-// warnings when x's positions have at most 6 decimals (an omni sector's AzimuthDeg reads back
-// as 0).
+// warnings when x's positions have at most 6 decimals and lie in the reader's area (an omni
+// sector's AzimuthDeg reads back as 0).
 //
-// Every site is checked with CheckSite first; an invalid one is an error naming its index and
-// key, and nothing is written. Rules across sites (20 m spacing, unique keys) are the reader's.
+// Every site is checked with CheckSite first (positions anywhere on Earth: the province area
+// is the reader's rule, like the 20 m spacing and unique keys across sites); an invalid one is
+// an error naming its index and key, and nothing is written.
 func WriteSitesCSV(w io.Writer, sites []data.Site) error {
 	for i := range sites {
-		if err := data.CheckSite(&sites[i]); err != nil {
+		if err := data.CheckSite(&sites[i], data.WholeEarth()); err != nil {
 			return fmt.Errorf("data: writing site %d (%s %q): %w", i, sites[i].Carrier, sites[i].SiteID, err)
 		}
 	}

@@ -88,7 +88,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		if err := WriteSitesCSV(&buf, sites); err != nil {
 			t.Fatalf("round %d: write: %v", round, err)
 		}
-		rep, err := ReadSitesCSV(bytes.NewReader(buf.Bytes()), "")
+		rep, err := ReadSitesCSV(bytes.NewReader(buf.Bytes()), siteOpts(""))
 		if err != nil {
 			t.Fatalf("round %d: read: %v\n%s", round, err, buf.String())
 		}
@@ -137,7 +137,7 @@ func BenchmarkWriteReadSitesCSV(b *testing.B) {
 		if err := WriteSitesCSV(&buf, sites); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := ReadSitesCSV(&buf, ""); err != nil {
+		if _, err := ReadSitesCSV(&buf, siteOpts("")); err != nil {
 			b.Fatal(err)
 		}
 	}

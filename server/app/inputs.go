@@ -53,7 +53,7 @@ func Load(src Sources) (Input, []Warnings, error) {
 		in.Note = demo.Note
 	} else {
 		var rep *input.SiteLoadReport
-		if rep, err = input.LoadSitesFile(src.Sites, src.SitesCarrier); err == nil {
+		if rep, err = input.LoadSitesFile(src.Sites, input.SiteOptions{Carrier: src.SitesCarrier, Area: data.AreaOf(in.Communes)}); err == nil {
 			in.Sites = rep.Sites
 			ws = append(ws, Warnings{"sites", src.Sites, rep.Warnings})
 		}
@@ -73,7 +73,7 @@ func Load(src Sources) (Input, []Warnings, error) {
 		in.FibreNote = demo.FibreNote
 	default:
 		var rep *input.FibreLoadReport
-		if rep, err = input.LoadFibreFile(src.Fibre, src.FibreOperator); err == nil {
+		if rep, err = input.LoadFibreFile(src.Fibre, input.FibreOptions{Operator: src.FibreOperator, Area: data.AreaOf(in.Communes)}); err == nil {
 			in.Fibre = &rep.Network
 			ws = append(ws, Warnings{"fibre", src.Fibre, rep.Warnings})
 		}

@@ -12,6 +12,8 @@ import (
 	"phusong/data/coverage"
 	"phusong/data/fibre"
 	"phusong/data/store"
+
+	"github.com/paulmach/orb"
 )
 
 // Input is what Build needs to compute a first State.
@@ -38,6 +40,7 @@ type State struct {
 	Snapshot   *store.Snapshot  // the sites
 	Coverage   *coverage.Result // computed from Snapshot with Definition over Communes
 	Communes   []data.Commune
+	Area       orb.Bound      // where station and fibre positions may lie: data.AreaOf(Communes)
 	Carriers   []data.Carrier // carriers to list, in display order
 	Definition *coverage.Definition
 	Note       string // non-empty when the data is synthetic or schematic demo data; shown on the map
@@ -101,7 +104,7 @@ func Build(ctx context.Context, in Input) (*State, error) {
 		return nil, fmt.Errorf("app: computing coverage: %w", err)
 	}
 	st := &State{
-		Snapshot: snap, Coverage: res, Communes: eng.Communes(), Carriers: carriers,
+		Snapshot: snap, Coverage: res, Communes: eng.Communes(), Area: data.AreaOf(eng.Communes()), Carriers: carriers,
 		Definition: def, Note: in.Note, Engine: eng, Store: sites,
 	}
 	if in.Fibre == nil {

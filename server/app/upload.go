@@ -11,6 +11,8 @@ import (
 
 	"phusong/data"
 	"phusong/data/persist"
+
+	"github.com/paulmach/orb"
 )
 
 // The upload pipeline, shared by every kind of carrier-owned list (station lists, fibre
@@ -85,9 +87,9 @@ type listKind[T any] struct {
 	// known reports whether owner may have a list of this kind in st (a listed carrier, a
 	// fibre operator).
 	known func(st *State, owner string) bool
-	// read parses a body of format as owner's items; with idsOnly (mode delete) only their
-	// ids. Bad content is a data.ParseErrors.
-	read func(r io.Reader, format, owner string, idsOnly bool) (parsed[T], error)
+	// read parses a body of format as owner's items, positions inside area; with idsOnly
+	// (mode delete) only their ids. Bad content is a data.ParseErrors.
+	read func(r io.Reader, format, owner string, area orb.Bound, idsOnly bool) (parsed[T], error)
 	// prepare computes, off to the side, the state st with owner's list replaced by next, and
 	// the impact of the change (the dry-run preview).
 	prepare func(ctx context.Context, st *State, owner string, next []T) (ns *State, impact any, err error)
@@ -163,7 +165,7 @@ func (k *listKind[T]) apply(ctx context.Context, a *App, who persist.TokenInfo, 
 		return nil, fmt.Errorf("mode %q: must be replace, upsert or delete: %w", u.Mode, persist.ErrInvalid)
 	}
 	clock := time.Now()
-	in, err := k.read(u.Body, u.Format, u.Owner, u.Mode == persist.ModeDelete)
+	in, err := k.read(u.Body, u.Format, u.Owner, a.State().Area, u.Mode == persist.ModeDelete)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"phusong/data/fibre"
 	"phusong/data/input"
 	"phusong/data/persist"
+
+	"github.com/paulmach/orb"
 )
 
 // Operators upload their fibre networks through the same pipeline as station lists: the same
@@ -25,11 +27,11 @@ var fibreKind = &listKind[fibre.Item]{kind: persist.FibreKind(), known: knownOpe
 func knownOperator(_ *State, operator string) bool { return fibre.KnownOperator(operator) }
 
 // readFibre reads an operator's fibre upload (GeoJSON only: CSV is a FormatError) with
-// input.ReadFibreGeoJSON after the text sniff. idsOnly (mode delete) reads the whole file
-// too: a feature's geometry tells a route from an access point. An empty file, ids over
-// maxIDBytes and the reader's errors are data.ParseErrors; warnings are capped at
-// maxWarnings.
-func readFibre(r io.Reader, format, operator string, _ bool) (parsed[fibre.Item], error) {
+// input.ReadFibreGeoJSON after the text sniff, positions inside area. idsOnly (mode delete)
+// reads the whole file too: a feature's geometry tells a route from an access point. An empty
+// file, keys over data.MaxIDBytes and the reader's errors are data.ParseErrors; warnings are
+// capped at maxWarnings.
+func readFibre(r io.Reader, format, operator string, area orb.Bound, _ bool) (parsed[fibre.Item], error) {
 	if format != FormatGeoJSON {
 		return parsed[fibre.Item]{}, &FormatError{Msg: "a fibre network is GeoJSON: send Content-Type application/geo+json"}
 	}
@@ -37,7 +39,7 @@ func readFibre(r io.Reader, format, operator string, _ bool) (parsed[fibre.Item]
 	if err := sniffText(br); err != nil {
 		return parsed[fibre.Item]{}, err
 	}
-	rep, err := input.ReadFibreGeoJSON(br, operator)
+	rep, err := input.ReadFibreGeoJSON(br, input.FibreOptions{Operator: operator, Area: area})
 	if err != nil {
 		return parsed[fibre.Item]{}, err
 	}
@@ -47,8 +49,8 @@ func readFibre(r io.Reader, format, operator string, _ bool) (parsed[fibre.Item]
 	}
 	var long data.ParseErrors
 	for _, it := range items {
-		if k := it.Key(); len(k) > maxIDBytes {
-			long = append(long, &data.ParseError{Field: "id", Value: k, Msg: fmt.Sprintf("is %d bytes long; ids have at most %d", len(k), maxIDBytes)})
+		if k := it.Key(); len(k) > data.MaxIDBytes {
+			long = append(long, &data.ParseError{Field: "id", Value: k, Msg: fmt.Sprintf("is %d bytes long; ids have at most %d", len(k), data.MaxIDBytes)})
 		}
 	}
 	if len(long) > 0 {

@@ -4,25 +4,28 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/input"
 	"phusong/data/persist"
 	"phusong/data/store"
+
+	"github.com/paulmach/orb"
 )
 
 // siteKind is the upload pipeline's description of station lists.
-var siteKind = &listKind[data.Site]{kind: persist.SiteKind(), known: (*State).listsCarrier, read: readSites, prepare: prepareSites}
+var siteKind = &listKind[data.Site]{kind: persist.SiteKind(), known: (*State).listsCarrier, read: readSiteList, prepare: prepareSites}
+
+// readSiteList is readSites for the pipeline.
+func readSiteList(r io.Reader, format, carrier string, area orb.Bound, idsOnly bool) (parsed[data.Site], error) {
+	return readSites(r, format, input.SiteOptions{Carrier: carrier, Area: area}, idsOnly)
+}
 
 // listsCarrier reports whether st lists carrier: one of st.Carriers, or a carrier with sites.
 func (st *State) listsCarrier(carrier string) bool {
@@ -42,16 +45,16 @@ func prepareSites(ctx context.Context, st *State, carrier string, next []data.Si
 // Bounds on what one upload may hold, beyond the body size.
 const (
 	maxCSVLineBytes = 64 << 10 // a station row is ~150 bytes; a longer line is a broken file
-	maxIDBytes      = 100      // site_id and cell_id
 	maxWarnings     = 1000     // warnings kept (and returned) per upload; the rest are counted
 )
 
-// readSites reads a station list upload of carrier in format; with idsOnly (mode delete) only
-// the site ids are read (readSiteIDs). Before the reader, the start of the body is checked to
-// be text (not UTF-16, not binary) and CSV lines are bounded; after it, ids are bounded, a
-// list must hold at least one site (an empty replace would wipe the carrier: deleting is
-// mode delete) and warnings are capped. Refused content is a data.ParseErrors.
-func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.Site], error) {
+// readSites reads a station list upload in format with opts (the carrier, the area positions
+// must lie in); with idsOnly (mode delete) only the site ids are read (readSiteIDs). Before the
+// reader, the start of the body is checked to be text (not UTF-16, not binary) and CSV lines
+// are bounded; after it, a list must hold at least one site (an empty replace would wipe the
+// carrier: deleting is mode delete) and warnings are capped. Refused content is a
+// data.ParseErrors.
+func readSites(r io.Reader, format string, opts input.SiteOptions, idsOnly bool) (parsed[data.Site], error) {
 	br := bufio.NewReader(r)
 	if err := sniffText(br); err != nil {
 		return parsed[data.Site]{}, err
@@ -61,33 +64,18 @@ func readSites(r io.Reader, format, carrier string, idsOnly bool) (parsed[data.S
 		r = &lineBound{r: br, max: maxCSVLineBytes, line: 1}
 	}
 	if idsOnly {
-		return readSiteIDs(r, format, carrier)
+		return readSiteIDs(r, format, opts.Carrier)
 	}
 	read := input.ReadSitesCSV
 	if format == FormatGeoJSON {
 		read = input.ReadSitesGeoJSON
 	}
-	rep, err := read(r, carrier)
+	rep, err := read(r, opts)
 	if err != nil {
 		return parsed[data.Site]{}, err
 	}
 	if len(rep.Sites) == 0 {
 		return parsed[data.Site]{}, invalid("the file holds no site (only a header?); to remove sites, upload their ids with mode=delete")
-	}
-	var long data.ParseErrors
-	for _, s := range rep.Sites {
-		if len(s.SiteID) > maxIDBytes {
-			long = append(long, &data.ParseError{Field: "site_id", Value: s.SiteID, Msg: fmt.Sprintf("is %d bytes long; ids have at most %d", len(s.SiteID), maxIDBytes)})
-		}
-		for i, sec := range s.Sectors {
-			if len(sec.CellID) > maxIDBytes {
-				long = append(long, &data.ParseError{Field: fmt.Sprintf("sectors[%d].cell_id", i), Value: s.SiteID,
-					Msg: fmt.Sprintf("is %d bytes long; ids have at most %d", len(sec.CellID), maxIDBytes)})
-			}
-		}
-	}
-	if len(long) > 0 {
-		return parsed[data.Site]{}, long
 	}
 	return parsed[data.Site]{items: rep.Sites, warnings: capWarnings(rep.Warnings), rows: rep.Rows}, nil
 }
@@ -220,145 +208,24 @@ func carrierFigures(s coverage.CommuneStats, carrier string) Figures {
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
-// readSiteIDs reads the site ids of a delete upload: a CSV with a site_id column (other
-// columns are ignored, so the carrier's full list works too; comma, semicolon or tab; UTF-8
-// with or without BOM), or GeoJSON features with a site_id property. An id listed on several
-// rows (one per sector) counts once. Sites carry only Carrier and SiteID.
+// readSiteIDs reads the site ids of a delete upload (input.ReadSiteIDsCSV or
+// ReadSiteIDsGeoJSON: a site_id column or property; an id listed on several rows counts
+// once). Sites carry only Carrier and SiteID.
 func readSiteIDs(r io.Reader, format, carrier string) (parsed[data.Site], error) {
-	var ids data.ParseErrors // Value = id, Line/Feature = where; Msg non-empty for a bad one
-	var err error
+	read := input.ReadSiteIDsCSV
 	if format == FormatGeoJSON {
-		ids, err = geoJSONSiteIDs(r)
-	} else {
-		ids, err = csvSiteIDs(r)
+		read = input.ReadSiteIDsGeoJSON
 	}
+	rep, err := read(r, carrier)
 	if err != nil {
 		return parsed[data.Site]{}, err
 	}
-	var bad data.ParseErrors
-	seen := map[string]bool{}
-	out := parsed[data.Site]{items: []data.Site{}, rows: len(ids)}
-	for _, id := range ids {
-		switch {
-		case id.Msg != "":
-			bad = append(bad, id)
-		case !seen[id.Value]:
-			seen[id.Value] = true
-			out.items = append(out.items, data.Site{Carrier: carrier, SiteID: id.Value})
-		}
-	}
-	if len(bad) > 0 {
-		return parsed[data.Site]{}, bad[:min(len(bad), data.MaxParseErrors)]
-	}
-	if len(out.items) == 0 {
+	if len(rep.Keys) == 0 {
 		return parsed[data.Site]{}, invalid("no site ids to delete")
 	}
-	return out, nil
-}
-
-// siteIDIssue checks one id: Msg is empty when it is usable.
-func siteIDIssue(line, feature int, id string) *data.ParseError {
-	is := &data.ParseError{Line: line, Feature: feature, Field: "site_id", Value: strings.TrimSpace(id)}
-	switch {
-	case !utf8.ValidString(id):
-		is.Msg = "is not valid UTF-8"
-	case is.Value == "":
-		is.Msg = "is empty"
-	}
-	return is
-}
-
-// csvSiteIDs reads the site_id column of a CSV.
-func csvSiteIDs(r io.Reader) (data.ParseErrors, error) {
-	br := bufio.NewReader(r)
-	if p, _ := br.Peek(3); bytes.Equal(p, []byte{0xEF, 0xBB, 0xBF}) {
-		br.Discard(3)
-	}
-	head, _ := br.Peek(4096)
-	line, _, _ := bytes.Cut(head, []byte("\n"))
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1
-	cr.Comma = ','
-	for _, sep := range []rune{';', '\t'} {
-		if bytes.Count(line, []byte(string(sep))) > bytes.Count(line, []byte(string(cr.Comma))) {
-			cr.Comma = sep
-		}
-	}
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, data.ParseErrors{{Line: 1, Msg: "empty input: no header row"}}
-	}
-	if err != nil {
-		return nil, csvReadError(err)
-	}
-	col := -1
-	for i, h := range header {
-		if strings.EqualFold(strings.TrimSpace(h), "site_id") {
-			col = i
-		}
-	}
-	if col < 0 {
-		return nil, data.ParseErrors{{Line: 1, Field: "site_id", Msg: "required column is missing"}}
-	}
-	var out data.ParseErrors
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvReadError(err)
-		}
-		n, _ := cr.FieldPos(0)
-		if col >= len(rec) {
-			out = append(out, &data.ParseError{Line: n, Field: "site_id", Msg: fmt.Sprintf("row has %d fields, the header %d", len(rec), len(header))})
-			continue
-		}
-		out = append(out, siteIDIssue(n, 0, rec[col]))
-	}
-	return out, nil
-}
-
-// csvReadError turns a CSV syntax error into data.ParseErrors; reading errors pass.
-func csvReadError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return data.ParseErrors{{Line: pe.Line, Msg: "CSV syntax: " + pe.Err.Error()}}
-	}
-	return err
-}
-
-// geoJSONSiteIDs reads the site_id property of each feature of a FeatureCollection.
-func geoJSONSiteIDs(r io.Reader) (data.ParseErrors, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	var fc struct {
-		Type     string `json:"type"`
-		Features []struct {
-			Properties map[string]any `json:"properties"`
-		} `json:"features"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&fc); err != nil || fc.Type != "FeatureCollection" {
-		msg := "is not a GeoJSON FeatureCollection"
-		if err != nil {
-			msg += ": " + err.Error()
-		}
-		return nil, invalid("%s", msg)
-	}
-	out := make(data.ParseErrors, len(fc.Features))
-	for i, f := range fc.Features {
-		switch v := f.Properties["site_id"].(type) {
-		case string:
-			out[i] = siteIDIssue(0, i+1, v)
-		case json.Number:
-			out[i] = siteIDIssue(0, i+1, v.String())
-		default:
-			out[i] = &data.ParseError{Feature: i + 1, Field: "site_id", Msg: "missing (want a string or a number)"}
-		}
+	out := parsed[data.Site]{items: make([]data.Site, len(rep.Keys)), rows: rep.Rows}
+	for i, k := range rep.Keys {
+		out.items[i] = data.Site{Carrier: k.Carrier, SiteID: k.SiteID}
 	}
 	return out, nil
 }
