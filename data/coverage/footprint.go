@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
+	"phusong/data/land"
 	"phusong/geo"
 )
 
@@ -88,12 +89,12 @@ func (e *Engine) Footprints(ctx context.Context, sites []data.Site, tech data.Te
 
 // sectorFootprint contours sector sm of technology index ti over its window (projected).
 func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
-	g := e.land.grid
+	g := e.land.Grid
 	rM := sm.rM + g.CellM
-	i0, i1 := centresIn(g.X0M, g.CellM, sm.x-rM, sm.x+rM, g.NX)
-	j0, j1 := centresIn(g.Y0M, g.CellM, sm.y-rM, sm.y+rM, g.NY)
+	i0, i1 := land.CentresIn(g.X0M, g.CellM, sm.x-rM, sm.x+rM, g.NX)
+	j0, j1 := land.CentresIn(g.Y0M, g.CellM, sm.y-rM, sm.y+rM, g.NY)
 	bc := e.boundaries()
-	w := newWindow(g, CellRect{i0 - windowPad, j0 - windowPad, i1 + windowPad, j1 + windowPad}.Intersect(bc.provWin.rect))
+	w := newWindow(g, land.CellRect{I0: i0 - windowPad, J0: j0 - windowPad, I1: i1 + windowPad, J1: j1 + windowPad}.Intersect(bc.provWin.rect))
 	if w.grid.Len() == 0 {
 		return nil
 	}
@@ -132,7 +133,7 @@ func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
 // landClass returns the propagation land class of grid cell gk as the engine's cellWard: 1 on
 // ward land, 0 elsewhere (commune land and outside the province).
 func (e *Engine) landClass(gk int) uint8 {
-	if ci := e.land.commune[gk]; ci >= 0 {
+	if ci := e.land.Commune[gk]; ci >= 0 {
 		return e.communeClass(int(ci))
 	}
 	return 0

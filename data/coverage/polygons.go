@@ -138,7 +138,7 @@ func (r *Result) fullLayer(k layerKey) orb.MultiPolygon {
 
 // latitude returns the latitude in degrees of the grid's centre.
 func (r *Result) latitude() float64 {
-	return r.eng.tm.Inverse(r.eng.land.grid.Bound().Center())[1]
+	return r.eng.tm.Inverse(r.eng.land.Grid.Bound().Center())[1]
 }
 
 // Sample conditioning. Output vertices are rounded to 6 decimals of a degree (up to 0.08 m), so

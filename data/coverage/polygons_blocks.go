@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"phusong/data/land"
 	"phusong/geo"
 )
 
@@ -71,7 +72,7 @@ func (bg blockGrid) cells(w window, b int, halo bool) (i0, j0, i1, j1 int) {
 // outside, blockActive elsewhere. Built once per engine.
 func (bc *boundaryCache) staticBlocks(e *Engine) []blockKind {
 	bc.staticOnce.Do(func() {
-		far := farOutside(e.land.grid.CellM)
+		far := farOutside(e.land.Grid.CellM)
 		inf := float32(math.Inf(1))
 		bc.static = classifyBlocks(bc.provWin, func(wk int) (land, outside bool) {
 			d0, d1 := bc.class[0][wk], bc.class[1][wk]
@@ -89,7 +90,7 @@ func (bc *boundaryCache) nearIndex(e *Engine) []int32 {
 		for wk := range bc.nearPos {
 			bc.nearPos[wk] = -1
 		}
-		nx := e.land.grid.NX
+		nx := e.land.Grid.NX
 		for n, gk := range bc.near {
 			bc.nearPos[bc.provWin.index(int(gk)%nx, int(gk)/nx)] = int32(n)
 		}
@@ -104,7 +105,7 @@ func (bc *boundaryCache) nearByTile(e *Engine) []int32 {
 		l := e.land
 		tileOf := func(n int32) int {
 			gk := int(bc.near[n])
-			return (gk/l.grid.NX/tileCells)*l.ntx + (gk%l.grid.NX)/tileCells
+			return (gk/l.Grid.NX/land.TileCells)*l.NTX + (gk%l.Grid.NX)/land.TileCells
 		}
 		bc.nearTiled = make([]int32, len(bc.near))
 		for n := range bc.nearTiled {
@@ -152,7 +153,7 @@ func settle(test bool, first blockKind, outside bool) blockKind {
 // > 0 and Out for sign < 0, one at most thr − blockSignEpsDB (or NaN) everywhere the reverse,
 // any other block Active.
 func (r *Result) settleBlocks(w window, static []blockKind, field []float32, thr float64, sign float32) []blockKind {
-	g := r.eng.land.grid
+	g := r.eng.land.Grid
 	hi, lo := float32(thr+blockSignEpsDB), float32(thr-blockSignEpsDB)
 	bg := newBlockGrid(w)
 	out := make([]blockKind, len(static))
@@ -255,7 +256,7 @@ type edgeCell struct{ gk, q int32 }
 // once per engine.
 func (bc *boundaryCache) edgeBlocks(e *Engine) []edgeBlock {
 	bc.edgeOnce.Do(func() {
-		g := e.land.grid
+		g := e.land.Grid
 		w := bc.provWin
 		near := bc.nearIndex(e)
 		bg := newBlockGrid(w)
@@ -304,7 +305,7 @@ func (bc *boundaryCache) edgeBlocks(e *Engine) []edgeBlock {
 // blockSignEpsDB (−w(m) < 0). Such a block is Out (no gap there); a block with a sample outside
 // the commune is never In.
 func (r *Result) settleCommuneEdges(kinds []blockKind, cb communeBoundary, field []float32, thr float64) {
-	g := r.eng.land.grid
+	g := r.eng.land.Grid
 	w := cb.win
 	hi := float32(thr + blockSignEpsDB)
 	bg := newBlockGrid(w)
@@ -355,7 +356,7 @@ func eachActive(w window, kinds []blockKind, f func(b, i0, j0, i1, j1 int)) {
 // and only contourBlocks may read it.
 func (r *Result) sparseMargins(k layerKey, w window, static, kinds []blockKind, sign float32, clipRow func(wk0 int, row []float32)) []float32 {
 	e := r.eng
-	g := e.land.grid
+	g := e.land.Grid
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
 	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
@@ -482,7 +483,7 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	thr, _, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	other := r.otherLevels(k)
 	t32 := float32(thr)
-	s := float32(boundarySlopeDBPerCell / e.land.grid.CellM)
+	s := float32(boundarySlopeDBPerCell / e.land.Grid.CellM)
 	near := bc.nearIndex(e)
 	kinds := r.layerBlocks(k)
 	d0s, d1s := bc.class[0], bc.class[1]

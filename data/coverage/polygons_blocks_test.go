@@ -22,7 +22,7 @@ import (
 // cutoff at every NaN land cell that borders the threshold (found by a scan of the whole grid).
 func (r *Result) denseMargins(k layerKey, w window, sign float32) []float32 {
 	e := r.eng
-	g := e.land.grid
+	g := e.land.Grid
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
 	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
@@ -40,7 +40,7 @@ func (r *Result) denseMargins(k layerKey, w window, sign float32) []float32 {
 	for j := range g.NY {
 		for i := range g.NX {
 			gk := g.Index(i, j)
-			if field[gk] == field[gk] || e.land.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
+			if field[gk] == field[gk] || e.land.Commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
 				continue
 			}
 			if wk := w.index(i, j); wk >= 0 {
@@ -63,7 +63,7 @@ func (r *Result) otherMargins(k layerKey, w window) []float32 {
 	for wk := range out {
 		out[wk] = nan
 	}
-	other.margins(out, w, r.eng.land.grid, float32(thr), 1)
+	other.margins(out, w, r.eng.land.Grid, float32(thr), 1)
 	return out
 }
 

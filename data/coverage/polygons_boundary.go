@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/land"
 	"phusong/geo"
 )
 
@@ -92,12 +93,12 @@ func (s segment) lineDist(p orb.Point) float64 {
 // outside the province, so that contours close on the province boundary and not on the grid's
 // edge), with its own sub-grid of the same cells.
 type window struct {
-	rect CellRect
+	rect land.CellRect
 	grid geo.Grid // cell (i, j) of grid is cell (rect.I0+i, rect.J0+j) of the engine grid
 }
 
 // newWindow returns the window of r (not clamped; an empty r gives the empty window).
-func newWindow(g geo.Grid, r CellRect) window {
+func newWindow(g geo.Grid, r land.CellRect) window {
 	if r.Empty() {
 		return window{rect: r}
 	}
@@ -384,8 +385,8 @@ func (e *Engine) boundaries() *boundaryCache {
 		for i, c := range e.communes {
 			bc.projected[i] = asMultiPolygon(e.tm.ForwardGeometry(c.Geometry))
 		}
-		g := e.land.grid
-		bc.provWin = newWindow(g, CellRect{-windowPad, -windowPad, g.NX + windowPad, g.NY + windowPad})
+		g := e.land.Grid
+		bc.provWin = newWindow(g, land.CellRect{I0: -windowPad, J0: -windowPad, I1: g.NX + windowPad, J1: g.NY + windowPad})
 		for cls := range bc.class {
 			var mps []orb.MultiPolygon
 			for ci, mp := range bc.projected {
@@ -395,14 +396,14 @@ func (e *Engine) boundaries() *boundaryCache {
 			}
 			inside := make([]bool, bc.provWin.grid.Len())
 			for wk := range inside {
-				if gk := bc.provWin.full(g, wk); gk >= 0 && e.land.commune[gk] >= 0 {
+				if gk := bc.provWin.full(g, wk); gk >= 0 && e.land.Commune[gk] >= 0 {
 					inside[wk] = e.landClass(gk) == uint8(cls)
 				}
 			}
 			bc.class[cls] = signedDistance(bc.provWin, inside, outerSegments(mps))
 		}
 		far := farOutside(g.CellM)
-		for gk, ci := range e.land.commune {
+		for gk, ci := range e.land.Commune {
 			if ci >= 0 && bc.class[1-e.communeClass(int(ci))][bc.provWin.index(gk%g.NX, gk/g.NX)] != far {
 				bc.near = append(bc.near, int32(gk))
 			}
@@ -421,21 +422,21 @@ func (bc *boundaryCache) nearOtherClass() []int32 { return bc.near }
 func (e *Engine) communeBoundary(ci int) communeBoundary {
 	bc := e.boundaries()
 	return bc.communes.get(ci, func() communeBoundary {
-		g := e.land.grid
-		r := CellRect{g.NX, g.NY, 0, 0}
-		for _, tix := range e.land.communeTiles[ci] {
-			t := &e.land.tiles[tix]
-			e.eachCell(t, t.rect(), func(k int32) {
-				if e.land.cellCommune[k] == int32(ci) {
-					i, j := int(e.land.cellI[k]), int(e.land.cellJ[k])
-					r = CellRect{min(r.I0, i), min(r.J0, j), max(r.I1, i+1), max(r.J1, j+1)}
+		g := e.land.Grid
+		r := land.CellRect{I0: g.NX, J0: g.NY, I1: 0, J1: 0}
+		for _, tix := range e.land.CommuneTiles[ci] {
+			t := &e.land.Tiles[tix]
+			e.land.EachCell(t, t.Rect(), func(k int32) {
+				if e.land.CellCommune[k] == int32(ci) {
+					i, j := int(e.land.CellI[k]), int(e.land.CellJ[k])
+					r = land.CellRect{I0: min(r.I0, i), J0: min(r.J0, j), I1: max(r.I1, i+1), J1: max(r.J1, j+1)}
 				}
 			})
 		}
 		if r.Empty() {
 			return communeBoundary{}
 		}
-		w := newWindow(g, CellRect{r.I0 - windowPad, r.J0 - windowPad, r.I1 + windowPad, r.J1 + windowPad})
+		w := newWindow(g, land.CellRect{I0: r.I0 - windowPad, J0: r.J0 - windowPad, I1: r.I1 + windowPad, J1: r.J1 + windowPad})
 		dist := signedDistance(w, e.insideWindow(w, ci), ringSegments(nil, bc.projected[ci]))
 		far, inf := farOutside(g.CellM), float32(math.Inf(1))
 		static := classifyBlocks(w, func(wk int) (land, outside bool) { return dist[wk] == inf, dist[wk] == far })
@@ -446,11 +447,11 @@ func (e *Engine) communeBoundary(ci int) communeBoundary {
 // insideWindow returns, per cell of w, whether the engine's land raster puts it in commune ci
 // (cells beyond the grid are outside).
 func (e *Engine) insideWindow(w window, ci int) []bool {
-	g := e.land.grid
+	g := e.land.Grid
 	inside := make([]bool, w.grid.Len())
 	for wk := range inside {
 		if gk := w.full(g, wk); gk >= 0 {
-			inside[wk] = e.land.commune[gk] == int32(ci)
+			inside[wk] = e.land.Commune[gk] == int32(ci)
 		}
 	}
 	return inside

@@ -6,6 +6,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"phusong/data/land"
 	"phusong/geo"
 )
 
@@ -21,7 +22,7 @@ import (
 //	    40         140 x     centre (5, 5): beyond the band outside       → −30 (3 cells)
 func TestSignedDistance(t *testing.T) {
 	g := geo.Grid{CellM: 10, NX: 20, NY: 20}
-	w := newWindow(g, CellRect{0, 0, 20, 20})
+	w := newWindow(g, land.CellRect{I0: 0, J0: 0, I1: 20, J1: 20})
 	inside := make([]bool, g.Len())
 	for j := range g.NY {
 		for i := range g.NX {
@@ -72,7 +73,7 @@ func TestOuterSegments(t *testing.T) {
 // A window beyond the grid maps its virtual cells to −1 and back.
 func TestWindowIndex(t *testing.T) {
 	g := geo.Grid{X0M: 100, Y0M: 200, CellM: 10, NX: 5, NY: 4}
-	w := newWindow(g, CellRect{-2, -1, 7, 6})
+	w := newWindow(g, land.CellRect{I0: -2, J0: -1, I1: 7, J1: 6})
 	if w.grid.X0M != 80 || w.grid.Y0M != 190 || w.grid.NX != 9 || w.grid.NY != 7 {
 		t.Fatalf("window grid %+v", w.grid)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"phusong/data"
+	"phusong/data/land"
 )
 
 // Levels below the cutoff. The fields read NaN under the engine's cutoff (the lowest required
@@ -73,11 +74,11 @@ type levelFill struct {
 // and a sector has the cell within range, the cutoff otherwise (see above).
 func (r *Result) belowCutoff(k layerKey, ti int, field []float32, i, j int, thr32, cutoff float32) float32 {
 	l := r.eng.land
-	if l.commune[l.grid.Index(i, j)] < 0 || !bordersLevel(l.grid.NX, l.grid.NY, field, i, j, thr32) {
+	if l.Commune[l.Grid.Index(i, j)] < 0 || !bordersLevel(l.Grid.NX, l.Grid.NY, field, i, j, thr32) {
 		return cutoff
 	}
-	tix, ck, _ := l.compact(i, j)
-	o := ck - l.tiles[tix].Start
+	tix, ck, _ := l.Compact(i, j)
+	o := ck - l.Tiles[tix].Start
 	best := cutoff
 	found := false
 	for c, id := range r.carriers {
@@ -97,7 +98,7 @@ func (r *Result) belowCutoff(k layerKey, ti int, field []float32, i, j int, thr3
 // the best over every sector).
 func (r *Result) otherClass(carrier string, ti int) levelFill {
 	e := r.eng
-	g := e.land.grid
+	g := e.land.Grid
 	cells := e.boundaries().nearOtherClass()
 	out := levelFill{cells: cells, levels: make([]float32, len(cells))}
 	if carrier == AnyCarrier {
@@ -141,8 +142,8 @@ func newLeveller(r *Result, carrier string, ti int) *leveller {
 // no sector has the cell within its range.
 func (lv *leveller) at(i, j int, cls uint8) float64 {
 	l := lv.r.eng.land
-	c := l.grid.Center(i, j)
-	if tix := (j/tileCells)*l.ntx + i/tileCells; tix != lv.tile {
+	c := l.Grid.Center(i, j)
+	if tix := (j/land.TileCells)*l.NTX + i/land.TileCells; tix != lv.tile {
 		lv.resolve(tix)
 	}
 	best := math.Inf(-1)
@@ -191,8 +192,8 @@ func (lv *leveller) resolve(tix int) {
 	}
 	// Nearest masts first: they set a high best early, so the bound skips more (the result
 	// does not depend on the order).
-	t := &r.eng.land.tiles[tix]
-	g := r.eng.land.grid
+	t := &r.eng.land.Tiles[tix]
+	g := r.eng.land.Grid
 	cx, cy := g.X0M+float64(t.I0+t.I1)/2*g.CellM, g.Y0M+float64(t.J0+t.J1)/2*g.CellM
 	slices.SortFunc(lv.mods, func(a, b *siteModel) int {
 		sa, sb := &a.sectors[lv.ti][0], &b.sectors[lv.ti][0]

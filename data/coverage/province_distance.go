@@ -1,6 +1,9 @@
 package coverage
 
-import "sync"
+import (
+	"phusong/data/land"
+	"sync"
+)
 
 // provinceDistance is an engine's signed distance raster to the province boundary.
 type provinceDistance struct {
@@ -27,12 +30,12 @@ func (e *Engine) ProvinceSignedDistanceM() []float32 {
 	pd.once.Do(func() {
 		// Over the grid padded by windowPad virtual (outside) cells, so that land cells on the
 		// grid's edge are measured too; then the grid's own cells are kept.
-		g := e.land.grid
-		w := newWindow(g, CellRect{-windowPad, -windowPad, g.NX + windowPad, g.NY + windowPad})
+		g := e.land.Grid
+		w := newWindow(g, land.CellRect{I0: -windowPad, J0: -windowPad, I1: g.NX + windowPad, J1: g.NY + windowPad})
 		inside := make([]bool, w.grid.Len())
 		for wk := range inside {
 			if gk := w.full(g, wk); gk >= 0 {
-				inside[wk] = e.land.commune[gk] >= 0
+				inside[wk] = e.land.Commune[gk] >= 0
 			}
 		}
 		padded := signedDistance(w, inside, outerSegments(e.boundaries().projected))
