@@ -2,8 +2,9 @@ package coverage
 
 import (
 	"math"
-	"phusong/data/land"
 	"testing"
+
+	"phusong/data/land"
 )
 
 // evalJob is one layer of one tile, its candidate groups ready.

@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
+	"phusong/data/coverage/contour"
 	"phusong/data/land"
 	"phusong/geo"
 )
@@ -94,29 +95,29 @@ func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
 	i0, i1 := land.CentresIn(g.X0M, g.CellM, sm.x-rM, sm.x+rM, g.NX)
 	j0, j1 := land.CentresIn(g.Y0M, g.CellM, sm.y-rM, sm.y+rM, g.NY)
 	bc := e.boundaries()
-	w := newWindow(g, land.CellRect{I0: i0 - windowPad, J0: j0 - windowPad, I1: i1 + windowPad, J1: j1 + windowPad}.Intersect(bc.provWin.rect))
-	if w.grid.Len() == 0 {
+	w := contour.NewWindow(g, land.CellRect{I0: i0 - contour.WindowPad, J0: j0 - contour.WindowPad, I1: i1 + contour.WindowPad, J1: j1 + contour.WindowPad}.Intersect(bc.provWin.Rect))
+	if w.Grid.Len() == 0 {
 		return nil
 	}
 	tr := &e.rules[ti]
-	n := w.grid.Len()
-	far := farOutside(g.CellM)
+	n := w.Grid.Len()
+	far := contour.FarOutside(g.CellM)
 	dist0, dist1, vals, other := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	margin := func(dx, dy float64, cls uint8) float32 {
 		lv := sm.levelDBm(dx, dy, dx*dx+dy*dy, cls)
 		if math.IsInf(lv, -1) {
 			lv = tr.cutoff
 		}
-		return distanceMargin(float32(lv - tr.requiredOut))
+		return contour.DistanceMargin(float32(lv - tr.requiredOut))
 	}
 	nan := float32(math.NaN())
 	for wk := range vals {
-		i, j := w.rect.I0+wk%w.grid.NX, w.rect.J0+wk/w.grid.NX
-		pk := bc.provWin.index(i, j)
+		i, j := w.Rect.I0+wk%w.Grid.NX, w.Rect.J0+wk/w.Grid.NX
+		pk := bc.provWin.Index(i, j)
 		dist0[wk], dist1[wk] = bc.class[0][pk], bc.class[1][pk]
 		other[wk] = nan
 		if dist0[wk] <= 0 && dist1[wk] <= 0 {
-			continue // outside the province: clipClassMargins sets the value
+			continue // outside the province: contour.ClipClassMargins sets the value
 		}
 		c := g.Center(i, j)
 		dx, dy := c[0]-sm.x, c[1]-sm.y
@@ -126,8 +127,8 @@ func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
 			other[wk] = margin(dx, dy, 1-cls)
 		}
 	}
-	clipClassMargins(w, vals, other, dist0, dist1)
-	return geo.ContourPolygons(w.grid, vals, 0)
+	contour.ClipClassMargins(w, vals, other, dist0, dist1)
+	return geo.ContourPolygons(w.Grid, vals, 0)
 }
 
 // landClass returns the propagation land class of grid cell gk as the engine's cellWard: 1 on

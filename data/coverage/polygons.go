@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
+	"phusong/data/coverage/contour"
 	"phusong/geo"
 )
 
@@ -32,11 +33,11 @@ var (
 
 // polygonCache holds a Result's polygons, built on first use.
 type polygonCache struct {
-	full   memo[layerKey, orb.MultiPolygon] // projected metres, full detail
-	zoom   memo[zoomKey, zoomed]            // lon/lat, simplified for a zoom (zoom −1: full detail)
-	gaps   memo[gapKey, orb.MultiPolygon]   // projected metres, one commune, slivers dropped
-	other  memo[layerKey, levelFill]        // levels on the other land class near its edge (tier 0 keys)
-	blocks memo[layerKey, []blockKind]      // block kinds of the province window (polygons_blocks.go)
+	full   memo[layerKey, orb.MultiPolygon]    // projected metres, full detail
+	zoom   memo[zoomKey, zoomed]               // lon/lat, simplified for a zoom (zoom −1: full detail)
+	gaps   memo[gapKey, orb.MultiPolygon]      // projected metres, one commune, slivers dropped
+	other  memo[layerKey, levelFill]           // levels on the other land class near its edge (tier 0 keys)
+	blocks memo[layerKey, []contour.BlockKind] // block kinds of the province window (package contour)
 }
 
 type layerKey struct {
@@ -91,7 +92,7 @@ func (r *Result) layerThreshold(carrier string, tech data.Tech, tier int) (float
 // level of tier for tech: tier 0 is the coverage threshold (the rule's RequiredMedianDBm(false)),
 // tier n ≥ 1 the definition's TiersDBm[n−1] (strongest first). The area is the contour of the
 // predicted level field (linear interpolation between cell centres) clipped to the province (see
-// polygons_boundary.go), as one Feature whose MultiPolygon follows RFC 7946 (counter-clockwise
+// package contour), as one Feature whose MultiPolygon follows RFC 7946 (counter-clockwise
 // exteriors, clockwise holes, lon/lat with 6 decimals); an empty layer has one Feature with an
 // empty MultiPolygon. zoom ≥ 0 simplifies for a web map at that zoom (geo.ToleranceForZoom at
 // the province's latitude, zooms above 22 as 22); zoom < 0 gives the full detail.
@@ -139,154 +140,6 @@ func (r *Result) fullLayer(k layerKey) orb.MultiPolygon {
 // latitude returns the latitude in degrees of the grid's centre.
 func (r *Result) latitude() float64 {
 	return r.eng.tm.Inverse(r.eng.land.Grid.Bound().Center())[1]
-}
-
-// Sample conditioning. Output vertices are rounded to 6 decimals of a degree (up to 0.08 m), so
-// two boundary pieces passing closer than that could touch or cross after rounding. Distinct
-// pieces come that close only beside a sample whose value is nearly the level and that has
-// crossings on two of its four grid edges that are not joined by one chord: opposite edges, three
-// or four edges, or two adjacent edges across a saddle cell. Such a sample is moved, keeping its
-// sign, to at least δ/(1−δ) times the largest |value| of its opposite-sign neighbours, δ =
-// minSampleGapM / CellM, so each of its crossings lies at least minSampleGapM from it. The
-// crossings move by at most the same fraction of the local level difference; no other sample is
-// changed.
-const minSampleGapM = 0.5 // metres, against 2 × 0.08 m of rounding
-
-// condition applies the sample conditioning to v, values of grid g (row-major), in place.
-func condition(g geo.Grid, v []float32) {
-	c := newConditioner(g)
-	for j := range g.NY {
-		for i := range g.NX {
-			c.visit(v, i, j)
-		}
-	}
-	c.apply(v)
-}
-
-// conditioner collects the moves of the sample conditioning; they are applied after the pass,
-// which reads the original values.
-type conditioner struct {
-	nx, ny int
-	f      float32
-	moves  []sampleMove
-}
-
-type sampleMove struct {
-	k int
-	v float32
-}
-
-func newConditioner(g geo.Grid) *conditioner {
-	d := min(0.25, minSampleGapM/g.CellM)
-	return &conditioner{nx: g.NX, ny: g.NY, f: float32(d / (1 - d))}
-}
-
-// visit records the move of sample (i, j), if it needs one.
-func (c *conditioner) visit(v []float32, i, j int) {
-	nx, ny := c.nx, c.ny
-	k := j*nx + i
-	vb := v[k]
-	in := vb >= 0
-	if i > 0 && j > 0 && i+1 < nx && j+1 < ny &&
-		(v[k-1] >= 0) == in && (v[k+1] >= 0) == in && (v[k-nx] >= 0) == in && (v[k+nx] >= 0) == in {
-		return // the common case: no crossing on any of its edges
-	}
-	nb := [4]int{-1, -1, -1, -1} // neighbour indexes N, E, S, W (−1 beyond the grid)
-	if j+1 < ny {
-		nb[0] = k + nx
-	}
-	if i+1 < nx {
-		nb[1] = k + 1
-	}
-	if j > 0 {
-		nb[2] = k - nx
-	}
-	if i > 0 {
-		nb[3] = k - 1
-	}
-	var opp [4]bool
-	m, maxAbs := 0, float32(0)
-	for n, q := range nb {
-		if q >= 0 && (v[q] >= 0) != in {
-			opp[n] = true
-			m++
-			maxAbs = max(maxAbs, abs32(v[q]))
-		}
-	}
-	if m < 2 || abs32(vb) >= c.f*maxAbs {
-		return
-	}
-	if m == 2 && opp[0] != opp[2] { // two adjacent edges: one chord unless a saddle
-		a, b := 0, 1 // the pair (N, E), (E, S), (S, W) or (W, N)
-		for !(opp[a] && opp[b]) {
-			a, b = b, (b+1)%4
-		}
-		di := [4]int{0, 1, 0, -1}
-		dj := [4]int{1, 0, -1, 0}
-		ii, jj := i+di[a]+di[b], j+dj[a]+dj[b]
-		if ii >= 0 && jj >= 0 && ii < nx && jj < ny && (v[jj*nx+ii] >= 0) != in {
-			return
-		}
-	}
-	eps := c.f * maxAbs
-	if !in {
-		eps = -eps
-	}
-	c.moves = append(c.moves, sampleMove{k, eps})
-}
-
-// apply writes the recorded moves into v.
-func (c *conditioner) apply(v []float32) {
-	for _, mv := range c.moves {
-		v[mv.k] = mv.v
-	}
-}
-
-func abs32(x float32) float32 {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-// communeClip is the clipped contour value of a cell with margin m at signed distance d (metres,
-// positive inside) from a commune's boundary, slope s: min(m, s·d) inside (s·(+Inf) = +Inf keeps
-// the margin), s·d elsewhere (see polygons_boundary.go).
-func communeClip(m, d, s float32) float32 {
-	if d > 0 {
-		return min(m, s*d)
-	}
-	return s * d
-}
-
-// clipClassMargins is communeClip for land of two classes (see polygons_boundary.go): a cell of
-// class c (d_c > 0) takes min(m, s·d_c), raised to min(m_o, s·d_o) when it lies within the
-// distance band of the other class o and other holds its margin m_o on that class's land (not
-// NaN); a cell of neither class takes max(s·d_0, s·d_1). Then the sample conditioning. other,
-// dist0 and dist1 are over w, like margin.
-func clipClassMargins(w window, margin, other, dist0, dist1 []float32) {
-	s := float32(boundarySlopeDBPerCell / w.grid.CellM)
-	for wk, d0 := range dist0 {
-		margin[wk] = classClip(margin[wk], other[wk], d0, dist1[wk], s)
-	}
-	condition(w.grid, margin)
-}
-
-// classClip is clipClassMargins' value of one cell: margin m, other class's margin mo (NaN:
-// none), signed distances d0, d1 to the land of each class, slope s.
-func classClip(m, mo, d0, d1, s float32) float32 {
-	if d0 <= 0 && d1 <= 0 {
-		return max(s*d0, s*d1)
-	}
-	own, oth := d0, d1
-	if d1 > 0 {
-		own, oth = d1, d0
-	}
-	v := min(m, s*own)
-	if mo == mo {
-		v = max(v, min(mo, s*oth))
-	}
-	return v
 }
 
 // GapsGeoJSON returns, for tech, the uncovered land of every commune (communeCode "" ) or of one
@@ -350,26 +203,26 @@ func (r *Result) gapPolygons(k gapKey, ti int, thr float64) orb.MultiPolygon {
 }
 
 // contourGaps contours the uncovered land of commune ci for technology index ti (projected):
-// the field of clipMargins over the commune's window, computed in its active blocks only (see
-// polygons_blocks.go).
+// the field of contour.CommuneClip over the commune's window, computed in its active blocks only (see
+// package contour).
 func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 	e := r.eng
 	cb := e.communeBoundary(ci)
-	if cb.win.grid.Len() == 0 {
+	if cb.win.Grid.Len() == 0 {
 		return nil
 	}
 	k := layerKey{AnyCarrier, e.rules[ti].tech, 0}
 	field := r.Field(k.carrier, k.tech)
-	kinds := r.settleBlocks(cb.win, cb.static, field, thr, -1)
-	r.settleCommuneEdges(kinds, cb, field, thr)
-	s := float32(boundarySlopeDBPerCell / cb.win.grid.CellM)
+	kinds := contour.SettleBlocks(cb.win, e.land.Grid, cb.static, field, thr, -1)
+	contour.SettleCommuneEdges(kinds, cb.win, e.land.Grid, cb.static, cb.dist, field, thr)
+	s := float32(contour.BoundarySlopeDBPerCell / cb.win.Grid.CellM)
 	vals := r.sparseMargins(k, cb.win, cb.static, kinds, -1, func(wk0 int, row []float32) {
 		for n, d := range cb.dist[wk0 : wk0+len(row)] {
-			row[n] = communeClip(row[n], d, s)
+			row[n] = contour.CommuneClip(row[n], d, s)
 		}
 	})
 	defer putMargins(vals)
-	return contourBlocks(cb.win, vals, kinds)
+	return contour.Polygons(cb.win, vals, kinds)
 }
 
 // dropSmall returns the polygons of mp whose area (exterior minus holes) is at least minAreaM2.

@@ -20,6 +20,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"phusong/data"
+	"phusong/data/coverage/contour"
 	"phusong/geo"
 )
 
@@ -363,7 +364,7 @@ func distToBoundary(mp orb.MultiPolygon, q orb.Point) float64 {
 	for _, p := range mp {
 		for _, r := range p {
 			for k := 0; k+1 < len(r); k++ {
-				d = min(d, segment{r[k], r[k+1]}.distTo(q))
+				d = min(d, contour.Segment{A: r[k], B: r[k+1]}.DistTo(q))
 			}
 		}
 	}
@@ -390,15 +391,15 @@ func TestCoverageClippedToProvince(t *testing.T) {
 			}
 		}
 	}
-	west := []segment{
-		{tm.Forward(smallPoint(-4000, 0)), tm.Forward(smallPoint(-2000, -3500))},
-		{tm.Forward(smallPoint(-4000, 0)), tm.Forward(smallPoint(-2000, 3500))},
+	west := []contour.Segment{
+		{A: tm.Forward(smallPoint(-4000, 0)), B: tm.Forward(smallPoint(-2000, -3500))},
+		{A: tm.Forward(smallPoint(-4000, 0)), B: tm.Forward(smallPoint(-2000, 3500))},
 	}
 	for k, s := range west {
 		n := 0
 		for _, p := range mp {
 			for _, q := range p[0] {
-				if s.distTo(q) < 0.1 {
+				if s.DistTo(q) < 0.1 {
 					n++
 				}
 			}
