@@ -37,6 +37,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -108,6 +109,13 @@ type Engine struct {
 	polyArea  []float64 // vector area per commune, m², in tm
 
 	siteModels weakCache[data.Site, modelEntry] // see model
+
+	// Derived once, on first use (Engine is immutable otherwise): the boundary rasters and
+	// block kinds of the polygon builders, ProvinceSignedDistanceM, and the polygon builds'
+	// scratch memory (*polyScratch).
+	bounds   boundaryCache
+	provDist provinceDistance
+	scratch  sync.Pool
 }
 
 // New builds an engine for communes (any order; they are sorted by code, and codes must be

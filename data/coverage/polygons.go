@@ -64,9 +64,7 @@ type zoomed struct {
 }
 
 // polygons returns r's cache.
-func (r *Result) polygons() *polygonCache {
-	return resultPolygons.get(r, func() *polygonCache { return &polygonCache{} })
-}
+func (r *Result) polygons() *polygonCache { return &r.polys }
 
 // layerThreshold checks (carrier, tech, tier) and returns the tier's level in dBm and the
 // technology index.
@@ -216,13 +214,14 @@ func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 	kinds := contour.SettleBlocks(cb.win, e.land.Grid, cb.static, field, thr, -1)
 	contour.SettleCommuneEdges(kinds, cb.win, e.land.Grid, cb.static, cb.dist, field, thr)
 	s := float32(contour.BoundarySlopeDBPerCell / cb.win.Grid.CellM)
-	vals := r.sparseMargins(k, cb.win, cb.static, kinds, -1, func(wk0 int, row []float32) {
+	ps := e.getScratch(cb.win.Grid.Len())
+	defer e.putScratch(ps)
+	r.sparseMargins(k, cb.win, cb.static, kinds, -1, ps.vals, func(wk0 int, row []float32) {
 		for n, d := range cb.dist[wk0 : wk0+len(row)] {
 			row[n] = contour.CommuneClip(row[n], d, s)
 		}
 	})
-	defer putMargins(vals)
-	return contour.Polygons(cb.win, vals, kinds)
+	return contour.Polygons(cb.win, ps.vals, kinds, &ps.contour)
 }
 
 // dropSmall returns the polygons of mp whose area (exterior minus holes) is at least minAreaM2.

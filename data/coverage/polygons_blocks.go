@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/paulmach/orb"
 
 	"phusong/data/coverage/contour"
 	"phusong/data/land"
+	"phusong/geo"
 )
 
 // staticBlocks returns the blocks of the province window classified by the boundary rasters
@@ -83,18 +83,16 @@ func (r *Result) layerBlocks(k layerKey) []contour.BlockKind {
 	})
 }
 
-// sparseMargins returns the contoured field of layer k over window w (contour.Margins), whose
-// blocks are kinds (settled from the static kinds static), the value of an active cell being
-// sign·w(level − threshold) (contour.DistanceMargin; belowCutoff's level where the field is
-// NaN) passed through clipRow. The raster comes from marginBufs: give it back with putMargins
-// when done; only contour.Polygons may read it.
-func (r *Result) sparseMargins(k layerKey, w contour.Window, static, kinds []contour.BlockKind, sign float32, clipRow func(wk0 int, row []float32)) []float32 {
+// sparseMargins fills vals with the contoured field of layer k over window w (contour.Margins),
+// whose blocks are kinds (settled from the static kinds static), the value of an active cell
+// being sign·w(level − threshold) (contour.DistanceMargin; belowCutoff's level where the field
+// is NaN) passed through clipRow. Only contour.Polygons may read the result.
+func (r *Result) sparseMargins(k layerKey, w contour.Window, static, kinds []contour.BlockKind, sign float32, vals []float32, clipRow func(wk0 int, row []float32)) {
 	e := r.eng
 	g := e.land.Grid
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
 	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
-	vals := getMargins(w.Grid.Len())
 	contour.Margins(w, g, static, kinds, vals, func(gi0, gj int, dst []float32) {
 		for n, lv := range field[g.Index(gi0, gj):g.Index(gi0+len(dst), gj)] {
 			if lv != lv {
@@ -103,22 +101,32 @@ func (r *Result) sparseMargins(k layerKey, w contour.Window, static, kinds []con
 			dst[n] = sign * contour.DistanceMargin(lv-t32)
 		}
 	}, clipRow)
-	return vals
 }
 
-// marginBufs recycles the window-sized rasters of sparseMargins (7 MB for the province at 50 m).
-var marginBufs sync.Pool
+// polyScratch is the scratch memory of one polygon build: the window raster sparseMargins
+// fills and the contour sweep's labels.
+type polyScratch struct {
+	vals    []float32
+	contour geo.ContourScratch
+}
 
-// getMargins returns a raster of n values (contents unspecified).
-func getMargins(n int) []float32 {
-	if p, ok := marginBufs.Get().(*[]float32); ok && cap(*p) >= n {
-		return (*p)[:n]
+// getScratch returns a polygon build's scratch from the engine's pool, vals sized for a window
+// of n cells (contents unspecified; 7 MB for the province at 50 m). Give it back with
+// putScratch.
+func (e *Engine) getScratch(n int) *polyScratch {
+	ps, _ := e.scratch.Get().(*polyScratch)
+	if ps == nil {
+		ps = &polyScratch{}
 	}
-	return make([]float32, n)
+	if cap(ps.vals) < n {
+		ps.vals = make([]float32, n)
+	}
+	ps.vals = ps.vals[:n]
+	return ps
 }
 
-// putMargins gives a raster of getMargins back.
-func putMargins(v []float32) { marginBufs.Put(&v) }
+// putScratch gives a scratch of getScratch back.
+func (e *Engine) putScratch(ps *polyScratch) { e.scratch.Put(ps) }
 
 // contourLayer contours layer k over the whole grid, clipped to the province: the field of
 // contour.ClassClip over the province window, computed in the active blocks only (contour.Margins).
@@ -133,7 +141,9 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	kinds := r.layerBlocks(k)
 	d0s, d1s := bc.class[0], bc.class[1]
 	nan := float32(math.NaN())
-	vals := r.sparseMargins(k, bc.provWin, bc.staticBlocks(e), kinds, 1, func(wk0 int, row []float32) {
+	ps := e.getScratch(bc.provWin.Grid.Len())
+	defer e.putScratch(ps)
+	r.sparseMargins(k, bc.provWin, bc.staticBlocks(e), kinds, 1, ps.vals, func(wk0 int, row []float32) {
 		for n, v := range row {
 			wk := wk0 + n
 			mo := nan
@@ -143,8 +153,7 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 			row[n] = contour.ClassClip(v, mo, d0s[wk], d1s[wk], s)
 		}
 	})
-	defer putMargins(vals)
-	return contour.Polygons(bc.provWin, vals, kinds)
+	return contour.Polygons(bc.provWin, ps.vals, kinds, &ps.contour)
 }
 
 // otherLevels returns the other-class levels of layer k's carrier and technology (cached).

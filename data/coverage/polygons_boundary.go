@@ -42,7 +42,7 @@ type communeBoundary struct {
 
 // boundaries returns e's cache, building the projected communes and the land-class rasters once.
 func (e *Engine) boundaries() *boundaryCache {
-	bc := engineBoundaries.get(e, func() *boundaryCache { return &boundaryCache{} })
+	bc := &e.bounds
 	bc.once.Do(func() {
 		bc.projected = make([]orb.MultiPolygon, len(e.communes))
 		for i, c := range e.communes {
@@ -171,10 +171,3 @@ func (c *weakCache[T, V]) get(p *T, mk func() *V) *V {
 	}
 	return v.(*V)
 }
-
-// Caches of derived geometry. Result and Engine are immutable, so what is derived from them
-// never goes stale; the entries live as long as their Result or Engine.
-var (
-	engineBoundaries weakCache[Engine, boundaryCache]
-	resultPolygons   weakCache[Result, polygonCache]
-)

@@ -13,9 +13,6 @@ type provinceDistance struct {
 	sd   []float32
 }
 
-// engineProvinceDistance caches ProvinceSignedDistanceM per engine (engines are immutable).
-var engineProvinceDistance weakCache[Engine, provinceDistance]
-
 // ProvinceSignedDistanceM returns, for every cell of Grid() (row-major, Grid().Index), the
 // signed distance in metres from the cell centre to the province boundary: positive for land
 // cells (CommuneIndexRaster ≥ 0), negative for the others. The boundary is the union of the
@@ -28,7 +25,7 @@ var engineProvinceDistance weakCache[Engine, provinceDistance]
 //
 // The raster is computed once per engine and shared: callers must not modify it.
 func (e *Engine) ProvinceSignedDistanceM() []float32 {
-	pd := engineProvinceDistance.get(e, func() *provinceDistance { return &provinceDistance{} })
+	pd := &e.provDist
 	pd.once.Do(func() {
 		// Over the grid padded by contour.WindowPad virtual (outside) cells, so that land cells on the
 		// grid's edge are measured too; then the grid's own cells are kept.

@@ -34,6 +34,8 @@ type Result struct {
 	fieldMu sync.Mutex
 	fields  map[fieldKey]*fieldEntry // fields asked for (built or being built)
 	bases   map[fieldKey]fieldBase   // fields of an earlier result and the rectangles changed since
+
+	polys polygonCache // its polygons, built on first use (polygons.go)
 }
 
 // fieldEntry is one field of a result, built once; fields are built concurrently (fieldMu is
@@ -574,11 +576,10 @@ type PointLevel struct {
 // the result then AnyCarrier, each for every analysed technology. Outside the province (or the
 // grid) it returns nil. For AnyCarrier, Serving is the best carrier's site.
 func (r *Result) At(p orb.Point) []PointLevel {
-	ci, k, tix, ok := r.eng.cellAt(p)
+	k, tix, ok := r.eng.cellAt(p)
 	if !ok {
 		return nil
 	}
-	_ = ci
 	t := &r.eng.land.Tiles[tix]
 	o := k - t.Start
 	var out []PointLevel
@@ -610,22 +611,14 @@ func (tr *techRule) point(pl PointLevel) PointLevel {
 	return pl
 }
 
-// CommuneAt returns the commune whose land holds the grid cell of p (lon, lat degrees), as an
-// index into Communes, and false outside every commune.
-func (e *Engine) CommuneAt(p orb.Point) (int, bool) {
-	ci, _, _, ok := e.cellAt(p)
-	return ci, ok
-}
-
-// cellAt locates p's cell: its commune, compact index and tile.
-func (e *Engine) cellAt(p orb.Point) (ci int, k int32, tix int, ok bool) {
+// cellAt locates p's land cell (lon, lat degrees): its compact index and tile, false outside
+// the land.
+func (e *Engine) cellAt(p orb.Point) (k int32, tix int, ok bool) {
 	l := e.land
 	i, j, ok := l.Grid.CellOf(e.tm.Forward(p))
 	if !ok || l.Commune[l.Grid.Index(i, j)] < 0 {
-		return -1, 0, 0, false
+		return 0, 0, false
 	}
-	if tix, k, ok = l.Compact(i, j); ok {
-		return int(l.CellCommune[k]), k, tix, true
-	}
-	return -1, 0, 0, false
+	tix, k, ok = l.Compact(i, j)
+	return k, tix, ok
 }

@@ -362,11 +362,12 @@ func FillSettled(w Window, kinds []BlockKind, vals []float32) {
 	}
 }
 
-// Polygons contours vals (over w, blocks kinds) at 0, skipping the settled blocks.
-func Polygons(w Window, vals []float32, kinds []BlockKind) orb.MultiPolygon {
+// Polygons contours vals (over w, blocks kinds) at 0, skipping the settled blocks, with the
+// sweep's labels in scratch (nil: allocated for the call).
+func Polygons(w Window, vals []float32, kinds []BlockKind, scratch *geo.ContourScratch) orb.MultiPolygon {
 	active := make([]bool, len(kinds))
 	for b, kd := range kinds {
 		active[b] = kd == BlockActive
 	}
-	return geo.ContourPolygonsBlocks(w.Grid, vals, 0, BlockCells, active)
+	return geo.ContourPolygonsBlocks(w.Grid, vals, 0, BlockCells, active, scratch)
 }
