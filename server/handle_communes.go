@@ -9,6 +9,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/render"
 )
 
 // handleCommunes answers every commune polygon with its statistics per tech and its fibre
@@ -21,7 +22,7 @@ func (s *Server) handleCommunes(c *gin.Context, v *view) error {
 const communesKey = "communes"
 
 func (v *view) communesBuild() (*body, error) {
-	return jsonBody(ctGeoJSON, v.addFibre(v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes))))
+	return jsonBody(ctGeoJSON, v.addFibre(v.mark(render.Communes(v.st.Coverage, v.st.Communes))))
 }
 
 // communeBody is /api/v1/communes/{code}: the commune's census figures, its full statistics

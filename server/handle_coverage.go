@@ -9,6 +9,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/render"
 )
 
 // anyCarrier is the carrier= value for the best of all carriers.
@@ -37,7 +38,7 @@ func (v *view) coverageBuild(carrier string, tech data.Tech, tier, zoom int) fun
 		if carrier != anyCarrier && !v.covered[carrier] {
 			return jsonBody(ctGeoJSON, geojson.NewFeatureCollection()) // listed carrier without sites
 		}
-		fc, err := v.st.Coverage.CoverageGeoJSON(carrier, tech, tier, zoom)
+		fc, err := render.Coverage(v.st.Coverage, carrier, tech, tier, zoom)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +86,7 @@ func (s *Server) handleGaps(c *gin.Context, v *view) error {
 		return badParam("commune", code, "unknown commune code; see /api/v1/communes")
 	}
 	return s.sendCached(c, v, "gaps|"+string(tech)+"|"+code, func() (*body, error) {
-		fc, err := v.st.Coverage.GapsGeoJSON(tech, code)
+		fc, err := render.Gaps(v.st.Coverage, tech, code, coverage.DefaultMinGapAreaM2)
 		if err != nil {
 			return nil, err
 		}

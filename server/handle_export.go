@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
+	"phusong/data/coverage"
 	"phusong/data/render"
 )
 
@@ -56,7 +57,7 @@ func (s *Server) withFormat(handler handlerFunc, exp exportFunc) handlerFunc {
 }
 
 // exportGaps answers /api/v1/gaps as KML or CSV: the uncovered land of every commune (or of
-// commune=CODE) for tech=, as GapsGeoJSON.
+// commune=CODE) for tech=, as render.Gaps.
 func (s *Server) exportGaps(c *gin.Context, v *view, format string, geometry render.GeometryColumn) error {
 	tech, err := queryTech(c, "tech", data.Tech4G)
 	if err != nil {
@@ -71,7 +72,7 @@ func (s *Server) exportGaps(c *gin.Context, v *view, format string, geometry ren
 		name += "_" + code
 	}
 	return s.sendExport(c, v, name, format, geometry, func() (render.Layer, error) {
-		fc, err := v.st.Coverage.GapsGeoJSON(tech, code)
+		fc, err := render.Gaps(v.st.Coverage, tech, code, coverage.DefaultMinGapAreaM2)
 		if err != nil {
 			return render.Layer{}, err
 		}
@@ -106,7 +107,7 @@ func (s *Server) exportCoverage(c *gin.Context, v *view, format string, geometry
 		fc := geojson.NewFeatureCollection() // a listed carrier without sites covers nothing
 		if carrier == anyCarrier || v.covered[carrier] {
 			var err error
-			if fc, err = v.st.Coverage.CoverageGeoJSON(carrier, tech, tier, zoom); err != nil {
+			if fc, err = render.Coverage(v.st.Coverage, carrier, tech, tier, zoom); err != nil {
 				return render.Layer{}, err
 			}
 		}
@@ -115,10 +116,10 @@ func (s *Server) exportCoverage(c *gin.Context, v *view, format string, geometry
 }
 
 // exportCommunes answers /api/v1/communes as KML or CSV: every commune with its census
-// figures and coverage statistics, as CommunesGeoJSON.
+// figures and coverage statistics, as render.Communes.
 func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry render.GeometryColumn) error {
 	return s.sendExport(c, v, "communes", format, geometry, func() (render.Layer, error) {
-		return render.CommunesLayer(v.mark(v.st.Coverage.CommunesGeoJSON(v.st.Communes))), nil
+		return render.CommunesLayer(v.mark(render.Communes(v.st.Coverage, v.st.Communes))), nil
 	})
 }
 

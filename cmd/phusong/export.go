@@ -10,6 +10,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/render"
 )
 
 // runExport writes derived geometry on stdout: "footprints" (here; GeoJSON), the area where
@@ -87,9 +88,9 @@ func runExport(ctx context.Context, io stdio, args []string) error {
 		}
 		fps = append(fps, f...)
 	}
-	fc := e.FootprintsGeoJSON(fps)
+	fc := render.Footprints(e, fps)
 	if run.Note != "" {
-		coverage.MarkSynthetic(fc, run.Note)
+		render.MarkSynthetic(fc, run.Note)
 	}
 	fmt.Fprintf(io.Stderr, "phusong: export: %d sector footprints (%d sites)\n", len(fps), len(sites))
 	return json.NewEncoder(io.Stdout).Encode(fc)

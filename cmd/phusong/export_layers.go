@@ -85,7 +85,7 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	if run.Note != "" {
-		coverage.MarkSynthetic(fc, run.Note)
+		render.MarkSynthetic(fc, run.Note)
 	}
 	fmt.Fprintf(io.Stderr, "phusong: export: %s %s: %d features as %s\n", o.what, o.tech, len(fc.Features), o.format)
 	switch o.format {
@@ -104,7 +104,7 @@ func exportLayer(r *coverage.Result, communes []data.Commune, o exportLayerOptio
 		if o.commune != "" && !slices.ContainsFunc(communes, func(c data.Commune) bool { return c.Code == o.commune }) {
 			return nil, nil, fmt.Errorf("export: --commune %q: no commune with that code", o.commune)
 		}
-		fc, err := r.GapsGeoJSONMin(o.tech, o.commune, o.minGapM2)
+		fc, err := render.Gaps(r, o.tech, o.commune, o.minGapM2)
 		if err != nil {
 			return nil, nil, fmt.Errorf("export: %w", err)
 		}
@@ -113,7 +113,7 @@ func exportLayer(r *coverage.Result, communes []data.Commune, o exportLayerOptio
 		if o.carrier != coverage.AnyCarrier && !slices.Contains(r.Carriers(), o.carrier) {
 			return nil, nil, fmt.Errorf("export: --carrier %q: no counted site (carriers: %s, or any)", o.carrier, strings.Join(r.Carriers(), ", "))
 		}
-		fc, err := r.CoverageGeoJSON(o.carrier, o.tech, o.tier, -1)
+		fc, err := render.Coverage(r, o.carrier, o.tech, o.tier, -1)
 		if err != nil {
 			return nil, nil, fmt.Errorf("export: --tier %d: %w", o.tier, err)
 		}
@@ -123,7 +123,7 @@ func exportLayer(r *coverage.Result, communes []data.Commune, o exportLayerOptio
 		}
 		return fc, func(fc *geojson.FeatureCollection) render.Layer { return render.CoverageLayer(fc, c, o.tech, o.tier) }, nil
 	}
-	return r.CommunesGeoJSON(communes), render.CommunesLayer, nil
+	return render.Communes(r, communes), render.CommunesLayer, nil
 }
 
 // parseExportLayerFlags reads the flags after "export gaps|coverage|communes".

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"phusong/data/coverage"
+	"phusong/data/render"
 )
 
 // layerOptions are the flags the --out hook adds to `phusong report`.
@@ -41,7 +42,7 @@ func (v *minGapValue) Set(s string) error {
 // reportLayersHook adds --out DIR (and --min-gap-m2) to `phusong report`: after the result is
 // computed it writes, for the technologies of the run,
 //
-//	communes.geojson                       commune polygons with their statistics (CommunesGeoJSON)
+//	communes.geojson                       commune polygons with their statistics (render.Communes)
 //	coverage_<carrier|any>_<tech>.geojson  coverage at the threshold, full detail, per carrier and any
 //	gaps_<tech>.geojson                    uncovered land per commune, slivers under --min-gap-m2 dropped
 //
@@ -95,17 +96,17 @@ func writeReportLayers(ctx context.Context, io stdio, run *reportRun, o layerOpt
 	}
 	layer := func(name string, fc *geojson.FeatureCollection) error {
 		if run.Note != "" {
-			coverage.MarkSynthetic(fc, run.Note)
+			render.MarkSynthetic(fc, run.Note)
 		}
 		return write(name, fc)
 	}
-	if err := layer("communes.geojson", r.CommunesGeoJSON(run.Communes)); err != nil {
+	if err := layer("communes.geojson", render.Communes(r, run.Communes)); err != nil {
 		return err
 	}
 	for _, t := range run.Techs {
 		tech := strings.ToLower(string(t))
 		for _, c := range append(r.Carriers(), coverage.AnyCarrier) {
-			fc, err := r.CoverageGeoJSON(c, t, 0, -1)
+			fc, err := render.Coverage(r, c, t, 0, -1)
 			if err != nil {
 				return fmt.Errorf("report: %w", err)
 			}
@@ -113,7 +114,7 @@ func writeReportLayers(ctx context.Context, io stdio, run *reportRun, o layerOpt
 				return err
 			}
 		}
-		gaps, err := r.GapsGeoJSONMin(t, "", o.minGapAreaM2)
+		gaps, err := render.Gaps(r, t, "", o.minGapAreaM2)
 		if err != nil {
 			return fmt.Errorf("report: %w", err)
 		}

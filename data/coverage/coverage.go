@@ -8,7 +8,7 @@
 // (geo.Grid) covers the projected bounding box of the communes at Options.CellM.
 //
 // Land: a cell belongs to the commune whose polygon holds its centre (first commune in code
-// order where communes overlap); its propagation environment is the definition's ward_env on
+// order where communes overlap; data/land rasterises); its propagation environment is the definition's ward_env on
 // ward (phường) land and commune_env elsewhere. Areas are cell counts × CellM², so a
 // commune's area is its rasterised area, not its vector area (the difference shrinks with
 // the cell size; CommuneStats.PolygonAreaKM2 gives the vector figure for comparison).
@@ -27,6 +27,12 @@
 // most favourable land class). Tiles are computed in parallel by Options.Workers goroutines.
 // An incremental Update recomputes only the cells within range of the changed sites and
 // shares every untouched tile with the previous Result; it equals a full Compute exactly.
+//
+// Polygons: Result.Layer (coverage at a tier), Result.Gaps (uncovered land per commune) and
+// Engine.Footprints give the contours of the level fields at full detail, clipped to the
+// province, its land classes or a commune (package contour); layers and gaps are in the
+// engine's frame, built once per Result and shared, footprints already in lon/lat. Their
+// GeoJSON (lon/lat, simplified per web-map zoom, properties) is data/render's.
 package coverage
 
 import (

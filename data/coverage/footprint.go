@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
 	"phusong/data/coverage/contour"
@@ -33,7 +32,7 @@ type Footprint struct {
 // Each footprint is computed on the window of the engine grid within the sector's range, with the
 // engine's own per-cell level (the same sector model, land class and cell centres as Compute),
 // contoured at the threshold with linear interpolation and clipped to the province like
-// CoverageGeoJSON. The union of a carrier's footprints is therefore the carrier's coverage
+// Result.Layer. The union of a carrier's footprints is therefore the carrier's coverage
 // layer up to the interpolation inside cells where two sectors cross. It is cancellable through
 // ctx and runs on the engine's workers. A site whose sectors cannot be modelled fails with a
 // *SectorError; a technology not analysed gives ErrNoLayer.
@@ -73,7 +72,7 @@ func (e *Engine) Footprints(ctx context.Context, sites []data.Site, tech data.Te
 			s := &sites[jobs[j].site]
 			sec := &s.Sectors[jobs[j].sector]
 			out[j] = Footprint{Site: s.Key(), Sector: jobs[j].sector, CellID: sec.CellID, Tech: tech,
-				BandMHz: sec.BandMHz, AreaM2: geo.PlanarAreaM2(mp), Geometry: e.lonLat(mp)}
+				BandMHz: sec.BandMHz, AreaM2: geo.PlanarAreaM2(mp), Geometry: geo.LonLatMultiPolygon(e.tm, mp)}
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -138,33 +137,4 @@ func (e *Engine) landClass(gk int) uint8 {
 		return e.communeClass(int(ci))
 	}
 	return 0
-}
-
-// lonLat maps a projected MultiPolygon to RFC 7946 lon/lat (never nil).
-func (e *Engine) lonLat(mp orb.MultiPolygon) orb.MultiPolygon {
-	if len(mp) == 0 {
-		return orb.MultiPolygon{}
-	}
-	out, _ := geo.RFC7946(e.tm.InverseGeometry(mp)).(orb.MultiPolygon)
-	if out == nil {
-		return orb.MultiPolygon{}
-	}
-	return out
-}
-
-// FootprintsGeoJSON returns fps as Features with properties carrier, site_id, sector (index),
-// cell_id, tech, band_mhz, area_km2, threshold_dbm and definition_version (of e).
-func (e *Engine) FootprintsGeoJSON(fps []Footprint) *geojson.FeatureCollection {
-	fc := geojson.NewFeatureCollection()
-	for _, f := range fps {
-		thr, _ := e.RequiredDBm(f.Tech, false)
-		ft := geojson.NewFeature(f.Geometry)
-		ft.Properties = geojson.Properties{
-			"carrier": f.Site.Carrier, "site_id": f.Site.SiteID, "sector": f.Sector, "cell_id": f.CellID,
-			"tech": string(f.Tech), "band_mhz": f.BandMHz, "area_km2": round6(f.AreaM2 / 1e6),
-			"threshold_dbm": thr, "definition_version": e.def.Version,
-		}
-		fc.Append(ft)
-	}
-	return fc
 }
