@@ -12,8 +12,9 @@ import (
 // Property tests of the engine's kernels on random inputs (seeded; the seeds are logged).
 
 // TestEachParallel: eachParallel visits every index of [0, n) exactly once on at most min(workers,
-// n) goroutines (one newWorker call each); cancelled by the k-th visit, it hands out no index
-// after the ones already taken: the visited indexes are [0, m) for some m < k + workers.
+// n) goroutines (one newWorker call each); cancelled by the k-th visit, it hands out indexes in
+// order and stops: the visited indexes are [0, m), m ≥ k, and once cancel has returned each
+// goroutine begins at most one more visit (the one it took before seeing the cancellation).
 func TestEachParallel(t *testing.T) {
 	const seed = 0xea0
 	t.Logf("seed %#x", seed)
@@ -39,15 +40,22 @@ func TestEachParallel(t *testing.T) {
 		}
 		k := 1 + rng.IntN(n)
 		ctx, cancel := context.WithCancel(context.Background())
-		var done atomic.Int32
+		var (
+			done, late atomic.Int32
+			cancelled  atomic.Bool
+		)
 		for i := range visits {
 			visits[i].Store(0)
 		}
 		eachParallel(ctx, workers, n, func() func(int) {
 			return func(i int) {
+				if cancelled.Load() {
+					late.Add(1) // begun after cancel returned
+				}
 				visits[i].Add(1)
 				if done.Add(1) == int32(k) {
 					cancel()
+					cancelled.Store(true)
 				}
 			}
 		})
@@ -61,8 +69,8 @@ func TestEachParallel(t *testing.T) {
 				t.Fatalf("n %d, %d workers, cancelled at visit %d: index %d visited %d times (first %d visited)", n, workers, k, i, v, m)
 			}
 		}
-		if m < k || m >= k+workers {
-			t.Fatalf("n %d, %d workers, cancelled at visit %d: %d visited", n, workers, k, m)
+		if m < k || int(late.Load()) > min(workers, n)-1 {
+			t.Fatalf("n %d, %d workers, cancelled at visit %d: %d visited, %d begun after the cancellation", n, workers, k, m, late.Load())
 		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data/coverage/contour"
-	"phusong/data/land"
 	"phusong/geo"
 )
 
@@ -50,7 +49,7 @@ func (bc *boundaryCache) nearByTile(e *Engine) []int32 {
 		l := e.land
 		tileOf := func(n int32) int {
 			gk := int(bc.near[n])
-			return (gk/l.Grid.NX/land.TileCells)*l.NTX + (gk%l.Grid.NX)/land.TileCells
+			return l.TileOf(gk%l.Grid.NX, gk/l.Grid.NX)
 		}
 		bc.nearTiled = make([]int32, len(bc.near))
 		for n := range bc.nearTiled {

@@ -7,7 +7,6 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage/contour"
-	"phusong/data/land"
 )
 
 // Levels below the cutoff. The fields read NaN under the engine's cutoff (the lowest required
@@ -100,7 +99,7 @@ func newLeveller(r *Result, carrier string, ti int) *leveller {
 func (lv *leveller) at(i, j int, cls uint8) float64 {
 	l := lv.r.eng.land
 	c := l.Grid.Center(i, j)
-	if tix := (j/land.TileCells)*l.NTX + i/land.TileCells; tix != lv.tile {
+	if tix := l.TileOf(i, j); tix != lv.tile {
 		lv.resolve(tix)
 	}
 	best := math.Inf(-1)

@@ -35,8 +35,8 @@ type Lattice struct {
 	NX, NY         int
 }
 
-// GridLattice returns the lattice of g's cells (metres, square cells).
-func GridLattice(g geo.Grid) Lattice {
+// gridLattice returns the lattice of g's cells (metres, square cells).
+func gridLattice(g geo.Grid) Lattice {
 	return Lattice{X0: g.X0M, Y0: g.Y0M, DX: g.CellM, DY: g.CellM, NX: g.NX, NY: g.NY}
 }
 
@@ -189,7 +189,7 @@ func Rasterise(grid geo.Grid, projected []orb.MultiPolygon) *Land {
 	for k := range l.Commune {
 		l.Commune[k] = -1
 	}
-	lat := GridLattice(grid)
+	lat := gridLattice(grid)
 	for ci, mp := range projected {
 		for _, poly := range mp {
 			Scan(lat, poly, func(j, i0, i1 int) {

@@ -9,10 +9,10 @@ import (
 // BlockCells is the side of an activity block, cells.
 const BlockCells = 8
 
-// BlockSignEpsDB is the level margin, dB, under which a block is computed exactly: a block is
+// blockSignEpsDB is the level margin, dB, under which a block is computed exactly: a block is
 // settled only when its field clears the threshold by at least this much everywhere, clear of
 // the rounding of DistanceMargin near 0.
-const BlockSignEpsDB = 1e-3
+const blockSignEpsDB = 1e-3
 
 // BlockKind is how Margins fills a block.
 type BlockKind uint8
@@ -25,18 +25,18 @@ const (
 	BlockLand                    // (static kinds only) clean land: In, Out or Active by the field
 )
 
-// BlockGrid is the block layout of a window: nbx × nby blocks, row-major.
-type BlockGrid struct{ nbx, nby int }
+// blockGrid is the block layout of a window: nbx × nby blocks, row-major.
+type blockGrid struct{ nbx, nby int }
 
-// NewBlockGrid returns the block layout of window w: BlockCells × BlockCells blocks, the last
+// newBlockGrid returns the block layout of window w: BlockCells × BlockCells blocks, the last
 // ones in each direction cut at the window edge.
-func NewBlockGrid(w Window) BlockGrid {
-	return BlockGrid{(w.Grid.NX + BlockCells - 1) / BlockCells, (w.Grid.NY + BlockCells - 1) / BlockCells}
+func newBlockGrid(w Window) blockGrid {
+	return blockGrid{(w.Grid.NX + BlockCells - 1) / BlockCells, (w.Grid.NY + BlockCells - 1) / BlockCells}
 }
 
 // Cells returns the window-cell rectangle of block b, optionally grown by a one-cell halo, clamped
 // to the window.
-func (bg BlockGrid) Cells(w Window, b int, halo bool) (i0, j0, i1, j1 int) {
+func (bg blockGrid) Cells(w Window, b int, halo bool) (i0, j0, i1, j1 int) {
 	bi, bj := b%bg.nbx, b/bg.nbx
 	i0, j0 = bi*BlockCells, bj*BlockCells
 	i1, j1 = min(i0+BlockCells, w.Grid.NX), min(j0+BlockCells, w.Grid.NY)
@@ -50,7 +50,7 @@ func (bg BlockGrid) Cells(w Window, b int, halo bool) (i0, j0, i1, j1 int) {
 // every cell of the block and its halo is clean land, BlockOut when it tells that every one is
 // clean outside, BlockActive otherwise.
 func ClassifyBlocks(w Window, cell func(wk int) (land, outside bool)) []BlockKind {
-	bg := NewBlockGrid(w)
+	bg := newBlockGrid(w)
 	out := make([]BlockKind, bg.nbx*bg.nby)
 	for b := range out {
 		land, outside := true, true
@@ -79,12 +79,12 @@ func settle(test bool, first BlockKind, outside bool) BlockKind {
 
 // SettleBlocks returns static (kinds of window w's blocks) with every clean-land block settled
 // by field (values of the engine grid g, of which w is a window) against thr dBm: the contoured value is sign·(level − thr) there, so a
-// block whose field (halo included) is at least thr + BlockSignEpsDB everywhere is In for sign
-// > 0 and Out for sign < 0, one at most thr − BlockSignEpsDB (or NaN) everywhere the reverse,
+// block whose field (halo included) is at least thr + blockSignEpsDB everywhere is In for sign
+// > 0 and Out for sign < 0, one at most thr − blockSignEpsDB (or NaN) everywhere the reverse,
 // any other block Active.
 func SettleBlocks(w Window, g geo.Grid, static []BlockKind, field []float32, thr float64, sign float32) []BlockKind {
-	hi, lo := float32(thr+BlockSignEpsDB), float32(thr-BlockSignEpsDB)
-	bg := NewBlockGrid(w)
+	hi, lo := float32(thr+blockSignEpsDB), float32(thr-blockSignEpsDB)
+	bg := newBlockGrid(w)
 	out := make([]BlockKind, len(static))
 	for b, sk := range static {
 		if sk != BlockLand {
@@ -125,18 +125,18 @@ func b2u8(b bool) uint8 {
 // one sign all the same. A block is
 //   - Out when every sample of it and its halo either lies on no class's land (d0 ≤ 0 and
 //     d1 ≤ 0) with max(d0, d1) < 0, its value max(s·d0, s·d1) < 0, or lies in the engine grid
-//     with a field value at most thr − BlockSignEpsDB or NaN (m < 0, a NaN level being below
+//     with a field value at most thr − blockSignEpsDB or NaN (m < 0, a NaN level being below
 //     the engine's cutoff) and, where it has an other-class level, a distance oth < 0 to the
-//     other class's land or that level at most thr − BlockSignEpsDB (mo < 0): its value
+//     other class's land or that level at most thr − blockSignEpsDB (mo < 0): its value
 //     max(min(m, ·), min(mo, s·oth)) < 0;
 //   - In when every sample lies on a class's land (d0 > 0 or d1 > 0) with a field value at
-//     least thr + BlockSignEpsDB: its value is at least min(m, s·own) > 0.
+//     least thr + blockSignEpsDB: its value is at least min(m, s·own) > 0.
 //
 // The part of these tests that depends on the boundaries alone is done once per engine
 // (EdgeBlocks gives edges). otherLevels holds the other-class levels, dBm, indexed by
-// EdgeCell's position in the engine's list of cells near the other class.
+// edgeCell's position in the engine's list of cells near the other class.
 func SettleProvinceEdges(kinds []BlockKind, edges []EdgeBlock, field, otherLevels []float32, thr float64) {
-	hi, lo := float32(thr+BlockSignEpsDB), float32(thr-BlockSignEpsDB)
+	hi, lo := float32(thr+blockSignEpsDB), float32(thr-blockSignEpsDB)
 	for _, eb := range edges {
 		if kinds[eb.b] != BlockActive || !(eb.outOK || eb.inOK) {
 			continue
@@ -160,14 +160,14 @@ func SettleProvinceEdges(kinds []BlockKind, edges []EdgeBlock, field, otherLevel
 // are none).
 type EdgeBlock struct {
 	b           int32
-	cells       []EdgeCell
+	cells       []edgeCell
 	outOK, inOK bool
 }
 
-// EdgeCell is a land sample of an EdgeBlock: its engine-grid index, and its position in the
+// edgeCell is a land sample of an EdgeBlock: its engine-grid index, and its position in the
 // engine's list of cells near the other land class when its other-class level can raise its value to ≥ 0 (its distance to the
 // other class's land is ±0), −1 otherwise.
-type EdgeCell struct{ gk, q int32 }
+type edgeCell struct{ gk, q int32 }
 
 // EdgeBlocks returns the static-active blocks of static (the static kinds of the province
 // window w over the engine grid g; see EdgeBlock), given class[c], the signed distance over w
@@ -175,7 +175,7 @@ type EdgeCell struct{ gk, q int32 }
 // near the other land class or −1.
 func EdgeBlocks(w Window, g geo.Grid, static []BlockKind, class [2][]float32, near []int32) []EdgeBlock {
 	var edges []EdgeBlock
-	bg := NewBlockGrid(w)
+	bg := newBlockGrid(w)
 	for b, sk := range static {
 		if sk != BlockActive {
 			continue
@@ -203,7 +203,7 @@ func EdgeBlocks(w Window, g geo.Grid, static []BlockKind, class [2][]float32, ne
 					if oth < 0 {
 						q = -1
 					}
-					eb.cells = append(eb.cells, EdgeCell{gk: int32(g.Index(gi, gj)), q: q})
+					eb.cells = append(eb.cells, edgeCell{gk: int32(g.Index(gi, gj)), q: q})
 				}
 			}
 		}
@@ -218,11 +218,11 @@ func EdgeBlocks(w Window, g geo.Grid, static []BlockKind, class [2][]float32, ne
 // their halo, where every value of the gaps' contoured field (CommuneClip of −w(m) at the signed distance d to the
 // boundary) is negative: every sample of the block and its halo either lies outside the commune
 // (d ≤ 0) with d < 0, or lies in the engine grid with a field value at least thr +
-// BlockSignEpsDB (−w(m) < 0). Such a block is Out (no gap there); a block with a sample outside
+// blockSignEpsDB (−w(m) < 0). Such a block is Out (no gap there); a block with a sample outside
 // the commune is never In.
 func SettleCommuneEdges(kinds []BlockKind, w Window, g geo.Grid, static []BlockKind, dist, field []float32, thr float64) {
-	hi := float32(thr + BlockSignEpsDB)
-	bg := NewBlockGrid(w)
+	hi := float32(thr + blockSignEpsDB)
+	bg := newBlockGrid(w)
 	for b, sk := range static {
 		if sk != BlockActive || kinds[b] != BlockActive {
 			continue
@@ -246,10 +246,10 @@ func SettleCommuneEdges(kinds []BlockKind, w Window, g geo.Grid, static []BlockK
 	}
 }
 
-// EachActive calls f with the index and the window-cell rectangle of every active block of
+// eachActive calls f with the index and the window-cell rectangle of every active block of
 // kinds (blocks of w), in block order.
-func EachActive(w Window, kinds []BlockKind, f func(b, i0, j0, i1, j1 int)) {
-	bg := NewBlockGrid(w)
+func eachActive(w Window, kinds []BlockKind, f func(b, i0, j0, i1, j1 int)) {
+	bg := newBlockGrid(w)
 	for b, kd := range kinds {
 		if kd == BlockActive {
 			i0, j0, i1, j1 := bg.Cells(w, b, false)
@@ -261,7 +261,7 @@ func EachActive(w Window, kinds []BlockKind, f func(b, i0, j0, i1, j1 int)) {
 // Margins fills vals (one value per cell of window w of the engine grid g) with a layer's
 // contoured field, computed only where it matters, given the blocks' kinds (settled from the
 // static kinds static): ±1 in the settled blocks that the contour sweep and the conditioning
-// read (see FillSettled); in the active blocks, for every run of cells of one window row, the
+// read (see fillSettled); in the active blocks, for every run of cells of one window row, the
 // values value writes for the part within the engine grid (dst[n] is engine cell (gi0+n, gj))
 // and 0 beyond it, passed through clipRow (given the window index of row[0], it clips the
 // values of the run in place), then the sample conditioning (Condition's moves, applied to the
@@ -270,8 +270,8 @@ func EachActive(w Window, kinds []BlockKind, f func(b, i0, j0, i1, j1 int)) {
 // that static says are clean land. The other samples of vals are left as they are: only
 // Polygons, given the same kinds, may read the result.
 func Margins(w Window, g geo.Grid, static, kinds []BlockKind, vals []float32, value func(gi0, gj int, dst []float32), clipRow func(wk0 int, row []float32)) {
-	FillSettled(w, kinds, vals)
-	EachActive(w, kinds, func(b, i0, j0, i1, j1 int) {
+	fillSettled(w, kinds, vals)
+	eachActive(w, kinds, func(b, i0, j0, i1, j1 int) {
 		clip := static[b] != BlockLand
 		// the block's columns within the engine grid: window i is engine i + I0
 		gi0, gi1 := max(i0+w.Rect.I0, 0), min(i1+w.Rect.I0, g.NX)
@@ -296,7 +296,7 @@ func Margins(w Window, g geo.Grid, static, kinds []BlockKind, vals []float32, va
 	})
 	c := newConditioner(w.Grid)
 	nx, ny := w.Grid.NX, w.Grid.NY
-	EachActive(w, kinds, func(_, i0, j0, i1, j1 int) {
+	eachActive(w, kinds, func(_, i0, j0, i1, j1 int) {
 		for j := j0; j < j1; j++ {
 			for i := i0; i < i1; i++ {
 				if k := j*nx + i; i > 0 && j > 0 && i+1 < nx && j+1 < ny {
@@ -312,13 +312,13 @@ func Margins(w Window, g geo.Grid, static, kinds []BlockKind, vals []float32, va
 	c.apply(vals)
 }
 
-// FillSettled writes ±1 (BlockIn +1, BlockOut −1) into the samples of the settled blocks of
+// fillSettled writes ±1 (BlockIn +1, BlockOut −1) into the samples of the settled blocks of
 // kinds (over w) that anything reads: every sample of a settled block next to an active one
 // (eight-neighbourhood), which the conditioning of its samples and the sweep's and tracing's
 // crossings, saddles and exits read, and the window's first and last columns, which the
 // sweep tests on every row (ContourPolygonsBlocks). The other samples are left as they are.
-func FillSettled(w Window, kinds []BlockKind, vals []float32) {
-	bg := NewBlockGrid(w)
+func fillSettled(w Window, kinds []BlockKind, vals []float32) {
+	bg := newBlockGrid(w)
 	nx := w.Grid.NX
 	near := make([]bool, len(kinds)) // next to an active block, or one
 	for b, kd := range kinds {

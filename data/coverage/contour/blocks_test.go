@@ -106,22 +106,22 @@ func newScene(rng *rand.Rand) *scene {
 }
 
 // randLevel draws a level clearly above thr (kind 0), clearly below or NaN (1), near thr (2,
-// within a few BlockSignEpsDB, or far off), or hugging it (3, within BlockSignEpsDB: such a block
+// within a few blockSignEpsDB, or far off), or hugging it (3, within blockSignEpsDB: such a block
 // must stay active).
 func (sc *scene) randLevel(rng *rand.Rand, kind int) float32 {
 	t := float32(sc.thr)
 	switch kind {
 	case 0:
-		return t + float32(BlockSignEpsDB)*1.5 + float32(rng.Float64()*20)
+		return t + float32(blockSignEpsDB)*1.5 + float32(rng.Float64()*20)
 	case 1:
 		if rng.IntN(3) == 0 {
 			return float32(math.NaN())
 		}
-		return t - float32(BlockSignEpsDB)*1.5 - float32(rng.Float64()*20)
+		return t - float32(blockSignEpsDB)*1.5 - float32(rng.Float64()*20)
 	case 3:
-		return t + float32((rng.Float64()*2-1)*BlockSignEpsDB)
+		return t + float32((rng.Float64()*2-1)*blockSignEpsDB)
 	}
-	return t + float32((rng.Float64()*2-1)*[]float64{3 * BlockSignEpsDB, 20}[rng.IntN(2)])
+	return t + float32((rng.Float64()*2-1)*[]float64{3 * blockSignEpsDB, 20}[rng.IntN(2)])
 }
 
 // margin is the engine's level margin of window cell wk, sign·w(level − thr): 0 beyond the
@@ -161,7 +161,7 @@ func (sc *scene) staticKinds() []BlockKind {
 // value ≤ 0, or one settled Out a sample whose value ≥ 0; it returns the numbers settled.
 func checkSettled(t *testing.T, w Window, kinds []BlockKind, value func(wk int) float32, what string) (in, out int) {
 	t.Helper()
-	bg := NewBlockGrid(w)
+	bg := newBlockGrid(w)
 	for b, kd := range kinds {
 		if kd != BlockIn && kd != BlockOut {
 			continue
@@ -223,7 +223,7 @@ func TestEdgeBlocks(t *testing.T) {
 		sc := newScene(rng)
 		static := sc.staticKinds()
 		edges := EdgeBlocks(sc.w, sc.g, static, sc.class, sc.near)
-		bg := NewBlockGrid(sc.w)
+		bg := newBlockGrid(sc.w)
 		n := 0
 		for b, sk := range static {
 			if sk != BlockActive {
@@ -234,7 +234,7 @@ func TestEdgeBlocks(t *testing.T) {
 			}
 			eb := edges[n]
 			n++
-			var cells []EdgeCell
+			var cells []edgeCell
 			outOK, inOK := true, true
 			i0, j0, i1, j1 := bg.Cells(sc.w, b, true)
 			for j := j0; j < j1; j++ {
@@ -253,7 +253,7 @@ func TestEdgeBlocks(t *testing.T) {
 					if oth != 0 {
 						q = -1
 					}
-					cells = append(cells, EdgeCell{gk: int32(gk), q: q})
+					cells = append(cells, edgeCell{gk: int32(gk), q: q})
 				}
 			}
 			if eb.outOK != outOK || eb.inOK != inOK || len(eb.cells) != len(cells) {
@@ -303,7 +303,7 @@ func TestSettleCommuneEdgesProperty(t *testing.T) {
 	}
 }
 
-// TestFillSettled: on random block kinds, FillSettled writes +1 (In) or −1 (Out) into every
+// TestFillSettled: on random block kinds, fillSettled writes +1 (In) or −1 (Out) into every
 // sample of a settled block with an active block among its eight neighbours, into the first and
 // last window columns of the other settled blocks, and nowhere else.
 func TestFillSettled(t *testing.T) {
@@ -312,7 +312,7 @@ func TestFillSettled(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 4))
 		g := geo.Grid{CellM: 10, NX: 1 + rng.IntN(60), NY: 1 + rng.IntN(60)}
 		w := NewWindow(g, land.CellRect{I0: 0, J0: 0, I1: g.NX, J1: g.NY})
-		bg := NewBlockGrid(w)
+		bg := newBlockGrid(w)
 		kinds := make([]BlockKind, bg.nbx*bg.nby)
 		pActive := rng.Float64() * 0.3
 		for b := range kinds {
@@ -325,7 +325,7 @@ func TestFillSettled(t *testing.T) {
 		for k := range vals {
 			vals[k] = untouched
 		}
-		FillSettled(w, kinds, vals)
+		fillSettled(w, kinds, vals)
 		for wk, v := range vals {
 			i, j := wk%g.NX, wk/g.NX
 			bi, bj := i/BlockCells, j/BlockCells
