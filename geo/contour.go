@@ -2,7 +2,6 @@ package geo
 
 import (
 	"math"
-	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -45,7 +44,7 @@ const contourEdgeEps = 1e-4
 // large, such as 1 dB/m at 50 m cells).
 //
 // Cost: one pass over the samples plus O(boundary length) tracing; a NY·(NX+1) int32 scratch
-// array (4 MB for a 1000×1000 grid).
+// array (4 MB for a 1000×1000 grid), allocated per call (ContourPolygonsBlocks can reuse one).
 func ContourPolygons(g Grid, values []float32, level float32) orb.MultiPolygon {
 	c := newContourer(g, values)
 	if c == nil {
@@ -61,8 +60,9 @@ func ContourPolygons(g Grid, values []float32, level float32) orb.MultiPolygon {
 // level. The sweep then looks for crossings only on grid edges that touch an active block and
 // on the grid's west and east sides. If the promise holds the result is the same as
 // ContourPolygons' (same polygons, same order); if it does not, parts of the region are lost.
-// A wrong active length or a blockCells < 1 gives nil.
-func ContourPolygonsBlocks(g Grid, values []float32, level float32, blockCells int, active []bool) orb.MultiPolygon {
+// A wrong active length or a blockCells < 1 gives nil. The sweep's label array comes from
+// scratch (nil: allocated for the call).
+func ContourPolygonsBlocks(g Grid, values []float32, level float32, blockCells int, active []bool, scratch *ContourScratch) orb.MultiPolygon {
 	if blockCells < 1 || len(active) != ((g.NX+blockCells-1)/blockCells)*((g.NY+blockCells-1)/blockCells) {
 		return nil
 	}
@@ -70,23 +70,27 @@ func ContourPolygonsBlocks(g Grid, values []float32, level float32, blockCells i
 	if c == nil {
 		return nil
 	}
-	c.blockCells, c.active = blockCells, active
+	c.blockCells, c.active, c.scratch = blockCells, active, scratch
 	return c.polygons(level)
 }
 
-// labelPool recycles the sweeps' label arrays (4 MB for a 1000×1000 grid), all zero when pooled.
-var labelPool sync.Pool
+// ContourScratch is reusable scratch memory for contour sweeps: the label array of a sweep (one
+// int32 per horizontal grid edge, 4 MB for a 1000×1000 grid), all zero between sweeps. The zero
+// value is ready to use. A ContourScratch must not serve two sweeps at once: give each goroutine
+// its own (a caller's pool or worker state), or nil to allocate per call.
+type ContourScratch struct{ label []int32 }
 
-// getLabels returns an all-zero label array of n entries.
-func getLabels(n int) []int32 {
-	if p, ok := labelPool.Get().(*[]int32); ok && cap(*p) >= n {
-		return (*p)[:n]
+// labels returns an all-zero label array of n entries: s's (grown when short), or a fresh one
+// for a nil s.
+func (s *ContourScratch) labels(n int) []int32 {
+	if s == nil {
+		return make([]int32, n)
 	}
-	return make([]int32, n)
+	if cap(s.label) < n {
+		s.label = make([]int32, n)
+	}
+	return s.label[:n]
 }
-
-// putLabels pools an all-zero label array.
-func putLabels(l []int32) { labelPool.Put(&l) }
 
 // ContourBands returns, for each level (descending order), the region >= that level (nested
 // polygons): bands[k] is ContourPolygons(g, values, levels[k]), so with descending levels each
@@ -99,6 +103,7 @@ func ContourBands(g Grid, values []float32, levels []float32) []orb.MultiPolygon
 	if c == nil {
 		return bands
 	}
+	c.scratch = &ContourScratch{}
 	for k, level := range levels {
 		bands[k] = c.polygons(level)
 	}
@@ -126,7 +131,8 @@ type contourer struct {
 	// Optional (ContourPolygonsBlocks): the side of the blocks and which may hold crossings.
 	blockCells int
 	active     []bool
-	spans      [][2]int // scratch: the sample spans of a row's active blocks
+	spans      [][2]int        // scratch: the sample spans of a row's active blocks
+	scratch    *ContourScratch // where label comes from (nil: allocated per sweep)
 }
 
 var (
@@ -213,13 +219,12 @@ func (c *contourer) polygons(level float32) orb.MultiPolygon {
 	}
 	c.level = level
 	nx, ny := c.g.NX, c.g.NY
-	c.label = getLabels(ny * (nx + 1))
+	c.label = c.scratch.labels(ny * (nx + 1))
 	defer func() {
-		for _, k := range c.labelled { // hand the array back all zero
+		for _, k := range c.labelled { // leave the scratch all zero
 			c.label[k] = 0
 		}
 		c.labelled = c.labelled[:0]
-		putLabels(c.label)
 		c.label = nil
 	}()
 	var (

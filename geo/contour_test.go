@@ -617,11 +617,13 @@ func settledBlocks(g Grid, vals []float32, level float32, bc int) []bool {
 }
 
 // ContourPolygonsBlocks gives exactly ContourPolygons' polygons when the promise holds, on
-// random fields and block sizes (regions touching every side of the grid included), and
+// random fields and block sizes (regions touching every side of the grid included), one
+// ContourScratch serving every case (grids of every size: it is left all zero and grows), and
 // loses the region when a block with crossings is marked settled.
 func TestContourPolygonsBlocks(t *testing.T) {
 	rng := seededRand(t, 20261126)
 	skipped := 0
+	scratch := &ContourScratch{}
 	for n := range 200 {
 		nx, ny := 3+rng.IntN(40), 3+rng.IntN(40)
 		g := Grid{CellM: 10, NX: nx, NY: ny}
@@ -651,7 +653,7 @@ func TestContourPolygonsBlocks(t *testing.T) {
 			}
 		}
 		want := ContourPolygons(g, vals, level)
-		if got := ContourPolygonsBlocks(g, vals, level, bc, active); fmt.Sprint(got) != fmt.Sprint(want) {
+		if got := ContourPolygonsBlocks(g, vals, level, bc, active, scratch); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("case %d (%d×%d, blocks of %d): %d polygons with blocks, %d without", n, nx, ny, bc, len(got), len(want))
 		}
 	}
@@ -666,10 +668,10 @@ func TestContourPolygonsBlocks(t *testing.T) {
 			vals[g.Index(i, j)] = float32(100 - (i-10)*(i-10) - (j-10)*(j-10))
 		}
 	}
-	if got := ContourPolygonsBlocks(g, vals, 50, 4, make([]bool, 25)); len(got) != 0 {
+	if got := ContourPolygonsBlocks(g, vals, 50, 4, make([]bool, 25), nil); len(got) != 0 {
 		t.Errorf("every block settled: %d polygons, want none (the sweep must skip them)", len(got))
 	}
-	if got := ContourPolygonsBlocks(g, vals, 50, 4, make([]bool, 24)); got != nil {
+	if got := ContourPolygonsBlocks(g, vals, 50, 4, make([]bool, 24), nil); got != nil {
 		t.Errorf("wrong active length: %v", got)
 	}
 }

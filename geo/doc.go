@@ -6,5 +6,11 @@
 // distances km in path-loss formulas (as in the published models) and metres elsewhere,
 // heights metres, losses and gains dB/dBi, powers dBm. Every name carries its unit.
 //
-// The package does no I/O, keeps no global state and imports nothing of phusong's.
+// Boundaries: grid cells are half-open squares (a point on a shared side belongs to the cell
+// east or north of it; see Grid); a contour's region is where value ≥ level, NaN and samples
+// beyond the grid counting as below (ContourPolygons); polygons come out counter-clockwise
+// exteriors and clockwise holes.
+//
+// The package does no I/O, keeps no global state (scratch memory such as ContourScratch is
+// the caller's) and imports nothing of phusong's.
 package geo

@@ -159,3 +159,17 @@ func rfcPolygon(p orb.Polygon) orb.Polygon {
 	}
 	return out
 }
+
+// LonLatMultiPolygon maps mp, projected metres in tm, to lon/lat WGS84 in the RFC 7946 form
+// (RFC7946: counter-clockwise exteriors, clockwise holes, 6 decimals). It never returns nil: an
+// empty mp, or one nothing of which survives the rounding, gives an empty MultiPolygon.
+func LonLatMultiPolygon(tm TransverseMercator, mp orb.MultiPolygon) orb.MultiPolygon {
+	if len(mp) == 0 {
+		return orb.MultiPolygon{}
+	}
+	out, _ := RFC7946(tm.InverseGeometry(mp)).(orb.MultiPolygon)
+	if out == nil {
+		return orb.MultiPolygon{}
+	}
+	return out
+}

@@ -13,6 +13,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/fibre"
+	"phusong/data/render"
 )
 
 // Fibre answers: the operators' routes and access points, their reach polygons, the fibre
@@ -207,7 +208,7 @@ func (s *Server) handleFibre(c *gin.Context, v *view) error {
 }
 
 // handleFibreReach answers the land within the drop distance of operator's (or any operator's)
-// reach-giving fibre as one MultiPolygon feature (fibre.Reach.ReachGeoJSON), simplified for
+// reach-giving fibre as one MultiPolygon feature (render.Reach), simplified for
 // zoom= (clamped to [zoomMin, zoomMax]); a known operator without fibre in the network gets an
 // empty collection. Foreign members: the operators (with their province figures), drop_m and
 // the synthetic-data note.
@@ -224,7 +225,7 @@ func (s *Server) handleFibreReach(c *gin.Context, v *view) error {
 		fc := geojson.NewFeatureCollection()
 		if r := v.st.FibreReach; r != nil && (operator == fibre.AnyOperator || slices.Contains(r.Operators(), operator)) {
 			var err error
-			if fc, err = r.ReachGeoJSON(operator, zoom); err != nil {
+			if fc, err = render.Reach(r, operator, zoom); err != nil {
 				return nil, err
 			}
 			if v.st.FibreNote != "" {

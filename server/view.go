@@ -11,6 +11,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/render"
 	"phusong/data/store"
 	"phusong/server/app"
 )
@@ -138,10 +139,10 @@ func (v *view) warmKeys() []warmKey {
 }
 
 // mark labels every feature of fc as built on synthetic stations when the state is the demo
-// (coverage.MarkSynthetic), and returns fc.
+// (render.MarkSynthetic), and returns fc.
 func (v *view) mark(fc *geojson.FeatureCollection) *geojson.FeatureCollection {
 	if v.st.Note != "" {
-		coverage.MarkSynthetic(fc, v.st.Note)
+		render.MarkSynthetic(fc, v.st.Note)
 	}
 	return fc
 }

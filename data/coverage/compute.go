@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"phusong/data"
+	"phusong/data/land"
 	"phusong/data/store"
 	"phusong/geo"
 )
@@ -36,7 +37,7 @@ type layer []*chunk
 // layerJob asks for one (carrier, technology) chunk of a tile to be recomputed over rect.
 type layerJob struct {
 	carrier, tech int
-	rect          CellRect
+	rect          land.CellRect
 }
 
 // tileJob is the unit of parallel work: the layers to recompute in one tile.
@@ -112,8 +113,8 @@ type worker struct {
 	groups   []candGroup
 	blocks   [tileBlocks * tileBlocks]block
 	split    struct { // the tile and rectangle blocks holds
-		t    *tile
-		rect CellRect
+		t    *land.Tile
+		rect land.CellRect
 	}
 	cands   [tileBlocks * tileBlocks][]blockCand // per block, in candBuf
 	candBuf []blockCand
@@ -129,12 +130,12 @@ type candGroup struct {
 
 // tile runs one job.
 func (w *worker) tile(job tileJob, prev, out [][]layer) error {
-	t := &w.e.land.tiles[job.tile]
+	t := &w.e.land.Tiles[job.tile]
 	var cands []*data.Site
 	last := -1
 	for _, lj := range job.layers {
 		if lj.carrier != last {
-			cands = w.e.candidates(w.snap, t, w.carriers[lj.carrier])
+			cands = w.e.candidates(w.snap, int(job.tile), w.carriers[lj.carrier])
 			last = lj.carrier
 		}
 		var old *chunk
@@ -150,10 +151,10 @@ func (w *worker) tile(job tileJob, prev, out [][]layer) error {
 	return nil
 }
 
-// candidates returns the counted sites of carrier whose reach box meets the tile, by SiteID.
-func (e *Engine) candidates(snap *store.Snapshot, t *tile, carrier string) []*data.Site {
+// candidates returns the counted sites of carrier whose reach box meets tile tix, by SiteID.
+func (e *Engine) candidates(snap *store.Snapshot, tix int, carrier string) []*data.Site {
 	var out []*data.Site
-	for _, s := range snap.Reaching(t.boundLL, store.Filter{Carrier: carrier}) {
+	for _, s := range snap.Reaching(e.tileBound[tix], store.Filter{Carrier: carrier}) {
 		if s.Carrier == carrier && e.counts(s) {
 			out = append(out, s)
 		}
@@ -173,13 +174,13 @@ func (w *worker) model(s *data.Site) (*siteModel, error) {
 // chunk computes the chunk of technology ti over tile t from the candidate sites: the cells in
 // rect are evaluated, the others copied from old (nil: NaN). It returns nil when no candidate
 // has a sector of the technology (every cell NaN).
-func (w *worker) chunk(t *tile, cands []*data.Site, ti int, rect CellRect, old *chunk) (*chunk, error) {
+func (w *worker) chunk(t *land.Tile, cands []*data.Site, ti int, rect land.CellRect, old *chunk) (*chunk, error) {
 	if some, err := w.candGroups(t, cands, ti); err != nil || !some {
 		return nil, err
 	}
 	n := int(t.End - t.Start)
 	c := &chunk{sites: cands, level: make([]float32, n), serving: make([]uint16, n)}
-	whole := t.rect()
+	whole := t.Rect()
 	rect = rect.Intersect(whole)
 	if rect != whole && !c.inherit(old, t, rect, w.e.land) {
 		rect = whole
@@ -205,9 +206,9 @@ func (w *worker) chunk(t *tile, cands []*data.Site, ti int, rect CellRect, old *
 // spans returns the ranges [o0, o1) of compact offsets in tile t of the cells within rect:
 // the whole tile when rect covers it, else the row segments of the blocks splitBlocks made
 // for (t, rect).
-func (w *worker) spans(t *tile, rect CellRect) iter.Seq2[int32, int32] {
+func (w *worker) spans(t *land.Tile, rect land.CellRect) iter.Seq2[int32, int32] {
 	return func(yield func(int32, int32) bool) {
-		if rect == t.rect() {
+		if rect == t.Rect() {
 			yield(0, t.End-t.Start)
 			return
 		}
@@ -242,11 +243,11 @@ func keep(level []float32, serving []uint16, best []float64, serv []uint16, cuto
 // ordered by their bound, come nearly sorted. The result does not depend on the order (see
 // evaluate). It reports whether the candidates have any group of the technology, reaching
 // the tile or not.
-func (w *worker) candGroups(t *tile, cands []*data.Site, ti int) (bool, error) {
+func (w *worker) candGroups(t *land.Tile, cands []*data.Site, ti int) (bool, error) {
 	if len(cands) >= noServer {
 		return false, fmt.Errorf("coverage: %d candidate sites for one tile, more than %d", len(cands), noServer-1)
 	}
-	g := w.e.land.grid
+	g := w.e.land.Grid
 	x0, x1 := g.X0M+(float64(t.I0)+0.5)*g.CellM, g.X0M+(float64(t.I1-1)+0.5)*g.CellM
 	y0, y1 := g.Y0M+(float64(t.J0)+0.5)*g.CellM, g.Y0M+(float64(t.J1-1)+0.5)*g.CellM
 	cx, cy := (x0+x1)/2, (y0+y1)/2
@@ -277,7 +278,7 @@ func (w *worker) candGroups(t *tile, cands []*data.Site, ti int) (bool, error) {
 // inherit fills c's cells outside rect from old (NaN when old is nil), re-indexing the serving
 // sites into c.sites. It returns false when a serving site of old is not among c.sites (the
 // caller then recomputes the whole tile).
-func (c *chunk) inherit(old *chunk, t *tile, rect CellRect, l *land) bool {
+func (c *chunk) inherit(old *chunk, t *land.Tile, rect land.CellRect, l *land.Land) bool {
 	if old == nil {
 		for o := range c.level {
 			c.level[o], c.serving[o] = float32(math.NaN()), noServer
@@ -302,7 +303,7 @@ func (c *chunk) inherit(old *chunk, t *tile, rect CellRect, l *land) bool {
 		c.serving[o] = remap[sv]
 		if remap[sv] == noServer {
 			k := t.Start + int32(o)
-			i, j := int(l.cellI[k]), int(l.cellJ[k])
+			i, j := int(l.CellI[k]), int(l.CellJ[k])
 			if i < rect.I0 || i >= rect.I1 || j < rect.J0 || j >= rect.J1 {
 				return false
 			}
@@ -311,27 +312,12 @@ func (c *chunk) inherit(old *chunk, t *tile, rect CellRect, l *land) bool {
 	return true
 }
 
-// eachCell calls f with the compact index of every inside cell of tile t within rect.
-func (e *Engine) eachCell(t *tile, rect CellRect, f func(k int32)) {
-	l := e.land
-	for _, run := range t.rows {
-		if run.J < rect.J0 || run.J >= rect.J1 {
-			continue
-		}
-		for k := run.Start; k < run.End; k++ {
-			if i := int(l.cellI[k]); i >= rect.I0 && i < rect.I1 {
-				f(k)
-			}
-		}
-	}
-}
-
 // Evaluation blocks: evaluate prunes the candidate groups per square block of
 // 1<<blockShift cells before it visits cells.
 const (
 	blockShift = 3
 	blockSide  = 1 << blockShift
-	tileBlocks = (tileCells + blockSide - 1) / blockSide // blocks along a tile's side
+	tileBlocks = (land.TileCells + blockSide - 1) / blockSide // blocks along a tile's side
 )
 
 // cellSeg is the compact cells [k0, k1) of grid row j within one block.
@@ -357,7 +343,7 @@ type blockCand struct {
 
 // splitBlocks fills w.blocks with the inside cells of tile t within rect, unless they hold
 // them already (the layers of a tile share them).
-func (w *worker) splitBlocks(t *tile, rect CellRect) {
+func (w *worker) splitBlocks(t *land.Tile, rect land.CellRect) {
 	if w.split.t == t && w.split.rect == rect {
 		return
 	}
@@ -366,13 +352,13 @@ func (w *worker) splitBlocks(t *tile, rect CellRect) {
 	for b := range w.blocks {
 		w.blocks[b] = block{i0: math.MaxInt, j0: math.MaxInt, i1: -1, j1: -1}
 	}
-	for _, run := range t.rows {
+	for _, run := range t.Rows {
 		if run.J < rect.J0 || run.J >= rect.J1 {
 			continue
 		}
 		row := (run.J - t.J0) >> blockShift * tileBlocks
 		for k := run.Start; k < run.End; {
-			i := int(l.cellI[k])
+			i := int(l.CellI[k])
 			if i < rect.I0 {
 				k++
 				continue
@@ -384,16 +370,16 @@ func (w *worker) splitBlocks(t *tile, rect CellRect) {
 			b := &w.blocks[row+bx]
 			end := min(rect.I1, t.I0+(bx+1)<<blockShift)
 			k0 := k
-			for ; k < run.End && int(l.cellI[k]) < end; k++ {
-				b.classes |= 1 << l.cellWard[k]
+			for ; k < run.End && int(l.CellI[k]) < end; k++ {
+				b.classes |= 1 << l.CellWard[k]
 			}
 			b.seg[b.nseg] = cellSeg{j: int32(run.J), k0: k0, k1: k}
 			b.nseg++
-			b.i0, b.i1 = min(b.i0, i), max(b.i1, int(l.cellI[k-1]))
+			b.i0, b.i1 = min(b.i0, i), max(b.i1, int(l.CellI[k-1]))
 			b.j0, b.j1 = min(b.j0, run.J), max(b.j1, run.J)
 		}
 	}
-	g := l.grid
+	g := l.Grid
 	for bi := range w.blocks {
 		b := &w.blocks[bi]
 		b.x0 = g.X0M + (float64(b.i0)+0.5)*g.CellM
@@ -414,7 +400,7 @@ func (w *worker) splitBlocks(t *tile, rect CellRect) {
 // then the level arithmetic of sectorModel.levelDBm; boundHorzDB, with the sector's
 // horizontal attenuation bounded over the block (horzBounds), only skips sectors that cannot
 // beat the best.
-func (w *worker) evaluate(t *tile, rect CellRect, best []float64, serv []uint16) {
+func (w *worker) evaluate(t *land.Tile, rect land.CellRect, best []float64, serv []uint16) {
 	w.splitBlocks(t, rect)
 	w.candBuf = slices.Grow(w.candBuf[:0], len(w.blocks)*len(w.groups))
 	for bi := range w.cands {
@@ -564,19 +550,19 @@ func dominated(sb secBound, kept []secBound) bool {
 // bearing, the depression and the vertical attenuation once for the group and the rest per
 // sector (sectorModel.nearDBm: exactDBm's bits); beyond, it reads the distance tables once
 // and runs the sectors horzBounds kept.
-func (w *worker) evaluateBlock(t *tile, b *block, cg candGroup, best []float64, serv []uint16) float64 {
+func (w *worker) evaluateBlock(t *land.Tile, b *block, cg candGroup, best []float64, serv []uint16) float64 {
 	l := w.e.land
-	g := l.grid
+	g := l.Grid
 	grp := cg.g
 	secs := w.secs
 	lo := math.Inf(1)
 	for _, sg := range b.segs() {
 		dy := g.Y0M + (float64(sg.j)+0.5)*g.CellM - grp.y
 		for k := sg.k0; k < sg.k1; k++ {
-			i := int(l.cellI[k])
+			i := int(l.CellI[k])
 			dx := g.X0M + (float64(i)+0.5)*g.CellM - grp.x
 			d2 := dx*dx + dy*dy
-			cls := l.cellWard[k]
+			cls := l.CellWard[k]
 			o := k - t.Start
 			if !(d2 > grp.r2[cls] || grp.ub[cls][int(d2*grp.ubInv[cls])] < best[o]) {
 				if d := math.Sqrt(d2); d < nearExactM {

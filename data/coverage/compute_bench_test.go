@@ -3,11 +3,13 @@ package coverage
 import (
 	"math"
 	"testing"
+
+	"phusong/data/land"
 )
 
 // evalJob is one layer of one tile, its candidate groups ready.
 type evalJob struct {
-	t      *tile
+	t      *land.Tile
 	groups []candGroup
 }
 
@@ -23,13 +25,13 @@ func demoEvalJobs(b *testing.B, cellM float64) (*worker, []evalJob) {
 	carriers := carrierOrder(sites)
 	w := &worker{e: e, snap: snap, carriers: carriers, models: models}
 	var jobs []evalJob
-	for tix := range e.land.tiles {
-		t := &e.land.tiles[tix]
+	for tix := range e.land.Tiles {
+		t := &e.land.Tiles[tix]
 		if t.End == t.Start {
 			continue
 		}
 		for _, carrier := range carriers {
-			cands := e.candidates(snap, t, carrier)
+			cands := e.candidates(snap, tix, carrier)
 			for ti := range e.rules {
 				if _, err := w.candGroups(t, cands, ti); err != nil {
 					b.Fatal(err)
@@ -45,10 +47,10 @@ func demoEvalJobs(b *testing.B, cellM float64) (*worker, []evalJob) {
 
 // benchEvaluate times fn over every (tile, layer) of the demo on one goroutine: the grid
 // evaluation alone, without the candidate search, the chunks and the statistics.
-func benchEvaluate(b *testing.B, fn func(w *worker, t *tile, rect CellRect, best []float64, serv []uint16)) {
+func benchEvaluate(b *testing.B, fn func(w *worker, t *land.Tile, rect land.CellRect, best []float64, serv []uint16)) {
 	w, jobs := demoEvalJobs(b, DefaultCellM)
-	best := make([]float64, tileCells*tileCells)
-	serv := make([]uint16, tileCells*tileCells)
+	best := make([]float64, land.TileCells*land.TileCells)
+	serv := make([]uint16, land.TileCells*land.TileCells)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
@@ -57,7 +59,7 @@ func benchEvaluate(b *testing.B, fn func(w *worker, t *tile, rect CellRect, best
 			for o := range j.t.End - j.t.Start {
 				best[o], serv[o] = math.Inf(-1), noServer
 			}
-			fn(w, j.t, j.t.rect(), best, serv)
+			fn(w, j.t, j.t.Rect(), best, serv)
 		}
 	}
 }

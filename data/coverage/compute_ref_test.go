@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/land"
 	"phusong/data/store"
 	"phusong/geo"
 )
@@ -17,13 +18,13 @@ import (
 // group visits every cell of its range row by row, with the per-cell bucket bound only. It is
 // the reference the faster evaluate must match bit for bit. The level arithmetic helpers are
 // copied too (refAt, refHorzAt, refFarDBm, refBoundDBm), so that a change to model.go shows.
-func refEvaluate(w *worker, t *tile, rect CellRect, best []float64, serv []uint16) {
+func refEvaluate(w *worker, t *land.Tile, rect land.CellRect, best []float64, serv []uint16) {
 	l := w.e.land
-	g := l.grid
+	g := l.Grid
 	for _, cg := range w.groups {
 		grp := cg.g
 		r2 := grp.rM * grp.rM
-		for _, run := range t.rows {
+		for _, run := range t.Rows {
 			if run.J < rect.J0 || run.J >= rect.J1 {
 				continue
 			}
@@ -35,7 +36,7 @@ func refEvaluate(w *worker, t *tile, rect CellRect, best []float64, serv []uint1
 			ia := max(rect.I0, int(math.Floor((grp.x-half-g.X0M)/g.CellM-0.5))-1)
 			ib := min(rect.I1, int(math.Ceil((grp.x+half-g.X0M)/g.CellM-0.5))+2)
 			for k := run.Start; k < run.End; k++ {
-				i := int(l.cellI[k])
+				i := int(l.CellI[k])
 				if i < ia {
 					continue
 				}
@@ -44,7 +45,7 @@ func refEvaluate(w *worker, t *tile, rect CellRect, best []float64, serv []uint1
 				}
 				dx := g.X0M + (float64(i)+0.5)*g.CellM - grp.x
 				d2 := dx*dx + dy*dy
-				cls := l.cellWard[k]
+				cls := l.CellWard[k]
 				o := k - t.Start
 				if d2 > grp.r2[cls] || grp.ub[cls][int(d2*grp.ubInv[cls])] < best[o] {
 					continue
@@ -125,7 +126,7 @@ func refFarDBm(s *sectorModel, loss, attV, dx, dy, invD float64) float64 {
 
 // refCandGroups is worker.candGroups at commit 8615982: every group of the candidates, nearest
 // mast to the tile's centre first.
-func refCandGroups(w *worker, t *tile, cands []*data.Site, ti int) []candGroup {
+func refCandGroups(w *worker, t *land.Tile, cands []*data.Site, ti int) []candGroup {
 	var out []candGroup
 	for si, s := range cands {
 		m := w.models[s]
@@ -133,7 +134,7 @@ func refCandGroups(w *worker, t *tile, cands []*data.Site, ti int) []candGroup {
 			out = append(out, candGroup{site: uint16(si), g: &m.groups[ti][k]})
 		}
 	}
-	g := w.e.land.grid
+	g := w.e.land.Grid
 	cx := g.X0M + float64(t.I0+t.I1)/2*g.CellM
 	cy := g.Y0M + float64(t.J0+t.J1)/2*g.CellM
 	slices.SortFunc(out, func(a, b candGroup) int {
@@ -145,25 +146,25 @@ func refCandGroups(w *worker, t *tile, cands []*data.Site, ti int) []candGroup {
 }
 
 // refChunk is worker.chunk at commit 8615982, with refCandGroups and refEvaluate.
-func refChunk(w *worker, t *tile, cands []*data.Site, ti int, rect CellRect, old *chunk) *chunk {
+func refChunk(w *worker, t *land.Tile, cands []*data.Site, ti int, rect land.CellRect, old *chunk) *chunk {
 	w.groups = refCandGroups(w, t, cands, ti)
 	if len(w.groups) == 0 {
 		return nil
 	}
 	n := int(t.End - t.Start)
 	c := &chunk{sites: cands, level: make([]float32, n), serving: make([]uint16, n)}
-	whole := t.rect()
+	whole := t.Rect()
 	rect = rect.Intersect(whole)
 	if rect != whole && !c.inherit(old, t, rect, w.e.land) {
 		rect = whole
 	}
 	best, serv := make([]float64, n), make([]uint16, n)
-	w.e.eachCell(t, rect, func(k int32) {
+	w.e.land.EachCell(t, rect, func(k int32) {
 		best[k-t.Start], serv[k-t.Start] = math.Inf(-1), noServer
 	})
 	refEvaluate(w, t, rect, best, serv)
 	cutoff := w.e.rules[ti].cutoff
-	w.e.eachCell(t, rect, func(k int32) { // the storage rule (chunk's doc), not the frozen evaluation
+	w.e.land.EachCell(t, rect, func(k int32) { // the storage rule (chunk's doc), not the frozen evaluation
 		o := k - t.Start
 		switch {
 		case best[o] >= cutoff:
@@ -203,17 +204,17 @@ func compareEvaluate(t *testing.T, e *Engine, snap *store.Snapshot, rng *rand.Ra
 	var gotB, wantB []float64
 	var gotS, wantS []uint16
 	pairs := 0
-	for tix := range l.tiles {
-		tl := &l.tiles[tix]
+	for tix := range l.Tiles {
+		tl := &l.Tiles[tix]
 		n := int(tl.End - tl.Start)
 		if n == 0 {
 			continue
 		}
-		whole := tl.rect()
+		whole := tl.Rect()
 		i0, j0 := whole.I0+rng.IntN(whole.I1-whole.I0), whole.J0+rng.IntN(whole.J1-whole.J0)
-		sub := CellRect{i0, j0, i0 + 1 + rng.IntN(whole.I1-i0), j0 + 1 + rng.IntN(whole.J1-j0)}
+		sub := land.CellRect{I0: i0, J0: j0, I1: i0 + 1 + rng.IntN(whole.I1-i0), J1: j0 + 1 + rng.IntN(whole.J1-j0)}
 		for _, carrier := range carriers {
-			cands := e.candidates(snap, tl, carrier)
+			cands := e.candidates(snap, tix, carrier)
 			for ti := range e.rules {
 				where := fmt.Sprintf("%s %s tile %d", carrier, e.rules[ti].tech, tix)
 				if _, err := w.candGroups(tl, cands, ti); err != nil {
@@ -224,7 +225,7 @@ func compareEvaluate(t *testing.T, e *Engine, snap *store.Snapshot, rng *rand.Ra
 					continue
 				}
 				pairs++
-				for _, rect := range []CellRect{whole, sub} {
+				for _, rect := range []land.CellRect{whole, sub} {
 					gotB, gotS = resetBest(e, tl, rect, gotB[:0], gotS[:0])
 					wantB, wantS = resetBest(e, tl, rect, wantB[:0], wantS[:0])
 					w.evaluate(tl, rect, gotB, gotS)
@@ -233,13 +234,13 @@ func compareEvaluate(t *testing.T, e *Engine, snap *store.Snapshot, rng *rand.Ra
 						if math.Float64bits(gotB[o]) != math.Float64bits(wantB[o]) || gotS[o] != wantS[o] {
 							k := tl.Start + int32(o)
 							t.Fatalf("%s rect %v cell (%d, %d): level %v from site %d, reference %v from %d",
-								where, rect, l.cellI[k], l.cellJ[k], gotB[o], gotS[o], wantB[o], wantS[o])
+								where, rect, l.CellI[k], l.CellJ[k], gotB[o], gotS[o], wantB[o], wantS[o])
 						}
 					}
 				}
 				prev := refChunk(&ref, tl, cands, ti, whole, nil)
 				for _, c := range []struct {
-					rect CellRect
+					rect land.CellRect
 					old  *chunk
 				}{{whole, nil}, {sub, nil}, {sub, prev}} {
 					got, err := w.chunk(tl, cands, ti, c.rect, c.old)
@@ -277,11 +278,11 @@ func sameChunk(t *testing.T, where string, a, b *chunk) {
 
 // resetBest returns the buffers for tile tl: -Inf and noServer within rect, the untouched
 // sentinels elsewhere.
-func resetBest(e *Engine, tl *tile, rect CellRect, best []float64, serv []uint16) ([]float64, []uint16) {
+func resetBest(e *Engine, tl *land.Tile, rect land.CellRect, best []float64, serv []uint16) ([]float64, []uint16) {
 	for range tl.End - tl.Start {
 		best, serv = append(best, untouchedDBm), append(serv, untouchedServ)
 	}
-	e.eachCell(tl, rect, func(k int32) {
+	e.land.EachCell(tl, rect, func(k int32) {
 		best[k-tl.Start], serv[k-tl.Start] = math.Inf(-1), noServer
 	})
 	return best, serv
@@ -433,14 +434,14 @@ func TestHorzBoundsHold(t *testing.T) {
 	}
 	w := worker{e: e, snap: snap, models: models}
 	var secs, dropped int
-	for tix := range e.land.tiles {
-		tl := &e.land.tiles[tix]
+	for tix := range e.land.Tiles {
+		tl := &e.land.Tiles[tix]
 		if tl.End == tl.Start {
 			continue
 		}
-		w.splitBlocks(tl, tl.rect())
+		w.splitBlocks(tl, tl.Rect())
 		for _, carrier := range carrierOrder(sites) {
-			cands := e.candidates(snap, tl, carrier)
+			cands := e.candidates(snap, tix, carrier)
 			for ti := range e.rules {
 				if _, err := w.candGroups(tl, cands, ti); err != nil {
 					t.Fatal(err)
@@ -476,11 +477,11 @@ func checkBlockBounds(t *testing.T, w *worker, b *block, grp *groupModel, where 
 	w.horzBounds(b, grp)
 	kept := slices.Clone(w.secs)
 	l := w.e.land
-	g := l.grid
+	g := l.Grid
 	for _, sg := range b.segs() {
 		dy := g.Y0M + (float64(sg.j)+0.5)*g.CellM - grp.y
 		for k := sg.k0; k < sg.k1; k++ {
-			dx := g.X0M + (float64(l.cellI[k])+0.5)*g.CellM - grp.x
+			dx := g.X0M + (float64(l.CellI[k])+0.5)*g.CellM - grp.x
 			d2 := dx*dx + dy*dy
 			d := math.Sqrt(d2)
 			if d == 0 {
@@ -496,7 +497,7 @@ func checkBlockBounds(t *testing.T, w *worker, b *block, grp *groupModel, where 
 						where, si, h, dx, dy, sb.hMinDB, sb.hMaxDB)
 				}
 			}
-			cls := l.cellWard[k]
+			cls := l.CellWard[k]
 			if d < nearExactM || d2 > grp.r2[cls] {
 				continue
 			}

@@ -8,7 +8,7 @@
 // (geo.Grid) covers the projected bounding box of the communes at Options.CellM.
 //
 // Land: a cell belongs to the commune whose polygon holds its centre (first commune in code
-// order where communes overlap); its propagation environment is the definition's ward_env on
+// order where communes overlap; data/land rasterises); its propagation environment is the definition's ward_env on
 // ward (phường) land and commune_env elsewhere. Areas are cell counts × CellM², so a
 // commune's area is its rasterised area, not its vector area (the difference shrinks with
 // the cell size; CommuneStats.PolygonAreaKM2 gives the vector figure for comparison).
@@ -27,6 +27,12 @@
 // most favourable land class). Tiles are computed in parallel by Options.Workers goroutines.
 // An incremental Update recomputes only the cells within range of the changed sites and
 // shares every untouched tile with the previous Result; it equals a full Compute exactly.
+//
+// Polygons: Result.Layer (coverage at a tier), Result.Gaps (uncovered land per commune) and
+// Engine.Footprints give the contours of the level fields at full detail, clipped to the
+// province, its land classes or a commune (package contour); layers and gaps are in the
+// engine's frame, built once per Result and shared, footprints already in lon/lat. Their
+// GeoJSON (lon/lat, simplified per web-map zoom, properties) is data/render's.
 package coverage
 
 import (
@@ -37,10 +43,12 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/land"
 	"phusong/geo"
 )
 
@@ -95,17 +103,25 @@ type Options struct {
 // the grid, the land raster, the definition and the lookup tables. It is safe for concurrent
 // use; build it once and pass its Reach to store.New.
 type Engine struct {
-	def      *Definition
-	opts     Options
-	tm       geo.TransverseMercator
-	communes []data.Commune // sorted by code
-	land     *land
-	rules    []techRule // per data.AnalysedTechs
-	antenna  geo.Antenna
-	tables   tables
-	polyArea []float64 // vector area per commune, m², in tm
+	def       *Definition
+	opts      Options
+	tm        geo.TransverseMercator
+	communes  []data.Commune // sorted by code
+	land      *land.Land
+	tileBound []orb.Bound // per tile, the lon/lat bound of its cells, padded (see setTileBounds)
+	rules     []techRule  // per data.AnalysedTechs
+	antenna   geo.Antenna
+	tables    tables
+	polyArea  []float64 // vector area per commune, m², in tm
 
 	siteModels weakCache[data.Site, modelEntry] // see model
+
+	// Derived once, on first use (Engine is immutable otherwise): the boundary rasters and
+	// block kinds of the polygon builders, ProvinceSignedDistanceM, and the polygon builds'
+	// scratch memory (*polyScratch).
+	bounds   boundaryCache
+	provDist provinceDistance
+	scratch  sync.Pool
 }
 
 // New builds an engine for communes (any order; they are sorted by code, and codes must be
@@ -170,8 +186,8 @@ func New(communes []data.Commune, def *Definition, opts Options) (*Engine, error
 		return nil, fmt.Errorf("%w: a %g m grid over %.0f × %.0f m has %d × %d cells", ErrOptions,
 			opts.CellM, pBound.Max[0]-pBound.Min[0], pBound.Max[1]-pBound.Min[1], grid.NX, grid.NY)
 	}
-	e.land = rasterise(grid, projected)
-	e.land.setWard(sorted)
+	e.land = land.Rasterise(grid, projected)
+	e.land.SetWard(sorted)
 	e.setTileBounds()
 	return e, nil
 }
@@ -179,17 +195,18 @@ func New(communes []data.Commune, def *Definition, opts Options) (*Engine, error
 // setTileBounds stores each tile's lon/lat bound: the bound of the inverse-projected corners
 // of its cells, padded by 1e-5° (about 1 m) for the curvature of the projected edges.
 func (e *Engine) setTileBounds() {
-	g := e.land.grid
+	g := e.land.Grid
 	const pad = 1e-5
-	for ti := range e.land.tiles {
-		t := &e.land.tiles[ti]
+	e.tileBound = make([]orb.Bound, len(e.land.Tiles))
+	for ti := range e.land.Tiles {
+		t := &e.land.Tiles[ti]
 		x0, y0 := g.X0M+float64(t.I0)*g.CellM, g.Y0M+float64(t.J0)*g.CellM
 		x1, y1 := g.X0M+float64(t.I1)*g.CellM, g.Y0M+float64(t.J1)*g.CellM
 		b := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 		for _, p := range []orb.Point{{x0, y0}, {x1, y0}, {x0, y1}, {x1, y1}} {
 			b = b.Extend(e.tm.Inverse(p))
 		}
-		t.boundLL = b.Pad(pad)
+		e.tileBound[ti] = b.Pad(pad)
 	}
 }
 
@@ -215,7 +232,7 @@ func (e *Engine) Reach(s *data.Site) float64 {
 }
 
 // Grid returns the engine's grid (projected metres, see Projection).
-func (e *Engine) Grid() geo.Grid { return e.land.grid }
+func (e *Engine) Grid() geo.Grid { return e.land.Grid }
 
 // Projection returns the engine's metric frame: geo.NewLocalTM at the centre of the communes'
 // lon/lat bounding box.
@@ -225,7 +242,7 @@ func (e *Engine) Projection() geo.TransverseMercator { return e.tm }
 func (e *Engine) Definition() *Definition { return e.def }
 
 // CellM returns the grid cell size in metres.
-func (e *Engine) CellM() float64 { return e.land.grid.CellM }
+func (e *Engine) CellM() float64 { return e.land.Grid.CellM }
 
 // Communes returns the communes in code order, the order of every per-commune index of the
 // package (CommuneIndexRaster, Result.Communes). The slice must not be modified.
@@ -233,7 +250,7 @@ func (e *Engine) Communes() []data.Commune { return e.communes }
 
 // CommuneIndexRaster returns, for every grid cell (row-major, Grid().Index), the index into
 // Communes() of the commune owning it, or -1 outside every commune. It must not be modified.
-func (e *Engine) CommuneIndexRaster() []int32 { return e.land.commune }
+func (e *Engine) CommuneIndexRaster() []int32 { return e.land.Commune }
 
 // RequiredDBm returns the median level in dBm that technology t needs for a place to count
 // as covered outdoors (indoor false) or indoors, and false for a technology not analysed.
@@ -261,4 +278,16 @@ func (e *Engine) CutoffDBm(t data.Tech) (float64, bool) {
 // counts reports whether s is evaluated under the engine's options.
 func (e *Engine) counts(s *data.Site) bool {
 	return s.Status == data.StatusActive || e.opts.IncludePlanned
+}
+
+// asMultiPolygon turns a projected Polygon or MultiPolygon into a MultiPolygon; other types
+// give nil.
+func asMultiPolygon(g orb.Geometry) orb.MultiPolygon {
+	switch t := g.(type) {
+	case orb.MultiPolygon:
+		return t
+	case orb.Polygon:
+		return orb.MultiPolygon{t}
+	}
+	return nil
 }

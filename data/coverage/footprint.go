@@ -6,9 +6,10 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
+	"phusong/data/coverage/contour"
+	"phusong/data/land"
 	"phusong/geo"
 )
 
@@ -31,7 +32,7 @@ type Footprint struct {
 // Each footprint is computed on the window of the engine grid within the sector's range, with the
 // engine's own per-cell level (the same sector model, land class and cell centres as Compute),
 // contoured at the threshold with linear interpolation and clipped to the province like
-// CoverageGeoJSON. The union of a carrier's footprints is therefore the carrier's coverage
+// Result.Layer. The union of a carrier's footprints is therefore the carrier's coverage
 // layer up to the interpolation inside cells where two sectors cross. It is cancellable through
 // ctx and runs on the engine's workers. A site whose sectors cannot be modelled fails with a
 // *SectorError; a technology not analysed gives ErrNoLayer.
@@ -71,7 +72,7 @@ func (e *Engine) Footprints(ctx context.Context, sites []data.Site, tech data.Te
 			s := &sites[jobs[j].site]
 			sec := &s.Sectors[jobs[j].sector]
 			out[j] = Footprint{Site: s.Key(), Sector: jobs[j].sector, CellID: sec.CellID, Tech: tech,
-				BandMHz: sec.BandMHz, AreaM2: geo.PlanarAreaM2(mp), Geometry: e.lonLat(mp)}
+				BandMHz: sec.BandMHz, AreaM2: geo.PlanarAreaM2(mp), Geometry: geo.LonLatMultiPolygon(e.tm, mp)}
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -88,34 +89,34 @@ func (e *Engine) Footprints(ctx context.Context, sites []data.Site, tech data.Te
 
 // sectorFootprint contours sector sm of technology index ti over its window (projected).
 func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
-	g := e.land.grid
+	g := e.land.Grid
 	rM := sm.rM + g.CellM
-	i0, i1 := centresIn(g.X0M, g.CellM, sm.x-rM, sm.x+rM, g.NX)
-	j0, j1 := centresIn(g.Y0M, g.CellM, sm.y-rM, sm.y+rM, g.NY)
+	i0, i1 := land.CentresIn(g.X0M, g.CellM, sm.x-rM, sm.x+rM, g.NX)
+	j0, j1 := land.CentresIn(g.Y0M, g.CellM, sm.y-rM, sm.y+rM, g.NY)
 	bc := e.boundaries()
-	w := newWindow(g, CellRect{i0 - windowPad, j0 - windowPad, i1 + windowPad, j1 + windowPad}.Intersect(bc.provWin.rect))
-	if w.grid.Len() == 0 {
+	w := contour.NewWindow(g, land.CellRect{I0: i0 - contour.WindowPad, J0: j0 - contour.WindowPad, I1: i1 + contour.WindowPad, J1: j1 + contour.WindowPad}.Intersect(bc.provWin.Rect))
+	if w.Grid.Len() == 0 {
 		return nil
 	}
 	tr := &e.rules[ti]
-	n := w.grid.Len()
-	far := farOutside(g.CellM)
+	n := w.Grid.Len()
+	far := contour.FarOutside(g.CellM)
 	dist0, dist1, vals, other := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	margin := func(dx, dy float64, cls uint8) float32 {
 		lv := sm.levelDBm(dx, dy, dx*dx+dy*dy, cls)
 		if math.IsInf(lv, -1) {
 			lv = tr.cutoff
 		}
-		return distanceMargin(float32(lv - tr.requiredOut))
+		return contour.DistanceMargin(float32(lv - tr.requiredOut))
 	}
 	nan := float32(math.NaN())
 	for wk := range vals {
-		i, j := w.rect.I0+wk%w.grid.NX, w.rect.J0+wk/w.grid.NX
-		pk := bc.provWin.index(i, j)
+		i, j := w.Rect.I0+wk%w.Grid.NX, w.Rect.J0+wk/w.Grid.NX
+		pk := bc.provWin.Index(i, j)
 		dist0[wk], dist1[wk] = bc.class[0][pk], bc.class[1][pk]
 		other[wk] = nan
 		if dist0[wk] <= 0 && dist1[wk] <= 0 {
-			continue // outside the province: clipClassMargins sets the value
+			continue // outside the province: contour.ClipClassMargins sets the value
 		}
 		c := g.Center(i, j)
 		dx, dy := c[0]-sm.x, c[1]-sm.y
@@ -125,44 +126,15 @@ func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
 			other[wk] = margin(dx, dy, 1-cls)
 		}
 	}
-	clipClassMargins(w, vals, other, dist0, dist1)
-	return geo.ContourPolygons(w.grid, vals, 0)
+	contour.ClipClassMargins(w, vals, other, dist0, dist1)
+	return geo.ContourPolygons(w.Grid, vals, 0)
 }
 
 // landClass returns the propagation land class of grid cell gk as the engine's cellWard: 1 on
 // ward land, 0 elsewhere (commune land and outside the province).
 func (e *Engine) landClass(gk int) uint8 {
-	if ci := e.land.commune[gk]; ci >= 0 {
+	if ci := e.land.Commune[gk]; ci >= 0 {
 		return e.communeClass(int(ci))
 	}
 	return 0
-}
-
-// lonLat maps a projected MultiPolygon to RFC 7946 lon/lat (never nil).
-func (e *Engine) lonLat(mp orb.MultiPolygon) orb.MultiPolygon {
-	if len(mp) == 0 {
-		return orb.MultiPolygon{}
-	}
-	out, _ := geo.RFC7946(e.tm.InverseGeometry(mp)).(orb.MultiPolygon)
-	if out == nil {
-		return orb.MultiPolygon{}
-	}
-	return out
-}
-
-// FootprintsGeoJSON returns fps as Features with properties carrier, site_id, sector (index),
-// cell_id, tech, band_mhz, area_km2, threshold_dbm and definition_version (of e).
-func (e *Engine) FootprintsGeoJSON(fps []Footprint) *geojson.FeatureCollection {
-	fc := geojson.NewFeatureCollection()
-	for _, f := range fps {
-		thr, _ := e.RequiredDBm(f.Tech, false)
-		ft := geojson.NewFeature(f.Geometry)
-		ft.Properties = geojson.Properties{
-			"carrier": f.Site.Carrier, "site_id": f.Site.SiteID, "sector": f.Sector, "cell_id": f.CellID,
-			"tech": string(f.Tech), "band_mhz": f.BandMHz, "area_km2": round6(f.AreaM2 / 1e6),
-			"threshold_dbm": thr, "definition_version": e.def.Version,
-		}
-		fc.Append(ft)
-	}
-	return fc
 }

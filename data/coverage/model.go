@@ -449,15 +449,6 @@ func (s *sectorModel) nearDBm(lossDB, bearingDeg, attVDB float64) float64 {
 	return s.constDBm - lossDB + s.ant.CombinedDB(s.ant.HorizontalDB(bearingDeg), attVDB)
 }
 
-// boundDBm is the level the sector would have on boresight given the tables' loss and
-// vertical attenuation: an upper bound of farDBm.
-func (s *sectorModel) boundDBm(loss, attV float64) float64 {
-	if attV > s.amDB {
-		attV = s.amDB
-	}
-	return s.constDBm - loss - attV
-}
-
 // horzTopPadDB covers horzAt's extrapolation past the last sample, where a rounded cosine
 // exceeds 1 by a few ulps: less than 1e-10 dB below the last sample.
 const horzTopPadDB = 1e-9
@@ -493,9 +484,10 @@ func (s *sectorModel) maxHorzDB(cMin float64) float64 {
 	return float64(s.horzMax[i]) + horzTopPadDB
 }
 
-// boundHorzDB is boundDBm with a lower bound hMinDB of the horizontal attenuation (from
-// minHorzDB): an upper bound of farDBm over the directions hMinDB holds for, bit for bit,
-// since farDBm's sums and its cap are monotonic in the attenuation.
+// boundHorzDB is the level the sector would have given the tables' loss and vertical
+// attenuation and a lower bound hMinDB of the horizontal attenuation (from minHorzDB): an upper
+// bound of farDBm over the directions hMinDB holds for, bit for bit, since farDBm's sums and its
+// cap are monotonic in the attenuation.
 func (s *sectorModel) boundHorzDB(loss, attV, hMinDB float64) float64 {
 	att := attV + hMinDB
 	if att > s.amDB {

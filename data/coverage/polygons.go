@@ -4,25 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
-	"strings"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
+	"phusong/data/coverage/contour"
 	"phusong/geo"
 )
 
-// DefaultMinGapAreaM2 is the smallest gap polygon GapsGeoJSON keeps, m² (one hectare: four
+// DefaultMinGapAreaM2 is the smallest gap polygon the map keeps (Result.Gaps' minimum), m² (one hectare: four
 // 50 m cells). Smaller uncovered pieces are slivers between coverage edges and the commune
 // boundary, not places anyone could plan a site for.
 const DefaultMinGapAreaM2 = 10_000
-
-// maxZoom bounds the zoom levels CoverageGeoJSON simplifies for; higher zooms get the same
-// geometry as maxZoom.
-const maxZoom = 22
 
 // Errors of the polygon builders.
 var (
@@ -32,11 +26,10 @@ var (
 
 // polygonCache holds a Result's polygons, built on first use.
 type polygonCache struct {
-	full   memo[layerKey, orb.MultiPolygon] // projected metres, full detail
-	zoom   memo[zoomKey, zoomed]            // lon/lat, simplified for a zoom (zoom −1: full detail)
-	gaps   memo[gapKey, orb.MultiPolygon]   // projected metres, one commune, slivers dropped
-	other  memo[layerKey, levelFill]        // levels on the other land class near its edge (tier 0 keys)
-	blocks memo[layerKey, []blockKind]      // block kinds of the province window (polygons_blocks.go)
+	full   memo[layerKey, orb.MultiPolygon]    // projected metres, full detail
+	gaps   memo[gapKey, orb.MultiPolygon]      // projected metres, one commune, slivers dropped
+	other  memo[layerKey, levelFill]           // levels on the other land class near its edge (tier 0 keys)
+	blocks memo[layerKey, []contour.BlockKind] // block kinds of the province window (package contour)
 }
 
 type layerKey struct {
@@ -45,27 +38,14 @@ type layerKey struct {
 	tier    int
 }
 
-type zoomKey struct {
-	layerKey
-	zoom int
-}
-
 type gapKey struct {
 	tech      data.Tech
 	commune   int
 	minAreaM2 float64
 }
 
-// zoomed is a layer ready to serve: lon/lat RFC 7946 geometry and its area.
-type zoomed struct {
-	geom   orb.MultiPolygon
-	areaM2 float64 // planar area of the simplified projected geometry
-}
-
 // polygons returns r's cache.
-func (r *Result) polygons() *polygonCache {
-	return resultPolygons.get(r, func() *polygonCache { return &polygonCache{} })
-}
+func (r *Result) polygons() *polygonCache { return &r.polys }
 
 // layerThreshold checks (carrier, tech, tier) and returns the tier's level in dBm and the
 // technology index.
@@ -87,48 +67,31 @@ func (r *Result) layerThreshold(carrier string, tech data.Tech, tier int) (float
 	return 0, 0, fmt.Errorf("%w: %d (%s has tiers 0..%d)", ErrTier, tier, tech, len(tr.rule.TiersDBm))
 }
 
-// CoverageGeoJSON returns the area where carrier (an ID of Carriers, or AnyCarrier) reaches the
-// level of tier for tech: tier 0 is the coverage threshold (the rule's RequiredMedianDBm(false)),
-// tier n ≥ 1 the definition's TiersDBm[n−1] (strongest first). The area is the contour of the
-// predicted level field (linear interpolation between cell centres) clipped to the province (see
-// polygons_boundary.go), as one Feature whose MultiPolygon follows RFC 7946 (counter-clockwise
-// exteriors, clockwise holes, lon/lat with 6 decimals); an empty layer has one Feature with an
-// empty MultiPolygon. zoom ≥ 0 simplifies for a web map at that zoom (geo.ToleranceForZoom at
-// the province's latitude, zooms above 22 as 22); zoom < 0 gives the full detail.
-//
-// Properties: carrier, tech, tier, threshold_dbm, definition_version, area_km2 (of the returned
-// geometry, in the engine's projection), zoom (−1 for full detail). Geometries are computed once
-// per Result and shared between calls: callers may change the collection and properties but not
-// the coordinates. Unknown carriers and technologies give ErrNoLayer, unknown tiers ErrTier.
-func (r *Result) CoverageGeoJSON(carrier string, tech data.Tech, tier int, zoom int) (*geojson.FeatureCollection, error) {
-	thr, _, err := r.layerThreshold(carrier, tech, tier)
-	if err != nil {
-		return nil, err
-	}
-	zoom = max(-1, min(zoom, maxZoom))
-	z := r.zoomedLayer(layerKey{carrier, tech, tier}, zoom)
-	f := geojson.NewFeature(z.geom)
-	f.Properties = geojson.Properties{
-		"carrier": carrier, "tech": string(tech), "tier": tier, "threshold_dbm": thr,
-		"definition_version": r.eng.def.Version, "area_km2": round6(z.areaM2 / 1e6), "zoom": zoom,
-	}
-	fc := geojson.NewFeatureCollection()
-	fc.Append(f)
-	return fc, nil
+// Layer is a coverage layer at full detail in the engine's frame (Engine.Projection, metres):
+// the area where Carrier (an ID of Result.Carriers, or AnyCarrier) reaches the level of Tier
+// for Tech. data/render turns it into GeoJSON (lon/lat, simplified per web-map zoom).
+type Layer struct {
+	Carrier      string
+	Tech         data.Tech
+	Tier         int     // 0: the coverage threshold; n ≥ 1: the definition's TiersDBm[n−1]
+	ThresholdDBm float64 // the tier's level
+	// Polygons is the contour of the predicted level field (linear interpolation between cell
+	// centres) clipped to the province (see package contour): counter-clockwise exteriors,
+	// clockwise holes, projected metres; nil when empty. It is shared: do not modify it.
+	Polygons orb.MultiPolygon
 }
 
-// zoomedLayer returns the layer simplified for zoom (−1: full detail), lon/lat.
-func (r *Result) zoomedLayer(k layerKey, zoom int) zoomed {
-	pc := r.polygons()
-	return pc.zoom.get(zoomKey{k, zoom}, func() zoomed {
-		full := r.fullLayer(k)
-		mp := full
-		if zoom >= 0 {
-			tol := geo.ToleranceForZoom(zoom, r.latitude())
-			mp = geo.SimplifyTopology(full, tol, tol*tol)
-		}
-		return zoomed{geom: r.eng.lonLat(mp), areaM2: geo.PlanarAreaM2(mp)}
-	})
+// Layer returns the area where carrier (an ID of Carriers, or AnyCarrier) reaches the level of
+// tier for tech: tier 0 is the coverage threshold (the rule's RequiredMedianDBm(false)), tier
+// n ≥ 1 the definition's TiersDBm[n−1] (strongest first). The polygons are computed once per
+// Result and shared between calls. Unknown carriers and technologies give ErrNoLayer, unknown
+// tiers ErrTier.
+func (r *Result) Layer(carrier string, tech data.Tech, tier int) (Layer, error) {
+	thr, _, err := r.layerThreshold(carrier, tech, tier)
+	if err != nil {
+		return Layer{}, err
+	}
+	return Layer{Carrier: carrier, Tech: tech, Tier: tier, ThresholdDBm: thr, Polygons: r.fullLayer(layerKey{carrier, tech, tier})}, nil
 }
 
 // fullLayer returns layer k at full detail in the engine frame (cached).
@@ -136,178 +99,35 @@ func (r *Result) fullLayer(k layerKey) orb.MultiPolygon {
 	return r.polygons().full.get(k, func() orb.MultiPolygon { return r.contourLayer(k) })
 }
 
-// latitude returns the latitude in degrees of the grid's centre.
-func (r *Result) latitude() float64 {
-	return r.eng.tm.Inverse(r.eng.land.grid.Bound().Center())[1]
+// Gap is the uncovered land of one commune for one technology at full detail in the engine's
+// frame (see Result.Gaps).
+type Gap struct {
+	Commune  int              // index into Engine.Communes
+	Polygons orb.MultiPolygon // projected metres (Engine.Projection); shared: do not modify
+	AreaM2   float64          // planar area of Polygons
+	// UncoveredPopulation is the commune's population × AreaM2 / the commune's polygon area (at
+	// most the population): the population spread uniformly over its land. Not rounded.
+	UncoveredPopulation float64
 }
 
-// Sample conditioning. Output vertices are rounded to 6 decimals of a degree (up to 0.08 m), so
-// two boundary pieces passing closer than that could touch or cross after rounding. Distinct
-// pieces come that close only beside a sample whose value is nearly the level and that has
-// crossings on two of its four grid edges that are not joined by one chord: opposite edges, three
-// or four edges, or two adjacent edges across a saddle cell. Such a sample is moved, keeping its
-// sign, to at least δ/(1−δ) times the largest |value| of its opposite-sign neighbours, δ =
-// minSampleGapM / CellM, so each of its crossings lies at least minSampleGapM from it. The
-// crossings move by at most the same fraction of the local level difference; no other sample is
-// changed.
-const minSampleGapM = 0.5 // metres, against 2 × 0.08 m of rounding
-
-// condition applies the sample conditioning to v, values of grid g (row-major), in place.
-func condition(g geo.Grid, v []float32) {
-	c := newConditioner(g)
-	for j := range g.NY {
-		for i := range g.NX {
-			c.visit(v, i, j)
-		}
-	}
-	c.apply(v)
+// GapLayer is the uncovered land of a technology, commune by commune (see Result.Gaps).
+type GapLayer struct {
+	Tech         data.Tech
+	ThresholdDBm float64 // the coverage threshold (RequiredMedianDBm(false))
+	MinAreaM2    float64 // gap polygons under this area, m², were dropped (≥ 0)
+	Gaps         []Gap   // the communes with a gap left, code order
 }
 
-// conditioner collects the moves of the sample conditioning; they are applied after the pass,
-// which reads the original values.
-type conditioner struct {
-	nx, ny int
-	f      float32
-	moves  []sampleMove
-}
-
-type sampleMove struct {
-	k int
-	v float32
-}
-
-func newConditioner(g geo.Grid) *conditioner {
-	d := min(0.25, minSampleGapM/g.CellM)
-	return &conditioner{nx: g.NX, ny: g.NY, f: float32(d / (1 - d))}
-}
-
-// visit records the move of sample (i, j), if it needs one.
-func (c *conditioner) visit(v []float32, i, j int) {
-	nx, ny := c.nx, c.ny
-	k := j*nx + i
-	vb := v[k]
-	in := vb >= 0
-	if i > 0 && j > 0 && i+1 < nx && j+1 < ny &&
-		(v[k-1] >= 0) == in && (v[k+1] >= 0) == in && (v[k-nx] >= 0) == in && (v[k+nx] >= 0) == in {
-		return // the common case: no crossing on any of its edges
-	}
-	nb := [4]int{-1, -1, -1, -1} // neighbour indexes N, E, S, W (−1 beyond the grid)
-	if j+1 < ny {
-		nb[0] = k + nx
-	}
-	if i+1 < nx {
-		nb[1] = k + 1
-	}
-	if j > 0 {
-		nb[2] = k - nx
-	}
-	if i > 0 {
-		nb[3] = k - 1
-	}
-	var opp [4]bool
-	m, maxAbs := 0, float32(0)
-	for n, q := range nb {
-		if q >= 0 && (v[q] >= 0) != in {
-			opp[n] = true
-			m++
-			maxAbs = max(maxAbs, abs32(v[q]))
-		}
-	}
-	if m < 2 || abs32(vb) >= c.f*maxAbs {
-		return
-	}
-	if m == 2 && opp[0] != opp[2] { // two adjacent edges: one chord unless a saddle
-		a, b := 0, 1 // the pair (N, E), (E, S), (S, W) or (W, N)
-		for !(opp[a] && opp[b]) {
-			a, b = b, (b+1)%4
-		}
-		di := [4]int{0, 1, 0, -1}
-		dj := [4]int{1, 0, -1, 0}
-		ii, jj := i+di[a]+di[b], j+dj[a]+dj[b]
-		if ii >= 0 && jj >= 0 && ii < nx && jj < ny && (v[jj*nx+ii] >= 0) != in {
-			return
-		}
-	}
-	eps := c.f * maxAbs
-	if !in {
-		eps = -eps
-	}
-	c.moves = append(c.moves, sampleMove{k, eps})
-}
-
-// apply writes the recorded moves into v.
-func (c *conditioner) apply(v []float32) {
-	for _, mv := range c.moves {
-		v[mv.k] = mv.v
-	}
-}
-
-func abs32(x float32) float32 {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-// communeClip is the clipped contour value of a cell with margin m at signed distance d (metres,
-// positive inside) from a commune's boundary, slope s: min(m, s·d) inside (s·(+Inf) = +Inf keeps
-// the margin), s·d elsewhere (see polygons_boundary.go).
-func communeClip(m, d, s float32) float32 {
-	if d > 0 {
-		return min(m, s*d)
-	}
-	return s * d
-}
-
-// clipClassMargins is communeClip for land of two classes (see polygons_boundary.go): a cell of
-// class c (d_c > 0) takes min(m, s·d_c), raised to min(m_o, s·d_o) when it lies within the
-// distance band of the other class o and other holds its margin m_o on that class's land (not
-// NaN); a cell of neither class takes max(s·d_0, s·d_1). Then the sample conditioning. other,
-// dist0 and dist1 are over w, like margin.
-func clipClassMargins(w window, margin, other, dist0, dist1 []float32) {
-	s := float32(boundarySlopeDBPerCell / w.grid.CellM)
-	for wk, d0 := range dist0 {
-		margin[wk] = classClip(margin[wk], other[wk], d0, dist1[wk], s)
-	}
-	condition(w.grid, margin)
-}
-
-// classClip is clipClassMargins' value of one cell: margin m, other class's margin mo (NaN:
-// none), signed distances d0, d1 to the land of each class, slope s.
-func classClip(m, mo, d0, d1, s float32) float32 {
-	if d0 <= 0 && d1 <= 0 {
-		return max(s*d0, s*d1)
-	}
-	own, oth := d0, d1
-	if d1 > 0 {
-		own, oth = d1, d0
-	}
-	v := min(m, s*own)
-	if mo == mo {
-		v = max(v, min(mo, s*oth))
-	}
-	return v
-}
-
-// GapsGeoJSON returns, for tech, the uncovered land of every commune (communeCode "" ) or of one
-// (its code): where the best level over all carriers is below the coverage threshold
-// (RequiredMedianDBm(false)) inside the commune, contoured like CoverageGeoJSON but clipped to the
-// commune, at full detail, with polygons smaller than DefaultMinGapAreaM2 dropped. See
-// GapsGeoJSONMin.
-func (r *Result) GapsGeoJSON(tech data.Tech, communeCode string) (*geojson.FeatureCollection, error) {
-	return r.GapsGeoJSONMin(tech, communeCode, DefaultMinGapAreaM2)
-}
-
-// GapsGeoJSONMin is GapsGeoJSON dropping gap polygons (exterior minus holes) under minAreaM2 m²
-// (0 keeps every piece). There is one Feature per commune with a gap left, in code order, whose
-// MultiPolygon follows RFC 7946; properties: code, name, tech, area_km2 (of the kept polygons),
-// uncovered_population (the commune's population × kept gap area / the commune's polygon area:
-// population spread uniformly over its land), threshold_dbm, min_gap_area_m2,
-// definition_version. An unknown technology gives ErrNoLayer, an unknown code ErrNoLayer.
-func (r *Result) GapsGeoJSONMin(tech data.Tech, communeCode string, minAreaM2 float64) (*geojson.FeatureCollection, error) {
+// Gaps returns, for tech, the uncovered land of every commune (communeCode "") or of one (its
+// code): where the best level over all carriers is below the coverage threshold inside the
+// commune, contoured like Layer but clipped to the commune, at full detail, dropping the gap
+// polygons (exterior minus holes) under minAreaM2 m² (a negative minimum counts as 0, which keeps
+// every piece; DefaultMinGapAreaM2 is the map's). The polygons are computed once per Result and
+// shared between calls. An unknown technology or code gives ErrNoLayer.
+func (r *Result) Gaps(tech data.Tech, communeCode string, minAreaM2 float64) (GapLayer, error) {
 	thr, ti, err := r.layerThreshold(AnyCarrier, tech, 0)
 	if err != nil {
-		return nil, err
+		return GapLayer{}, err
 	}
 	e := r.eng
 	var cis []int
@@ -317,30 +137,21 @@ func (r *Result) GapsGeoJSONMin(tech data.Tech, communeCode string, minAreaM2 fl
 		}
 	}
 	if len(cis) == 0 {
-		return nil, fmt.Errorf("%w: commune %q", ErrNoLayer, communeCode)
+		return GapLayer{}, fmt.Errorf("%w: commune %q", ErrNoLayer, communeCode)
 	}
-	minAreaM2 = max(0, minAreaM2)
-	fc := geojson.NewFeatureCollection()
+	gl := GapLayer{Tech: tech, ThresholdDBm: thr, MinAreaM2: max(0, minAreaM2)}
 	for _, ci := range cis {
-		mp := r.gapPolygons(gapKey{tech, ci, minAreaM2}, ti, thr)
+		mp := r.gapPolygons(gapKey{tech, ci, gl.MinAreaM2}, ti, thr)
 		if len(mp) == 0 {
 			continue
 		}
-		c := &e.communes[ci]
-		areaM2 := geo.PlanarAreaM2(mp)
-		pop := 0.0
+		g := Gap{Commune: ci, Polygons: mp, AreaM2: geo.PlanarAreaM2(mp)}
 		if e.polyArea[ci] > 0 {
-			pop = float64(c.Population) * min(1, areaM2/e.polyArea[ci])
+			g.UncoveredPopulation = float64(e.communes[ci].Population) * min(1, g.AreaM2/e.polyArea[ci])
 		}
-		f := geojson.NewFeature(r.eng.lonLat(mp))
-		f.Properties = geojson.Properties{
-			"code": c.Code, "name": c.Name, "tech": string(tech), "area_km2": round6(areaM2 / 1e6),
-			"uncovered_population": math.Round(pop*10) / 10, "threshold_dbm": thr,
-			"min_gap_area_m2": minAreaM2, "definition_version": e.def.Version,
-		}
-		fc.Append(f)
+		gl.Gaps = append(gl.Gaps, g)
 	}
-	return fc, nil
+	return gl, nil
 }
 
 // gapPolygons returns the gaps of k.commune for k.tech (technology index ti, threshold thr dBm)
@@ -350,26 +161,27 @@ func (r *Result) gapPolygons(k gapKey, ti int, thr float64) orb.MultiPolygon {
 }
 
 // contourGaps contours the uncovered land of commune ci for technology index ti (projected):
-// the field of clipMargins over the commune's window, computed in its active blocks only (see
-// polygons_blocks.go).
+// the field of contour.CommuneClip over the commune's window, computed in its active blocks only (see
+// package contour).
 func (r *Result) contourGaps(ci, ti int, thr float64) orb.MultiPolygon {
 	e := r.eng
 	cb := e.communeBoundary(ci)
-	if cb.win.grid.Len() == 0 {
+	if cb.win.Grid.Len() == 0 {
 		return nil
 	}
 	k := layerKey{AnyCarrier, e.rules[ti].tech, 0}
 	field := r.Field(k.carrier, k.tech)
-	kinds := r.settleBlocks(cb.win, cb.static, field, thr, -1)
-	r.settleCommuneEdges(kinds, cb, field, thr)
-	s := float32(boundarySlopeDBPerCell / cb.win.grid.CellM)
-	vals := r.sparseMargins(k, cb.win, cb.static, kinds, -1, func(wk0 int, row []float32) {
+	kinds := contour.SettleBlocks(cb.win, e.land.Grid, cb.static, field, thr, -1)
+	contour.SettleCommuneEdges(kinds, cb.win, e.land.Grid, cb.static, cb.dist, field, thr)
+	s := float32(contour.BoundarySlopeDBPerCell / cb.win.Grid.CellM)
+	ps := e.getScratch(cb.win.Grid.Len())
+	defer e.putScratch(ps)
+	r.sparseMargins(k, cb.win, cb.static, kinds, -1, ps.vals, func(wk0 int, row []float32) {
 		for n, d := range cb.dist[wk0 : wk0+len(row)] {
-			row[n] = communeClip(row[n], d, s)
+			row[n] = contour.CommuneClip(row[n], d, s)
 		}
 	})
-	defer putMargins(vals)
-	return contourBlocks(cb.win, vals, kinds)
+	return contour.Polygons(cb.win, ps.vals, kinds, &ps.contour)
 }
 
 // dropSmall returns the polygons of mp whose area (exterior minus holes) is at least minAreaM2.
@@ -383,72 +195,12 @@ func dropSmall(mp orb.MultiPolygon, minAreaM2 float64) orb.MultiPolygon {
 	return out
 }
 
-// CommunesGeoJSON returns communes (lon/lat, as loaded: the caller's geometry, RFC 7946) as
-// Features with their census figures and, for each analysed technology, r's statistics as
-// snake_case properties suffixed by the technology ("_3g", "_4g"): covered_area_km2,
-// covered_area_pct, covered_indoor_area_pct, covered_population, uncovered_population,
-// covered_households, carriers_present, white_area_km2, single_carrier_area_km2,
-// competitive_area_km2, and per carrier covered_area_pct_<tech>_<carrier>; plus area_km2
-// (rasterised land), polygon_area_km2, three_g_only_area_km2, population_spread and
-// definition_version. A commune whose code r does not know gets only its own fields.
-func (r *Result) CommunesGeoJSON(communes []data.Commune) *geojson.FeatureCollection {
-	e := r.eng
-	fc := geojson.NewFeatureCollection()
-	for _, c := range communes {
-		geom := geo.RFC7946(c.Geometry)
-		f := geojson.NewFeature(geom)
-		p := geojson.Properties{"code": c.Code, "name": c.Name, "name_en": c.NameEN, "type": string(c.Type),
-			"population": c.Population, "households": c.Households}
-		ci, ok := slices.BinarySearchFunc(e.communes, c.Code, func(x data.Commune, code string) int {
-			return strings.Compare(x.Code, code)
-		})
-		if ok {
-			for ti, tr := range e.rules {
-				s := &r.commune[ti][ci]
-				sfx := "_" + strings.ToLower(string(tr.tech))
-				p["covered_area_km2"+sfx] = round6(s.CoveredAreaKM2)
-				p["covered_area_pct"+sfx] = round6(s.CoveredAreaPct)
-				p["covered_indoor_area_pct"+sfx] = round6(s.CoveredIndoorAreaPct)
-				p["covered_population"+sfx] = round6(s.CoveredPopulation)
-				p["uncovered_population"+sfx] = round6(s.UncoveredPopulation)
-				p["covered_households"+sfx] = round6(s.CoveredHouseholds)
-				p["carriers_present"+sfx] = s.CarriersPresent
-				p["white_area_km2"+sfx] = round6(s.WhiteAreaKM2)
-				p["single_carrier_area_km2"+sfx] = round6(s.SingleCarrierAreaKM2)
-				p["competitive_area_km2"+sfx] = round6(s.CompetitiveAreaKM2)
-				for _, pc := range s.PerCarrier {
-					p["covered_area_pct"+sfx+"_"+pc.Carrier] = round6(pc.CoveredAreaPct)
-				}
-				p["area_km2"] = round6(s.AreaKM2)
-				p["polygon_area_km2"] = round6(s.PolygonAreaKM2)
-				p["three_g_only_area_km2"] = round6(s.ThreeGOnlyAreaKM2)
-				p["population_spread"] = s.PopulationSpread
-			}
-			p["definition_version"] = e.def.Version
-		}
-		f.Properties = p
-		fc.Append(f)
-	}
-	return fc
-}
-
 // WarmLayers builds, on the engine's workers, every coverage layer (each carrier of Carriers and
-// AnyCarrier, each analysed technology, tier 0) at full detail and at each of zooms, and every
-// commune's gaps (DefaultMinGapAreaM2), so that later calls of CoverageGeoJSON and GapsGeoJSON
-// with those arguments return from the cache. Layers are independent, so this takes about
-// 1/Workers of building them one by one. It stops early when ctx is cancelled.
-func (r *Result) WarmLayers(ctx context.Context, zooms []int) error {
-	return r.warm(ctx, func(k layerKey) {
-		for _, z := range append([]int{-1}, zooms...) {
-			r.zoomedLayer(k, z)
-		}
-	}, func(tech data.Tech, ci int) { r.GapsGeoJSON(tech, r.eng.communes[ci].Code) }) // arguments valid by construction
-}
-
-// warmPolygons is WarmLayers without the serving forms: every layer and every commune's gaps in
-// the engine frame at full detail (no lon/lat conversion, no zoom simplification), which is
-// what a vector engine's union and intersection of the footprints produce.
-func (r *Result) warmPolygons(ctx context.Context) error {
+// AnyCarrier, each analysed technology, tier 0) and every commune's gaps (DefaultMinGapAreaM2)
+// at full detail in the engine frame, so that later calls of Layer and Gaps with those
+// arguments return from the cache. Layers are independent, so this takes about 1/Workers of
+// building them one by one. It stops early when ctx is cancelled.
+func (r *Result) WarmLayers(ctx context.Context) error {
 	return r.warm(ctx, func(k layerKey) { r.fullLayer(k) }, func(tech data.Tech, ci int) {
 		thr, ti, _ := r.layerThreshold(AnyCarrier, tech, 0)
 		r.gapPolygons(gapKey{tech, ci, DefaultMinGapAreaM2}, ti, thr)
@@ -477,18 +229,3 @@ func (r *Result) warm(ctx context.Context, layer func(layerKey), gaps func(tech 
 	}
 	return nil
 }
-
-// MarkSynthetic sets "synthetic": true and "note": note on every feature of fc: outputs built
-// on the demo's invented stations must say so.
-func MarkSynthetic(fc *geojson.FeatureCollection, note string) {
-	for _, f := range fc.Features {
-		if f.Properties == nil {
-			f.Properties = geojson.Properties{}
-		}
-		f.Properties["synthetic"] = true
-		f.Properties["note"] = note
-	}
-}
-
-// round6 rounds to 6 decimals (JSON output sizes and stable goldens).
-func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }

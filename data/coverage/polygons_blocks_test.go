@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/coverage/contour"
 	"phusong/data/demo"
 	"phusong/data/input"
 	"phusong/geo"
@@ -20,32 +21,32 @@ import (
 // denseMargins is the reference for sparseMargins before clipping: sign·w(level − threshold) of
 // layer k on every cell of window w (0 beyond the engine grid), with the exact level below the
 // cutoff at every NaN land cell that borders the threshold (found by a scan of the whole grid).
-func (r *Result) denseMargins(k layerKey, w window, sign float32) []float32 {
+func (r *Result) denseMargins(k layerKey, w contour.Window, sign float32) []float32 {
 	e := r.eng
-	g := e.land.grid
+	g := e.land.Grid
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	field := r.Field(k.carrier, k.tech)
 	t32, cutoff := float32(thr), float32(e.rules[ti].cutoff)
-	vals := make([]float32, w.grid.Len())
+	vals := make([]float32, w.Grid.Len())
 	for wk := range vals {
-		if gk := w.full(g, wk); gk >= 0 {
+		if gk := w.Full(g, wk); gk >= 0 {
 			lv := field[gk]
 			if lv != lv {
 				lv = cutoff
 			}
-			vals[wk] = sign * distanceMargin(lv-t32)
+			vals[wk] = sign * contour.DistanceMargin(lv-t32)
 		}
 	}
 	lv := newLeveller(r, k.carrier, ti)
 	for j := range g.NY {
 		for i := range g.NX {
 			gk := g.Index(i, j)
-			if field[gk] == field[gk] || e.land.commune[gk] < 0 || !bordersLevel(g.NX, g.NY, field, i, j, t32) {
+			if field[gk] == field[gk] || e.land.Commune[gk] < 0 || !contour.BordersLevel(g.NX, g.NY, field, i, j, t32) {
 				continue
 			}
-			if wk := w.index(i, j); wk >= 0 {
+			if wk := w.Index(i, j); wk >= 0 {
 				if best := lv.at(i, j, e.landClass(gk)); !math.IsInf(best, -1) {
-					vals[wk] = sign * distanceMargin(float32(min(best, e.rules[ti].cutoff))-t32)
+					vals[wk] = sign * contour.DistanceMargin(float32(min(best, e.rules[ti].cutoff))-t32)
 				}
 			}
 		}
@@ -55,24 +56,24 @@ func (r *Result) denseMargins(k layerKey, w window, sign float32) []float32 {
 
 // otherMargins returns w(level − threshold) of layer k over window w on the other land class
 // (see otherClass) at the cells within the distance band of the other class, NaN elsewhere.
-func (r *Result) otherMargins(k layerKey, w window) []float32 {
+func (r *Result) otherMargins(k layerKey, w contour.Window) []float32 {
 	thr, ti, _ := r.layerThreshold(k.carrier, k.tech, k.tier)
 	other := r.polygons().other.get(layerKey{k.carrier, k.tech, 0}, func() levelFill { return r.otherClass(k.carrier, ti) })
-	out := make([]float32, w.grid.Len())
+	out := make([]float32, w.Grid.Len())
 	nan := float32(math.NaN())
 	for wk := range out {
 		out[wk] = nan
 	}
-	other.margins(out, w, r.eng.land.grid, float32(thr), 1)
+	other.margins(out, w, r.eng.land.Grid, float32(thr), 1)
 	return out
 }
 
 // margins writes sign·w(level − thr) of the set's cells that fall in window w into dst. A level
 // of −Inf gives −Inf.
-func (f levelFill) margins(dst []float32, w window, g geo.Grid, thr, sign float32) {
+func (f levelFill) margins(dst []float32, w contour.Window, g geo.Grid, thr, sign float32) {
 	for n, gk := range f.cells {
-		if wk := w.index(int(gk)%g.NX, int(gk)/g.NX); wk >= 0 {
-			dst[wk] = sign * distanceMargin(f.levels[n]-thr)
+		if wk := w.Index(int(gk)%g.NX, int(gk)/g.NX); wk >= 0 {
+			dst[wk] = sign * contour.DistanceMargin(f.levels[n]-thr)
 		}
 	}
 }
@@ -82,18 +83,18 @@ func (f levelFill) margins(dst []float32, w window, g geo.Grid, thr, sign float3
 func (r *Result) contourLayerDense(k layerKey) orb.MultiPolygon {
 	bc := r.eng.boundaries()
 	vals := r.denseMargins(k, bc.provWin, 1)
-	clipClassMargins(bc.provWin, vals, r.otherMargins(k, bc.provWin), bc.class[0], bc.class[1])
-	return geo.ContourPolygons(bc.provWin.grid, vals, 0)
+	contour.ClipClassMargins(bc.provWin, vals, r.otherMargins(k, bc.provWin), bc.class[0], bc.class[1])
+	return geo.ContourPolygons(bc.provWin.Grid, vals, 0)
 }
 
 // clipMargins turns margins over window w into the clipped, conditioned contour field of a
 // commune, in place: communeClip at every cell, then the sample conditioning.
-func clipMargins(w window, margin, dist []float32) {
-	s := float32(boundarySlopeDBPerCell / w.grid.CellM)
+func clipMargins(w contour.Window, margin, dist []float32) {
+	s := float32(contour.BoundarySlopeDBPerCell / w.Grid.CellM)
 	for wk, d := range dist {
-		margin[wk] = communeClip(margin[wk], d, s)
+		margin[wk] = contour.CommuneClip(margin[wk], d, s)
 	}
-	condition(w.grid, margin)
+	contour.Condition(w.Grid, margin)
 }
 
 // contourGapsDense is the reference for contourGaps.
@@ -101,7 +102,7 @@ func (r *Result) contourGapsDense(ci, ti int) orb.MultiPolygon {
 	cb := r.eng.communeBoundary(ci)
 	vals := r.denseMargins(layerKey{AnyCarrier, r.eng.rules[ti].tech, 0}, cb.win, -1)
 	clipMargins(cb.win, vals, cb.dist)
-	return geo.ContourPolygons(cb.win.grid, vals, 0)
+	return geo.ContourPolygons(cb.win.Grid, vals, 0)
 }
 
 // sharedResult computes the demo's synthetic stations over the communes of file in
@@ -204,7 +205,7 @@ func TestContourLayerBlocksEqualDense(t *testing.T) {
 						}
 						for _, kd := range r.layerBlocks(k) {
 							total++
-							if kd == blockActive {
+							if kd == contour.BlockActive {
 								active++
 							}
 						}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"phusong/data"
+	"phusong/data/coverage/contour"
 )
 
 // Levels below the cutoff. The fields read NaN under the engine's cutoff (the lowest required
@@ -16,50 +17,6 @@ import (
 // threshold, the contours take the exact level the chunks keep below the cutoff (the best over
 // the sectors that have the cell within range; see chunk); only a sample beyond every sector's
 // range reads the cutoff (there the level falls slowly, about the cutoff).
-
-// Interpolating in distance. A level falls about linearly with the logarithm of the distance to
-// the mast, so between two samples on either side of the threshold it is a convex function of
-// the position: linear interpolation of the level in dB would put every crossing too far from
-// the mast (2.5 m at 500 m from a mast with 100 m cells) and grow every polygon by that much
-// along its whole boundary. The contours therefore interpolate the margin m = level − threshold
-// mapped by distanceMargin, w(m) = (1 − 10^(−m/10n))·10n/ln 10, which for a path loss 10n·lg d
-// is linear in the distance (w = (1 − d/d_threshold)·10n/ln 10) and equals m to first order
-// (w'(0) = 1), so the clipping slope keeps its meaning. n is pathLossExponent.
-const pathLossExponent = 3.5 // Extended Hata, 30 m mast: 44.9 − 6.55 lg 30 = 35.2 dB per decade
-
-// distanceMargin returns w(m) (see pathLossExponent): from a table for m in [marginTableMinDB,
-// marginTableMaxDB] (linear interpolation, error below 3e-5 dB), from the formula outside.
-func distanceMargin(m float32) float32 {
-	x := (m - marginTableMinDB) * marginTableSteps
-	if !(x >= 0 && x < marginTableLen-1) {
-		return distanceMarginExact(m)
-	}
-	i := int(x)
-	f := x - float32(i)
-	return marginTable[i] + f*(marginTable[i+1]-marginTable[i])
-}
-
-// distanceMarginExact is w(m) from its formula.
-func distanceMarginExact(m float32) float32 {
-	const k = 10 * pathLossExponent
-	return float32((1 - math.Pow(10, -float64(m)/k)) * k / math.Ln10)
-}
-
-// The table of distanceMargin: margins from −30 to +90 dB every 1/64 dB.
-const (
-	marginTableMinDB = -30
-	marginTableMaxDB = 90
-	marginTableSteps = 64 // per dB
-	marginTableLen   = (marginTableMaxDB-marginTableMinDB)*marginTableSteps + 1
-)
-
-var marginTable = func() *[marginTableLen]float32 {
-	var t [marginTableLen]float32
-	for i := range t {
-		t[i] = distanceMarginExact(marginTableMinDB + float32(i)/marginTableSteps)
-	}
-	return &t
-}()
 
 // levelFill is a set of exact levels below the cutoff: engine-grid cells and their levels, dBm.
 type levelFill struct {
@@ -73,11 +30,11 @@ type levelFill struct {
 // and a sector has the cell within range, the cutoff otherwise (see above).
 func (r *Result) belowCutoff(k layerKey, ti int, field []float32, i, j int, thr32, cutoff float32) float32 {
 	l := r.eng.land
-	if l.commune[l.grid.Index(i, j)] < 0 || !bordersLevel(l.grid.NX, l.grid.NY, field, i, j, thr32) {
+	if l.Commune[l.Grid.Index(i, j)] < 0 || !contour.BordersLevel(l.Grid.NX, l.Grid.NY, field, i, j, thr32) {
 		return cutoff
 	}
-	tix, ck, _ := l.compact(i, j)
-	o := ck - l.tiles[tix].Start
+	tix, ck, _ := l.Compact(i, j)
+	o := ck - l.Tiles[tix].Start
 	best := cutoff
 	found := false
 	for c, id := range r.carriers {
@@ -91,13 +48,13 @@ func (r *Result) belowCutoff(k layerKey, ti int, field []float32, i, j int, thr3
 }
 
 // otherClass returns, for the land cells within the distance band of the other land class
-// (see polygons_boundary.go), the best level the cell would have on the other class's land
+// (see package contour), the best level the cell would have on the other class's land
 // (ward instead of commune land or the reverse), dBm, or −Inf beyond every sector's range. For
 // AnyCarrier it is the largest of the carriers' (float32 rounding is monotonic, so this equals
 // the best over every sector).
 func (r *Result) otherClass(carrier string, ti int) levelFill {
 	e := r.eng
-	g := e.land.grid
+	g := e.land.Grid
 	cells := e.boundaries().nearOtherClass()
 	out := levelFill{cells: cells, levels: make([]float32, len(cells))}
 	if carrier == AnyCarrier {
@@ -141,8 +98,8 @@ func newLeveller(r *Result, carrier string, ti int) *leveller {
 // no sector has the cell within its range.
 func (lv *leveller) at(i, j int, cls uint8) float64 {
 	l := lv.r.eng.land
-	c := l.grid.Center(i, j)
-	if tix := (j/tileCells)*l.ntx + i/tileCells; tix != lv.tile {
+	c := l.Grid.Center(i, j)
+	if tix := l.TileOf(i, j); tix != lv.tile {
 		lv.resolve(tix)
 	}
 	best := math.Inf(-1)
@@ -191,24 +148,11 @@ func (lv *leveller) resolve(tix int) {
 	}
 	// Nearest masts first: they set a high best early, so the bound skips more (the result
 	// does not depend on the order).
-	t := &r.eng.land.tiles[tix]
-	g := r.eng.land.grid
+	t := &r.eng.land.Tiles[tix]
+	g := r.eng.land.Grid
 	cx, cy := g.X0M+float64(t.I0+t.I1)/2*g.CellM, g.Y0M+float64(t.J0+t.J1)/2*g.CellM
 	slices.SortFunc(lv.mods, func(a, b *siteModel) int {
 		sa, sb := &a.sectors[lv.ti][0], &b.sectors[lv.ti][0]
 		return cmp.Compare((sa.x-cx)*(sa.x-cx)+(sa.y-cy)*(sa.y-cy), (sb.x-cx)*(sb.x-cx)+(sb.y-cy)*(sb.y-cy))
 	})
-}
-
-// bordersLevel reports whether one of the eight neighbours of cell (i, j) has a value ≥ level.
-func bordersLevel(nx, ny int, field []float32, i, j int, level float32) bool {
-	for dj := -1; dj <= 1; dj++ {
-		for di := -1; di <= 1; di++ {
-			a, b := i+di, j+dj
-			if (di != 0 || dj != 0) && a >= 0 && b >= 0 && a < nx && b < ny && field[b*nx+a] >= level {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -1,6 +1,11 @@
 package coverage
 
-import "sync"
+import (
+	"sync"
+
+	"phusong/data/coverage/contour"
+	"phusong/data/land"
+)
 
 // provinceDistance is an engine's signed distance raster to the province boundary.
 type provinceDistance struct {
@@ -8,37 +13,34 @@ type provinceDistance struct {
 	sd   []float32
 }
 
-// engineProvinceDistance caches ProvinceSignedDistanceM per engine (engines are immutable).
-var engineProvinceDistance weakCache[Engine, provinceDistance]
-
 // ProvinceSignedDistanceM returns, for every cell of Grid() (row-major, Grid().Index), the
 // signed distance in metres from the cell centre to the province boundary: positive for land
 // cells (CommuneIndexRaster ≥ 0), negative for the others. The boundary is the union of the
-// communes' edges minus the edges two communes share (see outerSegments), so borders between
+// communes' edges minus the edges two communes share (see contour.OuterSegments), so borders between
 // communes, and between wards and communes, are not part of it. Only cells within
-// boundaryBandCells (2) cells of a cell of the other side are measured exactly: farther land
+// contour.BoundaryBandCells (2) cells of a cell of the other side are measured exactly: farther land
 // cells read +Inf and farther non-land cells −3·CellM, so the zero level of a field
 // min(v, ProvinceSignedDistanceM) is the province edge itself (callers such as fibre reach
 // polygons use it to clip contours exactly, not to the half-cell staircase of the land cells).
 //
 // The raster is computed once per engine and shared: callers must not modify it.
 func (e *Engine) ProvinceSignedDistanceM() []float32 {
-	pd := engineProvinceDistance.get(e, func() *provinceDistance { return &provinceDistance{} })
+	pd := &e.provDist
 	pd.once.Do(func() {
-		// Over the grid padded by windowPad virtual (outside) cells, so that land cells on the
+		// Over the grid padded by contour.WindowPad virtual (outside) cells, so that land cells on the
 		// grid's edge are measured too; then the grid's own cells are kept.
-		g := e.land.grid
-		w := newWindow(g, CellRect{-windowPad, -windowPad, g.NX + windowPad, g.NY + windowPad})
-		inside := make([]bool, w.grid.Len())
+		g := e.land.Grid
+		w := contour.NewWindow(g, land.CellRect{I0: -contour.WindowPad, J0: -contour.WindowPad, I1: g.NX + contour.WindowPad, J1: g.NY + contour.WindowPad})
+		inside := make([]bool, w.Grid.Len())
 		for wk := range inside {
-			if gk := w.full(g, wk); gk >= 0 {
-				inside[wk] = e.land.commune[gk] >= 0
+			if gk := w.Full(g, wk); gk >= 0 {
+				inside[wk] = e.land.Commune[gk] >= 0
 			}
 		}
-		padded := signedDistance(w, inside, outerSegments(e.boundaries().projected))
+		padded := contour.SignedDistance(w, inside, contour.OuterSegments(e.boundaries().projected))
 		pd.sd = make([]float32, g.Len())
 		for j := range g.NY {
-			copy(pd.sd[g.Index(0, j):g.Index(0, j)+g.NX], padded[w.index(0, j):w.index(0, j)+g.NX])
+			copy(pd.sd[g.Index(0, j):g.Index(0, j)+g.NX], padded[w.Index(0, j):w.Index(0, j)+g.NX])
 		}
 	})
 	return pd.sd

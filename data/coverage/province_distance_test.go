@@ -6,6 +6,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"phusong/data/coverage/contour"
 )
 
 // The small case's province is a hexagon split by the shared edge x = 0 (local metres):
@@ -35,7 +37,7 @@ func TestProvinceSignedDistanceM(t *testing.T) {
 		t.Fatalf("%d values for %d cells", len(sd), g.Len())
 	}
 	raster := e.CommuneIndexRaster()
-	shared := segment{tm.Forward(smallPoint(0, -3500)), tm.Forward(smallPoint(0, 3500))}
+	shared := contour.Segment{A: tm.Forward(smallPoint(0, -3500)), B: tm.Forward(smallPoint(0, 3500))}
 	var exact, deep int
 	for j := range g.NY {
 		for i := range g.NX {
@@ -43,7 +45,7 @@ func TestProvinceSignedDistanceM(t *testing.T) {
 			c := g.Center(i, j)
 			want, corner := math.Inf(1), -1
 			for s := range len(hex) - 1 {
-				if d, at := (segment{hex[s], hex[s+1]}).distParam(c); d < want {
+				if d, at := (contour.Segment{A: hex[s], B: hex[s+1]}).DistParam(c); d < want {
 					want, corner = d, -1
 					if at == 0 || at == 1 {
 						corner = (s + int(at)) % (len(hex) - 1)
@@ -53,7 +55,7 @@ func TestProvinceSignedDistanceM(t *testing.T) {
 			if raster[k] < 0 {
 				if corner >= 0 {
 					prev := (corner + len(hex) - 2) % (len(hex) - 1)
-					want = max(segment{hex[prev], hex[corner]}.lineDist(c), segment{hex[corner], hex[corner+1]}.lineDist(c))
+					want = max(contour.Segment{A: hex[prev], B: hex[corner]}.LineDist(c), contour.Segment{A: hex[corner], B: hex[corner+1]}.LineDist(c))
 				}
 				want = -want
 			}
@@ -76,7 +78,7 @@ func TestProvinceSignedDistanceM(t *testing.T) {
 			case got != far && math.Abs(got-want) > 1e-3:
 				t.Errorf("cell (%d, %d) %.0f m from the boundary: %g, want %.4f or %g", i, j, want, got, want, far)
 			}
-			if shared.distTo(c) < g.CellM && want > 3*g.CellM && got < 3*g.CellM {
+			if shared.DistTo(c) < g.CellM && want > 3*g.CellM && got < 3*g.CellM {
 				t.Errorf("cell (%d, %d) beside the shared edge, %.0f m from the boundary: %g", i, j, want, got)
 			}
 			if (got > 0) != planar.RingContains(hex, c) && math.Abs(want) > 1e-6 {

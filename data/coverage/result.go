@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/land"
 	"phusong/data/store"
 )
 
@@ -26,13 +27,15 @@ type Result struct {
 	carriers []string  // carriers with at least one counted site, display order
 	layers   [][]layer // [carrier][tech]
 	counts   []communeCounts
-	commune  [][]CommuneStats // [tech][commune]
-	province []CommuneStats   // [tech]
-	changed  [][][]CellRect   // [carrier][tech]: rectangles recomputed by Update; nil after Compute
+	commune  [][]CommuneStats    // [tech][commune]
+	province []CommuneStats      // [tech]
+	changed  [][][]land.CellRect // [carrier][tech]: rectangles recomputed by Update; nil after Compute
 
 	fieldMu sync.Mutex
 	fields  map[fieldKey]*fieldEntry // fields asked for (built or being built)
 	bases   map[fieldKey]fieldBase   // fields of an earlier result and the rectangles changed since
+
+	polys polygonCache // its polygons, built on first use (polygons.go)
 }
 
 // fieldEntry is one field of a result, built once; fields are built concurrently (fieldMu is
@@ -49,7 +52,7 @@ type fieldEntry struct {
 // fieldBase is a field of an earlier result: Field copies it and recomputes only rects.
 type fieldBase struct {
 	field []float32
-	rects []CellRect
+	rects []land.CellRect
 }
 
 // maxBaseRects bounds the rectangles a fieldBase accumulates over updates whose results never
@@ -77,22 +80,22 @@ func (e *Engine) Compute(ctx context.Context, snap *store.Snapshot) (*Result, er
 	}
 	r := e.newResult(snap, carrierOrder(sites))
 	var jobs []tileJob
-	for tix := range e.land.tiles {
-		t := &e.land.tiles[tix]
+	for tix := range e.land.Tiles {
+		t := &e.land.Tiles[tix]
 		if t.End == t.Start {
 			continue
 		}
 		job := tileJob{tile: int32(tix)}
 		for c := range r.carriers {
 			for ti := range e.rules {
-				job.layers = append(job.layers, layerJob{carrier: c, tech: ti, rect: t.rect()})
+				job.layers = append(job.layers, layerJob{carrier: c, tech: ti, rect: t.Rect()})
 			}
 		}
 		jobs = append(jobs, job)
 	}
 	for c := range r.carriers {
 		for ti := range e.rules {
-			r.layers[c][ti] = make(layer, len(e.land.tiles))
+			r.layers[c][ti] = make(layer, len(e.land.Tiles))
 		}
 	}
 	if err := e.run(ctx, snap, r.carriers, models, jobs, nil, r.layers, newProgress(e.opts.Progress, len(jobs))); err != nil {
@@ -148,7 +151,7 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *store.Snapshot,
 			case prevLayers[c] != nil:
 				r.layers[c][ti] = slices.Clone(prevLayers[c][ti])
 			default:
-				r.layers[c][ti] = make(layer, len(e.land.tiles))
+				r.layers[c][ti] = make(layer, len(e.land.Tiles))
 			}
 		}
 	}
@@ -164,10 +167,10 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *store.Snapshot,
 	redo := make([]bool, len(e.communes))
 	if slices.Equal(prev.carriers, r.carriers) {
 		r.inheritFields(prev)
-		rects := map[int32]CellRect{}
+		rects := map[int32]land.CellRect{}
 		for _, j := range jobs {
 			for _, lj := range j.layers {
-				rects[j.tile] = rects[j.tile].union(lj.rect)
+				rects[j.tile] = rects[j.tile].Union(lj.rect)
 			}
 		}
 		r.counts = slices.Clone(prev.counts)
@@ -284,7 +287,7 @@ func (e *Engine) modelNear(snap *store.Snapshot, jobs []tileJob, carriers []stri
 	bounds := make([]orb.Bound, len(carriers))
 	used := make([]bool, len(carriers))
 	for _, j := range jobs {
-		b := e.land.tiles[j.tile].boundLL
+		b := e.tileBound[j.tile]
 		for _, lj := range j.layers {
 			if !used[lj.carrier] {
 				bounds[lj.carrier], used[lj.carrier] = b, true
@@ -309,12 +312,12 @@ func (e *Engine) modelNear(snap *store.Snapshot, jobs []tileJob, carriers []stri
 
 // dirtyRects returns, per carrier (index into carriers) and technology, the cell rectangles
 // within reach of the sites of ch, before and after the change.
-func (e *Engine) dirtyRects(ch store.Change, carriers []string) ([][][]CellRect, error) {
-	out := make([][][]CellRect, len(carriers))
+func (e *Engine) dirtyRects(ch store.Change, carriers []string) ([][][]land.CellRect, error) {
+	out := make([][][]land.CellRect, len(carriers))
 	for c := range out {
-		out[c] = make([][]CellRect, len(e.rules))
+		out[c] = make([][]land.CellRect, len(e.rules))
 	}
-	g := e.land.grid
+	g := e.land.Grid
 	for _, d := range ch.Affected {
 		for _, s := range []*data.Site{d.Before, d.After} {
 			if s == nil {
@@ -336,10 +339,10 @@ func (e *Engine) dirtyRects(ch store.Change, carriers []string) ([][][]CellRect,
 					continue
 				}
 				p := m.sectors[ti][0]
-				i0, i1 := centresIn(g.X0M, g.CellM, p.x-rM, p.x+rM, g.NX)
-				j0, j1 := centresIn(g.Y0M, g.CellM, p.y-rM, p.y+rM, g.NY)
-				rect := CellRect{i0 - scanPadCells, j0 - scanPadCells, i1 + scanPadCells, j1 + scanPadCells}
-				rect = rect.Intersect(CellRect{0, 0, g.NX, g.NY})
+				i0, i1 := land.CentresIn(g.X0M, g.CellM, p.x-rM, p.x+rM, g.NX)
+				j0, j1 := land.CentresIn(g.Y0M, g.CellM, p.y-rM, p.y+rM, g.NY)
+				rect := land.CellRect{I0: i0 - scanPadCells, J0: j0 - scanPadCells, I1: i1 + scanPadCells, J1: j1 + scanPadCells}
+				rect = rect.Intersect(land.CellRect{I0: 0, J0: 0, I1: g.NX, J1: g.NY})
 				if !rect.Empty() {
 					out[c][ti] = append(out[c][ti], rect)
 				}
@@ -351,19 +354,19 @@ func (e *Engine) dirtyRects(ch store.Change, carriers []string) ([][][]CellRect,
 
 // dirtyJobs turns dirty rectangles into tile jobs: one per tile, with per layer the bounding
 // box of the layer's dirty parts in that tile.
-func (e *Engine) dirtyJobs(dirty [][][]CellRect) []tileJob {
+func (e *Engine) dirtyJobs(dirty [][][]land.CellRect) []tileJob {
 	l := e.land
 	jobs := map[int32]*tileJob{}
 	for c := range dirty {
 		for ti, rects := range dirty[c] {
-			perTile := map[int32]CellRect{}
+			perTile := map[int32]land.CellRect{}
 			for _, rc := range rects {
-				for tj := rc.J0 / tileCells; tj <= (rc.J1-1)/tileCells; tj++ {
-					for tx := rc.I0 / tileCells; tx <= (rc.I1-1)/tileCells; tx++ {
-						tix := int32(tj*l.ntx + tx)
-						t := &l.tiles[tix]
-						if in := rc.Intersect(t.rect()); !in.Empty() && t.End > t.Start {
-							perTile[tix] = perTile[tix].union(in)
+				for tj := rc.J0 / land.TileCells; tj <= (rc.J1-1)/land.TileCells; tj++ {
+					for tx := rc.I0 / land.TileCells; tx <= (rc.I1-1)/land.TileCells; tx++ {
+						tix := int32(tj*l.NTX + tx)
+						t := &l.Tiles[tix]
+						if in := rc.Intersect(t.Rect()); !in.Empty() && t.End > t.Start {
+							perTile[tix] = perTile[tix].Union(in)
 						}
 					}
 				}
@@ -405,13 +408,13 @@ func (r *Result) Carriers() []string { return slices.Clone(r.carriers) }
 
 // CommuneIndexRaster is Engine.CommuneIndexRaster: -1 outside, else the index into
 // Engine.Communes (code order). It must not be modified.
-func (r *Result) CommuneIndexRaster() []int32 { return r.eng.land.commune }
+func (r *Result) CommuneIndexRaster() []int32 { return r.eng.land.Commune }
 
 // Changed returns the cell rectangles whose levels of (carrier, tech) Update recomputed to
 // make r (carrier may be AnyCarrier: the rectangles of every carrier), and all = true when
 // every cell may have changed: after Compute, or when the set of carriers changed. Cells
 // outside the rectangles are equal to those of the previous result.
-func (r *Result) Changed(carrier string, t data.Tech) (rects []CellRect, all bool) {
+func (r *Result) Changed(carrier string, t data.Tech) (rects []land.CellRect, all bool) {
 	ti := techIndex(t)
 	if r.changed == nil || ti < 0 {
 		return nil, true
@@ -464,13 +467,13 @@ func (r *Result) Field(carrier string, t data.Tech) []float32 {
 // tile are read together: the first chunk of a tile writes its spans, the next ones fold in.
 func (r *Result) buildField(carrier string, ti int) []float32 {
 	l := r.eng.land
-	f := make([]float32, l.grid.Len())
+	f := make([]float32, l.Grid.Len())
 	nan := float32(math.NaN())
 	for i := range f {
 		f[i] = nan
 	}
 	chunks := make([]*chunk, 0, len(r.carriers))
-	for tix := range l.tiles {
+	for tix := range l.Tiles {
 		chunks = chunks[:0]
 		for c, id := range r.carriers {
 			if ch := r.layers[c][ti][tix]; ch != nil && (carrier == AnyCarrier || carrier == id) {
@@ -478,8 +481,8 @@ func (r *Result) buildField(carrier string, ti int) []float32 {
 			}
 		}
 		for n, ch := range chunks {
-			for _, sp := range l.tiles[tix].spans {
-				dst, lv, sv := f[sp.gk:sp.gk+int(sp.n)], ch.level[sp.o:sp.o+sp.n], ch.serving[sp.o:sp.o+sp.n]
+			for _, sp := range l.Tiles[tix].Spans {
+				dst, lv, sv := f[sp.GK:sp.GK+int(sp.N)], ch.level[sp.O:sp.O+sp.N], ch.serving[sp.O:sp.O+sp.N]
 				if n == 0 { // dst is NaN: maxLevel(NaN, v) is v
 					for q := range dst {
 						if sv[q] != noServer {
@@ -506,18 +509,18 @@ func (r *Result) patchField(b fieldBase, carrier string, ti int) []float32 {
 	f := slices.Clone(b.field)
 	nan := float32(math.NaN())
 	for _, rc := range b.rects {
-		for tj := rc.J0 / tileCells; tj <= (rc.J1-1)/tileCells; tj++ {
-			for tx := rc.I0 / tileCells; tx <= (rc.I1-1)/tileCells; tx++ {
-				tix := tj*l.ntx + tx
-				t := &l.tiles[tix]
-				r.eng.eachCell(t, rc, func(k int32) {
+		for tj := rc.J0 / land.TileCells; tj <= (rc.J1-1)/land.TileCells; tj++ {
+			for tx := rc.I0 / land.TileCells; tx <= (rc.I1-1)/land.TileCells; tx++ {
+				tix := tj*l.NTX + tx
+				t := &l.Tiles[tix]
+				r.eng.land.EachCell(t, rc, func(k int32) {
 					v := nan
 					for c, id := range r.carriers {
 						if ch := r.layers[c][ti][tix]; ch != nil && (carrier == AnyCarrier || carrier == id) && ch.serving[k-t.Start] != noServer {
 							v = maxLevel(v, ch.level[k-t.Start])
 						}
 					}
-					f[l.grid.Index(int(l.cellI[k]), int(l.cellJ[k]))] = v
+					f[l.Grid.Index(int(l.CellI[k]), int(l.CellJ[k]))] = v
 				})
 			}
 		}
@@ -538,7 +541,7 @@ func maxLevel(cur, v float32) float32 {
 func (r *Result) inheritFields(prev *Result) {
 	prev.fieldMu.Lock()
 	defer prev.fieldMu.Unlock()
-	add := func(k fieldKey, field []float32, rects []CellRect) {
+	add := func(k fieldKey, field []float32, rects []land.CellRect) {
 		more, _ := r.Changed(k.carrier, k.tech)
 		if len(rects)+len(more) <= maxBaseRects {
 			r.bases[k] = fieldBase{field: field, rects: append(slices.Clip(rects), more...)}
@@ -573,12 +576,11 @@ type PointLevel struct {
 // the result then AnyCarrier, each for every analysed technology. Outside the province (or the
 // grid) it returns nil. For AnyCarrier, Serving is the best carrier's site.
 func (r *Result) At(p orb.Point) []PointLevel {
-	ci, k, tix, ok := r.eng.cellAt(p)
+	k, tix, ok := r.eng.cellAt(p)
 	if !ok {
 		return nil
 	}
-	_ = ci
-	t := &r.eng.land.tiles[tix]
+	t := &r.eng.land.Tiles[tix]
 	o := k - t.Start
 	var out []PointLevel
 	anyStart := len(r.carriers) * len(r.eng.rules)
@@ -609,37 +611,14 @@ func (tr *techRule) point(pl PointLevel) PointLevel {
 	return pl
 }
 
-// CommuneAt returns the commune whose land holds the grid cell of p (lon, lat degrees), as an
-// index into Communes, and false outside every commune.
-func (e *Engine) CommuneAt(p orb.Point) (int, bool) {
-	ci, _, _, ok := e.cellAt(p)
-	return ci, ok
-}
-
-// cellAt locates p's cell: its commune, compact index and tile.
-func (e *Engine) cellAt(p orb.Point) (ci int, k int32, tix int, ok bool) {
+// cellAt locates p's land cell (lon, lat degrees): its compact index and tile, false outside
+// the land.
+func (e *Engine) cellAt(p orb.Point) (k int32, tix int, ok bool) {
 	l := e.land
-	i, j, ok := l.grid.CellOf(e.tm.Forward(p))
-	if !ok || l.commune[l.grid.Index(i, j)] < 0 {
-		return -1, 0, 0, false
+	i, j, ok := l.Grid.CellOf(e.tm.Forward(p))
+	if !ok || l.Commune[l.Grid.Index(i, j)] < 0 {
+		return 0, 0, false
 	}
-	if tix, k, ok = l.compact(i, j); ok {
-		return int(l.cellCommune[k]), k, tix, true
-	}
-	return -1, 0, 0, false
-}
-
-// compact returns the tile and the compact index of land cell (i, j), or false outside the land.
-func (l *land) compact(i, j int) (tix int, k int32, ok bool) {
-	tix = (j/tileCells)*l.ntx + i/tileCells
-	t := &l.tiles[tix]
-	for _, run := range t.rows {
-		if run.J != j {
-			continue
-		}
-		if n, found := slices.BinarySearch(l.cellI[run.Start:run.End], int32(i)); found {
-			return tix, run.Start + int32(n), true
-		}
-	}
-	return 0, 0, false
+	tix, k, ok = l.Compact(i, j)
+	return k, tix, ok
 }

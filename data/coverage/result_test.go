@@ -75,15 +75,15 @@ func sameResult(t *testing.T, step string, a, b *Result, fields bool) {
 	l := a.eng.land
 	for c, id := range a.carriers {
 		for ti := range a.eng.rules {
-			for tix := range l.tiles {
+			for tix := range l.Tiles {
 				ca, cb := a.layers[c][ti][tix], b.layers[c][ti][tix]
-				for o := range int(l.tiles[tix].End - l.tiles[tix].Start) {
+				for o := range int(l.Tiles[tix].End - l.Tiles[tix].Start) {
 					la, sa := cellOf(ca, o)
 					lb, sb := cellOf(cb, o)
 					if math.Float32bits(la) != math.Float32bits(lb) || sa != sb {
-						k := l.tiles[tix].Start + int32(o)
+						k := l.Tiles[tix].Start + int32(o)
 						t.Fatalf("%s: %s %s cell (%d, %d): level %v from %v vs %v from %v", step, id, a.eng.rules[ti].tech,
-							l.cellI[k], l.cellJ[k], la, sa, lb, sb)
+							l.CellI[k], l.CellJ[k], la, sa, lb, sb)
 					}
 				}
 			}

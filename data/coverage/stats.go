@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"phusong/data"
+	"phusong/data/land"
 )
 
 // PopulationSpread says how population and households are placed on the land: the only
@@ -183,7 +184,7 @@ func (c *counter) add(cc *communeCounts, o int32, sign int32) {
 // covering each cell in scratch arrays, then adds the carrier-count, any-carrier and 3G-only
 // counts cell by cell. The counts are integer sums of the same tests as add's, so they are the
 // same (TestUpdateEqualsCompute compares them with recount's, which uses add).
-func (c *counter) countTile(part []communeCounts, redo []bool, t *tile) {
+func (c *counter) countTile(part []communeCounts, redo []bool, t *land.Tile) {
 	l := c.r.eng.land
 	n := int(t.End - t.Start)
 	for ti := range c.chunks {
@@ -196,9 +197,9 @@ func (c *counter) countTile(part []communeCounts, redo []bool, t *tile) {
 	}
 	rules := c.r.eng.rules
 	for k0 := t.Start; k0 < t.End; {
-		ci := l.cellCommune[k0]
+		ci := l.CellCommune[k0]
 		k1 := k0 + 1
-		for k1 < t.End && l.cellCommune[k1] == ci {
+		for k1 < t.End && l.CellCommune[k1] == ci {
 			k1++
 		}
 		o0, o1 := k0-t.Start, k1-t.Start
@@ -256,7 +257,7 @@ func (r *Result) count(redo []bool) {
 	var tiles []int32
 	for ci, ok := range redo {
 		if ok {
-			tiles = append(tiles, l.communeTiles[ci]...)
+			tiles = append(tiles, l.CommuneTiles[ci]...)
 		}
 	}
 	slices.Sort(tiles)
@@ -278,7 +279,7 @@ func (r *Result) count(redo []bool) {
 		cnt := newCounter(r)
 		return func(n int) {
 			cnt.tile(tiles[n])
-			cnt.countTile(part, redo, &l.tiles[tiles[n]])
+			cnt.countTile(part, redo, &l.Tiles[tiles[n]])
 		}
 	})
 	for ci, ok := range redo {
@@ -296,7 +297,7 @@ func (r *Result) count(redo []bool) {
 // subtracts each cell's contribution under prev and adds it under r. Integer counts make the
 // result equal to a full count. The communes touched get fresh count slices (prev's are
 // shared and stay unchanged) and are marked in redo.
-func (r *Result) recount(prev *Result, rects map[int32]CellRect, redo []bool) {
+func (r *Result) recount(prev *Result, rects map[int32]land.CellRect, redo []bool) {
 	l := r.eng.land
 	copied := make([]bool, len(r.counts))
 	before, after := newCounter(prev), newCounter(r)
@@ -306,11 +307,11 @@ func (r *Result) recount(prev *Result, rects map[int32]CellRect, redo []bool) {
 	}
 	slices.Sort(tiles)
 	for _, tix := range tiles {
-		t := &l.tiles[tix]
+		t := &l.Tiles[tix]
 		before.tile(tix)
 		after.tile(tix)
-		r.eng.eachCell(t, rects[tix], func(k int32) {
-			ci := l.cellCommune[k]
+		r.eng.land.EachCell(t, rects[tix], func(k int32) {
+			ci := l.CellCommune[k]
 			if !copied[ci] {
 				r.counts[ci] = r.counts[ci].clone()
 				copied[ci], redo[ci] = true, true
@@ -336,7 +337,7 @@ func (c communeCounts) clone() communeCounts {
 // technology index ti.
 func (r *Result) stats(ci int, ti int, cc *communeCounts, land int, population, households int, polyAreaM2 float64) CommuneStats {
 	e := r.eng
-	cellM2 := e.land.grid.CellM * e.land.grid.CellM
+	cellM2 := e.land.Grid.CellM * e.land.Grid.CellM
 	km2 := func(n int32) float64 { return float64(n) * cellM2 / 1e6 } // exact for whole-metre cells
 	s := CommuneStats{Tech: e.rules[ti].tech, DefinitionVersion: e.def.Version, LandCells: land,
 		AreaKM2: km2(int32(land)), PolygonAreaKM2: polyAreaM2 / 1e6,
@@ -405,11 +406,11 @@ func (r *Result) buildStats(redo []bool) {
 		if redo[ci] {
 			c := &e.communes[ci]
 			for ti := range ntech {
-				r.commune[ti][ci] = r.stats(ci, ti, &r.counts[ci], e.land.communeCells[ci], c.Population, c.Households, e.polyArea[ci])
+				r.commune[ti][ci] = r.stats(ci, ti, &r.counts[ci], e.land.CommuneCells[ci], c.Population, c.Households, e.polyArea[ci])
 			}
 		}
 		total.add(&r.counts[ci])
-		land += e.land.communeCells[ci]
+		land += e.land.CommuneCells[ci]
 		pop += e.communes[ci].Population
 		hh += e.communes[ci].Households
 		polyArea += e.polyArea[ci]

@@ -61,7 +61,7 @@ func checkInvariants(t *testing.T, r *Result) {
 			if math.Float32bits(a) != math.Float32bits(best) {
 				t.Fatalf("%s cell %d: any %v, best carrier %v", tech, k, a, best)
 			}
-			if e.land.commune[k] < 0 && a == a {
+			if e.land.Commune[k] < 0 && a == a {
 				t.Fatalf("%s cell %d outside the province has level %v", tech, k, a)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"phusong/data/coverage"
 	"phusong/data/demo"
 	"phusong/data/fibre"
+	"phusong/data/render"
 )
 
 // demoLand returns the embedded demo network and the coverage engine over the demo communes
@@ -41,7 +42,8 @@ func BenchmarkComputeDemo(b *testing.B) {
 }
 
 // BenchmarkReachGeoJSONDemo measures building the any-operator reach polygons of the demo at
-// full detail and simplified for zoom 12 (a fresh Reach each time, so nothing is cached).
+// full detail and their GeoJSON simplified for zoom 12 (render.Reach; a fresh Reach each time,
+// so nothing is cached).
 func BenchmarkReachGeoJSONDemo(b *testing.B) {
 	net, e := demoLand(b)
 	b.ReportAllocs()
@@ -52,7 +54,7 @@ func BenchmarkReachGeoJSONDemo(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if _, err := r.ReachGeoJSON(fibre.AnyOperator, 12); err != nil {
+		if _, err := render.Reach(r, fibre.AnyOperator, 12); err != nil {
 			b.Fatal(err)
 		}
 	}

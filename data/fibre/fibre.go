@@ -10,7 +10,9 @@
 // cable has no splitters to drop from); feeders give none either unless Options.FeederReach is
 // set: a feeder carries fibres from a backbone to a commune's cabinet, and drops are spliced
 // from the distribution network or a cabinet (an access point), which the operator draws
-// separately.
+// separately. A cell is in reach when its centre is within DropM of an element (distance ≤
+// DropM); Reach.Polygons gives the reach area at full detail in the metric frame, clipped to the
+// province, and data/render its GeoJSON.
 package fibre
 
 import (

@@ -73,7 +73,7 @@ type Reach struct {
 	operators []string
 	layers    []*layer // per operator, then AnyOperator
 	rows      []CommuneReach
-	polys     sync.Map // polyKey → *lazyPolygons
+	polys     sync.Map // operator → *lazyPolygons (Polygons)
 }
 
 // layer is one operator's (or any operator's) distance raster and in-reach bitset.
@@ -136,6 +136,12 @@ func (r *Reach) Operators() []string { return append([]string(nil), r.operators.
 
 // DropM returns the drop distance in metres.
 func (r *Reach) DropM() float64 { return r.opts.DropM }
+
+// FeederReach reports whether feeders give reach like distribution routes (Options.FeederReach).
+func (r *Reach) FeederReach() bool { return r.opts.FeederReach }
+
+// Projection returns the metric frame of Grid and Polygons (the Land's).
+func (r *Reach) Projection() geo.TransverseMercator { return r.tm }
 
 // Grid returns the grid the reach is computed on (the Land's).
 func (r *Reach) Grid() geo.Grid { return r.grid }

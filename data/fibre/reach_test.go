@@ -115,11 +115,11 @@ func TestReachStadium(t *testing.T) {
 			}
 			p := r.Province()
 			cellArea := float64(p.InReachCells) * cell * cell
-			fc, err := r.ReachGeoJSON("viettel", -1)
+			mp, err := r.Polygons("viettel")
 			if err != nil {
 				t.Fatal(err)
 			}
-			polyArea := geo.PlanarAreaM2(land.tm.ForwardGeometry(fc.Features[0].Geometry))
+			polyArea := geo.PlanarAreaM2(mp)
 			if c.wantArea == 0 {
 				if p.InReachCells != 0 || p.HouseholdsInReach != 0 || polyArea != 0 || len(p.Operators) != 0 {
 					t.Errorf("cells %d, households %g, polygon %g m², operators %v; want none", p.InReachCells, p.HouseholdsInReach, polyArea, p.Operators)
@@ -130,8 +130,8 @@ func TestReachStadium(t *testing.T) {
 			within(t, "polygon area m²", polyArea, c.wantArea, 0.001)
 			// Households spread uniformly: 2,500 × reach area / commune area.
 			within(t, "households", p.HouseholdsInReach, 2500*c.wantArea/(8000*5000), 0.003)
-			if len(fc.Features[0].Geometry.(orb.MultiPolygon)) != 1 {
-				t.Errorf("reach is %d polygons, want 1", len(fc.Features[0].Geometry.(orb.MultiPolygon)))
+			if len(mp) != 1 {
+				t.Errorf("reach is %d polygons, want 1", len(mp))
 			}
 		})
 	}
@@ -165,8 +165,7 @@ func TestReachClipped(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fc, _ := r.ReachGeoJSON(AnyOperator, -1)
-			mp := land.tm.ForwardGeometry(fc.Features[0].Geometry).(orb.MultiPolygon)
+			mp, _ := r.Polygons(AnyOperator)
 			within(t, "polygon area m²", geo.PlanarAreaM2(mp), want, c.tol)
 			if b := mp.Bound(); b.Max[0] > edge+cell/2 {
 				t.Errorf("polygon reaches x = %.1f m beyond the boundary at %g m", b.Max[0], edge)
@@ -323,43 +322,10 @@ func TestComputeErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.ReachGeoJSON("mobifone", 10); !errors.Is(err, ErrNoLayer) {
+	if _, err := r.Polygons("mobifone"); !errors.Is(err, ErrNoLayer) {
 		t.Errorf("unknown layer: %v", err)
 	}
 	if r.InReach("mobifone", 0) || r.InReach("viettel", -1) || !math.IsInf(r.DistanceM("viettel", land.g.Len()), 1) {
 		t.Errorf("out-of-range queries answered")
-	}
-}
-
-// TestReachGeoJSONZoom checks that simplified layers stay close to the full one and say their
-// zoom.
-func TestReachGeoJSONZoom(t *testing.T) {
-	land := squareLand(8000, 5000, 25, nil)
-	net := Network{Routes: []Route{{"viettel", "R", Distribution, land.lonLat(orb.Point{-3000, -1000}, orb.Point{0, 1200}, orb.Point{2500, -500})}},
-		AccessPoints: []AccessPoint{{"tvcable", "A", land.tm.Inverse(orb.Point{3000, 2000}), 0}}}
-	r, err := Compute(land, &net, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, _ := r.ReachGeoJSON(AnyOperator, -1)
-	fullArea := geo.PlanarAreaM2(land.tm.ForwardGeometry(full.Features[0].Geometry))
-	for _, z := range []int{8, 12, 15, 30} {
-		fc, err := r.ReachGeoJSON(AnyOperator, z)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := fc.Features[0]
-		if want := min(z, 22); f.Properties["zoom"] != want {
-			t.Errorf("zoom %d: property %v", z, f.Properties["zoom"])
-		}
-		mp := f.Geometry.(orb.MultiPolygon)
-		for _, p := range mp {
-			if planar.Area(p[0]) <= 0 {
-				t.Errorf("zoom %d: exterior ring not counter-clockwise", z)
-			}
-		}
-		if z >= 12 { // half a pixel ≤ 19 m against a 600 m wide buffer
-			within(t, "area at zoom", geo.PlanarAreaM2(land.tm.ForwardGeometry(mp)), fullArea, 0.02)
-		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"phusong/data"
+	"phusong/data/land"
 	"phusong/geo"
 )
 
@@ -84,8 +85,9 @@ type CommuneLoadReport struct {
 // the communes' bound; each row's cell area from the ellipsoid's scales at its own latitude:
 // under 0.5 % area error across Trà Vinh). A lattice point inside two or more communes counts
 // once towards OverlapAreaM2; a point inside none that cannot reach the lattice border through
-// other such points (4-neighbour flood fill) counts towards GapAreaM2. Inside-ness is even-odd
-// over a commune's rings, points on a left or lower edge in, on a right or upper edge out, so a
+// other such points (4-neighbour flood fill) counts towards GapAreaM2. Inside-ness is land.Scan's
+// (the coverage engine's rasteriser): even-odd over each polygon's rings, a commune holding the
+// union of its polygons, points on a left or lower edge in, on a right or upper edge out, so a
 // shared edge counts once. Slivers narrower than the lattice are found in proportion to their
 // area, so the estimate is unbiased but noisy for small totals (±1 cell, 0.01 km²). Each total
 // above zero gives a warning naming the worst overlapping pairs or the largest gaps; a later
@@ -362,13 +364,13 @@ type gapPatch struct {
 	areaM2   float64
 }
 
-// crossing is Where a commune's boundary crosses a lattice row.
-type crossing struct {
-	commune int
-	lon     float64
+// run is a run [i0, i1) of lattice columns of one row inside a commune.
+type run struct {
+	commune, i0, i1 int
 }
 
-// measureTiling samples communes on the lattice described in ReadCommunesGeoJSON's doc.
+// measureTiling samples communes on the lattice described in ReadCommunesGeoJSON's doc, with
+// land.Scan deciding which lattice points each polygon holds.
 func measureTiling(communes []data.Commune) tiling {
 	var bound orb.Bound
 	for i, c := range communes {
@@ -390,57 +392,34 @@ func measureTiling(communes []data.Commune) tiling {
 	}
 	dLon, dLat := t.stepM/mLon, t.stepM/mLat
 	nx, ny := int((bound.Max[0]-bound.Min[0])/dLon)+3, int((bound.Max[1]-bound.Min[1])/dLat)+3 // one margin cell each side
-	lon0, lat0 := bound.Min[0]-dLon, bound.Min[1]-dLat
-	rows := make([][]crossing, ny)
-	// rowRange is the rows whose centre latitude lies in [lo, hi).
-	rowRange := func(lo, hi float64) (int, int) {
-		return max(0, int(math.Ceil((lo-lat0)/dLat-0.5))), min(ny, int(math.Ceil((hi-lat0)/dLat-0.5)))
-	}
+	lat := land.Lattice{X0: bound.Min[0] - dLon, Y0: bound.Min[1] - dLat, DX: dLon, DY: dLat, NX: nx, NY: ny}
+	rows := make([][]run, ny)
 	for ci, c := range communes {
 		for _, poly := range c.Geometry {
-			for _, ring := range poly {
-				for k := 1; k < len(ring); k++ {
-					p, q := ring[k-1], ring[k]
-					if p[1] == q[1] {
-						continue
-					}
-					i0, i1 := rowRange(min(p[1], q[1]), max(p[1], q[1]))
-					for i := i0; i < i1; i++ {
-						lat := lat0 + (float64(i)+0.5)*dLat
-						rows[i] = append(rows[i], crossing{ci, p[0] + (lat-p[1])*(q[0]-p[0])/(q[1]-p[1])})
-					}
-				}
-			}
+			land.Scan(lat, poly, func(j, i0, i1 int) { rows[j] = append(rows[j], run{ci, i0, i1}) })
 		}
 	}
 	count := make([]uint8, nx*ny)
 	owner := make([]int32, nx)
 	pairs := map[[2]int]float64{}
-	for i, row := range rows {
-		slices.SortFunc(row, func(a, b crossing) int { return cmp.Or(cmp.Compare(a.commune, b.commune), cmp.Compare(a.lon, b.lon)) })
-		lonM, latM := geo.MetresPerDegree(lat0 + (float64(i)+0.5)*dLat)
+	for j, row := range rows {
+		row = unionRuns(row)
+		lonM, latM := geo.MetresPerDegree(lat.Y0 + (float64(j)+0.5)*dLat)
 		cellM2 := dLon * lonM * dLat * latM
-		line := count[i*nx : (i+1)*nx]
-		for k := 0; k+1 < len(row); k += 2 {
-			a, b := row[k], row[k+1]
-			if a.commune != b.commune { // odd crossings (open ring): skip the stray one
-				k--
-				continue
-			}
-			j0 := max(0, int(math.Ceil((a.lon-lon0)/dLon-0.5)))
-			j1 := min(nx, int(math.Ceil((b.lon-lon0)/dLon-0.5)))
-			for j := j0; j < j1; j++ {
-				switch line[j] {
+		line := count[j*nx : (j+1)*nx]
+		for _, r := range row {
+			for i := r.i0; i < r.i1; i++ {
+				switch line[i] {
 				case 0:
-					owner[j] = int32(a.commune)
+					owner[i] = int32(r.commune)
 				case 1:
 					t.overlapM2 += cellM2
 					fallthrough
 				default:
-					pairs[[2]int{min(int(owner[j]), a.commune), max(int(owner[j]), a.commune)}] += cellM2
+					pairs[[2]int{min(int(owner[i]), r.commune), max(int(owner[i]), r.commune)}] += cellM2
 				}
-				if line[j] < 2 {
-					line[j]++ // 0 none, 1 one commune, 2 two or more
+				if line[i] < 2 {
+					line[i]++ // 0 none, 1 one commune, 2 two or more
 				}
 			}
 		}
@@ -451,8 +430,24 @@ func measureTiling(communes []data.Commune) tiling {
 	slices.SortFunc(t.pairs, func(x, y pairArea) int {
 		return cmp.Or(cmp.Compare(y.areaM2, x.areaM2), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
 	})
-	t.findGaps(count, nx, ny, lon0, lat0, dLon, dLat)
+	t.findGaps(count, nx, ny, lat.X0, lat.Y0, dLon, dLat)
 	return t
+}
+
+// unionRuns sorts the runs of one row by commune, then column, and merges the overlapping
+// runs of a commune (its polygons overlapping each other), so that a lattice point counts
+// once per commune.
+func unionRuns(row []run) []run {
+	slices.SortFunc(row, func(a, b run) int { return cmp.Or(cmp.Compare(a.commune, b.commune), cmp.Compare(a.i0, b.i0)) })
+	out := row[:0]
+	for _, r := range row {
+		if n := len(out); n > 0 && out[n-1].commune == r.commune && r.i0 < out[n-1].i1 {
+			out[n-1].i1 = max(out[n-1].i1, r.i1)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // findGaps flood-fills the uncovered lattice points from the border; the ones not reached are

@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"phusong/data"
+	"phusong/geo"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // sharedDataFile returns a file of the reference data beside the repository
@@ -239,5 +242,37 @@ func BenchmarkLoadCommunesWards2025(b *testing.B) {
 		if _, err := LoadCommunesFile(path); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestMeasureTilingOwnOverlap: a commune whose own polygons overlap (A: a 0.03° square and a
+// copy of its middle 0.01° square) claims the doubled area once — no overlap with itself, and
+// the middle is not a hole (the rasteriser takes the union of a commune's polygons, each
+// even-odd over its own rings). Next to it, B shares A's east edge: still no overlap or gap.
+//
+//	0.03 ┌─────────┬─────┐
+//	     │ A ┌───┐ │  B  │
+//	     │   │ A │ │     │
+//	     │   └───┘ │     │
+//	   0 └─────────┴─────┘
+//	     0  .01 .02 .03  .05
+func TestMeasureTilingOwnOverlap(t *testing.T) {
+	sq := func(x0, y0, x1, y1 float64) orb.Polygon {
+		return orb.Polygon{{{106 + x0, 10 + y0}, {106 + x1, 10 + y0}, {106 + x1, 10 + y1}, {106 + x0, 10 + y1}, {106 + x0, 10 + y0}}}
+	}
+	communes := []data.Commune{
+		{Code: "A", Geometry: orb.MultiPolygon{sq(0, 0, 0.03, 0.03), sq(0.01, 0.01, 0.02, 0.02)}},
+		{Code: "B", Geometry: orb.MultiPolygon{sq(0.03, 0, 0.05, 0.03)}},
+	}
+	tl := measureTiling(communes)
+	if tl.overlapM2 != 0 || tl.gapM2 != 0 {
+		t.Errorf("overlap %.0f m², gap %.0f m², want 0 and 0", tl.overlapM2, tl.gapM2)
+	}
+	// The same middle square as a third commune overlaps A there: about 0.01° × 0.01°.
+	communes = append(communes, data.Commune{Code: "C", Geometry: orb.MultiPolygon{sq(0.01, 0.01, 0.02, 0.02)}})
+	tl = measureTiling(communes)
+	lonM, latM := geo.MetresPerDegree(10.015)
+	if want := 0.01 * lonM * 0.01 * latM; math.Abs(tl.overlapM2-want) > 0.1*want || len(tl.pairs) != 1 || tl.pairs[0].a != 0 || tl.pairs[0].b != 2 {
+		t.Errorf("overlap %.0f m² in pairs %+v, want %.0f m² ± 10 %% between A and C", tl.overlapM2, tl.pairs, want)
 	}
 }

@@ -1,6 +1,17 @@
-// Package render writes phusong's layers (coverage, gaps, communes) in the formats planners
-// open outside the web map: KML 2.2 for Google Earth and QGIS, and CSV with one WKT (or EWKB
-// hex) geometry per row for spreadsheets, PostGIS and QGIS.
+// Package render is phusong's presentation of the domain's results: the GeoJSON layers the API
+// serves and the exports write (Coverage, Gaps, Communes, Footprints, Reach; MarkSynthetic for
+// the demo's note), built from the coverage engine's and fibre reach's polygons, which those
+// keep at full detail in their metric frame; and the same layers in the formats planners open
+// outside the web map: KML 2.2 for Google Earth and QGIS, and CSV with one WKT (or EWKB hex)
+// geometry per row for spreadsheets, PostGIS and QGIS.
+//
+// GeoJSON layers: the projected polygons (geo.TransverseMercator metres) are simplified per
+// web-map zoom when asked (geo.ToleranceForZoom at the grid's centre latitude, topology kept by
+// geo.SimplifyTopology, zooms above MaxZoom as MaxZoom; a negative zoom is the full detail),
+// then inverse-projected to WGS84 lon/lat in RFC 7946 form (counter-clockwise exteriors,
+// clockwise holes, 6 decimals; an empty layer is an empty MultiPolygon, never null). Areas in
+// the properties are those of the projected geometry returned, before the rounding of the
+// coordinates. Nothing is cached here: the server caches response bodies per data version.
 //
 // Geometries arrive as orb types in WGS84 lon/lat degrees and are converted once to go-geom
 // (github.com/twpayne/go-geom, layout XY, SRID 4326), which every encoder then reads: go-geom

@@ -27,9 +27,9 @@ var (
 	communeColumns  = []string{"code", "name", "name_en", "type", "population", "households", "area_km2", "polygon_area_km2"}
 )
 
-// GapsLayer is the layer of fc, the uncovered land per commune for tech as
-// coverage.Result.GapsGeoJSON returns it (MarkSynthetic applied or not): one feature per
-// commune with a gap, named after the commune, filled translucent red.
+// GapsLayer is the layer of fc, the uncovered land per commune for tech as Gaps returns it
+// (MarkSynthetic applied or not): one feature per commune with a gap, named after the commune,
+// filled translucent red.
 func GapsLayer(fc *geojson.FeatureCollection, tech data.Tech) Layer {
 	return Layer{
 		ID:   "gaps_" + strings.ToLower(string(tech)),
@@ -43,9 +43,9 @@ func GapsLayer(fc *geojson.FeatureCollection, tech data.Tech) Layer {
 }
 
 // CoverageLayer is the layer of fc, the coverage of carrier c (ID coverage.AnyCarrier for the
-// best of all carriers; Name and Colour are used when set) for tech at one tier as
-// coverage.Result.CoverageGeoJSON returns it: one feature named after the carrier, tech and
-// threshold, in the carrier's map colour.
+// best of all carriers; Name and Colour are used when set) for tech at one tier as Coverage
+// returns it: one feature named after the carrier, tech and threshold, in the carrier's map
+// colour.
 func CoverageLayer(fc *geojson.FeatureCollection, c data.Carrier, tech data.Tech, tier int) Layer {
 	name, col := c.Name, parseColour(c.Colour, anyColour)
 	if c.ID == coverage.AnyCarrier {
@@ -75,8 +75,8 @@ func CoverageLayer(fc *geojson.FeatureCollection, c data.Carrier, tech data.Tech
 }
 
 // CommunesLayer is the layer of fc, the communes with their census figures and coverage
-// statistics as coverage.Result.CommunesGeoJSON returns them: one feature per commune named
-// after it, drawn as an outline.
+// statistics as Communes returns them: one feature per commune named after it, drawn as an
+// outline.
 func CommunesLayer(fc *geojson.FeatureCollection) Layer {
 	return Layer{
 		ID:   "communes",

@@ -60,7 +60,7 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 			return nil, render.Layer{}, &ArgError{"commune", req.Commune, "unknown commune code"}
 		}
 		var err error
-		if fc, err = r.GapsGeoJSONMin(req.Tech, req.Commune, req.MinGapAreaM2); err != nil {
+		if fc, err = render.Gaps(r, req.Tech, req.Commune, req.MinGapAreaM2); err != nil {
 			return nil, render.Layer{}, err
 		}
 		l = func(fc *geojson.FeatureCollection) render.Layer { return render.GapsLayer(fc, req.Tech) }
@@ -73,14 +73,14 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 			return nil, render.Layer{}, fmt.Errorf("carrier %q: %w", req.Carrier, ErrNoSites)
 		}
 		var err error
-		if fc, err = r.CoverageGeoJSON(req.Carrier, req.Tech, req.Tier, req.Zoom); err != nil {
+		if fc, err = render.Coverage(r, req.Carrier, req.Tech, req.Tier, req.Zoom); err != nil {
 			return nil, render.Layer{}, &ArgError{"tier", fmt.Sprint(req.Tier), err.Error()}
 		}
 		l = func(fc *geojson.FeatureCollection) render.Layer {
 			return render.CoverageLayer(fc, c, req.Tech, req.Tier)
 		}
 	case LayerCommunes:
-		fc = r.CommunesGeoJSON(st.Communes)
+		fc = render.Communes(r, st.Communes)
 		if st.Fibre != nil {
 			st.addFibre(fc)
 		}
@@ -89,7 +89,7 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 		return nil, render.Layer{}, &ArgError{"layer", req.Kind, "must be gaps, coverage or communes"}
 	}
 	if st.Note != "" {
-		coverage.MarkSynthetic(fc, st.Note)
+		render.MarkSynthetic(fc, st.Note)
 	}
 	return fc, l(fc), nil
 }
@@ -185,9 +185,9 @@ func Footprints(ctx context.Context, in Input, carrier string, techs []data.Tech
 		}
 		fps = append(fps, f...)
 	}
-	fc := e.FootprintsGeoJSON(fps)
+	fc := render.Footprints(e, fps)
 	if in.Note != "" {
-		coverage.MarkSynthetic(fc, in.Note)
+		render.MarkSynthetic(fc, in.Note)
 	}
 	return fc, len(sites), nil
 }

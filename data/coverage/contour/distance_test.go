@@ -1,4 +1,4 @@
-package coverage
+package contour
 
 import (
 	"math"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"phusong/data/land"
 	"phusong/geo"
 )
 
@@ -21,7 +22,7 @@ import (
 //	    40         140 x     centre (5, 5): beyond the band outside       → −30 (3 cells)
 func TestSignedDistance(t *testing.T) {
 	g := geo.Grid{CellM: 10, NX: 20, NY: 20}
-	w := newWindow(g, CellRect{0, 0, 20, 20})
+	w := NewWindow(g, land.CellRect{I0: 0, J0: 0, I1: 20, J1: 20})
 	inside := make([]bool, g.Len())
 	for j := range g.NY {
 		for i := range g.NX {
@@ -30,7 +31,7 @@ func TestSignedDistance(t *testing.T) {
 		}
 	}
 	sq := orb.Ring{{40, 40}, {140, 40}, {140, 140}, {40, 140}, {40, 40}}
-	d := signedDistance(w, inside, ringSegments(nil, orb.MultiPolygon{{sq}}))
+	d := SignedDistance(w, inside, RingSegments(nil, orb.MultiPolygon{{sq}}))
 	cases := []struct {
 		name string
 		x, y float64
@@ -58,12 +59,12 @@ func TestSignedDistance(t *testing.T) {
 func TestOuterSegments(t *testing.T) {
 	a := orb.MultiPolygon{{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}}}
 	b := orb.MultiPolygon{{{{1, 0}, {1, 1}, {2, 1}, {2, 0}, {1, 0}}}}
-	got := outerSegments([]orb.MultiPolygon{a, b})
+	got := OuterSegments([]orb.MultiPolygon{a, b})
 	if len(got) != 6 {
 		t.Fatalf("%d outer segments, want 6: %v", len(got), got)
 	}
 	for _, s := range got {
-		if s.a[0] == 1 && s.b[0] == 1 {
+		if s.A[0] == 1 && s.B[0] == 1 {
 			t.Errorf("the shared edge %v is kept", s)
 		}
 	}
@@ -72,19 +73,19 @@ func TestOuterSegments(t *testing.T) {
 // A window beyond the grid maps its virtual cells to −1 and back.
 func TestWindowIndex(t *testing.T) {
 	g := geo.Grid{X0M: 100, Y0M: 200, CellM: 10, NX: 5, NY: 4}
-	w := newWindow(g, CellRect{-2, -1, 7, 6})
-	if w.grid.X0M != 80 || w.grid.Y0M != 190 || w.grid.NX != 9 || w.grid.NY != 7 {
-		t.Fatalf("window grid %+v", w.grid)
+	w := NewWindow(g, land.CellRect{I0: -2, J0: -1, I1: 7, J1: 6})
+	if w.Grid.X0M != 80 || w.Grid.Y0M != 190 || w.Grid.NX != 9 || w.Grid.NY != 7 {
+		t.Fatalf("window grid %+v", w.Grid)
 	}
-	for wk := range w.grid.Len() {
-		i, j := w.rect.I0+wk%w.grid.NX, w.rect.J0+wk/w.grid.NX
-		gk := w.full(g, wk)
+	for wk := range w.Grid.Len() {
+		i, j := w.Rect.I0+wk%w.Grid.NX, w.Rect.J0+wk/w.Grid.NX
+		gk := w.Full(g, wk)
 		inGrid := i >= 0 && j >= 0 && i < g.NX && j < g.NY
-		if (gk >= 0) != inGrid || (inGrid && gk != g.Index(i, j)) || w.index(i, j) != wk {
-			t.Fatalf("cell (%d, %d): full %d, index %d (window cell %d)", i, j, gk, w.index(i, j), wk)
+		if (gk >= 0) != inGrid || (inGrid && gk != g.Index(i, j)) || w.Index(i, j) != wk {
+			t.Fatalf("cell (%d, %d): full %d, index %d (window cell %d)", i, j, gk, w.Index(i, j), wk)
 		}
 	}
-	if w.index(-3, 0) != -1 || w.index(0, 6) != -1 {
+	if w.Index(-3, 0) != -1 || w.Index(0, 6) != -1 {
 		t.Error("index outside the window is not −1")
 	}
 }

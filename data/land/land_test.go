@@ -1,6 +1,7 @@
-package coverage
+package land
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -35,25 +36,25 @@ func TestRasterise(t *testing.T) {
 		{{orb.Ring{{0, 40}, {40, 40}, {0, 80}, {0, 40}}}},
 		{{box(15, 95, 25, 105)}},
 	}
-	l := rasterise(grid, polys)
+	l := Rasterise(grid, polys)
 	want := []int{16, 24, 32, 3, 0}
 	for ci, n := range want {
-		if l.communeCells[ci] != n {
-			t.Errorf("commune %d: %d cells, want %d", ci, l.communeCells[ci], n)
+		if l.CommuneCells[ci] != n {
+			t.Errorf("commune %d: %d cells, want %d", ci, l.CommuneCells[ci], n)
 		}
 	}
-	if got := l.commune[grid.Index(3, 2)]; got != 0 {
+	if got := l.Commune[grid.Index(3, 2)]; got != 0 {
 		t.Errorf("cell (3, 2) (centre 35, 25, in A and B) owned by %d, want 0 (first wins)", got)
 	}
-	if got := l.commune[grid.Index(5, 7)]; got != -1 {
+	if got := l.Commune[grid.Index(5, 7)]; got != -1 {
 		t.Errorf("cell (5, 7) (centre 55, 75, in C's hole) owned by %d, want -1", got)
 	}
 	total := 0
-	for _, n := range l.communeCells {
+	for _, n := range l.CommuneCells {
 		total += n
 	}
-	if len(l.cellI) != total {
-		t.Errorf("%d compact cells, communes hold %d", len(l.cellI), total)
+	if len(l.CellI) != total {
+		t.Errorf("%d compact cells, communes hold %d", len(l.CellI), total)
 	}
 }
 
@@ -65,9 +66,9 @@ func TestRasterise(t *testing.T) {
 //	[25, 45] × [5, 25] next to it: centres x ∈ {25, 35} → 4 cells
 func TestRasteriseHalfOpen(t *testing.T) {
 	grid := geo.Grid{X0M: 0, Y0M: 0, CellM: 10, NX: 10, NY: 10}
-	l := rasterise(grid, []orb.MultiPolygon{{{box(5, 5, 25, 25)}}, {{box(25, 5, 45, 25)}}})
-	if l.communeCells[0] != 4 || l.communeCells[1] != 4 {
-		t.Errorf("cells %v, want [4 4]", l.communeCells)
+	l := Rasterise(grid, []orb.MultiPolygon{{{box(5, 5, 25, 25)}}, {{box(25, 5, 45, 25)}}})
+	if l.CommuneCells[0] != 4 || l.CommuneCells[1] != 4 {
+		t.Errorf("cells %v, want [4 4]", l.CommuneCells)
 	}
 }
 
@@ -86,9 +87,29 @@ func TestCentresIn(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if i0, i1 := centresIn(0, 10, c.lo, c.hi, 10); i0 != c.wantI0 || i1 != c.wantI1 {
-				t.Errorf("centresIn(%g, %g) = [%d, %d), want [%d, %d)", c.lo, c.hi, i0, i1, c.wantI0, c.wantI1)
+			if i0, i1 := CentresIn(0, 10, c.lo, c.hi, 10); i0 != c.wantI0 || i1 != c.wantI1 {
+				t.Errorf("CentresIn(%g, %g) = [%d, %d), want [%d, %d)", c.lo, c.hi, i0, i1, c.wantI0, c.wantI1)
 			}
 		})
+	}
+}
+
+// TestScanLattice scans onto a lattice of unequal steps (DX = 0.5, DY = 2: centres x ∈ {0.25,
+// 0.75, …}, y ∈ {1, 3, 5, …}) a 4 × 6 square with a 1 × 2 hole:
+//
+//	6 +-------------+   rows y = 1, 5: one run, x ∈ [0, 4) → columns [0, 8)
+//	  |    +--+     |   row y = 3 crosses the hole [1.5, 2.5] × [2, 4]: centres 0.25…1.25 and
+//	  |    |  |     |   2.75…3.75 → runs [0, 3) and [5, 8) (x = 1.75, 2.25 are in the hole)
+//	  |    +--+     |
+//	0 +-------------+
+//	  0   1.5 2.5   4
+func TestScanLattice(t *testing.T) {
+	lat := Lattice{X0: 0, Y0: 0, DX: 0.5, DY: 2, NX: 10, NY: 4}
+	poly := orb.Polygon{box(0, 0, 4, 6), box(1.5, 2, 2.5, 4)}
+	var got [][3]int
+	Scan(lat, poly, func(j, i0, i1 int) { got = append(got, [3]int{j, i0, i1}) })
+	want := [][3]int{{0, 0, 8}, {1, 0, 3}, {1, 5, 8}, {2, 0, 8}}
+	if !slices.Equal(got, want) {
+		t.Errorf("runs %v, want %v", got, want)
 	}
 }
