@@ -111,25 +111,7 @@ func Communes(res *coverage.Result, communes []data.Commune) *geojson.FeatureCol
 		})
 		if ok {
 			for ti, tech := range data.AnalysedTechs {
-				s := &stats[ti][ci]
-				sfx := "_" + strings.ToLower(string(tech))
-				p["covered_area_km2"+sfx] = round6(s.CoveredAreaKM2)
-				p["covered_area_pct"+sfx] = round6(s.CoveredAreaPct)
-				p["covered_indoor_area_pct"+sfx] = round6(s.CoveredIndoorAreaPct)
-				p["covered_population"+sfx] = round6(s.CoveredPopulation)
-				p["uncovered_population"+sfx] = round6(s.UncoveredPopulation)
-				p["covered_households"+sfx] = round6(s.CoveredHouseholds)
-				p["carriers_present"+sfx] = s.CarriersPresent
-				p["white_area_km2"+sfx] = round6(s.WhiteAreaKM2)
-				p["single_carrier_area_km2"+sfx] = round6(s.SingleCarrierAreaKM2)
-				p["competitive_area_km2"+sfx] = round6(s.CompetitiveAreaKM2)
-				for _, pc := range s.PerCarrier {
-					p["covered_area_pct"+sfx+"_"+pc.Carrier] = round6(pc.CoveredAreaPct)
-				}
-				p["area_km2"] = round6(s.AreaKM2)
-				p["polygon_area_km2"] = round6(s.PolygonAreaKM2)
-				p["three_g_only_area_km2"] = round6(s.ThreeGOnlyAreaKM2)
-				p["population_spread"] = s.PopulationSpread
+				setStats(p, &stats[ti][ci], "_"+strings.ToLower(string(tech)))
 			}
 			p["definition_version"] = res.DefinitionVersion()
 		}
@@ -137,6 +119,41 @@ func Communes(res *coverage.Result, communes []data.Commune) *geojson.FeatureCol
 		fc.Append(f)
 	}
 	return fc
+}
+
+// Statistics the communes layer carries, named as the report's columns: per technology with
+// a suffix (_3g, _4g), and the carriers' covered area share as covered_area_pct_<tech>_<carrier>;
+// the same for every technology without one.
+var (
+	layerStatsPerTech = []string{"covered_area_km2", "covered_area_pct", "covered_indoor_area_pct", "covered_population",
+		"uncovered_population", "covered_households", "carriers_present", "white_area_km2", "single_carrier_area_km2",
+		"competitive_area_km2"}
+	layerStatsOnce = []string{"area_km2", "polygon_area_km2", "three_g_only_area_km2", "population_spread"}
+)
+
+// setStats sets p's statistics of s (one technology, whose suffix is sfx), numbers rounded to
+// 6 decimals.
+func setStats(p geojson.Properties, s *coverage.CommuneStats, sfx string) {
+	value := func(name string) any {
+		for _, c := range statColumns {
+			if c.name == name {
+				if v, ok := c.value(s).(float64); ok {
+					return round6(v)
+				}
+				return c.value(s)
+			}
+		}
+		panic("render: no report column " + name) // the lists above name report columns
+	}
+	for _, name := range layerStatsPerTech {
+		p[name+sfx] = value(name)
+	}
+	for _, pc := range s.PerCarrier {
+		p["covered_area_pct"+sfx+"_"+pc.Carrier] = round6(pc.CoveredAreaPct)
+	}
+	for _, name := range layerStatsOnce {
+		p[name] = value(name)
+	}
 }
 
 // Footprints returns fps (from e.Footprints) as Features with properties carrier, site_id,

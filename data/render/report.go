@@ -87,19 +87,73 @@ func WriteReportJSON(w io.Writer, rep *Report) error {
 	return enc.Encode(rep)
 }
 
-// ReportColumns returns the CSV columns of a report over carriers: 30 fixed, then 5 per
-// carrier (<carrier>_covered_area_km2, _covered_area_pct, _covered_indoor_area_pct,
-// _covered_population, _covered_households).
+// statColumn is one per-commune, per-technology statistic of the report schema: its column
+// name and its value in a commune's statistics (float64, int or string).
+type statColumn struct {
+	name  string
+	value func(s *coverage.CommuneStats) any
+}
+
+// statColumns are the report's statistics, in column order. The CSV report has them all; the
+// communes layer carries those named in layerStats, with the technology as a suffix.
+var statColumns = []statColumn{
+	{"code", func(s *coverage.CommuneStats) any { return s.Code }},
+	{"name", func(s *coverage.CommuneStats) any { return s.Name }},
+	{"name_en", func(s *coverage.CommuneStats) any { return s.NameEN }},
+	{"type", func(s *coverage.CommuneStats) any { return string(s.Type) }},
+	{"tech", func(s *coverage.CommuneStats) any { return string(s.Tech) }},
+	{"definition_version", func(s *coverage.CommuneStats) any { return s.DefinitionVersion }},
+	{"land_cells", func(s *coverage.CommuneStats) any { return s.LandCells }},
+	{"area_km2", func(s *coverage.CommuneStats) any { return s.AreaKM2 }},
+	{"polygon_area_km2", func(s *coverage.CommuneStats) any { return s.PolygonAreaKM2 }},
+	{"covered_area_km2", func(s *coverage.CommuneStats) any { return s.CoveredAreaKM2 }},
+	{"covered_area_pct", func(s *coverage.CommuneStats) any { return s.CoveredAreaPct }},
+	{"covered_indoor_area_km2", func(s *coverage.CommuneStats) any { return s.CoveredIndoorAreaKM2 }},
+	{"covered_indoor_area_pct", func(s *coverage.CommuneStats) any { return s.CoveredIndoorAreaPct }},
+	{"population", func(s *coverage.CommuneStats) any { return s.Population }},
+	{"covered_population", func(s *coverage.CommuneStats) any { return s.CoveredPopulation }},
+	{"uncovered_population", func(s *coverage.CommuneStats) any { return s.UncoveredPopulation }},
+	{"covered_population_pct", func(s *coverage.CommuneStats) any { return s.CoveredPopulationPct }},
+	{"households", func(s *coverage.CommuneStats) any { return s.Households }},
+	{"covered_households", func(s *coverage.CommuneStats) any { return s.CoveredHouseholds }},
+	{"carriers_present", func(s *coverage.CommuneStats) any { return s.CarriersPresent }},
+	{"carriers_present_ids", func(s *coverage.CommuneStats) any { return strings.Join(s.CarriersPresentIDs, " ") }},
+	{"white_area_km2", func(s *coverage.CommuneStats) any { return s.AreaByCarrierCountKM2[0] }},
+	{"single_carrier_area_km2", func(s *coverage.CommuneStats) any { return s.AreaByCarrierCountKM2[1] }},
+	{"two_carrier_area_km2", func(s *coverage.CommuneStats) any { return s.AreaByCarrierCountKM2[2] }},
+	{"three_plus_carrier_area_km2", func(s *coverage.CommuneStats) any { return s.AreaByCarrierCountKM2[3] }},
+	{"competitive_area_km2", func(s *coverage.CommuneStats) any { return s.CompetitiveAreaKM2 }},
+	{"three_g_only_area_km2", func(s *coverage.CommuneStats) any { return s.ThreeGOnlyAreaKM2 }},
+	{"population_spread", func(s *coverage.CommuneStats) any { return s.PopulationSpread }},
+}
+
+// carrierColumn is one per-carrier statistic of the report schema (<carrier>_<name>).
+type carrierColumn struct {
+	name  string
+	value func(pc *coverage.CarrierStats) float64
+}
+
+// carrierColumns are the report's per-carrier statistics, in column order.
+var carrierColumns = []carrierColumn{
+	{"covered_area_km2", func(pc *coverage.CarrierStats) float64 { return pc.CoveredAreaKM2 }},
+	{"covered_area_pct", func(pc *coverage.CarrierStats) float64 { return pc.CoveredAreaPct }},
+	{"covered_indoor_area_pct", func(pc *coverage.CarrierStats) float64 { return pc.CoveredIndoorAreaPct }},
+	{"covered_population", func(pc *coverage.CarrierStats) float64 { return pc.CoveredPopulation }},
+	{"covered_households", func(pc *coverage.CarrierStats) float64 { return pc.CoveredHouseholds }},
+}
+
+// ReportColumns returns the CSV columns of a report over carriers: level and priority, the
+// statistics, then 5 per carrier (<carrier>_covered_area_km2, _covered_area_pct,
+// _covered_indoor_area_pct, _covered_population, _covered_households).
 func ReportColumns(carriers []string) []string {
-	head := []string{"level", "priority", "code", "name", "name_en", "type", "tech", "definition_version", "land_cells",
-		"area_km2", "polygon_area_km2", "covered_area_km2", "covered_area_pct", "covered_indoor_area_km2",
-		"covered_indoor_area_pct", "population", "covered_population", "uncovered_population", "covered_population_pct",
-		"households", "covered_households", "carriers_present", "carriers_present_ids", "white_area_km2",
-		"single_carrier_area_km2", "two_carrier_area_km2", "three_plus_carrier_area_km2", "competitive_area_km2",
-		"three_g_only_area_km2", "population_spread"}
+	head := []string{"level", "priority"}
+	for _, c := range statColumns {
+		head = append(head, c.name)
+	}
 	for _, c := range carriers {
-		head = append(head, c+"_covered_area_km2", c+"_covered_area_pct", c+"_covered_indoor_area_pct",
-			c+"_covered_population", c+"_covered_households")
+		for _, cc := range carrierColumns {
+			head = append(head, c+"_"+cc.name)
+		}
 	}
 	return head
 }
@@ -113,34 +167,31 @@ func WriteReportCSV(w io.Writer, rep *Report) error {
 	if err := cw.Write(ReportColumns(rep.Carriers)); err != nil {
 		return err
 	}
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-	row := func(level string, rank int, s coverage.CommuneStats) []string {
+	row := func(level string, rank int, s *coverage.CommuneStats) []string {
 		rk := ""
 		if rank > 0 {
 			rk = strconv.Itoa(rank)
 		}
-		a := s.AreaByCarrierCountKM2
-		out := []string{level, rk, s.Code, s.Name, s.NameEN, string(s.Type), string(s.Tech), s.DefinitionVersion,
-			strconv.Itoa(s.LandCells), f(s.AreaKM2), f(s.PolygonAreaKM2), f(s.CoveredAreaKM2), f(s.CoveredAreaPct),
-			f(s.CoveredIndoorAreaKM2), f(s.CoveredIndoorAreaPct), strconv.Itoa(s.Population), f(s.CoveredPopulation),
-			f(s.UncoveredPopulation), f(s.CoveredPopulationPct), strconv.Itoa(s.Households), f(s.CoveredHouseholds),
-			strconv.Itoa(s.CarriersPresent), strings.Join(s.CarriersPresentIDs, " "), f(a[0]), f(a[1]), f(a[2]), f(a[3]),
-			f(s.CompetitiveAreaKM2), f(s.ThreeGOnlyAreaKM2), s.PopulationSpread}
-		for _, pc := range s.PerCarrier {
-			out = append(out, f(pc.CoveredAreaKM2), f(pc.CoveredAreaPct), f(pc.CoveredIndoorAreaPct),
-				f(pc.CoveredPopulation), f(pc.CoveredHouseholds))
+		out := []string{level, rk}
+		for _, c := range statColumns {
+			out = append(out, formatValue(c.value(s)))
+		}
+		for i := range s.PerCarrier {
+			for _, cc := range carrierColumns {
+				out = append(out, formatValue(cc.value(&s.PerCarrier[i])))
+			}
 		}
 		return out
 	}
 	for _, t := range rep.Techs {
-		for i, s := range rep.Ranked[t] {
-			if err := cw.Write(row("commune", i+1, s)); err != nil {
+		for i := range rep.Ranked[t] {
+			if err := cw.Write(row("commune", i+1, &rep.Ranked[t][i])); err != nil {
 				return err
 			}
 		}
 	}
-	for _, s := range rep.Province {
-		if err := cw.Write(row("province", 0, s)); err != nil {
+	for i := range rep.Province {
+		if err := cw.Write(row("province", 0, &rep.Province[i])); err != nil {
 			return err
 		}
 	}
