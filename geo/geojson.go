@@ -173,3 +173,15 @@ func LonLatMultiPolygon(tm TransverseMercator, mp orb.MultiPolygon) orb.MultiPol
 	}
 	return out
 }
+
+// AsMultiPolygon returns g as a MultiPolygon: a MultiPolygon as it is, a Polygon as the one
+// member of one; nil for every other type (points, lines, collections).
+func AsMultiPolygon(g orb.Geometry) orb.MultiPolygon {
+	switch t := g.(type) {
+	case orb.MultiPolygon:
+		return t
+	case orb.Polygon:
+		return orb.MultiPolygon{t}
+	}
+	return nil
+}

@@ -128,3 +128,24 @@ func TestRFC7946Contours(t *testing.T) {
 		t.Errorf("area %v m² → %v m²: moved %v, more than 0.11 m × %v m of boundary", before, after, d, perimM)
 	}
 }
+
+func TestAsMultiPolygon(t *testing.T) {
+	sq := orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}
+	cases := []struct {
+		name string
+		in   orb.Geometry
+		want int // members; -1 for nil
+	}{
+		{"polygon", sq, 1},
+		{"multipolygon", orb.MultiPolygon{sq, sq}, 2},
+		{"point", orb.Point{1, 2}, -1},
+		{"line", orb.LineString{{0, 0}, {1, 1}}, -1},
+		{"nil", nil, -1},
+	}
+	for _, tc := range cases {
+		got := AsMultiPolygon(tc.in)
+		if (tc.want < 0) != (got == nil) || (tc.want >= 0 && len(got) != tc.want) {
+			t.Errorf("%s: %v", tc.name, got)
+		}
+	}
+}

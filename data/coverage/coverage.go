@@ -173,7 +173,7 @@ func New(communes []data.Commune, def *Definition, opts Options) (*Engine, error
 	projected := make([]orb.MultiPolygon, len(sorted))
 	for i, c := range sorted {
 		g := e.tm.ForwardGeometry(c.Geometry)
-		projected[i] = asMultiPolygon(g)
+		projected[i] = geo.AsMultiPolygon(g)
 		e.polyArea[i] = geo.PlanarAreaM2(g)
 		if i == 0 {
 			pBound = g.Bound()
@@ -278,16 +278,4 @@ func (e *Engine) CutoffDBm(t data.Tech) (float64, bool) {
 // counts reports whether s is evaluated under the engine's options.
 func (e *Engine) counts(s *data.Site) bool {
 	return s.Status == data.StatusActive || e.opts.IncludePlanned
-}
-
-// asMultiPolygon turns a projected Polygon or MultiPolygon into a MultiPolygon; other types
-// give nil.
-func asMultiPolygon(g orb.Geometry) orb.MultiPolygon {
-	switch t := g.(type) {
-	case orb.MultiPolygon:
-		return t
-	case orb.Polygon:
-		return orb.MultiPolygon{t}
-	}
-	return nil
 }

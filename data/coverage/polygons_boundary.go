@@ -11,6 +11,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage/contour"
 	"phusong/data/land"
+	"phusong/geo"
 )
 
 // boundaryCache holds an engine's boundary distance rasters, built on first use.
@@ -46,7 +47,7 @@ func (e *Engine) boundaries() *boundaryCache {
 	bc.once.Do(func() {
 		bc.projected = make([]orb.MultiPolygon, len(e.communes))
 		for i, c := range e.communes {
-			bc.projected[i] = asMultiPolygon(e.tm.ForwardGeometry(c.Geometry))
+			bc.projected[i] = geo.AsMultiPolygon(e.tm.ForwardGeometry(c.Geometry))
 		}
 		g := e.land.Grid
 		bc.provWin = contour.NewWindow(g, land.CellRect{I0: -contour.WindowPad, J0: -contour.WindowPad, I1: g.NX + contour.WindowPad, J1: g.NY + contour.WindowPad})

@@ -244,7 +244,7 @@ func BuildCommunes(facts []Fact, outline orb.MultiPolygon) ([]data.Commune, erro
 		if !planar.MultiPolygonContains(clipped, sites[i]) {
 			return nil, fmt.Errorf("%w: centroid of %s lies outside its cell", ErrCells, f.Code)
 		}
-		wgs := asMultiPolygon(geo.RFC7946(tm.InverseGeometry(clipped)))
+		wgs := geo.AsMultiPolygon(geo.RFC7946(tm.InverseGeometry(clipped)))
 		if wgs == nil {
 			return nil, fmt.Errorf("%w: %s cell lost its polygon type", ErrCells, f.Code)
 		}
@@ -259,16 +259,6 @@ func BuildCommunes(facts []Fact, outline orb.MultiPolygon) ([]data.Commune, erro
 		return nil, fmt.Errorf("%w: cells cover %.0f m², outline %.0f m²", ErrCells, sumM2, wantM2)
 	}
 	return out, nil
-}
-
-func asMultiPolygon(g orb.Geometry) orb.MultiPolygon {
-	switch t := g.(type) {
-	case orb.MultiPolygon:
-		return t
-	case orb.Polygon:
-		return orb.MultiPolygon{t}
-	}
-	return nil
 }
 
 func communeType(factType string) data.CommuneType {

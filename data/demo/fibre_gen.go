@@ -207,7 +207,7 @@ func newFibreWorld(communes []data.Commune, facts []Fact, seed uint64) (*fibreWo
 		centroid[f.Code] = orb.Point{f.CentroidLon, f.CentroidLat}
 	}
 	for ci, c := range communes {
-		poly := asMultiPolygon(w.tm.ForwardGeometry(c.Geometry))
+		poly := geo.AsMultiPolygon(w.tm.ForwardGeometry(c.Geometry))
 		ll, ok := centroid[c.Code]
 		if !ok {
 			return nil, fmt.Errorf("demo: commune %s is not in the facts table", c.Code)

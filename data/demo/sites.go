@@ -93,11 +93,11 @@ func GenerateSites(communes []data.Commune, outline orb.MultiPolygon, seed uint6
 	}
 	o := OutlineOrigin(outline)
 	tm := geo.NewLocalTM(o[0], o[1])
-	planOutline := asMultiPolygon(tm.ForwardGeometry(outline))
+	planOutline := geo.AsMultiPolygon(tm.ForwardGeometry(outline))
 	polys := make([]orb.MultiPolygon, len(communes))
 	areas := make([]float64, len(communes))
 	for i, c := range communes {
-		polys[i] = asMultiPolygon(tm.ForwardGeometry(c.Geometry))
+		polys[i] = geo.AsMultiPolygon(tm.ForwardGeometry(c.Geometry))
 		areas[i] = planar.Area(polys[i])
 		if areas[i] <= 0 {
 			return nil, fmt.Errorf("demo: commune %s has no area", c.Code)

@@ -90,7 +90,7 @@ func TestAllocate(t *testing.T) {
 func gridProvince() ([]data.Commune, orb.MultiPolygon) {
 	tm := geo.NewLocalTM(106.3, 9.8)
 	sq := func(x0, y0, x1, y1 float64) orb.MultiPolygon {
-		return asMultiPolygon(tm.InverseGeometry(orb.Polygon{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}))
+		return geo.AsMultiPolygon(tm.InverseGeometry(orb.Polygon{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}))
 	}
 	const h = 20000.0
 	communes := []data.Commune{
@@ -126,7 +126,7 @@ func TestGenerateSitesInvariants(t *testing.T) {
 func TestGenerateSitesCrowded(t *testing.T) {
 	// 1,250 sites with 300 m spacing cannot fit in 1 km².
 	tm := geo.NewLocalTM(106.3, 9.8)
-	tiny := asMultiPolygon(tm.InverseGeometry(orb.Polygon{{{0, 0}, {1000, 0}, {1000, 1000}, {0, 1000}, {0, 0}}}))
+	tiny := geo.AsMultiPolygon(tm.InverseGeometry(orb.Polygon{{{0, 0}, {1000, 0}, {1000, 1000}, {0, 1000}, {0, 0}}}))
 	_, err := GenerateSites([]data.Commune{{Code: "T", Type: data.TypeCommune, Population: 10, Geometry: tiny}}, tiny, 1)
 	if !errors.Is(err, ErrCrowded) {
 		t.Fatalf("err = %v, want ErrCrowded", err)
