@@ -134,7 +134,7 @@ func columns(features []Feature) []string {
 }
 
 // formatValue writes a property value as text: numbers in the shortest form that reads back
-// exactly, booleans as true/false, nil and non-finite numbers as "".
+// exactly, booleans as true/false, lists of text joined by spaces, nil and non-finite numbers as "".
 func formatValue(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -154,6 +154,8 @@ func formatValue(v any) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case float32:
 		return formatValue(float64(v))
+	case []string:
+		return strings.Join(v, " ")
 	default:
 		return fmt.Sprint(v)
 	}

@@ -57,6 +57,8 @@ func TestFormatValue(t *testing.T) {
 		{"NaN", math.NaN(), ""},
 		{"infinity", math.Inf(-1), ""},
 		{"float32", float32(0.5), "0.5"},
+		{"list of text", []string{"viettel", "tvcable"}, "viettel tvcable"},
+		{"empty list", []string{}, ""},
 		{"other type", named("4G"), "4G"},
 	}
 	for _, tc := range cases {
