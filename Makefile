@@ -4,49 +4,40 @@ ADDR ?= :8080
 SHARED ?= ../shared/data
 NPM ?= npm
 
-# The web map's Leaflet comes from the npm registry (pinned by static/package-lock.json) and is
-# copied into static/vendor, which static/static.go embeds: every Go build needs it first.
-LEAFLET_DIST := static/node_modules/leaflet/dist
-VENDOR_STAMP := static/vendor/leaflet/leaflet.js
+# The web map's front-end packages (Leaflet) are committed under static/vendor, checked against
+# static/package-lock.json by static/vendor_test.go: plain `go build` works on a fresh clone.
+# `make vendor` re-vendors after a change of static/package.json (needs npm).
 
 .PHONY: run test bench load lint build vendor demo-data clean
 
-run: vendor
+run:
 	$(GO) run ./cmd/phusong serve --addr $(ADDR)
 
-test: vendor
+test:
 	$(GO) test -race ./...
 
-bench: vendor
+bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Loopback load test of the API against a plain static file server (bounded, ~1 minute).
-load: vendor
+load:
 	$(GO) run ./bench/load
 
-lint: vendor
+lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-build: vendor
+build:
 	$(GO) build -o phusong ./cmd/phusong
 
-vendor: $(VENDOR_STAMP)
-
-$(LEAFLET_DIST)/leaflet.js: static/package.json static/package-lock.json
-	cd static && $(NPM) ci --no-audit --no-fund
-	touch $@
-
-$(VENDOR_STAMP): $(LEAFLET_DIST)/leaflet.js
-	rm -rf static/vendor
-	mkdir -p static/vendor/leaflet
-	cp -R $(LEAFLET_DIST)/leaflet.css $(LEAFLET_DIST)/images static/vendor/leaflet/
-	cp static/node_modules/leaflet/LICENSE static/vendor/leaflet/LICENSE
-	cp $(LEAFLET_DIST)/leaflet.js $@
+vendor:
+	cd static && $(NPM) install --no-audit --no-fund
+	$(GO) test ./static -run TestVendorFromTarball -update-vendor
+	$(GO) test ./static -run Vendor
 
 # Regenerate the embedded demo province from ../shared (deterministic; output committed).
 demo-data:
 	$(GO) run ./cmd/phusong demo-data --shared $(SHARED) --out data/demo
 
 clean:
-	rm -rf phusong phusong-data artifacts static/vendor
+	rm -rf phusong phusong-data artifacts

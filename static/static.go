@@ -1,9 +1,10 @@
 // Package static is phusong's web map and carrier upload page: index.html, app.css and the ES
 // modules app.js (the entry; its comment maps the modules) and map/*.js; upload.html, upload.css
 // and upload.js; the modules both pages share (i18n.js, strings.js, api.js, dom.js); and
-// Leaflet (pinned in package.json/package-lock.json, copied into vendor/ by `make vendor`).
-// The server embeds these files, so the map works with no internet. Building needs vendor/:
-// run `make vendor` (make build/test/run do) after a fresh clone.
+// Leaflet (pinned in package.json/package-lock.json and committed under vendor/, with
+// vendor.json recording where each file comes from; vendor_test.go checks every byte against
+// the lockfile). The server embeds these files, so the map works with no internet, and a
+// fresh clone builds with plain `go build`.
 package static
 
 import (
