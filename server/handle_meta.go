@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"phusong/data"
+	"phusong/server/app"
 )
 
 // Zoom range of the coverage polygons: below zoomMin the province is smaller than a phone
@@ -55,11 +56,14 @@ type infoBody struct {
 	FibreOperators []fibreOperatorInfo `json:"fibre_operators"`
 	FibreDropM     float64             `json:"fibre_drop_m"`
 	FibreNote      string              `json:"fibre_note"`
+	Build          app.BuildInfo       `json:"build"` // which phusong answers (version, VCS revision, time, dirty flag)
 }
 
 func (s *Server) handleInfo(c *gin.Context, v *view) error {
 	return s.sendCached(c, v, "info", func() (*body, error) {
-		return jsonBody(ctJSON, v.info(s.opts))
+		info := v.info(s.opts)
+		info.Build = s.build
+		return jsonBody(ctJSON, info)
 	})
 }
 
@@ -114,13 +118,14 @@ func (s *Server) handleCarriers(c *gin.Context, v *view) error {
 
 // healthBody is /healthz.
 type healthBody struct {
-	Status            string `json:"status"`
-	DataVersion       uint64 `json:"data_version"`
-	DefinitionVersion string `json:"definition_version"`
+	Status            string        `json:"status"`
+	DataVersion       uint64        `json:"data_version"`
+	DefinitionVersion string        `json:"definition_version"`
+	Build             app.BuildInfo `json:"build"`
 }
 
 func (s *Server) handleHealthz(c *gin.Context, v *view) error {
 	c.Header("Cache-Control", "no-store")
-	c.JSON(200, healthBody{Status: "ok", DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion()})
+	c.JSON(200, healthBody{Status: "ok", DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(), Build: s.build})
 	return nil
 }

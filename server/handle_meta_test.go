@@ -2,10 +2,12 @@ package server
 
 import (
 	"net/http"
+	"runtime"
 	"testing"
 
 	"phusong/data"
 	"phusong/data/demo"
+	"phusong/server/app"
 )
 
 func dataTech(s string) data.Tech { return data.Tech(s) }
@@ -44,6 +46,14 @@ func TestHealthz(t *testing.T) {
 	h := decode[healthBody](t, r)
 	if r.status != http.StatusOK || h.Status != "ok" || h.DefinitionVersion == "" {
 		t.Fatalf("status %d body %+v", r.status, h)
+	}
+	// The build: what the Go toolchain stamped (cmd/phusong's TestBinary compares a built
+	// binary's answer with `go version -m`).
+	info := decode[infoBody](t, get(t, ts.URL+"/api/v1/info"))
+	for name, b := range map[string]app.BuildInfo{"/healthz": h.Build, "/api/v1/info": info.Build} {
+		if b.Module != "phusong" || b.GoVersion != runtime.Version() || b.Version == "" {
+			t.Errorf("%s build %+v: want module phusong, %s and a version", name, b, runtime.Version())
+		}
 	}
 }
 

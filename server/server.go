@@ -46,6 +46,7 @@ type Server struct {
 	metrics *metrics
 	engine  *gin.Engine
 	up      *uploads // nil when the app has no database
+	build   app.BuildInfo
 }
 
 // handlerFunc is a thin handler: it reads the request, uses the view loaded once for this
@@ -68,7 +69,7 @@ func New(a *app.App, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, metrics: newMetrics()}
+	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, metrics: newMetrics(), build: app.ReadBuildInfo()}
 	if a.Writable() {
 		s.up = newUploads(opts.Uploads)
 	}

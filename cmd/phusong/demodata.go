@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,20 +19,14 @@ var errDemoStale = errors.New("demo-data: committed files differ from a fresh ge
 // and the synthetic fibre network fibre.geojson, drawn over the communes as the embedded file
 // will return them) from the shared reference data, or with --check only compares.
 func runDemoData(ctx context.Context, io stdio, args []string) error {
-	fs := flag.NewFlagSet("demo-data", flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
+	fs := newFlags(io.Stderr, "demo-data", "demo-data [--shared ../shared/data] [--out data/demo] [--check]",
+		"Regenerates the embedded schematic demo province (communes, SYNTHETIC stations and fibre) from\n"+
+			"the shared reference data; the same bytes every time.")
 	shared := fs.String("shared", "../shared/data", "folder holding travinh/wards_2025_facts.csv and travinh/province_outline_500m.geojson")
 	out := fs.String("out", "data/demo", "folder to write communes.geojson, sites.csv and fibre.geojson into")
 	check := fs.Bool("check", false, "write nothing; fail if the files in --out differ from a fresh generation")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Stderr, "demo-data: unexpected argument %q\n", fs.Arg(0))
-		return errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err

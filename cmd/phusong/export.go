@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"slices"
 
@@ -27,8 +25,11 @@ func runExport(ctx context.Context, io stdio, args []string) error {
 		return runExportLayer(ctx, io, args) // gaps, coverage, communes: export_layers.go
 	}
 	if len(args) == 0 || args[0] != "footprints" {
-		fmt.Fprintln(io.Stderr, "usage: phusong export footprints [--tech 3G|4G] [--carrier ID] [--communes FILE] [--sites FILE] [--config FILE] [--cell-m M] [--include-planned]")
-		fmt.Fprintln(io.Stderr, "       phusong export gaps|coverage|communes --help   (layers as GeoJSON, KML or CSV)")
+		fmt.Fprintln(io.Stderr, `Usage:
+  phusong export footprints [flags]              per-sector footprints as GeoJSON
+  phusong export gaps|coverage|communes [flags]  planner layers as GeoJSON, KML or CSV
+
+Run "phusong export <what> --help" for the flags of each.`)
 		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
 			return fmt.Errorf("export: unknown export %q (footprints, gaps, coverage or communes)", args[0])
 		}
@@ -37,8 +38,8 @@ func runExport(ctx context.Context, io stdio, args []string) error {
 		}
 		return nil
 	}
-	fs := flag.NewFlagSet("export footprints", flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
+	fs := newFlags(io.Stderr, "export footprints", "export footprints [--tech 3G|4G] [--carrier ID] [--communes FILE] [--sites FILE] [--config FILE] [--cell-m M] [--include-planned] > footprints.geojson",
+		"Writes per-sector footprints (where one sector alone is above the threshold) as GeoJSON.")
 	var o reportOptions
 	tech := fs.String("tech", "", "3G or 4G (default: both)")
 	fs.StringVar(&o.carrier, "carrier", "", "only this carrier's sectors; also the carrier of a --sites file without a carrier column")
@@ -47,15 +48,8 @@ func runExport(ctx context.Context, io stdio, args []string) error {
 	fs.StringVar(&o.config, "config", "", "coverage definition JSON (default: the embedded definition)")
 	cellM := fs.Float64("cell-m", coverage.DefaultCellM, "coverage grid cell in metres (footprints are contoured on it)")
 	planned := fs.Bool("include-planned", false, "count planned sites as if on air (default: active sites only)")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Stderr, "export: unexpected argument %q\n", fs.Arg(0))
-		return errUsage
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
 	}
 	techs := data.AnalysedTechs
 	if *tech != "" {

@@ -19,11 +19,8 @@ import (
 // GeoJSON, KML or CSV on stdout.
 var layerExports = []string{"gaps", "coverage", "communes"}
 
-// errExportHelp: the flags asked for help, which is printed.
-var errExportHelp = errors.New("export: help")
-
-// exportLayerUsage is the usage line of the layer exports.
-const exportLayerUsage = "usage: phusong export gaps|coverage|communes [--tech 3G|4G] [--carrier ID|any] [--format geojson|kml|csv] " +
+// exportLayerUsage is the usage line of the layer exports, after "export <layer>".
+const exportLayerUsage = "[--tech 3G|4G] [--carrier ID|any] [--format geojson|kml|csv] " +
 	"[--geometry wkt|ewkb] [--tier N] [--commune CODE] [--min-gap-m2 M2] [--communes FILE] [--sites FILE] [--config FILE] " +
 	"[--cell-m M] [--include-planned]"
 
@@ -54,9 +51,7 @@ type exportLayerOptions struct {
 // feature carries "synthetic": true and the note, and the KML header says so.
 func runExportLayer(ctx context.Context, io stdio, args []string) error {
 	o, err := parseExportLayerFlags(args, io)
-	if errors.Is(err, errExportHelp) {
-		return nil
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	o.report.layer = "coverage"
@@ -92,9 +87,9 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 // parseExportLayerFlags reads the flags after "export gaps|coverage|communes".
 func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) {
 	o := exportLayerOptions{what: args[0], minGapM2: coverage.DefaultMinGapAreaM2}
-	fs := flag.NewFlagSet("export "+o.what, flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
-	fs.Usage = func() { fmt.Fprintln(io.Stderr, exportLayerUsage); fs.PrintDefaults() }
+	fs := newFlags(io.Stderr, "export "+o.what, "export "+o.what+" "+exportLayerUsage,
+		"Writes the gaps, coverage or communes layer for planners: GeoJSON, KML (Google Earth) or CSV with\n"+
+			"WKT/EWKB geometry (QGIS, PostGIS); see docs/exports.md.")
 	tech := fs.String("tech", "4G", "3G or 4G")
 	fs.StringVar(&o.carrier, "carrier", coverage.AnyCarrier, "coverage: a carrier id, or any (the best of all carriers); also the carrier of a --sites file without a carrier column")
 	fs.StringVar(&o.format, "format", "geojson", "geojson, kml or csv")
@@ -108,15 +103,8 @@ func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) 
 	fs.StringVar(&o.report.config, "config", "", "coverage definition JSON (default: the embedded definition)")
 	fs.Float64Var(&o.report.cellM, "cell-m", coverage.DefaultCellM, "coverage grid cell in metres")
 	fs.BoolVar(&o.report.includePlanned, "include-planned", false, "count planned sites as if on air (default: active sites only)")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, errExportHelp
-		}
-		return o, errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Stderr, "export: unexpected argument %q\n", fs.Arg(0))
-		return o, errUsage
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return o, err
 	}
 	t, ok := data.ParseTech(*tech)
 	if !ok || !slices.Contains(data.AnalysedTechs, t) {

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,6 +37,7 @@ var commands = map[string]command{
 	"serve":     {"HTTP API and web map", runServe},
 	"token":     {"create, list or revoke upload tokens in the data dir's database", runToken},
 	"upload":    {"send a carrier's station file (CSV/GeoJSON) to a phusong server", runUpload},
+	"version":   {"print the version, VCS revision and build time stamped into this binary", runVersion},
 }
 
 // errUsage marks an error whose message is already a usage text.
@@ -53,7 +55,12 @@ func main() {
 	}
 }
 
+// run runs the command args name. A command's --help (flag.ErrHelp) prints its usage on
+// io.Stderr and is a success.
 func run(ctx context.Context, args []string, io stdio) error {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = []string{"version"}
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(io.Stderr)
 		if len(args) == 0 {
@@ -66,7 +73,10 @@ func run(ctx context.Context, args []string, io stdio) error {
 		usage(io.Stderr)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
-	return c.run(ctx, io, args[1:])
+	if err := c.run(ctx, io, args[1:]); !errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return nil
 }
 
 func usage(w io.Writer) {
@@ -80,4 +90,34 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
+}
+
+// newFlags returns the flag set of `phusong <name>`: its messages go to stderr, and its help
+// (-h, --help) is "Usage: phusong <synopsis>", the paragraph about (may be ""), then every flag.
+func newFlags(stderr io.Writer, name, synopsis, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: phusong %s\n", synopsis)
+		if about != "" {
+			fmt.Fprintf(stderr, "\n%s\n", about)
+		}
+		fmt.Fprintln(stderr, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args with fs, which allows no positional argument: flag.ErrHelp for -h,
+// errUsage (the flag package has said why on stderr) for anything else wrong.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), pos[0])
+		return errUsage
+	}
+	return nil
 }

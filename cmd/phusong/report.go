@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -45,8 +44,10 @@ func (o reportOptions) techs() []data.Tech {
 
 func parseReportFlags(args []string, stderr io.Writer) (reportOptions, error) {
 	o := reportOptions{layer: "coverage", dropM: fibre.DefaultDropM, minGapAreaM2: coverage.DefaultMinGapAreaM2}
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags(stderr, "report", "report [--tech 3G|4G] [--format table|csv|json] [--out DIR] [--layer coverage|fibre] [--communes F] [--sites F] [flags]",
+		"Prints per-commune 3G/4G coverage and gaps, in priority order by uncovered population, computed\n"+
+			"from the embedded demo (synthetic stations) or the given files; --out DIR also writes the GeoJSON\n"+
+			"layers, --layer fibre the fibre reach per commune.")
 	fs.StringVar(&o.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
 	fs.StringVar(&o.sites, "sites", "", "sites CSV or GeoJSON file (default: the embedded demo's synthetic stations)")
 	fs.StringVar(&o.carrier, "carrier", "", "carrier ID for a --sites file without a carrier column")
@@ -63,12 +64,8 @@ func parseReportFlags(args []string, stderr io.Writer) (reportOptions, error) {
 	fs.StringVar(&o.takeUp, "take-up", "", "with --layer fibre: CSV of households using fibre per commune (columns code, households)")
 	fs.Var((*dropValue)(&o.dropM), "drop-m", "with --layer fibre: drop distance in metres")
 	fs.BoolVar(&o.feederReach, "feeder-reach", false, "with --layer fibre: feeders give reach like distribution routes")
-	if err := fs.Parse(args); err != nil {
-		return o, errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "report: unexpected argument %q\n", fs.Arg(0))
-		return o, errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return o, err
 	}
 	switch o.format {
 	case "table", "csv", "json":

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -31,8 +30,10 @@ type serveOptions struct {
 
 func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	var o serveOptions
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags(stderr, "serve", "serve [--addr :8080] [--data-dir DIR] [--communes F] [--sites F] [--config F] [--fibre F] [--tiles URL] [flags]",
+		"Serves the JSON/GeoJSON API and the web map (http://HOST:PORT/) until interrupted. An empty data\n"+
+			"directory is seeded from the embedded demo (synthetic stations) or from --sites/--fibre; carriers'\n"+
+			"uploads and tokens are kept there (phusong token create).")
 	fs.StringVar(&o.addr, "addr", ":8080", "listen address HOST:PORT (port 0 picks a free one)")
 	fs.StringVar(&o.dataDir, "data-dir", "./phusong-data", "directory for anything the server keeps")
 	fs.StringVar(&o.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
@@ -44,14 +45,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.Float64Var(&o.cellM, "cell-m", 0, "coverage grid cell in metres (0 = the engine's default)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug (every request), info, warn or error")
 	fs.BoolVar(&o.logJSON, "log-json", false, "log as JSON lines instead of key=value text")
-	if err := fs.Parse(args); err != nil {
-		return o, errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "serve: unexpected argument %q\n", fs.Arg(0))
-		return o, errUsage
-	}
-	return o, nil
+	return o, parseFlags(fs, args)
 }
 
 func newLogger(w io.Writer, level string, asJSON bool) (*slog.Logger, error) {

@@ -78,9 +78,8 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // tokenFlags returns the flag set of subcommand name with its --data-dir flag.
-func tokenFlags(name string, io stdio) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet("token "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
+func tokenFlags(name, synopsis, about string, io stdio) (*flag.FlagSet, *string) {
+	fs := newFlags(io.Stderr, "token "+name, "token "+name+" "+synopsis, about)
 	return fs, fs.String("data-dir", defaultDataDir, "the server's data directory")
 }
 
@@ -109,7 +108,8 @@ func openExisting(dataDir string) (*persist.DB, error) {
 }
 
 func runTokenCreate(ctx context.Context, io stdio, args []string) error {
-	fs, dataDir := tokenFlags("create", io)
+	fs, dataDir := tokenFlags("create", "--carrier ID | --admin [--note TEXT] [--data-dir DIR]",
+		"Creates an upload token and prints it once on stdout; only its hash is stored.", io)
 	carrier := fs.String("carrier", "", "carrier id the token may write, e.g. viettel")
 	admin := fs.Bool("admin", false, "an admin token (manages carriers and tokens; no --carrier)")
 	note := fs.String("note", "", "free text kept with the token, e.g. who holds it")
@@ -141,7 +141,7 @@ func runTokenCreate(ctx context.Context, io stdio, args []string) error {
 }
 
 func runTokenList(ctx context.Context, io stdio, args []string) error {
-	fs, dataDir := tokenFlags("list", io)
+	fs, dataDir := tokenFlags("list", "[--json] [--data-dir DIR]", "Lists the tokens (never their secrets).", io)
 	asJSON := fs.Bool("json", false, "print a JSON array instead of a table")
 	if _, err := tokenArgs(fs, args, 0); err != nil {
 		return err
@@ -180,7 +180,7 @@ func runTokenList(ctx context.Context, io stdio, args []string) error {
 }
 
 func runTokenRevoke(ctx context.Context, io stdio, args []string) error {
-	fs, dataDir := tokenFlags("revoke", io)
+	fs, dataDir := tokenFlags("revoke", "[--data-dir DIR] ID", "Revokes token ID (as listed, or phs_ID); uploads with it stop at once.", io)
 	pos, err := tokenArgs(fs, args, 1)
 	if err != nil {
 		return err
