@@ -1,17 +1,24 @@
 package server
 
 import (
-	"bytes"
-	"fmt"
-	"runtime"
+	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"phusong/server/app"
 )
 
-// Prometheus text exposition (format 0.0.4), written by hand: a dozen series do not justify
-// client_golang's dependency tree, and counting with atomics per route keeps the hot path
-// free of locks and map lookups (each route's counters are bound to its handler at start).
+// /metrics is served by Prometheus client_golang from a registry of the server's own (never the
+// global default one): the Go runtime and process collectors, phusong_build_info, and the
+// server's counters. Requests are counted with atomics per route, bound to each handler at
+// start, so the hot path takes no lock and looks nothing up; a scrape turns the counters into
+// constant metrics (collect). The phusong_* names and their meaning are those of the
+// hand-written exposition they replace.
 
 // latencyBucketsS are the request-duration histogram bounds, seconds.
 var latencyBucketsS = [...]float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
@@ -20,7 +27,7 @@ var latencyBucketsS = [...]float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005
 type routeMetrics struct {
 	method, path string
 	byStatus     [600]atomic.Uint64
-	buckets      [len(latencyBucketsS)]atomic.Uint64
+	buckets      [len(latencyBucketsS)]atomic.Uint64 // non-cumulative: the first bound each request fits
 	count        atomic.Uint64
 	sumNanos     atomic.Uint64
 }
@@ -42,15 +49,46 @@ func (m *routeMetrics) observe(status int, d time.Duration) {
 	m.sumNanos.Add(uint64(d.Nanoseconds()))
 }
 
-// metrics is the server's whole set of counters.
+// metrics is the server's whole set of counters and the registry that exposes them.
 type metrics struct {
-	start       time.Time
 	routes      []*routeMetrics // route-table order, then "unmatched"
 	cacheHits   atomic.Uint64
 	cacheMisses atomic.Uint64
+
+	view      func() *view  // the view served now (nil: no data loaded)
+	publishes func() uint64 // states published so far
+	handler   http.Handler  // promhttp over reg
+
+	requests, duration, hits, misses, swaps, version, sites, entries, build *prometheus.Desc
+	buildLabels                                                             []string
 }
 
-func newMetrics() *metrics { return &metrics{start: time.Now()} }
+// newMetrics returns the metrics of a server that serves view() and has published publishes()
+// states, built as b says.
+func newMetrics(b app.BuildInfo, view func() *view, publishes func() uint64) *metrics {
+	m := &metrics{
+		view: view, publishes: publishes,
+		requests: prometheus.NewDesc("phusong_http_requests_total", "HTTP requests by route and status code.", []string{"method", "route", "code"}, nil),
+		duration: prometheus.NewDesc("phusong_http_request_duration_seconds", "Time from routing to the last byte handed to the connection, by route.", []string{"method", "route"}, nil),
+		hits:     prometheus.NewDesc("phusong_response_cache_hits_total", "Answers served from the per-data-version response cache.", nil, nil),
+		misses:   prometheus.NewDesc("phusong_response_cache_misses_total", "Answers computed and stored in the per-data-version response cache.", nil, nil),
+		swaps:    prometheus.NewDesc("phusong_data_swaps_total", "Times a new (snapshot, coverage) state was swapped in.", nil, nil),
+		version:  prometheus.NewDesc("phusong_data_version", "Version of the site snapshot being served.", nil, nil),
+		sites:    prometheus.NewDesc("phusong_sites", "Sites in the served snapshot, by carrier.", []string{"carrier"}, nil),
+		entries:  prometheus.NewDesc("phusong_response_cache_entries", "Cached answers for the served data version.", nil, nil),
+		build: prometheus.NewDesc("phusong_build_info", "Always 1: the build serving, as go build stamped it (version, VCS revision and time, modified work tree, Go version).",
+			[]string{"version", "revision", "vcs_time", "modified", "goversion"}, nil),
+		buildLabels: []string{b.Version, b.Revision, b.Time, strconv.FormatBool(b.Modified), b.GoVersion},
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m,
+	)
+	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return m
+}
 
 // route registers and returns the counters of one route.
 func (m *metrics) route(method, path string) *routeMetrics {
@@ -59,56 +97,44 @@ func (m *metrics) route(method, path string) *routeMetrics {
 	return r
 }
 
-// write renders every series in Prometheus text format. v may be nil (no data loaded).
-func (m *metrics) write(buf *bytes.Buffer, v *view, publishes uint64) {
-	help := func(name, typ, text string) {
-		fmt.Fprintf(buf, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, typ)
+// Describe implements prometheus.Collector.
+func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{m.requests, m.duration, m.hits, m.misses, m.swaps, m.version, m.sites, m.entries, m.build} {
+		ch <- d
 	}
-	help("phusong_http_requests_total", "counter", "HTTP requests by route and status code.")
+}
+
+// Collect implements prometheus.Collector: the counters as they are at the scrape.
+func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	for _, r := range m.routes {
 		for code := range r.byStatus {
 			if n := r.byStatus[code].Load(); n > 0 {
-				fmt.Fprintf(buf, "phusong_http_requests_total{method=%q,route=%q,code=\"%d\"} %d\n", r.method, r.path, code, n)
+				ch <- prometheus.MustNewConstMetric(m.requests, prometheus.CounterValue, float64(n), r.method, r.path, strconv.Itoa(code))
 			}
 		}
 	}
-	help("phusong_http_request_duration_seconds", "histogram", "Time from routing to the last byte handed to the connection, by route.")
 	for _, r := range m.routes {
 		count := r.count.Load()
 		if count == 0 {
 			continue
 		}
+		buckets := make(map[float64]uint64, len(latencyBucketsS))
 		var cum uint64
 		for i, le := range latencyBucketsS {
 			cum += r.buckets[i].Load()
-			fmt.Fprintf(buf, "phusong_http_request_duration_seconds_bucket{method=%q,route=%q,le=%q} %d\n", r.method, r.path, strconv.FormatFloat(le, 'g', -1, 64), cum)
+			buckets[le] = min(cum, count) // a request observed between the two loads counts once
 		}
-		fmt.Fprintf(buf, "phusong_http_request_duration_seconds_bucket{method=%q,route=%q,le=\"+Inf\"} %d\n", r.method, r.path, count)
-		fmt.Fprintf(buf, "phusong_http_request_duration_seconds_sum{method=%q,route=%q} %g\n", r.method, r.path, float64(r.sumNanos.Load())/1e9)
-		fmt.Fprintf(buf, "phusong_http_request_duration_seconds_count{method=%q,route=%q} %d\n", r.method, r.path, count)
+		ch <- prometheus.MustNewConstHistogram(m.duration, count, float64(r.sumNanos.Load())/1e9, buckets, r.method, r.path)
 	}
-	help("phusong_response_cache_hits_total", "counter", "Answers served from the per-data-version response cache.")
-	fmt.Fprintf(buf, "phusong_response_cache_hits_total %d\n", m.cacheHits.Load())
-	help("phusong_response_cache_misses_total", "counter", "Answers computed and stored in the per-data-version response cache.")
-	fmt.Fprintf(buf, "phusong_response_cache_misses_total %d\n", m.cacheMisses.Load())
-	help("phusong_data_swaps_total", "counter", "Times a new (snapshot, coverage) state was swapped in.")
-	fmt.Fprintf(buf, "phusong_data_swaps_total %d\n", publishes)
-	if v != nil {
-		help("phusong_data_version", "gauge", "Version of the site snapshot being served.")
-		fmt.Fprintf(buf, "phusong_data_version %d\n", v.version)
-		help("phusong_sites", "gauge", "Sites in the served snapshot, by carrier.")
+	ch <- prometheus.MustNewConstMetric(m.hits, prometheus.CounterValue, float64(m.cacheHits.Load()))
+	ch <- prometheus.MustNewConstMetric(m.misses, prometheus.CounterValue, float64(m.cacheMisses.Load()))
+	ch <- prometheus.MustNewConstMetric(m.swaps, prometheus.CounterValue, float64(m.publishes()))
+	if v := m.view(); v != nil {
+		ch <- prometheus.MustNewConstMetric(m.version, prometheus.GaugeValue, float64(v.version))
 		for _, c := range v.carriers {
-			fmt.Fprintf(buf, "phusong_sites{carrier=%q} %d\n", c.ID, c.Sites)
+			ch <- prometheus.MustNewConstMetric(m.sites, prometheus.GaugeValue, float64(c.Sites), c.ID)
 		}
-		help("phusong_response_cache_entries", "gauge", "Cached answers for the served data version.")
-		fmt.Fprintf(buf, "phusong_response_cache_entries %d\n", v.entries.Load())
+		ch <- prometheus.MustNewConstMetric(m.entries, prometheus.GaugeValue, float64(v.entries.Load()))
 	}
-	help("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, seconds.")
-	fmt.Fprintf(buf, "process_start_time_seconds %d\n", m.start.Unix())
-	help("go_goroutines", "gauge", "Number of goroutines that currently exist.")
-	fmt.Fprintf(buf, "go_goroutines %d\n", runtime.NumGoroutine())
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	help("go_memstats_heap_alloc_bytes", "gauge", "Bytes of allocated heap objects.")
-	fmt.Fprintf(buf, "go_memstats_heap_alloc_bytes %d\n", ms.HeapAlloc)
+	ch <- prometheus.MustNewConstMetric(m.build, prometheus.GaugeValue, 1, m.buildLabels...)
 }

@@ -7,7 +7,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -69,7 +68,8 @@ func New(a *app.App, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, metrics: newMetrics(), build: app.ReadBuildInfo()}
+	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, build: app.ReadBuildInfo()}
+	s.metrics = newMetrics(s.build, s.view, a.Publishes)
 	if a.Writable() {
 		s.up = newUploads(opts.Uploads)
 	}
@@ -191,12 +191,11 @@ func (s *Server) wrap(m *routeMetrics, h handlerFunc) gin.HandlerFunc {
 	}
 }
 
-// handleMetrics writes the Prometheus text exposition.
-func (s *Server) handleMetrics(c *gin.Context, v *view) error {
-	var buf bytes.Buffer
-	s.metrics.write(&buf, v, s.app.Publishes())
+// handleMetrics answers a Prometheus scrape (client_golang's promhttp: text or OpenMetrics by
+// Accept, gzip by Accept-Encoding).
+func (s *Server) handleMetrics(c *gin.Context, _ *view) error {
 	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", buf.Bytes())
+	s.metrics.handler.ServeHTTP(c.Writer, c.Request)
 	return nil
 }
 
