@@ -19,6 +19,10 @@ var assetTypes = map[string]string{
 	".png":  "image/png",
 }
 
+// licenceType is the content type of the licence files of vendored packages (named LICENSE, no
+// extension), served so that a browser user can read the licence of the code it runs.
+const licenceType = "text/plain; charset=utf-8"
+
 // loadAssets reads every servable file of fsys once and prepares its plain and gzip bytes.
 // Files under vendor/ (pinned third-party code) may be cached by browsers for a day; ours
 // are revalidated with their ETag.
@@ -29,6 +33,9 @@ func loadAssets(fsys fs.FS) (map[string]*body, error) {
 			return err
 		}
 		ct, ok := assetTypes[path.Ext(p)]
+		if path.Base(p) == "LICENSE" {
+			ct, ok = licenceType, true
+		}
 		if !ok {
 			return nil
 		}

@@ -18,6 +18,7 @@ func TestAssets(t *testing.T) {
 		{"styles", "/assets/app.css", "text/css; charset=utf-8", cacheRevalidate, "@media"},
 		{"leaflet from the binary, no CDN", "/assets/vendor/leaflet/leaflet.js", "text/javascript; charset=utf-8", cacheVendor, "Leaflet"},
 		{"leaflet images", "/assets/vendor/leaflet/images/layers.png", "image/png", cacheVendor, "PNG"},
+		{"leaflet's licence (BSD-2 asks binary redistributions to reproduce it)", "/assets/vendor/leaflet/LICENSE", licenceType, cacheVendor, "BSD 2-Clause License"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
