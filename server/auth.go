@@ -62,7 +62,7 @@ func (s *Server) authenticate(c *gin.Context) (persist.TokenInfo, error) {
 	tok, err := s.app.Authenticate(c.Request.Context(), plain)
 	switch {
 	case errors.Is(err, persist.ErrUnauthorized):
-		if ok, wait := s.up.failures.allow(c.RemoteIP()); !ok {
+		if ok, wait := s.up.failures.allow(c.ClientIP()); !ok { // the peer, or what a trusted proxy says
 			return persist.TokenInfo{}, tooManyRequests(c, int(wait.Seconds()), "requests with an invalid token from this address")
 		}
 		return persist.TokenInfo{}, unauthorized(c, "invalid or revoked token")

@@ -102,7 +102,11 @@ func send(c *gin.Context, b *body) {
 	h := c.Writer.Header()
 	h["Etag"] = b.etagHdr
 	h["Cache-Control"] = b.cacheControl
-	h["Vary"] = hdrVary
+	if v := h["Vary"]; v != nil {
+		h["Vary"] = append(v, hdrVary[0]) // Origin, set by CORS
+	} else {
+		h["Vary"] = hdrVary
+	}
 	if inm := c.Request.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, b.etag) {
 		c.Writer.WriteHeader(http.StatusNotModified)
 		return

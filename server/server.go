@@ -8,6 +8,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,16 @@ type Options struct {
 	Assets           fs.FS         // web map files; nil = the embedded static.FS()
 	RequestTimeout   time.Duration // deadline put on each request's context; 0 = 15 s
 	Uploads          UploadOptions // upload size and rate limits
+	// CORSOrigins may read the public routes from pages of other origins: "*" (any) or exact
+	// origins such as "https://gis.example.org"; nil: none. Routes that take a token never
+	// answer CORS (see security.go).
+	CORSOrigins []string
+	// HSTSMaxAge > 0 sends Strict-Transport-Security with this max-age on answers over TLS.
+	HSTSMaxAge time.Duration
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose X-Forwarded-For (or
+	// X-Real-IP) names the client (for the bad-token limit per client address); nil: none,
+	// the TCP peer is the client.
+	TrustedProxies []string
 }
 
 // Server is the HTTP API and web map. Create it with New; it is safe for concurrent use.
@@ -46,6 +57,7 @@ type Server struct {
 	engine  *gin.Engine
 	up      *uploads // nil when the app has no database
 	build   app.BuildInfo
+	sec     securityHeaders
 }
 
 // handlerFunc is a thin handler: it reads the request, uses the view loaded once for this
@@ -68,8 +80,15 @@ func New(a *app.App, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkOrigins(opts.CORSOrigins); err != nil {
+		return nil, err
+	}
+	if err := checkProxies(opts.TrustedProxies); err != nil {
+		return nil, err
+	}
 	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, build: app.ReadBuildInfo()}
 	s.metrics = newMetrics(s.build, s.view, a.Publishes)
+	s.sec = newSecurityHeaders(opts)
 	if a.Writable() {
 		s.up = newUploads(opts.Uploads)
 	}
@@ -114,8 +133,21 @@ func (s *Server) Warm(ctx context.Context) error {
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down gracefully (waiting up to
 // 10 s for requests in flight). It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, nil)
+}
+
+// ServeTLS is Serve over TLS with cfg (see TLSConfig): HTTPS, with HTTP/2.
+func (s *Server) ServeTLS(ctx context.Context, ln net.Listener, cfg *tls.Config) error {
+	if cfg == nil {
+		return errors.New("server: ServeTLS needs a TLS configuration")
+	}
+	return s.serve(ctx, ln, cfg)
+}
+
+func (s *Server) serve(ctx context.Context, ln net.Listener, cfg *tls.Config) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
+		TLSConfig:         cfg,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      s.opts.RequestTimeout + 15*time.Second,
@@ -123,23 +155,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	serve := func() error { return hs.Serve(ln) }
+	if cfg != nil {
+		serve = func() error { return hs.ServeTLS(ln, "", "") } // the certificate comes from cfg
 	}
-	s.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("server: shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveUntil(ctx, hs, serve, 10*time.Second, s.log)
 }
 
 // newEngine registers the route table on a gin engine with recovery, per-request deadline
@@ -147,12 +167,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 func (s *Server) newEngine() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	_ = e.SetTrustedProxies(s.opts.TrustedProxies) // checked in New
 	e.HandleMethodNotAllowed = true
 	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, rec any) {
 		s.log.Error("panic serving request", slog.String("path", c.Request.URL.Path),
 			slog.Any("panic", rec), slog.String("stack", string(debug.Stack())))
 		s.writeError(c, fmt.Errorf("panic: %v", rec))
 	}))
+	e.Use(s.secure)
 	for _, r := range s.routes() {
 		h := s.wrap(s.metrics.route(r.method, r.path), r.handler)
 		e.Handle(r.method, r.path, h)

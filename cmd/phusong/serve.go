@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,11 @@ type serveOptions struct {
 	cellM                      float64
 	logLevel                   string
 	logJSON                    bool
+	tlsCert, tlsKey            string // PEM files: serve HTTPS
+	redirectHTTP               string // with TLS: also listen here and redirect plain HTTP to HTTPS
+	hsts                       bool
+	corsOrigins                string // comma-separated; "*" for any
+	trustedProxies             string // comma-separated addresses or CIDRs
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
@@ -45,7 +51,22 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.Float64Var(&o.cellM, "cell-m", 0, "coverage grid cell in metres (0 = the engine's default)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug (every request), info, warn or error")
 	fs.BoolVar(&o.logJSON, "log-json", false, "log as JSON lines instead of key=value text")
-	return o, parseFlags(fs, args)
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate chain (with --tls-key; re-read when the file changes)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	fs.StringVar(&o.redirectHTTP, "redirect-http", "", "with --tls-cert: also listen on this address (e.g. :80) and redirect plain HTTP to HTTPS")
+	fs.BoolVar(&o.hsts, "hsts", false, "with --tls-cert: send Strict-Transport-Security (one year); only with a certificate browsers trust")
+	fs.StringVar(&o.corsOrigins, "cors-origins", "", "let pages of these origins read the public API (CORS): * or a comma-separated list such as https://gis.example.org")
+	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
+	if err := parseFlags(fs, args); err != nil {
+		return o, err
+	}
+	switch {
+	case (o.tlsCert == "") != (o.tlsKey == ""):
+		return o, errors.New("serve: --tls-cert and --tls-key go together")
+	case o.tlsCert == "" && (o.redirectHTTP != "" || o.hsts):
+		return o, errors.New("serve: --redirect-http and --hsts need --tls-cert and --tls-key")
+	}
+	return o, nil
 }
 
 func newLogger(w io.Writer, level string, asJSON bool) (*slog.Logger, error) {
@@ -72,6 +93,12 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	var tlsConfig *tls.Config
+	if o.tlsCert != "" {
+		if tlsConfig, err = server.TLSConfig(o.tlsCert, o.tlsKey, log); err != nil {
+			return err // before the data: a wrong path fails at once
+		}
+	}
 	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre})
 	if err != nil {
 		return err
@@ -92,7 +119,17 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))
-	srv, err := server.New(a, server.Options{Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution})
+	sopts := server.Options{Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution}
+	if o.corsOrigins != "" {
+		sopts.CORSOrigins = strings.Split(o.corsOrigins, ",")
+	}
+	if o.trustedProxies != "" {
+		sopts.TrustedProxies = strings.Split(o.trustedProxies, ",")
+	}
+	if o.hsts {
+		sopts.HSTSMaxAge = 365 * 24 * time.Hour
+	}
+	srv, err := server.New(a, sopts)
 	if err != nil {
 		return err
 	}
@@ -100,7 +137,11 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	url := "http://" + displayAddr(ln.Addr()) + "/"
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	url := scheme + "://" + displayAddr(ln.Addr()) + "/"
 	log.Info("listening", slog.String("url", url), slog.String("data_dir", o.dataDir))
 	if st.Note != "" {
 		fmt.Fprintf(io.Stdout, "phusong: serving the demo on %s (synthetic stations)\n", url)
@@ -112,7 +153,38 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 			log.Warn("warming the response cache", slog.String("err", err.Error()))
 		}
 	}()
-	return srv.Serve(ctx, ln)
+	if tlsConfig == nil {
+		return srv.Serve(ctx, ln)
+	}
+	if o.redirectHTTP == "" {
+		return srv.ServeTLS(ctx, ln, tlsConfig)
+	}
+	return serveWithRedirect(ctx, io, srv, ln, tlsConfig, o.redirectHTTP, log)
+}
+
+// serveWithRedirect serves HTTPS on ln and, on redirectAddr, redirects plain HTTP to it; when
+// either stops, so does the other.
+func serveWithRedirect(ctx context.Context, io stdio, srv *server.Server, ln net.Listener, cfg *tls.Config, redirectAddr string, log *slog.Logger) error {
+	rln, err := net.Listen("tcp", redirectAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("serve: --redirect-http: %w", err)
+	}
+	_, httpsPort, _ := net.SplitHostPort(ln.Addr().String())
+	fmt.Fprintf(io.Stdout, "phusong: redirecting http://%s/ to https\n", displayAddr(rln.Addr()))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	redirected := make(chan error, 1)
+	go func() {
+		redirected <- server.ServeRedirect(ctx, rln, httpsPort, log)
+		cancel()
+	}()
+	err = srv.ServeTLS(ctx, ln, cfg)
+	cancel()
+	if rerr := <-redirected; err == nil && rerr != nil {
+		err = fmt.Errorf("serve: redirect listener: %w", rerr)
+	}
+	return err
 }
 
 // logWarnings logs a loader's warnings: the first few one by one, then a count.

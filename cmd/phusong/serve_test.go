@@ -34,32 +34,62 @@ func (s *syncBuffer) String() string {
 
 var servingURL = regexp.MustCompile(`http://[^ ]+/`)
 
+// serving is a `phusong serve` the test runs in a goroutine.
+type serving struct {
+	stdout, stderr syncBuffer
+	cancel         context.CancelFunc
+	done           chan error
+}
+
+// startServe runs `phusong serve args…` and waits (up to 5 minutes) until ready(stdout) holds.
+func startServe(t *testing.T, args []string, ready func(stdout string) bool) *serving {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &serving{cancel: cancel, done: make(chan error, 1)}
+	t.Cleanup(cancel)
+	go func() {
+		s.done <- runServe(ctx, stdio{Stdin: strings.NewReader(""), Stdout: &s.stdout, Stderr: &s.stderr, Getenv: func(string) string { return "" }}, args)
+	}()
+	deadline := time.After(5 * time.Minute)
+	for !ready(s.stdout.String()) {
+		select {
+		case err := <-s.done:
+			t.Fatalf("serve ended before it was ready: %v\nstdout: %s\nstderr:\n%s", err, s.stdout.String(), s.stderr.String())
+		case <-deadline:
+			t.Fatalf("serve not ready; stdout %q; stderr:\n%s", s.stdout.String(), s.stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return s
+}
+
+// stop cancels serve (as SIGINT/SIGTERM do in main) and fails the test unless it returns nil
+// within 30 s after logging its shutdown.
+func (s *serving) stop(t *testing.T) {
+	t.Helper()
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("serve returned %v after cancellation, want nil (graceful shutdown)", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after cancellation")
+	}
+	if !strings.Contains(s.stderr.String(), "shutting down") {
+		t.Fatalf("no shutdown log line:\n%s", s.stderr.String())
+	}
+}
+
 // TestServeDemoAndShutdown runs `phusong serve` on a free loopback port: it prints its URL,
 // answers /healthz and the map, and returns nil once its context is cancelled (SIGINT/SIGTERM
 // in main).
 func TestServeDemoAndShutdown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, stdio{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }},
-			[]string{"--addr", "127.0.0.1:0", "--cell-m", "250", "--data-dir", t.TempDir()})
-	}()
-	var url string
-	deadline := time.After(5 * time.Minute)
-	for url == "" {
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended before printing its URL: %v\nstderr:\n%s", err, stderr.String())
-		case <-deadline:
-			t.Fatalf("no URL printed; stderr:\n%s", stderr.String())
-		case <-time.After(50 * time.Millisecond):
-			url = servingURL.FindString(stdout.String())
-		}
-	}
-	if !strings.Contains(stdout.String(), "synthetic") {
-		t.Fatalf("the demo's URL line does not say the stations are synthetic: %q", stdout.String())
+	s := startServe(t, []string{"--addr", "127.0.0.1:0", "--cell-m", "250", "--data-dir", t.TempDir()},
+		func(out string) bool { return servingURL.MatchString(out) })
+	url := servingURL.FindString(s.stdout.String())
+	if !strings.Contains(s.stdout.String(), "synthetic") {
+		t.Fatalf("the demo's URL line does not say the stations are synthetic: %q", s.stdout.String())
 	}
 	for _, path := range []string{"healthz", "", "api/v1/carriers"} {
 		resp, err := http.Get(url + path)
@@ -72,18 +102,7 @@ func TestServeDemoAndShutdown(t *testing.T) {
 			t.Fatalf("GET /%s: %s", path, resp.Status)
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve returned %v after cancellation, want nil (graceful shutdown)", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop after cancellation")
-	}
-	if !strings.Contains(stderr.String(), "shutting down") {
-		t.Fatalf("no shutdown log line:\n%s", stderr.String())
-	}
+	s.stop(t)
 }
 
 func TestServeBadFlags(t *testing.T) {
