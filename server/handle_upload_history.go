@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -102,10 +103,22 @@ func (s *Server) handleUploadDiff(c *gin.Context, _ *view) error {
 	return nil
 }
 
-// handleRollback makes the list as it was right after upload :id the carrier's current list
-// again, as a new upload of mode rollback (dry_run=true previews it). The carrier's token or
-// an admin token may do it.
+// handleRollback restores the list as it was right after upload :id: it becomes the carrier's
+// current list again, as a new upload of mode rollback (dry_run=true previews it; nothing is
+// deleted from the history). The carrier's token or an admin token may do it.
 func (s *Server) handleRollback(c *gin.Context, _ *view) error {
+	return s.restore(c, s.app.Rollback)
+}
+
+// handleUndo undoes upload :id, the carrier's latest applied upload: the list becomes what it
+// was right before it (a rollback to the carrier's previous version, noted "undo of upload
+// :id"); 409 when a later upload replaced it, or when it is the carrier's first list.
+func (s *Server) handleUndo(c *gin.Context, _ *view) error {
+	return s.restore(c, s.app.Undo)
+}
+
+// restore runs a rollback or an undo of upload :id (dry_run= previews) and answers its report.
+func (s *Server) restore(c *gin.Context, do func(context.Context, persist.TokenInfo, int64, bool) (*app.UploadReport, persist.Upload, error)) error {
 	tok, id, err := s.uploadID(c)
 	if err != nil {
 		return err
@@ -114,7 +127,7 @@ func (s *Server) handleRollback(c *gin.Context, _ *view) error {
 	if err != nil {
 		return err
 	}
-	rep, _, err := s.app.Rollback(c.Request.Context(), tok, id, dryRun)
+	rep, _, err := do(c.Request.Context(), tok, id, dryRun)
 	if err != nil {
 		return appError(err)
 	}

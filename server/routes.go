@@ -41,7 +41,8 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/uploads", s.handleUploads},
 		{http.MethodGet, "/api/v1/uploads/:id", s.handleUpload},
 		{http.MethodGet, "/api/v1/uploads/:id/diff", s.handleUploadDiff},
-		{http.MethodPost, "/api/v1/uploads/:id/rollback", s.handleRollback},
+		{http.MethodPost, "/api/v1/uploads/:id/rollback", s.handleRollback}, // restore the list as it was right after upload :id
+		{http.MethodPost, "/api/v1/uploads/:id/undo", s.handleUndo},         // restore the list as it was right before upload :id
 		{http.MethodGet, "/api/v1/admin/tokens", s.handleListTokens},
 		{http.MethodPost, "/api/v1/admin/tokens", s.handleCreateToken},
 		{http.MethodDelete, "/api/v1/admin/tokens/:id", s.handleRevokeToken},

@@ -129,6 +129,7 @@ func TestUploadRateLimit(t *testing.T) {
 
 // uploadReply is the JSON of a 200 upload answer, as a client reads it.
 type uploadReply struct {
+	Summary     string         `json:"summary"`
 	Upload      persist.Upload `json:"upload"`
 	DataVersion uint64         `json:"data_version"`
 	Changes     app.ChangedIDs `json:"changes"`

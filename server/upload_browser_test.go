@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -154,6 +155,28 @@ func TestBrowserUploadPage(t *testing.T) {
 				t.Fatalf("no upload history with rollback buttons: %v", err)
 			}
 			shot("applied")
+
+			// Undo the upload from the history: the list is as it was right before it, the page
+			// and the history say so.
+			upID, err := chromedp.Run(tab, chromedp.Evaluate[string](`(b => b ? b.dataset.undo : '')(document.querySelector('#history-table [data-undo]'))`))
+			if err != nil || upID == "" {
+				t.Fatalf("no undo button in the history (%v)", err)
+			}
+			if err := chromedp.Do(tab, chromedp.Evaluate[chromedp.Void](`void (window.confirm = () => true)`), press(`#history-table [data-undo="`+upID+`"]`)); err != nil {
+				t.Fatal(err)
+			}
+			waitState("applied")
+			undone := map[string]string{"vi": "Đã hoàn tác lần tải #" + upID, "en": "Undid upload #" + upID}[vp.lang]
+			history := map[string]string{"vi": "hoàn tác #" + upID, "en": "undo of #" + upID}[vp.lang]
+			if _, err := chromedp.Run(tab, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById('result-body').innerText.includes(%q) &&
+				document.getElementById('history-table').innerText.includes(%q)`, undone, history), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+				text, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.getElementById('result-body').innerText + '\n' + document.getElementById('history-table').innerText`))
+				t.Fatalf("after undo the page does not say %q and %q: %v\n%s", undone, history, err, text)
+			}
+			if ids, _ := siteIDsOf(t, e.ts.URL, carrier); slices.Contains(ids, sites[0].SiteID) {
+				t.Fatal("undone, but the upload's sites are still served")
+			}
+			shot("undone")
 
 			// A bad file: every error with its line and field, nothing applied.
 			if err := chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{bad}), press(`#check`)); err != nil {

@@ -183,21 +183,45 @@ function renderReport(rep, dry) {
   $('apply-row').hidden = !dry;
 }
 
-// ---- history and rollback -------------------------------------------------------------
+// ---- history, restore and undo -------------------------------------------------------
+// Restore (POST …/rollback) makes a list what it was right after an upload; undo (POST …/undo)
+// what it was right before the latest one. Both are recorded as new uploads: nothing is lost.
+
+// undoOf is the upload an undo undid, from its note ("undo of upload 12"), else null.
+function undoOf(u) {
+  const m = /^undo of upload (\d+)$/.exec(u.note || '');
+  return m ? +m[1] : null;
+}
+
+// modeText says what an upload was: its mode, what a rollback restored, what an undo undid.
+function modeText(u) {
+  let s = u.mode;
+  if (u.mode === 'rollback') { s = undoOf(u) ? t('mode_undo', { id: undoOf(u) }) : t('mode_restore', { id: u.rollback_to }); }
+  if (u.dry_run) { s += ' (' + t('dry') + ')'; }
+  if (st.who.admin) { s += ' · ' + u.carrier; }
+  return s;
+}
+
 function loadHistory() {
   if (!st.who) { return; }
   call('GET', 'api/v1/uploads?limit=10').then((r) => {
     if (r.status !== 200) { return; }
+    const latest = new Set(); // kind|carrier whose latest applied upload is listed already
     const rows = r.body.uploads.map((u) => {
       const when = new Date(u.created_at).toLocaleString(locale());
       const act = el('td');
       if (!u.dry_run) {
-        const b = el('button', { type: 'button', class: 'link', 'data-rollback': u.id }, t('rollback'));
-        b.addEventListener('click', () => rollback(u.id));
-        act.append(b);
+        // The latest list of its kind and carrier can be undone; an older one restored.
+        const key = u.kind + '|' + u.carrier, isLatest = !latest.has(key);
+        latest.add(key);
+        if (!isLatest || u.mode !== 'seed') {
+          const b = isLatest ? el('button', { type: 'button', class: 'link', 'data-undo': u.id }, t('undo', { id: u.id }))
+            : el('button', { type: 'button', class: 'link', 'data-rollback': u.id }, t('rollback', { id: u.id }));
+          b.addEventListener('click', () => restore(u.id, isLatest));
+          act.append(b);
+        }
       }
-      return el('tr', null, el('td', { class: 'num' }, u.id), el('td', null, when),
-        el('td', null, u.mode + (u.dry_run ? ' (' + t('dry') + ')' : '') + (st.who.admin ? ' · ' + u.carrier : '')),
+      return el('tr', null, el('td', { class: 'num' }, u.id), el('td', null, when), el('td', null, modeText(u)),
         el('td', { class: 'num' }, u.added + ' / ' + u.modified + ' / ' + u.removed), el('td', { class: 'num' }, u.total), act);
     });
     $('history-table').replaceChildren(...tableParts([t('h_id'), t('h_time'), t('h_mode'), t('h_counts'), t('h_total'), ''], rows));
@@ -205,13 +229,16 @@ function loadHistory() {
   });
 }
 
-function rollback(id) {
-  if (!window.confirm(t('rollback_confirm', { id }))) { return; }
+// restore restores the list as it was right after upload id, or with undo right before it.
+function restore(id, undo) {
+  if (!window.confirm(t(undo ? 'undo_confirm' : 'rollback_confirm', { id }))) { return; }
   setState('applying');
-  call('POST', 'api/v1/uploads/' + id + '/rollback').then((r) => {
+  call('POST', 'api/v1/uploads/' + id + (undo ? '/undo' : '/rollback')).then((r) => {
     if (r.status !== 200) { renderError(r); setState('error'); return; }
     renderReport(r.body, false);
-    $('result-body').prepend(el('p', { class: 'status ok' }, t('rolled_back', { to: id, id: r.body.upload.id })));
+    const u = r.body.upload;
+    const msg = undo ? t('undone', { undone: id, to: u.rollback_to, id: u.id }) : t('rolled_back', { to: id, id: u.id });
+    $('result-body').prepend(el('p', { class: 'status ok' }, msg));
     setState('applied');
     loadHistory();
   });

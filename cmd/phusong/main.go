@@ -37,6 +37,7 @@ var commands = map[string]command{
 	"serve":     {"HTTP API and web map", runServe},
 	"token":     {"create, list or revoke upload tokens in the data dir's database", runToken},
 	"upload":    {"send a carrier's station file (CSV/GeoJSON) to a phusong server", runUpload},
+	"uploads":   {"list, show, diff a server's uploads; rollback (restore as after upload N) or undo upload N", runUploads},
 	"version":   {"print the version, VCS revision and build time stamped into this binary", runVersion},
 }
 
@@ -90,6 +91,24 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
+}
+
+// runSubcommand runs the subcommand args[0] of command name from subs; without one, or with
+// -h/--help/help, it prints usage on stderr (errUsage without arguments, success for help).
+func runSubcommand(ctx context.Context, io stdio, args []string, name string, subs map[string]func(context.Context, stdio, []string) error, usage func(io.Writer)) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(io.Stderr)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	sub := subs[args[0]]
+	if sub == nil {
+		usage(io.Stderr)
+		return fmt.Errorf("%s: unknown subcommand %q", name, args[0])
+	}
+	return sub(ctx, io, args[1:])
 }
 
 // newFlags returns the flag set of `phusong <name>`: its messages go to stderr, and its help

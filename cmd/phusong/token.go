@@ -26,24 +26,13 @@ const defaultDataDir = "./phusong-data"
 // runToken manages upload tokens in <data-dir>/phusong.db; it works while a server runs on the
 // same data dir. Subcommands: create (prints the token once on stdout), list, revoke.
 func runToken(ctx context.Context, io stdio, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		tokenUsage(io.Stderr)
-		if len(args) == 0 {
-			return errUsage
-		}
+	err := runSubcommand(ctx, io, args, "token", map[string]func(context.Context, stdio, []string) error{
+		"create": runTokenCreate, "list": runTokenList, "revoke": runTokenRevoke,
+	}, tokenUsage)
+	if errors.Is(err, flag.ErrHelp) { // run does this for the whole command line; tests call runToken
 		return nil
 	}
-	sub := map[string]func(context.Context, stdio, []string) error{
-		"create": runTokenCreate, "list": runTokenList, "revoke": runTokenRevoke,
-	}[args[0]]
-	if sub == nil {
-		tokenUsage(io.Stderr)
-		return fmt.Errorf("token: unknown subcommand %q", args[0])
-	}
-	if err := sub(ctx, io, args[1:]); !errors.Is(err, flag.ErrHelp) {
-		return err
-	}
-	return nil
+	return err
 }
 
 func tokenUsage(w io.Writer) {

@@ -29,9 +29,9 @@ const (
 
 // uploadOptions are the flags and argument of `phusong upload`.
 type uploadOptions struct {
-	server, token, carrier, mode, file string
-	dryRun                             bool
-	timeout                            time.Duration
+	remote
+	carrier, mode, file string
+	dryRun              bool
 }
 
 // runUpload sends a carrier's station file to a phusong server
@@ -50,44 +50,22 @@ func runUpload(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	if req.URL.Scheme == "http" && !isLoopback(req.URL.Hostname()) {
-		fmt.Fprintf(io.Stderr, "warning: the token goes unencrypted over http to %s; use https\n", req.URL.Host)
-	}
-	client := &http.Client{Timeout: o.timeout}
-	resp, err := client.Do(req)
+	body, err := o.do(req, io.Stderr)
 	if err != nil {
-		return fmt.Errorf("upload: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := readAllLimit(resp.Body, uploadMaxReplyBytes)
-	if err != nil {
-		return fmt.Errorf("upload: reading the reply (%s): %w", resp.Status, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		return uploadFailure(io.Stderr, resp.Status, body)
+		return err
 	}
 	return writeJSONIndented(io.Stdout, body)
 }
 
 func parseUploadFlags(io stdio, args []string) (uploadOptions, error) {
-	var o uploadOptions
-	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
-	server := io.Getenv("PHUSONG_SERVER")
-	if server == "" {
-		server = "http://localhost:8080"
-	}
-	fs.StringVar(&o.server, "server", server, "server base URL (default $PHUSONG_SERVER or http://localhost:8080)")
-	fs.StringVar(&o.token, "token", "", "upload token (default $PHUSONG_TOKEN, which keeps it out of shell history)")
+	o := uploadOptions{remote: remote{cmd: "upload"}}
+	fs := newFlags(io.Stderr, "upload", "upload --carrier ID [--server URL] [--token T] [--mode replace|upsert|delete] [--dry-run] FILE",
+		"Sends a carrier's station list to a phusong server and prints its report. FILE is .csv or\n"+
+			".geojson/.json, optionally .gz; large files are sent gzip-encoded.")
+	o.addFlags(fs, io, 5*time.Minute)
 	fs.StringVar(&o.carrier, "carrier", "", "carrier id whose list FILE is, e.g. viettel (required)")
 	fs.StringVar(&o.mode, "mode", persist.ModeReplace, "replace (FILE is the whole list), upsert (add and update) or delete (remove the listed site ids)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "validate and report the impact without changing anything")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: phusong upload --carrier ID [--server URL] [--token T] [--mode replace|upsert|delete] [--dry-run] FILE")
-		fmt.Fprintln(fs.Output(), "\nFILE is .csv or .geojson/.json, optionally .gz; large files are sent gzip-encoded.\n\nFlags:")
-		fs.PrintDefaults()
-	}
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return o, err
@@ -109,7 +87,7 @@ func parseUploadFlags(io stdio, args []string) (uploadOptions, error) {
 		return o, fmt.Errorf("upload: --mode %q: want replace, upsert or delete", o.mode)
 	}
 	o.file = pos[0]
-	return o, nil
+	return o, o.check(io)
 }
 
 // uploadContentType returns the media type for name by its extension, and whether the file is
@@ -133,10 +111,6 @@ func newUploadRequest(ctx context.Context, o uploadOptions) (*http.Request, erro
 	if err != nil {
 		return nil, err
 	}
-	base, err := url.Parse(o.server)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("upload: --server %q: want http(s)://host[:port]", o.server)
-	}
 	body, err := os.ReadFile(o.file)
 	if err != nil {
 		return nil, fmt.Errorf("upload: %w", err)
@@ -152,16 +126,12 @@ func newUploadRequest(ctx context.Context, o uploadOptions) (*http.Request, erro
 		}
 		body, gzipped = b.Bytes(), true
 	}
-	u := base.JoinPath("api/v1/carriers", o.carrier, "sites")
-	u.RawQuery = url.Values{"mode": {o.mode}, "dry_run": {fmt.Sprint(o.dryRun)}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	req, err := o.request(ctx, http.MethodPost, "api/v1/carriers/"+o.carrier+"/sites",
+		url.Values{"mode": {o.mode}, "dry_run": {fmt.Sprint(o.dryRun)}}, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("upload: %w", err)
+		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+o.token)
 	req.Header.Set("Content-Type", mediaType)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "phusong-upload")
 	if gzipped {
 		req.Header.Set("Content-Encoding", "gzip")
 	}
@@ -186,17 +156,17 @@ func readAllLimit(r io.Reader, max int64) ([]byte, error) {
 	return b, err
 }
 
-// uploadFailure turns a non-2xx reply into an error with the server's message ("error" of its
-// JSON body, or the start of a non-JSON body); a JSON body with more than status and error is
-// printed indented on stderr first.
-func uploadFailure(stderr io.Writer, status string, body []byte) error {
+// serverFailure turns a non-2xx reply to command cmd into an error with the server's message
+// ("error" of its JSON body, or the start of a non-JSON body); a JSON body with more than status
+// and error is printed indented on stderr first.
+func serverFailure(stderr io.Writer, cmd, status string, body []byte) error {
 	var reply map[string]any
 	if err := json.Unmarshal(body, &reply); err != nil {
 		msg := strings.TrimSpace(string(body[:min(len(body), 300)]))
 		if msg == "" {
-			return fmt.Errorf("upload: server replied %s", status)
+			return fmt.Errorf("%s: server replied %s", cmd, status)
 		}
-		return fmt.Errorf("upload: server replied %s: %s", status, msg)
+		return fmt.Errorf("%s: server replied %s: %s", cmd, status, msg)
 	}
 	for k := range reply {
 		if k != "status" && k != "error" {
@@ -205,9 +175,9 @@ func uploadFailure(stderr io.Writer, status string, body []byte) error {
 		}
 	}
 	if msg, ok := reply["error"].(string); ok && msg != "" {
-		return fmt.Errorf("upload: server replied %s: %s", status, msg)
+		return fmt.Errorf("%s: server replied %s: %s", cmd, status, msg)
 	}
-	return fmt.Errorf("upload: server replied %s", status)
+	return fmt.Errorf("%s: server replied %s", cmd, status)
 }
 
 // writeJSONIndented writes body indented when it is JSON, as it is otherwise, with a final

@@ -720,6 +720,25 @@ func decodeOrNil[T any](b []byte, errp *error) *T {
 	return t
 }
 
+// Neighbours returns the applied uploads of the same kind and carrier as applied upload id
+// that come right before and right after it: prev is the version its list was made from (0
+// when id is the carrier's first list), next the version that replaced it (0 when id is the
+// current list). ErrNotFound when there is no such upload of this kind, ErrDryRun for a dry run.
+func (v Versioned[T]) Neighbours(ctx context.Context, id int64) (prev, next int64, err error) {
+	u, err := v.applied(ctx, id)
+	if err != nil {
+		return 0, 0, err
+	}
+	err = v.db.r.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT MAX(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND dry_run = 0 AND id < ?3), 0),
+		COALESCE((SELECT MIN(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND dry_run = 0 AND id > ?3), 0)`,
+		u.Kind, u.Carrier, id).Scan(&prev, &next)
+	if err != nil {
+		return 0, 0, fmt.Errorf("persist: neighbours of upload %d: %w", id, err)
+	}
+	return prev, next, nil
+}
+
 // At returns the carrier's list as it was right after applied upload id, sorted by id, rebuilt
 // by replaying the stored diffs of that carrier from the first upload (independently of the
 // current list). ErrNotFound when there is no such upload of this kind, ErrDryRun for a dry

@@ -707,3 +707,47 @@ func BenchmarkAtDemoHistory(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(list)), "sites")
 }
+
+// TestNeighbours: the applied uploads right before and after one, of its own kind and
+// carrier only; dry runs and other carriers' or kinds' uploads in between do not count.
+//
+//	id  1 viettel sites   2 vnpt sites   3 viettel sites (dry)   4 viettel fibre   5 viettel sites   6 viettel sites
+func TestNeighbours(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	fibre := For(db, otherKind())
+	steps := []struct {
+		store Versioned[data.Site]
+		u     Upload
+	}{
+		{db.Sites(), Upload{Carrier: "viettel", Mode: ModeReplace}},
+		{db.Sites(), Upload{Carrier: "vnpt", Mode: ModeReplace}},
+		{db.Sites(), Upload{Carrier: "viettel", Mode: ModeReplace, DryRun: true}},
+		{fibre, Upload{Carrier: "viettel", Mode: ModeReplace}},
+		{db.Sites(), Upload{Carrier: "viettel", Mode: ModeReplace}},
+		{db.Sites(), Upload{Carrier: "viettel", Mode: ModeReplace}},
+	}
+	for i, st := range steps {
+		u, err := st.store.Apply(ctx, st.u, []data.Site{site(st.u.Carrier, "a", float64(i))})
+		if err != nil || u.ID != int64(i+1) {
+			t.Fatalf("step %d: upload %d, %v", i+1, u.ID, err)
+		}
+	}
+	for _, c := range []struct {
+		id, prev, next int64
+		err            error
+	}{
+		{1, 0, 5, nil},
+		{5, 1, 6, nil},
+		{6, 5, 0, nil},
+		{2, 0, 0, nil},
+		{3, 0, 0, ErrDryRun},
+		{4, 0, 0, ErrNotFound}, // a fibre upload, asked of the sites store
+		{99, 0, 0, ErrNotFound},
+	} {
+		prev, next, err := db.Sites().Neighbours(ctx, c.id)
+		if prev != c.prev || next != c.next || !errors.Is(err, c.err) {
+			t.Errorf("Neighbours(%d) = %d, %d, %v; want %d, %d, %v", c.id, prev, next, err, c.prev, c.next, c.err)
+		}
+	}
+}

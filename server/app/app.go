@@ -9,7 +9,8 @@
 //     State.WithFibre: a fork of the served state, computed incrementally) and swapped in by
 //     Publish, so readers never see half of a change.
 //   - App.Apply validates and applies a carrier's upload (or previews it, a dry run), App.Rollback
-//     restores the list as it was right after an earlier upload; both are all-or-nothing.
+//     restores the list as it was right after an earlier upload, App.Undo as it was right before
+//     the latest one; all are all-or-nothing and recorded as new uploads.
 //   - State.Report and State.Layer give the per-commune report and the map's layers, in the one
 //     schema package render writes as GeoJSON, CSV, KML or text.
 //

@@ -42,8 +42,9 @@ type Upload struct {
 	Body   io.Reader // the file; errors reading it are returned as they are (wrapped)
 }
 
-// UploadReport is the answer to an upload or rollback, dry or not.
+// UploadReport is the answer to an upload, rollback or undo, dry or not.
 type UploadReport struct {
+	Summary     string         `json:"summary"`      // what was done, in one sentence (English)
 	Upload      persist.Upload `json:"upload"`       // the stored record (id, counts, warnings …)
 	DataVersion uint64         `json:"data_version"` // of the served data after the request
 	Changes     ChangedIDs     `json:"changes"`      // item ids, each list in id order
@@ -101,7 +102,8 @@ type listOps interface {
 	mayUpload(st *State, who persist.TokenInfo, owner string) error
 	apply(ctx context.Context, a *App, who persist.TokenInfo, u Upload) (*UploadReport, error)
 	diff(ctx context.Context, db *persist.DB, id int64) (any, error)
-	rollback(ctx context.Context, a *App, u persist.Upload, tokenID string, dryRun bool) (*UploadReport, error)
+	neighbours(ctx context.Context, db *persist.DB, id int64) (prev, next int64, err error)
+	rollback(ctx context.Context, a *App, u persist.Upload, tokenID string, dryRun bool, undoOf int64) (*UploadReport, error)
 }
 
 // listRequest is one write: the parsed upload, or for a rollback the version's list.
@@ -112,6 +114,7 @@ type listRequest[T any] struct {
 	dryRun     bool
 	in         parsed[T]
 	rollbackTo *int64
+	undoOf     int64 // > 0: an undo of this upload, which must still be the owner's latest
 	readMS     float64
 }
 
@@ -194,6 +197,15 @@ func write[T any](ctx context.Context, a *App, k *listKind[T], req listRequest[T
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	store := persist.For(a.db, k.kind)
+	note := ""
+	if req.undoOf > 0 { // checked under the lock: no upload may slip in between
+		if _, next, err := store.Neighbours(ctx, req.undoOf); err != nil {
+			return nil, err
+		} else if next != 0 {
+			return nil, notLatest(req.undoOf, next, req.owner, k.kind.Name)
+		}
+		note = fmt.Sprintf("undo of upload %d", req.undoOf)
+	}
 	cur, err := store.Current(ctx, req.owner)
 	if err != nil {
 		return nil, err
@@ -219,7 +231,7 @@ func write[T any](ctx context.Context, a *App, k *listKind[T], req listRequest[T
 	tm.Prepare = since(&clock)
 	u, err := store.Apply(ctx, persist.Upload{
 		Carrier: req.owner, TokenID: req.tokenID, Mode: req.mode, DryRun: req.dryRun,
-		Rows: req.in.rows, Warnings: req.in.warnings, RollbackTo: req.rollbackTo,
+		Rows: req.in.rows, Warnings: req.in.warnings, RollbackTo: req.rollbackTo, Note: note,
 	}, next)
 	if err != nil {
 		return nil, err
@@ -236,6 +248,7 @@ func write[T any](ctx context.Context, a *App, k *listKind[T], req listRequest[T
 		tm.Publish = since(&clock)
 	}
 	rep := &UploadReport{Upload: u, DataVersion: a.State().Snapshot.Version(), Impact: impact, Timings: tm}
+	rep.Summary = summary(u, k.listName(), req.undoOf)
 	rep.Changes = ChangedIDs{Added: []string{}, Changed: []string{}, Removed: []string{}}
 	for i := range diff.Added {
 		rep.Changes.Added = append(rep.Changes.Added, k.kind.ID(&diff.Added[i]))
@@ -254,8 +267,14 @@ func (k *listKind[T]) diff(ctx context.Context, db *persist.DB, id int64) (any, 
 	return persist.For(db, k.kind).Diff(ctx, id)
 }
 
-// rollback implements listOps: the list after upload u, applied as mode rollback.
-func (k *listKind[T]) rollback(ctx context.Context, a *App, u persist.Upload, tokenID string, dryRun bool) (*UploadReport, error) {
+// neighbours implements listOps.
+func (k *listKind[T]) neighbours(ctx context.Context, db *persist.DB, id int64) (prev, next int64, err error) {
+	return persist.For(db, k.kind).Neighbours(ctx, id)
+}
+
+// rollback implements listOps: the list after upload u, applied as mode rollback (for an undo
+// of upload undoOf when > 0).
+func (k *listKind[T]) rollback(ctx context.Context, a *App, u persist.Upload, tokenID string, dryRun bool, undoOf int64) (*UploadReport, error) {
 	list, err := persist.For(a.db, k.kind).At(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -263,8 +282,16 @@ func (k *listKind[T]) rollback(ctx context.Context, a *App, u persist.Upload, to
 	id := u.ID
 	return write(ctx, a, k, listRequest[T]{
 		owner: u.Carrier, tokenID: tokenID, mode: persist.ModeRollback, dryRun: dryRun,
-		in: parsed[T]{items: list, rows: len(list)}, rollbackTo: &id,
+		in: parsed[T]{items: list, rows: len(list)}, rollbackTo: &id, undoOf: undoOf,
 	})
+}
+
+// listName is what the kind's list is called in sentences: "station list", "fibre network".
+func (k *listKind[T]) listName() string {
+	if k.kind.Name == persist.FibreKind().Name {
+		return "fibre network"
+	}
+	return "station list"
 }
 
 // UploadRecord returns upload id, if who may see it: ErrNotFound (wrapped persist.ErrNotFound)
@@ -348,7 +375,7 @@ func (a *App) Rollback(ctx context.Context, who persist.TokenInfo, id int64, dry
 	if err != nil {
 		return nil, u, err
 	}
-	rep, err := k.rollback(ctx, a, u, who.ID, dryRun)
+	rep, err := k.rollback(ctx, a, u, who.ID, dryRun, 0)
 	if err != nil {
 		return nil, u, err
 	}
@@ -356,4 +383,71 @@ func (a *App) Rollback(ctx context.Context, who persist.TokenInfo, id int64, dry
 		slog.Int64("upload_id", rep.Upload.ID), slog.Int64("rollback_to", u.ID), slog.String("carrier", u.Carrier),
 		slog.String("token_id", who.ID), slog.Bool("dry_run", dryRun))
 	return rep, u, nil
+}
+
+// ErrConflict: the request does not fit the lists as they are now (an undo of an upload that is
+// no longer the latest, or of a carrier's first list).
+var ErrConflict = errors.New("app: conflict")
+
+// notLatest is the error of an undo of upload id of owner's list of kind when next replaced it.
+func notLatest(id, next int64, owner, kind string) error {
+	return fmt.Errorf("upload %d is no longer %s's latest %s list (upload %d replaced it): undo %d first, "+
+		"or restore any earlier list with rollback: %w", id, owner, kind, next, next, ErrConflict)
+}
+
+// Undo undoes upload id: the list of its carrier (and kind) becomes what it was right before
+// it, that is right after the carrier's previous applied upload, as a new upload of mode
+// rollback (noted "undo of upload id"; dryRun previews it). Only the carrier's latest applied
+// upload can be undone (ErrConflict otherwise, and for its first list, which has nothing
+// before it); persist.ErrDryRun for a dry run. The carrier's token or an admin token may do
+// it. It returns the upload whose list was restored as well.
+func (a *App) Undo(ctx context.Context, who persist.TokenInfo, id int64, dryRun bool) (*UploadReport, persist.Upload, error) {
+	u, err := a.UploadRecord(ctx, who, id)
+	if err != nil {
+		return nil, persist.Upload{}, err
+	}
+	k, err := a.kindOf(u)
+	if err != nil {
+		return nil, persist.Upload{}, err
+	}
+	prev, next, err := k.neighbours(ctx, a.db, id)
+	switch {
+	case err != nil:
+		return nil, persist.Upload{}, err
+	case next != 0:
+		return nil, persist.Upload{}, notLatest(id, next, u.Carrier, u.Kind)
+	case prev == 0:
+		return nil, persist.Upload{}, fmt.Errorf("upload %d is %s's first %s list: there is no earlier list to go back to: %w", id, u.Carrier, u.Kind, ErrConflict)
+	}
+	to, err := a.db.Upload(ctx, prev)
+	if err != nil {
+		return nil, persist.Upload{}, err
+	}
+	rep, err := k.rollback(ctx, a, to, who.ID, dryRun, id)
+	if err != nil {
+		return nil, to, err
+	}
+	a.log.LogAttrs(context.WithoutCancel(ctx), slog.LevelInfo, "undo",
+		slog.Int64("upload_id", rep.Upload.ID), slog.Int64("undone", id), slog.Int64("rollback_to", prev),
+		slog.String("carrier", u.Carrier), slog.String("token_id", who.ID), slog.Bool("dry_run", dryRun))
+	return rep, to, nil
+}
+
+// summary says in one sentence what upload u did (or, for a dry run, would do) to owner's
+// list called name; undoOf > 0 for an undo.
+func summary(u persist.Upload, name string, undoOf int64) string {
+	counts := fmt.Sprintf("%d added, %d changed, %d removed; %d in the list", u.Added, u.Modified, u.Removed, u.Total)
+	var what string
+	switch {
+	case undoOf > 0:
+		what = fmt.Sprintf("undo upload %d: %s's %s back as it was right before it, that is right after upload %d", undoOf, u.Carrier, name, *u.RollbackTo)
+	case u.Mode == persist.ModeRollback:
+		what = fmt.Sprintf("rollback: %s's %s restored as it was right after upload %d", u.Carrier, name, *u.RollbackTo)
+	default:
+		what = fmt.Sprintf("%s of %s's %s", u.Mode, u.Carrier, name)
+	}
+	if u.DryRun {
+		return fmt.Sprintf("Preview, nothing changed (dry run %d): %s would give %s.", u.ID, what, counts)
+	}
+	return fmt.Sprintf("Upload %d: %s (%s).", u.ID, what, counts)
 }
