@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+
 	"github.com/gin-gonic/gin"
 
 	"phusong/data"
@@ -57,12 +59,33 @@ type infoBody struct {
 	FibreDropM     float64             `json:"fibre_drop_m"`
 	FibreNote      string              `json:"fibre_note"`
 	Build          app.BuildInfo       `json:"build"` // which phusong answers (version, VCS revision, time, dirty flag)
+	// Context: the offline background layer (/api/v1/context), null when there is none.
+	Context *contextInfo `json:"context"`
+}
+
+// contextInfo describes the context layer for /api/v1/info.
+type contextInfo struct {
+	Features    int    `json:"features"`
+	Attribution string `json:"attribution"` // HTML, as configured (serve --context-attribution)
+}
+
+// handleContext serves the context layer (roads and water, lon/lat), 404 when the server has
+// none.
+func (s *Server) handleContext(c *gin.Context, _ *view) error {
+	if s.context == nil {
+		return fmt.Errorf("no context layer (serve --context FILE adds one): %w", ErrNotFound)
+	}
+	send(c, s.context)
+	return nil
 }
 
 func (s *Server) handleInfo(c *gin.Context, v *view) error {
 	return s.sendCached(c, v, "info", func() (*body, error) {
 		info := v.info(s.opts)
 		info.Build = s.build
+		if s.opts.Context != nil {
+			info.Context = &contextInfo{Features: len(s.opts.Context.Features), Attribution: s.opts.ContextAttribution}
+		}
 		return jsonBody(ctJSON, info)
 	})
 }

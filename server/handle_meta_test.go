@@ -3,10 +3,14 @@ package server
 import (
 	"net/http"
 	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
 	"phusong/data/demo"
+	"phusong/data/input"
 	"phusong/server/app"
 )
 
@@ -74,5 +78,41 @@ func TestInfoTiles(t *testing.T) {
 				t.Fatalf("tiles %q %q, want %q %q", info.TilesURL, info.TilesAttribution, tc.url, tc.attribution)
 			}
 		})
+	}
+}
+
+// TestContextLayer: the offline background (serve --context) is announced in /api/v1/info and
+// served as cached GeoJSON at /api/v1/context; without one, info says null and the route 404s.
+func TestContextLayer(t *testing.T) {
+	const doc = `{"type":"FeatureCollection","features":[
+	{"type":"Feature","properties":{"highway":"trunk","name":"QL53"},"geometry":{"type":"LineString","coordinates":[[106.30,9.90],[106.40,9.95]]}},
+	{"type":"Feature","properties":{"waterway":"river"},"geometry":{"type":"LineString","coordinates":[[106.30,9.80],[106.50,9.85]]}}]}`
+	fc, err := input.ReadContextGeoJSON(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts := serveState(t, demoState(t), Options{Context: fc, ContextAttribution: "Roads: © example"})
+	info := decode[infoBody](t, get(t, ts.URL+"/api/v1/info"))
+	if info.Context == nil || info.Context.Features != 2 || info.Context.Attribution != "Roads: © example" {
+		t.Fatalf("info.context %+v", info.Context)
+	}
+	r := get(t, ts.URL+"/api/v1/context", "Accept-Encoding: gzip")
+	if r.status != 200 || r.header.Get("Content-Type") != ctGeoJSON || r.header.Get("ETag") == "" {
+		t.Fatalf("context: %d %v", r.status, r.header)
+	}
+	if again := get(t, ts.URL+"/api/v1/context", "If-None-Match: "+r.header.Get("ETag")); again.status != http.StatusNotModified {
+		t.Errorf("revalidation: %d, want 304", again.status)
+	}
+	got := decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/context"))
+	if len(got.Features) != 2 || got.Features[0].Properties["kind"] != "road" || got.Features[1].Properties["kind"] != "water" {
+		t.Fatalf("context features %+v", got.Features)
+	}
+
+	_, plain := newTestServer(t)
+	if info := decode[map[string]any](t, get(t, plain.URL+"/api/v1/info")); info["context"] != nil {
+		t.Errorf("info.context %v without a context layer", info["context"])
+	}
+	if r := get(t, plain.URL+"/api/v1/context"); r.status != http.StatusNotFound {
+		t.Errorf("context without a layer: %d, want 404", r.status)
 	}
 }

@@ -32,6 +32,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/fibre", s.handleFibre},
 		{http.MethodGet, "/api/v1/fibre/reach", s.handleFibreReach},
 		{http.MethodGet, "/api/v1/combined", s.handleCombined},
+		{http.MethodGet, "/api/v1/context", s.handleContext}, // the map's background: roads and water (serve --context)
 
 		// Carriers' uploads and the audit trail (bearer token; see auth.go).
 		{http.MethodGet, "/upload", s.handleUploadPage},

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb/geojson"
 
 	"phusong/server/app"
 	"phusong/static"
@@ -44,6 +45,11 @@ type Options struct {
 	// X-Real-IP) names the client (for the bad-token limit per client address); nil: none,
 	// the TCP peer is the client.
 	TrustedProxies []string
+	// Context is the map's offline background of roads and water (input.ReadContextGeoJSON:
+	// properties kind and name), served at /api/v1/context; nil: none. ContextAttribution is its
+	// credit, HTML like TilesAttribution.
+	Context            *geojson.FeatureCollection
+	ContextAttribution string
 }
 
 // Server is the HTTP API and web map. Create it with New; it is safe for concurrent use.
@@ -58,6 +64,7 @@ type Server struct {
 	up      *uploads // nil when the app has no database
 	build   app.BuildInfo
 	sec     securityHeaders
+	context *body // /api/v1/context; nil without Options.Context
 }
 
 // handlerFunc is a thin handler: it reads the request, uses the view loaded once for this
@@ -89,6 +96,11 @@ func New(a *app.App, opts Options) (*Server, error) {
 	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, build: app.ReadBuildInfo()}
 	s.metrics = newMetrics(s.build, s.view, a.Publishes)
 	s.sec = newSecurityHeaders(opts)
+	if opts.Context != nil {
+		if s.context, err = jsonBody(ctGeoJSON, opts.Context); err != nil {
+			return nil, fmt.Errorf("server: context layer: %w", err)
+		}
+	}
 	if a.Writable() {
 		s.up = newUploads(opts.Uploads)
 	}

@@ -11,7 +11,8 @@
      api.js          JSON requests                                       } (upload.js)
      dom.js          elements and text nodes, never HTML strings         }
      map/state.js    the state, layer registry, colours, /api/v1/info look-ups, status line
-     map/layers.js   the Leaflet map: commune choropleth, coverage, gaps, sites
+     map/layers.js   the Leaflet map: commune choropleth, coverage, gaps, context (roads, water),
+                     sites (numbered clusters when zoomed out, dots when zoomed in)
      map/fibre.js    fibre reach and routes, the combined 4G × fibre view (imported on first use)
      map/legend.js   the legend in the layers panel and the mini legend
      map/sheet.js    the sheet, the layers panel, figures and swatches the sheets share
@@ -22,7 +23,7 @@ import { $, el, setOptions } from './dom.js';
 import { getJSON } from './api.js';
 import { t, nf, pct, translate, onLangButton } from './i18n.js';
 import { st, layers, flash, unflash, failed } from './map/state.js';
-import { map, initMap, drawCommunes, restyleCommunes, loadCoverage, loadGaps, drawSites, sitesTappable } from './map/layers.js';
+import { map, initMap, drawCommunes, restyleCommunes, loadCoverage, loadGaps, drawContext, drawSites, sitesTappable, sitesDrawn } from './map/layers.js';
 import { renderLegend, renderMiniLegend } from './map/legend.js';
 import { openSheet, closeSheet, showPanel } from './map/sheet.js';
 import { communeAt, showCommuneAt } from './map/commune.js';
@@ -99,6 +100,7 @@ function bind() {
   $('l-communes').addEventListener('change', () => { restyleCommunes(); renderLegend(); });
   $('l-gaps').addEventListener('change', () => { loadGaps(); renderLegend(); });
   $('l-sites').addEventListener('change', () => { drawSites(); renderLegend(); });
+  $('l-context').addEventListener('change', () => { drawContext(); renderLegend(); });
   $('fibre-op').addEventListener('change', (e) => { st.fibreOp = e.target.value; withFibre((f) => f.loadFibre()); renderLegend(); });
   $('l-fibre-reach').addEventListener('change', () => { withFibre((f) => f.loadFibreReach()); renderLegend(); });
   $('l-fibre-routes').addEventListener('change', () => { withFibre((f) => f.loadFibreRoutes()); renderLegend(); });
@@ -134,10 +136,14 @@ function start() {
     if (info.demo) { $('demo-note').hidden = false; document.body.classList.add('has-note'); }
     initMap(showSite);
     map.on('click', (e) => showCommuneAt(e.latlng));
+    let siteMode = null; // the legend explains clusters while they are drawn
+    map.on('zoomend', () => { if (st.siteMode !== siteMode) { siteMode = st.siteMode; renderLegend(); } });
     applyLang();
+    $('context-row').hidden = !info.context;
     return Promise.all([
       getJSON('api/v1/communes').then((fc) => { st.communes = fc; drawCommunes(); }),
-      getJSON('api/v1/sites').then((fc) => { st.sites = fc; drawSites(); })
+      getJSON('api/v1/sites').then((fc) => { st.sites = fc; drawSites(); }),
+      info.context && getJSON('api/v1/context').then((fc) => { st.context = fc; drawContext(); })
     ]);
   }).then(() => {
     unflash();
@@ -151,7 +157,7 @@ function start() {
 
 // Exposed for the browser tests and for debugging in the console.
 window.phusong = {
-  state: st, layers, communeAt, map: () => map, sitesTappable,
+  state: st, layers, communeAt, map: () => map, sitesTappable, sitesDrawn,
   idle: () => !!map && !st.moving && !map._animatingZoom
 };
 start();

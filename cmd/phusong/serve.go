@@ -12,8 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb/geojson"
+
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/input"
 	"phusong/server"
 	"phusong/server/app"
 )
@@ -30,8 +33,10 @@ type serveOptions struct {
 	tlsCert, tlsKey            string // PEM files: serve HTTPS
 	redirectHTTP               string // with TLS: also listen here and redirect plain HTTP to HTTPS
 	hsts                       bool
-	corsOrigins                string // comma-separated; "*" for any
-	trustedProxies             string // comma-separated addresses or CIDRs
+	corsOrigins                string   // comma-separated; "*" for any
+	trustedProxies             string   // comma-separated addresses or CIDRs
+	context                    []string // context layer files (roads, rivers)
+	contextAttribution         string
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
@@ -56,6 +61,11 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.redirectHTTP, "redirect-http", "", "with --tls-cert: also listen on this address (e.g. :80) and redirect plain HTTP to HTTPS")
 	fs.BoolVar(&o.hsts, "hsts", false, "with --tls-cert: send Strict-Transport-Security (one year); only with a certificate browsers trust")
 	fs.StringVar(&o.corsOrigins, "cors-origins", "", "let pages of these origins read the public API (CORS): * or a comma-separated list such as https://gis.example.org")
+	fs.Func("context", "a GeoJSON of roads, rivers or water drawn under the sites for orientation offline (repeatable; loaded at start, never stored)", func(s string) error {
+		o.context = append(o.context, s)
+		return nil
+	})
+	fs.StringVar(&o.contextAttribution, "context-attribution", "", "attribution HTML for --context, e.g. the licence its data asks to credit")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
@@ -99,6 +109,10 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 			return err // before the data: a wrong path fails at once
 		}
 	}
+	background, err := loadContext(o.context)
+	if err != nil {
+		return err
+	}
 	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre})
 	if err != nil {
 		return err
@@ -119,7 +133,11 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))
-	sopts := server.Options{Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution}
+	sopts := server.Options{Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution,
+		Context: background, ContextAttribution: o.contextAttribution}
+	if background != nil {
+		log.Info("context layer", slog.Int("features", len(background.Features)), slog.Any("files", o.context))
+	}
 	if o.corsOrigins != "" {
 		sopts.CORSOrigins = strings.Split(o.corsOrigins, ",")
 	}
@@ -223,4 +241,20 @@ func terminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// loadContext reads the --context files into one layer; nil when there are none.
+func loadContext(files []string) (*geojson.FeatureCollection, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	all := geojson.NewFeatureCollection()
+	for _, f := range files {
+		fc, err := input.LoadContextFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("serve: --context %w", err)
+		}
+		all.Features = append(all.Features, fc.Features...)
+	}
+	return all, nil
 }

@@ -117,6 +117,7 @@ func TestServeBadFlags(t *testing.T) {
 		{"missing communes file", []string{"--communes", "/nonexistent/communes.geojson"}, false},
 		{"missing sites file", []string{"--sites", "/nonexistent/sites.csv"}, false},
 		{"missing config file", []string{"--config", "/nonexistent/definition.json"}, false},
+		{"missing context file", []string{"--context", "/nonexistent/roads.geojson"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,7 +3,7 @@ import { $, el, nodes, styled } from '../dom.js';
 import { t, nf } from '../i18n.js';
 import {
   st, carrier, fibreOperator, coverageColour, techInfo, CHORO_BREAKS, CHORO_COLOURS, TIER_COLOURS,
-  FIBRE_BREAKS, FIBRE_COLOURS, REACH_COLOUR, KIND_STYLE, COMBINED_COLOURS, COMBINED_LABEL
+  FIBRE_BREAKS, FIBRE_COLOURS, REACH_COLOUR, KIND_STYLE, COMBINED_COLOURS, COMBINED_LABEL, ROAD_COLOUR, WATER_COLOUR, WATER_FILL
 } from './state.js';
 import { dot, swatch, fine } from './sheet.js';
 import { showCombinedList } from './commune.js';
@@ -41,7 +41,12 @@ export function renderLegend() {
     out.push(row(el('span', { class: 'sw gap' }), t('gaps')));
   }
   if ($('l-sites').checked) {
-    out.push(title(t('l_sites')), st.info.carriers.filter((c) => c.sites > 0).map((c) => row(dot(c.colour), c.name)));
+    out.push(title(t('l_sites')), st.info.carriers.filter((c) => c.sites > 0).map((c) => row(dot(c.colour), c.name)),
+      st.siteMode === 'clusters' && row(el('span', { class: 'cluster-sw' }, '12'), t('site_cluster')));
+  }
+  if (st.context && $('l-context').checked) {
+    out.push(title(t('l_context')), row(styled(el('span', { class: 'ln' }), { background: ROAD_COLOUR, height: '3px' }), t('ctx_road')),
+      row(styled(swatch(WATER_FILL), { borderColor: WATER_COLOUR }), t('ctx_water')));
   }
   out.push(fibreLayersLegend());
   box.replaceChildren(...nodes(out));
