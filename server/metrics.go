@@ -122,7 +122,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		var cum uint64
 		for i, le := range latencyBucketsS {
 			cum += r.buckets[i].Load()
-			buckets[le] = min(cum, count) // a request observed between the two loads counts once
+			buckets[le] = min(cum, count) // a request observed after count was read is not in it: no bucket may exceed it
 		}
 		ch <- prometheus.MustNewConstHistogram(m.duration, count, float64(r.sumNanos.Load())/1e9, buckets, r.method, r.path)
 	}
