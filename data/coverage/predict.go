@@ -96,21 +96,12 @@ func (p *Predictor) Predict(carrier string, t data.Tech, lon, lat float64, cellI
 	if ti < 0 {
 		return out
 	}
-	e := p.e
-	xy := e.tm.Forward(orb.Point{lon, lat})
-	g := e.land.Grid
-	i, j, ok := g.CellOf(xy)
+	xy, cls, commune, ok := p.locate(lon, lat)
 	if !ok {
 		return out
 	}
-	if ci := e.land.Commune[g.Index(i, j)]; ci >= 0 {
-		out.Commune = int(ci)
-		out.Ward = e.communes[ci].Type == data.TypeWard
-	}
-	cls := uint8(0)
-	if out.Ward {
-		cls = 1
-	}
+	out.Commune, out.Ward = commune, cls == 1
+	e := p.e
 	if refs := p.cells[cellKey{carrier, cellID, t}]; cellID != "" && len(refs) > 0 {
 		best := -1
 		bestD := math.Inf(1)
@@ -136,16 +127,69 @@ func (p *Predictor) Predict(carrier string, t data.Tech, lon, lat float64, cellI
 			return out
 		}
 	}
+	p.each(carrier, ti, xy, func(m *siteModel, sm *sectorModel, dx, dy float64) {
+		if v := sm.pointDBm(dx, dy, cls); v > out.LevelDBm || math.IsNaN(out.LevelDBm) && !math.IsNaN(v) {
+			out.LevelDBm, out.Site, out.Sector, out.DistanceM = v, m.site.Key(), sm.idx, math.Hypot(dx, dy)
+		}
+	})
+	return out
+}
+
+// locate returns lon, lat in the engine frame with the land class (1 ward, 0 commune land) and
+// commune (−1 outside) of its grid cell; false off the grid.
+func (p *Predictor) locate(lon, lat float64) (xy orb.Point, cls uint8, commune int, ok bool) {
+	e := p.e
+	xy = e.tm.Forward(orb.Point{lon, lat})
+	g := e.land.Grid
+	i, j, ok := g.CellOf(xy)
+	if !ok {
+		return xy, 0, -1, false
+	}
+	ci := e.land.Commune[g.Index(i, j)]
+	if ci >= 0 && e.communes[ci].Type == data.TypeWard {
+		cls = 1
+	}
+	return xy, cls, int(ci), true
+}
+
+// each calls fn with every candidate sector of carrier's technology index ti at xy (candidates)
+// and the offset of xy from its mast.
+func (p *Predictor) each(carrier string, ti int, xy orb.Point, fn func(m *siteModel, sm *sectorModel, dx, dy float64)) {
 	for _, m := range p.candidates(carrier, ti, xy) {
 		for q := range m.sectors[ti] {
 			sm := &m.sectors[ti][q]
-			dx, dy := xy[0]-sm.x, xy[1]-sm.y
-			if v := sm.pointDBm(dx, dy, cls); v > out.LevelDBm || math.IsNaN(out.LevelDBm) && !math.IsNaN(v) {
-				out.LevelDBm, out.Site, out.Sector, out.DistanceM = v, m.site.Key(), sm.idx, math.Hypot(dx, dy)
-			}
+			fn(m, sm, xy[0]-sm.x, xy[1]-sm.y)
 		}
 	}
-	return out
+}
+
+// SectorLevel is one sector's predicted level at a point (Predictor.Each).
+type SectorLevel struct {
+	Site      data.SiteKey
+	Sector    int    // index into the site's Sectors
+	CellID    string // the sector's cell id ("" none)
+	LevelDBm  float64
+	DistanceM float64 // horizontal distance from the mast, metres
+}
+
+// Each calls fn with the level at lon, lat of every counted sector of carrier's technology t
+// that Predict would consider as best server (sites whose reach comes within PredictSearchM),
+// site by site in (carrier, site id) order, and returns whether the point is on ward land. A
+// simulation (package measure's synthetic drive tests) uses it to add its own fading per link.
+func (p *Predictor) Each(carrier string, t data.Tech, lon, lat float64, fn func(SectorLevel)) (ward bool) {
+	ti := techIndex(t)
+	if ti < 0 {
+		return false
+	}
+	xy, cls, _, ok := p.locate(lon, lat)
+	if !ok {
+		return false
+	}
+	p.each(carrier, ti, xy, func(m *siteModel, sm *sectorModel, dx, dy float64) {
+		fn(SectorLevel{Site: m.site.Key(), Sector: sm.idx, CellID: m.site.Sectors[sm.idx].CellID,
+			LevelDBm: sm.pointDBm(dx, dy, cls), DistanceM: math.Hypot(dx, dy)})
+	})
+	return cls == 1
 }
 
 // candidates returns the models of carrier's counted sites with technology index ti that may
