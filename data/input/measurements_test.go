@@ -247,3 +247,39 @@ func TestReadMeasurementsStreams(t *testing.T) {
 	}
 	pw.Close()
 }
+
+// What the writer writes, the reader reads back the same (positions on the 1e-7° lattice).
+func TestMeasurementWriterRoundTrip(t *testing.T) {
+	b, err := os.ReadFile("testdata/measurements_small.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := toyMeasurementOptions(t)
+	want, _, err := readAll(t, "csv", string(b), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	w := NewMeasurementWriter(&out)
+	for i := range want {
+		if err := w.Write(&want[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	got, rep, err := readAll(t, "csv", out.String(), opts)
+	if err != nil || len(rep.Warnings) != 0 {
+		t.Fatalf("reading back: %v, warnings %v\n%s", err, rep.Warnings, out.String())
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("sample %d: wrote %+v, read %+v", i, want[i], got[i])
+		}
+	}
+	var empty strings.Builder
+	if NewMeasurementWriter(&empty).Flush(); empty.String() != strings.Join(MeasurementCSVColumns(), ",")+"\n" {
+		t.Errorf("no sample: %q", empty.String())
+	}
+}

@@ -266,10 +266,14 @@ func TestStats(t *testing.T) {
 	s := cmp.Stats(Filter{Carrier: "viettel"})
 	// Direct: predict each sample again, one by one.
 	var sum, sumSq float64
-	var n int
+	var n, predicted int
 	for _, m := range samples {
 		pr := p.Predict(m.Carrier, m.Tech, m.Lon, m.Lat, m.CellID)
 		if math.IsNaN(pr.LevelDBm) {
+			continue
+		}
+		predicted++
+		if v := float64(float32(pr.LevelDBm)); v < DefaultMinPredictedDBm || v > DefaultMaxPredictedDBm {
 			continue
 		}
 		r := m.LevelDBm - float64(float32(pr.LevelDBm))
@@ -278,9 +282,9 @@ func TestStats(t *testing.T) {
 		n++
 	}
 	mean := sum / float64(n)
-	if s.Samples != len(samples) || s.Predicted != n || math.Abs(s.Overall.MeanDB-mean) > 0.01 ||
+	if s.Samples != len(samples) || s.Predicted != predicted || s.InWindow != n || math.Abs(s.Overall.MeanDB-mean) > 0.01 ||
 		math.Abs(s.Overall.RMSEDB-math.Sqrt(sumSq/float64(n))) > 0.01 {
-		t.Errorf("overall %+v over %d/%d; direct mean %.3f RMSE %.3f over %d", s.Overall, s.Predicted, s.Samples, mean, math.Sqrt(sumSq/float64(n)), n)
+		t.Errorf("overall %+v over %d/%d/%d; direct mean %.3f RMSE %.3f over %d", s.Overall, s.InWindow, s.Predicted, s.Samples, mean, math.Sqrt(sumSq/float64(n)), n)
 	}
 	groups, bins, conf := 0, 0, 0
 	for _, g := range s.Groups {

@@ -31,6 +31,7 @@ type GroupStats struct {
 	Group
 	coverage.ResidualStats
 	Unpredicted int `json:"unpredicted"` // samples with no sector to predict from (not in the figures)
+	Outside     int `json:"outside"`     // samples predicted outside the residual window (not in the figures)
 	Matched     int `json:"matched"`     // samples predicted from the sector their cell id names
 }
 
@@ -63,24 +64,30 @@ type CommuneConfusion struct {
 
 // Summary is the comparison of the samples a Filter selects.
 type Summary struct {
-	DefinitionVersion string                 `json:"definition_version"`
-	Calibration       string                 `json:"calibration"` // the definition's calibration label
-	Samples           int                    `json:"samples"`
-	Predicted         int                    `json:"predicted"` // samples with a prediction (in the residual figures)
-	From              *time.Time             `json:"from"`      // first and last sample; null without samples
-	To                *time.Time             `json:"to"`
-	Overall           coverage.ResidualStats `json:"overall"`
-	Groups            []GroupStats           `json:"groups"`
-	Distance          []BinStats             `json:"distance"`
-	Communes          []CommuneConfusion     `json:"communes"`
+	DefinitionVersion string `json:"definition_version"`
+	Calibration       string `json:"calibration"` // the definition's calibration label
+	Samples           int    `json:"samples"`
+	Predicted         int    `json:"predicted"` // samples with a prediction
+	// Residual figures count the samples predicted within Window (dBm): near the receivers'
+	// floor and top, what was recorded is censored (only the samples that happened to be strong,
+	// or weak, were), which would bias the figures; the calibration uses the same window.
+	Window   [2]float64             `json:"window_dbm"`
+	InWindow int                    `json:"in_window"`
+	From     *time.Time             `json:"from"` // first and last sample; null without samples
+	To       *time.Time             `json:"to"`
+	Overall  coverage.ResidualStats `json:"overall"`
+	Groups   []GroupStats           `json:"groups"`
+	Distance []BinStats             `json:"distance"`
+	Communes []CommuneConfusion     `json:"communes"`
 }
 
-// Stats summarises the samples f selects: residual statistics per group (display order) and per
-// carrier × technology × distance bin (bins with samples only), and the confusion tables of the
-// communes holding samples, in commune code order then technology.
+// Stats summarises the samples f selects: residual statistics (of the samples predicted within
+// the window) per group (display order) and per carrier × technology × distance bin (bins with
+// samples only), and the confusion tables of the communes holding samples (every sample), in
+// commune code order then technology.
 func (c *Comparison) Stats(f Filter) *Summary {
 	def := c.eng.Definition()
-	s := &Summary{DefinitionVersion: def.Version, Calibration: def.CalibrationLabel(),
+	s := &Summary{DefinitionVersion: def.Version, Calibration: def.CalibrationLabel(), Window: [2]float64{DefaultMinPredictedDBm, DefaultMaxPredictedDBm},
 		Groups: []GroupStats{}, Distance: []BinStats{}, Communes: []CommuneConfusion{}}
 	edges := DistanceBinsKM()
 	groups := make([]residualSum, len(c.groups))
@@ -141,6 +148,11 @@ func (c *Comparison) Stats(f Filter) *Summary {
 			continue
 		}
 		s.Predicted++
+		if p := float64(r.pred); p < s.Window[0] || p > s.Window[1] {
+			gs[r.group].Outside++
+			continue
+		}
+		s.InWindow++
 		res := r.residual()
 		all.add(res)
 		groups[r.group].add(res)
@@ -161,7 +173,7 @@ func (c *Comparison) Stats(f Filter) *Summary {
 	}
 	s.Overall = all.stats()
 	for i, g := range c.groups {
-		if groups[i].n > 0 || gs[i].Unpredicted > 0 {
+		if groups[i].n > 0 || gs[i].Unpredicted > 0 || gs[i].Outside > 0 {
 			gs[i].Group, gs[i].ResidualStats = g, groups[i].stats()
 			s.Groups = append(s.Groups, gs[i])
 		}
