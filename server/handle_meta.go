@@ -40,8 +40,9 @@ type infoBody struct {
 	Name              string        `json:"name"`
 	DataVersion       uint64        `json:"data_version"`
 	DefinitionVersion string        `json:"definition_version"`
-	Demo              bool          `json:"demo"` // stations are synthetic demo data
-	Note              string        `json:"note"` // the sentence to show when Demo
+	Calibration       string        `json:"calibration"` // calibrated with N samples (dates), or uncalibrated
+	Demo              bool          `json:"demo"`        // stations are synthetic demo data
+	Note              string        `json:"note"`        // the sentence to show when Demo
 	TilesURL          string        `json:"tiles_url"`
 	TilesAttribution  string        `json:"tiles_attribution"`
 	Bounds            [4]float64    `json:"bounds"` // minLon, minLat, maxLon, maxLat of the communes
@@ -69,6 +70,7 @@ func (v *view) info(opts Options) infoBody {
 		Name:              "phusong",
 		DataVersion:       v.version,
 		DefinitionVersion: v.st.Coverage.DefinitionVersion(),
+		Calibration:       v.st.Coverage.Calibration(),
 		Demo:              v.st.Note != "",
 		Note:              v.st.Note,
 		TilesURL:          opts.TilesURL,
@@ -117,10 +119,12 @@ type healthBody struct {
 	Status            string `json:"status"`
 	DataVersion       uint64 `json:"data_version"`
 	DefinitionVersion string `json:"definition_version"`
+	Calibration       string `json:"calibration"`
 }
 
 func (s *Server) handleHealthz(c *gin.Context, v *view) error {
 	c.Header("Cache-Control", "no-store")
-	c.JSON(200, healthBody{Status: "ok", DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion()})
+	c.JSON(200, healthBody{Status: "ok", DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
+		Calibration: v.st.Coverage.Calibration()})
 	return nil
 }

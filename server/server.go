@@ -28,12 +28,14 @@ import (
 
 // Options configures a Server. Zero values are usable.
 type Options struct {
-	Logger           *slog.Logger  // nil: discard
-	TilesURL         string        // base-map tile URL template ({z}/{x}/{y}); "" = plain background (works offline)
-	TilesAttribution string        // HTML attribution for TilesURL
-	Assets           fs.FS         // web map files; nil = the embedded static.FS()
-	RequestTimeout   time.Duration // deadline put on each request's context; 0 = 15 s
-	Uploads          UploadOptions // upload size and rate limits
+	Logger           *slog.Logger     // nil: discard
+	TilesURL         string           // base-map tile URL template ({z}/{x}/{y}); "" = plain background (works offline)
+	TilesAttribution string           // HTML attribution for TilesURL
+	Assets           fs.FS            // web map files; nil = the embedded static.FS()
+	RequestTimeout   time.Duration    // deadline put on each request's context; 0 = 15 s
+	Uploads          UploadOptions    // upload size and rate limits
+	Reports          ReportOptions    // "no signal here" rate limits
+	Now              func() time.Time // the rate limiters' clock; nil = time.Now (tests set it)
 }
 
 // Server is the HTTP API and web map. Create it with New; it is safe for concurrent use.
@@ -45,7 +47,8 @@ type Server struct {
 	assets  map[string]*body
 	metrics *metrics
 	engine  *gin.Engine
-	up      *uploads // nil when the app has no database
+	up      *uploads      // nil when the app has no database
+	reports *reportLimits // nil when the app has no database
 }
 
 // handlerFunc is a thin handler: it reads the request, uses the view loaded once for this
@@ -69,8 +72,13 @@ func New(a *app.App, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, metrics: newMetrics()}
+	if opts.Now == nil {
+		opts.Now = time.Now
+		s.opts.Now = time.Now
+	}
 	if a.Writable() {
 		s.up = newUploads(opts.Uploads)
+		s.reports = newReportLimits(opts.Reports, opts.Now)
 	}
 	s.engine = s.newEngine()
 	return s, nil

@@ -16,11 +16,13 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/measure"
 	"phusong/data/persist"
+	"phusong/data/render"
 )
 
 // "No signal here": anyone on the public map reports, with one tap, what their phone does where
@@ -391,4 +393,29 @@ func (a *App) Review(ctx context.Context, who persist.TokenInfo, rv persist.Revi
 	}
 	rv.TokenID = who.ID
 	return a.db.SetReview(ctx, rv)
+}
+
+// DisputesLayer returns the disputed cells f selects as GeoJSON for the public map: one square
+// per cell (lon/lat) with carrier, tech, cell, reporters (independent reports), days, first_day,
+// last_day, direction (worse: reports say less than predicted; better), review_state, the
+// definition_version and calibration the prediction came from, and the synthetic note when the
+// stations are the demo's.
+func (a *App) DisputesLayer(ctx context.Context, f measure.Filter) (*geojson.FeatureCollection, error) {
+	cells, err := a.Disputes(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	st := a.State()
+	fc := geojson.NewFeatureCollection()
+	for _, c := range cells {
+		ft := geojson.NewFeature(orb.Polygon{c.Ring})
+		ft.Properties = geojson.Properties{"carrier": c.Carrier, "tech": c.Tech, "cell": c.Cell, "reporters": c.Reporters,
+			"days": c.Days, "first_day": c.FirstDay, "last_day": c.LastDay, "direction": c.Direction,
+			"review_state": c.Review.State, "definition_version": st.Definition.Version, "calibration": st.Definition.CalibrationLabel()}
+		fc.Append(ft)
+	}
+	if st.Note != "" {
+		render.MarkSynthetic(fc, st.Note)
+	}
+	return fc, nil
 }
