@@ -24,15 +24,17 @@ import (
 // ReportOptions limit the public reports. Zero values take the defaults.
 type ReportOptions struct {
 	PerAddressPerHour float64 // reports per client address an hour; 0 = 30, < 0 = unlimited
+	AddressBurst      int     // reports an address may send at once; 0 = 10 (a family, a shop, a NAT)
 	PerDevicePerHour  float64 // reports per device id an hour; 0 = 6, < 0 = unlimited
-	Burst             int     // reports at once, per address and per device; 0 = 3
+	DeviceBurst       int     // reports a device may send at once; 0 = 3
 }
 
 // Default report limits.
 const (
 	defaultReportsPerAddress = 30
+	defaultAddressBurst      = 10
 	defaultReportsPerDevice  = 6
-	defaultReportBurst       = 3
+	defaultDeviceBurst       = 3
 	maxReportBytes           = 2 << 10
 )
 
@@ -49,10 +51,13 @@ func newReportLimits(o ReportOptions, now func() time.Time) *reportLimits {
 	if o.PerDevicePerHour == 0 {
 		o.PerDevicePerHour = defaultReportsPerDevice
 	}
-	if o.Burst <= 0 {
-		o.Burst = defaultReportBurst
+	if o.AddressBurst <= 0 {
+		o.AddressBurst = defaultAddressBurst
 	}
-	l := &reportLimits{perAddress: newLimiter(o.PerAddressPerHour/3600, o.Burst), perDevice: newLimiter(o.PerDevicePerHour/3600, o.Burst)}
+	if o.DeviceBurst <= 0 {
+		o.DeviceBurst = defaultDeviceBurst
+	}
+	l := &reportLimits{perAddress: newLimiter(o.PerAddressPerHour/3600, o.AddressBurst), perDevice: newLimiter(o.PerDevicePerHour/3600, o.DeviceBurst)}
 	l.perAddress.now, l.perDevice.now = now, now
 	return l
 }

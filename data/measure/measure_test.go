@@ -64,27 +64,16 @@ func injected() []coverage.Correction {
 	}
 }
 
-// truthEngine is the demo engine under a definition with ks: the world the drive tests measure.
-func truthEngine(t testing.TB, ks []coverage.Correction) *coverage.Engine {
+// drive makes synthetic drive tests in the demo under the corrections ks (seeded; the seed is
+// logged).
+func drive(t testing.TB, ks []coverage.Correction, n int, seed uint64, pairs ...Pair) []data.Measurement {
 	t.Helper()
-	base := demoEngine(t)
-	def := *base.Definition()
-	def.Version += " truth"
-	def.Calibration = &coverage.Calibration{BaseVersion: base.Definition().Version, Corrections: ks}
-	e, err := base.WithDefinition(&def)
+	sites, err := demo.Sites()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
-}
-
-// drive makes synthetic drive tests in truth (seeded; the seed is logged).
-func drive(t testing.TB, truth *coverage.Engine, n int, seed uint64, pairs ...Pair) []data.Measurement {
-	t.Helper()
-	loc := data.NewCommuneLocator(truth.Communes())
 	var out []data.Measurement
-	err := Synthesize(predictor(t, truth), SynthOptions{Seed: seed, Samples: n, Routes: 400, Pairs: pairs,
-		Inside: func(lon, lat float64) bool { return loc.At(lon, lat) >= 0 }},
+	err = Synthesize(demoEngine(t), sites, SynthOptions{Truth: ks, Seed: seed, Samples: n, Routes: 400, Pairs: pairs},
 		func(m *data.Measurement) error { out = append(out, *m); return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -114,8 +103,7 @@ func testSamples() int { return 50_000 }
 // calibrated definition brings the mean error to about 0 dB.
 func TestCalibrationRecoversTruth(t *testing.T) {
 	base := demoEngine(t)
-	truth := truthEngine(t, injected())
-	samples := drive(t, truth, testSamples(), 20260105, Pair{"viettel", data.Tech4G}, Pair{"vinaphone", data.Tech3G})
+	samples := drive(t, injected(), testSamples(), 20260105, Pair{"viettel", data.Tech4G}, Pair{"vinaphone", data.Tech3G})
 	ctx := context.Background()
 	cmp, err := Compare(ctx, predictor(t, base), seq(samples), Options{})
 	if err != nil {
@@ -213,7 +201,7 @@ func TestCalibrationRecoversTruth(t *testing.T) {
 // nothing calibrated gives no definition.
 func TestCalibrationRefuses(t *testing.T) {
 	base := demoEngine(t)
-	few := drive(t, truthEngine(t, injected()), 150, 7, Pair{"viettel", data.Tech4G})
+	few := drive(t, injected(), 150, 7, Pair{"viettel", data.Tech4G})
 	cmp, err := Compare(context.Background(), predictor(t, base), seq(few), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +225,7 @@ func TestCalibrationRefuses(t *testing.T) {
 	}
 
 	wild := []coverage.Correction{{Carrier: "viettel", Tech: data.Tech4G, Land: data.TypeCommune, OffsetDB: 30}}
-	many := drive(t, truthEngine(t, wild), testSamples()/4, 8, Pair{"viettel", data.Tech4G})
+	many := drive(t, wild, testSamples()/4, 8, Pair{"viettel", data.Tech4G})
 	cmp, err = Compare(context.Background(), predictor(t, base), seq(many), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +245,7 @@ func TestCalibrationRefuses(t *testing.T) {
 // commune confusion tables add up.
 func TestStats(t *testing.T) {
 	base := demoEngine(t)
-	samples := drive(t, truthEngine(t, injected()), 5000, 3, Pair{"viettel", data.Tech4G})
+	samples := drive(t, injected(), 5000, 3, Pair{"viettel", data.Tech4G})
 	p := predictor(t, base)
 	cmp, err := Compare(context.Background(), p, seq(samples), Options{Workers: 3})
 	if err != nil {

@@ -2,6 +2,7 @@ package measure
 
 import (
 	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -10,11 +11,17 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/input"
+	"phusong/data/store"
 )
 
-// SynthOptions describe synthetic drive tests. The zero value of each field but Inside and
-// Pairs gives its default.
+// SynthOptions describe synthetic drive tests. The zero value of each field but Pairs gives its
+// default.
 type SynthOptions struct {
+	// Truth are the corrections that make the measured world differ from the engine's model
+	// (added to its uncalibrated definition's path loss): what comparing and calibrating should
+	// find. None: the world is the model (plus shadowing and noise).
+	Truth   []coverage.Correction
 	Seed    uint64
 	Samples int // samples to make in all (about: a step yields one per pair heard); 0 = 10,000
 	Routes  int // drives, each starting at a random place on land, two hours after the previous one; 0 = 20
@@ -51,19 +58,42 @@ type Pair struct {
 	Tech    data.Tech
 }
 
-// ErrSynth: Synthesize was given no land test, no pair, or no land to start on.
-var ErrSynth = errors.New("measure: synthetic drive test needs Inside, Pairs and land")
+// ErrSynth: Synthesize was given no pair, or no land to start on.
+var ErrSynth = errors.New("measure: synthetic drive test needs Pairs and land")
 
-// Synthesize makes drive tests measured in the world truth predicts: drives of StepM steps on
-// land, each step measuring every pair: the level of every candidate sector (truth.Each) plus that
+// truthOf returns a predictor of a world whose path loss differs from e's model by the
+// corrections ks (on top of e's definition, uncalibrated), over sites.
+func truthOf(e *coverage.Engine, sites []data.Site, ks []coverage.Correction) (*coverage.Predictor, error) {
+	def := *e.Definition().Uncalibrated()
+	def.Version += " (synthetic truth)"
+	def.Calibration = &coverage.Calibration{BaseVersion: e.Definition().Uncalibrated().Version, Corrections: ks}
+	truth, err := e.WithDefinition(&def)
+	if err != nil {
+		return nil, err
+	}
+	s := store.New(truth.Reach)
+	if _, err := s.Upsert(sites); err != nil {
+		return nil, err
+	}
+	return truth.NewPredictor(s.Snapshot()), nil
+}
+
+// Synthesize makes drive tests measured in the world of e's definition corrected by o.Truth, over
+// sites: drives of StepM steps on land, each step measuring every pair: the level of every candidate sector (truth.Each) plus that
 // link's shadowing and noise, every decodable cell (a scanner) or only the strongest (Phone);
 // recorded when at or above FloorDBm (and at most −31 dBm). A drive ends when its share of
-// Samples is made. The truth should differ from the model it will be compared with
-// (another definition: corrections, environments), so that comparing and calibrating have
-// something to find. Samples go to emit in drive order; emit's error stops the drives.
-func Synthesize(truth *coverage.Predictor, o SynthOptions, emit func(*data.Measurement) error) error {
-	if o.Inside == nil || len(o.Pairs) == 0 {
+// Samples is made. Samples go to emit in drive order; emit's error stops the drives.
+func Synthesize(e *coverage.Engine, sites []data.Site, o SynthOptions, emit func(*data.Measurement) error) error {
+	if len(o.Pairs) == 0 {
 		return ErrSynth
+	}
+	truth, err := truthOf(e, sites, o.Truth)
+	if err != nil {
+		return err
+	}
+	if o.Inside == nil {
+		loc := data.NewCommuneLocator(truth.Engine().Communes())
+		o.Inside = func(lon, lat float64) bool { return loc.At(lon, lat) >= 0 }
 	}
 	if o.Samples <= 0 {
 		o.Samples = 10_000
@@ -185,4 +215,16 @@ func step(pos orb.Point, heading *float64, stepM float64, rng *rand.Rand, inside
 		*heading += math.Pi/2 + rng.Float64()*math.Pi
 	}
 	return pos
+}
+
+// SynthesizeCSV writes Synthesize's samples to w as a measurement CSV (input.MeasurementWriter)
+// and returns how many it wrote.
+func SynthesizeCSV(w io.Writer, e *coverage.Engine, sites []data.Site, o SynthOptions) (int, error) {
+	mw := input.NewMeasurementWriter(w)
+	n := 0
+	err := Synthesize(e, sites, o, func(m *data.Measurement) error { n++; return mw.Write(m) })
+	if err != nil {
+		return n, err
+	}
+	return n, mw.Flush()
 }

@@ -12,7 +12,6 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
-	"phusong/data/input"
 	"phusong/data/measure"
 	"phusong/data/persist"
 	"phusong/data/store"
@@ -58,25 +57,8 @@ func newTestApp(t *testing.T) *testApp {
 // corrections ks, as CSV.
 func driveCSV(t *testing.T, st *State, n int, seed uint64, ks []coverage.Correction, pairs ...measure.Pair) []byte {
 	t.Helper()
-	def := *st.Definition
-	def.Calibration = &coverage.Calibration{BaseVersion: def.Version, Corrections: ks}
-	truth, err := st.Engine.WithDefinition(&def)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := loadStore(truth, sitesOf(st.Snapshot))
-	if err != nil {
-		t.Fatal(err)
-	}
-	loc := data.NewCommuneLocator(st.Communes)
 	var buf bytes.Buffer
-	w := input.NewMeasurementWriter(&buf)
-	err = measure.Synthesize(truth.NewPredictor(s.Snapshot()), measure.SynthOptions{Seed: seed, Samples: n, Routes: 200, Pairs: pairs,
-		Inside: func(lon, lat float64) bool { return loc.At(lon, lat) >= 0 }}, w.Write)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Flush(); err != nil {
+	if _, err := measure.SynthesizeCSV(&buf, st.Engine, sitesOf(st.Snapshot), measure.SynthOptions{Truth: ks, Seed: seed, Samples: n, Routes: 200, Pairs: pairs}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
