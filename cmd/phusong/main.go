@@ -36,6 +36,9 @@ var commands = map[string]command{
 	"serve":     {"HTTP API and web map", runServe},
 	"token":     {"create, list or revoke upload tokens in the data dir's database", runToken},
 	"upload":    {"send a carrier's station file (CSV/GeoJSON) to a phusong server", runUpload},
+
+	"measurements": {"import drive tests into the data dir, compare them with the predictions, make synthetic ones", runMeasurements},
+	"calibrate":    {"fit the path-loss corrections on the stored measurements; --out FILE writes the definition", runCalibrate},
 }
 
 // errUsage marks an error whose message is already a usage text.
@@ -78,6 +81,6 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
 }

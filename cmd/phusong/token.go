@@ -26,19 +26,26 @@ const defaultDataDir = "./phusong-data"
 // runToken manages upload tokens in <data-dir>/phusong.db; it works while a server runs on the
 // same data dir. Subcommands: create (prints the token once on stdout), list, revoke.
 func runToken(ctx context.Context, io stdio, args []string) error {
+	return runSub(ctx, io, args, "token", tokenUsage, map[string]func(context.Context, stdio, []string) error{
+		"create": runTokenCreate, "list": runTokenList, "revoke": runTokenRevoke,
+	})
+}
+
+// runSub runs the subcommand args[0] of command name from subs: no argument prints usage and is
+// errUsage, -h prints it, an unknown one prints it and says so; a subcommand's -h is no error.
+func runSub(ctx context.Context, io stdio, args []string, name string, usage func(io.Writer),
+	subs map[string]func(context.Context, stdio, []string) error) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		tokenUsage(io.Stderr)
+		usage(io.Stderr)
 		if len(args) == 0 {
 			return errUsage
 		}
 		return nil
 	}
-	sub := map[string]func(context.Context, stdio, []string) error{
-		"create": runTokenCreate, "list": runTokenList, "revoke": runTokenRevoke,
-	}[args[0]]
+	sub := subs[args[0]]
 	if sub == nil {
-		tokenUsage(io.Stderr)
-		return fmt.Errorf("token: unknown subcommand %q", args[0])
+		usage(io.Stderr)
+		return fmt.Errorf("%s: unknown subcommand %q", name, args[0])
 	}
 	if err := sub(ctx, io, args[1:]); !errors.Is(err, flag.ErrHelp) {
 		return err
