@@ -206,40 +206,64 @@ func (c *Comparison) Stats(f Filter) *Summary {
 
 // Bin is the samples of one square cell of the map's measurement layer.
 type Bin struct {
-	Ring           orb.Ring // the cell, lon/lat (the square of the engine frame, inverse-projected)
-	Samples        int
-	MeanLevelDBm   float64
-	Predicted      int     // samples with a prediction
-	MeanResidualDB float64 // mean of measured − predicted over them; NaN when none
+	Ring         orb.Ring // the cell, lon/lat (the square of the engine frame, inverse-projected)
+	Samples      int
+	Positions    int     // distinct scans (time and place): a scanner records several cells at once
+	MeanLevelDBm float64 // mean over positions of the strongest cell measured there
+	// InWindow counts the samples predicted within the residual window (see Summary.Window), and
+	// MeanResidualDB is their mean measured − predicted; NaN when none.
+	InWindow       int
+	MeanResidualDB float64
 }
 
 // Bins groups the samples f selects into squares of cellM metres of the engine frame (aligned on
 // multiples of cellM) and returns those with samples whose centre lies in bbox (lon/lat; the zero
-// Bound: everywhere), in row then column order.
+// Bound: everywhere), in row then column order. A scan is the run of consecutive samples of one
+// carrier and technology at one time and place (the order Compare keeps within its batches).
 func (c *Comparison) Bins(f Filter, cellM float64, bbox orb.Bound) []Bin {
 	type acc struct {
-		n, np        int
-		level, resid float64
+		n, positions, inWin int
+		level, resid        float64
 	}
 	cells := map[[2]int32]*acc{}
-	for i := range c.recs {
-		r := &c.recs[i]
-		if !f.match(c.groups[r.group]) {
-			continue
-		}
+	cellOf := func(r *record) *acc {
 		k := [2]int32{int32(math.Floor(float64(r.x) / cellM)), int32(math.Floor(float64(r.y) / cellM))}
 		a := cells[k]
 		if a == nil {
 			a = &acc{}
 			cells[k] = a
 		}
+		return a
+	}
+	var scan *record // the first sample of the scan being read
+	best := math.Inf(-1)
+	flush := func() {
+		if scan != nil {
+			a := cellOf(scan)
+			a.positions++
+			a.level += best
+		}
+	}
+	for i := range c.recs {
+		r := &c.recs[i]
+		g := c.groups[r.group]
+		if !f.match(g) {
+			continue
+		}
+		if scan == nil || r.unixS != scan.unixS || r.x != scan.x || r.y != scan.y || g.Carrier != c.groups[scan.group].Carrier ||
+			g.Tech != c.groups[scan.group].Tech {
+			flush()
+			scan, best = r, math.Inf(-1)
+		}
+		best = max(best, float64(r.level))
+		a := cellOf(r)
 		a.n++
-		a.level += float64(r.level)
-		if r.valid() {
-			a.np++
+		if p := float64(r.pred); r.valid() && p >= DefaultMinPredictedDBm && p <= DefaultMaxPredictedDBm {
+			a.inWin++
 			a.resid += r.residual()
 		}
 	}
+	flush()
 	keys := make([][2]int32, 0, len(cells))
 	for k := range cells {
 		keys = append(keys, k)
@@ -253,9 +277,9 @@ func (c *Comparison) Bins(f Filter, cellM float64, bbox orb.Bound) []Bin {
 			continue
 		}
 		a := cells[k]
-		b := Bin{Samples: a.n, MeanLevelDBm: a.level / float64(a.n), Predicted: a.np, MeanResidualDB: math.NaN()}
-		if a.np > 0 {
-			b.MeanResidualDB = a.resid / float64(a.np)
+		b := Bin{Samples: a.n, Positions: a.positions, MeanLevelDBm: a.level / float64(a.positions), InWindow: a.inWin, MeanResidualDB: math.NaN()}
+		if a.inWin > 0 {
+			b.MeanResidualDB = a.resid / float64(a.inWin)
 		}
 		for _, p := range []orb.Point{{x0, y0}, {x0 + cellM, y0}, {x0 + cellM, y0 + cellM}, {x0, y0 + cellM}, {x0, y0}} {
 			b.Ring = append(b.Ring, tm.Inverse(p))
