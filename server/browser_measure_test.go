@@ -56,23 +56,7 @@ func TestBrowserMeasurements(t *testing.T) {
 			b := openTab(t, root, vp, "measure", ts.URL+"/?lang="+vp.lang, 3*time.Minute)
 			tab := b.ctx
 			b.ready()
-			run := func(actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(tab, actions...); err != nil {
-					t.Fatal(err)
-				}
-			}
-			poll := func(what, js string) string {
-				t.Helper()
-				got, err := chromedp.Run(tab, chromedp.Poll[string](js, chromedp.WithPollingTimeout(40*time.Second)))
-				if err != nil {
-					dbg, _ := chromedp.Run(tab, chromedp.Evaluate[string](`JSON.stringify({key: phusong.state.measureKey, checked: document.getElementById('l-measure').checked,
-						measure: phusong.layers.measure ? phusong.layers.measure.getLayers().length : null, status: document.getElementById('status').textContent,
-						panel: !document.getElementById('layers').hidden, zoom: phusong.map().getZoom()})`))
-					t.Fatalf("%s: %v; state %s; console: %v", what, err, dbg, b.console.errors())
-				}
-				return got
-			}
+			run, poll := b.do, b.poll
 			first, err := chromedp.Run(tab, chromedp.Evaluate[string](`performance.getEntriesByType('resource').map(e => e.name).join(' ')`))
 			if err != nil || strings.Contains(first, "/measurements") || strings.Contains(first, "/disputes") || strings.Contains(first, "measure.js") {
 				t.Fatalf("first paint loaded measurement data or code: %v %s", err, first)
