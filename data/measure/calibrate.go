@@ -29,6 +29,9 @@ type CalibrateOptions struct {
 	MaxPredictedDBm float64
 	MaxOffsetDB     float64 // sane bound on |K1|; 0 = DefaultMaxOffsetDB
 	MaxSlopeDB      float64 // sane bound on |K2|, dB per decade; 0 = DefaultMaxSlopeDB
+	// MinGainDB is the least the hold-out RMSE must fall for a correction to be kept: a smaller
+	// gain is noise (a group the model already fits). 0 = DefaultMinGainDB.
+	MinGainDB float64
 	// MinSpanDecades is the least spread of lg distance (its standard deviation) for a slope to be
 	// fitted; below it only the offset is fitted (and the result says so). 0 = 0.15.
 	MinSpanDecades float64
@@ -42,6 +45,7 @@ const (
 	DefaultBlockM      = 1000.0
 	DefaultMaxOffsetDB = 20.0
 	DefaultMaxSlopeDB  = 15.0
+	DefaultMinGainDB   = 0.05
 	// DefaultMinPredictedDBm is 20 dB (2.5 shadowing σ) above a receiver floor of −140 dBm.
 	DefaultMinPredictedDBm = -120.0
 	// DefaultMaxPredictedDBm is 16 dB (two σ) below the top of 3GPP's RSRP reporting range.
@@ -75,6 +79,9 @@ func (o *CalibrateOptions) defaults() {
 	}
 	if o.MaxSlopeDB <= 0 {
 		o.MaxSlopeDB = DefaultMaxSlopeDB
+	}
+	if o.MinGainDB <= 0 {
+		o.MinGainDB = DefaultMinGainDB
 	}
 	if o.MinSpanDecades <= 0 {
 		o.MinSpanDecades = 0.15
@@ -120,7 +127,7 @@ var ErrCalibrated = errors.New("measure: calibrate against the uncalibrated defi
 // predicted sector's mast. A group
 // is refused, with the reason, when it has fewer than MinSamples samples, its samples fall in
 // fewer than two spatial blocks (no hold-out possible), the hold-out RMSE after correction is not
-// below the one before, or the fitted K1 or K2 lies outside ±MaxOffsetDB or ±MaxSlopeDB. The kept
+// at least MinGainDB below the one before, or the fitted K1 or K2 lies outside ±MaxOffsetDB or ±MaxSlopeDB. The kept
 // corrections make a new definition: c's, versioned "<version> calibrated <time>", with its
 // Calibration (provenance, hold-out figures, refusals).
 func Calibrate(c *Comparison, o CalibrateOptions) (*Calibration, error) {
@@ -232,9 +239,9 @@ func (c *Comparison) fitGroup(g Group, idx []int32, o CalibrateOptions) GroupFit
 	case math.Abs(fit.OffsetDB) > o.MaxOffsetDB || math.Abs(fit.SlopeDBPerDecade) > o.MaxSlopeDB:
 		fit.Reason = fmt.Sprintf("outside sane bounds: offset %+.1f dB (limit ±%g), slope %+.1f dB/decade (limit ±%g)",
 			fit.OffsetDB, o.MaxOffsetDB, fit.SlopeDBPerDecade, o.MaxSlopeDB)
-	case !(fit.Holdout.After.RMSEDB < fit.Holdout.Before.RMSEDB):
-		fit.Reason = fmt.Sprintf("does not lower the hold-out RMSE (%.2f dB before, %.2f after)",
-			fit.Holdout.Before.RMSEDB, fit.Holdout.After.RMSEDB)
+	case !(fit.Holdout.After.RMSEDB <= fit.Holdout.Before.RMSEDB-o.MinGainDB):
+		fit.Reason = fmt.Sprintf("does not lower the hold-out RMSE by %g dB (%.2f dB before, %.2f after): the model already fits",
+			o.MinGainDB, fit.Holdout.Before.RMSEDB, fit.Holdout.After.RMSEDB)
 	default:
 		fit.Kept = true
 	}

@@ -40,20 +40,21 @@ func (a *App) Calibrate(ctx context.Context, who persist.TokenInfo, o measure.Ca
 	if st.Engine == nil {
 		return nil, ErrReadOnly
 	}
-	eng, snap := st.Engine, st.Snapshot
+	var cmp *measure.Comparison
+	var err error
 	if base := st.Definition.Uncalibrated(); base != st.Definition {
-		var err error
-		if eng, err = st.Engine.WithDefinition(base); err != nil {
+		eng, err := st.Engine.WithDefinition(base)
+		if err != nil {
 			return nil, err
 		}
 		s, err := loadStore(eng, sitesOf(st.Snapshot))
 		if err != nil {
 			return nil, err
 		}
-		snap = s.Snapshot()
-	}
-	cmp, err := measure.Compare(ctx, eng.NewPredictor(snap), a.db.Measurements(ctx, persist.MeasurementFilter{}), measure.Options{})
-	if err != nil {
+		if cmp, err = measure.Compare(ctx, eng.NewPredictor(s.Snapshot()), a.db.Measurements(ctx, persist.MeasurementFilter{}), measure.Options{}); err != nil {
+			return nil, err
+		}
+	} else if cmp, _, err = a.comparison(ctx); err != nil { // the served predictions are the base's: compared once for both
 		return nil, err
 	}
 	if o.Now.IsZero() {
