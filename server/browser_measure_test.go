@@ -152,6 +152,29 @@ func TestBrowserMeasurements(t *testing.T) {
 			if errs := b.console.errors(); len(errs) > 0 {
 				t.Fatalf("console errors:\n%s", strings.Join(errs, "\n"))
 			}
+
+			// Viettel's review queue on the upload page: the disputed cell, marked resolved with a note.
+			u := openTab(t, root, vp, "review", ts.URL+"/upload?lang="+vp.lang, 2*time.Minute)
+			u.poll("upload page", `document.body.dataset.ready === 'true' && 'ok'`)
+			u.do(chromedp.SendKeys(`#token`, e.tok["viettel"]), u.press(`#token-check`))
+			cellText := u.poll("review queue", `document.querySelector('#review-table tbody tr') && document.getElementById('review').innerText`)
+			want := map[string]string{"vi": "tranh chấp", "en": "disputed"}[vp.lang]
+			if !strings.Contains(cellText, want) {
+				t.Errorf("review queue lacks %q:\n%s", want, cellText)
+			}
+			note := "checked on site " + vp.name
+			u.do(chromedp.SetValue(`#review-table tbody tr input`, note), chromedp.Evaluate[chromedp.Void](`document.querySelector('#review-table [data-review=resolved]').scrollIntoView({block: 'center'})`),
+				u.press(`#review-table [data-review=resolved]`))
+			wantState := map[string]string{"vi": "đã khắc phục", "en": "resolved"}[vp.lang]
+			u.poll("reviewed", `document.querySelector('#review-table tbody tr') && document.querySelector('#review-table tbody tr').innerText.includes('`+wantState+`') && 'ok'`)
+			u.shot("queue")
+			q := decode[reviewQueueBody](t, e.call(t, "GET", "/api/v1/carriers/viettel/disputes", e.tok["viettel"], nil))
+			if len(q.Cells) == 0 || q.Cells[0].Review.State != "resolved" || q.Cells[0].Review.Note != note {
+				t.Errorf("review stored: %+v", q.Cells)
+			}
+			if errs := u.console.errors(); len(errs) > 0 {
+				t.Fatalf("upload page console errors:\n%s", strings.Join(errs, "\n"))
+			}
 		})
 	}
 }

@@ -209,10 +209,10 @@ func openTab(t *testing.T, root context.Context, vp viewport, prefix, url string
 	return b
 }
 
-// shot waits for the map to stop moving and saves a full-page screenshot.
+// shot waits for the map (on the map page) to stop moving and saves a full-page screenshot.
 func (b *browserTab) shot(name string) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`phusong.idle()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`typeof phusong === "undefined" || phusong.idle()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		b.t.Fatalf("map still moving before screenshot %s: %v", name, err)
 	}
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))

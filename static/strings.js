@@ -200,4 +200,13 @@ export const STRINGS = {
   rolled_back: ['Đã quay về phiên bản #{to} (phiên bản mới #{id}).', 'Rolled back to version #{to} (new version #{id}).'],
   failed: ['Lỗi {s}: {m}', 'Error {s}: {m}'],
   network: ['Không kết nối được máy chủ.', 'Could not reach the server.'],
+  review_h: ['Phản ánh của người dùng', 'Reports from the public'],
+  review_help: ['Nơi người dùng báo (không có sóng, sóng yếu, rớt cuộc gọi, sóng tốt) khác với vùng phủ dự báo của nhà mạng. “Tranh chấp”: ít nhất 3 thiết bị trong ít nhất 2 ngày.', 'Places where reports (no service, weak, calls drop, fine) contradict the carrier’s predicted coverage. “Disputed”: at least 3 devices on at least 2 days.'],
+  review_none: ['Chưa có phản ánh nào khác với dự báo.', 'No report contradicts the predictions.'],
+  cell: ['Ô lưới', 'Cell'],
+  review_outcomes: ['Nội dung báo', 'Reports'],
+  review_note: ['Ghi chú', 'Note'],
+  mark_reviewed: ['Đã xem xét', 'Mark reviewed'],
+  mark_resolved: ['Đã khắc phục', 'Mark resolved'],
+  disputed: ['tranh chấp', 'disputed'],
 };
