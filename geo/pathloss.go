@@ -33,22 +33,35 @@ var (
 	ErrUnknownEnv   = errors.New("geo: unknown propagation environment")
 	ErrCm           = errors.New("geo: COST-231 Cm must be 0 or 3 dB, and only COST-231 has one")
 	ErrLargeCity    = errors.New("geo: the large-city correction exists for hata only")
+	ErrCorrection   = errors.New("geo: path-loss correction out of range")
+)
+
+// Bounds of a PathLoss correction (see PathLoss): beyond them a calibration has gone wrong, and
+// a slope correction of more than MaxCorrectionSlopeDB per decade could make the loss fall with
+// distance (the Hata slope is 44.9 − 6.55 lg hb: 30.6 dB per decade at hb = 150 m).
+const (
+	MaxCorrectionOffsetDB = 40.0 // |OffsetDB|
+	MaxCorrectionSlopeDB  = 25.0 // |SlopeDBPerDecade|
+	// CorrectionMinKM is the distance below which the slope correction stays at its value there:
+	// lg d of a few metres would otherwise swing the loss by tens of dB beside the mast.
+	CorrectionMinKM = 0.1
 )
 
 // Constants of the models (rf-reference.md; ITU-R SM.2028 for Extended Hata).
 const (
-	plFreeSpaceDB   = 32.45              // ITU-R P.525 constant for f in MHz, d in km
-	plMinSlantKM2   = 1e-6               // (1 m)²: shortest slant range, km²
-	plExtNearKM     = 0.04               // Extended Hata: free space below this distance
-	plExtFarKM      = 0.1                // Extended Hata: Hata formula from this distance
-	plExtAlphaKM    = 20                 // Extended Hata: α > 1 beyond this distance
-	plHataLargeFMHz = 400                // Hata: large-city a(hm) formula switch, MHz
-	plMaxRangeKM    = 100                // RangeKM search bound
-	plRangeTolKM    = 1e-6               // RangeKM bisection tolerance (1 mm)
-	plLg28          = 1.4471580313422192 // lg 28, for lg(f/28)
-	plLg20          = 1.3010299956639813 // lg 20, Extended Hata's α reference
-	plTenLg2        = 3.010299956639812  // 10 lg 2, dB per doubling
-	plLg2p5         = 0.3979400086720376 // lg(0.1/0.04), the width of Extended Hata's interpolation
+	plFreeSpaceDB      = 32.45              // ITU-R P.525 constant for f in MHz, d in km
+	plFreeSpaceSlopeDB = 20                 // free space: dB per decade of distance
+	plMinSlantKM2      = 1e-6               // (1 m)²: shortest slant range, km²
+	plExtNearKM        = 0.04               // Extended Hata: free space below this distance
+	plExtFarKM         = 0.1                // Extended Hata: Hata formula from this distance
+	plExtAlphaKM       = 20                 // Extended Hata: α > 1 beyond this distance
+	plHataLargeFMHz    = 400                // Hata: large-city a(hm) formula switch, MHz
+	plMaxRangeKM       = 100                // RangeKM search bound
+	plRangeTolKM       = 1e-6               // RangeKM bisection tolerance (1 mm)
+	plLg28             = 1.4471580313422192 // lg 28, for lg(f/28)
+	plLg20             = 1.3010299956639813 // lg 20, Extended Hata's α reference
+	plTenLg2           = 3.010299956639812  // 10 lg 2, dB per doubling
+	plLg2p5            = 0.3979400086720376 // lg(0.1/0.04), the width of Extended Hata's interpolation
 )
 
 // PathLoss selects a path-loss model and its parameters. The zero value is invalid; see Validate.
@@ -65,20 +78,28 @@ const (
 //     branch, free space on the slant range below 40 m, interpolation in lg d up to 100 m, and α > 1
 //     beyond 20 km.
 //
-// Every model is floored at free space on the slant range: L = max(L_model, L_fspl). The formulas are
-// extrapolated outside their validity ranges (Hata: f 150-1500 MHz, hb 30-200 m, hm 1-10 m,
-// d 1-20 km; COST-231: f 1500-2000 MHz).
+// OffsetDB and SlopeDBPerDecade are a calibration's correction of the model, the K1 and K2 of the
+// Standard Propagation Model's tuning: L = L_model + OffsetDB + SlopeDBPerDecade·lg(max(d,
+// CorrectionMinKM)/1 km), with d the horizontal distance; both are 0 for the model as published.
+//
+// Every model is floored at free space on the slant range, after the correction: L = max(L_model
+// (+ correction), L_fspl). The formulas are extrapolated outside their validity ranges (Hata:
+// f 150-1500 MHz, hb 30-200 m, hm 1-10 m, d 1-20 km; COST-231: f 1500-2000 MHz).
 type PathLoss struct {
-	Model     Model
-	Env       Env
-	LargeCity bool    // hata only: large-city mobile-height correction
-	CmDB      float64 // cost231 only: 0 (medium city, suburban centres) or 3 dB (metropolitan centres)
+	Model            Model
+	Env              Env
+	LargeCity        bool    // hata only: large-city mobile-height correction
+	CmDB             float64 // cost231 only: 0 (medium city, suburban centres) or 3 dB (metropolitan centres)
+	OffsetDB         float64 // calibration: loss added at every distance, dB (K1)
+	SlopeDBPerDecade float64 // calibration: loss added per decade of distance from 1 km, dB (K2)
 }
 
 // Validate reports why p cannot be used: an unknown model (ErrUnknownModel) or environment
 // (ErrUnknownEnv, also for the free-space model), CmDB other than 0 or 3, or non-zero outside
-// COST-231 (ErrCm), LargeCity outside hata (ErrLargeCity). It returns nil, without allocating, for a
-// valid p.
+// COST-231 (ErrCm), LargeCity outside hata (ErrLargeCity), a correction that is not finite or
+// beyond MaxCorrectionOffsetDB or MaxCorrectionSlopeDB, or a negative slope on free space
+// (ErrCorrection). It returns nil, without
+// allocating, for a valid p.
 func (p PathLoss) Validate() error {
 	switch p.Model {
 	case ModelFreeSpace, ModelHata, ModelCOST231, ModelExtHata:
@@ -95,6 +116,15 @@ func (p PathLoss) Validate() error {
 	}
 	if p.LargeCity && p.Model != ModelHata {
 		return fmt.Errorf("%w, not %s", ErrLargeCity, p.Model)
+	}
+	if !(math.Abs(p.OffsetDB) <= MaxCorrectionOffsetDB) || !(math.Abs(p.SlopeDBPerDecade) <= MaxCorrectionSlopeDB) {
+		return fmt.Errorf("%w: offset %g dB (at most ±%g), slope %g dB/decade (at most ±%g)", ErrCorrection,
+			p.OffsetDB, MaxCorrectionOffsetDB, p.SlopeDBPerDecade, MaxCorrectionSlopeDB)
+	}
+	if p.Model == ModelFreeSpace && p.SlopeDBPerDecade < 0 {
+		// free space grows by less than 20 dB per decade where the mast height dominates the
+		// slant range, so any negative slope could make it fall
+		return fmt.Errorf("%w: a negative slope (%g dB/decade) could make free-space loss fall with distance", ErrCorrection, p.SlopeDBPerDecade)
 	}
 	return nil
 }
@@ -149,6 +179,8 @@ type LossCurve struct {
 	alphaK   float64 // Extended Hata: α − 1 = alphaK·(lg(d/20))^0.8 beyond 20 km
 	nearDB   float64 // Extended Hata: free space on the slant range at 40 m
 	interpDB float64 // Extended Hata: (L(0.1) − nearDB) / lg(0.1/0.04), dB per decade from 40 m to 100 m
+	corrDB   float64 // PathLoss.OffsetDB
+	corrK    float64 // PathLoss.SlopeDBPerDecade
 }
 
 // Curve binds p to freqMHz and the transmitter and receiver heights (metres above ground). It returns
@@ -159,7 +191,8 @@ func (p PathLoss) Curve(freqMHz, txHeightM, rxHeightM float64) LossCurve {
 	}
 	lgF := math.Log10(freqMHz)
 	dhKM := (txHeightM - rxHeightM) / 1000
-	c := LossCurve{kind: curveFreeSpace, fsDB: plFreeSpaceDB + 20*lgF, dh2KM2: dhKM * dhKM}
+	c := LossCurve{kind: curveFreeSpace, fsDB: plFreeSpaceDB + 20*lgF, dh2KM2: dhKM * dhKM,
+		corrDB: p.OffsetDB, corrK: p.SlopeDBPerDecade}
 	switch p.Model {
 	case ModelHata:
 		c.kind = curveHata
@@ -248,8 +281,10 @@ func (c LossCurve) LossDB(distKM float64) float64 {
 	slant2 := max(distKM*distKM+c.dh2KM2, plMinSlantKM2)
 	var l float64
 	switch {
-	case c.kind == curveFreeSpace || c.kind == curveExtHata && distKM < plExtNearKM:
+	case (c.kind == curveFreeSpace || c.kind == curveExtHata && distKM < plExtNearKM) && c.corrDB == 0 && c.corrK == 0:
 		return c.fsDB + 10*math.Log10(slant2)
+	case c.kind == curveFreeSpace || c.kind == curveExtHata && distKM < plExtNearKM:
+		l = c.fsDB + 10*math.Log10(slant2)
 	case c.kind == curveHata || distKM >= plExtFarKM && distKM <= plExtAlphaKM:
 		l = c.constDB + c.slopeDB*math.Log10(distKM)
 	case distKM < plExtFarKM:
@@ -258,6 +293,9 @@ func (c LossCurve) LossDB(distKM float64) float64 {
 		lgD := math.Log10(distKM)                                        // x^y = exp(y ln x) below, for x > 0: math.Pow is 1.5× slower
 		alpha := 1 + c.alphaK*math.Exp(0.8*math.Log(max(lgD-plLg20, 0))) // max: rounding just past 20 km
 		l = c.constDB + c.slopeDB*math.Exp(alpha*math.Log(lgD))
+	}
+	if c.corrDB != 0 || c.corrK != 0 {
+		l += c.corrDB + c.corrK*math.Log10(max(distKM, CorrectionMinKM))
 	}
 	// Free-space floor. With slant2 = m·2^e, m in [0.5, 1), 10 lg slant2 < e·10 lg 2, so a loss above
 	// that bound (the common case away from the mast) needs no second logarithm.

@@ -379,3 +379,56 @@ func BenchmarkRangeKM(b *testing.B) {
 		sinkDB += p.RangeKM(1800, 30, 1.5, 126.9)
 	}
 }
+
+// TestLossDBCorrection: a calibration's offset and slope are added to the model's loss, the slope
+// counted from 1 km and held at its 100 m value nearer the mast, and the free-space floor still
+// holds. Expected values by hand (python3 math.log10 on rf-reference.md's Extended Hata, term by
+// term): ext-hata suburban 900/30/1.5/5 = 141.24997, + 6 + 3 lg 5 = 149.34688; urban 1800/30/1.5/2
+// = 146.80069, − 4 − 10 lg 2 = 139.79039; free space on the 28.5 m-high slant at 20 m, 1800 MHz =
+// 68.39137, + 6 + 3 lg 0.1 = 71.39137.
+func TestLossDBCorrection(t *testing.T) {
+	runLossCases(t, 1e-4, []lossCase{
+		{"ext-hata-suburban-900-k1+6-k2+3", PathLoss{Model: ModelExtHata, Env: EnvSuburban, OffsetDB: 6, SlopeDBPerDecade: 3}, 900, 30, 1.5, 5, 149.34688},
+		{"ext-hata-urban-1800-k1-4-k2-10", PathLoss{Model: ModelExtHata, Env: EnvUrban, OffsetDB: -4, SlopeDBPerDecade: -10}, 1800, 30, 1.5, 2, 139.79039},
+		{"ext-hata-near-free-space-k1+6-k2+3", PathLoss{Model: ModelExtHata, Env: EnvUrban, OffsetDB: 6, SlopeDBPerDecade: 3}, 1800, 30, 1.5, 0.02, 71.39137},
+		{"free-space-floor-k1-10", PathLoss{Model: ModelExtHata, Env: EnvUrban, OffsetDB: -10}, 1800, 30, 1.5, 0.02, 68.39137},
+	})
+	// The correction moves RangeKM consistently: the range at the corrected loss of 5 km is 5 km.
+	p := PathLoss{Model: ModelExtHata, Env: EnvSuburban, OffsetDB: 6, SlopeDBPerDecade: 3}
+	if r := p.RangeKM(900, 30, 1.5, 149.34688); math.Abs(r-5) > 1e-3 {
+		t.Errorf("RangeKM at the corrected 5 km loss = %.6f km, want 5", r)
+	}
+	// Non-decreasing in distance over the accepted range of corrections, at every model.
+	for _, m := range []Model{ModelFreeSpace, ModelHata, ModelCOST231, ModelExtHata} {
+		for _, k2 := range []float64{-MaxCorrectionSlopeDB, -20, 0, MaxCorrectionSlopeDB} {
+			p := PathLoss{Model: m, Env: EnvSuburban, OffsetDB: -5, SlopeDBPerDecade: k2}
+			if p.Validate() != nil {
+				continue
+			}
+			prev := math.Inf(-1)
+			for d := 0.001; d < 60; d *= 1.01 {
+				l := p.LossDB(1800, 150, 1.5, d)
+				if l < prev-1e-9 {
+					t.Fatalf("%+v: loss falls from %.4f to %.4f dB at %.4f km", p, prev, l, d)
+				}
+				prev = l
+			}
+		}
+	}
+}
+
+func TestValidateCorrection(t *testing.T) {
+	for _, p := range []PathLoss{
+		{Model: ModelExtHata, Env: EnvUrban, OffsetDB: MaxCorrectionOffsetDB + 0.1},
+		{Model: ModelExtHata, Env: EnvUrban, SlopeDBPerDecade: -MaxCorrectionSlopeDB - 0.1},
+		{Model: ModelExtHata, Env: EnvUrban, OffsetDB: math.NaN()},
+		{Model: ModelFreeSpace, Env: EnvUrban, SlopeDBPerDecade: -1},
+	} {
+		if err := p.Validate(); !errors.Is(err, ErrCorrection) {
+			t.Errorf("%+v.Validate() = %v, want ErrCorrection", p, err)
+		}
+	}
+	if err := (PathLoss{Model: ModelExtHata, Env: EnvUrban, OffsetDB: -MaxCorrectionOffsetDB, SlopeDBPerDecade: MaxCorrectionSlopeDB}).Validate(); err != nil {
+		t.Errorf("the bounds themselves are valid: %v", err)
+	}
+}

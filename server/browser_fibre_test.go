@@ -28,22 +28,7 @@ func TestBrowserFibre(t *testing.T) {
 			b := openTab(t, root, vp, "map", ts.URL+"/?lang="+vp.lang, 3*time.Minute)
 			tab := b.ctx
 			b.ready()
-			run := func(actions ...chromedp.Action[chromedp.Void]) {
-				t.Helper()
-				if err := chromedp.Do(tab, actions...); err != nil {
-					t.Fatal(err)
-				}
-			}
-			poll := func(what, js string) string {
-				t.Helper()
-				got, err := chromedp.Run(tab, chromedp.Poll[string](js, chromedp.WithPollingTimeout(30*time.Second)))
-				if err != nil {
-					dbg, _ := chromedp.Run(tab, chromedp.Evaluate[string](`JSON.stringify({choro: phusong.state.choro, cov: phusong.state.cov,
-						coverage: !!phusong.layers.coverage, panel: !document.getElementById('layers').hidden, sheet: !document.getElementById('sheet').hidden})`))
-					t.Fatalf("%s: %v; state %s; console: %v", what, err, dbg, b.console.errors())
-				}
-				return got
-			}
+			run, poll := b.do, b.poll
 
 			// First paint fetches no fibre data.
 			first, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`performance.getEntriesByType('resource').map(e => e.name)`))

@@ -213,10 +213,10 @@ func openTab(t *testing.T, root context.Context, vp viewport, prefix, url string
 	return b
 }
 
-// shot waits for the map to stop moving and saves a full-page screenshot.
+// shot waits for the map (on the map page) to stop moving and saves a full-page screenshot.
 func (b *browserTab) shot(name string) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`phusong.idle()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`typeof phusong === "undefined" || phusong.idle()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		b.t.Fatalf("map still moving before screenshot %s: %v", name, err)
 	}
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
@@ -244,6 +244,32 @@ func (b *browserTab) press(css string) chromedp.Action[chromedp.Void] {
 		return chromedp.Tap(chromedp.CSS(css))
 	}
 	return chromedp.Click(chromedp.CSS(css))
+}
+
+// stateJS is what do and poll report of the map when they fail: the state of its layers,
+// panel and sheet.
+const stateJS = `JSON.stringify({choro: phusong.state.choro, cov: phusong.state.cov, coverage: !!phusong.layers.coverage,
+  measureKey: phusong.state.measureKey, measureDrawn: phusong.state.measureDrawn, status: document.getElementById('status').textContent,
+  panel: !document.getElementById('layers').hidden, sheet: !document.getElementById('sheet').hidden, zoom: phusong.map() && phusong.map().getZoom()})`
+
+// do runs actions in the tab, failing the test on an error.
+func (b *browserTab) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// poll waits up to 40 s for js to give a non-empty string and returns it; on a timeout it fails
+// the test with what, the map's state and the console's errors.
+func (b *browserTab) poll(what, js string) string {
+	b.t.Helper()
+	got, err := chromedp.Run(b.ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(40*time.Second)))
+	if err != nil {
+		dbg, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](stateJS))
+		b.t.Fatalf("%s: %v; state %s; console: %v", what, err, dbg, b.console.errors())
+	}
+	return got
 }
 
 // ready waits for the map page to have loaded its first data.

@@ -42,6 +42,7 @@ type communeBody struct {
 	BBox              [4]float64                          `json:"bbox"`
 	DataVersion       uint64                              `json:"data_version"`
 	DefinitionVersion string                              `json:"definition_version"`
+	Calibration       string                              `json:"calibration"`
 	Techs             map[data.Tech]coverage.CommuneStats `json:"techs"`
 	communeFibre                                          // fibre_* figures and the full fibre reach
 }
@@ -60,7 +61,7 @@ func (s *Server) handleCommune(c *gin.Context, v *view) error {
 			Code: cm.Code, Name: cm.Name, NameEN: cm.NameEN, Type: cm.Type,
 			Population: cm.Population, Households: cm.Households,
 			BBox:        [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]},
-			DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
+			DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(), Calibration: v.st.Coverage.Calibration(),
 			Techs: map[data.Tech]coverage.CommuneStats{}, communeFibre: communeFibreOf(v.fibreRows(), code, true),
 		}
 		for _, st := range v.st.Coverage.Communes() {

@@ -107,6 +107,7 @@ type signalBody struct {
 	Lat               float64       `json:"lat"`
 	DataVersion       uint64        `json:"data_version"`
 	DefinitionVersion string        `json:"definition_version"`
+	Calibration       string        `json:"calibration"`
 	Commune           *communeRef   `json:"commune"` // null outside every commune
 	Levels            []signalLevel `json:"levels"`  // per carrier then "any", per tech; [] outside the grid
 }
@@ -138,7 +139,8 @@ func (s *Server) handleSignal(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	out := signalBody{Lon: p[0], Lat: p[1], DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(), Levels: []signalLevel{}}
+	out := signalBody{Lon: p[0], Lat: p[1], DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
+		Calibration: v.st.Coverage.Calibration(), Levels: []signalLevel{}}
 	if cm := v.communeAt(p); cm != nil {
 		out.Commune = &communeRef{Code: cm.Code, Name: cm.Name, NameEN: cm.NameEN}
 	}

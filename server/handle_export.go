@@ -123,6 +123,7 @@ func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geomet
 			return nil, appError(err)
 		}
 		doc := render.NewDocument(l, v.st.Coverage.DefinitionVersion(), v.version, v.st.Note)
+		doc.Calibration = v.st.Coverage.Calibration()
 		var buf bytes.Buffer
 		ct := ctKML
 		if format == outCSV {

@@ -209,7 +209,7 @@ func TestExportCommunesHaveStatistics(t *testing.T) {
 		t.Fatalf("%d rows, want %d communes + header", len(rows)-1, len(st.Communes))
 	}
 	head := strings.Join(rows[0], ",")
-	for _, c := range []string{"code,name,name_en,type,population,households", "covered_area_pct_4g", "covered_population_3g", "definition_version,synthetic,note,wkt"} {
+	for _, c := range []string{"code,name,name_en,type,population,households", "covered_area_pct_4g", "covered_population_3g", "definition_version,calibration,synthetic,note,wkt"} {
 		if !strings.Contains(head, c) {
 			t.Errorf("header lacks %s: %s", c, head)
 		}

@@ -291,6 +291,9 @@ type combinedBody struct {
 	Communes     []fibre.CombinedRow `json:"communes"`
 	Synthetic    bool                `json:"synthetic,omitempty"`
 	Note         string              `json:"note,omitempty"`
+	// DefinitionVersion and Calibration say which coverage definition the 4G share comes from.
+	DefinitionVersion string `json:"definition_version"`
+	Calibration       string `json:"calibration"`
 }
 
 // combinedBasis states the two shares of the combined view.
@@ -306,7 +309,8 @@ func (s *Server) handleCombined(c *gin.Context, v *view) error {
 	return s.sendCached(c, v, "combined|"+strconv.Itoa(th), func() (*body, error) {
 		out := combinedBody{ThresholdPct: float64(th), Tech: data.Tech4G, Basis: combinedBasis,
 			Counts:    map[string]int{fibre.LacksBoth: 0, fibre.Only4G: 0, fibre.OnlyFibre: 0, fibre.HasBoth: 0},
-			Synthetic: v.st.Note != "" || v.st.FibreNote != "", Note: strings.TrimSpace(v.st.Note + " " + v.st.FibreNote)}
+			Synthetic: v.st.Note != "" || v.st.FibreNote != "", Note: strings.TrimSpace(v.st.Note + " " + v.st.FibreNote),
+			DefinitionVersion: v.st.Coverage.DefinitionVersion(), Calibration: v.st.Coverage.Calibration()}
 		if v.st.FibreReach != nil {
 			out.DropM = v.st.FibreReach.DropM()
 		}

@@ -43,8 +43,9 @@ type infoBody struct {
 	Name              string        `json:"name"`
 	DataVersion       uint64        `json:"data_version"`
 	DefinitionVersion string        `json:"definition_version"`
-	Demo              bool          `json:"demo"` // stations are synthetic demo data
-	Note              string        `json:"note"` // the sentence to show when Demo
+	Calibration       string        `json:"calibration"` // calibrated with N samples (dates), or uncalibrated
+	Demo              bool          `json:"demo"`        // stations are synthetic demo data
+	Note              string        `json:"note"`        // the sentence to show when Demo
 	TilesURL          string        `json:"tiles_url"`
 	TilesAttribution  string        `json:"tiles_attribution"`
 	Bounds            [4]float64    `json:"bounds"` // minLon, minLat, maxLon, maxLat of the communes
@@ -96,6 +97,7 @@ func (v *view) info(opts Options) infoBody {
 		Name:              "phusong",
 		DataVersion:       v.version,
 		DefinitionVersion: v.st.Coverage.DefinitionVersion(),
+		Calibration:       v.st.Coverage.Calibration(),
 		Demo:              v.st.Note != "",
 		Note:              v.st.Note,
 		TilesURL:          opts.TilesURL,
@@ -144,11 +146,13 @@ type healthBody struct {
 	Status            string        `json:"status"`
 	DataVersion       uint64        `json:"data_version"`
 	DefinitionVersion string        `json:"definition_version"`
+	Calibration       string        `json:"calibration"`
 	Build             app.BuildInfo `json:"build"`
 }
 
 func (s *Server) handleHealthz(c *gin.Context, v *view) error {
 	c.Header("Cache-Control", "no-store")
-	c.JSON(200, healthBody{Status: "ok", DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(), Build: s.build})
+	c.JSON(200, healthBody{Status: "ok", DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
+		Calibration: v.st.Coverage.Calibration(), Build: s.build})
 	return nil
 }

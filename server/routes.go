@@ -47,5 +47,20 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/admin/tokens", s.handleListTokens},
 		{http.MethodPost, "/api/v1/admin/tokens", s.handleCreateToken},
 		{http.MethodDelete, "/api/v1/admin/tokens/:id", s.handleRevokeToken},
+
+		// Measurements against predictions, calibration, "no signal here" reports.
+		{http.MethodPost, "/api/v1/measurements", s.handleUploadMeasurements}, // token; carrier=, dry_run=
+		{http.MethodGet, "/api/v1/measurements", s.handleMeasurements},        // the map's squares
+		{http.MethodGet, "/api/v1/measurements/stats", s.handleMeasurementStats},
+		{http.MethodGet, "/api/v1/measurements/uploads", s.handleMeasurementUploads},          // token
+		{http.MethodDelete, "/api/v1/measurements/uploads/:id", s.handleWithdrawMeasurements}, // token
+		{http.MethodGet, "/api/v1/calibration", s.handleCalibration},                          // the served definition's
+		{http.MethodGet, "/api/v1/admin/calibrations", s.handleListCalibrations},              // admin
+		{http.MethodPost, "/api/v1/admin/calibrations", s.handleCalibrate},                    // admin: fit now
+		{http.MethodPut, "/api/v1/admin/definition", s.handleServeDefinition},                 // admin: serve one
+		{http.MethodPost, "/api/v1/reports", s.handleSignalReport},                            // anyone, rate-limited
+		{http.MethodGet, "/api/v1/disputes", s.handleDisputes},                                // disputed cells
+		{http.MethodGet, "/api/v1/carriers/:carrier/disputes", s.handleReviewQueue},           // token
+		{http.MethodPut, "/api/v1/carriers/:carrier/disputes/:tech/:cell", s.handleReview},    // token
 	}
 }

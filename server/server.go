@@ -35,6 +35,9 @@ type Options struct {
 	Assets           fs.FS         // web map files; nil = the embedded static.FS()
 	RequestTimeout   time.Duration // deadline put on each request's context; 0 = 15 s
 	Uploads          UploadOptions // upload size and rate limits
+	Reports          ReportOptions // "no signal here" rate limits
+	// Now is the rate limiters' clock; nil = time.Now (tests set it).
+	Now func() time.Time
 	// CORSOrigins may read the public routes from pages of other origins: "*" (any) or exact
 	// origins such as "https://gis.example.org"; nil: none. Routes that take a token never
 	// answer CORS (see security.go).
@@ -64,7 +67,8 @@ type Server struct {
 	up      *uploads // nil when the app has no database
 	build   app.BuildInfo
 	sec     securityHeaders
-	context *body // /api/v1/context; nil without Options.Context
+	reports *reportLimits // nil when the app has no database
+	context *body         // /api/v1/context; nil without Options.Context
 }
 
 // handlerFunc is a thin handler: it reads the request, uses the view loaded once for this
@@ -101,8 +105,13 @@ func New(a *app.App, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("server: context layer: %w", err)
 		}
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+		s.opts.Now = time.Now
+	}
 	if a.Writable() {
 		s.up = newUploads(opts.Uploads)
+		s.reports = newReportLimits(opts.Reports, opts.Now)
 	}
 	s.engine = s.newEngine()
 	return s, nil

@@ -35,9 +35,12 @@ type corpusCase struct {
 
 // readManifest parses MANIFEST.tsv: file, mode, status, where ("line N", "feature N" or "-"),
 // field ("-" for none), message; blank lines and # comments skipped.
-func readManifest(t *testing.T) []corpusCase {
+func readManifest(t *testing.T) []corpusCase { return readManifestIn(t, corpusDir) }
+
+// readManifestIn is readManifest of the corpus in dir.
+func readManifestIn(t *testing.T, dir string) []corpusCase {
 	t.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, "MANIFEST.tsv"))
+	f, err := os.Open(filepath.Join(dir, "MANIFEST.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,9 +94,13 @@ func corpusHeaders(name string) []string {
 	return h
 }
 
-func TestBadFileCorpus(t *testing.T) {
-	cases := readManifest(t)
-	entries, err := os.ReadDir(corpusDir)
+// runCorpus checks that dir's MANIFEST.tsv lists exactly the files of dir, at least least of them,
+// and, file by file, that post's answer is the manifest's: the status and, for 422, an issue at
+// the line or feature and field with the message, else the message in the error.
+func runCorpus(t *testing.T, dir string, least int, post func(t *testing.T, tc corpusCase, body []byte) reply) {
+	t.Helper()
+	cases := readManifestIn(t, dir)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,19 +118,16 @@ func TestBadFileCorpus(t *testing.T) {
 	if !slices.Equal(files, slices.Compact(slices.Clone(listed))) || len(listed) != len(files) {
 		t.Fatalf("MANIFEST.tsv lists %v,\nthe folder holds %v", listed, files)
 	}
-	if len(cases) < 30 {
-		t.Fatalf("%d cases; the corpus needs at least 30", len(cases))
+	if len(cases) < least {
+		t.Fatalf("%d cases; the corpus needs at least %d", len(cases), least)
 	}
-	e := newUploadEnv(t, UploadOptions{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, RatePerMinute: -1})
-	_, v0 := siteIDsOf(t, e.ts.URL, "viettel")
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join(corpusDir, tc.file))
+			body, err := os.ReadFile(filepath.Join(dir, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := e.call(t, http.MethodPost, "/api/v1/carriers/viettel/sites?dry_run=true&mode="+tc.mode, e.tok["viettel"],
-				body, corpusHeaders(tc.file)...)
+			r := post(t, tc, body)
 			eb := decode[errorBody](t, r)
 			if r.status != tc.status || eb.Status != tc.status {
 				t.Fatalf("status %d, want %d; reply %s", r.status, tc.status, truncate(string(r.body), 600))
@@ -146,6 +150,15 @@ func TestBadFileCorpus(t *testing.T) {
 			t.Fatalf("no issue at line %d feature %d field %q with %q; got:%s", tc.line, tc.feature, tc.field, tc.message, got.String())
 		})
 	}
+}
+
+func TestBadFileCorpus(t *testing.T) {
+	e := newUploadEnv(t, UploadOptions{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, RatePerMinute: -1})
+	_, v0 := siteIDsOf(t, e.ts.URL, "viettel")
+	runCorpus(t, corpusDir, 30, func(t *testing.T, tc corpusCase, body []byte) reply {
+		return e.call(t, http.MethodPost, "/api/v1/carriers/viettel/sites?dry_run=true&mode="+tc.mode, e.tok["viettel"],
+			body, corpusHeaders(tc.file)...)
+	})
 	// Streamed without a Content-Length, a body over the limit is cut at the limit (a header,
 	// then blank lines, which the CSV reader skips: it reads on until the limit).
 	t.Run("streamed over the raw limit", func(t *testing.T) {

@@ -40,6 +40,13 @@ func newUploadEnv(t testing.TB, o UploadOptions) *uploadEnv {
 // the database's fibre seeded with fibreSeed (nil: none) and fibreNote.
 func newUploadEnvOn(t testing.TB, base *app.State, o UploadOptions, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
 	t.Helper()
+	return newEnv(t, base, Options{Uploads: o}, fibreSeed, fibreNote, nil)
+}
+
+// newEnv is newUploadEnvOn with the server's options and a hook that sets up the app (a clock,
+// report rules) before the server is made.
+func newEnv(t testing.TB, base *app.State, so Options, fibreSeed *fibre.Network, fibreNote string, hook func(*app.App)) *uploadEnv {
+	t.Helper()
 	ctx := context.Background()
 	db, err := persist.Open(t.TempDir())
 	if err != nil {
@@ -51,7 +58,10 @@ func newUploadEnvOn(t testing.TB, base *app.State, o UploadOptions, fibreSeed *f
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(a, Options{Uploads: o})
+	if hook != nil {
+		hook(a)
+	}
+	s, err := New(a, so)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,9 @@
      map/sheet.js    the sheet, the layers panel, figures and swatches the sheets share
      map/commune.js  the commune at a point, a commune's sheet, the combined list
      map/site.js     a site's sheet and its mark on the map
-     map/signal.js   the signal at a point and "Here" (geolocation) */
+     map/signal.js   the signal at a point and "Here" (geolocation)
+     map/report.js   "no signal here": one tap reports what the phone does (imported on use)
+     map/measure.js  measurements, disputed places, the calibration sheet (imported on first use) */
 import { $, el, setOptions } from './dom.js';
 import { getJSON } from './api.js';
 import { t, nf, pct, translate, onLangButton } from './i18n.js';
@@ -72,6 +74,15 @@ function withFibre(use) {
   if (map) { import('./map/fibre.js').then(use).catch(failed); }
 }
 
+// withMeasure calls use with map/measure.js, imported the first time a measurement layer or
+// the calibration is asked for.
+function withMeasure(use) {
+  if (map) { import('./map/measure.js').then(use).catch(failed); }
+}
+
+// measureShown tells whether a measurement layer is on (to reload after a change of tech or carrier).
+const measureShown = () => $('l-measure').checked || $('l-disputes').checked;
+
 // choroChanged follows a change of the commune colouring. The fibre colourings turn the 4G
 // coverage polygons off (drawn over the communes they would tint every colour blue); the
 // user may turn them on again.
@@ -96,7 +107,10 @@ function bind() {
   onButtons('#techs', 'data-tech', (v) => { st.tech = v; refresh(); });
   onButtons('#choro', 'data-choro', (v) => { st.choro = v; choroChanged(); });
   onButtons('#covmode', 'data-cov', (v) => { st.cov = v; loadCoverage(); renderLegend(); });
-  $('carrier').addEventListener('change', (e) => { st.carrier = e.target.value; loadCoverage(); drawSites(); renderLegend(); });
+  $('carrier').addEventListener('change', (e) => {
+    st.carrier = e.target.value; loadCoverage(); drawSites(); renderLegend();
+    if (measureShown()) { withMeasure((m) => m.loadMeasure()); }
+  });
   $('l-communes').addEventListener('change', () => { restyleCommunes(); renderLegend(); });
   $('l-gaps').addEventListener('change', () => { loadGaps(); renderLegend(); });
   $('l-sites').addEventListener('change', () => { drawSites(); renderLegend(); });
@@ -105,6 +119,10 @@ function bind() {
   $('l-fibre-reach').addEventListener('change', () => { withFibre((f) => f.loadFibreReach()); renderLegend(); });
   $('l-fibre-routes').addEventListener('change', () => { withFibre((f) => f.loadFibreRoutes()); renderLegend(); });
   $('threshold').addEventListener('change', (e) => { st.threshold = +e.target.value; withFibre((f) => f.loadCombined()); renderMiniLegend(); });
+  $('l-measure').addEventListener('change', () => { withMeasure((m) => m.loadMeasurements()); renderLegend(); });
+  onButtons('#measure-mode', 'data-measure', (v) => { st.measureMode = v; withMeasure((m) => m.loadMeasurements()); renderLegend(); });
+  $('l-disputes').addEventListener('change', () => { withMeasure((m) => m.loadDisputes()); renderLegend(); });
+  $('calib-more').addEventListener('click', () => withMeasure((m) => m.showCalibration()));
   $('here').addEventListener('click', here);
   $('mini-legend').addEventListener('click', () => showPanel(true));
   $('demo-more').addEventListener('click', () => { openSheet(t('demo_title'), el('p', null, st.info.note)); });
@@ -124,6 +142,7 @@ function refresh() {
   loadGaps();
   drawSites();
   renderLegend();
+  if (measureShown()) { withMeasure((m) => m.loadMeasure()); }
   if (st.selected) { st.selected(); }
 }
 

@@ -60,13 +60,14 @@ function useToken(tok) {
     showWho();
     updateButtons();
     loadHistory();
+    import('./review.js').then((m) => m.showQueue(call, st.who, st.carriers)).catch(() => { /* the queue is optional */ });
   });
 }
 
 function forgetToken() {
   try { sessionStorage.removeItem('phusong.token'); } catch { /* storage off */ }
   st.token = ''; st.who = null; st.checked = null;
-  $('who').hidden = true; $('token-forget').hidden = true; $('history').hidden = true; $('result').hidden = true;
+  $('who').hidden = true; $('token-forget').hidden = true; $('history').hidden = true; $('result').hidden = true; $('review').hidden = true;
   updateButtons();
 }
 

@@ -75,6 +75,7 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 	}
 	fmt.Fprintf(io.Stderr, "phusong: export: %s %s: %d features as %s\n", o.what, o.tech, len(fc.Features), o.format)
 	doc := render.NewDocument(layer, st.Coverage.DefinitionVersion(), 0, st.Note)
+	doc.Calibration = st.Coverage.Calibration()
 	switch o.format {
 	case "kml":
 		return render.WriteKML(io.Stdout, doc)

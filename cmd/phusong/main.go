@@ -30,15 +30,17 @@ type command struct {
 
 // commands is the whole command table.
 var commands = map[string]command{
-	"pathloss":  {"path loss for CSV rows on stdin (freq_mhz,tx_h_m,rx_h_m,dist_km)", runPathloss},
-	"demo-data": {"regenerate the embedded schematic demo province (synthetic stations)", runDemoData},
-	"export":    {"export layers, e.g. per-sector footprints: export footprints --tech 4G", runExport},
-	"report":    {"per-commune 3G/4G coverage and gaps (table, csv, json; --out DIR for GeoJSON layers)", runReport},
-	"serve":     {"HTTP API and web map", runServe},
-	"token":     {"create, list or revoke upload tokens in the data dir's database", runToken},
-	"upload":    {"send a carrier's station file (CSV/GeoJSON) to a phusong server", runUpload},
-	"uploads":   {"list, show, diff a server's uploads; rollback (restore as after upload N) or undo upload N", runUploads},
-	"version":   {"print the version, VCS revision and build time stamped into this binary", runVersion},
+	"pathloss":     {"path loss for CSV rows on stdin (freq_mhz,tx_h_m,rx_h_m,dist_km)", runPathloss},
+	"demo-data":    {"regenerate the embedded schematic demo province (synthetic stations)", runDemoData},
+	"export":       {"export layers, e.g. per-sector footprints: export footprints --tech 4G", runExport},
+	"report":       {"per-commune 3G/4G coverage and gaps (table, csv, json; --out DIR for GeoJSON layers)", runReport},
+	"serve":        {"HTTP API and web map", runServe},
+	"token":        {"create, list or revoke upload tokens in the data dir's database", runToken},
+	"upload":       {"send a carrier's station file (CSV/GeoJSON) to a phusong server", runUpload},
+	"uploads":      {"list, show, diff a server's uploads; rollback (restore as after upload N) or undo upload N", runUploads},
+	"version":      {"print the version, VCS revision and build time stamped into this binary", runVersion},
+	"measurements": {"import drive tests into the data dir, compare them with the predictions, make synthetic ones", runMeasurements},
+	"calibrate":    {"fit the path-loss corrections on the stored measurements; --out FILE writes the definition", runCalibrate},
 }
 
 // errUsage marks an error whose message is already a usage text.
@@ -89,7 +91,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
 }
 

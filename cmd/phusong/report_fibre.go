@@ -102,6 +102,7 @@ type fibreDoc struct {
 	DataNote          string               `json:"data_note,omitempty"`
 	FibreNote         string               `json:"fibre_note,omitempty"`
 	DefinitionVersion string               `json:"definition_version"`
+	Calibration       string               `json:"calibration"`
 	CellM             float64              `json:"cell_m"`
 	DropM             float64              `json:"drop_m"`
 	AreaBasis         string               `json:"area_basis"`
@@ -115,7 +116,7 @@ type fibreDoc struct {
 }
 
 func writeFibreJSON(w io.Writer, st *app.State, fr *fibreRun) error {
-	doc := fibreDoc{DataNote: st.Note, FibreNote: fr.note, DefinitionVersion: st.Coverage.DefinitionVersion(),
+	doc := fibreDoc{DataNote: st.Note, FibreNote: fr.note, DefinitionVersion: st.Coverage.DefinitionVersion(), Calibration: st.Coverage.Calibration(),
 		CellM: st.Engine.CellM(), DropM: fr.reach.DropM(), AreaBasis: render.AreaBasis, PopulationBasis: render.PopulationBasis,
 		ReachBasis: fibreReachBasis, ViewBasis: fibreViewBasis, Operators: fr.reach.Operators(),
 		Communes: fr.rows, Province: fr.province, Combined: fr.combined}
@@ -177,8 +178,8 @@ func writeFibreCSV(w io.Writer, fr *fibreRun) error {
 
 // writeFibreTable prints the communes in the combined view's order and a province line.
 func writeFibreTable(w io.Writer, st *app.State, fr *fibreRun) error {
-	fmt.Fprintf(w, "Fibre reach by commune, lacking both 4G and fibre first (drop distance %g m; coverage definition %s)\n",
-		fr.reach.DropM(), st.Coverage.DefinitionVersion())
+	fmt.Fprintf(w, "Fibre reach by commune, lacking both 4G and fibre first (drop distance %g m; coverage definition %s, %s)\n",
+		fr.reach.DropM(), st.Coverage.DefinitionVersion(), st.Coverage.Calibration())
 	fmt.Fprintf(w, "%s\narea: %s\npopulation: %s\n%s\n", fibreReachBasis, render.AreaBasis, render.PopulationBasis, fibreViewBasis)
 	fmt.Fprintf(w, "per-operator columns: %% of households in reach\n\n")
 	takeUp := fr.province.TakeUpHouseholds != nil

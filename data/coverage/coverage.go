@@ -279,3 +279,22 @@ func (e *Engine) CutoffDBm(t data.Tech) (float64, bool) {
 func (e *Engine) counts(s *data.Site) bool {
 	return s.Status == data.StatusActive || e.opts.IncludePlanned
 }
+
+// WithDefinition returns an engine over the same communes, grid, land raster and options as e
+// (nothing is rasterised again) under another definition def, e.g. a calibrated one or its
+// uncalibrated base. Its Reach differs when the definitions do: a store must be built anew with it.
+func (e *Engine) WithDefinition(def *Definition) (*Engine, error) {
+	if def == nil {
+		return nil, fmt.Errorf("%w: nil", ErrDefinition)
+	}
+	if err := def.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrDefinition, err)
+	}
+	rules, err := newTechRules(def)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{def: def, opts: e.opts, tm: e.tm, communes: e.communes, land: e.land, tileBound: e.tileBound,
+		rules: rules, antenna: e.antenna, polyArea: e.polyArea,
+		tables: tables{dist: map[lossKey]*distTable{}, horz: map[hKey][]float32{}}}, nil
+}

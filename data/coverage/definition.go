@@ -18,12 +18,17 @@ var defaultDefinitionJSON []byte
 
 // Definition is the coverage definition: what "covered" means, per technology. It is
 // configuration, not code: the default is embedded (definition.json) and can be replaced
-// with --config FILE. Every output names Definition.Version.
+// with --config FILE. Every output names Definition.Version and CalibrationLabel.
+//
+// Calibration, when present, corrects the path-loss model per carrier × technology × land class
+// (package measure fits it on drive tests; `phusong calibrate` writes such a definition): the
+// engine adds each correction to the loss of that carrier's sectors on that land.
 type Definition struct {
 	Version     string                 `json:"version"`
 	Description string                 `json:"description"`
 	RxHeightM   float64                `json:"rx_height_m"` // handset height above ground
 	Techs       map[data.Tech]TechRule `json:"techs"`
+	Calibration *Calibration           `json:"calibration,omitempty"`
 }
 
 // TechRule is the coverage rule for one technology.
@@ -113,6 +118,9 @@ func (d *Definition) Validate() error {
 		case len(r.TiersDBm) == 0:
 			return bad("tiers_dbm", "must list at least one tier")
 		}
+	}
+	if d.Calibration != nil {
+		return validateCalibration(d.Calibration)
 	}
 	return nil
 }

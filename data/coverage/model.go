@@ -208,6 +208,7 @@ func horzAt(h []float32, c float64) float64 {
 
 // sectorModel is one 3G or 4G sector ready for evaluation on the grid.
 type sectorModel struct {
+	idx      int     // index into the site's Sectors
 	x, y     float64 // projected mast position, metres
 	constDBm float64 // reference power + gain − feeder loss: the level at 0 dB loss on boresight
 	sinAz    float64 // boresight unit vector (east, north)
@@ -323,10 +324,20 @@ func (g *groupModel) fillBound(cls int) {
 type techRule struct {
 	tech        data.Tech
 	rule        TechRule
-	pl          [2]geo.PathLoss // per land class
-	requiredOut float64         // median level needed outdoors, dBm
-	requiredIn  float64         // median level needed indoors, dBm
-	cutoff      float64         // levels below this are not kept (NaN), dBm
+	pl          [2]geo.PathLoss            // per land class (0 commune land, 1 ward land)
+	corrected   map[string][2]geo.PathLoss // per carrier with a calibration correction: pl corrected
+	requiredOut float64                    // median level needed outdoors, dBm
+	requiredIn  float64                    // median level needed indoors, dBm
+	cutoff      float64                    // levels below this are not kept (NaN), dBm
+}
+
+// pathLoss is the model of carrier's sectors on land class cls: the rule's, with the
+// definition's correction for the carrier when it has one.
+func (tr *techRule) pathLoss(carrier string, cls int) geo.PathLoss {
+	if pl, ok := tr.corrected[carrier]; ok {
+		return pl[cls]
+	}
+	return tr.pl[cls]
 }
 
 // newTechRules derives the per-technology rules of def.
@@ -338,10 +349,28 @@ func newTechRules(def *Definition) ([]techRule, error) {
 			return nil, fmt.Errorf("%w: no rule for %s", ErrDefinition, t)
 		}
 		tr := techRule{tech: t, rule: r, requiredOut: r.RequiredMedianDBm(false), requiredIn: r.RequiredMedianDBm(true)}
-		for cls, ct := range []data.CommuneType{data.TypeCommune, data.TypeWard} {
+		for cls, ct := range landClasses() {
 			tr.pl[cls] = geo.PathLoss{Model: r.Model, Env: r.Env(ct), LargeCity: r.LargeCity, CmDB: r.CmDB}
 			if err := tr.pl[cls].Validate(); err != nil {
 				return nil, fmt.Errorf("%w: %s: %w", ErrDefinition, t, err)
+			}
+		}
+		if def.Calibration != nil {
+			tr.corrected = map[string][2]geo.PathLoss{}
+			for _, k := range def.Calibration.Corrections {
+				if k.Tech != t {
+					continue
+				}
+				pls, ok := tr.corrected[k.Carrier]
+				if !ok {
+					pls = tr.pl
+				}
+				cls := landIndex(k.Land)
+				pls[cls].OffsetDB, pls[cls].SlopeDBPerDecade = k.OffsetDB, k.SlopeDBPerDecade
+				if err := pls[cls].Validate(); err != nil {
+					return nil, fmt.Errorf("%w: calibration of %s %s on %s land: %w", ErrDefinition, k.Carrier, t, k.Land, err)
+				}
+				tr.corrected[k.Carrier] = pls
 			}
 		}
 		floor := min(tr.requiredOut, tr.requiredIn)
@@ -352,6 +381,17 @@ func newTechRules(def *Definition) ([]techRule, error) {
 		out[ti] = tr
 	}
 	return out, nil
+}
+
+// landClasses returns the commune types by land class index: 0 commune land, 1 ward land.
+func landClasses() [2]data.CommuneType { return [2]data.CommuneType{data.TypeCommune, data.TypeWard} }
+
+// landIndex is the land class index of commune type ct.
+func landIndex(ct data.CommuneType) int {
+	if ct == data.TypeWard {
+		return 1
+	}
+	return 0
 }
 
 // techIndex returns t's index in data.AnalysedTechs, or -1.
@@ -387,7 +427,7 @@ func (e *Engine) modelSite(s *data.Site) (*siteModel, error) {
 			return nil, err
 		}
 		az := sec.AzimuthDeg * math.Pi / 180
-		sm := sectorModel{x: p[0], y: p[1], constDBm: ref + sec.GainDBi - sec.FeederLossDB,
+		sm := sectorModel{idx: k, x: p[0], y: p[1], constDBm: ref + sec.GainDBi - sec.FeederLossDB,
 			sinAz: math.Sin(az), cosAz: math.Cos(az), amDB: e.antenna.MaxAttenuationDB,
 			ant: e.antenna, hbM: s.HeightM, hmM: e.def.RxHeightM}
 		sm.ant.Omni, sm.ant.AzimuthDeg, sm.ant.TiltDeg = sec.Omni, sec.AzimuthDeg, sec.TiltDeg
@@ -403,7 +443,7 @@ func (e *Engine) modelSite(s *data.Site) (*siteModel, error) {
 			return nil, &SectorError{Site: s.Key(), Sector: k, Err: ErrSectorModel}
 		}
 		for cls := range 2 {
-			key := lossKey{pl: tr.pl[cls], freqMHz: sec.BandMHz, txHM: s.HeightM, rxHM: e.def.RxHeightM,
+			key := lossKey{pl: tr.pathLoss(s.Carrier, cls), freqMHz: sec.BandMHz, txHM: s.HeightM, rxHM: e.def.RxHeightM,
 				vbwDeg: e.antenna.VBeamwidthDeg, tiltDeg: sec.TiltDeg, slaDB: e.antenna.SideLobeDB, amDB: sm.amDB}
 			sm.curve[cls] = key.pl.Curve(key.freqMHz, key.txHM, key.rxHM)
 			t, r := e.tables.rangeFor(key, maxLoss)

@@ -398,6 +398,10 @@ func (r *Result) Version() uint64 { return r.version }
 // DefinitionVersion returns the version of the coverage definition used.
 func (r *Result) DefinitionVersion() string { return r.eng.def.Version }
 
+// Calibration returns the definition's Definition.CalibrationLabel: "uncalibrated" or
+// "calibrated with N samples (FROM..TO)".
+func (r *Result) Calibration() string { return r.eng.def.CalibrationLabel() }
+
 // Engine returns the engine that computed r.
 func (r *Result) Engine() *Engine { return r.eng }
 

@@ -45,6 +45,7 @@ type CommuneStats struct {
 	Type              data.CommuneType `json:"type"`
 	Tech              data.Tech        `json:"tech"`
 	DefinitionVersion string           `json:"definition_version"`
+	Calibration       string           `json:"calibration"` // Definition.CalibrationLabel
 
 	LandCells      int     `json:"land_cells"`
 	AreaKM2        float64 `json:"area_km2"`         // rasterised land area
@@ -339,7 +340,7 @@ func (r *Result) stats(ci int, ti int, cc *communeCounts, land int, population, 
 	e := r.eng
 	cellM2 := e.land.Grid.CellM * e.land.Grid.CellM
 	km2 := func(n int32) float64 { return float64(n) * cellM2 / 1e6 } // exact for whole-metre cells
-	s := CommuneStats{Tech: e.rules[ti].tech, DefinitionVersion: e.def.Version, LandCells: land,
+	s := CommuneStats{Tech: e.rules[ti].tech, DefinitionVersion: e.def.Version, Calibration: e.def.CalibrationLabel(), LandCells: land,
 		AreaKM2: km2(int32(land)), PolygonAreaKM2: polyAreaM2 / 1e6,
 		Population: population, Households: households, PopulationSpread: PopulationSpread}
 	if ci >= 0 {

@@ -93,6 +93,23 @@ func decodeFeature(n int, raw json.RawMessage) (*gjFeature, *data.ParseError) {
 	return &f, nil
 }
 
+// decodePoint decodes feature n as decodeFeature does and checks that its geometry is a Point
+// of at least two coordinates; it returns the feature and the text of its lon and lat (a third
+// coordinate is ignored).
+func decodePoint(n int, raw json.RawMessage) (f *gjFeature, lon, lat string, perr *data.ParseError) {
+	if f, perr = decodeFeature(n, raw); perr != nil {
+		return nil, "", "", perr
+	}
+	if f.Geometry.Type != "Point" {
+		return nil, "", "", &data.ParseError{Feature: n, Field: "geometry", Value: f.Geometry.Type, Msg: "is not a Point"}
+	}
+	var pos []json.Number
+	if err := decodeJSON(f.Geometry.Coordinates, &pos); err != nil || len(pos) < 2 {
+		return nil, "", "", &data.ParseError{Feature: n, Field: "geometry", Msg: "coordinates are not [lon, lat]"}
+	}
+	return f, pos[0].String(), pos[1].String(), nil
+}
+
 // decodeJSON decodes raw into v keeping numbers as json.Number (their exact text).
 func decodeJSON(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))

@@ -700,23 +700,14 @@ func ReadSitesGeoJSON(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
 // feature turns site feature n into one row per sector.
 func (b *siteBuilder) feature(n int, raw json.RawMessage) {
 	at := loc{feature: n, sector: -1}
-	f, perr := decodeFeature(n, raw)
+	f, lon, lat, perr := decodePoint(n, raw)
 	if perr != nil {
 		b.fail(at, perr.Field, perr.Value, perr.Msg)
 		return
 	}
-	if f.Geometry.Type != "Point" {
-		b.fail(at, "geometry", f.Geometry.Type, "is not a Point")
-		return
-	}
-	var pos []json.Number
-	if err := decodeJSON(f.Geometry.Coordinates, &pos); err != nil || len(pos) < 2 {
-		b.fail(at, "geometry", "", "coordinates are not [lon, lat]")
-		return
-	}
 	base := map[string]string{}
 	sectors, ok := b.properties(at, f.Properties, base)
-	base["lon"], base["lat"] = pos[0].String(), pos[1].String()
+	base["lon"], base["lat"] = lon, lat
 	switch {
 	case !ok:
 	case sectors == nil:

@@ -56,19 +56,9 @@ func listHash(sites []data.Site) string {
 
 // TestCrashChild is the child's loop; it runs only when the parent sets crashChildEnv.
 func TestCrashChild(t *testing.T) {
-	dir := os.Getenv(crashChildEnv)
-	if dir == "" {
-		t.Skip("the crash test's child process; run TestCrashKill")
-	}
-	seed, _ := strconv.ParseUint(os.Getenv(crashSeedEnv), 10, 64)
-	rng := rand.New(rand.NewPCG(seed, 1))
-	db, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, rng := crashChild(t, "TestCrashKill", 1)
 	ctx := context.Background()
 	sites := db.Sites()
-	fmt.Fprintln(os.Stdout, "ready")
 	for {
 		c := []string{crashCarrierA, crashCarrierB}[rng.IntN(2)]
 		cur, err := sites.Current(ctx, c)
@@ -128,6 +118,23 @@ func TestCrashChild(t *testing.T) {
 	}
 }
 
+// crashChild starts a crash test's child (skipping the test unless the parent, the test named
+// parent, set crashChildEnv): the database in the parent's directory, a random source seeded by
+// the parent (stream tells children apart), and "ready" printed.
+func crashChild(t *testing.T, parent string, stream uint64) (*DB, *rand.Rand) {
+	dir := os.Getenv(crashChildEnv)
+	if dir == "" {
+		t.Skip("the crash test's child process; run " + parent)
+	}
+	seed, _ := strconv.ParseUint(os.Getenv(crashSeedEnv), 10, 64)
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(os.Stdout, "ready")
+	return db, rand.New(rand.NewPCG(seed, stream))
+}
+
 // walTail reports whether the WAL file at p ends in frames of a transaction that never
 // committed (the kill landed while SQLite was writing it): it walks the frames of the current
 // WAL generation (matching salts) and looks at the last one's commit field.
@@ -154,7 +161,14 @@ func walTail(p string) (frames int, torn bool) {
 // Apply, and returns the lines it printed.
 func crashRound(t *testing.T, dir string, seed uint64, skip int, delay time.Duration) []string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	return crashRoundOf(t, "TestCrashChild", dir, seed, skip, delay)
+}
+
+// crashRoundOf is crashRound with the child test named: it runs until killed, delay after its
+// (skip+1)-th "applying" line.
+func crashRoundOf(t *testing.T, child, dir string, seed uint64, skip int, delay time.Duration) []string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashSeedEnv+"="+strconv.FormatUint(seed, 10))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()

@@ -51,6 +51,7 @@ type Document struct {
 	Name              string // KML Document name, e.g. "phusong — gaps 4G"
 	Description       string // what the layers show, one or two sentences
 	DefinitionVersion string // version of the coverage definition the layers were computed with
+	Calibration       string // the definition's calibration label ("" not stated)
 	DataVersion       uint64 // version of the station lists (0 = not stated)
 	Note              string // non-empty when built on synthetic demo data: shown in the KML header
 	Layers            []Layer
@@ -68,11 +69,11 @@ func SafeName(s string) string {
 }
 
 // metaKeys always come last among a layer's columns, in this order.
-var metaKeys = []string{"definition_version", "synthetic", "note"}
+var metaKeys = []string{"definition_version", "calibration", "synthetic", "note"}
 
 // FromGeoJSON converts fc's features to Features whose properties all have the same columns:
 // the names listed in first (those present in fc), then every other property name in
-// alphabetical order, then definition_version, synthetic and note. A feature missing a column
+// alphabetical order, then definition_version, calibration, synthetic and note. A feature missing a column
 // has a nil value there. name gives each feature's name (nil: the "name" property when it is
 // a string).
 func FromGeoJSON(fc *geojson.FeatureCollection, first []string, name func(*geojson.Feature) string) []Feature {

@@ -46,7 +46,7 @@ func single(g orb.Geometry, p geojson.Properties) *geojson.FeatureCollection {
 // that zoom (see MaxZoom; geo.ToleranceForZoom at the province's latitude); zoom < 0 gives the
 // full detail.
 //
-// Properties: carrier, tech, tier, threshold_dbm, definition_version, area_km2 (of the returned
+// Properties: carrier, tech, tier, threshold_dbm, definition_version, calibration, area_km2 (of the returned
 // geometry, in the engine's projection, 6 decimals), zoom (−1 for full detail). The errors are
 // res.Layer's (coverage.ErrNoLayer, coverage.ErrTier).
 func Coverage(res *coverage.Result, carrier string, tech data.Tech, tier, zoom int) (*geojson.FeatureCollection, error) {
@@ -58,14 +58,15 @@ func Coverage(res *coverage.Result, carrier string, tech data.Tech, tier, zoom i
 	mp, zoom := forZoom(e.Projection(), e.Grid(), l.Polygons, zoom)
 	return single(geo.LonLatMultiPolygon(e.Projection(), mp), geojson.Properties{
 		"carrier": carrier, "tech": string(tech), "tier": tier, "threshold_dbm": l.ThresholdDBm,
-		"definition_version": res.DefinitionVersion(), "area_km2": round6(geo.PlanarAreaM2(mp) / 1e6), "zoom": zoom,
+		"definition_version": res.DefinitionVersion(), "calibration": res.Calibration(), "area_km2": round6(geo.PlanarAreaM2(mp) / 1e6), "zoom": zoom,
 	}), nil
 }
 
 // Gaps returns res.Gaps(tech, communeCode, minAreaM2), the uncovered land per commune at full
 // detail, as one Feature per commune with a gap left, in code order, whose MultiPolygon follows
 // RFC 7946. Properties: code, name, tech, area_km2 (of the kept polygons, 6 decimals),
-// uncovered_population (1 decimal), threshold_dbm, min_gap_area_m2, definition_version. The
+// uncovered_population (1 decimal), threshold_dbm, min_gap_area_m2, definition_version,
+// calibration. The
 // errors are res.Gaps' (coverage.ErrNoLayer).
 func Gaps(res *coverage.Result, tech data.Tech, communeCode string, minAreaM2 float64) (*geojson.FeatureCollection, error) {
 	gl, err := res.Gaps(tech, communeCode, minAreaM2)
@@ -80,7 +81,7 @@ func Gaps(res *coverage.Result, tech data.Tech, communeCode string, minAreaM2 fl
 		f.Properties = geojson.Properties{
 			"code": c.Code, "name": c.Name, "tech": string(tech), "area_km2": round6(g.AreaM2 / 1e6),
 			"uncovered_population": math.Round(g.UncoveredPopulation*10) / 10, "threshold_dbm": gl.ThresholdDBm,
-			"min_gap_area_m2": gl.MinAreaM2, "definition_version": res.DefinitionVersion(),
+			"min_gap_area_m2": gl.MinAreaM2, "definition_version": res.DefinitionVersion(), "calibration": res.Calibration(),
 		}
 		fc.Append(f)
 	}
@@ -93,7 +94,7 @@ func Gaps(res *coverage.Result, tech data.Tech, communeCode string, minAreaM2 fl
 // covered_indoor_area_pct, covered_population, uncovered_population, covered_households,
 // carriers_present, white_area_km2, single_carrier_area_km2, competitive_area_km2, and per
 // carrier covered_area_pct_<tech>_<carrier>; plus area_km2 (rasterised land),
-// polygon_area_km2, three_g_only_area_km2, population_spread and definition_version. Figures
+// polygon_area_km2, three_g_only_area_km2, population_spread, definition_version and calibration. Figures
 // are rounded to 6 decimals. A commune whose code res does not know gets only its own fields.
 func Communes(res *coverage.Result, communes []data.Commune) *geojson.FeatureCollection {
 	known := res.Engine().Communes()
@@ -113,7 +114,7 @@ func Communes(res *coverage.Result, communes []data.Commune) *geojson.FeatureCol
 			for ti, tech := range data.AnalysedTechs {
 				setStats(p, &stats[ti][ci], "_"+strings.ToLower(string(tech)))
 			}
-			p["definition_version"] = res.DefinitionVersion()
+			p["definition_version"], p["calibration"] = res.DefinitionVersion(), res.Calibration()
 		}
 		f.Properties = p
 		fc.Append(f)
@@ -158,7 +159,7 @@ func setStats(p geojson.Properties, s *coverage.CommuneStats, sfx string) {
 
 // Footprints returns fps (from e.Footprints) as Features with properties carrier, site_id,
 // sector (index), cell_id, tech, band_mhz, area_km2 (6 decimals), threshold_dbm and
-// definition_version (of e).
+// definition_version and calibration (of e).
 func Footprints(e *coverage.Engine, fps []coverage.Footprint) *geojson.FeatureCollection {
 	fc := geojson.NewFeatureCollection()
 	for _, f := range fps {
@@ -167,7 +168,7 @@ func Footprints(e *coverage.Engine, fps []coverage.Footprint) *geojson.FeatureCo
 		ft.Properties = geojson.Properties{
 			"carrier": f.Site.Carrier, "site_id": f.Site.SiteID, "sector": f.Sector, "cell_id": f.CellID,
 			"tech": string(f.Tech), "band_mhz": f.BandMHz, "area_km2": round6(f.AreaM2 / 1e6),
-			"threshold_dbm": thr, "definition_version": e.Definition().Version,
+			"threshold_dbm": thr, "definition_version": e.Definition().Version, "calibration": e.Definition().CalibrationLabel(),
 		}
 		fc.Append(ft)
 	}

@@ -97,6 +97,9 @@ func documentDescription(d *Document) string {
 	if d.DefinitionVersion != "" {
 		prov = append(prov, "Coverage definition version "+d.DefinitionVersion+".")
 	}
+	if d.Calibration != "" {
+		prov = append(prov, "Path loss "+d.Calibration+".")
+	}
 	if d.DataVersion > 0 {
 		prov = append(prov, fmt.Sprintf("Station data version %d.", d.DataVersion))
 	}

@@ -20,7 +20,7 @@ var (
 )
 
 // Column orders: the leading properties of each layer (the rest follow alphabetically, then
-// definition_version, synthetic and note).
+// definition_version, calibration, synthetic and note).
 var (
 	gapColumns      = []string{"code", "name", "tech", "area_km2", "uncovered_population", "threshold_dbm", "min_gap_area_m2"}
 	coverageColumns = []string{"carrier", "tech", "tier", "threshold_dbm", "area_km2", "zoom"}

@@ -20,6 +20,7 @@ import (
 // JSON), /api/v1/report.csv and the communes layer's statistics.
 type Report struct {
 	DefinitionVersion string                    `json:"definition_version"`
+	Calibration       string                    `json:"calibration"`         // calibrated with N samples (dates), or uncalibrated
 	DataNote          string                    `json:"data_note,omitempty"` // non-empty on synthetic or schematic data
 	CellM             float64                   `json:"cell_m"`
 	AreaBasis         string                    `json:"area_basis"`
@@ -54,7 +55,7 @@ const (
 // synthetic-data note ("" for real data).
 func NewReport(r *coverage.Result, techs []data.Tech, note string) *Report {
 	eng := r.Engine()
-	rep := &Report{DefinitionVersion: r.DefinitionVersion(), DataNote: note, CellM: eng.CellM(),
+	rep := &Report{DefinitionVersion: r.DefinitionVersion(), Calibration: r.Calibration(), DataNote: note, CellM: eng.CellM(),
 		AreaBasis: AreaBasis, PopulationBasis: PopulationBasis, CoveredWhen: map[data.Tech]CoveredWhen{},
 		Carriers: r.Carriers(), Communes: []coverage.CommuneStats{}, Priority: map[data.Tech][]string{},
 		Techs: techs, Ranked: map[data.Tech][]coverage.CommuneStats{}}
@@ -103,6 +104,7 @@ var statColumns = []statColumn{
 	{"type", func(s *coverage.CommuneStats) any { return string(s.Type) }},
 	{"tech", func(s *coverage.CommuneStats) any { return string(s.Tech) }},
 	{"definition_version", func(s *coverage.CommuneStats) any { return s.DefinitionVersion }},
+	{"calibration", func(s *coverage.CommuneStats) any { return s.Calibration }},
 	{"land_cells", func(s *coverage.CommuneStats) any { return s.LandCells }},
 	{"area_km2", func(s *coverage.CommuneStats) any { return s.AreaKM2 }},
 	{"polygon_area_km2", func(s *coverage.CommuneStats) any { return s.PolygonAreaKM2 }},
@@ -212,7 +214,7 @@ func WriteReportTable(w io.Writer, rep *Report, carriers []data.Carrier) error {
 			fmt.Fprintln(w)
 		}
 		cw := rep.CoveredWhen[t]
-		fmt.Fprintf(w, "%s coverage by commune, by uncovered population (coverage definition %s)\n", t, rep.DefinitionVersion)
+		fmt.Fprintf(w, "%s coverage by commune, by uncovered population (coverage definition %s, %s)\n", t, rep.DefinitionVersion, rep.Calibration)
 		fmt.Fprintf(w, "covered: best %s ≥ %.1f dBm outdoors (%.1f dBm indoors), %.0f %% location reliability, %g m cells\n",
 			cw.Metric, cw.RequiredOutdoorDBm, cw.RequiredIndoorDBm, 100*cw.Reliability, rep.CellM)
 		fmt.Fprintf(w, "area: %s\npopulation: %s\n", rep.AreaBasis, rep.PopulationBasis)

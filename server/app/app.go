@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"phusong/data/persist"
 )
@@ -41,7 +42,15 @@ type App struct {
 	swaps atomic.Uint64 // states published, the first included
 	mu    sync.Mutex    // held by every list write: read the list, prepare, commit, publish
 	kinds map[string]listOps
+
+	now      func() time.Time // the clock of reports and measurements (WithClock)
+	measured measuredCache    // comparisons of the stored measurements (measurements.go)
+	disputes disputeCache     // reports against predictions (reports.go)
 }
+
+// WithClock makes the app read the time from now (tests of retention, days and rotation);
+// call it before serving.
+func (a *App) WithClock(now func() time.Time) { a.now = now }
 
 // New serves st. db (nil: read-only) holds the tokens and the versioned lists that uploads
 // change; st must have been built from db's current lists (Open does both). log nil discards.
@@ -49,7 +58,7 @@ func New(st *State, db *persist.DB, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a := &App{log: log, db: db}
+	a := &App{log: log, db: db, now: time.Now}
 	a.kinds = map[string]listOps{siteKind.kind.Name: siteKind, fibreKind.kind.Name: fibreKind}
 	if err := a.Publish(st); err != nil {
 		return nil, err
@@ -87,11 +96,34 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	if in.Fibre, in.FibreNote, err = seedFibre(ctx, db, in.Fibre, in.FibreNote, log); err != nil {
 		return nil, err
 	}
+	if err := useServedDefinition(ctx, db, &in, log); err != nil {
+		return nil, err
+	}
 	st, err := Build(ctx, in)
 	if err != nil {
 		return nil, err
 	}
 	return New(st, db, log)
+}
+
+// useServedDefinition serves the calibration the database says was chosen (ServeCalibration),
+// unless in names a definition (--config) or an engine, which win (then a chosen calibration is
+// only logged as not served).
+func useServedDefinition(ctx context.Context, db *persist.DB, in *Input, log *slog.Logger) error {
+	if in.Definition != nil || in.Engine != nil {
+		if id, err := db.ServedCalibration(ctx); err == nil && id != 0 {
+			log.Warn("a definition was given: the calibration chosen in the database is not served", slog.Int64("calibration_id", id))
+		}
+		return nil
+	}
+	def, id, err := servedDefinition(ctx, db)
+	if err != nil || def == nil {
+		return err
+	}
+	in.Definition = def
+	log.Info("serving the calibrated definition chosen in the database", slog.Int64("calibration_id", id),
+		slog.String("definition_version", def.Version), slog.String("calibration", def.CalibrationLabel()))
+	return nil
 }
 
 // Close closes the database Open opened (not one given to New or OpenDB).

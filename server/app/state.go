@@ -31,6 +31,10 @@ type Input struct {
 	Fibre        *fibre.Network // operators' fibre routes and access points; nil = none
 	FibreNote    string         // non-empty for a synthetic fibre network
 	FibreOptions fibre.Options  // drop distance, feeder reach
+
+	// MinVersion, when the state replaces a served one (another definition), is that state's
+	// data version: the new store's versions start above it, so versions keep increasing.
+	MinVersion uint64
 }
 
 // State is one consistent dataset: a site snapshot, the coverage computed from it, the
@@ -97,6 +101,11 @@ func Build(ctx context.Context, in Input) (*State, error) {
 	sites, err := loadStore(eng, in.Sites)
 	if err != nil {
 		return nil, err
+	}
+	for sites.Version() <= in.MinVersion && in.MinVersion > 0 {
+		if _, err := sites.Upsert(nil); err != nil { // an empty write: the next version
+			return nil, fmt.Errorf("app: store version: %w", err)
+		}
 	}
 	snap := sites.Snapshot()
 	res, err := eng.Compute(ctx, snap)

@@ -3,7 +3,8 @@ import { $, el, nodes, styled } from '../dom.js';
 import { t, nf } from '../i18n.js';
 import {
   st, carrier, fibreOperator, coverageColour, techInfo, CHORO_BREAKS, CHORO_COLOURS, TIER_COLOURS,
-  FIBRE_BREAKS, FIBRE_COLOURS, REACH_COLOUR, KIND_STYLE, COMBINED_COLOURS, COMBINED_LABEL, ROAD_COLOUR, WATER_COLOUR, WATER_FILL
+  FIBRE_BREAKS, FIBRE_COLOURS, REACH_COLOUR, KIND_STYLE, COMBINED_COLOURS, COMBINED_LABEL, ROAD_COLOUR, WATER_COLOUR, WATER_FILL,
+  BELOW_TIERS_COLOUR, RESIDUAL_BREAKS, RESIDUAL_COLOURS, DISPUTE_COLOUR, calibrationText
 } from './state.js';
 import { dot, swatch, fine } from './sheet.js';
 import { showCombinedList } from './commune.js';
@@ -48,10 +49,30 @@ export function renderLegend() {
     out.push(title(t('l_context')), row(styled(el('span', { class: 'ln' }), { background: ROAD_COLOUR, height: '3px' }), t('ctx_road')),
       row(styled(swatch(WATER_FILL), { borderColor: WATER_COLOUR }), t('ctx_water')));
   }
-  out.push(fibreLayersLegend());
+  out.push(fibreLayersLegend(), measureLegend());
   box.replaceChildren(...nodes(out));
   renderMiniLegend();
-  $('defver').textContent = t('definition') + ': ' + (st.info.definition_version || '');
+  $('defver').textContent = t('definition') + ': ' + (st.info.definition_version || '') + ' (' + calibrationText(st.info.calibration) + ')';
+  $('calib').textContent = t('calibration') + ': ' + calibrationText(st.info.calibration);
+}
+
+// measureLegend is the legend of the measurements and of the disputed places, when shown.
+function measureLegend() {
+  const out = [];
+  if ($('l-measure').checked && st.measureMode === 'residual') {
+    out.push(title(t('residual') + ' (dB)'), RESIDUAL_COLOURS.map((c, i) => {
+      const lo = RESIDUAL_BREAKS[i - 1], hi = RESIDUAL_BREAKS[i];
+      return row(swatch(c), lo == null ? '< ' + hi + ' · ' + t('worse') : hi == null ? '≥ ' + lo + ' · ' + t('better') : lo + ' … ' + hi);
+    }));
+  } else if ($('l-measure').checked) {
+    const ti = techInfo();
+    out.push(title(t('measured_level') + ' · ' + ti.metric), ti.tiers_dbm.map((d, i) => row(swatch(TIER_COLOURS[i]), '≥ ' + d + ' dBm')),
+      row(swatch(BELOW_TIERS_COLOUR), '< ' + ti.tiers_dbm[ti.tiers_dbm.length - 1] + ' dBm'));
+  }
+  if ($('l-disputes').checked) {
+    out.push(row(styled(el('span', { class: 'sw dispute' }), { borderColor: DISPUTE_COLOUR }), t('l_disputes')));
+  }
+  return out;
 }
 
 const uncoveredTitle = () => (st.choro === 'population' ? t('uncovered_pop') : t('uncovered_area'));

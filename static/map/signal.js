@@ -1,14 +1,15 @@
 // map/signal.js: the predicted signal at a point, per carrier, and "Here" (the browser's
 // position).
-import { el, td, th, table } from '../dom.js';
+import { $, el, td, th, table } from '../dom.js';
 import { getJSON } from '../api.js';
 import { t, nf } from '../i18n.js';
 import { st, layers, carrier, techInfo, flash, unflash, failed, ANY_COLOUR } from './state.js';
 import { map, siteRenderer } from './layers.js';
 import { openSheet, focus, dot, fine } from './sheet.js';
 
-// showSignal marks latlng and opens the sheet of the signal predicted there.
-export function showSignal(latlng) {
+// showSignal marks latlng and opens the sheet of the signal predicted there; mine says latlng is
+// the user's own position, where a report ("no signal here") may be made.
+export function showSignal(latlng, mine) {
   if (layers.here) { layers.here.remove(); }
   layers.here = L.circleMarker(latlng, { renderer: siteRenderer, radius: 9, color: '#fff', weight: 3, fillColor: '#1a73e8', fillOpacity: 1, interactive: false }).addTo(map);
   getJSON('api/v1/signal?lon=' + latlng.lng.toFixed(6) + '&lat=' + latlng.lat.toFixed(6)).then((r) => {
@@ -18,8 +19,13 @@ export function showSignal(latlng) {
       levels.sort((a, b) => (b.carrier === 'any') - (a.carrier === 'any'));
       openSheet(t('signal_title') + ' · ' + st.tech, [
         el('p', { class: 'sub' }, (r.commune ? r.commune.name + ' · ' : '') + latlng.lat.toFixed(5) + ', ' + latlng.lng.toFixed(5)),
-        levels.length ? levelTable(levels) : el('p', null, t('no_signal'))
+        levels.length ? levelTable(levels) : el('p', null, t('no_signal')),
+        mine && el('div', { class: 'report', id: 'report-box' })
       ], draw);
+      if (mine) {
+        const any = levels.find((l) => l.carrier === 'any');
+        import('./report.js').then((m) => m.fillReport($('report-box'), latlng, any && any.serving_carrier)).catch(failed);
+      }
       focus(latlng);
     };
     draw();
@@ -55,7 +61,7 @@ export function here() {
     unflash();
     const ll = L.latLng(pos.coords.latitude, pos.coords.longitude);
     map.setView(ll, Math.max(map.getZoom(), 13), { animate: false });
-    showSignal(ll);
+    showSignal(ll, true);
   }, (err) => {
     flash(t('geo_denied') + (err && err.message ? ': ' + err.message : ''), 4000);
   }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });

@@ -11,7 +11,8 @@ export const st = {
   siteMode: null, // how the sites are drawn now: 'clusters', 'dots' or null (not drawn)
   selected: null, // redraws the open sheet (after a change of language or technology)
   selectedCode: null, moving: false,
-  covReq: 0, covKey: '', fibreKey: '', fibreReq: 0, reachKey: '', reachReq: 0
+  covReq: 0, covKey: '', fibreKey: '', fibreReq: 0, reachKey: '', reachReq: 0,
+  measureMode: 'level', measureKey: '', measureReq: 0, measureDrawn: '', disputesKey: '', disputesReq: 0
 };
 
 // layers holds the Leaflet layers drawn now, by name (communes, coverage, gaps, context, sites,
@@ -38,6 +39,26 @@ export const ROAD_COLOUR = '#4d4d4d';
 export const WATER_COLOUR = '#2b7bba';
 export const WATER_FILL = '#a6cee3';
 export const COMBINED_LABEL = { neither: 'neither', '4g_only': 'only4g', fibre_only: 'onlyfibre', both: 'both' };
+// Measurements: the level by the definition's tiers (TIER_COLOURS) and below the last one in red;
+// measured − predicted on a diverging ramp (ColorBrewer RdBu: red where the measured level is
+// below the prediction, blue above); places reports dispute in orange.
+export const BELOW_TIERS_COLOUR = '#d7301f';
+export const RESIDUAL_BREAKS = [-10, -5, -2, 2, 5, 10];
+export const RESIDUAL_COLOURS = ['#b2182b', '#ef8a62', '#fddbc7', '#f7f7f7', '#d1e5f0', '#67a9cf', '#2166ac'];
+export const DISPUTE_COLOUR = '#e6550d';
+
+// levelColour is the colour of a measured level on the tiers of the chosen technology.
+export function levelColour(dbm) {
+  const tiers = techInfo().tiers_dbm, i = tiers.findIndex((d) => dbm >= d);
+  return i < 0 ? BELOW_TIERS_COLOUR : TIER_COLOURS[i];
+}
+
+// calibrationText is the served definition's calibration in the page's language, from the
+// label /api/v1/info gives ("uncalibrated" or "calibrated with N samples (FROM..TO)").
+export function calibrationText(label) {
+  const m = /^calibrated with (\d+) samples \((.+)\.\.(.+)\)$/.exec(label || '');
+  return m ? t('calibrated_with', { n: m[1], from: m[2], to: m[3] }) : t('uncalibrated');
+}
 
 // rampColour is the colour of p (percent) on a ramp: colours[i] below breaks[i], the last colour
 // from the last break up, grey for no value.
