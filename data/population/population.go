@@ -419,22 +419,27 @@ func spread(people []int64, cells []int32, total int64, weight func(int32) float
 	}
 }
 
-// Spread is how a commune's people are placed, as the reports state it ("population_spread"):
-// "population grid (<source>, census-reconciled)" or "(<source>, raster totals)", and for a
-// commune the source puts no people on, "uniform over commune land (<source> has no people
-// here)". The source is followed by "synthetic" when the grid is synthetic.
+// Spread is how commune ci's people are placed, as the reports state it
+// ("population_spread"): "population grid (<source>, census-reconciled)" or "(<source>, raster
+// totals)", and for a commune the source puts no people on, "uniform over commune land
+// (<source> has no people here)". The source is followed by "synthetic" when the grid is
+// synthetic. For ci < 0 it describes the whole grid, adding how many communes are uniform.
 func (g *Grid) Spread(ci int) string {
 	src := g.Source
 	if g.Note != "" {
 		src += ", synthetic"
 	}
-	if g.Communes[ci].Uniform {
+	if ci >= 0 && g.Communes[ci].Uniform {
 		return "uniform over commune land (" + src + " has no people here)"
 	}
+	how := "census-reconciled"
 	if g.Mode == ModeRaster {
-		return "population grid (" + src + ", raster totals)"
+		how = "raster totals"
 	}
-	return "population grid (" + src + ", census-reconciled)"
+	if _, _, _, n := g.Totals(); ci < 0 && n > 0 {
+		how += fmt.Sprintf("; %d communes uniform: no people in the source", n)
+	}
+	return "population grid (" + src + ", " + how + ")"
 }
 
 // Totals sums the communes' reconciliation: census population, the source's people on the
