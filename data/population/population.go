@@ -360,7 +360,7 @@ func (out *Grid) reconcile(land Land, acc []float64) error {
 		case len(cells[ci]) == 0:
 		case !(row.RasterPeople > 0):
 			row.Uniform = true
-			spread(out.People, cells[ci], int64(c.Population)*Scale, func(int32) float64 { return 1 })
+			spread(out.People, cells[ci], int64(c.Population)*Scale, func(int32) float64 { return 0 })
 		case out.Mode == ModeRaster:
 			placed = true
 			row.Factor = 1
@@ -384,38 +384,59 @@ func (out *Grid) reconcile(land Land, acc []float64) error {
 	return nil
 }
 
-// spread sets people[k] for the cells so that they add up to total exactly, each in proportion
-// to weight(k) (all weights ≥ 0, not all 0): the floor of its share, then one unit more to the
-// cells with the largest remainders (ties: lower grid index first).
-func spread(people []int64, cells []int32, total int64, weight func(int32) float64) {
-	sum := 0.0
-	for _, k := range cells {
-		sum += weight(k)
+// Apportion splits total into len(weights) whole parts in proportion to weights (each ≥ 0;
+// all 0, or none positive, splits evenly): the floor of each share, then one more to the parts
+// with the largest remainders (ties: the lower index). The parts add up to total exactly and
+// each is within one of its share.
+func Apportion(total int64, weights []float64) []int64 {
+	parts := make([]int64, len(weights))
+	if len(weights) == 0 {
+		return parts
 	}
+	sum := 0.0
+	for _, w := range weights {
+		sum += w
+	}
+	even := !(sum > 0)
 	type rem struct {
-		k    int32
+		i    int
 		frac float64
 	}
-	rems := make([]rem, 0, len(cells))
+	rems := make([]rem, len(weights))
 	left := total
-	for _, k := range cells {
-		q := float64(total) * weight(k) / sum
+	for i, w := range weights {
+		q := float64(total) / float64(len(weights))
+		if !even {
+			q = float64(total) * w / sum
+		}
 		f := math.Floor(q)
-		people[k] = int64(f)
-		left -= int64(f)
-		rems = append(rems, rem{k, q - f})
+		parts[i] = int64(f)
+		left -= parts[i]
+		rems[i] = rem{i, q - f}
 	}
 	slices.SortStableFunc(rems, func(a, b rem) int { return cmp.Compare(b.frac, a.frac) })
-	// The rounding of q can leave more units than cells, or take one too many: go round again.
+	// The rounding of q can leave more units than parts, or take one too many: go round again.
 	for n := 0; left > 0; n++ {
-		people[rems[n%len(rems)].k]++
+		parts[rems[n%len(rems)].i]++
 		left--
 	}
 	for n := len(rems) - 1; left < 0; n-- {
-		if k := rems[(n%len(rems)+len(rems))%len(rems)].k; people[k] > 0 {
-			people[k]--
+		if i := rems[(n%len(rems)+len(rems))%len(rems)].i; parts[i] > 0 {
+			parts[i]--
 			left++
 		}
+	}
+	return parts
+}
+
+// spread sets people[k] for the cells to Apportion(total, weight of each cell).
+func spread(people []int64, cells []int32, total int64, weight func(int32) float64) {
+	w := make([]float64, len(cells))
+	for i, k := range cells {
+		w[i] = weight(k)
+	}
+	for i, n := range Apportion(total, w) {
+		people[cells[i]] = n
 	}
 }
 

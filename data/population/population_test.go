@@ -249,9 +249,13 @@ func TestPlaceErrors(t *testing.T) {
 	}
 }
 
-// TestSpread: seeded random weights and totals; the cells add up to the total exactly and each
-// is within one unit of its proportional share.
-func TestSpread(t *testing.T) {
+// TestApportion: seeded random weights and totals (spread over every other cell); the parts add
+// up to the total exactly and each is within one unit of its proportional share; all-zero
+// weights split evenly.
+func TestApportion(t *testing.T) {
+	if got := Apportion(7, []float64{0, 0, 0}); got[0] != 3 || got[1] != 2 || got[2] != 2 {
+		t.Errorf("7 over three zero weights: %v, want [3 2 2]", got)
+	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 200 {
 		n := 1 + rng.IntN(50)
