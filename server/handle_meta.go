@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"phusong/data"
+	"phusong/data/render"
 )
 
 // Zoom range of the coverage polygons: below zoomMin the province is smaller than a phone
@@ -55,6 +56,11 @@ type infoBody struct {
 	FibreOperators []fibreOperatorInfo `json:"fibre_operators"`
 	FibreDropM     float64             `json:"fibre_drop_m"`
 	FibreNote      string              `json:"fibre_note"`
+	// Population: how the people of every figure are placed (a population grid or the census
+	// spread uniformly: /api/v1/population has the details), and the note to show when the
+	// grid is synthetic.
+	PopulationSpread string `json:"population_spread"`
+	PopulationNote   string `json:"population_note"`
 }
 
 func (s *Server) handleInfo(c *gin.Context, v *view) error {
@@ -81,6 +87,8 @@ func (v *view) info(opts Options) infoBody {
 		Communes:          len(v.st.Communes),
 		FibreOperators:    v.fibreOperators(),
 		FibreNote:         v.st.FibreNote,
+		PopulationSpread:  render.PopulationSummaryOf(v.st.Coverage.Engine()).Spread,
+		PopulationNote:    v.st.PopulationNote(),
 	}
 	if v.st.FibreReach != nil {
 		out.FibreDropM = v.st.FibreReach.DropM()
