@@ -140,7 +140,7 @@ func (s *Server) handlePopulation(c *gin.Context, v *view) error {
 		out := populationBody{DataVersion: v.version, PopulationSummary: render.PopulationSummaryOf(e),
 			Basis: render.PopulationBasisFor(e.Population()), Communes: []population.Commune{},
 			Image: densityImageInfo{URL: "api/v1/population.png", Bounds: roundBounds(img.Bounds), Width: img.Width, Height: img.Height,
-				BreaksPerKM2: render.DensityBreaksPerKM2, Colours: render.DensityColours, PixelM: render.DensityPixelM,
+				BreaksPerKM2: render.DensityBreaksPerKM2, Colours: render.DensityColours, PixelM: img.PixelM,
 				SyntheticNote: v.st.PopulationNote()}}
 		if pop := e.Population(); pop != nil {
 			for _, c := range pop.Communes {

@@ -20,7 +20,9 @@ var (
 	DensityColours      = []string{"#ffffd4", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02"}
 )
 
-// DensityPixelM is the ground size of the density image's pixels, metres (about).
+// DensityPixelM is the ground size of the density image's pixels, metres (about), on grids of
+// cells up to 2/3 of it; coarser grids get pixels of 1.5 cells, so that every pixel over land
+// holds a cell centre.
 const DensityPixelM = 100.0
 
 // DensityImage is the population density of a province as a PNG for a web map: pixels evenly
@@ -32,10 +34,12 @@ type DensityImage struct {
 	Bounds [4]float64 // west, south, east, north (degrees)
 	Width  int
 	Height int
+	PixelM float64 // the pixels' ground size, metres (about)
 }
 
 // Density draws e's people (its population grid, or the census spread uniformly over each
-// commune's land) as a DensityImage over the communes' bound: pixels of about DensityPixelM;
+// commune's land) as a DensityImage over the communes' bound: pixels of about DensityPixelM
+// (see there);
 // a pixel's density is the people of the grid cells whose centre falls in it over their area;
 // pixels with no land cell or under the first class are transparent.
 func Density(e *coverage.Engine) (*DensityImage, error) {
@@ -44,12 +48,13 @@ func Density(e *coverage.Engine) (*DensityImage, error) {
 	midLat := (b.Min[1] + b.Max[1]) / 2
 	const earthM = 6378137.0
 	lonM := earthM * math.Pi / 180 * math.Cos(midLat*math.Pi/180)
-	w := max(1, int(math.Ceil((b.Max[0]-b.Min[0])*lonM/DensityPixelM)))
+	g, tm, owner := e.Grid(), e.Projection(), e.CommuneIndexRaster()
+	pixelM := max(DensityPixelM, 1.5*g.CellM)
+	w := max(1, int(math.Ceil((b.Max[0]-b.Min[0])*lonM/pixelM)))
 	y0, y1 := mercY(b.Min[1]), mercY(b.Max[1])
-	h := max(1, int(math.Ceil((y1-y0)*earthM*math.Cos(midLat*math.Pi/180)/DensityPixelM)))
+	h := max(1, int(math.Ceil((y1-y0)*earthM*math.Cos(midLat*math.Pi/180)/pixelM)))
 	people := make([]float64, w*h)
 	cells := make([]int, w*h)
-	g, tm, owner := e.Grid(), e.Projection(), e.CommuneIndexRaster()
 	pop := e.Population()
 	perCell := make([]float64, len(e.Communes())) // uniform spread: census / land cells
 	if pop == nil {
@@ -104,5 +109,5 @@ func Density(e *coverage.Engine) (*DensityImage, error) {
 	if err := enc.Encode(&buf, img); err != nil {
 		return nil, err
 	}
-	return &DensityImage{PNG: buf.Bytes(), Bounds: [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, Width: w, Height: h}, nil
+	return &DensityImage{PNG: buf.Bytes(), Bounds: [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, Width: w, Height: h, PixelM: pixelM}, nil
 }
