@@ -242,6 +242,44 @@ func (b *browserTab) press(css string) chromedp.Action[chromedp.Void] {
 	return chromedp.Click(chromedp.CSS(css))
 }
 
+// run performs actions in the tab, failing the test on an error.
+func (b *browserTab) run(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// poll waits up to 30 s for js to give a truthy string and returns it; on a timeout the test
+// fails naming what it waited for, with the map's state and the console errors.
+func (b *browserTab) poll(what, js string) string {
+	b.t.Helper()
+	got, err := chromedp.Run(b.ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		dbg, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`JSON.stringify({choro: phusong.state.choro, cov: phusong.state.cov,
+			coverage: !!phusong.layers.coverage, panel: !document.getElementById('layers').hidden, sheet: !document.getElementById('sheet').hidden})`))
+		b.t.Fatalf("%s: %v; state %s; console: %v", what, err, dbg, b.console.errors())
+	}
+	return got
+}
+
+// notLoaded fails the test if the page has fetched a resource whose URL contains one of parts
+// (what must stay off the first paint).
+func (b *browserTab) notLoaded(parts ...string) {
+	b.t.Helper()
+	urls, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`performance.getEntriesByType('resource').map(e => e.name)`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, u := range urls {
+		for _, p := range parts {
+			if strings.Contains(u, p) {
+				b.t.Fatalf("the page loaded %s", u)
+			}
+		}
+	}
+}
+
 // ready waits for the map page to have loaded its first data.
 func (b *browserTab) ready() {
 	b.t.Helper()
