@@ -257,17 +257,30 @@ func spreadRaster(land Land, r *Raster, add func(k int, people float64, ok bool)
 			if !(v > 0) {
 				continue
 			}
-			q := [4]orb.Point{bot[i], bot[i+1], top[i+1], top[i]} // counter-clockwise
+			q := [4]orb.Point{bot[i], bot[i+1], top[i+1], top[i]} // counter-clockwise: sw, se, ne, nw
 			whole := quadArea(q)
 			b := orb.Bound{Min: q[0], Max: q[0]}.Extend(q[1]).Extend(q[2]).Extend(q[3])
 			i0, i1 := cellSpan(g.X0M, g.CellM, b.Min[0], b.Max[0], g.NX)
 			j0, j1 := cellSpan(g.Y0M, g.CellM, b.Min[1], b.Max[1], g.NY)
+			if cx, cy := g.X0M+float64(i0)*g.CellM, g.Y0M+float64(j0)*g.CellM; i1-i0 == 1 && j1-j0 == 1 &&
+				b.Min[0] >= cx && b.Max[0] <= cx+g.CellM && b.Min[1] >= cy && b.Max[1] <= cy+g.CellM { // the quad lies in one grid cell
+				add(g.Index(i0, j0), v, true)
+				continue
+			}
+			// The box inside the quad's four sides (they run nearly north-south and east-west):
+			// a grid cell within it is covered whole.
+			inL, inR := max(q[0][0], q[3][0]), min(q[1][0], q[2][0])
+			inB, inT := max(q[0][1], q[1][1]), min(q[2][1], q[3][1])
 			placed := 0.0
 			for gj := j0; gj < j1; gj++ {
 				y0 := g.Y0M + float64(gj)*g.CellM
 				for gi := i0; gi < i1; gi++ {
 					x0 := g.X0M + float64(gi)*g.CellM
-					if a := clipQuadArea(q, x0, y0, x0+g.CellM, y0+g.CellM); a > 0 {
+					a := g.CellM * g.CellM
+					if x0 < inL || x0+g.CellM > inR || y0 < inB || y0+g.CellM > inT {
+						a = clipQuadArea(q, x0, y0, x0+g.CellM, y0+g.CellM)
+					}
+					if a > 0 {
 						share := v * min(1, a/whole)
 						placed += share
 						add(g.Index(gi, gj), share, true)
@@ -414,7 +427,7 @@ func Apportion(total int64, weights []float64) []int64 {
 		left -= parts[i]
 		rems[i] = rem{i, q - f}
 	}
-	slices.SortStableFunc(rems, func(a, b rem) int { return cmp.Compare(b.frac, a.frac) })
+	slices.SortFunc(rems, func(a, b rem) int { return cmp.Or(cmp.Compare(b.frac, a.frac), cmp.Compare(a.i, b.i)) })
 	// The rounding of q can leave more units than parts, or take one too many: go round again.
 	for n := 0; left > 0; n++ {
 		parts[rems[n%len(rems)].i]++
