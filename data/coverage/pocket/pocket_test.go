@@ -12,6 +12,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/demo"
 	"phusong/data/fibre"
 	"phusong/data/population"
 	"phusong/data/store"
@@ -329,4 +330,41 @@ func containsCode(ss []Share, code string) bool {
 		}
 	}
 	return false
+}
+
+// BenchmarkFindDemo finds the embedded demo's 4G pockets at 50 m cells (its synthetic population
+// grid, the default floor, no distances): the labelling of the whole grid and the people of every
+// pocket, as an upload's impact does twice per technology.
+func BenchmarkFindDemo(b *testing.B) {
+	communes, err := demo.Communes()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sites, err := demo.Sites()
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, err := demo.Population()
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := coverage.New(communes, coverage.DefaultDefinition(), coverage.Options{Population: src})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := store.New(e.Reach)
+	if _, err := st.Upsert(sites); err != nil {
+		b.Fatal(err)
+	}
+	r, err := e.Compute(context.Background(), st.Snapshot())
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.Field(coverage.AnyCarrier, data.Tech4G) // built once per result, as the map's layers do
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Find(r, data.Tech4G, Options{MinPeople: DefaultMinPeople}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
