@@ -158,6 +158,25 @@ func FuzzReadPopulationCSV(f *testing.F) {
 	})
 }
 
+// FuzzReadPopulationGeoJSON: whatever the reader accepts is points in range with finite counts
+// > 0 inside the padded area; a refusal is well-formed ParseErrors.
+func FuzzReadPopulationGeoJSON(f *testing.F) {
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"population_2020":4}}]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"pop":"-1"}}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pts, err := ReadPopulationGeoJSON(bytes.NewReader(b), travinh())
+		if err != nil {
+			checkLoadError(t, err, pts != nil)
+			return
+		}
+		for _, p := range pts {
+			if !(p.People > 0) || math.IsInf(p.People, 0) || !inArea(travinh(), p.Lon, p.Lat) {
+				t.Fatalf("point %+v", p)
+			}
+		}
+	})
+}
+
 // FuzzReadPopulationGeoTIFF: the reader never panics on a damaged file; what it accepts is a
 // raster whose values are no data or finite counts ≥ 0.
 func FuzzReadPopulationGeoTIFF(f *testing.F) {
