@@ -12,6 +12,7 @@ require (
 	github.com/tidwall/rtree v1.10.0
 	github.com/twpayne/go-geom v1.7.0
 	github.com/twpayne/go-kml/v3 v3.6.0
+	golang.org/x/image v0.36.0
 	golang.org/x/text v0.34.0
 	modernc.org/sqlite v1.62.0
 )

@@ -272,6 +272,23 @@ func (b *browserTab) poll(what, js string) string {
 	return got
 }
 
+// notLoaded fails the test if the page has fetched a resource whose URL contains one of parts
+// (what must stay off the first paint).
+func (b *browserTab) notLoaded(parts ...string) {
+	b.t.Helper()
+	urls, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`performance.getEntriesByType('resource').map(e => e.name)`))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, u := range urls {
+		for _, p := range parts {
+			if strings.Contains(u, p) {
+				b.t.Fatalf("the page loaded %s", u)
+			}
+		}
+	}
+}
+
 // ready waits for the map page to have loaded its first data.
 func (b *browserTab) ready() {
 	b.t.Helper()

@@ -343,6 +343,37 @@ func apAtCellCentre(t *testing.T, st *app.State, code string) orb.Point {
 	return orb.Point{}
 }
 
+// blockHouseholds is the households of the 3 × 3 block of grid cells centred on p (a cell
+// centre, from apAtCellCentre) in a commune of census population and households: the
+// population grid's people of those cells × households per person, or without a grid the
+// households × 9 / land cells.
+func blockHouseholds(t *testing.T, st *app.State, p orb.Point, households, population int) float64 {
+	t.Helper()
+	g := st.Engine.Grid()
+	i, j, ok := g.CellOf(st.Engine.Projection().Forward(p))
+	if !ok {
+		t.Fatalf("%v is off the grid", p)
+	}
+	pop := st.Engine.Population()
+	if pop == nil {
+		raster := st.Engine.CommuneIndexRaster()
+		land := 0
+		for _, ci := range raster {
+			if ci == raster[g.Index(i, j)] {
+				land++
+			}
+		}
+		return float64(households) * 9 / float64(land)
+	}
+	var units int64
+	for dj := -1; dj <= 1; dj++ {
+		for di := -1; di <= 1; di++ {
+			units += pop.People[g.Index(i+di, j+dj)]
+		}
+	}
+	return float64(units) / 1e6 * float64(households) / float64(population)
+}
+
 // postFibre uploads a fibre GeoJSON body for operator with token.
 func (e *uploadEnv) postFibre(t *testing.T, operator, token, query string, body []byte) reply {
 	t.Helper()
@@ -351,7 +382,8 @@ func (e *uploadEnv) postFibre(t *testing.T, operator, token, query string, body 
 
 // TestFibreUploadAndRollback: the cable-TV operator adds one access point in a commune its
 // demo network does not reach (Long Hoà, 2,730 households): the dry run previews exactly
-// 9 cells of reach there (households × 9 / land cells, hand arithmetic on the 200 m grid)
+// 9 cells of reach there (the households of those 9 cells of the 200 m grid: their people on
+// the population grid × households per person)
 // and changes nothing; the real upload serves it at once (new ETags); rollback restores the
 // answers byte for byte (the same ETags as before).
 func TestFibreUploadAndRollback(t *testing.T) {
@@ -374,7 +406,7 @@ func TestFibreUploadAndRollback(t *testing.T) {
 	if row0.Fibre == nil || slices.Contains(row0.FibreOperators, fibre.TVCable) {
 		t.Fatalf("commune %s before: %+v; the cable operator must not reach it", code, row0.communeFibre)
 	}
-	wantHH := float64(row0.Households) * 9 / float64(row0.Fibre.LandCells)
+	wantHH := blockHouseholds(t, e.s.App().State(), p, row0.Households, row0.Population)
 
 	// Dry run: the impact names the commune, nothing served changes.
 	dry := e.postFibre(t, fibre.TVCable, tv, "mode=upsert&dry_run=true", file)
@@ -393,7 +425,7 @@ func TestFibreUploadAndRollback(t *testing.T) {
 		t.Fatalf("dry-run impact %+v, changes %+v", rep.Impact, rep.Changes)
 	}
 	if got := rep.Impact.Communes[0].OperatorAfter.HouseholdsInReach; got != math.Round(wantHH) {
-		t.Errorf("cable households in reach after: %g, want %g × 9 / %d = %.1f", got, float64(row0.Households), row0.Fibre.LandCells, wantHH)
+		t.Errorf("cable households in reach after: %g, want %.1f (the 3 × 3 cells' people × households per person)", got, wantHH)
 	}
 	for _, path := range paths {
 		if etag(path) != before[path] {

@@ -105,44 +105,52 @@ func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry
 
 // sendExport sends the layer req asks for as a KML or CSV download named
 // phusong_<name>.<format>, cached per data version (with its gzip form and ETag) under the
-// name, format and geometry column. The document carries the definition and data versions
-// and, on the demo, the synthetic-data note.
+// name, format and geometry column (exportBody).
 func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry render.GeometryColumn, req app.LayerRequest) error {
 	key := "export|" + name + "|" + format + "|" + geometry.String()
-	b, err := v.cached(s.metrics, key, func() (*body, error) {
-		_, l, err := v.st.Layer(req)
-		if errors.Is(err, app.ErrNoSites) { // a listed carrier without sites covers nothing
-			fc := geojson.NewFeatureCollection()
-			cr := data.Carrier{ID: req.Carrier}
-			if i, ok := v.carrier[req.Carrier]; ok {
-				cr.Name, cr.Colour = v.carriers[i].Name, v.carriers[i].Colour
-			}
-			l, err = render.CoverageLayer(fc, cr, req.Tech, req.Tier), nil
-		}
-		if err != nil {
-			return nil, appError(err)
-		}
-		doc := render.NewDocument(l, v.st.Coverage.DefinitionVersion(), v.version, v.st.Note)
-		doc.Calibration = v.st.Coverage.Calibration()
-		var buf bytes.Buffer
-		ct := ctKML
-		if format == outCSV {
-			ct = ctCSV
-			err = render.WriteCSV(&buf, doc, geometry)
-		} else {
-			err = render.WriteKML(&buf, doc)
-		}
-		if err != nil {
-			return nil, err
-		}
-		return newBody(ct, cacheRevalidate, buf.Bytes(), gzip.BestCompression), nil
-	})
+	b, err := v.cached(s.metrics, key, func() (*body, error) { return v.exportBody(name, format, geometry, req) })
 	if err != nil {
 		return err
 	}
 	c.Header("Content-Disposition", `attachment; filename="`+exportFileName(name, format)+`"`)
 	send(c, b)
 	return nil
+}
+
+// exportBody is the KML or CSV document of the layer req asks for (an empty coverage layer
+// for a listed carrier without sites). The document carries the definition and data versions
+// and, on synthetic data, the note (for layers counting people, the population grid's too).
+func (v *view) exportBody(name, format string, geometry render.GeometryColumn, req app.LayerRequest) (*body, error) {
+	_, l, err := v.st.Layer(req)
+	if errors.Is(err, app.ErrNoSites) { // a listed carrier without sites covers nothing
+		fc := geojson.NewFeatureCollection()
+		cr := data.Carrier{ID: req.Carrier}
+		if i, ok := v.carrier[req.Carrier]; ok {
+			cr.Name, cr.Colour = v.carriers[i].Name, v.carriers[i].Colour
+		}
+		l, err = render.CoverageLayer(fc, cr, req.Tech, req.Tier), nil
+	}
+	if err != nil {
+		return nil, appError(err)
+	}
+	note := v.st.PeopleNote()
+	if req.Kind == app.LayerCoverage {
+		note = v.st.Note
+	}
+	doc := render.NewDocument(l, v.st.Coverage.DefinitionVersion(), v.version, note)
+	doc.Calibration = v.st.Coverage.Calibration()
+	var buf bytes.Buffer
+	ct := ctKML
+	if format == outCSV {
+		ct = ctCSV
+		err = render.WriteCSV(&buf, doc, geometry)
+	} else {
+		err = render.WriteKML(&buf, doc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return newBody(ct, cacheRevalidate, buf.Bytes(), gzip.BestCompression), nil
 }
 
 // exportFileName is phusong_<name>.<format>, with the characters of name outside

@@ -116,7 +116,7 @@ func TestExportGapsMatchGeoJSON(t *testing.T) {
 	if err := xml.Unmarshal(get(t, ts.URL+"/api/v1/gaps?tech=4G&format=kml").body, &k); err != nil {
 		t.Fatal(err)
 	}
-	if k.Document.Snippet != demo.Note || !strings.Contains(k.Document.Description, "SYNTHETIC DATA") ||
+	if k.Document.Snippet != demo.Note+" "+demo.PopulationNote || !strings.Contains(k.Document.Description, "SYNTHETIC DATA") ||
 		!strings.Contains(k.Document.Description, "Coverage definition version "+st.Coverage.DefinitionVersion()) {
 		t.Errorf("document snippet %q description %q: want the demo note and definition version", k.Document.Snippet, k.Document.Description)
 	}
@@ -149,7 +149,7 @@ func TestExportGapsMatchGeoJSON(t *testing.T) {
 		}
 		for i, f := range fc.Features {
 			row := rows[i+1]
-			if row[col["name"]] != f.Properties["name"] || row[col["note"]] != demo.Note || row[col["synthetic"]] != "true" {
+			if row[col["name"]] != f.Properties["name"] || row[col["note"]] != demo.Note+" "+demo.PopulationNote || row[col["synthetic"]] != "true" {
 				t.Fatalf("%s row %d: name %q note %q synthetic %q", geometry, i+1, row[col["name"]], row[col["note"]], row[col["synthetic"]])
 			}
 			var g geom.T

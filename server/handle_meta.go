@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"phusong/data"
+	"phusong/data/render"
 	"phusong/server/app"
 )
 
@@ -59,7 +60,12 @@ type infoBody struct {
 	FibreOperators []fibreOperatorInfo `json:"fibre_operators"`
 	FibreDropM     float64             `json:"fibre_drop_m"`
 	FibreNote      string              `json:"fibre_note"`
-	Build          app.BuildInfo       `json:"build"` // which phusong answers (version, VCS revision, time, dirty flag)
+	// Population: how the people of every figure are placed (a population grid or the census
+	// spread uniformly: /api/v1/population has the details), and the note to show when the
+	// grid is synthetic.
+	PopulationSpread string        `json:"population_spread"`
+	PopulationNote   string        `json:"population_note"`
+	Build            app.BuildInfo `json:"build"` // which phusong answers (version, VCS revision, time, dirty flag)
 	// Context: the offline background layer (/api/v1/context), null when there is none.
 	Context *contextInfo `json:"context"`
 }
@@ -110,6 +116,8 @@ func (v *view) info(opts Options) infoBody {
 		Communes:          len(v.st.Communes),
 		FibreOperators:    v.fibreOperators(),
 		FibreNote:         v.st.FibreNote,
+		PopulationSpread:  render.PopulationSummaryOf(v.st.Coverage.Engine()).Spread,
+		PopulationNote:    v.st.PopulationNote(),
 	}
 	if v.st.FibreReach != nil {
 		out.FibreDropM = v.st.FibreReach.DropM()

@@ -16,7 +16,7 @@ func TestNoServerErrorForUserInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	junk := []string{"", "0", "-1", "1e309", "NaN", "Inf", "-0", "999999999999999999999", "3G", "4g", "any", "viettel",
 		"1,2,3,4", "106,9,105,10", ",,,", "%00", "\u00e0\u1ea1", "'; DROP TABLE", "../../etc/passwd", "9.9,106.3", "  4G  "}
-	params := []string{"bbox", "carrier", "tech", "limit", "tier", "zoom", "commune", "lon", "lat"}
+	params := []string{"bbox", "carrier", "tech", "limit", "tier", "zoom", "commune", "lon", "lat", "min_people", "format"}
 	paths := []string{}
 	for _, r := range s.routes() {
 		paths = append(paths, r.path)

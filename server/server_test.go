@@ -27,7 +27,8 @@ var (
 	demoErr   error
 )
 
-// demoState computes the embedded demo once per test binary.
+// demoState computes the embedded demo (synthetic stations and population grid, no fibre)
+// once per test binary.
 func demoState(t testing.TB) *app.State {
 	t.Helper()
 	demoOnce.Do(func() {
@@ -36,6 +37,9 @@ func demoState(t testing.TB) *app.State {
 			return
 		}
 		if in.Sites, demoErr = demo.Sites(); demoErr != nil {
+			return
+		}
+		if in.Population, demoErr = demo.Population(); demoErr != nil { // as phusong serve: the synthetic grid
 			return
 		}
 		in.Note = demo.Note

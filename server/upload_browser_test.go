@@ -116,7 +116,8 @@ func TestBrowserUploadPage(t *testing.T) {
 				t.Fatalf("token storage: session %v, localStorage %q, field %q (%v)", got.Session != "", got.Local, got.Field, err)
 			}
 
-			// Preview an upsert of five new sites: counts and the commune impact table.
+			// Preview an upsert of five new sites: counts, the pockets per technology and the
+			// commune impact table.
 			if err := chromedp.Do(tab, chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{good}),
 				press(`input[name=mode][value=upsert]`), press(`#check`)); err != nil {
 				t.Fatal(err)
@@ -125,14 +126,17 @@ func TestBrowserUploadPage(t *testing.T) {
 			type preview struct {
 				Added    string
 				Communes int
+				Pockets  int
 				Apply    bool
 			}
 			pv, err := chromedp.Run(tab, chromedp.Evaluate[preview](`({
 				added: document.querySelector('#result .kpi b').textContent,
 				communes: document.querySelectorAll('#impact-communes tbody tr').length,
+				pockets: [...document.querySelectorAll('#result h3')].filter(h => h.nextElementSibling && h.nextElementSibling.querySelectorAll('tbody tr').length === 2 &&
+					/pocket|lõm/.test(h.textContent)).length,
 				apply: !document.getElementById('apply-row').hidden})`))
-			if err != nil || pv.Added != "5" || pv.Communes == 0 || !pv.Apply {
-				t.Fatalf("preview %+v (%v): want 5 added, commune rows, an Apply button", pv, err)
+			if err != nil || pv.Added != "5" || pv.Communes == 0 || pv.Pockets != 1 || !pv.Apply {
+				t.Fatalf("preview %+v (%v): want 5 added, commune rows, a pockets table of 3G and 4G, an Apply button", pv, err)
 			}
 			if ids, _ := siteIDsOf(t, e.ts.URL, carrier); slices.Contains(ids, sites[0].SiteID) {
 				t.Fatal("the preview changed the served sites")

@@ -30,6 +30,10 @@ type view struct {
 	bound    orb.Bound       // all communes
 	cache    sync.Map        // key → *cacheEntry
 	entries  atomic.Int64
+
+	densityOnce sync.Once // the population density image, made on first use
+	densityImg  *render.DensityImage
+	densityErr  error
 }
 
 // newView indexes st. Carriers that have sites but are missing from st.Carriers are listed

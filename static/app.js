@@ -14,6 +14,7 @@
      map/layers.js   the Leaflet map: commune choropleth, coverage, gaps, context (roads, water),
                      sites (numbered clusters when zoomed out, dots when zoomed in)
      map/fibre.js    fibre reach and routes, the combined 4G × fibre view (imported on first use)
+     map/people.js   population density, dead-zone pockets and their sheets (imported on first use)
      map/legend.js   the legend in the layers panel and the mini legend
      map/sheet.js    the sheet, the layers panel, figures and swatches the sheets share
      map/commune.js  the commune at a point, a commune's sheet, the combined list
@@ -83,6 +84,11 @@ function withMeasure(use) {
 // measureShown tells whether a measurement layer is on (to reload after a change of tech or carrier).
 const measureShown = () => $('l-measure').checked || $('l-disputes').checked;
 
+// withPeople calls use with map/people.js, importing it the first time (as withFibre).
+function withPeople(use) {
+  if (map) { import('./map/people.js').then(use).catch(failed); }
+}
+
 // choroChanged follows a change of the commune colouring. The fibre colourings turn the 4G
 // coverage polygons off (drawn over the communes they would tint every colour blue); the
 // user may turn them on again.
@@ -115,6 +121,8 @@ function bind() {
   $('l-gaps').addEventListener('change', () => { loadGaps(); renderLegend(); });
   $('l-sites').addEventListener('change', () => { drawSites(); renderLegend(); });
   $('l-context').addEventListener('change', () => { drawContext(); renderLegend(); });
+  $('l-density').addEventListener('change', () => { withPeople((p) => p.loadDensity()); renderLegend(); });
+  $('l-pockets').addEventListener('change', () => { withPeople((p) => p.loadPockets()); renderLegend(); });
   $('fibre-op').addEventListener('change', (e) => { st.fibreOp = e.target.value; withFibre((f) => f.loadFibre()); renderLegend(); });
   $('l-fibre-reach').addEventListener('change', () => { withFibre((f) => f.loadFibreReach()); renderLegend(); });
   $('l-fibre-routes').addEventListener('change', () => { withFibre((f) => f.loadFibreRoutes()); renderLegend(); });
@@ -125,21 +133,26 @@ function bind() {
   $('calib-more').addEventListener('click', () => withMeasure((m) => m.showCalibration()));
   $('here').addEventListener('click', here);
   $('mini-legend').addEventListener('click', () => showPanel(true));
-  $('demo-more').addEventListener('click', () => { openSheet(t('demo_title'), el('p', null, st.info.note)); });
+  $('demo-more').addEventListener('click', () => {
+    openSheet(t('demo_title'), [el('p', null, st.info.note), st.info.population_note && el('p', null, st.info.population_note)]);
+  });
   window.addEventListener('resize', sizeNote);
 }
 
 // refresh redraws every layer after a change of technology.
 function refresh() {
   $('csv-link').href = 'api/v1/report.csv?tech=' + st.tech;
-  ['kml', 'csv', 'geojson'].forEach((f) => {
-    const a = $('gaps-' + f);
-    a.href = 'api/v1/gaps?tech=' + st.tech + (f === 'geojson' ? '' : '&format=' + f);
-    a.setAttribute('download', 'phusong_gaps_' + st.tech + '.' + f);
+  ['gaps', 'pockets'].forEach((what) => {
+    ['kml', 'csv', 'geojson'].forEach((f) => {
+      const a = $(what + '-' + f);
+      a.href = 'api/v1/' + what + '?tech=' + st.tech + (f === 'geojson' ? '' : '&format=' + f);
+      a.setAttribute('download', 'phusong_' + what + '_' + st.tech + '.' + f);
+    });
   });
   restyleCommunes();
   loadCoverage();
   loadGaps();
+  if ($('l-pockets').checked) { withPeople((p) => p.loadPockets()); }
   drawSites();
   renderLegend();
   if (measureShown()) { withMeasure((m) => m.loadMeasure()); }
@@ -154,7 +167,10 @@ function start() {
     st.info = info;
     if (info.demo) { $('demo-note').hidden = false; document.body.classList.add('has-note'); }
     initMap(showSite);
-    map.on('click', (e) => showCommuneAt(e.latlng));
+    map.on('click', (e) => {
+      if (!$('l-pockets').checked) { showCommuneAt(e.latlng); return; }
+      withPeople((p) => { const f = p.pocketAt(e.latlng); if (f) { p.showPocket(f, e.latlng); } else { showCommuneAt(e.latlng); } });
+    });
     let siteMode = null; // the legend explains clusters while they are drawn
     map.on('zoomend', () => { if (st.siteMode !== siteMode) { siteMode = st.siteMode; renderLegend(); } });
     applyLang();

@@ -174,6 +174,13 @@ function renderReport(rep, dry) {
       { label: t('area_mine', { c }), num: true }, { label: t('pop_mine', { c }), num: true }];
     frag.append(el('h3', null, t('impact_prov')));
     frag.append(scrollTable(head, impactRows(imp.province, false)));
+    const pk = imp.province.filter((x) => x.pockets_before && x.pockets_after);
+    if (pk.length) { // the dead-zone pockets where people live (50 or more), before → after
+      frag.append(el('h3', null, t('impact_pockets')));
+      frag.append(scrollTable([{ label: t('tech') }, { label: t('pockets_n'), num: true }, { label: t('pockets_people'), num: true }],
+        pk.map((x) => el('tr', null, el('td', null, x.tech), fromTo(x.pockets_before.pockets, x.pockets_after.pockets, 0),
+          fromTo(x.pockets_before.people, x.pockets_after.people, 0)))));
+    }
     const change = (x) => Math.abs(x.carrier_after.covered_population - x.carrier_before.covered_population);
     const cs = imp.communes.slice().sort((a, b) => change(b) - change(a));
     frag.append(el('h3', null, t('impact_communes', { n: cs.length })));

@@ -15,15 +15,16 @@ import (
 // errDemoStale marks a --check run whose files differ from a fresh generation.
 var errDemoStale = errors.New("demo-data: committed files differ from a fresh generation")
 
-// runDemoData regenerates the embedded schematic demo province (communes.geojson, sites.csv
-// and the synthetic fibre network fibre.geojson, drawn over the communes as the embedded file
-// will return them) from the shared reference data, or with --check only compares.
+// runDemoData regenerates the embedded schematic demo province (communes.geojson, sites.csv,
+// the synthetic fibre network fibre.geojson and the synthetic population grid population.tif,
+// both drawn over the communes as the embedded file will return them) from the shared
+// reference data, or with --check only compares.
 func runDemoData(ctx context.Context, io stdio, args []string) error {
 	fs := newFlags(io.Stderr, "demo-data", "demo-data [--shared ../shared/data] [--out data/demo] [--check]",
 		"Regenerates the embedded schematic demo province (communes, SYNTHETIC stations and fibre) from\n"+
 			"the shared reference data; the same bytes every time.")
 	shared := fs.String("shared", "../shared/data", "folder holding travinh/wards_2025_facts.csv and travinh/province_outline_500m.geojson")
-	out := fs.String("out", "data/demo", "folder to write communes.geojson, sites.csv and fibre.geojson into")
+	out := fs.String("out", "data/demo", "folder to write communes.geojson, sites.csv, fibre.geojson and population.tif into")
 	check := fs.Bool("check", false, "write nothing; fail if the files in --out differ from a fresh generation")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -43,7 +44,11 @@ func runDemoData(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	named := append(files.Named(), ff.Named())
+	pf, err := demo.GeneratePopulation(*shared, communes.Communes, demo.PopulationSeed)
+	if err != nil {
+		return err
+	}
+	named := append(files.Named(), ff.Named(), pf.Named())
 	s := files.Summary
 	fmt.Fprintln(io.Stdout, demo.Note)
 	fmt.Fprintf(io.Stdout, "communes: %d (%d wards), population 2019: %d, households: %d\n",
@@ -56,6 +61,9 @@ func runDemoData(ctx context.Context, io stdio, args []string) error {
 	fmt.Fprintln(io.Stdout, demo.FibreNote)
 	fmt.Fprintf(io.Stdout, "fibre: %d routes, %d access points, operators %v\n",
 		len(ff.Network.Routes), len(ff.Network.AccessPoints), ff.Network.Operators())
+	fmt.Fprintln(io.Stdout, demo.PopulationNote)
+	g := pf.Grid
+	fmt.Fprintf(io.Stdout, "population grid: %d × %d cells of 3\", %d bytes\n", g.NX, g.NY, len(pf.GeoTIFF))
 	if *check {
 		var stale []string
 		for _, f := range named {
@@ -73,9 +81,11 @@ func runDemoData(ctx context.Context, io stdio, args []string) error {
 	if err := files.WriteDir(*out); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(*out, demo.FibreFile), ff.GeoJSON, 0o644); err != nil {
-		return fmt.Errorf("demo-data: %w", err)
+	for _, f := range []demo.NamedFile{ff.Named(), pf.Named()} {
+		if err := os.WriteFile(filepath.Join(*out, f.Name), f.Bytes, 0o644); err != nil {
+			return fmt.Errorf("demo-data: %w", err)
+		}
 	}
-	fmt.Fprintf(io.Stdout, "wrote %s, %s and %s in %s\n", demo.CommunesFile, demo.SitesFile, demo.FibreFile, *out)
+	fmt.Fprintf(io.Stdout, "wrote %s, %s, %s and %s in %s\n", demo.CommunesFile, demo.SitesFile, demo.FibreFile, demo.PopulationFile, *out)
 	return nil
 }

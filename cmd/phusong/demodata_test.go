@@ -39,7 +39,7 @@ func TestDemoDataUsage(t *testing.T) {
 }
 
 // TestDemoDataRegenerates writes the demo into a temp folder, checks it equals the embedded
-// files (fibre.geojson included), and exercises --check on an empty, an up-to-date and a
+// files (fibre.geojson and population.tif included), and exercises --check on an empty, an up-to-date and a
 // folder whose fibre network alone is stale.
 func TestDemoDataRegenerates(t *testing.T) {
 	shared, ok := demo.FindSharedData(".")
@@ -58,7 +58,7 @@ func TestDemoDataRegenerates(t *testing.T) {
 		t.Errorf("output does not start with the synthetic-stations note:\n%s", stdout)
 	}
 	for name, want := range map[string][]byte{demo.CommunesFile: demo.CommunesGeoJSON(), demo.SitesFile: demo.SitesCSV(),
-		demo.FibreFile: demo.FibreGeoJSON()} {
+		demo.FibreFile: demo.FibreGeoJSON(), demo.PopulationFile: demo.PopulationTIFF()} {
 		got, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s: regenerated file differs from the embedded one (err %v)", name, err)

@@ -27,11 +27,11 @@ func runExport(ctx context.Context, io stdio, args []string) error {
 	if len(args) == 0 || args[0] != "footprints" {
 		fmt.Fprintln(io.Stderr, `Usage:
   phusong export footprints [flags]              per-sector footprints as GeoJSON
-  phusong export gaps|coverage|communes [flags]  planner layers as GeoJSON, KML or CSV
+  phusong export gaps|coverage|communes|pockets [flags]  planner layers as GeoJSON, KML or CSV
 
 Run "phusong export <what> --help" for the flags of each.`)
 		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-			return fmt.Errorf("export: unknown export %q (footprints, gaps, coverage or communes)", args[0])
+			return fmt.Errorf("export: unknown export %q (footprints, gaps, coverage, communes or pockets)", args[0])
 		}
 		if len(args) == 0 {
 			return errUsage

@@ -11,23 +11,24 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/coverage/pocket"
 	"phusong/data/render"
 	"phusong/server/app"
 )
 
 // layerExports are the `phusong export` subcommands of this file: the map's layers as
 // GeoJSON, KML or CSV on stdout.
-var layerExports = []string{"gaps", "coverage", "communes"}
+var layerExports = []string{"gaps", "coverage", "communes", "pockets"}
 
 // exportLayerUsage is the usage line of the layer exports, after "export <layer>".
 const exportLayerUsage = "[--tech 3G|4G] [--carrier ID|any] [--format geojson|kml|csv] " +
-	"[--geometry wkt|ewkb] [--tier N] [--commune CODE] [--min-gap-m2 M2] [--communes FILE] [--sites FILE] [--config FILE] " +
-	"[--cell-m M] [--include-planned]"
+	"[--geometry wkt|ewkb] [--tier N] [--commune CODE] [--min-gap-m2 M2] [--min-people N] [--communes FILE] [--sites FILE] [--config FILE] " +
+	"[--population FILE|none] [--population-mode census|raster] [--cell-m M] [--include-planned]"
 
-// exportLayerOptions are the flags of `phusong export gaps|coverage|communes`.
+// exportLayerOptions are the flags of `phusong export gaps|coverage|communes|pockets`.
 type exportLayerOptions struct {
-	report   reportOptions // communes, sites, config, cellM, includePlanned; carrier as for a --sites file
-	what     string        // gaps, coverage or communes
+	report   reportOptions // communes, sites, config, population, cellM, includePlanned, minPeople; carrier as for a --sites file
+	what     string        // gaps, coverage, communes or pockets
 	tech     data.Tech
 	carrier  string // coverage: a carrier id or coverage.AnyCarrier
 	format   string // geojson, kml or csv
@@ -45,6 +46,8 @@ type exportLayerOptions struct {
 //	          --min-gap-m2 dropped
 //	coverage  where --carrier (default any: the best of all carriers) reaches --tier of --tech
 //	communes  commune polygons with census figures and coverage statistics
+//	pockets   dead-zone pockets of --tech (of --commune CODE) with at least --min-people people,
+//	          ranked by people, with the distances to the nearest sites and fibre access point
 //
 // as --format geojson (default), kml (Google Earth, QGIS) or csv (one row per feature with a
 // WKT, or with --geometry ewkb a PostGIS EWKB hex, geometry column). On the demo every
@@ -55,12 +58,15 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	o.report.layer = "coverage"
+	if o.what == app.LayerPockets {
+		o.report.layer = "pockets" // with the fibre network, for the access points
+	}
 	st, err := reportState(ctx, "export", o.report, io.Stderr)
 	if err != nil {
 		return err
 	}
 	req := app.LayerRequest{Kind: o.what, Tech: o.tech, Carrier: o.carrier, Tier: o.tier, Zoom: -1,
-		Commune: o.commune, MinGapAreaM2: o.minGapM2}
+		Commune: o.commune, MinGapAreaM2: o.minGapM2, MinPeople: o.report.minPeople}
 	fc, layer, err := st.Layer(req)
 	var ae *app.ArgError
 	switch {
@@ -74,7 +80,7 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(io.Stderr, "phusong: export: %s %s: %d features as %s\n", o.what, o.tech, len(fc.Features), o.format)
-	doc := render.NewDocument(layer, st.Coverage.DefinitionVersion(), 0, st.Note)
+	doc := render.NewDocument(layer, st.Coverage.DefinitionVersion(), 0, st.PeopleNote())
 	doc.Calibration = st.Coverage.Calibration()
 	switch o.format {
 	case "kml":
@@ -85,19 +91,22 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 	return json.NewEncoder(io.Stdout).Encode(fc)
 }
 
-// parseExportLayerFlags reads the flags after "export gaps|coverage|communes".
+// parseExportLayerFlags reads the flags after "export gaps|coverage|communes|pockets".
 func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) {
 	o := exportLayerOptions{what: args[0], minGapM2: coverage.DefaultMinGapAreaM2}
+	o.report.minPeople = pocket.DefaultMinPeople
 	fs := newFlags(io.Stderr, "export "+o.what, "export "+o.what+" "+exportLayerUsage,
-		"Writes the gaps, coverage or communes layer for planners: GeoJSON, KML (Google Earth) or CSV with\n"+
+		"Writes the gaps, coverage, communes or pockets layer for planners: GeoJSON, KML (Google Earth) or CSV with\n"+
 			"WKT/EWKB geometry (QGIS, PostGIS); see docs/exports.md.")
 	tech := fs.String("tech", "4G", "3G or 4G")
 	fs.StringVar(&o.carrier, "carrier", coverage.AnyCarrier, "coverage: a carrier id, or any (the best of all carriers); also the carrier of a --sites file without a carrier column")
 	fs.StringVar(&o.format, "format", "geojson", "geojson, kml or csv")
 	geometry := fs.String("geometry", "wkt", "with --format csv: wkt (OGC WKT) or ewkb (PostGIS EWKB hex, SRID 4326)")
 	fs.IntVar(&o.tier, "tier", 0, "coverage: 0 = the coverage threshold, 1.. = the definition's signal tiers")
-	fs.StringVar(&o.commune, "commune", "", "gaps: only this commune code")
-	minGap := minGapValue(coverage.DefaultMinGapAreaM2)
+	fs.StringVar(&o.commune, "commune", "", "gaps, pockets: only this commune code")
+	fs.Var((*nonNegValue)(&o.report.minPeople), "min-people", "pockets: pockets with fewer people are left out")
+	populationFlags(fs, &o.report.population, &o.report.populationMode)
+	minGap := nonNegValue(coverage.DefaultMinGapAreaM2)
 	fs.Var(&minGap, "min-gap-m2", "gaps: smallest gap polygon kept, m²")
 	fs.StringVar(&o.report.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
 	fs.StringVar(&o.report.sites, "sites", "", "sites CSV or GeoJSON file (default: the embedded demo's synthetic stations)")
@@ -126,9 +135,10 @@ func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) 
 	if set["geometry"] && o.format != "csv" {
 		return o, fmt.Errorf("export: --geometry only with --format csv")
 	}
-	for flagName, what := range map[string]string{"tier": "coverage", "commune": "gaps", "min-gap-m2": "gaps"} {
-		if set[flagName] && o.what != what {
-			return o, fmt.Errorf("export: --%s only with export %s", flagName, what)
+	for flagName, whats := range map[string][]string{"tier": {"coverage"}, "commune": {"gaps", "pockets"},
+		"min-gap-m2": {"gaps"}, "min-people": {"pockets"}} {
+		if set[flagName] && !slices.Contains(whats, o.what) {
+			return o, fmt.Errorf("export: --%s only with export %s", flagName, strings.Join(whats, " or "))
 		}
 	}
 	o.minGapM2 = float64(minGap)

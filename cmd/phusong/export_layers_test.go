@@ -70,7 +70,7 @@ func TestExportGapsFormatsAgree(t *testing.T) {
 	if err := xml.Unmarshal([]byte(out), &k); err != nil {
 		t.Fatal(err)
 	}
-	if k.Document.Name != "phusong — Gaps 4G" || k.Document.Snippet != demo.Note || !strings.Contains(k.Document.Description, "Coverage definition version ") {
+	if k.Document.Name != "phusong — Gaps 4G" || k.Document.Snippet != demo.Note+" "+demo.PopulationNote || !strings.Contains(k.Document.Description, "Coverage definition version ") {
 		t.Errorf("document %q snippet %q description %q", k.Document.Name, k.Document.Snippet, k.Document.Description)
 	}
 	pms := k.Document.Folders[0].Placemarks

@@ -8,6 +8,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/coverage/pocket"
 	"phusong/data/fibre"
 	"phusong/data/render"
 	"phusong/server/app"
@@ -16,6 +17,7 @@ import (
 // reportOptions are the flags of `phusong report`.
 type reportOptions struct {
 	communes, sites, carrier, config string
+	population, populationMode       string
 	tech                             string
 	format                           string
 	cellM                            float64
@@ -25,8 +27,11 @@ type reportOptions struct {
 	out          string
 	minGapAreaM2 float64
 
+	// --layer pockets: the dead-zone pockets (report_pockets.go).
+	minPeople float64
+
 	// --layer fibre: the fibre reach report (report_fibre.go).
-	layer         string // "coverage" (default) or "fibre"
+	layer         string // "coverage" (default), "fibre" or "pockets"
 	fibre         string // fibre network GeoJSON; "" = the embedded synthetic demo
 	fibreOperator string // operator of a --fibre file without operator properties
 	takeUp        string // take-up CSV (code, households)
@@ -43,22 +48,24 @@ func (o reportOptions) techs() []data.Tech {
 }
 
 func parseReportFlags(args []string, stderr io.Writer) (reportOptions, error) {
-	o := reportOptions{layer: "coverage", dropM: fibre.DefaultDropM, minGapAreaM2: coverage.DefaultMinGapAreaM2}
-	fs := newFlags(stderr, "report", "report [--tech 3G|4G] [--format table|csv|json] [--out DIR] [--layer coverage|fibre] [--communes F] [--sites F] [flags]",
+	o := reportOptions{layer: "coverage", dropM: fibre.DefaultDropM, minGapAreaM2: coverage.DefaultMinGapAreaM2, minPeople: pocket.DefaultMinPeople}
+	fs := newFlags(stderr, "report", "report [--tech 3G|4G] [--format table|csv|json] [--out DIR] [--layer coverage|fibre|pockets] [--population F|none] [--communes F] [--sites F] [flags]",
 		"Prints per-commune 3G/4G coverage and gaps, in priority order by uncovered population, computed\n"+
 			"from the embedded demo (synthetic stations) or the given files; --out DIR also writes the GeoJSON\n"+
-			"layers, --layer fibre the fibre reach per commune.")
+			"layers, --layer fibre the fibre reach per commune, --layer pockets the dead-zone pockets by people.")
 	fs.StringVar(&o.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
 	fs.StringVar(&o.sites, "sites", "", "sites CSV or GeoJSON file (default: the embedded demo's synthetic stations)")
 	fs.StringVar(&o.carrier, "carrier", "", "carrier ID for a --sites file without a carrier column")
 	fs.StringVar(&o.config, "config", "", "coverage definition JSON (default: the embedded definition)")
+	populationFlags(fs, &o.population, &o.populationMode)
 	fs.StringVar(&o.tech, "tech", "", "3G or 4G (default: both)")
 	fs.StringVar(&o.format, "format", "table", "table, csv or json")
 	fs.Float64Var(&o.cellM, "cell-m", coverage.DefaultCellM, "coverage grid cell in metres")
 	fs.BoolVar(&o.includePlanned, "include-planned", false, "count planned sites as if on air (default: active sites only)")
 	fs.StringVar(&o.out, "out", "", "write the GeoJSON layers (communes, coverage per carrier and any, gaps) into this folder")
-	fs.Var((*minGapValue)(&o.minGapAreaM2), "min-gap-m2", "with --out: smallest gap polygon kept, m²")
-	fs.Var((*layerValue)(&o.layer), "layer", "coverage or fibre: fibre reach per commune next to 4G coverage")
+	fs.Var((*nonNegValue)(&o.minGapAreaM2), "min-gap-m2", "with --out: smallest gap polygon kept, m²")
+	fs.Var((*layerValue)(&o.layer), "layer", "coverage, fibre (fibre reach per commune next to 4G coverage) or pockets (dead-zone pockets by people)")
+	fs.Var((*nonNegValue)(&o.minPeople), "min-people", "with --layer pockets: pockets with fewer people are left out")
 	fs.StringVar(&o.fibre, "fibre", "", "with --layer fibre: fibre network GeoJSON (default: the embedded synthetic demo network)")
 	fs.StringVar(&o.fibreOperator, "fibre-operator", "", "operator id for a --fibre file without operator properties")
 	fs.StringVar(&o.takeUp, "take-up", "", "with --layer fibre: CSV of households using fibre per commune (columns code, households)")
@@ -100,8 +107,11 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 			return err
 		}
 	}
-	if o.layer == "fibre" {
+	switch o.layer {
+	case "fibre":
 		return writeFibreReport(io, st, o)
+	case "pockets":
+		return writePocketReport(io, st, o)
 	}
 	rep := st.Report(o.techs())
 	switch o.format {
@@ -118,7 +128,8 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 // and computes the coverage (and fibre reach).
 func reportState(ctx context.Context, cmd string, o reportOptions, stderr io.Writer) (*app.State, error) {
 	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, SitesCarrier: o.carrier, Definition: o.config,
-		Fibre: o.fibre, FibreOperator: o.fibreOperator, NoFibre: o.layer != "fibre"})
+		Fibre: o.fibre, FibreOperator: o.fibreOperator, NoFibre: o.layer == "coverage",
+		Population: o.population, PopulationMode: o.populationMode})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
@@ -130,6 +141,9 @@ func reportState(ctx context.Context, cmd string, o reportOptions, stderr io.Wri
 	}
 	if in.FibreNote != "" {
 		fmt.Fprintln(stderr, "phusong: note:", in.FibreNote)
+	}
+	if in.Population != nil && in.Population.Note != "" {
+		fmt.Fprintln(stderr, "phusong: note:", in.Population.Note)
 	}
 	in.Coverage = coverage.Options{CellM: o.cellM, IncludePlanned: o.includePlanned}
 	if terminal(stderr) {

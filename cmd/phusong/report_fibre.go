@@ -15,14 +15,14 @@ import (
 	"phusong/server/app"
 )
 
-// layerValue is the --layer flag: coverage or fibre.
+// layerValue is the --layer flag: coverage, fibre or pockets.
 type layerValue string
 
 func (v *layerValue) String() string { return string(*v) }
 
 func (v *layerValue) Set(s string) error {
-	if s != "coverage" && s != "fibre" {
-		return fmt.Errorf("must be coverage or fibre")
+	if s != "coverage" && s != "fibre" && s != "pockets" {
+		return fmt.Errorf("must be coverage, fibre or pockets")
 	}
 	*v = layerValue(s)
 	return nil
@@ -116,8 +116,8 @@ type fibreDoc struct {
 }
 
 func writeFibreJSON(w io.Writer, st *app.State, fr *fibreRun) error {
-	doc := fibreDoc{DataNote: st.Note, FibreNote: fr.note, DefinitionVersion: st.Coverage.DefinitionVersion(), Calibration: st.Coverage.Calibration(),
-		CellM: st.Engine.CellM(), DropM: fr.reach.DropM(), AreaBasis: render.AreaBasis, PopulationBasis: render.PopulationBasis,
+	doc := fibreDoc{DataNote: st.PeopleNote(), FibreNote: fr.note, DefinitionVersion: st.Coverage.DefinitionVersion(), Calibration: st.Coverage.Calibration(),
+		CellM: st.Engine.CellM(), DropM: fr.reach.DropM(), AreaBasis: render.AreaBasis, PopulationBasis: render.PopulationBasisFor(st.Engine.Population()),
 		ReachBasis: fibreReachBasis, ViewBasis: fibreViewBasis, Operators: fr.reach.Operators(),
 		Communes: fr.rows, Province: fr.province, Combined: fr.combined}
 	enc := json.NewEncoder(w)
@@ -180,7 +180,7 @@ func writeFibreCSV(w io.Writer, fr *fibreRun) error {
 func writeFibreTable(w io.Writer, st *app.State, fr *fibreRun) error {
 	fmt.Fprintf(w, "Fibre reach by commune, lacking both 4G and fibre first (drop distance %g m; coverage definition %s, %s)\n",
 		fr.reach.DropM(), st.Coverage.DefinitionVersion(), st.Coverage.Calibration())
-	fmt.Fprintf(w, "%s\narea: %s\npopulation: %s\n%s\n", fibreReachBasis, render.AreaBasis, render.PopulationBasis, fibreViewBasis)
+	fmt.Fprintf(w, "%s\narea: %s\npopulation: %s\n%s\n", fibreReachBasis, render.AreaBasis, render.PopulationBasisFor(st.Engine.Population()), fibreViewBasis)
 	fmt.Fprintf(w, "per-operator columns: %% of households in reach\n\n")
 	takeUp := fr.province.TakeUpHouseholds != nil
 	head := []string{"#", "code", "commune", "type", "households", "in reach", "reach %", "4G pop %", "view", "operators"}

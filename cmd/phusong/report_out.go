@@ -14,17 +14,17 @@ import (
 	"phusong/server/app"
 )
 
-// minGapValue is the --min-gap-m2 flag: an area in m², at least 0.
-type minGapValue float64
+// nonNegValue is a flag holding a number ≥ 0: --min-gap-m2 (m²), --min-people.
+type nonNegValue float64
 
-func (v *minGapValue) String() string { return strconv.FormatFloat(float64(*v), 'f', -1, 64) }
+func (v *nonNegValue) String() string { return strconv.FormatFloat(float64(*v), 'f', -1, 64) }
 
-func (v *minGapValue) Set(s string) error {
+func (v *nonNegValue) Set(s string) error {
 	x, err := strconv.ParseFloat(s, 64)
 	if err != nil || !(x >= 0) || math.IsInf(x, 1) {
 		return fmt.Errorf("must be a number ≥ 0")
 	}
-	*v = minGapValue(x)
+	*v = nonNegValue(x)
 	return nil
 }
 

@@ -62,7 +62,7 @@ func TestReportDemoJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.DefinitionVersion != coverage.DefaultDefinition().Version || doc.DataNote != demo.Note || doc.CellM != 200 ||
+	if doc.DefinitionVersion != coverage.DefaultDefinition().Version || doc.DataNote != demo.Note+" "+demo.PopulationNote || doc.CellM != 200 ||
 		doc.AreaBasis == "" || doc.PopulationBasis == "" {
 		t.Errorf("metadata: version %q, note %q, cell %g, bases %q / %q", doc.DefinitionVersion, doc.DataNote, doc.CellM,
 			doc.AreaBasis, doc.PopulationBasis)
@@ -161,7 +161,8 @@ func TestReportTable(t *testing.T) {
 	}
 	// The table lines (header, 41 communes, total) are padded to the same width.
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	table := lines[len(lines)-43:]
+	total := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "TOTAL (41 communes)") })
+	table := lines[total-42 : total+1]
 	for _, l := range table {
 		if render.TextWidth(l) != render.TextWidth(table[0]) {
 			t.Fatalf("misaligned line (%d wide, header %d):\n%s\n%s", render.TextWidth(l), render.TextWidth(table[0]), table[0], l)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +27,7 @@ type serveOptions struct {
 	addr, dataDir              string
 	communes, sites, config    string
 	fibre                      string
+	population, populationMode string
 	tilesURL, tilesAttribution string
 	cellM                      float64
 	logLevel                   string
@@ -51,6 +53,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.sites, "sites", "", "sites CSV file (default: the embedded demo's synthetic stations)")
 	fs.StringVar(&o.config, "config", "", "coverage definition JSON (default: the embedded definition)")
 	fs.StringVar(&o.fibre, "fibre", "", "fibre network GeoJSON seeding an empty database (default: the embedded demo's synthetic network)")
+	populationFlags(fs, &o.population, &o.populationMode)
 	fs.StringVar(&o.tilesURL, "tiles", "", "base-map tile URL template with {z}/{x}/{y} (default: none, plain background, works offline)")
 	fs.StringVar(&o.tilesAttribution, "tiles-attribution", "", "attribution HTML for --tiles")
 	fs.Float64Var(&o.cellM, "cell-m", 0, "coverage grid cell in metres (0 = the engine's default)")
@@ -113,12 +116,16 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre})
+	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre,
+		Population: o.population, PopulationMode: o.populationMode})
 	if err != nil {
 		return err
 	}
 	for _, w := range ws {
 		logWarnings(log, w.File, w.Warnings)
+	}
+	if in.Population != nil && in.Population.Note != "" {
+		log.Info("synthetic population grid", slog.String("note", in.Population.Note))
 	}
 	in.Coverage = coverage.Options{CellM: o.cellM}
 	if terminal(io.Stderr) {
@@ -203,6 +210,13 @@ func serveWithRedirect(ctx context.Context, io stdio, srv *server.Server, ln net
 		err = fmt.Errorf("serve: redirect listener: %w", rerr)
 	}
 	return err
+}
+
+// populationFlags adds --population and --population-mode to fs (serve, report, export).
+func populationFlags(fs *flag.FlagSet, file, mode *string) {
+	fs.StringVar(file, "population", "", "population grid: GeoTIFF (WorldPop, GHSL; EPSG:4326), HRSL CSV or points CSV/GeoJSON; "+
+		"default: the demo's synthetic grid with the demo communes, none (census spread uniformly over each commune's land) with --communes; none: no grid")
+	fs.StringVar(mode, "population-mode", "census", "census: scale each commune's grid people to its census population; raster: keep the grid's people")
 }
 
 // logWarnings logs a loader's warnings: the first few one by one, then a count.

@@ -49,6 +49,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/land"
+	"phusong/data/population"
 	"phusong/geo"
 )
 
@@ -73,6 +74,7 @@ var (
 	ErrForeign     = errors.New("coverage: result was computed by another engine")
 	ErrStale       = errors.New("coverage: change does not follow the previous result")
 	ErrReach       = errors.New("coverage: store reach is shorter than the engine's (build the store with Engine.Reach)")
+	ErrPopulation  = errors.New("coverage: population cannot be placed")
 )
 
 // SectorError names the site and sector (0-based index into Site.Sectors) that could not be
@@ -97,6 +99,12 @@ type Options struct {
 	Workers        int       // parallel tile workers; 0 = runtime.GOMAXPROCS(0)
 	Progress       io.Writer // if not nil, Compute writes "\r…% of tiles" lines here (give a terminal)
 	IncludePlanned bool      // count planned sites as if on air (default: active sites only)
+
+	// Population, when not nil, places people on the land (population.Place with
+	// PopulationMode, "" = census): every people figure then sums the grid's people over the
+	// cells concerned. Nil spreads each commune's census uniformly over its land cells.
+	Population     *population.Source
+	PopulationMode population.Mode
 }
 
 // Engine holds everything about a province that does not depend on the sites: the projection,
@@ -112,7 +120,10 @@ type Engine struct {
 	rules     []techRule  // per data.AnalysedTechs
 	antenna   geo.Antenna
 	tables    tables
-	polyArea  []float64 // vector area per commune, m², in tm
+	polyArea  []float64        // vector area per commune, m², in tm
+	pop       *population.Grid // people on the land, or nil (uniform over commune land)
+	// cellPeople is pop's people per compact land cell (land.CellCommune order), nil without pop.
+	cellPeople []int64
 
 	siteModels weakCache[data.Site, modelEntry] // see model
 
@@ -189,8 +200,34 @@ func New(communes []data.Commune, def *Definition, opts Options) (*Engine, error
 	e.land = land.Rasterise(grid, projected)
 	e.land.SetWard(sorted)
 	e.setTileBounds()
+	if opts.Population != nil {
+		if err := e.placePopulation(opts.Population, opts.PopulationMode); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
+
+// placePopulation places src's people on the engine's land and keeps them per land cell.
+func (e *Engine) placePopulation(src *population.Source, mode population.Mode) error {
+	pop, err := population.Place(population.Land{Grid: e.land.Grid, Projection: e.tm, Commune: e.land.Commune, Communes: e.communes}, src, mode)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrPopulation, err)
+	}
+	e.pop = pop
+	e.cellPeople = make([]int64, len(e.land.CellI))
+	for k := range e.cellPeople {
+		e.cellPeople[k] = pop.People[e.land.Grid.Index(int(e.land.CellI[k]), int(e.land.CellJ[k]))]
+	}
+	return nil
+}
+
+// Population returns the people placed on the land (Options.Population), or nil when each
+// commune's census is spread uniformly over its land cells. It must not be modified.
+func (e *Engine) Population() *population.Grid { return e.pop }
+
+// IncludePlanned reports whether planned sites count as if on air (Options.IncludePlanned).
+func (e *Engine) IncludePlanned() bool { return e.opts.IncludePlanned }
 
 // setTileBounds stores each tile's lon/lat bound: the bound of the inverse-projected corners
 // of its cells, padded by 1e-5° (about 1 m) for the curvature of the projected edges.
@@ -295,6 +332,6 @@ func (e *Engine) WithDefinition(def *Definition) (*Engine, error) {
 		return nil, err
 	}
 	return &Engine{def: def, opts: e.opts, tm: e.tm, communes: e.communes, land: e.land, tileBound: e.tileBound,
-		rules: rules, antenna: e.antenna, polyArea: e.polyArea,
+		rules: rules, antenna: e.antenna, polyArea: e.polyArea, pop: e.pop, cellPeople: e.cellPeople,
 		tables: tables{dist: map[lossKey]*distTable{}, horz: map[hKey][]float32{}}}, nil
 }

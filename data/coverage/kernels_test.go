@@ -122,16 +122,20 @@ func TestMinMaxHorzDB(t *testing.T) {
 	}
 }
 
-// TestCountTileBruteForce: on the small case's land with four carriers of random levels in every
-// chunk (around the required outdoor and indoor levels, below the cutoff, NaN) and random nil
-// chunks, countTile's
-// counts for a random set of communes equal the sums of add over every cell of those communes.
+// TestCountTileBruteForce: on the small case's land with random people per cell and four
+// carriers of random levels in every chunk (around the required outdoor and indoor levels,
+// below the cutoff, NaN) and random nil chunks, countTile's counts of cells and people for a
+// random set of communes equal the sums of add over every cell of those communes.
 func TestCountTileBruteForce(t *testing.T) {
 	const seed = 0xc07
 	t.Logf("seed %#x", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	e, _ := smallCase(t, 100)
 	l := e.land
+	e.cellPeople = make([]int64, len(l.CellI)) // a population grid: the people are counted alongside
+	for k := range e.cellPeople {
+		e.cellPeople[k] = rng.Int64N(1e9)
+	}
 	carriers := []string{"a", "b", "c", "d"}
 	for range 20 {
 		rr := &Result{eng: e, carriers: carriers, layers: make([][]layer, len(carriers))}

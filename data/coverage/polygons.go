@@ -105,8 +105,11 @@ type Gap struct {
 	Commune  int              // index into Engine.Communes
 	Polygons orb.MultiPolygon // projected metres (Engine.Projection); shared: do not modify
 	AreaM2   float64          // planar area of Polygons
-	// UncoveredPopulation is the commune's population × AreaM2 / the commune's polygon area (at
-	// most the population): the population spread uniformly over its land. Not rounded.
+	// UncoveredPopulation is, with a population grid (Engine.Population), the people of the
+	// commune's uncovered land cells (CommuneStats.UncoveredPopulation, pieces under the
+	// minimum area included); without one, the commune's population × AreaM2 / the commune's
+	// polygon area (at most the population): the population spread uniformly over its land.
+	// Not rounded.
 	UncoveredPopulation float64
 }
 
@@ -146,7 +149,9 @@ func (r *Result) Gaps(tech data.Tech, communeCode string, minAreaM2 float64) (Ga
 			continue
 		}
 		g := Gap{Commune: ci, Polygons: mp, AreaM2: geo.PlanarAreaM2(mp)}
-		if e.polyArea[ci] > 0 {
+		if e.pop != nil {
+			g.UncoveredPopulation = r.commune[ti][ci].UncoveredPopulation
+		} else if e.polyArea[ci] > 0 {
 			g.UncoveredPopulation = float64(e.communes[ci].Population) * min(1, g.AreaM2/e.polyArea[ci])
 		}
 		gl.Gaps = append(gl.Gaps, g)

@@ -11,7 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
+
 	"phusong/data"
+	"phusong/data/population"
 	"phusong/data/store"
 	"phusong/geo"
 )
@@ -102,6 +105,9 @@ func sameResult(t *testing.T, step string, a, b *Result, fields bool) {
 			}
 		}
 	}
+	if !reflect.DeepEqual(a.counts, b.counts) {
+		t.Fatalf("%s: commune counts (cells and people) differ", step)
+	}
 	if !reflect.DeepEqual(a.Communes(), b.Communes()) {
 		t.Fatalf("%s: commune statistics differ", step)
 	}
@@ -120,15 +126,44 @@ func cellOf(c *chunk, o int) (float32, data.SiteKey) {
 	return c.level[o], c.sites[c.serving[o]].Key()
 }
 
+// randomPopulation is a seeded raster of ~90 m cells over communes: clusters of people (a
+// village every few hundred metres), empty cells between, and nobody over the last commune (so
+// that it falls back to uniform).
+func randomPopulation(rng *rand.Rand, communes []data.Commune) *population.Source {
+	b := data.AreaOf(communes)
+	const cell = 3.0 / 3600
+	r := &population.Raster{West: b.Min[0] - cell, North: b.Max[1] + cell, DLon: cell, DLat: cell}
+	r.NX, r.NY = int((b.Max[0]-b.Min[0])/cell)+3, int((b.Max[1]-b.Min[1])/cell)+3
+	r.People = make([]float32, r.NX*r.NY)
+	last := communes[len(communes)-1].Geometry.Bound()
+	for k := range r.People {
+		lon, lat := r.West+(float64(k%r.NX)+0.5)*cell, r.North-(float64(k/r.NX)+0.5)*cell
+		if last.Contains(orb.Point{lon, lat}) || rng.IntN(3) == 0 {
+			continue
+		}
+		r.People[k] = float32(rng.ExpFloat64() * 20)
+	}
+	return &population.Source{Name: "random.tif", Format: "GeoTIFF", Raster: r}
+}
+
 // TestUpdateEqualsCompute applies seeded random edits (add, move, retune, delete, status
 // change, replace a carrier's list, add and remove whole carriers) and checks after each that
 // the chain of Updates equals a full Compute bit for bit, and that the previous result is left
-// unchanged.
+// unchanged: with people spread uniformly, and with a population grid (census-reconciled, one
+// commune uniform), whose people-weighted figures must be exact too.
 func TestUpdateEqualsCompute(t *testing.T) {
 	seed := uint64(rand.Int64())
 	t.Logf("seed %d", seed)
+	t.Run("uniform", func(t *testing.T) { updateEqualsCompute(t, seed, Options{CellM: 100, Workers: 3}) })
+	t.Run("population grid", func(t *testing.T) {
+		src := randomPopulation(rand.New(rand.NewPCG(seed, 9)), synthProvince())
+		updateEqualsCompute(t, seed, Options{CellM: 100, Workers: 3, Population: src})
+	})
+}
+
+func updateEqualsCompute(t *testing.T, seed uint64, opts Options) {
 	rng := rand.New(rand.NewPCG(seed, 2))
-	e, err := New(synthProvince(), DefaultDefinition(), Options{CellM: 100, Workers: 3})
+	e, err := New(synthProvince(), DefaultDefinition(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,16 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
 
 	"phusong/data"
 	"phusong/data/demo"
+	"phusong/data/population"
 	"phusong/data/store"
+	"phusong/geo"
 )
 
 // demoResult computes the embedded demo at cellM.
@@ -74,8 +79,19 @@ func checkInvariants(t *testing.T, r *Result) {
 		for _, s := range r.CommuneStatsFor(tech) {
 			name := fmt.Sprintf("%s %s", s.Code, tech)
 			if s.CoveredAreaKM2 > s.AreaKM2 || s.CoveredIndoorAreaKM2 > s.CoveredAreaKM2 ||
-				s.CoveredPopulation > float64(s.Population) || s.CoveredHouseholds > float64(s.Households) {
+				s.CoveredPopulation > s.GridPopulation || s.CoveredHouseholds > s.GridHouseholds*(1+1e-12) ||
+				s.CoveredIndoorPopulation > s.CoveredPopulation || s.UncoveredPopulation < 0 {
 				t.Errorf("%s: covered exceeds total: %+v", name, s)
+			}
+			p := s.PopulationByCarrierCount
+			if !near(p[0]+p[1]+p[2]+p[3], s.GridPopulation) || !near(s.GridPopulation-p[0], s.CoveredPopulation) ||
+				!near(s.WhitePopulation, s.UncoveredPopulation) {
+				t.Errorf("%s: carrier-count people %v do not add up to %g (covered %g, uncovered %g)", name, p, s.GridPopulation,
+					s.CoveredPopulation, s.UncoveredPopulation)
+			}
+			if pop := e.Population(); pop == nil && s.GridPopulation != float64(s.Population) ||
+				pop != nil && pop.Mode == population.ModeCensus && s.GridPopulation != float64(s.Population) {
+				t.Errorf("%s: grid population %.6f, census %d", name, s.GridPopulation, s.Population)
 			}
 			for k, pc := range s.PerCarrier {
 				if pc.CoveredAreaKM2 > s.CoveredAreaKM2 || pc.CoveredPopulation > s.CoveredPopulation+1e-9 {
@@ -87,8 +103,10 @@ func checkInvariants(t *testing.T, r *Result) {
 			if !near(a[0]+a[1]+a[2]+a[3], s.AreaKM2) || !near(s.AreaKM2-a[0], s.CoveredAreaKM2) {
 				t.Errorf("%s: carrier-count areas %v do not add up to %g (covered %g)", name, a, s.AreaKM2, s.CoveredAreaKM2)
 			}
-			if three := r.commune[techIndex(data.Tech3G)][e.communeIndex(s.Code)]; s.ThreeGOnlyAreaKM2 > three.CoveredAreaKM2 {
-				t.Errorf("%s: 3G-only %g > 3G covered %g", name, s.ThreeGOnlyAreaKM2, three.CoveredAreaKM2)
+			if three := r.commune[techIndex(data.Tech3G)][e.communeIndex(s.Code)]; s.ThreeGOnlyAreaKM2 > three.CoveredAreaKM2 ||
+				s.ThreeGOnlyPopulation > three.CoveredPopulation {
+				t.Errorf("%s: 3G-only %g km², %g people > 3G covered %g km², %g people", name, s.ThreeGOnlyAreaKM2,
+					s.ThreeGOnlyPopulation, three.CoveredAreaKM2, three.CoveredPopulation)
 			}
 			sum.AreaKM2 += s.AreaKM2
 			sum.CoveredAreaKM2 += s.CoveredAreaKM2
@@ -96,6 +114,9 @@ func checkInvariants(t *testing.T, r *Result) {
 			sum.Population += s.Population
 			sum.CoveredPopulation += s.CoveredPopulation
 			sum.CoveredHouseholds += s.CoveredHouseholds
+			sum.GridPopulation += s.GridPopulation
+			sum.WhitePopulation += s.WhitePopulation
+			sum.ThreeGOnlyPopulation += s.ThreeGOnlyPopulation
 			sum.WhiteAreaKM2 += s.WhiteAreaKM2
 			sum.ThreeGOnlyAreaKM2 += s.ThreeGOnlyAreaKM2
 		}
@@ -110,6 +131,9 @@ func checkInvariants(t *testing.T, r *Result) {
 			{"population", float64(p.Population), float64(sum.Population)},
 			{"covered population", p.CoveredPopulation, sum.CoveredPopulation},
 			{"covered households", p.CoveredHouseholds, sum.CoveredHouseholds},
+			{"grid population", p.GridPopulation, sum.GridPopulation},
+			{"white population", p.WhitePopulation, sum.WhitePopulation},
+			{"3G-only population", p.ThreeGOnlyPopulation, sum.ThreeGOnlyPopulation},
 			{"white area", p.WhiteAreaKM2, sum.WhiteAreaKM2},
 			{"3G-only area", p.ThreeGOnlyAreaKM2, sum.ThreeGOnlyAreaKM2},
 		} {
@@ -196,6 +220,71 @@ func TestRealCommunes(t *testing.T) {
 	for _, s := range r.CommuneStatsFor(data.Tech4G) {
 		if s.LandCells == 0 {
 			t.Errorf("commune %s has no land cell", s.Code)
+		}
+	}
+}
+
+// TestPeopleWeighted: one omni site at the centre of a 6 km commune covers a disc of about
+// 1.4 km radius (TestOmniSiteCoversDisc), under 20 % of the land. With all of the commune's
+// people in one village at the mast, every person is covered; with the village in a corner,
+// nobody is, whatever the area share; in raster mode the village's own 700 people count, and
+// their households follow the census ratio; a second commune the source puts nobody on is
+// spread uniformly and says so.
+func TestPeopleWeighted(t *testing.T) {
+	const sideM = 6000.0
+	def := fixtureDefinition(t)
+	a := squareCommune("00001", data.TypeCommune, fixLon, fixLat, sideM, 10000, 2500)
+	lonM, _ := geo.MetresPerDegree(fixLat)
+	b := squareCommune("00002", data.TypeCommune, fixLon+sideM/lonM, fixLat, sideM, 4000, 1000)
+	site := data.Site{Carrier: "viettel", SiteID: "S1", Lon: fixLon, Lat: fixLat, HeightM: 1.5, Status: data.StatusActive,
+		Sectors: []data.Sector{{Tech: data.Tech3G, BandMHz: 2100, Omni: true, PowerDBm: 33, BandwidthMHz: 5, GainDBi: 11, FeederLossDB: 2}}}
+	corner := orb.Point{fixLon - 2500/lonM, fixLat}
+	for _, c := range []struct {
+		name    string
+		village orb.Point
+		mode    population.Mode
+		covered float64
+	}{
+		{"village at the mast", orb.Point{fixLon, fixLat}, population.ModeCensus, 10000},
+		{"village in a corner", corner, population.ModeCensus, 0},
+		{"raster mode", orb.Point{fixLon, fixLat}, population.ModeRaster, 700},
+	} {
+		src := &population.Source{Name: "villages.csv", Points: []population.Point{{Lon: c.village[0], Lat: c.village[1], People: 700}}}
+		e, err := New([]data.Commune{a, b}, def, Options{CellM: 50, Population: src, PopulationMode: c.mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.Compute(context.Background(), storeWith(t, e, []data.Site{site}).Snapshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := r.CommuneStatsFor(data.Tech3G)[0]
+		if s.CoveredAreaPct > 20 || s.CoveredPopulation != c.covered || s.PerCarrier[0].CoveredPopulation != c.covered ||
+			s.CoveredHouseholds != c.covered*0.25 {
+			t.Errorf("%s: %.1f %% of the area, %g people and %g households covered; want %g people", c.name,
+				s.CoveredAreaPct, s.CoveredPopulation, s.CoveredHouseholds, c.covered)
+		}
+		if s.RasterPopulation != 700 || s.PopulationSpread == PopulationSpread {
+			t.Errorf("%s: raster population %g, spread %q", c.name, s.RasterPopulation, s.PopulationSpread)
+		}
+		o := r.CommuneStatsFor(data.Tech3G)[1]
+		if o.PopulationFactor != 0 || !strings.HasPrefix(o.PopulationSpread, "uniform over commune land (villages.csv has no people here)") ||
+			o.GridPopulation != 4000 || o.CoveredPopulation != 0 {
+			t.Errorf("%s: the commune without people: %+v", c.name, o)
+		}
+		checkInvariants(t, r)
+		// The engine of another definition (a calibration) keeps the people where they were.
+		e2, err := e.WithDefinition(def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, err := e2.Compute(context.Background(), storeWith(t, e2, []data.Site{site}).Snapshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s2 := r2.CommuneStatsFor(data.Tech3G)[0]; s2.CoveredPopulation != s.CoveredPopulation || s2.PopulationSpread != s.PopulationSpread {
+			t.Errorf("%s: after WithDefinition %g people covered (%q), before %g (%q)", c.name,
+				s2.CoveredPopulation, s2.PopulationSpread, s.CoveredPopulation, s.PopulationSpread)
 		}
 	}
 }

@@ -5,7 +5,9 @@
 // (Note).
 //
 // The files communes.geojson and sites.csv are generated from ../shared/data by
-// `phusong demo-data` (Generate) and committed; the build embeds them.
+// `phusong demo-data` (Generate) and committed, with the synthetic fibre network (fibre.geojson,
+// GenerateFibre) and population grid (population.tif, GeneratePopulation); the build embeds
+// them.
 package demo
 
 import (

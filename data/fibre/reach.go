@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/population"
 	"phusong/geo"
 )
 
@@ -42,6 +43,11 @@ type Options struct {
 // signed distance in metres from the cell centre to the province boundary (positive inside,
 // +Inf far inside); the reach polygons are then clipped to the exact boundary. Without it they
 // are clipped between land and non-land cell centres (a half-cell staircase).
+//
+// A Land may also have a method Population() *population.Grid giving the people on its grid
+// (nil: none); the households and people in reach are then the grid's people of the in-reach
+// cells, as the coverage engine counts them. Without it (or with nil) they are the census
+// figures spread uniformly over each commune's land.
 type Land interface {
 	Grid() geo.Grid
 	Projection() geo.TransverseMercator
@@ -49,10 +55,15 @@ type Land interface {
 	CommuneIndexRaster() []int32
 }
 
-// boundaryDistancer is the optional method of a Land (see Land).
-type boundaryDistancer interface {
-	ProvinceSignedDistanceM() []float32
-}
+// boundaryDistancer and peopled are the optional methods of a Land (see Land).
+type (
+	boundaryDistancer interface {
+		ProvinceSignedDistanceM() []float32
+	}
+	peopled interface {
+		Population() *population.Grid
+	}
+)
 
 // Reach is where a network's households are in reach of fibre, on a Land's grid: per operator
 // and for any operator, the distance from every cell centre near the network to the nearest
@@ -68,7 +79,8 @@ type Reach struct {
 	tm        geo.TransverseMercator
 	communes  []data.Commune
 	raster    []int32
-	sd        []float32 // signed distance to the province boundary, or nil
+	sd        []float32        // signed distance to the province boundary, or nil
+	pop       *population.Grid // people on the grid, or nil (census spread uniformly)
 	opts      Options
 	operators []string
 	layers    []*layer // per operator, then AnyOperator
@@ -108,6 +120,11 @@ func Compute(land Land, net *Network, opts Options) (*Reach, error) {
 		return nil, fmt.Errorf("fibre: %w", err)
 	}
 	r := &Reach{grid: g, tm: land.Projection(), communes: communes, raster: raster, opts: opts, operators: net.Operators()}
+	if pl, ok := land.(peopled); ok {
+		if pop := pl.Population(); pop != nil && len(pop.People) == g.Len() && len(pop.Communes) == len(communes) {
+			r.pop = pop
+		}
+	}
 	if bd, ok := land.(boundaryDistancer); ok {
 		if sd := bd.ProvinceSignedDistanceM(); len(sd) == g.Len() {
 			r.sd = sd

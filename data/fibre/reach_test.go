@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -11,6 +12,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/population"
 	"phusong/geo"
 )
 
@@ -328,4 +330,48 @@ func TestComputeErrors(t *testing.T) {
 	if r.InReach("mobifone", 0) || r.InReach("viettel", -1) || !math.IsInf(r.DistanceM("viettel", land.g.Len()), 1) {
 		t.Errorf("out-of-range queries answered")
 	}
+}
+
+// withPopulation adds the optional population grid.
+type withPopulation struct {
+	*testLand
+	pop *population.Grid
+}
+
+func (l withPopulation) Population() *population.Grid { return l.pop }
+
+// TestReachPeopleWeighted: commune A (west half, census 10,000 people, 2,500 households) has a
+// village of 600 on a distribution route and one of 400 four kilometres away; commune B (east
+// half) has nobody in the source and is spread uniformly. Census-reconciled, 6,000 of A's people
+// (60 %: the village on the route) are in reach, whatever the land share, and 1,500
+// households; B's reach is its land share; the province's share is of both communes' households.
+func TestReachPeopleWeighted(t *testing.T) {
+	base := squareLand(10000, 6000, 50, func(x float64) bool { return x < 0 })
+	on, off := base.tm.Inverse(orb.Point{-4000, 100}), base.tm.Inverse(orb.Point{-4000, -2800})
+	src := &population.Source{Name: "villages.geojson", Points: []population.Point{
+		{Lon: on[0], Lat: on[1], People: 600}, {Lon: off[0], Lat: off[1], People: 400}}}
+	pop, err := population.Place(population.Land{Grid: base.g, Projection: base.tm, Commune: base.raster, Communes: base.communes}, src, population.ModeCensus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	route := Route{"viettel", "R", Distribution, base.lonLat(orb.Point{-4500, 0}, orb.Point{3000, 0})}
+	r, err := Compute(withPopulation{base, pop}, &Network{Routes: []Route{route}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := r.Communes()
+	a, b := rows[0], rows[1]
+	if a.PopulationInReach != 6000 || a.HouseholdsInReach != 1500 || a.ReachPct != 60 || a.PerOperator[0].ReachPct != 60 {
+		t.Errorf("A: %g people, %g households, %g %% in reach; want 6000, 1500, 60", a.PopulationInReach, a.HouseholdsInReach, a.ReachPct)
+	}
+	if land := 100 * float64(a.InReachCells) / float64(a.LandCells); land > 20 {
+		t.Errorf("A: %.1f %% of the land in reach: the fixture wants a small land share", land)
+	}
+	share := float64(b.InReachCells) / float64(b.LandCells)
+	within(t, "B households in reach", b.HouseholdsInReach, 1000*share, 1e-6)
+	if !strings.HasPrefix(b.PopulationSpread, "uniform over commune land") || !strings.HasPrefix(a.PopulationSpread, "population grid") {
+		t.Errorf("spreads %q, %q", a.PopulationSpread, b.PopulationSpread)
+	}
+	p := r.Province()
+	within(t, "province reach %", p.ReachPct, 100*(1500+1000*share)/3500, 1e-6)
 }

@@ -9,14 +9,16 @@ import (
 	"slices"
 
 	"phusong/data"
+	"phusong/data/population"
 )
 
-// PopulationSpread says how population and households are placed on the land: as in the
-// coverage engine, uniformly over each commune's land cells.
+// PopulationSpread says how population and households are placed on the land without a
+// population grid: as in the coverage engine, uniformly over each commune's land cells.
 const PopulationSpread = "uniform over commune land"
 
 // OperatorReach is one operator's reach in one commune (or the province). Households and
-// population in reach are the census figures × in-reach land cells / land cells, not rounded.
+// population in reach are the people of the in-reach land cells (see CommuneReach), not
+// rounded.
 type OperatorReach struct {
 	Operator          string  `json:"operator"`
 	InReachCells      int     `json:"in_reach_cells"`
@@ -30,9 +32,13 @@ type OperatorReach struct {
 // with empty Code, Name, NameEN and Type), by any operator unless the field says otherwise.
 //
 // Denominators: land cells are the grid cells the Land assigns to the commune (whose centre is
-// in it), areas are cells × cell area; households and population in reach are the census
-// figures × in-reach cells / land cells (PopulationSpread), so ReachPct is the share of the
-// households, of the population and of the land alike (0 when the commune has no land cell).
+// in it), areas are cells × cell area. With a population grid (see Land), population in reach
+// is the grid's people of the in-reach cells and households in reach those people × the
+// commune's census households per person; ReachPct is the share of GridHouseholds (the
+// households the grid places: the census in census mode), of the people alike. Without one,
+// households and population in reach are the census figures × in-reach cells / land cells
+// (PopulationSpread), so ReachPct is the share of the households, of the population and of the
+// land alike (0 when the commune has no land cell).
 type CommuneReach struct {
 	Code       string           `json:"code"`
 	Name       string           `json:"name"`
@@ -40,8 +46,12 @@ type CommuneReach struct {
 	Type       data.CommuneType `json:"type"`
 	LandCells  int              `json:"land_cells"`
 	AreaKM2    float64          `json:"area_km2"`
-	Population int              `json:"population"`
-	Households int              `json:"households"`
+	Population int              `json:"population"` // census
+	Households int              `json:"households"` // census
+	// GridHouseholds is the households the reach shares are of: the census households, or
+	// with a population grid in raster mode the grid's people × households per person (Total
+	// reads 0 as the census households).
+	GridHouseholds float64 `json:"grid_households"`
 
 	InReachCells      int     `json:"in_reach_cells"`
 	AreaInReachKM2    float64 `json:"area_in_reach_km2"`
@@ -67,19 +77,27 @@ type CommuneReach struct {
 func (r *Reach) count() []CommuneReach {
 	nc, nl := len(r.communes), len(r.layers)
 	land := make([]int, nc)
+	units := make([]int64, nc) // the grid's people per commune
 	in := make([][]int, nl)
+	inUnits := make([][]int64, nl)
 	for li := range in {
-		in[li] = make([]int, nc)
+		in[li], inUnits[li] = make([]int, nc), make([]int64, nc)
 	}
 	for k, ci := range r.raster {
 		if ci < 0 {
 			continue
 		}
 		land[ci]++
-		w, bit := k>>6, uint64(1)<<(k&63)
+		var w int64
+		if r.pop != nil {
+			w = r.pop.People[k]
+			units[ci] += w
+		}
+		wd, bit := k>>6, uint64(1)<<(k&63)
 		for li, l := range r.layers {
-			if l.in[w]&bit != 0 {
+			if l.in[wd]&bit != 0 {
 				in[li][ci]++
+				inUnits[li][ci] += w
 			}
 		}
 	}
@@ -88,28 +106,44 @@ func (r *Reach) count() []CommuneReach {
 	for ci, c := range r.communes {
 		row := CommuneReach{Code: c.Code, Name: c.Name, NameEN: c.NameEN, Type: c.Type, LandCells: land[ci],
 			AreaKM2: float64(land[ci]) * cellKM2, Population: c.Population, Households: c.Households,
-			Operators: []string{}, PerOperator: make([]OperatorReach, len(r.operators)), DropM: r.opts.DropM,
-			PopulationSpread: PopulationSpread}
-		share := func(n int) float64 {
-			if land[ci] == 0 {
-				return 0
+			GridHouseholds: float64(c.Households), Operators: []string{}, PerOperator: make([]OperatorReach, len(r.operators)),
+			DropM: r.opts.DropM, PopulationSpread: PopulationSpread}
+		// reach returns the households and people of n in-reach cells holding u units, and
+		// their share in percent.
+		reach := func(n int, u int64) (hh, people, pct float64) {
+			if r.pop == nil {
+				if land[ci] == 0 {
+					return 0, 0, 0
+				}
+				s := float64(n) / float64(land[ci])
+				return float64(c.Households) * s, float64(c.Population) * s, 100 * s
 			}
-			return float64(n) / float64(land[ci])
+			pc := &r.pop.Communes[ci]
+			people = float64(u) / population.Scale
+			if units[ci] > 0 {
+				pct = 100 * float64(u) / float64(units[ci])
+			}
+			return people * pc.HouseholdsPerPerson(), people, pct
+		}
+		if r.pop != nil {
+			row.PopulationSpread = r.pop.Spread(ci)
+			pc := &r.pop.Communes[ci]
+			if r.pop.Mode == population.ModeRaster && !pc.Uniform {
+				row.GridHouseholds = pc.People * pc.HouseholdsPerPerson()
+			}
 		}
 		for oi, op := range r.operators {
 			n := in[oi][ci]
-			row.PerOperator[oi] = OperatorReach{Operator: op, InReachCells: n, AreaInReachKM2: float64(n) * cellKM2,
-				HouseholdsInReach: float64(c.Households) * share(n), PopulationInReach: float64(c.Population) * share(n),
-				ReachPct: 100 * share(n)}
+			o := OperatorReach{Operator: op, InReachCells: n, AreaInReachKM2: float64(n) * cellKM2}
+			o.HouseholdsInReach, o.PopulationInReach, o.ReachPct = reach(n, inUnits[oi][ci])
+			row.PerOperator[oi] = o
 			if n > 0 {
 				row.Operators = append(row.Operators, op)
 			}
 		}
 		n := in[nl-1][ci]
 		row.InReachCells, row.AreaInReachKM2 = n, float64(n)*cellKM2
-		row.HouseholdsInReach = float64(c.Households) * share(n)
-		row.PopulationInReach = float64(c.Population) * share(n)
-		row.ReachPct = 100 * share(n)
+		row.HouseholdsInReach, row.PopulationInReach, row.ReachPct = reach(n, inUnits[nl-1][ci])
 		rows[ci] = row
 	}
 	return rows
@@ -132,9 +166,10 @@ func (r *Reach) Province() CommuneReach { return Total(r.rows) }
 
 // Total sums rows (same operators, in the same order, as Reach.Communes gives): cells, areas,
 // census figures, and households and population in reach are sums; ReachPct (overall and per
-// operator) is the share of the households in reach, HouseholdsInReach / Households (for one
-// commune it equals the share of its land cells; summed over communes with different
-// densities it does not, and AreaInReachKM2 / AreaKM2 gives the land share); Operators lists
+// operator) is the share of the households in reach, HouseholdsInReach / GridHouseholds (for
+// one commune without a population grid it equals the share of its land cells; summed over
+// communes with different densities it does not, and AreaInReachKM2 / AreaKM2 gives the land
+// share); Operators lists
 // the operators present in any row. Take-up is summed over the rows that have a figure,
 // and its percentages are of those rows' households and households in reach. Empty rows give
 // the zero CommuneReach.
@@ -151,6 +186,7 @@ func Total(rows []CommuneReach) CommuneReach {
 		t.AreaKM2 += row.AreaKM2
 		t.Population += row.Population
 		t.Households += row.Households
+		t.GridHouseholds += cmp.Or(row.GridHouseholds, float64(row.Households)) // rows made elsewhere may leave it 0
 		t.InReachCells += row.InReachCells
 		t.AreaInReachKM2 += row.AreaInReachKM2
 		t.HouseholdsInReach += row.HouseholdsInReach
@@ -171,10 +207,10 @@ func Total(rows []CommuneReach) CommuneReach {
 		}
 	}
 	pct := func(hh float64) float64 {
-		if t.Households == 0 {
+		if t.GridHouseholds == 0 {
 			return 0
 		}
-		return 100 * hh / float64(t.Households)
+		return 100 * hh / t.GridHouseholds
 	}
 	t.ReachPct = pct(t.HouseholdsInReach)
 	for oi := range t.PerOperator {

@@ -92,10 +92,11 @@ func Gaps(res *coverage.Result, tech data.Tech, communeCode string, minAreaM2 fl
 // with their census figures and, for each analysed technology, res's statistics as snake_case
 // properties suffixed by the technology ("_3g", "_4g"): covered_area_km2, covered_area_pct,
 // covered_indoor_area_pct, covered_population, uncovered_population, covered_households,
-// carriers_present, white_area_km2, single_carrier_area_km2, competitive_area_km2, and per
-// carrier covered_area_pct_<tech>_<carrier>; plus area_km2 (rasterised land),
-// polygon_area_km2, three_g_only_area_km2, population_spread, definition_version and calibration. Figures
-// are rounded to 6 decimals. A commune whose code res does not know gets only its own fields.
+// covered_population_pct, carriers_present, white_area_km2, single_carrier_area_km2,
+// competitive_area_km2, white_population, and per carrier covered_area_pct_<tech>_<carrier>;
+// plus area_km2 (rasterised land), polygon_area_km2, three_g_only_area_km2,
+// three_g_only_population, population_spread, grid_population, raster_population,
+// population_factor, definition_version and calibration. Figures are rounded to 6 decimals. A commune whose code res does not know gets only its own fields.
 func Communes(res *coverage.Result, communes []data.Commune) *geojson.FeatureCollection {
 	known := res.Engine().Communes()
 	stats := make([][]coverage.CommuneStats, len(data.AnalysedTechs))
@@ -127,9 +128,10 @@ func Communes(res *coverage.Result, communes []data.Commune) *geojson.FeatureCol
 // the same for every technology without one.
 var (
 	layerStatsPerTech = []string{"covered_area_km2", "covered_area_pct", "covered_indoor_area_pct", "covered_population",
-		"uncovered_population", "covered_households", "carriers_present", "white_area_km2", "single_carrier_area_km2",
-		"competitive_area_km2"}
-	layerStatsOnce = []string{"area_km2", "polygon_area_km2", "three_g_only_area_km2", "population_spread"}
+		"uncovered_population", "covered_population_pct", "covered_households", "carriers_present", "white_area_km2",
+		"single_carrier_area_km2", "competitive_area_km2", "white_population"}
+	layerStatsOnce = []string{"area_km2", "polygon_area_km2", "three_g_only_area_km2", "three_g_only_population",
+		"population_spread", "grid_population", "raster_population", "population_factor"}
 )
 
 // setStats sets p's statistics of s (one technology, whose suffix is sfx), numbers rounded to

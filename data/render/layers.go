@@ -36,7 +36,8 @@ func GapsLayer(fc *geojson.FeatureCollection, tech data.Tech) Layer {
 		Name: "Gaps " + string(tech),
 		Description: "Uncovered land per commune for " + string(tech) + ": where no carrier's predicted median " +
 			"level reaches the coverage threshold (threshold_dbm); pieces smaller than min_gap_area_m2 are left " +
-			"out. uncovered_population spreads the commune's 2019 census population evenly over its land.",
+			"out. uncovered_population is the people of the commune's uncovered land: from the population grid, or " +
+			"the census spread evenly over the land (the communes layer's population_spread says which).",
 		Style:    Style{Fill: alpha(gapColour, 0.25), Line: alpha(gapColour, 0.9), LineWidthPx: 1.5},
 		Features: FromGeoJSON(fc, gapColumns, nil),
 	}
@@ -83,7 +84,7 @@ func CommunesLayer(fc *geojson.FeatureCollection) Layer {
 		Name: "Communes",
 		Description: "Communes and wards with their 2019 census population and households and, per technology " +
 			"(suffix _3g, _4g), the predicted covered area, population and households, carriers present and " +
-			"white (uncovered) area.",
+			"white (uncovered) area and people; population_spread says where the people figures come from.",
 		Style:    Style{Line: communeColour, LineWidthPx: 1.5},
 		Features: FromGeoJSON(fc, communeColumns, nil),
 	}

@@ -14,6 +14,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/population"
 )
 
 // Report is the per-commune coverage report: one schema for `phusong report` (table, CSV,
@@ -25,6 +26,7 @@ type Report struct {
 	CellM             float64                   `json:"cell_m"`
 	AreaBasis         string                    `json:"area_basis"`
 	PopulationBasis   string                    `json:"population_basis"`
+	Population        PopulationSummary         `json:"population"`
 	CoveredWhen       map[data.Tech]CoveredWhen `json:"covered_when"`
 	Carriers          []string                  `json:"carriers"` // carriers with counted sites, in the statistics' order
 	Communes          []coverage.CommuneStats   `json:"communes"` // by code, then technology
@@ -45,19 +47,82 @@ type CoveredWhen struct {
 	Reliability        float64 `json:"reliability"`
 }
 
-// Denominators, stated in every report.
+// Denominators, stated in every report: AreaBasis, and PopulationBasis without a population
+// grid (PopulationBasisFor with one).
 const (
 	AreaBasis       = "land cells: grid cells whose centre lies in the commune (the first commune in code order where communes overlap) × cell area"
 	PopulationBasis = "census population and households spread uniformly over the commune's land cells (no population grid)"
 )
+
+// PopulationBasisFor states how people are counted with pop (PopulationBasis when nil).
+func PopulationBasisFor(pop *population.Grid) string {
+	if pop == nil {
+		return PopulationBasis
+	}
+	how := "scaled in each commune to its census population (grid_population = census; population_factor = census / raster_population)"
+	if pop.Mode == population.ModeRaster {
+		how = "as the source gives them (grid_population = raster_population, population_factor 1)"
+	}
+	return "people of each land cell from the population grid " + pop.Source + " (" + pop.Format + "), " + how +
+		"; households = people × the commune's census households per person; communes the source puts nobody on: census spread uniformly over their land"
+}
+
+// PopulationSummary says where a report's people come from and, with a population grid, how
+// it reconciles with the census over the province.
+type PopulationSummary struct {
+	Spread           string  `json:"spread"` // as population_spread, for the whole grid
+	Source           string  `json:"source,omitempty"`
+	Format           string  `json:"format,omitempty"`
+	Mode             string  `json:"mode,omitempty"`
+	Note             string  `json:"note,omitempty"` // non-empty for a synthetic grid
+	CensusPopulation int     `json:"census_population"`
+	RasterPopulation float64 `json:"raster_population"` // the source's people on the communes' land
+	GridPopulation   float64 `json:"grid_population"`   // the people the figures count
+	Factor           float64 `json:"population_factor"` // grid / raster over the reconciled communes
+	// UniformCommunes are the codes of the communes the source puts nobody on (spread
+	// uniformly); OutsidePopulation the source's people in the window read outside every commune.
+	UniformCommunes   []string `json:"uniform_communes"`
+	OutsidePopulation float64  `json:"outside_population"`
+}
+
+// PopulationSummaryOf summarises the people of e (a population grid or the census).
+func PopulationSummaryOf(e *coverage.Engine) PopulationSummary {
+	pop := e.Population()
+	if pop == nil {
+		census := 0
+		for _, c := range e.Communes() {
+			census += c.Population
+		}
+		return PopulationSummary{Spread: coverage.PopulationSpread, CensusPopulation: census, GridPopulation: float64(census),
+			UniformCommunes: []string{}}
+	}
+	s := PopulationSummary{Spread: pop.Spread(-1), Source: pop.Source, Format: pop.Format, Mode: string(pop.Mode), Note: pop.Note,
+		UniformCommunes: []string{}, OutsidePopulation: pop.OutsidePeople}
+	reconciled := 0.0
+	for _, c := range pop.Communes {
+		s.CensusPopulation += c.Census
+		s.RasterPopulation += c.RasterPeople
+		s.GridPopulation += c.People
+		if c.Uniform {
+			s.UniformCommunes = append(s.UniformCommunes, c.Code)
+		} else {
+			reconciled += c.People
+		}
+	}
+	if s.RasterPopulation > 0 {
+		s.Factor = reconciled / s.RasterPopulation
+	}
+	return s
+}
 
 // NewReport collects the report of techs (in data.AnalysedTechs order) from r; note is the
 // synthetic-data note ("" for real data).
 func NewReport(r *coverage.Result, techs []data.Tech, note string) *Report {
 	eng := r.Engine()
 	rep := &Report{DefinitionVersion: r.DefinitionVersion(), Calibration: r.Calibration(), DataNote: note, CellM: eng.CellM(),
-		AreaBasis: AreaBasis, PopulationBasis: PopulationBasis, CoveredWhen: map[data.Tech]CoveredWhen{},
-		Carriers: r.Carriers(), Communes: []coverage.CommuneStats{}, Priority: map[data.Tech][]string{},
+		AreaBasis: AreaBasis, PopulationBasis: PopulationBasisFor(eng.Population()), Population: PopulationSummaryOf(eng),
+		CoveredWhen: map[data.Tech]CoveredWhen{},
+		Carriers:    r.Carriers(), Communes: []coverage.CommuneStats{}, Priority: map[data.Tech][]string{},
 		Techs: techs, Ranked: map[data.Tech][]coverage.CommuneStats{}}
 	for _, s := range r.Communes() {
 		if slices.Contains(techs, s.Tech) {
@@ -127,6 +192,18 @@ var statColumns = []statColumn{
 	{"competitive_area_km2", func(s *coverage.CommuneStats) any { return s.CompetitiveAreaKM2 }},
 	{"three_g_only_area_km2", func(s *coverage.CommuneStats) any { return s.ThreeGOnlyAreaKM2 }},
 	{"population_spread", func(s *coverage.CommuneStats) any { return s.PopulationSpread }},
+	{"grid_population", func(s *coverage.CommuneStats) any { return s.GridPopulation }},
+	{"grid_households", func(s *coverage.CommuneStats) any { return s.GridHouseholds }},
+	{"raster_population", func(s *coverage.CommuneStats) any { return s.RasterPopulation }},
+	{"population_factor", func(s *coverage.CommuneStats) any { return s.PopulationFactor }},
+	{"uncovered_households", func(s *coverage.CommuneStats) any { return s.UncoveredHouseholds }},
+	{"covered_indoor_population", func(s *coverage.CommuneStats) any { return s.CoveredIndoorPopulation }},
+	{"white_population", func(s *coverage.CommuneStats) any { return s.PopulationByCarrierCount[0] }},
+	{"single_carrier_population", func(s *coverage.CommuneStats) any { return s.PopulationByCarrierCount[1] }},
+	{"two_carrier_population", func(s *coverage.CommuneStats) any { return s.PopulationByCarrierCount[2] }},
+	{"three_plus_carrier_population", func(s *coverage.CommuneStats) any { return s.PopulationByCarrierCount[3] }},
+	{"competitive_population", func(s *coverage.CommuneStats) any { return s.CompetitivePopulation }},
+	{"three_g_only_population", func(s *coverage.CommuneStats) any { return s.ThreeGOnlyPopulation }},
 }
 
 // carrierColumn is one per-carrier statistic of the report schema (<carrier>_<name>).
@@ -219,9 +296,9 @@ func WriteReportTable(w io.Writer, rep *Report, carriers []data.Carrier) error {
 			cw.Metric, cw.RequiredOutdoorDBm, cw.RequiredIndoorDBm, 100*cw.Reliability, rep.CellM)
 		fmt.Fprintf(w, "area: %s\npopulation: %s\n", rep.AreaBasis, rep.PopulationBasis)
 		fmt.Fprintf(w, "carriers: white = no carrier, single = one, competitive = two or more; per-carrier columns: %% of area covered\n\n")
-		head := []string{"#", "code", "commune", "type", "area km²", "covered %", "indoor %", "population", "uncovered",
-			"carriers", "white km²", "single km²", "competitive km²", "3G-only km²"}
-		right := []bool{true, false, false, false, true, true, true, true, true, true, true, true, true, true}
+		head := []string{"#", "code", "commune", "type", "area km²", "covered %", "indoor %", "population", "uncovered", "people %",
+			"carriers", "white km²", "single km²", "competitive km²", "3G-only km²", "3G-only ppl"}
+		right := []bool{true, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true}
 		for _, c := range rep.Carriers {
 			head = append(head, cmp.Or(names[c], c))
 			right = append(right, true)
@@ -230,9 +307,9 @@ func WriteReportTable(w io.Writer, rep *Report, carriers []data.Carrier) error {
 		line := func(rank string, s coverage.CommuneStats) []string {
 			row := []string{rank, s.Code, s.Name, CommuneTypeName(s.Type), fmt.Sprintf("%.1f", s.AreaKM2),
 				fmt.Sprintf("%.1f", s.CoveredAreaPct), fmt.Sprintf("%.1f", s.CoveredIndoorAreaPct),
-				strconv.Itoa(s.Population), fmt.Sprintf("%.0f", s.UncoveredPopulation), strconv.Itoa(s.CarriersPresent),
-				fmt.Sprintf("%.1f", s.WhiteAreaKM2), fmt.Sprintf("%.1f", s.SingleCarrierAreaKM2),
-				fmt.Sprintf("%.1f", s.CompetitiveAreaKM2), fmt.Sprintf("%.1f", s.ThreeGOnlyAreaKM2)}
+				strconv.Itoa(s.Population), fmt.Sprintf("%.0f", s.UncoveredPopulation), fmt.Sprintf("%.1f", s.CoveredPopulationPct),
+				strconv.Itoa(s.CarriersPresent), fmt.Sprintf("%.1f", s.WhiteAreaKM2), fmt.Sprintf("%.1f", s.SingleCarrierAreaKM2),
+				fmt.Sprintf("%.1f", s.CompetitiveAreaKM2), fmt.Sprintf("%.1f", s.ThreeGOnlyAreaKM2), fmt.Sprintf("%.0f", s.ThreeGOnlyPopulation)}
 			for _, pc := range s.PerCarrier {
 				row = append(row, fmt.Sprintf("%.1f", pc.CoveredAreaPct))
 			}
@@ -251,7 +328,34 @@ func WriteReportTable(w io.Writer, rep *Report, carriers []data.Carrier) error {
 			return err
 		}
 	}
+	if rep.Population.Source != "" && len(rep.Techs) > 0 {
+		return writeReconciliation(w, rep)
+	}
 	return nil
+}
+
+// writeReconciliation prints how the population grid reconciles with the census: the totals,
+// then per commune (code order) the census, the source's people, the factor and the spread.
+func writeReconciliation(w io.Writer, rep *Report) error {
+	p := rep.Population
+	fmt.Fprintf(w, "\nPopulation grid %s (%s, %s mode): %.0f people on the communes' land, census %d, factor %.4f; %d communes uniform\n",
+		p.Source, p.Format, p.Mode, p.RasterPopulation, p.CensusPopulation, p.Factor, len(p.UniformCommunes))
+	if p.Note != "" {
+		fmt.Fprintf(w, "note: %s\n", p.Note)
+	}
+	fmt.Fprintln(w)
+	rows := [][]string{{"code", "commune", "census", "raster", "factor", "counted", "spread"}}
+	var list []coverage.CommuneStats
+	for _, s := range rep.Communes {
+		if s.Tech == rep.Techs[0] {
+			list = append(list, s)
+		}
+	}
+	for _, s := range list {
+		rows = append(rows, []string{s.Code, s.Name, strconv.Itoa(s.Population), fmt.Sprintf("%.0f", s.RasterPopulation),
+			fmt.Sprintf("%.4f", s.PopulationFactor), fmt.Sprintf("%.0f", s.GridPopulation), s.PopulationSpread})
+	}
+	return WriteAligned(w, rows, []bool{false, false, true, true, true, true, false})
 }
 
 // CommuneTypeName is the Vietnamese short name of a commune type.

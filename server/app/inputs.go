@@ -1,11 +1,18 @@
 package app
 
 import (
+	"fmt"
+
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
 	"phusong/data/input"
+	"phusong/data/population"
 )
+
+// PopulationNone is the Sources.Population value that spreads each commune's census uniformly
+// over its land even on the demo (whose communes otherwise come with the synthetic grid).
+const PopulationNone = "none"
 
 // Sources names the input files of a run; an empty name takes the embedded demo's data (the
 // schematic Trà Vinh communes, synthetic stations, synthetic fibre network, the embedded
@@ -18,6 +25,12 @@ type Sources struct {
 	Fibre         string // fibre network GeoJSON
 	FibreOperator string // the operator of a Fibre file without operator properties
 	NoFibre       bool   // load no fibre network (not even the demo's)
+	// Population is a population file (GeoTIFF raster, HRSL or points CSV, GeoJSON points:
+	// input.LoadPopulationFile, read over the communes' area); "" takes the demo's synthetic
+	// grid with the demo communes and none (census spread uniformly) with a communes file;
+	// PopulationNone takes none. PopulationMode is "census" (default) or "raster".
+	Population     string
+	PopulationMode string
 }
 
 // Warnings are a reader's warnings about one input file (defaults applied, overlaps …).
@@ -30,7 +43,8 @@ type Warnings struct {
 // Load reads the inputs src names, the embedded demo for those not named, into an Input for
 // Build (Coverage and FibreOptions left zero). Input.Note says when the result would rest on
 // synthetic stations or schematic communes (the demo's notes); Input.FibreNote when the fibre
-// network is the demo's. The readers' warnings are returned per file.
+// network is the demo's; Input.Population's Note when the population grid is synthetic. The
+// readers' warnings are returned per file.
 func Load(src Sources) (Input, []Warnings, error) {
 	var in Input
 	var ws []Warnings
@@ -57,6 +71,21 @@ func Load(src Sources) (Input, []Warnings, error) {
 			in.Sites = rep.Sites
 			ws = append(ws, Warnings{"sites", src.Sites, rep.Warnings})
 		}
+	}
+	if err != nil {
+		return in, nil, err
+	}
+	mode, ok := population.ParseMode(src.PopulationMode)
+	if !ok {
+		return in, nil, fmt.Errorf("population mode %q: must be census or raster", src.PopulationMode)
+	}
+	in.PopulationMode = mode
+	switch {
+	case src.Population == PopulationNone:
+	case src.Population == "" && src.Communes == "":
+		in.Population, err = demo.Population()
+	case src.Population != "":
+		in.Population, err = input.LoadPopulationFile(src.Population, data.AreaOf(in.Communes))
 	}
 	if err != nil {
 		return in, nil, err

@@ -21,17 +21,19 @@ const (
 	LayerGaps     = "gaps"
 	LayerCoverage = "coverage"
 	LayerCommunes = "communes"
+	LayerPockets  = "pockets"
 )
 
 // LayerRequest selects one of the map's layers.
 type LayerRequest struct {
-	Kind         string    // LayerGaps, LayerCoverage or LayerCommunes
-	Tech         data.Tech // gaps, coverage: 3G or 4G
+	Kind         string    // LayerGaps, LayerCoverage, LayerCommunes or LayerPockets
+	Tech         data.Tech // gaps, coverage, pockets: 3G or 4G
 	Carrier      string    // coverage: a carrier id or coverage.AnyCarrier
 	Tier         int       // coverage: 0 = the coverage threshold, 1.. = the definition's signal tiers
-	Zoom         int       // coverage: the web-map zoom the polygons are simplified for; < 0 = full detail
-	Commune      string    // gaps: one commune's code ("" = every commune)
+	Zoom         int       // coverage, pockets: the web-map zoom the polygons are simplified for; < 0 = full detail
+	Commune      string    // gaps, pockets: one commune's code ("" = every commune)
 	MinGapAreaM2 float64   // gaps: smallest gap polygon kept (coverage.DefaultMinGapAreaM2 on the map)
+	MinPeople    float64   // pockets: pockets with fewer people are left out (pocket.DefaultMinPeople on the map)
 }
 
 // ArgError is a request argument the state cannot answer: an unknown commune or carrier, a
@@ -48,17 +50,19 @@ var ErrNoSites = errors.New("app: the carrier has no counted site")
 
 // Layer returns the layer req asks for as GeoJSON in lon/lat, with the description the
 // exports need (render.Layer). On synthetic or schematic data every feature carries
-// "synthetic": true and the note; the communes carry their fibre reach (fibre_* properties)
+// "synthetic": true and the note (the layers counting people, gaps, communes and pockets, also
+// the synthetic population grid's); the communes carry their fibre reach (fibre_* properties)
 // when the state has a fibre network.
 func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Layer, error) {
 	r := st.Coverage
 	var fc *geojson.FeatureCollection
 	var l func(*geojson.FeatureCollection) render.Layer
+	note := st.PeopleNote()
+	if req.Commune != "" && !slices.ContainsFunc(st.Communes, func(c data.Commune) bool { return c.Code == req.Commune }) {
+		return nil, render.Layer{}, &ArgError{"commune", req.Commune, "unknown commune code"}
+	}
 	switch req.Kind {
 	case LayerGaps:
-		if req.Commune != "" && !slices.ContainsFunc(st.Communes, func(c data.Commune) bool { return c.Code == req.Commune }) {
-			return nil, render.Layer{}, &ArgError{"commune", req.Commune, "unknown commune code"}
-		}
 		var err error
 		if fc, err = render.Gaps(r, req.Tech, req.Commune, req.MinGapAreaM2); err != nil {
 			return nil, render.Layer{}, err
@@ -79,6 +83,14 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 		l = func(fc *geojson.FeatureCollection) render.Layer {
 			return render.CoverageLayer(fc, c, req.Tech, req.Tier)
 		}
+		note = st.Note
+	case LayerPockets:
+		pl, err := st.Pockets(req.Tech, req.MinPeople, req.Commune)
+		if err != nil {
+			return nil, render.Layer{}, err
+		}
+		fc = render.Pockets(pl, r.Engine(), r.DefinitionVersion(), req.Zoom)
+		l = func(fc *geojson.FeatureCollection) render.Layer { return render.PocketsLayer(fc, string(req.Tech)) }
 	case LayerCommunes:
 		fc = render.Communes(r, st.Communes)
 		if st.Fibre != nil {
@@ -86,10 +98,10 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 		}
 		l = render.CommunesLayer
 	default:
-		return nil, render.Layer{}, &ArgError{"layer", req.Kind, "must be gaps, coverage or communes"}
+		return nil, render.Layer{}, &ArgError{"layer", req.Kind, "must be gaps, coverage, communes or pockets"}
 	}
-	if st.Note != "" {
-		render.MarkSynthetic(fc, st.Note)
+	if note != "" {
+		render.MarkSynthetic(fc, note)
 	}
 	return fc, l(fc), nil
 }

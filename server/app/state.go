@@ -11,6 +11,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/fibre"
+	"phusong/data/population"
 	"phusong/data/store"
 
 	"github.com/paulmach/orb"
@@ -35,6 +36,10 @@ type Input struct {
 	// MinVersion, when the state replaces a served one (another definition), is that state's
 	// data version: the new store's versions start above it, so versions keep increasing.
 	MinVersion uint64
+	// Population places people on the land (nil: each commune's census spread uniformly) with
+	// PopulationMode; Build passes them to the engine it makes (coverage.Options.Population).
+	Population     *population.Source
+	PopulationMode population.Mode
 }
 
 // State is one consistent dataset: a site snapshot, the coverage computed from it, the
@@ -61,6 +66,29 @@ type State struct {
 	FibreReach   *fibre.Reach
 	FibreNote    string
 	FibreOptions fibre.Options
+}
+
+// PopulationNote is the note of the population grid the state's people come from when it is
+// synthetic (the demo's), "" otherwise.
+func (st *State) PopulationNote() string {
+	if st.Engine == nil || st.Engine.Population() == nil {
+		return ""
+	}
+	return st.Engine.Population().Note
+}
+
+// PeopleNote is the note of outputs whose figures count people (the report, the communes,
+// gaps and pockets): the state's note and, when the population grid is synthetic, its note
+// (each once); "" on real data.
+func (st *State) PeopleNote() string {
+	pn := st.PopulationNote()
+	switch {
+	case pn == "" || strings.Contains(st.Note, pn):
+		return st.Note
+	case st.Note == "":
+		return pn
+	}
+	return st.Note + " " + pn
 }
 
 // ErrNoState: a State without sites, coverage or communes was given to serve.
@@ -91,8 +119,10 @@ func Build(ctx context.Context, in Input) (*State, error) {
 	}
 	eng := in.Engine
 	if eng == nil {
+		opts := in.Coverage
+		opts.Population, opts.PopulationMode = in.Population, in.PopulationMode
 		var err error
-		if eng, err = coverage.New(in.Communes, def, in.Coverage); err != nil {
+		if eng, err = coverage.New(in.Communes, def, opts); err != nil {
 			return nil, fmt.Errorf("app: coverage engine: %w", err)
 		}
 	} else {

@@ -12,6 +12,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/coverage/pocket"
 	"phusong/data/input"
 	"phusong/data/persist"
 	"phusong/data/store"
@@ -137,20 +138,31 @@ func (l *lineBound) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Figures are the coverage numbers an impact compares.
+// Figures are the coverage numbers an impact compares. People are those the state's
+// population grid places (or the census spread uniformly over each commune's land).
 type Figures struct {
-	CoveredAreaPct    float64 `json:"covered_area_pct"`
-	CoveredPopulation float64 `json:"covered_population"`
+	CoveredAreaPct      float64 `json:"covered_area_pct"`
+	CoveredPopulation   float64 `json:"covered_population"`
+	UncoveredPopulation float64 `json:"uncovered_population"`
+}
+
+// PocketFigures count the dead-zone pockets of at least pocket.DefaultMinPeople people and
+// the people in them.
+type PocketFigures struct {
+	Pockets int     `json:"pockets"`
+	People  float64 `json:"people"`
 }
 
 // TechImpact is one technology's coverage before and after a change: by any carrier, and by
-// the uploading carrier alone.
+// the uploading carrier alone; for the province, the pockets too.
 type TechImpact struct {
-	Tech          data.Tech `json:"tech"`
-	Before        Figures   `json:"before"`
-	After         Figures   `json:"after"`
-	CarrierBefore Figures   `json:"carrier_before"`
-	CarrierAfter  Figures   `json:"carrier_after"`
+	Tech          data.Tech      `json:"tech"`
+	Before        Figures        `json:"before"`
+	After         Figures        `json:"after"`
+	CarrierBefore Figures        `json:"carrier_before"`
+	CarrierAfter  Figures        `json:"carrier_after"`
+	PocketsBefore *PocketFigures `json:"pockets_before,omitempty"`
+	PocketsAfter  *PocketFigures `json:"pockets_after,omitempty"`
 }
 
 // CommuneImpact is a commune whose coverage of one technology changes.
@@ -160,20 +172,25 @@ type CommuneImpact struct {
 	TechImpact
 }
 
-// SiteImpact is the impact of a site list change: the province per technology, and every
-// commune whose figures change (code order, then technology). Percentages are rounded to
-// 0.01, people to whole persons.
+// SiteImpact is the impact of a site list change: the province per technology (with its
+// dead-zone pockets), and every commune whose figures change (code order, then technology).
+// Percentages are rounded to 0.01, people to whole persons; PopulationSpread says where the
+// people come from.
 type SiteImpact struct {
-	Carrier  string          `json:"carrier"`
-	Province []TechImpact    `json:"province"`
-	Communes []CommuneImpact `json:"communes"`
+	Carrier          string          `json:"carrier"`
+	PopulationSpread string          `json:"population_spread"`
+	Province         []TechImpact    `json:"province"`
+	Communes         []CommuneImpact `json:"communes"`
 }
 
 // siteImpactOf compares two results of the same engine for carrier.
 func siteImpactOf(before, after *coverage.Result, carrier string) *SiteImpact {
 	out := &SiteImpact{Carrier: carrier, Province: []TechImpact{}, Communes: []CommuneImpact{}}
 	for _, t := range data.AnalysedTechs {
-		out.Province = append(out.Province, compareStats(t, before.Province(t), after.Province(t), carrier))
+		ti := compareStats(t, before.Province(t), after.Province(t), carrier)
+		out.PopulationSpread = after.Province(t).PopulationSpread
+		ti.PocketsBefore, ti.PocketsAfter = pocketFigures(before, t), pocketFigures(after, t)
+		out.Province = append(out.Province, ti)
 		b, a := before.CommuneStatsFor(t), after.CommuneStatsFor(t)
 		for i := range min(len(b), len(a)) {
 			ti := compareStats(t, b[i], a[i], carrier)
@@ -189,8 +206,8 @@ func siteImpactOf(before, after *coverage.Result, carrier string) *SiteImpact {
 func compareStats(t data.Tech, b, a coverage.CommuneStats, carrier string) TechImpact {
 	return TechImpact{
 		Tech:          t,
-		Before:        Figures{round2(b.CoveredAreaPct), math.Round(b.CoveredPopulation)},
-		After:         Figures{round2(a.CoveredAreaPct), math.Round(a.CoveredPopulation)},
+		Before:        Figures{round2(b.CoveredAreaPct), math.Round(b.CoveredPopulation), math.Round(b.UncoveredPopulation)},
+		After:         Figures{round2(a.CoveredAreaPct), math.Round(a.CoveredPopulation), math.Round(a.UncoveredPopulation)},
 		CarrierBefore: carrierFigures(b, carrier),
 		CarrierAfter:  carrierFigures(a, carrier),
 	}
@@ -200,10 +217,20 @@ func compareStats(t data.Tech, b, a coverage.CommuneStats, carrier string) TechI
 func carrierFigures(s coverage.CommuneStats, carrier string) Figures {
 	for _, pc := range s.PerCarrier {
 		if pc.Carrier == carrier {
-			return Figures{round2(pc.CoveredAreaPct), math.Round(pc.CoveredPopulation)}
+			return Figures{round2(pc.CoveredAreaPct), math.Round(pc.CoveredPopulation), math.Round(s.GridPopulation - pc.CoveredPopulation)}
 		}
 	}
-	return Figures{}
+	return Figures{UncoveredPopulation: math.Round(s.GridPopulation)}
+}
+
+// pocketFigures counts r's pockets of tech with at least pocket.DefaultMinPeople people (nil
+// for a technology r does not analyse).
+func pocketFigures(r *coverage.Result, tech data.Tech) *PocketFigures {
+	l, err := pocket.Find(r, tech, pocket.Options{MinPeople: pocket.DefaultMinPeople})
+	if err != nil {
+		return nil
+	}
+	return &PocketFigures{Pockets: l.Kept, People: math.Round(l.KeptPeople)}
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }

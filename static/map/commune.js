@@ -1,6 +1,7 @@
-// map/commune.js: which commune a point is in, a commune's sheet (coverage, per carrier,
-// fibre) and the list of the combined 4G × fibre view.
-import { el, td, th, table } from '../dom.js';
+// map/commune.js: which commune a point is in, a commune's sheet (people and area without
+// coverage, coverage, per carrier, its dead-zone pockets, fibre) and the list of the combined
+// 4G × fibre view.
+import { el, td, th, table, nodes } from '../dom.js';
 import { getJSON } from '../api.js';
 import { t, lang, nf, pct } from '../i18n.js';
 import { st, carrier, fibreOperator, failed, flash, COMBINED_COLOURS, COMBINED_LABEL } from './state.js';
@@ -17,10 +18,10 @@ function pointInRing(x, y, ring) {
   return inside;
 }
 
-// communeAt is the commune feature latlng lies in (even-odd over its rings), or null.
-export function communeAt(latlng) {
-  const fs = (st.communes && st.communes.features) || [];
-  for (const f of fs) {
+// featureAt is the first of a collection's (Multi)Polygon features latlng lies in (even-odd
+// over each polygon's rings), or null.
+export function featureAt(fc, latlng) {
+  for (const f of (fc && fc.features) || []) {
     const g = f.geometry, polys = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
     for (const poly of polys) {
       let inside = false;
@@ -30,6 +31,9 @@ export function communeAt(latlng) {
   }
   return null;
 }
+
+// communeAt is the commune feature latlng lies in, or null.
+export const communeAt = (latlng) => featureAt(st.communes, latlng);
 
 // showCommuneAt opens the sheet of the commune at latlng (a tap on the map).
 export function showCommuneAt(latlng) {
@@ -47,9 +51,12 @@ export function showCommune(code, latlng) {
     const draw = () => {
       const s = c.techs[st.tech], other = c.techs[st.tech === '4G' ? '3G' : '4G'];
       const title = lang() === 'en' && c.name_en && c.name_en !== c.name ? [c.name + ' ', el('small', null, '(' + c.name_en + ')')] : c.name;
+      const pockets = el('div', { id: 'commune-pockets' });
       const body = [
         el('p', { class: 'sub' }, (c.type === 'ward' ? t('ward') : t('commune')) + ' · ' + c.code + ' · ' + st.tech),
+        s && peopleWithout(s),
         s && coverageFigures(s),
+        pockets,
         other && el('p', { class: 'facts' }, t('other_tech') + ' (' + (other.tech || (st.tech === '4G' ? '3G' : '4G')) + '): ' +
           pct(other.covered_area_pct) + ' ' + t('area').toLowerCase()),
         fibreFigures(c)
@@ -61,16 +68,29 @@ export function showCommune(code, latlng) {
       }
       openSheet(title, body, draw);
       if (latlng) { focus(latlng); }
+      const tech = st.tech;
+      import('./people.js').then((m) => m.communePockets(code, tech)).then((rows) => {
+        if (rows && tech === st.tech) { pockets.replaceChildren(...nodes([rows])); }
+      }).catch(failed);
     };
     draw();
   }).catch(failed);
 }
 
+// peopleWithout is what a commune's sheet shows first: the people without the current tech
+// (from the population grid) beside the area without it.
+function peopleWithout(s) {
+  const uncoveredArea = s.area_km2 - s.covered_area_km2;
+  return el('div', { class: 'kpis two' },
+    kpi(nf(s.uncovered_population), t('people_without', { tech: st.tech }), s.uncovered_population > 0),
+    kpi(nf(uncoveredArea, 1) + ' km²', t('area_without', { tech: st.tech }), uncoveredArea > 0));
+}
+
 // coverageFigures are a commune's coverage figures s for the current tech: shares, areas, and
 // the table per carrier.
 function coverageFigures(s) {
-  const popPct = s.population > 0 ? s.covered_population_pct : null;
-  const hhPct = s.households > 0 ? 100 * s.covered_households / s.households : null;
+  const popPct = s.grid_population > 0 ? s.covered_population_pct : null;
+  const hhPct = s.grid_households > 0 ? 100 * s.covered_households / s.grid_households : null;
   return [
     el('p', { class: 'kcap' }, t('share_covered') + ' ' + st.tech + ' (' + t('any_carrier').toLowerCase() + ')'),
     el('div', { class: 'kpis' },
@@ -79,11 +99,11 @@ function coverageFigures(s) {
       kpi(pct(hhPct), t('households'), hhPct != null && hhPct < 70)),
     el('p', { class: 'facts' },
       t('covered') + ': ' + nf(s.covered_area_km2, 1) + ' ' + t('of') + ' ' + nf(s.area_km2, 1) + ' km² · ' +
-        nf(s.covered_population) + ' ' + t('of') + ' ' + nf(s.population) + ' ' + t('pop_of'), el('br'),
+        nf(s.covered_population) + ' ' + t('of') + ' ' + nf(s.grid_population) + ' ' + t('pop_of'), el('br'),
       t('carriers_present') + ': ', el('b', null, nf(s.carriers_present)), areaSplit(s)),
     table([t('per_carrier'), th(t('area'), 'n'), th(t('population'), 'n')], (s.per_carrier || []).map((pc) => {
       const cc = carrier(pc.carrier);
-      const pp = s.population > 0 ? 100 * pc.covered_population / s.population : null;
+      const pp = s.grid_population > 0 ? 100 * pc.covered_population / s.grid_population : null;
       return el('tr', null, td(null, dot(cc.colour), cc.name), td('n', pct(pc.covered_area_pct)), td('n', pct(pp)));
     }))
   ];

@@ -48,13 +48,14 @@ export function covZoom() {
 }
 
 // Commune choropleth: share of area (or people) without coverage for the current tech. The
-// communes layer carries per-tech statistics suffixed "_3g" / "_4g".
+// communes layer carries per-tech statistics suffixed "_3g" / "_4g"; people are those of the
+// population grid (covered_population_pct: of the people it counts).
 function uncoveredPct(props) {
   const sfx = '_' + st.tech.toLowerCase();
   if (st.choro === 'population') {
-    const cp = props['covered_population' + sfx];
-    if (cp == null || !props.population) { return null; }
-    return 100 * (1 - cp / props.population);
+    const cp = props['covered_population_pct' + sfx];
+    if (cp == null || !props.grid_population) { return null; }
+    return 100 - cp;
   }
   const a = props['covered_area_pct' + sfx];
   return a == null ? null : 100 - a;

@@ -4,7 +4,7 @@ import { t, nf } from '../i18n.js';
 import {
   st, carrier, fibreOperator, coverageColour, techInfo, CHORO_BREAKS, CHORO_COLOURS, TIER_COLOURS,
   FIBRE_BREAKS, FIBRE_COLOURS, REACH_COLOUR, KIND_STYLE, COMBINED_COLOURS, COMBINED_LABEL, ROAD_COLOUR, WATER_COLOUR, WATER_FILL,
-  BELOW_TIERS_COLOUR, RESIDUAL_BREAKS, RESIDUAL_COLOURS, DISPUTE_COLOUR, calibrationText
+  BELOW_TIERS_COLOUR, RESIDUAL_BREAKS, RESIDUAL_COLOURS, DISPUTE_COLOUR, calibrationText, POCKET_COLOUR
 } from './state.js';
 import { dot, swatch, fine } from './sheet.js';
 import { showCombinedList } from './commune.js';
@@ -41,6 +41,7 @@ export function renderLegend() {
   if ($('l-gaps').checked) {
     out.push(row(el('span', { class: 'sw gap' }), t('gaps')));
   }
+  out.push(peopleLegend());
   if ($('l-sites').checked) {
     out.push(title(t('l_sites')), st.info.carriers.filter((c) => c.sites > 0).map((c) => row(dot(c.colour), c.name)),
       st.siteMode === 'clusters' && row(el('span', { class: 'cluster-sw' }, '12'), t('site_cluster')));
@@ -72,6 +73,24 @@ function measureLegend() {
   if ($('l-disputes').checked) {
     out.push(row(styled(el('span', { class: 'sw dispute' }), { borderColor: DISPUTE_COLOUR }), t('l_disputes')));
   }
+  return out;
+}
+
+// peopleLegend is the legend of the density image (its classes, people per km²) and of the
+// pockets, when shown.
+function peopleLegend() {
+  const out = [];
+  const img = st.population && st.population.image;
+  if ($('l-density').checked && img) {
+    out.push(title(t('l_density') + ' (' + t('density_unit') + ')'), img.colours.map((c, i) => {
+      const lo = img.breaks_per_km2[i], hi = img.breaks_per_km2[i + 1];
+      return row(swatch(c), hi == null ? '≥ ' + nf(lo) : nf(lo) + '–' + nf(hi));
+    }), fine(t('density_empty', { n: nf(img.breaks_per_km2[0]) })));
+  }
+  if ($('l-pockets').checked) {
+    out.push(row(styled(swatch(POCKET_COLOUR), { opacity: '.7' }), t('l_pockets') + ' (' + st.tech + ')'), fine(t('pockets_legend')));
+  }
+  if (out.length && st.info.population_note) { out.push(fine(t('population_demo'))); }
   return out;
 }
 
@@ -148,6 +167,13 @@ export function renderMiniLegend() {
   }
   if ($('l-fibre-reach').checked) {
     out.push(cov(chip(REACH_COLOUR, '.5'), t('l_fibre') + ' ≤ ' + nf(st.info.fibre_drop_m) + ' m'));
+  }
+  const img = st.population && st.population.image;
+  if ($('l-density').checked && img) {
+    out.push(cov(img.colours.map((c) => chip(c)), t('l_density')));
+  }
+  if ($('l-pockets').checked) {
+    out.push(cov(chip(POCKET_COLOUR, '.7'), t('l_pockets')));
   }
   box.replaceChildren(...nodes(out));
   box.hidden = out.length === 0;

@@ -7,16 +7,16 @@ import { t } from '../i18n.js';
 // combined threshold), the data loaded, and the keys and counters that drop stale answers.
 export const st = {
   tech: '4G', carrier: 'any', choro: 'area', cov: 'area', fibreOp: 'any', threshold: 70,
-  info: null, communes: null, sites: null, combined: null, context: null,
+  info: null, communes: null, sites: null, combined: null, context: null, population: null, pockets: null,
   siteMode: null, // how the sites are drawn now: 'clusters', 'dots' or null (not drawn)
   selected: null, // redraws the open sheet (after a change of language or technology)
   selectedCode: null, moving: false,
-  covReq: 0, covKey: '', fibreKey: '', fibreReq: 0, reachKey: '', reachReq: 0,
+  covReq: 0, covKey: '', fibreKey: '', fibreReq: 0, reachKey: '', reachReq: 0, pocketsKey: '', pocketsReq: 0,
   measureMode: 'level', measureKey: '', measureReq: 0, measureDrawn: '', disputesKey: '', disputesReq: 0
 };
 
 // layers holds the Leaflet layers drawn now, by name (communes, coverage, gaps, context, sites,
-// mark, here, fibreReach, fibreRoutes); a missing or null one is not drawn.
+// mark, here, fibreReach, fibreRoutes, density, pockets); a missing or null one is not drawn.
 export const layers = {};
 
 // Uncovered share classes (percent) and colours (ColorBrewer YlOrRd, colour-blind safe).
@@ -33,6 +33,8 @@ export const REACH_COLOUR = '#6a3d9a';
 export const KIND_STYLE = {
   backbone: { color: '#2d004b', weight: 4.5 }, feeder: { color: '#7b3294', weight: 3 }, distribution: { color: '#a86cc1', weight: 1.6 }
 };
+// Dead-zone pockets (data/render's pocketColour); the density classes come with /api/v1/population.
+export const POCKET_COLOUR = '#7a0177';
 export const COMBINED_COLOURS = { neither: '#d95f02', '4g_only': '#80a6d6', fibre_only: '#8fc27f', both: '#2b7a78' };
 // Context (serve --context): roads in dark grey, rivers and water in blue.
 export const ROAD_COLOUR = '#4d4d4d';
