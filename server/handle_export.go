@@ -15,14 +15,19 @@ import (
 	"phusong/server/app"
 )
 
-// ctKML is the registered media type of KML 2.2 documents.
-const ctKML = "application/vnd.google-earth.kml+xml; charset=utf-8"
+// Registered media types of KML 2.2 documents and GeoPackages.
+const (
+	ctKML  = "application/vnd.google-earth.kml+xml; charset=utf-8"
+	ctGPKG = "application/geopackage+sqlite3"
+)
 
-// Layer export formats of format= on /api/v1/gaps, /api/v1/coverage and /api/v1/communes.
+// Layer export formats of format= on /api/v1/gaps, /api/v1/coverage and /api/v1/communes, and
+// the extensions of their download URLs (/api/v1/gaps.gpkg …).
 const (
 	outGeoJSON = "geojson"
 	outKML     = "kml"
 	outCSV     = "csv"
+	outGPKG    = "gpkg"
 )
 
 // exportFunc answers a layer route in a format other than GeoJSON; geometry is the CSV
@@ -30,15 +35,16 @@ const (
 type exportFunc func(c *gin.Context, v *view, format string, geometry render.GeometryColumn) error
 
 // withFormat serves a layer route in the format asked by format=: geojson (the default) by
-// handler, kml or csv by exp. geometry=wkt (the default) or ewkb selects the CSV geometry
-// column and is refused with any other format. Unknown values are a 400 naming the parameter.
+// handler, kml, csv or gpkg by exp (and geojson too for a download URL, see withExt).
+// geometry=wkt (the default) or ewkb selects the CSV geometry column and is refused with any
+// other format. Unknown values are a 400 naming the parameter.
 func (s *Server) withFormat(handler handlerFunc, exp exportFunc) handlerFunc {
 	return func(c *gin.Context, v *view) error {
 		format := strings.ToLower(c.DefaultQuery("format", outGeoJSON))
 		switch format {
-		case outGeoJSON, outKML, outCSV:
+		case outGeoJSON, outKML, outCSV, outGPKG:
 		default:
-			return badParam("format", c.Query("format"), "must be geojson, kml or csv")
+			return badParam("format", c.Query("format"), "must be geojson, kml, csv or gpkg")
 		}
 		geometry := render.WKT
 		if g, ok := c.GetQuery("geometry"); ok {
@@ -50,7 +56,7 @@ func (s *Server) withFormat(handler handlerFunc, exp exportFunc) handlerFunc {
 				return badParam("geometry", g, "only with format=csv")
 			}
 		}
-		if format == outGeoJSON {
+		if format == outGeoJSON && !c.GetBool(downloadKey) {
 			return handler(c, v)
 		}
 		return exp(c, v, format, geometry)
@@ -103,16 +109,16 @@ func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry
 	return s.sendExport(c, v, "communes", format, geometry, app.LayerRequest{Kind: app.LayerCommunes})
 }
 
-// sendExport sends the layer req asks for as a KML or CSV download named
+// sendExport sends the layer req asks for as a KML, CSV, GeoPackage or GeoJSON download named
 // phusong_<name>.<format>, cached per data version (with its gzip form and ETag) under the
 // name, format and geometry column. The document carries the definition and data versions
 // and, on the demo, the synthetic-data note.
 func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry render.GeometryColumn, req app.LayerRequest) error {
 	key := "export|" + name + "|" + format + "|" + geometry.String()
 	b, err := v.cached(s.metrics, key, func() (*body, error) {
-		_, l, err := v.st.Layer(req)
+		fc, l, err := v.st.Layer(req)
 		if errors.Is(err, app.ErrNoSites) { // a listed carrier without sites covers nothing
-			fc := geojson.NewFeatureCollection()
+			fc = geojson.NewFeatureCollection()
 			cr := data.Carrier{ID: req.Carrier}
 			if i, ok := v.carrier[req.Carrier]; ok {
 				cr.Name, cr.Colour = v.carriers[i].Name, v.carriers[i].Colour
@@ -122,19 +128,10 @@ func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geomet
 		if err != nil {
 			return nil, appError(err)
 		}
-		doc := render.NewDocument(l, v.st.Coverage.DefinitionVersion(), v.version, v.st.Note)
-		var buf bytes.Buffer
-		ct := ctKML
-		if format == outCSV {
-			ct = ctCSV
-			err = render.WriteCSV(&buf, doc, geometry)
-		} else {
-			err = render.WriteKML(&buf, doc)
+		if format == outGeoJSON {
+			return jsonBody(ctGeoJSON, fc)
 		}
-		if err != nil {
-			return nil, err
-		}
-		return newBody(ct, cacheRevalidate, buf.Bytes(), gzip.BestCompression), nil
+		return documentBody(render.NewDocument(l, v.st.Coverage.DefinitionVersion(), v.version, v.st.Note), format, geometry)
 	})
 	if err != nil {
 		return err
@@ -142,6 +139,27 @@ func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geomet
 	c.Header("Content-Disposition", `attachment; filename="`+exportFileName(name, format)+`"`)
 	send(c, b)
 	return nil
+}
+
+// documentBody encodes doc as format (kml, csv with the geometry column, gpkg) for sending.
+func documentBody(doc *render.Document, format string, geometry render.GeometryColumn) (*body, error) {
+	var buf bytes.Buffer
+	var err error
+	ct := ctKML
+	switch format {
+	case outCSV:
+		ct = ctCSV
+		err = render.WriteCSV(&buf, doc, geometry)
+	case outGPKG:
+		ct = ctGPKG
+		err = render.WriteGPKG(&buf, doc)
+	default:
+		err = render.WriteKML(&buf, doc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return newBody(ct, cacheRevalidate, buf.Bytes(), gzip.BestCompression), nil
 }
 
 // exportFileName is phusong_<name>.<format>, with the characters of name outside
