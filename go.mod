@@ -11,6 +11,7 @@ require (
 	github.com/tidwall/rtree v1.10.0
 	github.com/twpayne/go-geom v1.7.0
 	github.com/twpayne/go-kml/v3 v3.6.0
+	github.com/uber/h3-go/v4 v4.1.0
 	golang.org/x/text v0.34.0
 	modernc.org/sqlite v1.62.0
 )

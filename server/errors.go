@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"phusong/data"
+	"phusong/data/hex"
 	"phusong/data/persist"
 	"phusong/server/app"
 )
@@ -79,6 +80,7 @@ var codes = []struct {
 	{persist.ErrNotFound, http.StatusNotFound},
 	{persist.ErrDryRun, http.StatusConflict},
 	{persist.ErrUnauthorized, http.StatusUnauthorized},
+	{hex.ErrNoH3, http.StatusNotImplemented},
 }
 
 // statusOf returns the HTTP status for err.

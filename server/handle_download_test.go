@@ -2,12 +2,17 @@ package server
 
 import (
 	"bytes"
+	"encoding/csv"
 	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb/geojson"
+
+	"phusong/data/hex"
 )
 
 // TestDownloadURLs checks every download URL form: its media type, its attachment name, and
@@ -134,5 +139,33 @@ func TestDownloadsWithGDAL(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "Geometry: Line String") || !strings.Contains(string(out), "Feature Count: "+strconv.Itoa(len(st.Fibre.Routes))) {
 			t.Errorf("route %d: the Shapefile: %v\n%s", i, err, out)
 		}
+	}
+}
+
+// TestH3API checks /api/v1/h3 in its formats: the CSV download and the GeoJSON answer agree
+// cell for cell, GDAL reads the GeoPackage, and bad parameters are 400s naming them.
+func TestH3API(t *testing.T) {
+	if !hex.Available {
+		t.Skip("built without cgo: no H3")
+	}
+	ts := newFibreServer(t)
+	fc := decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/h3?tech=3G&resolution=9"))
+	csvBody := get(t, ts.URL+"/api/v1/h3.csv?tech=3G&resolution=9")
+	rows, err := csv.NewReader(bytes.NewReader(csvBody.body)).ReadAll()
+	if err != nil || len(rows)-1 != len(fc.Features) || len(fc.Features) == 0 {
+		t.Fatalf("CSV %d rows (%v), GeoJSON %d features", len(rows)-1, err, len(fc.Features))
+	}
+	if rows[0][0] != "h3_res9_id" || rows[1][0] != fc.Features[0].ID || fc.Features[0].Properties["any_3g"] == nil {
+		t.Fatalf("CSV %v / GeoJSON %v", rows[0][:3], fc.Features[0].Properties)
+	}
+	if d := csvBody.header.Get("Content-Disposition"); d != `attachment; filename="phusong_h3_res9_3G.csv"` {
+		t.Errorf("Content-Disposition %q", d)
+	}
+	answered(t, get(t, ts.URL+"/api/v1/h3?resolution=10"), http.StatusBadRequest, "resolution")
+	answered(t, get(t, ts.URL+"/api/v1/h3?tech=2G"), http.StatusBadRequest, "tech")
+	ogrinfo := needGDAL(t, "ogrinfo")
+	out, err := exec.Command(ogrinfo, "-ro", "-so", "-al", "/vsicurl/"+ts.URL+"/api/v1/h3.gpkg").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Layer name: h3_res8_4g") || !strings.Contains(string(out), "Geometry: Polygon") {
+		t.Errorf("ogrinfo h3.gpkg: %v\n%s", err, truncate(string(out), 2000))
 	}
 }

@@ -40,27 +40,37 @@ type exportFunc func(c *gin.Context, v *view, format string, geometry render.Geo
 // other format. Unknown values are a 400 naming the parameter.
 func (s *Server) withFormat(handler handlerFunc, exp exportFunc) handlerFunc {
 	return func(c *gin.Context, v *view) error {
-		format := strings.ToLower(c.DefaultQuery("format", outGeoJSON))
-		switch format {
-		case outGeoJSON, outKML, outCSV, outGPKG:
-		default:
-			return badParam("format", c.Query("format"), "must be geojson, kml, csv or gpkg")
-		}
-		geometry := render.WKT
-		if g, ok := c.GetQuery("geometry"); ok {
-			var valid bool
-			if geometry, valid = render.ParseGeometryColumn(strings.ToLower(g)); !valid {
-				return badParam("geometry", g, "must be wkt or ewkb")
-			}
-			if format != outCSV {
-				return badParam("geometry", g, "only with format=csv")
-			}
+		format, geometry, err := formatParams(c)
+		if err != nil {
+			return err
 		}
 		if format == outGeoJSON && !c.GetBool(downloadKey) {
 			return handler(c, v)
 		}
 		return exp(c, v, format, geometry)
 	}
+}
+
+// formatParams reads format= (geojson, the default, kml, csv or gpkg) and geometry= (wkt, the
+// default, or ewkb; only with format=csv).
+func formatParams(c *gin.Context) (format string, geometry render.GeometryColumn, err error) {
+	format = strings.ToLower(c.DefaultQuery("format", outGeoJSON))
+	switch format {
+	case outGeoJSON, outKML, outCSV, outGPKG:
+	default:
+		return "", 0, badParam("format", c.Query("format"), "must be geojson, kml, csv or gpkg")
+	}
+	geometry = render.WKT
+	if g, ok := c.GetQuery("geometry"); ok {
+		var valid bool
+		if geometry, valid = render.ParseGeometryColumn(strings.ToLower(g)); !valid {
+			return "", 0, badParam("geometry", g, "must be wkt or ewkb")
+		}
+		if format != outCSV {
+			return "", 0, badParam("geometry", g, "only with format=csv")
+		}
+	}
+	return format, geometry, nil
 }
 
 // exportGaps answers /api/v1/gaps as KML or CSV: the uncovered land of every commune (or of
@@ -166,4 +176,24 @@ func documentBody(doc *render.Document, format string, geometry render.GeometryC
 // [A-Za-z0-9_.-] (from uploaded carrier ids) replaced, so the header needs no quoting rules.
 func exportFileName(name, format string) string {
 	return "phusong_" + render.SafeName(name) + "." + format
+}
+
+// handleH3 answers the FCC-style H3 hexagons of tech= (default 4G) at resolution= (8, the
+// default, or 9) with per-carrier coverage flags at each centre and people, as format=geojson
+// (default), csv, kml or gpkg, cached per data version. A build without cgo has no H3 (503).
+func (s *Server) handleH3(c *gin.Context, v *view) error {
+	tech, err := queryTech(c, "tech", data.Tech4G)
+	if err != nil {
+		return err
+	}
+	res, err := queryInt(c, "resolution", app.H3MinResolution, app.H3MinResolution, app.H3MaxResolution)
+	if err != nil {
+		return err
+	}
+	format, geometry, err := formatParams(c)
+	if err != nil {
+		return err
+	}
+	return s.sendExport(c, v, fmt.Sprintf("h3_res%d_%s", res, tech), format, geometry,
+		app.LayerRequest{Kind: app.LayerH3, Tech: tech, Resolution: res})
 }

@@ -32,6 +32,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/fibre", s.handleFibre},
 		{http.MethodGet, "/api/v1/fibre/reach", s.handleFibreReach},
 		{http.MethodGet, "/api/v1/combined", s.handleCombined},
+		{http.MethodGet, "/api/v1/h3", s.handleH3}, // FCC-style hexagons; format=geojson|csv|kml|gpkg
 
 		// Download URLs ending in the format's extension, for GDAL/QGIS (handle_download.go).
 		{http.MethodGet, "/api/v1/communes.geojson", s.withExt(outGeoJSON, s.withFormat(s.handleCommunes, s.exportCommunes))},
@@ -50,6 +51,9 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/sites.csv", s.withExt(outCSV, s.handleSitesDownload)},
 		{http.MethodGet, "/api/v1/sites.kml", s.withExt(outKML, s.handleSitesDownload)},
 		{http.MethodGet, "/api/v1/sites.gpkg", s.withExt(outGPKG, s.handleSitesDownload)},
+		{http.MethodGet, "/api/v1/h3.geojson", s.withExt(outGeoJSON, s.handleH3)},
+		{http.MethodGet, "/api/v1/h3.csv", s.withExt(outCSV, s.handleH3)},
+		{http.MethodGet, "/api/v1/h3.gpkg", s.withExt(outGPKG, s.handleH3)},
 		{http.MethodGet, "/api/v1/fibre.csv", s.withExt(outCSV, s.handleFibreDownload)},
 		{http.MethodGet, "/api/v1/fibre.kml", s.withExt(outKML, s.handleFibreDownload)},
 		{http.MethodGet, "/api/v1/fibre.gpkg", s.withExt(outGPKG, s.handleFibreDownload)},

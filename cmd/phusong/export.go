@@ -28,9 +28,9 @@ func runExport(ctx context.Context, io stdio, args []string) error {
 	}
 	if len(args) == 0 || args[0] != "footprints" {
 		fmt.Fprintln(io.Stderr, "usage: phusong export footprints [--tech 3G|4G] [--carrier ID] [--communes FILE] [--sites FILE] [--config FILE] [--cell-m M] [--include-planned]")
-		fmt.Fprintln(io.Stderr, "       phusong export gaps|coverage|communes --help   (layers as GeoJSON, KML or CSV)")
+		fmt.Fprintln(io.Stderr, "       phusong export gaps|coverage|communes|h3 --help   (layers as GeoJSON, KML, CSV or GeoPackage; h3: FCC-style hexagons)")
 		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-			return fmt.Errorf("export: unknown export %q (footprints, gaps, coverage or communes)", args[0])
+			return fmt.Errorf("export: unknown export %q (footprints, gaps, coverage, communes or h3)", args[0])
 		}
 		if len(args) == 0 {
 			return errUsage
