@@ -20,6 +20,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/metrics", s.handleMetrics},
 
 		{http.MethodGet, "/api/v1/info", s.handleInfo},
+		{http.MethodGet, "/api/v1/openapi.json", s.handleOpenAPI},
 		{http.MethodGet, "/api/v1/carriers", s.handleCarriers},
 		{http.MethodGet, "/api/v1/sites", s.handleSites},
 		{http.MethodGet, "/api/v1/sites/:carrier/:site_id", s.handleSite},
