@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,7 +59,8 @@ func tileCollection(v *view, id string) (app.Collection, error) {
 	return col, nil
 }
 
-// handleTile answers one vector tile.
+// handleTile answers one vector tile; query parameters filter the features by property as
+// on the items route (?tier=0: the coverage threshold only).
 func (s *Server) handleTile(c *gin.Context, v *view) error {
 	col, err := tileCollection(v, c.Param("collection"))
 	if err != nil {
@@ -73,13 +75,24 @@ func (s *Server) handleTile(c *gin.Context, v *view) error {
 	if err != nil {
 		return appError(err)
 	}
-	if !fs.Bound.Intersects(t.Bound()) || len(fs.Features) == 0 {
+	where := map[string]string{}
+	var filter []string
+	for k, vs := range c.Request.URL.Query() {
+		where[k] = vs[0]
+		filter = append(filter, k+"="+vs[0])
+	}
+	feats, bounds, err := fs.Select(where)
+	if err != nil {
+		return appError(err)
+	}
+	if !fs.Bound.Intersects(t.Bound()) || len(feats) == 0 {
 		send(c, newBody(ctMVT, cacheRevalidate, []byte{}, noGzip)) // an MVT of no layer
 		return nil
 	}
-	key := fmt.Sprintf("tile|%s|%d|%d|%d", col.ID, t.Z, t.X, t.Y)
+	slices.Sort(filter) // the values exist in the data: the cache stays bounded
+	key := fmt.Sprintf("tile|%s|%d|%d|%d|%s", col.ID, t.Z, t.X, t.Y, strings.Join(filter, "&"))
 	return s.sendCached(c, v, key, func() (*body, error) {
-		raw, err := render.MVT(t, []render.TileLayer{{Name: col.ID, Features: fs.Features, Bounds: fs.Bounds()}})
+		raw, err := render.MVT(t, []render.TileLayer{{Name: col.ID, Features: feats, Bounds: bounds}})
 		if err != nil {
 			return nil, err
 		}

@@ -17,7 +17,8 @@
      map/sheet.js    the sheet, the layers panel, figures and swatches the sheets share
      map/commune.js  the commune at a point, a commune's sheet, the combined list
      map/site.js     a site's sheet and its mark on the map
-     map/signal.js   the signal at a point and "Here" (geolocation) */
+     map/signal.js   the signal at a point and "Here" (geolocation)
+     map/tiles.js    vector tiles: a small MVT decoder and a canvas GridLayer (?coverage=tiles; on demand) */
 import { $, el, setOptions } from './dom.js';
 import { getJSON } from './api.js';
 import { t, nf, pct, translate, onLangButton } from './i18n.js';

@@ -262,11 +262,8 @@ type FeatureQuery struct {
 // Query returns the page of features q selects and how many matched before paging. A Where
 // key that is not a property of the collection is an *ArgError naming it.
 func (fs *FeatureSet) Query(q FeatureQuery) (page []*geojson.Feature, matched int, err error) {
-	for k := range q.Where {
-		if !slices.Contains(fs.Properties, k) {
-			return nil, 0, &ArgError{k, q.Where[k], "is not a property of collection " + fs.Collection.ID +
-				" (properties: " + strings.Join(fs.Properties, ", ") + ")"}
-		}
+	if err := fs.checkWhere(q.Where); err != nil {
+		return nil, 0, err
 	}
 	page = []*geojson.Feature{}
 	for i, f := range fs.Features {
@@ -282,6 +279,36 @@ func (fs *FeatureSet) Query(q FeatureQuery) (page []*geojson.Feature, matched in
 		matched++
 	}
 	return page, matched, nil
+}
+
+// checkWhere refuses a filter on a property the collection does not have (*ArgError).
+func (fs *FeatureSet) checkWhere(where map[string]string) error {
+	for k := range where {
+		if !slices.Contains(fs.Properties, k) {
+			return &ArgError{k, where[k], "is not a property of collection " + fs.Collection.ID +
+				" (properties: " + strings.Join(fs.Properties, ", ") + ")"}
+		}
+	}
+	return nil
+}
+
+// Select returns the features whose properties equal where's values (as Query compares them)
+// with their bounds, all of them for an empty where.
+func (fs *FeatureSet) Select(where map[string]string) ([]*geojson.Feature, []orb.Bound, error) {
+	if len(where) == 0 {
+		return fs.Features, fs.bounds, nil
+	}
+	if err := fs.checkWhere(where); err != nil {
+		return nil, nil, err
+	}
+	var feats []*geojson.Feature
+	var bounds []orb.Bound
+	for i, f := range fs.Features {
+		if matches(f, where) {
+			feats, bounds = append(feats, f), append(bounds, fs.bounds[i])
+		}
+	}
+	return feats, bounds, nil
 }
 
 // matches reports whether f's properties equal every value of where, as text.
