@@ -169,3 +169,28 @@ func TestH3API(t *testing.T) {
 		t.Errorf("ogrinfo h3.gpkg: %v\n%s", err, truncate(string(out), 2000))
 	}
 }
+
+// TestLayerFeatureIDs: the /api/v1 layers give every feature an id (GDAL and QGIS keep it as
+// the feature's id): the commune code for communes and gaps, the tier for coverage.
+func TestLayerFeatureIDs(t *testing.T) {
+	ts := newFibreServer(t)
+	communes := decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/communes"))
+	for _, f := range communes.Features {
+		if f.ID != f.Properties["code"] {
+			t.Fatalf("commune id %v, code %v", f.ID, f.Properties["code"])
+		}
+	}
+	gaps := decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/gaps?tech=4G"))
+	for _, f := range gaps.Features {
+		if f.ID != f.Properties["code"] {
+			t.Fatalf("gap id %v, code %v", f.ID, f.Properties["code"])
+		}
+	}
+	cov := decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/coverage?tier=2"))
+	if len(cov.Features) != 1 || cov.Features[0].ID != float64(2) {
+		t.Fatalf("coverage tier 2: id %v", cov.Features[0].ID)
+	}
+	if len(communes.Features) == 0 || len(gaps.Features) == 0 {
+		t.Fatal("no communes or no 4G gaps on the demo")
+	}
+}
