@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
 	"phusong/data/render"
@@ -85,11 +86,11 @@ func (s *Server) handleTile(c *gin.Context, v *view) error {
 	if err != nil {
 		return appError(err)
 	}
-	if !fs.Bound.Intersects(t.Bound()) || len(feats) == 0 {
-		send(c, newBody(ctMVT, cacheRevalidate, []byte{}, noGzip)) // an MVT of no layer
+	if !meets(bounds, t.Bound()) {
+		send(c, newBody(ctMVT, cacheRevalidate, []byte{}, noGzip)) // an MVT of no layer, not cached
 		return nil
 	}
-	slices.Sort(filter) // the values exist in the data: the cache stays bounded
+	slices.Sort(filter) // only tiles with features of the selection are cached: the cache stays bounded
 	key := fmt.Sprintf("tile|%s|%d|%d|%d|%s", col.ID, t.Z, t.X, t.Y, strings.Join(filter, "&"))
 	return s.sendCached(c, v, key, func() (*body, error) {
 		raw, err := render.MVT(t, []render.TileLayer{{Name: col.ID, Features: feats, Bounds: bounds}})
@@ -98,6 +99,16 @@ func (s *Server) handleTile(c *gin.Context, v *view) error {
 		}
 		return newBody(ctMVT, cacheRevalidate, raw, gzipLevelTiles), nil
 	})
+}
+
+// meets reports whether one of bounds (of non-empty geometries) meets b.
+func meets(bounds []orb.Bound, b orb.Bound) bool {
+	for _, fb := range bounds {
+		if fb != (orb.Bound{}) && fb.Intersects(b) {
+			return true
+		}
+	}
+	return false
 }
 
 // gzipLevelTiles: tiles are many and small; the default level compresses them nearly as well

@@ -104,7 +104,7 @@ func fetch(t testing.TB, method, url string, headers ...string) reply {
 		t.Fatalf("%s %s: reading body: %v", method, url, err)
 	}
 	r := reply{resp.StatusCode, resp.Header, b}
-	checkOpenAPI(t, method, url, r) // every answer a test reads matches the API description
+	checkOpenAPI(t, method, resp.Request.URL.String(), r) // every answer a test reads matches the API description (after redirects)
 	return r
 }
 
