@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"phusong/data"
+	"phusong/data/hex"
 	"phusong/data/persist"
 	"phusong/server/app"
 )
@@ -80,6 +81,7 @@ var codes = []struct {
 	{persist.ErrDryRun, http.StatusConflict},
 	{app.ErrConflict, http.StatusConflict},
 	{persist.ErrUnauthorized, http.StatusUnauthorized},
+	{hex.ErrNoH3, http.StatusNotImplemented},
 }
 
 // statusOf returns the HTTP status for err.

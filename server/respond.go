@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -35,21 +36,23 @@ const (
 )
 
 // body is one encoded reply, ready to send many times: the bytes, their gzip form (nil when
-// too small to be worth it) and a weak ETag of the uncompressed bytes. Header values are
-// kept as []string so the hot path assigns them without allocating.
+// too small to be worth it) and an ETag of the uncompressed bytes: strong for the bytes as
+// they are, weak for the gzip form (as nginx does when it compresses). Header values are kept
+// as []string so the hot path assigns them without allocating.
 type body struct {
 	raw, gz      []byte
-	etag         string
+	etag         string // the weak form, W/"…"
 	contentType  []string
-	etagHdr      []string
+	etagHdr      []string // weak, for the gzip form
+	strongHdr    []string // strong, for the bytes as they are
 	cacheControl []string
-	rawLen       []string
 	gzLen        []string
 }
 
 var (
-	hdrVary = []string{"Accept-Encoding"}
-	hdrGzip = []string{"gzip"}
+	hdrVary   = []string{"Accept-Encoding"}
+	hdrGzip   = []string{"gzip"}
+	hdrRanges = []string{"bytes"}
 )
 
 // newBody encodes raw once; level is a compress/gzip level (gzip.BestCompression for bodies
@@ -62,8 +65,8 @@ func newBody(contentType, cacheControl string, raw []byte, level int) *body {
 		etag:         etag,
 		contentType:  []string{contentType},
 		etagHdr:      []string{etag},
+		strongHdr:    []string{strings.TrimPrefix(etag, "W/")},
 		cacheControl: []string{cacheControl},
-		rawLen:       []string{strconv.Itoa(len(raw))},
 	}
 	if len(raw) >= minGzipBytes && level != noGzip {
 		b.gz = gzipBytes(raw, level)
@@ -97,32 +100,37 @@ func gzipBytes(raw []byte, level int) []byte {
 }
 
 // send writes b: 304 when If-None-Match names its ETag, the gzip form when the client
-// accepts it, the plain bytes otherwise.
+// accepts it and asks for no range, and otherwise the bytes as they are with the semantics of
+// http.ServeContent: byte ranges (Range, If-Range; what GDAL's /vsicurl/ reads a GeoPackage
+// or a large CSV with), HEAD, and the conditional requests If-Match, If-None-Match and
+// If-Unmodified-Since against the strong ETag.
 func send(c *gin.Context, b *body) {
 	h := c.Writer.Header()
-	h["Etag"] = b.etagHdr
 	h["Cache-Control"] = b.cacheControl
 	if v := h["Vary"]; v != nil {
 		h["Vary"] = append(v, hdrVary[0]) // Origin, set by CORS
 	} else {
 		h["Vary"] = hdrVary
 	}
-	if inm := c.Request.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, b.etag) {
+	h["Accept-Ranges"] = hdrRanges
+	r := c.Request
+	if b.gz == nil || r.Header.Get("Range") != "" || !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		h["Etag"] = b.strongHdr
+		h["Content-Type"] = b.contentType
+		http.ServeContent(c.Writer, r, "", time.Time{}, bytes.NewReader(b.raw))
+		return
+	}
+	h["Etag"] = b.etagHdr
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, b.etag) {
 		c.Writer.WriteHeader(http.StatusNotModified)
 		return
 	}
 	h["Content-Type"] = b.contentType
-	payload := b.raw
-	if b.gz != nil && acceptsGzip(c.Request.Header.Get("Accept-Encoding")) {
-		h["Content-Encoding"] = hdrGzip
-		h["Content-Length"] = b.gzLen
-		payload = b.gz
-	} else {
-		h["Content-Length"] = b.rawLen
-	}
+	h["Content-Encoding"] = hdrGzip
+	h["Content-Length"] = b.gzLen
 	c.Writer.WriteHeader(http.StatusOK)
-	if c.Request.Method != http.MethodHead {
-		_, _ = c.Writer.Write(payload)
+	if r.Method != http.MethodHead {
+		_, _ = c.Writer.Write(b.gz)
 	}
 }
 

@@ -20,6 +20,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/metrics", s.handleMetrics},
 
 		{http.MethodGet, "/api/v1/info", s.handleInfo},
+		{http.MethodGet, "/api/v1/openapi.json", s.handleOpenAPI},
 		{http.MethodGet, "/api/v1/carriers", s.handleCarriers},
 		{http.MethodGet, "/api/v1/sites", s.handleSites},
 		{http.MethodGet, "/api/v1/sites/:carrier/:site_id", s.handleSite},
@@ -36,6 +37,47 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/fibre/reach", s.handleFibreReach},
 		{http.MethodGet, "/api/v1/combined", s.handleCombined},
 		{http.MethodGet, "/api/v1/context", s.handleContext}, // the map's background: roads and water (serve --context)
+		{http.MethodGet, "/api/v1/h3", s.handleH3},           // FCC-style hexagons; format=geojson|csv|kml|gpkg
+
+		// Download URLs ending in the format's extension, for GDAL/QGIS (handle_download.go).
+		{http.MethodGet, "/api/v1/communes.geojson", s.withExt(outGeoJSON, s.withFormat(s.handleCommunes, s.exportCommunes))},
+		{http.MethodGet, "/api/v1/communes.csv", s.withExt(outCSV, s.withFormat(s.handleCommunes, s.exportCommunes))},
+		{http.MethodGet, "/api/v1/communes.kml", s.withExt(outKML, s.withFormat(s.handleCommunes, s.exportCommunes))},
+		{http.MethodGet, "/api/v1/communes.gpkg", s.withExt(outGPKG, s.withFormat(s.handleCommunes, s.exportCommunes))},
+		{http.MethodGet, "/api/v1/gaps.geojson", s.withExt(outGeoJSON, s.withFormat(s.handleGaps, s.exportGaps))},
+		{http.MethodGet, "/api/v1/gaps.csv", s.withExt(outCSV, s.withFormat(s.handleGaps, s.exportGaps))},
+		{http.MethodGet, "/api/v1/gaps.kml", s.withExt(outKML, s.withFormat(s.handleGaps, s.exportGaps))},
+		{http.MethodGet, "/api/v1/gaps.gpkg", s.withExt(outGPKG, s.withFormat(s.handleGaps, s.exportGaps))},
+		{http.MethodGet, "/api/v1/coverage.geojson", s.withExt(outGeoJSON, s.withFormat(s.handleCoverage, s.exportCoverage))},
+		{http.MethodGet, "/api/v1/coverage.csv", s.withExt(outCSV, s.withFormat(s.handleCoverage, s.exportCoverage))},
+		{http.MethodGet, "/api/v1/coverage.kml", s.withExt(outKML, s.withFormat(s.handleCoverage, s.exportCoverage))},
+		{http.MethodGet, "/api/v1/coverage.gpkg", s.withExt(outGPKG, s.withFormat(s.handleCoverage, s.exportCoverage))},
+		{http.MethodGet, "/api/v1/sites.geojson", s.withExt(outGeoJSON, s.handleSitesDownload)},
+		{http.MethodGet, "/api/v1/sites.csv", s.withExt(outCSV, s.handleSitesDownload)},
+		{http.MethodGet, "/api/v1/sites.kml", s.withExt(outKML, s.handleSitesDownload)},
+		{http.MethodGet, "/api/v1/sites.gpkg", s.withExt(outGPKG, s.handleSitesDownload)},
+		{http.MethodGet, "/api/v1/h3.geojson", s.withExt(outGeoJSON, s.handleH3)},
+		{http.MethodGet, "/api/v1/h3.csv", s.withExt(outCSV, s.handleH3)},
+		{http.MethodGet, "/api/v1/h3.gpkg", s.withExt(outGPKG, s.handleH3)},
+		{http.MethodGet, "/api/v1/fibre.csv", s.withExt(outCSV, s.handleFibreDownload)},
+		{http.MethodGet, "/api/v1/fibre.kml", s.withExt(outKML, s.handleFibreDownload)},
+		{http.MethodGet, "/api/v1/fibre.gpkg", s.withExt(outGPKG, s.handleFibreDownload)},
+
+		// OGC API – Features – Part 1: Core (handle_ogc.go).
+		{http.MethodGet, ogcPrefix, s.handleOGCLanding},
+		{http.MethodGet, ogcPrefix + "/conformance", s.handleOGCConformance},
+		{http.MethodGet, ogcPrefix + "/collections", s.handleOGCCollections},
+		{http.MethodGet, ogcPrefix + "/collections/:collectionId", s.handleOGCCollection},
+		{http.MethodGet, ogcPrefix + "/collections/:collectionId/items", s.handleOGCItems},
+		{http.MethodGet, ogcPrefix + "/collections/:collectionId/items/*featureId", s.handleOGCItem},
+		{http.MethodGet, ogcPrefix + "/collections/:collectionId/items.geojson", s.withExt(outGeoJSON, s.handleCollectionDownload)},
+		{http.MethodGet, ogcPrefix + "/collections/:collectionId/items.csv", s.withExt(outCSV, s.handleCollectionDownload)},
+		{http.MethodGet, ogcPrefix + "/collections/:collectionId/items.kml", s.withExt(outKML, s.handleCollectionDownload)},
+		{http.MethodGet, ogcPrefix + "/collections/:collectionId/items.gpkg", s.withExt(outGPKG, s.handleCollectionDownload)},
+
+		// Vector tiles of every collection, and their TileJSON (handle_tiles.go).
+		{http.MethodGet, "/tiles/:collection", s.handleTileJSON},
+		{http.MethodGet, "/tiles/:collection/:z/:x/:y", s.handleTile},
 
 		// Carriers' uploads and the audit trail (bearer token; see auth.go).
 		{http.MethodGet, "/upload", s.handleUploadPage},

@@ -107,7 +107,9 @@ func fetch(t testing.TB, method, url string, headers ...string) reply {
 	if err != nil {
 		t.Fatalf("%s %s: reading body: %v", method, url, err)
 	}
-	return reply{resp.StatusCode, resp.Header, b}
+	r := reply{resp.StatusCode, resp.Header, b}
+	checkOpenAPI(t, method, resp.Request.URL.String(), r) // every answer a test reads matches the API description (after redirects)
+	return r
 }
 
 func get(t testing.TB, url string, headers ...string) reply {

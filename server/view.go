@@ -29,6 +29,7 @@ type view struct {
 	bounds   []orb.Bound     // per commune, for point lookups
 	bound    orb.Bound       // all communes
 	cache    sync.Map        // key → *cacheEntry
+	sets     sync.Map        // collection id|zoom → *setEntry (handle_ogc.go)
 	entries  atomic.Int64
 
 	densityOnce sync.Once // the population density image, made on first use

@@ -21,7 +21,9 @@
      map/site.js     a site's sheet and its mark on the map
      map/signal.js   the signal at a point and "Here" (geolocation)
      map/report.js   "no signal here": one tap reports what the phone does (imported on use)
-     map/measure.js  measurements, disputed places, the calibration sheet (imported on first use) */
+     map/measure.js  measurements, disputed places, the calibration sheet (imported on first use)
+
+     map/tiles.js    vector tiles: a small MVT decoder and a canvas GridLayer (?coverage=tiles; on demand) */
 import { $, el, setOptions } from './dom.js';
 import { getJSON } from './api.js';
 import { t, nf, pct, translate, onLangButton } from './i18n.js';

@@ -27,11 +27,12 @@ func runExport(ctx context.Context, io stdio, args []string) error {
 	if len(args) == 0 || args[0] != "footprints" {
 		fmt.Fprintln(io.Stderr, `Usage:
   phusong export footprints [flags]              per-sector footprints as GeoJSON
-  phusong export gaps|coverage|communes|pockets [flags]  planner layers as GeoJSON, KML or CSV
+  phusong export gaps|coverage|communes|pockets [flags]  planner layers as GeoJSON, KML, CSV or GeoPackage
+  phusong export h3 [flags]                      FCC-style H3 hexagons (needs a cgo build)
 
 Run "phusong export <what> --help" for the flags of each.`)
 		if len(args) > 0 && args[0] != "-h" && args[0] != "--help" && args[0] != "help" {
-			return fmt.Errorf("export: unknown export %q (footprints, gaps, coverage, communes or pockets)", args[0])
+			return fmt.Errorf("export: unknown export %q (footprints, gaps, coverage, communes, pockets or h3)", args[0])
 		}
 		if len(args) == 0 {
 			return errUsage

@@ -16,19 +16,19 @@ import (
 	"phusong/server/app"
 )
 
-// layerExports are the `phusong export` subcommands of this file: the map's layers as
-// GeoJSON, KML or CSV on stdout.
-var layerExports = []string{"gaps", "coverage", "communes", "pockets"}
+// layerExports are the `phusong export` subcommands of this file: the map's layers (and the
+// FCC-style H3 hexagons) as GeoJSON, KML, CSV or GeoPackage on stdout.
+var layerExports = []string{"gaps", "coverage", "communes", "pockets", "h3"}
 
 // exportLayerUsage is the usage line of the layer exports, after "export <layer>".
-const exportLayerUsage = "[--tech 3G|4G] [--carrier ID|any] [--format geojson|kml|csv] " +
-	"[--geometry wkt|ewkb] [--tier N] [--commune CODE] [--min-gap-m2 M2] [--min-people N] [--communes FILE] [--sites FILE] [--config FILE] " +
+const exportLayerUsage = "[--tech 3G|4G] [--carrier ID|any] [--format geojson|kml|csv|gpkg] " +
+	"[--geometry wkt|ewkb] [--tier N] [--commune CODE] [--min-gap-m2 M2] [--min-people N] [--resolution 8|9] [--communes FILE] [--sites FILE] [--config FILE] " +
 	"[--population FILE|none] [--population-mode census|raster] [--cell-m M] [--include-planned]"
 
-// exportLayerOptions are the flags of `phusong export gaps|coverage|communes|pockets`.
+// exportLayerOptions are the flags of `phusong export gaps|coverage|communes|pockets|h3`.
 type exportLayerOptions struct {
 	report   reportOptions // communes, sites, config, population, cellM, includePlanned, minPeople; carrier as for a --sites file
-	what     string        // gaps, coverage, communes or pockets
+	what     string        // gaps, coverage, communes, pockets or h3
 	tech     data.Tech
 	carrier  string // coverage: a carrier id or coverage.AnyCarrier
 	format   string // geojson, kml or csv
@@ -36,6 +36,7 @@ type exportLayerOptions struct {
 	tier     int
 	commune  string
 	minGapM2 float64
+	res      int // h3: the H3 resolution
 }
 
 // runExportLayer computes coverage for the communes and sites (the embedded demo unless files
@@ -48,9 +49,11 @@ type exportLayerOptions struct {
 //	communes  commune polygons with census figures and coverage statistics
 //	pockets   dead-zone pockets of --tech (of --commune CODE) with at least --min-people people,
 //	          ranked by people, with the distances to the nearest sites and fibre access point
+//	h3        FCC-style H3 hexagons at --resolution 8 or 9: per carrier, whether --tech covers the
+//	          hexagon's centre, and its people (needs a cgo build)
 //
-// as --format geojson (default), kml (Google Earth, QGIS) or csv (one row per feature with a
-// WKT, or with --geometry ewkb a PostGIS EWKB hex, geometry column). On the demo every
+// as --format geojson (default), kml (Google Earth, QGIS), csv (one row per feature with a
+// WKT, or with --geometry ewkb a PostGIS EWKB hex, geometry column) or gpkg (GeoPackage). On the demo every
 // feature carries "synthetic": true and the note, and the KML header says so.
 func runExportLayer(ctx context.Context, io stdio, args []string) error {
 	o, err := parseExportLayerFlags(args, io)
@@ -66,7 +69,7 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	req := app.LayerRequest{Kind: o.what, Tech: o.tech, Carrier: o.carrier, Tier: o.tier, Zoom: -1,
-		Commune: o.commune, MinGapAreaM2: o.minGapM2, MinPeople: o.report.minPeople}
+		Commune: o.commune, MinGapAreaM2: o.minGapM2, MinPeople: o.report.minPeople, Resolution: o.res}
 	fc, layer, err := st.Layer(req)
 	var ae *app.ArgError
 	switch {
@@ -87,6 +90,8 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 		return render.WriteKML(io.Stdout, doc)
 	case "csv":
 		return render.WriteCSV(io.Stdout, doc, o.geometry)
+	case "gpkg":
+		return render.WriteGPKG(io.Stdout, doc)
 	}
 	return json.NewEncoder(io.Stdout).Encode(fc)
 }
@@ -100,7 +105,7 @@ func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) 
 			"WKT/EWKB geometry (QGIS, PostGIS); see docs/exports.md.")
 	tech := fs.String("tech", "4G", "3G or 4G")
 	fs.StringVar(&o.carrier, "carrier", coverage.AnyCarrier, "coverage: a carrier id, or any (the best of all carriers); also the carrier of a --sites file without a carrier column")
-	fs.StringVar(&o.format, "format", "geojson", "geojson, kml or csv")
+	fs.StringVar(&o.format, "format", "geojson", "geojson, kml, csv or gpkg (GeoPackage: redirect stdout to a .gpkg file)")
 	geometry := fs.String("geometry", "wkt", "with --format csv: wkt (OGC WKT) or ewkb (PostGIS EWKB hex, SRID 4326)")
 	fs.IntVar(&o.tier, "tier", 0, "coverage: 0 = the coverage threshold, 1.. = the definition's signal tiers")
 	fs.StringVar(&o.commune, "commune", "", "gaps, pockets: only this commune code")
@@ -108,6 +113,7 @@ func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) 
 	populationFlags(fs, &o.report.population, &o.report.populationMode)
 	minGap := nonNegValue(coverage.DefaultMinGapAreaM2)
 	fs.Var(&minGap, "min-gap-m2", "gaps: smallest gap polygon kept, m²")
+	fs.IntVar(&o.res, "resolution", app.H3MinResolution, "h3: the H3 resolution, 8 (0.74 km² hexagons) or 9 (0.105 km²)")
 	fs.StringVar(&o.report.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
 	fs.StringVar(&o.report.sites, "sites", "", "sites CSV or GeoJSON file (default: the embedded demo's synthetic stations)")
 	fs.StringVar(&o.report.config, "config", "", "coverage definition JSON (default: the embedded definition)")
@@ -122,8 +128,8 @@ func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) 
 	}
 	o.tech = t
 	o.format = strings.ToLower(o.format)
-	if !slices.Contains([]string{"geojson", "kml", "csv"}, o.format) {
-		return o, fmt.Errorf("export: --format %q: must be geojson, kml or csv", o.format)
+	if !slices.Contains([]string{"geojson", "kml", "csv", "gpkg"}, o.format) {
+		return o, fmt.Errorf("export: --format %q: must be geojson, kml, csv or gpkg", o.format)
 	}
 	g, ok := render.ParseGeometryColumn(strings.ToLower(*geometry))
 	if !ok {
@@ -136,12 +142,15 @@ func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) 
 		return o, fmt.Errorf("export: --geometry only with --format csv")
 	}
 	for flagName, whats := range map[string][]string{"tier": {"coverage"}, "commune": {"gaps", "pockets"},
-		"min-gap-m2": {"gaps"}, "min-people": {"pockets"}} {
+		"min-gap-m2": {"gaps"}, "min-people": {"pockets"}, "resolution": {"h3"}} {
 		if set[flagName] && !slices.Contains(whats, o.what) {
 			return o, fmt.Errorf("export: --%s only with export %s", flagName, strings.Join(whats, " or "))
 		}
 	}
 	o.minGapM2 = float64(minGap)
+	if o.what == "h3" && (o.res < app.H3MinResolution || o.res > app.H3MaxResolution) {
+		return o, fmt.Errorf("export: --resolution %d: must be 8 or 9", o.res)
+	}
 	o.report.carrier = o.carrier
 	if o.carrier == coverage.AnyCarrier {
 		o.report.carrier = ""

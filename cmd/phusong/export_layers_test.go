@@ -5,6 +5,9 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/twpayne/go-geom/encoding/wkt"
 
 	"phusong/data/demo"
+	"phusong/data/hex"
 )
 
 // layerKML is the part of an exported KML document these tests read.
@@ -205,5 +209,63 @@ func TestExportLayerErrors(t *testing.T) {
 	}
 	if _, stderr, err := runExportCLI(t, "gaps", "-h"); !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "Usage: phusong export gaps") {
 		t.Errorf("-h: err %v, stderr %q; want the usage and flag.ErrHelp (run makes it a success)", err, stderr)
+	}
+}
+
+// TestExportH3 exports the demo's FCC-style hexagons at both resolutions: CSV and GeoJSON agree
+// cell for cell, the people add up to the census, and the flags name every carrier and any.
+func TestExportH3(t *testing.T) {
+	if !hex.Available {
+		t.Skip("built without cgo: no H3")
+	}
+	communes, err := demo.Communes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	census := 0
+	for _, c := range communes {
+		census += c.Population
+	}
+	for _, res := range []string{"8", "9"} {
+		out, stderr, err := runExportCLI(t, "h3", "--tech", "4G", "--resolution", res, "--format", "csv", "--cell-m", "200")
+		if err != nil {
+			t.Fatal(err, stderr)
+		}
+		rows := readCSVString(t, out)
+		head := rows[0]
+		if head[0] != "h3_res"+res+"_id" || !slices.Contains(head, "viettel_4g") || !slices.Contains(head, "any_4g") || head[len(head)-1] != "wkt" {
+			t.Fatalf("res %s: header %v", res, head)
+		}
+		people := slices.Index(head, "people")
+		sum := 0.0
+		for _, r := range rows[1:] {
+			v, err := strconv.ParseFloat(r[people], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum += v
+		}
+		// Each hexagon's people are rounded to 0.1: the sum is within 0.05 a row of the census.
+		if math.Abs(sum-float64(census)) > 0.05*float64(len(rows)) {
+			t.Errorf("res %s: %.1f people in the hexagons, census %d", res, sum, census)
+		}
+		gj, stderr, err := runExportCLI(t, "h3", "--resolution", res, "--cell-m", "200")
+		if err != nil {
+			t.Fatal(err, stderr)
+		}
+		fc, err := geojson.UnmarshalFeatureCollection([]byte(gj))
+		if err != nil || len(fc.Features) != len(rows)-1 {
+			t.Fatalf("res %s: GeoJSON %d features (%v), CSV %d rows", res, len(fc.Features), err, len(rows)-1)
+		}
+		for i, f := range fc.Features {
+			if f.ID != rows[i+1][0] || f.Geometry.GeoJSONType() != "Polygon" {
+				t.Fatalf("res %s feature %d: id %v, CSV %s", res, i, f.ID, rows[i+1][0])
+			}
+		}
+	}
+	for _, bad := range [][]string{{"h3", "--resolution", "7"}, {"gaps", "--resolution", "8"}, {"h3", "--format", "shp"}} {
+		if _, _, err := runExportCLI(t, bad...); err == nil {
+			t.Errorf("export %v accepted", bad)
+		}
 	}
 }

@@ -197,3 +197,8 @@ func kmlType(features []Feature, name string) string {
 	}
 	return kind
 }
+
+// Text returns a property value as the CSV and KML writers write it: numbers in their
+// shortest exact form, booleans as true/false, lists of text joined by spaces, nil and
+// non-finite numbers as "".
+func Text(v any) string { return formatValue(v) }

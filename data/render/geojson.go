@@ -47,7 +47,8 @@ func single(g orb.Geometry, p geojson.Properties) *geojson.FeatureCollection {
 // full detail.
 //
 // Properties: carrier, tech, tier, threshold_dbm, definition_version, calibration, area_km2 (of the returned
-// geometry, in the engine's projection, 6 decimals), zoom (−1 for full detail). The errors are
+// geometry, in the engine's projection, 6 decimals), zoom (−1 for full detail). The feature's id
+// is the tier (a number). The errors are
 // res.Layer's (coverage.ErrNoLayer, coverage.ErrTier).
 func Coverage(res *coverage.Result, carrier string, tech data.Tech, tier, zoom int) (*geojson.FeatureCollection, error) {
 	l, err := res.Layer(carrier, tech, tier)
@@ -56,19 +57,26 @@ func Coverage(res *coverage.Result, carrier string, tech data.Tech, tier, zoom i
 	}
 	e := res.Engine()
 	mp, zoom := forZoom(e.Projection(), e.Grid(), l.Polygons, zoom)
-	return single(geo.LonLatMultiPolygon(e.Projection(), mp), geojson.Properties{
+	fc := single(geo.LonLatMultiPolygon(e.Projection(), mp), geojson.Properties{
 		"carrier": carrier, "tech": string(tech), "tier": tier, "threshold_dbm": l.ThresholdDBm,
 		"definition_version": res.DefinitionVersion(), "calibration": res.Calibration(), "area_km2": round6(geo.PlanarAreaM2(mp) / 1e6), "zoom": zoom,
-	}), nil
+	})
+	fc.Features[0].ID = tier
+	return fc, nil
 }
 
 // Gaps returns res.Gaps(tech, communeCode, minAreaM2), the uncovered land per commune at full
 // detail, as one Feature per commune with a gap left, in code order, whose MultiPolygon follows
 // RFC 7946. Properties: code, name, tech, area_km2 (of the kept polygons, 6 decimals),
 // uncovered_population (1 decimal), threshold_dbm, min_gap_area_m2, definition_version,
-// calibration. The
-// errors are res.Gaps' (coverage.ErrNoLayer).
+// calibration; the feature's id is the commune code. The errors are res.Gaps' (coverage.ErrNoLayer).
 func Gaps(res *coverage.Result, tech data.Tech, communeCode string, minAreaM2 float64) (*geojson.FeatureCollection, error) {
+	return GapsForZoom(res, tech, communeCode, minAreaM2, -1)
+}
+
+// GapsForZoom is Gaps with each commune's gap simplified for a web map at zoom as Coverage
+// does (zoom < 0: full detail); area_km2 stays that of the full-detail gap.
+func GapsForZoom(res *coverage.Result, tech data.Tech, communeCode string, minAreaM2 float64, zoom int) (*geojson.FeatureCollection, error) {
 	gl, err := res.Gaps(tech, communeCode, minAreaM2)
 	if err != nil {
 		return nil, err
@@ -77,7 +85,9 @@ func Gaps(res *coverage.Result, tech data.Tech, communeCode string, minAreaM2 fl
 	fc := geojson.NewFeatureCollection()
 	for _, g := range gl.Gaps {
 		c := &e.Communes()[g.Commune]
-		f := geojson.NewFeature(geo.LonLatMultiPolygon(e.Projection(), g.Polygons))
+		mp, _ := forZoom(e.Projection(), e.Grid(), g.Polygons, zoom)
+		f := geojson.NewFeature(geo.LonLatMultiPolygon(e.Projection(), mp))
+		f.ID = c.Code
 		f.Properties = geojson.Properties{
 			"code": c.Code, "name": c.Name, "tech": string(tech), "area_km2": round6(g.AreaM2 / 1e6),
 			"uncovered_population": math.Round(g.UncoveredPopulation*10) / 10, "threshold_dbm": gl.ThresholdDBm,
@@ -97,6 +107,7 @@ func Gaps(res *coverage.Result, tech data.Tech, communeCode string, minAreaM2 fl
 // plus area_km2 (rasterised land), polygon_area_km2, three_g_only_area_km2,
 // three_g_only_population, population_spread, grid_population, raster_population,
 // population_factor, definition_version and calibration. Figures are rounded to 6 decimals. A commune whose code res does not know gets only its own fields.
+// Each feature's id is the commune code.
 func Communes(res *coverage.Result, communes []data.Commune) *geojson.FeatureCollection {
 	known := res.Engine().Communes()
 	stats := make([][]coverage.CommuneStats, len(data.AnalysedTechs))
@@ -106,6 +117,7 @@ func Communes(res *coverage.Result, communes []data.Commune) *geojson.FeatureCol
 	fc := geojson.NewFeatureCollection()
 	for _, c := range communes {
 		f := geojson.NewFeature(geo.RFC7946(c.Geometry))
+		f.ID = c.Code
 		p := geojson.Properties{"code": c.Code, "name": c.Name, "name_en": c.NameEN, "type": string(c.Type),
 			"population": c.Population, "households": c.Households}
 		ci, ok := slices.BinarySearchFunc(known, c.Code, func(x data.Commune, code string) int {

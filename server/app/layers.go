@@ -13,6 +13,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/fibre"
+	"phusong/data/hex"
 	"phusong/data/render"
 )
 
@@ -22,19 +23,27 @@ const (
 	LayerCoverage = "coverage"
 	LayerCommunes = "communes"
 	LayerPockets  = "pockets"
+	LayerH3       = "h3"
 )
 
 // LayerRequest selects one of the map's layers.
 type LayerRequest struct {
-	Kind         string    // LayerGaps, LayerCoverage, LayerCommunes or LayerPockets
-	Tech         data.Tech // gaps, coverage, pockets: 3G or 4G
+	Kind         string    // LayerGaps, LayerCoverage, LayerCommunes, LayerPockets or LayerH3
+	Tech         data.Tech // gaps, coverage, pockets, h3: 3G or 4G
 	Carrier      string    // coverage: a carrier id or coverage.AnyCarrier
 	Tier         int       // coverage: 0 = the coverage threshold, 1.. = the definition's signal tiers
 	Zoom         int       // coverage, pockets: the web-map zoom the polygons are simplified for; < 0 = full detail
 	Commune      string    // gaps, pockets: one commune's code ("" = every commune)
 	MinGapAreaM2 float64   // gaps: smallest gap polygon kept (coverage.DefaultMinGapAreaM2 on the map)
 	MinPeople    float64   // pockets: pockets with fewer people are left out (pocket.DefaultMinPeople on the map)
+	Resolution   int       // h3: the H3 resolution (H3Resolutions)
 }
+
+// Resolutions of the H3 layer: the FCC's, 8 (0.74 km² hexagons) and 9 (0.105 km²).
+const (
+	H3MinResolution = 8
+	H3MaxResolution = 9
+)
 
 // ArgError is a request argument the state cannot answer: an unknown commune or carrier, a
 // tier the definition lacks. Name is the argument ("commune", "carrier", "tier").
@@ -91,6 +100,16 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 		}
 		fc = render.Pockets(pl, r.Engine(), r.DefinitionVersion(), req.Zoom)
 		l = func(fc *geojson.FeatureCollection) render.Layer { return render.PocketsLayer(fc, string(req.Tech)) }
+	case LayerH3:
+		if req.Resolution < H3MinResolution || req.Resolution > H3MaxResolution {
+			return nil, render.Layer{}, &ArgError{"resolution", fmt.Sprint(req.Resolution), "must be 8 or 9"}
+		}
+		s, err := hex.Summarise(r, req.Tech, req.Resolution)
+		if err != nil {
+			return nil, render.Layer{}, err
+		}
+		fc = render.Hexes(s, r.DefinitionVersion())
+		l = func(fc *geojson.FeatureCollection) render.Layer { return render.HexesLayer(fc, s) }
 	case LayerCommunes:
 		fc = render.Communes(r, st.Communes)
 		if st.Fibre != nil {
@@ -98,7 +117,7 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 		}
 		l = render.CommunesLayer
 	default:
-		return nil, render.Layer{}, &ArgError{"layer", req.Kind, "must be gaps, coverage, communes or pockets"}
+		return nil, render.Layer{}, &ArgError{"layer", req.Kind, "must be gaps, coverage, communes, pockets or h3"}
 	}
 	if note != "" {
 		render.MarkSynthetic(fc, note)

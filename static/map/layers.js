@@ -24,6 +24,7 @@ export function initMap(tapSite) {
   map.createPane('contextPane').style.zIndex = 420;
   contextRenderer = L.canvas({ pane: 'contextPane', padding: 0.3 });
   map.createPane('sitesPane').style.zIndex = 450;
+  map.createPane('coveragePane').style.zIndex = 401; // vector-tile coverage: above the communes' canvas
   siteRenderer = L.canvas({ pane: 'sitesPane', padding: 0.3, tolerance: 10 });
   const labels = map.createPane('siteLabels');
   labels.style.zIndex = 460;
@@ -35,11 +36,26 @@ export function initMap(tapSite) {
     L.tileLayer(st.info.tiles_url, { attribution: st.info.tiles_attribution || '', maxZoom: 19 }).addTo(map);
   }
   if (st.info.context && st.info.context.attribution) { map.attributionControl.addAttribution(st.info.context.attribution); }
-  const b = st.info.bounds;
-  map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [8, 8] });
+  const b = st.info.bounds, view = hashView();
+  if (view) { map.setView([view.lat, view.lon], view.zoom); } else { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [8, 8] }); }
   map.on('zoomend', () => { loadCoverage(); zoomSites(); styleContext(); });
   map.on('movestart', () => { st.moving = true; });
   map.on('moveend', () => { st.moving = false; });
+}
+
+// hashView reads a view from the page's #map=zoom/lat/lon (OpenStreetMap's form), or null.
+function hashView() {
+  const m = /^#map=(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(location.hash);
+  return m ? { zoom: +m[1], lat: +m[2], lon: +m[3] } : null;
+}
+
+// coverageTiles tells whether the coverage is drawn from the vector tiles (?coverage=tiles)
+// rather than from one GeoJSON answer per zoom step. GeoJSON is the default at every zoom:
+// bench/maptiles measured both on a phone profile, and the tiles, though lighter from zoom 11
+// up, drew later at every zoom from 9 to 16 (more requests, each decoded on a slow CPU; see
+// bench/README.md).
+export function coverageTiles() {
+  return new URLSearchParams(location.search).get('coverage') === 'tiles';
 }
 
 // covZoom is the map's zoom rounded into the range the API simplifies polygons for.
@@ -92,8 +108,8 @@ export function restyleCommunes() { if (layers.communes) { layers.communes.setSt
 // loadCoverage draws the coverage polygons of the current mode, tech and carrier, simplified
 // for the zoom (fetched per zoom step, cached by ETag).
 export function loadCoverage() {
-  const mode = st.cov;
-  const key = [mode, st.tech, st.carrier, mode === 'off' ? '' : covZoom()].join('|');
+  const mode = st.cov, tiled = mode !== 'off' && coverageTiles();
+  const key = [mode, st.tech, st.carrier, mode === 'off' || tiled ? '' : covZoom(), tiled].join('|');
   if (key === st.covKey) { return; }
   st.covKey = key;
   const req = ++st.covReq;
@@ -101,6 +117,7 @@ export function loadCoverage() {
     if (layers.coverage) { layers.coverage.remove(); layers.coverage = null; }
     return;
   }
+  if (tiled) { drawCoverageTiles(mode); return; }
   const tiers = mode === 'tiers' ? techInfo().tiers_dbm.map((_, i) => i + 1) : [0];
   Promise.all(tiers.map((tier) =>
     getJSON('api/v1/coverage?tech=' + st.tech + '&carrier=' + encodeURIComponent(st.carrier) + '&tier=' + tier + '&zoom=' + covZoom())
@@ -115,7 +132,35 @@ export function loadCoverage() {
     if (layers.coverage) { layers.coverage.remove(); }
     layers.coverage = group.addTo(map);
     if (layers.gaps) { layers.gaps.bringToFront(); }
+    requestAnimationFrame(() => performance.mark('coverage-drawn'));
   }).catch((e) => { st.covKey = ''; failed(e); });
+}
+
+// drawCoverageTiles draws the coverage collection of the current tech and carrier from vector
+// tiles: feature 0 (the threshold) for the area mode, the signal tiers 1.. (weakest first) for
+// the tiers mode, styled as the GeoJSON layer is.
+function drawCoverageTiles(mode) {
+  const req = st.covReq;
+  import('./tiles.js').then((tiles) => { if (req === st.covReq) { addCoverageTiles(tiles, mode); } }).catch(failed);
+}
+
+// addCoverageTiles adds the vector-tile coverage layer with map/tiles.js (imported on demand).
+function addCoverageTiles({ vectorTiles, fillFeatures }, mode) {
+  const collection = 'coverage_' + st.carrier.replace(/[^A-Za-z0-9_.-]/g, '_') + '_' + st.tech.toLowerCase();
+  const colour = coverageColour(), tiers = techInfo().tiers_dbm.length;
+  const layer = vectorTiles(collection, mode === 'tiers' ? '' : '?tier=0', 'coveragePane', (ctx, features, scale) => {
+    if (mode !== 'tiers') {
+      fillFeatures(ctx, features, scale, (f) => f.id === 0, { fill: colour, fillOpacity: 0.3, opacity: 0.7, lineWidth: 1 });
+      return;
+    }
+    for (let tier = tiers; tier >= 1; tier--) {
+      fillFeatures(ctx, features, scale, (f) => f.id === tier, { fill: TIER_COLOURS[tier - 1], fillOpacity: 0.45, lineWidth: 0 });
+    }
+  });
+  layer.once('load', () => requestAnimationFrame(() => performance.mark('coverage-drawn')));
+  layer.on('tileerror', (e) => failed(e.error || new Error('tile')));
+  if (layers.coverage) { layers.coverage.remove(); }
+  layers.coverage = layer.addTo(map);
 }
 
 // loadGaps draws the gaps of the current tech when their box is ticked.

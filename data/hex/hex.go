@@ -1,0 +1,147 @@
+// Package hex summarises predicted coverage on H3 hexagons (Uber's hierarchical hexagonal
+// grid), as the US FCC publishes mobile broadband coverage: a hexagon counts as covered by a
+// carrier when its centre is covered (the carrier's predicted median level at the centre meets
+// the coverage definition's outdoor requirement), and it carries the people and households
+// living in it.
+//
+// Frame and assumptions: cells are indexed from WGS84 lon/lat; the coverage is read at each
+// hexagon's H3 centre from the engine's grid cell holding it (coverage.Result.At; a centre
+// outside the province's land counts as not covered). People and households are spread as the
+// engine spreads them (coverage.PopulationSpread: uniform over each commune's land cells), and
+// each land cell gives all of its share to the hexagon holding the cell's centre, so the
+// hexagons' people add up to the province's census population exactly.
+//
+// Resolutions: the FCC's are 8 (0.74 km² a hexagon on average, 461 m edge) and 9 (0.105 km²,
+// 174 m edge); any of 0–15 works.
+//
+// H3 itself is C (github.com/uber/h3-go/v4): a build without cgo compiles, and Summarise and
+// CellOf answer ErrNoH3 there (Available is false).
+package hex
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
+	"phusong/data/coverage"
+)
+
+// Cell is an H3 cell index (64 bits; mode 1, a cell).
+type Cell uint64
+
+// String returns c in H3's text form: lower-case hexadecimal without leading zeros
+// (e.g. "8865b1b6c1fffff").
+func (c Cell) String() string { return strconv.FormatUint(uint64(c), 16) }
+
+// ErrNoH3: this build has no H3 library (it was built without cgo).
+var ErrNoH3 = errors.New("hex: H3 needs a cgo build (a C compiler, CGO_ENABLED=1): this phusong was built without")
+
+// Hex is one hexagon's summary for one technology.
+type Hex struct {
+	Cell       Cell
+	Centre     orb.Point // H3 centre, lon/lat
+	Boundary   orb.Ring  // lon/lat, closed, counter-clockwise
+	Commune    string    // code of the commune owning most of the hexagon's land cells
+	People     float64   // census population spread over the land cells it holds
+	Households float64
+	LandCells  int             // engine grid cells whose centre it holds
+	OnLand     bool            // its centre lies on the province's land (coverage is read there)
+	Covered    map[string]bool // carrier id (and coverage.AnyCarrier) → covered at the centre, outdoors
+}
+
+// Summary is the hexagons of one technology and resolution, in cell order.
+type Summary struct {
+	Tech       data.Tech
+	Resolution int
+	Carriers   []string // the carriers of Covered, coverage.AnyCarrier last
+	Hexes      []Hex
+}
+
+// Summarise returns the hexagons at resolution res (0–15) that hold at least one land cell of
+// r's engine, with their people and households and, for tech, which carriers (and any) cover
+// their centre. It fails with ErrNoH3 in a build without cgo and for a tech r does not
+// analyse.
+func Summarise(r *coverage.Result, tech data.Tech, res int) (*Summary, error) {
+	if !Available {
+		return nil, ErrNoH3
+	}
+	if _, ok := r.Engine().RequiredDBm(tech, false); !ok {
+		return nil, fmt.Errorf("hex: technology %q is not analysed", tech)
+	}
+	e := r.Engine()
+	g, tm, owner, communes := e.Grid(), e.Projection(), e.CommuneIndexRaster(), e.Communes()
+	landCells := make([]int, len(communes))
+	for _, ci := range owner {
+		if ci >= 0 {
+			landCells[ci]++
+		}
+	}
+	type acc struct {
+		people, households float64
+		cells              int
+		perCommune         map[int32]int
+	}
+	byCell := map[Cell]*acc{}
+	for j := range g.NY {
+		for i := range g.NX {
+			ci := owner[g.Index(i, j)]
+			if ci < 0 {
+				continue
+			}
+			c, err := CellOf(tm.Inverse(g.Center(i, j)), res)
+			if err != nil {
+				return nil, err
+			}
+			a := byCell[c]
+			if a == nil {
+				a = &acc{perCommune: map[int32]int{}}
+				byCell[c] = a
+			}
+			cm := &communes[ci]
+			a.people += float64(cm.Population) / float64(landCells[ci])
+			a.households += float64(cm.Households) / float64(landCells[ci])
+			a.cells++
+			a.perCommune[ci]++
+		}
+	}
+	s := &Summary{Tech: tech, Resolution: res, Carriers: append(r.Carriers(), coverage.AnyCarrier)}
+	for c, a := range byCell {
+		h := Hex{Cell: c, Centre: c.Centre(), Boundary: c.Boundary(), People: a.people, Households: a.households,
+			LandCells: a.cells, Covered: make(map[string]bool, len(s.Carriers))}
+		best := int32(-1)
+		for ci, n := range a.perCommune {
+			if best < 0 || n > a.perCommune[best] || n == a.perCommune[best] && ci < best {
+				best = ci
+			}
+		}
+		h.Commune = communes[best].Code
+		for _, id := range s.Carriers {
+			h.Covered[id] = false
+		}
+		for _, pl := range r.At(h.Centre) {
+			h.OnLand = true
+			if pl.Tech == tech {
+				h.Covered[pl.Carrier] = pl.CoveredOutdoor
+			}
+		}
+		s.Hexes = append(s.Hexes, h)
+	}
+	slices.SortFunc(s.Hexes, func(a, b Hex) int { return cmp.Compare(a.Cell, b.Cell) })
+	return s, nil
+}
+
+// People returns the people of the hexagons covered by carrier (or coverage.AnyCarrier).
+func (s *Summary) People(carrier string) float64 {
+	var p float64
+	for _, h := range s.Hexes {
+		if h.Covered[carrier] {
+			p += h.People
+		}
+	}
+	return p
+}
