@@ -28,6 +28,12 @@ const pocketPointJS = `(() => {
     if (p.x < 40 || p.y < 60 || p.x > rect.width - 40 || p.y > rect.height - 100) continue;
     const el = document.elementFromPoint(rect.left + p.x, rect.top + p.y);
     if (!el || !el.closest('#map') || el.closest('.leaflet-control') || el.closest('.pocket-label')) continue;
+    // Not under a site or a cluster of sites (canvas circles, which take the tap first).
+    let underSite = false;
+    if (phusong.layers.sites) phusong.layers.sites.eachLayer((s) => {
+      if (s instanceof L.CircleMarker && m.latLngToContainerPoint(s.getLatLng()).distanceTo(p) < s.getRadius() + 6) underSite = true;
+    });
+    if (underSite) continue;
     return {x: rect.left + p.x, y: rect.top + p.y, code: f.properties.commune, score: 0};
   }
   return null;

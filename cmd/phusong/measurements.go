@@ -51,10 +51,10 @@ type dataFlags struct {
 	cellM                            float64
 }
 
-// newDataFlags adds the data flags to a flag set named name.
-func newDataFlags(name string, io stdio) (*flag.FlagSet, *dataFlags) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
+// newDataFlags returns the flag set of `phusong <name>` (its help: "Usage: phusong <synopsis>",
+// about, every flag) with the data flags.
+func newDataFlags(name, synopsis, about string, io stdio) (*flag.FlagSet, *dataFlags) {
+	fs := newFlags(io.Stderr, name, synopsis, about)
 	d := &dataFlags{}
 	fs.StringVar(&d.dataDir, "data-dir", defaultDataDir, "the server's data directory (its database)")
 	fs.StringVar(&d.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
@@ -86,7 +86,8 @@ func (d *dataFlags) open(ctx context.Context, cmd string, io stdio) (*app.App, e
 }
 
 func runMeasurementsImport(ctx context.Context, io stdio, args []string) error {
-	fs, d := newDataFlags("measurements import", io)
+	fs, d := newDataFlags("measurements import", "measurements import [--data-dir DIR] [--carrier ID] [--dry-run] FILE",
+		"Stores a drive test (CSV, OpenCelliD's measurements export or GeoJSON points) in the data directory;\nall-or-nothing, duplicates dropped.", io)
 	carrier := fs.String("carrier", "", "the carrier whose network the file measures (default: each row says)")
 	dryRun := fs.Bool("dry-run", false, "validate and count, store nothing")
 	note := fs.String("note", "", "free text kept with the upload")
@@ -136,7 +137,8 @@ func runMeasurementsImport(ctx context.Context, io stdio, args []string) error {
 }
 
 func runMeasurementsStats(ctx context.Context, io stdio, args []string) error {
-	fs, d := newDataFlags("measurements stats", io)
+	fs, d := newDataFlags("measurements stats", "measurements stats [--data-dir DIR] [--carrier ID] [--tech 3G|4G] [--json]",
+		"Compares the stored measurements with the served predictions.", io)
 	carrier := fs.String("carrier", "", "one carrier (default: every one)")
 	tech := fs.String("tech", "", "3G or 4G (default: both)")
 	asJSON := fs.Bool("json", false, "print the JSON of GET /api/v1/measurements/stats")
@@ -194,7 +196,8 @@ func writeStatsTable(w io.Writer, st *app.MeasurementStats) error {
 // measurements, stores the run, prints the before/after table and writes the calibrated
 // definition to --out (serve it with --config FILE or PUT /api/v1/admin/definition).
 func runCalibrate(ctx context.Context, io stdio, args []string) error {
-	fs, d := newDataFlags("calibrate", io)
+	fs, d := newDataFlags("calibrate", "calibrate [--data-dir DIR] [--out FILE] [--min-samples N] [--folds K]",
+		"Fits the path-loss corrections (offset K1, slope K2 per carrier × tech × land class) on the stored\nmeasurements and prints the before/after table; --out writes the calibrated definition.", io)
 	out := fs.String("out", "", "write the calibrated coverage definition (JSON) to this file")
 	minSamples := fs.Int("min-samples", measure.DefaultMinSamples, "fewest samples a carrier × tech × land class needs")
 	folds := fs.Int("folds", measure.DefaultFolds, "hold-out folds (spatial blocks of 1 km)")
@@ -238,7 +241,8 @@ func runCalibrate(ctx context.Context, io stdio, args []string) error {
 
 // runMeasurementsSynth writes a synthetic drive test (measure.SynthesizeCSV) of the inputs.
 func runMeasurementsSynth(ctx context.Context, io stdio, args []string) error {
-	fs, d := newDataFlags("measurements synth", io)
+	fs, d := newDataFlags("measurements synth", "measurements synth --out FILE [--samples N] [--seed S] [--pairs P] [--truth T] [--phone]",
+		"Writes a SYNTHETIC drive test of the demo (or --communes/--sites) measured in a world whose path loss\ndiffers by --truth, for trying comparison and calibration.", io)
 	out := fs.String("out", "", "the CSV file to write (- for stdout)")
 	samples := fs.Int("samples", 10_000, "samples to make")
 	routes := fs.Int("routes", 200, "drives (random starts on land)")
