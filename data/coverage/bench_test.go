@@ -6,13 +6,29 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/demo"
 	"phusong/data/store"
 )
 
 // BenchmarkComputeDemo is the full province recompute: every carrier, 3G and 4G, and the
 // per-commune statistics, on the demo (1,250 sites, 41 communes, 900k land cells at 50 m).
-func BenchmarkComputeDemo(b *testing.B) {
-	e, st, _ := demoResult(b, DefaultCellM)
+func BenchmarkComputeDemo(b *testing.B) { benchCompute(b, Options{}) }
+
+// BenchmarkComputeDemoPeople is BenchmarkComputeDemo with the demo's synthetic population grid:
+// every count sums the cells' people too.
+func BenchmarkComputeDemoPeople(b *testing.B) { benchCompute(b, demoPeople(b)) }
+
+// demoPeople is the options of an engine with the demo's population grid.
+func demoPeople(b *testing.B) Options {
+	src, err := demo.Population()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Options{Population: src}
+}
+
+func benchCompute(b *testing.B, opts Options) {
+	e, st, _ := demoResultWith(b, opts)
 	snap := st.Snapshot()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -24,9 +40,9 @@ func BenchmarkComputeDemo(b *testing.B) {
 }
 
 // benchUpdate times Update after moving n random active sites by about 300 m (one store write
-// per iteration, not timed).
-func benchUpdate(b *testing.B, n int) {
-	e, st, r := demoResult(b, DefaultCellM)
+// per iteration, not timed), on an engine made with opts.
+func benchUpdate(b *testing.B, n int, opts Options) {
+	e, st, r := demoResultWith(b, opts)
 	rng := rand.New(rand.NewPCG(7, 7))
 	all := st.Snapshot().Sites(store.Filter{Status: data.StatusActive})
 	ctx := context.Background()
@@ -53,10 +69,13 @@ func benchUpdate(b *testing.B, n int) {
 }
 
 // BenchmarkUpdateOneSite is an incremental update after one site moved.
-func BenchmarkUpdateOneSite(b *testing.B) { benchUpdate(b, 1) }
+func BenchmarkUpdateOneSite(b *testing.B) { benchUpdate(b, 1, Options{}) }
+
+// BenchmarkUpdateOneSitePeople is BenchmarkUpdateOneSite with the demo's population grid.
+func BenchmarkUpdateOneSitePeople(b *testing.B) { benchUpdate(b, 1, demoPeople(b)) }
 
 // BenchmarkUpdate200Sites is an incremental update after 200 sites moved in one write.
-func BenchmarkUpdate200Sites(b *testing.B) { benchUpdate(b, 200) }
+func BenchmarkUpdate200Sites(b *testing.B) { benchUpdate(b, 200, Options{}) }
 
 // BenchmarkFieldBuild builds the "any carrier" 4G field of the demo from scratch (full grid).
 func BenchmarkFieldBuild(b *testing.B) {

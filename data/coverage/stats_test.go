@@ -17,8 +17,14 @@ import (
 	"phusong/geo"
 )
 
-// demoResult computes the embedded demo at cellM.
+// demoResult computes the embedded demo at cellM (people spread uniformly).
 func demoResult(t testing.TB, cellM float64) (*Engine, *store.Store, *Result) {
+	t.Helper()
+	return demoResultWith(t, Options{CellM: cellM})
+}
+
+// demoResultWith computes the embedded demo with opts.
+func demoResultWith(t testing.TB, opts Options) (*Engine, *store.Store, *Result) {
 	t.Helper()
 	communes, err := demo.Communes()
 	if err != nil {
@@ -28,7 +34,7 @@ func demoResult(t testing.TB, cellM float64) (*Engine, *store.Store, *Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(communes, DefaultDefinition(), Options{CellM: cellM})
+	e, err := New(communes, DefaultDefinition(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

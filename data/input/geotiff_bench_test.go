@@ -14,7 +14,7 @@ import (
 // A Vietnam-sized population raster, as WorldPop publishes the country at 3 arc-seconds
 // (≈ 100 m): 19,000 × 11,000 float32 pixels, LZW, 256 × 256 tiles, from 100.5 E, 15.7 N, no data
 // over a sea to the south-east. It is written once into the system's temporary folder (about
-// 0.3 GB; remove it by hand) and reused by later runs.
+// 0.54 GB; remove it by hand) and reused by later runs.
 const (
 	vnWidth, vnHeight = 19000, 11000
 	vnWest, vnNorth   = 100.5, 15.7
