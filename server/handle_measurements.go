@@ -15,12 +15,22 @@ import (
 // them compared with the predictions, in aggregate: statistics and a layer of squares (never the
 // samples themselves).
 
-// importTimeout bounds a measurement import over HTTP, past the request deadline
+// importTimeout bounds a measurement import (or withdrawal) over HTTP, past the request deadline
 // (Options.RequestTimeout): a file at the upload limit (100 MB decoded, about a million samples)
 // takes about 7 s of CPU to parse, validate and store (bench/measure), several times that in wall
 // time on a loaded machine. The import is one transaction: a client that goes away while the body
 // is read stores nothing.
 const importTimeout = 10 * time.Minute
+
+// longRequest is the context of a measurement import or withdrawal: importTimeout from now, past
+// the request's deadline, with the connection's read (the body) and write (the answer) deadlines
+// extended to match.
+func (s *Server) longRequest(c *gin.Context) (context.Context, context.CancelFunc) {
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetReadDeadline(time.Now().Add(importTimeout)) // not every writer supports it (tests' recorders)
+	_ = rc.SetWriteDeadline(time.Now().Add(importTimeout + 15*time.Second))
+	return context.WithTimeout(context.WithoutCancel(c.Request.Context()), importTimeout)
+}
 
 // handleUploadMeasurements is POST /api/v1/measurements?carrier=&dry_run=&file_name=: a CSV
 // (phusong's columns or OpenCelliD's measurements export) or GeoJSON of samples, optionally
@@ -50,12 +60,7 @@ func (s *Server) handleUploadMeasurements(c *gin.Context, _ *view) error {
 	if err != nil {
 		return err
 	}
-	// A file at the upload limit takes longer than the request deadline: the import gets its own,
-	// and so does the connection (reading the body, writing the answer).
-	rc := http.NewResponseController(c.Writer)
-	_ = rc.SetReadDeadline(time.Now().Add(importTimeout)) // not every writer supports it (tests' recorders)
-	_ = rc.SetWriteDeadline(time.Now().Add(importTimeout + 15*time.Second))
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), importTimeout)
+	ctx, cancel := s.longRequest(c) // a file at the upload limit takes longer than the request deadline
 	defer cancel()
 	u, err := s.app.ImportMeasurements(ctx, tok, app.MeasurementImport{Format: format, Body: body,
 		Carrier: c.Query("carrier"), FileName: c.Query("file_name"), DryRun: dryRun})
@@ -164,7 +169,9 @@ func (s *Server) handleWithdrawMeasurements(c *gin.Context, _ *view) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.app.WithdrawMeasurements(c.Request.Context(), tok, id)
+	ctx, cancel := s.longRequest(c) // deleting a million samples takes as long as storing them
+	defer cancel()
+	u, err := s.app.WithdrawMeasurements(ctx, tok, id)
 	if err != nil {
 		return appError(err)
 	}
