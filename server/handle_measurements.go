@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,6 +14,23 @@ import (
 // Measurements: carriers (their own network) and admins (any) upload drive tests; anyone sees
 // them compared with the predictions, in aggregate: statistics and a layer of squares (never the
 // samples themselves).
+
+// importTimeout bounds a measurement import (or withdrawal) over HTTP, past the request deadline
+// (Options.RequestTimeout): a file at the upload limit (100 MB decoded, about a million samples)
+// takes about 7 s of CPU to parse, validate and store (bench/measure), several times that in wall
+// time on a loaded machine. The import is one transaction: a client that goes away while the body
+// is read stores nothing.
+const importTimeout = 10 * time.Minute
+
+// longRequest is the context of a measurement import or withdrawal: importTimeout from now, past
+// the request's deadline, with the connection's read (the body) and write (the answer) deadlines
+// extended to match.
+func (s *Server) longRequest(c *gin.Context) (context.Context, context.CancelFunc) {
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetReadDeadline(time.Now().Add(importTimeout)) // not every writer supports it (tests' recorders)
+	_ = rc.SetWriteDeadline(time.Now().Add(importTimeout + 15*time.Second))
+	return context.WithTimeout(context.WithoutCancel(c.Request.Context()), importTimeout)
+}
 
 // handleUploadMeasurements is POST /api/v1/measurements?carrier=&dry_run=&file_name=: a CSV
 // (phusong's columns or OpenCelliD's measurements export) or GeoJSON of samples, optionally
@@ -41,7 +60,9 @@ func (s *Server) handleUploadMeasurements(c *gin.Context, _ *view) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.app.ImportMeasurements(c.Request.Context(), tok, app.MeasurementImport{Format: format, Body: body,
+	ctx, cancel := s.longRequest(c) // a file at the upload limit takes longer than the request deadline
+	defer cancel()
+	u, err := s.app.ImportMeasurements(ctx, tok, app.MeasurementImport{Format: format, Body: body,
 		Carrier: c.Query("carrier"), FileName: c.Query("file_name"), DryRun: dryRun})
 	if err != nil {
 		return appError(err)
@@ -148,7 +169,9 @@ func (s *Server) handleWithdrawMeasurements(c *gin.Context, _ *view) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.app.WithdrawMeasurements(c.Request.Context(), tok, id)
+	ctx, cancel := s.longRequest(c) // deleting a million samples takes as long as storing them
+	defer cancel()
+	u, err := s.app.WithdrawMeasurements(ctx, tok, id)
 	if err != nil {
 		return appError(err)
 	}

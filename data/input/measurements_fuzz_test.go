@@ -53,8 +53,9 @@ func checkMeasurements(t *testing.T, opts MeasurementOptions, got []data.Measure
 }
 
 func fuzzMeasurements(f *testing.F, format string) {
+	toy := toyMeasurementOptions(f) // once: reading the communes for every input would be most of the work
 	f.Fuzz(func(t *testing.T, b []byte, carrierScope bool) {
-		opts := toyMeasurementOptions(t)
+		opts := toy
 		if carrierScope {
 			opts.Carrier = "viettel"
 		}

@@ -123,13 +123,13 @@ var ErrCalibrated = errors.New("measure: calibrate against the uncalibrated defi
 
 // Calibrate fits a path-loss correction per carrier × technology × land class on c, which must
 // hold predictions of an uncalibrated definition (ErrCalibrated otherwise): samples with a
-// prediction from MinPredictedDBm to MaxPredictedDBm, between MinDistanceKM and MaxDistanceKM from the
-// predicted sector's mast. A group
-// is refused, with the reason, when it has fewer than MinSamples samples, its samples fall in
-// fewer than two spatial blocks (no hold-out possible), the hold-out RMSE after correction is not
-// at least MinGainDB below the one before, or the fitted K1 or K2 lies outside ±MaxOffsetDB or ±MaxSlopeDB. The kept
-// corrections make a new definition: c's, versioned "<version> calibrated <time>", with its
-// Calibration (provenance, hold-out figures, refusals).
+// prediction from MinPredictedDBm to MaxPredictedDBm, between MinDistanceKM and MaxDistanceKM
+// from the predicted sector's mast. A group is refused, with the reason, when it has fewer than
+// MinSamples samples, its samples fall in fewer than two spatial blocks (no hold-out possible),
+// the hold-out RMSE after correction is not at least MinGainDB below the one before, or the
+// fitted K1 or K2 lies outside ±MaxOffsetDB or ±MaxSlopeDB. The kept corrections make a new
+// definition: c's, versioned "<version> calibrated <time>", with its Calibration (provenance,
+// hold-out figures, refusals).
 func Calibrate(c *Comparison, o CalibrateOptions) (*Calibration, error) {
 	if c.calibrated {
 		return nil, ErrCalibrated
