@@ -80,7 +80,7 @@ func (s *Server) handleSignalReport(c *gin.Context, _ *view) error {
 	if s.reports == nil {
 		return app.ErrNoDatabase
 	}
-	if ok, wait := s.reports.perAddress.allow(addressKey(c.RemoteIP())); !ok {
+	if ok, wait := s.reports.perAddress.allow(addressKey(c.ClientIP())); !ok { // the peer, or what a trusted proxy says
 		return tooManyRequests(c, int(wait.Seconds()), "reports from this address")
 	}
 	var req app.SignalReportRequest
