@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"phusong/data"
+	"phusong/data/input"
 	"phusong/data/persist"
 
 	"github.com/paulmach/orb"
@@ -40,6 +41,10 @@ type Upload struct {
 	DryRun bool      // preview only: validate, compute the impact, record an audit entry
 	Format string    // FormatCSV or FormatGeoJSON
 	Body   io.Reader // the file; errors reading it are returned as they are (wrapped)
+	// Limits cap what is read of Body (rows, sites, sectors per site, fibre items, feature
+	// bytes) and the list that results (MaxSites, MaxFibreItems: an upsert cannot grow a list
+	// past them); over one, Apply fails with a *data.LimitError. Zero fields: no limit.
+	Limits input.Limits
 }
 
 // UploadReport is the answer to an upload or rollback, dry or not.
@@ -87,9 +92,13 @@ type listKind[T any] struct {
 	// known reports whether owner may have a list of this kind in st (a listed carrier, a
 	// fibre operator).
 	known func(st *State, owner string) bool
-	// read parses a body of format as owner's items, positions inside area; with idsOnly
-	// (mode delete) only their ids. Bad content is a data.ParseErrors.
-	read func(r io.Reader, format, owner string, area orb.Bound, idsOnly bool) (parsed[T], error)
+	// read parses a body of format as owner's items, positions inside area, within lim; with
+	// idsOnly (mode delete) only their ids. Bad content is a data.ParseErrors, content over a
+	// limit a *data.LimitError.
+	read func(r io.Reader, format, owner string, area orb.Bound, idsOnly bool, lim input.Limits) (parsed[T], error)
+	// maxItems is the most items a list of this kind may hold under lim (0: no limit), and
+	// what they are called.
+	maxItems func(lim input.Limits) (int, string)
 	// prepare computes, off to the side, the state st with owner's list replaced by next, and
 	// the impact of the change (the dry-run preview).
 	prepare func(ctx context.Context, st *State, owner string, next []T) (ns *State, impact any, err error)
@@ -113,6 +122,8 @@ type listRequest[T any] struct {
 	in         parsed[T]
 	rollbackTo *int64
 	readMS     float64
+	maxItems   int    // > 0: the most items the list may hold after the write
+	items      string // what the items are called, for the limit's error
 }
 
 // Apply checks that who may write u.Owner's list of u.Kind, reads and validates u.Body
@@ -165,11 +176,13 @@ func (k *listKind[T]) apply(ctx context.Context, a *App, who persist.TokenInfo, 
 		return nil, fmt.Errorf("mode %q: must be replace, upsert or delete: %w", u.Mode, persist.ErrInvalid)
 	}
 	clock := time.Now()
-	in, err := k.read(u.Body, u.Format, u.Owner, a.State().Area, u.Mode == persist.ModeDelete)
+	in, err := k.read(input.WithContext(ctx, u.Body), u.Format, u.Owner, a.State().Area, u.Mode == persist.ModeDelete, u.Limits)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := write(ctx, a, k, listRequest[T]{owner: u.Owner, tokenID: who.ID, mode: u.Mode, dryRun: u.DryRun, in: in, readMS: since(&clock)})
+	maxItems, items := k.maxItems(u.Limits)
+	rep, err := write(ctx, a, k, listRequest[T]{owner: u.Owner, tokenID: who.ID, mode: u.Mode, dryRun: u.DryRun, in: in,
+		readMS: since(&clock), maxItems: maxItems, items: items})
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +223,9 @@ func write[T any](ctx context.Context, a *App, k *listKind[T], req listRequest[T
 	}
 	if err != nil {
 		return nil, err
+	}
+	if req.maxItems > 0 && len(next) > req.maxItems {
+		return nil, &data.LimitError{What: req.items + " in the list after this upload", Max: int64(req.maxItems)}
 	}
 	st := a.State()
 	ns, impact, err := k.prepare(ctx, st, req.owner, next)
