@@ -98,7 +98,7 @@ func (e *Engine) Compute(ctx context.Context, snap *store.Snapshot) (*Result, er
 			r.layers[c][ti] = make(layer, len(e.land.Tiles))
 		}
 	}
-	if err := e.run(ctx, snap, r.carriers, models, jobs, nil, r.layers, newProgress(e.opts.Progress, len(jobs))); err != nil {
+	if err := e.run(ctx, e.opts.Workers, snap, r.carriers, models, jobs, nil, r.layers, newProgress(e.opts.Progress, len(jobs))); err != nil {
 		return nil, err
 	}
 	all := make([]bool, len(e.communes))
@@ -106,7 +106,7 @@ func (e *Engine) Compute(ctx context.Context, snap *store.Snapshot) (*Result, er
 		all[ci] = true
 	}
 	r.counts = make([]communeCounts, len(e.communes))
-	r.count(all)
+	r.count(all, e.opts.Workers)
 	r.buildStats(all)
 	return r, nil
 }
@@ -161,7 +161,7 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *store.Snapshot,
 	if err != nil {
 		return nil, err
 	}
-	if err := e.run(ctx, snap, r.carriers, models, jobs, prevLayers, r.layers, nil); err != nil {
+	if err := e.run(ctx, e.opts.UpdateWorkers, snap, r.carriers, models, jobs, prevLayers, r.layers, nil); err != nil {
 		return nil, err
 	}
 	redo := make([]bool, len(e.communes))
@@ -185,7 +185,7 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *store.Snapshot,
 			redo[ci] = true
 		}
 		r.counts = make([]communeCounts, len(e.communes))
-		r.count(redo)
+		r.count(redo, e.opts.UpdateWorkers)
 	}
 	r.buildStats(redo)
 	return r, nil
