@@ -74,7 +74,7 @@ func TestBrowserCSP(t *testing.T) {
 	credit := `&copy; <a href="https://example.org/">Test tiles</a>` // HTML, as serve --tiles-attribution takes it
 	s, _ := serveState(t, fibreState(t), Options{TilesURL: tiles.URL + "/{z}/{x}/{y}.png", TilesAttribution: credit})
 	mapTS := cspServer(t, s.Handler(), policy)
-	e := newUploadEnv(t, UploadOptions{RatePerMinute: -1})
+	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	uploadTS := cspServer(t, e.s.Handler(), policy)
 	if h := get(t, mapTS.URL+"/").header.Get("Content-Security-Policy"); h != policy {
 		t.Fatalf("the map page is served with policy %q, want %q", h, policy)

@@ -109,7 +109,7 @@ func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry
 // and, on the demo, the synthetic-data note.
 func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry render.GeometryColumn, req app.LayerRequest) error {
 	key := "export|" + name + "|" + format + "|" + geometry.String()
-	b, err := v.cached(s.metrics, key, func() (*body, error) {
+	b, err := v.cached(s.metrics, key, func(v *view) (*body, error) {
 		_, l, err := v.st.Layer(req)
 		if errors.Is(err, app.ErrNoSites) { // a listed carrier without sites covers nothing
 			fc := geojson.NewFeatureCollection()

@@ -58,7 +58,7 @@ type infoBody struct {
 }
 
 func (s *Server) handleInfo(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, "info", func() (*body, error) {
+	return s.sendCached(c, v, "info", func(v *view) (*body, error) {
 		return jsonBody(ctJSON, v.info(s.opts))
 	})
 }
@@ -107,7 +107,7 @@ type carriersBody struct {
 }
 
 func (s *Server) handleCarriers(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, "carriers", func() (*body, error) {
+	return s.sendCached(c, v, "carriers", func(v *view) (*body, error) {
 		return jsonBody(ctJSON, carriersBody{DataVersion: v.version, Carriers: v.carriers})
 	})
 }

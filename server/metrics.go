@@ -44,10 +44,12 @@ func (m *routeMetrics) observe(status int, d time.Duration) {
 
 // metrics is the server's whole set of counters.
 type metrics struct {
-	start       time.Time
-	routes      []*routeMetrics // route-table order, then "unmatched"
-	cacheHits   atomic.Uint64
-	cacheMisses atomic.Uint64
+	start          time.Time
+	routes         []*routeMetrics // route-table order, then "unmatched"
+	cacheHits      atomic.Uint64
+	cacheMisses    atomic.Uint64
+	cacheWarmed    atomic.Uint64 // answers built for a new data version before it was served
+	cacheEvictions atomic.Uint64
 }
 
 func newMetrics() *metrics { return &metrics{start: time.Now()} }
@@ -91,6 +93,10 @@ func (m *metrics) write(buf *bytes.Buffer, v *view, publishes uint64) {
 	fmt.Fprintf(buf, "phusong_response_cache_hits_total %d\n", m.cacheHits.Load())
 	help("phusong_response_cache_misses_total", "counter", "Answers computed and stored in the per-data-version response cache.")
 	fmt.Fprintf(buf, "phusong_response_cache_misses_total %d\n", m.cacheMisses.Load())
+	help("phusong_response_cache_warmed_total", "counter", "Answers built for a new data version before it was served.")
+	fmt.Fprintf(buf, "phusong_response_cache_warmed_total %d\n", m.cacheWarmed.Load())
+	help("phusong_response_cache_evictions_total", "counter", "Answers dropped from the response cache to stay within its byte limit.")
+	fmt.Fprintf(buf, "phusong_response_cache_evictions_total %d\n", m.cacheEvictions.Load())
 	help("phusong_data_swaps_total", "counter", "Times a new (snapshot, coverage) state was swapped in.")
 	fmt.Fprintf(buf, "phusong_data_swaps_total %d\n", publishes)
 	if v != nil {
@@ -100,8 +106,11 @@ func (m *metrics) write(buf *bytes.Buffer, v *view, publishes uint64) {
 		for _, c := range v.carriers {
 			fmt.Fprintf(buf, "phusong_sites{carrier=%q} %d\n", c.ID, c.Sites)
 		}
+		entries, bytes := v.cache.stats()
 		help("phusong_response_cache_entries", "gauge", "Cached answers for the served data version.")
-		fmt.Fprintf(buf, "phusong_response_cache_entries %d\n", v.entries.Load())
+		fmt.Fprintf(buf, "phusong_response_cache_entries %d\n", entries)
+		help("phusong_response_cache_bytes", "gauge", "Bytes of the cached answers (raw and gzip) for the served data version.")
+		fmt.Fprintf(buf, "phusong_response_cache_bytes %d\n", bytes)
 	}
 	help("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, seconds.")
 	fmt.Fprintf(buf, "process_start_time_seconds %d\n", m.start.Unix())

@@ -2,10 +2,24 @@ package server
 
 import "net/http"
 
+// access says who may call a route and how its request is bounded.
+type access int
+
+const (
+	// public routes need no token; each client address has AnonRatePerMinute of them.
+	public access = iota
+	// token routes authenticate with a bearer token (its own rate, and the bad-token limit).
+	token
+	// upload routes are token routes whose body may take long to arrive: no deadline until it
+	// is in (the minimum rate bounds it), then UploadTimeout.
+	upload
+)
+
 // route is one line of the route table.
 type route struct {
 	method  string
 	path    string
+	access  access
 	handler handlerFunc
 }
 
@@ -14,36 +28,36 @@ type route struct {
 // data version and validated parameters).
 func (s *Server) routes() []route {
 	return []route{
-		{http.MethodGet, "/", s.handleIndex},
-		{http.MethodGet, "/assets/*path", s.handleAsset},
-		{http.MethodGet, "/healthz", s.handleHealthz},
-		{http.MethodGet, "/metrics", s.handleMetrics},
+		{http.MethodGet, "/", public, s.handleIndex},
+		{http.MethodGet, "/assets/*path", public, s.handleAsset},
+		{http.MethodGet, "/healthz", public, s.handleHealthz},
+		{http.MethodGet, "/metrics", public, s.handleMetrics},
 
-		{http.MethodGet, "/api/v1/info", s.handleInfo},
-		{http.MethodGet, "/api/v1/carriers", s.handleCarriers},
-		{http.MethodGet, "/api/v1/sites", s.handleSites},
-		{http.MethodGet, "/api/v1/sites/:carrier/:site_id", s.handleSite},
-		{http.MethodGet, "/api/v1/coverage", s.withFormat(s.handleCoverage, s.exportCoverage)}, // format=geojson|kml|csv
-		{http.MethodGet, "/api/v1/communes", s.withFormat(s.handleCommunes, s.exportCommunes)},
-		{http.MethodGet, "/api/v1/communes/:code", s.handleCommune},
-		{http.MethodGet, "/api/v1/gaps", s.withFormat(s.handleGaps, s.exportGaps)},
-		{http.MethodGet, "/api/v1/signal", s.handleSignal},
-		{http.MethodGet, "/api/v1/report.csv", s.handleReportCSV},
-		{http.MethodGet, "/api/v1/fibre", s.handleFibre},
-		{http.MethodGet, "/api/v1/fibre/reach", s.handleFibreReach},
-		{http.MethodGet, "/api/v1/combined", s.handleCombined},
+		{http.MethodGet, "/api/v1/info", public, s.handleInfo},
+		{http.MethodGet, "/api/v1/carriers", public, s.handleCarriers},
+		{http.MethodGet, "/api/v1/sites", public, s.handleSites},
+		{http.MethodGet, "/api/v1/sites/:carrier/:site_id", public, s.handleSite},
+		{http.MethodGet, "/api/v1/coverage", public, s.withFormat(s.handleCoverage, s.exportCoverage)}, // format=geojson|kml|csv
+		{http.MethodGet, "/api/v1/communes", public, s.withFormat(s.handleCommunes, s.exportCommunes)},
+		{http.MethodGet, "/api/v1/communes/:code", public, s.handleCommune},
+		{http.MethodGet, "/api/v1/gaps", public, s.withFormat(s.handleGaps, s.exportGaps)},
+		{http.MethodGet, "/api/v1/signal", public, s.handleSignal},
+		{http.MethodGet, "/api/v1/report.csv", public, s.handleReportCSV},
+		{http.MethodGet, "/api/v1/fibre", public, s.handleFibre},
+		{http.MethodGet, "/api/v1/fibre/reach", public, s.handleFibreReach},
+		{http.MethodGet, "/api/v1/combined", public, s.handleCombined},
 
 		// Carriers' uploads and the audit trail (bearer token; see auth.go).
-		{http.MethodGet, "/upload", s.handleUploadPage},
-		{http.MethodGet, "/api/v1/token", s.handleWhoami},
-		{http.MethodPost, "/api/v1/carriers/:carrier/sites", s.handleUploadSites},
-		{http.MethodPost, "/api/v1/operators/:operator/fibre", s.handleUploadFibre},
-		{http.MethodGet, "/api/v1/uploads", s.handleUploads},
-		{http.MethodGet, "/api/v1/uploads/:id", s.handleUpload},
-		{http.MethodGet, "/api/v1/uploads/:id/diff", s.handleUploadDiff},
-		{http.MethodPost, "/api/v1/uploads/:id/rollback", s.handleRollback},
-		{http.MethodGet, "/api/v1/admin/tokens", s.handleListTokens},
-		{http.MethodPost, "/api/v1/admin/tokens", s.handleCreateToken},
-		{http.MethodDelete, "/api/v1/admin/tokens/:id", s.handleRevokeToken},
+		{http.MethodGet, "/upload", public, s.handleUploadPage},
+		{http.MethodGet, "/api/v1/token", token, s.handleWhoami},
+		{http.MethodPost, "/api/v1/carriers/:carrier/sites", upload, s.handleUploadSites},
+		{http.MethodPost, "/api/v1/operators/:operator/fibre", upload, s.handleUploadFibre},
+		{http.MethodGet, "/api/v1/uploads", token, s.handleUploads},
+		{http.MethodGet, "/api/v1/uploads/:id", token, s.handleUpload},
+		{http.MethodGet, "/api/v1/uploads/:id/diff", token, s.handleUploadDiff},
+		{http.MethodPost, "/api/v1/uploads/:id/rollback", token, s.handleRollback},
+		{http.MethodGet, "/api/v1/admin/tokens", token, s.handleListTokens},
+		{http.MethodPost, "/api/v1/admin/tokens", token, s.handleCreateToken},
+		{http.MethodDelete, "/api/v1/admin/tokens/:id", token, s.handleRevokeToken},
 	}
 }

@@ -114,7 +114,7 @@ func TestBadFileCorpus(t *testing.T) {
 	if len(cases) < 30 {
 		t.Fatalf("%d cases; the corpus needs at least 30", len(cases))
 	}
-	e := newUploadEnv(t, UploadOptions{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, RatePerMinute: -1})
+	e := newUploadEnv(t, Limits{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, TokenRatePerMinute: -1})
 	_, v0 := siteIDsOf(t, e.ts.URL, "viettel")
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {

@@ -31,14 +31,14 @@ type uploadEnv struct {
 // envCarriers get a token each in newUploadEnv.
 var envCarriers = []string{"viettel", "vinaphone", "mobifone"}
 
-func newUploadEnv(t testing.TB, o UploadOptions) *uploadEnv {
+func newUploadEnv(t testing.TB, o Limits) *uploadEnv {
 	t.Helper()
 	return newUploadEnvOn(t, demoState(t), o, nil, "")
 }
 
 // newUploadEnvOn is newUploadEnv over another state's engine (its sites are not used), with
 // the database's fibre seeded with fibreSeed (nil: none) and fibreNote.
-func newUploadEnvOn(t testing.TB, base *app.State, o UploadOptions, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
+func newUploadEnvOn(t testing.TB, base *app.State, o Limits, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
 	t.Helper()
 	ctx := context.Background()
 	db, err := persist.Open(t.TempDir())
@@ -51,7 +51,10 @@ func newUploadEnvOn(t testing.TB, base *app.State, o UploadOptions, fibreSeed *f
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(a, Options{Uploads: o})
+	if o.AnonRatePerMinute == 0 {
+		o.AnonRatePerMinute = -1 // every test request comes from one address
+	}
+	s, err := New(a, Options{Limits: o, SpoolDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

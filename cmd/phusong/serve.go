@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/persist"
 	"phusong/server"
 	"phusong/server/app"
 )
@@ -27,10 +30,11 @@ type serveOptions struct {
 	cellM                      float64
 	logLevel                   string
 	logJSON                    bool
+	limits                     server.Limits // one flag per field (docs/limits.md)
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
-	var o serveOptions
+	o := serveOptions{limits: server.DefaultLimits()}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", ":8080", "listen address HOST:PORT (port 0 picks a free one)")
@@ -44,6 +48,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.Float64Var(&o.cellM, "cell-m", 0, "coverage grid cell in metres (0 = the engine's default)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug (every request), info, warn or error")
 	fs.BoolVar(&o.logJSON, "log-json", false, "log as JSON lines instead of key=value text")
+	limitFlags(fs, &o.limits)
 	if err := fs.Parse(args); err != nil {
 		return o, errUsage
 	}
@@ -85,20 +90,29 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	for _, w := range ws {
 		logWarnings(log, w.File, w.Warnings)
 	}
-	in.Coverage = coverage.Options{CellM: o.cellM}
+	in.Coverage = coverage.Options{CellM: o.cellM, UpdateWorkers: max(o.limits.RecomputeWorkers, 0)}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr
 	}
 	start := time.Now()
-	a, err := app.Open(ctx, o.dataDir, in, log) // tokens and versioned lists; seeded from in when empty
+	db, err := persist.OpenWith(o.dataDir, persist.Options{MaxBytes: max(o.limits.MaxDatabaseBytes, 0)})
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer db.Close()
+	a, err := app.OpenDB(ctx, db, in, log) // tokens and versioned lists; seeded from in when never uploaded
+	if err != nil {
+		return err
+	}
 	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))
-	srv, err := server.New(a, server.Options{Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution})
+	spool := filepath.Join(o.dataDir, "spool")
+	if err := os.MkdirAll(spool, 0o750); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	srv, err := server.New(a, server.Options{Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution,
+		Limits: o.limits, SpoolDir: spool})
 	if err != nil {
 		return err
 	}
@@ -157,4 +171,68 @@ func terminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// limitFlags registers one flag per field of lim (server.Limits.Flags), its current value the
+// default: durations as Go durations (15s), byte counts with an optional KiB/MiB/GiB suffix.
+func limitFlags(fs *flag.FlagSet, lim *server.Limits) {
+	for _, f := range lim.Flags() {
+		switch p := f.Ptr.(type) {
+		case *int:
+			fs.IntVar(p, f.Name, *p, f.Usage)
+		case *int64:
+			if f.Bytes {
+				fs.Var((*byteSize)(p), f.Name, f.Usage+"; a `size` like 20MiB, 512KiB or 1048576")
+			} else {
+				fs.Int64Var(p, f.Name, *p, f.Usage)
+			}
+		case *float64:
+			fs.Float64Var(p, f.Name, *p, f.Usage)
+		case *time.Duration:
+			fs.DurationVar(p, f.Name, *p, f.Usage)
+		default:
+			panic(fmt.Sprintf("limit flag %s: unhandled type %T", f.Name, f.Ptr))
+		}
+	}
+}
+
+// byteSize is a flag counting bytes: a whole number with an optional unit B, KiB, MiB or GiB
+// (case-insensitive; K, M, G and KB, MB, GB read as the binary units), or -1.
+type byteSize int64
+
+// byteUnits are the units byteSize reads, longest first.
+var byteUnits = []struct {
+	suffix string
+	bytes  int64
+}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30},
+	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1}}
+
+func (b *byteSize) Set(s string) error {
+	t := strings.ToLower(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range byteUnits {
+		if num, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(num), u.bytes
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || (n < 0 && n != -1) || n > (1<<62)/mult {
+		return fmt.Errorf("%q is not a byte count (like 20MiB, 512KiB, 1048576, or -1)", s)
+	}
+	*b = byteSize(n * mult)
+	return nil
+}
+
+func (b *byteSize) String() string {
+	n := int64(*b)
+	for _, u := range []struct {
+		suffix string
+		bytes  int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n > 0 && n%u.bytes == 0 {
+			return strconv.FormatInt(n/u.bytes, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }

@@ -283,8 +283,9 @@ func (k *listKind[T]) rollback(ctx context.Context, a *App, u persist.Upload, to
 	})
 }
 
-// UploadRecord returns upload id, if who may see it: ErrNotFound (wrapped persist.ErrNotFound)
-// for an unknown id, ErrForbidden for another carrier's.
+// UploadRecord returns upload id, if who may see it: persist.ErrNotFound for an unknown id and,
+// with the very same error, for another carrier's (a 403 would tell a rival which carrier
+// uploaded when).
 func (a *App) UploadRecord(ctx context.Context, who persist.TokenInfo, id int64) (persist.Upload, error) {
 	if a.db == nil {
 		return persist.Upload{}, ErrNoDatabase
@@ -293,7 +294,10 @@ func (a *App) UploadRecord(ctx context.Context, who persist.TokenInfo, id int64)
 	if err != nil {
 		return persist.Upload{}, err
 	}
-	return u, mayRead(who, u.Carrier)
+	if mayRead(who, u.Carrier) != nil {
+		return persist.Upload{}, fmt.Errorf("%w: upload %d", persist.ErrNotFound, id)
+	}
+	return u, nil
 }
 
 // UploadFilter selects uploads for Uploads.
