@@ -125,7 +125,11 @@ func (u *uploads) spool(c *gin.Context) (*os.File, error) {
 	}
 	mr := &minRate{r: body, rc: rc, start: time.Now(), bytesPerS: u.lim.MinUploadBytesPerS, grace: u.lim.UploadGrace}
 	_, err = io.Copy(f, mr)
-	rc.SetReadDeadline(time.Time{})
+	if err == nil {
+		rc.SetReadDeadline(time.Time{})
+	} else {
+		c.Request.Body.Close() // net/http then closes the connection instead of reading the rest
+	}
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):

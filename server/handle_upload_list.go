@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -58,13 +59,18 @@ func (s *Server) handleListUpload(c *gin.Context, kind, param string) error {
 	}
 	w, err := s.beginWrite(ctx)
 	if err != nil {
-		return err
+		return busyError(c, 10, "the uploads before this one took longer than %s (the server's upload timeout); nothing changed",
+			s.opts.Limits.UploadTimeout)
 	}
 	defer w.end()
 	rep, err := s.app.Apply(ctx, tok, app.Upload{
 		Kind: kind, Owner: owner, Mode: mode, DryRun: dryRun, Format: format, Body: body, Limits: s.opts.Limits.inputLimits(),
 	})
 	w.end() // the new data is served before the answer says so
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return busyError(c, 10, "the upload was not applied within %s (the server's upload timeout); nothing changed",
+			s.opts.Limits.UploadTimeout)
+	}
 	if err != nil {
 		return appError(err)
 	}

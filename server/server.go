@@ -122,8 +122,12 @@ type write struct {
 func (s *Server) beginWrite(ctx context.Context) (*write, error) {
 	select {
 	case s.background <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for the upload before this one: %w", ctx.Err())
+	default:
+		select {
+		case s.background <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for the upload before this one: %w", ctx.Err())
+		}
 	}
 	s.writes.Add(1)
 	return &write{s: s}, nil

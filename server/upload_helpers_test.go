@@ -40,11 +40,18 @@ func newUploadEnv(t testing.TB, o Limits) *uploadEnv {
 // the database's fibre seeded with fibreSeed (nil: none) and fibreNote.
 func newUploadEnvOn(t testing.TB, base *app.State, o Limits, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
 	t.Helper()
-	ctx := context.Background()
 	db, err := persist.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newUploadEnvDB(t, db, base, o, fibreSeed, fibreNote)
+}
+
+// newUploadEnvDB is newUploadEnvOn on db (closed at the end of the test), seeded with the demo
+// sites when it holds none.
+func newUploadEnvDB(t testing.TB, db *persist.DB, base *app.State, o Limits, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
 	a, err := app.OpenDB(ctx, db, app.Input{Engine: base.Engine, Communes: base.Communes, Carriers: base.Carriers,
 		Sites: demoInput.Sites, Note: demoInput.Note, Fibre: fibreSeed, FibreNote: fibreNote}, nil)
