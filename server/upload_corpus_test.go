@@ -14,11 +14,12 @@ import (
 	"testing"
 )
 
-// The bad-file corpus: testdata/uploads holds files a carrier might really send by mistake,
-// and testdata/uploads/MANIFEST.tsv says, for each, the status and the error the server must
-// give (for 422: the line or feature, the field and a substring of the message). Each file is
-// posted over HTTP as a dry run, with the content type of its extension (.gz: gzip-encoded),
-// to a server whose limits are 1 MB as sent and 8 MB decoded.
+// The upload corpus: testdata/uploads holds files a carrier might really send by mistake (or
+// on purpose: the hostile files of issue 16), and testdata/uploads/MANIFEST.tsv says, for each,
+// the status and the error the server must give (for 422: the line or feature, the field and a
+// substring of the message; for 200: a substring of the report). Each file is posted over HTTP
+// as a dry run by viettel, with the content type of its extension (.gz: gzip-encoded), to its
+// station list or, for files named fibre_*, its fibre network, on a server with corpusLimits.
 
 const corpusDir = "testdata/uploads"
 
@@ -91,7 +92,20 @@ func corpusHeaders(name string) []string {
 	return h
 }
 
-func TestBadFileCorpus(t *testing.T) {
+// corpusLimits are the server's limits for the corpus: small, so that files over them stay
+// small.
+var corpusLimits = Limits{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, TokenRatePerMinute: -1,
+	MaxRows: 2000, MaxSitesPerCarrier: 300, MaxSectorsPerSite: 32, MaxFeatureBytes: 16 << 10, MaxFibreItemsPerOperator: 100}
+
+// corpusPath is where a corpus file is posted.
+func corpusPath(file, mode string) string {
+	if strings.HasPrefix(file, "fibre_") {
+		return "/api/v1/operators/viettel/fibre?dry_run=true&mode=" + mode
+	}
+	return "/api/v1/carriers/viettel/sites?dry_run=true&mode=" + mode
+}
+
+func TestUploadCorpus(t *testing.T) {
 	cases := readManifest(t)
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
@@ -111,10 +125,10 @@ func TestBadFileCorpus(t *testing.T) {
 	if !slices.Equal(files, slices.Compact(slices.Clone(listed))) || len(listed) != len(files) {
 		t.Fatalf("MANIFEST.tsv lists %v,\nthe folder holds %v", listed, files)
 	}
-	if len(cases) < 30 {
-		t.Fatalf("%d cases; the corpus needs at least 30", len(cases))
+	if len(cases) < 100 {
+		t.Fatalf("%d cases; the corpus needs at least 100", len(cases))
 	}
-	e := newUploadEnv(t, Limits{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, TokenRatePerMinute: -1})
+	e := newUploadEnv(t, corpusLimits)
 	_, v0 := siteIDsOf(t, e.ts.URL, "viettel")
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
@@ -122,8 +136,13 @@ func TestBadFileCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := e.call(t, http.MethodPost, "/api/v1/carriers/viettel/sites?dry_run=true&mode="+tc.mode, e.tok["viettel"],
-				body, corpusHeaders(tc.file)...)
+			r := e.call(t, http.MethodPost, corpusPath(tc.file, tc.mode), e.tok["viettel"], body, corpusHeaders(tc.file)...)
+			if r.status == http.StatusOK && tc.status == http.StatusOK {
+				if !strings.Contains(string(r.body), tc.message) {
+					t.Fatalf("report lacks %q: %s", tc.message, truncate(string(r.body), 600))
+				}
+				return
+			}
 			eb := decode[errorBody](t, r)
 			if r.status != tc.status || eb.Status != tc.status {
 				t.Fatalf("status %d, want %d; reply %s", r.status, tc.status, truncate(string(r.body), 600))

@@ -300,8 +300,15 @@ type jsonInput struct {
 func (j *jsonInput) startValue(off int64) { j.start = off }
 
 func (j *jsonInput) Read(p []byte) (int, error) {
-	if j.maxValue > 0 && j.n-j.start > j.maxValue {
-		return 0, &data.LimitError{What: "bytes in one JSON value", Max: j.maxValue}
+	if j.maxValue > 0 {
+		// Read no further than the current value's cap (counted from where it starts, white
+		// space and a comma before it included), so that a value over it is told exactly,
+		// not a buffer later.
+		room := j.start + j.maxValue - j.n
+		if room <= 0 {
+			return 0, &data.LimitError{What: "bytes in one JSON value", Max: j.maxValue}
+		}
+		p = p[:min(int64(len(p)), room)]
 	}
 	n, err := j.r.Read(p)
 	for _, c := range p[:n] {

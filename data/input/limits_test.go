@@ -215,3 +215,19 @@ func TestFeaturesTwice(t *testing.T) {
 	want := "data: line 2: features: is given twice (one collection holds one features array)"
 	checkReaders(t, geoJSONReaders(), []struct{ name, in, want string }{{"twice", in, want}})
 }
+
+// TestFeatureBytesExact: a feature of exactly MaxFeatureBytes is read, one byte more is not,
+// however the input arrives (the cap is on the feature's bytes, not on a read).
+func TestFeatureBytesExact(t *testing.T) {
+	f := `{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"site_id":"A","tech":"4G","azimuth_deg":0,"note":"`
+	tail := `"}}`
+	for _, extra := range []int{0, 1} {
+		const size = 4000
+		feature := f + strings.Repeat("x", size-len(f)-len(tail)+extra) + tail
+		in := `{"type":"FeatureCollection","features":[` + feature + `]}`
+		_, err := ReadSitesGeoJSON(strings.NewReader(in), SiteOptions{Area: travinh(), Carrier: "viettel", Limits: Limits{MaxFeatureBytes: size}})
+		if gotLimit := errors.Is(err, data.ErrTooLarge); gotLimit != (extra > 0) {
+			t.Errorf("feature of %d bytes under a cap of %d: %v", len(feature), size, err)
+		}
+	}
+}
