@@ -320,6 +320,9 @@ func appError(err error) error {
 	case errors.Is(err, persist.ErrDiskFull) || errors.Is(err, errInsufficientStorage):
 		return &statusError{status: http.StatusInsufficientStorage, msg: "the server's storage is full: nothing was stored; " +
 			"retry later, and tell the server's operator", cause: err}
+	case errors.Is(err, persist.ErrNotWritable):
+		return &statusError{status: http.StatusInsufficientStorage, msg: "the server cannot write its storage: nothing was stored; " +
+			"tell the server's operator", cause: err}
 	case errors.As(err, &fe):
 		return unsupportedMedia("%s", fe.Msg)
 	case errors.As(err, &de):

@@ -79,7 +79,7 @@ func DefaultLimits() Limits {
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       120 * time.Second,
 
-		CacheBytes:       64 << 20,
+		CacheBytes:       32 << 20,
 		RecomputeWorkers: 1,
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+	rtmetrics "runtime/metrics"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -120,4 +121,10 @@ func (m *metrics) write(buf *bytes.Buffer, v *view, publishes uint64) {
 	runtime.ReadMemStats(&ms)
 	help("go_memstats_heap_alloc_bytes", "gauge", "Bytes of allocated heap objects.")
 	fmt.Fprintf(buf, "go_memstats_heap_alloc_bytes %d\n", ms.HeapAlloc)
+	live := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(live)
+	if live[0].Value.Kind() == rtmetrics.KindUint64 {
+		help("go_gc_heap_live_bytes", "gauge", "Heap memory occupied by live objects that were marked by the previous GC.")
+		fmt.Fprintf(buf, "go_gc_heap_live_bytes %d\n", live[0].Value.Uint64())
+	}
 }
