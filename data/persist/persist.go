@@ -381,12 +381,19 @@ func openError(p string, err error) error {
 	return fmt.Errorf("persist: %s: %w", p, err)
 }
 
-// full marks a write error caused by a full disk (or the MaxBytes cap) as ErrDiskFull, naming
-// the database; other errors are returned as they are.
+// full marks a write error caused by a full disk (or the MaxBytes cap) as ErrDiskFull, and
+// one caused by a file or directory that became unwritable as ErrNotWritable, naming the
+// database; other errors are returned as they are.
 func (db *DB) full(err error) error {
 	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL:
 		return fmt.Errorf("%w: the disk holding %s is full, or the database reached its size limit: %w", ErrDiskFull, db.path, err)
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return notWritable(filepath.Dir(db.path), "SQLite cannot write "+filepath.Base(db.path), err)
 	}
 	return err
 }

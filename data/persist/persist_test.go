@@ -333,3 +333,21 @@ func fillUp(t *testing.T, db *DB, n int) (plain string, tok TokenInfo, list []da
 	}
 	return plain, tok, list
 }
+
+// TestWriteNotWritable: a write that SQLite refuses because the file cannot be written (here
+// through a read-only connection; on a server, a data directory made read-only while it runs)
+// is ErrNotWritable naming the directory, not a bare SQLite error.
+func TestWriteNotWritable(t *testing.T) {
+	db := openTest(t)
+	ro, err := sql.Open("sqlite", dsn(db.path, "mode=ro"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := db.w
+	db.w = ro
+	defer func() { ro.Close(); db.w = w }()
+	_, _, err = db.CreateToken(context.Background(), "viettel", false, "")
+	if !errors.Is(err, ErrNotWritable) || !strings.Contains(err.Error(), filepath.Dir(db.path)) {
+		t.Fatalf("error %v, want ErrNotWritable naming the directory", err)
+	}
+}
