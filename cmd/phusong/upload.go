@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +38,9 @@ type uploadOptions struct {
 // runUpload sends a carrier's station file to a phusong server
 // (POST /api/v1/carriers/{carrier}/sites?mode=&dry_run=) and prints the server's JSON report
 // on stdout. A reply other than 2xx is an error carrying the server's message; its full JSON
-// body, when it says more than the message (e.g. the list of bad lines), goes to stderr.
+// body, when it says more than the message (e.g. the list of bad lines), goes to stderr. A
+// busy server (503 or 429 with a Retry-After of at most a minute: its upload gates are full)
+// is waited for and the file sent again, up to uploadAttempts times in all.
 func runUpload(ctx context.Context, io stdio, args []string) error {
 	o, err := parseUploadFlags(io, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -54,19 +57,64 @@ func runUpload(ctx context.Context, io stdio, args []string) error {
 		fmt.Fprintf(io.Stderr, "warning: the token goes unencrypted over http to %s; use https\n", req.URL.Host)
 	}
 	client := &http.Client{Timeout: o.timeout}
-	resp, err := client.Do(req)
+	for attempt := 1; ; attempt++ {
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("upload: %w", err)
+		}
+		body, err := readAllLimit(resp.Body, uploadMaxReplyBytes)
+		resp.Body.Close()
+		if err != nil {
+			return fmt.Errorf("upload: reading the reply (%s): %w", resp.Status, err)
+		}
+		if wait, ok := retryWait(resp); ok && attempt < uploadAttempts {
+			fmt.Fprintf(io.Stderr, "upload: server busy (%s); retrying in %s\n", resp.Status, wait)
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("upload: %w", ctx.Err())
+			case <-time.After(wait):
+			}
+			if req, err = again(req); err != nil {
+				return err
+			}
+			continue
+		}
+		if resp.StatusCode/100 != 2 {
+			return uploadFailure(io.Stderr, resp.Status, body)
+		}
+		return writeJSONIndented(io.Stdout, body)
+	}
+}
+
+// uploadAttempts is how many times an upload is sent while the server answers 503 with a
+// Retry-After of at most maxRetryWait (its upload gates are full).
+const (
+	uploadAttempts = 4
+	maxRetryWait   = time.Minute
+)
+
+// retryWait returns the wait a 503 or 429 reply asks for (Retry-After in seconds), when it is
+// one to wait for: at most maxRetryWait.
+func retryWait(resp *http.Response) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusServiceUnavailable && resp.StatusCode != http.StatusTooManyRequests {
+		return 0, false
+	}
+	s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After")))
+	if err != nil || s < 0 || time.Duration(s)*time.Second > maxRetryWait {
+		return 0, false
+	}
+	return time.Duration(s) * time.Second, true
+}
+
+// again is req to send once more, with its body from the start.
+func again(req *http.Request) (*http.Request, error) {
+	next := req.Clone(req.Context())
+	body, err := req.GetBody()
 	if err != nil {
-		return fmt.Errorf("upload: %w", err)
+		return nil, fmt.Errorf("upload: %w", err)
 	}
-	defer resp.Body.Close()
-	body, err := readAllLimit(resp.Body, uploadMaxReplyBytes)
-	if err != nil {
-		return fmt.Errorf("upload: reading the reply (%s): %w", resp.Status, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		return uploadFailure(io.Stderr, resp.Status, body)
-	}
-	return writeJSONIndented(io.Stdout, body)
+	next.Body = body
+	return next, nil
 }
 
 func parseUploadFlags(io stdio, args []string) (uploadOptions, error) {
