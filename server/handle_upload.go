@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"os"
@@ -150,12 +151,18 @@ func (u *uploads) spool(c *gin.Context) (*os.File, error) {
 	return f, nil
 }
 
-// spoolError maps a failure to store a body: a full disk is 507 (errInsufficientStorage).
+// spoolError maps a failure to receive a body: a full disk is 507 (errInsufficientStorage),
+// another failure of the spool file a 500, a failed read of the request (a client that went
+// away, a body shorter than its Content-Length) a 400.
 func spoolError(err error) error {
-	if errors.Is(err, syscall.ENOSPC) {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
 		return fmt.Errorf("%w: spooling the upload: %w", errInsufficientStorage, err)
+	case errors.As(err, &pe):
+		return fmt.Errorf("spooling the upload: %w", err)
 	}
-	return fmt.Errorf("spooling the upload: %w", err)
+	return &statusError{status: http.StatusBadRequest, msg: "reading the request body: " + err.Error()}
 }
 
 // minRate passes a body on, giving each read the deadline by which the body would have reached

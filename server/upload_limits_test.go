@@ -288,8 +288,8 @@ func TestUploadCROnlyLineEnds(t *testing.T) {
 	}
 }
 
-// rawPost writes a POST with the given header lines and body on a new connection and reads the
-// status line, for requests net/http's client would not send as they are.
+// rawPost writes a POST with the given header lines and body on a new connection, closes its
+// sending side, and reads the status line: for requests net/http's client would not send.
 func rawPost(t *testing.T, base, path string, headers []string, body []byte) string {
 	t.Helper()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
@@ -299,18 +299,22 @@ func rawPost(t *testing.T, base, path string, headers []string, body []byte) str
 	defer conn.Close()
 	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\n%s\r\n\r\n", path, strings.Join(headers, "\r\n"))
 	conn.Write(body)
+	conn.(*net.TCPConn).CloseWrite()
 	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	line, _ := bufio.NewReader(conn).ReadString('\n')
 	return strings.TrimSpace(line)
 }
 
-// TestDeclaredLengthOverLimit: a Content-Length over MaxBodyBytes is refused before the body
-// is read.
-func TestDeclaredLengthOverLimit(t *testing.T) {
+// TestRawBodies: a Content-Length over MaxBodyBytes is refused before the body is read (413);
+// a body shorter than its Content-Length (the client went away) is the client's error (400),
+// not the server's.
+func TestRawBodies(t *testing.T) {
 	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1, MaxBodyBytes: 1 << 20})
-	line := rawPost(t, e.ts.URL, "/api/v1/carriers/viettel/sites", []string{"Authorization: Bearer " + e.tok["viettel"],
-		"Content-Type: text/csv", "Content-Length: 5000000000"}, nil)
-	if !strings.HasPrefix(line, "HTTP/1.1 413") {
-		t.Fatalf("status line %q", line)
+	hdr := []string{"Authorization: Bearer " + e.tok["viettel"], "Content-Type: text/csv"}
+	if line := rawPost(t, e.ts.URL, "/api/v1/carriers/viettel/sites", append(hdr, "Content-Length: 5000000000"), nil); !strings.HasPrefix(line, "HTTP/1.1 413") {
+		t.Fatalf("declared length over the limit: status line %q", line)
+	}
+	if line := rawPost(t, e.ts.URL, "/api/v1/carriers/viettel/sites", append(hdr, "Content-Length: 1000"), []byte("site_id,lon\n")); !strings.HasPrefix(line, "HTTP/1.1 400") {
+		t.Fatalf("short body: status line %q", line)
 	}
 }
