@@ -120,3 +120,25 @@ func prefixField(f string) string {
 	}
 	return f + ": "
 }
+
+// ErrTooLarge is wrapped by every LimitError: an input over one of the limits a reader was
+// given (a server's upload caps), as opposed to an invalid one.
+var ErrTooLarge = errors.New("data: input over a limit")
+
+// LimitError is an input that holds more of something than a reader was allowed to take:
+// reading stopped there, so nothing of the input is used. Line or Feature is where reading
+// stopped (0 when not about one row).
+type LimitError struct {
+	What    string // what was counted, plural: "rows", "sites", "bytes in one feature" …
+	Max     int64  // the limit
+	Line    int
+	Feature int
+}
+
+// Error renders e as `line 60002: more than 20000 sites (the limit)`.
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("data: %smore than %d %s (the limit)", Where(e.Line, e.Feature), e.Max, e.What)
+}
+
+// Unwrap returns ErrTooLarge.
+func (e *LimitError) Unwrap() error { return ErrTooLarge }

@@ -50,7 +50,10 @@ func bearerToken(header string) (token string, ok bool) {
 
 // authenticate returns the valid token of the request, or 401 (no or bad token), 429 (the
 // token's rate limit, or too many bad tokens from this client address) and 404 when the
-// server has no database. Every authenticated request takes one unit of its token's rate.
+// server has no database. The bad-token limit is applied before the token is checked: once a
+// client address has sent BadTokenBurst invalid tokens, its next ones are refused unchecked
+// (a right guess among them too) until the bucket refills; a valid token gives its unit back.
+// Every authenticated request takes one unit of its token's rate.
 func (s *Server) authenticate(c *gin.Context) (persist.TokenInfo, error) {
 	if s.up == nil {
 		return persist.TokenInfo{}, app.ErrNoDatabase
@@ -59,16 +62,19 @@ func (s *Server) authenticate(c *gin.Context) (persist.TokenInfo, error) {
 	if !ok {
 		return persist.TokenInfo{}, unauthorized(c, "missing token: send Authorization: Bearer <token>")
 	}
+	addr := clientKey(c.ClientIP()) // the peer, or what a trusted proxy says
+	if ok, wait := s.up.failures.allow(addr); !ok {
+		return persist.TokenInfo{}, tooManyRequests(c, int(wait.Seconds()), "requests with an invalid token from this address")
+	}
 	tok, err := s.app.Authenticate(c.Request.Context(), plain)
 	switch {
 	case errors.Is(err, persist.ErrUnauthorized):
-		if ok, wait := s.up.failures.allow(c.ClientIP()); !ok { // the peer, or what a trusted proxy says
-			return persist.TokenInfo{}, tooManyRequests(c, int(wait.Seconds()), "requests with an invalid token from this address")
-		}
 		return persist.TokenInfo{}, unauthorized(c, "invalid or revoked token")
 	case err != nil:
+		s.up.failures.refund(addr)
 		return persist.TokenInfo{}, fmt.Errorf("authenticating: %w", err)
 	}
+	s.up.failures.refund(addr)
 	if ok, wait := s.up.perToken.allow(tok.ID); !ok {
 		return persist.TokenInfo{}, tooManyRequests(c, int(wait.Seconds()), "requests with token "+tok.Prefix())
 	}

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 
@@ -34,6 +36,31 @@ type tokensBody struct {
 	Tokens []persist.TokenInfo `json:"tokens"`
 }
 
+// decodeOne decodes r as one JSON value into v (unknown fields refused) and nothing after it
+// but white space: data after the value is a *ValidationError (422) naming its byte offset
+// (before, a second object was ignored); other errors are the decoder's.
+func decodeOne(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	off := dec.InputOffset()
+	rest := bufio.NewReader(io.MultiReader(dec.Buffered(), r))
+	for {
+		c, err := rest.ReadByte()
+		switch {
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		case c != ' ' && c != '\t' && c != '\r' && c != '\n':
+			return invalid("data after the JSON value at byte offset %d (send one JSON object)", off)
+		}
+		off++
+	}
+}
+
 // maxTokenRequestBytes bounds the JSON body of a token creation.
 const maxTokenRequestBytes = 4 << 10
 
@@ -48,9 +75,11 @@ func (s *Server) handleCreateToken(c *gin.Context, _ *view) error {
 		return appError(err)
 	}
 	var req createTokenRequest
-	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxTokenRequestBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := decodeOne(io.LimitReader(c.Request.Body, maxTokenRequestBytes), &req); err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return ve
+		}
 		return &statusError{status: http.StatusBadRequest, msg: "body: want JSON {\"carrier\": ID, \"admin\": false, \"note\": TEXT}: " + err.Error()}
 	}
 	plain, info, err := s.app.CreateToken(c.Request.Context(), tok, req.Carrier, req.Admin, req.Note)

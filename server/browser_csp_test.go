@@ -57,7 +57,7 @@ func TestBrowserCSP(t *testing.T) {
 	s, _ := serveState(t, fibreState(t), Options{TilesURL: tiles.URL + "/{z}/{x}/{y}.png", TilesAttribution: credit})
 	mapTS := httptest.NewServer(s.Handler())
 	t.Cleanup(mapTS.Close)
-	e := newUploadEnv(t, UploadOptions{RatePerMinute: -1})
+	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	uploadTS := e.ts
 	// Leaflet blanks a tile it drops with a data: GIF, so images may also be data: URLs.
 	policy := get(t, mapTS.URL+"/").header.Get("Content-Security-Policy")

@@ -28,7 +28,7 @@ import (
 func TestBrowserMeasurements(t *testing.T) {
 	needChromium(t)
 	c := &clock{t: time.Now().Add(-24 * time.Hour)}
-	e := newEnv(t, demoState(t), Options{Uploads: UploadOptions{RatePerMinute: -1}, Now: c.now}, nil, "",
+	e := newEnv(t, demoState(t), Options{Limits: Limits{TokenRatePerMinute: -1}, Now: c.now}, nil, "",
 		func(a *app.App) { a.WithClock(c.now) })
 	ctx := context.Background()
 	file := driveTest(t, 12_000, 9, []coverage.Correction{{Carrier: "viettel", Tech: data.Tech4G, Land: data.TypeCommune, OffsetDB: 6}},

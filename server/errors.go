@@ -35,13 +35,21 @@ func (e *ParamError) Error() string {
 	return fmt.Sprintf("server: parameter %s=%q: %s", e.Param, e.Value, e.Reason)
 }
 
-// statusError is an error with an explicit HTTP status (405 and, later, 401/403/413/429).
+// statusError is an error with an explicit HTTP status and the message the client gets;
+// cause, when set, is what the log gets too (a server-side failure such as a full disk).
 type statusError struct {
 	status int
 	msg    string
+	cause  error
 }
 
 func (e *statusError) Error() string { return "server: " + e.msg }
+
+// Unwrap returns the cause.
+func (e *statusError) Unwrap() error { return e.cause }
+
+// errInsufficientStorage: the server could not store what a request sent (a full disk): 507.
+var errInsufficientStorage = errors.New("server: insufficient storage")
 
 // badParam returns a *ParamError.
 func badParam(param, value, reason string) error {
@@ -82,6 +90,9 @@ var codes = []struct {
 	{app.ErrConflict, http.StatusConflict},
 	{persist.ErrUnauthorized, http.StatusUnauthorized},
 	{hex.ErrNoH3, http.StatusNotImplemented},
+	{persist.ErrDiskFull, http.StatusInsufficientStorage},
+	{errInsufficientStorage, http.StatusInsufficientStorage},
+	{data.ErrTooLarge, http.StatusRequestEntityTooLarge},
 }
 
 // statusOf returns the HTTP status for err.
@@ -128,9 +139,13 @@ func bodyOf(err error, status int) errorBody {
 func (s *Server) writeError(c *gin.Context, err error) {
 	status := statusOf(err)
 	if status >= 500 {
+		msg := err.Error()
+		if se := (*statusError)(nil); errors.As(err, &se) && se.cause != nil {
+			msg += ": " + se.cause.Error()
+		}
 		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
 			slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
-			slog.Int("status", status), slog.String("err", err.Error()))
+			slog.Int("status", status), slog.String("err", msg))
 	}
 	c.Header("Cache-Control", "no-store")
 	c.AbortWithStatusJSON(status, bodyOf(err, status))

@@ -300,7 +300,7 @@ func TestCombinedEndpoint(t *testing.T) {
 // serve does) and whose server serves it.
 func fibreEnv(t *testing.T) *uploadEnv {
 	t.Helper()
-	return newUploadEnvOn(t, demoState(t), UploadOptions{RatePerMinute: -1}, fibreNet0(t), demo.FibreNote)
+	return newUploadEnvOn(t, demoState(t), Limits{TokenRatePerMinute: -1}, fibreNet0(t), demo.FibreNote)
 }
 
 // fibreNet0 is a fresh copy of the demo network.

@@ -38,7 +38,7 @@ func checkAnswer(t *testing.T, req string, w *httptest.ResponseRecorder) {
 }
 
 func FuzzQueryParams(f *testing.F) {
-	e := newUploadEnv(f, UploadOptions{RatePerMinute: -1, FailuresPerMinute: -1})
+	e := newUploadEnv(f, Limits{TokenRatePerMinute: -1, BadTokenRatePerMinute: -1})
 	seeds := []struct {
 		route int
 		query string
@@ -80,7 +80,7 @@ func FuzzQueryParams(f *testing.F) {
 }
 
 func FuzzUploadParams(f *testing.F) {
-	e := newUploadEnv(f, UploadOptions{RatePerMinute: -1, FailuresPerMinute: -1, MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 4 << 20})
+	e := newUploadEnv(f, Limits{TokenRatePerMinute: -1, BadTokenRatePerMinute: -1, MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 4 << 20})
 	csv := sitesCSV(f, genSites("viettel", 1, 2))
 	seeds := []struct {
 		query, contentType, encoding string

@@ -21,7 +21,7 @@ import (
 // ("calibrated with N samples (dates)" or "uncalibrated"), its corrections per carrier × tech ×
 // land class with their hold-out figures, and the groups refused.
 func (s *Server) handleCalibration(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, "calibration", func() (*body, error) {
+	return s.sendCached(c, v, "calibration", func(v *view) (*body, error) {
 		return jsonBody(ctJSON, v.st.CalibrationSummary())
 	})
 }

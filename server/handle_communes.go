@@ -16,7 +16,7 @@ import (
 // handleCommunes answers every commune polygon with its statistics per tech and its fibre
 // reach (fibre_* properties) as properties.
 func (s *Server) handleCommunes(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, communesKey, v.communesBuild)
+	return s.sendCached(c, v, communesKey, (*view).communesBuild)
 }
 
 // communesKey and communesBuild are the cached /api/v1/communes answer.
@@ -54,7 +54,7 @@ func (s *Server) handleCommune(c *gin.Context, v *view) error {
 	if !ok {
 		return fmt.Errorf("commune %q: %w", code, ErrNotFound)
 	}
-	return s.sendCached(c, v, "commune|"+code, func() (*body, error) {
+	return s.sendCached(c, v, "commune|"+code, func(v *view) (*body, error) {
 		cm := v.st.Communes[i]
 		b := v.bounds[i]
 		out := communeBody{
@@ -80,7 +80,7 @@ func (s *Server) handleReportCSV(c *gin.Context, v *view) error {
 		return err
 	}
 	c.Header("Content-Disposition", fmt.Sprintf(`inline; filename="phusong-communes%s.csv"`, techSuffix(tech)))
-	return s.sendCached(c, v, "report|"+string(tech), func() (*body, error) {
+	return s.sendCached(c, v, "report|"+string(tech), func(v *view) (*body, error) {
 		var buf bytes.Buffer
 		var techs []data.Tech
 		if tech != "" {

@@ -34,8 +34,8 @@ func coverageKey(carrier string, tech data.Tech, tier, zoom int) string {
 	return fmt.Sprintf("coverage|%s|%s|%d|%d", carrier, tech, tier, zoom)
 }
 
-func (v *view) coverageBuild(carrier string, tech data.Tech, tier, zoom int) func() (*body, error) {
-	return func() (*body, error) {
+func coverageBuild(carrier string, tech data.Tech, tier, zoom int) builder {
+	return func(v *view) (*body, error) {
 		fc, _, err := v.st.Layer(app.LayerRequest{Kind: app.LayerCoverage, Carrier: carrier, Tech: tech, Tier: tier, Zoom: zoom})
 		if errors.Is(err, app.ErrNoSites) {
 			return jsonBody(ctGeoJSON, geojson.NewFeatureCollection()) // listed carrier without sites
@@ -73,7 +73,7 @@ func (s *Server) handleCoverage(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	return s.sendCached(c, v, coverageKey(carrier, tech, tier, zoom), v.coverageBuild(carrier, tech, tier, zoom))
+	return s.sendCached(c, v, coverageKey(carrier, tech, tier, zoom), coverageBuild(carrier, tech, tier, zoom))
 }
 
 // handleGaps answers the uncovered parts of every commune (or of commune=CODE) for tech.
@@ -86,7 +86,7 @@ func (s *Server) handleGaps(c *gin.Context, v *view) error {
 	if _, ok := v.commune[code]; code != "" && !ok {
 		return badParam("commune", code, "unknown commune code; see /api/v1/communes")
 	}
-	return s.sendCached(c, v, "gaps|"+string(tech)+"|"+code, func() (*body, error) {
+	return s.sendCached(c, v, "gaps|"+string(tech)+"|"+code, func(v *view) (*body, error) {
 		fc, _, err := v.st.Layer(gapsRequest(tech, code))
 		if err != nil {
 			return nil, appError(err)

@@ -124,7 +124,7 @@ func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry
 // name, format and geometry column (exportBody).
 func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry render.GeometryColumn, req app.LayerRequest) error {
 	key := "export|" + name + "|" + format + "|" + geometry.String()
-	b, err := v.cached(s.metrics, key, func() (*body, error) { return v.exportBody(name, format, geometry, req) })
+	b, err := v.cached(s.metrics, key, func(v *view) (*body, error) { return v.exportBody(name, format, geometry, req) })
 	if err != nil {
 		return err
 	}

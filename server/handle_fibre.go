@@ -202,7 +202,7 @@ func (s *Server) handleFibre(c *gin.Context, v *view) error {
 	if hasBBox {
 		return sendJSON(c, ctGeoJSON, v.fibreBodyOf(operator, kinds, &bb))
 	}
-	return s.sendCached(c, v, "fibre|"+operator+"|"+strings.Join(kinds, ","), func() (*body, error) {
+	return s.sendCached(c, v, "fibre|"+operator+"|"+strings.Join(kinds, ","), func(v *view) (*body, error) {
 		return jsonBody(ctGeoJSON, v.fibreBodyOf(operator, kinds, nil))
 	})
 }
@@ -221,7 +221,7 @@ func (s *Server) handleFibreReach(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	return s.sendCached(c, v, fmt.Sprintf("fibre-reach|%s|%d", operator, zoom), func() (*body, error) {
+	return s.sendCached(c, v, fmt.Sprintf("fibre-reach|%s|%d", operator, zoom), func(v *view) (*body, error) {
 		fc := geojson.NewFeatureCollection()
 		if r := v.st.FibreReach; r != nil && (operator == fibre.AnyOperator || slices.Contains(r.Operators(), operator)) {
 			var err error
@@ -306,7 +306,7 @@ func (s *Server) handleCombined(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	return s.sendCached(c, v, "combined|"+strconv.Itoa(th), func() (*body, error) {
+	return s.sendCached(c, v, "combined|"+strconv.Itoa(th), func(v *view) (*body, error) {
 		out := combinedBody{ThresholdPct: float64(th), Tech: data.Tech4G, Basis: combinedBasis,
 			Counts:    map[string]int{fibre.LacksBoth: 0, fibre.Only4G: 0, fibre.OnlyFibre: 0, fibre.HasBoth: 0},
 			Synthetic: v.st.Note != "" || v.st.FibreNote != "", Note: strings.TrimSpace(v.st.Note + " " + v.st.FibreNote),

@@ -87,7 +87,7 @@ func (s *Server) handleContext(c *gin.Context, _ *view) error {
 }
 
 func (s *Server) handleInfo(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, "info", func() (*body, error) {
+	return s.sendCached(c, v, "info", func(v *view) (*body, error) {
 		info := v.info(s.opts)
 		info.Build = s.build
 		if s.opts.Context != nil {
@@ -144,7 +144,7 @@ type carriersBody struct {
 }
 
 func (s *Server) handleCarriers(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, "carriers", func() (*body, error) {
+	return s.sendCached(c, v, "carriers", func(v *view) (*body, error) {
 		return jsonBody(ctJSON, carriersBody{DataVersion: v.version, Carriers: v.carriers})
 	})
 }

@@ -64,7 +64,7 @@ func (s *Server) handlePockets(c *gin.Context, v *view) error {
 			return err
 		}
 	}
-	build := func() (*body, error) {
+	build := func(v *view) (*body, error) {
 		fc, _, err := v.st.Layer(pocketsRequest(tech, minPeople, commune, zoom))
 		if err != nil {
 			return nil, appError(err)
@@ -72,7 +72,7 @@ func (s *Server) handlePockets(c *gin.Context, v *view) error {
 		return jsonBody(ctGeoJSON, fc)
 	}
 	if !slices.Contains(cachedMinPeople, minPeople) {
-		b, err := build()
+		b, err := build(v)
 		if err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ type densityImageInfo struct {
 // handlePopulation answers the population summary (render.PopulationSummaryOf) and the density
 // image's description.
 func (s *Server) handlePopulation(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, "population", func() (*body, error) {
+	return s.sendCached(c, v, "population", func(v *view) (*body, error) {
 		img, err := v.density()
 		if err != nil {
 			return nil, err
@@ -162,7 +162,7 @@ func roundBounds(b [4]float64) [4]float64 {
 
 // handlePopulationPNG answers the population density image (render.Density).
 func (s *Server) handlePopulationPNG(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, "population.png", func() (*body, error) {
+	return s.sendCached(c, v, "population.png", func(v *view) (*body, error) {
 		img, err := v.density()
 		if err != nil {
 			return nil, err

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"time"
 
@@ -62,16 +61,6 @@ func newReportLimits(o ReportOptions, now func() time.Time) *reportLimits {
 	return l
 }
 
-// addressKey is the rate-limit key of a client address: an IPv4 address, or the /64 an IPv6
-// address belongs to (one subscriber's share).
-func addressKey(ip string) string {
-	p := net.ParseIP(ip)
-	if p == nil || p.To4() != nil {
-		return ip
-	}
-	return p.Mask(net.CIDRMask(64, 128)).String()
-}
-
 // handleSignalReport is POST /api/v1/reports {lon, lat, carrier, tech, outcome, device}: files
 // one report (201 with where it was filed, rounded to 100 m, and what the map predicts there);
 // 422 naming the bad fields, 429 when the address, the device or the place (a cell, per day) has
@@ -80,7 +69,7 @@ func (s *Server) handleSignalReport(c *gin.Context, _ *view) error {
 	if s.reports == nil {
 		return app.ErrNoDatabase
 	}
-	if ok, wait := s.reports.perAddress.allow(addressKey(c.ClientIP())); !ok { // the peer, or what a trusted proxy says
+	if ok, wait := s.reports.perAddress.allow(clientKey(c.ClientIP())); !ok { // the peer, or what a trusted proxy says
 		return tooManyRequests(c, int(wait.Seconds()), "reports from this address")
 	}
 	var req app.SignalReportRequest

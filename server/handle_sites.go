@@ -114,14 +114,14 @@ func (s *Server) handleSites(c *gin.Context, v *view) error {
 	if hasBBox || limit > 0 {
 		return sendJSON(c, ctGeoJSON, v.siteList(f, bb, hasBBox, limit))
 	}
-	return s.sendCached(c, v, sitesKey(f), v.sitesBuild(f))
+	return s.sendCached(c, v, sitesKey(f), sitesBuild(f))
 }
 
 // sitesKey and sitesBuild are the cached /api/v1/sites answer without bbox and limit.
 func sitesKey(f store.Filter) string { return "sites|" + f.Carrier + "|" + string(f.Tech) }
 
-func (v *view) sitesBuild(f store.Filter) func() (*body, error) {
-	return func() (*body, error) { return jsonBody(ctGeoJSON, v.siteList(f, orb.Bound{}, false, 0)) }
+func sitesBuild(f store.Filter) builder {
+	return func(v *view) (*body, error) { return jsonBody(ctGeoJSON, v.siteList(f, orb.Bound{}, false, 0)) }
 }
 
 // siteList returns the sites matching f (and inside bb when hasBBox), ordered by carrier

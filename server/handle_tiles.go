@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
 	"phusong/data/render"
@@ -72,19 +73,28 @@ func (s *Server) handleTile(c *gin.Context, v *view) error {
 		return err
 	}
 	zoom := min(max(int(t.Z), zoomMin), zoomMax)
-	fs, err := v.featureSet(col, zoom)
-	if err != nil {
-		return appError(err)
-	}
 	where := map[string]string{}
 	var filter []string
 	for k, vs := range c.Request.URL.Query() {
 		where[k] = vs[0]
 		filter = append(filter, k+"="+vs[0])
 	}
-	feats, bounds, err := fs.Select(where)
+	// The features of the selection, from view v: the request's, or the next data version's
+	// when the cache is warmed for it (the builder below runs again then).
+	selected := func(v *view) ([]*geojson.Feature, []orb.Bound, error) {
+		fs, err := v.featureSet(col, zoom)
+		if err != nil {
+			return nil, nil, appError(err)
+		}
+		feats, bounds, err := fs.Select(where)
+		if err != nil {
+			return nil, nil, appError(err)
+		}
+		return feats, bounds, nil
+	}
+	_, bounds, err := selected(v)
 	if err != nil {
-		return appError(err)
+		return err
 	}
 	if !meets(bounds, t.Bound()) {
 		send(c, newBody(ctMVT, cacheRevalidate, []byte{}, noGzip)) // an MVT of no layer, not cached
@@ -92,7 +102,11 @@ func (s *Server) handleTile(c *gin.Context, v *view) error {
 	}
 	slices.Sort(filter) // only tiles with features of the selection are cached: the cache stays bounded
 	key := fmt.Sprintf("tile|%s|%d|%d|%d|%s", col.ID, t.Z, t.X, t.Y, strings.Join(filter, "&"))
-	return s.sendCached(c, v, key, func() (*body, error) {
+	return s.sendCached(c, v, key, func(v *view) (*body, error) {
+		feats, bounds, err := selected(v)
+		if err != nil {
+			return nil, err
+		}
 		raw, err := render.MVT(t, []render.TileLayer{{Name: col.ID, Features: feats, Bounds: bounds}})
 		if err != nil {
 			return nil, err

@@ -6,9 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,68 +23,175 @@ import (
 	"phusong/server/app"
 )
 
-// UploadOptions limits what carriers may send. Zero values take the defaults.
-type UploadOptions struct {
-	MaxBodyBytes         int64   // request body as sent (gzip-encoded or not); 0 = 20 MB
-	MaxDecompressedBytes int64   // body after gzip decoding; 0 = 100 MB
-	RatePerMinute        float64 // authenticated requests per token per minute; 0 = 120, < 0 = unlimited
-	Burst                int     // requests a token may make at once; 0 = 30
-	FailuresPerMinute    float64 // requests with a bad token per client address per minute; 0 = 30, < 0 = unlimited
-	// MaxConcurrent bounds the uploads being read, validated and applied at once, over every
-	// token (each may hold a decoded list of up to MaxDecompressedBytes in memory); one more
-	// gets 503 with Retry-After. 0 = 4, < 0 = unlimited.
-	MaxConcurrent int
-}
-
-// Default upload limits.
-const (
-	DefaultMaxBodyBytes         = 20 << 20
-	DefaultMaxDecompressedBytes = 100 << 20
-	defaultRatePerMinute        = 120
-	defaultBurst                = 30
-	defaultFailuresPerMinute    = 30
-	defaultMaxConcurrent        = 4
-)
-
-// uploads is the transport side of writes: the limits on bodies, rates and concurrent uploads
-// (the use case itself is app.App.Apply).
+// uploads is the transport side of writes: the limiters, the upload slots and the spool of
+// bodies being received (the use case itself is app.App.Apply).
+//
+// An upload goes through two gates. While its body is received it holds one of its carrier's
+// ReceivingPerCarrier places (a slow body blocks only its own carrier); the body is spooled to
+// a file at MinUploadBytesPerS or better. Once the body is in, it takes a slot, one of its
+// carrier's UploadSlotsPerCarrier and one of the UploadSlots of every carrier, to be validated
+// and applied. A gate that is full answers 503 with Retry-After at once.
 type uploads struct {
-	opts     UploadOptions
+	lim      Limits
 	perToken *limiter
 	failures *limiter
-	slots    chan struct{} // one per upload in progress (nil: unlimited); see MaxConcurrent
+	spoolDir string
+
+	mu        sync.Mutex
+	receiving map[string]int // carrier → bodies being received
+	busy      map[string]int // carrier → slots held
+	slots     int            // slots held, every carrier
 }
 
-// newUploads returns the write side of a server with options o (zero values take defaults).
-func newUploads(o UploadOptions) *uploads {
-	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = DefaultMaxBodyBytes
+// newUploads returns the write side of a server under lim (defaults applied), spooling bodies
+// in spoolDir.
+func newUploads(lim Limits, spoolDir string) *uploads {
+	return &uploads{
+		lim:       lim,
+		perToken:  newLimiter(lim.TokenRatePerMinute/60, lim.TokenBurst),
+		failures:  newLimiter(lim.BadTokenRatePerMinute/60, lim.BadTokenBurst),
+		spoolDir:  spoolDir,
+		receiving: map[string]int{},
+		busy:      map[string]int{},
 	}
-	if o.MaxDecompressedBytes <= 0 {
-		o.MaxDecompressedBytes = DefaultMaxDecompressedBytes
-	}
-	if o.RatePerMinute == 0 {
-		o.RatePerMinute = defaultRatePerMinute
-	}
-	if o.Burst <= 0 {
-		o.Burst = defaultBurst
-	}
-	if o.FailuresPerMinute == 0 {
-		o.FailuresPerMinute = defaultFailuresPerMinute
-	}
-	if o.MaxConcurrent == 0 {
-		o.MaxConcurrent = defaultMaxConcurrent
-	}
-	u := &uploads{
-		opts:     o,
-		perToken: newLimiter(o.RatePerMinute/60, o.Burst),
-		failures: newLimiter(o.FailuresPerMinute/60, o.Burst),
-	}
-	if o.MaxConcurrent > 0 {
-		u.slots = make(chan struct{}, o.MaxConcurrent)
-	}
-	return u
 }
+
+// busyError is the 503 of a full gate, with Retry-After.
+func busyError(c *gin.Context, retryS int, format string, args ...any) error {
+	c.Header("Retry-After", strconv.Itoa(retryS))
+	return &statusError{status: http.StatusServiceUnavailable, msg: fmt.Sprintf(format, args...) + fmt.Sprintf("; retry in %d s", retryS)}
+}
+
+// receive takes one of carrier's ReceivingPerCarrier places for reading a body, or fails with
+// 503. Call the release function when the body is in (or failed).
+func (u *uploads) receive(c *gin.Context, carrier string) (release func(), err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if n := u.lim.ReceivingPerCarrier; n > 0 && u.receiving[carrier] >= n {
+		return nil, busyError(c, 5, "%d upload bodies of %s are being received, the most the server takes at once per carrier", n, carrier)
+	}
+	u.receiving[carrier]++
+	return func() {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		if u.receiving[carrier]--; u.receiving[carrier] == 0 {
+			delete(u.receiving, carrier)
+		}
+	}, nil
+}
+
+// slot takes a slot to validate and apply one of carrier's uploads: one of the carrier's
+// UploadSlotsPerCarrier and one of the UploadSlots, or fails with 503. Call release when done.
+func (u *uploads) slot(c *gin.Context, carrier string) (release func(), err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if n := u.lim.UploadSlotsPerCarrier; n > 0 && u.busy[carrier] >= n {
+		return nil, busyError(c, 1, "%d uploads of %s are being applied, the most the server takes at once per carrier", n, carrier)
+	}
+	if n := u.lim.UploadSlots; n > 0 && u.slots >= n {
+		return nil, busyError(c, 1, "%d uploads are being applied, the most the server takes at once", n)
+	}
+	u.busy[carrier]++
+	u.slots++
+	return func() {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		u.slots--
+		if u.busy[carrier]--; u.busy[carrier] == 0 {
+			delete(u.busy, carrier)
+		}
+	}, nil
+}
+
+// spool reads the request's body, as sent, into a temporary file of spoolDir (deleted when the
+// returned file is closed), at MinUploadBytesPerS or better: every read has a deadline, the
+// time by which the body would have reached that average rate after UploadGrace, so a slow
+// link uploads and a stalled one is dropped (408) without a limit on the whole body's time.
+// Past MaxBodyBytes it fails with 413 (at once for a declared Content-Length), on a full disk
+// with 507.
+func (u *uploads) spool(c *gin.Context) (*os.File, error) {
+	raw := u.lim.MaxBodyBytes
+	if raw > 0 && c.Request.ContentLength > raw {
+		return nil, tooLarge("the request body", raw)
+	}
+	f, err := os.CreateTemp(u.spoolDir, "upload-*.body")
+	if err != nil {
+		return nil, spoolError(err)
+	}
+	os.Remove(f.Name()) // the open file stays readable; nothing is left behind if the process dies
+	rc := http.NewResponseController(c.Writer)
+	var body io.Reader = c.Request.Body
+	if raw > 0 {
+		body = http.MaxBytesReader(c.Writer, c.Request.Body, raw)
+	}
+	mr := &minRate{r: body, rc: rc, start: time.Now(), bytesPerS: u.lim.MinUploadBytesPerS, grace: u.lim.UploadGrace}
+	_, err = io.Copy(f, mr)
+	if err == nil {
+		rc.SetReadDeadline(time.Time{})
+	} else {
+		c.Request.Body.Close() // net/http then closes the connection instead of reading the rest
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		err = tooLarge("the request body", raw)
+	case mr.late:
+		err = &statusError{status: http.StatusRequestTimeout, msg: fmt.Sprintf("the body arrived at %.0f bytes/s on average, "+
+			"under the %d the server needs after %s; a slow link uploads when it keeps that rate", mr.rate(), u.lim.MinUploadBytesPerS, u.lim.UploadGrace)}
+	case err != nil:
+		err = spoolError(err)
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// spoolError maps a failure to receive a body: a full disk is 507 (errInsufficientStorage),
+// another failure of the spool file a 500, a failed read of the request (a client that went
+// away, a body shorter than its Content-Length) a 400.
+func spoolError(err error) error {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("%w: spooling the upload: %w", errInsufficientStorage, err)
+	case errors.As(err, &pe):
+		return fmt.Errorf("spooling the upload: %w", err)
+	}
+	return &statusError{status: http.StatusBadRequest, msg: "reading the request body: " + err.Error()}
+}
+
+// minRate passes a body on, giving each read the deadline by which the body would have reached
+// an average of bytesPerS after grace; late is set when a read missed it.
+type minRate struct {
+	r         io.Reader
+	rc        *http.ResponseController
+	start     time.Time
+	n         int64
+	bytesPerS int64 // ≤ 0: no deadline
+	grace     time.Duration
+	late      bool
+}
+
+func (m *minRate) Read(p []byte) (int, error) {
+	if m.bytesPerS > 0 {
+		due := m.start.Add(m.grace + time.Duration(float64(m.n+1)/float64(m.bytesPerS)*float64(time.Second)))
+		m.rc.SetReadDeadline(due) // ErrNotSupported (a test's recorder): no deadline
+	}
+	n, err := m.r.Read(p)
+	m.n += int64(n)
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		m.late = true
+	}
+	return n, err
+}
+
+// rate is the average rate so far, bytes per second.
+func (m *minRate) rate() float64 { return float64(m.n) / max(time.Since(m.start).Seconds(), 1e-3) }
 
 // uploadFormat returns the format of a Content-Type header: text/csv (also application/csv,
 // text/plain) or GeoJSON (application/geo+json, application/json); 415 otherwise.
@@ -105,34 +218,12 @@ func tooLarge(what string, limit int64) error {
 		msg: fmt.Sprintf("%s is larger than the limit of %d bytes (%.0f MB)", what, limit, float64(limit)/(1<<20))}
 }
 
-// slot takes one of the MaxConcurrent upload slots, or fails with 503 and "Retry-After: 1"
-// when they are all taken (an upload takes about a second). Call release when the upload is
-// done.
-func (u *uploads) slot(c *gin.Context) (release func(), err error) {
-	if u.slots == nil {
-		return func() {}, nil
-	}
-	select {
-	case u.slots <- struct{}{}:
-		return func() { <-u.slots }, nil
-	default:
-		c.Header("Retry-After", "1")
-		return nil, &statusError{status: http.StatusServiceUnavailable,
-			msg: fmt.Sprintf("%d uploads are in progress, the most the server takes at once; retry in 1 s", cap(u.slots))}
-	}
-}
-
-// uploadBody returns the request's body decoded (gzip when Content-Encoding says so) and
-// bounded: reading past MaxBodyBytes of the body as sent, or MaxDecompressedBytes decoded,
-// fails with a 413 error, and undecodable gzip with a 400 error (the loaders wrap these with
-// %w, so the status survives). A declared Content-Length over the limit is refused at once.
-func (u *uploads) uploadBody(c *gin.Context) (io.Reader, error) {
-	raw := u.opts.MaxBodyBytes
-	if c.Request.ContentLength > raw {
-		return nil, tooLarge("the request body", raw)
-	}
-	br := &boundedReader{r: http.MaxBytesReader(c.Writer, c.Request.Body, raw), rawLimit: raw}
-	out := &boundedReader{r: br, rawLimit: raw, limit: u.opts.MaxDecompressedBytes}
+// decoded returns the spooled body decoded (gzip when Content-Encoding says so) and bounded:
+// reading past MaxDecompressedBytes fails with a 413 error, undecodable gzip with a 400 error
+// (the loaders wrap these with %w, so the status survives).
+func (u *uploads) decoded(c *gin.Context, f *os.File) (io.Reader, error) {
+	br := &boundedReader{r: f}
+	out := &boundedReader{r: br, limit: max(u.lim.MaxDecompressedBytes, 0)}
 	switch enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip", "x-gzip":
@@ -147,14 +238,13 @@ func (u *uploads) uploadBody(c *gin.Context) (io.Reader, error) {
 	return out, nil
 }
 
-// boundedReader turns reading errors into statuses: the raw limit (http.MaxBytesReader) and,
-// when limit > 0, a cap on the bytes it passes on, both 413; gzip decoding errors, 400.
+// boundedReader turns reading errors into statuses: when limit > 0, a cap on the bytes it
+// passes on, 413; gzip decoding errors, 400.
 type boundedReader struct {
-	r        io.Reader
-	rawLimit int64
-	limit    int64 // 0: no cap of its own
-	n        int64 // bytes passed on
-	gzipped  bool  // r decodes gzip
+	r       io.Reader
+	limit   int64 // 0: no cap of its own
+	n       int64 // bytes passed on
+	gzipped bool  // r decodes gzip
 }
 
 func (b *boundedReader) Read(p []byte) (int, error) {
@@ -177,11 +267,8 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 
 // explain maps a read error of the body to its status error.
 func (b *boundedReader) explain(err error, gzipped bool) error {
-	var mbe *http.MaxBytesError
 	var ce flate.CorruptInputError
 	switch {
-	case errors.As(err, &mbe):
-		return tooLarge("the request body", b.rawLimit)
 	case gzipped && (errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.As(err, &ce) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)):
 		return &statusError{status: http.StatusBadRequest, msg: "Content-Encoding gzip, but the body is not valid gzip: " + err.Error()}
@@ -216,8 +303,9 @@ func queryBool(c *gin.Context, name string) (bool, error) {
 
 // appError turns the app's refusals into the transport's: data.ParseErrors (bad content) into a
 // *ValidationError (422), a body read error (413, 400) into that status without the reader's
-// prefix, app.FormatError into 415, app.DeniedError into 403; other errors are returned as
-// they are (statusOf maps the sentinels).
+// prefix, a *data.LimitError into 413, a full disk into 507, app.FormatError into 415,
+// app.DeniedError into 403; other errors are returned as they are (statusOf maps the
+// sentinels).
 func appError(err error) error {
 	var pes data.ParseErrors
 	var se *statusError
@@ -225,6 +313,7 @@ func appError(err error) error {
 	var fe *app.FormatError
 	var de *app.DeniedError
 	var ae *app.ArgError
+	var le *data.LimitError
 	switch {
 	case err == nil:
 		return nil
@@ -232,6 +321,15 @@ func appError(err error) error {
 		return ve
 	case errors.As(err, &se):
 		return se // the body's 413 or 400, without the reader's "reading station CSV" prefix
+	case errors.As(err, &le):
+		return &statusError{status: http.StatusRequestEntityTooLarge, msg: strings.TrimPrefix(le.Error(), "data: ") +
+			": nothing was read further or applied; split the file, or ask the server's operator for a higher limit", cause: err}
+	case errors.Is(err, persist.ErrDiskFull) || errors.Is(err, errInsufficientStorage):
+		return &statusError{status: http.StatusInsufficientStorage, msg: "the server's storage is full: nothing was stored; " +
+			"retry later, and tell the server's operator", cause: err}
+	case errors.Is(err, persist.ErrNotWritable):
+		return &statusError{status: http.StatusInsufficientStorage, msg: "the server cannot write its storage: nothing was stored; " +
+			"tell the server's operator", cause: err}
 	case errors.As(err, &fe):
 		return unsupportedMedia("%s", fe.Msg)
 	case errors.As(err, &de):
@@ -252,4 +350,11 @@ func appError(err error) error {
 // nothing changed) or committed as a new version and served at once.
 func (s *Server) handleUploadSites(c *gin.Context, _ *view) error {
 	return s.handleListUpload(c, persist.SiteKind().Name, "carrier")
+}
+
+// receivingOf is how many of carrier's bodies are being received (for tests and metrics).
+func (u *uploads) receivingOf(carrier string) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.receiving[carrier]
 }

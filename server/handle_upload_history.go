@@ -72,7 +72,7 @@ func (s *Server) uploadID(c *gin.Context) (persist.TokenInfo, int64, error) {
 	return tok, id, err
 }
 
-// handleUpload answers one upload record (404 for an unknown id, 403 for another carrier's).
+// handleUpload answers one upload record (404 for an unknown id and for another carrier's).
 func (s *Server) handleUpload(c *gin.Context, _ *view) error {
 	tok, id, err := s.uploadID(c)
 	if err != nil {
@@ -127,7 +127,13 @@ func (s *Server) restore(c *gin.Context, do func(context.Context, persist.TokenI
 	if err != nil {
 		return err
 	}
+	w, err := s.beginWrite(c.Request.Context())
+	if err != nil {
+		return err
+	}
+	defer w.end()
 	rep, _, err := do(c.Request.Context(), tok, id, dryRun)
+	w.end() // the restored data is served before the answer says so
 	if err != nil {
 		return appError(err)
 	}

@@ -40,7 +40,7 @@ func (e *uploadEnv) postMeasurements(t testing.TB, token, query string, body []b
 // the map's squares, calibration by an admin, the calibrated definition served (every output
 // says so) and withdrawn again, the uploads listed and withdrawn.
 func TestMeasurementsAPI(t *testing.T) {
-	e := newUploadEnv(t, UploadOptions{RatePerMinute: -1})
+	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	truth := []coverage.Correction{{Carrier: "viettel", Tech: data.Tech4G, Land: data.TypeCommune, OffsetDB: 6}}
 	file := driveTest(t, 25_000, 5, truth, measure.Pair{Carrier: "viettel", Tech: data.Tech4G})
 
@@ -295,7 +295,7 @@ func TestReportsPlaceCapAPI(t *testing.T) {
 // rules rr.
 func newReportEnv(t *testing.T, c *clock, o ReportOptions, rr app.ReportRules) *uploadEnv {
 	t.Helper()
-	return newEnv(t, demoState(t), Options{Uploads: UploadOptions{RatePerMinute: -1}, Now: c.now, Reports: o}, nil, "",
+	return newEnv(t, demoState(t), Options{Limits: Limits{TokenRatePerMinute: -1}, Now: c.now, Reports: o}, nil, "",
 		func(a *app.App) { a.WithClock(c.now); a.WithReportRules(rr) })
 }
 
@@ -319,7 +319,7 @@ func (e *uploadEnv) reportAt(t *testing.T, p [2]float64) func(device, outcome st
 // send by mistake; each posted by viettel as a dry run must get the answer MANIFEST.tsv says,
 // and none may store anything.
 func TestMeasurementBadFileCorpus(t *testing.T) {
-	e := newUploadEnv(t, UploadOptions{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, RatePerMinute: -1})
+	e := newUploadEnv(t, Limits{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, TokenRatePerMinute: -1})
 	runCorpus(t, "testdata/measurements", 30, func(t *testing.T, tc corpusCase, body []byte) reply {
 		q := "?dry_run=true"
 		if tc.mode != "-" {

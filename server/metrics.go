@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -51,16 +52,18 @@ func (m *routeMetrics) observe(status int, d time.Duration) {
 
 // metrics is the server's whole set of counters and the registry that exposes them.
 type metrics struct {
-	routes      []*routeMetrics // route-table order, then "unmatched"
-	cacheHits   atomic.Uint64
-	cacheMisses atomic.Uint64
+	routes         []*routeMetrics // route-table order, then "unmatched"
+	cacheHits      atomic.Uint64
+	cacheMisses    atomic.Uint64
+	cacheWarmed    atomic.Uint64 // answers built for a new data version before it was served
+	cacheEvictions atomic.Uint64
 
 	view      func() *view  // the view served now (nil: no data loaded)
 	publishes func() uint64 // states published so far
 	handler   http.Handler  // promhttp over reg
 
-	requests, duration, hits, misses, swaps, version, sites, entries, build *prometheus.Desc
-	buildLabels                                                             []string
+	requests, duration, hits, misses, warmed, evictions, swaps, version, sites, entries, cacheBytes, build *prometheus.Desc
+	buildLabels                                                                                            []string
 }
 
 // newMetrics returns the metrics of a server that serves view() and has published publishes()
@@ -68,21 +71,27 @@ type metrics struct {
 func newMetrics(b app.BuildInfo, view func() *view, publishes func() uint64) *metrics {
 	m := &metrics{
 		view: view, publishes: publishes,
-		requests: prometheus.NewDesc("phusong_http_requests_total", "HTTP requests by route and status code.", []string{"method", "route", "code"}, nil),
-		duration: prometheus.NewDesc("phusong_http_request_duration_seconds", "Time from routing to the last byte handed to the connection, by route.", []string{"method", "route"}, nil),
-		hits:     prometheus.NewDesc("phusong_response_cache_hits_total", "Answers served from the per-data-version response cache.", nil, nil),
-		misses:   prometheus.NewDesc("phusong_response_cache_misses_total", "Answers computed and stored in the per-data-version response cache.", nil, nil),
-		swaps:    prometheus.NewDesc("phusong_data_swaps_total", "Times a new (snapshot, coverage) state was swapped in.", nil, nil),
-		version:  prometheus.NewDesc("phusong_data_version", "Version of the site snapshot being served.", nil, nil),
-		sites:    prometheus.NewDesc("phusong_sites", "Sites in the served snapshot, by carrier.", []string{"carrier"}, nil),
-		entries:  prometheus.NewDesc("phusong_response_cache_entries", "Cached answers for the served data version.", nil, nil),
+		requests:   prometheus.NewDesc("phusong_http_requests_total", "HTTP requests by route and status code.", []string{"method", "route", "code"}, nil),
+		duration:   prometheus.NewDesc("phusong_http_request_duration_seconds", "Time from routing to the last byte handed to the connection, by route.", []string{"method", "route"}, nil),
+		hits:       prometheus.NewDesc("phusong_response_cache_hits_total", "Answers served from the per-data-version response cache.", nil, nil),
+		misses:     prometheus.NewDesc("phusong_response_cache_misses_total", "Answers computed and stored in the per-data-version response cache.", nil, nil),
+		swaps:      prometheus.NewDesc("phusong_data_swaps_total", "Times a new (snapshot, coverage) state was swapped in.", nil, nil),
+		version:    prometheus.NewDesc("phusong_data_version", "Version of the site snapshot being served.", nil, nil),
+		sites:      prometheus.NewDesc("phusong_sites", "Sites in the served snapshot, by carrier.", []string{"carrier"}, nil),
+		entries:    prometheus.NewDesc("phusong_response_cache_entries", "Cached answers for the served data version.", nil, nil),
+		warmed:     prometheus.NewDesc("phusong_response_cache_warmed_total", "Answers built for a new data version before it was served.", nil, nil),
+		evictions:  prometheus.NewDesc("phusong_response_cache_evictions_total", "Answers dropped from the response cache to stay within its byte limit.", nil, nil),
+		cacheBytes: prometheus.NewDesc("phusong_response_cache_bytes", "Bytes of the cached answers (raw and gzip) for the served data version.", nil, nil),
 		build: prometheus.NewDesc("phusong_build_info", "Always 1: the build serving, as go build stamped it (version, VCS revision and time, modified work tree, Go version).",
 			[]string{"version", "revision", "vcs_time", "modified", "goversion"}, nil),
 		buildLabels: []string{b.Version, b.Revision, b.Time, strconv.FormatBool(b.Modified), b.GoVersion},
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		collectors.NewGoCollector(),
+		// The Go collector's defaults plus the live heap the last GC marked (go_gc_heap_live_bytes),
+		// the figure that says whether the response cache stays within its bytes.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m,
 	)
@@ -99,7 +108,7 @@ func (m *metrics) route(method, path string) *routeMetrics {
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.requests, m.duration, m.hits, m.misses, m.swaps, m.version, m.sites, m.entries, m.build} {
+	for _, d := range []*prometheus.Desc{m.requests, m.duration, m.hits, m.misses, m.warmed, m.evictions, m.swaps, m.version, m.sites, m.entries, m.cacheBytes, m.build} {
 		ch <- d
 	}
 }
@@ -128,13 +137,17 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(m.hits, prometheus.CounterValue, float64(m.cacheHits.Load()))
 	ch <- prometheus.MustNewConstMetric(m.misses, prometheus.CounterValue, float64(m.cacheMisses.Load()))
+	ch <- prometheus.MustNewConstMetric(m.warmed, prometheus.CounterValue, float64(m.cacheWarmed.Load()))
+	ch <- prometheus.MustNewConstMetric(m.evictions, prometheus.CounterValue, float64(m.cacheEvictions.Load()))
 	ch <- prometheus.MustNewConstMetric(m.swaps, prometheus.CounterValue, float64(m.publishes()))
 	if v := m.view(); v != nil {
 		ch <- prometheus.MustNewConstMetric(m.version, prometheus.GaugeValue, float64(v.version))
 		for _, c := range v.carriers {
 			ch <- prometheus.MustNewConstMetric(m.sites, prometheus.GaugeValue, float64(c.Sites), c.ID)
 		}
-		ch <- prometheus.MustNewConstMetric(m.entries, prometheus.GaugeValue, float64(v.entries.Load()))
+		entries, bytes := v.cache.stats()
+		ch <- prometheus.MustNewConstMetric(m.entries, prometheus.GaugeValue, float64(entries))
+		ch <- prometheus.MustNewConstMetric(m.cacheBytes, prometheus.GaugeValue, float64(bytes))
 	}
 	ch <- prometheus.MustNewConstMetric(m.build, prometheus.GaugeValue, 1, m.buildLabels...)
 }

@@ -15,7 +15,7 @@ var openAPI []byte
 
 // handleOpenAPI answers the API description.
 func (s *Server) handleOpenAPI(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, "openapi", func() (*body, error) {
+	return s.sendCached(c, v, "openapi", func(v *view) (*body, error) {
 		return newBody(ctOpenAPI, cacheRevalidate, openAPI, 9), nil
 	})
 }

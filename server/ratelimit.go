@@ -2,6 +2,7 @@ package server
 
 import (
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -77,4 +78,31 @@ func (l *limiter) evict(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+// refund gives back one request to key's bucket (up to burst): a check that was counted before
+// it was made, and turned out not to count.
+func (l *limiter) refund(key string) {
+	if l == nil || l.ratePerS <= 0 || l.burst < 1 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[key]; b != nil {
+		b.tokens = min(l.burst, b.tokens+1)
+	}
+}
+
+// clientKey is the limiter key of a client address: the address itself for IPv4, its /64
+// prefix for IPv6 (one subscriber's network holds a whole /64).
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Is4() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

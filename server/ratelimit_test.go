@@ -89,3 +89,64 @@ func TestLimiterEvictsFullBuckets(t *testing.T) {
 		t.Fatalf("%d buckets after eviction, want 1 (only the new key)", n)
 	}
 }
+
+// TestLimiterRefund: a refunded request is available again, never past the burst.
+func TestLimiterRefund(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1e9, 0)}
+	l := newLimiter(1.0/60, 2)
+	l.now = clock.now
+	l.allow("a")
+	l.allow("a")
+	if ok, _ := l.allow("a"); ok {
+		t.Fatal("third request of a burst of 2 allowed")
+	}
+	l.refund("a")
+	if ok, _ := l.allow("a"); !ok {
+		t.Fatal("a refunded request refused")
+	}
+	for range 5 {
+		l.refund("a")
+	}
+	for i, want := range []bool{true, true, false} {
+		if ok, _ := l.allow("a"); ok != want {
+			t.Fatalf("request %d after refunds: %v, want %v (the burst caps refunds)", i, ok, want)
+		}
+	}
+}
+
+// TestClientKey: IPv4 addresses are their own key; IPv6 ones share their /64.
+func TestClientKey(t *testing.T) {
+	for _, c := range []struct{ a, b string }{
+		{"203.0.113.7", "203.0.113.7"},
+		{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff"},
+		{"::ffff:203.0.113.7", "::ffff:203.0.113.7"},
+	} {
+		if clientKey(c.a) != clientKey(c.b) {
+			t.Errorf("%s and %s: keys %q and %q differ", c.a, c.b, clientKey(c.a), clientKey(c.b))
+		}
+	}
+	if clientKey("2001:db8:1:2::1") == clientKey("2001:db8:1:3::1") || clientKey("203.0.113.7") == clientKey("203.0.113.8") {
+		t.Error("distinct networks share a key")
+	}
+}
+
+// TestAnonRateLimit: the public routes allow AnonBurst requests at once per client address,
+// then 429 with Retry-After; a forged X-Forwarded-For does not buy a new allowance; routes
+// with a token are not counted.
+func TestAnonRateLimit(t *testing.T) {
+	e := newUploadEnv(t, Limits{AnonRatePerMinute: 6, AnonBurst: 3, TokenRatePerMinute: -1})
+	for i := range 3 {
+		if r := get(t, e.ts.URL+"/api/v1/coverage?zoom="+fmt.Sprint(7+i)); r.status != 200 {
+			t.Fatalf("request %d: %d", i, r.status)
+		}
+	}
+	for _, h := range [][]string{nil, {"X-Forwarded-For: 198.51.100.9"}, {"X-Real-IP: 198.51.100.10"}} {
+		r := get(t, e.ts.URL+"/api/v1/communes", h...)
+		if r.status != 429 || r.header.Get("Retry-After") != "10" {
+			t.Fatalf("over the burst with %v: %d, Retry-After %q; want 429, 10", h, r.status, r.header.Get("Retry-After"))
+		}
+	}
+	if r := e.call(t, "GET", "/api/v1/uploads", e.tok["viettel"], nil); r.status != 200 {
+		t.Fatalf("a token route: %d", r.status)
+	}
+}

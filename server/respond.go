@@ -55,6 +55,9 @@ var (
 	hdrRanges = []string{"bytes"}
 )
 
+// size is the memory b holds: its bytes and their gzip form.
+func (b *body) size() int64 { return int64(len(b.raw) + len(b.gz) + len(b.etag)) }
+
 // newBody encodes raw once; level is a compress/gzip level (gzip.BestCompression for bodies
 // that are cached and sent many times), or noGzip to skip the gzip form.
 func newBody(contentType, cacheControl string, raw []byte, level int) *body {

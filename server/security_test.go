@@ -19,7 +19,7 @@ func routeURL(path string) string {
 // TestSecurityHeadersOnEveryAnswer sends every route of the table (and a 404, a 405, a 400,
 // a HEAD and a 304) and checks the browser security headers on each answer, whatever its status.
 func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
-	e := newUploadEnv(t, UploadOptions{RatePerMinute: -1})
+	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	type req struct{ method, path, header string }
 	reqs := []req{
 		{http.MethodGet, "/no/such/route", ""},
@@ -138,7 +138,7 @@ func TestCORS(t *testing.T) {
 	})
 
 	t.Run("never on token routes", func(t *testing.T) {
-		e := newUploadEnv(t, UploadOptions{RatePerMinute: -1})
+		e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 		s, err := New(e.s.App(), Options{CORSOrigins: []string{"*"}})
 		if err != nil {
 			t.Fatal(err)
@@ -164,7 +164,7 @@ func TestCORS(t *testing.T) {
 	})
 
 	t.Run("bad origin", func(t *testing.T) {
-		a := newUploadEnv(t, UploadOptions{}).s.App()
+		a := newUploadEnv(t, Limits{}).s.App()
 		for _, o := range []string{"gis.example.org", "https://gis.example.org/path", "ftp://x", "https://"} {
 			if _, err := New(a, Options{CORSOrigins: []string{o}}); err == nil {
 				t.Errorf("New accepted CORS origin %q", o)
@@ -176,7 +176,7 @@ func TestCORS(t *testing.T) {
 // TestHSTSOnlyWhenAsked: Strict-Transport-Security over TLS with HSTSMaxAge, never without.
 func TestHSTSOnlyWhenAsked(t *testing.T) {
 	for _, age := range []time.Duration{0, 365 * 24 * time.Hour} {
-		s, err := New(newUploadEnv(t, UploadOptions{}).s.App(), Options{HSTSMaxAge: age})
+		s, err := New(newUploadEnv(t, Limits{}).s.App(), Options{HSTSMaxAge: age})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -208,7 +208,7 @@ func TestTrustedProxies(t *testing.T) {
 		}
 		return got
 	}
-	a := newUploadEnv(t, UploadOptions{}).s.App()
+	a := newUploadEnv(t, Limits{}).s.App()
 	for _, c := range []struct {
 		name    string
 		proxies []string
@@ -218,7 +218,7 @@ func TestTrustedProxies(t *testing.T) {
 		{"loopback proxy trusted: two clients", []string{"127.0.0.1"}, []int{401, 401, 429}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := New(a, Options{TrustedProxies: c.proxies, Uploads: UploadOptions{FailuresPerMinute: 1, Burst: 2}})
+			s, err := New(a, Options{TrustedProxies: c.proxies, Limits: Limits{BadTokenRatePerMinute: 1, BadTokenBurst: 2}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,7 +16,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,8 +35,8 @@ type Options struct {
 	TilesURL         string        // base-map tile URL template ({z}/{x}/{y}); "" = plain background (works offline)
 	TilesAttribution string        // HTML attribution for TilesURL
 	Assets           fs.FS         // web map files; nil = the embedded static.FS()
-	RequestTimeout   time.Duration // deadline put on each request's context; 0 = 15 s
-	Uploads          UploadOptions // upload size and rate limits
+	Limits           Limits        // every limit on clients (zero fields: DefaultLimits)
+	SpoolDir         string        // where upload bodies wait while they arrive; "" = os.TempDir()
 	Reports          ReportOptions // "no signal here" rate limits
 	// Now is the rate limiters' clock; nil = time.Now (tests set it).
 	Now func() time.Time
@@ -60,7 +62,7 @@ type Server struct {
 	log     *slog.Logger
 	opts    Options
 	app     *app.App
-	cur     atomic.Pointer[view] // the view of the app's current state (see view)
+	cur     atomic.Pointer[view] // the view served (see view)
 	assets  map[string]*body
 	metrics *metrics
 	engine  *gin.Engine
@@ -69,6 +71,10 @@ type Server struct {
 	sec     securityHeaders
 	reports *reportLimits // nil when the app has no database
 	context *body         // /api/v1/context; nil without Options.Context
+	anon    *limiter      // public requests per client address
+
+	writes     atomic.Int64  // uploads and rollbacks in progress (see beginWrite)
+	background chan struct{} // one token: the write (and its warm-up) using the background cores
 }
 
 // handlerFunc is a thin handler: it reads the request, uses the view loaded once for this
@@ -81,8 +87,9 @@ func New(a *app.App, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if opts.RequestTimeout <= 0 {
-		opts.RequestTimeout = 15 * time.Second
+	opts.Limits = opts.Limits.withDefaults()
+	if opts.SpoolDir == "" {
+		opts.SpoolDir = os.TempDir()
 	}
 	if opts.Assets == nil {
 		opts.Assets = static.FS()
@@ -97,7 +104,13 @@ func New(a *app.App, opts Options) (*Server, error) {
 	if err := checkProxies(opts.TrustedProxies); err != nil {
 		return nil, err
 	}
-	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, build: app.ReadBuildInfo()}
+	s := &Server{log: opts.Logger, opts: opts, app: a, assets: assets, build: app.ReadBuildInfo(),
+		anon: newLimiter(opts.Limits.AnonRatePerMinute/60, opts.Limits.AnonBurst), background: make(chan struct{}, 1)}
+	if opts.Now == nil {
+		opts.Now = time.Now
+		s.opts.Now = time.Now
+	}
+	s.anon.now = opts.Now
 	s.metrics = newMetrics(s.build, s.view, a.Publishes)
 	s.sec = newSecurityHeaders(opts)
 	if opts.Context != nil {
@@ -105,14 +118,11 @@ func New(a *app.App, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("server: context layer: %w", err)
 		}
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-		s.opts.Now = time.Now
-	}
 	if a.Writable() {
-		s.up = newUploads(opts.Uploads)
+		s.up = newUploads(opts.Limits, opts.SpoolDir)
 		s.reports = newReportLimits(opts.Reports, opts.Now)
 	}
+	s.cur.Store(newView(a.State(), opts.Limits.CacheBytes))
 	s.engine = s.newEngine()
 	return s, nil
 }
@@ -123,17 +133,76 @@ func (s *Server) Handler() http.Handler { return s.engine }
 // App returns the application the server answers from.
 func (s *Server) App() *app.App { return s.app }
 
-// view returns the view of the app's current state, making it on the first request after a
-// state is published: requests already running finish on the old view, the next ones use the
-// new one (and its fresh response cache, hence new ETags).
+// view returns the view a request is answered from. While an upload or rollback is in
+// progress (beginWrite) it is the view served before it, which its end replaces by the view of
+// the new state, its common answers built (advance): readers never wait for a new state's
+// first answers. A state published otherwise (a test, the app's rebuild) is served from the
+// next request on, with a fresh cache. Requests already running finish on their view; a new
+// view has a new response cache, hence new ETags.
 func (s *Server) view() *view {
 	st := s.app.State()
-	if v := s.cur.Load(); v != nil && v.st == st {
+	v := s.cur.Load()
+	if v.st == st || s.writes.Load() > 0 {
 		return v
 	}
-	v := newView(st)
-	s.cur.Store(v) // a request racing with an older state may store its view over this one: the next request rebuilds it
-	return v
+	nv := newView(st, s.opts.Limits.CacheBytes)
+	s.cur.CompareAndSwap(v, nv) // a racing request may have swapped first: the next one settles it
+	return nv
+}
+
+// write is an upload or rollback in progress (beginWrite).
+type write struct {
+	s    *Server
+	once sync.Once
+}
+
+// beginWrite waits (until ctx is done: the error is ctx's) for the server's background token,
+// and marks a write that may publish a new state: until end, requests keep the served view
+// (see view). Writes run one at a time from here to their end, and with them the coverage
+// recompute (on RecomputeWorkers goroutines) and the warm-up of the new answers (one): the
+// other cores stay with the readers.
+func (s *Server) beginWrite(ctx context.Context) (*write, error) {
+	select {
+	case s.background <- struct{}{}:
+	default:
+		select {
+		case s.background <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for the upload before this one: %w", ctx.Err())
+		}
+	}
+	s.writes.Add(1)
+	return &write{s: s}, nil
+}
+
+// end serves the app's current state, once its view is warmed (advance), and ends the write.
+// It is idempotent: call it before answering, and defer it for the failure paths.
+func (w *write) end() {
+	w.once.Do(func() {
+		w.s.advance()
+		w.s.writes.Add(-1)
+		<-w.s.background
+	})
+}
+
+// advance makes the view of the app's current state the served one, after filling its cache
+// with the answers asked of the served view lately (warmFrom, within RequestTimeout). Called
+// by a write's end (one at a time); it returns at once when the state is already served.
+func (s *Server) advance() {
+	st := s.app.State()
+	old := s.cur.Load()
+	if old.st == st {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Limits.RequestTimeout)
+	defer cancel()
+	start := time.Now()
+	nv := newView(st, s.opts.Limits.CacheBytes)
+	nv.warmFrom(ctx, old, s.metrics)
+	s.cur.Store(nv)
+	n, bytes := nv.cache.stats()
+	s.log.Debug("serving a new data version", slog.Uint64("data_version", nv.version), slog.Int("answers_warmed", n),
+		slog.Int64("bytes", bytes), slog.Duration("took", time.Since(start)))
 }
 
 // Warm computes the answers the map asks for on its first load (so the first visitor does not
@@ -153,6 +222,11 @@ func (s *Server) Warm(ctx context.Context) error {
 
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down gracefully (waiting up to
 // 10 s for requests in flight). It returns nil after a clean shutdown.
+//
+// There is no ReadTimeout over a whole request: an upload body may take as long as it keeps
+// the minimum rate (see uploads.spool); every other request gets RequestTimeout to send its
+// body (wrap), and every answer RequestTimeout (an upload's, UploadTimeout once its body is in)
+// plus a margin to be written.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return s.serve(ctx, ln, nil)
 }
@@ -166,13 +240,13 @@ func (s *Server) ServeTLS(ctx context.Context, ln net.Listener, cfg *tls.Config)
 }
 
 func (s *Server) serve(ctx context.Context, ln net.Listener, cfg *tls.Config) error {
+	lim := s.opts.Limits
 	hs := &http.Server{
 		Handler:           s.Handler(),
 		TLSConfig:         cfg,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      s.opts.RequestTimeout + 15*time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		WriteTimeout:      lim.RequestTimeout + writeMargin,
+		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -197,30 +271,46 @@ func (s *Server) newEngine() *gin.Engine {
 	}))
 	e.Use(s.secure)
 	for _, r := range s.routes() {
-		h := s.wrap(s.metrics.route(r.method, r.path), r.handler)
+		h := s.wrap(s.metrics.route(r.method, r.path), r.access, r.handler)
 		e.Handle(r.method, r.path, h)
 		if r.method == http.MethodGet {
 			e.Handle(http.MethodHead, r.path, h) // same headers, no body (send skips it)
 		}
 	}
 	unmatched := s.metrics.route("", "unmatched")
-	e.NoRoute(s.wrap(unmatched, func(c *gin.Context, _ *view) error {
+	e.NoRoute(s.wrap(unmatched, public, func(c *gin.Context, _ *view) error {
 		return fmt.Errorf("no route %s: %w", c.Request.URL.Path, ErrNotFound)
 	}))
-	e.NoMethod(s.wrap(unmatched, func(c *gin.Context, _ *view) error {
+	e.NoMethod(s.wrap(unmatched, public, func(c *gin.Context, _ *view) error {
 		return &statusError{status: http.StatusMethodNotAllowed, msg: "method " + c.Request.Method + " not allowed on " + c.Request.URL.Path}
 	}))
 	return e
 }
 
-// wrap adapts a handlerFunc: request deadline, the current view, error mapping, metrics and
-// a debug access log.
-func (s *Server) wrap(m *routeMetrics, h handlerFunc) gin.HandlerFunc {
+// wrap adapts a handlerFunc: the per-address limit of public routes, request deadline (an
+// upload sets its own once its body is in), the view and its data version (X-Data-Version),
+// error mapping, metrics and a debug access log.
+func (s *Server) wrap(m *routeMetrics, acc access, h handlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
-		ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.RequestTimeout)
+		ctx, cancel := c.Request.Context(), context.CancelFunc(func() {})
+		if acc != upload {
+			ctx, cancel = context.WithTimeout(ctx, s.opts.Limits.RequestTimeout)
+			http.NewResponseController(c.Writer).SetReadDeadline(start.Add(s.opts.Limits.RequestTimeout))
+		}
 		c.Request = c.Request.WithContext(ctx)
-		if err := h(c, s.view()); err != nil {
+		v := s.view()
+		c.Writer.Header()["X-Data-Version"] = v.verHdr
+		var err error
+		if acc == public {
+			if ok, wait := s.anon.allow(clientKey(c.ClientIP())); !ok {
+				err = tooManyRequests(c, int(wait.Seconds()), "requests from this address")
+			}
+		}
+		if err == nil {
+			err = h(c, v)
+		}
+		if err != nil {
 			s.writeError(c, err)
 		}
 		cancel()
@@ -243,7 +333,7 @@ func (s *Server) handleMetrics(c *gin.Context, _ *view) error {
 }
 
 // sendCached sends the answer cached under key in v, building it on first use.
-func (s *Server) sendCached(c *gin.Context, v *view, key string, build func() (*body, error)) error {
+func (s *Server) sendCached(c *gin.Context, v *view, key string, build builder) error {
 	b, err := v.cached(s.metrics, key, build)
 	if err != nil {
 		return err

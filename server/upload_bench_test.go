@@ -62,7 +62,7 @@ func BenchmarkReplace1300(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			e := newUploadEnvOn(b, st, UploadOptions{RatePerMinute: -1}, nil, "")
+			e := newUploadEnvOn(b, st, Limits{TokenRatePerMinute: -1}, nil, "")
 			files := [2][]byte{sitesCSV(b, list1300(0)), sitesCSV(b, list1300(1))}
 			var sum app.Timings
 			b.ReportAllocs()

@@ -20,7 +20,7 @@ import (
 // demo stations leave room for five new ones to change its coverage.
 func TestBrowserUploadPage(t *testing.T) {
 	needChromium(t)
-	e := newUploadEnv(t, UploadOptions{RatePerMinute: -1})
+	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	const carrier = "itelecom"
 	token, info, err := e.db.CreateToken(t.Context(), carrier, false, "browser test")
 	if err != nil {

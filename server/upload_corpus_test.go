@@ -14,11 +14,12 @@ import (
 	"testing"
 )
 
-// The bad-file corpus: testdata/uploads holds files a carrier might really send by mistake,
-// and testdata/uploads/MANIFEST.tsv says, for each, the status and the error the server must
-// give (for 422: the line or feature, the field and a substring of the message). Each file is
-// posted over HTTP as a dry run, with the content type of its extension (.gz: gzip-encoded),
-// to a server whose limits are 1 MB as sent and 8 MB decoded.
+// The upload corpus: testdata/uploads holds files a carrier might really send by mistake (or
+// on purpose: the hostile files of issue 16), and testdata/uploads/MANIFEST.tsv says, for each,
+// the status and the error the server must give (for 422: the line or feature, the field and a
+// substring of the message; for 200: a substring of the report). Each file is posted over HTTP
+// as a dry run by viettel, with the content type of its extension (.gz: gzip-encoded), to its
+// station list or, for files named fibre_*, its fibre network, on a server with corpusLimits.
 
 const corpusDir = "testdata/uploads"
 
@@ -94,6 +95,19 @@ func corpusHeaders(name string) []string {
 	return h
 }
 
+// corpusLimits are the server's limits for the corpus: small, so that files over them stay
+// small.
+var corpusLimits = Limits{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, TokenRatePerMinute: -1,
+	MaxRows: 2000, MaxSitesPerCarrier: 300, MaxSectorsPerSite: 32, MaxFeatureBytes: 16 << 10, MaxFibreItemsPerOperator: 100}
+
+// corpusPath is where a corpus file is posted.
+func corpusPath(file, mode string) string {
+	if strings.HasPrefix(file, "fibre_") {
+		return "/api/v1/operators/viettel/fibre?dry_run=true&mode=" + mode
+	}
+	return "/api/v1/carriers/viettel/sites?dry_run=true&mode=" + mode
+}
+
 // runCorpus checks that dir's MANIFEST.tsv lists exactly the files of dir, at least least of them,
 // and, file by file, that post's answer is the manifest's: the status and, for 422, an issue at
 // the line or feature and field with the message, else the message in the error.
@@ -128,6 +142,12 @@ func runCorpus(t *testing.T, dir string, least int, post func(t *testing.T, tc c
 				t.Fatal(err)
 			}
 			r := post(t, tc, body)
+			if r.status == http.StatusOK && tc.status == http.StatusOK {
+				if !strings.Contains(string(r.body), tc.message) {
+					t.Fatalf("report lacks %q: %s", tc.message, truncate(string(r.body), 600))
+				}
+				return
+			}
 			eb := decode[errorBody](t, r)
 			if r.status != tc.status || eb.Status != tc.status {
 				t.Fatalf("status %d, want %d; reply %s", r.status, tc.status, truncate(string(r.body), 600))
@@ -152,12 +172,13 @@ func runCorpus(t *testing.T, dir string, least int, post func(t *testing.T, tc c
 	}
 }
 
-func TestBadFileCorpus(t *testing.T) {
-	e := newUploadEnv(t, UploadOptions{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 8 << 20, RatePerMinute: -1})
+// TestUploadCorpus posts every station and fibre file of the corpus (hostile, malformed and
+// valid edge cases, at least 100) as a dry run under small limits and checks each answer.
+func TestUploadCorpus(t *testing.T) {
+	e := newUploadEnv(t, corpusLimits)
 	_, v0 := siteIDsOf(t, e.ts.URL, "viettel")
-	runCorpus(t, corpusDir, 30, func(t *testing.T, tc corpusCase, body []byte) reply {
-		return e.call(t, http.MethodPost, "/api/v1/carriers/viettel/sites?dry_run=true&mode="+tc.mode, e.tok["viettel"],
-			body, corpusHeaders(tc.file)...)
+	runCorpus(t, corpusDir, 100, func(t *testing.T, tc corpusCase, body []byte) reply {
+		return e.call(t, http.MethodPost, corpusPath(tc.file, tc.mode), e.tok["viettel"], body, corpusHeaders(tc.file)...)
 	})
 	// Streamed without a Content-Length, a body over the limit is cut at the limit (a header,
 	// then blank lines, which the CSV reader skips: it reads on until the limit).

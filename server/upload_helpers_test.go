@@ -31,27 +31,41 @@ type uploadEnv struct {
 // envCarriers get a token each in newUploadEnv.
 var envCarriers = []string{"viettel", "vinaphone", "mobifone"}
 
-func newUploadEnv(t testing.TB, o UploadOptions) *uploadEnv {
+func newUploadEnv(t testing.TB, o Limits) *uploadEnv {
 	t.Helper()
 	return newUploadEnvOn(t, demoState(t), o, nil, "")
 }
 
 // newUploadEnvOn is newUploadEnv over another state's engine (its sites are not used), with
 // the database's fibre seeded with fibreSeed (nil: none) and fibreNote.
-func newUploadEnvOn(t testing.TB, base *app.State, o UploadOptions, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
+func newUploadEnvOn(t testing.TB, base *app.State, o Limits, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
 	t.Helper()
-	return newEnv(t, base, Options{Uploads: o}, fibreSeed, fibreNote, nil)
+	return newEnv(t, base, Options{Limits: o}, fibreSeed, fibreNote, nil)
 }
 
 // newEnv is newUploadEnvOn with the server's options and a hook that sets up the app (a clock,
 // report rules) before the server is made.
 func newEnv(t testing.TB, base *app.State, so Options, fibreSeed *fibre.Network, fibreNote string, hook func(*app.App)) *uploadEnv {
 	t.Helper()
-	ctx := context.Background()
 	db, err := persist.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newEnvDB(t, db, base, so, fibreSeed, fibreNote, hook)
+}
+
+// newUploadEnvDB is newUploadEnvOn on db (closed at the end of the test), seeded with the demo
+// sites when it holds none.
+func newUploadEnvDB(t testing.TB, db *persist.DB, base *app.State, o Limits, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
+	t.Helper()
+	return newEnvDB(t, db, base, Options{Limits: o}, fibreSeed, fibreNote, nil)
+}
+
+// newEnvDB is newUploadEnvDB with the server's options and a hook that sets up the app (a
+// clock, report rules) before the server is made.
+func newEnvDB(t testing.TB, db *persist.DB, base *app.State, so Options, fibreSeed *fibre.Network, fibreNote string, hook func(*app.App)) *uploadEnv {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
 	a, err := app.OpenDB(ctx, db, app.Input{Engine: base.Engine, Communes: base.Communes, Carriers: base.Carriers,
 		Sites: demoInput.Sites, Note: demoInput.Note, Fibre: fibreSeed, FibreNote: fibreNote}, nil)
@@ -60,6 +74,12 @@ func newEnv(t testing.TB, base *app.State, so Options, fibreSeed *fibre.Network,
 	}
 	if hook != nil {
 		hook(a)
+	}
+	if so.Limits.AnonRatePerMinute == 0 {
+		so.Limits.AnonRatePerMinute = -1 // every test request comes from one address
+	}
+	if so.SpoolDir == "" {
+		so.SpoolDir = t.TempDir()
 	}
 	s, err := New(a, so)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // that replaced it), never a carrier's first list or a dry run; a dry run previews. Every
 // answer's summary says what was restored.
 func TestUndoAndRollbackWording(t *testing.T) {
-	e := newUploadEnv(t, UploadOptions{RatePerMinute: -1})
+	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	seedIDs, _ := siteIDsOf(t, e.ts.URL, "viettel")
 	seeds := decode[uploadsBody](t, e.call(t, "GET", "/api/v1/uploads?carrier=viettel", e.tok["viettel"], nil)).Uploads
 	seed := seeds[len(seeds)-1]

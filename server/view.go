@@ -2,8 +2,12 @@ package server
 
 import (
 	"cmp"
+	"container/list"
+	"context"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -17,29 +21,29 @@ import (
 )
 
 // view is one State with its lookups and its response cache. It is immutable once built,
-// except for the cache, which only grows (bounded by the validated parameter space).
+// except for the cache (see responseCache).
 type view struct {
 	st       *app.State
 	def      *coverage.Definition // st.Definition, or its engine's
 	version  uint64
+	verHdr   []string // version as the X-Data-Version header
 	carriers []carrierInfo
 	carrier  map[string]int  // carrier id → index in carriers
 	covered  map[string]bool // carrier ids the coverage result has
 	commune  map[string]int  // commune code → index in st.Communes
 	bounds   []orb.Bound     // per commune, for point lookups
 	bound    orb.Bound       // all communes
-	cache    sync.Map        // key → *cacheEntry
-	sets     sync.Map        // collection id|zoom → *setEntry (handle_ogc.go)
-	entries  atomic.Int64
+	cache    *responseCache
+	sets     sync.Map // collection id|zoom → *setEntry (handle_ogc.go)
 
 	densityOnce sync.Once // the population density image, made on first use
 	densityImg  *render.DensityImage
 	densityErr  error
 }
 
-// newView indexes st. Carriers that have sites but are missing from st.Carriers are listed
-// after them with their id as name.
-func newView(st *app.State) *view {
+// newView indexes st, with a response cache of cacheBytes. Carriers that have sites but are
+// missing from st.Carriers are listed after them with their id as name.
+func newView(st *app.State, cacheBytes int64) *view {
 	v := &view{
 		st:      st,
 		def:     cmp.Or(st.Definition, st.Coverage.Engine().Definition()),
@@ -48,7 +52,9 @@ func newView(st *app.State) *view {
 		covered: map[string]bool{},
 		commune: make(map[string]int, len(st.Communes)),
 		bounds:  make([]orb.Bound, len(st.Communes)),
+		cache:   newResponseCache(cacheBytes),
 	}
+	v.verHdr = []string{strconv.FormatUint(v.version, 10)}
 	add := func(c data.Carrier) {
 		if _, dup := v.carrier[c.ID]; dup {
 			return
@@ -94,50 +100,167 @@ func (v *view) communeAt(p orb.Point) *data.Commune {
 	return nil
 }
 
-// cacheEntry computes one answer once; concurrent first requests wait for the same build.
-type cacheEntry struct {
-	once sync.Once
-	b    *body
-	err  error
-}
+// builder makes one cached answer from the view it is asked of: the same builder serves every
+// data version, so that a new version's cache can be filled with the answers asked of the old
+// one (warmFrom).
+type builder func(v *view) (*body, error)
 
-// cached returns the answer stored under key, building it on first use. Keys are made only
-// of validated, bounded parameters, so the cache of one data version is bounded. Failed
-// builds are not kept.
-func (v *view) cached(m *metrics, key string, build func() (*body, error)) (*body, error) {
-	e, ok := v.cache.Load(key)
-	if !ok {
-		e, ok = v.cache.LoadOrStore(key, &cacheEntry{})
-	}
-	ce := e.(*cacheEntry)
-	if ok {
+// cached returns the answer stored under key in v's cache, building it with build on first use
+// (concurrent first requests wait for the same build). Keys are made of validated, canonical
+// parameters (equivalent URLs share a key). Failed builds are not kept.
+func (v *view) cached(m *metrics, key string, build builder) (*body, error) {
+	e, hit := v.cache.entry(key, build)
+	if hit {
 		m.cacheHits.Add(1)
 	}
-	ce.once.Do(func() {
+	e.used.Store(time.Now().UnixNano())
+	e.once.Do(func() {
 		m.cacheMisses.Add(1)
-		ce.b, ce.err = build()
-		if ce.err != nil {
-			v.cache.CompareAndDelete(key, ce)
-		} else {
-			v.entries.Add(1)
-		}
+		b, err := build(v)
+		v.cache.done(e, b, err, m)
 	})
-	return ce.b, ce.err
+	return e.b, e.err
 }
 
 // warmKey is one cached answer to compute ahead of the first request.
 type warmKey struct {
 	key   string
-	build func() (*body, error)
+	build builder
+	used  int64 // the last request for it, Unix nanoseconds (0: none yet)
+}
+
+// warmWindow: a new data version's cache is filled with the answers of the old one asked for
+// in the last warmWindow (warmFrom).
+const warmWindow = time.Minute
+
+// warmFrom fills v's cache, before v is served, with the answers the map loads first and those
+// asked of old in the last warmWindow, most recent first, until ctx is done or the cache is
+// full: readers keep being served old's answers meanwhile, then find v's ready.
+func (v *view) warmFrom(ctx context.Context, old *view, m *metrics) {
+	since := time.Now().Add(-warmWindow).UnixNano()
+	keys := v.warmKeys()
+	if old != nil {
+		keys = append(old.cache.recent(since), keys...)
+	}
+	for _, k := range keys {
+		if ctx.Err() != nil || v.cache.full() {
+			return
+		}
+		e, hit := v.cache.entry(k.key, k.build)
+		if hit {
+			continue
+		}
+		e.used.Store(k.used) // its last request counts on, so that it stays warm for warmWindow
+		e.once.Do(func() {
+			m.cacheWarmed.Add(1)
+			b, err := k.build(v)
+			v.cache.done(e, b, err, m)
+		})
+	}
+}
+
+// responseCache is one view's cache of answers, bounded by the bytes of their bodies (raw and
+// gzip): past maxBytes the least recently used answers are dropped. It is safe for concurrent
+// use.
+type responseCache struct {
+	maxBytes int64
+
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+	lru     list.List // of *cacheEntry, built and kept; most recently used first
+	bytes   int64     // of the entries in lru
+}
+
+// cacheEntry computes one answer once.
+type cacheEntry struct {
+	key   string
+	build builder
+	once  sync.Once
+	b     *body
+	err   error
+	size  int64
+	elem  *list.Element // in lru; nil while building, or when not kept
+	used  atomic.Int64  // last request, Unix nanoseconds (0: warmed, never asked)
+}
+
+func newResponseCache(maxBytes int64) *responseCache {
+	return &responseCache{maxBytes: maxBytes, entries: map[string]*cacheEntry{}}
+}
+
+// entry returns key's entry, new (with build) when there is none; hit says whether there was.
+func (c *responseCache) entry(key string, build builder) (e *cacheEntry, hit bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e = c.entries[key]; e != nil {
+		if e.elem != nil {
+			c.lru.MoveToFront(e.elem)
+		}
+		return e, true
+	}
+	e = &cacheEntry{key: key, build: build}
+	c.entries[key] = e
+	return e, false
+}
+
+// done records e's build: a failure is forgotten (the next request tries again); a body is
+// kept when it fits, evicting the least recently used others past maxBytes.
+func (c *responseCache) done(e *cacheEntry, b *body, err error, m *metrics) {
+	e.b, e.err = b, err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil || b.size() > c.maxBytes {
+		if c.entries[e.key] == e {
+			delete(c.entries, e.key)
+		}
+		return
+	}
+	e.size = b.size()
+	e.elem = c.lru.PushFront(e)
+	c.bytes += e.size
+	for c.bytes > c.maxBytes {
+		old := c.lru.Back().Value.(*cacheEntry)
+		c.lru.Remove(old.elem)
+		old.elem = nil
+		delete(c.entries, old.key)
+		c.bytes -= old.size
+		m.cacheEvictions.Add(1)
+	}
+}
+
+// recent lists the kept answers asked for since (Unix nanoseconds), most recently used first.
+func (c *responseCache) recent(since int64) []warmKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []warmKey
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		if e := el.Value.(*cacheEntry); e.used.Load() >= since {
+			out = append(out, warmKey{e.key, e.build, e.used.Load()})
+		}
+	}
+	return out
+}
+
+// full reports whether the kept answers take maxBytes.
+func (c *responseCache) full() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes >= c.maxBytes
+}
+
+// stats returns the number of kept answers and their bytes.
+func (c *responseCache) stats() (entries int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len(), c.bytes
 }
 
 // warmKeys lists what the map loads first: communes, all sites, and any-carrier coverage of
 // each analysed tech at the zooms of a phone and a desktop showing the whole province.
 func (v *view) warmKeys() []warmKey {
-	ks := []warmKey{{communesKey, v.communesBuild}, {sitesKey(store.Filter{}), v.sitesBuild(store.Filter{})}}
+	ks := []warmKey{{communesKey, (*view).communesBuild, 0}, {sitesKey(store.Filter{}), sitesBuild(store.Filter{}), 0}}
 	for _, t := range data.AnalysedTechs {
 		for z := defaultZoom; z <= defaultZoom+1; z++ {
-			ks = append(ks, warmKey{coverageKey(anyCarrier, t, 0, z), v.coverageBuild(anyCarrier, t, 0, z)})
+			ks = append(ks, warmKey{coverageKey(anyCarrier, t, 0, z), coverageBuild(anyCarrier, t, 0, z), 0})
 		}
 	}
 	return ks

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/input"
+	"phusong/data/persist"
 	"phusong/server"
 	"phusong/server/app"
 )
@@ -39,14 +42,16 @@ type serveOptions struct {
 	trustedProxies             string   // comma-separated addresses or CIDRs
 	context                    []string // context layer files (roads, rivers)
 	contextAttribution         string
+	limits                     server.Limits // one flag per field (docs/limits.md)
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
-	var o serveOptions
-	fs := newFlags(stderr, "serve", "serve [--addr :8080] [--data-dir DIR] [--communes F] [--sites F] [--config F] [--fibre F] [--tiles URL] [flags]",
+	o := serveOptions{limits: server.DefaultLimits()}
+	fs := newFlags(stderr, "serve", "serve [--addr :8080] [--data-dir DIR] [--communes F] [--sites F] [--config F] [--fibre F] [--tiles URL] [--population F] [flags]",
 		"Serves the JSON/GeoJSON API and the web map (http://HOST:PORT/) until interrupted. An empty data\n"+
 			"directory is seeded from the embedded demo (synthetic stations) or from --sites/--fibre; carriers'\n"+
-			"uploads and tokens are kept there (phusong token create).")
+			"uploads and tokens are kept there (phusong token create). Every limit on clients has a flag\n"+
+			"(docs/limits.md).")
 	fs.StringVar(&o.addr, "addr", ":8080", "listen address HOST:PORT (port 0 picks a free one)")
 	fs.StringVar(&o.dataDir, "data-dir", "./phusong-data", "directory for anything the server keeps")
 	fs.StringVar(&o.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
@@ -70,6 +75,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	})
 	fs.StringVar(&o.contextAttribution, "context-attribution", "", "attribution HTML for --context, e.g. the licence its data asks to credit")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
+	limitFlags(fs, &o.limits)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
@@ -127,21 +133,30 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if in.Population != nil && in.Population.Note != "" {
 		log.Info("synthetic population grid", slog.String("note", in.Population.Note))
 	}
-	in.Coverage = coverage.Options{CellM: o.cellM}
+	in.Coverage = coverage.Options{CellM: o.cellM, UpdateWorkers: max(o.limits.RecomputeWorkers, 0)}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr
 	}
 	start := time.Now()
-	a, err := app.Open(ctx, o.dataDir, in, log) // tokens and versioned lists; seeded from in when empty
+	db, err := persist.OpenWith(o.dataDir, persist.Options{MaxBytes: max(o.limits.MaxDatabaseBytes, 0)})
 	if err != nil {
 		return err
 	}
-	defer a.Close()
+	defer db.Close()
+	a, err := app.OpenDB(ctx, db, in, log) // tokens and versioned lists; seeded from in when never uploaded
+	if err != nil {
+		return err
+	}
 	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))
+	spool := filepath.Join(o.dataDir, "spool")
+	if err := os.MkdirAll(spool, 0o750); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	sopts := server.Options{Logger: log, TilesURL: o.tilesURL, TilesAttribution: o.tilesAttribution,
-		Context: background, ContextAttribution: o.contextAttribution}
+		Context: background, ContextAttribution: o.contextAttribution,
+		Limits: o.limits, SpoolDir: spool}
 	if background != nil {
 		log.Info("context layer", slog.Int("features", len(background.Features)), slog.Any("files", o.context))
 	}
@@ -271,4 +286,68 @@ func loadContext(files []string) (*geojson.FeatureCollection, error) {
 		all.Features = append(all.Features, fc.Features...)
 	}
 	return all, nil
+}
+
+// limitFlags registers one flag per field of lim (server.Limits.Flags), its current value the
+// default: durations as Go durations (15s), byte counts with an optional KiB/MiB/GiB suffix.
+func limitFlags(fs *flag.FlagSet, lim *server.Limits) {
+	for _, f := range lim.Flags() {
+		switch p := f.Ptr.(type) {
+		case *int:
+			fs.IntVar(p, f.Name, *p, f.Usage)
+		case *int64:
+			if f.Bytes {
+				fs.Var((*byteSize)(p), f.Name, f.Usage+"; a `size` like 20MiB, 512KiB or 1048576")
+			} else {
+				fs.Int64Var(p, f.Name, *p, f.Usage)
+			}
+		case *float64:
+			fs.Float64Var(p, f.Name, *p, f.Usage)
+		case *time.Duration:
+			fs.DurationVar(p, f.Name, *p, f.Usage)
+		default:
+			panic(fmt.Sprintf("limit flag %s: unhandled type %T", f.Name, f.Ptr))
+		}
+	}
+}
+
+// byteSize is a flag counting bytes: a whole number with an optional unit B, KiB, MiB or GiB
+// (case-insensitive; K, M, G and KB, MB, GB read as the binary units), or -1.
+type byteSize int64
+
+// byteUnits are the units byteSize reads, longest first.
+var byteUnits = []struct {
+	suffix string
+	bytes  int64
+}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1 << 10}, {"mb", 1 << 20}, {"gb", 1 << 30},
+	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"b", 1}}
+
+func (b *byteSize) Set(s string) error {
+	t := strings.ToLower(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range byteUnits {
+		if num, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(num), u.bytes
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || (n < 0 && n != -1) || n > (1<<62)/mult {
+		return fmt.Errorf("%q is not a byte count (like 20MiB, 512KiB, 1048576, or -1)", s)
+	}
+	*b = byteSize(n * mult)
+	return nil
+}
+
+func (b *byteSize) String() string {
+	n := int64(*b)
+	for _, u := range []struct {
+		suffix string
+		bytes  int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n > 0 && n%u.bytes == 0 {
+			return strconv.FormatInt(n/u.bytes, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }

@@ -7,11 +7,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"phusong/server"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader in different goroutines.
@@ -118,6 +123,8 @@ func TestServeBadFlags(t *testing.T) {
 		{"missing sites file", []string{"--sites", "/nonexistent/sites.csv"}, false},
 		{"missing config file", []string{"--config", "/nonexistent/definition.json"}, false},
 		{"missing context file", []string{"--context", "/nonexistent/roads.geojson"}, false},
+		{"bad size", []string{"--max-body-bytes", "20 megs"}, true},
+		{"bad duration", []string{"--upload-timeout", "soon"}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,5 +162,85 @@ func TestDisplayAddr(t *testing.T) {
 				t.Fatalf("displayAddr(%s) = %s, want %s", tc.addr, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestLimitFlags: every field of server.Limits is one serve flag, and every such flag is in
+// docs/limits.md; a flag sets its field.
+func TestLimitFlags(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "limits.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lim server.Limits
+	flags := lim.Flags()
+	rv := reflect.ValueOf(&lim).Elem()
+	seen := map[uintptr]string{}
+	for _, f := range flags {
+		p := reflect.ValueOf(f.Ptr).Pointer()
+		if other, dup := seen[p]; dup {
+			t.Errorf("flags %s and %s set the same field", other, f.Name)
+		}
+		seen[p] = f.Name
+		if !bytes.Contains(doc, []byte("`--"+f.Name+"`")) {
+			t.Errorf("--%s is not in docs/limits.md", f.Name)
+		}
+	}
+	for i := range rv.NumField() {
+		if _, ok := seen[rv.Field(i).Addr().Pointer()]; !ok {
+			t.Errorf("Limits.%s has no flag", rv.Type().Field(i).Name)
+		}
+	}
+	o, err := parseServeFlags([]string{"--max-body-bytes", "50MiB", "--min-upload-rate", "512", "--upload-timeout", "2m",
+		"--anon-rate-per-minute", "-1", "--max-sectors-per-site", "64"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := server.DefaultLimits()
+	want.MaxBodyBytes, want.MinUploadBytesPerS, want.UploadTimeout, want.AnonRatePerMinute, want.MaxSectorsPerSite = 50<<20, 512, 2*time.Minute, -1, 64
+	if o.limits != want {
+		t.Fatalf("flags gave %+v,\nwant %+v", o.limits, want)
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		text string
+	}{
+		{"1048576", 1 << 20, "1MiB"}, {"20MiB", 20 << 20, "20MiB"}, {"512 KiB", 512 << 10, "512KiB"}, {"2g", 2 << 30, "2GiB"},
+		{"100MB", 100 << 20, "100MiB"}, {"1000", 1000, "1000"}, {"-1", -1, "-1"}, {"0", 0, "0"},
+	} {
+		var b byteSize
+		if err := b.Set(c.in); err != nil || int64(b) != c.want || b.String() != c.text {
+			t.Errorf("%q: %d %q %v, want %d %q", c.in, b, b.String(), err, c.want, c.text)
+		}
+	}
+	for _, in := range []string{"", "MiB", "1.5MiB", "-2", "12 parsecs", "99999999999GiB"} {
+		var b byteSize
+		if err := b.Set(in); err == nil {
+			t.Errorf("%q accepted as %d", in, b)
+		}
+	}
+}
+
+// TestServeRefusesEmptyDatabase: an emptied phusong.db (": > phusong.db") stops serve with an
+// error naming the file, which is left as it is (before, it was taken for a new database and
+// re-seeded with the demo, losing tokens and history with an INFO line).
+func TestServeRefusesEmptyDatabase(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "phusong.db")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errw bytes.Buffer
+	err := runServe(context.Background(), stdio{Stdout: &out, Stderr: &errw, Getenv: func(string) string { return "" }},
+		[]string{"--addr", "127.0.0.1:0", "--cell-m", "250", "--data-dir", dir})
+	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "is empty (0 bytes)") {
+		t.Fatalf("serve on an empty database file: %v", err)
+	}
+	if fi, err := os.Stat(p); err != nil || fi.Size() != 0 {
+		t.Fatalf("the file was changed: %v %v", fi, err)
 	}
 }

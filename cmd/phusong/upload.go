@@ -37,7 +37,9 @@ type uploadOptions struct {
 // runUpload sends a carrier's station file to a phusong server
 // (POST /api/v1/carriers/{carrier}/sites?mode=&dry_run=) and prints the server's JSON report
 // on stdout. A reply other than 2xx is an error carrying the server's message; its full JSON
-// body, when it says more than the message (e.g. the list of bad lines), goes to stderr.
+// body, when it says more than the message (e.g. the list of bad lines), goes to stderr. A
+// busy server (503 or 429 with a Retry-After of at most a minute: its upload gates are full)
+// is waited for and the file sent again, up to uploadAttempts times in all.
 func runUpload(ctx context.Context, io stdio, args []string) error {
 	o, err := parseUploadFlags(io, args)
 	if errors.Is(err, flag.ErrHelp) {

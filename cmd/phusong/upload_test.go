@@ -223,3 +223,37 @@ func TestIsLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadRetriesWhenBusy: a 503 (or 429) with a Retry-After of at most a minute is waited
+// for and the same file sent again, up to uploadAttempts times; the wait is said on stderr.
+func TestUploadRetriesWhenBusy(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "s.csv", []byte("site_id,lon,lat,tech\nA,106.3,9.9,4G\n"))
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		w.Header().Set("Content-Type", "application/json")
+		if len(bodies) < 3 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"status":503,"error":"1 uploads of viettel are being applied"}`)
+			return
+		}
+		io.WriteString(w, `{"upload":{"id":9}}`)
+	}))
+	t.Cleanup(srv.Close)
+	out, stderr, err := runUploadCLI(nil, "--server", srv.URL, "--token", uploadToken, "--carrier", "viettel", file)
+	if err != nil || !strings.Contains(out, `"id": 9`) {
+		t.Fatalf("err %v, stdout %q", err, out)
+	}
+	if len(bodies) != 3 || bodies[0] != bodies[2] || strings.Count(stderr, "server busy (503 Service Unavailable); retrying in 0s") != 2 {
+		t.Fatalf("%d requests (bodies equal: %v), stderr %q", len(bodies), bodies[0] == bodies[2], stderr)
+	}
+	// A busy answer without Retry-After is not retried: it is the error.
+	srvBusy := fakeServer(t, http.StatusServiceUnavailable, `{"status":503,"error":"busy"}`, new(seenRequest))
+	if _, _, err := runUploadCLI(nil, "--server", srvBusy.URL, "--token", uploadToken, "--carrier", "viettel", file); err == nil ||
+		err.Error() != "upload: server replied 503 Service Unavailable: busy" {
+		t.Fatalf("always busy: %v", err)
+	}
+}

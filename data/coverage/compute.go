@@ -46,16 +46,16 @@ type tileJob struct {
 	layers []layerJob
 }
 
-// run computes jobs with the engine's workers, writing chunks into out[carrier][tech][tile];
+// run computes jobs on workers goroutines, writing chunks into out[carrier][tech][tile];
 // prev, when not nil, holds the previous chunks (same carrier indexing as out). Each job owns
 // its tile's slots, so no two goroutines write the same element.
-func (e *Engine) run(ctx context.Context, snap *store.Snapshot, carriers []string, models map[*data.Site]*siteModel,
+func (e *Engine) run(ctx context.Context, workers int, snap *store.Snapshot, carriers []string, models map[*data.Site]*siteModel,
 	jobs []tileJob, prev, out [][]layer, prog *progress) error {
 	var (
 		mu       sync.Mutex
 		firstErr error
 	)
-	eachParallel(ctx, e.opts.Workers, len(jobs), func() func(int) {
+	eachParallel(ctx, workers, len(jobs), func() func(int) {
 		w := worker{e: e, snap: snap, carriers: carriers, models: models}
 		return func(n int) {
 			if err := w.tile(jobs[n], prev, out); err != nil {

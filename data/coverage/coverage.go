@@ -24,7 +24,8 @@
 // Work: the grid is cut into tiles of 32 × 32 cells; per tile and carrier one store query
 // (Snapshot.Reaching) returns the only sites evaluated, and every sector is evaluated only
 // within its own range (the distance at which its boresight level falls to the cutoff on the
-// most favourable land class). Tiles are computed in parallel by Options.Workers goroutines.
+// most favourable land class). Tiles are computed in parallel by Options.Workers goroutines
+// (Options.UpdateWorkers for Update).
 // An incremental Update recomputes only the cells within range of the changed sites and
 // shares every untouched tile with the previous Result; it equals a full Compute exactly.
 //
@@ -95,8 +96,12 @@ func (e *SectorError) Unwrap() error { return e.Err }
 
 // Options tunes an Engine. The zero value gives the defaults.
 type Options struct {
-	CellM          float64   // grid cell size in metres; 0 = DefaultCellM; must be in [5, 5000]
-	Workers        int       // parallel tile workers; 0 = runtime.GOMAXPROCS(0)
+	CellM   float64 // grid cell size in metres; 0 = DefaultCellM; must be in [5, 5000]
+	Workers int     // parallel tile workers; 0 = runtime.GOMAXPROCS(0)
+	// UpdateWorkers are Update's workers (an upload's incremental recompute, which runs while
+	// the previous result is being served); 0 = Workers. Fewer than the cores leaves the rest
+	// to the readers of the served result.
+	UpdateWorkers  int
 	Progress       io.Writer // if not nil, Compute writes "\r…% of tiles" lines here (give a terminal)
 	IncludePlanned bool      // count planned sites as if on air (default: active sites only)
 
@@ -156,6 +161,9 @@ func New(communes []data.Commune, def *Definition, opts Options) (*Engine, error
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.UpdateWorkers <= 0 {
+		opts.UpdateWorkers = opts.Workers
 	}
 	sorted := slices.Clone(communes)
 	slices.SortStableFunc(sorted, func(a, b data.Commune) int { return cmp.Compare(a.Code, b.Code) })

@@ -31,9 +31,10 @@ type Result struct {
 	province []CommuneStats      // [tech]
 	changed  [][][]land.CellRect // [carrier][tech]: rectangles recomputed by Update; nil after Compute
 
-	fieldMu sync.Mutex
-	fields  map[fieldKey]*fieldEntry // fields asked for (built or being built)
-	bases   map[fieldKey]fieldBase   // fields of an earlier result and the rectangles changed since
+	fieldMu   sync.Mutex
+	fields    map[fieldKey]*fieldEntry // fields asked for (built or being built), see keptCarrierFields
+	bases     map[fieldKey]fieldBase   // fields of an earlier result and the rectangles changed since
+	fieldTick uint64                   // Field calls so far, for the recency of fields
 
 	polys polygonCache // its polygons, built on first use (polygons.go)
 }
@@ -44,10 +45,17 @@ type fieldEntry struct {
 	once  sync.Once
 	base  fieldBase // what to patch, when hasBase
 	f     []float32
-	ready bool // f is built (guarded by fieldMu)
+	ready bool   // f is built (guarded by fieldMu)
+	used  uint64 // the result's fieldTick at its last Field call (guarded by fieldMu)
 
 	hasBase bool
 }
+
+// keptCarrierFields is how many fields of single carriers (AnyCarrier's are always kept) a
+// Result keeps, the least recently used dropped past it: a field is a float32 per grid cell
+// (6.8 MB for Trà Vinh at 50 m), and a client asking every carrier's layers would otherwise
+// make a result hold them all. A dropped field is built again when asked (milliseconds).
+const keptCarrierFields = 4
 
 // fieldBase is a field of an earlier result: Field copies it and recomputes only rects.
 type fieldBase struct {
@@ -98,7 +106,7 @@ func (e *Engine) Compute(ctx context.Context, snap *store.Snapshot) (*Result, er
 			r.layers[c][ti] = make(layer, len(e.land.Tiles))
 		}
 	}
-	if err := e.run(ctx, snap, r.carriers, models, jobs, nil, r.layers, newProgress(e.opts.Progress, len(jobs))); err != nil {
+	if err := e.run(ctx, e.opts.Workers, snap, r.carriers, models, jobs, nil, r.layers, newProgress(e.opts.Progress, len(jobs))); err != nil {
 		return nil, err
 	}
 	all := make([]bool, len(e.communes))
@@ -106,7 +114,7 @@ func (e *Engine) Compute(ctx context.Context, snap *store.Snapshot) (*Result, er
 		all[ci] = true
 	}
 	r.counts = make([]communeCounts, len(e.communes))
-	r.count(all)
+	r.count(all, e.opts.Workers)
 	r.buildStats(all)
 	return r, nil
 }
@@ -161,7 +169,7 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *store.Snapshot,
 	if err != nil {
 		return nil, err
 	}
-	if err := e.run(ctx, snap, r.carriers, models, jobs, prevLayers, r.layers, nil); err != nil {
+	if err := e.run(ctx, e.opts.UpdateWorkers, snap, r.carriers, models, jobs, prevLayers, r.layers, nil); err != nil {
 		return nil, err
 	}
 	redo := make([]bool, len(e.communes))
@@ -185,7 +193,7 @@ func (e *Engine) Update(ctx context.Context, prev *Result, snap *store.Snapshot,
 			redo[ci] = true
 		}
 		r.counts = make([]communeCounts, len(e.communes))
-		r.count(redo)
+		r.count(redo, e.opts.UpdateWorkers)
 	}
 	r.buildStats(redo)
 	return r, nil
@@ -450,6 +458,8 @@ func (r *Result) Field(carrier string, t data.Tech) []float32 {
 		delete(r.bases, k)
 		r.fields[k] = en
 	}
+	r.fieldTick++
+	en.used = r.fieldTick
 	r.fieldMu.Unlock()
 	en.once.Do(func() {
 		var f []float32
@@ -460,9 +470,31 @@ func (r *Result) Field(carrier string, t data.Tech) []float32 {
 		}
 		r.fieldMu.Lock()
 		en.f, en.ready, en.base = f, true, fieldBase{}
+		r.dropFields()
 		r.fieldMu.Unlock()
 	})
 	return en.f
+}
+
+// dropFields forgets the least recently used built fields of single carriers past
+// keptCarrierFields (callers holding one keep using it). Called with fieldMu held.
+func (r *Result) dropFields() {
+	for {
+		var oldest fieldKey
+		n, found := 0, false
+		for k, en := range r.fields {
+			if k.carrier == AnyCarrier || !en.ready {
+				continue
+			}
+			if n++; !found || en.used < r.fields[oldest].used {
+				oldest, found = k, true
+			}
+		}
+		if n <= keptCarrierFields {
+			return
+		}
+		delete(r.fields, oldest)
+	}
 }
 
 // buildField builds the field of carrier (or AnyCarrier) for technology index ti: the kept
@@ -560,7 +592,9 @@ func (r *Result) inheritFields(prev *Result) {
 		}
 	}
 	for k, b := range prev.bases {
-		add(k, b.field, b.rects)
+		if k.carrier == AnyCarrier { // a single carrier's field not built since: dropped (keptCarrierFields)
+			add(k, b.field, b.rects)
+		}
 	}
 }
 

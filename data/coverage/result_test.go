@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -150,14 +151,16 @@ func randomPopulation(rng *rand.Rand, communes []data.Commune) *population.Sourc
 // change, replace a carrier's list, add and remove whole carriers) and checks after each that
 // the chain of Updates equals a full Compute bit for bit, and that the previous result is left
 // unchanged: with people spread uniformly, and with a population grid (census-reconciled, one
-// commune uniform), whose people-weighted figures must be exact too.
+// commune uniform), whose people-weighted figures must be exact too. Updates run on one worker
+// (UpdateWorkers, as a server recomputes an upload), full computes on three: the split of the
+// work does not show in the result.
 func TestUpdateEqualsCompute(t *testing.T) {
 	seed := uint64(rand.Int64())
 	t.Logf("seed %d", seed)
-	t.Run("uniform", func(t *testing.T) { updateEqualsCompute(t, seed, Options{CellM: 100, Workers: 3}) })
+	t.Run("uniform", func(t *testing.T) { updateEqualsCompute(t, seed, Options{CellM: 100, Workers: 3, UpdateWorkers: 1}) })
 	t.Run("population grid", func(t *testing.T) {
 		src := randomPopulation(rand.New(rand.NewPCG(seed, 9)), synthProvince())
-		updateEqualsCompute(t, seed, Options{CellM: 100, Workers: 3, Population: src})
+		updateEqualsCompute(t, seed, Options{CellM: 100, Workers: 3, UpdateWorkers: 1, Population: src})
 	})
 }
 
@@ -374,5 +377,42 @@ func TestComputeCancelled(t *testing.T) {
 	cancel()
 	if _, err := e.Compute(ctx, st.Snapshot()); err == nil || ctx.Err() == nil {
 		t.Errorf("Compute after cancel: %v, want context.Canceled", err)
+	}
+}
+
+// TestFieldsKeptBounded: a result keeps AnyCarrier's fields and at most keptCarrierFields of
+// single carriers, dropping the least recently used; a dropped field asked again is the same.
+func TestFieldsKeptBounded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	e, err := New(synthProvince(), DefaultDefinition(), Options{CellM: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	carriers := []string{"viettel", "vinaphone", "mobifone", "vietnamobile"}
+	var sites []data.Site
+	for i := range 40 {
+		sites = append(sites, randomSite(rng, carriers[i%4], fmt.Sprintf("S%03d", i)))
+	}
+	r, err := e.Compute(context.Background(), storeWith(t, e, sites).Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := slices.Clone(r.Field("viettel", data.Tech4G))
+	for _, c := range append([]string{AnyCarrier}, carriers...) {
+		for _, tech := range data.AnalysedTechs {
+			r.Field(c, tech)
+		}
+	}
+	kept := 0
+	for k := range r.fields {
+		if k.carrier != AnyCarrier {
+			kept++
+		}
+	}
+	if kept != keptCarrierFields || r.fields[fieldKey{AnyCarrier, data.Tech4G}] == nil || r.fields[fieldKey{"viettel", data.Tech4G}] != nil {
+		t.Fatalf("%d carrier fields kept (want %d, any kept, viettel 4G dropped): %v", kept, keptCarrierFields, slices.Collect(maps.Keys(r.fields)))
+	}
+	if again := r.Field("viettel", data.Tech4G); !slices.EqualFunc(first, again, func(a, b float32) bool { return a == b || (a != a && b != b) }) {
+		t.Fatal("a dropped field was built again differently")
 	}
 }

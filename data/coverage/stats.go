@@ -333,8 +333,8 @@ func (c *counter) countTile(part []communeCounts, redo []bool, t *land.Tile) {
 }
 
 // count recomputes counts[ci] from scratch for every commune with redo[ci] set, the tiles
-// shared among the engine's workers (integer sums: the result does not depend on the split).
-func (r *Result) count(redo []bool) {
+// shared among up to workers goroutines (integer sums: the result does not depend on the split).
+func (r *Result) count(redo []bool, workers int) {
 	l := r.eng.land
 	var tiles []int32
 	for ci, ok := range redo {
@@ -348,7 +348,7 @@ func (r *Result) count(redo []bool) {
 		mu    sync.Mutex
 		parts [][]communeCounts // one per goroutine
 	)
-	eachParallel(context.Background(), max(1, min(r.eng.opts.Workers, len(tiles)/16)), len(tiles), func() func(int) {
+	eachParallel(context.Background(), max(1, min(workers, len(tiles)/16)), len(tiles), func() func(int) {
 		part := make([]communeCounts, len(redo))
 		for ci, ok := range redo {
 			if ok {

@@ -41,10 +41,7 @@ const ContextToleranceM = 10
 // of the properties name, ten (Vietnamese files), ref, ma. Geometry is simplified with
 // ContextToleranceM in a transverse Mercator centred on the layer, rounded to 6 decimals.
 func ReadContextGeoJSON(r io.Reader) (*geojson.FeatureCollection, error) {
-	fc, err := readFeatureCollection(r, "context")
-	if err != nil {
-		return nil, err
-	}
+	fc := readFeatureCollection(r, "context", 0)
 	var errs data.ParseErrors
 	out := geojson.NewFeatureCollection()
 	for n, raw := range fc.Features() {
@@ -61,6 +58,9 @@ func ReadContextGeoJSON(r io.Reader) (*geojson.FeatureCollection, error) {
 		cf := geojson.NewFeature(g)
 		cf.Properties = geojson.Properties{"kind": contextKind(f.Properties, g), "name": contextName(f.Properties)}
 		out.Append(cf)
+	}
+	if err := fc.Err(); err != nil {
+		return nil, err
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -41,7 +41,7 @@ func csvReaders() map[string]func(io.Reader) error {
 	return map[string]func(io.Reader) error{
 		"sites":    func(r io.Reader) error { _, err := ReadSitesCSV(r, siteOpts("")); return err },
 		"take-up":  func(r io.Reader) error { _, err := ReadTakeUpCSV(r); return err },
-		"site ids": func(r io.Reader) error { _, err := ReadSiteIDsCSV(r, "viettel"); return err },
+		"site ids": func(r io.Reader) error { _, err := ReadSiteIDsCSV(r, "viettel", Limits{}); return err },
 	}
 }
 

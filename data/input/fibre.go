@@ -35,6 +35,9 @@ type FibreOptions struct {
 	// Area is where positions must lie: data.AreaOf the communes served. It is required
 	// (data.CheckArea).
 	Area orb.Bound
+	// Limits bound the features, the routes and access points (MaxFibreItems) and the bytes
+	// of one feature read (zero: none).
+	Limits Limits
 }
 
 // ReadFibreGeoJSON reads a fibre network as a GeoJSON FeatureCollection (WGS84 lon/lat; a third
@@ -73,25 +76,34 @@ func ReadFibreGeoJSON(r io.Reader, opts FibreOptions) (*FibreLoadReport, error) 
 		}
 		operator = id
 	}
-	fc, err := readFeatureCollection(r, "fibre")
-	if err != nil {
-		return nil, err
-	}
+	fc := readFeatureCollection(r, "fibre", opts.Limits.MaxFeatureBytes)
 	b := &reader{operator: operator, area: opts.Area, ids: map[[3]string]int{}, warned: map[string]bool{}}
+	lim := opts.Limits
+	var limit *data.LimitError
 	for n, raw := range fc.Features() {
-		if b.Full {
+		if limit = lim.rowLimit(n, 0, n); limit != nil || b.Full {
 			break
 		}
 		b.feature(n, raw)
+		if items := len(b.net.Routes) + len(b.net.AccessPoints); over(items, lim.MaxFibreItems) {
+			limit = &data.LimitError{What: "routes and access points", Max: int64(lim.MaxFibreItems), Feature: n}
+			break
+		}
+	}
+	if err := fc.Err(); err != nil {
+		return nil, err
+	}
+	if limit != nil {
+		return nil, limit
 	}
 	if len(b.Errs) > 0 {
 		return nil, b.Errs
 	}
 	if b.noPorts > 0 {
-		b.warns = append(b.warns, data.Warning{Field: "ports", Message: fmt.Sprintf(
+		b.warns.add(data.Warning{Field: "ports", Message: fmt.Sprintf(
 			"missing on %d access points (first: feature %d); capacity unknown (0)", b.noPorts, b.firstNoPorts)})
 	}
-	return &FibreLoadReport{Network: b.net, Warnings: b.warns, Features: fc.Len()}, nil
+	return &FibreLoadReport{Network: b.net, Warnings: b.warns.result(), Features: fc.Len()}, nil
 }
 
 // LoadFibreFile reads a fibre network file (.geojson or .json) with ReadFibreGeoJSON. Errors are
@@ -120,7 +132,7 @@ type reader struct {
 	area     orb.Bound // where positions must lie
 	net      fibre.Network
 	data.ErrorList
-	warns        []data.Warning
+	warns        warnList
 	ids          map[[3]string]int // (operator, "route"|"ap", id) → feature
 	warned       map[string]bool   // warn-once keys
 	noPorts      int
@@ -132,7 +144,7 @@ func (b *reader) fail(n int, field, value, msg string) {
 }
 
 func (b *reader) warn(n int, field, msg string) {
-	b.warns = append(b.warns, data.Warning{Feature: n, Field: field, Message: msg})
+	b.warns.add(data.Warning{Feature: n, Field: field, Message: msg})
 }
 
 // feature reads feature n (1-based).

@@ -156,7 +156,7 @@ func FuzzReadSitesCSV(f *testing.F) {
 		if sectors != rep.Rows {
 			t.Fatalf("%d sectors from %d rows", sectors, rep.Rows)
 		}
-		ids, err := ReadSiteIDsCSV(bytes.NewReader(in), "viettel")
+		ids, err := ReadSiteIDsCSV(bytes.NewReader(in), "viettel", Limits{})
 		checkSameIDs(t, rep, ids, err)
 	})
 }
@@ -188,7 +188,7 @@ func FuzzReadSitesGeoJSON(f *testing.F) {
 		if sectors < rep.Rows {
 			t.Fatalf("%d sectors from %d features", sectors, rep.Rows)
 		}
-		ids, err := ReadSiteIDsGeoJSON(bytes.NewReader(in), "viettel")
+		ids, err := ReadSiteIDsGeoJSON(bytes.NewReader(in), "viettel", Limits{})
 		if err != nil {
 			t.Fatalf("stations read but not their ids: %v", err)
 		}
@@ -247,7 +247,7 @@ func FuzzReadSiteIDsCSV(f *testing.F) {
 	f.Add([]byte("Site;x\r\n A;1\r\nB/2;2\r\n"))
 	f.Add([]byte("site_id\rA\rB\r"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		rep, err := ReadSiteIDsCSV(bytes.NewReader(in), "04")
+		rep, err := ReadSiteIDsCSV(bytes.NewReader(in), "04", Limits{})
 		checkSiteIDs(t, rep, err)
 	})
 }
@@ -257,7 +257,7 @@ func FuzzReadSiteIDsGeoJSON(f *testing.F) {
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"properties":{"site_id":1}},{"properties":{"SiteID":"A"}},{"properties":{"site_id":"A"}}]}`))
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"properties":{"site_id":" A","site":"B"}}]} []`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		rep, err := ReadSiteIDsGeoJSON(bytes.NewReader(in), "04")
+		rep, err := ReadSiteIDsGeoJSON(bytes.NewReader(in), "04", Limits{})
 		checkSiteIDs(t, rep, err)
 	})
 }

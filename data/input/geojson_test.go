@@ -18,7 +18,7 @@ func geoJSONReaders() map[string]func(io.Reader) error {
 			return err
 		},
 		"fibre":    func(r io.Reader) error { _, err := ReadFibreGeoJSON(r, fibreOpts("viettel")); return err },
-		"site ids": func(r io.Reader) error { _, err := ReadSiteIDsGeoJSON(r, "viettel"); return err },
+		"site ids": func(r io.Reader) error { _, err := ReadSiteIDsGeoJSON(r, "viettel", Limits{}); return err },
 	}
 }
 
@@ -71,16 +71,16 @@ func checkReaders(t *testing.T, readers map[string]func(io.Reader) error, cases 
 // TestFeatureCollectionSpace: white space after the collection, and members other than type
 // and features, are fine.
 func TestFeatureCollectionSpace(t *testing.T) {
-	fc, err := readFeatureCollection(strings.NewReader(" {\"name\":\"x\",\"features\":[{},{}],\"type\":\"FeatureCollection\",\"bbox\":[1,2,3,4]}\r\n\t\n"), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fc := readFeatureCollection(strings.NewReader(" {\"name\":\"x\",\"features\":[{},{}],\"type\":\"FeatureCollection\",\"bbox\":[1,2,3,4]}\r\n\t\n"), "test", 0)
 	var ns []int
 	for n, raw := range fc.Features() {
 		if string(raw) != "{}" {
 			t.Errorf("feature %d = %s", n, raw)
 		}
 		ns = append(ns, n)
+	}
+	if err := fc.Err(); err != nil {
+		t.Fatal(err)
 	}
 	if fc.Len() != 2 || len(ns) != 2 || ns[0] != 1 || ns[1] != 2 {
 		t.Errorf("len %d, numbers %v", fc.Len(), ns)

@@ -94,16 +94,16 @@ type CommuneLoadReport struct {
 // coverage engine assigns every grid cell to exactly one commune, so overlapping area is never
 // counted twice. Extents over 4 million lattice cells use a proportionally coarser lattice.
 func ReadCommunesGeoJSON(r io.Reader) (*CommuneLoadReport, error) {
-	fc, err := readFeatureCollection(r, "commune")
-	if err != nil {
-		return nil, err
-	}
+	fc := readFeatureCollection(r, "commune", 0)
 	cb := &communeBuilder{codes: map[string]int{}}
 	for n, raw := range fc.Features() {
 		if cb.Full {
 			break
 		}
 		cb.feature(n, raw)
+	}
+	if err := fc.Err(); err != nil {
+		return nil, err
 	}
 	if len(cb.Errs) > 0 {
 		return nil, cb.Errs

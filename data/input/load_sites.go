@@ -135,6 +135,7 @@ type siteAcc struct {
 	site                     data.Site
 	at                       loc
 	heightGiven, statusGiven bool
+	tooManySectors           bool    // over Limits.MaxSectorsPerSite (reported once)
 	lonSum, latSum           float64 // OpenCelliD: positions of the cells, averaged
 	cells                    int
 	sectorAt                 map[string]loc // sector identity → first row
@@ -148,16 +149,20 @@ type SiteOptions struct {
 	// Area is where positions must lie: data.AreaOf the communes served. It is required
 	// (data.CheckArea).
 	Area orb.Bound
+	// Limits bound the rows, sites, sectors per site and feature bytes read (zero: none).
+	Limits Limits
 }
 
 // siteBuilder turns rows into sites, collecting every error and warning.
 type siteBuilder struct {
 	carrier      string // resolved carrier the caller named, or ""
 	area         orb.Bound
+	lim          Limits
 	openCellID   bool
 	decimalComma bool
 	data.ErrorList
-	warns []data.Warning
+	limit *data.LimitError // a limit reached: reading stopped
+	warns warnList
 	order []*siteAcc
 	index map[data.SiteKey]*siteAcc
 	rows  int
@@ -168,7 +173,7 @@ func newSiteBuilder(opts SiteOptions) (*siteBuilder, error) {
 	if err := data.CheckArea(opts.Area); err != nil {
 		return nil, err
 	}
-	b := &siteBuilder{area: opts.Area, index: map[data.SiteKey]*siteAcc{}, once: map[string]bool{}}
+	b := &siteBuilder{area: opts.Area, lim: opts.Limits, index: map[data.SiteKey]*siteAcc{}, once: map[string]bool{}}
 	if opts.Carrier != "" {
 		id, ok := data.ResolveCarrier(opts.Carrier)
 		if !ok {
@@ -184,7 +189,7 @@ func (b *siteBuilder) fail(at loc, field, value, msg string) {
 }
 
 func (b *siteBuilder) warn(at loc, field, msg string) {
-	b.warns = append(b.warns, data.Warning{Line: at.line, Feature: at.feature, Field: at.field(field), Message: msg})
+	b.warns.add(data.Warning{Line: at.line, Feature: at.feature, Field: at.field(field), Message: msg})
 }
 
 // warnOnce gives a warning only the first time key is seen.
@@ -440,12 +445,24 @@ func (b *siteBuilder) add(r rawRow, carrier, siteID string, lon, lat, height flo
 	status data.Status, statusGiven bool, sec data.Sector) {
 	key := data.SiteKey{Carrier: carrier, SiteID: siteID}
 	a := b.index[key]
+	if a == nil && over(len(b.order)+1, b.lim.MaxSites) {
+		b.limit = &data.LimitError{What: "sites", Max: int64(b.lim.MaxSites), Line: r.at.line, Feature: r.at.feature}
+		return
+	}
 	if a == nil {
 		a = &siteAcc{site: data.Site{Carrier: carrier, SiteID: siteID, Lon: lon, Lat: lat, HeightM: height, Status: status},
 			at: r.at, heightGiven: heightGiven, statusGiven: statusGiven, sectorAt: map[string]loc{}}
 		b.index[key] = a
 		b.order = append(b.order, a)
 	} else if !b.agree(r, a, lon, lat, height, heightGiven, status, statusGiven) {
+		return
+	}
+	if over(len(a.site.Sectors)+1, b.lim.MaxSectorsPerSite) {
+		if !a.tooManySectors {
+			a.tooManySectors = true
+			b.fail(r.at, "site_id", siteID, fmt.Sprintf("has more than %d sectors (the limit per site; first row %s)",
+				b.lim.MaxSectorsPerSite, a.at))
+		}
 		return
 	}
 	a.lonSum += lon
@@ -527,7 +544,7 @@ func (b *siteBuilder) finish() (*SiteLoadReport, error) {
 	if len(b.Errs) > 0 {
 		return nil, b.Errs
 	}
-	return &SiteLoadReport{Sites: sites, Warnings: b.warns, Rows: b.rows}, nil
+	return &SiteLoadReport{Sites: sites, Warnings: b.warns.result(), Rows: b.rows}, nil
 }
 
 // checkSpacing reports two site ids of one carrier closer than data.MinSiteSpacingM
@@ -589,7 +606,12 @@ func ReadSitesCSV(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
 		return nil, b.Errs
 	}
 	for line, rec := range in.records(&b.ErrorList) {
-		b.rows++
+		if b.rows++; b.limit == nil {
+			b.limit = b.lim.rowLimit(b.rows, line, 0)
+		}
+		if b.limit != nil {
+			break
+		}
 		at := loc{line: line, sector: -1}
 		if len(rec) != len(header) {
 			b.fail(at, "", "", fmt.Sprintf("row has %d fields, the header %d", len(rec), len(header)))
@@ -612,6 +634,9 @@ func ReadSitesCSV(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
 	}
 	if err := in.Err(); err != nil {
 		return nil, err
+	}
+	if b.limit != nil {
+		return nil, b.limit
 	}
 	return b.finish()
 }
@@ -683,16 +708,24 @@ func ReadSitesGeoJSON(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	fc, err := readFeatureCollection(r, "station")
-	if err != nil {
-		return nil, err
-	}
+	fc := readFeatureCollection(r, "station", opts.Limits.MaxFeatureBytes)
 	for n, raw := range fc.Features() {
-		if b.Full {
+		if b.rows++; b.limit == nil {
+			b.limit = b.lim.rowLimit(b.rows, 0, n)
+		}
+		if b.Full || b.limit != nil {
 			break
 		}
-		b.rows++
 		b.feature(n, raw)
+		if b.limit != nil {
+			break
+		}
+	}
+	if err := fc.Err(); err != nil {
+		return nil, err
+	}
+	if b.limit != nil {
+		return nil, b.limit
 	}
 	return b.finish()
 }

@@ -516,20 +516,16 @@ func (r *measurementReader) csvHeader(header []string) []string {
 // ReadMeasurementsGeoJSON reads measurements from a GeoJSON FeatureCollection of Point features
 // (WGS84 lon/lat; a third coordinate is ignored) whose properties are the CSV columns (same names
 // and aliases; lon/lat properties are ignored, the geometry is the position), values JSON numbers
-// or strings (time also as a Unix number). The collection is read as every GeoJSON reader of this
-// package reads one (whole, so its size is bounded by the caller: the server's body limit); the
-// samples are then checked and emitted one by one as in ReadMeasurementsCSV, errors naming
-// "feature N" (1-based).
+// or strings (time also as a Unix number). The collection is streamed feature by feature (data
+// after it is an error naming its offset), each sample checked and emitted as in
+// ReadMeasurementsCSV, errors naming "feature N" (1-based).
 func ReadMeasurementsGeoJSON(rd io.Reader, opts MeasurementOptions, emit func(*data.Measurement) error) (*MeasurementReport, error) {
 	r, err := newMeasurementReader(opts, emit)
 	if err != nil {
 		return nil, err
 	}
 	r.rep.Format = MeasurementGeoJSON
-	fc, err := readFeatureCollection(rd, "measurement")
-	if err != nil {
-		return nil, err
-	}
+	fc := readFeatureCollection(rd, "measurement", 0)
 	vals := map[string]string{}
 	for n, raw := range fc.Features() {
 		if r.Full || r.emitErr != nil {
@@ -548,6 +544,9 @@ func ReadMeasurementsGeoJSON(rd io.Reader, opts MeasurementOptions, emit func(*d
 		}
 		vals["lon"], vals["lat"] = lon, lat
 		r.row(at, vals)
+	}
+	if err := fc.Err(); err != nil {
+		return nil, err
 	}
 	return r.finish()
 }

@@ -144,10 +144,7 @@ func ReadPopulationCSV(r io.Reader, area orb.Bound) ([]population.Point, error) 
 // feature and the property): another geometry, a bad position, a missing, non-numeric or
 // negative count.
 func ReadPopulationGeoJSON(r io.Reader, area orb.Bound) ([]population.Point, error) {
-	fc, err := readFeatureCollection(r, "population")
-	if err != nil {
-		return nil, err
-	}
+	fc := readFeatureCollection(r, "population", 0)
 	var errs data.ErrorList
 	var out []population.Point
 	for n, raw := range fc.Features() {
@@ -206,6 +203,9 @@ func ReadPopulationGeoJSON(r io.Reader, area orb.Bound) ([]population.Point, err
 				out = append(out, population.Point{Lon: lon, Lat: lat, People: people})
 			}
 		}
+	}
+	if err := fc.Err(); err != nil {
+		return nil, err
 	}
 	if len(errs.Errs) > 0 {
 		return nil, errs.Errs

@@ -23,9 +23,10 @@ type SiteIDLoadReport struct {
 // the carrier's full station list works too; an id listed on several rows (one per sector)
 // counts once. Every id must pass data.CheckSiteID as written (" A1" is an error, not "A1").
 // Bad input gives data.ParseErrors naming the line: an id breaking the rule, a row too short
-// to hold the column, no site_id column, two columns giving it, CSV syntax.
-func ReadSiteIDsCSV(r io.Reader, carrier string) (*SiteIDLoadReport, error) {
-	l, err := newIDList(carrier)
+// to hold the column, no site_id column, two columns giving it, CSV syntax. lim.MaxRows and
+// lim.MaxSites (distinct ids) stop reading with a *data.LimitError.
+func ReadSiteIDsCSV(r io.Reader, carrier string, lim Limits) (*SiteIDLoadReport, error) {
+	l, err := newIDList(carrier, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,12 @@ func ReadSiteIDsCSV(r io.Reader, carrier string) (*SiteIDLoadReport, error) {
 		return nil, l.Errs
 	}
 	for line, rec := range in.records(&l.ErrorList) {
-		l.rep.Rows++
+		if l.rep.Rows++; l.limit == nil {
+			l.limit = lim.rowLimit(l.rep.Rows, line, 0)
+		}
+		if l.limit != nil {
+			break
+		}
 		if col >= len(rec) {
 			l.Record(&data.ParseError{Line: line, Field: "site_id", Msg: fmt.Sprintf("row has %d fields, the header %d", len(rec), len(in.header))})
 			continue
@@ -67,18 +73,19 @@ func ReadSiteIDsCSV(r io.Reader, carrier string) (*SiteIDLoadReport, error) {
 // ReadSiteIDsGeoJSON reads the site ids of carrier from a GeoJSON FeatureCollection (read as
 // ReadSitesGeoJSON reads one): each feature's site_id property (or an alias, as in
 // ReadSiteIDsCSV), a string or a number; geometries and other properties are ignored. Ids
-// count once and must pass data.CheckSiteID; errors name "feature N".
-func ReadSiteIDsGeoJSON(r io.Reader, carrier string) (*SiteIDLoadReport, error) {
-	l, err := newIDList(carrier)
+// count once and must pass data.CheckSiteID; errors name "feature N". Limits as in
+// ReadSiteIDsCSV, and lim.MaxFeatureBytes.
+func ReadSiteIDsGeoJSON(r io.Reader, carrier string, lim Limits) (*SiteIDLoadReport, error) {
+	l, err := newIDList(carrier, lim)
 	if err != nil {
 		return nil, err
 	}
-	fc, err := readFeatureCollection(r, "site id")
-	if err != nil {
-		return nil, err
-	}
+	fc := readFeatureCollection(r, "site id", lim.MaxFeatureBytes)
 	for n, raw := range fc.Features() {
-		if l.Full {
+		if l.limit == nil {
+			l.limit = lim.rowLimit(n, 0, n)
+		}
+		if l.Full || l.limit != nil {
 			break
 		}
 		l.rep.Rows++
@@ -116,23 +123,28 @@ func ReadSiteIDsGeoJSON(r io.Reader, carrier string) (*SiteIDLoadReport, error) 
 			l.Record(&data.ParseError{Feature: n, Field: "site_id", Msg: fmt.Sprintf("%d properties give site_id; give one", len(ids))})
 		}
 	}
+	if err := fc.Err(); err != nil {
+		return nil, err
+	}
 	return l.finish()
 }
 
 // idList collects the distinct keys and the errors of one list.
 type idList struct {
 	carrier string
+	lim     Limits
+	limit   *data.LimitError // a limit reached: reading stopped
 	rep     SiteIDLoadReport
 	seen    map[string]bool
 	data.ErrorList
 }
 
-func newIDList(carrier string) (*idList, error) {
+func newIDList(carrier string, lim Limits) (*idList, error) {
 	id, ok := data.ResolveCarrier(carrier)
 	if !ok {
 		return nil, fmt.Errorf("%w: carrier %q is not a known carrier id or MNC", data.ErrInvalidInput, carrier)
 	}
-	return &idList{carrier: id, rep: SiteIDLoadReport{Keys: []data.SiteKey{}}, seen: map[string]bool{}}, nil
+	return &idList{carrier: id, lim: lim, rep: SiteIDLoadReport{Keys: []data.SiteKey{}}, seen: map[string]bool{}}, nil
 }
 
 // add checks the id of a line or feature and keeps it the first time it is seen.
@@ -142,6 +154,10 @@ func (l *idList) add(line, feature int, id string) {
 		l.Record(e)
 		return
 	}
+	if !l.seen[id] && over(len(l.seen)+1, l.lim.MaxSites) {
+		l.limit = &data.LimitError{What: "sites", Max: int64(l.lim.MaxSites), Line: line, Feature: feature}
+		return
+	}
 	if !l.seen[id] {
 		l.seen[id] = true
 		l.rep.Keys = append(l.rep.Keys, data.SiteKey{Carrier: l.carrier, SiteID: id})
@@ -149,6 +165,9 @@ func (l *idList) add(line, feature int, id string) {
 }
 
 func (l *idList) finish() (*SiteIDLoadReport, error) {
+	if l.limit != nil {
+		return nil, l.limit
+	}
 	if len(l.Errs) > 0 {
 		return nil, l.Errs
 	}

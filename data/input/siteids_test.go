@@ -21,9 +21,9 @@ func keys(ids ...string) []data.SiteKey {
 // readSiteIDs reads in with ReadSiteIDsGeoJSON or ReadSiteIDsCSV.
 func readSiteIDs(in string, geoJSON bool, carrier string) (*SiteIDLoadReport, error) {
 	if geoJSON {
-		return ReadSiteIDsGeoJSON(strings.NewReader(in), carrier)
+		return ReadSiteIDsGeoJSON(strings.NewReader(in), carrier, Limits{})
 	}
-	return ReadSiteIDsCSV(strings.NewReader(in), carrier)
+	return ReadSiteIDsCSV(strings.NewReader(in), carrier, Limits{})
 }
 
 func TestReadSiteIDs(t *testing.T) {
@@ -102,7 +102,7 @@ func TestReadSiteIDsBad(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ReadSiteIDsCSV(strings.NewReader("site_id\nA\n"), "vnpt"); err == nil ||
+	if _, err := ReadSiteIDsCSV(strings.NewReader("site_id\nA\n"), "vnpt", Limits{}); err == nil ||
 		err.Error() != `data: invalid input: carrier "vnpt" is not a known carrier id or MNC` {
 		t.Errorf("unknown carrier: %v", err)
 	}

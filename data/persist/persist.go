@@ -17,16 +17,19 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // FileName is the database file inside the data directory.
@@ -49,6 +52,16 @@ var (
 	ErrDryRun = errors.New("persist: upload is a dry run")
 	// ErrSchemaTooNew: the file was written by a newer phusong (see SchemaError).
 	ErrSchemaTooNew = errors.New("persist: database schema is newer than this phusong")
+	// ErrNotDatabase: the database file exists but is not a phusong database: empty (a
+	// truncated or placeholder file), not SQLite, or another program's SQLite file. Open
+	// refuses it rather than start a new database over it.
+	ErrNotDatabase = errors.New("persist: not a phusong database")
+	// ErrNotWritable: the data directory or the database file cannot be written by this
+	// process (permissions, a read-only file system).
+	ErrNotWritable = errors.New("persist: not writable")
+	// ErrDiskFull: a write failed because the disk holding the database is full, or the
+	// database reached Options.MaxBytes. Nothing of the write was stored.
+	ErrDiskFull = errors.New("persist: storage full")
 )
 
 // SchemaError reports a database whose schema version is newer than the migrations this
@@ -120,24 +133,51 @@ func SchemaVersion() int {
 	return len(ms)
 }
 
-// Open opens (creating if needed) dataDir/phusong.db and brings its schema up to date. It fails
-// with a *SchemaError when the file's schema is newer than this binary's.
-func Open(dataDir string) (*DB, error) {
+// Options tune Open.
+type Options struct {
+	// MaxBytes caps the database file (SQLite's max_page_count); a write that would grow it
+	// further fails with ErrDiskFull, as on a full disk. 0: no cap.
+	MaxBytes int64
+}
+
+// Open opens (creating if needed) dataDir/phusong.db and brings its schema up to date, with
+// default Options. See OpenWith.
+func Open(dataDir string) (*DB, error) { return OpenWith(dataDir, Options{}) }
+
+// OpenWith opens (creating if needed) dataDir/phusong.db and brings its schema up to date. It
+// fails, naming the path, with a *SchemaError when the file's schema is newer than this
+// binary's; ErrNotDatabase when the file exists but is empty, not SQLite or another program's
+// database (a new database is made only where no file is); ErrNotWritable when the directory
+// or the file cannot be written (the message gives the permissions).
+func OpenWith(dataDir string, o Options) (*DB, error) {
 	if dataDir == "" {
 		return nil, fmt.Errorf("%w: empty data directory", ErrInvalid)
 	}
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("persist: %w", err)
+		return nil, notWritable(dataDir, "cannot create the data directory", err)
 	}
 	p, err := filepath.Abs(filepath.Join(dataDir, FileName))
 	if err != nil {
 		return nil, fmt.Errorf("persist: %w", err)
 	}
+	existed, err := checkFile(p)
+	if err != nil {
+		return nil, err
+	}
+	if existed {
+		if err := checkOurs(p); err != nil {
+			return nil, err
+		}
+	}
 	ms, err := migrations()
 	if err != nil {
 		return nil, err
 	}
-	w, err := sql.Open("sqlite", dsn(p, "_journal_mode=WAL", "_txlock=immediate"))
+	extra := []string{"_journal_mode=WAL", "_txlock=immediate"}
+	if o.MaxBytes > 0 {
+		extra = append(extra, fmt.Sprintf("_pragma=max_page_count(%d)", max(1, o.MaxBytes/pageBytes)))
+	}
+	w, err := sql.Open("sqlite", dsn(p, extra...))
 	if err != nil {
 		return nil, fmt.Errorf("persist: %s: %w", p, err)
 	}
@@ -182,20 +222,20 @@ func migrate(ctx context.Context, w *sql.DB, p string, ms []migration) error {
 func migrateOne(ctx context.Context, w *sql.DB, p string, ms []migration) (done bool, err error) {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("persist: %s: %w", p, err)
+		return false, openError(p, err)
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-		return false, fmt.Errorf("persist: %s: %w", p, err)
+		return false, openError(p, err)
 	}
 	var have int
 	switch err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&have); {
 	case errors.Is(err, sql.ErrNoRows):
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
-			return false, fmt.Errorf("persist: %s: %w", p, err)
+			return false, openError(p, err)
 		}
 	case err != nil:
-		return false, fmt.Errorf("persist: %s: %w", p, err)
+		return false, openError(p, err)
 	}
 	if have > len(ms) {
 		return false, &SchemaError{Path: p, Have: have, Known: len(ms)}
@@ -234,4 +274,126 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("persist: stored time %q: %w", s, err)
 	}
 	return t, nil
+}
+
+// pageBytes is SQLite's default page size, the unit of Options.MaxBytes.
+const pageBytes = 4096
+
+// sqliteMagic starts every SQLite database file.
+const sqliteMagic = "SQLite format 3\x00"
+
+// checkFile refuses an existing database file that is empty or not SQLite, and one this
+// process may not write; existed tells whether there is a file (a missing one is fine: Open
+// creates it).
+func checkFile(p string) (existed bool, err error) {
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, checkDirWritable(filepath.Dir(p))
+	case err != nil:
+		return true, notWritable(p, "cannot open the database file for writing", err)
+	}
+	defer f.Close()
+	head := make([]byte, len(sqliteMagic))
+	n, err := io.ReadFull(f, head)
+	switch {
+	case n == 0 && (err == io.EOF):
+		return true, fmt.Errorf("%w: %s is empty (0 bytes): truncated, or not made by phusong; restore it from a backup, "+
+			"or remove it to start a new database (seeded from the demo or --sites)", ErrNotDatabase, p)
+	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
+		return true, fmt.Errorf("persist: reading %s: %w", p, err)
+	case string(head[:n]) != sqliteMagic:
+		return true, fmt.Errorf("%w: %s is not a SQLite database (it starts with %q): restore it from a backup, or remove it "+
+			"to start a new database", ErrNotDatabase, p, head[:n])
+	}
+	return true, checkDirWritable(filepath.Dir(p))
+}
+
+// checkOurs refuses, without changing it, an existing SQLite file holding tables but no
+// schema_version: another program's database.
+func checkOurs(p string) error {
+	r, err := sql.Open("sqlite", dsn(p, "mode=ro"))
+	if err != nil {
+		return openError(p, err)
+	}
+	defer r.Close()
+	rows, err := r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
+	if err != nil {
+		return openError(p, err)
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return openError(p, err)
+		}
+		tables = append(tables, n)
+	}
+	if err := rows.Err(); err != nil {
+		return openError(p, err)
+	}
+	if len(tables) > 0 && !slices.Contains(tables, "schema_version") {
+		return fmt.Errorf("%w: %s is another program's SQLite database (tables %s), not phusong's: choose another --data-dir",
+			ErrNotDatabase, p, strings.Join(tables, ", "))
+	}
+	return nil
+}
+
+// checkDirWritable makes and removes a file in dir: SQLite needs to create its journal (-wal,
+// -shm) beside the database.
+func checkDirWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".phusong-write-check-*")
+	if err != nil {
+		return notWritable(dir, "cannot create files in the data directory", err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// notWritable is ErrNotWritable for path with what failed, the cause (permission denied,
+// read-only file system …) and path's permissions.
+func notWritable(path, what string, err error) error {
+	perm := ""
+	if fi, serr := os.Stat(path); serr == nil {
+		perm = fmt.Sprintf(" (mode %s", fi.Mode())
+		if uid := os.Getuid(); uid >= 0 {
+			perm += fmt.Sprintf("; this process runs as uid %d", uid)
+		}
+		perm += ")"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%w: %s: %s: %v%s; give this process write access, or choose another --data-dir",
+		ErrNotWritable, path, what, err, perm)
+}
+
+// openError names p in an error of opening or migrating the database; SQLite's "unable to open
+// database file" and "attempt to write a readonly database" (a directory or file that is not
+// writable) become ErrNotWritable with the directory's permissions.
+func openError(p string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_CANTOPEN || se.Code()&0xff == sqlite3.SQLITE_READONLY) {
+		return notWritable(filepath.Dir(p), "SQLite cannot open "+filepath.Base(p), err)
+	}
+	return fmt.Errorf("persist: %s: %w", p, err)
+}
+
+// full marks a write error caused by a full disk (or the MaxBytes cap) as ErrDiskFull, and
+// one caused by a file or directory that became unwritable as ErrNotWritable, naming the
+// database; other errors are returned as they are.
+func (db *DB) full(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL:
+		return fmt.Errorf("%w: the disk holding %s is full, or the database reached its size limit: %w", ErrDiskFull, db.path, err)
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		return notWritable(filepath.Dir(db.path), "SQLite cannot write "+filepath.Base(db.path), err)
+	}
+	return err
 }

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"phusong/data"
 )
 
 // openTest opens a fresh database in a temporary directory, closed at the end of the test.
@@ -186,5 +189,165 @@ func TestTwoOpenersShareTheFile(t *testing.T) {
 	info, err := server.Authenticate(ctx, tok)
 	if err != nil || info.Carrier != "viettel" {
 		t.Fatalf("Authenticate = %+v, %v", info, err)
+	}
+}
+
+// TestOpenRefusesNonDatabase: an existing phusong.db that is empty, not SQLite or another
+// program's database is an error naming it; Open never starts a new database over it (before,
+// an empty file was taken for a new database and seeded with the demo, losing tokens and
+// history).
+func TestOpenRefusesNonDatabase(t *testing.T) {
+	foreign := func(t *testing.T, p string) {
+		raw, err := sql.Open("sqlite", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		if _, err := raw.Exec(`CREATE TABLE customers (id INTEGER)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name string
+		make func(t *testing.T, p string)
+		want string
+	}{
+		{"empty", func(t *testing.T, p string) { os.WriteFile(p, nil, 0o600) }, "is empty (0 bytes)"},
+		{"text", func(t *testing.T, p string) { os.WriteFile(p, []byte("carrier,site_id\n"), 0o600) }, `is not a SQLite database (it starts with "carrier,site_id\n")`},
+		{"short", func(t *testing.T, p string) { os.WriteFile(p, []byte("SQL"), 0o600) }, "is not a SQLite database"},
+		{"another program's", foreign, "is another program's SQLite database (tables customers)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, FileName)
+			c.make(t, p)
+			before, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := Open(dir)
+			if err == nil {
+				db.Close()
+				t.Fatal("opened")
+			}
+			if !errors.Is(err, ErrNotDatabase) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q: want ErrNotDatabase naming %s and %q", err, p, c.want)
+			}
+			if after, _ := os.ReadFile(p); string(after) != string(before) {
+				t.Errorf("the file was changed")
+			}
+		})
+	}
+}
+
+// readOnlyDir returns a directory this process cannot write: a read-only tmpfs when running as
+// root (permissions do not stop root), else a directory with mode 0555. It skips the test when
+// neither is possible.
+func readOnlyDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if os.Getuid() != 0 {
+		if err := os.Chmod(dir, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(dir, 0o755) })
+		return dir
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("running as root and cannot mount a read-only tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	return dir
+}
+
+// TestOpenNotWritable: a data directory the process cannot write gives ErrNotWritable naming the
+// directory, the cause and its mode (before: "unable to open database file (14)").
+func TestOpenNotWritable(t *testing.T) {
+	dir := readOnlyDir(t)
+	_, err := Open(dir)
+	if !errors.Is(err, ErrNotWritable) || !strings.Contains(err.Error(), dir+": cannot create files in the data directory") ||
+		!(strings.Contains(err.Error(), "permission denied") || strings.Contains(err.Error(), "read-only file system")) ||
+		!strings.Contains(err.Error(), "mode d") {
+		t.Fatalf("error %v", err)
+	}
+	_, err = Open(filepath.Join(dir, "sub"))
+	if !errors.Is(err, ErrNotWritable) || !strings.Contains(err.Error(), "cannot create the data directory") {
+		t.Fatalf("nested: error %v", err)
+	}
+}
+
+// TestDiskFull: a write that does not fit (the MaxBytes cap, which SQLite enforces as it would
+// a full disk) fails with ErrDiskFull naming the database, stores nothing, and the database
+// keeps working for reads and for writes that fit.
+func TestDiskFull(t *testing.T) {
+	db, err := OpenWith(t.TempDir(), Options{MaxBytes: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	plain, tok, big := fillUp(t, db, 3000)
+	if ups, err := db.Uploads(ctx, UploadFilter{}); err != nil || len(ups) != 0 {
+		t.Fatalf("after the failed write: %d uploads, %v", len(ups), err)
+	}
+	if _, err := db.Authenticate(ctx, plain); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Sites().Apply(ctx, Upload{Carrier: "viettel", TokenID: tok.ID, Mode: ModeReplace}, big[:3]); err != nil {
+		t.Fatalf("a write that fits: %v", err)
+	}
+}
+
+// TestRealDiskFull is TestDiskFull on a real full file system: a 1 MB tmpfs (when this process
+// may mount one).
+func TestRealDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fillUp(t, db, 20000)
+}
+
+// fillUp makes a viettel token and applies a list of n sites, which must fail with ErrDiskFull
+// naming the database; it returns the token and the list.
+func fillUp(t *testing.T, db *DB, n int) (plain string, tok TokenInfo, list []data.Site) {
+	t.Helper()
+	ctx := context.Background()
+	plain, tok, err := db.CreateToken(ctx, "viettel", false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		list = append(list, site("viettel", fmt.Sprintf("S%05d", i), 30))
+	}
+	_, err = db.Sites().Apply(ctx, Upload{Carrier: "viettel", TokenID: tok.ID, Mode: ModeReplace}, list)
+	if !errors.Is(err, ErrDiskFull) || !strings.Contains(err.Error(), db.Path()) {
+		t.Fatalf("error %v, want ErrDiskFull naming the file", err)
+	}
+	return plain, tok, list
+}
+
+// TestWriteNotWritable: a write that SQLite refuses because the file cannot be written (here
+// through a read-only connection; on a server, a data directory made read-only while it runs)
+// is ErrNotWritable naming the directory, not a bare SQLite error.
+func TestWriteNotWritable(t *testing.T) {
+	db := openTest(t)
+	ro, err := sql.Open("sqlite", dsn(db.path, "mode=ro"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := db.w
+	db.w = ro
+	defer func() { ro.Close(); db.w = w }()
+	_, _, err = db.CreateToken(context.Background(), "viettel", false, "")
+	if !errors.Is(err, ErrNotWritable) || !strings.Contains(err.Error(), filepath.Dir(db.path)) {
+		t.Fatalf("error %v, want ErrNotWritable naming the directory", err)
 	}
 }

@@ -76,7 +76,7 @@ func (db *DB) CreateToken(ctx context.Context, carrier string, admin bool, note 
 			break
 		}
 	}
-	return "", TokenInfo{}, fmt.Errorf("persist: create token: %w", err)
+	return "", TokenInfo{}, db.full(fmt.Errorf("persist: create token: %w", err))
 }
 
 // ListTokens returns every token ever created (revoked ones too), oldest first.
@@ -130,7 +130,7 @@ func (db *DB) RevokeToken(ctx context.Context, id string) error {
 	res, err := db.w.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
 		timeText(db.now()), id)
 	if err != nil {
-		return fmt.Errorf("persist: revoke token %s: %w", id, err)
+		return db.full(fmt.Errorf("persist: revoke token %s: %w", id, err))
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil

@@ -366,14 +366,14 @@ func (v Versioned[T]) Apply(ctx context.Context, u Upload, next []T) (Upload, er
 	}
 	tx, err := v.db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return Upload{}, fmt.Errorf("persist: apply: %w", err)
+		return Upload{}, v.db.full(fmt.Errorf("persist: apply: %w", err))
 	}
 	defer tx.Rollback()
 	if u, err = v.applyTx(ctx, tx, u, enc); err != nil {
-		return Upload{}, err
+		return Upload{}, v.db.full(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return Upload{}, fmt.Errorf("persist: apply: commit: %w", err)
+		return Upload{}, v.db.full(fmt.Errorf("persist: apply: commit: %w", err))
 	}
 	return u, nil
 }
@@ -566,11 +566,11 @@ func (v Versioned[T]) SeedIfEmpty(ctx context.Context, items []T, note string) (
 	}
 	for _, s := range seeds {
 		if _, err := v.applyTx(ctx, tx, s.u, s.enc); err != nil {
-			return false, err
+			return false, v.db.full(err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("persist: seed: commit: %w", err)
+		return false, v.db.full(fmt.Errorf("persist: seed: commit: %w", err))
 	}
 	return true, nil
 }

@@ -68,7 +68,7 @@ func (a *App) ImportMeasurements(ctx context.Context, who persist.TokenInfo, in 
 			return persist.MeasurementUpload{}, invalid("the file holds no measurement sample (only a header, or only rows that are skipped)")
 		}
 		return persist.MeasurementUpload{Carrier: carrier, TokenID: who.ID, Source: rep.Format, FileName: in.FileName,
-			Rows: rep.Rows, Skipped: rep.Skipped, Warnings: capWarnings(rep.Warnings), Note: in.Note, DryRun: in.DryRun}, nil
+			Rows: rep.Rows, Skipped: rep.Skipped, Warnings: rep.Warnings, Note: in.Note, DryRun: in.DryRun}, nil
 	})
 	if err != nil {
 		return persist.MeasurementUpload{}, err

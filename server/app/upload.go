@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"phusong/data"
+	"phusong/data/input"
 	"phusong/data/persist"
 
 	"github.com/paulmach/orb"
@@ -40,6 +41,10 @@ type Upload struct {
 	DryRun bool      // preview only: validate, compute the impact, record an audit entry
 	Format string    // FormatCSV or FormatGeoJSON
 	Body   io.Reader // the file; errors reading it are returned as they are (wrapped)
+	// Limits cap what is read of Body (rows, sites, sectors per site, fibre items, feature
+	// bytes) and the list that results (MaxSites, MaxFibreItems: an upsert cannot grow a list
+	// past them); over one, Apply fails with a *data.LimitError. Zero fields: no limit.
+	Limits input.Limits
 }
 
 // UploadReport is the answer to an upload, rollback or undo, dry or not.
@@ -88,9 +93,13 @@ type listKind[T any] struct {
 	// known reports whether owner may have a list of this kind in st (a listed carrier, a
 	// fibre operator).
 	known func(st *State, owner string) bool
-	// read parses a body of format as owner's items, positions inside area; with idsOnly
-	// (mode delete) only their ids. Bad content is a data.ParseErrors.
-	read func(r io.Reader, format, owner string, area orb.Bound, idsOnly bool) (parsed[T], error)
+	// read parses a body of format as owner's items, positions inside area, within lim; with
+	// idsOnly (mode delete) only their ids. Bad content is a data.ParseErrors, content over a
+	// limit a *data.LimitError.
+	read func(r io.Reader, format, owner string, area orb.Bound, idsOnly bool, lim input.Limits) (parsed[T], error)
+	// maxItems is the most items a list of this kind may hold under lim (0: no limit), and
+	// what they are called.
+	maxItems func(lim input.Limits) (int, string)
 	// prepare computes, off to the side, the state st with owner's list replaced by next, and
 	// the impact of the change (the dry-run preview).
 	prepare func(ctx context.Context, st *State, owner string, next []T) (ns *State, impact any, err error)
@@ -116,6 +125,8 @@ type listRequest[T any] struct {
 	rollbackTo *int64
 	undoOf     int64 // > 0: an undo of this upload, which must still be the owner's latest
 	readMS     float64
+	maxItems   int    // > 0: the most items the list may hold after the write
+	items      string // what the items are called, for the limit's error
 }
 
 // Apply checks that who may write u.Owner's list of u.Kind, reads and validates u.Body
@@ -168,11 +179,13 @@ func (k *listKind[T]) apply(ctx context.Context, a *App, who persist.TokenInfo, 
 		return nil, fmt.Errorf("mode %q: must be replace, upsert or delete: %w", u.Mode, persist.ErrInvalid)
 	}
 	clock := time.Now()
-	in, err := k.read(u.Body, u.Format, u.Owner, a.State().Area, u.Mode == persist.ModeDelete)
+	in, err := k.read(input.WithContext(ctx, u.Body), u.Format, u.Owner, a.State().Area, u.Mode == persist.ModeDelete, u.Limits)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := write(ctx, a, k, listRequest[T]{owner: u.Owner, tokenID: who.ID, mode: u.Mode, dryRun: u.DryRun, in: in, readMS: since(&clock)})
+	maxItems, items := k.maxItems(u.Limits)
+	rep, err := write(ctx, a, k, listRequest[T]{owner: u.Owner, tokenID: who.ID, mode: u.Mode, dryRun: u.DryRun, in: in,
+		readMS: since(&clock), maxItems: maxItems, items: items})
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +235,9 @@ func write[T any](ctx context.Context, a *App, k *listKind[T], req listRequest[T
 	}
 	if err != nil {
 		return nil, err
+	}
+	if req.maxItems > 0 && len(next) > req.maxItems {
+		return nil, &data.LimitError{What: req.items + " in the list after this upload", Max: int64(req.maxItems)}
 	}
 	st := a.State()
 	ns, impact, err := k.prepare(ctx, st, req.owner, next)
@@ -294,8 +310,9 @@ func (k *listKind[T]) listName() string {
 	return "station list"
 }
 
-// UploadRecord returns upload id, if who may see it: ErrNotFound (wrapped persist.ErrNotFound)
-// for an unknown id, ErrForbidden for another carrier's.
+// UploadRecord returns upload id, if who may see it: persist.ErrNotFound for an unknown id and,
+// with the very same error, for another carrier's (a 403 would tell a rival which carrier
+// uploaded when).
 func (a *App) UploadRecord(ctx context.Context, who persist.TokenInfo, id int64) (persist.Upload, error) {
 	if a.db == nil {
 		return persist.Upload{}, ErrNoDatabase
@@ -304,7 +321,10 @@ func (a *App) UploadRecord(ctx context.Context, who persist.TokenInfo, id int64)
 	if err != nil {
 		return persist.Upload{}, err
 	}
-	return u, mayRead(who, u.Carrier)
+	if mayRead(who, u.Carrier) != nil {
+		return persist.Upload{}, fmt.Errorf("%w: upload %d", persist.ErrNotFound, id)
+	}
+	return u, nil
 }
 
 // UploadFilter selects uploads for Uploads.

@@ -21,17 +21,17 @@ import (
 // upload in the database, audit trail and rollback.
 
 // fibreKind is the upload pipeline's description of fibre networks.
-var fibreKind = &listKind[fibre.Item]{kind: persist.FibreKind(), known: knownOperator, read: readFibre, prepare: prepareFibre}
+var fibreKind = &listKind[fibre.Item]{kind: persist.FibreKind(), known: knownOperator, read: readFibre, prepare: prepareFibre,
+	maxItems: func(lim input.Limits) (int, string) { return lim.MaxFibreItems, "routes and access points" }}
 
 // knownOperator reports whether operator may have a fibre network (fibre.KnownOperator).
 func knownOperator(_ *State, operator string) bool { return fibre.KnownOperator(operator) }
 
 // readFibre reads an operator's fibre upload (GeoJSON only: CSV is a FormatError) with
-// input.ReadFibreGeoJSON after the text sniff, positions inside area. idsOnly (mode delete)
-// reads the whole file too: a feature's geometry tells a route from an access point. An empty
-// file, keys over data.MaxIDBytes and the reader's errors are data.ParseErrors; warnings are
-// capped at maxWarnings.
-func readFibre(r io.Reader, format, operator string, area orb.Bound, _ bool) (parsed[fibre.Item], error) {
+// input.ReadFibreGeoJSON after the text sniff, positions inside area, within lim. idsOnly
+// (mode delete) reads the whole file too: a feature's geometry tells a route from an access
+// point. An empty file, keys over data.MaxIDBytes and the reader's errors are data.ParseErrors.
+func readFibre(r io.Reader, format, operator string, area orb.Bound, _ bool, lim input.Limits) (parsed[fibre.Item], error) {
 	if format != FormatGeoJSON {
 		return parsed[fibre.Item]{}, &FormatError{Msg: "a fibre network is GeoJSON: send Content-Type application/geo+json"}
 	}
@@ -39,7 +39,7 @@ func readFibre(r io.Reader, format, operator string, area orb.Bound, _ bool) (pa
 	if err := sniffText(br); err != nil {
 		return parsed[fibre.Item]{}, err
 	}
-	rep, err := input.ReadFibreGeoJSON(br, input.FibreOptions{Operator: operator, Area: area})
+	rep, err := input.ReadFibreGeoJSON(br, input.FibreOptions{Operator: operator, Area: area, Limits: lim})
 	if err != nil {
 		return parsed[fibre.Item]{}, err
 	}
@@ -56,7 +56,7 @@ func readFibre(r io.Reader, format, operator string, area orb.Bound, _ bool) (pa
 	if len(long) > 0 {
 		return parsed[fibre.Item]{}, long
 	}
-	return parsed[fibre.Item]{items: items, warnings: capWarnings(rep.Warnings), rows: rep.Features}, nil
+	return parsed[fibre.Item]{items: items, warnings: rep.Warnings, rows: rep.Features}, nil
 }
 
 // prepareFibre computes, off to the side, the state whose network has operator's routes and

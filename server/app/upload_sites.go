@@ -21,11 +21,12 @@ import (
 )
 
 // siteKind is the upload pipeline's description of station lists.
-var siteKind = &listKind[data.Site]{kind: persist.SiteKind(), known: (*State).listsCarrier, read: readSiteList, prepare: prepareSites}
+var siteKind = &listKind[data.Site]{kind: persist.SiteKind(), known: (*State).listsCarrier, read: readSiteList, prepare: prepareSites,
+	maxItems: func(lim input.Limits) (int, string) { return lim.MaxSites, "sites" }}
 
 // readSiteList is readSites for the pipeline.
-func readSiteList(r io.Reader, format, carrier string, area orb.Bound, idsOnly bool) (parsed[data.Site], error) {
-	return readSites(r, format, input.SiteOptions{Carrier: carrier, Area: area}, idsOnly)
+func readSiteList(r io.Reader, format, carrier string, area orb.Bound, idsOnly bool, lim input.Limits) (parsed[data.Site], error) {
+	return readSites(r, format, input.SiteOptions{Carrier: carrier, Area: area, Limits: lim}, idsOnly)
 }
 
 // listsCarrier reports whether st lists carrier: one of st.Carriers, or a carrier with sites.
@@ -43,18 +44,16 @@ func prepareSites(ctx context.Context, st *State, carrier string, next []data.Si
 	return ns, siteImpactOf(st.Coverage, ns.Coverage, carrier), nil
 }
 
-// Bounds on what one upload may hold, beyond the body size.
-const (
-	maxCSVLineBytes = 64 << 10 // a station row is ~150 bytes; a longer line is a broken file
-	maxWarnings     = 1000     // warnings kept (and returned) per upload; the rest are counted
-)
+// maxCSVLineBytes bounds a line of an uploaded CSV: a station row is ~150 bytes; a longer line
+// is a broken file.
+const maxCSVLineBytes = 64 << 10
 
 // readSites reads a station list upload in format with opts (the carrier, the area positions
 // must lie in); with idsOnly (mode delete) only the site ids are read (readSiteIDs). Before the
 // reader, the start of the body is checked to be text (not UTF-16, not binary) and CSV lines
 // are bounded; after it, a list must hold at least one site (an empty replace would wipe the
-// carrier: deleting is mode delete) and warnings are capped. Refused content is a
-// data.ParseErrors.
+// carrier: deleting is mode delete). The reader stops at opts.Limits (a *data.LimitError) and
+// keeps input.MaxWarnings warnings. Refused content is a data.ParseErrors.
 func readSites(r io.Reader, format string, opts input.SiteOptions, idsOnly bool) (parsed[data.Site], error) {
 	br := bufio.NewReader(r)
 	if err := sniffText(br); err != nil {
@@ -65,7 +64,7 @@ func readSites(r io.Reader, format string, opts input.SiteOptions, idsOnly bool)
 		r = &lineBound{r: br, max: maxCSVLineBytes, line: 1}
 	}
 	if idsOnly {
-		return readSiteIDs(r, format, opts.Carrier)
+		return readSiteIDs(r, format, opts.Carrier, opts.Limits)
 	}
 	read := input.ReadSitesCSV
 	if format == FormatGeoJSON {
@@ -78,15 +77,7 @@ func readSites(r io.Reader, format string, opts input.SiteOptions, idsOnly bool)
 	if len(rep.Sites) == 0 {
 		return parsed[data.Site]{}, invalid("the file holds no site (only a header?); to remove sites, upload their ids with mode=delete")
 	}
-	return parsed[data.Site]{items: rep.Sites, warnings: capWarnings(rep.Warnings), rows: rep.Rows}, nil
-}
-
-// capWarnings keeps the first maxWarnings-1 warnings and a count of the rest.
-func capWarnings(ws []data.Warning) []data.Warning {
-	if n := len(ws); n > maxWarnings {
-		return append(ws[:maxWarnings-1], data.Warning{Message: fmt.Sprintf("… and %d more warnings", n-maxWarnings+1)})
-	}
-	return ws
+	return parsed[data.Site]{items: rep.Sites, warnings: rep.Warnings, rows: rep.Rows}, nil
 }
 
 // invalid is a refusal about the whole input.
@@ -238,12 +229,12 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 // readSiteIDs reads the site ids of a delete upload (input.ReadSiteIDsCSV or
 // ReadSiteIDsGeoJSON: a site_id column or property; an id listed on several rows counts
 // once). Sites carry only Carrier and SiteID.
-func readSiteIDs(r io.Reader, format, carrier string) (parsed[data.Site], error) {
+func readSiteIDs(r io.Reader, format, carrier string, lim input.Limits) (parsed[data.Site], error) {
 	read := input.ReadSiteIDsCSV
 	if format == FormatGeoJSON {
 		read = input.ReadSiteIDsGeoJSON
 	}
-	rep, err := read(r, carrier)
+	rep, err := read(r, carrier, lim)
 	if err != nil {
 		return parsed[data.Site]{}, err
 	}
