@@ -178,8 +178,8 @@ func TestDemoInvariants(t *testing.T) {
 	checkInvariants(t, r)
 }
 
-// TestRealCommunes runs the engine on the real 2025 boundaries (shared/data, skipped when
-// absent) with the demo's synthetic stations: the rasterised area matches the polygons'
+// TestRealCommunes runs the engine on the real 2025 boundaries (shared/data: see
+// testenv.SharedData) with the demo's synthetic stations: the rasterised area matches the polygons'
 // (SOURCES.md: 2,250 km², tiling without gaps or overlaps) and the census totals carry over.
 func TestRealCommunes(t *testing.T) {
 	r := sharedResult(t, "wards_2025.geojson", 100)

@@ -3,34 +3,15 @@ package input
 import (
 	"errors"
 	"math"
-	"os"
-	"path/filepath"
-	"phusong/data"
-	"phusong/geo"
 	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
-)
 
-// sharedDataFile returns a file of the reference data beside the repository
-// (../../shared/data from this package), or skips.
-func sharedDataFile(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ; ; dir = filepath.Dir(dir) {
-		p := filepath.Join(dir, "shared", "data", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skipf("shared/data/%s not found above the package; skipping", name)
-		}
-	}
-}
+	"phusong/data"
+	"phusong/geo"
+	"phusong/internal/testenv"
+)
 
 // TestLoadCommunesToy reads four rectangles (degrees; E overlaps S and N by 0.02° of lon):
 //
@@ -101,7 +82,7 @@ func TestLoadCommunesToy(t *testing.T) {
 // TestLoadCommunesWards2025 checks the real 2025 wards: 41 units, census totals from
 // SOURCES.md, and (a valid tiling) next to no overlap or gap.
 func TestLoadCommunesWards2025(t *testing.T) {
-	rep, err := LoadCommunesFile(sharedDataFile(t, "travinh/wards_2025.geojson"))
+	rep, err := LoadCommunesFile(testenv.SharedFile(t, "travinh/wards_2025.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +107,7 @@ func TestLoadCommunesWards2025(t *testing.T) {
 // TestLoadCommunes2009Messy checks the low-resolution 2009 communes: 105 units and overlaps
 // and gaps within 30 % of SOURCES.md's 8.5 km² and 8.8 km².
 func TestLoadCommunes2009Messy(t *testing.T) {
-	rep, err := LoadCommunesFile(sharedDataFile(t, "travinh/communes_2009_lowres.geojson"))
+	rep, err := LoadCommunesFile(testenv.SharedFile(t, "travinh/communes_2009_lowres.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +217,7 @@ func TestAsciiFold(t *testing.T) {
 }
 
 func BenchmarkLoadCommunesWards2025(b *testing.B) {
-	path := sharedDataFile(b, "travinh/wards_2025.geojson")
+	path := testenv.SharedFile(b, "travinh/wards_2025.geojson")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := LoadCommunesFile(path); err != nil {
