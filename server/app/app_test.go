@@ -1,15 +1,20 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
+	"phusong/data/input"
+	"phusong/data/persist"
 	"phusong/data/store"
 )
 
@@ -151,5 +156,147 @@ func TestLayerArguments(t *testing.T) {
 		if f.Properties["synthetic"] != true {
 			t.Fatalf("a demo feature without the synthetic flag: %v", f.Properties)
 		}
+	}
+}
+
+// openDemo opens an app over the demo at 200 m (no fibre) with a database of its own in a
+// temporary folder, seeded as serve seeds it (one upload per carrier).
+func openDemo(t *testing.T) (*App, *persist.DB) {
+	t.Helper()
+	st := mustDemo(t)
+	db, err := persist.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var sites []data.Site
+	for _, s := range st.Snapshot.Sites(store.Filter{}) {
+		sites = append(sites, *s)
+	}
+	a, err := OpenDB(context.Background(), db, Input{Engine: st.Engine, Communes: st.Communes, Carriers: st.Carriers, Sites: sites}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, db
+}
+
+// TestTokenRules runs each role's token against every use case that checks a token, both ways:
+// what the role may do succeeds, everything else is ErrForbidden (a *DeniedError). Roles are
+// rows: a carrier's token acts on its own carrier's lists only; the admin token reads, diffs
+// and rolls back any carrier's list and manages tokens, but uploads no list. A new role (a
+// planner's read-only token) is one more row.
+func TestTokenRules(t *testing.T) {
+	a, db := openDemo(t)
+	ctx := t.Context()
+	tokens := map[string]persist.TokenInfo{}
+	for _, c := range []string{"admin", "viettel", "mobifone"} {
+		_, info, err := db.CreateToken(ctx, strings.TrimPrefix(c, "admin"), c == "admin", "rules "+c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[c] = info
+	}
+	seeds := map[string]int64{}
+	ups, err := db.Uploads(ctx, persist.UploadFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range ups {
+		seeds[u.Carrier] = u.ID
+	}
+	viettel := seeds["viettel"]
+	var csv bytes.Buffer
+	own := a.State().Snapshot.Sites(store.Filter{Carrier: "viettel"})
+	if err := input.WriteSitesCSV(&csv, []data.Site{*own[0]}); err != nil {
+		t.Fatal(err)
+	}
+	actions := []struct {
+		name string
+		do   func(tok persist.TokenInfo) error
+	}{
+		{"may upload viettel's sites", func(tok persist.TokenInfo) error { return a.MayUpload(tok, "sites", "viettel") }},
+		{"upload viettel's sites", func(tok persist.TokenInfo) error {
+			_, err := a.Apply(ctx, tok, Upload{Kind: "sites", Owner: "viettel", Mode: persist.ModeUpsert, DryRun: true,
+				Format: FormatCSV, Body: bytes.NewReader(csv.Bytes())})
+			return err
+		}},
+		{"may upload viettel's fibre", func(tok persist.TokenInfo) error { return a.MayUpload(tok, "fibre", "viettel") }},
+		{"read viettel's upload", func(tok persist.TokenInfo) error { _, err := a.UploadRecord(ctx, tok, viettel); return err }},
+		{"diff viettel's upload", func(tok persist.TokenInfo) error { _, err := a.Diff(ctx, tok, viettel); return err }},
+		{"roll back viettel's upload", func(tok persist.TokenInfo) error { _, _, err := a.Rollback(ctx, tok, viettel, true); return err }},
+		{"list viettel's uploads", func(tok persist.TokenInfo) error {
+			_, _, err := a.Uploads(ctx, tok, UploadFilter{Carrier: "viettel", Limit: 10})
+			return err
+		}},
+		{"list tokens", func(tok persist.TokenInfo) error { _, err := a.Tokens(ctx, tok); return err }},
+		{"create a token", func(tok persist.TokenInfo) error {
+			_, _, err := a.CreateToken(ctx, tok, "gmobile", false, "rules")
+			return err
+		}},
+		{"revoke a token", func(tok persist.TokenInfo) error {
+			_, spare, err := db.CreateToken(ctx, "gmobile", false, "to revoke")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.RevokeToken(ctx, tok, spare.ID)
+		}},
+		{"admin", func(tok persist.TokenInfo) error { return MayAdmin(tok) }},
+	}
+	viettelOwn := []string{"may upload viettel's sites", "upload viettel's sites", "may upload viettel's fibre",
+		"read viettel's upload", "diff viettel's upload", "roll back viettel's upload", "list viettel's uploads"}
+	roles := []struct {
+		name string
+		tok  persist.TokenInfo
+		may  []string
+		sees []string // whose uploads Uploads lists (nil: everyone's)
+	}{
+		{"viettel's carrier token", tokens["viettel"], viettelOwn, []string{"viettel"}},
+		{"mobifone's carrier token", tokens["mobifone"], nil, []string{"mobifone"}},
+		{"admin token", tokens["admin"], []string{"read viettel's upload", "diff viettel's upload", "roll back viettel's upload",
+			"list viettel's uploads", "list tokens", "create a token", "revoke a token", "admin"}, nil},
+	}
+	for _, role := range roles {
+		t.Run(role.name, func(t *testing.T) {
+			for _, act := range actions {
+				err := act.do(role.tok)
+				var denied *DeniedError
+				switch allowed := slices.Contains(role.may, act.name); {
+				case allowed && err != nil:
+					t.Errorf("%s: %v, want it allowed", act.name, err)
+				case !allowed && (!errors.Is(err, ErrForbidden) || !errors.As(err, &denied) || !strings.Contains(err.Error(), role.tok.Prefix())):
+					t.Errorf("%s: %v, want ErrForbidden naming the token %s", act.name, err, role.tok.Prefix())
+				}
+			}
+			list, _, err := a.Uploads(ctx, role.tok, UploadFilter{Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var carriers []string
+			for _, u := range list {
+				if !slices.Contains(carriers, u.Carrier) {
+					carriers = append(carriers, u.Carrier)
+				}
+			}
+			slices.Sort(carriers)
+			want := role.sees
+			if want == nil {
+				want = slices.Sorted(maps.Keys(seeds))
+			}
+			if !slices.Equal(carriers, want) {
+				t.Errorf("Uploads lists uploads of %v, want %v", carriers, want)
+			}
+		})
+	}
+	// An upload for a carrier the state does not list: ErrNotFound for that carrier's own
+	// token (another carrier's token is refused first).
+	_, acme, err := db.CreateToken(ctx, "acme", false, "unlisted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.MayUpload(acme, "sites", "acme"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("acme's token uploading acme's sites: %v, want ErrNotFound", err)
+	}
+	if err := a.MayUpload(tokens["viettel"], "lists", "viettel"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("an unknown kind of list: %v, want ErrNotFound", err)
 	}
 }
