@@ -9,7 +9,7 @@ NPM ?= npm
 LEAFLET_DIST := static/node_modules/leaflet/dist
 VENDOR_STAMP := static/vendor/leaflet/leaflet.js
 
-.PHONY: run test bench load lint build vendor demo-data clean
+.PHONY: run test bench load lint build vendor demo-data clean mutate
 
 run: vendor
 	$(GO) run ./cmd/phusong serve --addr $(ADDR)
@@ -19,6 +19,15 @@ test: vendor
 
 bench: vendor
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Mutation testing (gremlins, not part of `make test`: an hour or more on 2 cores): the efficacy
+# per package, and every mutant that lived; see bench/README.md. MUTATE names the targets
+# (default: the five with the 85 % goal; `make mutate MUTATE=all`, or e.g. MUTATE="geo stats").
+GREMLINS_VERSION ?= v0.6.0
+MUTATE ?= core
+mutate: vendor
+	$(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+	$(GO) run ./bench/mutate $(MUTATE)
 
 # Loopback load test of the API against a plain static file server (bounded, ~1 minute).
 load: vendor
