@@ -4,7 +4,7 @@
 // package's tests on each change. A change the tests notice is killed; one they do not notice
 // lived. The efficacy, killed / (killed + lived), is the share of small bugs the tests catch.
 //
-//	go run ./bench/mutate [-workers 2] [-timeout-coefficient 10] [-out artifacts/mutate] [target …]
+//	go run ./bench/mutate [-workers 2] [-timeout-coefficient 10] [-min-timeout 1m] [-out artifacts/mutate] [target …]
 //
 // Targets are named as in the table below (geo, stats, input, auth, persist, …; "core" for the
 // five with the 85 % goal, "all" for every one); with none it runs the core. For each target it
@@ -14,9 +14,10 @@
 //
 // Every mutant runs the whole test package (go test -failfast), so the time of one target is
 // about (mutants × the package's test time) / workers: geo, input and persist take minutes each,
-// the statistics (data/coverage's tests, ~35 s a run) about an hour on 2 cores. The package's
-// tests run once more first, with coverage, to find the reachable mutants and to set the
-// timeout of each run (that time × -timeout-coefficient).
+// the statistics (data/coverage's tests, ~35 s a run) about an hour on 2 cores. gremlins runs
+// the tests of the folder and the folders below it once with coverage first, to find the
+// reachable mutants; a mutant's run times out after the package's test time ×
+// -timeout-coefficient, at least -min-timeout (a mutant that loops forever costs that much).
 package main
 
 import (
@@ -64,8 +65,8 @@ var targets = []target{
 
 func main() {
 	workers := flag.Int("workers", 2, "mutants tested at once")
-	coeff := flag.Int("timeout-coefficient", 10, "a mutant's test run times out after the coverage run's time × this")
-	minTimeout := flag.Duration("min-timeout", time.Minute, "raise the coefficient so that a mutant's test run may take at least this long (a loaded machine links slowly)")
+	coeff := flag.Int("timeout-coefficient", 10, "a mutant's test run times out after the package's test time × this")
+	minTimeout := flag.Duration("min-timeout", time.Minute, "but may always take this long (a loaded machine links slowly)")
 	out := flag.String("out", "artifacts/mutate", "folder for gremlins' JSON results and logs")
 	gremlins := flag.String("gremlins", "", "gremlins binary (default: gremlins on PATH, else $(go env GOPATH)/bin/gremlins)")
 	flag.Parse()
@@ -228,15 +229,24 @@ func run(bin string, t target, workers, coeff int, minTimeout time.Duration, out
 	if err != nil {
 		return summary{}, err
 	}
-	// gremlins times each mutant's run out at (its own coverage run's time) × coeff; a package
-	// whose tests take a second would time out at 10 s, less than a link on a loaded machine.
+	// gremlins times each mutant's run out at (its coverage run's time) × its coefficient, and
+	// its coverage run tests the folder and every folder below it (data: all of data/...). The
+	// timeout wanted is the package's own test time × coeff, at least minTimeout (a link on a
+	// loaded machine): both times are measured here and the coefficient given is their ratio.
 	start := time.Now()
 	if out, err := exec.Command("go", "test", "-count=1", "./"+t.dir).CombinedOutput(); err != nil {
 		return summary{}, fmt.Errorf("the tests fail before any mutation: %v\n%s", err, out)
 	}
-	if took := time.Since(start); time.Duration(coeff)*took < minTimeout {
-		coeff = int(minTimeout/took) + 1
+	own := time.Since(start)
+	start = time.Now()
+	if out, err := exec.Command("go", "test", "-count=1", "-cover", "./"+t.dir+"/...").CombinedOutput(); err != nil {
+		return summary{}, fmt.Errorf("the coverage run fails: %v\n%s", err, out)
 	}
+	all := time.Since(start)
+	want := max(minTimeout, time.Duration(coeff)*own)
+	coeff = max(1, int((want+all-1)/all))
+	fmt.Fprintf(os.Stderr, "mutate: %s: tests %v, coverage run %v: timeout about %v\n", t.name,
+		own.Round(time.Millisecond), all.Round(time.Millisecond), (time.Duration(coeff) * all).Round(time.Second))
 	jsonPath := filepath.Join(out, t.name+".json")
 	args := []string{"unleash", "--workers", fmt.Sprint(workers), "--timeout-coefficient", fmt.Sprint(coeff), "-o", jsonPath}
 	for _, e := range ex {
