@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -298,5 +302,136 @@ func TestTokenRules(t *testing.T) {
 	}
 	if err := a.MayUpload(tokens["viettel"], "lists", "viettel"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("an unknown kind of list: %v, want ErrNotFound", err)
+	}
+}
+
+// TestOpenWritableClose: Open creates the database in a folder and Close closes it (the next
+// use fails); an app made by New without a database is read-only, refuses authentication and
+// token management with ErrNoDatabase, and its Close does nothing; a folder that cannot hold a
+// database, or inputs that do not build, fail Open with nothing left open.
+func TestOpenWritableClose(t *testing.T) {
+	st := mustDemo(t)
+	ctx := t.Context()
+	in := Input{Engine: st.Engine, Communes: st.Communes, Carriers: st.Carriers}
+	dir := t.TempDir()
+	a, err := Open(ctx, dir, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Writable() {
+		t.Error("an app with a database is not writable")
+	}
+	who := persist.TokenInfo{ID: "000000000000", Admin: true}
+	if _, err := a.Tokens(ctx, who); err != nil {
+		t.Errorf("Tokens before Close: %v", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Tokens(ctx, who); err == nil {
+		t.Error("the database still answers after Close")
+	}
+	// The same folder opens again: the database was closed, not left locked.
+	b, err := Open(ctx, dir, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+
+	ro, err := New(st, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ro.Writable() || ro.Close() != nil {
+		t.Error("an app without a database is writable, or its Close fails")
+	}
+	if _, err := ro.Authenticate(ctx, "phs_x"); !errors.Is(err, ErrNoDatabase) {
+		t.Errorf("Authenticate without a database: %v", err)
+	}
+	for name, err := range map[string]error{
+		"Tokens":      func() error { _, err := ro.Tokens(ctx, who); return err }(),
+		"CreateToken": func() error { _, _, err := ro.CreateToken(ctx, who, "viettel", false, ""); return err }(),
+		"RevokeToken": ro.RevokeToken(ctx, who, "000000000000"),
+		"MayUpload":   ro.MayUpload(who, "sites", "viettel"),
+	} {
+		if !errors.Is(err, ErrNoDatabase) || !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s without a database: %v, want ErrNoDatabase (a not-found)", name, err)
+		}
+	}
+
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := Open(ctx, file, in, nil); err == nil {
+		a.Close()
+		t.Error("Open on a file, not a folder: no error")
+	}
+	bad := t.TempDir()
+	if _, err := Open(ctx, bad, Input{}, nil); err == nil {
+		t.Error("Open with no communes: no error")
+	}
+	c, err := Open(ctx, bad, in, nil) // the failed Open closed its database
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+}
+
+// TestLogs: what the app logs to the logger it is given — each state published (with whether
+// its data is a synthetic demo), each token made or revoked with its id and the admin's.
+func TestLogs(t *testing.T) {
+	st := mustDemo(t)
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	db, err := persist.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	quiet, demo := *st, *st
+	quiet.Note, demo.Note = "", "synthetic"
+	a, err := New(&quiet, db, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Publish(&demo); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	_, admin, err := db.CreateToken(ctx, "", true, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, made, err := a.CreateToken(ctx, admin, "viettel", false, "logs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.Authenticate(ctx, plain); err != nil || got.ID != made.ID || got.Carrier != "viettel" {
+		t.Errorf("the token CreateToken returned authenticates as %+v, %v; want %+v", got, err, made)
+	}
+	if err := a.RevokeToken(ctx, admin, made.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(ctx, plain); !errors.Is(err, persist.ErrUnauthorized) {
+		t.Errorf("a revoked token authenticates: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	want := []string{
+		`msg="data loaded" .* demo=false`,
+		`msg="data loaded" .* demo=true`,
+		`msg="token created" token_id=` + made.ID + ` carrier=viettel admin=false by=` + admin.ID,
+		`msg="token revoked" token_id=` + made.ID + ` by=` + admin.ID,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines logged, want %d:\n%s", len(lines), len(want), buf.String())
+	}
+	for i, w := range want {
+		if !regexp.MustCompile(w).MatchString(lines[i]) {
+			t.Errorf("line %d: %s\nwant it to match %s", i, lines[i], w)
+		}
+	}
+	if a.Publishes() != 2 {
+		t.Errorf("%d states published, want 2", a.Publishes())
 	}
 }
