@@ -13,7 +13,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
-	"phusong/internal/testenv"
+	"phusong/data/testenv"
 )
 
 // uShape is a U open at the top, area 10·10 − 4·7 = 72:

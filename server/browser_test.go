@@ -15,7 +15,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"phusong/internal/testenv"
+	"phusong/data/testenv"
 )
 
 // Browser tests: the embedded map in Debian's headless Chromium, driven over the DevTools

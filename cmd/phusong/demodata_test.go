@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"phusong/data/demo"
-	"phusong/internal/testenv"
+	"phusong/data/testenv"
 )
 
 func demoStdio() (stdio, *bytes.Buffer, *bytes.Buffer) {

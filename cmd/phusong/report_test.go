@@ -18,7 +18,7 @@ import (
 	"phusong/data/coverage"
 	"phusong/data/demo"
 	"phusong/data/render"
-	"phusong/internal/testenv"
+	"phusong/data/testenv"
 )
 
 // runReportCLI runs "phusong report args..." and returns stdout, stderr and the error.

@@ -14,8 +14,8 @@ import (
 	"phusong/data/coverage/contour"
 	"phusong/data/demo"
 	"phusong/data/input"
+	"phusong/data/testenv"
 	"phusong/geo"
-	"phusong/internal/testenv"
 )
 
 // denseMargins is the reference for sparseMargins before clipping: sign·w(level − threshold) of

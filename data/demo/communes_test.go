@@ -14,8 +14,8 @@ import (
 
 	"phusong/data"
 	"phusong/data/input"
+	"phusong/data/testenv"
 	"phusong/geo"
-	"phusong/internal/testenv"
 )
 
 const factsHeader = "code,name,name_en,type,centroid_lon,centroid_lat,area_km2,population_2019,households_2019\n"

@@ -16,7 +16,7 @@ import (
 
 	"phusong/data/coverage"
 	"phusong/data/fibre"
-	"phusong/internal/testenv"
+	"phusong/data/testenv"
 )
 
 var updateFibre = flag.Bool("update-fibre", false, "rewrite fibre.geojson from ../shared/data (until `phusong demo-data` writes it)")

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"phusong/data"
-	"phusong/internal/testenv"
+	"phusong/data/testenv"
 )
 
 // TestGenerateDeterministic generates the province twice into two folders and compares them

@@ -10,8 +10,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/testenv"
 	"phusong/geo"
-	"phusong/internal/testenv"
 )
 
 // TestLoadCommunesToy reads four rectangles (degrees; E overlaps S and N by 0.02° of lon):

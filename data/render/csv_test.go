@@ -18,7 +18,7 @@ import (
 	"github.com/twpayne/go-geom/encoding/ewkbhex"
 	"github.com/twpayne/go-geom/encoding/wkt"
 
-	"phusong/internal/testenv"
+	"phusong/data/testenv"
 )
 
 func readCSV(t *testing.T, b []byte) [][]string {

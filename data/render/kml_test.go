@@ -19,7 +19,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
-	"phusong/internal/testenv"
+	"phusong/data/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")

@@ -2,7 +2,8 @@
 // reference data in ../shared/data, Debian's python3 with shapely, GDAL's programs, Chromium —
 // and decides what a missing one means: the test is skipped on a developer's machine, and fails
 // under CI=true, where .ci/run installs every package and the reference data must be present.
-// It is imported by tests only and imports nothing of phusong (geo's tests use it too).
+// It is imported by tests only and imports nothing of phusong: geo's tests use it too, and
+// cmd/phusong/imports_test.go ranks it with geo, at the bottom of the one-way imports.
 package testenv
 
 import (
