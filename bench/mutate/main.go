@@ -44,23 +44,25 @@ type target struct {
 	note  string
 }
 
-// targets is every measured set, core first.
-var targets = []target{
-	{name: "geo", dir: "geo", core: true, note: "the maths"},
-	{name: "stats", dir: "data/coverage", files: []string{"stats.go"}, core: true, note: "the coverage statistics"},
-	{name: "input", dir: "data/input", core: true, note: "the input readers"},
-	{name: "auth", dir: "server/app", files: []string{"app.go", "tokens.go"}, core: true, note: "token rules and token management"},
-	{name: "persist", dir: "data/persist", core: true, note: "SQLite: tokens, versioned lists"},
-	{name: "data", dir: "data", note: "domain types, validation, spacing"},
-	{name: "store", dir: "data/store"},
-	{name: "land", dir: "data/land"},
-	{name: "contour", dir: "data/coverage/contour"},
-	{name: "fibre", dir: "data/fibre"},
-	{name: "render", dir: "data/render"},
-	{name: "demo", dir: "data/demo"},
-	{name: "app", dir: "server/app", note: "every use case"},
-	{name: "coverage", dir: "data/coverage", note: "the whole engine (hours)"},
-	{name: "server", dir: "server", note: "the HTTP transport (hours)"},
+// targets returns every measured set, core first (a function: no package-level state).
+func targets() []target {
+	return []target{
+		{name: "geo", dir: "geo", core: true, note: "the maths"},
+		{name: "stats", dir: "data/coverage", files: []string{"stats.go"}, core: true, note: "the coverage statistics"},
+		{name: "input", dir: "data/input", core: true, note: "the input readers"},
+		{name: "auth", dir: "server/app", files: []string{"app.go", "tokens.go"}, core: true, note: "token rules and token management"},
+		{name: "persist", dir: "data/persist", core: true, note: "SQLite: tokens, versioned lists"},
+		{name: "data", dir: "data", note: "domain types, validation, spacing"},
+		{name: "store", dir: "data/store"},
+		{name: "land", dir: "data/land"},
+		{name: "contour", dir: "data/coverage/contour"},
+		{name: "fibre", dir: "data/fibre"},
+		{name: "render", dir: "data/render"},
+		{name: "demo", dir: "data/demo"},
+		{name: "app", dir: "server/app", note: "every use case"},
+		{name: "coverage", dir: "data/coverage", note: "the whole engine (hours)"},
+		{name: "server", dir: "server", note: "the HTTP transport (hours)"},
+	}
 }
 
 func main() {
@@ -114,7 +116,7 @@ func selectTargets(names []string) ([]target, error) {
 	}
 	for _, n := range names {
 		found := false
-		for _, t := range targets {
+		for _, t := range targets() {
 			if n == t.name || n == "all" || n == "core" && t.core {
 				add(t)
 				found = true
@@ -122,7 +124,7 @@ func selectTargets(names []string) ([]target, error) {
 		}
 		if !found {
 			var known []string
-			for _, t := range targets {
+			for _, t := range targets() {
 				known = append(known, t.name)
 			}
 			return nil, fmt.Errorf("unknown target %q (known: core, all, %s)", n, strings.Join(known, ", "))
