@@ -4,10 +4,11 @@
 // package's tests on each change. A change the tests notice is killed; one they do not notice
 // lived. The efficacy, killed / (killed + lived), is the share of small bugs the tests catch.
 //
-//	go run ./bench/mutate [-workers 2] [-timeout-coefficient 10] [-min-timeout 1m] [-out artifacts/mutate] [target …]
+//	go run ./bench/mutate [-workers 2] [-timeout-coefficient 10] [-min-timeout 1m] [-run REGEXP] [-out artifacts/mutate] [target …]
 //
 // Targets are named as in the table below (geo, stats, input, auth, persist, …; "core" for the
-// five with the 85 % goal, "all" for every one); with none it runs the core. For each target it
+// five with the 85 % goal, "all" for every one); with none it runs the core. "geo:pathloss.go"
+// measures one file of a target's folder, "geo:a.go,b.go" some. For each target it
 // prints the counts, the efficacy and every mutant that lived, with its source line, and keeps
 // gremlins' JSON and log in -out. Mutants that time out or do not compile are counted apart (they
 // are in neither term of the efficacy); a mutant no test reaches is "not covered".
@@ -71,6 +72,7 @@ func main() {
 	minTimeout := flag.Duration("min-timeout", time.Minute, "but may always take this long (a loaded machine links slowly)")
 	out := flag.String("out", "artifacts/mutate", "folder for gremlins' JSON results and logs")
 	gremlins := flag.String("gremlins", "", "gremlins binary (default: gremlins on PATH, else $(go env GOPATH)/bin/gremlins)")
+	runTests := flag.String("run", "", "run only the package's tests matching this (go test -run): a lower bound of the efficacy, in a fraction of the time")
 	flag.Parse()
 	sel, err := selectTargets(flag.Args())
 	if err != nil {
@@ -88,7 +90,7 @@ func main() {
 	}
 	var rows []string
 	for _, t := range sel {
-		s, err := run(bin, t, *workers, *coeff, *minTimeout, *out)
+		s, err := run(bin, t, *workers, *coeff, *minTimeout, *out, *runTests)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "mutate: %s: %v\n", t.name, err)
 			os.Exit(1)
@@ -103,7 +105,8 @@ func main() {
 	}
 }
 
-// selectTargets resolves the command line's names ("core", "all" or target names).
+// selectTargets resolves the command line's names ("core", "all" or target names, each
+// optionally followed by ":" and a comma-separated list of the files of its folder to measure).
 func selectTargets(names []string) ([]target, error) {
 	if len(names) == 0 {
 		names = []string{"core"}
@@ -115,9 +118,16 @@ func selectTargets(names []string) ([]target, error) {
 		}
 	}
 	for _, n := range names {
+		// "geo:pathloss.go,antenna.go" measures only those files of the target's folder (a
+		// sample when the whole package takes too long on a loaded machine).
+		n, only, sample := strings.Cut(n, ":")
 		found := false
 		for _, t := range targets() {
 			if n == t.name || n == "all" || n == "core" && t.core {
+				if sample {
+					t.name += ":" + only
+					t.files = strings.Split(only, ",")
+				}
 				add(t)
 				found = true
 			}
@@ -226,7 +236,7 @@ type summary struct {
 }
 
 // run measures t with gremlins and summarises its JSON.
-func run(bin string, t target, workers, coeff int, minTimeout time.Duration, out string) (summary, error) {
+func run(bin string, t target, workers, coeff int, minTimeout time.Duration, out, runTests string) (summary, error) {
 	ex, err := excludes(t)
 	if err != nil {
 		return summary{}, err
@@ -235,13 +245,20 @@ func run(bin string, t target, workers, coeff int, minTimeout time.Duration, out
 	// its coverage run tests the folder and every folder below it (data: all of data/...). The
 	// timeout wanted is the package's own test time × coeff, at least minTimeout (a link on a
 	// loaded machine): both times are measured here and the coefficient given is their ratio.
+	// -count=1: the coverage run sets the timeouts, so it must not be a cached result. With
+	// -run, every go test gremlins starts runs only those tests (GOFLAGS): a mutant they miss
+	// counts as lived or not covered though another test of the package may kill it.
+	goflags := []string{"-count=1"}
+	if runTests != "" {
+		goflags = append(goflags, "-run="+runTests)
+	}
 	start := time.Now()
-	if out, err := exec.Command("go", "test", "-count=1", "./"+t.dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", append([]string{"test"}, append(goflags, "./"+t.dir)...)...).CombinedOutput(); err != nil {
 		return summary{}, fmt.Errorf("the tests fail before any mutation: %v\n%s", err, out)
 	}
 	own := time.Since(start)
 	start = time.Now()
-	if out, err := exec.Command("go", "test", "-count=1", "-cover", "./"+t.dir+"/...").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", append([]string{"test", "-cover"}, append(goflags, "./"+t.dir+"/...")...)...).CombinedOutput(); err != nil {
 		return summary{}, fmt.Errorf("the coverage run fails: %v\n%s", err, out)
 	}
 	all := time.Since(start)
@@ -267,8 +284,7 @@ func run(bin string, t target, workers, coeff int, minTimeout time.Duration, out
 	}
 	defer os.RemoveAll(tmp)
 	cmd := exec.Command(bin, args...)
-	// -count=1: the coverage run sets the timeouts, so it must not be a cached result.
-	cmd.Env = append(os.Environ(), "GOFLAGS=-count=1", "TMPDIR="+tmp)
+	cmd.Env = append(os.Environ(), "GOFLAGS="+strings.Join(goflags, " "), "TMPDIR="+tmp)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Run(); err != nil {
 		return summary{}, fmt.Errorf("gremlins: %v (log: %s)", err, logf.Name())
