@@ -8,16 +8,27 @@ NPM ?= npm
 # static/package-lock.json by static/vendor_test.go: plain `go build` works on a fresh clone.
 # `make vendor` re-vendors after a change of static/package.json (needs npm).
 
-.PHONY: run test bench load lint build vendor demo-data clean
+.PHONY: run test bench load lint build vendor demo-data clean mutate
 
 run:
 	$(GO) run ./cmd/phusong serve --addr $(ADDR)
 
+# -timeout: under the race detector on 2 cores, the server and coverage packages take several
+# minutes each; go test's default of 10 minutes per package fails them on a loaded machine.
 test:
-	$(GO) test -race ./...
+	$(GO) test -race -timeout 40m ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Mutation testing (gremlins, not part of `make test`: an hour or more on 2 cores): the efficacy
+# per package, and every mutant that lived; see bench/README.md. MUTATE names the targets
+# (default: the five with the 85 % goal; `make mutate MUTATE=all`, or e.g. MUTATE="geo stats").
+GREMLINS_VERSION ?= v0.6.0
+MUTATE ?= core
+mutate: vendor
+	$(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+	$(GO) run ./bench/mutate $(MUTATE)
 
 # Loopback load test of the API against a plain static file server (bounded, ~1 minute).
 load:

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
 )
 
 // TestSectorDefaultsFor checks the documented table (rf-reference.md "Link budget").
@@ -236,5 +238,68 @@ func TestCheckSite(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestRangesInclusive: every accepted range holds its two ends (the ranges are inclusive) and
+// refuses the next float past each; the azimuth holds 0 and refuses 360.
+func TestRangesInclusive(t *testing.T) {
+	out := func(v, dir float64) float64 { return math.Nextafter(v, dir) }
+	cases := []struct {
+		name     string
+		set      func(*Site, float64)
+		lo, hi   float64
+		loInside bool // the low end itself is accepted
+		hiInside bool
+	}{
+		{"height_m", func(s *Site, v float64) { s.HeightM = v }, MinHeightM, MaxHeightM, true, true},
+		{"power_dbm", func(s *Site, v float64) { s.Sectors[0].PowerDBm = v }, MinPowerDBm, MaxPowerDBm, true, true},
+		{"gain_dbi", func(s *Site, v float64) { s.Sectors[0].GainDBi = v }, MinGainDBi, MaxGainDBi, true, true},
+		{"tilt_deg", func(s *Site, v float64) { s.Sectors[0].TiltDeg = v }, MinTiltDeg, MaxTiltDeg, true, true},
+		{"beamwidth_deg", func(s *Site, v float64) { s.Sectors[0].BeamwidthDeg = v }, MinBeamwidthDeg, MaxBeamwidthDeg, true, true},
+		{"feeder_loss_db", func(s *Site, v float64) { s.Sectors[0].FeederLossDB = v }, 0, MaxFeederLossDB, true, true},
+		{"azimuth_deg", func(s *Site, v float64) { s.Sectors[0].AzimuthDeg = v }, 0, 360, true, false},
+		{"bandwidth_mhz (5G)", func(s *Site, v float64) {
+			s.Sectors[0].Tech, s.Sectors[0].BandMHz, s.Sectors[0].BandwidthMHz = Tech5G, 3500, v
+		}, MinNRBandwidthMHz, MaxNRBandwidthMHz, true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, v := range []struct {
+				x      float64
+				inside bool
+			}{{c.lo, c.loInside}, {c.hi, c.hiInside}, {out(c.lo, math.Inf(-1)), false}, {out(c.hi, math.Inf(1)), false},
+				{out(c.lo, math.Inf(1)), true}, {out(c.hi, math.Inf(-1)), true}} {
+				s := validSite()
+				c.set(&s, v.x)
+				err := CheckSite(&s, WholeEarth())
+				if (err == nil) != v.inside || err != nil && !strings.Contains(err.Error(), strings.Fields(c.name)[0]) {
+					t.Errorf("%v: %v, want accepted %v", v.x, err, v.inside)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckPositionEdges: a position on the area's edge is inside; the next float out is not.
+func TestCheckPositionEdges(t *testing.T) {
+	area := orb.Bound{Min: orb.Point{105.72, 9.3}, Max: orb.Point{106.81, 10.31}}
+	in, out := math.Inf(1), math.Inf(-1)
+	cases := []struct {
+		lon, lat float64
+		errs     int
+	}{
+		{area.Min[0], area.Min[1], 0}, {area.Max[0], area.Max[1], 0}, {area.Min[0], area.Max[1], 0},
+		{math.Nextafter(area.Min[0], out), 9.9, 1}, {math.Nextafter(area.Max[0], in), 9.9, 1},
+		{106, math.Nextafter(area.Min[1], out), 1}, {106, math.Nextafter(area.Max[1], in), 1},
+		{math.Nextafter(area.Max[0], in), math.Nextafter(area.Min[1], out), 2},
+		// Outside on one axis, on the edge on the other: only the outside one is named.
+		{area.Min[0], math.Nextafter(area.Min[1], out), 1}, {math.Nextafter(area.Max[0], in), area.Max[1], 1},
+		{area.Max[0], math.Nextafter(area.Max[1], in), 1}, {math.Nextafter(area.Min[0], out), area.Min[1], 1},
+	}
+	for _, c := range cases {
+		if errs := CheckPosition(c.lon, c.lat, area); len(errs) != c.errs {
+			t.Errorf("%v, %v: %v, want %d errors", c.lon, c.lat, errs, c.errs)
+		}
 	}
 }

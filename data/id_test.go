@@ -57,3 +57,19 @@ func runIDCases(t *testing.T, check func(string) *ParseError, cases []struct{ na
 		})
 	}
 }
+
+// TestResolveCarrier: ids and names in any case, and MNCs 0–99 written with up to three digits
+// ("4", "04", "004"); MNCs of no default carrier, 100, four digits or a sign are not carriers.
+func TestResolveCarrier(t *testing.T) {
+	cases := map[string]string{
+		"viettel": "viettel", "VinaPhone": "vinaphone", " MOBIFONE ": "mobifone", "I-Telecom": "itelecom",
+		"4": "viettel", "04": "viettel", "004": "viettel", "01": "mobifone", "8": "itelecom",
+		"0": "", "99": "", "100": "", "0004": "", "-4": "", "4.0": "", "": "", "vt": "",
+	}
+	for in, want := range cases {
+		got, ok := ResolveCarrier(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("ResolveCarrier(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}

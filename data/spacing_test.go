@@ -1,8 +1,10 @@
 package data
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -12,7 +14,8 @@ import (
 
 // TestCloseSitesBruteForce compares CloseSites with every pair, on random clusters of sites
 // a few metres to a few tens of metres apart, in Trà Vinh, far north and near a pole (where
-// the buckets are widest in degrees).
+// the buckets are widest in degrees), with the list in its order and reversed (a pair is found
+// from whichever site comes second, so each neighbour bucket is looked at from both sides).
 func TestCloseSitesBruteForce(t *testing.T) {
 	seed := rand.Uint64()
 	t.Logf("seed %d", seed)
@@ -46,6 +49,22 @@ func TestCloseSitesBruteForce(t *testing.T) {
 			for k := 1; k < len(got); k++ {
 				if got[k].Second < got[k-1].Second {
 					t.Fatalf("not ordered by Second: %v", got)
+				}
+			}
+			// In the other order the same pairs are found (indices mirrored), with the same
+			// distances up to the argument order of the geodesic.
+			rev := slices.Clone(sites)
+			slices.Reverse(rev)
+			back := map[[2]int]float64{}
+			for _, p := range CloseSites(rev) {
+				back[[2]int{len(sites) - 1 - p.Second, len(sites) - 1 - p.First}] = p.DistanceM
+			}
+			if len(back) != len(want) {
+				t.Fatalf("near %v: %d pairs in reverse order, %d in order\nreverse %v\nwant %v", centre, len(back), len(want), back, want)
+			}
+			for _, p := range want {
+				if d, ok := back[[2]int{p.First, p.Second}]; !ok || math.Abs(d-p.DistanceM) > 1e-9 {
+					t.Fatalf("near %v: pair %v in reverse order: %v %v", centre, p, d, ok)
 				}
 			}
 		}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"phusong/data/testenv"
 )
 
 // uShape is a U open at the top, area 10·10 − 4·7 = 72:
@@ -171,7 +173,7 @@ func TestClipToConvexTilesVoronoi(t *testing.T) {
 // schematic demo map's construction, and checks the pieces tile each subject. The outline's area
 // is also compared with the figure stated in the data file (2,246.9 km², computed by its author).
 func TestClipToConvexProvince(t *testing.T) {
-	dir := sharedTraVinh(t)
+	dir := filepath.Join(testenv.SharedData(t), "travinh")
 	tm := NewLocalTM(106.25, 9.8)
 	sites := wardCentroids(t, filepath.Join(dir, "wards_2025_facts.csv"))
 	if len(sites) != 41 {
@@ -299,26 +301,6 @@ func reversedPolygon(p orb.Polygon) orb.Polygon {
 		out[i] = reverseRing(r)
 	}
 	return out
-}
-
-// sharedTraVinh finds shared/data/travinh by walking up from the package directory, or skips.
-func sharedTraVinh(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "data", "travinh")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared/data/travinh not found above the package directory")
-		}
-		dir = parent
-	}
 }
 
 func readFeatures(t *testing.T, path string) []*geojson.Feature {

@@ -96,6 +96,67 @@ func TestLossDBHandValues(t *testing.T) {
 	})
 }
 
+// The switches between formulas, on both sides. Where the published model jumps, hand values on
+// each side (python3, term by term), the switch value on the side the reference gives it:
+//
+//	hata large city 30/10/5, f ≥ 400 MHz: a = 3.2 lg²(11.75·10) − 4.97 = 8.74218, below it
+//	  a = 8.29 lg²(1.54·10) − 1.1 = 10.59060; 69.55 + 26.16 lg f − 13.82 lg 30 = 117.20607 at
+//	  400, 117.20579 at 399.99; (44.9 − 6.55 lg 30) lg 5 = 24.62112
+//	  → 400: 133.08501, 399.99: 131.23630
+//	ext-hata urban 30/1.5/5, f ≤ 1500 MHz: 69.6 + 26.2 lg f (152.81359 at 1500, 152.81352 at
+//	  1499.99), above it 46.3 + 33.9 lg f (153.96959 at 1500.01); a = 0.03585, 13.82 lg 30 =
+//	  20.41382, 24.62112 → 1499.99: 156.98497, 1500: 156.98504, 1500.01: 158.14105
+func TestLossDBSwitches(t *testing.T) {
+	large := PathLoss{Model: ModelHata, Env: EnvUrban, LargeCity: true}
+	ext := PathLoss{Model: ModelExtHata, Env: EnvUrban}
+	runLossCases(t, 0.001, []lossCase{
+		{"hata-large-city-at-400", large, 400, 30, 10, 5, 133.08501},
+		{"hata-large-city-below-400", large, 399.99, 30, 10, 5, 131.23630},
+		{"ext-hata-below-1500", ext, 1499.99, 30, 1.5, 5, 156.98497},
+		{"ext-hata-at-1500", ext, 1500, 30, 1.5, 5, 156.98504},
+		{"ext-hata-above-1500", ext, 1500.01, 30, 1.5, 5, 158.14105},
+	})
+}
+
+// Where Extended Hata is continuous across a switch (its 150 and 2000 MHz frequency branches,
+// the 10 m mobile and 30 m base heights, the 40 m, 100 m and 20 km distance bands), the loss at
+// the switch and one step either side agree within 1e-6 dB per 1e-9 relative step: a switch
+// taken on the wrong side (< for <=) gives the same loss, which is why those mutants live.
+func TestLossDBContinuousAtSwitches(t *testing.T) {
+	type at struct {
+		name            string
+		p               PathLoss
+		freqMHz, hb, hm float64
+		distKM          float64
+		vary            int // 0 frequency, 1 hb, 2 hm, 3 distance
+	}
+	ext := func(env Env) PathLoss { return PathLoss{Model: ModelExtHata, Env: env} }
+	cases := []at{
+		{"150 MHz", ext(EnvSuburban), 150, 30, 1.5, 5, 0},
+		{"2000 MHz", ext(EnvOpen), 2000, 30, 1.5, 5, 0},
+		{"hb 30 m", ext(EnvUrban), 900, 30, 1.5, 5, 1},
+		{"hm 10 m", ext(EnvUrban), 900, 30, 10, 5, 2},
+		{"40 m", ext(EnvUrban), 900, 30, 1.5, 0.04, 3},
+		{"100 m", ext(EnvUrban), 900, 30, 1.5, 0.1, 3},
+		{"20 km", ext(EnvUrban), 900, 30, 1.5, 20, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			loss := func(scale float64) float64 {
+				v := []float64{c.freqMHz, c.hb, c.hm, c.distKM}
+				v[c.vary] *= scale
+				return c.p.LossDB(v[0], v[1], v[2], v[3])
+			}
+			mid := loss(1)
+			for _, scale := range []float64{1 - 1e-9, 1 + 1e-9} {
+				if d := math.Abs(loss(scale) - mid); d > 1e-6 || math.IsNaN(d) {
+					t.Errorf("loss ×%v from the switch differs by %.3g dB (%.9f vs %.9f)", scale, d, loss(scale), mid)
+				}
+			}
+		})
+	}
+}
+
 // 32.45 + 20 lg f + 20 lg d by hand: 900 MHz 1 km: 59.08485 → 91.53485; 2100 MHz 3 km:
 // 66.44439 + 9.54243 → 108.43681; 2600 MHz 10 km: 68.29947 + 20 → 120.74947.
 func TestFreeSpaceLossDB(t *testing.T) {

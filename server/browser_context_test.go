@@ -2,8 +2,6 @@ package server
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,21 +10,8 @@ import (
 
 	"phusong/data"
 	"phusong/data/input"
+	"phusong/data/testenv"
 )
-
-// sharedFile returns a file of the reference data beside the repository (../shared/data from
-// the repository root), skipping without it, failing under CI=true.
-func sharedFile(t *testing.T, name string) string {
-	t.Helper()
-	p := filepath.Join(filepath.Dir(artifactsDir(t)), "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but the shared data file %s is missing: %v", p, err)
-		}
-		t.Skipf("shared data %s not found; skipping", p)
-	}
-	return p
-}
 
 // markCoverJS measures, on a 3 px lattice over the map, the share of the province's pixels
 // (inside a commune) that site marks cover: as drawn now, and as one dot per site would (radius
@@ -61,7 +46,7 @@ const markCoverJS = `(() => {
 // cluster zooms in to it; at town zoom every site is a dot; the context layer can be turned off.
 func TestBrowserSitesByZoomAndContext(t *testing.T) {
 	needChromium(t)
-	roads, err := input.LoadContextFile(sharedFile(t, "travinh/national_roads.geojson"))
+	roads, err := input.LoadContextFile(testenv.SharedFile(t, "travinh/national_roads.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}

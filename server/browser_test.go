@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"phusong/data"
+	"phusong/data/testenv"
 )
 
 // Browser tests: the embedded map in Debian's headless Chromium, driven over the DevTools
@@ -23,16 +24,14 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
-// needChromium skips without Chromium, except under CI=true where its absence is a failure.
+// needChromium skips without Chromium, except under CI=true where its absence is a failure
+// (testenv.Missing).
 func needChromium(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %s is missing (.ci/run installs it with apt-get install chromium): %v", chromiumPath, err)
-		}
-		t.Skipf("browser tests skipped: %s not found (apt-get install chromium to run them; under CI=true they are required)", chromiumPath)
+		testenv.Missing(t, "the browser tests need %s (apt-get install chromium): %v", chromiumPath, err)
 	}
-	if testing.Short() && os.Getenv("CI") != "true" {
+	if testing.Short() && !testenv.CI() {
 		t.Skip("browser tests skipped with -short")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"phusong/data/hex"
+	"phusong/data/testenv"
 )
 
 // TestDownloadURLs checks every download URL form: its media type, its attachment name, and
@@ -102,8 +103,8 @@ func TestDownloadRangesAndConditionals(t *testing.T) {
 // for every extension, the CSV driver prefix for a CSV URL with parameters, and ogr2ogr
 // writing the fibre routes (lines only) to a Shapefile, which needs one geometry type.
 func TestDownloadsWithGDAL(t *testing.T) {
-	ogrinfo := needGDAL(t, "ogrinfo")
-	ogr2ogr := needGDAL(t, "ogr2ogr")
+	ogrinfo := testenv.Program(t, "ogrinfo", "gdal-bin")
+	ogr2ogr := testenv.Program(t, "ogr2ogr", "gdal-bin")
 	ts := newFibreServer(t)
 	st := fibreState(t)
 	cases := []struct {
@@ -163,7 +164,7 @@ func TestH3API(t *testing.T) {
 	}
 	answered(t, get(t, ts.URL+"/api/v1/h3?resolution=10"), http.StatusBadRequest, "resolution")
 	answered(t, get(t, ts.URL+"/api/v1/h3?tech=2G"), http.StatusBadRequest, "tech")
-	ogrinfo := needGDAL(t, "ogrinfo")
+	ogrinfo := testenv.Program(t, "ogrinfo", "gdal-bin")
 	out, err := exec.Command(ogrinfo, "-ro", "-so", "-al", "/vsicurl/"+ts.URL+"/api/v1/h3.gpkg").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "Layer name: h3_res8_4g") || !strings.Contains(string(out), "Geometry: Polygon") {
 		t.Errorf("ogrinfo h3.gpkg: %v\n%s", err, truncate(string(out), 2000))

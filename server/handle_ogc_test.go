@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -17,21 +16,8 @@ import (
 
 	"phusong/data"
 	"phusong/data/store"
+	"phusong/data/testenv"
 )
-
-// needGDAL returns the path of a GDAL program, skipping the test without it, except under
-// CI=true (.ci/run installs gdal-bin) where that fails.
-func needGDAL(t *testing.T, program string) string {
-	t.Helper()
-	path := "/usr/bin/" + program
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %s is missing (apt-get install gdal-bin)", path)
-		}
-		t.Skipf("%s not found (apt-get install gdal-bin)", path)
-	}
-	return path
-}
 
 // ogcPage is an items answer as the tests read it.
 type ogcPage struct {
@@ -228,7 +214,7 @@ func TestOGCItemsQuery(t *testing.T) {
 // TestOGCWithGDAL has GDAL's OGC API Features client list every collection and read every
 // feature of each, page after page, and compares the counts with the API's numberMatched.
 func TestOGCWithGDAL(t *testing.T) {
-	ogrinfo := needGDAL(t, "ogrinfo")
+	ogrinfo := testenv.Program(t, "ogrinfo", "gdal-bin")
 	ts := newFibreServer(t)
 	out, err := exec.Command(ogrinfo, "-ro", "-al", "-geom=SUMMARY", "OAPIF:"+ts.URL+"/ogc").CombinedOutput()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"phusong/data/store"
+	"phusong/data/testenv"
 )
 
 // tileOf returns the x, y of the web-map tile holding lon, lat at zoom z (the slippy-map
@@ -51,7 +52,7 @@ func TestTiles(t *testing.T) {
 	if again := get(t, ts.URL+"/tiles/sites"+path, "If-None-Match: "+r.header.Get("ETag")); again.status != http.StatusNotModified {
 		t.Errorf("If-None-Match: %d, want 304", again.status)
 	}
-	ogrinfo := needGDAL(t, "ogrinfo")
+	ogrinfo := testenv.Program(t, "ogrinfo", "gdal-bin")
 	count := regexp.MustCompile(`Feature Count: (\d+)`)
 	for _, col := range []string{"sites", "communes", "coverage_any_4g", "coverage_viettel_3g", "gaps_4g", "fibre_routes", "fibre_access_points"} {
 		out, err := exec.Command(ogrinfo, "-ro", "-al", "-geom=SUMMARY", "MVT:"+ts.URL+"/tiles/"+col+path).CombinedOutput()

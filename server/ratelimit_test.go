@@ -2,15 +2,29 @@ package server
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
 
-// fakeClock is a settable time source for limiter tests.
-type fakeClock struct{ t time.Time }
+// fakeClock is a settable time source for limiter tests, safe for the server's goroutines to
+// read while the test advances it.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 func TestLimiter(t *testing.T) {
 	type step struct {

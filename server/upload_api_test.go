@@ -98,32 +98,52 @@ func TestUploadAuth(t *testing.T) {
 	}
 }
 
+// TestUploadRateLimit runs the server's limiters on a fake clock (no request depends on how
+// fast the machine is): 60 per minute, burst 3, per token; 3 bad tokens at once per address.
 func TestUploadRateLimit(t *testing.T) {
 	// 60 per minute, burst 3: the 4th request at once is refused for about a second.
 	e := newUploadEnv(t, Limits{TokenRatePerMinute: 60, TokenBurst: 3, BadTokenRatePerMinute: 60, BadTokenBurst: 3})
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	e.s.up.perToken.now, e.s.up.failures.now = clk.now, clk.now
+	whoami := func(token string) reply { return e.call(t, "GET", "/api/v1/token", token, nil) }
 	for i := range 3 {
-		if r := e.call(t, "GET", "/api/v1/token", e.tok["viettel"], nil); r.status != 200 {
+		if r := whoami(e.tok["viettel"]); r.status != 200 {
 			t.Fatalf("request %d: %d %s", i, r.status, r.body)
 		}
 	}
-	r := e.call(t, "GET", "/api/v1/token", e.tok["viettel"], nil)
-	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" {
-		t.Fatalf("4th request: %d, Retry-After %q; want 429, 1", r.status, r.header.Get("Retry-After"))
+	// The 4th at once is refused for a second (1 request at 1/s), and so it stays until the
+	// second has passed, to the millisecond.
+	for _, after := range []time.Duration{0, 999 * time.Millisecond} {
+		clk.advance(after)
+		r := whoami(e.tok["viettel"])
+		if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" {
+			t.Fatalf("4th request %v later: %d, Retry-After %q; want 429, 1", after, r.status, r.header.Get("Retry-After"))
+		}
+		if eb := decode[errorBody](t, r); eb.Status != 429 || !strings.Contains(eb.Error, e.inf["viettel"].Prefix()) {
+			t.Fatalf("429 body %+v", eb)
+		}
 	}
-	if eb := decode[errorBody](t, r); eb.Status != 429 || !strings.Contains(eb.Error, e.inf["viettel"].Prefix()) {
-		t.Fatalf("429 body %+v", eb)
+	clk.advance(time.Millisecond)
+	if r := whoami(e.tok["viettel"]); r.status != 200 {
+		t.Fatalf("a second after the burst: %d, want 200", r.status)
+	}
+	if r := whoami(e.tok["viettel"]); r.status != http.StatusTooManyRequests {
+		t.Fatalf("the second's one request used: %d, want 429", r.status)
 	}
 	// Another token has its own bucket.
-	if r := e.call(t, "GET", "/api/v1/token", e.tok["mobifone"], nil); r.status != 200 {
+	if r := whoami(e.tok["mobifone"]); r.status != 200 {
 		t.Fatalf("other token: %d", r.status)
 	}
-	// Bad tokens from one address: 401 while the address's bucket lasts, then 429.
+	// Bad tokens from one address: 401 while the address's bucket lasts, then 429; a second
+	// later one more 401.
 	var got []int
 	for range 5 {
-		got = append(got, e.call(t, "GET", "/api/v1/token", "phs_bad", nil).status)
+		got = append(got, whoami("phs_bad").status)
 	}
-	if !slices.Equal(got, []int{401, 401, 401, 429, 429}) {
-		t.Fatalf("bad tokens → %v, want 3×401 then 429", got)
+	clk.advance(time.Second)
+	got = append(got, whoami("phs_bad").status, whoami("phs_bad").status)
+	if !slices.Equal(got, []int{401, 401, 401, 429, 429, 401, 429}) {
+		t.Fatalf("bad tokens → %v, want 3×401, 2×429, then after a second 401, 429", got)
 	}
 	// The bad-token limit comes before the check: once it is reached, a right guess from the
 	// address is refused unchecked too (before, it was answered 200, so guessing went on at

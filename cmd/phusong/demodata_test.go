@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"phusong/data/demo"
+	"phusong/data/testenv"
 )
 
 func demoStdio() (stdio, *bytes.Buffer, *bytes.Buffer) {
@@ -42,10 +43,7 @@ func TestDemoDataUsage(t *testing.T) {
 // files (fibre.geojson and population.tif included), and exercises --check on an empty, an up-to-date and a
 // folder whose fibre network alone is stale.
 func TestDemoDataRegenerates(t *testing.T) {
-	shared, ok := demo.FindSharedData(".")
-	if !ok {
-		t.Skip("shared/data not found above the package folder")
-	}
+	shared := testenv.SharedData(t)
 	out := filepath.Join(t.TempDir(), "demo")
 	io, stdout, _ := demoStdio()
 	if err := run(context.Background(), []string{"demo-data", "--shared", shared, "--check", "--out", out}, io); !errors.Is(err, errDemoStale) {

@@ -18,6 +18,7 @@ import (
 	"phusong/data/coverage"
 	"phusong/data/demo"
 	"phusong/data/render"
+	"phusong/data/testenv"
 )
 
 // runReportCLI runs "phusong report args..." and returns stdout, stderr and the error.
@@ -171,14 +172,10 @@ func TestReportTable(t *testing.T) {
 }
 
 // TestReportRealCommunes runs the report on the real 2025 boundaries with the demo's
-// synthetic stations (skipped without ../shared/data).
+// synthetic stations (../shared/data: see testenv.SharedData).
 func TestReportRealCommunes(t *testing.T) {
-	shared, ok := demo.FindSharedData(".")
-	if !ok {
-		t.Skip("no shared/data beside the repository")
-	}
 	out, stderr, err := runReportCLI(t, "--format", "json", "--cell-m", "100",
-		"--communes", filepath.Join(shared, "travinh", "wards_2025.geojson"))
+		"--communes", testenv.SharedFile(t, "travinh/wards_2025.geojson"))
 	if err != nil {
 		t.Fatal(err, stderr)
 	}

@@ -189,7 +189,8 @@ const (
 // sub-rectangle of it (as Update asks; the chunk's other cells come from the whole-tile
 // reference chunk), and fails at the first cell whose best level (float64 bits) or serving
 // index differ, or whose chunk level (float32 bits) or serving differ. It returns the number
-// of (layer, tile) pairs compared.
+// of (layer, tile) pairs compared, and fails when there is none or when no cell of them
+// received a level (a fixture without a site in range would compare nothing).
 func compareEvaluate(t *testing.T, e *Engine, snap *store.Snapshot, rng *rand.Rand) int {
 	t.Helper()
 	sites := e.countedSites(snap)
@@ -203,7 +204,7 @@ func compareEvaluate(t *testing.T, e *Engine, snap *store.Snapshot, rng *rand.Ra
 	l := e.land
 	var gotB, wantB []float64
 	var gotS, wantS []uint16
-	pairs := 0
+	pairs, reached := 0, 0
 	for tix := range l.Tiles {
 		tl := &l.Tiles[tix]
 		n := int(tl.End - tl.Start)
@@ -231,6 +232,9 @@ func compareEvaluate(t *testing.T, e *Engine, snap *store.Snapshot, rng *rand.Ra
 					w.evaluate(tl, rect, gotB, gotS)
 					refEvaluate(&ref, tl, rect, wantB, wantS)
 					for o := range n {
+						if wantS[o] != noServer && wantS[o] != untouchedServ {
+							reached++
+						}
 						if math.Float64bits(gotB[o]) != math.Float64bits(wantB[o]) || gotS[o] != wantS[o] {
 							k := tl.Start + int32(o)
 							t.Fatalf("%s rect %v cell (%d, %d): level %v from site %d, reference %v from %d",
@@ -252,6 +256,9 @@ func compareEvaluate(t *testing.T, e *Engine, snap *store.Snapshot, rng *rand.Ra
 				}
 			}
 		}
+	}
+	if pairs == 0 || reached == 0 {
+		t.Fatalf("%d (layer, tile) pairs and %d cells with a level compared: the fixture tests nothing", pairs, reached)
 	}
 	return pairs
 }

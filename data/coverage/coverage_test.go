@@ -270,3 +270,57 @@ func TestSectorErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvironmentByCommuneType: the definition's environment switches at the edge between a
+// ward and a commune. A ward (west) and a commune (east) share an edge with an omni 4G mast on
+// it; Extended Hata is urban on ward land and open on commune land, so two cells 1 km west and
+// east of the mast get the loss of their own side: the level at each cell centre is EIRP − loss
+// (urban west, open east: 31.9 dB less at 1800 MHz) − the vertical pattern, as geo computes it
+// at that centre's distance (the tables agree within 0.005 dB, TestTablesMatchExact).
+func TestEnvironmentByCommuneType(t *testing.T) {
+	lonM, _ := geo.MetresPerDegree(fixLat)
+	const sideM = 4000.0
+	ward := squareCommune("00001", data.TypeWard, fixLon-sideM/2/lonM, fixLat, sideM, 100, 25)
+	commune := squareCommune("00002", data.TypeCommune, fixLon+sideM/2/lonM, fixLat, sideM, 100, 25)
+	def := DefaultDefinition()
+	rule := def.Techs[data.Tech4G]
+	rule.WardEnv, rule.CommuneEnv = geo.EnvUrban, geo.EnvOpen
+	def.Techs[data.Tech4G] = rule
+	e, err := New([]data.Commune{ward, commune}, def, Options{CellM: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := data.Site{Carrier: "viettel", SiteID: "S1", Lon: fixLon, Lat: fixLat, HeightM: 30, Status: data.StatusActive,
+		Sectors: []data.Sector{{Tech: data.Tech4G, BandMHz: 1800, Omni: true, BeamwidthDeg: 360, PowerDBm: 46, BandwidthMHz: 20, GainDBi: 15}}}
+	r, err := e.Compute(context.Background(), storeWith(t, e, []data.Site{site}).Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, g := e.Projection(), e.Grid()
+	mast := tm.Forward(orb.Point{site.Lon, site.Lat})
+	eirp := 46 - 10*math.Log10(1200) + 15
+	ant := geo.DefaultAntenna()
+	ant.Omni = true
+	for _, side := range []struct {
+		name  string
+		eastM float64
+		env   geo.Env
+		code  string
+	}{{"ward, urban", -1000, geo.EnvUrban, "00001"}, {"commune, open", 1000, geo.EnvOpen, "00002"}} {
+		i, j, ok := g.CellOf(orb.Point{mast[0] + side.eastM, mast[1]})
+		if !ok {
+			t.Fatal("outside the grid")
+		}
+		c := g.Center(i, j)
+		d := math.Hypot(c[0]-mast[0], c[1]-mast[1])
+		want := eirp - geo.PathLoss{Model: geo.ModelExtHata, Env: side.env}.LossDB(1800, 30, def.RxHeightM, d/1000) +
+			ant.PatternDB(0, geo.DepressionDeg(30, def.RxHeightM, d))
+		got := r.At(tm.Inverse(c))[1] // viettel 4G
+		if math.Abs(got.LevelDBm-want) > 0.005 {
+			t.Errorf("%s, %.0f m from the mast: %.3f dBm, want %.3f (%s loss)", side.name, d, got.LevelDBm, want, side.env)
+		}
+		if k := e.land.Commune[g.Index(i, j)]; e.communes[k].Code != side.code {
+			t.Errorf("%s: the cell belongs to %s", side.name, e.communes[k].Code)
+		}
+	}
+}

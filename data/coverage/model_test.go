@@ -42,6 +42,7 @@ func TestTablesMatchExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	var maxNear, maxFar float64
+	var nNear, nFar int
 	for range 300 {
 		tech := data.AnalysedTechs[rng.IntN(2)]
 		s := data.Site{Carrier: "x", SiteID: "s", Lon: fixLon, Lat: fixLat, HeightM: 15 + 35*rng.Float64(), Status: data.StatusActive,
@@ -67,13 +68,16 @@ func TestTablesMatchExact(t *testing.T) {
 			}
 			diff := math.Abs(got - exactLevelDBm(t, e, &s, 0, dx, dy, int(cls)))
 			if d < nearExactM {
-				maxNear = max(maxNear, diff)
+				maxNear, nNear = max(maxNear, diff), nNear+1
 			} else {
-				maxFar = max(maxFar, diff)
+				maxFar, nFar = max(maxFar, diff), nFar+1
 			}
 		}
 	}
-	t.Logf("max |table − exact|: %.2g dB within %g m (exact path), %.5f dB beyond", maxNear, nearExactM, maxFar)
+	t.Logf("max |table − exact|: %.2g dB over %d points within %g m (exact path), %.5f dB over %d beyond", maxNear, nNear, nearExactM, maxFar, nFar)
+	if nNear < 1000 || nFar < 1000 {
+		t.Fatalf("%d points within %g m, %d beyond: want at least 1000 of each (of 60,000 drawn)", nNear, nearExactM, nFar)
+	}
 	if maxNear > 1e-9 || maxFar > 0.005 {
 		t.Errorf("table error %.3g dB within %g m (limit 1e-9), %.4f dB beyond (limit 0.005)", maxNear, nearExactM, maxFar)
 	}
@@ -173,4 +177,7 @@ func TestNearDBmMatchesExact(t *testing.T) {
 		}
 	}
 	t.Logf("%d levels compared", compared)
+	if compared < 40*500 {
+		t.Fatalf("%d levels compared, want at least one per drawn point (20,000)", compared)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"phusong/data/coverage/contour"
 	"phusong/data/demo"
 	"phusong/data/input"
+	"phusong/data/testenv"
 	"phusong/geo"
 )
 
@@ -106,14 +106,11 @@ func (r *Result) contourGapsDense(ci, ti int) orb.MultiPolygon {
 }
 
 // sharedResult computes the demo's synthetic stations over the communes of file in
-// shared/data/travinh at cellM, or skips t when shared/data is absent.
+// shared/data/travinh at cellM (see testenv.SharedData: a skip without the reference data, a
+// failure under CI=true).
 func sharedResult(t *testing.T, file string, cellM float64) *Result {
 	t.Helper()
-	shared, ok := demo.FindSharedData(".")
-	if !ok {
-		t.Skip("no shared/data beside the repository")
-	}
-	rep, err := input.LoadCommunesFile(filepath.Join(shared, "travinh", file))
+	rep, err := input.LoadCommunesFile(testenv.SharedFile(t, "travinh/"+file))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/input"
+	"phusong/data/testenv"
 	"phusong/geo"
 )
 
@@ -236,19 +237,9 @@ func TestEncodeCommunes(t *testing.T) {
 	}
 }
 
-// sharedData returns the reference data folder beside the repository, or skips.
-func sharedData(t testing.TB) string {
-	t.Helper()
-	p, ok := FindSharedData(".")
-	if !ok {
-		t.Skip("shared/data not found above the package folder")
-	}
-	return p
-}
-
 func readSharedFacts(t testing.TB) ([]Fact, orb.MultiPolygon) {
 	t.Helper()
-	dir := sharedData(t)
+	dir := testenv.SharedData(t)
 	facts, err := readWith(filepath.Join(dir, FactsPath), ReadFacts)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"phusong/data/coverage"
 	"phusong/data/fibre"
+	"phusong/data/testenv"
 )
 
 var updateFibre = flag.Bool("update-fibre", false, "rewrite fibre.geojson from ../shared/data (until `phusong demo-data` writes it)")
@@ -23,7 +24,7 @@ var updateFibre = flag.Bool("update-fibre", false, "rewrite fibre.geojson from .
 // TestFibreDeterministic generates the demo fibre network twice from the embedded communes and
 // compares the bytes with each other and with the committed fibre.geojson.
 func TestFibreDeterministic(t *testing.T) {
-	shared := sharedData(t)
+	shared := testenv.SharedData(t)
 	var gens [][]byte
 	for range 2 {
 		communes, err := Communes()

@@ -161,25 +161,3 @@ func Summarize(communes []data.Commune, sites []data.Site) Summary {
 	}
 	return s
 }
-
-// FindSharedData walks up from dir (inclusive) to the first folder holding
-// shared/data/travinh/wards_2025_facts.csv and returns that shared/data path; ok is false when
-// no ancestor has one (e.g. a checkout without the reference data). Tests use it to find the
-// reference data beside the repository.
-func FindSharedData(dir string) (path string, ok bool) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", false
-	}
-	for {
-		p := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(filepath.Join(p, FactsPath)); err == nil && st.Mode().IsRegular() {
-			return p, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}

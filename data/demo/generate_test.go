@@ -11,12 +11,13 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/testenv"
 )
 
 // TestGenerateDeterministic generates the province twice into two folders and compares them
 // byte for byte with each other and with the committed (embedded) files.
 func TestGenerateDeterministic(t *testing.T) {
-	shared := sharedData(t)
+	shared := testenv.SharedData(t)
 	var dirs []string
 	for range 2 {
 		f, err := Generate(shared)
@@ -58,45 +59,6 @@ func TestGenerateMissingInput(t *testing.T) {
 	_, err := Generate(t.TempDir())
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "wards_2025_facts.csv") {
 		t.Fatalf("err = %v, want a not-exist error naming the facts file", err)
-	}
-}
-
-func TestFindSharedData(t *testing.T) {
-	root := t.TempDir()
-	facts := filepath.Join(root, "shared", "data", FactsPath)
-	deep := filepath.Join(root, "repo", "data", "demo")
-	for _, d := range []string{filepath.Dir(facts), deep} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(facts, []byte(factsHeader), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cases := []struct {
-		name  string
-		start string
-		want  string
-	}{
-		{"from a deep folder", deep, filepath.Join(root, "shared", "data")},
-		{"from the root itself", root, filepath.Join(root, "shared", "data")},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, ok := FindSharedData(tc.start)
-			if got != tc.want || !ok {
-				t.Fatalf("FindSharedData(%q) = %q, %v; want %q, true", tc.start, got, ok, tc.want)
-			}
-		})
-	}
-	// A shared/data folder without the facts file is passed over (what lies above the temp
-	// folder is the machine's business, so only the wrong answer is ruled out).
-	bare := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(bare, "shared", "data", "travinh"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := FindSharedData(bare); got == filepath.Join(bare, "shared", "data") {
-		t.Fatalf("FindSharedData took %q, which has no facts file", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"math"
+	"phusong/data/testenv"
 	"slices"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 // TestPopulationDeterministic generates the population grid twice from the embedded communes
 // and compares the bytes with each other and with the committed population.tif.
 func TestPopulationDeterministic(t *testing.T) {
-	shared := sharedData(t)
+	shared := testenv.SharedData(t)
 	var gens [][]byte
 	for range 2 {
 		communes, err := Communes()

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
+	"phusong/data/testenv"
 	"phusong/geo"
 )
 
@@ -19,7 +20,7 @@ import (
 // simplified line than the tolerance (measured geodesically on a densified line, not in the
 // projection the simplifier used).
 func TestReadContextRealRoads(t *testing.T) {
-	path := sharedDataFile(t, "travinh/national_roads.geojson")
+	path := testenv.SharedFile(t, "travinh/national_roads.geojson")
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,7 +63,7 @@ func checkLoadError(t *testing.T, err error, gotReport bool) {
 // (carrier, site and cell ids, position, height, status, sector ranges and bands, unique
 // sectors), its id by CheckSiteID and position in area again explicitly, keys unique, two
 // sites of one carrier never closer than 20 m unless a warning names the later one (OpenCelliD
-// positions), and the list writable.
+// positions), and the list writable and, written, read back the same without a warning.
 func checkSites(t *testing.T, rep *SiteLoadReport, area orb.Bound) {
 	t.Helper()
 	keys := map[data.SiteKey]bool{}
@@ -88,9 +89,40 @@ func checkSites(t *testing.T, rep *SiteLoadReport, area orb.Bound) {
 			}
 		}
 	}
-	if err := WriteSitesCSV(&bytes.Buffer{}, rep.Sites); err != nil {
+	var buf bytes.Buffer
+	if err := WriteSitesCSV(&buf, rep.Sites); err != nil {
 		t.Fatalf("sites read do not write: %v", err)
 	}
+	// Written back and read again they are the same sites, without a warning (every default
+	// was applied and said the first time), when the positions survive the writer's 6 decimals
+	// (otherwise two sites could come within 20 m).
+	for _, s := range rep.Sites {
+		if s.Lon != round6(s.Lon) || s.Lat != round6(s.Lat) {
+			return
+		}
+	}
+	back, err := ReadSitesCSV(&buf, SiteOptions{Area: area})
+	if err != nil {
+		t.Fatalf("sites written do not read back: %v\n%s", err, buf.Bytes())
+	}
+	want := slices.Clone(rep.Sites)
+	for i := range want {
+		want[i].Sectors = slices.Clone(want[i].Sectors)
+		for j := range want[i].Sectors {
+			if want[i].Sectors[j].Omni {
+				want[i].Sectors[j].AzimuthDeg = 0
+			}
+		}
+	}
+	if len(back.Warnings) != 0 || !reflect.DeepEqual(back.Sites, want) {
+		t.Fatalf("read back: warnings %v\n got %+v\nwant %+v", back.Warnings, back.Sites, want)
+	}
+}
+
+// round6 rounds to 6 decimals as the writer does.
+func round6(x float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', 6, 64), 64)
+	return v
 }
 
 // warned reports whether ws holds the spacing warning about site id near site other.

@@ -18,19 +18,8 @@ import (
 
 	"phusong/data"
 	"phusong/data/population"
+	"phusong/data/testenv"
 )
-
-// needGDAL skips without Debian's gdal-bin, except under CI=true where its absence is a
-// failure (.ci/run installs it).
-func needGDAL(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("gdal_translate"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but gdal_translate is missing (.ci/run installs gdal-bin): %v", err)
-		}
-		t.Skip("GDAL tests skipped: gdal_translate not found (apt-get install gdal-bin)")
-	}
-}
 
 // testGrid is a raster of known values: NX × NY pixels of Cell degrees from (West, North),
 // values[k] row-major from the north, NaN for no data.
@@ -160,7 +149,7 @@ func compareXYZ(t *testing.T, name string, r *population.Raster, xyz [][3]float6
 // classic and BigTIFF, PixelIsPoint) read as GDAL reads them (gdal_translate -of XYZ): the same
 // pixel centres and values; a window reads the same pixels as the whole.
 func TestGeoTIFFAgainstGDAL(t *testing.T) {
-	needGDAL(t)
+	testenv.Program(t, "gdal_translate", "gdal-bin")
 	const seed = 41
 	rng := rand.New(rand.NewPCG(seed, 1))
 	dir := t.TempDir()
@@ -236,7 +225,7 @@ func TestGeoTIFFAgainstGDAL(t *testing.T) {
 // LZW and Deflate with and without the predictor) GDAL reads as the values given, and so does
 // the reader; the synthetic note comes back.
 func TestGeoTIFFWriterReadByGDAL(t *testing.T) {
-	needGDAL(t)
+	testenv.Program(t, "gdal_translate", "gdal-bin")
 	rng := rand.New(rand.NewPCG(5, 6))
 	dir := t.TempDir()
 	noData := -1.0
@@ -338,7 +327,7 @@ func TestLZWRoundTrip(t *testing.T) {
 // TestGeoTIFFRefused: each bad raster is refused with an error naming the reason, and nothing
 // is returned.
 func TestGeoTIFFRefused(t *testing.T) {
-	needGDAL(t)
+	testenv.Program(t, "gdal_translate", "gdal-bin")
 	rng := rand.New(rand.NewPCG(2, 2))
 	dir := t.TempDir()
 	g := newTestGrid(rng, 60, 40, 100, false)

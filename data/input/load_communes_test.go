@@ -2,35 +2,17 @@ package input
 
 import (
 	"errors"
+	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"phusong/data"
-	"phusong/geo"
 	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
-)
 
-// sharedDataFile returns a file of the reference data beside the repository
-// (../../shared/data from this package), or skips.
-func sharedDataFile(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ; ; dir = filepath.Dir(dir) {
-		p := filepath.Join(dir, "shared", "data", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skipf("shared/data/%s not found above the package; skipping", name)
-		}
-	}
-}
+	"phusong/data"
+	"phusong/data/testenv"
+	"phusong/geo"
+)
 
 // TestLoadCommunesToy reads four rectangles (degrees; E overlaps S and N by 0.02° of lon):
 //
@@ -101,7 +83,7 @@ func TestLoadCommunesToy(t *testing.T) {
 // TestLoadCommunesWards2025 checks the real 2025 wards: 41 units, census totals from
 // SOURCES.md, and (a valid tiling) next to no overlap or gap.
 func TestLoadCommunesWards2025(t *testing.T) {
-	rep, err := LoadCommunesFile(sharedDataFile(t, "travinh/wards_2025.geojson"))
+	rep, err := LoadCommunesFile(testenv.SharedFile(t, "travinh/wards_2025.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +108,7 @@ func TestLoadCommunesWards2025(t *testing.T) {
 // TestLoadCommunes2009Messy checks the low-resolution 2009 communes: 105 units and overlaps
 // and gaps within 30 % of SOURCES.md's 8.5 km² and 8.8 km².
 func TestLoadCommunes2009Messy(t *testing.T) {
-	rep, err := LoadCommunesFile(sharedDataFile(t, "travinh/communes_2009_lowres.geojson"))
+	rep, err := LoadCommunesFile(testenv.SharedFile(t, "travinh/communes_2009_lowres.geojson"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +218,7 @@ func TestAsciiFold(t *testing.T) {
 }
 
 func BenchmarkLoadCommunesWards2025(b *testing.B) {
-	path := sharedDataFile(b, "travinh/wards_2025.geojson")
+	path := testenv.SharedFile(b, "travinh/wards_2025.geojson")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := LoadCommunesFile(path); err != nil {
@@ -274,5 +256,154 @@ func TestMeasureTilingOwnOverlap(t *testing.T) {
 	lonM, latM := geo.MetresPerDegree(10.015)
 	if want := 0.01 * lonM * 0.01 * latM; math.Abs(tl.overlapM2-want) > 0.1*want || len(tl.pairs) != 1 || tl.pairs[0].a != 0 || tl.pairs[0].b != 2 {
 		t.Errorf("overlap %.0f m² in pairs %+v, want %.0f m² ± 10 %% between A and C", tl.overlapM2, tl.pairs, want)
+	}
+}
+
+// TestMeasureTilingExact lays communes on the lattice itself — edges on whole lattice steps
+// from the bound's south-west corner, halfway between lattice points — so that each overlap and
+// gap holds a known number of lattice points, and compares the areas with the lattice points'
+// cells summed one by one (each at its own latitude, as the method defines them) and the gap's
+// reported position with its centre. The regions touch all four sides of the bound, where the
+// lattice's margin matters. In lattice steps (x east, y north), the bound is 40 × 30:
+//
+//	30 ┌────┬──────────┬─────────────────────────┐   A [0,20]×[0,30]   B [15,40]×[0,30] with a
+//	   │A∩D │          │A∩B│                     │   hole [25,30]×[10,20]   C [35,40]×[0,10]
+//	20 ├────┘          │   │    ┌────┐           │   D [0,5]×[20,30]
+//	   │     A         │   │ B  │gap │           │   overlaps: A∩B 5×30 = 150 points, B∩C 5×10 = 50,
+//	10 │               │   │    └────┘      ┌────┤   A∩D 5×10 = 50; gap 5×10 = 50 points centred
+//	   │               │   │                │B∩C │   at (27.5, 15)
+//	 0 └───────────────┴───┴────────────────┴────┘
+//	   0               15  20   25  30      35   40
+func TestMeasureTilingExact(t *testing.T) {
+	const lon0, lat0, stepM = 106.3, 9.9, TilingLatticeM
+	// The lattice's degree steps are taken at the bound's mid latitude, which depends on them.
+	dLon, dLat := 0.0, stepM/110600
+	for range 5 {
+		mLon, mLat := geo.MetresPerDegree(lat0 + 15*dLat)
+		dLon, dLat = stepM/mLon, stepM/mLat
+	}
+	rect := func(x0, y0, x1, y1 float64) orb.Ring {
+		a, b := orb.Point{lon0 + x0*dLon, lat0 + y0*dLat}, orb.Point{lon0 + x1*dLon, lat0 + y1*dLat}
+		return orb.Ring{a, {b[0], a[1]}, b, {a[0], b[1]}, a}
+	}
+	communes := []data.Commune{
+		{Code: "A", Name: "A", Geometry: orb.MultiPolygon{{rect(0, 0, 20, 30)}}},
+		{Code: "B", Name: "B", Geometry: orb.MultiPolygon{{rect(15, 0, 40, 30), rect(25, 10, 30, 20)}}},
+		{Code: "C", Name: "C", Geometry: orb.MultiPolygon{{rect(35, 0, 40, 10)}}},
+		{Code: "D", Name: "D", Geometry: orb.MultiPolygon{{rect(0, 20, 5, 30)}}},
+	}
+	// area of the lattice points in [x0,x1)×[y0,y1) steps: point (i, j) sits at the centre of
+	// step (i, j), i.e. at (i + ½, j + ½) steps.
+	area := func(x0, y0, x1, y1 int) float64 {
+		a := 0.0
+		for j := y0; j < y1; j++ {
+			for range x1 - x0 {
+				mLon, mLat := geo.MetresPerDegree(lat0 + (float64(j)+0.5)*dLat)
+				a += dLon * mLon * dLat * mLat
+			}
+		}
+		return a
+	}
+	ab, bc, ad, gap := area(15, 0, 20, 30), area(35, 0, 40, 10), area(0, 20, 5, 30), area(25, 10, 30, 20)
+	tl := measureTiling(communes)
+	near := func(got, want float64) bool { return math.Abs(got-want) <= 1e-9*want }
+	if !near(tl.overlapM2, ab+bc+ad) || !near(tl.gapM2, gap) {
+		t.Errorf("overlap %.3f m², gap %.3f m²; want %.3f (A∩B %.0f, B∩C %.0f, A∩D %.0f) and %.3f",
+			tl.overlapM2, tl.gapM2, ab+bc+ad, ab, bc, ad, gap)
+	}
+	wantPairs := []pairArea{{0, 1, ab}, {1, 2, bc}, {0, 3, ad}}
+	if ad > bc { // equal counts: the larger area (nearer the equator) first
+		wantPairs[1], wantPairs[2] = wantPairs[2], wantPairs[1]
+	}
+	if len(tl.pairs) != 3 {
+		t.Fatalf("pairs %+v, want %+v", tl.pairs, wantPairs)
+	}
+	for k, p := range tl.pairs {
+		if w := wantPairs[k]; p.a != w.a || p.b != w.b || !near(p.areaM2, w.areaM2) {
+			t.Errorf("pair %d = %+v, want %+v", k, p, w)
+		}
+	}
+	if len(tl.gaps) != 1 || !near(tl.gaps[0].areaM2, gap) ||
+		math.Abs(tl.gaps[0].lon-(lon0+27.5*dLon)) > 1e-9 || math.Abs(tl.gaps[0].lat-(lat0+15*dLat)) > 1e-9 {
+		t.Errorf("gaps %+v, want one of %.3f m² at %.9f, %.9f", tl.gaps, gap, lon0+27.5*dLon, lat0+15*dLat)
+	}
+	ws := tl.warnings(communes)
+	if len(ws) != 2 || !strings.Contains(ws[1].Message, fmt.Sprintf("largest: %.2f km² near %.4f,%.4f", gap/1e6, lon0+27.5*dLon, lat0+15*dLat)) {
+		t.Errorf("warnings %v", ws)
+	}
+}
+
+// TestMeasureTilingCoarser: an extent over 4 million lattice cells gets a proportionally coarser
+// lattice: two 250 km squares overlapping on half of each span 375 km × 250 km, which would need
+// (3,750 + 3) × (2,500 + 3) = 9,393,759 cells of 100 m (a margin and a remainder cell each
+// way), so the step is 100 √(9,393,759 / 4,000,000) = 153.246 m (named, rounded, in the
+// warning); the overlap (125 km × 250 km) is measured on it within one lattice column.
+func TestMeasureTilingCoarser(t *testing.T) {
+	const lon0, lat0 = 105.0, 9.0
+	mLon, mLat := geo.MetresPerDegree(lat0 + 125e3/110600)
+	sq := func(x0, x1 float64) orb.MultiPolygon { // km east of lon0, 0–250 km north of lat0
+		w, e, n := lon0+x0*1e3/mLon, lon0+x1*1e3/mLon, lat0+250e3/mLat
+		return orb.MultiPolygon{{{{w, lat0}, {e, lat0}, {e, n}, {w, n}, {w, lat0}}}}
+	}
+	communes := []data.Commune{{Code: "A", Name: "A", Geometry: sq(0, 250)}, {Code: "B", Name: "B", Geometry: sq(125, 375)}}
+	tl := measureTiling(communes)
+	if math.Abs(tl.stepM-153.246) > 0.001 {
+		t.Errorf("lattice step %.4f m, want 153.246", tl.stepM)
+	}
+	if want := 125e3 * 250e3; math.Abs(tl.overlapM2-want) > 250e3*tl.stepM+0.005*want {
+		t.Errorf("overlap %.1f km², want %.1f km² within a column of the lattice", tl.overlapM2/1e6, want/1e6)
+	}
+	if ws := tl.warnings(communes); len(ws) != 1 || !strings.Contains(ws[0].Message, "(153 m lattice, 1 pairs)") {
+		t.Errorf("warnings %v", ws)
+	}
+}
+
+// TestReadCommunesBoundaries: the limits of the people counts and of the coordinates are in
+// range (0 and 1e9 people, an explicit 0 households kept as given, lon ±180 and lat ±90), one
+// past them is not.
+func TestReadCommunesBoundaries(t *testing.T) {
+	ring := `[[106.3,9.9],[106.4,9.9],[106.4,10],[106.3,9.9]]`
+	in := func(props, coords string) string {
+		return `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"A","name":"Xã A","type":"xa",` +
+			props + `},"geometry":{"type":"Polygon","coordinates":[` + coords + `]}}]}`
+	}
+	cases := []struct {
+		name, props, coords string
+		pop, hh             int
+		err                 string // "" for none
+	}{
+		{"no people", `"population":0,"households":0`, ring, 0, 0, ""},
+		{"no households given as 0", `"population":3600,"households":0`, ring, 3600, 0, ""},
+		{"1e9 people", `"population":1000000000,"households":1`, ring, 1e9, 1, ""},
+		{"1e9 + 1 people", `"population":1000000001,"households":1`, ring, 0, 0, "population: \"1000000001\" is not a whole number"},
+		{"-1 people", `"population":-1,"households":1`, ring, 0, 0, "population: \"-1\" is not a whole number"},
+		{"the corners of the map", `"population":1,"households":1`, `[[-180,-90],[180,-90],[180,90],[-180,90],[-180,-90]]`, 1, 1, ""},
+		{"past 180", `"population":1,"households":1`, `[[-180,-90],[180.000001,-90],[180,90],[-180,-90]]`, 0, 0, "is not a finite lon/lat"},
+		{"past -180", `"population":1,"households":1`, `[[-180.000001,-90],[180,-90],[180,90],[-180,-90]]`, 0, 0, "is not a finite lon/lat"},
+		{"past 90", `"population":1,"households":1`, `[[-180,-90],[180,-90],[180,90.000001],[-180,-90]]`, 0, 0, "is not a finite lon/lat"},
+		{"past -90", `"population":1,"households":1`, `[[-180,-90.000001],[180,-90],[180,90],[-180,-90]]`, 0, 0, "is not a finite lon/lat"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep, err := ReadCommunesGeoJSON(strings.NewReader(in(c.props, c.coords)))
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one saying %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rep.Communes[0]
+			if got.Population != c.pop || got.Households != c.hh {
+				t.Errorf("population %d, households %d; want %d, %d", got.Population, got.Households, c.pop, c.hh)
+			}
+			for _, w := range rep.Warnings {
+				if w.Field != "geometry" {
+					t.Errorf("warning %v: the counts were given", w)
+				}
+			}
+		})
 	}
 }

@@ -197,6 +197,9 @@ func TestReadSitesCSVBad(t *testing.T) {
 			`data: line 1: lon: columns "lon" and "lon" both give lon`},
 		{"alias twice", strings.Replace(csvOf(row()), "height_m", "Longitude", 1), "",
 			`data: line 1: lon: columns "lon" and "Longitude" both give lon`},
+		// A sector column named twice in the header is named as the column, not as a sector's.
+		{"sector column twice", strings.Replace(csvOf(row()), "height_m", "radio", 1), "",
+			`data: line 1: tech: columns "radio" and "tech" both give tech`},
 		{"empty input", "", "", "data: line 1: empty input: no header row"},
 		{"all errors listed", csvOf(row("lat=x"), row("site_id=TV-2", "tech=6G", "power_dbm=abc")), "",
 			"data: 3 errors:\n\tline 2: lat: \"x\" is not a number\n\tline 3: tech: \"6G\" is not one of 2G, 3G, 4G, 5G (or GSM, UMTS, WCDMA, LTE, NR)" +
@@ -448,6 +451,32 @@ func TestReadSitesGeoJSONBad(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", err.Error(), c.want)
 			}
 		})
+	}
+}
+
+// TestReadSitesGeoJSONNestedSectors: a "sectors" key inside a sector object is not the
+// feature's sectors array: it is a property not used (warning), at the first sector as at any.
+func TestReadSitesGeoJSONNestedSectors(t *testing.T) {
+	for _, first := range []bool{true, false} {
+		sec := `{"tech":"4G","azimuth_deg":0,"sectors":[{"tech":"3G"}]}`
+		other := `{"tech":"4G","azimuth_deg":120}`
+		secs := sec + "," + other
+		if !first {
+			secs = other + "," + sec
+		}
+		in := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.34,9.93]},
+		"properties":{"site_id":"A","height_m":30,"status":"active","sectors":[` + secs + `]}}]}`
+		rep, err := ReadSitesGeoJSON(strings.NewReader(in), siteOpts("viettel"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := false
+		for _, w := range rep.Warnings {
+			used = used || w.String() == "feature 1: sectors: property not used"
+		}
+		if len(rep.Sites) != 1 || len(rep.Sites[0].Sectors) != 2 || rep.Sites[0].Sectors[0].Tech != data.Tech4G || !used {
+			t.Errorf("nested sectors in the %v sector: sites %+v, warnings %v", map[bool]string{true: "first", false: "second"}[first], rep.Sites, rep.Warnings)
+		}
 	}
 }
 

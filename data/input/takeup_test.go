@@ -15,6 +15,8 @@ func TestReadTakeUpCSV(t *testing.T) {
 		// Before openCSV the take-up reader read only commas: these were one column each.
 		"name;Code;take_up_households\r\nTrà Vinh;29242; 5000\r\nLong Đức;29263;0\r\n",
 		"name\tCode\ttake_up_households\nTrà Vinh\t29242\t 5000\nLong Đức\t29263\t0\n",
+		// The columns in any order, the households first.
+		"households,code\n5000,29242\n0,29263\n",
 	} {
 		got, err := ReadTakeUpCSV(strings.NewReader(in))
 		if err != nil {

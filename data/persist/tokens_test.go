@@ -218,3 +218,29 @@ func TestSecretNotStored(t *testing.T) {
 		}
 	}
 }
+
+// TestParseToken: the shape of a token, "phs_" + 12 lowercase hex digits + "_" + 64 of them,
+// is checked before any lookup; uppercase or other letters anywhere refuse it.
+func TestParseToken(t *testing.T) {
+	id, secret := "0123456789ab", strings.Repeat("0123456789abcdef", 4)
+	cases := []struct {
+		name, in string
+		ok       bool
+	}{
+		{"good", "phs_" + id + "_" + secret, true},
+		{"uppercase id", "phs_" + strings.ToUpper(id) + "_" + secret, false},
+		{"g in the id", "phs_" + id[:11] + "g_" + secret, false},
+		{"uppercase secret", "phs_" + id + "_" + strings.ToUpper(secret), false},
+		{"space in the secret", "phs_" + id + "_" + secret[:63] + " ", false},
+		{"short id", "phs_" + id[:11] + "_" + secret, false},
+		{"no separator", "phs_" + id + secret, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			gotID, gotSecret, ok := parseToken(c.in)
+			if ok != c.ok || ok && (gotID != id || gotSecret != secret) {
+				t.Errorf("parseToken = %q, %q, %v; want ok %v", gotID, gotSecret, ok, c.ok)
+			}
+		})
+	}
+}

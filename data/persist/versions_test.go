@@ -112,13 +112,15 @@ func TestApplyModeRefuses(t *testing.T) {
 }
 
 func TestListIDsCapsAtTen(t *testing.T) {
-	var in []string
-	for i := range 12 {
-		in = append(in, fmt.Sprint(i))
-	}
-	want := `"0", "1", "2", "3", "4", "5", "6", "7", "8", "9" … (12 in all)`
-	if got := listIDs(in); got != want {
-		t.Errorf("listIDs = %s", got)
+	ten := `"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"`
+	for n, want := range map[int]string{1: `"0"`, 10: ten, 11: ten + " … (11 in all)", 12: ten + " … (12 in all)"} {
+		var in []string
+		for i := range n {
+			in = append(in, fmt.Sprint(i))
+		}
+		if got := listIDs(in); got != want {
+			t.Errorf("listIDs of %d ids = %s, want %s", n, got, want)
+		}
 	}
 }
 
@@ -193,8 +195,12 @@ func TestApplyAndRead(t *testing.T) {
 		t.Errorf("stored time %v, returned %v", got.CreatedAt, u1.CreatedAt)
 	}
 	got.CreatedAt = u1.CreatedAt
-	if !reflect.DeepEqual(got, u1) {
-		t.Errorf("Upload(%d) =\n%+v\nApply returned\n%+v", u1.ID, got, u1)
+	if !reflect.DeepEqual(got, u1) || !reflect.DeepEqual(got.Warnings, warn) {
+		t.Errorf("Upload(%d) =\n%+v\nApply returned\n%+v\nwarnings given %+v", u1.ID, got, u1, warn)
+	}
+	// An upload without warnings stores an empty list (JSON [], never null).
+	if got, err := db.Upload(ctx, u3.ID); err != nil || got.Warnings == nil || len(got.Warnings) != 0 {
+		t.Errorf("Upload(%d) warnings %#v, %v; want []", u3.ID, got.Warnings, err)
 	}
 	list, err := db.Uploads(ctx, UploadFilter{Carrier: v})
 	if err != nil {
@@ -305,6 +311,16 @@ func TestApplyRefuses(t *testing.T) {
 				t.Errorf("Apply = %v, want %v", err, c.want)
 			}
 		})
+	}
+	// The mode/rollback_to mismatch says which side is wrong.
+	for mode, has := range map[string]string{ModeRollback: "rollback_to false", ModeReplace: "rollback_to true"} {
+		u := Upload{Carrier: v, Mode: mode}
+		if mode == ModeReplace {
+			u.RollbackTo = id(base.ID)
+		}
+		if _, err := sites.Apply(ctx, u, nil); err == nil || !strings.Contains(err.Error(), `mode "`+mode+`" with `+has) {
+			t.Errorf("mode %s: %v, want it to say %q", mode, err, has)
+		}
 	}
 	if cur, _ := sites.Current(ctx, v); ids(cur) != "a:30" {
 		t.Errorf("viettel's list changed to %s", ids(cur))
@@ -749,5 +765,31 @@ func TestNeighbours(t *testing.T) {
 		if prev != c.prev || next != c.next || !errors.Is(err, c.err) {
 			t.Errorf("Neighbours(%d) = %d, %d, %v; want %d, %d, %v", c.id, prev, next, err, c.prev, c.next, c.err)
 		}
+	}
+}
+
+// TestDiffRefusesCorruptItems: a stored change that no longer decodes (a database edited by
+// hand, or written by a newer version) is an error naming the upload, never a zero item.
+func TestDiffRefusesCorruptItems(t *testing.T) {
+	for _, col := range []string{"before", "after"} {
+		t.Run(col, func(t *testing.T) {
+			db := openTest(t)
+			ctx := context.Background()
+			sites := db.Sites()
+			v := "viettel"
+			if _, err := sites.Apply(ctx, Upload{Carrier: v, Mode: ModeReplace}, []data.Site{site(v, "a", 30), site(v, "b", 30)}); err != nil {
+				t.Fatal(err)
+			}
+			u, err := sites.Apply(ctx, Upload{Carrier: v, Mode: ModeReplace}, []data.Site{site(v, "a", 35), site(v, "c", 30)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.w.ExecContext(ctx, `UPDATE changes SET `+col+` = '{"height_m": "tall"}' WHERE upload_id = ? AND item_id = 'a'`, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			if d, err := sites.Diff(ctx, u.ID); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("diff %d: stored item", u.ID)) {
+				t.Errorf("Diff of a corrupt %s = %+v, %v; want an error naming upload %d", col, d, err, u.ID)
+			}
+		})
 	}
 }

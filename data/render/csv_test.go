@@ -17,6 +17,8 @@ import (
 	"github.com/twpayne/go-geom"
 	"github.com/twpayne/go-geom/encoding/ewkbhex"
 	"github.com/twpayne/go-geom/encoding/wkt"
+
+	"phusong/data/testenv"
 )
 
 func readCSV(t *testing.T, b []byte) [][]string {
@@ -184,10 +186,7 @@ func TestParseGeometryColumn(t *testing.T) {
 // oracle of bench/accuracy) and checks validity, orientation and area against hand arithmetic:
 // Xã Hòa Ân is 16 − 4 = 12 square units, Phường 1 is 2, in units of 0.01° squared.
 func TestWriteCSVShapely(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import shapely").Run(); err != nil {
-		t.Skip("python3-shapely not installed (apt-get install python3-shapely)")
-	}
+	py := testenv.PythonModule(t, "shapely", "python3-shapely")
 	var buf bytes.Buffer
 	d := tinyDocument()
 	d.Layers = d.Layers[:1]

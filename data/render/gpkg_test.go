@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"phusong/data/testenv"
 	"strings"
 	"testing"
 
@@ -16,19 +17,6 @@ import (
 	"github.com/twpayne/go-geom"
 	"github.com/twpayne/go-geom/encoding/wkb"
 )
-
-// needTool returns the path of an outside program a test uses as an oracle (GDAL), skipping
-// the test without it, except under CI=true (where .ci/run installs it) where that fails.
-func needTool(t *testing.T, path, debianPackage string) string {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %s is missing (apt-get install %s)", path, debianPackage)
-		}
-		t.Skipf("%s not found (apt-get install %s)", path, debianPackage)
-	}
-	return path
-}
 
 // gpkgDoc has a polygon layer (a clockwise exterior with a counter-clockwise hole, which the
 // writer must turn around, and a second polygon) and a point layer with every value type.
@@ -186,8 +174,8 @@ func mustWKB(t *testing.T, g geom.T) []byte {
 // TestGPKGWithGDAL has GDAL's own GeoPackage validator (validate_gpkg.py, every requirement of
 // the spec it checks) accept the file and ogrinfo read its layers, types, fields and extents.
 func TestGPKGWithGDAL(t *testing.T) {
-	validator := needTool(t, "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py", "python3-gdal")
-	ogrinfo := needTool(t, "/usr/bin/ogrinfo", "gdal-bin")
+	validator := testenv.File(t, "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py", "python3-gdal")
+	ogrinfo := testenv.Program(t, "ogrinfo", "gdal-bin")
 	path := writeTestGPKG(t)
 	if out, err := exec.Command("/usr/bin/python3", validator, path).CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
 		t.Fatalf("validate_gpkg.py: %v\n%s", err, out)

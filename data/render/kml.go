@@ -111,6 +111,18 @@ func documentDescription(d *Document) string {
 	return strings.Join(parts, "\n\n")
 }
 
+// kmlValue is formatValue, but for a boolean 1 or 0: both are XML Schema booleans, as KML's
+// SimpleField type "bool" asks, and GDAL's LIBKML driver (QGIS) reads "true" as the integer 0.
+func kmlValue(v any) string {
+	if b, ok := v.(bool); ok {
+		if b {
+			return "1"
+		}
+		return "0"
+	}
+	return formatValue(v)
+}
+
 // placemark is one feature's Placemark.
 func placemark(f Feature, g geom.T, styleURL, schemaURL string, hasSchema bool) (*kml.PlacemarkElement, error) {
 	pm := kml.Placemark()
@@ -121,7 +133,7 @@ func placemark(f Feature, g geom.T, styleURL, schemaURL string, hasSchema bool) 
 	if hasSchema {
 		sd := kml.SchemaData(schemaURL)
 		for _, p := range f.Properties {
-			if v := formatValue(p.Value); p.Value != nil && v != "" {
+			if v := kmlValue(p.Value); p.Value != nil && v != "" {
 				sd.Append(kml.SimpleData(p.Name, v))
 			}
 		}

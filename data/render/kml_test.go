@@ -6,8 +6,10 @@ import (
 	"errors"
 	"flag"
 	"image/color"
+	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +17,9 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"phusong/data/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -250,7 +255,7 @@ func TestWriteKMLStructure(t *testing.T) {
 	for _, sd := range hoa.SchemaData.SimpleData {
 		data[sd.Name] = sd.Value
 	}
-	if data["name"] != "Xã Hòa Ân" || data["area_km2"] != "12.5" || data["threshold_dbm"] != "-105" || data["synthetic"] != "true" || data["note"] != tinyNote {
+	if data["name"] != "Xã Hòa Ân" || data["area_km2"] != "12.5" || data["threshold_dbm"] != "-105" || data["synthetic"] != "1" || data["note"] != tinyNote {
 		t.Errorf("extended data %v", data)
 	}
 	if len(d.Folders[0].Placemarks[1].SchemaData.SimpleData) != 7 {
@@ -352,5 +357,87 @@ func TestLayerIDs(t *testing.T) {
 	want := []string{"gaps_4g", "gaps_4g_2", "layer", "_3g_cover_age", "label_2", "X_"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestWriteKMLGDAL reads the tiny document's KML with GDAL (Debian's gdal-bin: ogr2ogr, the
+// reader QGIS uses) into GeoJSON and checks each layer's features: names, properties (the
+// synthetic flag reads as 1, true) and geometry. The areas are hand arithmetic, in units of 0.01° squared: Xã Hòa Ân 16 − 4 = 12
+// with its hole, Phường 1 2; the point is (2, 2).
+func TestWriteKMLGDAL(t *testing.T) {
+	ogr2ogr := testenv.Program(t, "ogr2ogr", "gdal-bin")
+	var buf bytes.Buffer
+	if err := WriteKML(&buf, tinyDocument()); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "tiny.kml")
+	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := func(layer string) *geojson.FeatureCollection {
+		t.Helper()
+		out, err := exec.Command(ogr2ogr, "-f", "GeoJSON", "/vsistdout/", in, layer).Output()
+		if err != nil {
+			t.Fatalf("ogr2ogr layer %q: %v", layer, err)
+		}
+		fc, err := geojson.UnmarshalFeatureCollection(out)
+		if err != nil {
+			t.Fatalf("ogr2ogr layer %q: %v\n%s", layer, err, out)
+		}
+		return fc
+	}
+	area := func(g orb.Geometry) float64 { // in (0.01°)², holes subtracted whatever the winding
+		var a float64
+		var add func(orb.Polygon)
+		add = func(p orb.Polygon) {
+			for i, r := range p {
+				s := math.Abs(shoelace(r)) / 2 / 1e-4
+				if i > 0 {
+					s = -s
+				}
+				a += s
+			}
+		}
+		switch g := g.(type) {
+		case orb.Polygon:
+			add(g)
+		case orb.MultiPolygon:
+			for _, p := range g {
+				add(p)
+			}
+		}
+		return a
+	}
+	gaps := read("Gaps 4G")
+	want := []struct {
+		name, code string
+		areaKM2    float64
+		area       float64
+		holes      int
+	}{{"Xã Hòa Ân", "00001", 12.5, 12, 1}, {"Phường 1", "00002", 0.5, 2, 0}}
+	if len(gaps.Features) != len(want) {
+		t.Fatalf("Gaps 4G: %d features, want %d", len(gaps.Features), len(want))
+	}
+	for i, w := range want {
+		f := gaps.Features[i]
+		holes := -1
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			holes = len(g) - 1
+		case orb.MultiPolygon:
+			if len(g) == 1 {
+				holes = len(g[0]) - 1
+			}
+		}
+		if f.Properties.MustString("Name", "") != w.name || f.Properties.MustString("code", "") != w.code || f.Properties.MustInt("synthetic", -1) != 1 ||
+			f.Properties.MustFloat64("area_km2", 0) != w.areaKM2 || math.Abs(area(f.Geometry)-w.area) > 1e-6 || holes != w.holes {
+			t.Errorf("feature %d: %v %T area %.9f, %d holes; want %s %s area_km2 %g, area %g, %d holes",
+				i, f.Properties, f.Geometry, area(f.Geometry), holes, w.name, w.code, w.areaKM2, w.area, w.holes)
+		}
+	}
+	points := read("Points <&>")
+	if len(points.Features) != 2 || points.Features[0].Properties.MustString("Name", "") != "Trạm <Cầu Ngang> & co" ||
+		points.Features[0].Geometry != pt(2, 2) || points.Features[1].Geometry != nil {
+		t.Errorf("Points <&>: %d features %+v, want the escaped name at %v and one without geometry", len(points.Features), points.Features, pt(2, 2))
 	}
 }
