@@ -26,7 +26,7 @@ bench:
 # (default: the five with the 85 % goal; `make mutate MUTATE=all`, or e.g. MUTATE="geo stats").
 GREMLINS_VERSION ?= v0.6.0
 MUTATE ?= core
-mutate: vendor
+mutate:
 	$(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
 	$(GO) run ./bench/mutate $(MUTATE)
 
