@@ -166,16 +166,18 @@ func mayUpload(tok persist.TokenInfo, carrier string) error {
 	switch {
 	case tok.Admin:
 		return denied("token %s is an admin token: upload with a token of carrier %q", tok.Prefix(), carrier)
+	case tok.Planner != "":
+		return denied("token %s is a planner token: planners publish no list (export a scenario for carrier %q to upload)", tok.Prefix(), carrier)
 	case tok.Carrier != carrier:
 		return denied("token %s writes carrier %q, not %q", tok.Prefix(), tok.Carrier, carrier)
 	}
 	return nil
 }
 
-// mayRead checks that tok may see carrier's upload history (and roll it back): that
-// carrier's token, or an admin token.
+// mayRead checks that tok may see carrier's upload history: that carrier's token, an admin
+// token or a planner token (planners read everything; they roll nothing back: see Rollback).
 func mayRead(tok persist.TokenInfo, carrier string) error {
-	if tok.Admin || tok.Carrier == carrier {
+	if tok.Admin || tok.Planner != "" || tok.Carrier == carrier {
 		return nil
 	}
 	return denied("token %s belongs to carrier %q, not %q", tok.Prefix(), tok.Carrier, carrier)
