@@ -78,6 +78,7 @@ var codes = []struct {
 	{persist.ErrInvalid, http.StatusUnprocessableEntity},
 	{persist.ErrNotFound, http.StatusNotFound},
 	{persist.ErrDryRun, http.StatusConflict},
+	{persist.ErrConflict, http.StatusConflict},
 	{persist.ErrUnauthorized, http.StatusUnauthorized},
 }
 

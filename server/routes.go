@@ -46,6 +46,20 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/uploads/:id/diff", s.handleUploadDiff},
 		{http.MethodPost, "/api/v1/uploads/:id/rollback", s.handleRollback},
 		{http.MethodGet, "/api/v1/admin/tokens", s.handleListTokens},
+
+		// Planning (planner and carrier tokens): what-if scenarios and site suggestions.
+		{http.MethodGet, "/api/v1/scenarios", s.handleScenarios},
+		{http.MethodPost, "/api/v1/scenarios", s.handleCreateScenario},
+		{http.MethodGet, "/api/v1/scenarios/:id", s.handleScenario},
+		{http.MethodPatch, "/api/v1/scenarios/:id", s.handleUpdateScenario},
+		{http.MethodDelete, "/api/v1/scenarios/:id", s.handleDeleteScenario},
+		{http.MethodPost, "/api/v1/scenarios/:id/rebase", s.handleRebaseScenario},
+		{http.MethodGet, "/api/v1/scenarios/:id/result", s.handleScenarioResult},
+		{http.MethodGet, "/api/v1/scenarios/:id/changes", s.handleScenarioChanges},
+		{http.MethodGet, "/api/v1/scenarios/:id/export.csv", s.handleScenarioExport},
+		{http.MethodPost, "/api/v1/scenarios/:id/suggestions", s.handleStartSuggestion},
+		{http.MethodGet, "/api/v1/scenarios/:id/suggestions/:job", s.handleSuggestion},
+		{http.MethodDelete, "/api/v1/scenarios/:id/suggestions/:job", s.handleCancelSuggestion},
 		{http.MethodPost, "/api/v1/admin/tokens", s.handleCreateToken},
 		{http.MethodDelete, "/api/v1/admin/tokens/:id", s.handleRevokeToken},
 	}

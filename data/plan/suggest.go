@@ -117,8 +117,8 @@ func SiteTemplate(carrier, siteID string, lon, lat, heightM float64, tech data.T
 	return s
 }
 
-// check validates and completes opts.
-func (o *Options) check(r *coverage.Result) error {
+// Check validates opts for r and fills in the defaults; Suggest calls it.
+func (o *Options) Check(r *coverage.Result) error {
 	if _, ok := r.Engine().RequiredDBm(o.Tech, false); !ok {
 		return fmt.Errorf("%w: tech %q is not analysed (3G or 4G)", ErrOptions, o.Tech)
 	}
@@ -154,7 +154,7 @@ func (o *Options) check(r *coverage.Result) error {
 // network (nil: none). Each pick is a site built with SiteTemplate. It is cancellable through
 // ctx and reports progress through opts.Progress.
 func Suggest(ctx context.Context, r *coverage.Result, snap *store.Snapshot, net *fibre.Network, opts Options) (*Result, error) {
-	if err := opts.check(r); err != nil {
+	if err := opts.Check(r); err != nil {
 		return nil, err
 	}
 	e := r.Engine()

@@ -40,6 +40,7 @@ type App struct {
 	swaps atomic.Uint64 // states published, the first included
 	mu    sync.Mutex    // held by every list write: read the list, prepare, commit, publish
 	kinds map[string]listOps
+	jobs  jobs // suggestion runs on scenarios
 }
 
 // New serves st. db (nil: read-only) holds the tokens and the versioned lists that uploads
