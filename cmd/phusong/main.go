@@ -29,6 +29,7 @@ type command struct {
 
 // commands is the whole command table.
 var commands = map[string]command{
+	"plan":      {"suggest new sites that cover the most uncovered people: plan suggest --carrier ID|any --tech 4G --count N", runPlan},
 	"pathloss":  {"path loss for CSV rows on stdin (freq_mhz,tx_h_m,rx_h_m,dist_km)", runPathloss},
 	"demo-data": {"regenerate the embedded schematic demo province (synthetic stations)", runDemoData},
 	"export":    {"export layers, e.g. per-sector footprints: export footprints --tech 4G", runExport},

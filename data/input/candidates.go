@@ -8,16 +8,21 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
-	"phusong/data/plan"
 )
 
-// ReadCandidatesCSV reads candidate positions for site suggestion (plan.Candidate, source
-// plan.SourceFile) from a CSV opened as ReadSitesCSV opens a station list: columns lon and lat
+// Candidate is a position a new site may take (plan.Candidate's fields from a file).
+type Candidate struct {
+	Lon, Lat float64
+	Name     string
+	HeightM  float64 // 0: not given
+}
+
+// ReadCandidatesCSV reads candidate positions for site suggestion from a CSV opened as ReadSitesCSV opens a station list: columns lon and lat
 // (required; aliases as for station lists), name and height_m (optional; an empty height takes
 // the run's). Positions must lie inside area (data.CheckPosition) and heights within the
 // station-list range. Bad input gives data.ParseErrors naming line and field; a file without
 // any row is an error too.
-func ReadCandidatesCSV(r io.Reader, area orb.Bound) ([]plan.Candidate, error) {
+func ReadCandidatesCSV(r io.Reader, area orb.Bound) ([]Candidate, error) {
 	in, err := openCSV(r, "candidates")
 	if err != nil {
 		return nil, err
@@ -41,7 +46,7 @@ func ReadCandidatesCSV(r io.Reader, area orb.Bound) ([]plan.Candidate, error) {
 	if len(errs.Errs) > 0 {
 		return nil, errs.Errs
 	}
-	var out []plan.Candidate
+	var out []Candidate
 	for line, rec := range in.records(&errs) {
 		field := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
@@ -62,7 +67,7 @@ func ReadCandidatesCSV(r io.Reader, area orb.Bound) ([]plan.Candidate, error) {
 		if !ok1 || !ok2 {
 			continue
 		}
-		c := plan.Candidate{Lon: lon, Lat: lat, Source: plan.SourceFile, Ref: field("name")}
+		c := Candidate{Lon: lon, Lat: lat, Name: field("name")}
 		bad := false
 		for _, pe := range data.CheckPosition(lon, lat, area) {
 			pe.Line = line

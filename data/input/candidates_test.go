@@ -8,7 +8,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
-	"phusong/data/plan"
 )
 
 var candArea = orb.Bound{Min: orb.Point{105.9, 9.5}, Max: orb.Point{106.7, 10.1}}
@@ -18,7 +17,7 @@ func TestReadCandidatesCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []plan.Candidate{{Lon: 106.3, Lat: 9.9, Source: plan.SourceFile, Ref: "A"}, {Lon: 106.31, Lat: 9.91, Source: plan.SourceFile, Ref: "B", HeightM: 45}}
+	want := []Candidate{{Lon: 106.3, Lat: 9.9, Name: "A"}, {Lon: 106.31, Lat: 9.91, Name: "B", HeightM: 45}}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("%+v", got)
 	}
