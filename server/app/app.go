@@ -33,14 +33,15 @@ import (
 // App serves one State at a time and, with a database, applies carriers' uploads to it. It is
 // safe for concurrent use: readers take State() without locking; writes are serialised.
 type App struct {
-	log   *slog.Logger
-	db    *persist.DB // nil: read-only (no uploads, no tokens)
-	ownDB bool        // Close closes db
-	cur   atomic.Pointer[State]
-	swaps atomic.Uint64 // states published, the first included
-	mu    sync.Mutex    // held by every list write: read the list, prepare, commit, publish
-	kinds map[string]listOps
-	jobs  jobs // suggestion runs on scenarios
+	log      *slog.Logger
+	db       *persist.DB // nil: read-only (no uploads, no tokens)
+	ownDB    bool        // Close closes db
+	cur      atomic.Pointer[State]
+	swaps    atomic.Uint64 // states published, the first included
+	mu       sync.Mutex    // held by every list write: read the list, prepare, commit, publish
+	kinds    map[string]listOps
+	jobs     jobs          // suggestion runs on scenarios
+	baseline baselineCache // what scenario evaluations on the served result share
 }
 
 // New serves st. db (nil: read-only) holds the tokens and the versioned lists that uploads

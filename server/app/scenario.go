@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"phusong/data"
 	"phusong/data/input"
 	"phusong/data/persist"
+	"phusong/data/store"
 )
 
 // Scenarios: what-if edits of the published station lists, persisted per owner (a planner by
@@ -265,21 +267,50 @@ func (a *App) scenarioState(ctx context.Context, who persist.TokenInfo, id int64
 	return ns, base, info, cur != s.BaseUpload, err
 }
 
-// withEdits returns st with edits applied, computed incrementally: st's store is forked and
-// every carrier an edit touches gets its new list (WithSites, carrier id order), so only the
-// cells within reach of the edited sites are recomputed. Problems with the edits are errs.
+// withEdits returns st with edits applied, computed incrementally off to the side: st's
+// store is forked, the sites the edits add or change are written in one Upsert and those they
+// remove in one Delete, each followed by Engine.Update, so only the cells within reach of the
+// edited sites are recomputed (and only their reach is modelled). st is not modified.
+// Problems with the edits are errs.
 func (st *State) withEdits(ctx context.Context, edits []Edit, mayEdit func(string) bool) (ns *State, errs data.ParseErrors, err error) {
+	if st.Engine == nil || st.Store == nil {
+		return nil, nil, ErrReadOnly
+	}
 	ed, errs := st.applyEdits(edits, mayEdit)
 	if errs != nil {
 		return nil, errs, nil
 	}
-	ns = st
+	var upsert []data.Site
 	for _, c := range slices.Sorted(maps.Keys(ed.lists)) {
-		if ns, err = ns.WithSites(ctx, c, ed.lists[c]); err != nil {
-			return nil, nil, err
+		for _, s := range ed.lists[c] {
+			if ed.changed[s.Key()] {
+				upsert = append(upsert, s)
+			}
 		}
 	}
-	return ns, nil, nil
+	removed := slices.SortedFunc(maps.Keys(ed.removed), func(a, b data.SiteKey) int {
+		return cmp.Or(cmp.Compare(a.Carrier, b.Carrier), cmp.Compare(a.SiteID, b.SiteID))
+	})
+	fork := st.Store.Fork()
+	if fork.Version() != st.Snapshot.Version() {
+		return nil, nil, fmt.Errorf("app: the state's store is at version %d, its snapshot at %d", fork.Version(), st.Snapshot.Version())
+	}
+	res := st.Coverage
+	for _, write := range []func() (store.Change, error){
+		func() (store.Change, error) { return fork.Upsert(upsert) },
+		func() (store.Change, error) { return fork.Delete(removed) },
+	} {
+		ch, err := write()
+		if err != nil {
+			return nil, nil, siteProblem(err)
+		}
+		if res, err = st.Engine.Update(ctx, res, fork.Snapshot(), ch); err != nil {
+			return nil, nil, siteProblem(err)
+		}
+	}
+	out := *st
+	out.Snapshot, out.Coverage, out.Store = fork.Snapshot(), res, fork
+	return &out, nil, nil
 }
 
 // ExportScenario writes, as a station-list CSV (input.WriteSitesCSV), carrier's sites that

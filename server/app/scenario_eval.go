@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -30,10 +31,6 @@ type Counts struct {
 	CompetitivePopulation float64         `json:"competitive_population"`
 	CarriersPresent       int             `json:"carriers_present"`
 	PerCarrier            []CarrierCounts `json:"per_carrier"`
-	// Pockets and PocketPeople count the dead-zone pockets of at least pocket.DefaultMinPeople
-	// people and their people (province only).
-	Pockets      int     `json:"pockets,omitempty"`
-	PocketPeople float64 `json:"pocket_people,omitempty"`
 }
 
 // CarrierCounts is one carrier's part of Counts.
@@ -51,10 +48,14 @@ type TechDelta struct {
 	Before Counts    `json:"before"`
 	After  Counts    `json:"after"`
 	Delta  Counts    `json:"delta"`
-	// PocketsClosed counts the published data's pockets (at least pocket.DefaultMinPeople
-	// people) of which fewer than pocket.DefaultMinPeople people are left uncovered; for a
-	// commune, those whose most people live there.
-	PocketsClosed int `json:"pockets_closed"`
+	// Pockets counts the published data's dead-zone pockets of at least
+	// pocket.DefaultMinPeople people (for a commune, those whose most people live there);
+	// PocketsClosed those of which fewer than pocket.DefaultMinPeople people are left
+	// uncovered by the scenario, and PocketPeopleCovered the people of those pockets (closed
+	// or not) it covers.
+	Pockets             int     `json:"pockets"`
+	PocketsClosed       int     `json:"pockets_closed"`
+	PocketPeopleCovered float64 `json:"pocket_people_covered"`
 }
 
 // CommuneDelta is a commune whose figures the scenario changes.
@@ -90,40 +91,77 @@ func (a *App) EvaluateScenario(ctx context.Context, who persist.TokenInfo, id in
 	if err != nil {
 		return nil, err
 	}
-	out := scenarioDeltas(base.Coverage, ns.Coverage)
+	out := scenarioDeltas(a.baseline.of(base.Coverage), ns.Coverage)
 	out.Scenario, out.DataUpload, out.Rebased, out.Note = info, cur, rebased, base.PeopleNote()
 	out.EvalMS = since(&clock)
 	return out, nil
 }
 
-// scenarioDeltas compares two results of one engine.
-func scenarioDeltas(before, after *coverage.Result) *ScenarioResult {
+// baseline is what every evaluation on one served result shares: its cells' people and its
+// pockets per technology (at least pocket.DefaultMinPeople people), computed once.
+type baseline struct {
+	res     *coverage.Result
+	people  []float64
+	pockets map[data.Tech]*pocket.Layer
+}
+
+// baselineCache keeps the baseline of the served result.
+type baselineCache struct {
+	mu sync.Mutex
+	b  *baseline
+}
+
+// of returns r's baseline, computing it if r is not the cached one.
+func (c *baselineCache) of(r *coverage.Result) *baseline {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.b != nil && c.b.res == r {
+		return c.b
+	}
+	c.b = newBaseline(r)
+	return c.b
+}
+
+func newBaseline(r *coverage.Result) *baseline {
+	b := &baseline{res: r, people: r.Engine().CellPeople(), pockets: map[data.Tech]*pocket.Layer{}}
+	for _, t := range data.AnalysedTechs {
+		if l, err := pocket.Find(r, t, pocket.Options{MinPeople: pocket.DefaultMinPeople}); err == nil {
+			b.pockets[t] = l
+		}
+	}
+	return b
+}
+
+// scenarioDeltas compares a result of the baseline's engine with the baseline.
+func scenarioDeltas(base *baseline, after *coverage.Result) *ScenarioResult {
+	before := base.res
 	out := &ScenarioResult{Province: []TechDelta{}, Communes: []CommuneDelta{}}
-	people := before.Engine().CellPeople()
 	for _, t := range data.AnalysedTechs {
 		td := techDelta(t, before.Province(t), after.Province(t))
-		closed := closedPockets(before, after, t, people)
-		td.PocketsClosed = len(closed)
-		for _, r := range []*coverage.Result{before, after} {
-			if l, err := pocket.Find(r, t, pocket.Options{MinPeople: pocket.DefaultMinPeople}); err == nil {
-				c := &td.After
-				if r == before {
-					c = &td.Before
-				}
-				c.Pockets, c.PocketPeople = l.Kept, math.Round(l.KeptPeople)
+		pk := pocketChanges(base, after, t)
+		td.Pockets, td.PocketsClosed, td.PocketPeopleCovered = len(pk), 0, 0
+		for _, p := range pk {
+			td.PocketPeopleCovered += p.covered
+			if p.closed {
+				td.PocketsClosed++
 			}
 		}
-		td.Delta.Pockets, td.Delta.PocketPeople = td.After.Pockets-td.Before.Pockets, td.After.PocketPeople-td.Before.PocketPeople
+		td.PocketPeopleCovered = round1(td.PocketPeopleCovered)
 		out.Province = append(out.Province, td)
 		b, a := before.CommuneStatsFor(t), after.CommuneStatsFor(t)
 		for i := range min(len(a), len(b)) {
 			cd := techDelta(t, b[i], a[i])
-			for _, p := range closed {
-				if p.Communes[0].Code == a[i].Code {
-					cd.PocketsClosed++
+			for _, p := range pk {
+				if p.commune == a[i].Code {
+					cd.Pockets++
+					cd.PocketPeopleCovered += p.covered
+					if p.closed {
+						cd.PocketsClosed++
+					}
 				}
 			}
-			if !zeroCounts(cd.Delta) || cd.PocketsClosed > 0 {
+			cd.PocketPeopleCovered = round1(cd.PocketPeopleCovered)
+			if !zeroCounts(cd.Delta) || cd.PocketPeopleCovered > 0 {
 				out.Communes = append(out.Communes, CommuneDelta{Code: a[i].Code, Name: a[i].Name, TechDelta: cd})
 			}
 		}
@@ -189,26 +227,32 @@ func zeroCounts(d Counts) bool {
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
-// closedPockets returns before's pockets of tech (at least pocket.DefaultMinPeople people) of
-// which fewer than pocket.DefaultMinPeople people are uncovered in after.
-func closedPockets(before, after *coverage.Result, tech data.Tech, people []float64) []pocket.Pocket {
-	l, err := pocket.Find(before, tech, pocket.Options{MinPeople: pocket.DefaultMinPeople})
-	if err != nil {
+// pocketChange is what a scenario does to one of the baseline's pockets.
+type pocketChange struct {
+	commune string  // where most of its people live
+	covered float64 // its people the scenario covers
+	closed  bool    // fewer than pocket.DefaultMinPeople of its people are left uncovered
+}
+
+// pocketChanges measures the baseline's pockets of tech against after's coverage.
+func pocketChanges(base *baseline, after *coverage.Result, tech data.Tech) []pocketChange {
+	l := base.pockets[tech]
+	if l == nil {
 		return nil
 	}
 	req, _ := after.Engine().RequiredDBm(tech, false)
 	f := after.Field(coverage.AnyCarrier, tech)
-	var out []pocket.Pocket
-	for _, p := range l.Pockets {
+	out := make([]pocketChange, len(l.Pockets))
+	for i, p := range l.Pockets {
 		left := 0.0
 		for _, k := range p.Cells {
-			if !(float64(f[k]) >= req) {
-				left += people[k]
+			if float64(f[k]) >= req {
+				out[i].covered += base.people[k]
+			} else {
+				left += base.people[k]
 			}
 		}
-		if left < pocket.DefaultMinPeople {
-			out = append(out, p)
-		}
+		out[i].commune, out[i].closed = p.Communes[0].Code, left < pocket.DefaultMinPeople
 	}
 	return out
 }
@@ -225,15 +269,15 @@ func (a *App) ScenarioChanges(ctx context.Context, who persist.TokenInfo, id int
 	if !ok {
 		return nil, &ArgError{"tech", string(tech), "must be 3G or 4G"}
 	}
-	return changesGeoJSON(base.Coverage, ns.Coverage, tech, req, base.PeopleNote()), nil
+	return changesGeoJSON(a.baseline.of(base.Coverage), ns.Coverage, tech, req, base.PeopleNote()), nil
 }
 
 // changesGeoJSON outlines the cells whose any-carrier coverage of tech differs.
-func changesGeoJSON(before, after *coverage.Result, tech data.Tech, req float64, note string) *geojson.FeatureCollection {
+func changesGeoJSON(base *baseline, after *coverage.Result, tech data.Tech, req float64, note string) *geojson.FeatureCollection {
+	before, people := base.res, base.people
 	e := before.Engine()
 	g := e.Grid()
 	fb, fa := before.Field(coverage.AnyCarrier, tech), after.Field(coverage.AnyCarrier, tech)
-	people := e.CellPeople()
 	fc := geojson.NewFeatureCollection()
 	for _, kind := range []string{"covered", "lost"} {
 		want := kind == "covered"
