@@ -18,7 +18,8 @@
      map/sheet.js    the sheet, the layers panel, figures and swatches the sheets share
      map/commune.js  the commune at a point, a commune's sheet, the combined list
      map/site.js     a site's sheet and its mark on the map
-     map/signal.js   the signal at a point and "Here" (geolocation) */
+     map/signal.js   the signal at a point and "Here" (geolocation)
+     map/planner.js  planner mode: a what-if scenario edited on the map, suggestions (imported on first use) */
 import { $, el, setOptions } from './dom.js';
 import { getJSON } from './api.js';
 import { t, nf, pct, translate, onLangButton } from './i18n.js';
@@ -112,6 +113,10 @@ function bind() {
   $('l-fibre-routes').addEventListener('change', () => { withFibre((f) => f.loadFibreRoutes()); renderLegend(); });
   $('threshold').addEventListener('change', (e) => { st.threshold = +e.target.value; withFibre((f) => f.loadCombined()); renderMiniLegend(); });
   $('here').addEventListener('click', here);
+  $('planner-start').addEventListener('click', () => {
+    if (!map) { return; }
+    import('./map/planner.js').then((p) => p.start($('planner-token').value).then(() => showPanel(false)).catch(p.flashError)).catch(failed);
+  });
   $('mini-legend').addEventListener('click', () => showPanel(true));
   $('demo-more').addEventListener('click', () => {
     openSheet(t('demo_title'), [el('p', null, st.info.note), st.info.population_note && el('p', null, st.info.population_note)]);
@@ -147,6 +152,7 @@ function start() {
     if (info.demo) { $('demo-note').hidden = false; document.body.classList.add('has-note'); }
     initMap(showSite);
     map.on('click', (e) => {
+      if (st.planning) { st.planning(e.latlng); return; }
       if (!$('l-pockets').checked) { showCommuneAt(e.latlng); return; }
       withPeople((p) => { const f = p.pocketAt(e.latlng); if (f) { p.showPocket(f, e.latlng); } else { showCommuneAt(e.latlng); } });
     });
@@ -167,6 +173,7 @@ function start() {
 
 // Exposed for the browser tests and for debugging in the console.
 window.phusong = {
+  planner: () => import('./map/planner.js'),
   state: st, layers, communeAt, map: () => map, sitesTappable,
   idle: () => !!map && !st.moving && !map._animatingZoom
 };

@@ -10,6 +10,8 @@ export const st = {
   info: null, communes: null, sites: null, combined: null, population: null, pockets: null,
   selected: null, // redraws the open sheet (after a change of language or technology)
   selectedCode: null, moving: false,
+  planning: null, // planner mode (map/planner.js): what a tap on the map does instead
+
   covReq: 0, covKey: '', fibreKey: '', fibreReq: 0, reachKey: '', reachReq: 0, pocketsKey: '', pocketsReq: 0
 };
 
