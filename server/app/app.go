@@ -95,8 +95,10 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	return New(st, db, log)
 }
 
-// Close closes the database Open opened (not one given to New or OpenDB).
+// Close cancels the suggestion runs in progress and closes the database Open opened (not one
+// given to New or OpenDB).
 func (a *App) Close() error {
+	a.jobs.cancelAll()
 	if a.ownDB && a.db != nil {
 		return a.db.Close()
 	}

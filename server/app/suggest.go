@@ -158,3 +158,14 @@ func (a *App) SuggestionJob(who persist.TokenInfo, id int64, jobID string) (Sugg
 func (a *App) CancelSuggestion(who persist.TokenInfo, id int64, jobID string) (SuggestJob, error) {
 	return a.job(who, id, jobID, true)
 }
+
+// cancelAll asks every running job to stop.
+func (js *jobs) cancelAll() {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	for _, j := range js.byID {
+		if j.Status == JobRunning {
+			j.cancel()
+		}
+	}
+}
