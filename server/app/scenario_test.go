@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"phusong/data"
 	"phusong/data/persist"
+	"phusong/data/plan"
 	"phusong/data/store"
 )
 
@@ -262,5 +264,37 @@ func TestScenarioRebase(t *testing.T) {
 	res, err := a.EvaluateScenario(ctx, toks["planner"], s.ID)
 	if err != nil || res.Rebased {
 		t.Fatalf("evaluate: %v, rebased %v", err, res != nil && res.Rebased)
+	}
+}
+
+// TestSuggestionJobCancel: a long suggestion run on a scenario reports progress and stops
+// when cancelled; another owner cannot see it.
+func TestSuggestionJobCancel(t *testing.T) {
+	a, toks := scenarioApp(t)
+	ctx := context.Background()
+	s, err := a.CreateScenario(ctx, toks["planner"], "suggest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every populated cell vinaphone leaves uncovered is a candidate: thousands of footprints.
+	j, err := a.StartSuggestion(ctx, toks["planner"], s.ID, plan.Options{Carrier: "vinaphone", Tech: data.Tech4G, Count: 20, SettledSpacingM: 200})
+	if err != nil || j.Status != JobRunning {
+		t.Fatalf("start: %+v, %v", j, err)
+	}
+	if _, err := a.SuggestionJob(toks["viettel"], s.ID, j.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another owner reads the job: %v", err)
+	}
+	if _, err := a.CancelSuggestion(toks["planner"], s.ID, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for j.Status == JobRunning && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		if j, err = a.SuggestionJob(toks["planner"], s.ID, j.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if j.Status != JobCancelled || j.Result != nil || j.Done >= j.Total && j.Total > 0 {
+		t.Fatalf("after cancel: status %s, %d/%d, result %v", j.Status, j.Done, j.Total, j.Result != nil)
 	}
 }
