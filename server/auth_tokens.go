@@ -22,6 +22,7 @@ import (
 type createTokenRequest struct {
 	Carrier string `json:"carrier"` // a listed carrier or fibre operator id; empty for an admin token
 	Admin   bool   `json:"admin"`
+	Planner string `json:"planner"` // a planner's name for a planner token (no carrier, not admin)
 	Note    string `json:"note"`
 }
 
@@ -82,7 +83,16 @@ func (s *Server) handleCreateToken(c *gin.Context, _ *view) error {
 		}
 		return &statusError{status: http.StatusBadRequest, msg: "body: want JSON {\"carrier\": ID, \"admin\": false, \"note\": TEXT}: " + err.Error()}
 	}
-	plain, info, err := s.app.CreateToken(c.Request.Context(), tok, req.Carrier, req.Admin, req.Note)
+	var plain string
+	var info persist.TokenInfo
+	switch {
+	case req.Planner != "" && (req.Carrier != "" || req.Admin):
+		return invalid("a planner token has no carrier and is not an admin token")
+	case req.Planner != "":
+		plain, info, err = s.app.CreatePlannerToken(c.Request.Context(), tok, req.Planner, req.Note)
+	default:
+		plain, info, err = s.app.CreateToken(c.Request.Context(), tok, req.Carrier, req.Admin, req.Note)
+	}
 	if err != nil {
 		return appError(err)
 	}

@@ -88,6 +88,7 @@ var codes = []struct {
 	{persist.ErrNotFound, http.StatusNotFound},
 	{persist.ErrDryRun, http.StatusConflict},
 	{app.ErrConflict, http.StatusConflict},
+	{persist.ErrConflict, http.StatusConflict},
 	{persist.ErrUnauthorized, http.StatusUnauthorized},
 	{hex.ErrNoH3, http.StatusNotImplemented},
 	{persist.ErrDiskFull, http.StatusInsufficientStorage},

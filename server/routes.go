@@ -121,5 +121,19 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/disputes", public, s.handleDisputes},                               // disputed cells
 		{http.MethodGet, "/api/v1/carriers/:carrier/disputes", token, s.handleReviewQueue},           // token
 		{http.MethodPut, "/api/v1/carriers/:carrier/disputes/:tech/:cell", token, s.handleReview},    // token
+
+		// Planning (planner and carrier tokens): what-if scenarios and site suggestions.
+		{http.MethodGet, "/api/v1/scenarios", token, s.handleScenarios},
+		{http.MethodPost, "/api/v1/scenarios", token, s.handleCreateScenario},
+		{http.MethodGet, "/api/v1/scenarios/:id", token, s.handleScenario},
+		{http.MethodPatch, "/api/v1/scenarios/:id", token, s.handleUpdateScenario},
+		{http.MethodDelete, "/api/v1/scenarios/:id", token, s.handleDeleteScenario},
+		{http.MethodPost, "/api/v1/scenarios/:id/rebase", token, s.handleRebaseScenario},
+		{http.MethodGet, "/api/v1/scenarios/:id/result", token, s.handleScenarioResult},
+		{http.MethodGet, "/api/v1/scenarios/:id/changes", token, s.handleScenarioChanges},
+		{http.MethodGet, "/api/v1/scenarios/:id/export.csv", token, s.handleScenarioExport},
+		{http.MethodPost, "/api/v1/scenarios/:id/suggestions", token, s.handleStartSuggestion},
+		{http.MethodGet, "/api/v1/scenarios/:id/suggestions/:job", token, s.handleSuggestion},
+		{http.MethodDelete, "/api/v1/scenarios/:id/suggestions/:job", token, s.handleCancelSuggestion},
 	}
 }

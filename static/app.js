@@ -22,8 +22,8 @@
      map/signal.js   the signal at a point and "Here" (geolocation)
      map/report.js   "no signal here": one tap reports what the phone does (imported on use)
      map/measure.js  measurements, disputed places, the calibration sheet (imported on first use)
-
-     map/tiles.js    vector tiles: a small MVT decoder and a canvas GridLayer (?coverage=tiles; on demand) */
+     map/tiles.js    vector tiles: a small MVT decoder and a canvas GridLayer (?coverage=tiles; on demand)
+     map/planner.js  planner mode: a what-if scenario edited on the map, suggestions (imported on first use) */
 import { $, el, setOptions } from './dom.js';
 import { getJSON } from './api.js';
 import { t, nf, pct, translate, onLangButton } from './i18n.js';
@@ -134,6 +134,10 @@ function bind() {
   $('l-disputes').addEventListener('change', () => { withMeasure((m) => m.loadDisputes()); renderLegend(); });
   $('calib-more').addEventListener('click', () => withMeasure((m) => m.showCalibration()));
   $('here').addEventListener('click', here);
+  $('planner-start').addEventListener('click', () => {
+    if (!map) { return; }
+    import('./map/planner.js').then((p) => p.start($('planner-token').value).then(() => showPanel(false)).catch(p.flashError)).catch(failed);
+  });
   $('mini-legend').addEventListener('click', () => showPanel(true));
   $('demo-more').addEventListener('click', () => {
     openSheet(t('demo_title'), [el('p', null, st.info.note), st.info.population_note && el('p', null, st.info.population_note)]);
@@ -170,6 +174,7 @@ function start() {
     if (info.demo) { $('demo-note').hidden = false; document.body.classList.add('has-note'); }
     initMap(showSite);
     map.on('click', (e) => {
+      if (st.planning) { st.planning(e.latlng); return; }
       if (!$('l-pockets').checked) { showCommuneAt(e.latlng); return; }
       withPeople((p) => { const f = p.pocketAt(e.latlng); if (f) { p.showPocket(f, e.latlng); } else { showCommuneAt(e.latlng); } });
     });
@@ -194,6 +199,7 @@ function start() {
 
 // Exposed for the browser tests and for debugging in the console.
 window.phusong = {
+  planner: () => import('./map/planner.js'),
   state: st, layers, communeAt, map: () => map, sitesTappable, sitesDrawn,
   idle: () => !!map && !st.moving && !map._animatingZoom
 };

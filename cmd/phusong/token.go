@@ -39,6 +39,7 @@ func tokenUsage(w io.Writer) {
 	fmt.Fprintln(w, `Usage:
   phusong token create --carrier ID [--note TEXT] [--data-dir DIR]   a token that may upload ID's data
   phusong token create --admin [--note TEXT] [--data-dir DIR]        a token that manages carriers and tokens
+  phusong token create --planner NAME [--note TEXT] [--data-dir DIR] a token that reads everything and manages scenarios
   phusong token list [--json] [--data-dir DIR]
   phusong token revoke [--data-dir DIR] ID                           ID as listed (or phs_ID)
 
@@ -101,14 +102,21 @@ func runTokenCreate(ctx context.Context, io stdio, args []string) error {
 		"Creates an upload token and prints it once on stdout; only its hash is stored.", io)
 	carrier := fs.String("carrier", "", "carrier id the token may write, e.g. viettel")
 	admin := fs.Bool("admin", false, "an admin token (manages carriers and tokens; no --carrier)")
+	planner := fs.String("planner", "", "a planner token for planner NAME (reads everything, manages scenarios, publishes nothing)")
 	note := fs.String("note", "", "free text kept with the token, e.g. who holds it")
 	if _, err := tokenArgs(fs, args, 0); err != nil {
 		return err
 	}
-	if *admin == (*carrier != "") {
-		return errors.New("token create: give either --carrier ID or --admin")
+	roles := 0
+	for _, set := range []bool{*admin, *carrier != "", *planner != ""} {
+		if set {
+			roles++
+		}
 	}
-	if !*admin && !slices.ContainsFunc(data.DefaultCarriers(), func(c data.Carrier) bool { return c.ID == *carrier }) {
+	if roles != 1 {
+		return errors.New("token create: give one of --carrier ID, --admin or --planner NAME")
+	}
+	if *carrier != "" && !slices.ContainsFunc(data.DefaultCarriers(), func(c data.Carrier) bool { return c.ID == *carrier }) {
 		fmt.Fprintf(io.Stderr, "note: %q is not one of the default mobile carriers (fine for a fibre or cable operator)\n", *carrier)
 	}
 	db, err := persist.Open(*dataDir)
@@ -116,13 +124,20 @@ func runTokenCreate(ctx context.Context, io stdio, args []string) error {
 		return fmt.Errorf("token create: %w", err)
 	}
 	defer db.Close()
-	tok, info, err := db.CreateToken(ctx, *carrier, *admin, *note)
+	create := func() (string, persist.TokenInfo, error) { return db.CreateToken(ctx, *carrier, *admin, *note) }
+	if *planner != "" {
+		create = func() (string, persist.TokenInfo, error) { return db.CreatePlannerToken(ctx, *planner, *note) }
+	}
+	tok, info, err := create()
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
 	what := "carrier token for " + info.Carrier
-	if info.Admin {
+	switch {
+	case info.Admin:
 		what = "admin token"
+	case info.Planner != "":
+		what = "planner token for " + info.Planner
 	}
 	fmt.Fprintf(io.Stderr, "created %s %s in %s; it is shown only this once:\n", what, info.Prefix(), db.Path())
 	_, err = fmt.Fprintln(io.Stdout, tok)
@@ -153,8 +168,11 @@ func runTokenList(ctx context.Context, io stdio, args []string) error {
 	fmt.Fprintln(tw, "ID\tPREFIX\tCARRIER\tCREATED\tREVOKED\tNOTE")
 	for _, t := range tokens {
 		carrier, revoked := t.Carrier, "-"
-		if t.Admin {
+		switch {
+		case t.Admin:
 			carrier = "(admin)"
+		case t.Planner != "":
+			carrier = "(planner " + t.Planner + ")"
 		}
 		if t.RevokedAt != nil {
 			revoked = t.RevokedAt.Format(time.RFC3339)

@@ -90,8 +90,8 @@ func TestTokenErrors(t *testing.T) {
 	}{
 		{"no-subcommand", nil, "usage"},
 		{"unknown-subcommand", []string{"rotate"}, `unknown subcommand "rotate"`},
-		{"create-neither", []string{"create", "--data-dir", dir}, "give either --carrier ID or --admin"},
-		{"create-both", []string{"create", "--admin", "--carrier", "viettel", "--data-dir", dir}, "give either --carrier ID or --admin"},
+		{"create-neither", []string{"create", "--data-dir", dir}, "give one of --carrier ID, --admin or --planner NAME"},
+		{"create-both", []string{"create", "--admin", "--carrier", "viettel", "--data-dir", dir}, "give one of --carrier ID, --admin or --planner NAME"},
 		{"create-bad-carrier", []string{"create", "--carrier", "Viettel", "--data-dir", dir}, "invalid argument"},
 		{"create-extra-arg", []string{"create", "--carrier", "viettel", "x", "--data-dir", dir}, "usage"},
 		{"create-bad-flag", []string{"create", "--carier", "viettel"}, "usage"},

@@ -27,9 +27,12 @@ const (
 
 // TokenInfo describes a token without its secret.
 type TokenInfo struct {
-	ID        string     `json:"id"`      // 12 hex digits; the token starts "phs_<ID>_"
-	Carrier   string     `json:"carrier"` // the carrier it may write; "" for admin tokens
-	Admin     bool       `json:"admin"`   // may manage carriers and tokens, writes no carrier's data
+	ID      string `json:"id"`      // 12 hex digits; the token starts "phs_<ID>_"
+	Carrier string `json:"carrier"` // the carrier it may write; "" for admin tokens
+	Admin   bool   `json:"admin"`   // may manage carriers and tokens, writes no carrier's data
+	// Planner is the planner's name for a planner token ("" otherwise): it reads everything
+	// and manages its own scenarios, writes no carrier's data and manages no token.
+	Planner   string     `json:"planner,omitempty"`
 	Note      string     `json:"note"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at"` // nil while the token is valid
@@ -54,10 +57,20 @@ func (db *DB) CreateToken(ctx context.Context, carrier string, admin bool, note 
 		return "", TokenInfo{}, fmt.Errorf("%w: an admin token belongs to no carrier (got %q)", ErrInvalid, carrier)
 	case !admin && !ValidCarrierID(carrier):
 		return "", TokenInfo{}, fmt.Errorf("%w: carrier %q: want a slug like \"viettel\" (a-z, 0-9, -)", ErrInvalid, carrier)
-	case len(note) > MaxNoteLen:
+	}
+	return db.createToken(ctx, carrier, admin, "", note)
+}
+
+// createToken stores a new token; for a planner token (role rolePlanner) carrier is the
+// planner's name.
+func (db *DB) createToken(ctx context.Context, carrier string, admin bool, role, note string) (plaintext string, info TokenInfo, err error) {
+	if len(note) > MaxNoteLen {
 		return "", TokenInfo{}, fmt.Errorf("%w: note is %d bytes, the limit is %d", ErrInvalid, len(note), MaxNoteLen)
 	}
 	info = TokenInfo{Carrier: carrier, Admin: admin, Note: note, CreatedAt: db.now().UTC()}
+	if role == rolePlanner {
+		info.Carrier, info.Planner = "", carrier
+	}
 	for range 3 { // an id collision (2^-48 per pair) is retried with new random bytes
 		var id [tokenIDBytes]byte
 		var secret [tokenSecretLen]byte
@@ -67,8 +80,8 @@ func (db *DB) CreateToken(ctx context.Context, carrier string, admin bool, note 
 		secretHex := hex.EncodeToString(secret[:])
 		sum := sha256.Sum256([]byte(secretHex))
 		_, err = db.w.ExecContext(ctx,
-			`INSERT INTO tokens (id, hash, carrier, admin, note, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			info.ID, sum[:], carrier, admin, note, timeText(info.CreatedAt))
+			`INSERT INTO tokens (id, hash, carrier, admin, role, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			info.ID, sum[:], carrier, admin, role, note, timeText(info.CreatedAt))
 		if err == nil {
 			return tokenPrefix + info.ID + "_" + secretHex, info, nil
 		}
@@ -79,10 +92,22 @@ func (db *DB) CreateToken(ctx context.Context, carrier string, admin bool, note 
 	return "", TokenInfo{}, db.full(fmt.Errorf("persist: create token: %w", err))
 }
 
+// CreatePlannerToken makes a planner token for the planner name (a slug like a carrier id:
+// "usf-team"). Like CreateToken, the plaintext is returned once.
+func (db *DB) CreatePlannerToken(ctx context.Context, name, note string) (plaintext string, info TokenInfo, err error) {
+	if !ValidCarrierID(name) {
+		return "", TokenInfo{}, fmt.Errorf("%w: planner name %q: want a slug like \"usf-team\" (a-z, 0-9, -)", ErrInvalid, name)
+	}
+	return db.createToken(ctx, name, false, rolePlanner, note)
+}
+
+// rolePlanner is the tokens.role of planner tokens ("" for carrier and admin tokens).
+const rolePlanner = "planner"
+
 // ListTokens returns every token ever created (revoked ones too), oldest first.
 func (db *DB) ListTokens(ctx context.Context) ([]TokenInfo, error) {
 	rows, err := db.r.QueryContext(ctx,
-		`SELECT id, carrier, admin, note, created_at, revoked_at FROM tokens ORDER BY created_at, id`)
+		`SELECT id, carrier, admin, role, note, created_at, revoked_at FROM tokens ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("persist: list tokens: %w", err)
 	}
@@ -101,13 +126,16 @@ func (db *DB) ListTokens(ctx context.Context) ([]TokenInfo, error) {
 	return out, nil
 }
 
-// scanToken reads the columns id, carrier, admin, note, created_at, revoked_at.
+// scanToken reads the columns id, carrier, admin, role, note, created_at, revoked_at.
 func scanToken(s interface{ Scan(...any) error }) (TokenInfo, error) {
 	var t TokenInfo
-	var created string
+	var created, role string
 	var revoked sql.NullString
-	if err := s.Scan(&t.ID, &t.Carrier, &t.Admin, &t.Note, &created, &revoked); err != nil {
+	if err := s.Scan(&t.ID, &t.Carrier, &t.Admin, &role, &t.Note, &created, &revoked); err != nil {
 		return TokenInfo{}, fmt.Errorf("persist: read token: %w", err)
+	}
+	if role == rolePlanner {
+		t.Carrier, t.Planner = "", t.Carrier
 	}
 	var err error
 	if t.CreatedAt, err = parseTime(created); err != nil {
@@ -159,7 +187,7 @@ func (db *DB) Authenticate(ctx context.Context, plaintext string) (TokenInfo, er
 	found := false
 	if wellFormed {
 		row := db.r.QueryRowContext(ctx,
-			`SELECT hash, id, carrier, admin, note, created_at, revoked_at FROM tokens WHERE id = ?`, id)
+			`SELECT hash, id, carrier, admin, role, note, created_at, revoked_at FROM tokens WHERE id = ?`, id)
 		var h []byte
 		t, err := scanToken(prepend{row, &h})
 		switch {

@@ -448,15 +448,17 @@ func checkTokenTx(ctx context.Context, tx *sql.Tx, u Upload) error {
 	if u.TokenID == "" {
 		return nil
 	}
-	var carrier string
+	var carrier, role string
 	var admin, revoked bool
-	err := tx.QueryRowContext(ctx, `SELECT carrier, admin, revoked_at IS NOT NULL FROM tokens WHERE id = ?`,
-		u.TokenID).Scan(&carrier, &admin, &revoked)
+	err := tx.QueryRowContext(ctx, `SELECT carrier, admin, role, revoked_at IS NOT NULL FROM tokens WHERE id = ?`,
+		u.TokenID).Scan(&carrier, &admin, &role, &revoked)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) || err == nil && revoked:
 		return fmt.Errorf("%w (token %s)", ErrUnauthorized, u.TokenID)
 	case err != nil:
 		return fmt.Errorf("persist: apply: %w", err)
+	case role == rolePlanner:
+		return fmt.Errorf("%w: token %s is a planner token, which publishes no list", ErrUnauthorized, u.TokenID)
 	case !admin && carrier != u.Carrier:
 		return fmt.Errorf("%w: token %s writes carrier %q, not %q", ErrUnauthorized, u.TokenID, carrier, u.Carrier)
 	}

@@ -46,6 +46,8 @@ type App struct {
 	now      func() time.Time // the clock of reports and measurements (WithClock)
 	measured measuredCache    // comparisons of the stored measurements (measurements.go)
 	disputes disputeCache     // reports against predictions (reports.go)
+	jobs     jobs             // suggestion runs on scenarios
+	baseline baselineCache    // what scenario evaluations on the served result share
 }
 
 // WithClock makes the app read the time from now (tests of retention, days and rotation);
@@ -126,8 +128,10 @@ func useServedDefinition(ctx context.Context, db *persist.DB, in *Input, log *sl
 	return nil
 }
 
-// Close closes the database Open opened (not one given to New or OpenDB).
+// Close cancels the suggestion runs in progress and closes the database Open opened (not one
+// given to New or OpenDB).
 func (a *App) Close() error {
+	a.jobs.cancelAll()
 	if a.ownDB && a.db != nil {
 		return a.db.Close()
 	}
@@ -199,16 +203,18 @@ func mayUpload(tok persist.TokenInfo, carrier string) error {
 	switch {
 	case tok.Admin:
 		return denied("token %s is an admin token: upload with a token of carrier %q", tok.Prefix(), carrier)
+	case tok.Planner != "":
+		return denied("token %s is a planner token: planners publish no list (export a scenario for carrier %q to upload)", tok.Prefix(), carrier)
 	case tok.Carrier != carrier:
 		return denied("token %s writes carrier %q, not %q", tok.Prefix(), tok.Carrier, carrier)
 	}
 	return nil
 }
 
-// mayRead checks that tok may see carrier's upload history (and roll it back): that
-// carrier's token, or an admin token.
+// mayRead checks that tok may see carrier's upload history: that carrier's token, an admin
+// token or a planner token (planners read everything; they roll nothing back: see Rollback).
 func mayRead(tok persist.TokenInfo, carrier string) error {
-	if tok.Admin || tok.Carrier == carrier {
+	if tok.Admin || tok.Planner != "" || tok.Carrier == carrier {
 		return nil
 	}
 	return denied("token %s belongs to carrier %q, not %q", tok.Prefix(), tok.Carrier, carrier)

@@ -34,6 +34,21 @@ func (a *App) CreateToken(ctx context.Context, who persist.TokenInfo, carrier st
 	return plain, info, nil
 }
 
+// CreatePlannerToken makes a planner token for the planner name, if who is an admin token.
+func (a *App) CreatePlannerToken(ctx context.Context, who persist.TokenInfo, name, note string) (plain string, info persist.TokenInfo, err error) {
+	if a.db == nil {
+		return "", info, ErrNoDatabase
+	}
+	if err := MayAdmin(who); err != nil {
+		return "", info, err
+	}
+	if plain, info, err = a.db.CreatePlannerToken(ctx, name, note); err != nil {
+		return "", info, err
+	}
+	a.log.Info("token created", "token_id", info.ID, "planner", info.Planner, "by", who.ID)
+	return plain, info, nil
+}
+
 // Tokens lists every token (revoked ones too) without secrets, if who is an admin token.
 func (a *App) Tokens(ctx context.Context, who persist.TokenInfo) ([]persist.TokenInfo, error) {
 	if a.db == nil {

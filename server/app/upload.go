@@ -341,7 +341,7 @@ func (a *App) Uploads(ctx context.Context, who persist.TokenInfo, f UploadFilter
 	if a.db == nil {
 		return nil, false, ErrNoDatabase
 	}
-	if !who.Admin {
+	if !who.Admin && who.Planner == "" {
 		if f.Carrier != "" && f.Carrier != who.Carrier {
 			return nil, false, mayRead(who, f.Carrier)
 		}
@@ -387,6 +387,9 @@ func (a *App) Diff(ctx context.Context, who persist.TokenInfo, id int64) (any, e
 // as a new upload of mode rollback (dryRun previews it). The carrier's token or an admin token
 // may do it. It returns the upload rolled back to as well.
 func (a *App) Rollback(ctx context.Context, who persist.TokenInfo, id int64, dryRun bool) (*UploadReport, persist.Upload, error) {
+	if who.Planner != "" {
+		return nil, persist.Upload{}, denied("token %s is a planner token: planners publish nothing (make a scenario)", who.Prefix())
+	}
 	u, err := a.UploadRecord(ctx, who, id)
 	if err != nil {
 		return nil, u, err

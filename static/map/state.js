@@ -11,6 +11,8 @@ export const st = {
   siteMode: null, // how the sites are drawn now: 'clusters', 'dots' or null (not drawn)
   selected: null, // redraws the open sheet (after a change of language or technology)
   selectedCode: null, moving: false,
+  planning: null, // planner mode (map/planner.js): what a tap on the map does instead
+
   covReq: 0, covKey: '', fibreKey: '', fibreReq: 0, reachKey: '', reachReq: 0, pocketsKey: '', pocketsReq: 0,
   measureMode: 'level', measureKey: '', measureReq: 0, measureDrawn: '', disputesKey: '', disputesReq: 0
 };

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
+	"phusong/data/input"
+)
+
+// TestPlanSuggestCLI: the demo at 400 m, three picks for mobifone as CSV: ranks 1..3 with
+// non-increasing gains and a cumulative column that adds them up; --out writes a station
+// list that reads back as planned mobifone sites; a candidates file restricts the picks to its
+// rows; bad flags are refused.
+func TestPlanSuggestCLI(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "picks.csv")
+	var stdout, stderr bytes.Buffer
+	io := stdio{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	err := run(context.Background(), []string{"plan", "suggest", "--carrier", "mobifone", "--count", "3", "--cell-m", "400",
+		"--share-towers", "--format", "csv", "--out", out}, io)
+	if err != nil {
+		t.Fatal(err, stderr.String())
+	}
+	rows, err := csv.NewReader(&stdout).ReadAll()
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("%v: %q", err, stdout.String())
+	}
+	col := func(name string) int {
+		for i, h := range rows[0] {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return -1
+	}
+	sum, prev := 0.0, 1e18
+	for i, r := range rows[1:] {
+		g, _ := strconv.ParseFloat(r[col("people_gained")], 64)
+		c, _ := strconv.ParseFloat(r[col("cumulative_people")], 64)
+		sum += g
+		if r[col("rank")] != strconv.Itoa(i+1) || g <= 0 || g > prev || c < sum-0.2 || c > sum+0.2 {
+			t.Fatalf("row %v (gains so far %.1f)", r, sum)
+		}
+		prev = g
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep, err := input.ReadSitesCSV(f, input.SiteOptions{Area: orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}})
+	if err != nil || len(rep.Sites) != 3 {
+		t.Fatalf("--out: %v, %d sites", err, len(rep.Sites))
+	}
+	for _, s := range rep.Sites {
+		if s.Carrier != "mobifone" || s.Status != data.StatusPlanned || !strings.HasPrefix(s.SiteID, "PLAN-4G-") {
+			t.Fatalf("written site %+v", s)
+		}
+	}
+	if !strings.Contains(stderr.String(), "Synthetic demo") {
+		t.Errorf("stderr does not say the demo is synthetic: %q", stderr.String())
+	}
+
+	cands := filepath.Join(dir, "cands.csv")
+	os.WriteFile(cands, []byte("name,lon,lat\nonly,"+rows[1][col("lon")]+","+rows[1][col("lat")]+"\n"), 0o644)
+	stdout.Reset()
+	if err := run(context.Background(), []string{"plan", "suggest", "--carrier", "mobifone", "--count", "3", "--cell-m", "400",
+		"--candidates", cands, "--format", "csv"}, io); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(stdout.String(), "\n"); got != 2 || !strings.Contains(stdout.String(), ",file,only,") {
+		t.Fatalf("with one candidate: %q", stdout.String())
+	}
+	for _, args := range [][]string{
+		{"plan", "suggest", "--tech", "4G"},
+		{"plan", "suggest", "--carrier", "any", "--out", out},
+		{"plan", "suggest", "--carrier", "any", "--tech", "6G"},
+		{"plan", "suggest", "--carrier", "any", "--format", "xml"},
+		{"plan", "suggest", "--carrier", "nobody", "--cell-m", "400"},
+	} {
+		if err := run(context.Background(), args, io); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+func TestTokenCreatePlanner(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	out, stderr, err := runTokenCLI("create", "--planner", "usf-team", "--data-dir", dir)
+	if err != nil || tokenLine.FindString(out) == "" || !strings.Contains(stderr, "planner token for usf-team") {
+		t.Fatalf("%v: %q %q", err, out, stderr)
+	}
+	if _, _, err := runTokenCLI("create", "--planner", "x", "--admin", "--data-dir", dir); err == nil {
+		t.Fatal("--planner with --admin accepted")
+	}
+	list, _, err := runTokenCLI("list", "--data-dir", dir)
+	if err != nil || !strings.Contains(list, "(planner usf-team)") {
+		t.Fatalf("list: %v %q", err, list)
+	}
+}
