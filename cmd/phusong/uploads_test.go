@@ -149,7 +149,9 @@ func TestUploadsCLI(t *testing.T) {
 		want string
 	}{
 		{"undo of an upload that is no longer the latest", env, []string{"uploads", "undo", id}, "409 Conflict: upload " + id + " is no longer gmobile's latest"},
-		{"another carrier's upload", map[string]string{"PHUSONG_SERVER": ts.URL, "PHUSONG_TOKEN": other}, []string{"uploads", "show", id}, "403 Forbidden"},
+		// Another carrier's upload is not found, as an unknown one is: a 403 would tell a rival
+		// which carrier uploaded when.
+		{"another carrier's upload", map[string]string{"PHUSONG_SERVER": ts.URL, "PHUSONG_TOKEN": other}, []string{"uploads", "show", id}, "404 Not Found: persist: not found: upload " + id},
 		{"unknown upload", env, []string{"uploads", "diff", "999999"}, "404 Not Found"},
 		{"bad id", env, []string{"uploads", "show", "x"}, `upload id "x"`},
 		{"no token", map[string]string{"PHUSONG_SERVER": ts.URL}, []string{"uploads", "list"}, "no token"},
