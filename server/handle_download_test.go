@@ -31,6 +31,9 @@ func TestDownloadURLs(t *testing.T) {
 		{"/api/v1/gaps.gpkg?tech=4G", "/api/v1/gaps?format=gpkg", ctGPKG, "phusong_gaps_4G.gpkg"},
 		{"/api/v1/coverage.kml?carrier=viettel", "/api/v1/coverage?carrier=viettel&format=kml", ctKML, "phusong_coverage_viettel_4G.kml"},
 		{"/api/v1/coverage.geojson?tech=3G", "", ctGeoJSON, "phusong_coverage_any_3G.geojson"},
+		{"/api/v1/pockets.csv?tech=3G&min_people=100", "/api/v1/pockets?tech=3G&min_people=100&format=csv", ctCSV, "phusong_pockets_3G_min100.csv"},
+		{"/api/v1/pockets.gpkg", "/api/v1/pockets?format=gpkg", ctGPKG, "phusong_pockets_4G_min50.gpkg"},
+		{"/api/v1/pockets.geojson?min_people=20", "", ctGeoJSON, "phusong_pockets_4G_min20.geojson"},
 		{"/api/v1/sites.gpkg", "/ogc/collections/sites/items.gpkg", ctGPKG, "phusong_sites.gpkg"},
 		{"/api/v1/sites.csv", "", ctCSV, "phusong_sites.csv"},
 		{"/api/v1/fibre.gpkg", "", ctGPKG, "phusong_fibre.gpkg"},
@@ -117,6 +120,7 @@ func TestDownloadsWithGDAL(t *testing.T) {
 		{"kml", "/vsicurl/" + ts.URL + "/api/v1/communes.kml", []string{"Feature Count: " + strconv.Itoa(len(st.Communes))}},
 		{"csv", "/vsicurl/" + ts.URL + "/api/v1/sites.csv", []string{"Feature Count: " + strconv.Itoa(st.Snapshot.Len()), "site_id: String"}},
 		{"csv with parameters", "CSV:/vsicurl/" + ts.URL + "/api/v1/gaps.csv?tech=3G", []string{"Layer name: gaps", "wkt: String"}},
+		{"pockets gpkg", "/vsicurl/" + ts.URL + "/api/v1/pockets.gpkg", []string{"Layer name: pockets_4g", "Geometry: Multi Polygon", "people: Real", "commune: String"}},
 	}
 	for _, tc := range cases {
 		out, err := exec.Command(ogrinfo, "-ro", "-so", "-al", tc.source).CombinedOutput()
@@ -172,7 +176,8 @@ func TestH3API(t *testing.T) {
 }
 
 // TestLayerFeatureIDs: the /api/v1 layers give every feature an id (GDAL and QGIS keep it as
-// the feature's id): the commune code for communes and gaps, the tier for coverage.
+// the feature's id): the commune code for communes and gaps, the tier for coverage, the first grid
+// cell for pockets.
 func TestLayerFeatureIDs(t *testing.T) {
 	ts := newFibreServer(t)
 	communes := decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/communes"))
@@ -190,6 +195,27 @@ func TestLayerFeatureIDs(t *testing.T) {
 	cov := decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/coverage?tier=2"))
 	if len(cov.Features) != 1 || cov.Features[0].ID != float64(2) {
 		t.Fatalf("coverage tier 2: id %v", cov.Features[0].ID)
+	}
+	// A pocket's id is its first grid cell: the same whatever the floor on people, while its
+	// rank is not an id (the id of rank 1 stays when the floor changes, and ids are unique).
+	pockets := map[int]geojson.FeatureCollection{}
+	for _, min := range []int{0, 200} {
+		pockets[min] = decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/pockets?tech=4G&min_people="+strconv.Itoa(min)))
+	}
+	ids := map[any]bool{}
+	for _, f := range pockets[0].Features {
+		if _, ok := f.ID.(float64); !ok || ids[f.ID] {
+			t.Fatalf("pocket id %v (%T) is not a unique number", f.ID, f.ID)
+		}
+		ids[f.ID] = true
+	}
+	for _, f := range pockets[200].Features {
+		if !ids[f.ID] {
+			t.Fatalf("pocket %v of 200 people or more is not among all pockets", f.ID)
+		}
+	}
+	if len(pockets[200].Features) == 0 || pockets[200].Features[0].ID != pockets[0].Features[0].ID {
+		t.Fatal("the most populous pocket changes id with the floor")
 	}
 	if len(communes.Features) == 0 || len(gaps.Features) == 0 {
 		t.Fatal("no communes or no 4G gaps on the demo")

@@ -87,8 +87,9 @@ func TestOGCCore(t *testing.T) {
 	for _, c := range cols {
 		ids = append(ids, c.ID)
 	}
-	// Every carrier with a counted site, and any, has a coverage collection per technology.
-	want := []string{"communes", "sites", "gaps_3g", "gaps_4g", "fibre_routes", "fibre_access_points"}
+	// Every carrier with a counted site, and any, has a coverage collection per technology; gaps
+	// and dead-zone pockets one per technology.
+	want := []string{"communes", "sites", "gaps_3g", "gaps_4g", "pockets_3g", "pockets_4g", "fibre_routes", "fibre_access_points"}
 	for _, cr := range append([]string{"any"}, st.Coverage.Carriers()...) {
 		want = append(want, "coverage_"+cr+"_3g", "coverage_"+cr+"_4g")
 	}
@@ -228,6 +229,11 @@ func TestOGCWithGDAL(t *testing.T) {
 		got[m[1]]++
 	}
 	cols := decode[struct{ Collections []ogcCollection }](t, get(t, ts.URL+"/ogc/collections")).Collections
+	for _, want := range []string{"communes", "sites", "coverage_any_4g", "gaps_4g", "pockets_3g", "pockets_4g", "fibre_routes", "fibre_access_points"} {
+		if !slices.ContainsFunc(cols, func(c ogcCollection) bool { return c.ID == want }) {
+			t.Errorf("no collection %s", want)
+		}
+	}
 	for _, c := range cols {
 		p := decode[ogcPage](t, get(t, ts.URL+"/ogc/collections/"+url.PathEscape(c.ID)+"/items?limit=1"))
 		if got[c.ID] != p.NumberMatched || p.NumberMatched == 0 && c.ID != "gaps_3g" {

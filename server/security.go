@@ -38,7 +38,8 @@ type securityHeaders struct {
 // privatePrefixes are the paths of routes that ask for a token or are for operators: they
 // never answer CORS, whatever the configuration (and no preflight ever allows an
 // Authorization header, so a page of another origin cannot send a token anyway).
-var privatePrefixes = []string{"/api/v1/token", "/api/v1/uploads", "/api/v1/admin", "/api/v1/carriers/", "/api/v1/operators/", "/upload", "/metrics"}
+var privatePrefixes = []string{"/api/v1/token", "/api/v1/uploads", "/api/v1/measurements/uploads", "/api/v1/admin", "/api/v1/carriers/",
+	"/api/v1/operators/", "/upload", "/metrics"}
 
 // corsAllowHeaders are the request headers a cross-origin read may send beyond the
 // CORS-safelisted ones: conditional and range requests.
@@ -109,13 +110,15 @@ func (s *Server) secure(c *gin.Context) {
 	if allowed == nil {
 		return
 	}
-	preflight := c.Request.Method == http.MethodOptions && c.Request.Header.Get("Access-Control-Request-Method") != ""
-	switch c.Request.Method {
-	case http.MethodGet, http.MethodHead:
+	// Only reads cross origins: a preflight for any other method (POST /api/v1/measurements
+	// shares its path with the public GET) is answered without CORS, so the browser refuses it.
+	reqMethod := c.Request.Header.Get("Access-Control-Request-Method")
+	preflight := c.Request.Method == http.MethodOptions && reqMethod != ""
+	switch {
+	case c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead:
+	case preflight && (reqMethod == http.MethodGet || reqMethod == http.MethodHead):
 	default:
-		if !preflight {
-			return
-		}
+		return
 	}
 	h["Access-Control-Allow-Origin"] = allowed
 	if allowed[0] != "*" {

@@ -111,6 +111,7 @@ func callURL(t testing.TB, method, url, token string, body []byte, headers ...st
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkOpenAPI(t, method, url, r) // token routes' answers match the API description too
 	return r
 }
 

@@ -6,10 +6,13 @@
 //
 // Frame and assumptions: cells are indexed from WGS84 lon/lat; the coverage is read at each
 // hexagon's H3 centre from the engine's grid cell holding it (coverage.Result.At; a centre
-// outside the province's land counts as not covered). People and households are spread as the
-// engine spreads them (coverage.PopulationSpread: uniform over each commune's land cells), and
-// each land cell gives all of its share to the hexagon holding the cell's centre, so the
-// hexagons' people add up to the province's census population exactly.
+// outside the province's land counts as not covered). People are the engine's: each land cell's
+// people of its population grid (coverage.Engine.Population; without one, the census spread
+// uniformly over each commune's land cells, coverage.PopulationSpread), households its people ×
+// the commune's census households per person. Each land cell gives all of its people to the
+// hexagon holding the cell's centre, so the hexagons' people add up to the people of every
+// figure: with a census-reconciled grid, the province's census population exactly (the grid's
+// people are whole millionths of a person, summed as integers).
 //
 // Resolutions: the FCC's are 8 (0.74 km² a hexagon on average, 461 m edge) and 9 (0.105 km²,
 // 174 m edge); any of 0–15 works.
@@ -29,6 +32,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/population"
 )
 
 // Cell is an H3 cell index (64 bits; mode 1, a cell).
@@ -47,7 +51,7 @@ type Hex struct {
 	Centre     orb.Point // H3 centre, lon/lat
 	Boundary   orb.Ring  // lon/lat, closed, counter-clockwise
 	Commune    string    // code of the commune owning most of the hexagon's land cells
-	People     float64   // census population spread over the land cells it holds
+	People     float64   // people of the land cells it holds (the engine's population grid, or the census spread)
 	Households float64
 	LandCells  int             // engine grid cells whose centre it holds
 	OnLand     bool            // its centre lies on the province's land (coverage is read there)
@@ -81,8 +85,10 @@ func Summarise(r *coverage.Result, tech data.Tech, res int) (*Summary, error) {
 			landCells[ci]++
 		}
 	}
+	pop := e.Population()
 	type acc struct {
 		people, households float64
+		units              int64 // with a population grid: its people, 1/population.Scale persons
 		cells              int
 		perCommune         map[int32]int
 	}
@@ -103,14 +109,25 @@ func Summarise(r *coverage.Result, tech data.Tech, res int) (*Summary, error) {
 				byCell[c] = a
 			}
 			cm := &communes[ci]
-			a.people += float64(cm.Population) / float64(landCells[ci])
-			a.households += float64(cm.Households) / float64(landCells[ci])
+			if pop != nil {
+				u := pop.People[g.Index(i, j)]
+				a.units += u
+				if cm.Population > 0 {
+					a.households += float64(u) / population.Scale * float64(cm.Households) / float64(cm.Population)
+				}
+			} else {
+				a.people += float64(cm.Population) / float64(landCells[ci])
+				a.households += float64(cm.Households) / float64(landCells[ci])
+			}
 			a.cells++
 			a.perCommune[ci]++
 		}
 	}
 	s := &Summary{Tech: tech, Resolution: res, Carriers: append(r.Carriers(), coverage.AnyCarrier)}
 	for c, a := range byCell {
+		if pop != nil {
+			a.people = float64(a.units) / population.Scale
+		}
 		h := Hex{Cell: c, Centre: c.Centre(), Boundary: c.Boundary(), People: a.people, Households: a.households,
 			LandCells: a.cells, Covered: make(map[string]bool, len(s.Carriers))}
 		best := int32(-1)

@@ -59,24 +59,8 @@ func TestSummarise(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := coverage.New(communes, coverage.DefaultDefinition(), coverage.Options{CellM: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.New(e.Reach)
-	byCarrier := map[string][]data.Site{}
-	for _, s := range sites {
-		byCarrier[s.Carrier] = append(byCarrier[s.Carrier], s)
-	}
-	for id, list := range byCarrier {
-		if _, err := st.ReplaceCarrier(id, list); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r, err := e.Compute(context.Background(), st.Snapshot())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := demoResult(t, communes, sites, coverage.Options{CellM: 200})
+	e := r.Engine()
 	census, landM2 := 0, 0.0
 	for _, c := range communes {
 		census += c.Population
@@ -139,4 +123,102 @@ func projectRing(tm geo.TransverseMercator, r orb.Ring) orb.Ring {
 		out[i] = tm.Forward(p)
 	}
 	return out
+}
+
+// TestSummarisePopulationGrid: with the demo's synthetic population grid the hexagons carry the
+// grid's people (not the census spread uniformly): they add up to the census of the province to
+// the millionth of a person, the share of people in covered hexagons is close to the engine's
+// people-weighted coverage, and the people are as uneven as the grid (the fullest hexagon holds
+// far more than under a uniform spread). Summed by the hexagon's commune column, the people are
+// each commune's census up to the hexagons straddling its borders (logged).
+func TestSummarisePopulationGrid(t *testing.T) {
+	needH3(t)
+	communes, err := demo.Communes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := demo.Population()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites, err := demo.Sites()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := demoResult(t, communes, sites, coverage.Options{CellM: 200, Population: src})
+	if r.Engine().Population() == nil {
+		t.Fatal("the engine placed no population grid")
+	}
+	uniform := demoResult(t, communes, sites, coverage.Options{CellM: 200})
+	census := map[string]int{}
+	total := 0
+	for _, c := range communes {
+		census[c.Code] = c.Population
+		total += c.Population
+	}
+	s, err := Summarise(r, data.Tech4G, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := Summarise(uniform, data.Tech4G, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	people, fullest, fullestUniform := 0.0, 0.0, 0.0
+	byCommune := map[string]float64{}
+	for _, h := range s.Hexes {
+		people += h.People
+		fullest = max(fullest, h.People)
+		byCommune[h.Commune] += h.People
+		if h.Households < 0 || h.People > 0 && h.Households == 0 {
+			t.Fatalf("%s: %.1f people, %.1f households", h.Cell, h.People, h.Households)
+		}
+	}
+	for _, h := range u.Hexes {
+		fullestUniform = max(fullestUniform, h.People)
+	}
+	if math.Abs(people-float64(total)) > 1e-3 {
+		t.Errorf("hexagons hold %.6f people, the census %d", people, total)
+	}
+	if fullest < 1.5*fullestUniform {
+		t.Errorf("fullest hexagon %.0f people with the grid, %.0f spread uniformly: the grid's people are not used", fullest, fullestUniform)
+	}
+	engine := r.Province(data.Tech4G).CoveredPopulation / float64(total)
+	fcc := s.People(coverage.AnyCarrier) / float64(total)
+	if math.Abs(fcc-engine) > 0.03 {
+		t.Errorf("%.1f %% of people in covered hexagons, the engine covers %.1f %%", 100*fcc, 100*engine)
+	}
+	worst, worstCode := 0.0, ""
+	for code, n := range census {
+		if d := math.Abs(byCommune[code]-float64(n)) / float64(n); d > worst {
+			worst, worstCode = d, code
+		}
+	}
+	t.Logf("res 8: %d hexagons, %.0f people (census %d); fullest %.0f people (uniform spread: %.0f); %.1f %% in covered hexagons (engine %.1f %%); "+
+		"by the commune column the worst commune (%s) is %.1f %% off its census", len(s.Hexes), people, total, fullest, fullestUniform,
+		100*fcc, 100*engine, worstCode, 100*worst)
+}
+
+// demoResult is the coverage of sites over communes on an engine with o.
+func demoResult(t *testing.T, communes []data.Commune, sites []data.Site, o coverage.Options) *coverage.Result {
+	t.Helper()
+	e, err := coverage.New(communes, coverage.DefaultDefinition(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(e.Reach)
+	byCarrier := map[string][]data.Site{}
+	for _, s := range sites {
+		byCarrier[s.Carrier] = append(byCarrier[s.Carrier], s)
+	}
+	for id, list := range byCarrier {
+		if _, err := st.ReplaceCarrier(id, list); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := e.Compute(context.Background(), st.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -206,6 +206,9 @@ func (c *Comparison) Stats(f Filter) *Summary {
 
 // Bin is the samples of one square cell of the map's measurement layer.
 type Bin struct {
+	// Col and Row place the square in the engine frame: it spans [Col, Col+1) × [Row, Row+1)
+	// times the square's size, so a square keeps them whatever samples are added.
+	Col, Row     int32
 	Ring         orb.Ring // the cell, lon/lat (the square of the engine frame, inverse-projected)
 	Samples      int
 	Positions    int     // distinct scans (time and place): a scanner records several cells at once
@@ -277,7 +280,7 @@ func (c *Comparison) Bins(f Filter, cellM float64, bbox orb.Bound) []Bin {
 			continue
 		}
 		a := cells[k]
-		b := Bin{Samples: a.n, Positions: a.positions, MeanLevelDBm: a.level / float64(a.positions), InWindow: a.inWin, MeanResidualDB: math.NaN()}
+		b := Bin{Col: k[0], Row: k[1], Samples: a.n, Positions: a.positions, MeanLevelDBm: a.level / float64(a.positions), InWindow: a.inWin, MeanResidualDB: math.NaN()}
 		if a.inWin > 0 {
 			b.MeanResidualDB = a.resid / float64(a.inWin)
 		}

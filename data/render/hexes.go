@@ -51,7 +51,7 @@ func HexesLayer(fc *geojson.FeatureCollection, s *hex.Summary) Layer {
 		Name: fmt.Sprintf("H3 hexagons, resolution %d, %s", s.Resolution, s.Tech),
 		Description: fmt.Sprintf("H3 hexagons of resolution %d over the province's land, FCC style: a hexagon is covered by a "+
 			"carrier when its predicted median %s level at the hexagon's centre meets the outdoor coverage requirement; "+
-			"people and households are the 2019 census spread uniformly over each commune's land.", s.Resolution, s.Tech),
+			"people and households are those of the land cells whose centre the hexagon holds (the population grid's, or the 2019 census spread uniformly over each commune's land), adding up to every other figure's.", s.Resolution, s.Tech),
 		Style:    Style{Fill: alpha(anyColour, 0.2), Line: alpha(anyColour, 0.6), LineWidthPx: 0.5},
 		Features: FromGeoJSON(fc, first, func(f *geojson.Feature) string { return fmt.Sprint(f.ID) }),
 	}

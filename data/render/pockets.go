@@ -33,6 +33,10 @@ var pocketColumns = []string{"rank", "tech", "people", "households", "area_km2",
 // decimals), per carrier nearest_<carrier>_site, nearest_<carrier>_m (whole metres) and
 // nearest_<carrier>_has_tech, fibre_access_point ("operator/id") and fibre_access_point_m when
 // measured, threshold_dbm, min_people, population_spread, definition_version and zoom.
+//
+// The feature id is the pocket's first cell (its grid index, row-major: Pocket.Cells[0]): unique
+// among a technology's pockets, and unlike the rank it stays the same while the pocket keeps
+// that cell, whatever happens to the other pockets.
 func Pockets(l *pocket.Layer, e *coverage.Engine, definitionVersion string, zoom int) *geojson.FeatureCollection {
 	spread := coverage.PopulationSpread
 	if pop := e.Population(); pop != nil {
@@ -43,6 +47,7 @@ func Pockets(l *pocket.Layer, e *coverage.Engine, definitionVersion string, zoom
 		p := &l.Pockets[i]
 		mp, z := forZoom(e.Projection(), e.Grid(), p.Polygons(e.Grid()), zoom)
 		f := geojson.NewFeature(geo.LonLatMultiPolygon(e.Projection(), mp))
+		f.ID = int(p.Cells[0])
 		codes := make([]string, len(p.Communes))
 		for k, s := range p.Communes {
 			codes[k] = s.Code

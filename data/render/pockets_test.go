@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,6 +104,14 @@ func TestPocketsGeoJSON(t *testing.T) {
 		}
 		if a := geo.PlanarAreaM2(e.Projection().ForwardGeometry(mp)); math.Abs(a-l.Pockets[i].AreaM2) > 1e-3*l.Pockets[i].AreaM2 {
 			t.Errorf("pocket %d: polygon %.0f m², cells %.0f m²", i+1, a, l.Pockets[i].AreaM2)
+		}
+		// The id is the pocket's first cell in row-major order: the polygon holds that cell's
+		// centre, and no cell of the pocket comes before it.
+		g := e.Grid()
+		id, _ := f.ID.(int)
+		first := e.Projection().Inverse(g.Center(id%g.NX, id/g.NX))
+		if !planar.MultiPolygonContains(mp, first) || slices.Min(l.Pockets[i].Cells) != int32(id) {
+			t.Errorf("pocket %d: id %v is not its first cell", i+1, f.ID)
 		}
 		if p["nearest_viettel_site"] == "" || p["nearest_viettel_m"].(float64) < 1000 {
 			t.Errorf("pocket %d: nearest mast %v at %v m", i+1, p["nearest_viettel_site"], p["nearest_viettel_m"])

@@ -11,6 +11,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
+	"phusong/data/coverage/pocket"
 	"phusong/data/render"
 	"phusong/data/store"
 )
@@ -25,9 +26,9 @@ type Collection struct {
 	Title        string
 	Description  string
 	GeometryType string    // the GeoJSON type of every feature: "Point", "LineString" or "MultiPolygon"
-	Kind         string    // the collectionKinds entry: communes, sites, coverage, gaps, fibre_routes, fibre_access_points
+	Kind         string    // the collectionKinds entry: communes, sites, coverage, gaps, pockets, fibre_routes, fibre_access_points
 	Carrier      string    // coverage: a carrier id or coverage.AnyCarrier
-	Tech         data.Tech // coverage, gaps
+	Tech         data.Tech // coverage, gaps, pockets
 }
 
 // collectionKind is one kind of collection: its name, geometry type, the collections of it
@@ -77,6 +78,11 @@ func collectionKinds() []collectionKind {
 					return nil, err
 				}
 				return st.marked(fc), nil
+			}},
+		{name: "pockets", geometry: "MultiPolygon", list: pocketsCollections,
+			features: func(st *State, c Collection, zoom int) (*geojson.FeatureCollection, error) {
+				fc, _, err := st.Layer(LayerRequest{Kind: LayerPockets, Tech: c.Tech, MinPeople: pocket.DefaultMinPeople, Zoom: zoom})
+				return fc, err
 			}},
 		{name: "fibre_routes", title: "Fibre routes", geometry: "LineString",
 			description: "Fibre operators' routes: backbone, feeder and distribution; the id is operator/route/route_id.",
@@ -128,6 +134,24 @@ func gapsCollections(_ *State, k *collectionKind) []Collection {
 			Kind: k.name, Tech: t, GeometryType: k.geometry,
 			Description: "Uncovered land per commune for " + string(t) + ": where no carrier's predicted median level reaches " +
 				"threshold_dbm (pieces under min_gap_area_m2 left out); the id is the commune code."})
+	}
+	return out
+}
+
+// pocketsCollections is one collection of dead-zone pockets per analysed technology: every
+// pocket with at least pocket.DefaultMinPeople people (the map's floor), which bounds the
+// collection to the places a planner acts on (the province's thousands of empty one-cell
+// pockets left out); /api/v1/pockets?min_people= takes any floor.
+func pocketsCollections(_ *State, k *collectionKind) []Collection {
+	var out []Collection
+	for _, t := range data.AnalysedTechs {
+		out = append(out, Collection{ID: k.name + "_" + strings.ToLower(string(t)), Title: "Dead-zone pockets " + string(t),
+			Kind: k.name, Tech: t, GeometryType: k.geometry,
+			Description: fmt.Sprintf("Places where people live and no carrier's predicted median %s level reaches threshold_dbm: "+
+				"cells meeting at a side or a corner, with at least %g people, ranked by people (rank), with households, area, "+
+				"communes, the people-weighted centre and the distances to each carrier's nearest site and the nearest fibre "+
+				"access point; the id is the pocket's first 50 m grid cell, which stays while the pocket keeps it (ranks move).",
+				t, pocket.DefaultMinPeople)})
 	}
 	return out
 }

@@ -409,6 +409,7 @@ func (a *App) DisputesLayer(ctx context.Context, f measure.Filter) (*geojson.Fea
 	fc := geojson.NewFeatureCollection()
 	for _, c := range cells {
 		ft := geojson.NewFeature(orb.Polygon{c.Ring})
+		ft.ID = c.Carrier + "/" + string(c.Tech) + "/" + c.Cell // as the review route names it
 		ft.Properties = geojson.Properties{"carrier": c.Carrier, "tech": c.Tech, "cell": c.Cell, "reporters": c.Reporters,
 			"days": c.Days, "first_day": c.FirstDay, "last_day": c.LastDay, "direction": c.Direction,
 			"review_state": c.Review.State, "definition_version": st.Definition.Version, "calibration": st.Definition.CalibrationLabel()}
