@@ -38,7 +38,7 @@ type securityHeaders struct {
 // privatePrefixes are the paths of routes that ask for a token or are for operators: they
 // never answer CORS, whatever the configuration (and no preflight ever allows an
 // Authorization header, so a page of another origin cannot send a token anyway).
-var privatePrefixes = []string{"/api/v1/token", "/api/v1/uploads", "/api/v1/measurements/uploads", "/api/v1/admin", "/api/v1/carriers/",
+var privatePrefixes = []string{"/api/v1/token", "/api/v1/uploads", "/api/v1/measurements/uploads", "/api/v1/admin", "/api/v1/carriers/", "/api/v1/scenarios",
 	"/api/v1/operators/", "/upload", "/metrics"}
 
 // corsAllowHeaders are the request headers a cross-origin read may send beyond the
