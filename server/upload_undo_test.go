@@ -85,7 +85,7 @@ func TestUndoAndRollbackWording(t *testing.T) {
 		status int
 	}{
 		{"a dry run", dry.Upload.ID, e.tok["viettel"], http.StatusConflict},
-		{"another carrier's token", rb.Upload.ID, e.tok["mobifone"], http.StatusForbidden},
+		{"another carrier's token", rb.Upload.ID, e.tok["mobifone"], http.StatusNotFound}, // as an unknown upload
 		{"unknown", 999999, e.tok["viettel"], http.StatusNotFound},
 		{"no token", rb.Upload.ID, "", http.StatusUnauthorized},
 		{"admin", rb.Upload.ID, e.tok["admin"], http.StatusOK},
