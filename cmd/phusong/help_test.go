@@ -21,6 +21,7 @@ var helpLines = [][]string{
 	{"demo-data"}, {"pathloss"}, {"report"}, {"serve"}, {"upload"}, {"version"},
 	{"export"}, {"export", "footprints"}, {"export", "gaps"}, {"export", "coverage"}, {"export", "communes"}, {"export", "pockets"}, {"export", "h3"},
 	{"measurements"}, {"measurements", "import"}, {"measurements", "stats"}, {"measurements", "synth"}, {"calibrate"},
+	{"plan"}, {"plan", "suggest"},
 	{"token"}, {"token", "create"}, {"token", "list"}, {"token", "revoke"},
 	{"uploads"}, {"uploads", "list"}, {"uploads", "show"}, {"uploads", "diff"}, {"uploads", "rollback"}, {"uploads", "undo"},
 }
@@ -42,7 +43,7 @@ func TestHelp(t *testing.T) {
 				if !strings.Contains(usage, "Usage:") || !strings.Contains(usage, "phusong "+strings.Join(line, " ")) {
 					t.Errorf("phusong %s printed no usage line naming the command:\n%s", name, usage)
 				}
-				if len(line) == 2 || !map[string]bool{"export": true, "token": true, "uploads": true, "measurements": true}[line[0]] {
+				if len(line) == 2 || !map[string]bool{"export": true, "token": true, "uploads": true, "measurements": true, "plan": true}[line[0]] {
 					if !strings.Contains(usage, "Flags:\n  -") {
 						t.Errorf("phusong %s lists no flags:\n%s", name, usage)
 					}

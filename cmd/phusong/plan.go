@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,8 +19,14 @@ import (
 
 // runPlan dispatches `phusong plan <subcommand>`; suggest is the only one.
 func runPlan(ctx context.Context, io stdio, args []string) error {
-	if len(args) == 0 || args[0] != "suggest" {
-		fmt.Fprintln(io.Stderr, `Usage:
+	return runSubcommand(ctx, io, args, "plan", map[string]func(context.Context, stdio, []string) error{
+		"suggest": runPlanSuggest,
+	}, planUsage)
+}
+
+// planUsage is the usage of `phusong plan`.
+func planUsage(w io.Writer) {
+	fmt.Fprintln(w, `Usage:
   phusong plan suggest --carrier ID|any [--tech 4G] [--count N] [--candidates FILE] [--share-towers]
                        [--max-fibre-m M] [--height-m H] [--format table|csv|json] [--out FILE]
                        [--communes F] [--sites F] [--config F] [--population F|none] [--fibre F] [--cell-m 50]
@@ -29,13 +34,8 @@ func runPlan(ctx context.Context, io stdio, args []string) error {
 Chooses up to N new sites that cover the most people the carrier (or, with "any", every carrier)
 leaves without coverage: lazy greedy over candidate footprints (other carriers' towers with
 --share-towers, fibre access points, a lattice over settled land, or the lon,lat rows of FILE).
---out writes the picks as a station-list CSV (status=planned) the carrier can upload.`)
-		if len(args) == 0 {
-			return errUsage
-		}
-		return fmt.Errorf("plan: unknown subcommand %q", args[0])
-	}
-	return runPlanSuggest(ctx, io, args[1:])
+--out writes the picks as a station-list CSV (status=planned) the carrier can upload.
+Run "phusong plan suggest --help" for every flag.`)
 }
 
 // planSuggestOptions are the flags of `phusong plan suggest`.
@@ -51,8 +51,9 @@ type planSuggestOptions struct {
 func parsePlanSuggestFlags(args []string, stderr io.Writer) (planSuggestOptions, error) {
 	var o planSuggestOptions
 	o.report.layer = "fibre" // load the fibre network: candidates and distances
-	fs := flag.NewFlagSet("plan suggest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags(stderr, "plan suggest", "plan suggest --carrier ID|any [--tech 4G] [--count N] [flags]",
+		"Suggests up to --count new sites that cover the most people without coverage (lazy greedy over candidate\n"+
+			"footprints), computed from the embedded demo (synthetic stations) or the given files.")
 	fs.StringVar(&o.opts.Carrier, "carrier", "", `the carrier building the sites, or "any" (people no carrier covers)`)
 	fs.StringVar(&o.tech, "tech", "4G", "3G or 4G")
 	fs.IntVar(&o.opts.Count, "count", plan.DefaultCount, "sites to suggest")
@@ -69,12 +70,8 @@ func parsePlanSuggestFlags(args []string, stderr io.Writer) (planSuggestOptions,
 	fs.StringVar(&o.report.fibre, "fibre", "", "fibre network GeoJSON (default: the embedded synthetic demo network)")
 	populationFlags(fs, &o.report.population, &o.report.populationMode)
 	fs.Float64Var(&o.report.cellM, "cell-m", coverage.DefaultCellM, "coverage grid cell in metres")
-	if err := fs.Parse(args); err != nil {
-		return o, errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "plan suggest: unexpected argument %q\n", fs.Arg(0))
-		return o, errUsage
+	if err := parseFlags(fs, args); err != nil {
+		return o, err
 	}
 	t, ok := data.ParseTech(o.tech)
 	if !ok {
