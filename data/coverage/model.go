@@ -227,7 +227,11 @@ type sectorModel struct {
 
 // siteModel is a site's analysed sectors, per technology (index into data.AnalysedTechs).
 type siteModel struct {
-	site    *data.Site
+	// key and cellIDs name the site and its sectors (by index into Sectors). The model must not
+	// point at the site: Engine.model caches it under a weak pointer to the site, and a value
+	// reaching its own key would keep both alive for ever (runtime.AddCleanup).
+	key     data.SiteKey
+	cellIDs []string
 	sectors [][]sectorModel
 	groups  [][]groupModel // per technology: runs of sectors sharing their distance tables
 	rangeM  []float64      // per technology, the largest sector range (0 without sectors)
@@ -414,9 +418,10 @@ func referenceDBm(s *data.Site, k int) (float64, error) {
 // modelSite builds the evaluation model of s's analysed sectors.
 func (e *Engine) modelSite(s *data.Site) (*siteModel, error) {
 	p := e.tm.Forward(orb.Point{s.Lon, s.Lat})
-	m := &siteModel{site: s, sectors: make([][]sectorModel, len(e.rules)), rangeM: make([]float64, len(e.rules))}
+	m := &siteModel{key: s.Key(), cellIDs: make([]string, len(s.Sectors)), sectors: make([][]sectorModel, len(e.rules)), rangeM: make([]float64, len(e.rules))}
 	for k := range s.Sectors {
 		sec := &s.Sectors[k]
+		m.cellIDs[k] = sec.CellID
 		ti := techIndex(sec.Tech)
 		if ti < 0 {
 			continue
