@@ -91,10 +91,15 @@ type hKey struct{ hbwDeg, amDB float64 }
 // tables caches the lookup tables of one engine. Tables are immutable once published; a
 // longer table replaces a shorter one with the same samples, so results never depend on
 // which length a computation saw.
-type tables struct {
+type tables struct { // shared by the engines of one ComputeRegions (the same definition)
 	mu   sync.Mutex
 	dist map[lossKey]*distTable
 	horz map[hKey][]float32
+}
+
+// newTables returns empty lookup tables.
+func newTables() *tables {
+	return &tables{dist: map[lossKey]*distTable{}, horz: map[hKey][]float32{}}
 }
 
 // rangeFor returns a table for k long enough to find the range at maxLossDB, and that range

@@ -20,14 +20,7 @@ import (
 // demoResult computes the embedded demo at cellM.
 func demoResult(t testing.TB, cellM float64) (*Engine, *store.Store, *Result) {
 	t.Helper()
-	communes, err := demo.Communes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sites, err := demo.Sites()
-	if err != nil {
-		t.Fatal(err)
-	}
+	communes, sites := demoInputs(t)
 	e, err := New(communes, DefaultDefinition(), Options{CellM: cellM})
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +31,20 @@ func demoResult(t testing.TB, cellM float64) (*Engine, *store.Store, *Result) {
 		t.Fatal(err)
 	}
 	return e, st, r
+}
+
+// demoInputs returns the embedded demo's communes and (synthetic) sites.
+func demoInputs(t testing.TB) ([]data.Commune, []data.Site) {
+	t.Helper()
+	communes, err := demo.Communes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites, err := demo.Sites()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return communes, sites
 }
 
 // checkInvariants checks r against properties that hold whatever the sites:

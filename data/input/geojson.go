@@ -16,6 +16,7 @@ import (
 // until a reader decodes them one by one.
 type featureCollection struct {
 	features []json.RawMessage
+	note     string // the top-level "phusong_note" member: the mark of synthetic or schematic data
 }
 
 // readFeatureCollection reads r whole as one GeoJSON FeatureCollection of what ("station",
@@ -36,6 +37,7 @@ func readFeatureCollection(r io.Reader, what string) (*featureCollection, error)
 	var top struct {
 		Type     string            `json:"type"`
 		Features []json.RawMessage `json:"features"`
+		Note     any               `json:"phusong_note"`
 	}
 	if err := dec.Decode(&top); err != nil {
 		return nil, data.ParseErrors{jsonError(doc, 0, err)}
@@ -49,7 +51,8 @@ func readFeatureCollection(r io.Reader, what string) (*featureCollection, error)
 	if top.Type != "FeatureCollection" {
 		return nil, data.ParseErrors{{Field: "type", Value: top.Type, Msg: "is not FeatureCollection"}}
 	}
-	return &featureCollection{features: top.Features}, nil
+	note, _ := top.Note.(string)
+	return &featureCollection{features: top.Features, note: note}, nil
 }
 
 // Len is the number of features.

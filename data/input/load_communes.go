@@ -60,6 +60,10 @@ type CommuneLoadReport struct {
 	Warnings      []data.Warning
 	OverlapAreaM2 float64
 	GapAreaM2     float64
+	// Note is the collection's top-level "phusong_note" member, "" without one: the mark a
+	// generator puts on synthetic or schematic data (demo-data --national), to repeat wherever
+	// a user could mistake the figures for real ones.
+	Note string
 }
 
 // ReadCommunesGeoJSON reads administrative units from a GeoJSON FeatureCollection of Polygon
@@ -111,7 +115,7 @@ func ReadCommunesGeoJSON(r io.Reader) (*CommuneLoadReport, error) {
 	if len(cb.Errs) > 0 {
 		return nil, cb.Errs
 	}
-	rep := &CommuneLoadReport{Communes: cb.communes, Warnings: cb.warns}
+	rep := &CommuneLoadReport{Communes: cb.communes, Warnings: cb.warns, Note: fc.note}
 	t := measureTiling(cb.communes)
 	rep.OverlapAreaM2, rep.GapAreaM2 = t.overlapM2, t.gapM2
 	rep.Warnings = append(rep.Warnings, t.warnings(cb.communes)...)

@@ -55,7 +55,7 @@ func Load(src Sources) (Input, []Warnings, error) {
 	} else {
 		var rep *input.CommuneLoadReport
 		if rep, err = input.LoadCommunesFile(src.Communes); err == nil {
-			in.Communes = rep.Communes
+			in.Communes, in.Note = rep.Communes, rep.Note
 			ws = append(ws, Warnings{"communes", src.Communes, rep.Warnings})
 		}
 	}
