@@ -16,12 +16,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb/geojson"
+	"golang.org/x/sync/errgroup"
 
 	"phusong/server/app"
 	"phusong/static"
@@ -138,17 +140,23 @@ func (s *Server) view() *view {
 
 // Warm computes the answers the map asks for on its first load (so the first visitor does not
 // wait for polygon simplification). It stops early when ctx is cancelled.
+// The answers are built on every core (GOMAXPROCS at once).
 func (s *Server) Warm(ctx context.Context) error {
 	v := s.view()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, k := range v.warmKeys() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if _, err := v.cached(s.metrics, k.key, k.build); err != nil {
-			return fmt.Errorf("server: warming %s: %w", k.key, err)
-		}
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			if _, err := v.cached(s.metrics, k.key, k.build); err != nil {
+				return fmt.Errorf("server: warming %s: %w", k.key, err)
+			}
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }
 
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down gracefully (waiting up to
