@@ -23,6 +23,7 @@ type reportOptions struct {
 	cellM                            float64
 	includePlanned                   bool
 	regionCells                      int
+	tableOnly                        bool // only the per-commune table is wanted: compute it region by region
 
 	// --out DIR: the GeoJSON layers (report_out.go).
 	out          string
@@ -100,6 +101,7 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.tableOnly = o.layer == "coverage" && o.out == ""
 	st, err := reportState(ctx, "report", o, io.Stderr)
 	if err != nil {
 		return err
@@ -154,7 +156,7 @@ func reportState(ctx context.Context, cmd string, o reportOptions, stderr io.Wri
 			fmt.Fprintln(stderr, "phusong: note: 4G only: the 3G-only figures (three_g_only_*) need 3G and read 0")
 		}
 	}
-	if o.layer == "coverage" && o.out == "" && in.Population == nil {
+	if o.tableOnly && in.Population == nil {
 		// Statistics only: region by region, one region's levels in memory at a time.
 		st, rep, err := app.BuildRegions(ctx, in, o.regionCells)
 		if err != nil {
