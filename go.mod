@@ -15,6 +15,7 @@ require (
 	github.com/twpayne/go-kml/v3 v3.6.0
 	github.com/uber/h3-go/v4 v4.1.0
 	golang.org/x/image v0.36.0
+	golang.org/x/sync v0.24.0
 	golang.org/x/text v0.34.0
 	modernc.org/sqlite v1.62.0
 )

@@ -18,7 +18,8 @@ type Commune struct {
 	Name       string           `json:"name"`    // Vietnamese, with diacritics
 	NameEN     string           `json:"name_en"` // ASCII
 	Type       CommuneType      `json:"type"`
-	Geometry   orb.MultiPolygon `json:"-"` // WGS84 lon/lat
+	Province   string           `json:"province,omitempty"` // the province's name or code as the file gives it; "" when it gives none
+	Geometry   orb.MultiPolygon `json:"-"`                  // WGS84 lon/lat
 	Population int              `json:"population"`
 	Households int              `json:"households"`
 }

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb/geojson"
+	"golang.org/x/sync/errgroup"
 
 	"phusong/server/app"
 	"phusong/static"
@@ -207,17 +209,23 @@ func (s *Server) advance() {
 
 // Warm computes the answers the map asks for on its first load (so the first visitor does not
 // wait for polygon simplification). It stops early when ctx is cancelled.
+// The answers are built on every core (GOMAXPROCS at once).
 func (s *Server) Warm(ctx context.Context) error {
 	v := s.view()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, k := range v.warmKeys() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if _, err := v.cached(s.metrics, k.key, k.build); err != nil {
-			return fmt.Errorf("server: warming %s: %w", k.key, err)
-		}
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			if _, err := v.cached(s.metrics, k.key, k.build); err != nil {
+				return fmt.Errorf("server: warming %s: %w", k.key, err)
+			}
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }
 
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down gracefully (waiting up to

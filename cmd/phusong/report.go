@@ -22,6 +22,8 @@ type reportOptions struct {
 	format                           string
 	cellM                            float64
 	includePlanned                   bool
+	regionCells                      int
+	tableOnly                        bool // only the per-commune table is wanted: compute it region by region
 
 	// --out DIR: the GeoJSON layers (report_out.go).
 	out          string
@@ -62,6 +64,7 @@ func parseReportFlags(args []string, stderr io.Writer) (reportOptions, error) {
 	fs.StringVar(&o.format, "format", "table", "table, csv or json")
 	fs.Float64Var(&o.cellM, "cell-m", coverage.DefaultCellM, "coverage grid cell in metres")
 	fs.BoolVar(&o.includePlanned, "include-planned", false, "count planned sites as if on air (default: active sites only)")
+	fs.IntVar(&o.regionCells, "region-cells", coverage.DefaultRegionCells, "the per-commune table is computed region by region, at most this many grid cells at a time (bounded memory; the figures are the same)")
 	fs.StringVar(&o.out, "out", "", "write the GeoJSON layers (communes, coverage per carrier and any, gaps) into this folder")
 	fs.Var((*nonNegValue)(&o.minGapAreaM2), "min-gap-m2", "with --out: smallest gap polygon kept, m²")
 	fs.Var((*layerValue)(&o.layer), "layer", "coverage, fibre (fibre reach per commune next to 4G coverage) or pockets (dead-zone pockets by people)")
@@ -98,6 +101,7 @@ func runReport(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.tableOnly = o.layer == "coverage" && o.out == ""
 	st, err := reportState(ctx, "report", o, io.Stderr)
 	if err != nil {
 		return err
@@ -146,6 +150,24 @@ func reportState(ctx context.Context, cmd string, o reportOptions, stderr io.Wri
 		fmt.Fprintln(stderr, "phusong: note:", in.Population.Note)
 	}
 	in.Coverage = coverage.Options{CellM: o.cellM, IncludePlanned: o.includePlanned}
+	if o.tech != "" && o.layer == "coverage" {
+		in.Coverage.Techs = o.techs() // only what is reported is computed
+		if o.tech == string(data.Tech4G) {
+			fmt.Fprintln(stderr, "phusong: note: 4G only: the 3G-only figures (three_g_only_*) need 3G and read 0")
+		}
+	}
+	if o.tableOnly && in.Population == nil {
+		// Statistics only: region by region, one region's levels in memory at a time.
+		st, rep, err := app.BuildRegions(ctx, in, o.regionCells)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", cmd, err)
+		}
+		if rep.Regions > 1 {
+			fmt.Fprintf(stderr, "phusong: computed in %d regions of at most %d grid cells (the whole grid has %d)\n",
+				rep.Regions, rep.MaxCells, rep.GridCells)
+		}
+		return st, nil
+	}
 	if terminal(stderr) {
 		in.Coverage.Progress = stderr
 	}

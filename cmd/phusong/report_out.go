@@ -7,8 +7,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"phusong/data/coverage"
 	"phusong/server/app"
@@ -40,41 +43,45 @@ func writeReportLayers(ctx context.Context, io stdio, st *app.State, o reportOpt
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return fmt.Errorf("report: --out: %w", err)
 	}
-	var names []string
-	layer := func(name string, req app.LayerRequest) error {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		fc, _, err := st.Layer(req)
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		b, err := json.Marshal(fc)
-		if err != nil {
-			return fmt.Errorf("report: %s: %w", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(o.out, name), append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("report: --out: %w", err)
-		}
-		names = append(names, name)
-		return nil
+	type file struct {
+		name string
+		req  app.LayerRequest
 	}
-	if err := layer("communes.geojson", app.LayerRequest{Kind: app.LayerCommunes}); err != nil {
-		return err
-	}
+	files := []file{{"communes.geojson", app.LayerRequest{Kind: app.LayerCommunes}}}
 	for _, t := range o.techs() {
 		tech := strings.ToLower(string(t))
 		for _, c := range append(st.Coverage.Carriers(), coverage.AnyCarrier) {
-			req := app.LayerRequest{Kind: app.LayerCoverage, Carrier: c, Tech: t, Zoom: -1}
-			if err := layer(fmt.Sprintf("coverage_%s_%s.geojson", c, tech), req); err != nil {
-				return err
-			}
+			files = append(files, file{fmt.Sprintf("coverage_%s_%s.geojson", c, tech),
+				app.LayerRequest{Kind: app.LayerCoverage, Carrier: c, Tech: t, Zoom: -1}})
 		}
-		req := app.LayerRequest{Kind: app.LayerGaps, Tech: t, MinGapAreaM2: o.minGapAreaM2}
-		if err := layer("gaps_"+tech+".geojson", req); err != nil {
-			return err
-		}
+		files = append(files, file{"gaps_" + tech + ".geojson", app.LayerRequest{Kind: app.LayerGaps, Tech: t, MinGapAreaM2: o.minGapAreaM2}})
 	}
-	fmt.Fprintf(io.Stderr, "phusong: report: wrote %d GeoJSON layers to %s\n", len(names), o.out)
+	// Every layer on its own core: the layers share nothing but the result's caches, which
+	// are safe for concurrent use.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, f := range files {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			fc, _, err := st.Layer(f.req)
+			if err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+			b, err := json.Marshal(fc)
+			if err != nil {
+				return fmt.Errorf("report: %s: %w", f.name, err)
+			}
+			if err := os.WriteFile(filepath.Join(o.out, f.name), append(b, '\n'), 0o644); err != nil {
+				return fmt.Errorf("report: --out: %w", err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	fmt.Fprintf(io.Stderr, "phusong: report: wrote %d GeoJSON layers to %s\n", len(files), o.out)
 	return nil
 }

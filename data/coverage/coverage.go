@@ -110,6 +110,12 @@ type Options struct {
 	// cells concerned. Nil spreads each commune's census uniformly over its land cells.
 	Population     *population.Source
 	PopulationMode population.Mode
+
+	// Techs, when not empty, limits the computation to these technologies (of
+	// data.AnalysedTechs): the others' levels are never computed (every level NaN, every
+	// statistic zero), which halves time and memory for a one-technology report. Empty
+	// computes every analysed technology.
+	Techs []data.Tech
 }
 
 // Engine holds everything about a province that does not depend on the sites: the projection,
@@ -124,13 +130,17 @@ type Engine struct {
 	tileBound []orb.Bound // per tile, the lon/lat bound of its cells, padded (see setTileBounds)
 	rules     []techRule  // per data.AnalysedTechs
 	antenna   geo.Antenna
-	tables    tables
+	tables    *tables
 	polyArea  []float64        // vector area per commune, m², in tm
 	pop       *population.Grid // people on the land, or nil (uniform over commune land)
 	// cellPeople is pop's people per compact land cell (land.CellCommune order), nil without pop.
 	cellPeople []int64
 
 	siteModels weakCache[data.Site, modelEntry] // see model
+
+	// own, when not nil, marks the communes whose statistics are wanted (a region's own
+	// communes, ComputeRegions): Compute skips the tiles holding none of their cells.
+	own []bool
 
 	// Derived once, on first use (Engine is immutable otherwise): the boundary rasters and
 	// block kinds of the polygon builders, ProvinceSignedDistanceM, and the polygon builds'
@@ -144,20 +154,40 @@ type Engine struct {
 // unique and non-empty) under def. It rasterises the communes, which takes about a second for
 // Trà Vinh at 50 m.
 func New(communes []data.Commune, def *Definition, opts Options) (*Engine, error) {
+	e, projected, pBound, err := prepare(communes, def, opts)
+	if err != nil {
+		return nil, err
+	}
+	grid := geo.NewGrid(pBound, e.opts.CellM)
+	if grid.NX <= 0 || grid.NY <= 0 || grid.NX*grid.NY > maxGridCells {
+		return nil, fmt.Errorf("%w: a %g m grid over %.0f × %.0f m has %d × %d cells (compute region by region: ComputeRegions)", ErrOptions,
+			e.opts.CellM, pBound.Max[0]-pBound.Min[0], pBound.Max[1]-pBound.Min[1], grid.NX, grid.NY)
+	}
+	if err := e.rasterise(grid, projected); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// prepare checks the inputs of New and returns the engine without its land: communes sorted
+// by code, rules, projection (the local TM at the centre of the communes' lon/lat bounding
+// box) and vector areas, with the communes' projected polygons and their bound.
+func prepare(communes []data.Commune, def *Definition, opts Options) (*Engine, []orb.MultiPolygon, orb.Bound, error) {
+	var none orb.Bound
 	if len(communes) == 0 {
-		return nil, ErrNoCommunes
+		return nil, nil, none, ErrNoCommunes
 	}
 	if def == nil {
-		return nil, fmt.Errorf("%w: nil", ErrDefinition)
+		return nil, nil, none, fmt.Errorf("%w: nil", ErrDefinition)
 	}
 	if err := def.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDefinition, err)
+		return nil, nil, none, fmt.Errorf("%w: %w", ErrDefinition, err)
 	}
 	if opts.CellM == 0 {
 		opts.CellM = DefaultCellM
 	}
 	if !(opts.CellM >= 5 && opts.CellM <= 5000) {
-		return nil, fmt.Errorf("%w: cell size %g m outside 5..5000", ErrOptions, opts.CellM)
+		return nil, nil, none, fmt.Errorf("%w: cell size %g m outside 5..5000", ErrOptions, opts.CellM)
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
@@ -165,26 +195,31 @@ func New(communes []data.Commune, def *Definition, opts Options) (*Engine, error
 	if opts.UpdateWorkers <= 0 {
 		opts.UpdateWorkers = opts.Workers
 	}
+	for _, t := range opts.Techs {
+		if techIndex(t) < 0 {
+			return nil, nil, none, fmt.Errorf("%w: technology %q is not analysed", ErrOptions, t)
+		}
+	}
 	sorted := slices.Clone(communes)
 	slices.SortStableFunc(sorted, func(a, b data.Commune) int { return cmp.Compare(a.Code, b.Code) })
 	llBound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
 	for i, c := range sorted {
 		switch {
 		case c.Code == "":
-			return nil, fmt.Errorf("%w: commune %d (%s) has no code", ErrCommune, i, c.Name)
+			return nil, nil, none, fmt.Errorf("%w: commune %d (%s) has no code", ErrCommune, i, c.Name)
 		case i > 0 && sorted[i-1].Code == c.Code:
-			return nil, fmt.Errorf("%w: code %s appears twice", ErrCommune, c.Code)
+			return nil, nil, none, fmt.Errorf("%w: code %s appears twice", ErrCommune, c.Code)
 		case len(c.Geometry) == 0:
-			return nil, fmt.Errorf("%w: %s has no geometry", ErrCommune, c.Code)
+			return nil, nil, none, fmt.Errorf("%w: %s has no geometry", ErrCommune, c.Code)
 		}
 		llBound = llBound.Union(c.Geometry.Bound())
 	}
 	rules, err := newTechRules(def)
 	if err != nil {
-		return nil, err
+		return nil, nil, none, err
 	}
 	e := &Engine{def: def, opts: opts, communes: sorted, rules: rules, antenna: geo.DefaultAntenna(),
-		tables: tables{dist: map[lossKey]*distTable{}, horz: map[hKey][]float32{}}}
+		tables: newTables()}
 	centre := llBound.Center()
 	e.tm = geo.NewLocalTM(centre[0], centre[1])
 	var pBound orb.Bound
@@ -200,20 +235,19 @@ func New(communes []data.Commune, def *Definition, opts Options) (*Engine, error
 			pBound = pBound.Union(g.Bound())
 		}
 	}
-	grid := geo.NewGrid(pBound, opts.CellM)
-	if grid.NX <= 0 || grid.NY <= 0 || grid.NX*grid.NY > maxGridCells {
-		return nil, fmt.Errorf("%w: a %g m grid over %.0f × %.0f m has %d × %d cells", ErrOptions,
-			opts.CellM, pBound.Max[0]-pBound.Min[0], pBound.Max[1]-pBound.Min[1], grid.NX, grid.NY)
-	}
+	return e, projected, pBound, nil
+}
+
+// rasterise gives e its land: the communes' projected polygons on grid, the land classes,
+// the tiles' bounds and, with Options.Population, the people.
+func (e *Engine) rasterise(grid geo.Grid, projected []orb.MultiPolygon) error {
 	e.land = land.Rasterise(grid, projected)
-	e.land.SetWard(sorted)
+	e.land.SetWard(e.communes)
 	e.setTileBounds()
-	if opts.Population != nil {
-		if err := e.placePopulation(opts.Population, opts.PopulationMode); err != nil {
-			return nil, err
-		}
+	if e.opts.Population != nil {
+		return e.placePopulation(e.opts.Population, e.opts.PopulationMode)
 	}
-	return e, nil
+	return nil
 }
 
 // placePopulation places src's people on the engine's land and keeps them per land cell.
@@ -320,6 +354,25 @@ func (e *Engine) CutoffDBm(t data.Tech) (float64, bool) {
 	return e.rules[ti].cutoff, true
 }
 
+// wanted reports whether Compute evaluates tile t: always, unless the engine wants only
+// some communes (own) and t holds none of their cells.
+func (e *Engine) wanted(t *land.Tile) bool {
+	if e.own == nil {
+		return true
+	}
+	for _, ci := range e.land.CellCommune[t.Start:t.End] {
+		if e.own[ci] {
+			return true
+		}
+	}
+	return false
+}
+
+// computes reports whether the engine computes technology index ti (Options.Techs).
+func (e *Engine) computes(ti int) bool {
+	return len(e.opts.Techs) == 0 || slices.Contains(e.opts.Techs, e.rules[ti].tech)
+}
+
 // counts reports whether s is evaluated under the engine's options.
 func (e *Engine) counts(s *data.Site) bool {
 	return s.Status == data.StatusActive || e.opts.IncludePlanned
@@ -341,5 +394,5 @@ func (e *Engine) WithDefinition(def *Definition) (*Engine, error) {
 	}
 	return &Engine{def: def, opts: e.opts, tm: e.tm, communes: e.communes, land: e.land, tileBound: e.tileBound,
 		rules: rules, antenna: e.antenna, polyArea: e.polyArea, pop: e.pop, cellPeople: e.cellPeople,
-		tables: tables{dist: map[lossKey]*distTable{}, horz: map[hKey][]float32{}}}, nil
+		tables: newTables()}, nil
 }

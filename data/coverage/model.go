@@ -91,10 +91,15 @@ type hKey struct{ hbwDeg, amDB float64 }
 // tables caches the lookup tables of one engine. Tables are immutable once published; a
 // longer table replaces a shorter one with the same samples, so results never depend on
 // which length a computation saw.
-type tables struct {
+type tables struct { // shared by the engines of one ComputeRegions (the same definition)
 	mu   sync.Mutex
 	dist map[lossKey]*distTable
 	horz map[hKey][]float32
+}
+
+// newTables returns empty lookup tables.
+func newTables() *tables {
+	return &tables{dist: map[lossKey]*distTable{}, horz: map[hKey][]float32{}}
 }
 
 // rangeFor returns a table for k long enough to find the range at maxLossDB, and that range
@@ -227,7 +232,11 @@ type sectorModel struct {
 
 // siteModel is a site's analysed sectors, per technology (index into data.AnalysedTechs).
 type siteModel struct {
-	site    *data.Site
+	// key and cellIDs name the site and its sectors (by index into Sectors). The model must not
+	// point at the site: Engine.model caches it under a weak pointer to the site, and a value
+	// reaching its own key would keep both alive for ever (runtime.AddCleanup).
+	key     data.SiteKey
+	cellIDs []string
 	sectors [][]sectorModel
 	groups  [][]groupModel // per technology: runs of sectors sharing their distance tables
 	rangeM  []float64      // per technology, the largest sector range (0 without sectors)
@@ -414,9 +423,10 @@ func referenceDBm(s *data.Site, k int) (float64, error) {
 // modelSite builds the evaluation model of s's analysed sectors.
 func (e *Engine) modelSite(s *data.Site) (*siteModel, error) {
 	p := e.tm.Forward(orb.Point{s.Lon, s.Lat})
-	m := &siteModel{site: s, sectors: make([][]sectorModel, len(e.rules)), rangeM: make([]float64, len(e.rules))}
+	m := &siteModel{key: s.Key(), cellIDs: make([]string, len(s.Sectors)), sectors: make([][]sectorModel, len(e.rules)), rangeM: make([]float64, len(e.rules))}
 	for k := range s.Sectors {
 		sec := &s.Sectors[k]
+		m.cellIDs[k] = sec.CellID
 		ti := techIndex(sec.Tech)
 		if ti < 0 {
 			continue

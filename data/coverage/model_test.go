@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
+	"time"
 
 	"phusong/data"
 	"phusong/geo"
@@ -180,4 +183,40 @@ func TestNearDBmMatchesExact(t *testing.T) {
 	if compared < 40*500 {
 		t.Fatalf("%d levels compared, want at least one per drawn point (20,000)", compared)
 	}
+}
+
+// TestModelCacheLetsSitesGo models sites through the engine's cache, drops them, and checks
+// that the cache empties: a model that pointed back at its site would keep the site, the model
+// and (through the cleanup) the engine alive for ever — a leak of every site an upload
+// replaced, and of every engine ComputeRegions made.
+func TestModelCacheLetsSitesGo(t *testing.T) {
+	e, err := New(smallCommunes(), fixtureDefinition(t), Options{CellM: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		sites := slices.Clone(smallSites())
+		for i := range sites {
+			if _, err := e.model(&sites[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := cacheLen(&e.siteModels); n != len(sites) {
+			t.Fatalf("%d models cached for %d sites", n, len(sites))
+		}
+	}()
+	for range 20 {
+		runtime.GC()
+		if cacheLen(&e.siteModels) == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond) // cleanups run on their own goroutine
+	}
+	t.Errorf("%d models still cached after their sites were dropped", cacheLen(&e.siteModels))
+}
+
+func cacheLen[T, V any](c *weakCache[T, V]) int {
+	n := 0
+	c.m.Range(func(_, _ any) bool { n++; return true })
+	return n
 }

@@ -54,6 +54,9 @@ func (r *Result) layerThreshold(carrier string, tech data.Tech, tier int) (float
 	if ti < 0 {
 		return 0, 0, fmt.Errorf("%w: technology %q is not analysed", ErrNoLayer, tech)
 	}
+	if r.statsOnly {
+		return 0, 0, ErrStatsOnly
+	}
 	if carrier != AnyCarrier && !slices.Contains(r.carriers, carrier) {
 		return 0, 0, fmt.Errorf("%w: carrier %q has no counted site", ErrNoLayer, carrier)
 	}
@@ -206,6 +209,9 @@ func dropSmall(mp orb.MultiPolygon, minAreaM2 float64) orb.MultiPolygon {
 // arguments return from the cache. Layers are independent, so this takes about 1/Workers of
 // building them one by one. It stops early when ctx is cancelled.
 func (r *Result) WarmLayers(ctx context.Context) error {
+	if r.statsOnly {
+		return ErrStatsOnly
+	}
 	return r.warm(ctx, func(k layerKey) { r.fullLayer(k) }, func(tech data.Tech, ci int) {
 		thr, ti, _ := r.layerThreshold(AnyCarrier, tech, 0)
 		r.gapPolygons(gapKey{tech, ci, DefaultMinGapAreaM2}, ti, thr)

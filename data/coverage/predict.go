@@ -129,7 +129,7 @@ func (p *Predictor) Predict(carrier string, t data.Tech, lon, lat float64, cellI
 	}
 	p.each(carrier, ti, xy, func(m *siteModel, sm *sectorModel, dx, dy float64) {
 		if v := sm.pointDBm(dx, dy, cls); v > out.LevelDBm || math.IsNaN(out.LevelDBm) && !math.IsNaN(v) {
-			out.LevelDBm, out.Site, out.Sector, out.DistanceM = v, m.site.Key(), sm.idx, math.Hypot(dx, dy)
+			out.LevelDBm, out.Site, out.Sector, out.DistanceM = v, m.key, sm.idx, math.Hypot(dx, dy)
 		}
 	})
 	return out
@@ -186,7 +186,7 @@ func (p *Predictor) Each(carrier string, t data.Tech, lon, lat float64, fn func(
 		return false
 	}
 	p.each(carrier, ti, xy, func(m *siteModel, sm *sectorModel, dx, dy float64) {
-		fn(SectorLevel{Site: m.site.Key(), Sector: sm.idx, CellID: m.site.Sectors[sm.idx].CellID,
+		fn(SectorLevel{Site: m.key, Sector: sm.idx, CellID: m.cellIDs[sm.idx],
 			LevelDBm: sm.pointDBm(dx, dy, cls), DistanceM: math.Hypot(dx, dy)})
 	})
 	return cls == 1

@@ -37,6 +37,8 @@ type Result struct {
 	fieldTick uint64                   // Field calls so far, for the recency of fields
 
 	polys polygonCache // its polygons, built on first use (polygons.go)
+
+	statsOnly bool // statistics only, no layers (ComputeRegions)
 }
 
 // fieldEntry is one field of a result, built once; fields are built concurrently (fieldMu is
@@ -90,12 +92,15 @@ func (e *Engine) Compute(ctx context.Context, snap *store.Snapshot) (*Result, er
 	var jobs []tileJob
 	for tix := range e.land.Tiles {
 		t := &e.land.Tiles[tix]
-		if t.End == t.Start {
+		if t.End == t.Start || !e.wanted(t) {
 			continue
 		}
 		job := tileJob{tile: int32(tix)}
 		for c := range r.carriers {
 			for ti := range e.rules {
+				if !e.computes(ti) {
+					continue
+				}
 				job.layers = append(job.layers, layerJob{carrier: c, tech: ti, rect: t.Rect()})
 			}
 		}
@@ -343,7 +348,7 @@ func (e *Engine) dirtyRects(ch store.Change, carriers []string) ([][][]land.Cell
 				continue // a site that could not be modelled contributed nothing before
 			}
 			for ti, rM := range m.rangeM {
-				if rM == 0 {
+				if rM == 0 || !e.computes(ti) {
 					continue
 				}
 				p := m.sectors[ti][0]
@@ -442,11 +447,11 @@ func (r *Result) Changed(carrier string, t data.Tech) (rects []land.CellRect, al
 // Field returns the best level in dBm of carrier (an ID of Carriers, or AnyCarrier: the best
 // over all carriers) for technology t on every grid cell (row-major, len Grid().Len()): NaN
 // outside the province, and where no site reaches the technology's cutoff. It returns nil for
-// an unknown carrier or technology. The raster is built on first use and cached; it must not
+// an unknown carrier or technology, and for a statistics-only result (StatsOnly). The raster is built on first use and cached; it must not
 // be modified.
 func (r *Result) Field(carrier string, t data.Tech) []float32 {
 	ti := techIndex(t)
-	if ti < 0 || (carrier != AnyCarrier && !slices.Contains(r.carriers, carrier)) {
+	if ti < 0 || r.statsOnly || (carrier != AnyCarrier && !slices.Contains(r.carriers, carrier)) {
 		return nil
 	}
 	k := fieldKey{carrier, t}
@@ -612,8 +617,11 @@ type PointLevel struct {
 
 // At returns the prediction of the grid cell holding p (lon, lat degrees) for every carrier of
 // the result then AnyCarrier, each for every analysed technology. Outside the province (or the
-// grid) it returns nil. For AnyCarrier, Serving is the best carrier's site.
+// grid), and for a statistics-only result (StatsOnly), it returns nil. For AnyCarrier, Serving is the best carrier's site.
 func (r *Result) At(p orb.Point) []PointLevel {
+	if r.statsOnly {
+		return nil
+	}
 	k, tix, ok := r.eng.cellAt(p)
 	if !ok {
 		return nil

@@ -99,7 +99,8 @@ type CommuneStats struct {
 	SingleCarrierAreaKM2  float64    `json:"single_carrier_area_km2"`
 	CompetitiveAreaKM2    float64    `json:"competitive_area_km2"`
 	// ThreeGOnlyAreaKM2 is the land covered outdoors by 3G (any carrier) and by no carrier's
-	// 4G. It is a property of the commune, repeated on its 3G and 4G rows.
+	// 4G. It is a property of the commune, repeated on its 3G and 4G rows; 0 when the engine
+	// computes one technology only (Options.Techs).
 	ThreeGOnlyAreaKM2 float64 `json:"three_g_only_area_km2"`
 
 	// The same splits in people: PopulationByCarrierCount[n] lives where exactly n carriers
@@ -138,13 +139,18 @@ func newCounts(ntech, ncarrier int) communeCounts {
 	return c
 }
 
-// add accumulates o into c (same shape).
-func (c *communeCounts) add(o *communeCounts) {
+// add accumulates o into c; o's carrier k is c's carrier remap[k] (nil: the same shape and
+// numbering).
+func (c *communeCounts) add(o *communeCounts, remap []int) {
 	for t := range c.out {
-		for k := range c.out[t] {
-			c.out[t][k] += o.out[t][k]
-			c.in[t][k] += o.in[t][k]
-			c.pOut[t][k] += o.pOut[t][k]
+		for k := range o.out[t] {
+			to := k
+			if remap != nil {
+				to = remap[k]
+			}
+			c.out[t][to] += o.out[t][k]
+			c.in[t][to] += o.in[t][k]
+			c.pOut[t][to] += o.pOut[t][k]
 		}
 		c.anyOut[t] += o.anyOut[t]
 		c.anyIn[t] += o.anyIn[t]
@@ -368,7 +374,7 @@ func (r *Result) count(redo []bool, workers int) {
 		if ok {
 			r.counts[ci] = newCounts(len(r.eng.rules), len(r.carriers)) // no part without tiles
 			for _, p := range parts {
-				r.counts[ci].add(&p[ci])
+				r.counts[ci].add(&p[ci], nil)
 			}
 		}
 	}
@@ -528,7 +534,7 @@ func (r *Result) buildStats(redo []bool) {
 				r.commune[ti][ci] = r.stats(ci, ti, &r.counts[ci], e.land.CommuneCells[ci], c.Population, c.Households, e.polyArea[ci])
 			}
 		}
-		total.add(&r.counts[ci])
+		total.add(&r.counts[ci], nil)
 		land += e.land.CommuneCells[ci]
 		pop += e.communes[ci].Population
 		hh += e.communes[ci].Households

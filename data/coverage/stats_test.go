@@ -28,14 +28,7 @@ func demoResult(t testing.TB, cellM float64) (*Engine, *store.Store, *Result) {
 // demoResultWith computes the embedded demo with opts.
 func demoResultWith(t testing.TB, opts Options) (*Engine, *store.Store, *Result) {
 	t.Helper()
-	communes, err := demo.Communes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sites, err := demo.Sites()
-	if err != nil {
-		t.Fatal(err)
-	}
+	communes, sites := demoInputs(t)
 	e, err := New(communes, DefaultDefinition(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +39,20 @@ func demoResultWith(t testing.TB, opts Options) (*Engine, *store.Store, *Result)
 		t.Fatal(err)
 	}
 	return e, st, r
+}
+
+// demoInputs returns the embedded demo's communes and (synthetic) sites.
+func demoInputs(t testing.TB) ([]data.Commune, []data.Site) {
+	t.Helper()
+	communes, err := demo.Communes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites, err := demo.Sites()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return communes, sites
 }
 
 // checkInvariants checks r against properties that hold whatever the sites:
@@ -654,7 +661,7 @@ func checkStatsMatchFields(t *testing.T, where string, r *Result) {
 		var total communeCounts = newCounts(len(r.eng.rules), len(r.carriers))
 		rows := r.CommuneStatsFor(rule.tech)
 		for ci := range counts {
-			total.add(&counts[ci])
+			total.add(&counts[ci], nil)
 		}
 		for ci, s := range append(rows, r.Province(rule.tech)) {
 			cc := &total

@@ -290,25 +290,42 @@ type communeFeature struct {
 // households_2019, schematic=true, and the top-level member "phusong_note" = CommunesNote.
 // Coordinates are written as they are (BuildCommunes already rounded them).
 func EncodeCommunes(communes []data.Commune) ([]byte, error) {
-	var b bytes.Buffer
-	note, _ := json.Marshal(CommunesNote)
-	fmt.Fprintf(&b, "{\"type\":\"FeatureCollection\",\"phusong_note\":%s,\"features\":[\n", note)
-	for i, c := range communes {
-		t := "xa"
-		if c.Type == data.TypeWard {
-			t = "phuong"
-		}
-		line, err := json.Marshal(communeFeature{
+	return encodeCollection(CommunesNote, len(communes), func(i int) (any, error) {
+		c := &communes[i]
+		return communeFeature{
 			Type: "Feature",
-			Properties: communeProps{Code: c.Code, Name: c.Name, NameEN: c.NameEN, Type: t,
+			Properties: communeProps{Code: c.Code, Name: c.Name, NameEN: c.NameEN, Type: xaOrPhuong(c.Type),
 				Population: c.Population, Households: c.Households, Schematic: true},
 			Geometry: geojson.NewGeometry(c.Geometry),
-		})
+		}, nil
+	})
+}
+
+// xaOrPhuong is the type property of the generated files: phuong for a ward, xa otherwise.
+func xaOrPhuong(t data.CommuneType) string {
+	if t == data.TypeWard {
+		return "phuong"
+	}
+	return "xa"
+}
+
+// encodeCollection writes a FeatureCollection with the top-level member "phusong_note" =
+// note and n features, one per line, each the JSON of feature(i).
+func encodeCollection(note string, n int, feature func(i int) (any, error)) ([]byte, error) {
+	var b bytes.Buffer
+	nj, _ := json.Marshal(note)
+	fmt.Fprintf(&b, "{\"type\":\"FeatureCollection\",\"phusong_note\":%s,\"features\":[\n", nj)
+	for i := range n {
+		f, err := feature(i)
 		if err != nil {
-			return nil, fmt.Errorf("demo: encode commune %s: %w", c.Code, err)
+			return nil, err
+		}
+		line, err := json.Marshal(f)
+		if err != nil {
+			return nil, fmt.Errorf("demo: encode feature %d: %w", i+1, err)
 		}
 		b.Write(line)
-		if i < len(communes)-1 {
+		if i < n-1 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('\n')

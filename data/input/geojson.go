@@ -19,9 +19,10 @@ type featureCollection struct {
 	what string // "station", "commune", "fibre", "site id": names the input in reading errors
 	in   *jsonInput
 	dec  *json.Decoder
-	n    int   // features yielded
-	err  error // why reading ended early (Err)
-	done bool  // the whole input was read and checked
+	n    int    // features yielded
+	err  error  // why reading ended early (Err)
+	done bool   // the whole input was read and checked
+	note string // the top-level "phusong_note" member (a string): the mark of synthetic or schematic data
 }
 
 // readFeatureCollection prepares to read r as one GeoJSON FeatureCollection of what: a JSON
@@ -102,6 +103,14 @@ func (fc *featureCollection) read(yield func(int, json.RawMessage) bool) (stoppe
 			if stopped, err := fc.features(yield); stopped || err != nil {
 				return stopped, err
 			}
+		case "phusong_note":
+			if tok, err = fc.token(); err != nil {
+				return false, fc.problem(err)
+			}
+			if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
+				return false, fc.at(&data.ParseError{Field: "phusong_note", Msg: "is a JSON " + tokenKind(tok) + ", want a string"})
+			}
+			fc.note, _ = tok.(string)
 		default:
 			if err := fc.skip(); err != nil {
 				return false, fc.problem(err)

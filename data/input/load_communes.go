@@ -32,6 +32,7 @@ var (
 	communeTypeProps       = []string{"type", "loai"}
 	communePopulationProps = []string{"population_2019", "population", "dan_so"}
 	communeHouseholdsProps = []string{"households_2019", "households", "ho"}
+	communeProvinceProps   = []string{"province", "tinh", "province_name", "ten_tinh", "province_code", "ma_tinh"}
 )
 
 // communeTypes maps type values, lower-cased and with diacritics and separators removed, to
@@ -59,6 +60,10 @@ type CommuneLoadReport struct {
 	Warnings      []data.Warning
 	OverlapAreaM2 float64
 	GapAreaM2     float64
+	// Note is the collection's top-level "phusong_note" member, "" without one: the mark a
+	// generator puts on synthetic or schematic data (demo-data --national), to repeat wherever
+	// a user could mistake the figures for real ones.
+	Note string
 }
 
 // ReadCommunesGeoJSON reads administrative units from a GeoJSON FeatureCollection of Polygon
@@ -74,6 +79,8 @@ type CommuneLoadReport struct {
 //	            ward if the name starts with "Phường", else commune (warning)
 //	population  population_2019, population, dan_so       whole number ≥ 0; missing → 0 (warning)
 //	households  households_2019, households, ho           missing → round(population / 3.6) (warning)
+//	province    province, tinh, province_name, ten_tinh, province_code, ma_tinh   optional: a
+//	            national file names each commune's province (a name or a code, kept as given)
 //
 // Geometry: every ring needs at least 4 positions with finite lon in [-180, 180] and lat in
 // [-90, 90]; an unclosed ring is closed (warning). Errors (all-or-nothing, as ParseErrors)
@@ -108,7 +115,7 @@ func ReadCommunesGeoJSON(r io.Reader) (*CommuneLoadReport, error) {
 	if len(cb.Errs) > 0 {
 		return nil, cb.Errs
 	}
-	rep := &CommuneLoadReport{Communes: cb.communes, Warnings: cb.warns}
+	rep := &CommuneLoadReport{Communes: cb.communes, Warnings: cb.warns, Note: fc.note}
 	t := measureTiling(cb.communes)
 	rep.OverlapAreaM2, rep.GapAreaM2 = t.overlapM2, t.gapM2
 	rep.Warnings = append(rep.Warnings, t.warnings(cb.communes)...)
@@ -196,6 +203,7 @@ func (cb *communeBuilder) feature(n int, raw json.RawMessage) {
 	nameEN, _, _ := cb.prop(n, p, communeNameENProps)
 	c.NameEN = cmp.Or(nameEN, asciiFold(c.Name))
 	c.Type = cb.communeType(n, p, c.Name)
+	c.Province, _, _ = cb.prop(n, p, communeProvinceProps)
 	c.Population = cb.count(n, p, communePopulationProps, false)
 	c.Households = cb.count(n, p, communeHouseholdsProps, true)
 	if c.Households < 0 && len(cb.Errs) == nErr {

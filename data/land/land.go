@@ -213,6 +213,15 @@ func (l *Land) index(ncommunes int) {
 	l.Tiles = make([]Tile, l.NTX*l.NTY)
 	l.CommuneTiles = make([][]int32, ncommunes)
 	l.CommuneCells = make([]int, ncommunes)
+	// Size the compact arrays once: growing them by append would hold up to twice the land
+	// cells while copying (a country has over a hundred million).
+	inside := 0
+	for _, ci := range l.Commune {
+		if ci >= 0 {
+			inside++
+		}
+	}
+	l.CellI, l.CellJ, l.CellCommune = make([]int32, 0, inside), make([]int32, 0, inside), make([]int32, 0, inside)
 	for tj := 0; tj < l.NTY; tj++ {
 		for ti := 0; ti < l.NTX; ti++ {
 			ti32 := int32(tj*l.NTX + ti)

@@ -120,6 +120,9 @@ func Communes(res *coverage.Result, communes []data.Commune) *geojson.FeatureCol
 		f.ID = c.Code
 		p := geojson.Properties{"code": c.Code, "name": c.Name, "name_en": c.NameEN, "type": string(c.Type),
 			"population": c.Population, "households": c.Households}
+		if c.Province != "" {
+			p["province"] = c.Province // a national file's province
+		}
 		ci, ok := slices.BinarySearchFunc(known, c.Code, func(x data.Commune, code string) int {
 			return strings.Compare(x.Code, code)
 		})

@@ -42,7 +42,8 @@ type Warnings struct {
 
 // Load reads the inputs src names, the embedded demo for those not named, into an Input for
 // Build (Coverage and FibreOptions left zero). Input.Note says when the result would rest on
-// synthetic stations or schematic communes (the demo's notes); Input.FibreNote when the fibre
+// synthetic stations or schematic communes (the demo's notes, or a communes file's top-level
+// "phusong_note", as demo-data --national writes); Input.FibreNote when the fibre
 // network is the demo's; Input.Population's Note when the population grid is synthetic. The
 // readers' warnings are returned per file.
 func Load(src Sources) (Input, []Warnings, error) {
@@ -55,7 +56,7 @@ func Load(src Sources) (Input, []Warnings, error) {
 	} else {
 		var rep *input.CommuneLoadReport
 		if rep, err = input.LoadCommunesFile(src.Communes); err == nil {
-			in.Communes = rep.Communes
+			in.Communes, in.Note = rep.Communes, rep.Note
 			ws = append(ws, Warnings{"communes", src.Communes, rep.Warnings})
 		}
 	}

@@ -109,14 +109,7 @@ func (st *State) check() error {
 // ReplaceCarrier per carrier, in carrier id order), computes the full coverage of that
 // snapshot and, when in.Fibre is not nil, the reach of in.Fibre on the engine's land.
 func Build(ctx context.Context, in Input) (*State, error) {
-	def := in.Definition
-	if def == nil {
-		def = coverage.DefaultDefinition()
-	}
-	carriers := in.Carriers
-	if carriers == nil {
-		carriers = data.DefaultCarriers()
-	}
+	def, carriers := in.defaults()
 	eng := in.Engine
 	if eng == nil {
 		opts := in.Coverage
@@ -150,6 +143,18 @@ func Build(ctx context.Context, in Input) (*State, error) {
 		return st, nil
 	}
 	return st.WithFibre(in.Fibre, in.FibreNote, in.FibreOptions)
+}
+
+// defaults returns in's definition and carriers, the defaults for those not given.
+func (in Input) defaults() (*coverage.Definition, []data.Carrier) {
+	def, carriers := in.Definition, in.Carriers
+	if def == nil {
+		def = coverage.DefaultDefinition()
+	}
+	if carriers == nil {
+		carriers = data.DefaultCarriers()
+	}
+	return def, carriers
 }
 
 // loadStore returns a new store over eng's reach holding sites.
@@ -269,3 +274,25 @@ func (st *State) replaceAll(ctx context.Context, fork *store.Store, sites []data
 	ns.Snapshot, ns.Coverage, ns.Store = snap, res, fork
 	return &ns, nil
 }
+
+// BuildRegions computes the coverage statistics of in region by region
+// (coverage.ComputeRegions with at most regionCells grid cells a region; ≤ 0 = the default),
+// holding one region's levels at a time: a report of a whole country in bounded memory. The
+// State is read-only and holds statistics only (Coverage.StatsOnly): no engine, store,
+// snapshot or fibre, so it can be reported but not served or changed. in.Engine, in.Fibre
+// and a population grid are not supported (ErrRegions).
+func BuildRegions(ctx context.Context, in Input, regionCells int) (*State, *coverage.RegionReport, error) {
+	if in.Engine != nil || in.Fibre != nil || in.Population != nil {
+		return nil, nil, ErrRegions
+	}
+	def, carriers := in.defaults()
+	res, rep, err := coverage.ComputeRegions(ctx, in.Communes, def, in.Coverage, in.Sites, regionCells)
+	if err != nil {
+		return nil, nil, fmt.Errorf("app: computing coverage: %w", err)
+	}
+	return &State{Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes), Carriers: carriers,
+		Definition: def, Note: in.Note}, rep, nil
+}
+
+// ErrRegions: BuildRegions was given an engine, a fibre network or a population grid.
+var ErrRegions = errors.New("app: region by region computes coverage statistics only (no engine, fibre or population grid)")
