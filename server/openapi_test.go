@@ -60,13 +60,14 @@ func loadAPIDoc(t testing.TB) *apiDoc {
 		}
 		param := regexp.MustCompile(`\\\{[^}]+\\\}(\\\.[a-z]+$)?`)
 		for p := range d.raw["paths"].(map[string]any) {
-			// {name} matches one segment, except the last of a feature id, which may hold '/'; a
+			// {name} matches one segment, empty too (the router hands an empty one to the handler,
+			// whose 400 is described), except the last of a feature id, which may hold '/'; a
 			// final {y}.mvt matches any last segment (a wrong extension is the route's 400).
 			expr := param.ReplaceAllStringFunc(regexp.QuoteMeta(p), func(m string) string {
 				if strings.HasPrefix(m, `\{featureId\}`) || strings.HasPrefix(m, `\{path\}`) {
 					return `.+`
 				}
-				return `[^/]+`
+				return `[^/]*`
 			})
 			d.paths = append(d.paths, apiPath{p, regexp.MustCompile("^" + expr + "$")})
 		}
