@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/input"
@@ -121,14 +123,8 @@ func runPlanSuggest(ctx context.Context, io stdio, args []string) error {
 			o.opts.Candidates = append(o.opts.Candidates, plan.Candidate{Lon: c.Lon, Lat: c.Lat, Source: plan.SourceFile, Ref: c.Name, HeightM: c.HeightM})
 		}
 	}
-	if o.roads != "" {
-		fc, err := input.LoadContextFile(o.roads)
-		if err != nil {
-			return fmt.Errorf("plan suggest: --roads %w", err)
-		}
-		if o.opts.Roads = plan.RoadLines(fc); len(o.opts.Roads) == 0 {
-			return fmt.Errorf("plan suggest: --roads %s: no road lines (LineString or MultiLineString features not marked as water)", o.roads)
-		}
+	if o.opts.Roads, err = loadRoads("plan suggest", o.roads); err != nil {
+		return err
 	}
 	if err := o.opts.Check(st.Coverage); err != nil {
 		return fmt.Errorf("plan suggest: %w", err)
@@ -149,6 +145,23 @@ func runPlanSuggest(ctx context.Context, io stdio, args []string) error {
 		}
 	}
 	return writeSuggestion(io.Stdout, o.format, res, st.PeopleNote())
+}
+
+// loadRoads reads the road lines of a --roads file (the context layer reader, roads only);
+// nil for path "".
+func loadRoads(cmd, path string) ([]orb.LineString, error) {
+	if path == "" {
+		return nil, nil
+	}
+	fc, err := input.LoadContextFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: --roads %w", cmd, err)
+	}
+	roads := plan.RoadLines(fc)
+	if len(roads) == 0 {
+		return nil, fmt.Errorf("%s: --roads %s: no road lines (LineString or MultiLineString features not marked as water)", cmd, path)
+	}
+	return roads, nil
 }
 
 // progressBar draws "[#####     ]  42% 2100/5000 candidates" on a terminal.
