@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/input"
@@ -28,12 +30,14 @@ func runPlan(ctx context.Context, io stdio, args []string) error {
 func planUsage(w io.Writer) {
 	fmt.Fprintln(w, `Usage:
   phusong plan suggest --carrier ID|any [--tech 4G] [--count N] [--candidates FILE] [--share-towers]
-                       [--max-fibre-m M] [--height-m H] [--format table|csv|json] [--out FILE]
+                       [--max-fibre-m M] [--height-m H] [--roads FILE] [--road-spacing-m 500]
+                       [--format table|csv|json] [--out FILE]
                        [--communes F] [--sites F] [--config F] [--population F|none] [--fibre F] [--cell-m 50]
 
 Chooses up to N new sites that cover the most people the carrier (or, with "any", every carrier)
 leaves without coverage: lazy greedy over candidate footprints (other carriers' towers with
---share-towers, fibre access points, a lattice over settled land, or the lon,lat rows of FILE).
+--share-towers, fibre access points, a lattice over settled land, points every --road-spacing-m
+along the --roads lines, or the lon,lat rows of FILE).
 --out writes the picks as a station-list CSV (status=planned) the carrier can upload.
 Run "phusong plan suggest --help" for every flag.`)
 }
@@ -44,6 +48,7 @@ type planSuggestOptions struct {
 	opts       plan.Options
 	tech       string
 	candidates string
+	roads      string
 	format     string
 	out        string
 }
@@ -62,6 +67,8 @@ func parsePlanSuggestFlags(args []string, stderr io.Writer) (planSuggestOptions,
 	fs.Float64Var(&o.opts.MaxFibreM, "max-fibre-m", 0, "keep candidates within this distance of fibre, m (0: no limit)")
 	fs.Float64Var(&o.opts.HeightM, "height-m", data.DefaultHeightM, "antenna height of new masts, m")
 	fs.Float64Var(&o.opts.SettledSpacingM, "spacing-m", plan.DefaultSettledSpacingM, "spacing of the settled-land candidate lattice, m")
+	fs.StringVar(&o.roads, "roads", "", "GeoJSON of road lines (e.g. a national roads file): candidates along them and each pick's road distance (without: road_distance_m -1)")
+	fs.Float64Var(&o.opts.RoadSpacingM, "road-spacing-m", plan.DefaultRoadSpacingM, "spacing of the candidates along --roads, m")
 	fs.StringVar(&o.format, "format", "table", "table, csv or json")
 	fs.StringVar(&o.out, "out", "", "write the picks as a station-list CSV (status=planned) to this file")
 	fs.StringVar(&o.report.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
@@ -116,6 +123,9 @@ func runPlanSuggest(ctx context.Context, io stdio, args []string) error {
 			o.opts.Candidates = append(o.opts.Candidates, plan.Candidate{Lon: c.Lon, Lat: c.Lat, Source: plan.SourceFile, Ref: c.Name, HeightM: c.HeightM})
 		}
 	}
+	if o.opts.Roads, err = loadRoads("plan suggest", o.roads); err != nil {
+		return err
+	}
 	if err := o.opts.Check(st.Coverage); err != nil {
 		return fmt.Errorf("plan suggest: %w", err)
 	}
@@ -135,6 +145,23 @@ func runPlanSuggest(ctx context.Context, io stdio, args []string) error {
 		}
 	}
 	return writeSuggestion(io.Stdout, o.format, res, st.PeopleNote())
+}
+
+// loadRoads reads the road lines of a --roads file (the context layer reader, roads only);
+// nil for path "".
+func loadRoads(cmd, path string) ([]orb.LineString, error) {
+	if path == "" {
+		return nil, nil
+	}
+	fc, err := input.LoadContextFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: --roads %w", cmd, err)
+	}
+	roads := plan.RoadLines(fc)
+	if len(roads) == 0 {
+		return nil, fmt.Errorf("%s: --roads %s: no road lines (LineString or MultiLineString features not marked as water)", cmd, path)
+	}
+	return roads, nil
 }
 
 // progressBar draws "[#####     ]  42% 2100/5000 candidates" on a terminal.
@@ -175,10 +202,10 @@ func writeSuggestion(w io.Writer, format string, res *plan.Result, note string) 
 		enc.SetIndent("", "  ")
 		return enc.Encode(suggestionDoc{res, note})
 	case "csv":
-		fmt.Fprintln(w, "rank,lon,lat,source,ref,height_m,people_gained,households_gained,cumulative_people,cumulative_households,commune_code,commune_name,pocket_rank,pocket_people,fibre_distance_m")
+		fmt.Fprintln(w, "rank,lon,lat,source,ref,height_m,people_gained,households_gained,cumulative_people,cumulative_households,commune_code,commune_name,pocket_rank,pocket_people,fibre_distance_m,road_distance_m")
 		for _, p := range res.Picks {
-			fmt.Fprintf(w, "%d,%.6f,%.6f,%s,%s,%g,%.1f,%.1f,%.1f,%.1f,%s,%q,%d,%.1f,%.0f\n", p.Rank, p.Lon, p.Lat, p.Source, p.Ref, p.HeightM,
-				p.PeopleGained, p.HouseholdsGained, p.CumPeople, p.CumHouseholds, p.CommuneCode, p.CommuneName, p.PocketRank, p.PocketPeople, p.FibreDistanceM)
+			fmt.Fprintf(w, "%d,%.6f,%.6f,%s,%s,%g,%.1f,%.1f,%.1f,%.1f,%s,%q,%d,%.1f,%.0f,%.0f\n", p.Rank, p.Lon, p.Lat, p.Source, p.Ref, p.HeightM,
+				p.PeopleGained, p.HouseholdsGained, p.CumPeople, p.CumHouseholds, p.CommuneCode, p.CommuneName, p.PocketRank, p.PocketPeople, p.FibreDistanceM, p.RoadDistanceM)
 		}
 		return nil
 	}
@@ -187,14 +214,14 @@ func writeSuggestion(w io.Writer, format string, res *plan.Result, note string) 
 	}
 	fmt.Fprintf(w, "%s %s: %.0f people uncovered; %d candidates\n", res.Carrier, res.Tech, res.Target, res.Candidates)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "#\tlon\tlat\tsource\tpeople +\thouseholds +\tpeople Σ\tcommune\tpocket\tfibre m\t")
+	fmt.Fprintln(tw, "#\tlon\tlat\tsource\tpeople +\thouseholds +\tpeople Σ\tcommune\tpocket\tfibre m\troad m\t")
 	for _, p := range res.Picks {
 		pk := "-"
 		if p.PocketRank > 0 {
 			pk = fmt.Sprintf("#%d (%.0f)", p.PocketRank, p.PocketPeople)
 		}
-		fmt.Fprintf(tw, "%d\t%.5f\t%.5f\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.0f\t\n", p.Rank, p.Lon, p.Lat, p.Source, p.PeopleGained,
-			p.HouseholdsGained, p.CumPeople, p.CommuneName, pk, p.FibreDistanceM)
+		fmt.Fprintf(tw, "%d\t%.5f\t%.5f\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\t%.0f\t%.0f\t\n", p.Rank, p.Lon, p.Lat, p.Source, p.PeopleGained,
+			p.HouseholdsGained, p.CumPeople, p.CommuneName, pk, p.FibreDistanceM, p.RoadDistanceM)
 	}
 	return tw.Flush()
 }

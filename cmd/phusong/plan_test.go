@@ -14,6 +14,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/input"
+	"phusong/data/testenv"
 )
 
 // TestPlanSuggestCLI: the demo at 400 m, three picks for mobifone as CSV: ranks 1..3 with
@@ -48,6 +49,9 @@ func TestPlanSuggestCLI(t *testing.T) {
 		g, _ := strconv.ParseFloat(r[col("people_gained")], 64)
 		c, _ := strconv.ParseFloat(r[col("cumulative_people")], 64)
 		sum += g
+		if r[col("road_distance_m")] != "-1" {
+			t.Errorf("row %v: road_distance_m without --roads, want -1", r)
+		}
 		if r[col("rank")] != strconv.Itoa(i+1) || g <= 0 || g > prev || c < sum-0.2 || c > sum+0.2 {
 			t.Fatalf("row %v (gains so far %.1f)", r, sum)
 		}
@@ -90,6 +94,40 @@ func TestPlanSuggestCLI(t *testing.T) {
 	} {
 		if err := run(context.Background(), args, io); err == nil {
 			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+// TestPlanSuggestRoads: with the real national roads of Trà Vinh (shared data) every pick has
+// a road distance; a roads file without road lines, a missing one and a spacing under the
+// cell size are refused.
+func TestPlanSuggestRoads(t *testing.T) {
+	roads := testenv.SharedFile(t, "travinh/national_roads.geojson")
+	var stdout, stderr bytes.Buffer
+	io := stdio{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	args := []string{"plan", "suggest", "--carrier", "any", "--count", "5", "--cell-m", "400", "--format", "csv"}
+	if err := run(context.Background(), append(args, "--roads", roads, "--road-spacing-m", "1000"), io); err != nil {
+		t.Fatal(err, stderr.String())
+	}
+	rows, err := csv.NewReader(&stdout).ReadAll()
+	if err != nil || len(rows) != 6 || rows[0][len(rows[0])-1] != "road_distance_m" {
+		t.Fatalf("%v: %q", err, stdout.String())
+	}
+	for _, r := range rows[1:] {
+		d, err := strconv.ParseFloat(r[len(r)-1], 64)
+		if err != nil || d < 0 || d > 50_000 {
+			t.Errorf("row %v: road distance %v %v", r, d, err)
+		}
+	}
+	water := filepath.Join(t.TempDir(), "water.geojson")
+	os.WriteFile(water, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kind":"water"},"geometry":{"type":"LineString","coordinates":[[106.3,9.9],[106.4,9.9]]}}]}`), 0o644)
+	for _, bad := range [][]string{
+		{"--roads", water},
+		{"--roads", water + ".missing"},
+		{"--roads", roads, "--road-spacing-m", "10"},
+	} {
+		if err := run(context.Background(), append(args, bad...), io); err == nil {
+			t.Errorf("%v: no error", bad)
 		}
 	}
 }

@@ -42,6 +42,7 @@ type serveOptions struct {
 	trustedProxies             string   // comma-separated addresses or CIDRs
 	context                    []string // context layer files (roads, rivers)
 	contextAttribution         string
+	roads                      string        // road lines for the scenarios' suggestion jobs
 	limits                     server.Limits // one flag per field (docs/limits.md)
 }
 
@@ -73,6 +74,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 		o.context = append(o.context, s)
 		return nil
 	})
+	fs.StringVar(&o.roads, "roads", "", "GeoJSON of road lines (e.g. a national roads file) for scenario suggestions: candidates along them every 500 m and each pick's road distance (loaded at start; without: road_distance_m -1)")
 	fs.StringVar(&o.contextAttribution, "context-attribution", "", "attribution HTML for --context, e.g. the licence its data asks to credit")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
 	limitFlags(fs, &o.limits)
@@ -122,6 +124,10 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	roads, err := loadRoads("serve", o.roads)
+	if err != nil {
+		return err
+	}
 	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre,
 		Population: o.population, PopulationMode: o.populationMode})
 	if err != nil {
@@ -147,6 +153,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	a.WithRoads(roads)
 	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))

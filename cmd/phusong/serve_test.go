@@ -123,6 +123,7 @@ func TestServeBadFlags(t *testing.T) {
 		{"missing sites file", []string{"--sites", "/nonexistent/sites.csv"}, false},
 		{"missing config file", []string{"--config", "/nonexistent/definition.json"}, false},
 		{"missing context file", []string{"--context", "/nonexistent/roads.geojson"}, false},
+		{"missing roads file", []string{"--roads", "/nonexistent/roads.geojson"}, false},
 		{"bad size", []string{"--max-body-bytes", "20 megs"}, true},
 		{"bad duration", []string{"--upload-timeout", "soon"}, true},
 	}

@@ -10,11 +10,13 @@ import (
 	"sync/atomic"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/coverage/pocket"
 	"phusong/data/fibre"
+	"phusong/data/input"
 	"phusong/data/store"
 )
 
@@ -23,12 +25,14 @@ const (
 	SourceTower   = "tower"   // another carrier's existing mast (sharing)
 	SourceFibre   = "fibre"   // a fibre access point
 	SourceSettled = "settled" // a point of a lattice over settled land
+	SourceRoad    = "road"    // a point every Options.RoadSpacingM along a road
 	SourceFile    = "file"    // the user's list
 )
 
 // Defaults of Options.
 const (
 	DefaultSettledSpacingM = 500.0 // the settled-land lattice: one candidate per populated 500 m square
+	DefaultRoadSpacingM    = 500.0 // one road candidate every 500 m along each road
 	DefaultCount           = 10
 	MaxCount               = 500
 )
@@ -57,10 +61,15 @@ type Options struct {
 	// access point), m; 0 = no limit.
 	MaxFibreM float64
 	// Candidates, when not nil, are the only candidates (a user file); otherwise they are the
-	// fibre access points, the settled-land lattice and, with ShareTowers, the towers.
+	// fibre access points, the settled-land lattice, the points along Roads and, with
+	// ShareTowers, the towers.
 	Candidates      []Candidate
 	SettledSpacingM float64 // the lattice's spacing, m (0 = DefaultSettledSpacingM)
-	Workers         int     // footprints computed in parallel (0 = 1)
+	// Roads, lon/lat WGS84 polylines (RoadLines reads them from a context layer), give the
+	// road candidates and every pick's RoadDistanceM; nil: no road network (RoadDistanceM −1).
+	Roads        []orb.LineString
+	RoadSpacingM float64 // road candidates' spacing along each road, m (0 = DefaultRoadSpacingM)
+	Workers      int     // footprints computed in parallel (0 = 1)
 	// Progress, when not nil, is called (from one goroutine at a time) as footprints are
 	// computed, with done out of total candidates, then once more when the picks are made.
 	Progress func(done, total int)
@@ -85,7 +94,7 @@ type Pick struct {
 	PocketRank   int     `json:"pocket_rank"`
 	PocketPeople float64 `json:"pocket_people"`
 	// FibreDistanceM is the distance to the nearest fibre route or access point, m; −1 without
-	// fibre. RoadDistanceM is −1: no road network is loaded.
+	// fibre. RoadDistanceM is the distance to the nearest of Options.Roads, m; −1 without roads.
 	FibreDistanceM float64 `json:"fibre_distance_m"`
 	RoadDistanceM  float64 `json:"road_distance_m"`
 }
@@ -133,6 +142,7 @@ func (o *Options) Check(r *coverage.Result) error {
 	o.Count = cmp.Or(o.Count, DefaultCount)
 	o.HeightM = cmp.Or(o.HeightM, data.DefaultHeightM)
 	o.SettledSpacingM = cmp.Or(o.SettledSpacingM, DefaultSettledSpacingM)
+	o.RoadSpacingM = cmp.Or(o.RoadSpacingM, DefaultRoadSpacingM)
 	o.Workers = max(o.Workers, 1)
 	switch {
 	case o.Count < 1 || o.Count > MaxCount:
@@ -143,6 +153,8 @@ func (o *Options) Check(r *coverage.Result) error {
 		return fmt.Errorf("%w: max_fibre_m %g: want 0 (no limit) or more", ErrOptions, o.MaxFibreM)
 	case !(o.SettledSpacingM >= r.Engine().CellM()) || o.SettledSpacingM > 50_000:
 		return fmt.Errorf("%w: settled spacing %g m: want the cell size to 50 km", ErrOptions, o.SettledSpacingM)
+	case !(o.RoadSpacingM >= r.Engine().CellM()) || o.RoadSpacingM > 50_000:
+		return fmt.Errorf("%w: road spacing %g m: want the cell size to 50 km", ErrOptions, o.RoadSpacingM)
 	}
 	return nil
 }
@@ -178,9 +190,11 @@ func Suggest(ctx context.Context, r *coverage.Result, snap *store.Snapshot, net 
 		out.Target += w
 	}
 	fib := newFibreIndex(e, net)
+	roads := newLineIndex(projectLines(e, opts.Roads), nil)
 	cands := opts.Candidates
 	if cands == nil {
 		cands = generate(e, snap, net, opts, people, elem)
+		cands = append(cands, roadCandidates(e, roads.lines, opts.RoadSpacingM)...)
 	}
 	if opts.MaxFibreM > 0 {
 		kept := cands[:0:0]
@@ -229,7 +243,7 @@ func Suggest(ctx context.Context, r *coverage.Result, snap *store.Snapshot, net 
 	for n, ci := range picks {
 		c := cands[ci]
 		p := Pick{Rank: n + 1, Candidate: c, Carrier: opts.Carrier, Tech: opts.Tech, HeightM: cmp.Or(c.HeightM, opts.HeightM),
-			PeopleGained: gains[n], RoadDistanceM: -1}
+			PeopleGained: gains[n]}
 		perPocket := map[*pocket.Pocket]float64{}
 		for _, el := range sets[ci] {
 			if covered[el] {
@@ -258,6 +272,7 @@ func Suggest(ctx context.Context, r *coverage.Result, snap *store.Snapshot, net 
 			}
 		}
 		p.FibreDistanceM = fib.distanceM(pm)
+		p.RoadDistanceM = roads.distanceM(pm)
 		if n > 0 {
 			p.CumPeople, p.CumHouseholds = out.Picks[n-1].CumPeople, out.Picks[n-1].CumHouseholds
 		}
@@ -358,34 +373,60 @@ func generate(e *coverage.Engine, snap *store.Snapshot, net *fibre.Network, opts
 	return out
 }
 
-// fibreIndex measures distances to a fibre network in the engine frame.
-type fibreIndex struct {
-	points []orb.Point
-	lines  []orb.LineString
-}
-
-func newFibreIndex(e *coverage.Engine, net *fibre.Network) *fibreIndex {
-	f := &fibreIndex{}
+// newFibreIndex indexes net's access points and routes in the engine frame (empty for nil).
+func newFibreIndex(e *coverage.Engine, net *fibre.Network) *lineIndex {
 	if net == nil {
-		return f
+		return &lineIndex{}
 	}
 	tm := e.Projection()
+	var points []orb.Point
 	for _, ap := range net.AccessPoints {
-		f.points = append(f.points, tm.Forward(ap.Point))
+		points = append(points, tm.Forward(ap.Point))
 	}
-	for _, r := range net.Routes {
-		ls := make(orb.LineString, len(r.Line))
-		for i, p := range r.Line {
-			ls[i] = tm.Forward(p)
+	lines := make([]orb.LineString, len(net.Routes))
+	for i, r := range net.Routes {
+		lines[i] = r.Line
+	}
+	return newLineIndex(projectLines(e, lines), points)
+}
+
+// projectLines projects lon/lat lines into the engine frame.
+func projectLines(e *coverage.Engine, lines []orb.LineString) []orb.LineString {
+	tm := e.Projection()
+	out := make([]orb.LineString, len(lines))
+	for i, l := range lines {
+		out[i] = make(orb.LineString, len(l))
+		for k, p := range l {
+			out[i][k] = tm.Forward(p)
 		}
-		f.lines = append(f.lines, ls)
+	}
+	return out
+}
+
+// lineIndex measures distances to points and polylines in the engine frame. Each line keeps
+// its bounding box, so a line farther than the best distance so far is skipped without
+// visiting its segments.
+type lineIndex struct {
+	points []orb.Point
+	lines  []orb.LineString
+	bounds []orb.Bound
+}
+
+func newLineIndex(lines []orb.LineString, points []orb.Point) *lineIndex {
+	f := &lineIndex{points: points}
+	for _, l := range lines {
+		if len(l) == 0 {
+			continue
+		}
+		f.lines = append(f.lines, l)
+		f.bounds = append(f.bounds, l.Bound())
 	}
 	return f
 }
 
-// distanceM is the planar distance from p (engine frame) to the nearest route or access point,
-// −1 without any.
-func (f *fibreIndex) distanceM(p orb.Point) float64 {
+// distanceM is the planar distance from p (engine frame) to the nearest line or point, −1
+// without any.
+func (f *lineIndex) distanceM(p orb.Point) float64 {
 	if len(f.points) == 0 && len(f.lines) == 0 {
 		return -1
 	}
@@ -393,12 +434,70 @@ func (f *fibreIndex) distanceM(p orb.Point) float64 {
 	for _, q := range f.points {
 		best = min(best, math.Hypot(p[0]-q[0], p[1]-q[1]))
 	}
-	for _, ls := range f.lines {
+	for n, ls := range f.lines {
+		b := f.bounds[n]
+		dx := max(b.Min[0]-p[0], 0, p[0]-b.Max[0])
+		dy := max(b.Min[1]-p[1], 0, p[1]-b.Max[1])
+		if math.Hypot(dx, dy) >= best {
+			continue
+		}
+		if len(ls) == 1 {
+			best = min(best, math.Hypot(p[0]-ls[0][0], p[1]-ls[0][1]))
+		}
 		for i := 1; i < len(ls); i++ {
 			best = min(best, segmentDistance(p, ls[i-1], ls[i]))
 		}
 	}
 	return best
+}
+
+// roadCandidates places a candidate every spacingM along each road (engine frame), starting
+// at each road's first vertex and measured along the line across its vertices, keeping those
+// that fall in a commune.
+func roadCandidates(e *coverage.Engine, roads []orb.LineString, spacingM float64) []Candidate {
+	g, owner, tm := e.Grid(), e.CommuneIndexRaster(), e.Projection()
+	var out []Candidate
+	for _, ls := range roads {
+		if len(ls) == 0 {
+			continue
+		}
+		add := func(p orb.Point) {
+			if ci, cj, ok := g.CellOf(p); ok && owner[g.Index(ci, cj)] >= 0 {
+				ll := tm.Inverse(p)
+				out = append(out, Candidate{Lon: ll[0], Lat: ll[1], Source: SourceRoad})
+			}
+		}
+		add(ls[0])
+		next, walked := spacingM, 0.0 // distances along the road of the next candidate and of vertex i−1, m
+		for i := 1; i < len(ls); i++ {
+			a, b := ls[i-1], ls[i]
+			segM := math.Hypot(b[0]-a[0], b[1]-a[1])
+			for ; next <= walked+segM; next += spacingM {
+				t := (next - walked) / segM
+				add(orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])})
+			}
+			walked += segM
+		}
+	}
+	return out
+}
+
+// RoadLines returns the road lines of a context layer (input.ReadContextGeoJSON's output):
+// the LineString and MultiLineString features of kind road, lon/lat.
+func RoadLines(fc *geojson.FeatureCollection) []orb.LineString {
+	var out []orb.LineString
+	for _, f := range fc.Features {
+		if f.Properties.MustString("kind", "") != input.ContextRoad {
+			continue
+		}
+		switch g := f.Geometry.(type) {
+		case orb.LineString:
+			out = append(out, g)
+		case orb.MultiLineString:
+			out = append(out, g...)
+		}
+	}
+	return out
 }
 
 // segmentDistance is the planar distance from p to the segment ab.

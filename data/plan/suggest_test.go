@@ -138,6 +138,7 @@ func TestSuggestRefuses(t *testing.T) {
 		{Carrier: "any", Tech: data.Tech4G, Count: MaxCount + 1},
 		{Carrier: "any", Tech: data.Tech4G, HeightM: 500},
 		{Carrier: "any", Tech: data.Tech4G, MaxFibreM: -1},
+		{Carrier: "any", Tech: data.Tech4G, RoadSpacingM: 10},
 	} {
 		if _, err := Suggest(context.Background(), r, base.Snapshot(), nil, o); !errors.Is(err, ErrOptions) {
 			t.Errorf("%+v: %v, want ErrOptions", o, err)

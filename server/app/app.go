@@ -29,6 +29,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"phusong/data/persist"
 )
 
@@ -48,7 +50,13 @@ type App struct {
 	disputes disputeCache     // reports against predictions (reports.go)
 	jobs     jobs             // suggestion runs on scenarios
 	baseline baselineCache    // what scenario evaluations on the served result share
+	roads    []orb.LineString // road lines of suggestion jobs (WithRoads); nil: none
 }
+
+// WithRoads gives every suggestion job (StartSuggestion) the road lines roads, lon/lat
+// (plan.Options.Roads: candidates along them and each pick's road distance); call it before
+// serving.
+func (a *App) WithRoads(roads []orb.LineString) { a.roads = roads }
 
 // WithClock makes the app read the time from now (tests of retention, days and rotation);
 // call it before serving.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"phusong/data"
 	"phusong/data/persist"
 	"phusong/data/plan"
@@ -296,5 +298,48 @@ func TestSuggestionJobCancel(t *testing.T) {
 	}
 	if j.Status != JobCancelled || j.Result != nil || j.Done >= j.Total && j.Total > 0 {
 		t.Fatalf("after cancel: status %s, %d/%d, result %v", j.Status, j.Done, j.Total, j.Result != nil)
+	}
+}
+
+// TestSuggestionJobRoads: an app given roads (WithRoads) passes them to its suggestion jobs:
+// more candidates (points along the road) and every pick's road distance measured; a job
+// whose options carry no roads gets the app's.
+func TestSuggestionJobRoads(t *testing.T) {
+	a, toks := scenarioApp(t)
+	ctx := context.Background()
+	s, err := a.CreateScenario(ctx, toks["planner"], "roads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	area := a.State().Area
+	opts := plan.Options{Carrier: "any", Tech: data.Tech4G, Count: 3, SettledSpacingM: 2000}
+	run := func() *plan.Result {
+		t.Helper()
+		j, err := a.StartSuggestion(ctx, toks["planner"], s.ID, opts)
+		deadline := time.Now().Add(2 * time.Minute)
+		for err == nil && j.Status == JobRunning && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+			j, err = a.SuggestionJob(toks["planner"], s.ID, j.ID)
+		}
+		if err != nil || j.Status != JobDone || len(j.Result.Picks) == 0 {
+			t.Fatalf("job: %+v, %v", j, err)
+		}
+		return j.Result
+	}
+	without := run()
+	a.WithRoads([]orb.LineString{{area.Min, area.Max}}) // the diagonal of the province's box
+	with := run()
+	if with.Candidates <= without.Candidates {
+		t.Errorf("%d candidates with a road, %d without", with.Candidates, without.Candidates)
+	}
+	for _, p := range without.Picks {
+		if p.RoadDistanceM != -1 {
+			t.Errorf("without roads: pick %d road distance %g, want -1", p.Rank, p.RoadDistanceM)
+		}
+	}
+	for _, p := range with.Picks {
+		if !(p.RoadDistanceM >= 0) || p.Source == plan.SourceRoad && p.RoadDistanceM > 0.01 {
+			t.Errorf("with a road: pick %d (%s) road distance %g", p.Rank, p.Source, p.RoadDistanceM)
+		}
 	}
 }

@@ -60,8 +60,9 @@ type jobs struct {
 }
 
 // StartSuggestion starts plan.Suggest on scenario id's state (its edits applied to the
-// published data) if who owns the scenario, and returns the job at once; SuggestionJob reads
-// its progress and result, CancelSuggestion stops it.
+// published data, with the app's roads when opts has none) if who owns the scenario, and
+// returns the job at once; SuggestionJob reads its progress and result, CancelSuggestion
+// stops it.
 func (a *App) StartSuggestion(ctx context.Context, who persist.TokenInfo, id int64, opts plan.Options) (SuggestJob, error) {
 	ns, _, _, _, err := a.scenarioState(ctx, who, id)
 	if err != nil {
@@ -103,6 +104,9 @@ func (a *App) StartSuggestion(ctx context.Context, who persist.TokenInfo, id int
 	}
 	snap := *j
 	a.jobs.mu.Unlock()
+	if opts.Roads == nil {
+		opts.Roads = a.roads
+	}
 	opts.Progress = func(done, total int) {
 		a.jobs.mu.Lock()
 		j.Done, j.Total = done, total
