@@ -96,9 +96,11 @@ func TestOGCMeasurements(t *testing.T) {
 	}
 
 	if ogrinfo := testenv.Program(t, "ogrinfo", "gdal-bin"); ogrinfo != "" {
-		out, err := exec.Command(ogrinfo, "-ro", "-so", "OAPIF:"+e.ts.URL+"/ogc", id).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "Geometry: Polygon") || strings.Contains(string(out), "ERROR") {
-			t.Errorf("ogrinfo OAPIF %s: %v\n%s", id, err, truncate(string(out), 3000))
+		out, err := exec.Command(ogrinfo, "-ro", "-al", "-geom=SUMMARY", "OAPIF:"+e.ts.URL+"/ogc", id).CombinedOutput()
+		p := decode[ogcPage](t, get(t, e.ts.URL+"/ogc/collections/"+id+"/items?limit=1"))
+		if n := strings.Count(string(out), "OGRFeature("+id+"):"); err != nil || n != p.NumberMatched ||
+			!strings.Contains(string(out), "Geometry: Polygon") || strings.Contains(string(out), "ERROR") {
+			t.Errorf("ogrinfo OAPIF %s read %d features, the API matches %d: %v\n%s", id, n, p.NumberMatched, err, truncate(string(out), 3000))
 		}
 	}
 
