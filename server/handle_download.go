@@ -34,19 +34,19 @@ func (s *Server) withExt(ext string, h handlerFunc) handlerFunc {
 
 // handleSitesDownload answers every site (the sites collection) as a download in format=.
 func (s *Server) handleSitesDownload(c *gin.Context, v *view) error {
-	return s.sendCollections(c, v, "sites", c.Query("format"), "sites")
+	return s.sendCollections(c, v, "sites", "", c.Query("format"), "sites")
 }
 
 // handleFibreDownload answers the fibre network as a download in format=: routes (lines) and
 // access points (points) as two layers of one GeoPackage, KML or CSV (with a layer column).
 func (s *Server) handleFibreDownload(c *gin.Context, v *view) error {
-	return s.sendCollections(c, v, "fibre", c.Query("format"), "fibre_routes", "fibre_access_points")
+	return s.sendCollections(c, v, "fibre", "", c.Query("format"), "fibre_routes", "fibre_access_points")
 }
 
 // sendCollections sends the collections ids of the served state as one document named
 // phusong_<name>.<format> (kml, csv with geometry=wkt|ewkb, gpkg, or geojson when there is one
-// collection), cached per state.
-func (s *Server) sendCollections(c *gin.Context, v *view, name, format string, ids ...string) error {
+// collection), cached per state (and per key, which measurementsKey gives).
+func (s *Server) sendCollections(c *gin.Context, v *view, name, key, format string, ids ...string) error {
 	geometry := render.WKT
 	if g := c.Query("geometry"); g != "" {
 		var ok bool
@@ -57,18 +57,18 @@ func (s *Server) sendCollections(c *gin.Context, v *view, name, format string, i
 	if format == outGeoJSON && len(ids) > 1 {
 		return badParam("format", format, "a GeoJSON file holds one geometry type here: use /ogc/collections/"+ids[0]+"/items or the .gpkg form")
 	}
-	b, err := v.cached(s.metrics, "download|"+name+"|"+format+"|"+geometry.String(), func(v *view) (*body, error) {
+	b, err := v.cached(s.metrics, "download|"+name+key+"|"+format+"|"+geometry.String(), func(v *view) (*body, error) {
 		doc := &render.Document{Name: "phusong — " + name, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
 			DataVersion: v.version, Note: v.st.Note}
 		if strings.HasPrefix(name, "fibre") {
 			doc.Note = v.st.FibreNote
 		}
 		for _, id := range ids {
-			col, err := v.st.Collection(id)
+			col, err := v.collection(c.Request.Context(), id)
 			if err != nil {
 				return nil, err
 			}
-			fs, err := v.featureSet(col, -1)
+			fs, err := v.featureSet(c.Request.Context(), col, -1)
 			if err != nil {
 				return nil, appError(err)
 			}
@@ -97,5 +97,9 @@ func (s *Server) handleCollectionDownload(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	return s.sendCollections(c, v, col.ID, c.Query("format"), col.ID)
+	mk, err := v.measurementsKey(c.Request.Context(), col)
+	if err != nil {
+		return err
+	}
+	return s.sendCollections(c, v, col.ID, mk, c.Query("format"), col.ID)
 }

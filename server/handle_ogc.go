@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -20,8 +22,9 @@ import (
 // OGC API – Features – Part 1: Core, with GeoJSON, under /ogc (as pg_featureserv and tipg
 // serve it): the landing page, the conformance declaration, the collections of the served
 // state (app.State.Collections: communes, sites, coverage per carrier × technology, gaps per
-// technology, fibre routes, fibre access points) and their items with bbox, limit, offset,
-// property filters (?name=value) and next/prev links. Features keep their ids across pages
+// technology, pockets, fibre routes, fibre access points) and, beside them, the stored
+// measurements' squares per carrier × technology (app.App.MeasurementCollections), with their
+// items: bbox, limit, offset, property filters (?name=value) and next/prev links. Features keep their ids across pages
 // and data versions (a commune's code, a site's carrier/site_id …). Coordinates are CRS84
 // (WGS84 lon/lat).
 
@@ -138,7 +141,7 @@ func (v *view) describe(c *gin.Context, col app.Collection) (ogcCollection, erro
 		}}
 	bd := v.bound
 	if col.Kind != "coverage" && col.Kind != "gaps" {
-		fs, err := v.featureSet(col, -1)
+		fs, err := v.featureSet(c.Request.Context(), col, -1)
 		if err != nil {
 			return out, err
 		}
@@ -153,7 +156,11 @@ func (v *view) describe(c *gin.Context, col app.Collection) (ogcCollection, erro
 func (s *Server) handleOGCCollections(c *gin.Context, v *view) error {
 	b := baseURL(c) + ogcPrefix + "/collections"
 	cols := []ogcCollection{}
-	for _, col := range v.st.Collections() {
+	all, err := v.collections(c.Request.Context())
+	if err != nil {
+		return appError(err)
+	}
+	for _, col := range all {
 		d, err := v.describe(c, col)
 		if err != nil {
 			return appError(err)
@@ -165,7 +172,7 @@ func (s *Server) handleOGCCollections(c *gin.Context, v *view) error {
 
 // ogcCollectionOf reads the collectionId path parameter: 404 for an unknown one.
 func ogcCollectionOf(c *gin.Context, v *view) (app.Collection, error) {
-	col, err := v.st.Collection(c.Param("collectionId"))
+	col, err := v.collection(c.Request.Context(), c.Param("collectionId"))
 	if err != nil {
 		return col, fmt.Errorf("%w (see %s/collections)", err, ogcPrefix)
 	}
@@ -242,7 +249,7 @@ func (s *Server) handleOGCItems(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	fs, err := v.featureSet(col, -1)
+	fs, err := v.featureSet(c.Request.Context(), col, -1)
 	if err != nil {
 		return appError(err)
 	}
@@ -299,7 +306,7 @@ func (s *Server) handleOGCItem(c *gin.Context, v *view) error {
 	if id == "" {
 		return s.handleOGCItems(c, v)
 	}
-	fs, err := v.featureSet(col, -1)
+	fs, err := v.featureSet(c.Request.Context(), col, -1)
 	if err != nil {
 		return appError(err)
 	}
@@ -316,25 +323,91 @@ func (s *Server) handleOGCItem(c *gin.Context, v *view) error {
 
 // setEntry computes one feature set once.
 type setEntry struct {
-	once sync.Once
-	fs   *app.FeatureSet
-	err  error
+	version string // the measurements version of a measurement collection's set; "" otherwise
+	once    sync.Once
+	fs      *app.FeatureSet
+	err     error
 }
 
 // featureSet returns col's features at zoom (< 0: full detail), computed once per view
-// (failed builds are not kept).
-func (v *view) featureSet(col app.Collection, zoom int) (*app.FeatureSet, error) {
+// (failed builds are not kept). A measurement collection's set is computed once per
+// measurements version (an import or a withdrawal changes it without a new state): the
+// entry of an older version is replaced.
+func (v *view) featureSet(ctx context.Context, col app.Collection, zoom int) (*app.FeatureSet, error) {
 	key := col.ID + "|" + strconv.Itoa(zoom)
-	e, _ := v.sets.LoadOrStore(key, &setEntry{})
+	build := func() (*app.FeatureSet, string, error) {
+		fs, err := v.st.Features(col, zoom)
+		return fs, "", err
+	}
+	mv := ""
+	if col.Kind == app.MeasurementsKind {
+		var err error
+		if mv, err = v.app.MeasurementsVersion(ctx); err != nil {
+			return nil, err
+		}
+		build = func() (*app.FeatureSet, string, error) { return v.app.MeasurementFeatures(ctx, col) }
+	}
+	e, _ := v.sets.LoadOrStore(key, &setEntry{version: mv})
 	se := e.(*setEntry)
+	if se.version != mv {
+		fresh := &setEntry{version: mv}
+		if !v.sets.CompareAndSwap(key, se, fresh) {
+			return v.featureSet(ctx, col, zoom) // another request replaced it first
+		}
+		se = fresh
+	}
 	se.once.Do(func() {
-		se.fs, se.err = v.st.Features(col, zoom)
+		var got string
+		se.fs, got, se.err = build()
+		if se.err == nil && got != mv {
+			se.err = errStaleMeasurements // imported or withdrawn while building: not kept
+		}
 		if se.err != nil {
 			v.sets.CompareAndDelete(key, se)
 		}
 	})
+	if errors.Is(se.err, errStaleMeasurements) {
+		return v.featureSet(ctx, col, zoom)
+	}
 	return se.fs, se.err
 }
 
+// errStaleMeasurements: a measurement feature set was built at a newer measurements version
+// than its cache entry names.
+var errStaleMeasurements = errors.New("measurements changed while building")
+
 // bboxOf is b as [minLon, minLat, maxLon, maxLat].
 func bboxOf(b orb.Bound) [4]float64 { return [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} }
+
+// collections lists the state's collections and then those of the stored measurements.
+func (v *view) collections(ctx context.Context) ([]app.Collection, error) {
+	m, _, err := v.app.MeasurementCollections(ctx)
+	return append(v.st.Collections(), m...), err
+}
+
+// collection returns the collection with id, or app.ErrNoCollection.
+func (v *view) collection(ctx context.Context, id string) (app.Collection, error) {
+	cols, err := v.collections(ctx)
+	if err != nil {
+		return app.Collection{}, err
+	}
+	for _, c := range cols {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return app.Collection{}, fmt.Errorf("collection %q: %w", id, app.ErrNoCollection)
+}
+
+// measurementsKey is "|" + the measurements version for a measurement collection (it changes
+// without a new state, so its cached answers are keyed by it), "" for any other.
+func (v *view) measurementsKey(ctx context.Context, col app.Collection) (string, error) {
+	if col.Kind != app.MeasurementsKind {
+		return "", nil
+	}
+	mv, err := v.app.MeasurementsVersion(ctx)
+	if err != nil {
+		return "", appError(err)
+	}
+	return "|" + mv, nil
+}

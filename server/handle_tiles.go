@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -53,8 +54,8 @@ func tileCoord(c *gin.Context) (maptile.Tile, error) {
 }
 
 // tileCollection reads the collection of a tile route: 404 for an unknown one.
-func tileCollection(v *view, id string) (app.Collection, error) {
-	col, err := v.st.Collection(id)
+func tileCollection(ctx context.Context, v *view, id string) (app.Collection, error) {
+	col, err := v.collection(ctx, id)
 	if err != nil {
 		return col, fmt.Errorf("%w (see /ogc/collections)", err)
 	}
@@ -64,7 +65,7 @@ func tileCollection(v *view, id string) (app.Collection, error) {
 // handleTile answers one vector tile; query parameters filter the features by property as
 // on the items route (?tier=0: the coverage threshold only).
 func (s *Server) handleTile(c *gin.Context, v *view) error {
-	col, err := tileCollection(v, c.Param("collection"))
+	col, err := tileCollection(c.Request.Context(), v, c.Param("collection"))
 	if err != nil {
 		return err
 	}
@@ -82,7 +83,7 @@ func (s *Server) handleTile(c *gin.Context, v *view) error {
 	// The features of the selection, from view v: the request's, or the next data version's
 	// when the cache is warmed for it (the builder below runs again then).
 	selected := func(v *view) ([]*geojson.Feature, []orb.Bound, error) {
-		fs, err := v.featureSet(col, zoom)
+		fs, err := v.featureSet(c.Request.Context(), col, zoom)
 		if err != nil {
 			return nil, nil, appError(err)
 		}
@@ -102,6 +103,11 @@ func (s *Server) handleTile(c *gin.Context, v *view) error {
 	}
 	slices.Sort(filter) // only tiles with features of the selection are cached: the cache stays bounded
 	key := fmt.Sprintf("tile|%s|%d|%d|%d|%s", col.ID, t.Z, t.X, t.Y, strings.Join(filter, "&"))
+	mk, err := v.measurementsKey(c.Request.Context(), col)
+	if err != nil {
+		return err
+	}
+	key += mk
 	return s.sendCached(c, v, key, func(v *view) (*body, error) {
 		feats, bounds, err := selected(v)
 		if err != nil {
@@ -159,11 +165,11 @@ func (s *Server) handleTileJSON(c *gin.Context, v *view) error {
 	if !ok {
 		return fmt.Errorf("no route %s (tiles are /tiles/{collection}/{z}/{x}/{y}.mvt, TileJSON /tiles/{collection}.json): %w", c.Request.URL.Path, ErrNotFound)
 	}
-	col, err := tileCollection(v, id)
+	col, err := tileCollection(c.Request.Context(), v, id)
 	if err != nil {
 		return err
 	}
-	fs, err := v.featureSet(col, zoomMin)
+	fs, err := v.featureSet(c.Request.Context(), col, zoomMin)
 	if err != nil {
 		return appError(err)
 	}

@@ -23,6 +23,7 @@ import (
 // view is one State with its lookups and its response cache. It is immutable once built,
 // except for the cache (see responseCache).
 type view struct {
+	app      *app.App // for what lives beside the state: the stored measurements
 	st       *app.State
 	def      *coverage.Definition // st.Definition, or its engine's
 	version  uint64
@@ -43,8 +44,9 @@ type view struct {
 
 // newView indexes st, with a response cache of cacheBytes. Carriers that have sites but are
 // missing from st.Carriers are listed after them with their id as name.
-func newView(st *app.State, cacheBytes int64) *view {
+func newView(a *app.App, st *app.State, cacheBytes int64) *view {
 	v := &view{
+		app:     a,
 		st:      st,
 		def:     cmp.Or(st.Definition, st.Coverage.Engine().Definition()),
 		version: st.Snapshot.Version(),

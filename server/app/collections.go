@@ -25,10 +25,10 @@ type Collection struct {
 	ID           string // e.g. "communes", "coverage_viettel_4g", "gaps_3g"
 	Title        string
 	Description  string
-	GeometryType string    // the GeoJSON type of every feature: "Point", "LineString" or "MultiPolygon"
-	Kind         string    // the collectionKinds entry: communes, sites, coverage, gaps, pockets, fibre_routes, fibre_access_points
-	Carrier      string    // coverage: a carrier id or coverage.AnyCarrier
-	Tech         data.Tech // coverage, gaps, pockets
+	GeometryType string    // the GeoJSON type of every feature: "Point", "LineString", "Polygon" or "MultiPolygon"
+	Kind         string    // the collectionKinds entry (communes, sites, coverage, gaps, pockets, fibre_routes, fibre_access_points) or MeasurementsKind
+	Carrier      string    // coverage: a carrier id or coverage.AnyCarrier; measurements: a carrier id
+	Tech         data.Tech // coverage, gaps, pockets, measurements
 }
 
 // collectionKind is one kind of collection: its name, geometry type, the collections of it

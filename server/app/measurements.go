@@ -162,9 +162,19 @@ func (a *App) comparison(ctx context.Context) (*measure.Comparison, *State, erro
 	if st.Engine == nil {
 		return nil, nil, ErrReadOnly
 	}
-	v, err := a.db.MeasurementsVersion(ctx)
+	e, err := a.measuredEntry(ctx, st)
 	if err != nil {
 		return nil, nil, err
+	}
+	return e.cmp, st, e.err
+}
+
+// measuredEntry returns the comparison of the stored measurements (at their current version)
+// with st, done; it waits until ctx ends.
+func (a *App) measuredEntry(ctx context.Context, st *State) (*measuredEntry, error) {
+	v, err := a.db.MeasurementsVersion(ctx)
+	if err != nil {
+		return nil, err
 	}
 	c := &a.measured
 	c.mu.Lock()
@@ -181,9 +191,9 @@ func (a *App) comparison(ctx context.Context) (*measure.Comparison, *State, erro
 	c.mu.Unlock()
 	select {
 	case <-e.done:
-		return e.cmp, st, e.err
+		return e, nil
 	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
