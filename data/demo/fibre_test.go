@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
+	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/fibre"
 	"phusong/data/testenv"
@@ -24,22 +25,13 @@ var updateFibre = flag.Bool("update-fibre", false, "rewrite fibre.geojson from .
 // TestFibreDeterministic generates the demo fibre network twice from the embedded communes and
 // compares the bytes with each other and with the committed fibre.geojson.
 func TestFibreDeterministic(t *testing.T) {
-	shared := testenv.SharedData(t)
-	var gens [][]byte
-	for range 2 {
-		communes, err := Communes()
-		if err != nil {
-			t.Fatal(err)
-		}
+	gens := generateTwice(t, func(shared string, communes []data.Commune) ([]byte, error) {
 		f, err := GenerateFibre(shared, communes, FibreSeed)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
-		gens = append(gens, f.GeoJSON)
-	}
-	if !bytes.Equal(gens[0], gens[1]) {
-		t.Fatal("two generations differ")
-	}
+		return f.GeoJSON, nil
+	})
 	if *updateFibre {
 		if err := os.WriteFile(FibreFile, gens[0], outputFilePerms); err != nil {
 			t.Fatal(err)
@@ -221,4 +213,27 @@ func TestTreePaths(t *testing.T) {
 	if treePaths(nodes[:1]) != nil {
 		t.Error("one node gave paths")
 	}
+}
+
+// generateTwice runs gen twice on the reference data and the embedded communes and fails t
+// unless both runs give the same bytes; it returns them (twice, for the caller's checks).
+func generateTwice(t *testing.T, gen func(shared string, communes []data.Commune) ([]byte, error)) [][]byte {
+	t.Helper()
+	shared := testenv.SharedData(t)
+	var gens [][]byte
+	for range 2 {
+		communes, err := Communes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := gen(shared, communes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gens = append(gens, b)
+	}
+	if !bytes.Equal(gens[0], gens[1]) {
+		t.Fatal("two generations differ")
+	}
+	return gens
 }
