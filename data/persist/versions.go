@@ -395,7 +395,7 @@ func checkUpload(u Upload) error {
 }
 
 // applyTx writes upload u with the list enc inside tx and returns u as stored.
-func (v Versioned[T]) applyTx(ctx context.Context, tx *sql.Tx, u Upload, enc []encoded) (Upload, error) {
+func (v Versioned[T]) applyTx(ctx context.Context, tx *txn, u Upload, enc []encoded) (Upload, error) {
 	if err := checkTokenTx(ctx, tx, u); err != nil {
 		return Upload{}, err
 	}
@@ -414,7 +414,7 @@ func (v Versioned[T]) applyTx(ctx context.Context, tx *sql.Tx, u Upload, enc []e
 		return Upload{}, err
 	}
 	cs := diffEncoded(cur, enc)
-	u.ID, u.Kind, u.CreatedAt, u.Total = 0, v.kind.Name, v.db.now().UTC(), len(enc)
+	u.ID, u.Kind, u.CreatedAt, u.Total = 0, v.kind.Name, v.db.clock(), len(enc)
 	u.Added, u.Modified, u.Removed = counts(cs)
 	if u.Warnings == nil {
 		u.Warnings = []data.Warning{}
@@ -444,7 +444,7 @@ func dryRunWord(dry bool) string {
 }
 
 // checkTokenTx refuses an upload by a revoked token or by a carrier token of another carrier.
-func checkTokenTx(ctx context.Context, tx *sql.Tx, u Upload) error {
+func checkTokenTx(ctx context.Context, tx *txn, u Upload) error {
 	if u.TokenID == "" {
 		return nil
 	}
@@ -466,7 +466,7 @@ func checkTokenTx(ctx context.Context, tx *sql.Tx, u Upload) error {
 }
 
 // storedTx returns the stored list of carrier, sorted by id.
-func (v Versioned[T]) storedTx(ctx context.Context, tx *sql.Tx, carrier string) ([]encoded, error) {
+func (v Versioned[T]) storedTx(ctx context.Context, tx *txn, carrier string) ([]encoded, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT item_id, body FROM items WHERE kind = ? AND carrier = ? ORDER BY item_id`,
 		v.kind.Name, carrier)
 	if err != nil {
@@ -485,7 +485,7 @@ func (v Versioned[T]) storedTx(ctx context.Context, tx *sql.Tx, carrier string) 
 }
 
 // writeChangesTx updates items with cs and records cs as upload u's diff.
-func (v Versioned[T]) writeChangesTx(ctx context.Context, tx *sql.Tx, u Upload, cs []change) error {
+func (v Versioned[T]) writeChangesTx(ctx context.Context, tx *txn, u Upload, cs []change) error {
 	put, err := tx.PrepareContext(ctx, `INSERT INTO items (kind, carrier, item_id, body) VALUES (?, ?, ?, ?)
 		ON CONFLICT (kind, carrier, item_id) DO UPDATE SET body = excluded.body`)
 	if err != nil {
@@ -604,7 +604,7 @@ func scanUpload(s interface{ Scan(...any) error }) (Upload, error) {
 	return u, nil
 }
 
-// querier is what *sql.DB and *sql.Tx share for reading one row.
+// querier is what *sql.DB and *txn share for reading one row.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
@@ -732,8 +732,8 @@ func (v Versioned[T]) Neighbours(ctx context.Context, id int64) (prev, next int6
 		return 0, 0, err
 	}
 	err = v.db.r.QueryRowContext(ctx, `SELECT
-		COALESCE((SELECT MAX(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND dry_run = 0 AND id < ?3), 0),
-		COALESCE((SELECT MIN(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND dry_run = 0 AND id > ?3), 0)`,
+		COALESCE((SELECT MAX(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND NOT dry_run AND id < ?3), 0),
+		COALESCE((SELECT MIN(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND NOT dry_run AND id > ?3), 0)`,
 		u.Kind, u.Carrier, id).Scan(&prev, &next)
 	if err != nil {
 		return 0, 0, fmt.Errorf("persist: neighbours of upload %d: %w", id, err)
