@@ -85,6 +85,13 @@ func Open(ctx context.Context, dataDir string, in Input, log *slog.Logger) (*App
 	if err != nil {
 		return nil, err
 	}
+	return OpenOwned(ctx, db, in, log)
+}
+
+// OpenOwned is OpenDB on a database the App then owns: Close closes it, and so does a failure
+// of OpenOwned (the command line opens a data directory's SQLite file or a PostgreSQL
+// database, persist.OpenURL, and hands it over).
+func OpenOwned(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*App, error) {
 	a, err := OpenDB(ctx, db, in, log)
 	if err != nil {
 		db.Close()
