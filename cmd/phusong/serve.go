@@ -44,6 +44,7 @@ type serveOptions struct {
 	context                    []string // context layer files (roads, rivers)
 	contextAttribution         string
 	roads                      string        // road lines for the scenarios' suggestion jobs
+	follow                     time.Duration // how often to look for other replicas' uploads (0: never)
 	limits                     server.Limits // one flag per field (docs/limits.md)
 }
 
@@ -78,6 +79,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.roads, "roads", "", "GeoJSON of road lines (e.g. a national roads file) for scenario suggestions: candidates along them every 500 m and each pick's road distance (loaded at start; without: road_distance_m -1)")
 	fs.StringVar(&o.contextAttribution, "context-attribution", "", "attribution HTML for --context, e.g. the licence its data asks to credit")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
+	fs.DurationVar(&o.follow, "follow", time.Second, "how often to look in the database for uploads made through other servers "+
+		"sharing it (replicas on one --db) and serve them; 0: never")
 	limitFlags(fs, &o.limits)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
@@ -155,6 +158,9 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	a.WithRoads(roads)
+	if o.follow > 0 {
+		go a.Follow(ctx, o.follow)
+	}
 	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))

@@ -64,7 +64,15 @@ type Upload struct {
 	Warnings   []data.Warning `json:"warnings"` // the validator's notes, kept for the audit
 	Note       string         `json:"note,omitempty"`
 	RollbackTo *int64         `json:"rollback_to,omitempty"` // mode rollback: the version restored
+	// ExpectHead, when set, is the carrier's latest applied upload of this kind (0: none) the
+	// list was computed from (see Head): Apply refuses with ErrStale when another writer (a
+	// replica) applied one since, so that no upload is computed from a list that is gone.
+	ExpectHead *int64 `json:"-"`
 }
+
+// ErrStale: an upload was computed from a list another writer has replaced since (see
+// Upload.ExpectHead); read the list again and recompute.
+var ErrStale = errors.New("persist: the list changed since it was read")
 
 // Change is one item present before and after an upload with a different content.
 type Change[T any] struct {
@@ -313,6 +321,49 @@ func For[T any](db *DB, k Kind[T]) Versioned[T] { return Versioned[T]{db: db, ki
 // Sites returns the store of the carriers' site lists.
 func (db *DB) Sites() Versioned[data.Site] { return For(db, SiteKind()) }
 
+// Head returns the id of carrier's latest applied (not dry-run) upload of this kind, 0 when
+// there is none: the version of its current list. Read it before the list (Current) and pass
+// it as Upload.ExpectHead: a list read after it is at least that new.
+func (v Versioned[T]) Head(ctx context.Context, carrier string) (int64, error) {
+	id, err := v.head(ctx, v.db.r, carrier)
+	if err != nil {
+		return 0, fmt.Errorf("persist: head of %s %q: %w", v.kind.Name, carrier, err)
+	}
+	return id, nil
+}
+
+// head is Head read through q.
+func (v Versioned[T]) head(ctx context.Context, q querier, carrier string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM uploads WHERE kind = ? AND carrier = ? AND NOT dry_run`,
+		v.kind.Name, carrier).Scan(&id)
+	return id, err
+}
+
+// Heads returns every carrier's Head of this kind (carriers without an applied upload are
+// absent): what a replica compares with the versions it serves to notice another's uploads.
+func (v Versioned[T]) Heads(ctx context.Context) (map[string]int64, error) {
+	rows, err := v.db.r.QueryContext(ctx, `SELECT carrier, MAX(id) FROM uploads WHERE kind = ? AND NOT dry_run GROUP BY carrier`,
+		v.kind.Name)
+	if err != nil {
+		return nil, fmt.Errorf("persist: heads of %s: %w", v.kind.Name, err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var c string
+		var id int64
+		if err := rows.Scan(&c, &id); err != nil {
+			return nil, fmt.Errorf("persist: heads of %s: %w", v.kind.Name, err)
+		}
+		out[c] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("persist: heads of %s: %w", v.kind.Name, err)
+	}
+	return out, nil
+}
+
 // Current returns the current list of carrier, or of every carrier when carrier is "", sorted
 // by (carrier, id). An unknown carrier has an empty list.
 func (v Versioned[T]) Current(ctx context.Context, carrier string) ([]T, error) {
@@ -398,6 +449,15 @@ func checkUpload(u Upload) error {
 func (v Versioned[T]) applyTx(ctx context.Context, tx *txn, u Upload, enc []encoded) (Upload, error) {
 	if err := checkTokenTx(ctx, tx, u); err != nil {
 		return Upload{}, err
+	}
+	if u.ExpectHead != nil {
+		head, err := v.head(ctx, tx, u.Carrier)
+		if err != nil {
+			return Upload{}, fmt.Errorf("persist: apply: %w", err)
+		}
+		if head != *u.ExpectHead {
+			return Upload{}, fmt.Errorf("%w: the %s list of %q is at upload %d, not %d", ErrStale, v.kind.Name, u.Carrier, head, *u.ExpectHead)
+		}
 	}
 	if u.RollbackTo != nil {
 		t, err := uploadBy(ctx, tx, *u.RollbackTo)
