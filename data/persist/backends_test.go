@@ -189,3 +189,66 @@ func TestPostgresRefusesForeignSchema(t *testing.T) {
 		t.Errorf("OpenURL of an unreachable server = %v, want a connection error without the password", err)
 	}
 }
+
+// TestExpectHead: Head is the carrier's latest applied upload of the kind (dry runs and other
+// carriers aside), Heads lists every carrier's, and an upload computed at an older head is
+// refused with ErrStale, storing nothing — on both backends.
+func TestExpectHead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		sites := db.Sites()
+		v, m := "viettel", "mobifone"
+		if h, err := sites.Head(ctx, v); err != nil || h != 0 {
+			t.Fatalf("Head of an empty list = %d, %v; want 0", h, err)
+		}
+		zero := int64(0)
+		u1, err := sites.Apply(ctx, Upload{Carrier: v, Mode: ModeReplace, ExpectHead: &zero}, []data.Site{site(v, "a", 30)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sites.Apply(ctx, Upload{Carrier: m, Mode: ModeReplace}, []data.Site{site(m, "a", 30)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sites.Apply(ctx, Upload{Carrier: v, Mode: ModeReplace, DryRun: true}, []data.Site{site(v, "z", 30)}); err != nil {
+			t.Fatal(err)
+		}
+		if h, err := sites.Head(ctx, v); err != nil || h != u1.ID {
+			t.Errorf("Head = %d, %v; want %d (the dry run and mobifone's upload do not count)", h, err, u1.ID)
+		}
+		_, err = sites.Apply(ctx, Upload{Carrier: v, Mode: ModeReplace, ExpectHead: &zero}, []data.Site{site(v, "b", 30)})
+		if !errors.Is(err, ErrStale) {
+			t.Fatalf("Apply at a stale head = %v, want ErrStale", err)
+		}
+		if cur, _ := sites.Current(ctx, v); ids(cur) != "a:30" {
+			t.Errorf("after the stale Apply the list is %s, want a:30", ids(cur))
+		}
+		u3, err := sites.Apply(ctx, Upload{Carrier: v, Mode: ModeReplace, ExpectHead: &u1.ID}, []data.Site{site(v, "b", 30)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads, err := sites.Heads(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(heads) != 2 || heads[v] != u3.ID || heads[m] != u1.ID+1 {
+			t.Errorf("Heads = %v, want viettel %d, mobifone %d", heads, u3.ID, u1.ID+1)
+		}
+	})
+}
+
+func TestRebind(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`SELECT 1`, `SELECT 1`},
+		{`a = ? AND b = ?`, `a = $1 AND b = $2`},
+		{`kind = ?1 AND c = ?2 AND id < ?3 OR k = ?1`, `kind = $1 AND c = $2 AND id < $3 OR k = $1`},
+		{`note = '?' AND x = ? AND "we?ird" = ?`, `note = '?' AND x = $1 AND "we?ird" = $2`},
+		{`s = 'it''s?' AND t = ?`, `s = 'it''s?' AND t = $1`},
+	} {
+		if got := Postgres.rebind(c.in); got != c.want {
+			t.Errorf("rebind(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if got := SQLite.rebind(c.in); got != c.in {
+			t.Errorf("SQLite rebind changed %q to %q", c.in, got)
+		}
+	}
+}
