@@ -156,20 +156,28 @@ func TestMigrateForwardThenRefuse(t *testing.T) {
 // TestMigrationFailureRollsBack: a script failing half-way leaves neither its first statement
 // nor a new version behind.
 func TestMigrationFailureRollsBack(t *testing.T) {
-	db := openTest(t)
-	ms, _ := migrations(SQLite)
-	bad := append(ms, migration{version: len(ms) + 1, name: "0002_bad.sql",
-		sql: "CREATE TABLE half (x INTEGER); CREATE TABLE (;"})
-	err := migrate(context.Background(), db.w, db.Path(), bad)
-	if err == nil || !strings.Contains(err.Error(), "0002_bad.sql") {
-		t.Fatalf("migrate = %v, want an error naming 0002_bad.sql", err)
-	}
-	var n int
-	if err := db.w.db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("table half exists (%d, %v)", n, err)
-	}
-	if v := rawVersion(t, db.Path()); v != len(ms) {
-		t.Errorf("version %d, want %d", v, len(ms))
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			db := openBackend(t, b)
+			ms, _ := migrations(b)
+			bad := append(ms, migration{version: len(ms) + 1, name: "0002_bad.sql",
+				sql: "CREATE TABLE half (x INTEGER); CREATE TABLE (;"})
+			err := migrate(context.Background(), db.w, db.Path(), bad)
+			if err == nil || !strings.Contains(err.Error(), "0002_bad.sql") {
+				t.Fatalf("migrate = %v, want an error naming 0002_bad.sql", err)
+			}
+			half := `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`
+			if b == Postgres {
+				half = `SELECT count(*) FROM information_schema.tables WHERE table_name = 'half'`
+			}
+			var n, v int
+			if err := db.r.QueryRowContext(context.Background(), half).Scan(&n); err != nil || n != 0 {
+				t.Errorf("table half exists (%d, %v)", n, err)
+			}
+			if err := db.r.QueryRowContext(context.Background(), `SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(ms) {
+				t.Errorf("version %d (%v), want %d", v, err, len(ms))
+			}
+		})
 	}
 }
 
