@@ -252,3 +252,32 @@ func TestRebind(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresNotWritable: a role that may only read opens the database (its schema is up to
+// date: nothing is written) and gets ErrNotWritable naming the database on its first write, as
+// does a read-only session (a standby).
+func TestPostgresNotWritable(t *testing.T) {
+	ctx := context.Background()
+	url := pg.URL(t)
+	db, err := OpenURL(ctx, url, Options{})
+	closeAtEnd(t, db, err)
+	for _, q := range []string{`CREATE ROLE reader LOGIN`, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader`} {
+		if _, err := db.w.db.ExecContext(ctx, q); err != nil && !strings.Contains(err.Error(), "already exists") {
+			t.Fatal(err)
+		}
+	}
+	for name, u := range map[string]string{
+		"reader":    strings.Replace(url, "postgres://postgres@", "postgres://reader@", 1),
+		"read-only": url + "&options=-cdefault_transaction_read_only%3Don",
+	} {
+		ro, err := OpenURL(ctx, u, Options{})
+		closeAtEnd(t, ro, err)
+		if list, err := ro.ListTokens(ctx); err != nil || len(list) != 0 {
+			t.Errorf("%s: ListTokens = %v, %v", name, list, err)
+		}
+		_, _, err = ro.CreateToken(ctx, "viettel", false, "")
+		if !errors.Is(err, ErrNotWritable) || !strings.Contains(err.Error(), redact(u)) {
+			t.Errorf("%s: CreateToken = %v, want ErrNotWritable naming the database", name, err)
+		}
+	}
+}

@@ -234,6 +234,15 @@ func dsn(p string, extra ...string) string {
 // migrate applies the migrations newer than the file's version, each in its own transaction
 // together with the new version number.
 func migrate(ctx context.Context, w conn, p string, ms []migration) error {
+	// An up-to-date schema is only read, so that a role that may not write (an analyst's, a
+	// standby) opens the database; its writes are ErrNotWritable.
+	var have int
+	if err := w.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&have); err == nil && have >= len(ms) {
+		if have > len(ms) {
+			return &SchemaError{Path: p, Have: have, Known: len(ms)}
+		}
+		return nil
+	}
 	for {
 		done, err := migrateOne(ctx, w, p, ms)
 		if err != nil || done {
@@ -410,6 +419,10 @@ func notWritable(path, what string, err error) error {
 // database file" and "attempt to write a readonly database" (a directory or file that is not
 // writable) become ErrNotWritable with the directory's permissions.
 func openError(p string, err error) error {
+	if pgReadOnly(err) {
+		return fmt.Errorf("%w: %s: PostgreSQL refused a write: %w; give this role write access, or connect to the primary",
+			ErrNotWritable, p, err)
+	}
 	if d := pgDetail(err); d != "" {
 		return fmt.Errorf("persist: %s: %w (%s)", p, err, d)
 	}

@@ -96,6 +96,13 @@ func checkOursPG(ctx context.Context, c conn, name string) error {
 	return nil
 }
 
+// pgReadOnly reports whether err is PostgreSQL refusing a write: a read-only transaction (a
+// standby, default_transaction_read_only) or a role without the privilege.
+func pgReadOnly(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == pgReadOnlyTx || pe.Code == pgInsufficientPriv)
+}
+
 // pgFull is full for PostgreSQL: a full disk (SQLSTATE 53100) is ErrDiskFull, a read-only
 // transaction or a missing privilege ErrNotWritable, and other server errors carry their
 // table, column, constraint and detail.
@@ -104,12 +111,11 @@ func (db *DB) pgFull(err error) error {
 	if !errors.As(err, &pe) {
 		return err
 	}
-	switch pe.Code {
-	case pgDiskFull:
+	switch {
+	case pe.Code == pgDiskFull:
 		return fmt.Errorf("%w: the disk holding the PostgreSQL database %s is full: %w", ErrDiskFull, db.path, err)
-	case pgReadOnlyTx, pgInsufficientPriv:
-		return fmt.Errorf("%w: %s: PostgreSQL refused the write: %w; give this role write access, or connect to the primary",
-			ErrNotWritable, db.path, err)
+	case pgReadOnly(err):
+		return openError(db.path, err)
 	}
 	if d := pgDetail(err); d != "" {
 		return fmt.Errorf("%w (%s)", err, d)
