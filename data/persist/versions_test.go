@@ -679,54 +679,63 @@ func demoSites(tb testing.TB) (string, []data.Site) {
 }
 
 // BenchmarkApplyReplaceDemo is a full replace of the demo-sized list where every site
-// changed (heights alternate between two values): diff, writes and the fsynced commit.
+// changed (heights alternate between two values): diff, writes and the commit, on each backend
+// (the test PostgreSQL runs with fsync off, SQLite fsyncs: compare with that in mind).
 func BenchmarkApplyReplaceDemo(b *testing.B) {
-	b.ReportAllocs()
-	db := openTest(b)
-	ctx := context.Background()
-	c, list := demoSites(b)
-	lists := [2][]data.Site{list, slices.Clone(list)}
-	for i := range lists[1] {
-		lists[1][i].HeightM++
+	for _, bk := range backends {
+		b.Run(string(bk), func(b *testing.B) {
+			b.ReportAllocs()
+			db := openBackend(b, bk)
+			ctx := context.Background()
+			c, list := demoSites(b)
+			lists := [2][]data.Site{list, slices.Clone(list)}
+			for i := range lists[1] {
+				lists[1][i].HeightM++
+			}
+			i := 0
+			for b.Loop() {
+				u, err := db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace}, lists[i%2])
+				if err != nil || u.Added+u.Modified != len(list) {
+					b.Fatalf("%+v %v", u, err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(len(list)), "sites")
+		})
 	}
-	i := 0
-	for b.Loop() {
-		u, err := db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace}, lists[i%2])
-		if err != nil || u.Added+u.Modified != len(list) {
-			b.Fatalf("%+v %v", u, err)
-		}
-		i++
-	}
-	b.ReportMetric(float64(len(list)), "sites")
 }
 
 // BenchmarkAtDemoHistory rebuilds the first version of the demo-sized list after 50 uploads
 // each changing a tenth of its sites: the cost of a rollback to an old version.
 func BenchmarkAtDemoHistory(b *testing.B) {
-	b.ReportAllocs()
-	db := openTest(b)
-	ctx := context.Background()
-	c, list := demoSites(b)
-	first, err := db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace}, list)
-	if err != nil {
-		b.Fatal(err)
+	for _, bk := range backends {
+		b.Run(string(bk), func(b *testing.B) {
+			b.ReportAllocs()
+			db := openBackend(b, bk)
+			ctx := context.Background()
+			c, list := demoSites(b)
+			first, err := db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace}, list)
+			if err != nil {
+				b.Fatal(err)
+			}
+			next := slices.Clone(list)
+			for v := range 50 {
+				for i := v % 10; i < len(next); i += 10 {
+					next[i].HeightM++
+				}
+				if _, err := db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace}, next); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for b.Loop() {
+				at, err := db.Sites().At(ctx, first.ID)
+				if err != nil || len(at) != len(list) {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(list)), "sites")
+		})
 	}
-	next := slices.Clone(list)
-	for v := range 50 {
-		for i := v % 10; i < len(next); i += 10 {
-			next[i].HeightM++
-		}
-		if _, err := db.Sites().Apply(ctx, Upload{Carrier: c, Mode: ModeReplace}, next); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for b.Loop() {
-		at, err := db.Sites().At(ctx, first.ID)
-		if err != nil || len(at) != len(list) {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(len(list)), "sites")
 }
 
 // TestNeighbours: the applied uploads right before and after one, of its own kind and
