@@ -34,7 +34,7 @@ import (
 var crashCarriers = []string{"viettel", "vinaphone"}
 
 // buildPhusong builds ./cmd/phusong into dir and returns the binary's path.
-func buildPhusong(t *testing.T, dir string) string {
+func buildPhusong(t testing.TB, dir string) string {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -79,12 +79,13 @@ type child struct {
 	done   chan error
 }
 
-// startServer runs `phusong serve` on a free loopback port over dataDir and waits until it
-// prints its URL (it listens from then on).
-func startServer(t *testing.T, bin, dataDir string) *child {
+// startServer runs `phusong serve` on a free loopback port over dataDir (with extra flags) and
+// waits until it prints its URL (it listens from then on).
+func startServer(t testing.TB, bin, dataDir string, extra ...string) *child {
 	t.Helper()
 	c := &child{stderr: &syncBuffer{}, done: make(chan error, 1)}
-	c.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--cell-m", "250", "--log-level", "warn")
+	c.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--cell-m", "250",
+		"--log-level", "warn"}, extra...)...)
 	c.cmd.Stderr = c.stderr
 	out, err := c.cmd.StdoutPipe()
 	if err != nil {

@@ -89,6 +89,7 @@ var codes = []struct {
 	{persist.ErrDryRun, http.StatusConflict},
 	{app.ErrConflict, http.StatusConflict},
 	{persist.ErrConflict, http.StatusConflict},
+	{persist.ErrStale, http.StatusConflict}, // replicas: the list kept changing under an upload
 	{persist.ErrUnauthorized, http.StatusUnauthorized},
 	{hex.ErrNoH3, http.StatusNotImplemented},
 	{persist.ErrDiskFull, http.StatusInsufficientStorage},

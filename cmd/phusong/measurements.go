@@ -16,6 +16,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/measure"
+	"phusong/data/persist"
 	"phusong/server/app"
 )
 
@@ -25,10 +26,10 @@ import (
 // measureUsage is the usage of `phusong measurements`.
 func measureUsage(w io.Writer) {
 	fmt.Fprintln(w, `Usage:
-  phusong measurements import [--data-dir DIR] [--carrier ID] [--dry-run] FILE
+  phusong measurements import [--data-dir DIR | --db URL] [--carrier ID] [--dry-run] FILE
         store a drive test: CSV (time,lon,lat,carrier,tech,level_dbm[,cell_id][,pci][,accuracy_m],
         or OpenCelliD's measurements export) or GeoJSON points; all-or-nothing, duplicates dropped
-  phusong measurements stats [--data-dir DIR] [--carrier ID] [--tech 3G|4G] [--json]
+  phusong measurements stats [--data-dir DIR | --db URL] [--carrier ID] [--tech 3G|4G] [--json]
         the stored measurements against the served predictions
   phusong measurements synth --out FILE [--samples N] [--seed S] [--pairs viettel/4G,...]
         [--truth viettel/4G/commune=+6/+2,...] [--phone]
@@ -47,8 +48,9 @@ func runMeasurements(ctx context.Context, io stdio, args []string) error {
 
 // dataFlags are the flags that say which data a measurement command works on.
 type dataFlags struct {
-	dataDir, communes, sites, config string
-	cellM                            float64
+	dbFlags
+	communes, sites, config string
+	cellM                   float64
 }
 
 // newDataFlags returns the flag set of `phusong <name>` (its help: "Usage: phusong <synopsis>",
@@ -56,7 +58,7 @@ type dataFlags struct {
 func newDataFlags(name, synopsis, about string, io stdio) (*flag.FlagSet, *dataFlags) {
 	fs := newFlags(io.Stderr, name, synopsis, about)
 	d := &dataFlags{}
-	fs.StringVar(&d.dataDir, "data-dir", defaultDataDir, "the server's data directory (its database)")
+	d.add(fs, "the server's data directory (its database)")
 	fs.StringVar(&d.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
 	fs.StringVar(&d.sites, "sites", "", "sites seeding an empty database (default: the embedded demo's synthetic stations)")
 	fs.StringVar(&d.config, "config", "", "coverage definition JSON (default: the one the database serves, else the embedded one)")
@@ -75,7 +77,11 @@ func (d *dataFlags) open(ctx context.Context, cmd string, io stdio) (*app.App, e
 		printWarnings(io.Stderr, w.What, w.Warnings)
 	}
 	in.Coverage = coverage.Options{CellM: d.cellM}
-	a, err := app.Open(ctx, d.dataDir, in, slog.New(slog.NewTextHandler(io.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	db, err := d.dbFlags.open(ctx, io, persist.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	a, err := app.OpenOwned(ctx, db, in, slog.New(slog.NewTextHandler(io.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
@@ -86,7 +92,7 @@ func (d *dataFlags) open(ctx context.Context, cmd string, io stdio) (*app.App, e
 }
 
 func runMeasurementsImport(ctx context.Context, io stdio, args []string) error {
-	fs, d := newDataFlags("measurements import", "measurements import [--data-dir DIR] [--carrier ID] [--dry-run] FILE",
+	fs, d := newDataFlags("measurements import", "measurements import [--data-dir DIR | --db URL] [--carrier ID] [--dry-run] FILE",
 		"Stores a drive test (CSV, OpenCelliD's measurements export or GeoJSON points) in the data directory;\nall-or-nothing, duplicates dropped.", io)
 	carrier := fs.String("carrier", "", "the carrier whose network the file measures (default: each row says)")
 	dryRun := fs.Bool("dry-run", false, "validate and count, store nothing")
@@ -137,7 +143,7 @@ func runMeasurementsImport(ctx context.Context, io stdio, args []string) error {
 }
 
 func runMeasurementsStats(ctx context.Context, io stdio, args []string) error {
-	fs, d := newDataFlags("measurements stats", "measurements stats [--data-dir DIR] [--carrier ID] [--tech 3G|4G] [--json]",
+	fs, d := newDataFlags("measurements stats", "measurements stats [--data-dir DIR | --db URL] [--carrier ID] [--tech 3G|4G] [--json]",
 		"Compares the stored measurements with the served predictions.", io)
 	carrier := fs.String("carrier", "", "one carrier (default: every one)")
 	tech := fs.String("tech", "", "3G or 4G (default: both)")
@@ -196,7 +202,7 @@ func writeStatsTable(w io.Writer, st *app.MeasurementStats) error {
 // measurements, stores the run, prints the before/after table and writes the calibrated
 // definition to --out (serve it with --config FILE or PUT /api/v1/admin/definition).
 func runCalibrate(ctx context.Context, io stdio, args []string) error {
-	fs, d := newDataFlags("calibrate", "calibrate [--data-dir DIR] [--out FILE] [--min-samples N] [--folds K]",
+	fs, d := newDataFlags("calibrate", "calibrate [--data-dir DIR | --db URL] [--out FILE] [--min-samples N] [--folds K]",
 		"Fits the path-loss corrections (offset K1, slope K2 per carrier × tech × land class) on the stored\nmeasurements and prints the before/after table; --out writes the calibrated definition.", io)
 	out := fs.String("out", "", "write the calibrated coverage definition (JSON) to this file")
 	minSamples := fs.Int("min-samples", measure.DefaultMinSamples, "fewest samples a carrier × tech × land class needs")

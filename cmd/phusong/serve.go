@@ -27,7 +27,8 @@ import (
 
 // serveOptions are the flags of `phusong serve`.
 type serveOptions struct {
-	addr, dataDir              string
+	addr                       string
+	db                         dbFlags // --data-dir, --db
 	communes, sites, config    string
 	fibre                      string
 	population, populationMode string
@@ -43,18 +44,19 @@ type serveOptions struct {
 	context                    []string // context layer files (roads, rivers)
 	contextAttribution         string
 	roads                      string        // road lines for the scenarios' suggestion jobs
+	follow                     time.Duration // how often to look for other replicas' uploads (0: never)
 	limits                     server.Limits // one flag per field (docs/limits.md)
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	o := serveOptions{limits: server.DefaultLimits()}
-	fs := newFlags(stderr, "serve", "serve [--addr :8080] [--data-dir DIR] [--communes F] [--sites F] [--config F] [--fibre F] [--tiles URL] [--population F] [flags]",
+	fs := newFlags(stderr, "serve", "serve [--addr :8080] [--data-dir DIR] [--db URL] [--communes F] [--sites F] [--config F] [--fibre F] [--tiles URL] [--population F] [flags]",
 		"Serves the JSON/GeoJSON API and the web map (http://HOST:PORT/) until interrupted. An empty data\n"+
 			"directory is seeded from the embedded demo (synthetic stations) or from --sites/--fibre; carriers'\n"+
 			"uploads and tokens are kept there (phusong token create). Every limit on clients has a flag\n"+
 			"(docs/limits.md).")
 	fs.StringVar(&o.addr, "addr", ":8080", "listen address HOST:PORT (port 0 picks a free one)")
-	fs.StringVar(&o.dataDir, "data-dir", "./phusong-data", "directory for anything the server keeps")
+	o.db.add(fs, "directory for anything the server keeps (with --db: only the upload spool)")
 	fs.StringVar(&o.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
 	fs.StringVar(&o.sites, "sites", "", "sites CSV file (default: the embedded demo's synthetic stations)")
 	fs.StringVar(&o.config, "config", "", "coverage definition JSON (default: the embedded definition)")
@@ -77,6 +79,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.roads, "roads", "", "GeoJSON of road lines (e.g. a national roads file) for scenario suggestions: candidates along them every 500 m and each pick's road distance (loaded at start; without: road_distance_m -1)")
 	fs.StringVar(&o.contextAttribution, "context-attribution", "", "attribution HTML for --context, e.g. the licence its data asks to credit")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
+	fs.DurationVar(&o.follow, "follow", time.Second, "how often to look in the database for uploads made through other servers "+
+		"sharing it (replicas on one --db) and serve them; 0: never")
 	limitFlags(fs, &o.limits)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
@@ -144,7 +148,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		in.Coverage.Progress = io.Stderr
 	}
 	start := time.Now()
-	db, err := persist.OpenWith(o.dataDir, persist.Options{MaxBytes: max(o.limits.MaxDatabaseBytes, 0)})
+	db, err := o.db.open(ctx, io, persist.Options{MaxBytes: max(o.limits.MaxDatabaseBytes, 0)})
 	if err != nil {
 		return err
 	}
@@ -154,10 +158,13 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	a.WithRoads(roads)
+	if o.follow > 0 {
+		go a.Follow(ctx, o.follow)
+	}
 	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))
-	spool := filepath.Join(o.dataDir, "spool")
+	spool := filepath.Join(o.db.dataDir, "spool")
 	if err := os.MkdirAll(spool, 0o750); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -189,7 +196,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		scheme = "https"
 	}
 	url := scheme + "://" + displayAddr(ln.Addr()) + "/"
-	log.Info("listening", slog.String("url", url), slog.String("data_dir", o.dataDir))
+	log.Info("listening", slog.String("url", url), slog.String("data_dir", o.db.dataDir), slog.String("db", db.Path()))
 	if st.Note != "" {
 		fmt.Fprintf(io.Stdout, "phusong: serving the demo on %s (synthetic stations)\n", url)
 	} else {

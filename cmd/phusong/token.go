@@ -7,8 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,11 +35,11 @@ func runToken(ctx context.Context, io stdio, args []string) error {
 
 func tokenUsage(w io.Writer) {
 	fmt.Fprintln(w, `Usage:
-  phusong token create --carrier ID [--note TEXT] [--data-dir DIR]   a token that may upload ID's data
-  phusong token create --admin [--note TEXT] [--data-dir DIR]        a token that manages carriers and tokens
-  phusong token create --planner NAME [--note TEXT] [--data-dir DIR] a token that reads everything and manages scenarios
-  phusong token list [--json] [--data-dir DIR]
-  phusong token revoke [--data-dir DIR] ID                           ID as listed (or phs_ID)
+  phusong token create --carrier ID [--note TEXT] [--data-dir DIR | --db URL]   a token that may upload ID's data
+  phusong token create --admin [--note TEXT] [--data-dir DIR | --db URL]        a token that manages carriers and tokens
+  phusong token create --planner NAME [--note TEXT] [--data-dir DIR | --db URL] a token that reads everything and manages scenarios
+  phusong token list [--json] [--data-dir DIR | --db URL]
+  phusong token revoke [--data-dir DIR | --db URL] ID                           ID as listed (or phs_ID)
 
 A new token is printed once, on stdout; only its hash is stored. Keep it secret; send it as
 "Authorization: Bearer <token>" (phusong upload --token, or PHUSONG_TOKEN).`)
@@ -67,10 +65,12 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// tokenFlags returns the flag set of subcommand name with its --data-dir flag.
-func tokenFlags(name, synopsis, about string, io stdio) (*flag.FlagSet, *string) {
+// tokenFlags returns the flag set of subcommand name with its --data-dir and --db flags.
+func tokenFlags(name, synopsis, about string, io stdio) (*flag.FlagSet, *dbFlags) {
 	fs := newFlags(io.Stderr, "token "+name, "token "+name+" "+synopsis, about)
-	return fs, fs.String("data-dir", defaultDataDir, "the server's data directory")
+	d := &dbFlags{}
+	d.add(fs, "the server's data directory")
+	return fs, d
 }
 
 // tokenArgs parses args with fs and requires exactly npos positional arguments; -h gives
@@ -87,18 +87,8 @@ func tokenArgs(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 	return pos, nil
 }
 
-// openExisting opens the database of dataDir, refusing to create one (list and revoke make no
-// sense on a new, empty database: the directory is probably wrong).
-func openExisting(dataDir string) (*persist.DB, error) {
-	p := filepath.Join(dataDir, persist.FileName)
-	if _, err := os.Stat(p); err != nil {
-		return nil, fmt.Errorf("no database at %s (pass --data-dir, the server's data directory): %w", p, err)
-	}
-	return persist.Open(dataDir)
-}
-
 func runTokenCreate(ctx context.Context, io stdio, args []string) error {
-	fs, dataDir := tokenFlags("create", "--carrier ID | --admin [--note TEXT] [--data-dir DIR]",
+	fs, where := tokenFlags("create", "--carrier ID | --admin [--note TEXT] [--data-dir DIR | --db URL]",
 		"Creates an upload token and prints it once on stdout; only its hash is stored.", io)
 	carrier := fs.String("carrier", "", "carrier id the token may write, e.g. viettel")
 	admin := fs.Bool("admin", false, "an admin token (manages carriers and tokens; no --carrier)")
@@ -119,7 +109,7 @@ func runTokenCreate(ctx context.Context, io stdio, args []string) error {
 	if *carrier != "" && !slices.ContainsFunc(data.DefaultCarriers(), func(c data.Carrier) bool { return c.ID == *carrier }) {
 		fmt.Fprintf(io.Stderr, "note: %q is not one of the default mobile carriers (fine for a fibre or cable operator)\n", *carrier)
 	}
-	db, err := persist.Open(*dataDir)
+	db, err := where.open(ctx, io, persist.Options{})
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
@@ -145,12 +135,12 @@ func runTokenCreate(ctx context.Context, io stdio, args []string) error {
 }
 
 func runTokenList(ctx context.Context, io stdio, args []string) error {
-	fs, dataDir := tokenFlags("list", "[--json] [--data-dir DIR]", "Lists the tokens (never their secrets).", io)
+	fs, where := tokenFlags("list", "[--json] [--data-dir DIR | --db URL]", "Lists the tokens (never their secrets).", io)
 	asJSON := fs.Bool("json", false, "print a JSON array instead of a table")
 	if _, err := tokenArgs(fs, args, 0); err != nil {
 		return err
 	}
-	db, err := openExisting(*dataDir)
+	db, err := where.openExisting(ctx, io)
 	if err != nil {
 		return fmt.Errorf("token list: %w", err)
 	}
@@ -187,12 +177,12 @@ func runTokenList(ctx context.Context, io stdio, args []string) error {
 }
 
 func runTokenRevoke(ctx context.Context, io stdio, args []string) error {
-	fs, dataDir := tokenFlags("revoke", "[--data-dir DIR] ID", "Revokes token ID (as listed, or phs_ID); uploads with it stop at once.", io)
+	fs, where := tokenFlags("revoke", "[--data-dir DIR | --db URL] ID", "Revokes token ID (as listed, or phs_ID); uploads with it stop at once.", io)
 	pos, err := tokenArgs(fs, args, 1)
 	if err != nil {
 		return err
 	}
-	db, err := openExisting(*dataDir)
+	db, err := where.openExisting(ctx, io)
 	if err != nil {
 		return fmt.Errorf("token revoke: %w", err)
 	}

@@ -25,18 +25,15 @@ func (db *DB) AddCalibration(ctx context.Context, rec CalibrationRecord) (Calibr
 	if len(rec.Report) == 0 || !json.Valid(rec.Report) || (rec.Definition != nil && !json.Valid(rec.Definition)) {
 		return CalibrationRecord{}, fmt.Errorf("%w: a calibration needs its report and, when there is one, its definition as JSON", ErrInvalid)
 	}
-	rec.CreatedAt = db.now().UTC()
+	rec.CreatedAt = db.clock()
 	var def sql.NullString
 	if rec.Definition != nil {
 		def = sql.NullString{String: string(rec.Definition), Valid: true}
 	}
-	res, err := db.w.ExecContext(ctx, `INSERT INTO calibrations (created_at, token_id, version, definition, report)
-		VALUES (?, ?, ?, ?, ?)`, timeText(rec.CreatedAt), nullString(rec.TokenID), rec.Version, def, string(rec.Report))
-	if err != nil {
-		return CalibrationRecord{}, fmt.Errorf("persist: add calibration: %w", err)
-	}
-	if rec.ID, err = res.LastInsertId(); err != nil {
-		return CalibrationRecord{}, fmt.Errorf("persist: add calibration: %w", err)
+	if err := db.w.QueryRowContext(ctx, `INSERT INTO calibrations (created_at, token_id, version, definition, report)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, timeText(rec.CreatedAt), nullString(rec.TokenID), rec.Version, def,
+		string(rec.Report)).Scan(&rec.ID); err != nil {
+		return CalibrationRecord{}, db.full(fmt.Errorf("persist: add calibration: %w", err))
 	}
 	return rec, nil
 }
@@ -123,7 +120,7 @@ func (db *DB) SetServedCalibration(ctx context.Context, id int64) error {
 	}
 	if _, err := db.w.ExecContext(ctx, `INSERT INTO served_definition (id, calibration_id, updated_at) VALUES (1, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET calibration_id = excluded.calibration_id, updated_at = excluded.updated_at`,
-		cal, timeText(db.now().UTC())); err != nil {
+		cal, timeText(db.clock())); err != nil {
 		return fmt.Errorf("persist: serve calibration: %w", err)
 	}
 	return nil

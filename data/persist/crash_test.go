@@ -222,7 +222,7 @@ func checkReported(t *testing.T, db *DB, reported map[int64]commit, when string)
 // replayAll rebuilds the list after every applied site upload in one pass over the changes.
 func replayAll(t *testing.T, db *DB) map[int64][]data.Site {
 	t.Helper()
-	rows, err := db.r.Query(`SELECT u.id, u.carrier, c.item_id, c.after FROM uploads u
+	rows, err := db.r.db.Query(`SELECT u.id, u.carrier, c.item_id, c.after FROM uploads u
 		LEFT JOIN changes c ON c.upload_id = u.id WHERE u.kind = 'sites' AND NOT u.dry_run ORDER BY u.id`)
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +343,7 @@ func crashDatabase(t *testing.T, dir string, seed uint64, kills int, rng *rand.R
 			t.Fatalf("kill %d: reopen: %v", k, err)
 		}
 		var check string
-		if err := db.r.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		if err := db.r.db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 			t.Fatalf("kill %d: integrity_check %q, %v", k, check, err)
 		}
 		checkReported(t, db, fresh, fmt.Sprintf("kill %d", k))

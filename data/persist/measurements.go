@@ -56,15 +56,11 @@ func (db *DB) ImportMeasurements(ctx context.Context, read func(add func(*data.M
 		return MeasurementUpload{}, fmt.Errorf("persist: import measurements: %w", err)
 	}
 	defer tx.Rollback()
-	now := db.now().UTC()
-	res, err := tx.ExecContext(ctx, `INSERT INTO measurement_uploads (carrier, source, created_at, rows, samples, stored,
-		duplicates, skipped, warnings) VALUES ('', '', ?, 0, 0, 0, 0, 0, '[]')`, timeText(now))
-	if err != nil {
-		return MeasurementUpload{}, fmt.Errorf("persist: import measurements: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return MeasurementUpload{}, fmt.Errorf("persist: import measurements: %w", err)
+	now := db.clock()
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO measurement_uploads (carrier, source, created_at, rows, samples, stored,
+		duplicates, skipped, warnings) VALUES ('', '', ?, 0, 0, 0, 0, 0, '[]') RETURNING id`, timeText(now)).Scan(&id); err != nil {
+		return MeasurementUpload{}, db.full(fmt.Errorf("persist: import measurements: %w", err))
 	}
 	ins := &sampleInserter{ctx: ctx, tx: tx, uploadID: id}
 	u, err := read(ins.add)
@@ -109,7 +105,7 @@ func (db *DB) ImportMeasurements(ctx context.Context, read func(add func(*data.M
 // checkMeasurementUpload validates the caller-set fields of u: a valid carrier or "", a source,
 // rows ≥ 0, a known token allowed to write that carrier (or any, for admin tokens; "" for the
 // command line).
-func checkMeasurementUpload(ctx context.Context, tx *sql.Tx, u MeasurementUpload) error {
+func checkMeasurementUpload(ctx context.Context, tx *txn, u MeasurementUpload) error {
 	switch {
 	case u.Carrier != "" && !ValidCarrierID(u.Carrier):
 		return fmt.Errorf("%w: carrier %q", ErrInvalid, u.Carrier)
@@ -131,7 +127,7 @@ func checkMeasurementUpload(ctx context.Context, tx *sql.Tx, u MeasurementUpload
 // sampleInserter batches samples into multi-row INSERTs.
 type sampleInserter struct {
 	ctx          context.Context
-	tx           *sql.Tx
+	tx           *txn
 	uploadID     int64
 	args         []any
 	rows         int
@@ -165,8 +161,8 @@ func (s *sampleInserter) flush() error {
 	var err error
 	stmt := s.stmt
 	if s.rows != measurementBatch || stmt == nil {
-		q := "INSERT OR IGNORE INTO measurements " + measurementCols + " VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", s.rows), ", ")
+		q := "INSERT INTO measurements " + measurementCols + " VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", s.rows), ", ") + " ON CONFLICT DO NOTHING"
 		if stmt, err = s.tx.PrepareContext(s.ctx, q); err != nil {
 			return fmt.Errorf("persist: import measurements: %w", err)
 		}
@@ -338,7 +334,7 @@ func (db *DB) WithdrawMeasurements(ctx context.Context, id int64) (MeasurementUp
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE measurement_uploads SET withdrawn_at = COALESCE(withdrawn_at, ?) WHERE id = ?`,
-		timeText(db.now().UTC()), id)
+		timeText(db.clock()), id)
 	if err != nil {
 		return MeasurementUpload{}, fmt.Errorf("persist: withdraw measurements: %w", err)
 	}

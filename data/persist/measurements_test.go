@@ -49,109 +49,111 @@ func readBack(t testing.TB, db *DB, f MeasurementFilter) []data.Measurement {
 }
 
 func TestImportMeasurements(t *testing.T) {
-	db := openTest(t)
-	ctx := context.Background()
-	var ms []data.Measurement
-	for i := range 1000 {
-		ms = append(ms, sample("viettel", i))
-	}
-	ms = append(ms, ms[3], ms[7]) // duplicates within the file
-	u, err := importSamples(t, db, MeasurementUpload{Carrier: "viettel", Source: "csv", FileName: "a.csv"}, ms)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.ID == 0 || u.Samples != 1002 || u.Stored != 1000 || u.Duplicates != 2 || !u.From.Equal(ms[0].Time) || !u.To.Equal(ms[999].Time) {
-		t.Fatalf("upload %+v", u)
-	}
-	got := readBack(t, db, MeasurementFilter{Carrier: "viettel"})
-	if len(got) != 1000 {
-		t.Fatalf("%d samples stored", len(got))
-	}
-	for i := range got { // (carrier, tech, time) order: the input order here
-		if got[i] != ms[i] {
-			t.Fatalf("sample %d read back as\n%+v, stored\n%+v", i, got[i], ms[i])
+	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		var ms []data.Measurement
+		for i := range 1000 {
+			ms = append(ms, sample("viettel", i))
 		}
-	}
-	// A second file overlapping the first: its overlap is duplicates; a dry run counts and keeps nothing.
-	var more []data.Measurement
-	for i := 900; i < 1100; i++ {
-		more = append(more, sample("viettel", i))
-	}
-	v0, _ := db.MeasurementsVersion(ctx)
-	dry, err := importSamples(t, db, MeasurementUpload{Carrier: "viettel", Source: "csv", DryRun: true}, more)
-	if err != nil || dry.ID != 0 || dry.Stored != 100 || dry.Duplicates != 100 {
-		t.Fatalf("dry run %+v, %v", dry, err)
-	}
-	if v, _ := db.MeasurementsVersion(ctx); v != v0 || len(readBack(t, db, MeasurementFilter{})) != 1000 {
-		t.Fatalf("the dry run changed the store: version %s → %s", v0, v)
-	}
-	u2, err := importSamples(t, db, MeasurementUpload{Carrier: "viettel", Source: "geojson"}, more)
-	if err != nil || u2.Stored != 100 || u2.Duplicates != 100 {
-		t.Fatalf("second upload %+v, %v", u2, err)
-	}
-	if v, _ := db.MeasurementsVersion(ctx); v == v0 {
-		t.Error("the version did not change with an import")
-	}
-	// A failing read rolls everything back.
-	bad := errors.New("line 7: level_dbm: is not a number")
-	_, err = db.ImportMeasurements(ctx, func(add func(*data.Measurement) error) (MeasurementUpload, error) {
-		for i := 2000; i < 2500; i++ {
-			m := sample("viettel", i)
-			if err := add(&m); err != nil {
-				return MeasurementUpload{}, err
+		ms = append(ms, ms[3], ms[7]) // duplicates within the file
+		u, err := importSamples(t, db, MeasurementUpload{Carrier: "viettel", Source: "csv", FileName: "a.csv"}, ms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.ID == 0 || u.Samples != 1002 || u.Stored != 1000 || u.Duplicates != 2 || !u.From.Equal(ms[0].Time) || !u.To.Equal(ms[999].Time) {
+			t.Fatalf("upload %+v", u)
+		}
+		got := readBack(t, db, MeasurementFilter{Carrier: "viettel"})
+		if len(got) != 1000 {
+			t.Fatalf("%d samples stored", len(got))
+		}
+		for i := range got { // (carrier, tech, time) order: the input order here
+			if got[i] != ms[i] {
+				t.Fatalf("sample %d read back as\n%+v, stored\n%+v", i, got[i], ms[i])
 			}
 		}
-		return MeasurementUpload{}, bad
+		// A second file overlapping the first: its overlap is duplicates; a dry run counts and keeps nothing.
+		var more []data.Measurement
+		for i := 900; i < 1100; i++ {
+			more = append(more, sample("viettel", i))
+		}
+		v0, _ := db.MeasurementsVersion(ctx)
+		dry, err := importSamples(t, db, MeasurementUpload{Carrier: "viettel", Source: "csv", DryRun: true}, more)
+		if err != nil || dry.ID != 0 || dry.Stored != 100 || dry.Duplicates != 100 {
+			t.Fatalf("dry run %+v, %v", dry, err)
+		}
+		if v, _ := db.MeasurementsVersion(ctx); v != v0 || len(readBack(t, db, MeasurementFilter{})) != 1000 {
+			t.Fatalf("the dry run changed the store: version %s → %s", v0, v)
+		}
+		u2, err := importSamples(t, db, MeasurementUpload{Carrier: "viettel", Source: "geojson"}, more)
+		if err != nil || u2.Stored != 100 || u2.Duplicates != 100 {
+			t.Fatalf("second upload %+v, %v", u2, err)
+		}
+		if v, _ := db.MeasurementsVersion(ctx); v == v0 {
+			t.Error("the version did not change with an import")
+		}
+		// A failing read rolls everything back.
+		bad := errors.New("line 7: level_dbm: is not a number")
+		_, err = db.ImportMeasurements(ctx, func(add func(*data.Measurement) error) (MeasurementUpload, error) {
+			for i := 2000; i < 2500; i++ {
+				m := sample("viettel", i)
+				if err := add(&m); err != nil {
+					return MeasurementUpload{}, err
+				}
+			}
+			return MeasurementUpload{}, bad
+		})
+		if !errors.Is(err, bad) || len(readBack(t, db, MeasurementFilter{})) != 1100 {
+			t.Fatalf("a failed import: %v, %d samples", err, len(readBack(t, db, MeasurementFilter{})))
+		}
+		ups, err := db.MeasurementUploads(ctx, "", 0)
+		if err != nil || len(ups) != 2 || ups[0].ID != u2.ID || ups[1].FileName != "a.csv" || ups[1].Stored != 1000 {
+			t.Fatalf("uploads %+v, %v", ups, err)
+		}
+		// Withdrawing deletes the upload's samples and only them.
+		w, err := db.WithdrawMeasurements(ctx, u.ID)
+		if err != nil || w.WithdrawnAt == nil {
+			t.Fatalf("withdraw: %+v, %v", w, err)
+		}
+		if left := readBack(t, db, MeasurementFilter{}); len(left) != 100 {
+			t.Fatalf("%d samples after withdrawing the first upload, want its second's 100", len(left))
+		}
+		if _, err := db.WithdrawMeasurements(ctx, 999); !errors.Is(err, ErrNotFound) {
+			t.Errorf("withdrawing an unknown upload: %v", err)
+		}
+		if n := len(readBack(t, db, MeasurementFilter{Carrier: "viettel", Tech: data.Tech3G})); n != 0 {
+			t.Errorf("3G filter: %d samples", n)
+		}
 	})
-	if !errors.Is(err, bad) || len(readBack(t, db, MeasurementFilter{})) != 1100 {
-		t.Fatalf("a failed import: %v, %d samples", err, len(readBack(t, db, MeasurementFilter{})))
-	}
-	ups, err := db.MeasurementUploads(ctx, "", 0)
-	if err != nil || len(ups) != 2 || ups[0].ID != u2.ID || ups[1].FileName != "a.csv" || ups[1].Stored != 1000 {
-		t.Fatalf("uploads %+v, %v", ups, err)
-	}
-	// Withdrawing deletes the upload's samples and only them.
-	w, err := db.WithdrawMeasurements(ctx, u.ID)
-	if err != nil || w.WithdrawnAt == nil {
-		t.Fatalf("withdraw: %+v, %v", w, err)
-	}
-	if left := readBack(t, db, MeasurementFilter{}); len(left) != 100 {
-		t.Fatalf("%d samples after withdrawing the first upload, want its second's 100", len(left))
-	}
-	if _, err := db.WithdrawMeasurements(ctx, 999); !errors.Is(err, ErrNotFound) {
-		t.Errorf("withdrawing an unknown upload: %v", err)
-	}
-	if n := len(readBack(t, db, MeasurementFilter{Carrier: "viettel", Tech: data.Tech3G})); n != 0 {
-		t.Errorf("3G filter: %d samples", n)
-	}
 }
 
 func TestImportMeasurementsRefuses(t *testing.T) {
-	db := openTest(t)
-	ctx := context.Background()
-	_, viettel, _ := db.CreateToken(ctx, "viettel", false, "")
-	_, admin, _ := db.CreateToken(ctx, "", true, "")
-	ms := []data.Measurement{sample("viettel", 1)}
-	for _, c := range []struct {
-		name string
-		u    MeasurementUpload
-		want error
-	}{
-		{"no source", MeasurementUpload{Carrier: "viettel"}, ErrInvalid},
-		{"bad carrier", MeasurementUpload{Carrier: "Viettel!", Source: "csv"}, ErrInvalid},
-		{"carrier token for another carrier", MeasurementUpload{Carrier: "mobifone", Source: "csv", TokenID: viettel.ID}, ErrUnauthorized},
-		{"carrier token for every carrier", MeasurementUpload{Source: "csv", TokenID: viettel.ID}, ErrUnauthorized},
-	} {
-		if _, err := importSamples(t, db, c.u, ms); !errors.Is(err, c.want) {
-			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		_, viettel, _ := db.CreateToken(ctx, "viettel", false, "")
+		_, admin, _ := db.CreateToken(ctx, "", true, "")
+		ms := []data.Measurement{sample("viettel", 1)}
+		for _, c := range []struct {
+			name string
+			u    MeasurementUpload
+			want error
+		}{
+			{"no source", MeasurementUpload{Carrier: "viettel"}, ErrInvalid},
+			{"bad carrier", MeasurementUpload{Carrier: "Viettel!", Source: "csv"}, ErrInvalid},
+			{"carrier token for another carrier", MeasurementUpload{Carrier: "mobifone", Source: "csv", TokenID: viettel.ID}, ErrUnauthorized},
+			{"carrier token for every carrier", MeasurementUpload{Source: "csv", TokenID: viettel.ID}, ErrUnauthorized},
+		} {
+			if _, err := importSamples(t, db, c.u, ms); !errors.Is(err, c.want) {
+				t.Errorf("%s: %v, want %v", c.name, err, c.want)
+			}
 		}
-	}
-	if _, err := importSamples(t, db, MeasurementUpload{Source: "csv", TokenID: admin.ID}, ms); err != nil {
-		t.Errorf("admin token, any carrier: %v", err)
-	}
-	if n := len(readBack(t, db, MeasurementFilter{})); n != 1 {
-		t.Errorf("%d samples, want the admin's one", n)
-	}
+		if _, err := importSamples(t, db, MeasurementUpload{Source: "csv", TokenID: admin.ID}, ms); err != nil {
+			t.Errorf("admin token, any carrier: %v", err)
+		}
+		if n := len(readBack(t, db, MeasurementFilter{})); n != 1 {
+			t.Errorf("%d samples, want the admin's one", n)
+		}
+	})
 }
 
 // Crash test of imports: a child imports files of random samples in a loop (printing "applying"
@@ -207,7 +209,7 @@ func TestMeasurementCrashKill(t *testing.T) {
 			t.Fatalf("kill %d: reopen: %v", k, err)
 		}
 		var check string
-		if err := db.r.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		if err := db.r.db.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 			t.Fatalf("kill %d: integrity_check %q, %v", k, check, err)
 		}
 		ups, err := db.MeasurementUploads(context.Background(), "", 0)
@@ -218,12 +220,12 @@ func TestMeasurementCrashKill(t *testing.T) {
 		for _, u := range ups {
 			have[u.ID] = true
 			var n int
-			if err := db.r.QueryRow(`SELECT count(*) FROM measurements WHERE upload_id = ?`, u.ID).Scan(&n); err != nil || n != u.Stored {
+			if err := db.r.db.QueryRow(`SELECT count(*) FROM measurements WHERE upload_id = ?`, u.ID).Scan(&n); err != nil || n != u.Stored {
 				t.Fatalf("kill %d: upload %d records %d samples, holds %d (%v): a partial import", k, u.ID, u.Stored, n, err)
 			}
 		}
 		var orphans int
-		db.r.QueryRow(`SELECT count(*) FROM measurements WHERE upload_id NOT IN (SELECT id FROM measurement_uploads)`).Scan(&orphans)
+		db.r.db.QueryRow(`SELECT count(*) FROM measurements WHERE upload_id NOT IN (SELECT id FROM measurement_uploads)`).Scan(&orphans)
 		if orphans > 0 {
 			t.Fatalf("kill %d: %d samples of no upload", k, orphans)
 		}

@@ -1,6 +1,8 @@
 // Package persist is phusong's durable store: one SQLite file (<data dir>/phusong.db, through
-// the pure-Go driver modernc.org/sqlite) holding the upload tokens and every carrier's
-// versioned lists (sites now, fibre later: see Kind).
+// the pure-Go driver modernc.org/sqlite), or a PostgreSQL database with PostGIS (OpenURL,
+// through pgx's database/sql driver), holding the upload tokens and every carrier's versioned
+// lists (sites, fibre: see Kind), measurements, reports, calibrations and scenarios. The same
+// methods and queries serve both backends (dialect.go says what differs).
 //
 // Durability: the database runs in WAL mode with synchronous=FULL, and every write is one
 // transaction, so a method that returned nil has its change on disk (fsynced) and a crash at
@@ -8,7 +10,13 @@
 // file (the server and the `phusong token` command): writers take the lock at BEGIN
 // (IMMEDIATE) and wait up to BusyTimeout for each other; readers never wait for writers.
 //
-// The schema is versioned by the numbered scripts in migrations/, applied in order by Open.
+// On PostgreSQL every write transaction first takes one advisory lock, so writes from several
+// phusong processes (replicas behind a load balancer) run one at a time as on SQLite; readers
+// never wait. Station positions are also PostGIS points (items.geom, SRID 4326, GiST-indexed)
+// for analysts' queries.
+//
+// The schema is versioned by the numbered scripts in migrations/ (SQLite) and
+// migrations/postgres/ (PostgreSQL), numbered in step, applied in order by Open and OpenURL.
 package persist
 
 import (
@@ -28,7 +36,8 @@ import (
 	"strings"
 	"time"
 
-	"modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"               // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -82,15 +91,20 @@ func (e *SchemaError) Unwrap() error { return ErrSchemaTooNew }
 
 // DB is an open phusong.db. Its methods are safe for concurrent use.
 type DB struct {
-	path string
-	w    *sql.DB // one connection: writes are serialised in-process, BEGIN IMMEDIATE across processes
-	r    *sql.DB // read-only connections; in WAL mode they see the last commit and never block
-	now  func() time.Time
+	path    string  // SQLite: the file; PostgreSQL: the URL without its password
+	backend Backend // SQLite or Postgres
+	// SQLite: one connection, writes serialised in-process and by BEGIN IMMEDIATE across
+	// processes. PostgreSQL: a pool, write transactions serialised by an advisory lock.
+	w conn
+	// SQLite: read-only connections that in WAL mode see the last commit and never block.
+	// PostgreSQL: the same pool as w.
+	r   conn
+	now func() time.Time
 
 	compares func() // test hook: called on every token hash comparison
 }
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 // migration is one numbered script of migrations/.
@@ -100,10 +114,15 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns the embedded scripts in version order. Names are NNNN_what.sql, numbered
-// 1, 2, 3 … without gaps (a test checks this).
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+// migrations returns the embedded scripts of backend b in version order. Names are
+// NNNN_what.sql, numbered 1, 2, 3 … without gaps, the same names for both backends (a test
+// checks this).
+func migrations(b Backend) ([]migration, error) {
+	dir := "migrations"
+	if b == Postgres {
+		dir = "migrations/postgres"
+	}
+	names, err := fs.Glob(migrationFS, dir+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +145,7 @@ func migrations() ([]migration, error) {
 
 // SchemaVersion is the newest schema version this binary knows (its last migration).
 func SchemaVersion() int {
-	ms, err := migrations()
+	ms, err := migrations(SQLite)
 	if err != nil {
 		return 0
 	}
@@ -136,7 +155,8 @@ func SchemaVersion() int {
 // Options tune Open.
 type Options struct {
 	// MaxBytes caps the database file (SQLite's max_page_count); a write that would grow it
-	// further fails with ErrDiskFull, as on a full disk. 0: no cap.
+	// further fails with ErrDiskFull, as on a full disk. 0: no cap. PostgreSQL ignores it (its
+	// administrator sets quotas; a full disk is ErrDiskFull there too).
 	MaxBytes int64
 }
 
@@ -169,7 +189,7 @@ func OpenWith(dataDir string, o Options) (*DB, error) {
 			return nil, err
 		}
 	}
-	ms, err := migrations()
+	ms, err := migrations(SQLite)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +203,7 @@ func OpenWith(dataDir string, o Options) (*DB, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(context.Background(), w, p, ms); err != nil {
+	if err := migrate(context.Background(), conn{w, SQLite}, p, ms); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -193,8 +213,12 @@ func OpenWith(dataDir string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("persist: %s: %w", p, err)
 	}
 	r.SetMaxOpenConns(4)
-	return &DB{path: p, w: w, r: r, now: time.Now, compares: func() {}}, nil
+	return &DB{path: p, backend: SQLite, w: conn{w, SQLite}, r: conn{r, SQLite}, now: time.Now, compares: func() {}}, nil
 }
+
+// clock is the time the store records: db.now in UTC, to the microsecond (PostgreSQL's
+// resolution: a time a method returns equals the one read back, on either backend).
+func (db *DB) clock() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
 
 // dsn is the driver's connection string for the file p: durable, foreign keys on, waiting
 // BusyTimeout for locks, plus extra parameters.
@@ -209,7 +233,16 @@ func dsn(p string, extra ...string) string {
 
 // migrate applies the migrations newer than the file's version, each in its own transaction
 // together with the new version number.
-func migrate(ctx context.Context, w *sql.DB, p string, ms []migration) error {
+func migrate(ctx context.Context, w conn, p string, ms []migration) error {
+	// An up-to-date schema is only read, so that a role that may not write (an analyst's, a
+	// standby) opens the database; its writes are ErrNotWritable.
+	var have int
+	if err := w.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&have); err == nil && have >= len(ms) {
+		if have > len(ms) {
+			return &SchemaError{Path: p, Have: have, Known: len(ms)}
+		}
+		return nil
+	}
 	for {
 		done, err := migrateOne(ctx, w, p, ms)
 		if err != nil || done {
@@ -219,8 +252,8 @@ func migrate(ctx context.Context, w *sql.DB, p string, ms []migration) error {
 }
 
 // migrateOne applies the next pending migration; done is true when none is left.
-func migrateOne(ctx context.Context, w *sql.DB, p string, ms []migration) (done bool, err error) {
-	tx, err := w.BeginTx(ctx, nil)
+func migrateOne(ctx context.Context, w conn, p string, ms []migration) (done bool, err error) {
+	tx, err := w.BeginTx(ctx, nil) // on PostgreSQL the write lock: replicas starting together migrate once
 	if err != nil {
 		return false, openError(p, err)
 	}
@@ -253,12 +286,19 @@ func migrateOne(ctx context.Context, w *sql.DB, p string, ms []migration) (done 
 	return false, tx.Commit()
 }
 
-// Path returns the absolute path of the database file.
+// Path returns the absolute path of the database file (SQLite) or the database's URL without
+// its password (PostgreSQL).
 func (db *DB) Path() string { return db.path }
+
+// Backend returns the engine behind db.
+func (db *DB) Backend() Backend { return db.backend }
 
 // Close closes the database. Every committed change is already on disk.
 func (db *DB) Close() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+	if db.r.db == db.w.db {
+		return db.w.db.Close()
+	}
+	return errors.Join(db.r.db.Close(), db.w.db.Close())
 }
 
 // timeLayout is RFC 3339 with all nine fraction digits, so stored times sort as text.
@@ -273,7 +313,7 @@ func parseTime(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("persist: stored time %q: %w", s, err)
 	}
-	return t, nil
+	return t.UTC(), nil
 }
 
 // pageBytes is SQLite's default page size, the unit of Options.MaxBytes.
@@ -317,20 +357,8 @@ func checkOurs(p string) error {
 		return openError(p, err)
 	}
 	defer r.Close()
-	rows, err := r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
+	tables, err := strings1(r.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`))
 	if err != nil {
-		return openError(p, err)
-	}
-	defer rows.Close()
-	var tables []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return openError(p, err)
-		}
-		tables = append(tables, n)
-	}
-	if err := rows.Err(); err != nil {
 		return openError(p, err)
 	}
 	if len(tables) > 0 && !slices.Contains(tables, "schema_version") {
@@ -338,6 +366,23 @@ func checkOurs(p string) error {
 			ErrNotDatabase, p, strings.Join(tables, ", "))
 	}
 	return nil
+}
+
+// strings1 reads the one text column of rows (closing them), as the result of a Query.
+func strings1(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // checkDirWritable makes and removes a file in dir: SQLite needs to create its journal (-wal,
@@ -374,6 +419,13 @@ func notWritable(path, what string, err error) error {
 // database file" and "attempt to write a readonly database" (a directory or file that is not
 // writable) become ErrNotWritable with the directory's permissions.
 func openError(p string, err error) error {
+	if pgReadOnly(err) {
+		return fmt.Errorf("%w: %s: PostgreSQL refused a write: %w; give this role write access, or connect to the primary",
+			ErrNotWritable, p, err)
+	}
+	if d := pgDetail(err); d != "" {
+		return fmt.Errorf("persist: %s: %w (%s)", p, err, d)
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_CANTOPEN || se.Code()&0xff == sqlite3.SQLITE_READONLY) {
 		return notWritable(filepath.Dir(p), "SQLite cannot open "+filepath.Base(p), err)
@@ -385,6 +437,9 @@ func openError(p string, err error) error {
 // one caused by a file or directory that became unwritable as ErrNotWritable, naming the
 // database; other errors are returned as they are.
 func (db *DB) full(err error) error {
+	if db.backend == Postgres {
+		return db.pgFull(err)
+	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return err

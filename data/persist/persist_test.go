@@ -18,6 +18,12 @@ import (
 func openTest(t testing.TB) *DB {
 	t.Helper()
 	db, err := Open(t.TempDir())
+	return closeAtEnd(t, db, err)
+}
+
+// closeAtEnd fails t on err, and closes db when t ends.
+func closeAtEnd(t testing.TB, db *DB, err error) *DB {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +51,7 @@ func rawVersion(t *testing.T, p string) int {
 }
 
 func TestMigrationsNumbered(t *testing.T) {
-	ms, err := migrations()
+	ms, err := migrations(SQLite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +90,7 @@ func TestOpenSettings(t *testing.T) {
 	}
 	for _, c := range cases {
 		var got string
-		if err := db.w.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
+		if err := db.w.db.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != c.want {
@@ -92,10 +98,10 @@ func TestOpenSettings(t *testing.T) {
 		}
 	}
 	var qo string
-	if err := db.r.QueryRow("PRAGMA query_only").Scan(&qo); err != nil || qo != "1" {
+	if err := db.r.db.QueryRow("PRAGMA query_only").Scan(&qo); err != nil || qo != "1" {
 		t.Errorf("reader query_only = %q, %v", qo, err)
 	}
-	if _, err := db.r.Exec(`INSERT INTO schema_version VALUES (7)`); err == nil {
+	if _, err := db.r.db.Exec(`INSERT INTO schema_version VALUES (7)`); err == nil {
 		t.Error("the read pool accepted a write")
 	}
 	if v := rawVersion(t, db.Path()); v != SchemaVersion() {
@@ -117,14 +123,14 @@ func TestMigrateForwardThenRefuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, _ := migrations()
+	ms, _ := migrations(SQLite)
 	future := append(ms, migration{version: len(ms) + 1, name: "0099_future.sql",
 		sql: "CREATE TABLE future (x INTEGER); INSERT INTO future VALUES (42);"})
 	if err := migrate(context.Background(), db.w, db.Path(), future); err != nil {
 		t.Fatal(err)
 	}
 	var x int
-	if err := db.w.QueryRow(`SELECT x FROM future`).Scan(&x); err != nil || x != 42 {
+	if err := db.w.db.QueryRow(`SELECT x FROM future`).Scan(&x); err != nil || x != 42 {
 		t.Fatalf("future table: %d, %v", x, err)
 	}
 	p := db.Path()
@@ -150,20 +156,28 @@ func TestMigrateForwardThenRefuse(t *testing.T) {
 // TestMigrationFailureRollsBack: a script failing half-way leaves neither its first statement
 // nor a new version behind.
 func TestMigrationFailureRollsBack(t *testing.T) {
-	db := openTest(t)
-	ms, _ := migrations()
-	bad := append(ms, migration{version: len(ms) + 1, name: "0002_bad.sql",
-		sql: "CREATE TABLE half (x INTEGER); CREATE TABLE (;"})
-	err := migrate(context.Background(), db.w, db.Path(), bad)
-	if err == nil || !strings.Contains(err.Error(), "0002_bad.sql") {
-		t.Fatalf("migrate = %v, want an error naming 0002_bad.sql", err)
-	}
-	var n int
-	if err := db.w.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n); err != nil || n != 0 {
-		t.Errorf("table half exists (%d, %v)", n, err)
-	}
-	if v := rawVersion(t, db.Path()); v != len(ms) {
-		t.Errorf("version %d, want %d", v, len(ms))
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			db := openBackend(t, b)
+			ms, _ := migrations(b)
+			bad := append(ms, migration{version: len(ms) + 1, name: "0002_bad.sql",
+				sql: "CREATE TABLE half (x INTEGER); CREATE TABLE (;"})
+			err := migrate(context.Background(), db.w, db.Path(), bad)
+			if err == nil || !strings.Contains(err.Error(), "0002_bad.sql") {
+				t.Fatalf("migrate = %v, want an error naming 0002_bad.sql", err)
+			}
+			half := `SELECT count(*) FROM sqlite_schema WHERE name = 'half'`
+			if b == Postgres {
+				half = `SELECT count(*) FROM information_schema.tables WHERE table_name = 'half'`
+			}
+			var n, v int
+			if err := db.r.QueryRowContext(context.Background(), half).Scan(&n); err != nil || n != 0 {
+				t.Errorf("table half exists (%d, %v)", n, err)
+			}
+			if err := db.r.QueryRowContext(context.Background(), `SELECT version FROM schema_version`).Scan(&v); err != nil || v != len(ms) {
+				t.Errorf("version %d (%v), want %d", v, err, len(ms))
+			}
+		})
 	}
 }
 
@@ -344,7 +358,7 @@ func TestWriteNotWritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := db.w
-	db.w = ro
+	db.w = conn{ro, SQLite}
 	defer func() { ro.Close(); db.w = w }()
 	_, _, err = db.CreateToken(context.Background(), "viettel", false, "")
 	if !errors.Is(err, ErrNotWritable) || !strings.Contains(err.Error(), filepath.Dir(db.path)) {

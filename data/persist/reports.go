@@ -54,7 +54,7 @@ func (db *DB) AddReport(ctx context.Context, r SignalReport, perCellPerDay int, 
 		return SignalReport{}, fmt.Errorf("persist: add report: %w", err)
 	}
 	defer tx.Rollback()
-	now := db.now().UTC()
+	now := db.clock()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM signal_reports WHERE created_at < ?`, timeText(now.Add(-retention))); err != nil {
 		return SignalReport{}, fmt.Errorf("persist: add report: %w", err)
 	}
@@ -66,13 +66,10 @@ func (db *DB) AddReport(ctx context.Context, r SignalReport, perCellPerDay int, 
 		return SignalReport{}, fmt.Errorf("%w (%d)", ErrReportCap, perCellPerDay)
 	}
 	r.CreatedAt = now
-	res, err := tx.ExecContext(ctx, `INSERT INTO signal_reports (created_at, day, carrier, tech, outcome, lon, lat, cell, reporter)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, timeText(now), r.Day, r.Carrier, string(r.Tech), r.Outcome, r.Lon, r.Lat, r.Cell, r.Reporter)
-	if err != nil {
-		return SignalReport{}, fmt.Errorf("persist: add report: %w", err)
-	}
-	if r.ID, err = res.LastInsertId(); err != nil {
-		return SignalReport{}, fmt.Errorf("persist: add report: %w", err)
+	if err := tx.QueryRowContext(ctx, `INSERT INTO signal_reports (created_at, day, carrier, tech, outcome, lon, lat, cell, reporter)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, timeText(now), r.Day, r.Carrier, string(r.Tech), r.Outcome, r.Lon, r.Lat,
+		r.Cell, r.Reporter).Scan(&r.ID); err != nil {
+		return SignalReport{}, db.full(fmt.Errorf("persist: add report: %w", err))
 	}
 	if err := tx.Commit(); err != nil {
 		return SignalReport{}, fmt.Errorf("persist: add report: commit: %w", err)
@@ -126,7 +123,7 @@ const reporterKeyBytes = 32
 // there is none or the stored one is older than maxAge (the old one is overwritten, so reports
 // hashed with it can no longer be linked to new ones).
 func (db *DB) ReporterKey(ctx context.Context, maxAge time.Duration) ([]byte, error) {
-	now := db.now().UTC()
+	now := db.clock()
 	var secret []byte
 	var created string
 	err := db.r.QueryRowContext(ctx, `SELECT secret, created_at FROM reporter_key WHERE id = 1`).Scan(&secret, &created)
@@ -196,7 +193,7 @@ func (db *DB) SetReview(ctx context.Context, rv Review) (Review, error) {
 	if err := checkTokenTx(ctx, tx, Upload{Carrier: rv.Carrier, TokenID: rv.TokenID}); err != nil {
 		return Review{}, err
 	}
-	rv.UpdatedAt = db.now().UTC()
+	rv.UpdatedAt = db.clock()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO report_reviews (carrier, tech, cell, state, note, token_id, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (carrier, tech, cell) DO UPDATE SET state = excluded.state,
 		note = excluded.note, token_id = excluded.token_id, updated_at = excluded.updated_at`,

@@ -40,7 +40,7 @@ var ErrConflict = errors.New("persist: the scenario changed since it was read")
 // none: the data version scenarios are based on. It survives restarts, unlike store versions.
 func (db *DB) LastSiteUpload(ctx context.Context) (int64, error) {
 	var id sql.NullInt64
-	err := db.r.QueryRowContext(ctx, `SELECT MAX(id) FROM uploads WHERE kind = ? AND dry_run = 0`, SiteKind().Name).Scan(&id)
+	err := db.r.QueryRowContext(ctx, `SELECT MAX(id) FROM uploads WHERE kind = ? AND NOT dry_run`, SiteKind().Name).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("persist: last upload: %w", err)
 	}
@@ -52,16 +52,13 @@ func (db *DB) CreateScenario(ctx context.Context, s Scenario) (Scenario, error) 
 	if err := checkScenario(s); err != nil {
 		return Scenario{}, err
 	}
-	now := db.now().UTC()
+	now := db.clock()
 	s.CreatedAt, s.UpdatedAt, s.Revision = now, now, 1
-	res, err := db.w.ExecContext(ctx, `INSERT INTO scenarios (name, owner_kind, owner, created_by, base_upload, edits,
-		revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-		s.Name, s.OwnerKind, s.Owner, nullString(s.CreatedBy), s.BaseUpload, string(s.Edits), timeText(now), timeText(now))
-	if err != nil {
-		return Scenario{}, fmt.Errorf("persist: create scenario: %w", err)
-	}
-	if s.ID, err = res.LastInsertId(); err != nil {
-		return Scenario{}, fmt.Errorf("persist: create scenario: %w", err)
+	if err := db.w.QueryRowContext(ctx, `INSERT INTO scenarios (name, owner_kind, owner, created_by, base_upload, edits,
+		revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
+		s.Name, s.OwnerKind, s.Owner, nullString(s.CreatedBy), s.BaseUpload, string(s.Edits), timeText(now),
+		timeText(now)).Scan(&s.ID); err != nil {
+		return Scenario{}, db.full(fmt.Errorf("persist: create scenario: %w", err))
 	}
 	return s, nil
 }
@@ -143,7 +140,7 @@ func (db *DB) UpdateScenario(ctx context.Context, s Scenario) (Scenario, error) 
 	if err := checkScenario(s); err != nil {
 		return Scenario{}, err
 	}
-	now := db.now().UTC()
+	now := db.clock()
 	res, err := db.w.ExecContext(ctx, `UPDATE scenarios SET name = ?, base_upload = ?, edits = ?, revision = revision + 1,
 		updated_at = ? WHERE id = ? AND revision = ? AND deleted_at IS NULL`,
 		s.Name, s.BaseUpload, string(s.Edits), timeText(now), s.ID, s.Revision)
@@ -165,7 +162,7 @@ func (db *DB) UpdateScenario(ctx context.Context, s Scenario) (Scenario, error) 
 // there.
 func (db *DB) DeleteScenario(ctx context.Context, id int64) error {
 	res, err := db.w.ExecContext(ctx, `UPDATE scenarios SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`,
-		timeText(db.now()), id)
+		timeText(db.clock()), id)
 	if err != nil {
 		return fmt.Errorf("persist: delete scenario %d: %w", id, err)
 	}

@@ -67,7 +67,7 @@ func (db *DB) createToken(ctx context.Context, carrier string, admin bool, role,
 	if len(note) > MaxNoteLen {
 		return "", TokenInfo{}, fmt.Errorf("%w: note is %d bytes, the limit is %d", ErrInvalid, len(note), MaxNoteLen)
 	}
-	info = TokenInfo{Carrier: carrier, Admin: admin, Note: note, CreatedAt: db.now().UTC()}
+	info = TokenInfo{Carrier: carrier, Admin: admin, Note: note, CreatedAt: db.clock()}
 	if role == rolePlanner {
 		info.Carrier, info.Planner = "", carrier
 	}
@@ -85,7 +85,7 @@ func (db *DB) createToken(ctx context.Context, carrier string, admin bool, role,
 		if err == nil {
 			return tokenPrefix + info.ID + "_" + secretHex, info, nil
 		}
-		if !strings.Contains(err.Error(), "UNIQUE") {
+		if !isUnique(err) {
 			break
 		}
 	}
@@ -156,7 +156,7 @@ func scanToken(s interface{ Scan(...any) error }) (TokenInfo, error) {
 func (db *DB) RevokeToken(ctx context.Context, id string) error {
 	id = strings.TrimPrefix(id, tokenPrefix)
 	res, err := db.w.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
-		timeText(db.now()), id)
+		timeText(db.clock()), id)
 	if err != nil {
 		return db.full(fmt.Errorf("persist: revoke token %s: %w", id, err))
 	}

@@ -64,7 +64,15 @@ type Upload struct {
 	Warnings   []data.Warning `json:"warnings"` // the validator's notes, kept for the audit
 	Note       string         `json:"note,omitempty"`
 	RollbackTo *int64         `json:"rollback_to,omitempty"` // mode rollback: the version restored
+	// ExpectHead, when set, is the carrier's latest applied upload of this kind (0: none) the
+	// list was computed from (see Head): Apply refuses with ErrStale when another writer (a
+	// replica) applied one since, so that no upload is computed from a list that is gone.
+	ExpectHead *int64 `json:"-"`
 }
+
+// ErrStale: an upload was computed from a list another writer has replaced since (see
+// Upload.ExpectHead); read the list again and recompute.
+var ErrStale = errors.New("persist: the list changed since it was read")
 
 // Change is one item present before and after an upload with a different content.
 type Change[T any] struct {
@@ -313,6 +321,49 @@ func For[T any](db *DB, k Kind[T]) Versioned[T] { return Versioned[T]{db: db, ki
 // Sites returns the store of the carriers' site lists.
 func (db *DB) Sites() Versioned[data.Site] { return For(db, SiteKind()) }
 
+// Head returns the id of carrier's latest applied (not dry-run) upload of this kind, 0 when
+// there is none: the version of its current list. Read it before the list (Current) and pass
+// it as Upload.ExpectHead: a list read after it is at least that new.
+func (v Versioned[T]) Head(ctx context.Context, carrier string) (int64, error) {
+	id, err := v.head(ctx, v.db.r, carrier)
+	if err != nil {
+		return 0, fmt.Errorf("persist: head of %s %q: %w", v.kind.Name, carrier, err)
+	}
+	return id, nil
+}
+
+// head is Head read through q.
+func (v Versioned[T]) head(ctx context.Context, q querier, carrier string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM uploads WHERE kind = ? AND carrier = ? AND NOT dry_run`,
+		v.kind.Name, carrier).Scan(&id)
+	return id, err
+}
+
+// Heads returns every carrier's Head of this kind (carriers without an applied upload are
+// absent): what a replica compares with the versions it serves to notice another's uploads.
+func (v Versioned[T]) Heads(ctx context.Context) (map[string]int64, error) {
+	rows, err := v.db.r.QueryContext(ctx, `SELECT carrier, MAX(id) FROM uploads WHERE kind = ? AND NOT dry_run GROUP BY carrier`,
+		v.kind.Name)
+	if err != nil {
+		return nil, fmt.Errorf("persist: heads of %s: %w", v.kind.Name, err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var c string
+		var id int64
+		if err := rows.Scan(&c, &id); err != nil {
+			return nil, fmt.Errorf("persist: heads of %s: %w", v.kind.Name, err)
+		}
+		out[c] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("persist: heads of %s: %w", v.kind.Name, err)
+	}
+	return out, nil
+}
+
 // Current returns the current list of carrier, or of every carrier when carrier is "", sorted
 // by (carrier, id). An unknown carrier has an empty list.
 func (v Versioned[T]) Current(ctx context.Context, carrier string) ([]T, error) {
@@ -395,9 +446,18 @@ func checkUpload(u Upload) error {
 }
 
 // applyTx writes upload u with the list enc inside tx and returns u as stored.
-func (v Versioned[T]) applyTx(ctx context.Context, tx *sql.Tx, u Upload, enc []encoded) (Upload, error) {
+func (v Versioned[T]) applyTx(ctx context.Context, tx *txn, u Upload, enc []encoded) (Upload, error) {
 	if err := checkTokenTx(ctx, tx, u); err != nil {
 		return Upload{}, err
+	}
+	if u.ExpectHead != nil {
+		head, err := v.head(ctx, tx, u.Carrier)
+		if err != nil {
+			return Upload{}, fmt.Errorf("persist: apply: %w", err)
+		}
+		if head != *u.ExpectHead {
+			return Upload{}, fmt.Errorf("%w: the %s list of %q is at upload %d, not %d", ErrStale, v.kind.Name, u.Carrier, head, *u.ExpectHead)
+		}
 	}
 	if u.RollbackTo != nil {
 		t, err := uploadBy(ctx, tx, *u.RollbackTo)
@@ -414,7 +474,7 @@ func (v Versioned[T]) applyTx(ctx context.Context, tx *sql.Tx, u Upload, enc []e
 		return Upload{}, err
 	}
 	cs := diffEncoded(cur, enc)
-	u.ID, u.Kind, u.CreatedAt, u.Total = 0, v.kind.Name, v.db.now().UTC(), len(enc)
+	u.ID, u.Kind, u.CreatedAt, u.Total = 0, v.kind.Name, v.db.clock(), len(enc)
 	u.Added, u.Modified, u.Removed = counts(cs)
 	if u.Warnings == nil {
 		u.Warnings = []data.Warning{}
@@ -444,7 +504,7 @@ func dryRunWord(dry bool) string {
 }
 
 // checkTokenTx refuses an upload by a revoked token or by a carrier token of another carrier.
-func checkTokenTx(ctx context.Context, tx *sql.Tx, u Upload) error {
+func checkTokenTx(ctx context.Context, tx *txn, u Upload) error {
 	if u.TokenID == "" {
 		return nil
 	}
@@ -466,7 +526,7 @@ func checkTokenTx(ctx context.Context, tx *sql.Tx, u Upload) error {
 }
 
 // storedTx returns the stored list of carrier, sorted by id.
-func (v Versioned[T]) storedTx(ctx context.Context, tx *sql.Tx, carrier string) ([]encoded, error) {
+func (v Versioned[T]) storedTx(ctx context.Context, tx *txn, carrier string) ([]encoded, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT item_id, body FROM items WHERE kind = ? AND carrier = ? ORDER BY item_id`,
 		v.kind.Name, carrier)
 	if err != nil {
@@ -485,7 +545,7 @@ func (v Versioned[T]) storedTx(ctx context.Context, tx *sql.Tx, carrier string) 
 }
 
 // writeChangesTx updates items with cs and records cs as upload u's diff.
-func (v Versioned[T]) writeChangesTx(ctx context.Context, tx *sql.Tx, u Upload, cs []change) error {
+func (v Versioned[T]) writeChangesTx(ctx context.Context, tx *txn, u Upload, cs []change) error {
 	put, err := tx.PrepareContext(ctx, `INSERT INTO items (kind, carrier, item_id, body) VALUES (?, ?, ?, ?)
 		ON CONFLICT (kind, carrier, item_id) DO UPDATE SET body = excluded.body`)
 	if err != nil {
@@ -604,7 +664,7 @@ func scanUpload(s interface{ Scan(...any) error }) (Upload, error) {
 	return u, nil
 }
 
-// querier is what *sql.DB and *sql.Tx share for reading one row.
+// querier is what *sql.DB and *txn share for reading one row.
 type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
@@ -732,8 +792,8 @@ func (v Versioned[T]) Neighbours(ctx context.Context, id int64) (prev, next int6
 		return 0, 0, err
 	}
 	err = v.db.r.QueryRowContext(ctx, `SELECT
-		COALESCE((SELECT MAX(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND dry_run = 0 AND id < ?3), 0),
-		COALESCE((SELECT MIN(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND dry_run = 0 AND id > ?3), 0)`,
+		COALESCE((SELECT MAX(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND NOT dry_run AND id < ?3), 0),
+		COALESCE((SELECT MIN(id) FROM uploads WHERE kind = ?1 AND carrier = ?2 AND NOT dry_run AND id > ?3), 0)`,
 		u.Kind, u.Carrier, id).Scan(&prev, &next)
 	if err != nil {
 		return 0, 0, fmt.Errorf("persist: neighbours of upload %d: %w", id, err)

@@ -44,6 +44,7 @@ type App struct {
 	swaps atomic.Uint64 // states published, the first included
 	mu    sync.Mutex    // held by every list write: read the list, prepare, commit, publish
 	kinds map[string]listOps
+	heads map[headsKey]int64 // the uploads the served state reflects, per kind and carrier (follow.go); under mu
 
 	now      func() time.Time // the clock of reports and measurements (WithClock)
 	measured measuredCache    // comparisons of the stored measurements (measurements.go)
@@ -68,7 +69,7 @@ func New(st *State, db *persist.DB, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a := &App{log: log, db: db, now: time.Now}
+	a := &App{log: log, db: db, now: time.Now, heads: map[headsKey]int64{}}
 	a.kinds = map[string]listOps{siteKind.kind.Name: siteKind, fibreKind.kind.Name: fibreKind}
 	if err := a.Publish(st); err != nil {
 		return nil, err
@@ -85,6 +86,13 @@ func Open(ctx context.Context, dataDir string, in Input, log *slog.Logger) (*App
 	if err != nil {
 		return nil, err
 	}
+	return OpenOwned(ctx, db, in, log)
+}
+
+// OpenOwned is OpenDB on a database the App then owns: Close closes it, and so does a failure
+// of OpenOwned (the command line opens a data directory's SQLite file or a PostgreSQL
+// database, persist.OpenURL, and hands it over).
+func OpenOwned(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*App, error) {
 	a, err := OpenDB(ctx, db, in, log)
 	if err != nil {
 		db.Close()
@@ -100,10 +108,11 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	var err error
-	if in.Sites, in.Note, err = seedSites(ctx, db, in.Sites, in.Note, log); err != nil {
+	heads := map[headsKey]int64{}
+	if in.Sites, in.Note, err = seedSites(ctx, db, in.Sites, in.Note, heads, log); err != nil {
 		return nil, err
 	}
-	if in.Fibre, in.FibreNote, err = seedFibre(ctx, db, in.Fibre, in.FibreNote, log); err != nil {
+	if in.Fibre, in.FibreNote, err = seedFibre(ctx, db, in.Fibre, in.FibreNote, heads, log); err != nil {
 		return nil, err
 	}
 	if err := useServedDefinition(ctx, db, &in, log); err != nil {
@@ -113,7 +122,12 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	if err != nil {
 		return nil, err
 	}
-	return New(st, db, log)
+	a, err := New(st, db, log)
+	if err != nil {
+		return nil, err
+	}
+	a.heads = heads
+	return a, nil
 }
 
 // useServedDefinition serves the calibration the database says was chosen (ServeCalibration),

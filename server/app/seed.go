@@ -15,8 +15,8 @@ import (
 // seedNote on each (the demo's note for synthetic stations, "" for real ones). note is the
 // seed's note as stored, so a database seeded from the demo keeps saying so on every start,
 // whatever seed is given then.
-func seedSites(ctx context.Context, db *persist.DB, seed []data.Site, seedNote string, log *slog.Logger) (sites []data.Site, note string, err error) {
-	sites, note, seeded, uploads, err := loadList(ctx, db, persist.SiteKind(), seed, seedNote)
+func seedSites(ctx context.Context, db *persist.DB, seed []data.Site, seedNote string, heads map[headsKey]int64, log *slog.Logger) (sites []data.Site, note string, err error) {
+	sites, note, seeded, uploads, err := loadList(ctx, db, persist.SiteKind(), seed, seedNote, heads)
 	if err != nil {
 		return nil, "", err
 	}
@@ -31,12 +31,12 @@ func seedSites(ctx context.Context, db *persist.DB, seed []data.Site, seedNote s
 
 // seedFibre returns the fibre network to serve from db, seeding a database with no fibre
 // upload ever with seed (nil: nothing) as seedSites does with sites.
-func seedFibre(ctx context.Context, db *persist.DB, seed *fibre.Network, seedNote string, log *slog.Logger) (net *fibre.Network, note string, err error) {
+func seedFibre(ctx context.Context, db *persist.DB, seed *fibre.Network, seedNote string, heads map[headsKey]int64, log *slog.Logger) (net *fibre.Network, note string, err error) {
 	var items []fibre.Item
 	if seed != nil {
 		items = fibre.Items(seed)
 	}
-	cur, note, seeded, uploads, err := loadList(ctx, db, persist.FibreKind(), items, seedNote)
+	cur, note, seeded, uploads, err := loadList(ctx, db, persist.FibreKind(), items, seedNote, heads)
 	if err != nil {
 		return nil, "", err
 	}
@@ -54,11 +54,19 @@ func seedFibre(ctx context.Context, db *persist.DB, seed *fibre.Network, seedNot
 
 // loadList returns the current items of kind in db (every carrier's), first seeding a kind
 // never uploaded with seed (one "seed" upload per carrier keeping seedNote); note is the note
-// of the seed uploads as stored, and uploads the number of uploads of the kind.
-func loadList[T any](ctx context.Context, db *persist.DB, kind persist.Kind[T], seed []T, seedNote string) (items []T, note string, seeded bool, uploads int, err error) {
+// of the seed uploads as stored, and uploads the number of uploads of the kind. The kind's heads
+// (persist.Versioned.Heads), read before the items, go into heads (see follow.go).
+func loadList[T any](ctx context.Context, db *persist.DB, kind persist.Kind[T], seed []T, seedNote string, heads map[headsKey]int64) (items []T, note string, seeded bool, uploads int, err error) {
 	store := persist.For(db, kind)
 	if seeded, err = store.SeedIfEmpty(ctx, seed, seedNote); err != nil {
 		return nil, "", false, 0, fmt.Errorf("app: seeding %s with %s: %w", db.Path(), kind.Name, err)
+	}
+	hs, err := store.Heads(ctx)
+	if err != nil {
+		return nil, "", false, 0, err
+	}
+	for c, id := range hs {
+		heads[headsKey{kind.Name, c}] = id
 	}
 	if items, err = store.Current(ctx, ""); err != nil {
 		return nil, "", false, 0, err

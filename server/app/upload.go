@@ -113,6 +113,8 @@ type listOps interface {
 	diff(ctx context.Context, db *persist.DB, id int64) (any, error)
 	neighbours(ctx context.Context, db *persist.DB, id int64) (prev, next int64, err error)
 	rollback(ctx context.Context, a *App, u persist.Upload, tokenID string, dryRun bool, undoOf int64) (*UploadReport, error)
+	heads(ctx context.Context, db *persist.DB) (map[string]int64, error)
+	refresh(ctx context.Context, a *App, owner string) error
 }
 
 // listRequest is one write: the parsed upload, or for a rollback the version's list.
@@ -209,6 +211,25 @@ func (k *listKind[T]) ownerName() string {
 func write[T any](ctx context.Context, a *App, k *listKind[T], req listRequest[T]) (*UploadReport, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	for range maxStaleRetries {
+		rep, err := writeLocked(ctx, a, k, req)
+		if !errors.Is(err, persist.ErrStale) {
+			return rep, err
+		}
+		a.log.Info("another writer changed the list meanwhile: reading it again", slog.String("kind", k.kind.Name),
+			slog.String("carrier", req.owner), slog.String("err", err.Error()))
+	}
+	return nil, fmt.Errorf("the %s of %q kept changing under this upload (%d tries): %w", k.listName(), req.owner,
+		maxStaleRetries, persist.ErrStale)
+}
+
+// writeLocked is one try of write, with a.mu held: serve what other writers committed
+// (syncLocked), read the owner's head and list, compute, commit if the head is still the
+// latest (persist.ErrStale otherwise), publish.
+func writeLocked[T any](ctx context.Context, a *App, k *listKind[T], req listRequest[T]) (*UploadReport, error) {
+	if _, err := a.syncLocked(ctx); err != nil {
+		return nil, err
+	}
 	store := persist.For(a.db, k.kind)
 	note := ""
 	if req.undoOf > 0 { // checked under the lock: no upload may slip in between
@@ -219,7 +240,11 @@ func write[T any](ctx context.Context, a *App, k *listKind[T], req listRequest[T
 		}
 		note = fmt.Sprintf("undo of upload %d", req.undoOf)
 	}
-	cur, err := store.Current(ctx, req.owner)
+	head, err := store.Head(ctx, req.owner)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := store.Current(ctx, req.owner) // read after the head: at least that new
 	if err != nil {
 		return nil, err
 	}
@@ -247,13 +272,14 @@ func write[T any](ctx context.Context, a *App, k *listKind[T], req listRequest[T
 	tm.Prepare = since(&clock)
 	u, err := store.Apply(ctx, persist.Upload{
 		Carrier: req.owner, TokenID: req.tokenID, Mode: req.mode, DryRun: req.dryRun,
-		Rows: req.in.rows, Warnings: req.in.warnings, RollbackTo: req.rollbackTo, Note: note,
+		Rows: req.in.rows, Warnings: req.in.warnings, RollbackTo: req.rollbackTo, Note: note, ExpectHead: &head,
 	}, next)
 	if err != nil {
 		return nil, err
 	}
 	tm.Commit = since(&clock)
 	if !req.dryRun {
+		a.heads[headsKey{k.kind.Name, req.owner}] = u.ID
 		if err := a.Publish(ns); err != nil {
 			a.log.Error("serving a committed upload failed; rebuilding from the database",
 				slog.Int64("upload_id", u.ID), slog.String("err", err.Error()))
