@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +47,7 @@ type serveOptions struct {
 	context                    []string // context layer files (roads, rivers)
 	contextAttribution         string
 	roads                      string        // road lines for the scenarios' suggestion jobs
+	pprofAddr                  string        // private listener for the runtime's profiles
 	limits                     server.Limits // one flag per field (docs/limits.md)
 }
 
@@ -77,6 +82,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.roads, "roads", "", "GeoJSON of road lines (e.g. a national roads file) for scenario suggestions: candidates along them every 500 m and each pick's road distance (loaded at start; without: road_distance_m -1)")
 	fs.StringVar(&o.contextAttribution, "context-attribution", "", "attribution HTML for --context, e.g. the licence its data asks to credit")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
+	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "also serve the runtime's profiles (/debug/pprof/: heap, block, mutex, CPU, trace) on this private address, e.g. 127.0.0.1:6060; never a public one")
 	limitFlags(fs, &o.limits)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
@@ -154,6 +160,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	a.WithRoads(roads)
+	applyMemoryLimit(o.limits, io.Getenv, log)
 	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))
@@ -194,6 +201,21 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		fmt.Fprintf(io.Stdout, "phusong: serving the demo on %s (synthetic stations)\n", url)
 	} else {
 		fmt.Fprintf(io.Stdout, "phusong: serving on %s\n", url)
+	}
+	if o.pprofAddr != "" {
+		dln, err := net.Listen("tcp", o.pprofAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("serve: --pprof-addr: %w", err)
+		}
+		log.Info("profiles", slog.String("url", "http://"+displayAddr(dln.Addr())+"/debug/pprof/"))
+		runtime.SetBlockProfileRate(int(100 * time.Microsecond)) // a sample per 100 µs blocked: where readers wait
+		runtime.SetMutexProfileFraction(10)
+		go func() {
+			if err := server.ServeDebug(ctx, dln, log); err != nil {
+				log.Warn("profile listener", slog.String("err", err.Error()))
+			}
+		}()
 	}
 	go func() {
 		if err := srv.Warm(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -357,4 +379,24 @@ func (b *byteSize) String() string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// applyMemoryLimit sets the Go runtime's soft memory limit (server.Limits.MemoryLimit) from
+// the heap the loaded data holds, measured after a collection; with the default
+// (--memory-limit 0) a GOMEMLIMIT in the environment is kept as the runtime read it.
+func applyMemoryLimit(lim server.Limits, getenv func(string) string, log *slog.Logger) {
+	if lim.MemoryLimitBytes == 0 && getenv != nil && getenv("GOMEMLIMIT") != "" {
+		log.Info("memory limit from GOMEMLIMIT", slog.Int64("bytes", debug.SetMemoryLimit(-1)))
+		return
+	}
+	runtime.GC()
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	heap := int64(live[0].Value.Uint64())
+	limit := lim.MemoryLimit(heap)
+	if limit < 0 {
+		limit = math.MaxInt64 // the runtime's "no limit"
+	}
+	debug.SetMemoryLimit(limit)
+	log.Info("memory limit", slog.Int64("heap_after_loading_bytes", heap), slog.Int64("limit_bytes", limit))
 }
