@@ -67,6 +67,7 @@ type Server struct {
 	cur     atomic.Pointer[view] // the view served (see view)
 	assets  map[string]*body
 	metrics *metrics
+	fills   *fills // response cache builds at once
 	engine  *gin.Engine
 	up      *uploads // nil when the app has no database
 	build   app.BuildInfo
@@ -114,11 +115,13 @@ func New(a *app.App, opts Options) (*Server, error) {
 	}
 	s.anon.now = opts.Now
 	s.metrics = newMetrics(s.build, s.view, a.Publishes)
+	s.fills = newFills(s.metrics, runtime.GOMAXPROCS(0))
 	s.sec = newSecurityHeaders(opts)
 	if opts.Context != nil {
 		if s.context, err = jsonBody(ctGeoJSON, opts.Context); err != nil {
 			return nil, fmt.Errorf("server: context layer: %w", err)
 		}
+		s.context.compress(nil)
 	}
 	if a.Writable() {
 		s.up = newUploads(opts.Limits, opts.SpoolDir)
@@ -200,7 +203,7 @@ func (s *Server) advance() {
 	defer cancel()
 	start := time.Now()
 	nv := newView(s.app, st, s.opts.Limits.CacheBytes)
-	nv.warmFrom(ctx, old, s.metrics)
+	nv.warmFrom(ctx, old, s.fills)
 	s.cur.Store(nv)
 	n, bytes := nv.cache.stats()
 	s.log.Debug("serving a new data version", slog.Uint64("data_version", nv.version), slog.Int("answers_warmed", n),
@@ -219,7 +222,7 @@ func (s *Server) Warm(ctx context.Context) error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			if _, err := v.cached(s.metrics, k.key, k.build); err != nil {
+			if _, err := v.cached(s.fills, k.key, k.build); err != nil {
 				return fmt.Errorf("server: warming %s: %w", k.key, err)
 			}
 			return nil
@@ -342,7 +345,7 @@ func (s *Server) handleMetrics(c *gin.Context, _ *view) error {
 
 // sendCached sends the answer cached under key in v, building it on first use.
 func (s *Server) sendCached(c *gin.Context, v *view, key string, build builder) error {
-	b, err := v.cached(s.metrics, key, build)
+	b, err := v.cached(s.fills, key, build)
 	if err != nil {
 		return err
 	}
