@@ -76,6 +76,7 @@ type Server struct {
 	context *body         // /api/v1/context; nil without Options.Context
 	anon    *limiter      // public requests per client address
 
+	reads      atomic.Uint64 // public requests so far (readers; see write.end)
 	writes     atomic.Int64  // uploads and rollbacks in progress (see beginWrite)
 	background chan struct{} // one token: the write (and its warm-up) using the background cores
 }
@@ -157,8 +158,10 @@ func (s *Server) view() *view {
 
 // write is an upload or rollback in progress (beginWrite).
 type write struct {
-	s    *Server
-	once sync.Once
+	s     *Server
+	once  sync.Once
+	start time.Time // the write took the background token
+	reads uint64    // s.reads then
 }
 
 // beginWrite waits (until ctx is done: the error is ctx's) for the server's background token,
@@ -177,18 +180,40 @@ func (s *Server) beginWrite(ctx context.Context) (*write, error) {
 		}
 	}
 	s.writes.Add(1)
-	return &write{s: s}, nil
+	return &write{s: s, start: time.Now(), reads: s.reads.Load()}, nil
 }
 
 // end serves the app's current state, once its view is warmed (advance), and ends the write.
-// It is idempotent: call it before answering, and defer it for the failure paths.
+// It is idempotent: call it before answering, and defer it for the failure paths. When the
+// map was read during the write, the next write waits (rest): the background token is given
+// back later, not the answer.
 func (w *write) end() {
 	w.once.Do(func() {
 		w.s.advance()
 		w.s.writes.Add(-1)
+		if rest := w.s.rest(time.Since(w.start), w.s.reads.Load() != w.reads); rest > 0 {
+			time.AfterFunc(rest, func() { <-w.s.background })
+			return
+		}
 		<-w.s.background
 	})
 }
+
+// rest is how long the next write waits after one that took took, so that writes (their
+// recompute and warm-up, a second or more of CPU each on the demo) take at most
+// Limits.WriteDutyPct of the time while people read the map (read: public requests came
+// during the write): with uploads queued back to back, readers otherwise share the other
+// cores with them all the time. Without readers writes follow each other at once.
+func (s *Server) rest(took time.Duration, read bool) time.Duration {
+	pct := s.opts.Limits.WriteDutyPct
+	if !read || pct < 0 || pct >= 100 {
+		return 0
+	}
+	return min(took*time.Duration(100-pct)/time.Duration(pct), maxWriteRest)
+}
+
+// maxWriteRest bounds rest: an upload waits at most this long for the rest of the one before.
+const maxWriteRest = 5 * time.Second
 
 // advance makes the view of the app's current state the served one, after filling its cache
 // with the answers asked of the served view lately (warmFrom, within RequestTimeout). Called
@@ -314,6 +339,7 @@ func (s *Server) wrap(m *routeMetrics, acc access, h handlerFunc) gin.HandlerFun
 		c.Writer.Header()["X-Data-Version"] = v.verHdr
 		var err error
 		if acc == public {
+			s.reads.Add(1)
 			if ok, wait := s.anon.allow(clientKey(c.ClientIP())); !ok {
 				err = tooManyRequests(c, int(wait.Seconds()), "requests from this address")
 			}
