@@ -51,7 +51,7 @@ func loadAssets(fsys fs.FS) (map[string]*body, error) {
 		if strings.HasPrefix(p, "vendor/") {
 			cc = cacheVendor
 		}
-		out[p] = newBody(ct, cc, raw, level)
+		out[p] = newBody(ct, cc, raw, level).compress(nil)
 		return nil
 	})
 	if err != nil {

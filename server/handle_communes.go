@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 
 	"github.com/gin-gonic/gin"
@@ -89,7 +88,7 @@ func (s *Server) handleReportCSV(c *gin.Context, v *view) error {
 		if err := render.WriteReportCSV(&buf, v.st.Report(techs)); err != nil {
 			return nil, err
 		}
-		return newBody(ctCSV, cacheRevalidate, buf.Bytes(), gzip.BestCompression), nil
+		return newBody(ctCSV, cacheRevalidate, buf.Bytes(), gzipLevelAnswers), nil
 	})
 }
 

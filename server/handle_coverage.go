@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/paulmach/orb/geojson"
@@ -32,6 +33,16 @@ func queryCarrier(c *gin.Context, v *view) (string, error) {
 // parameters.
 func coverageKey(carrier string, tech data.Tech, tier, zoom int) string {
 	return fmt.Sprintf("coverage|%s|%s|%d|%d", carrier, tech, tier, zoom)
+}
+
+// coverageKeyLayer returns the carrier and technology of a coverageKey; ok is false for any
+// other key.
+func coverageKeyLayer(key string) (carrier string, tech data.Tech, ok bool) {
+	parts := strings.Split(key, "|")
+	if len(parts) != 5 || parts[0] != "coverage" {
+		return "", "", false
+	}
+	return parts[1], data.Tech(parts[2]), true
 }
 
 func coverageBuild(carrier string, tech data.Tech, tier, zoom int) builder {

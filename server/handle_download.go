@@ -57,7 +57,7 @@ func (s *Server) sendCollections(c *gin.Context, v *view, name, key, format stri
 	if format == outGeoJSON && len(ids) > 1 {
 		return badParam("format", format, "a GeoJSON file holds one geometry type here: use /ogc/collections/"+ids[0]+"/items or the .gpkg form")
 	}
-	b, err := v.cached(s.metrics, "download|"+name+key+"|"+format+"|"+geometry.String(), func(v *view) (*body, error) {
+	b, err := v.cached(s.fills, "download|"+name+key+"|"+format+"|"+geometry.String(), func(v *view) (*body, error) {
 		doc := &render.Document{Name: "phusong — " + name, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
 			DataVersion: v.version, Note: v.st.Note}
 		if strings.HasPrefix(name, "fibre") {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"strings"
@@ -124,7 +123,7 @@ func (s *Server) exportCommunes(c *gin.Context, v *view, format string, geometry
 // name, format and geometry column (exportBody).
 func (s *Server) sendExport(c *gin.Context, v *view, name, format string, geometry render.GeometryColumn, req app.LayerRequest) error {
 	key := "export|" + name + "|" + format + "|" + geometry.String()
-	b, err := v.cached(s.metrics, key, func(v *view) (*body, error) { return v.exportBody(name, format, geometry, req) })
+	b, err := v.cached(s.fills, key, func(v *view) (*body, error) { return v.exportBody(name, format, geometry, req) })
 	if err != nil {
 		return err
 	}
@@ -180,7 +179,7 @@ func documentBody(doc *render.Document, format string, geometry render.GeometryC
 	if err != nil {
 		return nil, err
 	}
-	return newBody(ct, cacheRevalidate, buf.Bytes(), gzip.BestCompression), nil
+	return newBody(ct, cacheRevalidate, buf.Bytes(), gzipLevelAnswers), nil
 }
 
 // exportFileName is phusong_<name>.<format>, with the characters of name outside

@@ -76,7 +76,7 @@ func (s *Server) handlePockets(c *gin.Context, v *view) error {
 		if err != nil {
 			return err
 		}
-		send(c, b)
+		send(c, b.compress(nil))
 		return nil
 	}
 	return s.sendCached(c, v, fmt.Sprintf("pockets|%s|%d|%s|%d", tech, minPeople, commune, zoom), build)
@@ -100,7 +100,7 @@ func (s *Server) exportPockets(c *gin.Context, v *view, format string, geometry 
 			return err
 		}
 		c.Header("Content-Disposition", `attachment; filename="`+exportFileName(name, format)+`"`)
-		send(c, b)
+		send(c, b.compress(nil))
 		return nil
 	}
 	return s.sendExport(c, v, name, format, geometry, req)

@@ -45,8 +45,10 @@ type Limits struct {
 
 	// Memory, storage, CPU.
 	CacheBytes       int64 // response cache of one data version (the previous one is kept while the next warms)
+	MemoryLimitBytes int64 // the Go runtime's soft memory limit (GOMEMLIMIT); 0: MemoryLimit's default; < 0: none
 	MaxDatabaseBytes int64 // the database file (SQLite max_page_count; a write past it is a 507); 0: none
 	RecomputeWorkers int   // goroutines of an upload's coverage recompute (serve's engine), so readers keep the other cores
+	WriteDutyPct     int   // share of the time uploads and rollbacks may take while the map is read, percent; < 0: all
 }
 
 // DefaultLimits returns the limits a zero field takes.
@@ -81,6 +83,7 @@ func DefaultLimits() Limits {
 
 		CacheBytes:       32 << 20,
 		RecomputeWorkers: 1,
+		WriteDutyPct:     50,
 	}
 }
 
@@ -122,8 +125,10 @@ func (l *Limits) Flags() []LimitFlag {
 		f("read-header-timeout", "time a client has to send the request line and headers", &l.ReadHeaderTimeout),
 		f("idle-timeout", "keep-alive connection idle time", &l.IdleTimeout),
 		b("cache-bytes", "response cache of one data version (least recently used answers dropped past it)", &l.CacheBytes),
+		b("memory-limit", "the Go runtime's soft memory limit (GOMEMLIMIT: the collector works harder near it); 0: 1.5 × the heap after loading + 4 × --cache-bytes, or $GOMEMLIMIT when set; -1 none", &l.MemoryLimitBytes),
 		b("max-db-bytes", "database file (507 for a write past it; 0 none)", &l.MaxDatabaseBytes),
 		f("recompute-workers", "goroutines of an upload's coverage recompute (the other cores stay with readers)", &l.RecomputeWorkers),
+		f("write-duty", "percent of the time uploads and rollbacks (recompute, warm-up) may take while the map is read: the next one waits (-1 none)", &l.WriteDutyPct),
 	}
 }
 
@@ -165,4 +170,26 @@ func (l Limits) inputLimits() input.Limits {
 		MaxFibreItems:     pos(l.MaxFibreItemsPerOperator),
 		MaxFeatureBytes:   max(l.MaxFeatureBytes, 0),
 	}
+}
+
+// MemoryLimit returns the soft memory limit for the Go runtime (debug.SetMemoryLimit) of a
+// server whose heap holds liveHeapBytes once its data is loaded: MemoryLimitBytes when set,
+// -1 (none) when negative, and by default 1.5 × liveHeapBytes + 4 × CacheBytes. The default
+// leaves room for what a server adds to its loaded state: layers built on first request and
+// kept by the coverage result (on the demo, asking every layer took the live heap from 208 to
+// about 290 MB, the 32 MiB response cache included), a second state while an upload is applied, the served and the warming versions'
+// response caches (2 × CacheBytes) and the answers being built (fills: at most one per core,
+// counted as 2 × CacheBytes). Under it the collector runs as GOGC says; near it, it runs more
+// often instead of letting garbage double the heap (GOGC=100 lets the heap reach twice the
+// live heap before collecting). It is a soft limit: when the live heap exceeds it, the program
+// keeps running and the collector takes at most about half the CPU.
+func (l Limits) MemoryLimit(liveHeapBytes int64) int64 {
+	l = l.withDefaults()
+	switch {
+	case l.MemoryLimitBytes > 0:
+		return l.MemoryLimitBytes
+	case l.MemoryLimitBytes < 0:
+		return -1
+	}
+	return liveHeapBytes*3/2 + 4*max(l.CacheBytes, 0)
 }

@@ -56,14 +56,15 @@ type metrics struct {
 	cacheHits      atomic.Uint64
 	cacheMisses    atomic.Uint64
 	cacheWarmed    atomic.Uint64 // answers built for a new data version before it was served
+	cacheReused    atomic.Uint64 // of the warmed answers, those the same as the previous version's (body.compress)
 	cacheEvictions atomic.Uint64
 
 	view      func() *view  // the view served now (nil: no data loaded)
 	publishes func() uint64 // states published so far
 	handler   http.Handler  // promhttp over reg
 
-	requests, duration, hits, misses, warmed, evictions, swaps, version, sites, entries, cacheBytes, build *prometheus.Desc
-	buildLabels                                                                                            []string
+	requests, duration, hits, misses, warmed, reused, evictions, swaps, version, sites, entries, cacheBytes, build *prometheus.Desc
+	buildLabels                                                                                                    []string
 }
 
 // newMetrics returns the metrics of a server that serves view() and has published publishes()
@@ -80,6 +81,7 @@ func newMetrics(b app.BuildInfo, view func() *view, publishes func() uint64) *me
 		sites:      prometheus.NewDesc("phusong_sites", "Sites in the served snapshot, by carrier.", []string{"carrier"}, nil),
 		entries:    prometheus.NewDesc("phusong_response_cache_entries", "Cached answers for the served data version.", nil, nil),
 		warmed:     prometheus.NewDesc("phusong_response_cache_warmed_total", "Answers built for a new data version before it was served.", nil, nil),
+		reused:     prometheus.NewDesc("phusong_response_cache_reused_total", "Answers built for a new data version that came out the same as the previous version's: its gzip form and ETag were kept.", nil, nil),
 		evictions:  prometheus.NewDesc("phusong_response_cache_evictions_total", "Answers dropped from the response cache to stay within its byte limit.", nil, nil),
 		cacheBytes: prometheus.NewDesc("phusong_response_cache_bytes", "Bytes of the cached answers (raw and gzip) for the served data version.", nil, nil),
 		build: prometheus.NewDesc("phusong_build_info", "Always 1: the build serving, as go build stamped it (version, VCS revision and time, modified work tree, Go version).",
@@ -108,7 +110,7 @@ func (m *metrics) route(method, path string) *routeMetrics {
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.requests, m.duration, m.hits, m.misses, m.warmed, m.evictions, m.swaps, m.version, m.sites, m.entries, m.cacheBytes, m.build} {
+	for _, d := range []*prometheus.Desc{m.requests, m.duration, m.hits, m.misses, m.warmed, m.reused, m.evictions, m.swaps, m.version, m.sites, m.entries, m.cacheBytes, m.build} {
 		ch <- d
 	}
 }
@@ -138,6 +140,7 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.hits, prometheus.CounterValue, float64(m.cacheHits.Load()))
 	ch <- prometheus.MustNewConstMetric(m.misses, prometheus.CounterValue, float64(m.cacheMisses.Load()))
 	ch <- prometheus.MustNewConstMetric(m.warmed, prometheus.CounterValue, float64(m.cacheWarmed.Load()))
+	ch <- prometheus.MustNewConstMetric(m.reused, prometheus.CounterValue, float64(m.cacheReused.Load()))
 	ch <- prometheus.MustNewConstMetric(m.evictions, prometheus.CounterValue, float64(m.cacheEvictions.Load()))
 	ch <- prometheus.MustNewConstMetric(m.swaps, prometheus.CounterValue, float64(m.publishes()))
 	if v := m.view(); v != nil {

@@ -71,6 +71,10 @@ func TestNewBody(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBody(ctJSON, cacheRevalidate, tc.raw, tc.level)
+			if b.gz != nil {
+				t.Fatal("newBody compressed: compress does, once the maker knows the previous version's body")
+			}
+			b.compress(nil)
 			if (b.gz != nil) != tc.wantGzip {
 				t.Fatalf("gzip form present = %v, want %v", b.gz != nil, tc.wantGzip)
 			}
@@ -91,6 +95,39 @@ func TestNewBody(t *testing.T) {
 	}
 	if a, b := newBody(ctJSON, "", []byte("a"), noGzip), newBody(ctJSON, "", []byte("b"), noGzip); a.etag == b.etag {
 		t.Fatal("different bodies share an ETag")
+	}
+}
+
+// TestCompressReusesPrevious: an answer a new data version builds with the same bytes as the
+// previous version's is the previous body (its gzip form made once, its ETag kept); any
+// difference in bytes, type or caching makes a body of its own.
+func TestCompressReusesPrevious(t *testing.T) {
+	raw := bytes.Repeat([]byte(`{"k":"phủ sóng"},`), 200)
+	prev := newBody(ctGeoJSON, cacheRevalidate, raw, gzipLevelAnswers).compress(nil)
+	same := newBody(ctGeoJSON, cacheRevalidate, bytes.Clone(raw), gzipLevelAnswers)
+	if got := same.compress(prev); got != prev {
+		t.Fatal("the same answer was compressed again instead of reusing the previous body")
+	}
+	if same.gz != nil {
+		t.Fatal("the reused answer's own gzip form was made anyway")
+	}
+	changed := bytes.Clone(raw)
+	changed[len(changed)-2] = 'X'
+	cases := []struct {
+		name string
+		b    *body
+	}{
+		{"other bytes", newBody(ctGeoJSON, cacheRevalidate, changed, gzipLevelAnswers)},
+		{"other type", newBody(ctJSON, cacheRevalidate, bytes.Clone(raw), gzipLevelAnswers)},
+		{"other caching", newBody(ctGeoJSON, cacheVendor, bytes.Clone(raw), gzipLevelAnswers)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.b.compress(prev)
+			if got == prev || got != tc.b || got.gz == nil {
+				t.Fatalf("compress(prev) = %p (prev %p, own %p, gzip %d bytes): want its own compressed body", got, prev, tc.b, len(got.gz))
+			}
+		})
 	}
 }
 

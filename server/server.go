@@ -67,6 +67,7 @@ type Server struct {
 	cur     atomic.Pointer[view] // the view served (see view)
 	assets  map[string]*body
 	metrics *metrics
+	fills   *fills // response cache builds at once
 	engine  *gin.Engine
 	up      *uploads // nil when the app has no database
 	build   app.BuildInfo
@@ -75,6 +76,7 @@ type Server struct {
 	context *body         // /api/v1/context; nil without Options.Context
 	anon    *limiter      // public requests per client address
 
+	reads      atomic.Uint64 // public requests so far (readers; see write.end)
 	writes     atomic.Int64  // uploads and rollbacks in progress (see beginWrite)
 	background chan struct{} // one token: the write (and its warm-up) using the background cores
 }
@@ -114,11 +116,13 @@ func New(a *app.App, opts Options) (*Server, error) {
 	}
 	s.anon.now = opts.Now
 	s.metrics = newMetrics(s.build, s.view, a.Publishes)
+	s.fills = newFills(s.metrics, runtime.GOMAXPROCS(0))
 	s.sec = newSecurityHeaders(opts)
 	if opts.Context != nil {
 		if s.context, err = jsonBody(ctGeoJSON, opts.Context); err != nil {
 			return nil, fmt.Errorf("server: context layer: %w", err)
 		}
+		s.context.compress(nil)
 	}
 	if a.Writable() {
 		s.up = newUploads(opts.Limits, opts.SpoolDir)
@@ -154,8 +158,10 @@ func (s *Server) view() *view {
 
 // write is an upload or rollback in progress (beginWrite).
 type write struct {
-	s    *Server
-	once sync.Once
+	s     *Server
+	once  sync.Once
+	start time.Time // the write took the background token
+	reads uint64    // s.reads then
 }
 
 // beginWrite waits (until ctx is done: the error is ctx's) for the server's background token,
@@ -174,18 +180,40 @@ func (s *Server) beginWrite(ctx context.Context) (*write, error) {
 		}
 	}
 	s.writes.Add(1)
-	return &write{s: s}, nil
+	return &write{s: s, start: time.Now(), reads: s.reads.Load()}, nil
 }
 
 // end serves the app's current state, once its view is warmed (advance), and ends the write.
-// It is idempotent: call it before answering, and defer it for the failure paths.
+// It is idempotent: call it before answering, and defer it for the failure paths. When the
+// map was read during the write, the next write waits (rest): the background token is given
+// back later, not the answer.
 func (w *write) end() {
 	w.once.Do(func() {
 		w.s.advance()
 		w.s.writes.Add(-1)
+		if rest := w.s.rest(time.Since(w.start), w.s.reads.Load() != w.reads); rest > 0 {
+			time.AfterFunc(rest, func() { <-w.s.background })
+			return
+		}
 		<-w.s.background
 	})
 }
+
+// rest is how long the next write waits after one that took took, so that writes (their
+// recompute and warm-up, a second or more of CPU each on the demo) take at most
+// Limits.WriteDutyPct of the time while people read the map (read: public requests came
+// during the write): with uploads queued back to back, readers otherwise share the other
+// cores with them all the time. Without readers writes follow each other at once.
+func (s *Server) rest(took time.Duration, read bool) time.Duration {
+	pct := s.opts.Limits.WriteDutyPct
+	if !read || pct < 0 || pct >= 100 {
+		return 0
+	}
+	return min(took*time.Duration(100-pct)/time.Duration(pct), maxWriteRest)
+}
+
+// maxWriteRest bounds rest: an upload waits at most this long for the rest of the one before.
+const maxWriteRest = 5 * time.Second
 
 // advance makes the view of the app's current state the served one, after filling its cache
 // with the answers asked of the served view lately (warmFrom, within RequestTimeout). Called
@@ -200,7 +228,7 @@ func (s *Server) advance() {
 	defer cancel()
 	start := time.Now()
 	nv := newView(s.app, st, s.opts.Limits.CacheBytes)
-	nv.warmFrom(ctx, old, s.metrics)
+	nv.warmFrom(ctx, old, s.fills)
 	s.cur.Store(nv)
 	n, bytes := nv.cache.stats()
 	s.log.Debug("serving a new data version", slog.Uint64("data_version", nv.version), slog.Int("answers_warmed", n),
@@ -219,7 +247,7 @@ func (s *Server) Warm(ctx context.Context) error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			if _, err := v.cached(s.metrics, k.key, k.build); err != nil {
+			if _, err := v.cached(s.fills, k.key, k.build); err != nil {
 				return fmt.Errorf("server: warming %s: %w", k.key, err)
 			}
 			return nil
@@ -311,6 +339,7 @@ func (s *Server) wrap(m *routeMetrics, acc access, h handlerFunc) gin.HandlerFun
 		c.Writer.Header()["X-Data-Version"] = v.verHdr
 		var err error
 		if acc == public {
+			s.reads.Add(1)
 			if ok, wait := s.anon.allow(clientKey(c.ClientIP())); !ok {
 				err = tooManyRequests(c, int(wait.Seconds()), "requests from this address")
 			}
@@ -342,7 +371,7 @@ func (s *Server) handleMetrics(c *gin.Context, _ *view) error {
 
 // sendCached sends the answer cached under key in v, building it on first use.
 func (s *Server) sendCached(c *gin.Context, v *view, key string, build builder) error {
-	b, err := v.cached(s.metrics, key, build)
+	b, err := v.cached(s.fills, key, build)
 	if err != nil {
 		return err
 	}

@@ -276,3 +276,31 @@ func TestWarm(t *testing.T) {
 		t.Fatal("Warm ignored a cancelled context")
 	}
 }
+
+// TestWriteRest: after a write during which the map was read, the next write waits so that
+// writes take at most WriteDutyPct of the time (hand arithmetic: at 50 % as long as the write
+// took, at 25 % three times as long), at most maxWriteRest; without readers, or with the duty
+// lifted, it does not wait.
+func TestWriteRest(t *testing.T) {
+	cases := []struct {
+		name string
+		pct  int
+		took time.Duration
+		read bool
+		want time.Duration
+	}{
+		{"read, 50 %", 50, 800 * time.Millisecond, true, 800 * time.Millisecond},
+		{"read, 25 %", 25, 800 * time.Millisecond, true, 2400 * time.Millisecond},
+		{"read, a long write", 50, 20 * time.Second, true, maxWriteRest},
+		{"not read", 50, 800 * time.Millisecond, false, 0},
+		{"duty lifted", -1, 800 * time.Millisecond, true, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Server{opts: Options{Limits: Limits{WriteDutyPct: tc.pct}}}
+			if got := s.rest(tc.took, tc.read); got != tc.want {
+				t.Fatalf("rest(%v, %v) = %v, want %v", tc.took, tc.read, got, tc.want)
+			}
+		})
+	}
+}

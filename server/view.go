@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/list"
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -108,20 +109,51 @@ func (v *view) communeAt(p orb.Point) *data.Commune {
 type builder func(v *view) (*body, error)
 
 // cached returns the answer stored under key in v's cache, building it with build on first use
-// (concurrent first requests wait for the same build). Keys are made of validated, canonical
-// parameters (equivalent URLs share a key). Failed builds are not kept.
-func (v *view) cached(m *metrics, key string, build builder) (*body, error) {
+// (concurrent first requests wait for the same build; builds of different keys wait for one of
+// f's slots). Keys are made of validated, canonical parameters (equivalent URLs share a key).
+// Failed builds are not kept.
+func (v *view) cached(f *fills, key string, build builder) (*body, error) {
 	e, hit := v.cache.entry(key, build)
 	if hit {
-		m.cacheHits.Add(1)
+		f.m.cacheHits.Add(1)
 	}
 	e.used.Store(time.Now().UnixNano())
 	e.once.Do(func() {
-		m.cacheMisses.Add(1)
-		b, err := build(v)
-		v.cache.done(e, b, err, m)
+		f.m.cacheMisses.Add(1)
+		b, err := f.build(v, build, nil)
+		v.cache.done(e, b, err, f.m)
 	})
 	return e.b, e.err
+}
+
+// fills bounds the answers being built at once, over every view: each build holds its layer,
+// its encoded bytes and their gzip form until it is cached, so N clients asking N different
+// uncached answers would otherwise hold N of them (a cache-filling client asks 8 at a time);
+// with the CPU it takes, a build waiting for a slot loses no time it would have had.
+type fills struct {
+	m     *metrics
+	slots chan struct{}
+}
+
+// newFills returns builds bounded to n at once (at least 1).
+func newFills(m *metrics, n int) *fills {
+	return &fills{m: m, slots: make(chan struct{}, max(n, 1))}
+}
+
+// build runs build for v in a slot and compresses its body, reusing prev when the answer is
+// the same (body.compress).
+func (f *fills) build(v *view, build builder, prev *body) (*body, error) {
+	f.slots <- struct{}{}
+	defer func() { <-f.slots }()
+	b, err := build(v)
+	if err != nil {
+		return nil, err
+	}
+	nb := b.compress(prev)
+	if nb == prev {
+		f.m.cacheReused.Add(1)
+	}
+	return nb, nil
 }
 
 // warmKey is one cached answer to compute ahead of the first request.
@@ -137,8 +169,9 @@ const warmWindow = time.Minute
 
 // warmFrom fills v's cache, before v is served, with the answers the map loads first and those
 // asked of old in the last warmWindow, most recent first, until ctx is done or the cache is
-// full: readers keep being served old's answers meanwhile, then find v's ready.
-func (v *view) warmFrom(ctx context.Context, old *view, m *metrics) {
+// full: readers keep being served old's answers meanwhile, then find v's ready. An answer
+// that comes out the same as old's is old's body (body.compress): no gzip again, same ETag.
+func (v *view) warmFrom(ctx context.Context, old *view, f *fills) {
 	since := time.Now().Add(-warmWindow).UnixNano()
 	keys := v.warmKeys()
 	if old != nil {
@@ -154,11 +187,43 @@ func (v *view) warmFrom(ctx context.Context, old *view, m *metrics) {
 		}
 		e.used.Store(k.used) // its last request counts on, so that it stays warm for warmWindow
 		e.once.Do(func() {
-			m.cacheWarmed.Add(1)
-			b, err := k.build(v)
-			v.cache.done(e, b, err, m)
+			f.m.cacheWarmed.Add(1)
+			var prev *body
+			if old != nil {
+				prev = old.cache.kept(k.key)
+			}
+			if prev != nil && v.sameLayer(old, k.key) {
+				f.m.cacheReused.Add(1)
+				v.cache.done(e, prev, nil, f.m)
+				return
+			}
+			b, err := f.build(v, k.build, prev)
+			v.cache.done(e, b, err, f.m)
 		})
 	}
+}
+
+// sameLayer reports whether the coverage answer under key (a coverageKey) is the same in v as
+// in old without building it: v's coverage was updated from old's (the next version, by the
+// same engine, with the same note and carriers) and the update recomputed no cell of the
+// key's carrier and technology (coverage.Result.Changed; for "any", of any carrier), or v has
+// old's coverage. An upload of one carrier's sites leaves the other carriers' layers as they
+// were.
+func (v *view) sameLayer(old *view, key string) bool {
+	carrier, tech, ok := coverageKeyLayer(key)
+	if !ok {
+		return false
+	}
+	nr, or := v.st.Coverage, old.st.Coverage
+	if nr == or { // a fibre upload: the coverage is the same
+		return v.st.Note == old.st.Note && slices.Equal(v.st.Carriers, old.st.Carriers)
+	}
+	if nr.Engine() != or.Engine() || nr.Version() != or.Version()+1 || v.st.Note != old.st.Note ||
+		!slices.Equal(v.st.Carriers, old.st.Carriers) {
+		return false
+	}
+	rects, all := nr.Changed(carrier, tech)
+	return !all && len(rects) == 0
 }
 
 // responseCache is one view's cache of answers, bounded by the bytes of their bodies (raw and
@@ -227,6 +292,16 @@ func (c *responseCache) done(e *cacheEntry, b *body, err error, m *metrics) {
 		c.bytes -= old.size
 		m.cacheEvictions.Add(1)
 	}
+}
+
+// kept returns the body kept under key, or nil (none, or still being built).
+func (c *responseCache) kept(key string) *body {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.entries[key]; e != nil && e.elem != nil {
+		return e.b
+	}
+	return nil
 }
 
 // recent lists the kept answers asked for since (Unix nanoseconds), most recently used first.

@@ -1,10 +1,16 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
+
+	"phusong/data"
 )
 
 // TestCacheBoundedByBytes: distinct valid URLs (issue 16: 5,390 of them took the heap to 1 GB)
@@ -96,5 +102,102 @@ func TestNewVersionServedWarm(t *testing.T) {
 	}
 	if warmed < uint64(len(paths)) {
 		t.Fatalf("%d answers warmed, want at least %d", warmed, len(paths))
+	}
+}
+
+// TestNewVersionKeepsUnchangedAnswers: after one carrier's upload, the new version keeps the
+// previous version's body of the other carriers' coverage layers (no build, same ETag) and
+// builds the uploading carrier's and "any"'s again; every answer it serves has the bytes a
+// build on the new state gives.
+func TestNewVersionKeepsUnchangedAnswers(t *testing.T) {
+	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
+	type layer struct {
+		carrier string
+		tech    data.Tech
+		zoom    int
+		kept    bool // after viettel's upload
+	}
+	layers := []layer{{"vinaphone", data.Tech4G, 10, true}, {"mobifone", data.Tech3G, 11, true},
+		{"viettel", data.Tech4G, 10, false}, {anyCarrier, data.Tech4G, 9, false}}
+	url := func(l layer) string {
+		return fmt.Sprintf("%s/api/v1/coverage?carrier=%s&tech=%s&zoom=%d", e.ts.URL, l.carrier, l.tech, l.zoom)
+	}
+	etags := map[layer]string{}
+	for _, l := range layers {
+		r := get(t, url(l), "Accept-Encoding: gzip")
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: %d", url(l), r.status)
+		}
+		etags[l] = r.header.Get("ETag")
+	}
+	old := e.s.cur.Load()
+	reused := e.s.metrics.cacheReused.Load()
+	// viettel's list becomes 3 sites: its 4G layer, and any's, lose most of their area.
+	if r := e.uploadCSV(t, "viettel", "replace", false, sitesCSV(t, genSites("viettel", 6, 3))); r.status != http.StatusOK {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	nv := e.s.cur.Load()
+	if nv == old {
+		t.Fatal("the upload did not serve a new view")
+	}
+	for _, l := range layers {
+		key := coverageKey(l.carrier, l.tech, 0, l.zoom)
+		prev, got := old.cache.kept(key), nv.cache.kept(key)
+		if prev == nil || got == nil {
+			t.Fatalf("%s: not cached before (%v) or after (%v) the upload", key, prev != nil, got != nil)
+		}
+		if (got == prev) != l.kept {
+			t.Errorf("%s: previous body kept = %v, want %v", key, got == prev, l.kept)
+		}
+		fresh, err := coverageBuild(l.carrier, l.tech, 0, l.zoom)(nv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.raw, fresh.raw) {
+			t.Errorf("%s: the served answer differs from a build on the new state", key)
+		}
+		r := get(t, url(l), "Accept-Encoding: gzip")
+		if same := r.header.Get("ETag") == etags[l]; same != l.kept {
+			t.Errorf("%s: ETag unchanged = %v, want %v", key, same, l.kept)
+		}
+	}
+	if got := e.s.metrics.cacheReused.Load() - reused; got < 2 {
+		t.Fatalf("phusong_response_cache_reused_total rose by %d, want at least 2", got)
+	}
+}
+
+// TestFillsBounded: clients asking many different uncached answers at once build at most the
+// fills' slots of them at a time (each build holds its layer, bytes and gzip form).
+func TestFillsBounded(t *testing.T) {
+	s, _ := newTestServer(t)
+	v := s.cur.Load()
+	f := newFills(s.metrics, 2)
+	var running, most atomic.Int64
+	release := make(chan struct{})
+	build := func(*view) (*body, error) {
+		n := running.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		<-release
+		running.Add(-1)
+		return newBody(ctJSON, cacheRevalidate, []byte(`{}`), gzipLevelAnswers), nil
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			if _, err := v.cached(f, fmt.Sprintf("test|%d", i), build); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for i := range 8 { // let the builds end one by one, once as many run as the slots allow
+		for running.Load() < int64(min(2, 8-i)) {
+			runtime.Gosched()
+		}
+		release <- struct{}{}
+	}
+	wg.Wait()
+	if got := most.Load(); got != 2 {
+		t.Fatalf("at most %d builds ran at once, want the 2 slots", got)
 	}
 }

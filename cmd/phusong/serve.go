@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +49,7 @@ type serveOptions struct {
 	contextAttribution         string
 	roads                      string        // road lines for the scenarios' suggestion jobs
 	follow                     time.Duration // how often to look for other replicas' uploads (0: never)
+	pprofAddr                  string        // private listener for the runtime's profiles
 	limits                     server.Limits // one flag per field (docs/limits.md)
 }
 
@@ -81,6 +86,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
 	fs.DurationVar(&o.follow, "follow", time.Second, "how often to look in the database for uploads made through other servers "+
 		"sharing it (replicas on one --db) and serve them; 0: never")
+	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "also serve the runtime's profiles (/debug/pprof/: heap, block, mutex, CPU, trace) on this private address, e.g. 127.0.0.1:6060; never a public one")
 	limitFlags(fs, &o.limits)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
@@ -161,6 +167,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if o.follow > 0 {
 		go a.Follow(ctx, o.follow)
 	}
+	applyMemoryLimit(o.limits, io.Getenv, log)
 	st := a.State()
 	log.Info("coverage computed", slog.Duration("took", time.Since(start)),
 		slog.Int("sites", st.Snapshot.Len()), slog.Int("communes", len(st.Communes)))
@@ -201,6 +208,21 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		fmt.Fprintf(io.Stdout, "phusong: serving the demo on %s (synthetic stations)\n", url)
 	} else {
 		fmt.Fprintf(io.Stdout, "phusong: serving on %s\n", url)
+	}
+	if o.pprofAddr != "" {
+		dln, err := net.Listen("tcp", o.pprofAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("serve: --pprof-addr: %w", err)
+		}
+		log.Info("profiles", slog.String("url", "http://"+displayAddr(dln.Addr())+"/debug/pprof/"))
+		runtime.SetBlockProfileRate(int(100 * time.Microsecond)) // a sample per 100 µs blocked: where readers wait
+		runtime.SetMutexProfileFraction(10)
+		go func() {
+			if err := server.ServeDebug(ctx, dln, log); err != nil {
+				log.Warn("profile listener", slog.String("err", err.Error()))
+			}
+		}()
 	}
 	go func() {
 		if err := srv.Warm(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -364,4 +386,24 @@ func (b *byteSize) String() string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// applyMemoryLimit sets the Go runtime's soft memory limit (server.Limits.MemoryLimit) from
+// the heap the loaded data holds, measured after a collection; with the default
+// (--memory-limit 0) a GOMEMLIMIT in the environment is kept as the runtime read it.
+func applyMemoryLimit(lim server.Limits, getenv func(string) string, log *slog.Logger) {
+	if lim.MemoryLimitBytes == 0 && getenv != nil && getenv("GOMEMLIMIT") != "" {
+		log.Info("memory limit from GOMEMLIMIT", slog.Int64("bytes", debug.SetMemoryLimit(-1)))
+		return
+	}
+	runtime.GC()
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	heap := int64(live[0].Value.Uint64())
+	limit := lim.MemoryLimit(heap)
+	if limit < 0 {
+		limit = math.MaxInt64 // the runtime's "no limit"
+	}
+	debug.SetMemoryLimit(limit)
+	log.Info("memory limit", slog.Int64("heap_after_loading_bytes", heap), slog.Int64("limit_bytes", limit))
 }

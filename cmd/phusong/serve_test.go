@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -243,5 +246,37 @@ func TestServeRefusesEmptyDatabase(t *testing.T) {
 	}
 	if fi, err := os.Stat(p); err != nil || fi.Size() != 0 {
 		t.Fatalf("the file was changed: %v %v", fi, err)
+	}
+}
+
+// TestApplyMemoryLimit: --memory-limit sets the runtime's soft limit; the default keeps a
+// GOMEMLIMIT from the environment and otherwise derives one from the heap (at least 4 ×
+// --cache-bytes above it); -1 lifts it.
+func TestApplyMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	noEnv := func(string) string { return "" }
+
+	applyMemoryLimit(server.Limits{MemoryLimitBytes: 3 << 30}, noEnv, log)
+	if got := debug.SetMemoryLimit(-1); got != 3<<30 {
+		t.Fatalf("--memory-limit 3GiB: runtime limit %d", got)
+	}
+	applyMemoryLimit(server.Limits{}, func(k string) string {
+		if k == "GOMEMLIMIT" {
+			return "3GiB"
+		}
+		return ""
+	}, log)
+	if got := debug.SetMemoryLimit(-1); got != 3<<30 {
+		t.Fatalf("default with GOMEMLIMIT set: runtime limit %d, want it kept", got)
+	}
+	applyMemoryLimit(server.Limits{CacheBytes: 64 << 20}, noEnv, log)
+	if got := debug.SetMemoryLimit(-1); got < 4*(64<<20) || got >= 3<<30 {
+		t.Fatalf("default: runtime limit %d, want 1.5 × the heap + 256 MiB", got)
+	}
+	applyMemoryLimit(server.Limits{MemoryLimitBytes: -1}, noEnv, log)
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("--memory-limit -1: runtime limit %d, want none", got)
 	}
 }
