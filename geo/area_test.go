@@ -37,6 +37,11 @@ func TestEllipsoidalQuadAreaM2(t *testing.T) {
 	if got := EllipsoidalQuadAreaM2(0, 10, 1, 9); got != 0 {
 		t.Errorf("reversed latitudes: %v, want 0", got)
 	}
+	// A zero-width quadrangle (minLon = maxLon) is empty, not the whole band around the earth:
+	// only maxLon < minLon crosses the antimeridian.
+	if got := EllipsoidalQuadAreaM2(106.3, 9.8, 106.3, 9.9); got != 0 {
+		t.Errorf("zero width: %v, want 0", got)
+	}
 }
 
 func TestPlanarAreaM2(t *testing.T) {

@@ -43,6 +43,7 @@ func TestDemoDataUsage(t *testing.T) {
 // files (fibre.geojson and population.tif included), and exercises --check on an empty, an up-to-date and a
 // folder whose fibre network alone is stale.
 func TestDemoDataRegenerates(t *testing.T) {
+	t.Parallel()
 	shared := testenv.SharedData(t)
 	out := filepath.Join(t.TempDir(), "demo")
 	io, stdout, _ := demoStdio()

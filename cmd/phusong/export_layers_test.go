@@ -46,6 +46,7 @@ func readCSVString(t *testing.T, s string) [][]string {
 // TestExportGapsFormatsAgree exports the demo's 4G gaps as GeoJSON, KML and CSV (WKT and EWKB)
 // and checks the three agree feature for feature, with the demo note everywhere.
 func TestExportGapsFormatsAgree(t *testing.T) {
+	t.Parallel()
 	out, stderr, err := runExportCLI(t, "gaps", "--tech", "4g", "--cell-m", "200")
 	if err != nil {
 		t.Fatal(err, stderr)
@@ -114,6 +115,7 @@ func TestExportGapsFormatsAgree(t *testing.T) {
 }
 
 func TestExportLayers(t *testing.T) {
+	t.Parallel()
 	communes, _ := demo.Communes()
 	code := communes[0].Code
 	cases := []struct {
@@ -172,6 +174,7 @@ func TestExportLayers(t *testing.T) {
 }
 
 func TestExportLayerErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		args []string
@@ -215,6 +218,7 @@ func TestExportLayerErrors(t *testing.T) {
 // TestExportH3 exports the demo's FCC-style hexagons at both resolutions: CSV and GeoJSON agree
 // cell for cell, the people add up to the census, and the flags name every carrier and any.
 func TestExportH3(t *testing.T) {
+	t.Parallel()
 	if !hex.Available {
 		t.Skip("built without cgo: no H3")
 	}

@@ -69,6 +69,7 @@ func TestHelp(t *testing.T) {
 // `go version -m` reads from the binary (module version, vcs.revision, vcs.time,
 // vcs.modified), and a running server's /healthz carries the same build.
 func TestBinary(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

@@ -25,6 +25,7 @@ func runCLI(args ...string) (string, string, error) {
 // (twice: the second time every sample a duplicate), compared, calibrated into a definition file
 // that report serves with --config.
 func TestMeasurementsCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data, drive, def := filepath.Join(dir, "data"), filepath.Join(dir, "drive.csv"), filepath.Join(dir, "calibrated.json")
 	_, stderr, err := runCLI("measurements", "synth", "--cell-m", "200", "--out", drive, "--samples", "20000", "--seed", "3",

@@ -22,6 +22,7 @@ import (
 // list that reads back as planned mobifone sites; a candidates file restricts the picks to its
 // rows; bad flags are refused.
 func TestPlanSuggestCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "picks.csv")
 	var stdout, stderr bytes.Buffer
@@ -102,6 +103,7 @@ func TestPlanSuggestCLI(t *testing.T) {
 // a road distance; a roads file without road lines, a missing one and a spacing under the
 // cell size are refused.
 func TestPlanSuggestRoads(t *testing.T) {
+	t.Parallel()
 	roads := testenv.SharedFile(t, "travinh/national_roads.geojson")
 	var stdout, stderr bytes.Buffer
 	io := stdio{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}

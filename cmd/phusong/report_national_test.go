@@ -16,6 +16,7 @@ import (
 // (stderr, JSON) says SYNTHETIC, and the layer exports of the same files (which need levels, not just
 // statistics) still work.
 func TestReportNationalRegions(t *testing.T) {
+	t.Parallel()
 	nf, err := demo.GenerateNational(demo.NationalOptions{Provinces: 1})
 	if err != nil {
 		t.Fatal(err)

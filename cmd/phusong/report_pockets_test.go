@@ -19,6 +19,7 @@ import (
 // people ranked by people in every format; the JSON says the grid is synthetic, carries the
 // distances to sites and fibre, and agrees with the table and the CSV.
 func TestReportPockets(t *testing.T) {
+	t.Parallel()
 	out, stderr, err := runReportCLI(t, "--layer", "pockets", "--tech", "4G", "--min-people", "100", "--format", "json", "--cell-m", testCellM)
 	if err != nil {
 		t.Fatal(err, stderr)
@@ -145,6 +146,7 @@ func TestPopulationFlags(t *testing.T) {
 // TestExportPockets: export pockets writes the same pockets as GeoJSON and KML (labelled with
 // the people); --min-people and --commune apply only to pockets.
 func TestExportPockets(t *testing.T) {
+	t.Parallel()
 	out, stderr, err := runExportCLI(t, "pockets", "--tech", "4G", "--cell-m", testCellM)
 	if err != nil {
 		t.Fatal(err, stderr)

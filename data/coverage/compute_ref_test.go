@@ -299,16 +299,19 @@ func resetBest(e *Engine, tl *land.Tile, rect land.CellRect, best []float64, ser
 // bit for bit on the demo at 50 m and 100 m and on a seeded random site set over the synthetic
 // province, which also holds co-located twin sites (equal levels: the tie rule decides).
 func TestEvaluateMatchesReference(t *testing.T) {
+	t.Parallel() // the comparison runs on one goroutine: the cases share the cores
 	seed := uint64(rand.Int64())
 	t.Logf("seed %d", seed)
 	for _, cellM := range []float64{DefaultCellM, 100} {
 		t.Run(fmt.Sprintf("demo %g m", cellM), func(t *testing.T) {
-			e, st, _ := demoResult(t, cellM)
-			n := compareEvaluate(t, e, st.Snapshot(), rand.New(rand.NewPCG(seed, 11)))
+			t.Parallel()
+			c := demoShared(t, cellM)
+			n := compareEvaluate(t, c.e, c.snap, rand.New(rand.NewPCG(seed, 11)))
 			t.Logf("%d layer tiles compared", n)
 		})
 	}
 	t.Run("random", func(t *testing.T) {
+		t.Parallel()
 		rng := rand.New(rand.NewPCG(seed, 12))
 		e, err := New(synthProvince(), DefaultDefinition(), Options{CellM: 50})
 		if err != nil {
@@ -329,6 +332,7 @@ func TestEvaluateMatchesReference(t *testing.T) {
 		t.Logf("%d layer tiles compared", n)
 	})
 	t.Run("groups", func(t *testing.T) {
+		t.Parallel()
 		rng := rand.New(rand.NewPCG(seed, 13))
 		e, st := groupSites(t, rng, 90)
 		n := compareEvaluate(t, e, st.Snapshot(), rng)

@@ -459,6 +459,7 @@ func TestPhoneViewSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("computes the demo at 50 m")
 	}
+	t.Parallel()
 	e, r := coverage.DemoCase(t, coverage.DefaultCellM)
 	const limit = 100 << 10
 	for _, tech := range data.AnalysedTechs {

@@ -171,11 +171,12 @@ func samePolygons(a, b orb.MultiPolygon) bool {
 // carrier, the any layer and every tier, on the demo (both land classes, coast, islands), the
 // small case, the real 2025 and 2009 boundaries and overlapping synthetic communes.
 func TestContourLayerBlocksEqualDense(t *testing.T) {
+	t.Parallel() // contouring runs on one goroutine: the cases share the cores
 	cases := []struct {
 		name string
 		res  func(t *testing.T) *Result
 	}{
-		{"demo 100 m", func(t *testing.T) *Result { _, _, r := demoResult(t, 100); return r }},
+		{"demo 100 m", func(t *testing.T) *Result { _, r := demoCase(t, 100); return r }},
 		{"small 50 m", func(t *testing.T) *Result { _, r := smallCase(t, 50); return r }},
 		// real boundaries (shared/data, skipped when absent) with the demo's synthetic stations:
 		// the 2025 wards, and the 2009 file whose communes overlap and leave gaps
@@ -185,6 +186,7 @@ func TestContourLayerBlocksEqualDense(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			r := tc.res(t)
 			active, total := 0, 0
 			for _, tech := range data.AnalysedTechs {

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/store"
 	"phusong/geo"
 )
 
@@ -86,27 +87,48 @@ func smallCase(t testing.TB, cellM float64) (*Engine, *Result) {
 	return e, r
 }
 
-// demoCase computes the embedded demo at cellM (demoResult), once per cell size per test binary.
-func demoCase(t *testing.T, cellM float64) (*Engine, *Result) {
+// demoCase computes the embedded demo at cellM (demoResult), once per cell size per test binary
+// (demoShared).
+func demoCase(t testing.TB, cellM float64) (*Engine, *Result) {
+	t.Helper()
+	c := demoShared(t, cellM)
+	return c.e, c.r
+}
+
+// demoShared is the embedded demo computed at cellM once per cell size per test binary, for the
+// tests that only read it (its engine, result and the snapshot it was computed from); tests
+// running in parallel wait for the one computation, and those asking another cell size do not.
+func demoShared(t testing.TB, cellM float64) cachedDemo {
 	t.Helper()
 	demoMu.Lock()
-	defer demoMu.Unlock()
-	if c, ok := demoCases[cellM]; ok {
-		return c.e, c.r
+	compute, ok := demoCases[cellM]
+	if !ok {
+		compute = sync.OnceValues(func() (cachedDemo, error) {
+			e, st, r, err := computeDemo(Options{CellM: cellM})
+			if err != nil {
+				return cachedDemo{}, err
+			}
+			return cachedDemo{e, st.Snapshot(), r}, nil
+		})
+		demoCases[cellM] = compute
 	}
-	e, _, r := demoResult(t, cellM)
-	demoCases[cellM] = cachedDemo{e, r}
-	return e, r
+	demoMu.Unlock()
+	c, err := compute()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 type cachedDemo struct {
-	e *Engine
-	r *Result
+	e    *Engine
+	snap *store.Snapshot
+	r    *Result
 }
 
 var (
 	demoMu    sync.Mutex
-	demoCases = map[float64]cachedDemo{}
+	demoCases = map[float64]func() (cachedDemo, error){}
 )
 
 // Contouring one layer of the small case at 10 m cells (560 000 cells), clipped to the province.

@@ -28,17 +28,36 @@ func demoResult(t testing.TB, cellM float64) (*Engine, *store.Store, *Result) {
 // demoResultWith computes the embedded demo with opts.
 func demoResultWith(t testing.TB, opts Options) (*Engine, *store.Store, *Result) {
 	t.Helper()
-	communes, sites := demoInputs(t)
-	e, err := New(communes, DefaultDefinition(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := storeWith(t, e, sites)
-	r, err := e.Compute(context.Background(), st.Snapshot())
+	e, st, r, err := computeDemo(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return e, st, r
+}
+
+// computeDemo computes the embedded demo (its communes and synthetic sites) with opts.
+func computeDemo(opts Options) (*Engine, *store.Store, *Result, error) {
+	communes, err := demo.Communes()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sites, err := demo.Sites()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	e, err := New(communes, DefaultDefinition(), opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st := store.New(e.Reach)
+	if _, err := st.Upsert(sites); err != nil {
+		return nil, nil, nil, err
+	}
+	r, err := e.Compute(context.Background(), st.Snapshot())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return e, st, r, nil
 }
 
 // demoInputs returns the embedded demo's communes and (synthetic) sites.

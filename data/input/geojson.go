@@ -232,7 +232,7 @@ func (fc *featureCollection) problem(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &se):
-		pe := jsonError(nil, 0, se)
+		pe := jsonError(0, se)
 		// The decoder's offset of an error inside a streamed value is not absolute: decode the
 		// rest again from the value's start, alone, for the offset within it.
 		rest, _ := io.ReadAll(fc.dec.Buffered())
@@ -244,9 +244,9 @@ func (fc *featureCollection) problem(err error) error {
 		pe.Line = fc.lineAt(start + rel)
 		return data.ParseErrors{pe}
 	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
-		pe := jsonError(nil, 0, io.ErrUnexpectedEOF)
+		pe := jsonError(0, io.ErrUnexpectedEOF)
 		if fc.in.lastLine == 0 {
-			pe = jsonError(nil, 0, io.EOF) // nothing but white space: "the input is empty"
+			pe = jsonError(0, io.EOF) // nothing but white space: "the input is empty"
 		}
 		pe.Line = max(fc.in.lastLine, 1)
 		return data.ParseErrors{pe}
@@ -348,7 +348,7 @@ type gjFeature struct {
 func decodeFeature(n int, raw json.RawMessage) (*gjFeature, *data.ParseError) {
 	var f gjFeature
 	if err := decodeJSON(raw, &f); err != nil {
-		return nil, jsonError(raw, n, err)
+		return nil, jsonError(n, err)
 	}
 	if f.Type != "Feature" {
 		return nil, &data.ParseError{Feature: n, Field: "type", Value: f.Type, Msg: "is not Feature"}
@@ -386,36 +386,29 @@ func decodeJSON(raw []byte, v any) error {
 // jsonSpace is JSON's white space.
 const jsonSpace = " \t\r\n"
 
-// jsonError is the one conversion of a JSON decoding error into a ParseError. Of the whole
-// input doc (feature 0) it names the line: of a syntax error, of the end of a truncated
-// input, line 1 for an empty one. Of feature n's text it names the feature. A value of the
+// jsonError is the one conversion of a JSON decoding error into a ParseError. Of feature n's
+// text (feature > 0) it names the feature; of the whole input (feature 0) it names nothing, and
+// the caller, which knows where the decoder stands in the stream, sets the line. A value of the
 // wrong type names its member: `feature 3: properties: is a JSON string, want an object`.
-func jsonError(doc []byte, feature int, err error) *data.ParseError {
+func jsonError(feature int, err error) *data.ParseError {
 	pe := &data.ParseError{Feature: feature}
 	what := "not a GeoJSON FeatureCollection: "
 	if feature > 0 {
 		what = "is not a GeoJSON Feature: "
 	}
-	off := len(bytes.TrimRight(doc, jsonSpace))
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		off = int(se.Offset)
 		pe.Msg = what + se.Error()
 	case errors.As(err, &te) && te.Field != "":
-		off = int(te.Offset)
 		pe.Field, pe.Msg = te.Field, "is a JSON "+te.Value+", want "+jsonKind(te.Type)
 	case errors.As(err, &te):
-		off = int(te.Offset)
 		pe.Msg = what + "it is a JSON " + te.Value + ", want " + jsonKind(te.Type)
 	case errors.Is(err, io.EOF):
 		pe.Msg = what + "the input is empty"
 	default:
 		pe.Msg = what + err.Error()
-	}
-	if feature == 0 {
-		pe.Line = lineAt(doc, off)
 	}
 	return pe
 }
@@ -438,9 +431,4 @@ func jsonKind(t reflect.Type) string {
 		return "a number"
 	}
 	return "another value"
-}
-
-// lineAt is the 1-based line of byte offset off in doc.
-func lineAt(doc []byte, off int) int {
-	return 1 + bytes.Count(doc[:min(max(off, 0), len(doc))], []byte("\n"))
 }

@@ -45,6 +45,16 @@ func TestFeatureCollectionErrors(t *testing.T) {
 			"data: feature 1: properties: is a JSON string, want an object"},
 		{"feature not an object", `{"type":"FeatureCollection","features":[5]}`,
 			"data: feature 1: is not a GeoJSON Feature: it is a JSON number, want an object"},
+		// phusong_note is a string (the mark of synthetic data); an object or array is refused
+		// by name, not skipped.
+		{"note object", `{"type":"FeatureCollection","phusong_note":{"a":"b"},"features":[]}`,
+			"data: line 1: phusong_note: is a JSON object, want a string"},
+		{"note array", "{\"type\":\"FeatureCollection\",\n\"phusong_note\":[\"b\"],\"features\":[]}",
+			"data: line 2: phusong_note: is a JSON array, want a string"},
+		// A syntax error on the 4th line of a feature that starts on line 2, with lines after
+		// it: the line is the error's own, neither the feature's first line nor the last line read.
+		{"syntax inside a feature", "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\",\n\"geometry\":null,\n\"properties\":{\n\"a\":1,,\n\"b\":2\n}\n}\n]}\n",
+			"data: line 5: not a GeoJSON FeatureCollection: invalid character ',' looking for beginning of object key string"},
 	}
 	checkReaders(t, geoJSONReaders(), cases)
 }

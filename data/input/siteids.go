@@ -93,7 +93,7 @@ func ReadSiteIDsGeoJSON(r io.Reader, carrier string, lim Limits) (*SiteIDLoadRep
 			Properties map[string]any `json:"properties"`
 		}
 		if err := decodeJSON(raw, &f); err != nil {
-			l.Record(jsonError(raw, n, err))
+			l.Record(jsonError(n, err))
 			continue
 		}
 		var ids []string
