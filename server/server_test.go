@@ -88,7 +88,10 @@ type reply struct {
 }
 
 // rawClient does not add Accept-Encoding nor decompress, so tests see exactly what is sent.
-var rawClient = &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 60 * time.Second}
+// Its timeout only turns a hung request into a failure naming the request before go test's own
+// -timeout: generous, because under -race on a loaded 2-core machine an upload beside 32 readers
+// took over 60 s (TestConcurrentUploadsAndReads failed on a client timeout, not on a defect).
+var rawClient = &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 5 * time.Minute}
 
 // fetch sends method to url with the given header pairs ("Name: value").
 func fetch(t testing.TB, method, url string, headers ...string) reply {
