@@ -59,6 +59,28 @@ type RegionReport struct {
 // ErrStatsOnly or nothing. A population grid (Options.Population) is not supported yet.
 func ComputeRegions(ctx context.Context, communes []data.Commune, def *Definition, opts Options,
 	sites []data.Site, regionCells int) (*Result, *RegionReport, error) {
+	return computeRegions(ctx, communes, def, opts, sites, regionCells, false)
+}
+
+// ServeRegions is ComputeRegions keeping, besides the statistics, what the map serves: every
+// region's coverage layers (each carrier with counted sites and AnyCarrier, each computed
+// technology, every tier) and its own communes' gaps (DefaultMinGapAreaM2), contoured on the
+// region's engine (on Options.Workers goroutines) and clipped to the region's own communes, so
+// the regions' pieces of a layer meet along commune borders without overlapping. The Result
+// is Regional: Layer and Gaps answer from those polygons; its levels are dropped (Field, At and
+// the other level readers answer nothing or ErrStatsOnly, as for ComputeRegions).
+//
+// Inside a region the polygons are those of a whole engine over the region's own communes:
+// they differ from a whole engine's over every commune only near the borders between regions,
+// where the region's contour follows the border (as a whole engine's does at the province edge).
+func ServeRegions(ctx context.Context, communes []data.Commune, def *Definition, opts Options,
+	sites []data.Site, regionCells int) (*Result, *RegionReport, error) {
+	return computeRegions(ctx, communes, def, opts, sites, regionCells, true)
+}
+
+// computeRegions is ComputeRegions, keeping the polygons of ServeRegions when keep is set.
+func computeRegions(ctx context.Context, communes []data.Commune, def *Definition, opts Options,
+	sites []data.Site, regionCells int, keep bool) (*Result, *RegionReport, error) {
 	if opts.Population != nil {
 		return nil, nil, fmt.Errorf("%w: a population grid is not supported region by region yet", ErrOptions)
 	}
@@ -110,6 +132,9 @@ func ComputeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 	carriers := carrierOrder(counted)
 	merged := &Result{eng: base, version: 1, carriers: carriers, statsOnly: true,
 		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
+	if keep {
+		merged.regional = &regionPolygons{layers: map[layerKey]orb.MultiPolygon{}, gaps: map[gapKey]orb.MultiPolygon{}}
+	}
 	merged.counts = make([]communeCounts, len(base.communes))
 	for ci := range merged.counts {
 		merged.counts[ci] = newCounts(len(base.rules), len(carriers))
@@ -155,12 +180,12 @@ func ComputeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 			proj[n] = projected[ci]
 			local[ci] = n
 		}
-		if err := e.rasterise(grid, proj); err != nil {
-			return nil, nil, err
-		}
 		e.own = make([]bool, len(members))
 		for _, ci := range own {
 			e.own[local[ci]] = true
+		}
+		if err := e.rasterise(grid, proj); err != nil {
+			return nil, nil, err
 		}
 		st := store.New(func(s *data.Site) float64 { return reach[s.Key()] })
 		lists := map[string][]data.Site{}
@@ -188,6 +213,11 @@ func ComputeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 			cells[ci] = e.land.CommuneCells[n]
 			rep.LandCells += cells[ci]
 		}
+		if keep {
+			if err := merged.regional.keep(ctx, res, own, local); err != nil {
+				return nil, nil, err
+			}
+		}
 		// The region's levels, land and store are garbage now: collect them before the next
 		// region allocates its own, so that the heap holds one region, not two.
 		res, e, st = nil, nil, nil
@@ -204,3 +234,72 @@ func ComputeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 
 // StatsOnly reports whether r holds statistics only (ComputeRegions): no levels or polygons.
 func (r *Result) StatsOnly() bool { return r.statsOnly }
+
+// Regional reports whether r was computed region by region keeping the map's polygons
+// (ServeRegions): Layer and Gaps answer, the level readers do not.
+func (r *Result) Regional() bool { return r.regional != nil }
+
+// regionPolygons are the polygons a Regional result keeps: every layer (the regions' pieces,
+// in region order) and every commune's gaps at DefaultMinGapAreaM2, in the whole frame.
+type regionPolygons struct {
+	layers map[layerKey]orb.MultiPolygon
+	gaps   map[gapKey]orb.MultiPolygon // commune: index into the whole engine's communes
+}
+
+// keep contours the layers and own communes' gaps of one region's result res (own: whole
+// commune indexes; local: whole index → the region's) on res's engine workers and appends
+// them to rp.
+func (rp *regionPolygons) keep(ctx context.Context, res *Result, own []int, local map[int]int) error {
+	e := res.eng
+	var layers []layerKey
+	for ti, tr := range e.rules {
+		if !e.computes(ti) {
+			continue
+		}
+		for _, c := range append(res.Carriers(), AnyCarrier) {
+			for tier := 0; tier <= len(tr.rule.TiersDBm); tier++ {
+				layers = append(layers, layerKey{c, tr.tech, tier})
+			}
+		}
+	}
+	type gapJob struct {
+		key   gapKey // whole commune index
+		local int
+		ti    int
+	}
+	var gaps []gapJob
+	for ti, tr := range e.rules {
+		if !e.computes(ti) {
+			continue
+		}
+		for _, ci := range own {
+			gaps = append(gaps, gapJob{gapKey{tr.tech, ci, DefaultMinGapAreaM2}, local[ci], ti})
+		}
+	}
+	out := make([]orb.MultiPolygon, len(layers)+len(gaps))
+	eachParallel(ctx, e.opts.Workers, len(out), func() func(int) {
+		return func(n int) {
+			if n < len(layers) {
+				out[n] = res.fullLayer(layers[n])
+				return
+			}
+			g := gaps[n-len(layers)]
+			thr := e.rules[g.ti].requiredOut
+			out[n] = res.gapPolygons(gapKey{g.key.tech, g.local, g.key.minAreaM2}, g.ti, thr)
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("coverage: %w", err)
+	}
+	for n, k := range layers {
+		if len(out[n]) > 0 {
+			rp.layers[k] = append(rp.layers[k], out[n]...)
+		}
+	}
+	for n, g := range gaps {
+		if mp := out[len(layers)+n]; len(mp) > 0 {
+			rp.gaps[g.key] = mp
+		}
+	}
+	return nil
+}
