@@ -42,7 +42,9 @@ type serveOptions struct {
 	trustedProxies             string   // comma-separated addresses or CIDRs
 	context                    []string // context layer files (roads, rivers)
 	contextAttribution         string
-	roads                      string        // road lines for the scenarios' suggestion jobs
+	roads                      string // road lines for the scenarios' suggestion jobs
+	regions                    string // auto, on or off: compute region by region (app.Input.RegionCells)
+	regionCells                int
 	limits                     server.Limits // one flag per field (docs/limits.md)
 }
 
@@ -77,11 +79,18 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.roads, "roads", "", "GeoJSON of road lines (e.g. a national roads file) for scenario suggestions: candidates along them every 500 m and each pick's road distance (loaded at start; without: road_distance_m -1)")
 	fs.StringVar(&o.contextAttribution, "context-attribution", "", "attribution HTML for --context, e.g. the licence its data asks to credit")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
+	fs.StringVar(&o.regions, "regions", "auto", "compute the coverage region by region (a country in bounded memory: statistics and map layers, read-only; "+
+		"no signal at a point, pockets, hexagons, measurements, scenarios or uploads): on, off, or auto (on when the communes' grid has more than 4 regions' cells)")
+	fs.IntVar(&o.regionCells, "region-cells", coverage.DefaultRegionCells, "with --regions: at most this many grid cells a region")
 	limitFlags(fs, &o.limits)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
 	switch {
+	case o.regions != "auto" && o.regions != "on" && o.regions != "off":
+		return o, fmt.Errorf("serve: --regions %q: want auto, on or off", o.regions)
+	case o.regionCells <= 0:
+		return o, fmt.Errorf("serve: --region-cells %d: want a positive number of cells", o.regionCells)
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return o, errors.New("serve: --tls-cert and --tls-key go together")
 	case o.tlsCert == "" && (o.redirectHTTP != "" || o.hsts):
@@ -140,6 +149,12 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		log.Info("synthetic population grid", slog.String("note", in.Population.Note))
 	}
 	in.Coverage = coverage.Options{CellM: o.cellM, UpdateWorkers: max(o.limits.RecomputeWorkers, 0)}
+	if in.RegionCells, err = serveRegionCells(o, in); err != nil {
+		return err
+	}
+	if in.RegionCells > 0 {
+		log.Info("computing region by region: statistics and map layers, read-only", slog.Int("region_cells", in.RegionCells))
+	}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr
 	}
@@ -357,4 +372,26 @@ func (b *byteSize) String() string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// serveRegionCells returns app.Input.RegionCells for --regions: o.regionCells when on, or when
+// auto and the communes' whole grid holds more than four regions' cells; 0 otherwise.
+func serveRegionCells(o serveOptions, in app.Input) (int, error) {
+	switch o.regions {
+	case "off":
+		return 0, nil
+	case "auto":
+		def := in.Definition
+		if def == nil {
+			def = coverage.DefaultDefinition()
+		}
+		n, err := coverage.GridCells(in.Communes, def, in.Coverage)
+		if err != nil || n <= 4*o.regionCells {
+			return 0, err
+		}
+	}
+	if in.Population != nil {
+		return 0, errors.New("serve: region by region places no population grid yet (--population none, or --regions off)")
+	}
+	return o.regionCells, nil
 }

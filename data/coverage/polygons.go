@@ -94,14 +94,18 @@ func (r *Result) Layer(carrier string, tech data.Tech, tier int) (Layer, error) 
 	if err != nil {
 		return Layer{}, err
 	}
+	if r.regional != nil {
+		mp, err := r.regional.layer(layerKey{carrier, tech, tier})
+		if err != nil {
+			return Layer{}, err
+		}
+		return Layer{Carrier: carrier, Tech: tech, Tier: tier, ThresholdDBm: thr, Polygons: mp}, nil
+	}
 	return Layer{Carrier: carrier, Tech: tech, Tier: tier, ThresholdDBm: thr, Polygons: r.fullLayer(layerKey{carrier, tech, tier})}, nil
 }
 
 // fullLayer returns layer k at full detail in the engine frame (cached).
 func (r *Result) fullLayer(k layerKey) orb.MultiPolygon {
-	if r.regional != nil {
-		return r.regional.layers[k]
-	}
 	return r.polygons().full.get(k, func() orb.MultiPolygon { return r.contourLayer(k) })
 }
 

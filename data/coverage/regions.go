@@ -3,10 +3,12 @@ package coverage
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
 	"math"
+	"os"
 	"runtime"
 	"slices"
 
@@ -133,7 +135,12 @@ func computeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 	merged := &Result{eng: base, version: 1, carriers: carriers, statsOnly: true,
 		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
 	if keep {
-		merged.regional = &regionPolygons{layers: map[layerKey]orb.MultiPolygon{}, gaps: map[gapKey]orb.MultiPolygon{}}
+		rp, err := newRegionPolygons()
+		if err != nil {
+			return nil, nil, err
+		}
+		merged.regional = rp
+		runtime.AddCleanup(merged, func(f *os.File) { f.Close() }, rp.file)
 	}
 	merged.counts = make([]communeCounts, len(base.communes))
 	for ci := range merged.counts {
@@ -239,26 +246,120 @@ func (r *Result) StatsOnly() bool { return r.statsOnly }
 // (ServeRegions): Layer and Gaps answer, the level readers do not.
 func (r *Result) Regional() bool { return r.regional != nil }
 
-// regionPolygons are the polygons a Regional result keeps: every layer (the regions' pieces,
-// in region order) and every commune's gaps at DefaultMinGapAreaM2, in the whole frame.
+// regionPolygons are the polygons a Regional result keeps: every layer, its regions' pieces
+// spilled to an unlinked temporary file (a country's layers at full detail take gigabytes) and
+// read back when asked, and every commune's gaps at DefaultMinGapAreaM2 in memory, in the whole
+// frame.
 type regionPolygons struct {
-	layers map[layerKey]orb.MultiPolygon
-	gaps   map[gapKey]orb.MultiPolygon // commune: index into the whole engine's communes
+	file   *os.File // unlinked: the space is freed when it is closed (with the Result)
+	size   int64
+	layers map[layerKey][]span // the regions' pieces, in region order
+	gaps   map[gapKey]orb.MultiPolygon
+}
+
+// span is one encoded MultiPolygon in regionPolygons.file.
+type span struct{ off, n int64 }
+
+// newRegionPolygons creates the spill file in the system's temporary directory.
+func newRegionPolygons() (*regionPolygons, error) {
+	f, err := os.CreateTemp("", "phusong-regions-*")
+	if err != nil {
+		return nil, fmt.Errorf("coverage: region layers: %w", err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("coverage: region layers: %w", err)
+	}
+	return &regionPolygons{file: f, layers: map[layerKey][]span{}, gaps: map[gapKey]orb.MultiPolygon{}}, nil
+}
+
+// layer reads layer k back: its regions' pieces, in region order (nil when empty).
+func (rp *regionPolygons) layer(k layerKey) (orb.MultiPolygon, error) {
+	var out orb.MultiPolygon
+	var buf []byte
+	for _, s := range rp.layers[k] {
+		buf = slices.Grow(buf[:0], int(s.n))[:s.n]
+		if _, err := rp.file.ReadAt(buf, s.off); err != nil {
+			return nil, fmt.Errorf("coverage: reading region layer: %w", err)
+		}
+		out = decodeMultiPolygon(buf, out)
+	}
+	return out, nil
+}
+
+// spill appends mp to the file and returns where it is.
+func (rp *regionPolygons) spill(mp orb.MultiPolygon) (span, error) {
+	b := encodeMultiPolygon(mp)
+	if _, err := rp.file.WriteAt(b, rp.size); err != nil {
+		return span{}, fmt.Errorf("coverage: writing region layer: %w", err)
+	}
+	sp := span{rp.size, int64(len(b))}
+	rp.size += sp.n
+	return sp, nil
+}
+
+// encodeMultiPolygon writes mp exactly: counts as uint32 (polygons, then per polygon its rings,
+// per ring its points) and coordinates as float64 bits, little-endian.
+func encodeMultiPolygon(mp orb.MultiPolygon) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(mp)))
+	for _, p := range mp {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
+		for _, r := range p {
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(r)))
+			for _, pt := range r {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(pt[0]))
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(pt[1]))
+			}
+		}
+	}
+	return b
+}
+
+// decodeMultiPolygon reads what encodeMultiPolygon wrote, appending its polygons to out.
+func decodeMultiPolygon(b []byte, out orb.MultiPolygon) orb.MultiPolygon {
+	u32 := func() int {
+		v := binary.LittleEndian.Uint32(b)
+		b = b[4:]
+		return int(v)
+	}
+	f64 := func() float64 {
+		v := math.Float64frombits(binary.LittleEndian.Uint64(b))
+		b = b[8:]
+		return v
+	}
+	for range u32() {
+		p := make(orb.Polygon, u32())
+		for ri := range p {
+			r := make(orb.Ring, u32())
+			for n := range r {
+				r[n] = orb.Point{f64(), f64()}
+			}
+			p[ri] = r
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // keep contours the layers and own communes' gaps of one region's result res (own: whole
-// commune indexes; local: whole index → the region's) on res's engine workers and appends
-// them to rp.
+// commune indexes; local: whole index → the region's) on res's engine workers and adds them to
+// rp. A tier at the coverage threshold's level (the weakest tier usually is) is contoured once.
 func (rp *regionPolygons) keep(ctx context.Context, res *Result, own []int, local map[int]int) error {
 	e := res.eng
 	var layers []layerKey
+	alias := map[layerKey]layerKey{} // a tier at tier 0's level → tier 0
 	for ti, tr := range e.rules {
 		if !e.computes(ti) {
 			continue
 		}
 		for _, c := range append(res.Carriers(), AnyCarrier) {
-			for tier := 0; tier <= len(tr.rule.TiersDBm); tier++ {
-				layers = append(layers, layerKey{c, tr.tech, tier})
+			layers = append(layers, layerKey{c, tr.tech, 0})
+			for tier, thr := range tr.rule.TiersDBm {
+				if thr == tr.requiredOut {
+					alias[layerKey{c, tr.tech, tier + 1}] = layerKey{c, tr.tech, 0}
+					continue
+				}
+				layers = append(layers, layerKey{c, tr.tech, tier + 1})
 			}
 		}
 	}
@@ -291,9 +392,20 @@ func (rp *regionPolygons) keep(ctx context.Context, res *Result, own []int, loca
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("coverage: %w", err)
 	}
+	spans := map[layerKey]span{}
 	for n, k := range layers {
 		if len(out[n]) > 0 {
-			rp.layers[k] = append(rp.layers[k], out[n]...)
+			sp, err := rp.spill(out[n])
+			if err != nil {
+				return err
+			}
+			spans[k] = sp
+			rp.layers[k] = append(rp.layers[k], sp)
+		}
+	}
+	for k, to := range alias { // the same piece, read from the same bytes
+		if sp, ok := spans[to]; ok {
+			rp.layers[k] = append(rp.layers[k], sp)
 		}
 	}
 	for n, g := range gaps {
@@ -302,4 +414,15 @@ func (rp *regionPolygons) keep(ctx context.Context, res *Result, own []int, loca
 		}
 	}
 	return nil
+}
+
+// GridCells returns the number of cells of the whole grid over communes (New's, before its
+// limit), the size ComputeRegions cuts into regions.
+func GridCells(communes []data.Commune, def *Definition, opts Options) (int, error) {
+	_, _, pBound, err := prepare(communes, def, opts)
+	if err != nil {
+		return 0, err
+	}
+	g := geo.NewGrid(pBound, cmp.Or(opts.CellM, DefaultCellM))
+	return g.NX * g.NY, nil
 }
