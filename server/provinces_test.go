@@ -16,13 +16,11 @@ import (
 	"phusong/server/app"
 )
 
-// TestProvinces labels the demo's communes as two invented provinces (west and east of the
-// median commune centre) and checks /api/v1/provinces against sums made here (communes,
-// census, and the sites standing on each province's communes, located with
-// data.CommuneLocator), and province= on the communes, gaps and coverage routes: only that
-// province's communes, gaps of its communes only, coverage inside its bounding box; an unknown
-// province is a 400 naming the parameter.
-func TestProvinces(t *testing.T) {
+// twoProvinces builds the demo with its communes labelled as two invented provinces, West and
+// East of the median commune centre, and returns the expected listing (sites left to count)
+// and the provinces' bounds.
+func twoProvinces(t *testing.T) (*app.State, map[string]*app.Province, map[string]orb.Bound) {
+	t.Helper()
 	demoState(t)
 	in := demoInput
 	in.Communes = append([]data.Commune(nil), in.Communes...)
@@ -53,6 +51,17 @@ func TestProvinces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, want, bounds
+}
+
+// TestProvinces labels the demo's communes as two invented provinces (west and east of the
+// median commune centre) and checks /api/v1/provinces against sums made here (communes,
+// census, and the sites standing on each province's communes, located with
+// data.CommuneLocator), and province= on the communes, gaps and coverage routes: only that
+// province's communes, gaps of its communes only, coverage inside its bounding box; an unknown
+// province is a 400 naming the parameter.
+func TestProvinces(t *testing.T) {
+	st, want, bounds := twoProvinces(t)
 	loc := data.NewCommuneLocator(st.Communes)
 	for _, s := range st.Snapshot.Sites(store.Filter{}) {
 		if ci := loc.At(s.Lon, s.Lat); ci >= 0 {
