@@ -79,8 +79,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.roads, "roads", "", "GeoJSON of road lines (e.g. a national roads file) for scenario suggestions: candidates along them every 500 m and each pick's road distance (loaded at start; without: road_distance_m -1)")
 	fs.StringVar(&o.contextAttribution, "context-attribution", "", "attribution HTML for --context, e.g. the licence its data asks to credit")
 	fs.StringVar(&o.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (e.g. 127.0.0.1)")
-	fs.StringVar(&o.regions, "regions", "auto", "compute the coverage region by region (a country in bounded memory: statistics and map layers, read-only; "+
-		"no signal at a point, pockets, hexagons, measurements, scenarios or uploads): on, off, or auto (on when the communes' grid has more than 4 regions' cells)")
+	fs.StringVar(&o.regions, "regions", "auto", "compute the coverage region by region (a country in bounded memory: statistics, map layers and station-list uploads; "+
+		"no signal at a point, pockets, hexagons, measurements, scenarios or fibre uploads): on, off, or auto (on when the communes' grid has more than 4 regions' cells)")
 	fs.IntVar(&o.regionCells, "region-cells", coverage.DefaultRegionCells, "with --regions: at most this many grid cells a region")
 	limitFlags(fs, &o.limits)
 	if err := parseFlags(fs, args); err != nil {
@@ -153,7 +153,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	if in.RegionCells > 0 {
-		log.Info("computing region by region: statistics and map layers, read-only", slog.Int("region_cells", in.RegionCells))
+		log.Info("computing region by region: statistics, map layers and station-list uploads", slog.Int("region_cells", in.RegionCells))
 	}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr

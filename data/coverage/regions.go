@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -36,6 +37,9 @@ type RegionReport struct {
 	GridCells int // cells of the whole grid (its bounding box)
 	MaxCells  int // grid cells of the largest region (its window)
 	LandCells int // land cells, summed over the regions' own communes
+	// Recomputed is, after an update (UpdateRegions through app.State.WithSites), how many
+	// regions the last change computed again; 0 after a full computation.
+	Recomputed int
 }
 
 // ComputeRegions computes the per-commune and province statistics of sites over communes
@@ -114,25 +118,19 @@ func computeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
-
-	// Sites: each one's reach and projected position, once (reach depends on the definition only).
-	type placed struct {
-		xy     orb.Point
-		reachM float64
+	plan := &regionPlan{base: base, projected: projected, bounds: bounds, whole: whole}
+	for _, k := range keys {
+		plan.regions = append(plan.regions, plan.region(regions[k]))
 	}
-	at := make([]placed, len(sites))
-	reach := make(map[data.SiteKey]float64, len(sites)) // Engine.Reach, the same in every region
+	ps := plan.place(sites)
 	var counted []*data.Site
 	for i := range sites {
-		s := &sites[i]
-		at[i] = placed{base.tm.Forward(orb.Point{s.Lon, s.Lat}), base.Reach(s)}
-		reach[s.Key()] = at[i].reachM
-		if base.counts(s) {
-			counted = append(counted, s)
+		if base.counts(&sites[i]) {
+			counted = append(counted, &sites[i])
 		}
 	}
 	carriers := carrierOrder(counted)
-	merged := &Result{eng: base, version: 1, carriers: carriers, statsOnly: true,
+	merged := &Result{eng: base, version: 1, carriers: carriers, statsOnly: true, plan: plan,
 		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
 	if keep {
 		rp, err := newRegionPolygons()
@@ -140,7 +138,6 @@ func computeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 			return nil, nil, err
 		}
 		merged.regional = rp
-		runtime.AddCleanup(merged, func(f *os.File) { f.Close() }, rp.file)
 	}
 	merged.counts = make([]communeCounts, len(base.communes))
 	for ci := range merged.counts {
@@ -148,87 +145,14 @@ func computeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 	}
 	cells := make([]int, len(base.communes))
 	rep := &RegionReport{Regions: len(keys), GridCells: whole.NX * whole.NY}
-	for _, k := range keys {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, fmt.Errorf("coverage: %w", err)
-		}
-		own := regions[k]
-		var ob orb.Bound
-		for n, ci := range own {
-			if n == 0 {
-				ob = bounds[ci]
-			} else {
-				ob = ob.Union(bounds[ci])
-			}
-		}
-		// The window: whole tiles of the whole grid around the own communes.
-		i0, i1 := land.CentresIn(whole.X0M, cellM, ob.Min[0], ob.Max[0], whole.NX)
-		j0, j1 := land.CentresIn(whole.Y0M, cellM, ob.Min[1], ob.Max[1], whole.NY)
-		i0, j0 = i0/land.TileCells*land.TileCells, j0/land.TileCells*land.TileCells
-		i1, j1 = min(whole.NX, max(i1, i0+1)), min(whole.NY, max(j1, j0+1))
-		x0 := whole.X0M/cellM + float64(i0)
-		y0 := whole.Y0M/cellM + float64(j0)
-		grid := geo.Grid{X0M: x0 * cellM, Y0M: y0 * cellM, CellM: cellM, NX: i1 - i0, NY: j1 - j0}
-		rep.MaxCells = max(rep.MaxCells, grid.Len())
-		wb := grid.Bound()
-		var members []int // every commune whose bound meets the window, code order
-		for ci := range bounds {
-			if bounds[ci].Intersects(wb) {
-				members = append(members, ci)
-			}
-		}
-		e := &Engine{def: base.def, opts: base.opts, tm: base.tm, rules: base.rules, antenna: base.antenna,
-			tables: base.tables}
-		proj := make([]orb.MultiPolygon, len(members))
-		local := make(map[int]int, len(members)) // whole index → member index
-		for n, ci := range members {
-			e.communes = append(e.communes, base.communes[ci])
-			e.polyArea = append(e.polyArea, base.polyArea[ci])
-			proj[n] = projected[ci]
-			local[ci] = n
-		}
-		e.own = make([]bool, len(members))
-		for _, ci := range own {
-			e.own[local[ci]] = true
-		}
-		if err := e.rasterise(grid, proj); err != nil {
+	for r := range plan.regions {
+		rep.MaxCells = max(rep.MaxCells, plan.regions[r].grid.Len())
+		if err := merged.computeRegion(ctx, r, ps, cells); err != nil {
 			return nil, nil, err
 		}
-		st := store.New(func(s *data.Site) float64 { return reach[s.Key()] })
-		lists := map[string][]data.Site{}
-		for i := range sites {
-			if p := at[i]; wb.Pad(p.reachM + cellM).Contains(p.xy) {
-				lists[sites[i].Carrier] = append(lists[sites[i].Carrier], sites[i])
-			}
-		}
-		for _, id := range slices.Sorted(maps.Keys(lists)) {
-			if _, err := st.ReplaceCarrier(id, lists[id]); err != nil {
-				return nil, nil, fmt.Errorf("coverage: region sites of %s: %w", id, err)
-			}
-		}
-		res, err := e.Compute(ctx, st.Snapshot())
-		if err != nil {
-			return nil, nil, err
-		}
-		remap := make([]int, len(res.carriers))
-		for c, id := range res.carriers {
-			remap[c] = slices.Index(carriers, id)
-		}
-		for _, ci := range own {
-			n := local[ci]
-			merged.counts[ci].add(&res.counts[n], remap)
-			cells[ci] = e.land.CommuneCells[n]
-			rep.LandCells += cells[ci]
-		}
-		if keep {
-			if err := merged.regional.keep(ctx, res, own, local); err != nil {
-				return nil, nil, err
-			}
-		}
-		// The region's levels, land and store are garbage now: collect them before the next
-		// region allocates its own, so that the heap holds one region, not two.
-		res, e, st = nil, nil, nil
-		runtime.GC()
+	}
+	for _, n := range cells {
+		rep.LandCells += n
 	}
 	base.land = &land.Land{Grid: whole, CommuneCells: cells}
 	all := make([]bool, len(base.communes))
@@ -237,6 +161,196 @@ func computeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 	}
 	merged.buildStats(all)
 	return merged, rep, nil
+}
+
+// regionPlan is how computeRegions cut the communes into regions; the result keeps it (for
+// UpdateRegions).
+type regionPlan struct {
+	base      *Engine // the whole frame: projection, rules, tables; no land
+	projected []orb.MultiPolygon
+	bounds    []orb.Bound // of projected
+	whole     geo.Grid
+	regions   []region
+}
+
+// region is one region: its own communes (whole indexes, ascending) and its window of the
+// whole grid.
+type region struct {
+	own  []int
+	grid geo.Grid
+}
+
+// region returns the region of the own communes: its window is whole tiles of the whole grid
+// around their bounds.
+func (p *regionPlan) region(own []int) region {
+	cellM, whole := p.whole.CellM, p.whole
+	ob := p.bounds[own[0]]
+	for _, ci := range own[1:] {
+		ob = ob.Union(p.bounds[ci])
+	}
+	i0, i1 := land.CentresIn(whole.X0M, cellM, ob.Min[0], ob.Max[0], whole.NX)
+	j0, j1 := land.CentresIn(whole.Y0M, cellM, ob.Min[1], ob.Max[1], whole.NY)
+	i0, j0 = i0/land.TileCells*land.TileCells, j0/land.TileCells*land.TileCells
+	i1, j1 = min(whole.NX, max(i1, i0+1)), min(whole.NY, max(j1, j0+1))
+	x0 := whole.X0M/cellM + float64(i0)
+	y0 := whole.Y0M/cellM + float64(j0)
+	return region{own: own, grid: geo.Grid{X0M: x0 * cellM, Y0M: y0 * cellM, CellM: cellM, NX: i1 - i0, NY: j1 - j0}}
+}
+
+// placedSites are sites with their projected positions and reaches (Engine.Reach: the same in
+// every region).
+type placedSites struct {
+	sites  []data.Site
+	xy     []orb.Point
+	reachM []float64
+	reach  map[data.SiteKey]float64
+}
+
+// place projects sites and measures their reach, once.
+func (p *regionPlan) place(sites []data.Site) *placedSites {
+	ps := &placedSites{sites: sites, xy: make([]orb.Point, len(sites)), reachM: make([]float64, len(sites)),
+		reach: make(map[data.SiteKey]float64, len(sites))}
+	for i := range sites {
+		s := &sites[i]
+		ps.xy[i], ps.reachM[i] = p.base.tm.Forward(orb.Point{s.Lon, s.Lat}), p.base.Reach(s)
+		ps.reach[s.Key()] = ps.reachM[i]
+	}
+	return ps
+}
+
+// reaches reports whether a site at xy with reachM may cover a cell of region rg: the sites a
+// region's store holds.
+func (p *regionPlan) reaches(rg *region, xy orb.Point, reachM float64) bool {
+	return rg.grid.Bound().Pad(reachM + p.whole.CellM).Contains(xy)
+}
+
+// computeRegion computes region ri of r's plan over the placed sites: its own communes'
+// counts go into r.counts (replacing theirs) and their land cells into cells, and with
+// polygons kept (r.regional) its layers and gaps replace the region's earlier ones.
+func (r *Result) computeRegion(ctx context.Context, ri int, ps *placedSites, cells []int) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("coverage: %w", err)
+	}
+	base, plan := r.eng, r.plan
+	rg := &plan.regions[ri]
+	wb := rg.grid.Bound()
+	var members []int // every commune whose bound meets the window, code order
+	for ci := range plan.bounds {
+		if plan.bounds[ci].Intersects(wb) {
+			members = append(members, ci)
+		}
+	}
+	e := &Engine{def: base.def, opts: base.opts, tm: base.tm, rules: base.rules, antenna: base.antenna,
+		tables: base.tables}
+	proj := make([]orb.MultiPolygon, len(members))
+	local := make(map[int]int, len(members)) // whole index → member index
+	for n, ci := range members {
+		e.communes = append(e.communes, base.communes[ci])
+		e.polyArea = append(e.polyArea, base.polyArea[ci])
+		proj[n] = plan.projected[ci]
+		local[ci] = n
+	}
+	e.own = make([]bool, len(members))
+	for _, ci := range rg.own {
+		e.own[local[ci]] = true
+	}
+	if err := e.rasterise(rg.grid, proj); err != nil {
+		return err
+	}
+	st := store.New(func(s *data.Site) float64 { return ps.reach[s.Key()] })
+	lists := map[string][]data.Site{}
+	for i := range ps.sites {
+		if plan.reaches(rg, ps.xy[i], ps.reachM[i]) {
+			lists[ps.sites[i].Carrier] = append(lists[ps.sites[i].Carrier], ps.sites[i])
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(lists)) {
+		if _, err := st.ReplaceCarrier(id, lists[id]); err != nil {
+			return fmt.Errorf("coverage: region sites of %s: %w", id, err)
+		}
+	}
+	res, err := e.Compute(ctx, st.Snapshot())
+	if err != nil {
+		return err
+	}
+	remap := make([]int, len(res.carriers))
+	for c, id := range res.carriers {
+		remap[c] = slices.Index(r.carriers, id)
+	}
+	for _, ci := range rg.own {
+		n := local[ci]
+		r.counts[ci] = newCounts(len(base.rules), len(r.carriers))
+		r.counts[ci].add(&res.counts[n], remap)
+		cells[ci] = e.land.CommuneCells[n]
+	}
+	if r.regional != nil {
+		if err := r.regional.keep(ctx, ri, res, rg.own, local); err != nil {
+			return err
+		}
+	}
+	// The region's levels, land and store are garbage now: collect them before the next
+	// region allocates its own, so that the heap holds one region, not two.
+	res, e, st = nil, nil, nil
+	runtime.GC()
+	return nil
+}
+
+// UpdateRegions returns the Regional result prev (ServeRegions) after a change of its sites:
+// sites is the whole new list, changed the sites the change added, removed or modified (either
+// version; store.Change.Affected). Only the regions whose store holds one of changed (before
+// or after) are computed again, so the statistics and polygons equal ServeRegions over sites
+// exactly. prev is not modified and stays valid. When the carriers with counted sites change,
+// every region is computed again. It fails with ErrForeign for a result not from ServeRegions.
+func UpdateRegions(ctx context.Context, prev *Result, sites []data.Site, changed []*data.Site) (*Result, []int, error) {
+	if prev == nil || prev.regional == nil {
+		return nil, nil, ErrForeign
+	}
+	plan := prev.plan
+	base := prev.eng
+	var counted []*data.Site
+	for i := range sites {
+		if base.counts(&sites[i]) {
+			counted = append(counted, &sites[i])
+		}
+	}
+	r := &Result{eng: base, version: prev.version + 1, carriers: carrierOrder(counted), statsOnly: true, plan: plan,
+		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
+	redo := make([]bool, len(plan.regions))
+	if slices.Equal(r.carriers, prev.carriers) {
+		r.counts = slices.Clone(prev.counts)
+		for _, s := range changed {
+			xy, reachM := base.tm.Forward(orb.Point{s.Lon, s.Lat}), base.Reach(s)
+			for ri := range plan.regions {
+				redo[ri] = redo[ri] || plan.reaches(&plan.regions[ri], xy, reachM)
+			}
+		}
+	} else {
+		r.counts = make([]communeCounts, len(base.communes))
+		for ri := range redo {
+			redo[ri] = true
+		}
+	}
+	r.regional = prev.regional.without(plan, redo)
+	cells := slices.Clone(base.land.CommuneCells)
+	ps := plan.place(sites)
+	var done []int
+	for ri, again := range redo {
+		if again {
+			if err := r.computeRegion(ctx, ri, ps, cells); err != nil {
+				return nil, nil, err
+			}
+			done = append(done, ri)
+		}
+	}
+	for _, spans := range r.regional.layers { // region order, as ServeRegions writes them
+		slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(a.region, b.region) })
+	}
+	all := make([]bool, len(base.communes))
+	for ci := range all {
+		all[ci] = true
+	}
+	r.buildStats(all)
+	return r, done, nil
 }
 
 // StatsOnly reports whether r holds statistics only (ComputeRegions): no levels or polygons.
@@ -251,14 +365,24 @@ func (r *Result) Regional() bool { return r.regional != nil }
 // read back when asked, and every commune's gaps at DefaultMinGapAreaM2 in memory, in the whole
 // frame.
 type regionPolygons struct {
-	file   *os.File // unlinked: the space is freed when it is closed (with the Result)
-	size   int64
+	spill  *spillFile
 	layers map[layerKey][]span // the regions' pieces, in region order
 	gaps   map[gapKey]orb.MultiPolygon
 }
 
-// span is one encoded MultiPolygon in regionPolygons.file.
-type span struct{ off, n int64 }
+// spillFile is the unlinked file of the layers, shared by a result and those UpdateRegions
+// made from it (each reads its own spans); it is closed once none of them is reachable.
+type spillFile struct {
+	f    *os.File
+	mu   sync.Mutex // guards size
+	size int64
+}
+
+// span is one encoded MultiPolygon in the spill file: a piece of a layer from region.
+type span struct {
+	region int
+	off, n int64
+}
 
 // newRegionPolygons creates the spill file in the system's temporary directory.
 func newRegionPolygons() (*regionPolygons, error) {
@@ -270,7 +394,32 @@ func newRegionPolygons() (*regionPolygons, error) {
 		f.Close()
 		return nil, fmt.Errorf("coverage: region layers: %w", err)
 	}
-	return &regionPolygons{file: f, layers: map[layerKey][]span{}, gaps: map[gapKey]orb.MultiPolygon{}}, nil
+	sf := &spillFile{f: f}
+	runtime.AddCleanup(sf, func(f *os.File) { f.Close() }, f)
+	return &regionPolygons{spill: sf, layers: map[layerKey][]span{}, gaps: map[gapKey]orb.MultiPolygon{}}, nil
+}
+
+// without returns a copy of rp without the pieces and gaps of the regions marked in redo.
+func (rp *regionPolygons) without(plan *regionPlan, redo []bool) *regionPolygons {
+	out := &regionPolygons{spill: rp.spill,
+		layers: make(map[layerKey][]span, len(rp.layers)), gaps: make(map[gapKey]orb.MultiPolygon, len(rp.gaps))}
+	for k, spans := range rp.layers {
+		out.layers[k] = slices.DeleteFunc(slices.Clone(spans), func(s span) bool { return redo[s.region] })
+	}
+	dropped := map[int]bool{}
+	for ri, again := range redo {
+		if again {
+			for _, ci := range plan.regions[ri].own {
+				dropped[ci] = true
+			}
+		}
+	}
+	for k, mp := range rp.gaps {
+		if !dropped[k.commune] {
+			out.gaps[k] = mp
+		}
+	}
+	return out
 }
 
 // layer reads layer k back: its regions' pieces, in region order (nil when empty).
@@ -279,7 +428,7 @@ func (rp *regionPolygons) layer(k layerKey) (orb.MultiPolygon, error) {
 	var buf []byte
 	for _, s := range rp.layers[k] {
 		buf = slices.Grow(buf[:0], int(s.n))[:s.n]
-		if _, err := rp.file.ReadAt(buf, s.off); err != nil {
+		if _, err := rp.spill.f.ReadAt(buf, s.off); err != nil {
 			return nil, fmt.Errorf("coverage: reading region layer: %w", err)
 		}
 		out = decodeMultiPolygon(buf, out)
@@ -287,14 +436,17 @@ func (rp *regionPolygons) layer(k layerKey) (orb.MultiPolygon, error) {
 	return out, nil
 }
 
-// spill appends mp to the file and returns where it is.
-func (rp *regionPolygons) spill(mp orb.MultiPolygon) (span, error) {
+// write appends mp to the spill file and returns where it is, as a piece of region ri.
+func (rp *regionPolygons) write(ri int, mp orb.MultiPolygon) (span, error) {
 	b := encodeMultiPolygon(mp)
-	if _, err := rp.file.WriteAt(b, rp.size); err != nil {
+	sf := rp.spill
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
+	if _, err := sf.f.WriteAt(b, sf.size); err != nil {
 		return span{}, fmt.Errorf("coverage: writing region layer: %w", err)
 	}
-	sp := span{rp.size, int64(len(b))}
-	rp.size += sp.n
+	sp := span{ri, sf.size, int64(len(b))}
+	sf.size += sp.n
 	return sp, nil
 }
 
@@ -341,10 +493,10 @@ func decodeMultiPolygon(b []byte, out orb.MultiPolygon) orb.MultiPolygon {
 	return out
 }
 
-// keep contours the layers and own communes' gaps of one region's result res (own: whole
+// keep contours the layers and own communes' gaps of region ri's result res (own: whole
 // commune indexes; local: whole index → the region's) on res's engine workers and adds them to
 // rp. A tier at the coverage threshold's level (the weakest tier usually is) is contoured once.
-func (rp *regionPolygons) keep(ctx context.Context, res *Result, own []int, local map[int]int) error {
+func (rp *regionPolygons) keep(ctx context.Context, ri int, res *Result, own []int, local map[int]int) error {
 	e := res.eng
 	var layers []layerKey
 	alias := map[layerKey]layerKey{} // a tier at tier 0's level → tier 0
@@ -395,7 +547,7 @@ func (rp *regionPolygons) keep(ctx context.Context, res *Result, own []int, loca
 	spans := map[layerKey]span{}
 	for n, k := range layers {
 		if len(out[n]) > 0 {
-			sp, err := rp.spill(out[n])
+			sp, err := rp.write(ri, out[n])
 			if err != nil {
 				return err
 			}

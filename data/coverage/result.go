@@ -40,6 +40,7 @@ type Result struct {
 
 	statsOnly bool            // statistics only, no layers (ComputeRegions)
 	regional  *regionPolygons // the map's polygons of a statistics-only result (ServeRegions); nil otherwise
+	plan      *regionPlan     // the regions of a statistics-only result; nil otherwise
 }
 
 // fieldEntry is one field of a result, built once; fields are built concurrently (fieldMu is

@@ -42,7 +42,7 @@ type Input struct {
 	PopulationMode population.Mode
 	// RegionCells > 0 computes the coverage region by region, at most that many grid cells a
 	// region (coverage.ServeRegions): a country in bounded memory. The State then serves the
-	// statistics and the map's polygons but no levels, and is read-only (see Build).
+	// statistics and the map's polygons but no levels (see Build).
 	RegionCells int
 }
 
@@ -119,7 +119,8 @@ func (st *State) check() error {
 // With in.RegionCells > 0 the coverage is computed region by region (coverage.ServeRegions):
 // the State has a store and snapshot of the sites, the statistics and the map's polygons, but
 // no Engine, so what needs levels (signal at a point, pockets, measurements, scenarios, fibre
-// reach) and every change (uploads) answer ErrRegional. in.Engine and a population grid are
+// reach and fibre uploads) answers ErrRegional; WithSites recomputes the regions a change
+// touches. in.Engine and a population grid are
 // refused then (ErrRegions); in.Fibre is served as a network without reach (FibreReach nil).
 func Build(ctx context.Context, in Input) (*State, error) {
 	def, carriers := in.defaults()
@@ -201,10 +202,11 @@ func buildRegional(ctx context.Context, in Input, def *coverage.Definition, carr
 }
 
 // ErrRegional: the served coverage was computed region by region (Input.RegionCells), which
-// keeps the statistics and the map's polygons but no levels; what needs them, and every change,
-// needs a server computing the whole area at once (serve --regions off), within its memory.
-var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics and map layers only): "+
-	"signal at a point, pockets, measurements, scenarios, fibre reach and uploads need the whole engine (serve --regions off): %w", ErrReadOnly)
+// keeps the statistics and the map's polygons but no levels; what needs them needs a server
+// computing the whole area at once (serve --regions off), within its memory. Station-list
+// uploads work (WithSites recomputes the regions they touch).
+var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics, map layers and station-list uploads only): "+
+	"signal at a point, pockets, hexagons, measurements, scenarios, fibre reach and fibre uploads need the whole engine (serve --regions off): %w", ErrReadOnly)
 
 // byCarrier groups sites by carrier into lists (a new map when nil).
 func byCarrier(sites []data.Site, lists map[string][]data.Site) map[string][]data.Site {
@@ -233,7 +235,14 @@ func replaceCarriers(st *store.Store, lists map[string][]data.Site) error {
 // coverage is updated incrementally: only the cells within reach of the changed sites are
 // recomputed, Engine.Update). A site the store or the engine refuses is a data.ParseErrors
 // naming it.
+//
+// On a state computed region by region (Regions), the regions whose sites the change touches are
+// computed again (coverage.UpdateRegions): the same statistics and polygons as computing every
+// region over the new list.
 func (st *State) WithSites(ctx context.Context, carrier string, next []data.Site) (*State, error) {
+	if st.Regions != nil && st.Store != nil {
+		return st.withSitesRegional(ctx, carrier, next)
+	}
 	if st.Engine == nil || st.Store == nil {
 		return nil, st.readOnly()
 	}
@@ -252,6 +261,33 @@ func (st *State) WithSites(ctx context.Context, carrier string, next []data.Site
 	}
 	ns := *st
 	ns.Snapshot, ns.Coverage, ns.Store = snap, res, fork
+	return &ns, nil
+}
+
+// withSitesRegional is WithSites on a state computed region by region.
+func (st *State) withSitesRegional(ctx context.Context, carrier string, next []data.Site) (*State, error) {
+	fork := st.Store.Fork()
+	ch, err := fork.ReplaceCarrier(carrier, next)
+	if err != nil {
+		return nil, siteProblem(err)
+	}
+	snap := fork.Snapshot()
+	var changed []*data.Site
+	for _, d := range ch.Affected {
+		for _, s := range []*data.Site{d.Before, d.After} {
+			if s != nil {
+				changed = append(changed, s)
+			}
+		}
+	}
+	res, done, err := coverage.UpdateRegions(ctx, st.Coverage, sitesOf(snap), changed)
+	if err != nil {
+		return nil, siteProblem(err)
+	}
+	rep := *st.Regions
+	rep.Recomputed = len(done)
+	ns := *st
+	ns.Snapshot, ns.Coverage, ns.Store, ns.Regions = snap, res, fork, &rep
 	return &ns, nil
 }
 
