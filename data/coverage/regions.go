@@ -56,8 +56,8 @@ type RegionReport struct {
 // bounds), so every cell has the same centre (exactly, for whole-metre cells: every
 // coordinate is then a whole multiple of half a cell) and the same tile as in the whole
 // engine; it rasterises its own communes and every other commune whose bound meets the
-// window, so that where communes overlap, a cell goes to the same (first) commune, and
-// evaluates only the tiles holding cells of its own communes. Its store
+// window, so that where communes overlap, a cell goes to the same (first) commune, then keeps
+// its own communes' cells only (land.RasteriseOwn), so it evaluates only their tiles. Its store
 // holds the sites whose reach (Engine.Reach) meets the window. Only the own communes'
 // integer counts are kept; they are summed and turned into statistics as Compute does.
 //
