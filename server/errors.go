@@ -130,6 +130,8 @@ func bodyOf(err error, status int) errorBody {
 		b.Param, b.Value, b.Reason = pe.Param, v, pe.Reason
 	case errors.As(err, new(*statusError)):
 		b.Error = strings.TrimPrefix(err.Error(), "server: ")
+	case errors.Is(err, app.ErrRegional): // a limit of the server's mode, not an internal failure
+		b.Error = app.ErrRegional.Error()
 	case status >= 500:
 		b.Error = http.StatusText(status)
 	}

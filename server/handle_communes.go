@@ -15,7 +15,34 @@ import (
 // handleCommunes answers every commune polygon with its statistics per tech and its fibre
 // reach (fibre_* properties) as properties.
 func (s *Server) handleCommunes(c *gin.Context, v *view) error {
-	return s.sendCached(c, v, communesKey, (*view).communesBuild)
+	province, err := queryProvince(c, v)
+	if err != nil {
+		return err
+	}
+	if province == "" {
+		return s.sendCached(c, v, communesKey, (*view).communesBuild)
+	}
+	return s.sendCached(c, v, communesKey+"|"+province, func(v *view) (*body, error) {
+		fc, _, err := v.st.Layer(app.LayerRequest{Kind: app.LayerCommunes, Province: province})
+		if err != nil {
+			return nil, appError(err)
+		}
+		return jsonBody(ctGeoJSON, fc)
+	})
+}
+
+// handleProvinces answers the provinces of the served communes (app.State.Provinces): name,
+// bounding box, communes, sites and census figures, for the map's province selector.
+func (s *Server) handleProvinces(c *gin.Context, v *view) error {
+	return s.sendCached(c, v, "provinces", func(v *view) (*body, error) {
+		return jsonBody(ctJSON, provincesBody{DataVersion: v.version, Provinces: v.st.Provinces()})
+	})
+}
+
+// provincesBody is /api/v1/provinces.
+type provincesBody struct {
+	DataVersion uint64         `json:"data_version"`
+	Provinces   []app.Province `json:"provinces"`
 }
 
 // communesKey and communesBuild are the cached /api/v1/communes answer.

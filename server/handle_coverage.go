@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -46,8 +47,13 @@ func coverageKeyLayer(key string) (carrier string, tech data.Tech, ok bool) {
 }
 
 func coverageBuild(carrier string, tech data.Tech, tier, zoom int) builder {
+	return coverageBuildIn(carrier, tech, tier, zoom, "")
+}
+
+// coverageBuildIn is coverageBuild clipped to province's bounding box ("" = everything).
+func coverageBuildIn(carrier string, tech data.Tech, tier, zoom int, province string) builder {
 	return func(v *view) (*body, error) {
-		fc, _, err := v.st.Layer(app.LayerRequest{Kind: app.LayerCoverage, Carrier: carrier, Tech: tech, Tier: tier, Zoom: zoom})
+		fc, _, err := v.st.Layer(app.LayerRequest{Kind: app.LayerCoverage, Carrier: carrier, Tech: tech, Tier: tier, Zoom: zoom, Province: province})
 		if errors.Is(err, app.ErrNoSites) {
 			return jsonBody(ctGeoJSON, geojson.NewFeatureCollection()) // listed carrier without sites
 		}
@@ -84,7 +90,23 @@ func (s *Server) handleCoverage(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
+	province, err := queryProvince(c, v)
+	if err != nil {
+		return err
+	}
+	if province != "" {
+		return s.sendCached(c, v, coverageKey(carrier, tech, tier, zoom)+"|"+province, coverageBuildIn(carrier, tech, tier, zoom, province))
+	}
 	return s.sendCached(c, v, coverageKey(carrier, tech, tier, zoom), coverageBuild(carrier, tech, tier, zoom))
+}
+
+// queryProvince parses province= (a name of /api/v1/provinces; "" or absent: every province).
+func queryProvince(c *gin.Context, v *view) (string, error) {
+	name := c.Query("province")
+	if name == "" || slices.ContainsFunc(v.st.Communes, func(cm data.Commune) bool { return cm.Province == name }) {
+		return name, nil
+	}
+	return "", badParam("province", name, "unknown province; see /api/v1/provinces")
 }
 
 // handleGaps answers the uncovered parts of every commune (or of commune=CODE) for tech.
@@ -97,8 +119,14 @@ func (s *Server) handleGaps(c *gin.Context, v *view) error {
 	if _, ok := v.commune[code]; code != "" && !ok {
 		return badParam("commune", code, "unknown commune code; see /api/v1/communes")
 	}
-	return s.sendCached(c, v, "gaps|"+string(tech)+"|"+code, func(v *view) (*body, error) {
-		fc, _, err := v.st.Layer(gapsRequest(tech, code))
+	province, err := queryProvince(c, v)
+	if err != nil {
+		return err
+	}
+	return s.sendCached(c, v, "gaps|"+string(tech)+"|"+code+"|"+province, func(v *view) (*body, error) {
+		req := gapsRequest(tech, code)
+		req.Province = province
+		fc, _, err := v.st.Layer(req)
 		if err != nil {
 			return nil, appError(err)
 		}
@@ -149,6 +177,9 @@ func (s *Server) handleSignal(c *gin.Context, v *view) error {
 	p, err := queryPoint(c)
 	if err != nil {
 		return err
+	}
+	if v.st.Regions != nil {
+		return app.ErrRegional // no levels kept
 	}
 	out := signalBody{Lon: p[0], Lat: p[1], DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
 		Calibration: v.st.Coverage.Calibration(), Levels: []signalLevel{}}

@@ -41,6 +41,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/coverage", public, s.withFormat(s.handleCoverage, s.exportCoverage)}, // format=geojson|kml|csv
 		{http.MethodGet, "/api/v1/communes", public, s.withFormat(s.handleCommunes, s.exportCommunes)},
 		{http.MethodGet, "/api/v1/communes/:code", public, s.handleCommune},
+		{http.MethodGet, "/api/v1/provinces", public, s.handleProvinces},
 		{http.MethodGet, "/api/v1/gaps", public, s.withFormat(s.handleGaps, s.exportGaps)},
 		{http.MethodGet, "/api/v1/pockets", public, s.withFormat(s.handlePockets, s.exportPockets)},
 		{http.MethodGet, "/api/v1/population", public, s.handlePopulation},

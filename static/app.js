@@ -44,6 +44,7 @@ function applyLang() {
       st.info.carriers.filter((c) => c.sites > 0).map((c) => [c.id, c.name + ' (' + nf(c.sites) + ')'])), st.carrier);
     setOptions($('fibre-op'), [['any', t('any_operator')]].concat(
       (st.info.fibre_operators || []).map((o) => [o.id, o.name + ' (' + pct(o.reach_pct) + ')'])), st.fibreOp);
+    setOptions($('province'), [['', t('all_provinces')]].concat(st.provinces.map((p) => [p.name, p.name])), st.province);
   }
   renderLegend();
   if (st.selected) { st.selected(); }
@@ -120,6 +121,7 @@ function bind() {
     if (measureShown()) { withMeasure((m) => m.loadMeasure()); }
   });
   $('l-communes').addEventListener('change', () => { restyleCommunes(); renderLegend(); });
+  $('province').addEventListener('change', (e) => pickProvince(e.target.value));
   $('l-gaps').addEventListener('change', () => { loadGaps(); renderLegend(); });
   $('l-sites').addEventListener('change', () => { drawSites(); renderLegend(); });
   $('l-context').addEventListener('change', () => { drawContext(); renderLegend(); });
@@ -143,6 +145,23 @@ function bind() {
     openSheet(t('demo_title'), [el('p', null, st.info.note), st.info.population_note && el('p', null, st.info.population_note)]);
   });
   window.addEventListener('resize', sizeNote);
+}
+
+// pickProvince shows one province (its name) or all (''): the view fits its box, and the
+// communes, coverage and gaps are fetched for it alone.
+function pickProvince(name) {
+  st.province = name;
+  const p = st.provinces.find((x) => x.name === name);
+  const b = p ? p.bbox : st.info.bounds;
+  if (b) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [8, 8] }); }
+  const req = ++st.provinceReq;
+  getJSON('api/v1/communes' + (name ? '?province=' + encodeURIComponent(name) : '')).then((fc) => {
+    if (req !== st.provinceReq) { return; }
+    st.communes = fc;
+    drawCommunes();
+    loadCoverage();
+    loadGaps();
+  }).catch(failed);
 }
 
 // refresh redraws every layer after a change of technology.
@@ -184,6 +203,11 @@ function start() {
     $('context-row').hidden = !info.context;
     return Promise.all([
       getJSON('api/v1/communes').then((fc) => { st.communes = fc; drawCommunes(); }),
+      getJSON('api/v1/provinces').then((ps) => {
+        st.provinces = ps.provinces;
+        $('province-row').hidden = ps.provinces.length < 2; // one province: nothing to choose
+        applyLang();
+      }),
       getJSON('api/v1/sites').then((fc) => { st.sites = fc; drawSites(); }),
       info.context && getJSON('api/v1/context').then((fc) => { st.context = fc; drawContext(); })
     ]);

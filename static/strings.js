@@ -11,6 +11,8 @@ export const STRINGS = {
   layers: ['Lớp bản đồ', 'Map layers'],
   carrier: ['Nhà mạng', 'Carrier'],
   any_carrier: ['Bất kỳ nhà mạng nào', 'Any carrier'],
+  province_pick: ['Tỉnh/thành', 'Province'],
+  all_provinces: ['Tất cả', 'All'],
   l_communes: ['Tô màu xã/phường', 'Colour communes by'],
   by_area: ['chưa phủ (diện tích)', 'uncovered (area)'],
   by_population: ['chưa phủ (dân số)', 'uncovered (people)'],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Time from `phusong serve` start to its first map answer (the any-carrier 4G coverage the map
-# loads first, zoom 9) and to a warm cache (the same answer again, from memory), with peak RSS.
+# loads first, zoom 9) and to a warm cache (the same answer again, from memory), with peak RSS
+# and the CPU time (user + sys) of the whole run (start, first answers, 3 s of warm-up).
 #
 #   bash bench/national/serve.sh BINARY [COMMUNES SITES]     (no files: the embedded demo)
 set -euo pipefail
@@ -19,6 +20,7 @@ second=$(date +%s.%N)
 sleep 3
 kill -INT $(pgrep -P $pid) 2>/dev/null || true
 wait $pid || true
-printf 'first_answer_s=%.2f second_answer_ms=%.0f peak_rss_mb=%s\n' "$(echo "$first - $start" | bc)" \
-  "$(echo "($second - $first) * 1000" | bc)" "$(awk '/Maximum resident/{printf "%.0f", $NF/1024}' "$dir/time")"
+printf 'first_answer_s=%.2f second_answer_ms=%.0f peak_rss_mb=%s cpu_s=%s\n' "$(echo "$first - $start" | bc)" \
+  "$(echo "($second - $first) * 1000" | bc)" "$(awk '/Maximum resident/{printf "%.0f", $NF/1024}' "$dir/time")" \
+  "$(awk '/User time/{u=$NF} /System time/{s=$NF} END{printf "%.1f", u+s}' "$dir/time")"
 rm -rf "$dir"

@@ -50,6 +50,8 @@ type serveOptions struct {
 	roads                      string        // road lines for the scenarios' suggestion jobs
 	follow                     time.Duration // how often to look for other replicas' uploads (0: never)
 	pprofAddr                  string        // private listener for the runtime's profiles
+	regions                    string        // auto, on or off: compute region by region (app.Input.RegionCells)
+	regionCells                int
 	limits                     server.Limits // one flag per field (docs/limits.md)
 }
 
@@ -87,11 +89,18 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.DurationVar(&o.follow, "follow", time.Second, "how often to look in the database for uploads made through other servers "+
 		"sharing it (replicas on one --db) and serve them; 0: never")
 	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "also serve the runtime's profiles (/debug/pprof/: heap, block, mutex, CPU, trace) on this private address, e.g. 127.0.0.1:6060; never a public one")
+	fs.StringVar(&o.regions, "regions", "auto", "compute the coverage region by region (a country in bounded memory: statistics, map layers and station-list uploads; "+
+		"no signal at a point, pockets, hexagons, measurements, scenarios or fibre uploads): on, off, or auto (on when the communes' grid has more than 4 regions' cells)")
+	fs.IntVar(&o.regionCells, "region-cells", coverage.DefaultRegionCells, "with --regions: at most this many grid cells a region")
 	limitFlags(fs, &o.limits)
 	if err := parseFlags(fs, args); err != nil {
 		return o, err
 	}
 	switch {
+	case o.regions != "auto" && o.regions != "on" && o.regions != "off":
+		return o, fmt.Errorf("serve: --regions %q: want auto, on or off", o.regions)
+	case o.regionCells <= 0:
+		return o, fmt.Errorf("serve: --region-cells %d: want a positive number of cells", o.regionCells)
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return o, errors.New("serve: --tls-cert and --tls-key go together")
 	case o.tlsCert == "" && (o.redirectHTTP != "" || o.hsts):
@@ -150,6 +159,12 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		log.Info("synthetic population grid", slog.String("note", in.Population.Note))
 	}
 	in.Coverage = coverage.Options{CellM: o.cellM, UpdateWorkers: max(o.limits.RecomputeWorkers, 0)}
+	if in.RegionCells, err = serveRegionCells(o, in); err != nil {
+		return err
+	}
+	if in.RegionCells > 0 {
+		log.Info("computing region by region: statistics, map layers and station-list uploads", slog.Int("region_cells", in.RegionCells))
+	}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr
 	}
@@ -406,4 +421,26 @@ func applyMemoryLimit(lim server.Limits, getenv func(string) string, log *slog.L
 	}
 	debug.SetMemoryLimit(limit)
 	log.Info("memory limit", slog.Int64("heap_after_loading_bytes", heap), slog.Int64("limit_bytes", limit))
+}
+
+// serveRegionCells returns app.Input.RegionCells for --regions: o.regionCells when on, or when
+// auto and the communes' whole grid holds more than four regions' cells; 0 otherwise.
+func serveRegionCells(o serveOptions, in app.Input) (int, error) {
+	switch o.regions {
+	case "off":
+		return 0, nil
+	case "auto":
+		def := in.Definition
+		if def == nil {
+			def = coverage.DefaultDefinition()
+		}
+		n, err := coverage.GridCells(in.Communes, def, in.Coverage)
+		if err != nil || n <= 4*o.regionCells {
+			return 0, err
+		}
+	}
+	if in.Population != nil {
+		return 0, errors.New("serve: region by region places no population grid yet (--population none, or --regions off)")
+	}
+	return o.regionCells, nil
 }

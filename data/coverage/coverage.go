@@ -138,8 +138,8 @@ type Engine struct {
 
 	siteModels weakCache[data.Site, modelEntry] // see model
 
-	// own, when not nil, marks the communes whose statistics are wanted (a region's own
-	// communes, ComputeRegions): Compute skips the tiles holding none of their cells.
+	// own, when not nil, marks a region's own communes (ComputeRegions): the land holds their
+	// cells only (land.RasteriseOwn), and the polygons are clipped to their outer boundary.
 	own []bool
 
 	// Derived once, on first use (Engine is immutable otherwise): the boundary rasters and
@@ -241,7 +241,7 @@ func prepare(communes []data.Commune, def *Definition, opts Options) (*Engine, [
 // rasterise gives e its land: the communes' projected polygons on grid, the land classes,
 // the tiles' bounds and, with Options.Population, the people.
 func (e *Engine) rasterise(grid geo.Grid, projected []orb.MultiPolygon) error {
-	e.land = land.Rasterise(grid, projected)
+	e.land = land.RasteriseOwn(grid, projected, e.own)
 	e.land.SetWard(e.communes)
 	e.setTileBounds()
 	if e.opts.Population != nil {
@@ -352,20 +352,6 @@ func (e *Engine) CutoffDBm(t data.Tech) (float64, bool) {
 		return 0, false
 	}
 	return e.rules[ti].cutoff, true
-}
-
-// wanted reports whether Compute evaluates tile t: always, unless the engine wants only
-// some communes (own) and t holds none of their cells.
-func (e *Engine) wanted(t *land.Tile) bool {
-	if e.own == nil {
-		return true
-	}
-	for _, ci := range e.land.CellCommune[t.Start:t.End] {
-		if e.own[ci] {
-			return true
-		}
-	}
-	return false
 }
 
 // computes reports whether the engine computes technology index ti (Options.Techs).

@@ -54,7 +54,7 @@ func (r *Result) layerThreshold(carrier string, tech data.Tech, tier int) (float
 	if ti < 0 {
 		return 0, 0, fmt.Errorf("%w: technology %q is not analysed", ErrNoLayer, tech)
 	}
-	if r.statsOnly {
+	if r.statsOnly && r.regional == nil {
 		return 0, 0, ErrStatsOnly
 	}
 	if carrier != AnyCarrier && !slices.Contains(r.carriers, carrier) {
@@ -93,6 +93,13 @@ func (r *Result) Layer(carrier string, tech data.Tech, tier int) (Layer, error) 
 	thr, _, err := r.layerThreshold(carrier, tech, tier)
 	if err != nil {
 		return Layer{}, err
+	}
+	if r.regional != nil {
+		mp, err := r.regional.layer(layerKey{carrier, tech, tier})
+		if err != nil {
+			return Layer{}, err
+		}
+		return Layer{Carrier: carrier, Tech: tech, Tier: tier, ThresholdDBm: thr, Polygons: mp}, nil
 	}
 	return Layer{Carrier: carrier, Tech: tech, Tier: tier, ThresholdDBm: thr, Polygons: r.fullLayer(layerKey{carrier, tech, tier})}, nil
 }
@@ -146,6 +153,10 @@ func (r *Result) Gaps(tech data.Tech, communeCode string, minAreaM2 float64) (Ga
 		return GapLayer{}, fmt.Errorf("%w: commune %q", ErrNoLayer, communeCode)
 	}
 	gl := GapLayer{Tech: tech, ThresholdDBm: thr, MinAreaM2: max(0, minAreaM2)}
+	if r.regional != nil && gl.MinAreaM2 < DefaultMinGapAreaM2 {
+		return GapLayer{}, fmt.Errorf("%w: computed region by region, the gaps keep pieces of %g m² or more (asked for %g m²)",
+			ErrStatsOnly, float64(DefaultMinGapAreaM2), gl.MinAreaM2)
+	}
 	for _, ci := range cis {
 		mp := r.gapPolygons(gapKey{tech, ci, gl.MinAreaM2}, ti, thr)
 		if len(mp) == 0 {
@@ -165,6 +176,13 @@ func (r *Result) Gaps(tech data.Tech, communeCode string, minAreaM2 float64) (Ga
 // gapPolygons returns the gaps of k.commune for k.tech (technology index ti, threshold thr dBm)
 // in the engine frame, pieces under k.minAreaM2 dropped (cached).
 func (r *Result) gapPolygons(k gapKey, ti int, thr float64) orb.MultiPolygon {
+	if r.regional != nil { // kept at DefaultMinGapAreaM2 (Gaps refuses a smaller minimum)
+		mp := r.regional.gaps[gapKey{k.tech, k.commune, DefaultMinGapAreaM2}]
+		if k.minAreaM2 > DefaultMinGapAreaM2 {
+			mp = dropSmall(mp, k.minAreaM2)
+		}
+		return mp
+	}
 	return r.polygons().gaps.get(k, func() orb.MultiPolygon { return dropSmall(r.contourGaps(k.commune, ti, thr), k.minAreaM2) })
 }
 
@@ -209,6 +227,9 @@ func dropSmall(mp orb.MultiPolygon, minAreaM2 float64) orb.MultiPolygon {
 // arguments return from the cache. Layers are independent, so this takes about 1/Workers of
 // building them one by one. It stops early when ctx is cancelled.
 func (r *Result) WarmLayers(ctx context.Context) error {
+	if r.regional != nil {
+		return nil // built region by region (ServeRegions)
+	}
 	if r.statsOnly {
 		return ErrStatsOnly
 	}

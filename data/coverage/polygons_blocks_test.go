@@ -118,15 +118,7 @@ func sharedResult(t *testing.T, file string, cellM float64) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(rep.Communes, DefaultDefinition(), Options{CellM: cellM})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.Compute(context.Background(), storeWith(t, e, sites).Snapshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return wholeResult(t, rep.Communes, Options{CellM: cellM}, sites)
 }
 
 // overlapResult is the synthetic province with its ward column widened by 1.5 km on each side

@@ -54,7 +54,7 @@ func (e *Engine) boundaries() *boundaryCache {
 		for cls := range bc.class {
 			var mps []orb.MultiPolygon
 			for ci, mp := range bc.projected {
-				if e.communeClass(ci) == uint8(cls) {
+				if e.communeClass(ci) == uint8(cls) && (e.own == nil || e.own[ci]) {
 					mps = append(mps, mp)
 				}
 			}

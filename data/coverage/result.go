@@ -38,7 +38,9 @@ type Result struct {
 
 	polys polygonCache // its polygons, built on first use (polygons.go)
 
-	statsOnly bool // statistics only, no layers (ComputeRegions)
+	statsOnly bool            // statistics only, no layers (ComputeRegions)
+	regional  *regionPolygons // the map's polygons of a statistics-only result (ServeRegions); nil otherwise
+	plan      *regionPlan     // the regions of a statistics-only result; nil otherwise
 }
 
 // fieldEntry is one field of a result, built once; fields are built concurrently (fieldMu is
@@ -92,7 +94,7 @@ func (e *Engine) Compute(ctx context.Context, snap *store.Snapshot) (*Result, er
 	var jobs []tileJob
 	for tix := range e.land.Tiles {
 		t := &e.land.Tiles[tix]
-		if t.End == t.Start || !e.wanted(t) {
+		if t.End == t.Start {
 			continue
 		}
 		job := tileJob{tile: int32(tix)}

@@ -185,6 +185,14 @@ func (r CellRect) Union(o CellRect) CellRect {
 // where communes overlap, the first in slice order wins, so no cell is counted twice; cells in
 // no commune are outside. CellWard is left nil (see SetWard).
 func Rasterise(grid geo.Grid, projected []orb.MultiPolygon) *Land {
+	return RasteriseOwn(grid, projected, nil)
+}
+
+// RasteriseOwn is Rasterise keeping only the cells of the communes own marks (nil: all): the
+// others are outside, but every commune is rasterised first, so a cell where an own commune
+// overlaps an earlier one stays that one's (outside), as in Rasterise over all of them. A
+// region of a larger area (package coverage) holds exactly its own communes' cells this way.
+func RasteriseOwn(grid geo.Grid, projected []orb.MultiPolygon, own []bool) *Land {
 	l := &Land{Grid: grid, Commune: make([]int32, grid.Len())}
 	for k := range l.Commune {
 		l.Commune[k] = -1
@@ -199,6 +207,13 @@ func Rasterise(grid geo.Grid, projected []orb.MultiPolygon) *Land {
 					}
 				}
 			})
+		}
+	}
+	if own != nil {
+		for k, ci := range l.Commune {
+			if ci >= 0 && !own[ci] {
+				l.Commune[k] = -1
+			}
 		}
 	}
 	l.index(len(projected))

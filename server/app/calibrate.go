@@ -38,7 +38,7 @@ func (a *App) Calibrate(ctx context.Context, who persist.TokenInfo, o measure.Ca
 	}
 	st := a.State()
 	if st.Engine == nil {
-		return nil, ErrReadOnly
+		return nil, st.readOnly()
 	}
 	var cmp *measure.Comparison
 	var err error
@@ -47,7 +47,7 @@ func (a *App) Calibrate(ctx context.Context, who persist.TokenInfo, o measure.Ca
 		if err != nil {
 			return nil, err
 		}
-		s, err := loadStore(eng, sitesOf(st.Snapshot))
+		s, err := openStore(eng.Reach, sitesOf(st.Snapshot), 0)
 		if err != nil {
 			return nil, err
 		}
@@ -117,7 +117,7 @@ func (a *App) ServeCalibration(ctx context.Context, who persist.TokenInfo, id in
 	defer a.mu.Unlock()
 	st := a.State()
 	if st.Engine == nil {
-		return nil, ErrReadOnly
+		return nil, st.readOnly()
 	}
 	if def == nil {
 		def = st.Definition.Uncalibrated()

@@ -142,7 +142,10 @@ func gapsCollections(_ *State, k *collectionKind) []Collection {
 // pocket with at least pocket.DefaultMinPeople people (the map's floor), which bounds the
 // collection to the places a planner acts on (the province's thousands of empty one-cell
 // pockets left out); /api/v1/pockets?min_people= takes any floor.
-func pocketsCollections(_ *State, k *collectionKind) []Collection {
+func pocketsCollections(st *State, k *collectionKind) []Collection {
+	if st.Regions != nil {
+		return nil // no levels to find pockets in
+	}
 	var out []Collection
 	for _, t := range data.AnalysedTechs {
 		out = append(out, Collection{ID: k.name + "_" + strings.ToLower(string(t)), Title: "Dead-zone pockets " + string(t),

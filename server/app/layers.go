@@ -37,6 +37,9 @@ type LayerRequest struct {
 	MinGapAreaM2 float64   // gaps: smallest gap polygon kept (coverage.DefaultMinGapAreaM2 on the map)
 	MinPeople    float64   // pockets: pockets with fewer people are left out (pocket.DefaultMinPeople on the map)
 	Resolution   int       // h3: the H3 resolution (H3Resolutions)
+	// Province, when not "", keeps one province's part (Provinces): its communes, their gaps,
+	// or the coverage clipped to its bounding box. An unknown name is an *ArgError.
+	Province string
 }
 
 // Resolutions of the H3 layer: the FCC's, 8 (0.74 km² hexagons) and 9 (0.105 km²).
@@ -101,6 +104,9 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 		fc = render.Pockets(pl, r.Engine(), r.DefinitionVersion(), req.Zoom)
 		l = func(fc *geojson.FeatureCollection) render.Layer { return render.PocketsLayer(fc, string(req.Tech)) }
 	case LayerH3:
+		if st.Regions != nil {
+			return nil, render.Layer{}, ErrRegional
+		}
 		if req.Resolution < H3MinResolution || req.Resolution > H3MaxResolution {
 			return nil, render.Layer{}, &ArgError{"resolution", fmt.Sprint(req.Resolution), "must be 8 or 9"}
 		}
@@ -118,6 +124,11 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 		l = render.CommunesLayer
 	default:
 		return nil, render.Layer{}, &ArgError{"layer", req.Kind, "must be gaps, coverage, communes, pockets or h3"}
+	}
+	if req.Province != "" && (req.Kind == LayerCommunes || req.Kind == LayerGaps || req.Kind == LayerCoverage) {
+		if err := st.inProvince(fc, req.Kind, req.Province); err != nil {
+			return nil, render.Layer{}, err
+		}
 	}
 	if note != "" {
 		render.MarkSynthetic(fc, note)

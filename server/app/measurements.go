@@ -160,7 +160,7 @@ func (a *App) comparison(ctx context.Context) (*measure.Comparison, *State, erro
 	}
 	st := a.State()
 	if st.Engine == nil {
-		return nil, nil, ErrReadOnly
+		return nil, nil, st.readOnly()
 	}
 	e, err := a.measuredEntry(ctx, st)
 	if err != nil {

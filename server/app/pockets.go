@@ -14,6 +14,9 @@ import (
 // the nearest fibre access point (from its network, when it has one). An unknown commune is
 // an *ArgError, a technology not analysed pocket.ErrTech.
 func (st *State) Pockets(tech data.Tech, minPeople float64, commune string) (*pocket.Layer, error) {
+	if st.Regions != nil {
+		return nil, ErrRegional
+	}
 	opts := pocket.Options{MinPeople: minPeople, Commune: commune, Sites: st.Snapshot, Fibre: st.Fibre}
 	l, err := pocket.Find(st.Coverage, tech, opts)
 	if err != nil && !errors.Is(err, pocket.ErrTech) {
@@ -40,4 +43,10 @@ func (st *State) PocketReport(techs []data.Tech, minPeople float64) (*render.Poc
 }
 
 // Density is the population density image of the map (render.Density).
-func (st *State) Density() (*render.DensityImage, error) { return render.Density(st.Coverage.Engine()) }
+// It needs the land raster: ErrRegional for a state computed region by region.
+func (st *State) Density() (*render.DensityImage, error) {
+	if st.Regions != nil {
+		return nil, ErrRegional
+	}
+	return render.Density(st.Coverage.Engine())
+}

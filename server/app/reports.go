@@ -115,7 +115,7 @@ func (a *App) ReportSignal(ctx context.Context, req SignalReportRequest) (Report
 	}
 	st := a.State()
 	if st.Engine == nil {
-		return ReportAck{}, ErrReadOnly
+		return ReportAck{}, st.readOnly()
 	}
 	rules := a.reportRules()
 	var errs data.ParseErrors
@@ -256,7 +256,7 @@ func (a *App) disputeCells(ctx context.Context) ([]DisputeCell, error) {
 	}
 	st := a.State()
 	if st.Engine == nil {
-		return nil, ErrReadOnly
+		return nil, st.readOnly()
 	}
 	v, err := a.db.ReportsVersion(ctx)
 	if err != nil {

@@ -274,7 +274,7 @@ func (a *App) scenarioState(ctx context.Context, who persist.TokenInfo, id int64
 // Problems with the edits are errs.
 func (st *State) withEdits(ctx context.Context, edits []Edit, mayEdit func(string) bool) (ns *State, errs data.ParseErrors, err error) {
 	if st.Engine == nil || st.Store == nil {
-		return nil, nil, ErrReadOnly
+		return nil, nil, st.readOnly()
 	}
 	ed, errs := st.applyEdits(edits, mayEdit)
 	if errs != nil {

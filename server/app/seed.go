@@ -89,7 +89,7 @@ func loadList[T any](ctx context.Context, db *persist.DB, kind persist.Kind[T], 
 func (a *App) rebuild(ctx context.Context) error {
 	st := a.State()
 	if st.Engine == nil {
-		return fmt.Errorf("app: rebuild: %w", ErrReadOnly)
+		return fmt.Errorf("app: rebuild: %w", st.readOnly())
 	}
 	sites, err := a.db.Sites().Current(ctx, "")
 	if err != nil {

@@ -40,6 +40,10 @@ type Input struct {
 	// PopulationMode; Build passes them to the engine it makes (coverage.Options.Population).
 	Population     *population.Source
 	PopulationMode population.Mode
+	// RegionCells > 0 computes the coverage region by region, at most that many grid cells a
+	// region (coverage.ServeRegions): a country in bounded memory. The State then serves the
+	// statistics and the map's polygons but no levels (see Build).
+	RegionCells int
 }
 
 // State is one consistent dataset: a site snapshot, the coverage computed from it, the
@@ -58,6 +62,9 @@ type State struct {
 	// and recomputes incrementally with Engine.Update. Either may be nil for a read-only state.
 	Engine *coverage.Engine
 	Store  *store.Store
+	// Regions says how the coverage was cut when it was computed region by region
+	// (Input.RegionCells); nil for a whole engine.
+	Regions *coverage.RegionReport
 
 	// Fibre is the operators' fibre network and FibreReach its reach on Engine's land, computed
 	// with FibreOptions; FibreNote is non-empty when the network is synthetic demo data. A nil
@@ -108,8 +115,18 @@ func (st *State) check() error {
 // Build makes the engine over in.Communes, loads in.Sites into a new store (one
 // ReplaceCarrier per carrier, in carrier id order), computes the full coverage of that
 // snapshot and, when in.Fibre is not nil, the reach of in.Fibre on the engine's land.
+//
+// With in.RegionCells > 0 the coverage is computed region by region (coverage.ServeRegions):
+// the State has a store and snapshot of the sites, the statistics and the map's polygons, but
+// no Engine, so what needs levels (signal at a point, pockets, measurements, scenarios, fibre
+// reach and fibre uploads) answers ErrRegional; WithSites recomputes the regions a change
+// touches. in.Engine and a population grid are
+// refused then (ErrRegions); in.Fibre is served as a network without reach (FibreReach nil).
 func Build(ctx context.Context, in Input) (*State, error) {
 	def, carriers := in.defaults()
+	if in.RegionCells > 0 {
+		return buildRegional(ctx, in, def, carriers)
+	}
 	eng := in.Engine
 	if eng == nil {
 		opts := in.Coverage
@@ -121,14 +138,9 @@ func Build(ctx context.Context, in Input) (*State, error) {
 	} else {
 		def = eng.Definition()
 	}
-	sites, err := loadStore(eng, in.Sites)
+	sites, err := openStore(eng.Reach, in.Sites, in.MinVersion)
 	if err != nil {
 		return nil, err
-	}
-	for sites.Version() <= in.MinVersion && in.MinVersion > 0 {
-		if _, err := sites.Upsert(nil); err != nil { // an empty write: the next version
-			return nil, fmt.Errorf("app: store version: %w", err)
-		}
 	}
 	snap := sites.Snapshot()
 	res, err := eng.Compute(ctx, snap)
@@ -157,11 +169,44 @@ func (in Input) defaults() (*coverage.Definition, []data.Carrier) {
 	return def, carriers
 }
 
-// loadStore returns a new store over eng's reach holding sites.
-func loadStore(eng *coverage.Engine, sites []data.Site) (*store.Store, error) {
-	st := store.New(eng.Reach)
-	return st, replaceCarriers(st, byCarrier(sites, nil))
+// openStore returns a new store over reach holding sites, at a version above minVersion.
+func openStore(reach store.ReachFunc, sites []data.Site, minVersion uint64) (*store.Store, error) {
+	st := store.New(reach)
+	if err := replaceCarriers(st, byCarrier(sites, nil)); err != nil {
+		return nil, err
+	}
+	for st.Version() <= minVersion && minVersion > 0 {
+		if _, err := st.Upsert(nil); err != nil { // an empty write: the next version
+			return nil, fmt.Errorf("app: store version: %w", err)
+		}
+	}
+	return st, nil
 }
+
+// buildRegional is Build for in.RegionCells > 0: the coverage of in.Sites region by region.
+func buildRegional(ctx context.Context, in Input, def *coverage.Definition, carriers []data.Carrier) (*State, error) {
+	if in.Engine != nil || in.Population != nil {
+		return nil, ErrRegions
+	}
+	res, rep, err := coverage.ServeRegions(ctx, in.Communes, def, in.Coverage, in.Sites, in.RegionCells)
+	if err != nil {
+		return nil, fmt.Errorf("app: computing coverage: %w", err)
+	}
+	sites, err := openStore(res.Engine().Reach, in.Sites, in.MinVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &State{Snapshot: sites.Snapshot(), Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes),
+		Carriers: carriers, Definition: def, Note: in.Note, Store: sites, Regions: rep, Fibre: in.Fibre, FibreNote: in.FibreNote,
+		FibreOptions: in.FibreOptions}, nil
+}
+
+// ErrRegional: the served coverage was computed region by region (Input.RegionCells), which
+// keeps the statistics and the map's polygons but no levels; what needs them needs a server
+// computing the whole area at once (serve --regions off), within its memory. Station-list
+// uploads work (WithSites recomputes the regions they touch).
+var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics, map layers and station-list uploads only): "+
+	"signal at a point, pockets, hexagons, measurements, scenarios, fibre reach and fibre uploads need the whole engine (serve --regions off): %w", ErrReadOnly)
 
 // byCarrier groups sites by carrier into lists (a new map when nil).
 func byCarrier(sites []data.Site, lists map[string][]data.Site) map[string][]data.Site {
@@ -190,9 +235,16 @@ func replaceCarriers(st *store.Store, lists map[string][]data.Site) error {
 // coverage is updated incrementally: only the cells within reach of the changed sites are
 // recomputed, Engine.Update). A site the store or the engine refuses is a data.ParseErrors
 // naming it.
+//
+// On a state computed region by region (Regions), the regions whose sites the change touches are
+// computed again (coverage.UpdateRegions): the same statistics and polygons as computing every
+// region over the new list.
 func (st *State) WithSites(ctx context.Context, carrier string, next []data.Site) (*State, error) {
+	if st.Regions != nil && st.Store != nil {
+		return st.withSitesRegional(ctx, carrier, next)
+	}
 	if st.Engine == nil || st.Store == nil {
-		return nil, ErrReadOnly
+		return nil, st.readOnly()
 	}
 	fork := st.Store.Fork()
 	if fork.Version() != st.Snapshot.Version() {
@@ -209,6 +261,33 @@ func (st *State) WithSites(ctx context.Context, carrier string, next []data.Site
 	}
 	ns := *st
 	ns.Snapshot, ns.Coverage, ns.Store = snap, res, fork
+	return &ns, nil
+}
+
+// withSitesRegional is WithSites on a state computed region by region.
+func (st *State) withSitesRegional(ctx context.Context, carrier string, next []data.Site) (*State, error) {
+	fork := st.Store.Fork()
+	ch, err := fork.ReplaceCarrier(carrier, next)
+	if err != nil {
+		return nil, siteProblem(err)
+	}
+	snap := fork.Snapshot()
+	var changed []*data.Site
+	for _, d := range ch.Affected {
+		for _, s := range []*data.Site{d.Before, d.After} {
+			if s != nil {
+				changed = append(changed, s)
+			}
+		}
+	}
+	res, done, err := coverage.UpdateRegions(ctx, st.Coverage, sitesOf(snap), changed)
+	if err != nil {
+		return nil, siteProblem(err)
+	}
+	rep := *st.Regions
+	rep.Recomputed = len(done)
+	ns := *st
+	ns.Snapshot, ns.Coverage, ns.Store, ns.Regions = snap, res, fork, &rep
 	return &ns, nil
 }
 
@@ -232,7 +311,7 @@ func siteProblem(err error) error {
 // A network fibre.Check refuses is a data.ParseErrors.
 func (st *State) WithFibre(net *fibre.Network, note string, opts fibre.Options) (*State, error) {
 	if st.Engine == nil {
-		return nil, fmt.Errorf("app: fibre reach needs the coverage engine's land: %w", ErrReadOnly)
+		return nil, fmt.Errorf("app: fibre reach needs the coverage engine's land: %w", st.readOnly())
 	}
 	if net == nil {
 		net = &fibre.Network{Routes: []fibre.Route{}, AccessPoints: []fibre.AccessPoint{}}
@@ -296,3 +375,12 @@ func BuildRegions(ctx context.Context, in Input, regionCells int) (*State, *cove
 
 // ErrRegions: BuildRegions was given an engine, a fibre network or a population grid.
 var ErrRegions = errors.New("app: region by region computes coverage statistics only (no engine, fibre or population grid)")
+
+// readOnly is the error of a change, or of a use case needing levels, on st without an engine:
+// ErrRegional when st was computed region by region, ErrReadOnly otherwise.
+func (st *State) readOnly() error {
+	if st.Regions != nil {
+		return ErrRegional
+	}
+	return ErrReadOnly
+}

@@ -63,7 +63,7 @@ func readFibre(r io.Reader, format, operator string, area orb.Bound, _ bool, lim
 // access points replaced by next, with its reach recomputed on the engine's land.
 func prepareFibre(_ context.Context, st *State, operator string, next []fibre.Item) (*State, any, error) {
 	if st.Engine == nil {
-		return nil, nil, ErrReadOnly
+		return nil, nil, st.readOnly()
 	}
 	ns, err := st.withFibreOf(operator, next)
 	if err != nil {

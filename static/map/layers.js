@@ -5,7 +5,7 @@ import { $, el } from '../dom.js';
 import { nf } from '../i18n.js';
 import { getJSON } from '../api.js';
 import {
-  st, layers, carrier, coverageColour, techInfo, failed, rampColour,
+  st, layers, carrier, coverageColour, techInfo, failed, rampColour, inProvince,
   CHORO_BREAKS, CHORO_COLOURS, TIER_COLOURS, FIBRE_BREAKS, FIBRE_COLOURS, COMBINED_COLOURS, ROAD_COLOUR, WATER_COLOUR, WATER_FILL
 } from './state.js';
 
@@ -109,7 +109,7 @@ export function restyleCommunes() { if (layers.communes) { layers.communes.setSt
 // for the zoom (fetched per zoom step, cached by ETag).
 export function loadCoverage() {
   const mode = st.cov, tiled = mode !== 'off' && coverageTiles();
-  const key = [mode, st.tech, st.carrier, mode === 'off' || tiled ? '' : covZoom(), tiled].join('|');
+  const key = [mode, st.tech, st.carrier, mode === 'off' || tiled ? '' : covZoom(), tiled, st.province].join('|');
   if (key === st.covKey) { return; }
   st.covKey = key;
   const req = ++st.covReq;
@@ -120,7 +120,7 @@ export function loadCoverage() {
   if (tiled) { drawCoverageTiles(mode); return; }
   const tiers = mode === 'tiers' ? techInfo().tiers_dbm.map((_, i) => i + 1) : [0];
   Promise.all(tiers.map((tier) =>
-    getJSON('api/v1/coverage?tech=' + st.tech + '&carrier=' + encodeURIComponent(st.carrier) + '&tier=' + tier + '&zoom=' + covZoom())
+    getJSON('api/v1/coverage?tech=' + st.tech + '&carrier=' + encodeURIComponent(st.carrier) + '&tier=' + tier + '&zoom=' + covZoom() + inProvince())
   )).then((fcs) => {
     if (req !== st.covReq) { return; }
     const group = L.layerGroup();
@@ -168,7 +168,7 @@ export function loadGaps() {
   if (layers.gaps) { layers.gaps.remove(); layers.gaps = null; }
   if (!$('l-gaps').checked) { return; }
   const tech = st.tech;
-  getJSON('api/v1/gaps?tech=' + tech).then((fc) => {
+  getJSON('api/v1/gaps?tech=' + tech + inProvince()).then((fc) => {
     if (tech !== st.tech || !$('l-gaps').checked) { return; }
     if (layers.gaps) { layers.gaps.remove(); }
     layers.gaps = L.geoJSON(fc, { style: { renderer, weight: 1.5, color: '#b2182b', opacity: 0.9, fillColor: '#b2182b', fillOpacity: 0.25, dashArray: '4 3', interactive: false } }).addTo(map);

@@ -7,6 +7,8 @@ import { t } from '../i18n.js';
 // combined threshold), the data loaded, and the keys and counters that drop stale answers.
 export const st = {
   tech: '4G', carrier: 'any', choro: 'area', cov: 'area', fibreOp: 'any', threshold: 70,
+  province: '', // one province of /api/v1/provinces, or '' for all
+  provinces: [], provinceReq: 0,
   info: null, communes: null, sites: null, combined: null, context: null, population: null, pockets: null,
   siteMode: null, // how the sites are drawn now: 'clusters', 'dots' or null (not drawn)
   selected: null, // redraws the open sheet (after a change of language or technology)
@@ -108,3 +110,7 @@ export function unflash() { $('status').hidden = true; }
 
 // failed reports a failed load for a few seconds.
 export function failed(e) { flash(t('load_failed') + ': ' + e.message, 4000); }
+
+// inProvince is the query suffix of the chosen province ('' for all): the communes, gaps and
+// coverage routes then answer that province only, which keeps a country's map light on a phone.
+export function inProvince() { return st.province ? '&province=' + encodeURIComponent(st.province) : ''; }

@@ -1,0 +1,53 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBrowserProvinces serves the demo labelled as two invented provinces and, on a phone:
+// the layers panel offers All, East and West; picking East fits the view to East's box (the
+// map's centre inside it), draws East's communes only and fetches the coverage and gaps of
+// East alone (province=East in their URLs); picking All again draws every commune.
+func TestBrowserProvinces(t *testing.T) {
+	needChromium(t)
+	st, want, bounds := twoProvinces(t)
+	_, ts := serveState(t, st, Options{})
+	root := newBrowser(t)
+	b := openTab(t, root, viewport{"phone", 360, 640, true, "en"}, "provinces", ts.URL+"/?lang=en", 3*time.Minute)
+	b.ready()
+	opts := b.poll("province options", `!document.getElementById('province-row').hidden &&
+		Array.from(document.querySelectorAll('#province option')).map(o => o.value + '=' + o.textContent).join(';')`)
+	if opts != "=All;East=East;West=West" {
+		t.Fatalf("province options %q, want All, East, West", opts)
+	}
+	b.do(b.press(`#layers-btn`))
+	pick := func(name string) {
+		b.poll("layers panel", `!document.getElementById('layers').hidden && 'open'`)
+		b.poll("pick "+name, fmt.Sprintf(`(() => { const s = document.getElementById('province'); s.value = %q;
+			s.dispatchEvent(new Event('change', {bubbles: true})); return 'picked'; })()`, name))
+	}
+	pick("East")
+	e := bounds["East"]
+	got := b.poll("East drawn", fmt.Sprintf(`(() => {
+	  if (!phusong.idle() || phusong.state.communes.features.length !== %d || !phusong.layers.coverage) return '';
+	  const c = phusong.map().getCenter();
+	  const urls = performance.getEntriesByType('resource').map(e => e.name);
+	  return [c.lng > %f && c.lng < %f && c.lat > %f && c.lat < %f,
+	    urls.some(u => u.includes('/api/v1/coverage?') && u.includes('province=East')),
+	    phusong.state.communes.features.every(f => f.id)].join(',');
+	})()`, want["East"].Communes, e.Min[0], e.Max[0], e.Min[1], e.Max[1]))
+	if got != "true,true,true" {
+		t.Fatalf("after picking East: centre inside its box, coverage fetched for it, communes with ids = %s", got)
+	}
+	b.do(b.press(`#l-gaps`))
+	b.poll("East gaps", `performance.getEntriesByType('resource').some(e => e.name.includes('/api/v1/gaps?') && e.name.includes('province=East')) && phusong.layers.gaps && 'yes'`)
+	b.shot("east")
+	pick("")
+	n := b.poll("all communes", fmt.Sprintf(`phusong.state.communes.features.length === %d && 'all'`, len(st.Communes)))
+	if !strings.Contains(n, "all") {
+		t.Fatal(n)
+	}
+}
