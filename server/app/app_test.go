@@ -177,7 +177,7 @@ func openDemo(t *testing.T) (*App, *persist.DB) {
 	for _, s := range st.Snapshot.Sites(store.Filter{}) {
 		sites = append(sites, *s)
 	}
-	a, err := OpenDB(context.Background(), db, Input{Engine: st.Engine, Communes: st.Communes, Carriers: st.Carriers, Sites: sites}, nil)
+	a, err := OpenDB(context.Background(), db, Input{Engine: st.Engine, Communes: st.Communes, Carriers: st.Carriers, Sites: sites, Note: st.Note}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,21 +21,8 @@ import (
 // a planner token and viettel and mobifone tokens.
 func scenarioApp(t *testing.T) (*App, map[string]persist.TokenInfo) {
 	t.Helper()
-	st := mustDemo(t)
-	db, err := persist.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	var sites []data.Site
-	for _, s := range st.Snapshot.Sites(store.Filter{}) {
-		sites = append(sites, *s)
-	}
+	a, db := openDemo(t)
 	ctx := context.Background()
-	a, err := OpenDB(ctx, db, Input{Engine: st.Engine, Communes: st.Communes, Carriers: st.Carriers, Sites: sites, Note: st.Note}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	toks := map[string]persist.TokenInfo{}
 	_, toks["planner"], _ = db.CreatePlannerToken(ctx, "usf", "")
 	_, toks["planner2"], _ = db.CreatePlannerToken(ctx, "other", "")
