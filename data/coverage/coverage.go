@@ -104,6 +104,10 @@ type Options struct {
 	UpdateWorkers  int
 	Progress       io.Writer // if not nil, Compute writes "\r…% of tiles" lines here (give a terminal)
 	IncludePlanned bool      // count planned sites as if on air (default: active sites only)
+	// PolygonCacheBytes bounds the layers and gaps a Result keeps once built (Layer, Gaps),
+	// the least recently used dropped past it and contoured again when asked (the same
+	// polygons); 0 or less keeps every one.
+	PolygonCacheBytes int64
 
 	// Population, when not nil, places people on the land (population.Place with
 	// PopulationMode, "" = census): every people figure then sums the grid's people over the

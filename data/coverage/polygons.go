@@ -1,10 +1,12 @@
 package coverage
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -24,13 +26,106 @@ var (
 	ErrTier    = errors.New("coverage: no such tier")
 )
 
-// polygonCache holds a Result's polygons, built on first use.
+// polygonCache holds a Result's polygons, built on first use. The layers and gaps are kept
+// within Options.PolygonCacheBytes together (polygonLRU); the levels and block kinds, a few
+// megabytes in all, are kept.
 type polygonCache struct {
-	full   memo[layerKey, orb.MultiPolygon]    // projected metres, full detail
-	gaps   memo[gapKey, orb.MultiPolygon]      // projected metres, one commune, slivers dropped
+	once   sync.Once                           // sets lru.maxBytes (Result.polygons)
+	lru    polygonLRU                          // of full and gaps
+	full   map[layerKey]*polygonEntry          // projected metres, full detail (guarded by lru.mu)
+	gaps   map[gapKey]*polygonEntry            // projected metres, one commune, slivers dropped (guarded by lru.mu)
 	other  memo[layerKey, levelFill]           // levels on the other land class near its edge (tier 0 keys)
 	blocks memo[layerKey, []contour.BlockKind] // block kinds of the province window (package contour)
 }
+
+// polygonLRU bounds the polygons a Result keeps by their bytes (polygonBytes): past maxBytes
+// (≤ 0: no bound) the least recently used are dropped, and built again when next asked for.
+// A layer's or a gap's polygons depend only on the Result and the key (the contouring is
+// deterministic), so a rebuilt one is the same, coordinate for coordinate.
+type polygonLRU struct {
+	maxBytes int64
+
+	mu    sync.Mutex
+	lru   list.List // of *polygonEntry, built and kept; most recently used first
+	bytes int64     // of the entries in lru
+}
+
+// polygonEntry is one key's polygons, built once; concurrent callers wait for the build.
+type polygonEntry struct {
+	once sync.Once
+	mp   orb.MultiPolygon
+	size int64         // polygonBytes(mp)
+	elem *list.Element // in lru; nil while building, or once dropped
+	drop func()        // forgets the entry in its map (with lru.mu held)
+}
+
+// cachedPolygons returns the polygons of k in m, building them with build on first use (or
+// after they were dropped) and keeping them within l's bytes.
+func cachedPolygons[K comparable](l *polygonLRU, m *map[K]*polygonEntry, k K, build func() orb.MultiPolygon) orb.MultiPolygon {
+	l.mu.Lock()
+	if *m == nil {
+		*m = map[K]*polygonEntry{}
+	}
+	en := (*m)[k]
+	switch {
+	case en == nil:
+		en = &polygonEntry{}
+		en.drop = func() {
+			if (*m)[k] == en {
+				delete(*m, k)
+			}
+		}
+		(*m)[k] = en
+	case en.elem != nil:
+		l.lru.MoveToFront(en.elem)
+	}
+	l.mu.Unlock()
+	en.once.Do(func() {
+		en.mp = build()
+		l.keep(en)
+	})
+	return en.mp
+}
+
+// keep adds en, just built, as the most recently used and drops the least recently used past
+// maxBytes (en itself when it alone is over: its caller still gets it).
+func (l *polygonLRU) keep(en *polygonEntry) {
+	en.size = polygonBytes(en.mp)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	en.elem = l.lru.PushFront(en)
+	l.bytes += en.size
+	for l.maxBytes > 0 && l.bytes > l.maxBytes {
+		old := l.lru.Back().Value.(*polygonEntry)
+		l.lru.Remove(old.elem)
+		old.elem = nil
+		l.bytes -= old.size
+		old.drop()
+	}
+}
+
+// stats returns the number of polygon sets kept and their bytes.
+func (l *polygonLRU) stats() (entries int, bytes int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lru.Len(), l.bytes
+}
+
+// polygonBytes is the memory mp holds: 16 bytes a point, 24 a slice header.
+func polygonBytes(mp orb.MultiPolygon) int64 {
+	n := int64(24)
+	for _, p := range mp {
+		n += 24
+		for _, r := range p {
+			n += 24 + 16*int64(cap(r))
+		}
+	}
+	return n
+}
+
+// PolygonCache returns the number of layers and gaps r keeps built and their bytes (see
+// Options.PolygonCacheBytes).
+func (r *Result) PolygonCache() (entries int, bytes int64) { return r.polygons().lru.stats() }
 
 type layerKey struct {
 	carrier string
@@ -45,7 +140,11 @@ type gapKey struct {
 }
 
 // polygons returns r's cache.
-func (r *Result) polygons() *polygonCache { return &r.polys }
+func (r *Result) polygons() *polygonCache {
+	pc := &r.polys
+	pc.once.Do(func() { pc.lru.maxBytes = r.eng.opts.PolygonCacheBytes })
+	return pc
+}
 
 // layerThreshold checks (carrier, tech, tier) and returns the tier's level in dBm and the
 // technology index.
@@ -106,7 +205,8 @@ func (r *Result) Layer(carrier string, tech data.Tech, tier int) (Layer, error) 
 
 // fullLayer returns layer k at full detail in the engine frame (cached).
 func (r *Result) fullLayer(k layerKey) orb.MultiPolygon {
-	return r.polygons().full.get(k, func() orb.MultiPolygon { return r.contourLayer(k) })
+	pc := r.polygons()
+	return cachedPolygons(&pc.lru, &pc.full, k, func() orb.MultiPolygon { return r.contourLayer(k) })
 }
 
 // Gap is the uncovered land of one commune for one technology at full detail in the engine's
@@ -183,7 +283,8 @@ func (r *Result) gapPolygons(k gapKey, ti int, thr float64) orb.MultiPolygon {
 		}
 		return mp
 	}
-	return r.polygons().gaps.get(k, func() orb.MultiPolygon { return dropSmall(r.contourGaps(k.commune, ti, thr), k.minAreaM2) })
+	pc := r.polygons()
+	return cachedPolygons(&pc.lru, &pc.gaps, k, func() orb.MultiPolygon { return dropSmall(r.contourGaps(k.commune, ti, thr), k.minAreaM2) })
 }
 
 // contourGaps contours the uncovered land of commune ci for technology index ti (projected):
