@@ -44,11 +44,14 @@ type Limits struct {
 	IdleTimeout       time.Duration // keep-alive connection idle time
 
 	// Memory, storage, CPU.
-	CacheBytes       int64 // response cache of one data version (the previous one is kept while the next warms)
-	MemoryLimitBytes int64 // the Go runtime's soft memory limit (GOMEMLIMIT); 0: MemoryLimit's default; < 0: none
-	MaxDatabaseBytes int64 // the database file (SQLite max_page_count; a write past it is a 507); 0: none
-	RecomputeWorkers int   // goroutines of an upload's coverage recompute (serve's engine), so readers keep the other cores
-	WriteDutyPct     int   // share of the time uploads and rollbacks may take while the map is read, percent; < 0: all
+	CacheBytes int64 // response cache of one data version (the previous one is kept while the next warms)
+	// PolygonCacheBytes bounds the full-detail coverage layers and gaps the coverage result of
+	// a data version keeps once built (coverage.Options.PolygonCacheBytes); < 0: none.
+	PolygonCacheBytes int64
+	MemoryLimitBytes  int64 // the Go runtime's soft memory limit (GOMEMLIMIT); 0: MemoryLimit's default; < 0: none
+	MaxDatabaseBytes  int64 // the database file (SQLite max_page_count; a write past it is a 507); 0: none
+	RecomputeWorkers  int   // goroutines of an upload's coverage recompute (serve's engine), so readers keep the other cores
+	WriteDutyPct      int   // share of the time uploads and rollbacks may take while the map is read, percent; < 0: all
 }
 
 // DefaultLimits returns the limits a zero field takes.
@@ -81,9 +84,10 @@ func DefaultLimits() Limits {
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       120 * time.Second,
 
-		CacheBytes:       32 << 20,
-		RecomputeWorkers: 1,
-		WriteDutyPct:     50,
+		CacheBytes:        32 << 20,
+		PolygonCacheBytes: 16 << 20,
+		RecomputeWorkers:  1,
+		WriteDutyPct:      50,
 	}
 }
 
@@ -124,7 +128,8 @@ func (l *Limits) Flags() []LimitFlag {
 		f("upload-timeout", "deadline of an upload once its body is in: validate, recompute, commit (503)", &l.UploadTimeout),
 		f("read-header-timeout", "time a client has to send the request line and headers", &l.ReadHeaderTimeout),
 		f("idle-timeout", "keep-alive connection idle time", &l.IdleTimeout),
-		b("cache-bytes", "response cache of one data version (least recently used answers dropped past it)", &l.CacheBytes),
+		b("cache-bytes", "response cache of one data version: answers and OGC/tile feature sets (least recently used dropped past it)", &l.CacheBytes),
+		b("polygon-cache-bytes", "full-detail coverage layers and gaps kept by the coverage of one data version (least recently used contoured again past it; -1 none)", &l.PolygonCacheBytes),
 		b("memory-limit", "the Go runtime's soft memory limit (GOMEMLIMIT: the collector works harder near it); 0: 1.5 × the heap after loading + 4 × --cache-bytes, or $GOMEMLIMIT when set; -1 none", &l.MemoryLimitBytes),
 		b("max-db-bytes", "database file (507 for a write past it; 0 none)", &l.MaxDatabaseBytes),
 		f("recompute-workers", "goroutines of an upload's coverage recompute (the other cores stay with readers)", &l.RecomputeWorkers),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -158,7 +159,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if in.Population != nil && in.Population.Note != "" {
 		log.Info("synthetic population grid", slog.String("note", in.Population.Note))
 	}
-	in.Coverage = coverage.Options{CellM: o.cellM, UpdateWorkers: max(o.limits.RecomputeWorkers, 0)}
+	in.Coverage = coverage.Options{CellM: o.cellM, UpdateWorkers: max(o.limits.RecomputeWorkers, 0), PolygonCacheBytes: cmp.Or(o.limits.PolygonCacheBytes, server.DefaultLimits().PolygonCacheBytes)}
 	if in.RegionCells, err = serveRegionCells(o, in); err != nil {
 		return err
 	}
