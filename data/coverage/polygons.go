@@ -185,8 +185,9 @@ type Layer struct {
 
 // Layer returns the area where carrier (an ID of Carriers, or AnyCarrier) reaches the level of
 // tier for tech: tier 0 is the coverage threshold (the rule's RequiredMedianDBm(false)), tier
-// n ≥ 1 the definition's TiersDBm[n−1] (strongest first). The polygons are computed once per
-// Result and shared between calls. Unknown carriers and technologies give ErrNoLayer, unknown
+// n ≥ 1 the definition's TiersDBm[n−1] (strongest first). The polygons are computed on first
+// use and shared between calls while kept (Options.PolygonCacheBytes; once dropped, they are
+// computed again, the same). Unknown carriers and technologies give ErrNoLayer, unknown
 // tiers ErrTier.
 func (r *Result) Layer(carrier string, tech data.Tech, tier int) (Layer, error) {
 	thr, _, err := r.layerThreshold(carrier, tech, tier)
@@ -235,8 +236,8 @@ type GapLayer struct {
 // code): where the best level over all carriers is below the coverage threshold inside the
 // commune, contoured like Layer but clipped to the commune, at full detail, dropping the gap
 // polygons (exterior minus holes) under minAreaM2 m² (a negative minimum counts as 0, which keeps
-// every piece; DefaultMinGapAreaM2 is the map's). The polygons are computed once per Result and
-// shared between calls. An unknown technology or code gives ErrNoLayer.
+// every piece; DefaultMinGapAreaM2 is the map's). The polygons are computed on first use and
+// shared between calls while kept (Options.PolygonCacheBytes). An unknown technology or code gives ErrNoLayer.
 func (r *Result) Gaps(tech data.Tech, communeCode string, minAreaM2 float64) (GapLayer, error) {
 	thr, ti, err := r.layerThreshold(AnyCarrier, tech, 0)
 	if err != nil {
@@ -325,8 +326,9 @@ func dropSmall(mp orb.MultiPolygon, minAreaM2 float64) orb.MultiPolygon {
 // WarmLayers builds, on the engine's workers, every coverage layer (each carrier of Carriers and
 // AnyCarrier, each analysed technology, tier 0) and every commune's gaps (DefaultMinGapAreaM2)
 // at full detail in the engine frame, so that later calls of Layer and Gaps with those
-// arguments return from the cache. Layers are independent, so this takes about 1/Workers of
-// building them one by one. It stops early when ctx is cancelled.
+// arguments return from the cache (as many as Options.PolygonCacheBytes keeps). Layers are
+// independent, so this takes about 1/Workers of building them one by one. It stops early when
+// ctx is cancelled.
 func (r *Result) WarmLayers(ctx context.Context) error {
 	if r.regional != nil {
 		return nil // built region by region (ServeRegions)
