@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -321,20 +320,12 @@ func (s *Server) handleOGCItem(c *gin.Context, v *view) error {
 	}})
 }
 
-// setEntry computes one feature set once.
-type setEntry struct {
-	version string // the measurements version of a measurement collection's set; "" otherwise
-	once    sync.Once
-	fs      *app.FeatureSet
-	err     error
-}
-
-// featureSet returns col's features at zoom (< 0: full detail), computed once per view
-// (failed builds are not kept). A measurement collection's set is computed once per
-// measurements version (an import or a withdrawal changes it without a new state): the
-// entry of an older version is replaced.
+// featureSet returns col's features at zoom (< 0: full detail), computed once per view and
+// kept in its response cache (within its bytes; failed builds are not kept). A measurement
+// collection's set is computed once per measurements version (an import or a withdrawal
+// changes it without a new state): the version is part of its key.
 func (v *view) featureSet(ctx context.Context, col app.Collection, zoom int) (*app.FeatureSet, error) {
-	key := col.ID + "|" + strconv.Itoa(zoom)
+	key := "set|" + col.ID + "|" + strconv.Itoa(zoom)
 	build := func() (*app.FeatureSet, string, error) {
 		fs, err := v.st.Features(col, zoom)
 		return fs, "", err
@@ -345,31 +336,22 @@ func (v *view) featureSet(ctx context.Context, col app.Collection, zoom int) (*a
 		if mv, err = v.app.MeasurementsVersion(ctx); err != nil {
 			return nil, err
 		}
+		key += "|" + mv
 		build = func() (*app.FeatureSet, string, error) { return v.app.MeasurementFeatures(ctx, col) }
 	}
-	e, _ := v.sets.LoadOrStore(key, &setEntry{version: mv})
-	se := e.(*setEntry)
-	if se.version != mv {
-		fresh := &setEntry{version: mv}
-		if !v.sets.CompareAndSwap(key, se, fresh) {
-			return v.featureSet(ctx, col, zoom) // another request replaced it first
+	e, _ := v.cache.entry(key, nil)
+	e.used.Store(time.Now().UnixNano())
+	e.once.Do(func() {
+		fs, got, err := build()
+		if err == nil && got != mv {
+			err = errStaleMeasurements // imported or withdrawn while building: not kept
 		}
-		se = fresh
-	}
-	se.once.Do(func() {
-		var got string
-		se.fs, got, se.err = build()
-		if se.err == nil && got != mv {
-			se.err = errStaleMeasurements // imported or withdrawn while building: not kept
-		}
-		if se.err != nil {
-			v.sets.CompareAndDelete(key, se)
-		}
+		v.cache.doneSet(e, fs, err)
 	})
-	if errors.Is(se.err, errStaleMeasurements) {
+	if errors.Is(e.err, errStaleMeasurements) {
 		return v.featureSet(ctx, col, zoom)
 	}
-	return se.fs, se.err
+	return e.set, e.err
 }
 
 // errStaleMeasurements: a measurement feature set was built at a newer measurements version

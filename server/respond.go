@@ -59,7 +59,7 @@ var (
 )
 
 // size is the memory b holds: its bytes and their gzip form.
-func (b *body) size() int64 { return int64(len(b.raw) + len(b.gz) + len(b.etag)) }
+func (b *body) size() int64 { return int64(cap(b.raw) + cap(b.gz) + len(b.etag)) }
 
 // gzipLevelAnswers is the gzip level of the answers built from the data (cached per data
 // version, built again after every upload): gzip.DefaultCompression. On the demo's answers
@@ -70,8 +70,13 @@ const gzipLevelAnswers = gzip.DefaultCompression
 
 // newBody encodes raw once; level is a compress/gzip level (gzipLevelAnswers for the answers
 // built from the data, gzip.BestCompression for static files), or noGzip to skip the gzip
-// form, which compress makes.
+// form, which compress makes. raw is copied when it has much more room than bytes (a
+// bytes.Buffer's, which doubles as it grows), so that a kept body holds what the response
+// cache counts.
 func newBody(contentType, cacheControl string, raw []byte, level int) *body {
+	if cap(raw)-len(raw) > len(raw)/8 {
+		raw = bytes.Clone(raw)
+	}
 	sum := sha256.Sum256(raw)
 	etag := `W/"` + hex.EncodeToString(sum[:12]) + `"`
 	if len(raw) < minGzipBytes {

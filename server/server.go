@@ -128,7 +128,7 @@ func New(a *app.App, opts Options) (*Server, error) {
 		s.up = newUploads(opts.Limits, opts.SpoolDir)
 		s.reports = newReportLimits(opts.Reports, opts.Now)
 	}
-	s.cur.Store(newView(a, a.State(), opts.Limits.CacheBytes))
+	s.cur.Store(newView(a, a.State(), opts.Limits.CacheBytes, s.metrics))
 	s.engine = s.newEngine()
 	return s, nil
 }
@@ -151,7 +151,7 @@ func (s *Server) view() *view {
 	if v.st == st || s.writes.Load() > 0 {
 		return v
 	}
-	nv := newView(s.app, st, s.opts.Limits.CacheBytes)
+	nv := newView(s.app, st, s.opts.Limits.CacheBytes, s.metrics)
 	s.cur.CompareAndSwap(v, nv) // a racing request may have swapped first: the next one settles it
 	return nv
 }
@@ -227,7 +227,7 @@ func (s *Server) advance() {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Limits.RequestTimeout)
 	defer cancel()
 	start := time.Now()
-	nv := newView(s.app, st, s.opts.Limits.CacheBytes)
+	nv := newView(s.app, st, s.opts.Limits.CacheBytes, s.metrics)
 	nv.warmFrom(ctx, old, s.fills)
 	s.cur.Store(nv)
 	n, bytes := nv.cache.stats()

@@ -35,17 +35,17 @@ type view struct {
 	commune  map[string]int  // commune code → index in st.Communes
 	bounds   []orb.Bound     // per commune, for point lookups
 	bound    orb.Bound       // all communes
-	cache    *responseCache
-	sets     sync.Map // collection id|zoom → *setEntry (handle_ogc.go)
+	cache    *responseCache  // answers, and the feature sets of the OGC API and tiles (handle_ogc.go)
 
 	densityOnce sync.Once // the population density image, made on first use
 	densityImg  *render.DensityImage
 	densityErr  error
 }
 
-// newView indexes st, with a response cache of cacheBytes. Carriers that have sites but are
-// missing from st.Carriers are listed after them with their id as name.
-func newView(a *app.App, st *app.State, cacheBytes int64) *view {
+// newView indexes st, with a response cache of cacheBytes (its evictions counted in m).
+// Carriers that have sites but are missing from st.Carriers are listed after them with their
+// id as name.
+func newView(a *app.App, st *app.State, cacheBytes int64, m *metrics) *view {
 	v := &view{
 		app:     a,
 		st:      st,
@@ -55,7 +55,7 @@ func newView(a *app.App, st *app.State, cacheBytes int64) *view {
 		covered: map[string]bool{},
 		commune: make(map[string]int, len(st.Communes)),
 		bounds:  make([]orb.Bound, len(st.Communes)),
-		cache:   newResponseCache(cacheBytes),
+		cache:   newResponseCache(cacheBytes, m),
 	}
 	v.verHdr = []string{strconv.FormatUint(v.version, 10)}
 	add := func(c data.Carrier) {
@@ -121,7 +121,7 @@ func (v *view) cached(f *fills, key string, build builder) (*body, error) {
 	e.once.Do(func() {
 		f.m.cacheMisses.Add(1)
 		b, err := f.build(v, build, nil)
-		v.cache.done(e, b, err, f.m)
+		v.cache.done(e, b, err)
 	})
 	return e.b, e.err
 }
@@ -194,11 +194,11 @@ func (v *view) warmFrom(ctx context.Context, old *view, f *fills) {
 			}
 			if prev != nil && v.sameLayer(old, k.key) {
 				f.m.cacheReused.Add(1)
-				v.cache.done(e, prev, nil, f.m)
+				v.cache.done(e, prev, nil)
 				return
 			}
 			b, err := f.build(v, k.build, prev)
-			v.cache.done(e, b, err, f.m)
+			v.cache.done(e, b, err)
 		})
 	}
 }
@@ -226,11 +226,13 @@ func (v *view) sameLayer(old *view, key string) bool {
 	return !all && len(rects) == 0
 }
 
-// responseCache is one view's cache of answers, bounded by the bytes of their bodies (raw and
-// gzip): past maxBytes the least recently used answers are dropped. It is safe for concurrent
-// use.
+// responseCache is one view's cache of answers and of feature sets (the collections of the
+// OGC API and the vector tiles), bounded by their bytes together (an answer's body, raw and
+// gzip; a set's estimate, setBytes): past maxBytes the least recently used are dropped, and
+// built again when next asked for. It is safe for concurrent use.
 type responseCache struct {
 	maxBytes int64
+	m        *metrics // counts the evictions
 
 	mu      sync.Mutex
 	entries map[string]*cacheEntry
@@ -238,20 +240,21 @@ type responseCache struct {
 	bytes   int64     // of the entries in lru
 }
 
-// cacheEntry computes one answer once.
+// cacheEntry computes one answer (build, b) or one feature set (set) once.
 type cacheEntry struct {
 	key   string
-	build builder
+	build builder // nil for a feature set
 	once  sync.Once
 	b     *body
+	set   *app.FeatureSet
 	err   error
 	size  int64
 	elem  *list.Element // in lru; nil while building, or when not kept
 	used  atomic.Int64  // last request, Unix nanoseconds (0: warmed, never asked)
 }
 
-func newResponseCache(maxBytes int64) *responseCache {
-	return &responseCache{maxBytes: maxBytes, entries: map[string]*cacheEntry{}}
+func newResponseCache(maxBytes int64, m *metrics) *responseCache {
+	return &responseCache{maxBytes: maxBytes, m: m, entries: map[string]*cacheEntry{}}
 }
 
 // entry returns key's entry, new (with build) when there is none; hit says whether there was.
@@ -269,19 +272,38 @@ func (c *responseCache) entry(key string, build builder) (e *cacheEntry, hit boo
 	return e, false
 }
 
-// done records e's build: a failure is forgotten (the next request tries again); a body is
-// kept when it fits, evicting the least recently used others past maxBytes.
-func (c *responseCache) done(e *cacheEntry, b *body, err error, m *metrics) {
+// done records e's build of an answer: a failure is forgotten (the next request tries
+// again); a body is kept when it fits, evicting the least recently used others past maxBytes.
+func (c *responseCache) done(e *cacheEntry, b *body, err error) {
 	e.b, e.err = b, err
+	var size int64
+	if err == nil {
+		size = b.size()
+	}
+	c.keep(e, size)
+}
+
+// doneSet records e's build of a feature set as done does an answer's.
+func (c *responseCache) doneSet(e *cacheEntry, fs *app.FeatureSet, err error) {
+	e.set, e.err = fs, err
+	var size int64
+	if err == nil {
+		size = setBytes(fs)
+	}
+	c.keep(e, size)
+}
+
+// keep keeps e, built (size bytes), unless its build failed or it is over maxBytes.
+func (c *responseCache) keep(e *cacheEntry, size int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err != nil || b.size() > c.maxBytes {
+	if e.err != nil || size > c.maxBytes {
 		if c.entries[e.key] == e {
 			delete(c.entries, e.key)
 		}
 		return
 	}
-	e.size = b.size()
+	e.size = size
 	e.elem = c.lru.PushFront(e)
 	c.bytes += e.size
 	for c.bytes > c.maxBytes {
@@ -290,7 +312,7 @@ func (c *responseCache) done(e *cacheEntry, b *body, err error, m *metrics) {
 		old.elem = nil
 		delete(c.entries, old.key)
 		c.bytes -= old.size
-		m.cacheEvictions.Add(1)
+		c.m.cacheEvictions.Add(1)
 	}
 }
 
@@ -304,13 +326,14 @@ func (c *responseCache) kept(key string) *body {
 	return nil
 }
 
-// recent lists the kept answers asked for since (Unix nanoseconds), most recently used first.
+// recent lists the kept answers (not feature sets) asked for since (Unix nanoseconds), most
+// recently used first.
 func (c *responseCache) recent(since int64) []warmKey {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []warmKey
 	for el := c.lru.Front(); el != nil; el = el.Next() {
-		if e := el.Value.(*cacheEntry); e.used.Load() >= since {
+		if e := el.Value.(*cacheEntry); e.build != nil && e.used.Load() >= since {
 			out = append(out, warmKey{e.key, e.build, e.used.Load()})
 		}
 	}
@@ -322,6 +345,64 @@ func (c *responseCache) full() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.bytes >= c.maxBytes
+}
+
+// setBytes estimates the memory fs holds: 16 bytes a coordinate pair, and per feature its
+// headers, bound, id entry and properties (featureBytes, propertyBytes each). Features shared
+// with another set (a collection kept at several zooms shares its properties) are counted in
+// each: the estimate errs high.
+func setBytes(fs *app.FeatureSet) int64 {
+	n := int64(featureBytes) * int64(len(fs.Features))
+	for _, f := range fs.Features {
+		n += int64(propertyBytes * len(f.Properties))
+		if f.Geometry != nil {
+			n += 16 * int64(pointsOf(f.Geometry))
+		}
+	}
+	return n
+}
+
+// featureBytes and propertyBytes: the memory of a geojson.Feature with its bound and id in a
+// FeatureSet, and of one property (map entry, key, boxed value), roughly.
+const (
+	featureBytes  = 256
+	propertyBytes = 64
+)
+
+// pointsOf counts g's coordinate pairs.
+func pointsOf(g orb.Geometry) int {
+	switch g := g.(type) {
+	case orb.Point:
+		return 1
+	case orb.MultiPoint:
+		return len(g)
+	case orb.LineString:
+		return len(g)
+	case orb.Ring:
+		return len(g)
+	case orb.Bound:
+		return 2
+	}
+	n := 0
+	switch g := g.(type) {
+	case orb.MultiLineString:
+		for _, l := range g {
+			n += len(l)
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			n += len(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			n += pointsOf(p)
+		}
+	case orb.Collection:
+		for _, c := range g {
+			n += pointsOf(c)
+		}
+	}
+	return n
 }
 
 // stats returns the number of kept answers and their bytes.
