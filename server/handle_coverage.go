@@ -123,7 +123,18 @@ func (s *Server) handleGaps(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	return s.sendCached(c, v, "gaps|"+string(tech)+"|"+code+"|"+province, func(v *view) (*body, error) {
+	return s.sendCached(c, v, gapsKey(tech, code, province), gapsBuild(tech, code, province))
+}
+
+// gapsKey is the cache key of the gaps of tech in commune code ("": every commune) and
+// province ("": every province).
+func gapsKey(tech data.Tech, code, province string) string {
+	return "gaps|" + string(tech) + "|" + code + "|" + province
+}
+
+// gapsBuild builds the answer under gapsKey(tech, code, province).
+func gapsBuild(tech data.Tech, code, province string) builder {
+	return func(v *view) (*body, error) {
 		req := gapsRequest(tech, code)
 		req.Province = province
 		fc, _, err := v.st.Layer(req)
@@ -131,7 +142,7 @@ func (s *Server) handleGaps(c *gin.Context, v *view) error {
 			return nil, appError(err)
 		}
 		return jsonBody(ctGeoJSON, fc)
-	})
+	}
 }
 
 // gapsRequest is the gaps layer of the map and its exports: tech, one commune or all, gap

@@ -19,6 +19,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"golang.org/x/sync/errgroup"
 
+	"phusong/data"
 	"phusong/server/app"
 	"phusong/static"
 )
@@ -236,13 +238,19 @@ func (s *Server) advance() {
 }
 
 // Warm computes the answers the map asks for on its first load (so the first visitor does not
-// wait for polygon simplification). It stops early when ctx is cancelled.
-// The answers are built on every core (GOMAXPROCS at once).
+// wait for polygon simplification), then the whole province's gaps of each analysed
+// technology (the map's gaps layer, which a planner ticks first: contouring every commune's
+// gaps takes a second or more on the demo). It stops early when ctx is cancelled. The answers
+// are built on every core (GOMAXPROCS at once); serve calls it once listening.
 func (s *Server) Warm(ctx context.Context) error {
 	v := s.view()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	for _, k := range v.warmKeys() {
+	keys := v.warmKeys()
+	for _, t := range slices.Backward(data.AnalysedTechs) { // 4G first: the map's default
+		keys = append(keys, warmKey{gapsKey(t, "", ""), gapsBuild(t, "", ""), 0})
+	}
+	for _, k := range keys {
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {
 				return err

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/demo"
 	"phusong/server/app"
@@ -256,20 +257,23 @@ func TestHead(t *testing.T) {
 	}
 }
 
-// TestWarm fills the cache with the first-load answers, so the map's first requests are hits.
+// TestWarm fills the cache with the first-load answers and the province's gaps of each
+// technology, so the map's first requests and a planner's first gaps layer are hits.
 func TestWarm(t *testing.T) {
 	s, ts := newTestServer(t)
 	if err := s.Warm(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	v := s.cur.Load()
-	if got, _ := v.cache.stats(); got != len(v.warmKeys()) {
-		want := len(v.warmKeys())
+	if got, _ := v.cache.stats(); got != len(v.warmKeys())+len(data.AnalysedTechs) {
+		want := len(v.warmKeys()) + len(data.AnalysedTechs)
 		t.Fatalf("%d cached answers after Warm, want %d", got, want)
 	}
 	misses := s.metrics.cacheMisses.Load()
 	get(t, ts.URL+"/api/v1/coverage?tech=4G&zoom=9")
 	get(t, ts.URL+"/api/v1/communes")
+	get(t, ts.URL+"/api/v1/gaps?tech=4G")
+	get(t, ts.URL+"/api/v1/gaps?tech=3G")
 	if s.metrics.cacheMisses.Load() != misses {
 		t.Fatal("a warmed answer was computed again")
 	}
