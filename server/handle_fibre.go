@@ -98,8 +98,16 @@ func operatorIDs() string {
 	return strings.Join(ids, ", ")
 }
 
+// Groups of kind= of /api/v1/fibre: every route kind (lines), or the access points (points),
+// so that a GIS client gets one geometry type per request.
+const (
+	fibreRoutes = "routes"
+	fibrePoints = "points"
+)
+
 // queryFibreKinds reads kind= of /api/v1/fibre: a comma-separated list of backbone, feeder,
-// distribution and access_point (empty: all), returned in canonical order without repeats.
+// distribution and access_point, routes (the three route kinds) and points (access_point);
+// empty: all. It returns the kinds in canonical order without repeats.
 func queryFibreKinds(c *gin.Context) ([]string, error) {
 	v := c.Query("kind")
 	if v == "" {
@@ -107,11 +115,20 @@ func queryFibreKinds(c *gin.Context) ([]string, error) {
 	}
 	want := map[string]bool{}
 	for _, k := range strings.Split(v, ",") {
-		k = strings.TrimSpace(k)
-		if !slices.Contains(fibreKinds, k) {
-			return nil, badParam("kind", v, "must be a comma-separated list of "+strings.Join(fibreKinds, ", "))
+		switch k = strings.TrimSpace(k); {
+		case k == fibreRoutes:
+			for _, r := range fibreKinds {
+				if r != fibreAccessPoint {
+					want[r] = true
+				}
+			}
+		case k == fibrePoints:
+			want[fibreAccessPoint] = true
+		case slices.Contains(fibreKinds, k):
+			want[k] = true
+		default:
+			return nil, badParam("kind", v, "must be routes (lines), points (access points) or a comma-separated list of "+strings.Join(fibreKinds, ", "))
 		}
-		want[k] = true
 	}
 	out := []string{}
 	for _, k := range fibreKinds {
@@ -184,7 +201,8 @@ func (v *view) fibreBodyOf(operator string, kinds []string, bbox *orb.Bound) fib
 }
 
 // handleFibre answers the fibre routes and access points as GeoJSON: operator= (any, the
-// default, or an operator id), kind= (comma list; default all) and bbox= (routes whose bound
+// default, or an operator id), kind= (routes, points or a comma list of kinds; default all:
+// lines and points together, as the map draws them) and bbox= (routes whose bound
 // meets it and access points inside it). Without bbox the answer is cached.
 func (s *Server) handleFibre(c *gin.Context, v *view) error {
 	bb, hasBBox, err := queryBBox(c, "bbox")
