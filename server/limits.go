@@ -85,7 +85,7 @@ func DefaultLimits() Limits {
 		IdleTimeout:       120 * time.Second,
 
 		CacheBytes:        32 << 20,
-		PolygonCacheBytes: 16 << 20,
+		PolygonCacheBytes: 8 << 20,
 		RecomputeWorkers:  1,
 		WriteDutyPct:      50,
 	}
@@ -180,11 +180,12 @@ func (l Limits) inputLimits() input.Limits {
 // MemoryLimit returns the soft memory limit for the Go runtime (debug.SetMemoryLimit) of a
 // server whose heap holds liveHeapBytes once its data is loaded: MemoryLimitBytes when set,
 // -1 (none) when negative, and by default 1.5 × liveHeapBytes + 4 × CacheBytes. The default
-// leaves room for what a server adds to its loaded state: layers built on first request and
-// kept by the coverage result (on the demo, asking every layer took the live heap from 208 to
-// about 290 MB, the 32 MiB response cache included), a second state while an upload is applied, the served and the warming versions'
-// response caches (2 × CacheBytes) and the answers being built (fills: at most one per core,
-// counted as 2 × CacheBytes). Under it the collector runs as GOGC says; near it, it runs more
+// leaves room for what a server adds to its loaded state: the fields and layers the coverage
+// result builds on first request and keeps (two carriers' fields, PolygonCacheBytes of
+// polygons), a second state while an upload is applied (on the demo the live heap reached
+// 296–304 MB while 4 carriers uploaded and 32 clients read), the served and the warming
+// versions' response caches (2 × CacheBytes) and the answers being built (fills: at most one
+// per core, counted as 2 × CacheBytes). Under it the collector runs as GOGC says; near it, it runs more
 // often instead of letting garbage double the heap (GOGC=100 lets the heap reach twice the
 // live heap before collecting). It is a soft limit: when the live heap exceeds it, the program
 // keeps running and the collector takes at most about half the CPU.

@@ -890,6 +890,7 @@ func readersScenario(ctx context.Context, s *server) ([]figure, error) {
 	}
 	time.Sleep(20 * time.Second)
 	misses0 := s.metric(ctx, "phusong_response_cache_misses_total")
+	trace0 := len(s.stderr.String())
 	uploading.Store(true)
 	uctx, stopUploads := context.WithTimeout(ctx, 30*time.Second)
 	defer stopUploads()
@@ -925,6 +926,8 @@ func readersScenario(ctx context.Context, s *server) ([]figure, error) {
 	uwg.Wait()
 	uploading.Store(false)
 	misses := s.metric(ctx, "phusong_response_cache_misses_total") - misses0
+	liveMax, _ := s.liveMB(trace0)
+	_, peakRSS := s.rssMB()
 	stopReaders()
 	wg.Wait()
 	q := func(upload bool, what string, p float64) float64 {
@@ -960,6 +963,8 @@ func readersScenario(ctx context.Context, s *server) ([]figure, error) {
 		{"uploading: coverage p99", " ms", q(true, "coverage", 0.99)},
 		{"uploads done in 30 s", "", float64(uploads.Load())},
 		{"cache misses while uploading", "", misses},
+		{"live heap, most while uploading", " MB", liveMax},
+		{"peak RSS", " MB", peakRSS},
 		{"upload errors", "", float64(uploadErrs.Load())},
 		{"read errors", "", float64(failures.Load())},
 	}, nil

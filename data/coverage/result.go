@@ -59,7 +59,7 @@ type fieldEntry struct {
 // Result keeps, the least recently used dropped past it: a field is a float32 per grid cell
 // (6.8 MB for Trà Vinh at 50 m), and a client asking every carrier's layers would otherwise
 // make a result hold them all. A dropped field is built again when asked (milliseconds).
-const keptCarrierFields = 4
+const keptCarrierFields = 2
 
 // fieldBase is a field of an earlier result: Field copies it and recomputes only rects.
 type fieldBase struct {
