@@ -2,7 +2,7 @@
 // side, and prints the figures the issue quotes: memory of huge gzip uploads, fairness between
 // carriers, a slow uplink, anonymous cache filling and readers during uploads.
 //
-//	go run ./bench/hostile -before BIN -after BIN [-reps 3] [-only memory,fair,slow,cache,readers]
+//	go run ./bench/hostile -before BIN -after BIN [-reps 3] [-only memory,fair,slow,cache,cacheall,cachelimit,readers]
 //
 // bench/hostile/run.sh builds the two binaries (a git ref and the working tree) and runs this.
 // Every scenario starts a fresh `serve` on a new data directory (the embedded demo, 50 m
@@ -80,6 +80,9 @@ var scenarios = []scenario{
 	// The same URLs, every one of them, without the per-address limit: the memory the caches
 	// keep once every answer has been asked.
 	{"cacheall", "every distinct coverage/gaps/export URL once, per-address limit lifted", cacheAllScenario, []string{"--anon-rate-per-minute", "-1"}},
+	// The same attack under a lower soft memory limit than serve's default (390 MB on the
+	// demo): what the allocated heap does when the collector is asked to stay under 320 MB.
+	{"cachelimit", "as cache, with --memory-limit 320000000 (320 MB) on both sides", cacheScenario, []string{"--memory-limit", "320000000"}},
 	// The readers are 32 people, each at its own address, asking without pause: the
 	// anonymous per-address limit (sized for people) is lifted so that no answer is a 429.
 	{"readers", "32 readers for 20 s alone, then 30 s with 4 carriers uploading", readersScenario, []string{"--anon-rate-per-minute", "-1"}},
@@ -90,7 +93,7 @@ func run(args []string, stdout io.Writer) error {
 	before := fs.String("before", "", "phusong binary before the change")
 	after := fs.String("after", "", "phusong binary after the change")
 	reps := fs.Int("reps", 3, "repetitions of each scenario per binary (alternated)")
-	only := fs.String("only", "", "comma-separated scenarios (default all): memory, fair, slow, cache, readers")
+	only := fs.String("only", "", "comma-separated scenarios (default all): memory, fair, slow, cache, cacheall, cachelimit, readers")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
