@@ -371,20 +371,18 @@ const (
 
 // pointsOf counts g's coordinate pairs.
 func pointsOf(g orb.Geometry) int {
+	n := 0
 	switch g := g.(type) {
 	case orb.Point:
 		return 1
+	case orb.Bound:
+		return 2
 	case orb.MultiPoint:
 		return len(g)
 	case orb.LineString:
 		return len(g)
 	case orb.Ring:
 		return len(g)
-	case orb.Bound:
-		return 2
-	}
-	n := 0
-	switch g := g.(type) {
 	case orb.MultiLineString:
 		for _, l := range g {
 			n += len(l)
