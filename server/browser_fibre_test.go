@@ -110,7 +110,7 @@ func TestBrowserFibre(t *testing.T) {
 				t.Fatalf("no tappable commune point (%v)", err)
 			}
 			want := decode[communeBody](t, get(t, ts.URL+"/api/v1/communes/"+pt.Code))
-			run(b.tap(*pt))
+			b.tapMap("commune "+pt.Code, *pt)
 			sheet := poll("commune sheet", `!document.getElementById('sheet').hidden && document.querySelectorAll('#sheet .kpis').length === 3 &&
 				document.getElementById('sheet').innerText`) // people and area without 4G, coverage, fibre
 			for _, w := range []string{want.Name, localPct(want.FibreReachPct, vp.lang), map[string]string{"vi": "Cáp quang", "en": "Fibre"}[vp.lang]} {
