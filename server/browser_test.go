@@ -251,7 +251,7 @@ func (b *browserTab) press(css string) chromedp.Action[chromedp.Void] {
 const stateJS = `(async () => {
   if (typeof phusong === 'undefined') return 'no map page';
   const status = document.getElementById('status');
-  const s = {choro: phusong.state.choro, cov: phusong.state.cov, coverage: !!phusong.layers.coverage,
+  const s = {choro: phusong.state.choro, cov: phusong.state.cov, covKey: phusong.state.covKey, coverage: !!phusong.layers.coverage,
     measureKey: phusong.state.measureKey, measureDrawn: phusong.state.measureDrawn, status: status.hidden ? '' : status.textContent,
     panel: !document.getElementById('layers').hidden, sheet: !document.getElementById('sheet').hidden, zoom: phusong.map() && phusong.map().getZoom(),
     idle: phusong.idle()};
