@@ -122,6 +122,7 @@ func TestBrowserMeasurements(t *testing.T) {
 			// "Here" at the place: the report box; a tap files a report.
 			if _, err := chromedp.CallBrowser(tab, browser.SetPermission, browser.SetPermissionParams{
 				Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted, Origin: ts.URL,
+				BrowserContextID: browserContextOf(tab),
 			}); err != nil {
 				t.Fatal(err)
 			}

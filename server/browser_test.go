@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -60,9 +61,31 @@ func artifactsDir(t *testing.T) string {
 	return out
 }
 
-// newBrowser starts one headless Chromium for the test.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
+// chromium is the package's one headless Chromium: started by the first browser test, stopped
+// by TestMain. Each test has a browser context of its own (newBrowser), so tests share the
+// process but no cookies, storage, cache or permissions.
+type chromium struct {
+	mu     sync.Mutex
+	ctx    context.Context // the browser; nil until started
+	stopFn func()
+	err    error
+}
+
+var chrome = &chromium{}
+
+// browser starts Chromium once and returns its context (the error of that start for every
+// caller when it failed).
+func (c *chromium) browser() (context.Context, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctx != nil || c.err != nil {
+		return c.ctx, c.err
+	}
+	dir, err := os.MkdirTemp("", "phusong-chromium-")
+	if err != nil {
+		c.err = err
+		return nil, err
+	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless,
@@ -75,14 +98,49 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 	)
 	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	c.stopFn = func() { cancel(); cancelAlloc(); os.RemoveAll(dir) }
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", chromiumPath, err)
+		c.stopFn()
+		c.err = fmt.Errorf("starting %s: %w", chromiumPath, err)
+		return nil, c.err
+	}
+	c.ctx = ctx
+	return ctx, nil
+}
+
+// stop ends Chromium if it was started (TestMain, after the tests).
+func (c *chromium) stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopFn != nil {
+		c.stopFn()
+		c.stopFn, c.ctx = nil, nil
+	}
+}
+
+// newBrowser gives the test a fresh browser context (an empty profile) in the package's
+// Chromium, disposed of when the test ends.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	root, err := chrome.browser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("a browser context in %s: %v", chromiumPath, err)
 	}
 	return ctx
+}
+
+// browserContextOf is the id of the browser context tab belongs to (for browser-wide
+// commands such as permissions, which apply to the default context without it).
+func browserContextOf(tab context.Context) cdp.BrowserContextID {
+	return chromedp.FromContext(tab).BrowserContextID
 }
 
 // consoleLog collects a tab's console errors and uncaught exceptions.
@@ -463,6 +521,7 @@ func TestBrowserMap(t *testing.T) {
 			here := demoInput.Sites[0]
 			if _, err := chromedp.CallBrowser(tab, browser.SetPermission, browser.SetPermissionParams{
 				Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted, Origin: ts.URL,
+				BrowserContextID: browserContextOf(tab),
 			}); err != nil {
 				t.Fatal(err)
 			}
