@@ -18,6 +18,7 @@ import (
 // colour by fibre reach and by the combined 4G × fibre view with its 2×2 legend and the
 // list lacking both first; a commune's sheet shows its fibre figures as the API gives them.
 func TestBrowserFibre(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	ts := newFibreServer(t)
 	st := fibreState(t)

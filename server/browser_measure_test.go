@@ -26,6 +26,7 @@ import (
 // shows the served state (uncalibrated) and the comparison; "Here" offers the one-tap report,
 // and a tap files it at the rounded position.
 func TestBrowserMeasurements(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	c := &clock{t: time.Now().Add(-24 * time.Hour)}
 	e := newEnv(t, demoState(t), Options{Limits: Limits{TokenRatePerMinute: -1}, Now: c.now}, nil, "",

@@ -45,6 +45,7 @@ const pocketPointJS = `(() => {
 // their people as labels; tapping the largest opens its sheet with the API's figures; a
 // commune's sheet shows its people without 4G first and lists its pockets.
 func TestBrowserPeople(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	_, ts := newTestServer(t)
 	root := newBrowser(t)

@@ -21,6 +21,7 @@ import (
 // computes them for that scenario, dragging the site re-evaluates it, the baseline/scenario
 // toggle hides and shows the changed areas, and a suggestion run ends in five numbered markers.
 func TestBrowserPlanner(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	e := newUploadEnv(t, Limits{})
 	plain, _, err := e.db.CreatePlannerToken(context.Background(), "usf", "browser test")

@@ -12,6 +12,7 @@ import (
 // map's centre inside it), draws East's communes only and fetches the coverage and gaps of
 // East alone (province=East in their URLs); picking All again draws every commune.
 func TestBrowserProvinces(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	st, want, bounds := twoProvinces(t)
 	_, ts := serveState(t, st, Options{})

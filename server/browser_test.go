@@ -398,6 +398,7 @@ func (b *browserTab) ready() {
 }
 
 func TestBrowserMap(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	_, ts := newTestServer(t)
 	root := newBrowser(t)
