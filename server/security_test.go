@@ -19,7 +19,6 @@ func routeURL(path string) string {
 // TestSecurityHeadersOnEveryAnswer sends every route of the table (and a 404, a 405, a 400,
 // a HEAD and a 304) and checks the browser security headers on each answer, whatever its status.
 func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
-	t.Parallel()
 	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	type req struct{ method, path, header string }
 	reqs := []req{
@@ -94,7 +93,6 @@ func TestTileOrigin(t *testing.T) {
 // and their preflight allows GET and HEAD with conditional and range headers, never an
 // Authorization header; routes that take a token never answer CORS.
 func TestCORS(t *testing.T) {
-	t.Parallel()
 	const other = "https://gis.example.org"
 	corsOf := func(r reply) string { return r.header.Get("Access-Control-Allow-Origin") }
 

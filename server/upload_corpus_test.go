@@ -175,7 +175,6 @@ func runCorpus(t *testing.T, dir string, least int, post func(t *testing.T, tc c
 // TestUploadCorpus posts every station and fibre file of the corpus (hostile, malformed and
 // valid edge cases, at least 100) as a dry run under small limits and checks each answer.
 func TestUploadCorpus(t *testing.T) {
-	t.Parallel()
 	e := newUploadEnv(t, corpusLimits)
 	_, v0 := siteIDsOf(t, e.ts.URL, "viettel")
 	runCorpus(t, corpusDir, 100, func(t *testing.T, tc corpusCase, body []byte) reply {
