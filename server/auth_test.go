@@ -37,6 +37,7 @@ type authRole struct {
 // the admin token (which reads and rolls back any carrier's list but uploads none). A new role
 // (a planner's read-only token) is one more row of roles.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	e := newUploadEnv(t, Limits{})
 	ctx := t.Context()
 	seeds := map[string]int64{}

@@ -32,6 +32,7 @@ func openDB(t *testing.T, b persist.Backend) *persist.DB {
 // byte-for-byte the same answers: the per-commune report, the communes, the sites and the 4G
 // coverage.
 func TestBackendsServeAlike(t *testing.T) {
+	t.Parallel()
 	base := demoState(t)
 	answers := map[persist.Backend][][]byte{}
 	paths := []string{"/api/v1/report.csv", "/api/v1/communes.geojson?tech=4G", "/api/v1/sites.csv",

@@ -51,6 +51,7 @@ func tileServer(t *testing.T) (*httptest.Server, *atomic.Int64) {
 // kind of DOM the pages build (legends, sheets, lists, tables, the upload report and errors)
 // must cause no violation and no console error.
 func TestBrowserCSP(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	tiles, tileCount := tileServer(t)
 	credit := `&copy; <a href="https://example.org/">Test tiles</a>` // HTML, as serve --tiles-attribution takes it

@@ -18,6 +18,7 @@ import (
 // colour by fibre reach and by the combined 4G × fibre view with its 2×2 legend and the
 // list lacking both first; a commune's sheet shows its fibre figures as the API gives them.
 func TestBrowserFibre(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	ts := newFibreServer(t)
 	st := fibreState(t)
@@ -110,7 +111,7 @@ func TestBrowserFibre(t *testing.T) {
 				t.Fatalf("no tappable commune point (%v)", err)
 			}
 			want := decode[communeBody](t, get(t, ts.URL+"/api/v1/communes/"+pt.Code))
-			run(b.tap(*pt))
+			b.tapMap("commune "+pt.Code, *pt)
 			sheet := poll("commune sheet", `!document.getElementById('sheet').hidden && document.querySelectorAll('#sheet .kpis').length === 3 &&
 				document.getElementById('sheet').innerText`) // people and area without 4G, coverage, fibre
 			for _, w := range []string{want.Name, localPct(want.FibreReachPct, vp.lang), map[string]string{"vi": "Cáp quang", "en": "Fibre"}[vp.lang]} {

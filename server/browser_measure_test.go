@@ -26,6 +26,7 @@ import (
 // shows the served state (uncalibrated) and the comparison; "Here" offers the one-tap report,
 // and a tap files it at the rounded position.
 func TestBrowserMeasurements(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	c := &clock{t: time.Now().Add(-24 * time.Hour)}
 	e := newEnv(t, demoState(t), Options{Limits: Limits{TokenRatePerMinute: -1}, Now: c.now}, nil, "",
@@ -122,6 +123,7 @@ func TestBrowserMeasurements(t *testing.T) {
 			// "Here" at the place: the report box; a tap files a report.
 			if _, err := chromedp.CallBrowser(tab, browser.SetPermission, browser.SetPermissionParams{
 				Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted, Origin: ts.URL,
+				BrowserContextID: browserContextOf(tab),
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -45,6 +45,7 @@ const pocketPointJS = `(() => {
 // their people as labels; tapping the largest opens its sheet with the API's figures; a
 // commune's sheet shows its people without 4G first and lists its pockets.
 func TestBrowserPeople(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	_, ts := newTestServer(t)
 	root := newBrowser(t)
@@ -97,7 +98,7 @@ func TestBrowserPeople(t *testing.T) {
 			if err != nil || pt == nil {
 				t.Fatalf("no tappable point in the largest pocket (%v)", err)
 			}
-			run(b.tap(*pt))
+			b.tapMap("the largest pocket", *pt)
 			sheet := poll("pocket sheet", `!document.getElementById('sheet').hidden && document.getElementById('sheet-title').textContent.includes('#1') &&
 				document.getElementById('sheet').innerText`)
 			for _, w := range []string{localInt(top, vp.lang), pockets.Features[0].Properties.MustString("commune_name", "")} {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -60,9 +61,31 @@ func artifactsDir(t *testing.T) string {
 	return out
 }
 
-// newBrowser starts one headless Chromium for the test.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
+// chromium is the package's one headless Chromium: started by the first browser test, stopped
+// by TestMain. Each test has a browser context of its own (newBrowser), so tests share the
+// process but no cookies, storage, cache or permissions.
+type chromium struct {
+	mu     sync.Mutex
+	ctx    context.Context // the browser; nil until started
+	stopFn func()
+	err    error
+}
+
+var chrome = &chromium{}
+
+// browser starts Chromium once and returns its context (the error of that start for every
+// caller when it failed).
+func (c *chromium) browser() (context.Context, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ctx != nil || c.err != nil {
+		return c.ctx, c.err
+	}
+	dir, err := os.MkdirTemp("", "phusong-chromium-")
+	if err != nil {
+		c.err = err
+		return nil, err
+	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless,
@@ -75,14 +98,49 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 	)
 	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	c.stopFn = func() { cancel(); cancelAlloc(); os.RemoveAll(dir) }
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", chromiumPath, err)
+		c.stopFn()
+		c.err = fmt.Errorf("starting %s: %w", chromiumPath, err)
+		return nil, c.err
+	}
+	c.ctx = ctx
+	return ctx, nil
+}
+
+// stop ends Chromium if it was started (TestMain, after the tests).
+func (c *chromium) stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopFn != nil {
+		c.stopFn()
+		c.stopFn, c.ctx = nil, nil
+	}
+}
+
+// newBrowser gives the test a fresh browser context (an empty profile) in the package's
+// Chromium, disposed of when the test ends.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	root, err := chrome.browser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("a browser context in %s: %v", chromiumPath, err)
 	}
 	return ctx
+}
+
+// browserContextOf is the id of the browser context tab belongs to (for browser-wide
+// commands such as permissions, which apply to the default context without it).
+func browserContextOf(tab context.Context) cdp.BrowserContextID {
+	return chromedp.FromContext(tab).BrowserContextID
 }
 
 // consoleLog collects a tab's console errors and uncaught exceptions.
@@ -245,11 +303,54 @@ func (b *browserTab) press(css string) chromedp.Action[chromedp.Void] {
 	return chromedp.Click(chromedp.CSS(css))
 }
 
-// stateJS is what do and poll report of the map when they fail: the state of its layers,
-// panel and sheet.
-const stateJS = `JSON.stringify({choro: phusong.state.choro, cov: phusong.state.cov, coverage: !!phusong.layers.coverage,
-  measureKey: phusong.state.measureKey, measureDrawn: phusong.state.measureDrawn, status: document.getElementById('status').textContent,
-  panel: !document.getElementById('layers').hidden, sheet: !document.getElementById('sheet').hidden, zoom: phusong.map() && phusong.map().getZoom()})`
+// stateJS is what poll and tapMap report of the map when they fail: the state of its layers,
+// panel, sheet and status line, and in planner mode the planner's (edits, the edits the figures
+// shown were computed with, requests in flight, an evaluation running, the last answer).
+const stateJS = `(async () => {
+  if (typeof phusong === 'undefined') return 'no map page';
+  const status = document.getElementById('status');
+  const s = {choro: phusong.state.choro, cov: phusong.state.cov, covKey: phusong.state.covKey, coverage: !!phusong.layers.coverage,
+    measureKey: phusong.state.measureKey, measureDrawn: phusong.state.measureDrawn, status: status.hidden ? '' : status.textContent,
+    panel: !document.getElementById('layers').hidden, sheet: !document.getElementById('sheet').hidden, zoom: phusong.map() && phusong.map().getZoom(),
+    idle: phusong.idle()};
+  if (document.body.classList.contains('planning')) {
+    const p = (await phusong.planner()).pl;
+    s.planner = {edits: p.edits.length, shown: p.result ? p.result.scenario.edits.length : null, pending: p.pending, busy: p.busy,
+      req: p.req, last: p.last, job: p.job && p.job.status};
+  }
+  return JSON.stringify(s);
+})()`
+
+// state is stateJS's answer, or why there is none.
+func (b *browserTab) state() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](stateJS, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	return s
+}
+
+// tapMap taps (or clicks) p once the map is still and the topmost element there is the map's own
+// (not a panel, the sheet, the status line or a control drawn over it since p was chosen): a tap
+// that lands on something else is lost and the test would wait for its effect in vain. It fails
+// the test with what covers p and the map's state when that does not come within 20 s.
+func (b *browserTab) tapMap(what string, p pagePoint) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => {
+  const e = document.elementFromPoint(%f, %f);
+  if (phusong.idle() && e && e.closest('#map') && !e.closest('.leaflet-control')) return 'ok';
+  window.phusongTapBlocker = !e ? 'nothing' : e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+    (e.closest('[id]') ? ' in #' + e.closest('[id]').id : '') + (phusong.idle() ? '' : ', map moving');
+  return '';
+})()`, p.X, p.Y)
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		blocker, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`String(window.phusongTapBlocker)`))
+		b.t.Fatalf("%s: the point %.0f,%.0f is not the map's (%s): %v; state %s; console: %v", what, p.X, p.Y, blocker, err, b.state(), b.console.errors())
+	}
+	b.do(b.tap(p))
+}
 
 // do runs actions in the tab, failing the test on an error.
 func (b *browserTab) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -265,8 +366,7 @@ func (b *browserTab) poll(what, js string) string {
 	b.t.Helper()
 	got, err := chromedp.Run(b.ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(40*time.Second)))
 	if err != nil {
-		dbg, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](stateJS))
-		b.t.Fatalf("%s: %v; state %s; console: %v", what, err, dbg, b.console.errors())
+		b.t.Fatalf("%s: %v; state %s; console: %v", what, err, b.state(), b.console.errors())
 	}
 	return got
 }
@@ -298,6 +398,7 @@ func (b *browserTab) ready() {
 }
 
 func TestBrowserMap(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	_, ts := newTestServer(t)
 	root := newBrowser(t)
@@ -308,7 +409,7 @@ func TestBrowserMap(t *testing.T) {
 	for _, vp := range cases {
 		t.Run(vp.name, func(t *testing.T) {
 			m := openTab(t, root, vp, "map", ts.URL+"/?lang="+vp.lang, 3*time.Minute)
-			tab, console, shot, tap, press := m.ctx, m.console, m.shot, m.tap, m.press
+			tab, console, shot, press := m.ctx, m.console, m.shot, m.press
 
 			// The page loads, draws every layer and says the stations are synthetic.
 			m.ready()
@@ -373,9 +474,7 @@ func TestBrowserMap(t *testing.T) {
 				t.Fatalf("no tappable commune point (%v)", err)
 			}
 			want := decode[communeBody](t, get(t, ts.URL+"/api/v1/communes/"+pt.Code))
-			if err := chromedp.Do(tab, tap(*pt)); err != nil {
-				t.Fatal(err)
-			}
+			m.tapMap("commune "+pt.Code, *pt)
 			sheet, err := chromedp.Run(tab, chromedp.Poll[string](
 				`!document.getElementById('sheet').hidden && document.querySelector('#sheet .kpis') && document.getElementById('sheet').innerText`,
 				chromedp.WithPollingTimeout(20*time.Second)))
@@ -407,9 +506,7 @@ func TestBrowserMap(t *testing.T) {
 			if err != nil || sp == nil {
 				t.Fatalf("no tappable site (%v)", err)
 			}
-			if err := chromedp.Do(tab, tap(*sp)); err != nil {
-				t.Fatal(err)
-			}
+			m.tapMap("site "+sp.Code, *sp)
 			siteSheet, err := chromedp.Run(tab, chromedp.Poll[string](
 				`!document.getElementById('sheet').hidden && document.querySelector('#sheet table') && document.getElementById('sheet').innerText`,
 				chromedp.WithPollingTimeout(20*time.Second)))
@@ -425,6 +522,7 @@ func TestBrowserMap(t *testing.T) {
 			here := demoInput.Sites[0]
 			if _, err := chromedp.CallBrowser(tab, browser.SetPermission, browser.SetPermissionParams{
 				Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted, Origin: ts.URL,
+				BrowserContextID: browserContextOf(tab),
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -13,6 +13,7 @@ import (
 // coverage at zoom 14, paints them (pixels in the coverage colour on the tile canvases) and logs
 // no error; switching to 3G asks for the 3G collection's tiles.
 func TestBrowserCoverageTiles(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	_, ts := newTestServer(t)
 	root := newBrowser(t)

@@ -131,6 +131,7 @@ type crashUpload struct {
 }
 
 func TestCrashUploads(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test skipped with -short")
 	}

@@ -387,6 +387,7 @@ func (e *uploadEnv) postFibre(t *testing.T, operator, token, query string, body 
 // and changes nothing; the real upload serves it at once (new ETags); rollback restores the
 // answers byte for byte (the same ETags as before).
 func TestFibreUploadAndRollback(t *testing.T) {
+	t.Parallel()
 	e := fibreEnv(t)
 	const code = "29413"
 	tv, _, err := e.db.CreateToken(t.Context(), fibre.TVCable, false, "cable operator")
@@ -486,6 +487,7 @@ func TestFibreUploadAndRollback(t *testing.T) {
 // TestFibreUploadRefused: tokens, media types and bad files. A carrier token writes its own
 // operator's fibre; every problem of a bad file is a 422 naming the feature and the property.
 func TestFibreUploadRefused(t *testing.T) {
+	t.Parallel()
 	e := fibreEnv(t)
 	good := []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"LineString","coordinates":[[106.30,9.90],[106.31,9.90]]},"properties":{"route_id":"T-1","kind":"distribution"}}]}`)
 	bad := []byte(`{"type":"FeatureCollection","features":[

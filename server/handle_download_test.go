@@ -19,6 +19,7 @@ import (
 // TestDownloadURLs checks every download URL form: its media type, its attachment name, and
 // that it is the same document as the format= answer of the layer route.
 func TestDownloadURLs(t *testing.T) {
+	t.Parallel()
 	ts := newFibreServer(t)
 	cases := []struct {
 		path, same, ctype, file string
@@ -106,6 +107,7 @@ func TestDownloadRangesAndConditionals(t *testing.T) {
 // for every extension, the CSV driver prefix for a CSV URL with parameters, and ogr2ogr
 // writing the fibre routes (lines only) to a Shapefile, which needs one geometry type.
 func TestDownloadsWithGDAL(t *testing.T) {
+	t.Parallel()
 	ogrinfo := testenv.Program(t, "ogrinfo", "gdal-bin")
 	ogr2ogr := testenv.Program(t, "ogr2ogr", "gdal-bin")
 	ts := newFibreServer(t)
@@ -150,6 +152,7 @@ func TestDownloadsWithGDAL(t *testing.T) {
 // TestH3API checks /api/v1/h3 in its formats: the CSV download and the GeoJSON answer agree
 // cell for cell, GDAL reads the GeoPackage, and bad parameters are 400s naming them.
 func TestH3API(t *testing.T) {
+	t.Parallel()
 	if !hex.Available {
 		t.Skip("built without cgo: no H3")
 	}

@@ -20,6 +20,7 @@ import (
 // samples at once, though the served state never changed: the feature sets and cached answers
 // of measurement collections are keyed by the measurements version.
 func TestOGCMeasurements(t *testing.T) {
+	t.Parallel()
 	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	const id = "measurements_viettel_4g"
 	collections := func() []ogcCollection {

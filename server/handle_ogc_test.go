@@ -215,6 +215,7 @@ func TestOGCItemsQuery(t *testing.T) {
 // TestOGCWithGDAL has GDAL's OGC API Features client list every collection and read every
 // feature of each, page after page, and compares the counts with the API's numberMatched.
 func TestOGCWithGDAL(t *testing.T) {
+	t.Parallel()
 	ogrinfo := testenv.Program(t, "ogrinfo", "gdal-bin")
 	ts := newFibreServer(t)
 	out, err := exec.Command(ogrinfo, "-ro", "-al", "-geom=SUMMARY", "OAPIF:"+ts.URL+"/ogc").CombinedOutput()

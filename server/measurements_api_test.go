@@ -40,6 +40,7 @@ func (e *uploadEnv) postMeasurements(t testing.TB, token, query string, body []b
 // the map's squares, calibration by an admin, the calibrated definition served (every output
 // says so) and withdrawn again, the uploads listed and withdrawn.
 func TestMeasurementsAPI(t *testing.T) {
+	t.Parallel()
 	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	truth := []coverage.Correction{{Carrier: "viettel", Tech: data.Tech4G, Land: data.TypeCommune, OffsetDB: 6}}
 	file := driveTest(t, 25_000, 5, truth, measure.Pair{Carrier: "viettel", Tech: data.Tech4G})

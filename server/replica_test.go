@@ -16,10 +16,14 @@ import (
 )
 
 // pg is the PostgreSQL server of this package's tests, started by the first test that needs
-// it and stopped by TestMain.
+// it and stopped by TestMain, as is the browser tests' Chromium (chrome).
 var pg = pgtest.New()
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, pg)) }
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m, pg)
+	chrome.stop()
+	os.Exit(code)
+}
 
 // replicaDeadline is how long a test waits for one replica to serve another's upload: far
 // beyond the 1 s polling period, so that a loaded machine does not fail it; the delay itself is

@@ -56,6 +56,22 @@ func demoState(t testing.TB) *app.State {
 	return demoSt
 }
 
+// testServerDeadline is a test server's request and upload deadline unless the test sets its
+// own: a guard against hangs, like rawClient's timeout, not the production 15 s / 60 s, which a
+// -race answer on a loaded 2-core machine outlasts (an undo answered 503 after 15 s at load 20).
+const testServerDeadline = 5 * time.Minute
+
+// testDeadlines is l with testServerDeadline for the request and upload deadlines it leaves 0.
+func testDeadlines(l Limits) Limits {
+	if l.RequestTimeout == 0 {
+		l.RequestTimeout = testServerDeadline
+	}
+	if l.UploadTimeout == 0 {
+		l.UploadTimeout = testServerDeadline
+	}
+	return l
+}
+
 // newTestServer serves the demo state on a loopback port for the duration of the test.
 func newTestServer(t testing.TB) (*Server, *httptest.Server) {
 	t.Helper()
@@ -72,6 +88,7 @@ func serveState(t testing.TB, st *app.State, o Options) (*Server, *httptest.Serv
 	if o.Limits.AnonRatePerMinute == 0 {
 		o.Limits.AnonRatePerMinute = -1 // every test request comes from one address
 	}
+	o.Limits = testDeadlines(o.Limits)
 	s, err := New(a, o)
 	if err != nil {
 		t.Fatalf("New: %v", err)

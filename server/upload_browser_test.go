@@ -19,6 +19,7 @@ import (
 // field. The applied sites must then be served by the API. The carrier is I-Telecom, whose 25
 // demo stations leave room for five new ones to change its coverage.
 func TestBrowserUploadPage(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	const carrier = "itelecom"

@@ -40,6 +40,7 @@ func checkWhole(ids []string) error {
 // must be one whole generation (never half-applied), data versions must never go back, and
 // at the end each carrier serves its last applied generation.
 func TestConcurrentUploadsAndReads(t *testing.T) {
+	t.Parallel()
 	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)

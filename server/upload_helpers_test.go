@@ -78,6 +78,7 @@ func newEnvDB(t testing.TB, db *persist.DB, base *app.State, so Options, fibreSe
 	if so.Limits.AnonRatePerMinute == 0 {
 		so.Limits.AnonRatePerMinute = -1 // every test request comes from one address
 	}
+	so.Limits = testDeadlines(so.Limits)
 	if so.SpoolDir == "" {
 		so.SpoolDir = t.TempDir()
 	}

@@ -27,6 +27,7 @@ func runExportCLI(t *testing.T, args ...string) (string, string, error) {
 // most the number of such sectors in the demo's sites), all marked synthetic, with valid
 // properties and lon/lat MultiPolygons inside the province's bounding box.
 func TestExportFootprintsDemo(t *testing.T) {
+	t.Parallel()
 	out, stderr, err := runExportCLI(t, "footprints", "--tech", "4g", "--carrier", "viettel", "--cell-m", "200")
 	if err != nil {
 		t.Fatal(err, stderr)

@@ -72,6 +72,7 @@ func TestMeasurementsCLI(t *testing.T) {
 
 // A bad file is refused whole with its line and field, and nothing is stored.
 func TestMeasurementsImportRefuses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.csv")
 	os.WriteFile(bad, []byte("time,lon,lat,carrier,tech,level_dbm\n2026-01-05T01:00:00Z,106.3271,9.8786,viettel,4G,-90\n"+

@@ -22,6 +22,7 @@ func runFibreReport(t *testing.T, args ...string) (string, string, error) {
 }
 
 func TestReportFibreJSON(t *testing.T) {
+	t.Parallel()
 	out, stderr, err := runFibreReport(t, "--layer", "fibre", "--format", "json")
 	if err != nil {
 		t.Fatalf("error %v; stderr %s", err, stderr)
@@ -61,6 +62,7 @@ func TestReportFibreJSON(t *testing.T) {
 }
 
 func TestReportFibreCSVAndTakeUp(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	takeUp := filepath.Join(dir, "take_up.csv")
 	if err := os.WriteFile(takeUp, []byte("code,households\n29242,4310\n"), 0o644); err != nil {
@@ -95,6 +97,7 @@ func TestReportFibreCSVAndTakeUp(t *testing.T) {
 }
 
 func TestReportFibreTable(t *testing.T) {
+	t.Parallel()
 	out, _, err := runFibreReport(t, "--layer", "fibre")
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +110,7 @@ func TestReportFibreTable(t *testing.T) {
 }
 
 func TestReportFibreErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "net.geojson")
 	if err := os.WriteFile(bad, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"id":"A","ports":-1}}]}`), 0o644); err != nil {

@@ -18,6 +18,7 @@ import (
 // `report --out DIR` writes the communes with the same statistics as the JSON report, one
 // coverage layer per carrier and any, and the gaps, for the technologies asked for only.
 func TestReportOut(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out, stderr, err := runReportCLI(t, "--format", "json", "--cell-m", testCellM, "--tech", "4G", "--out", dir)
 	if err != nil {

@@ -72,6 +72,7 @@ func TestReportPockets(t *testing.T) {
 // raster); --population none spreads the census uniformly; bad files and modes are refused
 // naming them.
 func TestPopulationFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	area, err := demo.Area()
 	if err != nil {

@@ -174,6 +174,7 @@ func TestReportTable(t *testing.T) {
 // TestReportRealCommunes runs the report on the real 2025 boundaries with the demo's
 // synthetic stations (../shared/data: see testenv.SharedData).
 func TestReportRealCommunes(t *testing.T) {
+	t.Parallel()
 	out, stderr, err := runReportCLI(t, "--format", "json", "--cell-m", "100",
 		"--communes", testenv.SharedFile(t, "travinh/wards_2025.geojson"))
 	if err != nil {

@@ -93,6 +93,7 @@ func (s *serving) stop(t *testing.T) {
 // answers /healthz and the map, and returns nil once its context is cancelled (SIGINT/SIGTERM
 // in main).
 func TestServeDemoAndShutdown(t *testing.T) {
+	t.Parallel()
 	s := startServe(t, []string{"--addr", "127.0.0.1:0", "--cell-m", "250", "--data-dir", t.TempDir()},
 		func(out string) bool { return servingURL.MatchString(out) })
 	url := servingURL.FindString(s.stdout.String())

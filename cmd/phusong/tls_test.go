@@ -79,6 +79,7 @@ var (
 // over HTTPS and refuses to forward other methods; a renewed certificate written over the
 // files is served from the next handshake; cancelling stops both listeners.
 func TestServeTLS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	first := selfSigned(t, certFile, keyFile, "phusong test 1")
@@ -186,6 +187,7 @@ func TestServeTLS(t *testing.T) {
 }
 
 func TestServeTLSFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	selfSigned(t, certFile, keyFile, "x")

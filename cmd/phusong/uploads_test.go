@@ -33,6 +33,7 @@ func cli(env map[string]string, args ...string) (string, string, error) {
 // `undo` (previewed, then done), `rollback`, and the refusals, each checked against the
 // server's own record.
 func TestUploadsCLI(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	in, _, err := app.Load(app.Sources{})

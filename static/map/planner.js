@@ -19,7 +19,8 @@ const COVERED = '#1a9850', LOST = '#d73027';
 export const pl = {
   token: '', who: null, scenario: null, edits: [], result: null, view: 'scenario', carrier: '',
   markers: [], suggestions: [], job: null, req: 0, busy: false,
-  pending: 0 // requests in flight (the browser test waits for 0 before pressing a button)
+  pending: 0, // requests in flight (the browser test waits for 0 before pressing a button)
+  last: null // the last answer: {method, path, status, ms} (what the browser test reports when it fails)
 };
 
 // call sends a request with the token; it resolves to {status, body} and never rejects.
@@ -27,8 +28,11 @@ async function call(path, method = 'GET', body) {
   const headers = { Authorization: 'Bearer ' + pl.token };
   if (body !== undefined) { headers['Content-Type'] = 'application/json'; }
   pl.pending++;
+  const t0 = performance.now();
   try {
-    return await request(path, { method, cache: 'no-store', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await request(path, { method, cache: 'no-store', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    pl.last = { method, path, status: r.status, ms: Math.round(performance.now() - t0) };
+    return r;
   } finally {
     pl.pending--;
   }
