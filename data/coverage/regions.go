@@ -87,41 +87,11 @@ func ServeRegions(ctx context.Context, communes []data.Commune, def *Definition,
 // computeRegions is ComputeRegions, keeping the polygons of ServeRegions when keep is set.
 func computeRegions(ctx context.Context, communes []data.Commune, def *Definition, opts Options,
 	sites []data.Site, regionCells int, keep bool) (*Result, *RegionReport, error) {
-	if opts.Population != nil {
-		return nil, nil, fmt.Errorf("%w: a population grid is not supported region by region yet", ErrOptions)
-	}
-	if regionCells <= 0 {
-		regionCells = DefaultRegionCells
-	}
-	base, projected, pBound, err := prepare(communes, def, opts)
+	plan, err := newRegionPlan(communes, def, opts, regionCells)
 	if err != nil {
 		return nil, nil, err
 	}
-	cellM := base.opts.CellM
-	whole := geo.NewGrid(pBound, cellM)
-	if whole.NX <= 0 || whole.NY <= 0 {
-		return nil, nil, fmt.Errorf("%w: no %g m grid over %v", ErrOptions, cellM, pBound)
-	}
-	side := max(land.TileCells, int(math.Round(math.Sqrt(float64(regionCells))/land.TileCells))*land.TileCells)
-	regions := map[[2]int][]int{}
-	bounds := make([]orb.Bound, len(projected))
-	for ci, mp := range projected {
-		bounds[ci] = mp.Bound()
-		c := bounds[ci].Center()
-		i := min(max(int(math.Floor((c[0]-whole.X0M)/cellM)), 0), whole.NX-1)
-		j := min(max(int(math.Floor((c[1]-whole.Y0M)/cellM)), 0), whole.NY-1)
-		k := [2]int{j / side, i / side}
-		regions[k] = append(regions[k], ci)
-	}
-	keys := make([][2]int, 0, len(regions))
-	for k := range regions {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
-	plan := &regionPlan{base: base, projected: projected, bounds: bounds, whole: whole}
-	for _, k := range keys {
-		plan.regions = append(plan.regions, plan.region(regions[k]))
-	}
+	base, whole, keys := plan.base, plan.whole, plan.regions
 	ps := plan.place(sites)
 	var counted []*data.Site
 	for i := range sites {
@@ -161,6 +131,47 @@ func computeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 	}
 	merged.buildStats(all)
 	return merged, rep, nil
+}
+
+// newRegionPlan cuts communes into regions of about regionCells grid cells (≤ 0 =
+// DefaultRegionCells), as ComputeRegions describes.
+func newRegionPlan(communes []data.Commune, def *Definition, opts Options, regionCells int) (*regionPlan, error) {
+	if opts.Population != nil {
+		return nil, fmt.Errorf("%w: a population grid is not supported region by region yet", ErrOptions)
+	}
+	if regionCells <= 0 {
+		regionCells = DefaultRegionCells
+	}
+	base, projected, pBound, err := prepare(communes, def, opts)
+	if err != nil {
+		return nil, err
+	}
+	cellM := base.opts.CellM
+	whole := geo.NewGrid(pBound, cellM)
+	if whole.NX <= 0 || whole.NY <= 0 {
+		return nil, fmt.Errorf("%w: no %g m grid over %v", ErrOptions, cellM, pBound)
+	}
+	side := max(land.TileCells, int(math.Round(math.Sqrt(float64(regionCells))/land.TileCells))*land.TileCells)
+	regions := map[[2]int][]int{}
+	bounds := make([]orb.Bound, len(projected))
+	for ci, mp := range projected {
+		bounds[ci] = mp.Bound()
+		c := bounds[ci].Center()
+		i := min(max(int(math.Floor((c[0]-whole.X0M)/cellM)), 0), whole.NX-1)
+		j := min(max(int(math.Floor((c[1]-whole.Y0M)/cellM)), 0), whole.NY-1)
+		k := [2]int{j / side, i / side}
+		regions[k] = append(regions[k], ci)
+	}
+	keys := make([][2]int, 0, len(regions))
+	for k := range regions {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	plan := &regionPlan{base: base, projected: projected, bounds: bounds, whole: whole}
+	for _, k := range keys {
+		plan.regions = append(plan.regions, plan.region(regions[k]))
+	}
+	return plan, nil
 }
 
 // regionPlan is how computeRegions cut the communes into regions; the result keeps it (for
@@ -368,6 +379,7 @@ type regionPolygons struct {
 	spill  *spillFile
 	layers map[layerKey][]span // the regions' pieces, in region order
 	gaps   map[gapKey]orb.MultiPolygon
+	stored *storedLayers // where the pieces of stored spans are read (AssembleRegions); nil otherwise
 }
 
 // spillFile is the unlinked file of the layers, shared by a result and those UpdateRegions
@@ -382,6 +394,7 @@ type spillFile struct {
 type span struct {
 	region int
 	off, n int64
+	stored bool // kept outside (a database, storedLayers), not in the spill file
 }
 
 // newRegionPolygons creates the spill file in the system's temporary directory.
@@ -401,7 +414,7 @@ func newRegionPolygons() (*regionPolygons, error) {
 
 // without returns a copy of rp without the pieces and gaps of the regions marked in redo.
 func (rp *regionPolygons) without(plan *regionPlan, redo []bool) *regionPolygons {
-	out := &regionPolygons{spill: rp.spill,
+	out := &regionPolygons{spill: rp.spill, stored: rp.stored,
 		layers: make(map[layerKey][]span, len(rp.layers)), gaps: make(map[gapKey]orb.MultiPolygon, len(rp.gaps))}
 	for k, spans := range rp.layers {
 		out.layers[k] = slices.DeleteFunc(slices.Clone(spans), func(s span) bool { return redo[s.region] })
@@ -426,7 +439,15 @@ func (rp *regionPolygons) without(plan *regionPlan, redo []bool) *regionPolygons
 func (rp *regionPolygons) layer(k layerKey) (orb.MultiPolygon, error) {
 	var out orb.MultiPolygon
 	var buf []byte
+	stored, err := rp.stored.read(k, rp.layers[k])
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range rp.layers[k] {
+		if s.stored {
+			out = decodeMultiPolygon(stored[s.region], out)
+			continue
+		}
 		buf = slices.Grow(buf[:0], int(s.n))[:s.n]
 		if _, err := rp.spill.f.ReadAt(buf, s.off); err != nil {
 			return nil, fmt.Errorf("coverage: reading region layer: %w", err)
@@ -445,7 +466,7 @@ func (rp *regionPolygons) write(ri int, mp orb.MultiPolygon) (span, error) {
 	if _, err := sf.f.WriteAt(b, sf.size); err != nil {
 		return span{}, fmt.Errorf("coverage: writing region layer: %w", err)
 	}
-	sp := span{ri, sf.size, int64(len(b))}
+	sp := span{region: ri, off: sf.size, n: int64(len(b))}
 	sf.size += sp.n
 	return sp, nil
 }

@@ -1,0 +1,399 @@
+package coverage
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data"
+	"phusong/data/land"
+)
+
+// RegionPlan is ServeRegions' cut of a country into regions, exported so that the regions can
+// be computed apart — by several workers, in several processes, at several times — and their
+// outputs stored and assembled into the Regional result ServeRegions gives (AssembleRegions).
+// A plan depends only on the communes, the definition, the options and the region size: the
+// same inputs give the same plan in every process.
+type RegionPlan struct {
+	communes    []data.Commune
+	def         *Definition
+	opts        Options
+	regionCells int
+	p           *regionPlan
+}
+
+// PlanRegions cuts communes into regions as ServeRegions does (regionCells ≤ 0 =
+// DefaultRegionCells).
+func PlanRegions(communes []data.Commune, def *Definition, opts Options, regionCells int) (*RegionPlan, error) {
+	p, err := newRegionPlan(communes, def, opts, regionCells)
+	if err != nil {
+		return nil, err
+	}
+	return &RegionPlan{communes: communes, def: def, opts: opts, regionCells: regionCells, p: p}, nil
+}
+
+// Len returns the number of regions.
+func (p *RegionPlan) Len() int { return len(p.p.regions) }
+
+// Own returns the codes of region ri's own communes, in code order.
+func (p *RegionPlan) Own(ri int) []string {
+	out := make([]string, 0, len(p.p.regions[ri].own))
+	for _, ci := range p.p.regions[ri].own {
+		out = append(out, p.p.base.communes[ci].Code)
+	}
+	return out
+}
+
+// Inputs returns, for each region, the SHA-256 (hex) of the sites its computation sees (those
+// whose reach meets its window), each as its JSON encoding, in (carrier, site id) order: two
+// site lists give a region the same output exactly when its inputs are equal (for one plan), so
+// a stored output keyed by them is never stale.
+func (p *RegionPlan) Inputs(sites []data.Site) ([]string, error) {
+	plan := p.p
+	ps := plan.place(sites)
+	order := make([]int, len(sites))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(sites[a].Carrier, sites[b].Carrier), cmp.Compare(sites[a].SiteID, sites[b].SiteID))
+	})
+	hs := make([][]byte, len(plan.regions)) // the encodings each region sees, length-prefixed
+	for _, i := range order {
+		b, err := json.Marshal(&sites[i])
+		if err != nil {
+			return nil, fmt.Errorf("coverage: site %s/%s: %w", sites[i].Carrier, sites[i].SiteID, err)
+		}
+		for ri := range plan.regions {
+			if plan.reaches(&plan.regions[ri], ps.xy[i], ps.reachM[i]) {
+				hs[ri] = binary.LittleEndian.AppendUint32(hs[ri], uint32(len(b)))
+				hs[ri] = append(hs[ri], b...)
+			}
+		}
+	}
+	out := make([]string, len(hs))
+	for ri, b := range hs {
+		sum := sha256.Sum256(b)
+		out[ri] = hex.EncodeToString(sum[:])
+	}
+	return out, nil
+}
+
+// RegionOutput is what one region contributes to a Regional result: a summary (its own
+// communes' integer counts and land cells, their gaps, the list of its layer pieces; opaque
+// bytes) and its pieces of the coverage layers, each a MultiPolygon in the engine frame in the
+// encoding the spill file uses.
+type RegionOutput struct {
+	Region  int
+	Summary []byte
+	Layers  []RegionLayer // one a layer with a piece in the region; tiers at the threshold's level are not repeated
+}
+
+// RegionLayer is one region's piece of one coverage layer.
+type RegionLayer struct {
+	Carrier  string // a carrier id or AnyCarrier
+	Tech     data.Tech
+	Tier     int
+	Polygons []byte
+}
+
+// LayerSource reads back stored layer pieces: for the layer (carrier, tech, tier), the piece of
+// each of regions, in that order (AssembleRegions asks only for pieces a summary lists).
+type LayerSource func(carrier string, tech data.Tech, tier int, regions []int) ([][]byte, error)
+
+// summaryFormat is the version of the summary encoding; a summary of another format is refused.
+const summaryFormat = 1
+
+// regionSummary is a RegionOutput's Summary before gob encoding.
+type regionSummary struct {
+	Format   int
+	Region   int
+	Carriers []string // the carriers Counts are numbered by
+	Communes []int    // own communes (whole indexes)
+	Cells    []int    // their land cells
+	Counts   []countsWire
+	Gaps     []gapWire
+	Layers   []layerWire // every layer with a piece in the region (tiers at the threshold's level included)
+}
+
+// countsWire is communeCounts with exported fields, for gob.
+type countsWire struct {
+	Out, In         [][]int32
+	AnyOut, AnyIn   []int32
+	ByCount         [][4]int32
+	ThreeGOnly      int32
+	POut            [][]int64
+	PAnyOut, PAnyIn []int64
+	PByCount        [][4]int64
+	PThreeGOnly     int64
+}
+
+type gapWire struct {
+	Tech     data.Tech
+	Commune  int
+	Polygons []byte
+}
+
+type layerWire struct {
+	Carrier string
+	Tech    data.Tech
+	Tier    int
+}
+
+// Compute computes region ri over sites (the whole list; the region keeps those within reach)
+// with its layers and gaps: the output ServeRegions computes for it.
+func (p *RegionPlan) Compute(ctx context.Context, ri int, sites []data.Site) (*RegionOutput, error) {
+	plan := p.p
+	if ri < 0 || ri >= len(plan.regions) {
+		return nil, fmt.Errorf("%w: region %d of %d", ErrOptions, ri, len(plan.regions))
+	}
+	ps := plan.place(sites)
+	var counted []*data.Site
+	for i := range sites {
+		if plan.base.counts(&sites[i]) {
+			counted = append(counted, &sites[i])
+		}
+	}
+	tmp := &Result{eng: plan.base, version: 1, carriers: carrierOrder(counted), statsOnly: true, plan: plan,
+		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
+	rp, err := newRegionPolygons()
+	if err != nil {
+		return nil, err
+	}
+	defer rp.spill.f.Close()
+	tmp.regional = rp
+	tmp.counts = make([]communeCounts, len(plan.base.communes))
+	cells := make([]int, len(plan.base.communes))
+	if err := tmp.computeRegion(ctx, ri, ps, cells); err != nil {
+		return nil, err
+	}
+	return tmp.regionOutput(ri, cells)
+}
+
+// RegionOutput returns region ri's output of a Regional result (ServeRegions, UpdateRegions or
+// AssembleRegions): after an update, what to store for the regions it computed again.
+func (r *Result) RegionOutput(ri int) (*RegionOutput, error) {
+	if r.regional == nil || r.plan == nil {
+		return nil, ErrForeign
+	}
+	if ri < 0 || ri >= len(r.plan.regions) {
+		return nil, fmt.Errorf("%w: region %d of %d", ErrOptions, ri, len(r.plan.regions))
+	}
+	return r.regionOutput(ri, r.eng.land.CommuneCells)
+}
+
+// regionOutput is RegionOutput with the land cells per commune given.
+func (r *Result) regionOutput(ri int, cells []int) (*RegionOutput, error) {
+	rg := &r.plan.regions[ri]
+	sum := regionSummary{Format: summaryFormat, Region: ri, Carriers: r.carriers}
+	for _, ci := range rg.own {
+		c := &r.counts[ci]
+		sum.Communes = append(sum.Communes, ci)
+		sum.Cells = append(sum.Cells, cells[ci])
+		sum.Counts = append(sum.Counts, countsWire{c.out, c.in, c.anyOut, c.anyIn, c.byCount, c.threeGOnly,
+			c.pOut, c.pAnyOut, c.pAnyIn, c.pByCount, c.pThreeGOnly})
+		for _, tr := range r.eng.rules {
+			if mp := r.regional.gaps[gapKey{tr.tech, ci, DefaultMinGapAreaM2}]; len(mp) > 0 {
+				sum.Gaps = append(sum.Gaps, gapWire{tr.tech, ci, encodeMultiPolygon(mp)})
+			}
+		}
+	}
+	out := &RegionOutput{Region: ri}
+	keys := make([]layerKey, 0, len(r.regional.layers))
+	for k, spans := range r.regional.layers {
+		if slices.ContainsFunc(spans, func(s span) bool { return s.region == ri }) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, compareLayerKeys)
+	for _, k := range keys {
+		sum.Layers = append(sum.Layers, layerWire{k.carrier, k.tech, k.tier})
+		if r.eng.canonicalLayer(k) != k {
+			continue
+		}
+		mp, err := r.regional.regionLayer(k, ri)
+		if err != nil {
+			return nil, err
+		}
+		out.Layers = append(out.Layers, RegionLayer{k.carrier, k.tech, k.tier, encodeMultiPolygon(mp)})
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&sum); err != nil {
+		return nil, fmt.Errorf("coverage: region %d summary: %w", ri, err)
+	}
+	out.Summary = buf.Bytes()
+	return out, nil
+}
+
+func compareLayerKeys(a, b layerKey) int {
+	return cmp.Or(cmp.Compare(a.carrier, b.carrier), cmp.Compare(a.tech, b.tech), cmp.Compare(a.tier, b.tier))
+}
+
+// canonicalLayer returns the layer whose polygons k shares: tier 0 of its carrier and
+// technology when k's tier is at the coverage threshold's level (contoured once), k otherwise.
+func (e *Engine) canonicalLayer(k layerKey) layerKey {
+	if k.tier == 0 {
+		return k
+	}
+	for _, tr := range e.rules {
+		if tr.tech == k.tech && k.tier <= len(tr.rule.TiersDBm) && tr.rule.TiersDBm[k.tier-1] == tr.requiredOut {
+			return layerKey{k.carrier, k.tech, 0}
+		}
+	}
+	return k
+}
+
+// regionLayer reads region ri's piece of layer k (nil when it has none).
+func (rp *regionPolygons) regionLayer(k layerKey, ri int) (orb.MultiPolygon, error) {
+	one := &regionPolygons{spill: rp.spill, stored: rp.stored, layers: map[layerKey][]span{}}
+	for _, s := range rp.layers[k] {
+		if s.region == ri {
+			one.layers[k] = append(one.layers[k], s)
+		}
+	}
+	return one.layer(k)
+}
+
+// storedLayers reads the stored spans of a Regional result from its LayerSource.
+type storedLayers struct {
+	eng *Engine
+	src LayerSource
+	mu  sync.Mutex // serialises reads of the source
+}
+
+// read returns, per region, the stored piece of layer k of the stored spans among spans (nil
+// when there are none).
+func (sl *storedLayers) read(k layerKey, spans []span) (map[int][]byte, error) {
+	var regions []int
+	for _, s := range spans {
+		if s.stored {
+			regions = append(regions, s.region)
+		}
+	}
+	if len(regions) == 0 {
+		return nil, nil
+	}
+	c := sl.eng.canonicalLayer(k)
+	pieces, err := sl.src(c.carrier, c.tech, c.tier, regions)
+	if err != nil {
+		return nil, fmt.Errorf("coverage: reading stored layer %s %s tier %d: %w", c.carrier, c.tech, c.tier, err)
+	}
+	if len(pieces) != len(regions) {
+		return nil, fmt.Errorf("coverage: stored layer %s %s tier %d: %d pieces for %d regions", c.carrier, c.tech, c.tier,
+			len(pieces), len(regions))
+	}
+	out := make(map[int][]byte, len(regions))
+	for n, ri := range regions {
+		out[ri] = pieces[n]
+	}
+	return out, nil
+}
+
+// AssembleRegions returns the Regional result of p over sites from every region's stored output:
+// summaries[ri] is region ri's RegionOutput.Summary, and src reads the layer pieces when a layer
+// is asked for (nothing of the layers is read before). The statistics, layers and gaps equal
+// ServeRegions' over sites exactly when every summary was computed over the same sites (the
+// caller keys them by Inputs); UpdateRegions takes the result as it takes ServeRegions'. A
+// summary of another region, format or plan is refused.
+func (p *RegionPlan) AssembleRegions(sites []data.Site, summaries [][]byte, src LayerSource) (*Result, *RegionReport, error) {
+	if len(summaries) != len(p.p.regions) {
+		return nil, nil, fmt.Errorf("%w: %d region summaries for %d regions", ErrOptions, len(summaries), len(p.p.regions))
+	}
+	plan, err := newRegionPlan(p.communes, p.def, p.opts, p.regionCells) // its own engine: the result sets its land
+	if err != nil {
+		return nil, nil, err
+	}
+	base := plan.base
+	var counted []*data.Site
+	for i := range sites {
+		if base.counts(&sites[i]) {
+			counted = append(counted, &sites[i])
+		}
+	}
+	carriers := carrierOrder(counted)
+	merged := &Result{eng: base, version: 1, carriers: carriers, statsOnly: true, plan: plan,
+		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
+	rp, err := newRegionPolygons()
+	if err != nil {
+		return nil, nil, err
+	}
+	rp.stored = &storedLayers{eng: base, src: src}
+	merged.regional = rp
+	merged.counts = make([]communeCounts, len(base.communes))
+	for ci := range merged.counts {
+		merged.counts[ci] = newCounts(len(base.rules), len(carriers))
+	}
+	cells := make([]int, len(base.communes))
+	rep := &RegionReport{Regions: len(plan.regions), GridCells: plan.whole.NX * plan.whole.NY}
+	for ri, b := range summaries {
+		rep.MaxCells = max(rep.MaxCells, plan.regions[ri].grid.Len())
+		if err := merged.addSummary(ri, b, cells); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, n := range cells {
+		rep.LandCells += n
+	}
+	base.land = &land.Land{Grid: plan.whole, CommuneCells: cells}
+	all := make([]bool, len(base.communes))
+	for ci := range all {
+		all[ci] = true
+	}
+	merged.buildStats(all)
+	return merged, rep, nil
+}
+
+// addSummary adds region ri's stored summary b to r (counts, cells, gaps, stored layer spans).
+func (r *Result) addSummary(ri int, b []byte, cells []int) error {
+	var sum regionSummary
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&sum); err != nil {
+		return fmt.Errorf("coverage: region %d summary: %w", ri, err)
+	}
+	own := r.plan.regions[ri].own
+	if sum.Format != summaryFormat || sum.Region != ri || !slices.Equal(sum.Communes, own) ||
+		len(sum.Cells) != len(own) || len(sum.Counts) != len(own) {
+		return fmt.Errorf("%w: region %d: the stored summary (format %d, region %d, %d communes) is not this plan's",
+			ErrForeign, ri, sum.Format, sum.Region, len(sum.Communes))
+	}
+	ntech := len(r.eng.rules)
+	remap := make([]int, len(sum.Carriers))
+	for k, id := range sum.Carriers {
+		if remap[k] = slices.Index(r.carriers, id); remap[k] < 0 {
+			return fmt.Errorf("%w: region %d was computed with carrier %s, which has no counted site now", ErrForeign, ri, id)
+		}
+	}
+	for n, ci := range own {
+		w := &sum.Counts[n]
+		c := communeCounts{out: w.Out, in: w.In, anyOut: w.AnyOut, anyIn: w.AnyIn, byCount: w.ByCount, threeGOnly: w.ThreeGOnly,
+			pOut: w.POut, pAnyOut: w.PAnyOut, pAnyIn: w.PAnyIn, pByCount: w.PByCount, pThreeGOnly: w.PThreeGOnly}
+		if len(c.out) != ntech || len(c.in) != ntech || len(c.pOut) != ntech || len(c.anyOut) != ntech || len(c.anyIn) != ntech ||
+			len(c.pAnyOut) != ntech || len(c.pAnyIn) != ntech || len(c.byCount) != ntech || len(c.pByCount) != ntech {
+			return fmt.Errorf("%w: region %d: stored counts of commune %d have the wrong shape", ErrForeign, ri, ci)
+		}
+		for t := range ntech {
+			if len(c.out[t]) != len(sum.Carriers) || len(c.in[t]) != len(sum.Carriers) || len(c.pOut[t]) != len(sum.Carriers) {
+				return fmt.Errorf("%w: region %d: stored counts of commune %d have the wrong shape", ErrForeign, ri, ci)
+			}
+		}
+		r.counts[ci].add(&c, remap)
+		cells[ci] = sum.Cells[n]
+	}
+	for _, g := range sum.Gaps {
+		r.regional.gaps[gapKey{g.Tech, g.Commune, DefaultMinGapAreaM2}] = decodeMultiPolygon(g.Polygons, nil)
+	}
+	for _, l := range sum.Layers {
+		k := layerKey{l.Carrier, l.Tech, l.Tier}
+		r.regional.layers[k] = append(r.regional.layers[k], span{region: ri, stored: true})
+	}
+	return nil
+}
