@@ -52,6 +52,9 @@ type App struct {
 	jobs     jobs             // suggestion runs on scenarios
 	baseline baselineCache    // what scenario evaluations on the served result share
 	roads    []orb.LineString // road lines of suggestion jobs (WithRoads); nil: none
+
+	regions *Regions       // the database's region results and jobs, when computing region by region (results.go)
+	storing sync.WaitGroup // storeResults in progress
 }
 
 // WithRoads gives every suggestion job (StartSuggestion) the road lines roads, lon/lat
@@ -118,7 +121,13 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	if err := useServedDefinition(ctx, db, &in, log); err != nil {
 		return nil, err
 	}
-	st, err := Build(ctx, in)
+	var st *State
+	var regions *Regions
+	if in.RegionCells > 0 {
+		regions, st, err = openRegions(ctx, db, in, heads, log)
+	} else {
+		st, err = Build(ctx, in)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +136,8 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 		return nil, err
 	}
 	a.heads = heads
+	a.regions = regions
+	a.storeResults(st)
 	return a, nil
 }
 
@@ -154,6 +165,7 @@ func useServedDefinition(ctx context.Context, db *persist.DB, in *Input, log *sl
 // given to New or OpenDB).
 func (a *App) Close() error {
 	a.jobs.cancelAll()
+	a.storing.Wait()
 	if a.ownDB && a.db != nil {
 		return a.db.Close()
 	}
@@ -178,6 +190,7 @@ func (a *App) Publish(st *State) error {
 	}
 	a.cur.Store(st)
 	a.swaps.Add(1)
+	a.storeResults(st)
 	a.log.Info("data loaded", slog.Uint64("data_version", st.Snapshot.Version()),
 		slog.String("definition_version", st.Coverage.DefinitionVersion()),
 		slog.Int("communes", len(st.Communes)), slog.Int("sites", st.Snapshot.Len()),
