@@ -231,7 +231,9 @@ func (r *Regions) source(ctx context.Context, keys []persist.RegionKey) coverage
 // Work takes this fingerprint's region jobs until none is left to take, computing each and
 // storing its result; it returns how many it computed. A job's list of sites is read at its data
 // version (persist.Versioned.At per carrier, or the current lists when they are that version).
-func (r *Regions) Work(ctx context.Context) (int, error) { return r.work(ctx, map[string][]data.Site{}) }
+func (r *Regions) Work(ctx context.Context) (int, error) {
+	return r.work(ctx, map[string][]data.Site{})
+}
 
 // work is Work with the site lists of some versions already at hand (a cache it fills).
 func (r *Regions) work(ctx context.Context, lists map[string][]data.Site) (int, error) {
