@@ -171,21 +171,11 @@ func (r *Regions) Assemble(ctx context.Context, version string, sites []data.Sit
 	if err != nil {
 		return nil, nil, rep, err
 	}
-	inputs := make([]string, len(keys))
-	for ri, k := range keys {
-		inputs[ri] = k.Inputs
-	}
 	mine := map[string][]data.Site{version: sites}
 	for first := true; ; first = false {
-		sums, err := r.db.RegionSummaries(ctx, r.fp, inputs)
+		sums, missing, err := r.stored(ctx, keys)
 		if err != nil {
 			return nil, nil, rep, err
-		}
-		var missing []persist.RegionKey
-		for ri, s := range sums {
-			if s == nil {
-				missing = append(missing, keys[ri])
-			}
 		}
 		if first {
 			rep.Stored = len(keys) - len(missing)
@@ -302,11 +292,7 @@ func (r *Regions) runJob(ctx context.Context, job persist.RegionJob, sites []dat
 		return fmt.Errorf("app: region %d of data version %s: its sites read back give inputs %.12s…, the job says %.12s…",
 			job.Region, job.DataVersion, keys[job.Region].Inputs, job.Inputs)
 	}
-	res := persist.RegionResult{RegionKey: job.RegionKey, DataVersion: job.DataVersion, Worker: r.worker, Summary: out.Summary}
-	for _, l := range out.Layers {
-		res.Layers = append(res.Layers, persist.LayerPiece{Carrier: l.Carrier, Tech: string(l.Tech), Tier: l.Tier, Polygons: l.Polygons})
-	}
-	if err := r.db.FinishRegionJob(context.WithoutCancel(ctx), job, res); err != nil {
+	if err := r.db.FinishRegionJob(context.WithoutCancel(ctx), job, regionResult(job.RegionKey, job.DataVersion, r.worker, out)); err != nil {
 		return err
 	}
 	r.log.Info("region computed", slog.Int("region", job.Region), slog.Int("of", r.plan.Len()),
@@ -357,27 +343,17 @@ func (r *Regions) storeState(ctx context.Context, st *State) {
 		r.log.Warn("storing results", slog.String("err", err.Error()))
 		return
 	}
-	inputs := make([]string, len(keys))
-	for ri, k := range keys {
-		inputs[ri] = k.Inputs
-	}
-	sums, err := r.db.RegionSummaries(ctx, r.fp, inputs)
+	_, missing, err := r.stored(ctx, keys)
 	if err != nil {
 		r.log.Warn("storing results", slog.String("err", err.Error()))
 		return
 	}
 	stored := 0
-	for ri, s := range sums {
-		if s != nil {
-			continue
-		}
+	for _, k := range missing {
+		ri := k.Region
 		out, err := st.Coverage.RegionOutput(ri)
 		if err == nil {
-			res := persist.RegionResult{RegionKey: keys[ri], DataVersion: version, Worker: r.worker, Summary: out.Summary}
-			for _, l := range out.Layers {
-				res.Layers = append(res.Layers, persist.LayerPiece{Carrier: l.Carrier, Tech: string(l.Tech), Tier: l.Tier, Polygons: l.Polygons})
-			}
-			err = r.db.PutRegionResult(ctx, res)
+			err = r.db.PutRegionResult(ctx, regionResult(k, version, r.worker, out))
 		}
 		if err != nil {
 			r.log.Warn("storing a region's result", slog.Int("region", ri), slog.String("err", err.Error()))
@@ -446,4 +422,60 @@ func (a *App) storeResults(st *State) {
 		return
 	}
 	a.storing.Go(func() { a.regions.storeState(context.Background(), st) })
+}
+
+// OpenWorker returns the Regions a worker process takes jobs for: in's communes, definition (or,
+// when in names none, the calibration the database serves, as a server does), options and region
+// size over db. Its fingerprint must equal the servers' for it to find their jobs: run it with
+// the same --communes, --config, --cell-m and --region-cells.
+func OpenWorker(ctx context.Context, db *persist.DB, in Input, name string, log *slog.Logger) (*Regions, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := useServedDefinition(ctx, db, &in, log); err != nil {
+		return nil, err
+	}
+	return NewRegions(db, in, name, log)
+}
+
+// Enqueue queues as jobs the regions of sites (the lists of data version version) whose results
+// are not stored, for workers (Work, `phusong worker`) to compute; it returns how many it queued.
+func (r *Regions) Enqueue(ctx context.Context, version string, sites []data.Site) (int, error) {
+	keys, err := r.keys(sites)
+	if err != nil {
+		return 0, err
+	}
+	_, missing, err := r.stored(ctx, keys)
+	if err != nil {
+		return 0, err
+	}
+	return r.db.EnqueueRegionJobs(ctx, version, missing)
+}
+
+// stored returns the stored summaries of keys (nil where none is) and the keys without one.
+func (r *Regions) stored(ctx context.Context, keys []persist.RegionKey) ([][]byte, []persist.RegionKey, error) {
+	inputs := make([]string, len(keys))
+	for ri, k := range keys {
+		inputs[ri] = k.Inputs
+	}
+	sums, err := r.db.RegionSummaries(ctx, r.fp, inputs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var missing []persist.RegionKey
+	for ri, s := range sums {
+		if s == nil {
+			missing = append(missing, keys[ri])
+		}
+	}
+	return sums, missing, nil
+}
+
+// regionResult is out as stored under k.
+func regionResult(k persist.RegionKey, version, worker string, out *coverage.RegionOutput) persist.RegionResult {
+	res := persist.RegionResult{RegionKey: k, DataVersion: version, Worker: worker, Summary: out.Summary}
+	for _, l := range out.Layers {
+		res.Layers = append(res.Layers, persist.LayerPiece{Carrier: l.Carrier, Tech: string(l.Tech), Tier: l.Tier, Polygons: l.Polygons})
+	}
+	return res
 }
