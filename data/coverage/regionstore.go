@@ -30,6 +30,22 @@ type RegionPlan struct {
 	opts        Options
 	regionCells int
 	p           *regionPlan
+
+	mu     sync.Mutex // guards last
+	last   *placedSites
+	lastOf []data.Site // the list last was placed from (the same backing array and length)
+}
+
+// placed returns sites placed (projected, reach measured), reusing the last placement when
+// sites is the same list (a worker computes many regions of one list).
+func (p *RegionPlan) placed(sites []data.Site) *placedSites {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last != nil && len(sites) == len(p.lastOf) && (len(sites) == 0 || &sites[0] == &p.lastOf[0]) {
+		return p.last
+	}
+	p.last, p.lastOf = p.p.place(sites), sites
+	return p.last
 }
 
 // PlanRegions cuts communes into regions as ServeRegions does (regionCells ≤ 0 =
@@ -60,7 +76,7 @@ func (p *RegionPlan) Own(ri int) []string {
 // a stored output keyed by them is never stale.
 func (p *RegionPlan) Inputs(sites []data.Site) ([]string, error) {
 	plan := p.p
-	ps := plan.place(sites)
+	ps := p.placed(sites)
 	order := make([]int, len(sites))
 	for i := range order {
 		order[i] = i
@@ -157,7 +173,7 @@ func (p *RegionPlan) Compute(ctx context.Context, ri int, sites []data.Site) (*R
 	if ri < 0 || ri >= len(plan.regions) {
 		return nil, fmt.Errorf("%w: region %d of %d", ErrOptions, ri, len(plan.regions))
 	}
-	ps := plan.place(sites)
+	ps := p.placed(sites)
 	var counted []*data.Site
 	for i := range sites {
 		if plan.base.counts(&sites[i]) {

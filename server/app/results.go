@@ -228,6 +228,7 @@ func (r *Regions) Work(ctx context.Context) (int, error) {
 // work is Work with the site lists of some versions already at hand (a cache it fills).
 func (r *Regions) work(ctx context.Context, lists map[string][]data.Site) (int, error) {
 	done := 0
+	keys := map[string][]persist.RegionKey{} // of lists, by version
 	for {
 		job, ok, err := r.db.ClaimRegionJob(ctx, r.fp, r.worker, r.lease)
 		if err != nil || !ok {
@@ -238,8 +239,22 @@ func (r *Regions) work(ctx context.Context, lists map[string][]data.Site) (int, 
 			if sites, err = sitesAt(ctx, r.db, job.DataVersion); err != nil {
 				return done, err
 			}
-			clear(lists) // keep one version besides
+			clear(lists) // keep one version
+			clear(keys)
 			lists[job.DataVersion] = sites
+		}
+		if keys[job.DataVersion] == nil {
+			if keys[job.DataVersion], err = r.keys(sites); err != nil {
+				return done, err
+			}
+		}
+		if k := keys[job.DataVersion][job.Region]; k.Inputs != job.Inputs {
+			// the lists read at the version's heads are not the ones the job was queued with (a
+			// server read its lists while another replica's upload landed): leave the job to the
+			// server that queued it, which holds those lists
+			r.log.Warn("region job of other inputs than its data version's lists: left to its server", slog.Int("region", job.Region),
+				slog.String("data_version", job.DataVersion))
+			continue
 		}
 		if err := r.runJob(ctx, job, sites); err != nil {
 			if errors.Is(err, persist.ErrJobLost) {
@@ -283,14 +298,6 @@ func (r *Regions) runJob(ctx context.Context, job persist.RegionJob, sites []dat
 	}
 	if err != nil {
 		return err
-	}
-	keys, err := r.keys(sites)
-	if err != nil {
-		return err
-	}
-	if keys[job.Region].Inputs != job.Inputs {
-		return fmt.Errorf("app: region %d of data version %s: its sites read back give inputs %.12s…, the job says %.12s…",
-			job.Region, job.DataVersion, keys[job.Region].Inputs, job.Inputs)
 	}
 	if err := r.db.FinishRegionJob(context.WithoutCancel(ctx), job, regionResult(job.RegionKey, job.DataVersion, r.worker, out)); err != nil {
 		return err
