@@ -81,6 +81,12 @@ func TestRegionResults(t *testing.T) {
 		if err := db.PutCommuneResults(ctx, "fp1", "viettel=3", rows[1:]); err != nil {
 			t.Fatal(err)
 		}
+		if has, err := db.HasCommuneResults(ctx, "fp1", "viettel=3"); !has || err != nil {
+			t.Errorf("HasCommuneResults = %v, %v after storing them", has, err)
+		}
+		if has, err := db.HasCommuneResults(ctx, "fp1", "viettel=4"); has || err != nil {
+			t.Errorf("HasCommuneResults of another version = %v, %v", has, err)
+		}
 		back, err := db.CommuneResults(ctx, "fp1", "viettel=3")
 		if err != nil {
 			t.Fatal(err)

@@ -215,6 +215,17 @@ func (db *DB) PutCommuneResults(ctx context.Context, fingerprint, version string
 	return db.full(tx.Commit())
 }
 
+// HasCommuneResults reports whether statistics of version under fingerprint are stored.
+func (db *DB) HasCommuneResults(ctx context.Context, fingerprint, version string) (bool, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM commune_results WHERE fingerprint = ? AND data_version = ? LIMIT 1) AS one`,
+		fingerprint, version).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("persist: commune results: %w", err)
+	}
+	return n > 0, nil
+}
+
 // CommuneResults returns the stored statistics of a data version under fingerprint, by
 // technology and code.
 func (db *DB) CommuneResults(ctx context.Context, fingerprint, version string) ([]CommuneResult, error) {

@@ -123,8 +123,9 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	}
 	var st *State
 	var regions *Regions
+	var version string
 	if in.RegionCells > 0 {
-		regions, st, err = openRegions(ctx, db, in, heads, log)
+		regions, st, version, err = openRegions(ctx, db, in, heads, log)
 	} else {
 		st, err = Build(ctx, in)
 	}
@@ -137,7 +138,9 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	}
 	a.heads = heads
 	a.regions = regions
-	a.storeResults(st)
+	if regions != nil {
+		a.storing.Go(func() { regions.storeStartStats(context.WithoutCancel(ctx), st, version) })
+	}
 	return a, nil
 }
 

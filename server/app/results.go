@@ -394,10 +394,10 @@ func (r *Regions) storeStats(ctx context.Context, st *State, version string) err
 // openRegions returns the Regions of in over db and the State of in.Sites (db's lists at the
 // data version of heads) assembled from the stored results, the missing regions computed first
 // (by this process and any other worker).
-func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsKey]int64, log *slog.Logger) (*Regions, *State, error) {
+func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsKey]int64, log *slog.Logger) (*Regions, *State, string, error) {
 	r, err := NewRegions(db, in, "", log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	siteHeads := map[string]int64{}
 	for k, id := range heads {
@@ -406,20 +406,33 @@ func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsK
 		}
 	}
 	start := time.Now()
-	res, rep, arep, err := r.Assemble(ctx, persist.DataVersion(siteHeads), in.Sites)
+	version := persist.DataVersion(siteHeads)
+	res, rep, arep, err := r.Assemble(ctx, version, in.Sites)
 	if err != nil {
-		return nil, nil, fmt.Errorf("app: computing coverage: %w", err)
+		return nil, nil, "", fmt.Errorf("app: computing coverage: %w", err)
 	}
 	log.Info("coverage assembled from the database", slog.Int("regions", arep.Regions), slog.Int("stored", arep.Stored),
 		slog.Int("computed_here", arep.Computed), slog.Duration("took", time.Since(start)))
 	def, carriers := in.defaults()
 	sites, err := openStore(res.Engine().Reach, in.Sites, in.MinVersion)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	return r, &State{Snapshot: sites.Snapshot(), Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes),
 		Carriers: carriers, Definition: def, Note: in.Note, Store: sites, Regions: rep, Fibre: in.Fibre, FibreNote: in.FibreNote,
-		FibreOptions: in.FibreOptions}, nil
+		FibreOptions: in.FibreOptions}, version, nil
+}
+
+// storeStartStats stores the commune statistics of st, the state assembled at start for version,
+// unless they are stored (its regions are: Assemble waited for them).
+func (r *Regions) storeStartStats(ctx context.Context, st *State, version string) {
+	has, err := r.db.HasCommuneResults(ctx, r.fp, version)
+	if err == nil && !has {
+		err = r.storeStats(ctx, st, version)
+	}
+	if err != nil {
+		r.log.Warn("storing the commune statistics", slog.String("err", err.Error()))
+	}
 }
 
 // storeResults stores, in the background, the results of st that the database lacks, when the
