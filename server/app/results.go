@@ -452,7 +452,7 @@ func OpenWorker(ctx context.Context, db *persist.DB, in Input, name string, log 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if err := useServedDefinition(ctx, db, &in, log); err != nil {
+	if _, err := useServedDefinition(ctx, db, &in, log); err != nil {
 		return nil, err
 	}
 	return NewRegions(db, in, name, log)
