@@ -53,12 +53,12 @@ type App struct {
 	baseline baselineCache    // what scenario evaluations on the served result share
 	roads    []orb.LineString // road lines of suggestion jobs (WithRoads); nil: none
 
-	regions *Regions       // the database's region results and jobs, when computing region by region (results.go)
+	regions *Regions // the database's region results and jobs, when computing region by region (results.go)
 	// calibration is the id of the database's served calibration the state reflects (0: the
 	// uncalibrated definition; -1: a definition was given, which the database's choice does not
 	// replace); Sync serves another replica's choice. Under mu.
 	calibration int64
-	storing sync.WaitGroup // storeResults in progress
+	storing     sync.WaitGroup // storeResults in progress
 }
 
 // WithRoads gives every suggestion job (StartSuggestion) the road lines roads, lon/lat
