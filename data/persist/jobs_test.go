@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -235,4 +236,52 @@ func TestRegionJobLease(t *testing.T) {
 			t.Errorf("jobs %+v, want one done by b", jobs)
 		}
 	})
+}
+
+// TestPostgresMaxBytes: on PostgreSQL, Options.MaxBytes caps the database's size softly: writes
+// work under it; once a write has taken the database past it, the next write (a list, a region
+// result) fails with ErrDiskFull and stores nothing, while reads go on.
+func TestPostgresMaxBytes(t *testing.T) {
+	url := pg.URL(t)
+	ctx := context.Background()
+	probe, err := OpenURL(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size int64
+	if err := probe.r.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	probe.Close()
+	db, err := OpenURL(ctx, url, Options{MaxBytes: size + 256<<10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, tok, err := db.CreateToken(ctx, "viettel", false, "")
+	if err != nil {
+		t.Fatalf("a write under the cap: %v", err)
+	}
+	big := make([]byte, 4<<20) // random: PostgreSQL compresses large values
+	rand.NewChaCha8([32]byte{17}).Read(big)
+	for i := range 64 {
+		r := testResult(RegionKey{Fingerprint: "fp", Region: i, Inputs: "x"}, "w")
+		r.Layers[0].Polygons = big[i*(64<<10) : (i+1)*(64<<10)]
+		err = db.PutRegionResult(ctx, r)
+		if err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("writing 4 MB past a cap 256 KB above the size: %v, want ErrDiskFull", err)
+	}
+	if _, err := db.Sites().Apply(ctx, Upload{Carrier: "viettel", TokenID: tok.ID, Mode: ModeReplace}, nil); !errors.Is(err, ErrDiskFull) {
+		t.Errorf("an upload past the cap: %v, want ErrDiskFull", err)
+	}
+	if ups, err := db.Uploads(ctx, UploadFilter{}); err != nil || len(ups) != 0 {
+		t.Errorf("after the refused upload: %d uploads, %v", len(ups), err)
+	}
+	if _, err := db.RegionLayer(ctx, "any", "4G", 0, []RegionKey{{Fingerprint: "fp", Region: 0, Inputs: "x"}}); err != nil {
+		t.Errorf("a read past the cap: %v", err)
+	}
 }

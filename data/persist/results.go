@@ -256,5 +256,9 @@ func (c conn) beginUnlocked(ctx context.Context) (*txn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkSize(ctx, tx); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
 	return &txn{tx: tx, b: c.b}, nil
 }
