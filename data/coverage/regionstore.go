@@ -9,7 +9,9 @@ import (
 	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 
@@ -44,8 +46,37 @@ func (p *RegionPlan) placed(sites []data.Site) *placedSites {
 	if p.last != nil && len(sites) == len(p.lastOf) && (len(sites) == 0 || &sites[0] == &p.lastOf[0]) {
 		return p.last
 	}
-	p.last, p.lastOf = p.p.place(sites), sites
+	p.last, p.lastOf = p.p.placeParallel(sites, p.p.base.opts.Workers), sites
 	return p.last
+}
+
+// placeParallel is place on workers goroutines (modelling 150 k sites for their reach takes
+// seconds).
+func (p *regionPlan) placeParallel(sites []data.Site, workers int) *placedSites {
+	ps := &placedSites{sites: sites, xy: make([]orb.Point, len(sites)), reachM: make([]float64, len(sites)),
+		reach: make(map[data.SiteKey]float64, len(sites))}
+	eachChunk(len(sites), workers, func(i int) {
+		s := &sites[i]
+		ps.xy[i], ps.reachM[i] = p.base.tm.Forward(orb.Point{s.Lon, s.Lat}), p.base.Reach(s)
+	})
+	for i := range sites {
+		ps.reach[sites[i].Key()] = ps.reachM[i]
+	}
+	return ps
+}
+
+// eachChunk calls f(i) for i in [0, n) on workers goroutines, each a contiguous chunk.
+func eachChunk(n, workers int, f func(i int)) {
+	workers = max(1, min(workers, n))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w * n / workers; i < (w+1)*n/workers; i++ {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // PlanRegions cuts communes into regions as ServeRegions does (regionCells ≤ 0 =
@@ -84,12 +115,15 @@ func (p *RegionPlan) Inputs(sites []data.Site) ([]string, error) {
 	slices.SortFunc(order, func(a, b int) int {
 		return cmp.Or(cmp.Compare(sites[a].Carrier, sites[b].Carrier), cmp.Compare(sites[a].SiteID, sites[b].SiteID))
 	})
+	enc := make([][]byte, len(sites))
+	errs := make([]error, len(sites))
+	eachChunk(len(sites), plan.base.opts.Workers, func(i int) { enc[i], errs[i] = json.Marshal(&sites[i]) })
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("coverage: encoding sites: %w", err)
+	}
 	hs := make([][]byte, len(plan.regions)) // the encodings each region sees, length-prefixed
 	for _, i := range order {
-		b, err := json.Marshal(&sites[i])
-		if err != nil {
-			return nil, fmt.Errorf("coverage: site %s/%s: %w", sites[i].Carrier, sites[i].SiteID, err)
-		}
+		b := enc[i]
 		for ri := range plan.regions {
 			if plan.reaches(&plan.regions[ri], ps.xy[i], ps.reachM[i]) {
 				hs[ri] = binary.LittleEndian.AppendUint32(hs[ri], uint32(len(b)))
@@ -412,4 +446,22 @@ func (r *Result) addSummary(ri int, b []byte, cells []int) error {
 		r.regional.layers[k] = append(r.regional.layers[k], span{region: ri, stored: true})
 	}
 	return nil
+}
+
+// ReachOf returns Engine.Reach for a store of sites: for a site equal to one of sites, the
+// reach measured when sites were placed (Inputs, Compute on that list); the engine's for any
+// other site (a later upload's).
+func (p *RegionPlan) ReachOf(sites []data.Site) func(*data.Site) float64 {
+	ps := p.placed(sites)
+	base := p.p.base
+	idx := make(map[data.SiteKey]int, len(sites))
+	for i := range sites {
+		idx[sites[i].Key()] = i
+	}
+	return func(s *data.Site) float64 {
+		if i, ok := idx[s.Key()]; ok && reflect.DeepEqual(*s, sites[i]) {
+			return ps.reachM[i]
+		}
+		return base.Reach(s)
+	}
 }

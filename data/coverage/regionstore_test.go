@@ -171,3 +171,26 @@ func TestAssembleRegions(t *testing.T) {
 		t.Errorf("summaries of swapped regions assembled")
 	}
 }
+
+// TestReachOf: the reach a store gets from ReachOf is the engine's for every site of the list
+// placed and for a site changed since (same key, another height), which must not get the old one.
+func TestReachOf(t *testing.T) {
+	communes, sites := demoInputs(t)
+	plan, err := PlanRegions(communes, DefaultDefinition(), Options{CellM: 100}, 96*96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := plan.p.base
+	reach := plan.ReachOf(sites)
+	for i := range sites {
+		if got, want := reach(&sites[i]), eng.Reach(&sites[i]); got != want {
+			t.Fatalf("site %s: reach %g, want %g", sites[i].SiteID, got, want)
+		}
+	}
+	changed := sites[0]
+	changed.Sectors = slices.Clone(changed.Sectors)
+	changed.HeightM += 40
+	if got, want := reach(&changed), eng.Reach(&changed); got != want || got == eng.Reach(&sites[0]) {
+		t.Errorf("a changed site: reach %g, want the engine's %g (the old one was %g)", got, want, eng.Reach(&sites[0]))
+	}
+}

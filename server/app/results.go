@@ -414,7 +414,7 @@ func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsK
 	log.Info("coverage assembled from the database", slog.Int("regions", arep.Regions), slog.Int("stored", arep.Stored),
 		slog.Int("computed_here", arep.Computed), slog.Duration("took", time.Since(start)))
 	def, carriers := in.defaults()
-	sites, err := openStore(res.Engine().Reach, in.Sites, in.MinVersion)
+	sites, err := openStore(r.plan.ReachOf(in.Sites), in.Sites, in.MinVersion) // reaches measured once, by Inputs
 	if err != nil {
 		return nil, nil, "", err
 	}
