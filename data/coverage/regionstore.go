@@ -416,11 +416,12 @@ func (r *Result) addSummary(ri int, b []byte, cells []int) error {
 			ErrForeign, ri, sum.Format, sum.Region, len(sum.Communes))
 	}
 	ntech := len(r.eng.rules)
+	// The summary numbers carriers by the list it was computed from; a carrier without counted
+	// sites now (all of them removed elsewhere: the region's own sites, its key, are the same)
+	// must have counted nothing here, and is dropped.
 	remap := make([]int, len(sum.Carriers))
 	for k, id := range sum.Carriers {
-		if remap[k] = slices.Index(r.carriers, id); remap[k] < 0 {
-			return fmt.Errorf("%w: region %d was computed with carrier %s, which has no counted site now", ErrForeign, ri, id)
-		}
+		remap[k] = slices.Index(r.carriers, id)
 	}
 	for n, ci := range own {
 		w := &sum.Counts[n]
@@ -435,7 +436,11 @@ func (r *Result) addSummary(ri int, b []byte, cells []int) error {
 				return fmt.Errorf("%w: region %d: stored counts of commune %d have the wrong shape", ErrForeign, ri, ci)
 			}
 		}
-		r.counts[ci].add(&c, remap)
+		kept, err := keepCarriers(&c, remap)
+		if err != nil {
+			return fmt.Errorf("%w: region %d, commune %d: %w", ErrForeign, ri, ci, err)
+		}
+		r.counts[ci].add(&kept.counts, kept.remap)
 		cells[ci] = sum.Cells[n]
 	}
 	for _, g := range sum.Gaps {
@@ -464,4 +469,48 @@ func (p *RegionPlan) ReachOf(sites []data.Site) func(*data.Site) float64 {
 		}
 		return base.Reach(s)
 	}
+}
+
+// keptCounts are stored counts without the carriers that have no counted site now.
+type keptCounts struct {
+	counts communeCounts
+	remap  []int // kept carrier → the result's
+}
+
+// keepCarriers returns c without its carriers k where remap[k] < 0 (no counted site in the
+// result), which must have counted nothing; remap for the others.
+func keepCarriers(c *communeCounts, remap []int) (keptCounts, error) {
+	if !slices.Contains(remap, -1) {
+		return keptCounts{*c, remap}, nil
+	}
+	out := keptCounts{counts: *c}
+	var keep []int
+	for k, to := range remap {
+		if to >= 0 {
+			keep = append(keep, k)
+			out.remap = append(out.remap, to)
+			continue
+		}
+		for t := range c.out {
+			if c.out[t][k] != 0 || c.in[t][k] != 0 || c.pOut[t][k] != 0 {
+				return out, fmt.Errorf("a carrier without counted sites now covers %d cells there", c.out[t][k])
+			}
+		}
+	}
+	pick32 := func(xs []int32) []int32 {
+		o := make([]int32, len(keep))
+		for n, k := range keep {
+			o[n] = xs[k]
+		}
+		return o
+	}
+	out.counts.out, out.counts.in, out.counts.pOut = make([][]int32, len(c.out)), make([][]int32, len(c.in)), make([][]int64, len(c.pOut))
+	for t := range c.out {
+		out.counts.out[t], out.counts.in[t] = pick32(c.out[t]), pick32(c.in[t])
+		out.counts.pOut[t] = make([]int64, len(keep))
+		for n, k := range keep {
+			out.counts.pOut[t][n] = c.pOut[t][k]
+		}
+	}
+	return out, nil
 }

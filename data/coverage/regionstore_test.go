@@ -194,3 +194,65 @@ func TestReachOf(t *testing.T) {
 		t.Errorf("a changed site: reach %g, want the engine's %g (the old one was %g)", got, want, eng.Reach(&sites[0]))
 	}
 }
+
+// TestAssembleAcrossVersions: after every site of one carrier is removed, the regions none of
+// its sites reached keep their inputs, so their outputs stored for the earlier list (which
+// number that carrier) are reused; assembled with the others computed afresh they give
+// ServeRegions over the new list exactly.
+func TestAssembleAcrossVersions(t *testing.T) {
+	communes, sites := demoInputs(t)
+	opts := Options{CellM: 100}
+	const regionCells = 96 * 96
+	ctx := context.Background()
+	plan, err := PlanRegions(communes, DefaultDefinition(), opts, regionCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, s := range sites {
+		count[s.Carrier]++
+	}
+	gone := ""
+	for c, n := range count {
+		if gone == "" || n < count[gone] || (n == count[gone] && c < gone) {
+			gone = c
+		}
+	}
+	next := slices.DeleteFunc(slices.Clone(sites), func(s data.Site) bool { return s.Carrier == gone })
+	before, err := plan.Inputs(sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := plan.Inputs(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var outs []*RegionOutput
+	sums := make([][]byte, plan.Len())
+	reused := 0
+	for ri := range sums {
+		list := next
+		if before[ri] == after[ri] {
+			list = sites // stored for the earlier list
+			reused++
+		}
+		o, err := plan.Compute(ctx, ri, list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs, sums[ri] = append(outs, o), o.Summary
+	}
+	t.Logf("%s removed (%d sites): %d of %d regions reused", gone, count[gone], reused, plan.Len())
+	if reused == 0 || reused == plan.Len() {
+		t.Fatalf("%d of %d regions reused: want some, not all", reused, plan.Len())
+	}
+	got, _, err := plan.AssembleRegions(next, sums, newMemorySource(outs).read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := ServeRegions(ctx, communes, DefaultDefinition(), opts, next, regionCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRegional(t, "across versions", got, want)
+}
