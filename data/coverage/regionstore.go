@@ -92,15 +92,6 @@ func PlanRegions(communes []data.Commune, def *Definition, opts Options, regionC
 // Len returns the number of regions.
 func (p *RegionPlan) Len() int { return len(p.p.regions) }
 
-// Own returns the codes of region ri's own communes, in code order.
-func (p *RegionPlan) Own(ri int) []string {
-	out := make([]string, 0, len(p.p.regions[ri].own))
-	for _, ci := range p.p.regions[ri].own {
-		out = append(out, p.p.base.communes[ci].Code)
-	}
-	return out
-}
-
 // Inputs returns, for each region, the SHA-256 (hex) of the sites its computation sees (those
 // whose reach meets its window), each as its JSON encoding, in (carrier, site id) order: two
 // site lists give a region the same output exactly when its inputs are equal (for one plan), so
