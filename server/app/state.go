@@ -203,8 +203,9 @@ func buildRegional(ctx context.Context, in Input, def *coverage.Definition, carr
 }
 
 // ErrRegional: the served coverage was computed region by region (Input.RegionCells), which
-// keeps the statistics and the map's polygons but no levels; what needs them needs a server
-// computing the whole area at once (serve --regions off), within its memory. Station-list
+// keeps the statistics, contours the map's layers and answers the levels at a point region by
+// region, but holds no land raster of the whole area; what needs one needs a server computing
+// the whole area at once (serve --regions off), within its memory. Station-list
 // uploads work (WithSites recomputes the regions they touch).
 var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics, map layers, the signal at a point and station-list uploads only): "+
 	"pockets, hexagons, the population image, measurements, scenarios, signal reports, fibre reach and fibre uploads need the whole engine (serve --regions off): %w", ErrReadOnly)
