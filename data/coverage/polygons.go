@@ -95,7 +95,7 @@ func (r *Result) Layer(carrier string, tech data.Tech, tier int) (Layer, error) 
 		return Layer{}, err
 	}
 	if r.regional != nil {
-		mp, err := r.regional.layer(context.Background(), layerKey{carrier, tech, tier})
+		mp, err := r.regional.layer(context.Background(), layerKey{carrier, tech, tier}, r.within)
 		if err != nil {
 			return Layer{}, err
 		}
@@ -158,17 +158,11 @@ func (r *Result) Gaps(tech data.Tech, communeCode string, minAreaM2 float64) (Ga
 			ErrStatsOnly, float64(DefaultMinGapAreaM2), gl.MinAreaM2)
 	}
 	if r.regional != nil {
-		if communeCode == "" {
-			cis = nil // every region
+		if communeCode == "" && r.within != nil {
+			cis = slices.DeleteFunc(cis, func(ci int) bool { return !r.within[r.plan.regionOf[ci]] })
 		}
 		if err := r.regional.allGaps(context.Background(), tech, cis); err != nil {
 			return GapLayer{}, err
-		}
-		if communeCode == "" {
-			cis = make([]int, len(e.communes))
-			for ci := range cis {
-				cis[ci] = ci
-			}
 		}
 	}
 	for _, ci := range cis {

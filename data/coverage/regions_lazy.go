@@ -194,14 +194,18 @@ func (rp *regionPolygons) run(ctx context.Context, ri int) (*regionRun, error) {
 	})
 }
 
-// layer returns layer k: every region's piece, in region order (nil when empty), contouring
-// those not built yet on the engine's workers.
-func (rp *regionPolygons) layer(ctx context.Context, k layerKey) (orb.MultiPolygon, error) {
+// layer returns layer k: every region's piece (of the regions marked in within; all when nil),
+// in region order (nil when empty), contouring those not built yet on the engine's workers.
+func (rp *regionPolygons) layer(ctx context.Context, k layerKey, within []bool) (orb.MultiPolygon, error) {
 	k = rp.plan.base.canonical(k)
 	spans := make([]span, len(rp.plan.regions))
 	errs := make([]error, len(spans))
 	eachParallel(ctx, rp.plan.base.opts.Workers, len(spans), func() func(int) {
-		return func(ri int) { spans[ri], errs[ri] = rp.piece(ctx, ri, k) }
+		return func(ri int) {
+			if within == nil || within[ri] {
+				spans[ri], errs[ri] = rp.piece(ctx, ri, k)
+			}
+		}
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
@@ -282,8 +286,8 @@ func (rp *regionPolygons) regionGaps(ctx context.Context, ri int, tech data.Tech
 	})
 }
 
-// allGaps contours the gaps of tech of the regions of communes cis (every region when nil) not
-// built yet, on the engine's workers.
+// allGaps contours the gaps of tech of the regions of communes cis not built yet, on the
+// engine's workers.
 func (rp *regionPolygons) allGaps(ctx context.Context, tech data.Tech, cis []int) error {
 	want := make([]bool, len(rp.plan.regions))
 	for _, ci := range cis {
@@ -291,7 +295,7 @@ func (rp *regionPolygons) allGaps(ctx context.Context, tech data.Tech, cis []int
 	}
 	var regions []int
 	for ri := range want {
-		if cis == nil || want[ri] {
+		if want[ri] {
 			regions = append(regions, ri)
 		}
 	}
@@ -470,4 +474,35 @@ func decodeMultiPolygon(b []byte, out orb.MultiPolygon) orb.MultiPolygon {
 		out = append(out, p)
 	}
 	return out
+}
+
+// Within returns, for a Regional result, a view of r whose Layer and Gaps (every commune) answer
+// only the regions whose window meets b (lon/lat degrees), so that a province's map contours only
+// its regions: every polygon of r meeting b is in the view's (the view may hold more). Other
+// results are returned as they are.
+func (r *Result) Within(b orb.Bound) *Result {
+	if r.regional == nil {
+		return r
+	}
+	const steps = 16 // a lon/lat box is not a box in the engine's frame: follow its sides
+	var pb orb.Bound
+	for n := 0; n <= steps; n++ {
+		f := float64(n) / steps
+		for _, p := range []orb.Point{{b.Min[0] + f*(b.Max[0]-b.Min[0]), b.Min[1]}, {b.Min[0] + f*(b.Max[0]-b.Min[0]), b.Max[1]},
+			{b.Min[0], b.Min[1] + f*(b.Max[1]-b.Min[1])}, {b.Max[0], b.Min[1] + f*(b.Max[1]-b.Min[1])}} {
+			q := r.eng.tm.Forward(p)
+			if n == 0 && pb.IsZero() {
+				pb = orb.Bound{Min: q, Max: q}
+			}
+			pb = pb.Extend(q)
+		}
+	}
+	pb = pb.Pad(1000) // the sides bulge between samples by far less than a kilometre
+	within := make([]bool, len(r.plan.regions))
+	for ri := range within {
+		within[ri] = r.plan.regions[ri].grid.Bound().Intersects(pb)
+	}
+	return &Result{eng: r.eng, version: r.version, carriers: r.carriers, counts: r.counts, commune: r.commune,
+		province: r.province, statsOnly: r.statsOnly, regional: r.regional, plan: r.plan, within: within,
+		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
 }

@@ -380,3 +380,58 @@ func TestRegionalAt(t *testing.T) {
 		t.Errorf("outside the grid: %v, want nil", g)
 	}
 }
+
+// TestRegionalWithin checks a Within view of a regional result over the demo's west: it
+// contours the layer in fewer regions than all, its polygons are the whole layer's (the same
+// pieces), and it holds every polygon of the whole layer that meets the box.
+func TestRegionalWithin(t *testing.T) {
+	communes, sites := demoInputs(t)
+	got, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), Options{CellM: 100}, sites, 96*96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := communes[0].Geometry.Bound()
+	for _, c := range communes[1:] {
+		b = b.Union(c.Geometry.Bound())
+	}
+	west := orb.Bound{Min: b.Min, Max: orb.Point{b.Min[0] + (b.Max[0]-b.Min[0])/3, b.Max[1]}}
+	c := got.Carriers()[1]
+	wl, err := got.Within(west).Layer(c, data.Tech4G, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := 0
+	for k, v := range got.regional.pieces {
+		if k.layer == (layerKey{c, data.Tech4G, 1}) && v.done {
+			built++
+		}
+	}
+	if built == 0 || built >= rep.Regions {
+		t.Errorf("the west's view contoured %d of %d regions: want some, not all", built, rep.Regions)
+	}
+	fl, err := got.Layer(c, data.Tech4G, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := func(p orb.Polygon, mp orb.MultiPolygon) bool {
+		return slices.ContainsFunc(mp, func(q orb.Polygon) bool { return reflect.DeepEqual(p, q) })
+	}
+	for _, p := range wl.Polygons {
+		if !in(p, fl.Polygons) {
+			t.Fatal("a polygon of the west's view is not in the whole layer")
+		}
+	}
+	meets := 0
+	for _, p := range fl.Polygons {
+		pb := got.eng.tm.InverseGeometry(p.Bound().ToPolygon()).Bound()
+		if pb.Intersects(west) {
+			meets++
+			if !in(p, wl.Polygons) {
+				t.Errorf("a polygon meeting the west (%v) is missing from its view", pb)
+			}
+		}
+	}
+	if meets == 0 || len(wl.Polygons) >= len(fl.Polygons) {
+		t.Errorf("%d polygons meet the west, the view has %d of %d", meets, len(wl.Polygons), len(fl.Polygons))
+	}
+}

@@ -40,6 +40,7 @@ type Result struct {
 
 	statsOnly bool            // statistics only, no layers (ComputeRegions)
 	regional  *regionPolygons // the map's polygons of a statistics-only result (ServeRegions); nil otherwise
+	within    []bool          // of a Regional result's Within view: the regions it answers (nil: all)
 	plan      *regionPlan     // the regions of a statistics-only result; nil otherwise
 }
 
