@@ -207,7 +207,7 @@ func (p *RegionPlan) Compute(ctx context.Context, ri int, sites []data.Site) (*R
 	}
 	tmp := &Result{eng: plan.base, version: 1, carriers: carrierOrder(counted), statsOnly: true, plan: plan,
 		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
-	rp, err := newRegionPolygons()
+	rp, err := newRegionPolygons(plan, ps)
 	if err != nil {
 		return nil, err
 	}
@@ -215,14 +215,28 @@ func (p *RegionPlan) Compute(ctx context.Context, ri int, sites []data.Site) (*R
 	tmp.regional = rp
 	tmp.counts = make([]communeCounts, len(plan.base.communes))
 	cells := make([]int, len(plan.base.communes))
-	if err := tmp.computeRegion(ctx, ri, ps, cells); err != nil {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	run, err := plan.regionResult(ctx, &plan.regions[ri], ps)
+	if err != nil {
 		return nil, err
 	}
-	return tmp.regionOutput(ri, cells)
+	// Kept, so that every layer and gap of the output is contoured from this one computation
+	// (ServeRegions contours only the first layers and drops the region's levels).
+	if _, err := rp.results.get(ri, func() (*regionRun, error) { return run, nil }); err != nil {
+		return nil, err
+	}
+	if err := tmp.takeRegion(ctx, ri, run, cells); err != nil {
+		return nil, err
+	}
+	return tmp.regionOutput(ctx, ri, cells)
 }
 
 // RegionOutput returns region ri's output of a Regional result (ServeRegions, UpdateRegions or
-// AssembleRegions): after an update, what to store for the regions it computed again.
+// AssembleRegions): after an update, what to store for the regions it computed again. Every
+// layer and gap of the region not contoured yet (ServeRegions contours the first layers only) is
+// contoured first, the region's levels computed again once.
 func (r *Result) RegionOutput(ri int) (*RegionOutput, error) {
 	if r.regional == nil || r.plan == nil {
 		return nil, ErrForeign
@@ -230,12 +244,40 @@ func (r *Result) RegionOutput(ri int) (*RegionOutput, error) {
 	if ri < 0 || ri >= len(r.plan.regions) {
 		return nil, fmt.Errorf("%w: region %d of %d", ErrOptions, ri, len(r.plan.regions))
 	}
-	return r.regionOutput(ri, r.eng.land.CommuneCells)
+	return r.regionOutput(context.Background(), ri, r.eng.land.CommuneCells)
 }
 
-// regionOutput is RegionOutput with the land cells per commune given.
-func (r *Result) regionOutput(ri int, cells []int) (*RegionOutput, error) {
+// regionOutput is RegionOutput with the land cells per commune given: every layer piece and gap
+// of region ri not built yet is contoured (regionPolygons.piece, regionGaps) on the engine's
+// workers.
+func (r *Result) regionOutput(ctx context.Context, ri int, cells []int) (*RegionOutput, error) {
 	rg := &r.plan.regions[ri]
+	rp, e := r.regional, r.eng
+	keys := r.layerKeys()
+	var canon []layerKey // the pieces to build: tiers at the threshold's level share tier 0's
+	for _, k := range keys {
+		if c := e.canonical(k); !slices.Contains(canon, c) {
+			canon = append(canon, c)
+		}
+	}
+	spans := make([]span, len(canon))
+	gaps := make([]map[int]orb.MultiPolygon, len(e.rules))
+	errs := make([]error, len(canon)+len(gaps))
+	eachParallel(ctx, e.opts.Workers, len(errs), func() func(int) {
+		return func(n int) {
+			if n < len(canon) {
+				spans[n], errs[n] = rp.piece(ctx, ri, canon[n])
+				return
+			}
+			gaps[n-len(canon)], errs[n] = rp.regionGaps(ctx, ri, e.rules[n-len(canon)].tech)
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	sum := regionSummary{Format: summaryFormat, Region: ri, Carriers: r.carriers}
 	for _, ci := range rg.own {
 		c := &r.counts[ci]
@@ -243,30 +285,29 @@ func (r *Result) regionOutput(ri int, cells []int) (*RegionOutput, error) {
 		sum.Cells = append(sum.Cells, cells[ci])
 		sum.Counts = append(sum.Counts, countsWire{c.out, c.in, c.anyOut, c.anyIn, c.byCount, c.threeGOnly,
 			c.pOut, c.pAnyOut, c.pAnyIn, c.pByCount, c.pThreeGOnly})
-		for _, tr := range r.eng.rules {
-			if mp := r.regional.gaps[gapKey{tr.tech, ci, DefaultMinGapAreaM2}]; len(mp) > 0 {
+		for t, tr := range e.rules {
+			if mp := gaps[t][ci]; len(mp) > 0 {
 				sum.Gaps = append(sum.Gaps, gapWire{tr.tech, ci, encodeMultiPolygon(mp)})
 			}
 		}
 	}
 	out := &RegionOutput{Region: ri}
-	keys := make([]layerKey, 0, len(r.regional.layers))
-	for k, spans := range r.regional.layers {
-		if slices.ContainsFunc(spans, func(s span) bool { return s.region == ri }) {
-			keys = append(keys, k)
-		}
-	}
 	slices.SortFunc(keys, compareLayerKeys)
 	for _, k := range keys {
-		sum.Layers = append(sum.Layers, layerWire{k.carrier, k.tech, k.tier})
-		if r.eng.canonicalLayer(k) != k {
+		c := e.canonical(k)
+		sp := spans[slices.Index(canon, c)]
+		if sp.empty() {
 			continue
 		}
-		mp, err := r.regional.regionLayer(k, ri)
+		sum.Layers = append(sum.Layers, layerWire{k.carrier, k.tech, k.tier})
+		if c != k {
+			continue
+		}
+		b, err := rp.pieceBytes(k, ri, sp)
 		if err != nil {
 			return nil, err
 		}
-		out.Layers = append(out.Layers, RegionLayer{k.carrier, k.tech, k.tier, encodeMultiPolygon(mp)})
+		out.Layers = append(out.Layers, RegionLayer{k.carrier, k.tech, k.tier, b})
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&sum); err != nil {
@@ -280,29 +321,21 @@ func compareLayerKeys(a, b layerKey) int {
 	return cmp.Or(cmp.Compare(a.carrier, b.carrier), cmp.Compare(a.tech, b.tech), cmp.Compare(a.tier, b.tier))
 }
 
-// canonicalLayer returns the layer whose polygons k shares: tier 0 of its carrier and
-// technology when k's tier is at the coverage threshold's level (contoured once), k otherwise.
-func (e *Engine) canonicalLayer(k layerKey) layerKey {
-	if k.tier == 0 {
-		return k
-	}
-	for _, tr := range e.rules {
-		if tr.tech == k.tech && k.tier <= len(tr.rule.TiersDBm) && tr.rule.TiersDBm[k.tier-1] == tr.requiredOut {
-			return layerKey{k.carrier, k.tech, 0}
+// layerKeys returns every layer of r: per computed technology, each carrier of r then
+// AnyCarrier, each tier (tiers at the threshold's level included).
+func (r *Result) layerKeys() []layerKey {
+	var out []layerKey
+	for ti, tr := range r.eng.rules {
+		if !r.eng.computes(ti) {
+			continue
+		}
+		for _, c := range append(slices.Clone(r.carriers), AnyCarrier) {
+			for tier := 0; tier <= len(tr.rule.TiersDBm); tier++ {
+				out = append(out, layerKey{c, tr.tech, tier})
+			}
 		}
 	}
-	return k
-}
-
-// regionLayer reads region ri's piece of layer k (nil when it has none).
-func (rp *regionPolygons) regionLayer(k layerKey, ri int) (orb.MultiPolygon, error) {
-	one := &regionPolygons{spill: rp.spill, stored: rp.stored, layers: map[layerKey][]span{}}
-	for _, s := range rp.layers[k] {
-		if s.region == ri {
-			one.layers[k] = append(one.layers[k], s)
-		}
-	}
-	return one.layer(k)
+	return out
 }
 
 // storedLayers reads the stored spans of a Regional result from its LayerSource.
@@ -312,19 +345,12 @@ type storedLayers struct {
 	mu  sync.Mutex // serialises reads of the source
 }
 
-// read returns, per region, the stored piece of layer k of the stored spans among spans (nil
-// when there are none).
-func (sl *storedLayers) read(k layerKey, spans []span) (map[int][]byte, error) {
-	var regions []int
-	for _, s := range spans {
-		if s.stored {
-			regions = append(regions, s.region)
-		}
-	}
+// read returns, per region of regions, its stored piece of layer k (nil when regions is empty).
+func (sl *storedLayers) read(k layerKey, regions []int) (map[int][]byte, error) {
 	if len(regions) == 0 {
 		return nil, nil
 	}
-	c := sl.eng.canonicalLayer(k)
+	c := sl.eng.canonical(k)
 	pieces, err := sl.src(c.carrier, c.tech, c.tier, regions)
 	if err != nil {
 		return nil, fmt.Errorf("coverage: reading stored layer %s %s tier %d: %w", c.carrier, c.tech, c.tier, err)
@@ -364,7 +390,7 @@ func (p *RegionPlan) AssembleRegions(sites []data.Site, summaries [][]byte, src 
 	carriers := carrierOrder(counted)
 	merged := &Result{eng: base, version: 1, carriers: carriers, statsOnly: true, plan: plan,
 		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
-	rp, err := newRegionPolygons()
+	rp, err := newRegionPolygons(plan, p.placed(sites)) // a piece not stored is contoured when asked
 	if err != nil {
 		return nil, nil, err
 	}
@@ -434,12 +460,25 @@ func (r *Result) addSummary(ri int, b []byte, cells []int) error {
 		r.counts[ci].add(&kept.counts, kept.remap)
 		cells[ci] = sum.Cells[n]
 	}
-	for _, g := range sum.Gaps {
-		r.regional.gaps[gapKey{g.Tech, g.Commune, DefaultMinGapAreaM2}] = decodeMultiPolygon(g.Polygons, nil)
+	// The stored output holds every layer and gap of the region: a listed piece is read from the
+	// store when asked, any other is empty; nothing of the region is computed again.
+	rp := r.regional
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	for _, k := range r.layerKeys() {
+		rp.pieces[pieceKey{ri, r.eng.canonical(k)}] = doneValue(span{})
 	}
 	for _, l := range sum.Layers {
-		k := layerKey{l.Carrier, l.Tech, l.Tier}
-		r.regional.layers[k] = append(r.regional.layers[k], span{region: ri, stored: true})
+		rp.pieces[pieceKey{ri, r.eng.canonical(layerKey{l.Carrier, l.Tech, l.Tier})}] = doneValue(span{stored: true})
+	}
+	for _, tr := range r.eng.rules {
+		gaps := map[int]orb.MultiPolygon{}
+		for _, g := range sum.Gaps {
+			if g.Tech == tr.tech {
+				gaps[g.Commune] = decodeMultiPolygon(g.Polygons, nil)
+			}
+		}
+		rp.gaps[regionTech{ri, tr.tech}] = doneValue(gaps)
 	}
 	return nil
 }

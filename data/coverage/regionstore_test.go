@@ -77,7 +77,8 @@ func sameRegional(t *testing.T, name string, got, want *Result) {
 // TestAssembleRegions: the regions of a plan computed one by one (RegionPlan.Compute, as
 // separate workers do), their outputs kept apart and assembled (AssembleRegions) give
 // ServeRegions' result exactly; each output is byte for byte the one read back from
-// ServeRegions' result (RegionOutput); layers are read only when asked; an update of the
+// ServeRegions' result (RegionOutput); layers are read only when asked, and no region is
+// computed again to serve the assembled result (its pieces are stored or empty); an update of the
 // assembled result equals ServeRegions over the new list; Inputs changes for the regions a
 // moved site reaches and no other.
 func TestAssembleRegions(t *testing.T) {
@@ -123,6 +124,9 @@ func TestAssembleRegions(t *testing.T) {
 		t.Errorf("report %+v, want %+v", *grep, *rep)
 	}
 	sameRegional(t, "assembled", got, want)
+	if n := len(got.regional.results.entries); n != 0 {
+		t.Errorf("serving every layer and gap of the assembled result computed %d regions again, want none (stored or empty)", n)
+	}
 
 	// an update of the assembled result: some regions computed again, the others still read
 	next := slices.Clone(sites)
