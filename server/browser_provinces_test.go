@@ -8,9 +8,10 @@ import (
 )
 
 // TestBrowserProvinces serves the demo labelled as two invented provinces and, on a phone:
-// the layers panel offers All, East and West; picking East fits the view to East's box (the
-// map's centre inside it), draws East's communes only and fetches the coverage and gaps of
-// East alone (province=East in their URLs); picking All again draws every commune.
+// the title says "2 provinces" (never the demo's Trà Vinh); the layers panel offers All, East
+// and West; picking East names it in the title, fits the view to East's box (the map's centre
+// inside it), draws East's communes only and fetches the coverage and gaps of East alone
+// (province=East in their URLs); picking All again draws every commune.
 func TestBrowserProvinces(t *testing.T) {
 	t.Parallel()
 	needChromium(t)
@@ -24,6 +25,10 @@ func TestBrowserProvinces(t *testing.T) {
 	if opts != "=All;East=East;West=West" {
 		t.Fatalf("province options %q, want All, East, West", opts)
 	}
+	title := `document.getElementById('province-name').textContent + '|' + document.title`
+	if got := b.poll("title", title); got != "2 provinces|Coverage 2 provinces" {
+		t.Errorf("title %q, want the number of provinces", got)
+	}
 	b.do(b.press(`#layers-btn`))
 	pick := func(name string) {
 		b.poll("layers panel", `!document.getElementById('layers').hidden && 'open'`)
@@ -31,6 +36,9 @@ func TestBrowserProvinces(t *testing.T) {
 			s.dispatchEvent(new Event('change', {bubbles: true})); return 'picked'; })()`, name))
 	}
 	pick("East")
+	if got := b.poll("East's title", `(t => t.startsWith('East') && t)(`+title+`)`); got != "East|Coverage East" {
+		t.Errorf("title after picking East %q, want East", got)
+	}
 	e := bounds["East"]
 	// Wait for East's communes and for its coverage to have been fetched (the coverage layer of
 	// every province stays drawn until East's answer replaces it), then check what was drawn.

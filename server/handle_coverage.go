@@ -189,9 +189,6 @@ func (s *Server) handleSignal(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	if v.st.Regions != nil {
-		return app.ErrRegional // no levels kept
-	}
 	out := signalBody{Lon: p[0], Lat: p[1], DataVersion: v.version, DefinitionVersion: v.st.Coverage.DefinitionVersion(),
 		Calibration: v.st.Coverage.Calibration(), Levels: []signalLevel{}}
 	if cm := v.communeAt(p); cm != nil {

@@ -86,10 +86,26 @@ func (s *Server) handleOGCLanding(c *gin.Context, v *view) error {
 	})
 }
 
-// province names the served area for descriptions.
+// province names the served area for descriptions, from the communes' provinces (never a
+// province the data does not name).
 func (v *view) province() string {
-	if v.st.Note != "" {
-		return "the schematic Trà Vinh demo province"
+	names := map[string]bool{}
+	for _, c := range v.st.Communes {
+		names[c.Province] = true
+	}
+	name := ""
+	for n := range names {
+		name = n
+	}
+	switch {
+	case len(names) > 1:
+		return fmt.Sprintf("%d provinces", len(names))
+	case name != "" && v.st.Note != "":
+		return "the schematic " + name + " demo province"
+	case name != "":
+		return name
+	case v.st.Note != "":
+		return "the schematic demo province"
 	}
 	return "the province"
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -12,9 +13,9 @@ import (
 
 // TestRegionalServe serves the demo computed region by region (app.Input.RegionCells: 30
 // regions of 9.6 km at 200 m cells) and asks every GET route once: the map's layers, the
-// communes and the gaps answer 200 from the regions' polygons and statistics; what needs levels
-// answers 503 naming the limit ("region by region"); nothing answers another 5xx (a panic would
-// be a 500).
+// communes and the gaps answer 200 from the regions' polygons and statistics, the signal at a
+// point the whole engine's levels; what needs the whole land raster answers 503 naming the limit
+// ("region by region"); nothing answers another 5xx (a panic would be a 500).
 func TestRegionalServe(t *testing.T) {
 	demoState(t) // demoInput
 	in := demoInput
@@ -62,6 +63,15 @@ func TestRegionalServe(t *testing.T) {
 		got := get(t, ts.URL+u)
 		if got.status != http.StatusOK || len(got.body) < 100 {
 			t.Errorf("%s → %d, %d bytes: want 200 with a body", u, got.status, len(got.body))
+		}
+	}
+	// The signal at a point: the point's tile computed again, the whole engine's levels.
+	_, whole := serveState(t, demoState(t), Options{})
+	for _, q := range []string{"lon=106.3&lat=9.9", "lon=106.34&lat=9.93", "lon=106.5&lat=9.6"} {
+		w, g := get(t, whole.URL+"/api/v1/signal?"+q), get(t, ts.URL+"/api/v1/signal?"+q)
+		wl, gl := decode[map[string]any](t, w)["levels"], decode[map[string]any](t, g)["levels"]
+		if g.status != http.StatusOK || !reflect.DeepEqual(wl, gl) || len(wl.([]any)) == 0 {
+			t.Errorf("signal at %s: %d %v region by region, %d %v whole", q, g.status, gl, w.status, wl)
 		}
 	}
 	if got := get(t, ts.URL+"/api/v1/coverage?tech=4G&carrier=any&zoom=9"); !strings.Contains(string(got.body), "MultiPolygon") &&

@@ -38,7 +38,7 @@ import { here } from './map/signal.js';
 // applyLang relabels the page and redraws what holds strings.
 function applyLang() {
   translate();
-  document.title = t('title') + ' ' + t('province');
+  showArea();
   if (st.info) {
     setOptions($('carrier'), [['any', t('any_carrier')]].concat(
       st.info.carriers.filter((c) => c.sites > 0).map((c) => [c.id, c.name + ' (' + nf(c.sites) + ')'])), st.carrier);
@@ -49,6 +49,23 @@ function applyLang() {
   renderLegend();
   if (st.selected) { st.selected(); }
   sizeNote();
+}
+
+// areaName names what the map shows, from the data (/api/v1/provinces): the chosen province,
+// the one province of the communes, the number of provinces, or nothing when the communes
+// name none (the map never claims a province the data does not name).
+function areaName() {
+  const named = st.provinces.filter((p) => p.name);
+  if (st.province) { return st.province; }
+  if (named.length === 1 && st.provinces.length === 1) { return named[0].name; }
+  return named.length > 1 ? t('n_provinces', { n: named.length }) : '';
+}
+
+// showArea puts areaName in the title bar and the page's title.
+function showArea() {
+  const area = areaName();
+  $('province-name').textContent = area;
+  document.title = t('title') + (area ? ' ' + area : '');
 }
 
 // press marks the button of a group whose attr is value as pressed, the others not.
@@ -151,6 +168,7 @@ function bind() {
 // communes, coverage and gaps are fetched for it alone.
 function pickProvince(name) {
   st.province = name;
+  showArea();
   const p = st.provinces.find((x) => x.name === name);
   const b = p ? p.bbox : st.info.bounds;
   if (b) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [8, 8] }); }

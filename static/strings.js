@@ -7,7 +7,7 @@ export const STRINGS = {
 
   // The map (index.html, app.js, map/)
   title: ['Phủ sóng', 'Coverage'],
-  province: ['Trà Vinh', 'Trà Vinh'],
+  n_provinces: ['{n} tỉnh/thành', '{n} provinces'],
   layers: ['Lớp bản đồ', 'Map layers'],
   carrier: ['Nhà mạng', 'Carrier'],
   any_carrier: ['Bất kỳ nhà mạng nào', 'Any carrier'],

@@ -4,23 +4,39 @@
 # and the CPU time (user + sys) of the whole run (start, first answers, 3 s of warm-up).
 #
 #   bash bench/national/serve.sh BINARY [COMMUNES SITES]     (no files: the embedded demo)
+#
+# STARTS=2 starts the server again on the same data directory (or database): the second start
+# finds the first one's results stored (serve --regions) and assembles them instead of computing.
+# DB=postgres://… serves from that PostgreSQL database (emptied first: every table dropped)
+# instead of a new data directory's SQLite file.
 set -euo pipefail
 bin=$1; communes=${2:-}; sites=${3:-}
-dir=$(mktemp -d); port=$((20000 + RANDOM % 20000))
-args=(serve --addr 127.0.0.1:$port --data-dir "$dir/data")
+dir=$(mktemp -d)
+args=(serve --data-dir "$dir/data")
+[ -n "${DB:-}" ] && args+=(--db "$DB")
 [ -n "$communes" ] && args+=(--communes "$communes" --sites "$sites")
-url="http://127.0.0.1:$port/api/v1/coverage?tech=4G&carrier=any&zoom=9"
-start=$(date +%s.%N)
-GOMAXPROCS=2 /usr/bin/time -v -o "$dir/time" "$bin" "${args[@]}" >"$dir/log" 2>&1 &
-pid=$!
-until curl -sf -o /dev/null "$url"; do sleep 0.05; done
-first=$(date +%s.%N)
-curl -sf -o /dev/null "$url"
-second=$(date +%s.%N)
-sleep 3
-kill -INT $(pgrep -P $pid) 2>/dev/null || true
-wait $pid || true
-printf 'first_answer_s=%.2f second_answer_ms=%.0f peak_rss_mb=%s cpu_s=%s\n' "$(echo "$first - $start" | bc)" \
-  "$(echo "($second - $first) * 1000" | bc)" "$(awk '/Maximum resident/{printf "%.0f", $NF/1024}' "$dir/time")" \
-  "$(awk '/User time/{u=$NF} /System time/{s=$NF} END{printf "%.1f", u+s}' "$dir/time")"
+if [ -n "${DB:-}" ]; then
+  psql -q "$DB" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
+fi
+for start_no in $(seq 1 "${STARTS:-1}"); do
+  port=$((20000 + RANDOM % 20000))
+  url="http://127.0.0.1:$port/api/v1/coverage?tech=4G&carrier=any&zoom=9"
+  start=$(date +%s.%N)
+  GOMAXPROCS=2 /usr/bin/time -v -o "$dir/time" "$bin" "${args[@]}" --addr 127.0.0.1:$port >"$dir/log" 2>&1 &
+  pid=$!
+  until curl -sf -o /dev/null "$url"; do
+    kill -0 $pid 2>/dev/null || { cat "$dir/log" >&2; exit 1; }
+    sleep 0.05
+  done
+  first=$(date +%s.%N)
+  curl -sf -o /dev/null "$url"
+  second=$(date +%s.%N)
+  sleep 3
+  kill -INT $(pgrep -P $pid) 2>/dev/null || true
+  wait $pid || true
+  printf 'start=%d first_answer_s=%.2f second_answer_ms=%.0f peak_rss_mb=%s cpu_s=%s load=%s\n' "$start_no" "$(echo "$first - $start" | bc)" \
+    "$(echo "($second - $first) * 1000" | bc)" "$(awk '/Maximum resident/{printf "%.0f", $NF/1024}' "$dir/time")" \
+    "$(awk '/User time/{u=$NF} /System time/{s=$NF} END{printf "%.1f", u+s}' "$dir/time")" "$(cut -d' ' -f1 /proc/loadavg)"
+  grep -E "coverage assembled|results stored" "$dir/log" | sed 's/^/  /' || true
+done
 rm -rf "$dir"

@@ -21,7 +21,7 @@ var helpLines = [][]string{
 	{"demo-data"}, {"pathloss"}, {"report"}, {"serve"}, {"upload"}, {"version"},
 	{"export"}, {"export", "footprints"}, {"export", "gaps"}, {"export", "coverage"}, {"export", "communes"}, {"export", "pockets"}, {"export", "h3"},
 	{"measurements"}, {"measurements", "import"}, {"measurements", "stats"}, {"measurements", "synth"}, {"calibrate"},
-	{"plan"}, {"plan", "suggest"},
+	{"plan"}, {"plan", "suggest"}, {"worker"},
 	{"token"}, {"token", "create"}, {"token", "list"}, {"token", "revoke"},
 	{"uploads"}, {"uploads", "list"}, {"uploads", "show"}, {"uploads", "diff"}, {"uploads", "rollback"}, {"uploads", "undo"},
 }

@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"version":      {"print the version, VCS revision and build time stamped into this binary", runVersion},
 	"measurements": {"import drive tests into the data dir, compare them with the predictions, make synthetic ones", runMeasurements},
 	"calibrate":    {"fit the path-loss corrections on the stored measurements; --out FILE writes the definition", runCalibrate},
+	"worker":       {"compute the regions a server queued (serve --regions) and store their results in the database", runWorker},
 	"plan":         {"suggest new sites that cover the most uncovered people: plan suggest --carrier ID|any --tech 4G --count N", runPlan},
 }
 

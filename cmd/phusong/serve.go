@@ -35,6 +35,7 @@ type serveOptions struct {
 	addr                       string
 	db                         dbFlags // --data-dir, --db
 	communes, sites, config    string
+	provinceName               string
 	fibre                      string
 	population, populationMode string
 	tilesURL, tilesAttribution string
@@ -67,6 +68,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	o.db.add(fs, "directory for anything the server keeps (with --db: only the upload spool)")
 	fs.StringVar(&o.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
 	fs.StringVar(&o.sites, "sites", "", "sites CSV file (default: the embedded demo's synthetic stations)")
+	fs.StringVar(&o.provinceName, "province-name", "", "the province of the communes whose file names none (the map's title, /api/v1/provinces; default: unnamed, the demo's Trà Vinh)")
 	fs.StringVar(&o.config, "config", "", "coverage definition JSON (default: the embedded definition)")
 	fs.StringVar(&o.fibre, "fibre", "", "fibre network GeoJSON seeding an empty database (default: the embedded demo's synthetic network)")
 	populationFlags(fs, &o.population, &o.populationMode)
@@ -149,7 +151,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre,
-		Population: o.population, PopulationMode: o.populationMode})
+		Population: o.population, PopulationMode: o.populationMode, ProvinceName: o.provinceName})
 	if err != nil {
 		return err
 	}

@@ -195,7 +195,7 @@ func (r *Result) Layer(carrier string, tech data.Tech, tier int) (Layer, error) 
 		return Layer{}, err
 	}
 	if r.regional != nil {
-		mp, err := r.regional.layer(layerKey{carrier, tech, tier})
+		mp, err := r.regional.layer(context.Background(), layerKey{carrier, tech, tier}, r.within)
 		if err != nil {
 			return Layer{}, err
 		}
@@ -258,6 +258,14 @@ func (r *Result) Gaps(tech data.Tech, communeCode string, minAreaM2 float64) (Ga
 		return GapLayer{}, fmt.Errorf("%w: computed region by region, the gaps keep pieces of %g m² or more (asked for %g m²)",
 			ErrStatsOnly, float64(DefaultMinGapAreaM2), gl.MinAreaM2)
 	}
+	if r.regional != nil {
+		if communeCode == "" && r.within != nil {
+			cis = slices.DeleteFunc(cis, func(ci int) bool { return !r.within[r.plan.regionOf[ci]] })
+		}
+		if err := r.regional.allGaps(context.Background(), tech, cis); err != nil {
+			return GapLayer{}, err
+		}
+	}
 	for _, ci := range cis {
 		mp := r.gapPolygons(gapKey{tech, ci, gl.MinAreaM2}, ti, thr)
 		if len(mp) == 0 {
@@ -278,7 +286,11 @@ func (r *Result) Gaps(tech data.Tech, communeCode string, minAreaM2 float64) (Ga
 // in the engine frame, pieces under k.minAreaM2 dropped (cached).
 func (r *Result) gapPolygons(k gapKey, ti int, thr float64) orb.MultiPolygon {
 	if r.regional != nil { // kept at DefaultMinGapAreaM2 (Gaps refuses a smaller minimum)
-		mp := r.regional.gaps[gapKey{k.tech, k.commune, DefaultMinGapAreaM2}]
+		gaps, err := r.regional.regionGaps(context.Background(), r.plan.regionOf[k.commune], k.tech)
+		if err != nil {
+			return nil // Gaps built them first (allGaps): only a spill or context error gets here
+		}
+		mp := gaps[k.commune]
 		if k.minAreaM2 > DefaultMinGapAreaM2 {
 			mp = dropSmall(mp, k.minAreaM2)
 		}
@@ -331,7 +343,7 @@ func dropSmall(mp orb.MultiPolygon, minAreaM2 float64) orb.MultiPolygon {
 // ctx is cancelled.
 func (r *Result) WarmLayers(ctx context.Context) error {
 	if r.regional != nil {
-		return nil // built region by region (ServeRegions)
+		return nil // contoured region by region when asked (ServeRegions)
 	}
 	if r.statsOnly {
 		return ErrStatsOnly

@@ -3,15 +3,12 @@ package coverage
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
 	"math"
-	"os"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -87,41 +84,11 @@ func ServeRegions(ctx context.Context, communes []data.Commune, def *Definition,
 // computeRegions is ComputeRegions, keeping the polygons of ServeRegions when keep is set.
 func computeRegions(ctx context.Context, communes []data.Commune, def *Definition, opts Options,
 	sites []data.Site, regionCells int, keep bool) (*Result, *RegionReport, error) {
-	if opts.Population != nil {
-		return nil, nil, fmt.Errorf("%w: a population grid is not supported region by region yet", ErrOptions)
-	}
-	if regionCells <= 0 {
-		regionCells = DefaultRegionCells
-	}
-	base, projected, pBound, err := prepare(communes, def, opts)
+	plan, err := newRegionPlan(communes, def, opts, regionCells)
 	if err != nil {
 		return nil, nil, err
 	}
-	cellM := base.opts.CellM
-	whole := geo.NewGrid(pBound, cellM)
-	if whole.NX <= 0 || whole.NY <= 0 {
-		return nil, nil, fmt.Errorf("%w: no %g m grid over %v", ErrOptions, cellM, pBound)
-	}
-	side := max(land.TileCells, int(math.Round(math.Sqrt(float64(regionCells))/land.TileCells))*land.TileCells)
-	regions := map[[2]int][]int{}
-	bounds := make([]orb.Bound, len(projected))
-	for ci, mp := range projected {
-		bounds[ci] = mp.Bound()
-		c := bounds[ci].Center()
-		i := min(max(int(math.Floor((c[0]-whole.X0M)/cellM)), 0), whole.NX-1)
-		j := min(max(int(math.Floor((c[1]-whole.Y0M)/cellM)), 0), whole.NY-1)
-		k := [2]int{j / side, i / side}
-		regions[k] = append(regions[k], ci)
-	}
-	keys := make([][2]int, 0, len(regions))
-	for k := range regions {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
-	plan := &regionPlan{base: base, projected: projected, bounds: bounds, whole: whole}
-	for _, k := range keys {
-		plan.regions = append(plan.regions, plan.region(regions[k]))
-	}
+	base, whole, keys := plan.base, plan.whole, plan.regions
 	ps := plan.place(sites)
 	var counted []*data.Site
 	for i := range sites {
@@ -133,7 +100,7 @@ func computeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 	merged := &Result{eng: base, version: 1, carriers: carriers, statsOnly: true, plan: plan,
 		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
 	if keep {
-		rp, err := newRegionPolygons()
+		rp, err := newRegionPolygons(plan, ps)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -163,6 +130,51 @@ func computeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 	return merged, rep, nil
 }
 
+// newRegionPlan cuts communes into regions of about regionCells grid cells (≤ 0 =
+// DefaultRegionCells), as ComputeRegions describes.
+func newRegionPlan(communes []data.Commune, def *Definition, opts Options, regionCells int) (*regionPlan, error) {
+	if opts.Population != nil {
+		return nil, fmt.Errorf("%w: a population grid is not supported region by region yet", ErrOptions)
+	}
+	if regionCells <= 0 {
+		regionCells = DefaultRegionCells
+	}
+	base, projected, pBound, err := prepare(communes, def, opts)
+	if err != nil {
+		return nil, err
+	}
+	cellM := base.opts.CellM
+	whole := geo.NewGrid(pBound, cellM)
+	if whole.NX <= 0 || whole.NY <= 0 {
+		return nil, fmt.Errorf("%w: no %g m grid over %v", ErrOptions, cellM, pBound)
+	}
+	side := max(land.TileCells, int(math.Round(math.Sqrt(float64(regionCells))/land.TileCells))*land.TileCells)
+	regions := map[[2]int][]int{}
+	bounds := make([]orb.Bound, len(projected))
+	for ci, mp := range projected {
+		bounds[ci] = mp.Bound()
+		c := bounds[ci].Center()
+		i := min(max(int(math.Floor((c[0]-whole.X0M)/cellM)), 0), whole.NX-1)
+		j := min(max(int(math.Floor((c[1]-whole.Y0M)/cellM)), 0), whole.NY-1)
+		k := [2]int{j / side, i / side}
+		regions[k] = append(regions[k], ci)
+	}
+	keys := make([][2]int, 0, len(regions))
+	for k := range regions {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	plan := &regionPlan{base: base, projected: projected, bounds: bounds, whole: whole}
+	plan.regionOf = make([]int, len(projected))
+	for ri, k := range keys {
+		plan.regions = append(plan.regions, plan.region(regions[k]))
+		for _, ci := range regions[k] {
+			plan.regionOf[ci] = ri
+		}
+	}
+	return plan, nil
+}
+
 // regionPlan is how computeRegions cut the communes into regions; the result keeps it (for
 // UpdateRegions).
 type regionPlan struct {
@@ -171,6 +183,7 @@ type regionPlan struct {
 	bounds    []orb.Bound // of projected
 	whole     geo.Grid
 	regions   []region
+	regionOf  []int // per commune, its region
 }
 
 // region is one region: its own communes (whole indexes, ascending) and its window of the
@@ -226,19 +239,71 @@ func (p *regionPlan) reaches(rg *region, xy orb.Point, reachM float64) bool {
 
 // computeRegion computes region ri of r's plan over the placed sites: its own communes'
 // counts go into r.counts (replacing theirs) and their land cells into cells, and with
-// polygons kept (r.regional) its layers and gaps replace the region's earlier ones.
+// polygons kept (r.regional) the map's first layers of the region are contoured (the others
+// are contoured when asked, regionPolygons.layer).
 func (r *Result) computeRegion(ctx context.Context, ri int, ps *placedSites, cells []int) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("coverage: %w", err)
 	}
-	base, plan := r.eng, r.plan
-	rg := &plan.regions[ri]
+	run, err := r.plan.regionResult(ctx, &r.plan.regions[ri], ps)
+	if err != nil {
+		return err
+	}
+	if err := r.takeRegion(ctx, ri, run, cells); err != nil {
+		return err
+	}
+	// The region's levels, land and store are garbage now: collect them before the next
+	// region allocates its own, so that the heap holds one region, not two.
+	run = nil
+	runtime.GC()
+	return nil
+}
+
+// takeRegion takes region ri's computation run into r: its own communes' counts go into
+// r.counts (replacing theirs) and their land cells into cells, and with polygons kept
+// (r.regional) the map's first layers of the region are contoured.
+func (r *Result) takeRegion(ctx context.Context, ri int, run *regionRun, cells []int) error {
+	base, rg, res := r.eng, &r.plan.regions[ri], run.res
+	remap := make([]int, len(res.carriers))
+	for c, id := range res.carriers {
+		remap[c] = slices.Index(r.carriers, id)
+	}
+	for _, ci := range rg.own {
+		n := run.local[ci]
+		r.counts[ci] = newCounts(len(base.rules), len(r.carriers))
+		r.counts[ci].add(&res.counts[n], remap)
+		cells[ci] = res.eng.land.CommuneCells[n]
+	}
+	if r.regional != nil {
+		return r.regional.first(ctx, ri, res)
+	}
+	return nil
+}
+
+// regionRun is the whole coverage of one region: its engine's result and, per whole commune
+// index of its members, the engine's index.
+type regionRun struct {
+	res   *Result
+	local map[int]int
+	bytes int64 // about what res holds (regionResults' budget)
+}
+
+// regionResult computes region rg over the placed sites: an engine over the whole frame and
+// rg's window, with every commune whose bound meets the window (so that overlaps go to the
+// same commune as in a whole engine), keeping the cells of rg's own communes (every member
+// when rg.own is nil), and a store of the sites whose reach meets the window. It returns nil
+// when no commune meets the window.
+func (p *regionPlan) regionResult(ctx context.Context, rg *region, ps *placedSites) (*regionRun, error) {
+	base := p.base
 	wb := rg.grid.Bound()
 	var members []int // every commune whose bound meets the window, code order
-	for ci := range plan.bounds {
-		if plan.bounds[ci].Intersects(wb) {
+	for ci := range p.bounds {
+		if p.bounds[ci].Intersects(wb) {
 			members = append(members, ci)
 		}
+	}
+	if len(members) == 0 {
+		return nil, nil
 	}
 	e := &Engine{def: base.def, opts: base.opts, tm: base.tm, rules: base.rules, antenna: base.antenna,
 		tables: base.tables}
@@ -247,52 +312,45 @@ func (r *Result) computeRegion(ctx context.Context, ri int, ps *placedSites, cel
 	for n, ci := range members {
 		e.communes = append(e.communes, base.communes[ci])
 		e.polyArea = append(e.polyArea, base.polyArea[ci])
-		proj[n] = plan.projected[ci]
+		proj[n] = p.projected[ci]
 		local[ci] = n
 	}
 	e.own = make([]bool, len(members))
+	for n := range e.own {
+		e.own[n] = rg.own == nil
+	}
 	for _, ci := range rg.own {
 		e.own[local[ci]] = true
 	}
 	if err := e.rasterise(rg.grid, proj); err != nil {
-		return err
+		return nil, err
 	}
 	st := store.New(func(s *data.Site) float64 { return ps.reach[s.Key()] })
 	lists := map[string][]data.Site{}
 	for i := range ps.sites {
-		if plan.reaches(rg, ps.xy[i], ps.reachM[i]) {
+		if p.reaches(rg, ps.xy[i], ps.reachM[i]) {
 			lists[ps.sites[i].Carrier] = append(lists[ps.sites[i].Carrier], ps.sites[i])
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(lists)) {
 		if _, err := st.ReplaceCarrier(id, lists[id]); err != nil {
-			return fmt.Errorf("coverage: region sites of %s: %w", id, err)
+			return nil, fmt.Errorf("coverage: region sites of %s: %w", id, err)
 		}
 	}
 	res, err := e.Compute(ctx, st.Snapshot())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	remap := make([]int, len(res.carriers))
-	for c, id := range res.carriers {
-		remap[c] = slices.Index(r.carriers, id)
-	}
-	for _, ci := range rg.own {
-		n := local[ci]
-		r.counts[ci] = newCounts(len(base.rules), len(r.carriers))
-		r.counts[ci].add(&res.counts[n], remap)
-		cells[ci] = e.land.CommuneCells[n]
-	}
-	if r.regional != nil {
-		if err := r.regional.keep(ctx, ri, res, rg.own, local); err != nil {
-			return err
+	layers := 0
+	for ti := range e.rules {
+		if e.computes(ti) {
+			layers += len(res.carriers)
 		}
 	}
-	// The region's levels, land and store are garbage now: collect them before the next
-	// region allocates its own, so that the heap holds one region, not two.
-	res, e, st = nil, nil, nil
-	runtime.GC()
-	return nil
+	// The land raster and boundary rasters (a few float32s a cell of the window) and the
+	// levels (float32 and uint16 a land cell a layer).
+	bytes := int64(rg.grid.Len())*16 + int64(len(e.land.CellI))*int64(layers)*6
+	return &regionRun{res: res, local: local, bytes: bytes}, nil
 }
 
 // UpdateRegions returns the Regional result prev (ServeRegions) after a change of its sites:
@@ -330,9 +388,9 @@ func UpdateRegions(ctx context.Context, prev *Result, sites []data.Site, changed
 			redo[ri] = true
 		}
 	}
-	r.regional = prev.regional.without(plan, redo)
-	cells := slices.Clone(base.land.CommuneCells)
 	ps := plan.place(sites)
+	r.regional = prev.regional.without(redo, ps)
+	cells := slices.Clone(base.land.CommuneCells)
 	var done []int
 	for ri, again := range redo {
 		if again {
@@ -341,9 +399,6 @@ func UpdateRegions(ctx context.Context, prev *Result, sites []data.Site, changed
 			}
 			done = append(done, ri)
 		}
-	}
-	for _, spans := range r.regional.layers { // region order, as ServeRegions writes them
-		slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(a.region, b.region) })
 	}
 	all := make([]bool, len(base.communes))
 	for ci := range all {
@@ -359,214 +414,6 @@ func (r *Result) StatsOnly() bool { return r.statsOnly }
 // Regional reports whether r was computed region by region keeping the map's polygons
 // (ServeRegions): Layer and Gaps answer, the level readers do not.
 func (r *Result) Regional() bool { return r.regional != nil }
-
-// regionPolygons are the polygons a Regional result keeps: every layer, its regions' pieces
-// spilled to an unlinked temporary file (a country's layers at full detail take gigabytes) and
-// read back when asked, and every commune's gaps at DefaultMinGapAreaM2 in memory, in the whole
-// frame.
-type regionPolygons struct {
-	spill  *spillFile
-	layers map[layerKey][]span // the regions' pieces, in region order
-	gaps   map[gapKey]orb.MultiPolygon
-}
-
-// spillFile is the unlinked file of the layers, shared by a result and those UpdateRegions
-// made from it (each reads its own spans); it is closed once none of them is reachable.
-type spillFile struct {
-	f    *os.File
-	mu   sync.Mutex // guards size
-	size int64
-}
-
-// span is one encoded MultiPolygon in the spill file: a piece of a layer from region.
-type span struct {
-	region int
-	off, n int64
-}
-
-// newRegionPolygons creates the spill file in the system's temporary directory.
-func newRegionPolygons() (*regionPolygons, error) {
-	f, err := os.CreateTemp("", "phusong-regions-*")
-	if err != nil {
-		return nil, fmt.Errorf("coverage: region layers: %w", err)
-	}
-	if err := os.Remove(f.Name()); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("coverage: region layers: %w", err)
-	}
-	sf := &spillFile{f: f}
-	runtime.AddCleanup(sf, func(f *os.File) { f.Close() }, f)
-	return &regionPolygons{spill: sf, layers: map[layerKey][]span{}, gaps: map[gapKey]orb.MultiPolygon{}}, nil
-}
-
-// without returns a copy of rp without the pieces and gaps of the regions marked in redo.
-func (rp *regionPolygons) without(plan *regionPlan, redo []bool) *regionPolygons {
-	out := &regionPolygons{spill: rp.spill,
-		layers: make(map[layerKey][]span, len(rp.layers)), gaps: make(map[gapKey]orb.MultiPolygon, len(rp.gaps))}
-	for k, spans := range rp.layers {
-		out.layers[k] = slices.DeleteFunc(slices.Clone(spans), func(s span) bool { return redo[s.region] })
-	}
-	dropped := map[int]bool{}
-	for ri, again := range redo {
-		if again {
-			for _, ci := range plan.regions[ri].own {
-				dropped[ci] = true
-			}
-		}
-	}
-	for k, mp := range rp.gaps {
-		if !dropped[k.commune] {
-			out.gaps[k] = mp
-		}
-	}
-	return out
-}
-
-// layer reads layer k back: its regions' pieces, in region order (nil when empty).
-func (rp *regionPolygons) layer(k layerKey) (orb.MultiPolygon, error) {
-	var out orb.MultiPolygon
-	var buf []byte
-	for _, s := range rp.layers[k] {
-		buf = slices.Grow(buf[:0], int(s.n))[:s.n]
-		if _, err := rp.spill.f.ReadAt(buf, s.off); err != nil {
-			return nil, fmt.Errorf("coverage: reading region layer: %w", err)
-		}
-		out = decodeMultiPolygon(buf, out)
-	}
-	return out, nil
-}
-
-// write appends mp to the spill file and returns where it is, as a piece of region ri.
-func (rp *regionPolygons) write(ri int, mp orb.MultiPolygon) (span, error) {
-	b := encodeMultiPolygon(mp)
-	sf := rp.spill
-	sf.mu.Lock()
-	defer sf.mu.Unlock()
-	if _, err := sf.f.WriteAt(b, sf.size); err != nil {
-		return span{}, fmt.Errorf("coverage: writing region layer: %w", err)
-	}
-	sp := span{ri, sf.size, int64(len(b))}
-	sf.size += sp.n
-	return sp, nil
-}
-
-// encodeMultiPolygon writes mp exactly: counts as uint32 (polygons, then per polygon its rings,
-// per ring its points) and coordinates as float64 bits, little-endian.
-func encodeMultiPolygon(mp orb.MultiPolygon) []byte {
-	b := binary.LittleEndian.AppendUint32(nil, uint32(len(mp)))
-	for _, p := range mp {
-		b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
-		for _, r := range p {
-			b = binary.LittleEndian.AppendUint32(b, uint32(len(r)))
-			for _, pt := range r {
-				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(pt[0]))
-				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(pt[1]))
-			}
-		}
-	}
-	return b
-}
-
-// decodeMultiPolygon reads what encodeMultiPolygon wrote, appending its polygons to out.
-func decodeMultiPolygon(b []byte, out orb.MultiPolygon) orb.MultiPolygon {
-	u32 := func() int {
-		v := binary.LittleEndian.Uint32(b)
-		b = b[4:]
-		return int(v)
-	}
-	f64 := func() float64 {
-		v := math.Float64frombits(binary.LittleEndian.Uint64(b))
-		b = b[8:]
-		return v
-	}
-	for range u32() {
-		p := make(orb.Polygon, u32())
-		for ri := range p {
-			r := make(orb.Ring, u32())
-			for n := range r {
-				r[n] = orb.Point{f64(), f64()}
-			}
-			p[ri] = r
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// keep contours the layers and own communes' gaps of region ri's result res (own: whole
-// commune indexes; local: whole index → the region's) on res's engine workers and adds them to
-// rp. A tier at the coverage threshold's level (the weakest tier usually is) is contoured once.
-func (rp *regionPolygons) keep(ctx context.Context, ri int, res *Result, own []int, local map[int]int) error {
-	e := res.eng
-	var layers []layerKey
-	alias := map[layerKey]layerKey{} // a tier at tier 0's level → tier 0
-	for ti, tr := range e.rules {
-		if !e.computes(ti) {
-			continue
-		}
-		for _, c := range append(res.Carriers(), AnyCarrier) {
-			layers = append(layers, layerKey{c, tr.tech, 0})
-			for tier, thr := range tr.rule.TiersDBm {
-				if thr == tr.requiredOut {
-					alias[layerKey{c, tr.tech, tier + 1}] = layerKey{c, tr.tech, 0}
-					continue
-				}
-				layers = append(layers, layerKey{c, tr.tech, tier + 1})
-			}
-		}
-	}
-	type gapJob struct {
-		key   gapKey // whole commune index
-		local int
-		ti    int
-	}
-	var gaps []gapJob
-	for ti, tr := range e.rules {
-		if !e.computes(ti) {
-			continue
-		}
-		for _, ci := range own {
-			gaps = append(gaps, gapJob{gapKey{tr.tech, ci, DefaultMinGapAreaM2}, local[ci], ti})
-		}
-	}
-	out := make([]orb.MultiPolygon, len(layers)+len(gaps))
-	eachParallel(ctx, e.opts.Workers, len(out), func() func(int) {
-		return func(n int) {
-			if n < len(layers) {
-				out[n] = res.fullLayer(layers[n])
-				return
-			}
-			g := gaps[n-len(layers)]
-			thr := e.rules[g.ti].requiredOut
-			out[n] = res.gapPolygons(gapKey{g.key.tech, g.local, g.key.minAreaM2}, g.ti, thr)
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("coverage: %w", err)
-	}
-	spans := map[layerKey]span{}
-	for n, k := range layers {
-		if len(out[n]) > 0 {
-			sp, err := rp.write(ri, out[n])
-			if err != nil {
-				return err
-			}
-			spans[k] = sp
-			rp.layers[k] = append(rp.layers[k], sp)
-		}
-	}
-	for k, to := range alias { // the same piece, read from the same bytes
-		if sp, ok := spans[to]; ok {
-			rp.layers[k] = append(rp.layers[k], sp)
-		}
-	}
-	for n, g := range gaps {
-		if mp := out[len(layers)+n]; len(mp) > 0 {
-			rp.gaps[g.key] = mp
-		}
-	}
-	return nil
-}
 
 // GridCells returns the number of cells of the whole grid over communes (New's, before its
 // limit), the size ComputeRegions cuts into regions.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -261,4 +263,175 @@ func wholeResult(t *testing.T, communes []data.Commune, opts Options, sites []da
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestServeRegionsLazy checks that ServeRegions contours only the map's first layers (the best
+// level over all carriers at the coverage threshold, per technology) and no gaps, that other
+// layers and gaps are contoured on first request, once, whatever the number of concurrent
+// requests (the same polygons for all, and as many pieces as regions afterwards), and that a tier
+// at the coverage threshold's level shares tier 0's pieces.
+func TestServeRegionsLazy(t *testing.T) {
+	communes, sites := demoInputs(t)
+	opts := Options{CellM: 100, Workers: 2}
+	got, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, 96*96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := got.regional
+	built := func() map[layerKey]int {
+		rp.mu.Lock()
+		defer rp.mu.Unlock()
+		n := map[layerKey]int{}
+		for k, v := range rp.pieces {
+			v.mu.Lock()
+			if v.done {
+				n[k.layer]++
+			}
+			v.mu.Unlock()
+		}
+		return n
+	}
+	first := map[layerKey]int{{AnyCarrier, data.Tech3G, 0}: rep.Regions, {AnyCarrier, data.Tech4G, 0}: rep.Regions}
+	if b := built(); !reflect.DeepEqual(b, first) {
+		t.Fatalf("built at start: %v, want %v", b, first)
+	}
+	if len(rp.gaps) != 0 {
+		t.Errorf("%d regions' gaps built at start, want none", len(rp.gaps))
+	}
+	c := got.Carriers()[0]
+	const readers = 4
+	layers := make([]Layer, readers)
+	var wg sync.WaitGroup
+	for n := range layers {
+		wg.Go(func() {
+			var err error
+			if layers[n], err = got.Layer(c, data.Tech4G, 2); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for n := 1; n < readers; n++ {
+		if !reflect.DeepEqual(layers[n].Polygons, layers[0].Polygons) {
+			t.Errorf("concurrent request %d got other polygons than request 0", n)
+		}
+	}
+	if len(layers[0].Polygons) == 0 {
+		t.Errorf("%s 4G tier 2 is empty", c)
+	}
+	want := maps.Clone(first)
+	want[layerKey{c, data.Tech4G, 2}] = rep.Regions
+	if b := built(); !reflect.DeepEqual(b, want) {
+		t.Errorf("built after one layer: %v, want %v", b, want)
+	}
+	weakest := len(DefaultDefinition().Techs[data.Tech4G].TiersDBm) // at the coverage threshold
+	w, err := got.Layer(AnyCarrier, data.Tech4G, weakest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0, _ := got.Layer(AnyCarrier, data.Tech4G, 0)
+	if !reflect.DeepEqual(w.Polygons, t0.Polygons) {
+		t.Error("the weakest tier differs from tier 0")
+	}
+	if b := built(); !reflect.DeepEqual(b, want) {
+		t.Errorf("built after the weakest tier: %v, want %v", b, want)
+	}
+	if _, err := got.Gaps(data.Tech4G, communes[0].Code, DefaultMinGapAreaM2); err != nil {
+		t.Fatal(err)
+	}
+	if len(rp.gaps) != 1 {
+		t.Errorf("one commune's gaps built %d regions' gaps, want 1", len(rp.gaps))
+	}
+}
+
+// TestRegionalAt checks the levels at a point of a result computed region by region (the
+// point's tile computed again) against the whole engine's, exactly (as printed: NaN where no site
+// reaches), at seeded random points of the demo (and outside it: nil from both).
+func TestRegionalAt(t *testing.T) {
+	communes, sites := demoInputs(t)
+	opts := Options{CellM: 100}
+	whole := wholeResult(t, communes, opts, sites)
+	got, _, err := ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, 96*96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 19))
+	b := communes[0].Geometry.Bound()
+	for _, c := range communes[1:] {
+		b = b.Union(c.Geometry.Bound())
+	}
+	var on int
+	for range 60 {
+		p := orb.Point{b.Min[0] + rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + rng.Float64()*(b.Max[1]-b.Min[1])}
+		w, g := whole.At(p), got.At(p)
+		if w != nil {
+			on++
+		}
+		if ws, gs := fmt.Sprintf("%+v", w), fmt.Sprintf("%+v", g); ws != gs { // NaN levels: compare as printed
+			t.Errorf("at %v: regions\n%s\nwhole\n%s", p, gs, ws)
+		}
+	}
+	if on < 20 {
+		t.Errorf("only %d of 60 points on land", on)
+	}
+	if g := got.At(orb.Point{b.Max[0] + 1, b.Max[1] + 1}); g != nil {
+		t.Errorf("outside the grid: %v, want nil", g)
+	}
+}
+
+// TestRegionalWithin checks a Within view of a regional result over the demo's west: it
+// contours the layer in fewer regions than all, its polygons are the whole layer's (the same
+// pieces), and it holds every polygon of the whole layer that meets the box.
+func TestRegionalWithin(t *testing.T) {
+	communes, sites := demoInputs(t)
+	got, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), Options{CellM: 100}, sites, 96*96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := communes[0].Geometry.Bound()
+	for _, c := range communes[1:] {
+		b = b.Union(c.Geometry.Bound())
+	}
+	west := orb.Bound{Min: b.Min, Max: orb.Point{b.Min[0] + (b.Max[0]-b.Min[0])/3, b.Max[1]}}
+	c := got.Carriers()[1]
+	wl, err := got.Within(west).Layer(c, data.Tech4G, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := 0
+	for k, v := range got.regional.pieces {
+		if k.layer == (layerKey{c, data.Tech4G, 1}) && v.done {
+			built++
+		}
+	}
+	if built == 0 || built >= rep.Regions {
+		t.Errorf("the west's view contoured %d of %d regions: want some, not all", built, rep.Regions)
+	}
+	fl, err := got.Layer(c, data.Tech4G, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := func(p orb.Polygon, mp orb.MultiPolygon) bool {
+		return slices.ContainsFunc(mp, func(q orb.Polygon) bool { return reflect.DeepEqual(p, q) })
+	}
+	for _, p := range wl.Polygons {
+		if !in(p, fl.Polygons) {
+			t.Fatal("a polygon of the west's view is not in the whole layer")
+		}
+	}
+	meets := 0
+	for _, p := range fl.Polygons {
+		pb := got.eng.tm.InverseGeometry(p.Bound().ToPolygon()).Bound()
+		if pb.Intersects(west) {
+			meets++
+			if !in(p, wl.Polygons) {
+				t.Errorf("a polygon meeting the west (%v) is missing from its view", pb)
+			}
+		}
+	}
+	if meets == 0 || len(wl.Polygons) >= len(fl.Polygons) {
+		t.Errorf("%d polygons meet the west, the view has %d of %d", meets, len(wl.Polygons), len(fl.Polygons))
+	}
 }

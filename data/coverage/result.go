@@ -40,6 +40,7 @@ type Result struct {
 
 	statsOnly bool            // statistics only, no layers (ComputeRegions)
 	regional  *regionPolygons // the map's polygons of a statistics-only result (ServeRegions); nil otherwise
+	within    []bool          // of a Regional result's Within view: the regions it answers (nil: all)
 	plan      *regionPlan     // the regions of a statistics-only result; nil otherwise
 }
 
@@ -621,10 +622,28 @@ type PointLevel struct {
 // the result then AnyCarrier, each for every analysed technology. Outside the province (or the
 // grid), and for a statistics-only result (StatsOnly), it returns nil. For AnyCarrier, Serving is the best carrier's site.
 func (r *Result) At(p orb.Point) []PointLevel {
+	if r.regional != nil {
+		out, _ := r.regional.at(context.Background(), r, p) // no error without a context to cancel
+		return out
+	}
 	if r.statsOnly {
 		return nil
 	}
-	k, tix, ok := r.eng.cellAt(p)
+	l := r.eng.land
+	i, j, ok := l.Grid.CellOf(r.eng.tm.Forward(p))
+	if !ok {
+		return nil
+	}
+	return r.atCell(i, j)
+}
+
+// atCell is At at cell (i, j) of the engine grid: nil off the land.
+func (r *Result) atCell(i, j int) []PointLevel {
+	l := r.eng.land
+	if i < 0 || j < 0 || i >= l.Grid.NX || j >= l.Grid.NY || l.Commune[l.Grid.Index(i, j)] < 0 {
+		return nil
+	}
+	tix, k, ok := l.Compact(i, j)
 	if !ok {
 		return nil
 	}
@@ -657,16 +676,4 @@ func (tr *techRule) point(pl PointLevel) PointLevel {
 	pl.CoveredOutdoor = pl.LevelDBm >= tr.requiredOut
 	pl.CoveredIndoor = pl.LevelDBm >= tr.requiredIn
 	return pl
-}
-
-// cellAt locates p's land cell (lon, lat degrees): its compact index and tile, false outside
-// the land.
-func (e *Engine) cellAt(p orb.Point) (k int32, tix int, ok bool) {
-	l := e.land
-	i, j, ok := l.Grid.CellOf(e.tm.Forward(p))
-	if !ok || l.Commune[l.Grid.Index(i, j)] < 0 {
-		return 0, 0, false
-	}
-	tix, k, ok = l.Compact(i, j)
-	return k, tix, ok
 }

@@ -18,6 +18,9 @@ import (
 	"phusong/geo"
 )
 
+// ProvinceName is the province of the demo's communes (the embedded file names none).
+const ProvinceName = "Trà Vinh"
+
 // CommunesNote is the "phusong_note" member of the demo communes FeatureCollection.
 const CommunesNote = "Schematic demo: real 2019 census names and figures drawn as Voronoi cells of real ward centroids clipped to a 500 m simplified outline; not real boundaries."
 

@@ -80,6 +80,9 @@ const writeLockKey = 0x70687573 // "phus"
 type conn struct {
 	db *sql.DB
 	b  Backend
+	// maxBytes > 0 (PostgreSQL, Options.MaxBytes): a write transaction refuses to start while the
+	// database is that large or larger (see checkSize).
+	maxBytes int64
 }
 
 // ExecContext is sql.DB.ExecContext with q rebound.
@@ -108,8 +111,29 @@ func (c conn) BeginTx(ctx context.Context, opts *sql.TxOptions) (*txn, error) {
 			tx.Rollback()
 			return nil, err
 		}
+		if err := c.checkSize(ctx, tx); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
 	}
 	return &txn{tx: tx, b: c.b}, nil
+}
+
+// checkSize refuses a write on PostgreSQL while the database (pg_database_size) has reached
+// c.maxBytes: ErrDiskFull, as SQLite's cap. PostgreSQL has no cap of its own, so this one is
+// soft: a write that starts under the cap may end above it; the next write is refused.
+func (c conn) checkSize(ctx context.Context, tx *sql.Tx) error {
+	if c.b != Postgres || c.maxBytes <= 0 {
+		return nil
+	}
+	var size int64
+	if err := tx.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&size); err != nil {
+		return err
+	}
+	if size >= c.maxBytes {
+		return fmt.Errorf("%w: the PostgreSQL database is %d bytes, at or past its limit of %d (--max-db-bytes)", ErrDiskFull, size, c.maxBytes)
+	}
+	return nil
 }
 
 // txn is a *sql.Tx speaking b's dialect.

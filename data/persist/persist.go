@@ -155,8 +155,9 @@ func SchemaVersion() int {
 // Options tune Open.
 type Options struct {
 	// MaxBytes caps the database file (SQLite's max_page_count); a write that would grow it
-	// further fails with ErrDiskFull, as on a full disk. 0: no cap. PostgreSQL ignores it (its
-	// administrator sets quotas; a full disk is ErrDiskFull there too).
+	// further fails with ErrDiskFull, as on a full disk. 0: no cap. On PostgreSQL it caps
+	// pg_database_size softly: a write starting at or past it fails with ErrDiskFull (see
+	// OpenURL); a full disk is ErrDiskFull there too.
 	MaxBytes int64
 }
 
@@ -203,7 +204,7 @@ func OpenWith(dataDir string, o Options) (*DB, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(context.Background(), conn{w, SQLite}, p, ms); err != nil {
+	if err := migrate(context.Background(), conn{db: w, b: SQLite}, p, ms); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -213,7 +214,7 @@ func OpenWith(dataDir string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("persist: %s: %w", p, err)
 	}
 	r.SetMaxOpenConns(4)
-	return &DB{path: p, backend: SQLite, w: conn{w, SQLite}, r: conn{r, SQLite}, now: time.Now, compares: func() {}}, nil
+	return &DB{path: p, backend: SQLite, w: conn{db: w, b: SQLite}, r: conn{db: r, b: SQLite}, now: time.Now, compares: func() {}}, nil
 }
 
 // clock is the time the store records: db.now in UTC, to the microsecond (PostgreSQL's

@@ -358,7 +358,7 @@ func TestWriteNotWritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := db.w
-	db.w = conn{ro, SQLite}
+	db.w = conn{db: ro, b: SQLite}
 	defer func() { ro.Close(); db.w = w }()
 	_, _, err = db.CreateToken(context.Background(), "viettel", false, "")
 	if !errors.Is(err, ErrNotWritable) || !strings.Contains(err.Error(), filepath.Dir(db.path)) {

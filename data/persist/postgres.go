@@ -29,8 +29,10 @@ func IsURL(s string) bool {
 // makes its tables in the connection's schema (search_path, e.g.
 // ?options=-csearch_path%3Dphusong). It fails, naming the URL without its password, when the
 // server cannot be reached, with a *SchemaError when the schema is newer than this binary's,
-// and with ErrNotDatabase when the schema holds another program's tables. o.MaxBytes is
-// ignored. Several processes may open one database: writes are serialised between them.
+// and with ErrNotDatabase when the schema holds another program's tables. o.MaxBytes > 0 caps
+// the database's size (pg_database_size, every schema and the PostGIS tables included): a write
+// starting at or past it fails with ErrDiskFull (a soft cap: the write that crosses it is kept).
+// Several processes may open one database: writes are serialised between them.
 func OpenURL(ctx context.Context, dbURL string, o Options) (*DB, error) {
 	if !IsURL(dbURL) {
 		return nil, fmt.Errorf("%w: database URL %q: want postgres://user@host:port/database", ErrInvalid, redact(dbURL))
@@ -47,7 +49,7 @@ func OpenURL(ctx context.Context, dbURL string, o Options) (*DB, error) {
 	pool.SetMaxOpenConns(PostgresPoolSize)
 	pool.SetMaxIdleConns(PostgresPoolSize)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	c := conn{pool, Postgres}
+	c := conn{db: pool, b: Postgres}
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, openError(name, fmt.Errorf("cannot connect: %w", err))
@@ -60,6 +62,7 @@ func OpenURL(ctx context.Context, dbURL string, o Options) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	c.maxBytes = o.MaxBytes
 	return &DB{path: name, backend: Postgres, w: c, r: c, now: time.Now, compares: func() {}}, nil
 }
 

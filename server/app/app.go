@@ -52,6 +52,13 @@ type App struct {
 	jobs     jobs             // suggestion runs on scenarios
 	baseline baselineCache    // what scenario evaluations on the served result share
 	roads    []orb.LineString // road lines of suggestion jobs (WithRoads); nil: none
+
+	regions *Regions // the database's region results and jobs, when computing region by region (results.go)
+	// calibration is the id of the database's served calibration the state reflects (0: the
+	// uncalibrated definition; -1: a definition was given, which the database's choice does not
+	// replace); Sync serves another replica's choice. Under mu.
+	calibration int64
+	storing     sync.WaitGroup // storeResults in progress
 }
 
 // WithRoads gives every suggestion job (StartSuggestion) the road lines roads, lon/lat
@@ -115,10 +122,18 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	if in.Fibre, in.FibreNote, err = seedFibre(ctx, db, in.Fibre, in.FibreNote, heads, log); err != nil {
 		return nil, err
 	}
-	if err := useServedDefinition(ctx, db, &in, log); err != nil {
+	calibration, err := useServedDefinition(ctx, db, &in, log)
+	if err != nil {
 		return nil, err
 	}
-	st, err := Build(ctx, in)
+	var st *State
+	var regions *Regions
+	var version string
+	if in.RegionCells > 0 {
+		regions, st, version, err = openRegions(ctx, db, in, heads, log)
+	} else {
+		st, err = Build(ctx, in)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -127,33 +142,40 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 		return nil, err
 	}
 	a.heads = heads
+	a.regions = regions
+	a.calibration = calibration
+	if regions != nil {
+		a.storing.Go(func() { regions.storeStartStats(context.WithoutCancel(ctx), st, version) })
+	}
 	return a, nil
 }
 
 // useServedDefinition serves the calibration the database says was chosen (ServeCalibration),
 // unless in names a definition (--config) or an engine, which win (then a chosen calibration is
-// only logged as not served).
-func useServedDefinition(ctx context.Context, db *persist.DB, in *Input, log *slog.Logger) error {
+// only logged as not served). It returns the id of the calibration served (0: none; -1: in's
+// definition wins).
+func useServedDefinition(ctx context.Context, db *persist.DB, in *Input, log *slog.Logger) (int64, error) {
 	if in.Definition != nil || in.Engine != nil {
 		if id, err := db.ServedCalibration(ctx); err == nil && id != 0 {
 			log.Warn("a definition was given: the calibration chosen in the database is not served", slog.Int64("calibration_id", id))
 		}
-		return nil
+		return -1, nil
 	}
 	def, id, err := servedDefinition(ctx, db)
 	if err != nil || def == nil {
-		return err
+		return 0, err
 	}
 	in.Definition = def
 	log.Info("serving the calibrated definition chosen in the database", slog.Int64("calibration_id", id),
 		slog.String("definition_version", def.Version), slog.String("calibration", def.CalibrationLabel()))
-	return nil
+	return id, nil
 }
 
 // Close cancels the suggestion runs in progress and closes the database Open opened (not one
 // given to New or OpenDB).
 func (a *App) Close() error {
 	a.jobs.cancelAll()
+	a.storing.Wait()
 	if a.ownDB && a.db != nil {
 		return a.db.Close()
 	}
@@ -178,6 +200,7 @@ func (a *App) Publish(st *State) error {
 	}
 	a.cur.Store(st)
 	a.swaps.Add(1)
+	a.storeResults(st)
 	a.log.Info("data loaded", slog.Uint64("data_version", st.Snapshot.Version()),
 		slog.String("definition_version", st.Coverage.DefinitionVersion()),
 		slog.Int("communes", len(st.Communes)), slog.Int("sites", st.Snapshot.Len()),

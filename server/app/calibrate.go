@@ -106,28 +106,9 @@ func (a *App) ServeCalibration(ctx context.Context, who persist.TokenInfo, id in
 	if !calibrateScope(roleOf(who)) {
 		return nil, denied("token %s may not choose the served definition: that needs an admin token", who.Prefix())
 	}
-	var def *coverage.Definition
-	if id != 0 {
-		var err error
-		if def, err = storedDefinition(ctx, a.db, id); err != nil {
-			return nil, err
-		}
-	}
 	a.mu.Lock() // no upload may publish between the read of the state and this publish
 	defer a.mu.Unlock()
-	st := a.State()
-	if st.Engine == nil {
-		return nil, st.readOnly()
-	}
-	if def == nil {
-		def = st.Definition.Uncalibrated()
-	}
-	eng, err := st.Engine.WithDefinition(def)
-	if err != nil {
-		return nil, err
-	}
-	ns, err := Build(ctx, Input{Engine: eng, Communes: st.Communes, Sites: sitesOf(st.Snapshot), Carriers: st.Carriers,
-		Note: st.Note, Fibre: st.Fibre, FibreNote: st.FibreNote, FibreOptions: st.FibreOptions, MinVersion: st.Snapshot.Version()})
+	ns, def, err := a.withCalibration(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -137,9 +118,41 @@ func (a *App) ServeCalibration(ctx context.Context, who persist.TokenInfo, id in
 	if err := a.Publish(ns); err != nil {
 		return nil, err
 	}
+	if a.calibration >= 0 {
+		a.calibration = id
+	}
 	a.log.LogAttrs(ctx, slog.LevelInfo, "definition served", slog.Int64("calibration_id", id),
 		slog.String("definition_version", def.Version), slog.String("calibration", def.CalibrationLabel()), slog.String("token_id", who.ID))
 	return ns, nil
+}
+
+// withCalibration returns the served state recomputed with calibration id's definition (0: the
+// uncalibrated one) and that definition; a.mu is held.
+func (a *App) withCalibration(ctx context.Context, id int64) (*State, *coverage.Definition, error) {
+	var def *coverage.Definition
+	if id != 0 {
+		var err error
+		if def, err = storedDefinition(ctx, a.db, id); err != nil {
+			return nil, nil, err
+		}
+	}
+	st := a.State()
+	if st.Engine == nil {
+		return nil, nil, st.readOnly()
+	}
+	if def == nil {
+		def = st.Definition.Uncalibrated()
+	}
+	eng, err := st.Engine.WithDefinition(def)
+	if err != nil {
+		return nil, nil, err
+	}
+	ns, err := Build(ctx, Input{Engine: eng, Communes: st.Communes, Sites: sitesOf(st.Snapshot), Carriers: st.Carriers,
+		Note: st.Note, Fibre: st.Fibre, FibreNote: st.FibreNote, FibreOptions: st.FibreOptions, MinVersion: st.Snapshot.Version()})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ns, def, nil
 }
 
 // storedDefinition reads the calibrated definition of calibration id.

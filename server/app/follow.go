@@ -82,7 +82,41 @@ func (a *App) syncLocked(ctx context.Context) (int, error) {
 			n++
 		}
 	}
-	return n, nil
+	synced, err := a.syncCalibration(ctx)
+	if synced {
+		n++
+	}
+	return n, err
+}
+
+// syncCalibration serves the calibration the database says is chosen (another replica's
+// ServeCalibration) when the state reflects another one; a.mu is held. A state computed region
+// by region keeps its definition (logged once: it has no engine to recompute with; restart it).
+func (a *App) syncCalibration(ctx context.Context) (bool, error) {
+	if a.calibration < 0 {
+		return false, nil
+	}
+	id, err := a.db.ServedCalibration(ctx)
+	if err != nil || id == a.calibration {
+		return false, err
+	}
+	if a.State().Regions != nil {
+		a.log.Warn("another replica chose a calibration; a server computing region by region serves it after a restart",
+			slog.Int64("calibration_id", id))
+		a.calibration = id
+		return false, nil
+	}
+	ns, def, err := a.withCalibration(ctx, id)
+	if err != nil {
+		return false, fmt.Errorf("app: serving calibration %d chosen by another replica: %w", id, err)
+	}
+	if err := a.Publish(ns); err != nil {
+		return false, err
+	}
+	a.calibration = id
+	a.log.Info("served the calibration another replica chose", slog.Int64("calibration_id", id),
+		slog.String("definition_version", def.Version))
+	return true, nil
 }
 
 // heads implements listOps.

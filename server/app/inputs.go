@@ -31,6 +31,9 @@ type Sources struct {
 	// PopulationNone takes none. PopulationMode is "census" (default) or "raster".
 	Population     string
 	PopulationMode string
+	// ProvinceName names the province of the communes the communes file names none for
+	// (data.Commune.Province); "" leaves them unnamed, except the demo's (demo.ProvinceName).
+	ProvinceName string
 }
 
 // Warnings are a reader's warnings about one input file (defaults applied, overlaps …).
@@ -62,6 +65,15 @@ func Load(src Sources) (Input, []Warnings, error) {
 	}
 	if err != nil {
 		return in, nil, err
+	}
+	name := src.ProvinceName
+	if name == "" && src.Communes == "" {
+		name = demo.ProvinceName
+	}
+	for i := range in.Communes {
+		if in.Communes[i].Province == "" {
+			in.Communes[i].Province = name
+		}
 	}
 	if src.Sites == "" {
 		in.Sites, err = demo.Sites()

@@ -73,6 +73,13 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 	if req.Commune != "" && !slices.ContainsFunc(st.Communes, func(c data.Commune) bool { return c.Code == req.Commune }) {
 		return nil, render.Layer{}, &ArgError{"commune", req.Commune, "unknown commune code"}
 	}
+	if req.Province != "" && st.Regions != nil && (req.Kind == LayerGaps || req.Kind == LayerCoverage) {
+		_, b, err := st.provinceOf(req.Province)
+		if err != nil {
+			return nil, render.Layer{}, err
+		}
+		r = r.Within(b) // contours only the regions meeting the province (a country's map, one province at a time)
+	}
 	switch req.Kind {
 	case LayerGaps:
 		var err error

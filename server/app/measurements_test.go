@@ -217,8 +217,21 @@ func TestCalibrateAndServe(t *testing.T) {
 	if sum := ns.CalibrationSummary(); sum.Calibration != "uncalibrated" || len(sum.Corrections) != 0 {
 		t.Errorf("summary %+v", sum)
 	}
+	// The other app on the database (a replica) follows the choice, both ways.
+	if n, err := b.Sync(ctx); err != nil || n != 1 || b.State().Definition.Version != st.Definition.Version {
+		t.Errorf("replica after the choice of the uncalibrated definition: %d synced (%v), serves %q", n, err, b.State().Definition.Version)
+	}
+	if _, err := a.ServeCalibration(ctx, a.admin, res.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.Sync(ctx); err != nil || n != 1 || b.State().Definition.Version != res.Definition.Version {
+		t.Errorf("replica after the choice of calibration %d: %d synced (%v), serves %q", res.ID, n, err, b.State().Definition.Version)
+	}
+	if n, err := b.Sync(ctx); err != nil || n != 0 {
+		t.Errorf("replica synced again: %d (%v), want nothing new", n, err)
+	}
 	list, served, err := a.Calibrations(ctx, a.admin)
-	if err != nil || len(list) != 2 || served != 0 {
+	if err != nil || len(list) != 2 || served != res.ID {
 		t.Errorf("calibrations %d, served %d, %v", len(list), served, err)
 	}
 }
