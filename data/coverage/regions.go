@@ -90,15 +90,8 @@ func computeRegions(ctx context.Context, communes []data.Commune, def *Definitio
 	}
 	base, whole, keys := plan.base, plan.whole, plan.regions
 	ps := plan.place(sites)
-	var counted []*data.Site
-	for i := range sites {
-		if base.counts(&sites[i]) {
-			counted = append(counted, &sites[i])
-		}
-	}
-	carriers := carrierOrder(counted)
-	merged := &Result{eng: base, version: 1, carriers: carriers, statsOnly: true, plan: plan,
-		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
+	merged := plan.result(sites, 1)
+	carriers := merged.carriers
 	if keep {
 		rp, err := newRegionPolygons(plan, ps)
 		if err != nil {
@@ -173,6 +166,19 @@ func newRegionPlan(communes []data.Commune, def *Definition, opts Options, regio
 		}
 	}
 	return plan, nil
+}
+
+// result is an empty regional Result of plan at version for sites, its carriers those with
+// counted sites.
+func (plan *regionPlan) result(sites []data.Site, version uint64) *Result {
+	var counted []*data.Site
+	for i := range sites {
+		if plan.base.counts(&sites[i]) {
+			counted = append(counted, &sites[i])
+		}
+	}
+	return &Result{eng: plan.base, version: version, carriers: carrierOrder(counted), statsOnly: true, plan: plan,
+		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
 }
 
 // regionPlan is how computeRegions cut the communes into regions; the result keeps it (for
@@ -365,14 +371,7 @@ func UpdateRegions(ctx context.Context, prev *Result, sites []data.Site, changed
 	}
 	plan := prev.plan
 	base := prev.eng
-	var counted []*data.Site
-	for i := range sites {
-		if base.counts(&sites[i]) {
-			counted = append(counted, &sites[i])
-		}
-	}
-	r := &Result{eng: base, version: prev.version + 1, carriers: carrierOrder(counted), statsOnly: true, plan: plan,
-		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
+	r := plan.result(sites, prev.version+1)
 	redo := make([]bool, len(plan.regions))
 	if slices.Equal(r.carriers, prev.carriers) {
 		r.counts = slices.Clone(prev.counts)

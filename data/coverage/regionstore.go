@@ -199,14 +199,7 @@ func (p *RegionPlan) Compute(ctx context.Context, ri int, sites []data.Site) (*R
 		return nil, fmt.Errorf("%w: region %d of %d", ErrOptions, ri, len(plan.regions))
 	}
 	ps := p.placed(sites)
-	var counted []*data.Site
-	for i := range sites {
-		if plan.base.counts(&sites[i]) {
-			counted = append(counted, &sites[i])
-		}
-	}
-	tmp := &Result{eng: plan.base, version: 1, carriers: carrierOrder(counted), statsOnly: true, plan: plan,
-		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
+	tmp := plan.result(sites, 1)
 	rp, err := newRegionPolygons(plan, ps)
 	if err != nil {
 		return nil, err
@@ -381,15 +374,8 @@ func (p *RegionPlan) AssembleRegions(sites []data.Site, summaries [][]byte, src 
 		return nil, nil, err
 	}
 	base := plan.base
-	var counted []*data.Site
-	for i := range sites {
-		if base.counts(&sites[i]) {
-			counted = append(counted, &sites[i])
-		}
-	}
-	carriers := carrierOrder(counted)
-	merged := &Result{eng: base, version: 1, carriers: carriers, statsOnly: true, plan: plan,
-		fields: map[fieldKey]*fieldEntry{}, bases: map[fieldKey]fieldBase{}}
+	merged := plan.result(sites, 1)
+	carriers := merged.carriers
 	rp, err := newRegionPolygons(plan, p.placed(sites)) // a piece not stored is contoured when asked
 	if err != nil {
 		return nil, nil, err
