@@ -249,7 +249,7 @@ func (rp *regionPolygons) layer(ctx context.Context, k layerKey, within []bool) 
 	return out, nil
 }
 
-// pieceBytes returns the encoding of region ri's piece s of layer k (encodeMultiPolygon's), read
+// pieceBytes returns the encoding of region ri's piece s of layer k (EncodeMultiPolygon's), read
 // from the spill file or the store.
 func (rp *regionPolygons) pieceBytes(k layerKey, ri int, s span) ([]byte, error) {
 	if s.stored {
@@ -456,7 +456,7 @@ func (rp *regionPolygons) write(mp orb.MultiPolygon) (span, error) {
 	if len(mp) == 0 {
 		return span{}, nil
 	}
-	b := encodeMultiPolygon(mp)
+	b := EncodeMultiPolygon(mp)
 	sf := rp.spill
 	sf.mu.Lock()
 	defer sf.mu.Unlock()
@@ -468,9 +468,10 @@ func (rp *regionPolygons) write(mp orb.MultiPolygon) (span, error) {
 	return sp, nil
 }
 
-// encodeMultiPolygon writes mp exactly: counts as uint32 (polygons, then per polygon its rings,
-// per ring its points) and coordinates as float64 bits, little-endian.
-func encodeMultiPolygon(mp orb.MultiPolygon) []byte {
+// EncodeMultiPolygon writes mp exactly (the encoding of stored layer pieces and gaps): counts as
+// uint32 (polygons, then per polygon its rings, per ring its points) and coordinates as float64
+// bits, little-endian.
+func EncodeMultiPolygon(mp orb.MultiPolygon) []byte {
 	b := binary.LittleEndian.AppendUint32(nil, uint32(len(mp)))
 	for _, p := range mp {
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
@@ -485,7 +486,7 @@ func encodeMultiPolygon(mp orb.MultiPolygon) []byte {
 	return b
 }
 
-// decodeMultiPolygon reads what encodeMultiPolygon wrote, appending its polygons to out.
+// decodeMultiPolygon reads what EncodeMultiPolygon wrote, appending its polygons to out.
 func decodeMultiPolygon(b []byte, out orb.MultiPolygon) orb.MultiPolygon {
 	u32 := func() int {
 		v := binary.LittleEndian.Uint32(b)

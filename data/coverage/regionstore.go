@@ -280,7 +280,7 @@ func (r *Result) regionOutput(ctx context.Context, ri int, cells []int) (*Region
 			c.pOut, c.pAnyOut, c.pAnyIn, c.pByCount, c.pThreeGOnly})
 		for t, tr := range e.rules {
 			if mp := gaps[t][ci]; len(mp) > 0 {
-				sum.Gaps = append(sum.Gaps, gapWire{tr.tech, ci, encodeMultiPolygon(mp)})
+				sum.Gaps = append(sum.Gaps, gapWire{tr.tech, ci, EncodeMultiPolygon(mp)})
 			}
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"strconv"
 	"sync"
@@ -65,18 +64,7 @@ func Fingerprint(communes []data.Commune, def *coverage.Definition, opts coverag
 			return "", fmt.Errorf("app: fingerprint: %w", err)
 		}
 		put(c)
-		var g []byte
-		for _, p := range communes[i].Geometry {
-			g = binary.LittleEndian.AppendUint32(g, uint32(len(p)))
-			for _, r := range p {
-				g = binary.LittleEndian.AppendUint32(g, uint32(len(r)))
-				for _, pt := range r {
-					g = binary.LittleEndian.AppendUint64(g, math.Float64bits(pt[0]))
-					g = binary.LittleEndian.AppendUint64(g, math.Float64bits(pt[1]))
-				}
-			}
-		}
-		put(g)
+		put(coverage.EncodeMultiPolygon(communes[i].Geometry)) // to the bit
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
