@@ -30,8 +30,10 @@ type RegionJob struct {
 }
 
 // EnqueueRegionJobs queues, for data version version, the regions of keys (each its
-// fingerprint, region and inputs), in one transaction; a region already queued for that version
-// is left as it is. It returns how many jobs were added.
+// fingerprint, region and inputs), in one transaction; a job of that version and key already
+// queued or running is left as it is, and so is a done one whose result is stored; a done one
+// whose result is not (removed since) is queued again. Jobs of the same region with other inputs
+// are other jobs. It returns how many jobs were added or queued again.
 func (db *DB) EnqueueRegionJobs(ctx context.Context, version string, keys []RegionKey) (int, error) {
 	for _, k := range keys {
 		if err := checkRegionKey(k); err != nil {
@@ -45,7 +47,10 @@ func (db *DB) EnqueueRegionJobs(ctx context.Context, version string, keys []Regi
 	defer tx.Rollback()
 	now := timeText(db.clock())
 	st, err := tx.PrepareContext(ctx, `INSERT INTO region_jobs (fingerprint, data_version, region, inputs, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT DO NOTHING`)
+		VALUES (?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (fingerprint, data_version, region, inputs)
+		DO UPDATE SET state = 'queued', worker = '', lease_until = NULL, updated_at = excluded.updated_at
+		WHERE region_jobs.state = 'done' AND NOT EXISTS (SELECT 1 FROM region_results r
+			WHERE r.fingerprint = excluded.fingerprint AND r.region = excluded.region AND r.inputs = excluded.inputs)`)
 	if err != nil {
 		return 0, db.full(fmt.Errorf("persist: enqueue: %w", err))
 	}
@@ -92,8 +97,8 @@ func (db *DB) ClaimRegionJob(ctx context.Context, fingerprint, worker string, le
 	}
 	job.State, job.Worker, job.LeaseUntil, job.Attempts = JobRunning, worker, now.Add(lease), job.Attempts+1
 	if _, err := tx.ExecContext(ctx, `UPDATE region_jobs SET state = 'running', worker = ?, lease_until = ?, attempts = ?,
-		updated_at = ? WHERE fingerprint = ? AND data_version = ? AND region = ?`, worker, timeText(job.LeaseUntil), job.Attempts,
-		timeText(now), job.Fingerprint, job.DataVersion, job.Region); err != nil {
+		updated_at = ? WHERE fingerprint = ? AND data_version = ? AND region = ? AND inputs = ?`, worker, timeText(job.LeaseUntil), job.Attempts,
+		timeText(now), job.Fingerprint, job.DataVersion, job.Region, job.Inputs); err != nil {
 		return job, false, db.full(fmt.Errorf("persist: claim: %w", err))
 	}
 	if err := tx.Commit(); err != nil {
@@ -107,8 +112,8 @@ func (db *DB) ClaimRegionJob(ctx context.Context, fingerprint, worker string, le
 func (db *DB) RenewRegionJob(ctx context.Context, job RegionJob, lease time.Duration) (RegionJob, error) {
 	now := db.clock()
 	res, err := db.w.ExecContext(ctx, `UPDATE region_jobs SET lease_until = ?, updated_at = ?
-		WHERE fingerprint = ? AND data_version = ? AND region = ? AND state = 'running' AND worker = ?`,
-		timeText(now.Add(lease)), timeText(now), job.Fingerprint, job.DataVersion, job.Region, job.Worker)
+		WHERE fingerprint = ? AND data_version = ? AND region = ? AND inputs = ? AND state = 'running' AND worker = ?`,
+		timeText(now.Add(lease)), timeText(now), job.Fingerprint, job.DataVersion, job.Region, job.Inputs, job.Worker)
 	if err != nil {
 		return job, db.full(fmt.Errorf("persist: renew job: %w", err))
 	}
@@ -132,8 +137,8 @@ func (db *DB) FinishRegionJob(ctx context.Context, job RegionJob, r RegionResult
 	defer tx.Rollback()
 	now := db.clock()
 	res, err := tx.ExecContext(ctx, `UPDATE region_jobs SET state = 'done', lease_until = NULL, updated_at = ?
-		WHERE fingerprint = ? AND data_version = ? AND region = ? AND state = 'running' AND worker = ?`,
-		timeText(now), job.Fingerprint, job.DataVersion, job.Region, job.Worker)
+		WHERE fingerprint = ? AND data_version = ? AND region = ? AND inputs = ? AND state = 'running' AND worker = ?`,
+		timeText(now), job.Fingerprint, job.DataVersion, job.Region, job.Inputs, job.Worker)
 	if err != nil {
 		return db.full(fmt.Errorf("persist: finish job: %w", err))
 	}
@@ -146,10 +151,11 @@ func (db *DB) FinishRegionJob(ctx context.Context, job RegionJob, r RegionResult
 	return db.full(tx.Commit())
 }
 
-// RegionJobs returns the jobs of fingerprint and data version version, by region.
+// RegionJobs returns the jobs of fingerprint and data version version, by region (a region
+// queued with several inputs has a job for each).
 func (db *DB) RegionJobs(ctx context.Context, fingerprint, version string) ([]RegionJob, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT fingerprint, data_version, region, inputs, state, attempts, worker, lease_until
-		FROM region_jobs WHERE fingerprint = ? AND data_version = ? ORDER BY region`, fingerprint, version)
+		FROM region_jobs WHERE fingerprint = ? AND data_version = ? ORDER BY region, created_at, inputs`, fingerprint, version)
 	if err != nil {
 		return nil, fmt.Errorf("persist: jobs: %w", err)
 	}

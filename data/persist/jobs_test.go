@@ -285,3 +285,52 @@ func TestPostgresMaxBytes(t *testing.T) {
 		t.Errorf("a read past the cap: %v", err)
 	}
 }
+
+// TestRegionJobOtherInputs: a region's job is keyed by its inputs too. A done job of the region
+// with other inputs (same data version) does not stop this one from being queued and taken — under
+// the old key it did, and a start waited for ever for a result nobody computed — and a done job
+// whose result is missing is queued again, while one whose result is stored is not.
+func TestRegionJobOtherInputs(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		old := testKeys("fp", 1)[0]
+		cur := old
+		cur.Inputs = fmt.Sprintf("%064x", 42)
+		finish := func(k RegionKey, result bool) {
+			t.Helper()
+			if n, err := db.EnqueueRegionJobs(ctx, "v=1", []RegionKey{k}); err != nil || n != 1 {
+				t.Fatalf("enqueue %s: %d, %v, want 1 added", k.Inputs[56:], n, err)
+			}
+			job, ok, err := db.ClaimRegionJob(ctx, "fp", "w", time.Minute)
+			if err != nil || !ok || job.RegionKey != k {
+				t.Fatalf("claim: %+v %v %v, want the job of %s", job.RegionKey, ok, err, k.Inputs[56:])
+			}
+			r := testResult(k, "w")
+			if !result { // done without a stored result: as if the result were removed since
+				if _, err := db.w.ExecContext(ctx, `UPDATE region_jobs SET state = 'done' WHERE inputs = ?`, k.Inputs); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err := db.FinishRegionJob(ctx, job, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		finish(old, true)
+		finish(cur, false) // queued and taken although region 0 of v=1 has a done job
+		if n, err := db.EnqueueRegionJobs(ctx, "v=1", []RegionKey{old, cur}); err != nil || n != 1 {
+			t.Fatalf("enqueue both again: %d, %v, want 1 (the one without a result)", n, err)
+		}
+		job, ok, err := db.ClaimRegionJob(ctx, "fp", "w2", time.Minute)
+		if err != nil || !ok || job.RegionKey != cur || job.Attempts != 2 {
+			t.Fatalf("claim: %+v %v %v, want cur's job at its second attempt", job, ok, err)
+		}
+		if err := db.FinishRegionJob(ctx, job, testResult(cur, "w2")); err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := db.RegionJobs(ctx, "fp", "v=1")
+		if err != nil || len(jobs) != 2 || jobs[0].State != JobDone || jobs[1].State != JobDone {
+			t.Errorf("jobs %+v (%v), want two done", jobs, err)
+		}
+	})
+}
