@@ -150,11 +150,19 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre,
-		Population: o.population, PopulationMode: o.populationMode, ProvinceName: o.provinceName})
+	start := time.Now()
+	db, err := o.db.open(ctx, io, persist.Options{MaxBytes: max(o.limits.MaxDatabaseBytes, 0)})
 	if err != nil {
 		return err
 	}
+	defer db.Close()
+	// a --sites file the database was seeded from is not read again (its lists are served)
+	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre,
+		Population: o.population, PopulationMode: o.populationMode, ProvinceName: o.provinceName, Seeded: app.SeededFrom(ctx, db)})
+	if err != nil {
+		return err
+	}
+	log.Info("inputs read", slog.Duration("took", time.Since(start)), slog.Bool("sites_file_read", o.sites != "" && !in.SitesSeeded))
 	for _, w := range ws {
 		logWarnings(log, w.File, w.Warnings)
 	}
@@ -171,12 +179,6 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr
 	}
-	start := time.Now()
-	db, err := o.db.open(ctx, io, persist.Options{MaxBytes: max(o.limits.MaxDatabaseBytes, 0)})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	a, err := app.OpenDB(ctx, db, in, log) // tokens and versioned lists; seeded from in when never uploaded
 	if err != nil {
 		return err

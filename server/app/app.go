@@ -116,7 +116,7 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	}
 	var err error
 	heads := map[headsKey]int64{}
-	if in.Sites, in.Note, err = seedSites(ctx, db, in.Sites, in.Note, heads, log); err != nil {
+	if in.Sites, in.Note, err = seedSites(ctx, db, &in, heads, log); err != nil {
 		return nil, err
 	}
 	if in.Fibre, in.FibreNote, err = seedFibre(ctx, db, in.Fibre, in.FibreNote, heads, log); err != nil {

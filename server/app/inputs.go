@@ -1,7 +1,11 @@
 package app
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
 
 	"phusong/data"
 	"phusong/data/coverage"
@@ -34,6 +38,28 @@ type Sources struct {
 	// ProvinceName names the province of the communes the communes file names none for
 	// (data.Commune.Province); "" leaves them unnamed, except the demo's (demo.ProvinceName).
 	ProvinceName string
+	// Seeded, when not nil, says whether a database's lists of kind ("sites") were seeded from a
+	// file of this SeedHash (SeededFrom): such a Sites file is not read again (Input.Sites stays
+	// nil, Input.SitesSeeded is set), since the database's lists are served and that exact file
+	// was read and validated when it seeded them.
+	Seeded func(kind, sha256 string) bool
+}
+
+// SeedHash returns the SHA-256 (hex) naming a seed file's content as read with carrier (the
+// Sources.SitesCarrier of a station list; "" for other kinds): what the database records of the
+// file it was seeded from (persist.PutSeedFile), so a start given the same file need not read it.
+func SeedHash(file, carrier string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	fmt.Fprintf(h, "phusong seed file 1\x00%s\x00", carrier)
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", file, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Warnings are a reader's warnings about one input file (defaults applied, overlaps …).
@@ -75,10 +101,18 @@ func Load(src Sources) (Input, []Warnings, error) {
 			in.Communes[i].Province = name
 		}
 	}
-	if src.Sites == "" {
+	in.SitesFile = src.Sites
+	if src.Sites != "" && src.Seeded != nil {
+		if in.SitesSHA256, err = SeedHash(src.Sites, src.SitesCarrier); err != nil {
+			return in, nil, err
+		}
+		in.SitesSeeded = src.Seeded("sites", in.SitesSHA256)
+	}
+	switch {
+	case src.Sites == "":
 		in.Sites, err = demo.Sites()
 		in.Note = demo.Note
-	} else {
+	case !in.SitesSeeded:
 		var rep *input.SiteLoadReport
 		if rep, err = input.LoadSitesFile(src.Sites, input.SiteOptions{Carrier: src.SitesCarrier, Area: data.AreaOf(in.Communes)}); err == nil {
 			in.Sites = rep.Sites

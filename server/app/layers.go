@@ -96,7 +96,7 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 			return nil, render.Layer{}, fmt.Errorf("carrier %q: %w", req.Carrier, ErrNoSites)
 		}
 		var err error
-		if fc, err = render.Coverage(r, req.Carrier, req.Tech, req.Tier, req.Zoom); err != nil {
+		if fc, err = st.coverageLayer(r, req.Carrier, req.Tech, req.Tier, req.Zoom); err != nil {
 			return nil, render.Layer{}, &ArgError{"tier", fmt.Sprint(req.Tier), err.Error()}
 		}
 		l = func(fc *geojson.FeatureCollection) render.Layer {

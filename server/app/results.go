@@ -408,7 +408,7 @@ func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsK
 	}
 	return r, &State{Snapshot: sites.Snapshot(), Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes),
 		Carriers: carriers, Definition: def, Note: in.Note, Store: sites, Regions: rep, Fibre: in.Fibre, FibreNote: in.FibreNote,
-		FibreOptions: in.FibreOptions}, version, nil
+		FibreOptions: in.FibreOptions, answers: &storedAnswers{db: db, res: res, fingerprint: r.fp, version: version, log: log}}, version, nil
 }
 
 // storeStartStats stores the commune statistics of st, the state assembled at start for version,

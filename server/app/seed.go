@@ -15,18 +15,52 @@ import (
 // seedNote on each (the demo's note for synthetic stations, "" for real ones). note is the
 // seed's note as stored, so a database seeded from the demo keeps saying so on every start,
 // whatever seed is given then.
-func seedSites(ctx context.Context, db *persist.DB, seed []data.Site, seedNote string, heads map[headsKey]int64, log *slog.Logger) (sites []data.Site, note string, err error) {
-	sites, note, seeded, uploads, err := loadList(ctx, db, persist.SiteKind(), seed, seedNote, heads)
+//
+// in says where seed came from: a file's SeedHash (in.SitesSHA256) is recorded when it seeds the
+// database, so that a later start given the same file does not read it (SeededFrom); a file that
+// differs from the recorded one is logged as not served.
+func seedSites(ctx context.Context, db *persist.DB, in *Input, heads map[headsKey]int64, log *slog.Logger) (sites []data.Site, note string, err error) {
+	seed := in.Sites
+	sites, note, seeded, uploads, err := loadList(ctx, db, persist.SiteKind(), seed, in.Note, heads)
 	if err != nil {
 		return nil, "", err
 	}
-	if seeded {
-		log.Info("database seeded", slog.String("db", db.Path()), slog.Int("sites", len(seed)), slog.Bool("demo", seedNote != ""))
-	} else {
+	switch {
+	case seeded:
+		log.Info("database seeded", slog.String("db", db.Path()), slog.Int("sites", len(seed)), slog.Bool("demo", in.Note != ""))
+		if in.SitesSHA256 != "" {
+			if err := db.PutSeedFile(ctx, siteKind.kind.Name, in.SitesSHA256, in.SitesFile); err != nil {
+				return nil, "", err
+			}
+		}
+	case in.SitesSeeded:
+		log.Info("sites loaded from the database, which was seeded from this --sites file (not read again)",
+			slog.String("db", db.Path()), slog.String("file", in.SitesFile), slog.Int("sites", len(sites)), slog.Int("uploads", uploads))
+	default:
 		log.Info("sites loaded from the database (the seed is used only for an empty database)",
 			slog.String("db", db.Path()), slog.Int("sites", len(sites)), slog.Int("uploads", uploads))
+		if in.SitesSHA256 != "" {
+			log.Warn("the --sites file is not the one the database was seeded from: the database's lists are served (upload to change them)",
+				slog.String("file", in.SitesFile), slog.String("sha256", in.SitesSHA256[:12]))
+		}
 	}
 	return sites, note, nil
+}
+
+// SeededFrom returns the Sources.Seeded of db: true for a kind whose lists db holds (an upload
+// at least) and were seeded from a file of that SeedHash.
+func SeededFrom(ctx context.Context, db *persist.DB) func(kind, sha256 string) bool {
+	return func(kind, sha256 string) bool {
+		if kind != siteKind.kind.Name {
+			return false
+		}
+		h, ok, err := db.SeedFile(ctx, kind)
+		if err != nil || !ok || h != sha256 {
+			return false
+		}
+		heads, err := db.Sites().Heads(ctx)
+		return err == nil && len(heads) > 0
+	}
 }
 
 // seedFibre returns the fibre network to serve from db, seeding a database with no fibre

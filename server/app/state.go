@@ -44,6 +44,13 @@ type Input struct {
 	// region (coverage.ServeRegions): a country in bounded memory. The State then serves the
 	// statistics and the map's polygons but no levels (see Build).
 	RegionCells int
+
+	// SitesFile is the station-list file Sites were read from ("" = none, the demo's);
+	// SitesSHA256 its SeedHash when Load was given Sources.Seeded (recorded when the file seeds
+	// an empty database), and SitesSeeded says the file was not read because the database was
+	// seeded from it (Sites is then nil: the database's lists are served).
+	SitesFile, SitesSHA256 string
+	SitesSeeded            bool
 }
 
 // State is one consistent dataset: a site snapshot, the coverage computed from it, the
@@ -73,6 +80,8 @@ type State struct {
 	FibreReach   *fibre.Reach
 	FibreNote    string
 	FibreOptions fibre.Options
+
+	answers *storedAnswers // rendered coverage layers of Coverage in the database (answers.go); nil: none
 }
 
 // PopulationNote is the note of the population grid the state's people come from when it is
