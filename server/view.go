@@ -411,10 +411,11 @@ func (c *responseCache) stats() (entries int, bytes int64) {
 }
 
 // warmKeys lists what the map loads first: communes, all sites, and any-carrier coverage of
-// each analysed tech at the zooms of a phone and a desktop showing the whole province.
+// each analysed tech at the zooms of a phone and a desktop showing the whole province, 4G first
+// (the map's default: its first request waits for no 3G answer built ahead of it).
 func (v *view) warmKeys() []warmKey {
 	ks := []warmKey{{communesKey, (*view).communesBuild, 0}, {sitesKey(store.Filter{}), sitesBuild(store.Filter{}), 0}}
-	for _, t := range data.AnalysedTechs {
+	for _, t := range slices.Backward(data.AnalysedTechs) {
 		for z := defaultZoom; z <= defaultZoom+1; z++ {
 			ks = append(ks, warmKey{coverageKey(anyCarrier, t, 0, z), coverageBuild(anyCarrier, t, 0, z), 0})
 		}

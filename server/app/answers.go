@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -36,36 +37,67 @@ type storedAnswers struct {
 	log         *slog.Logger
 }
 
-// coverageLayer is render.Coverage(r, …): read from the database when r is the result st's
-// stored answers belong to and the answer is stored, else rendered — and stored when r is that
-// result and zoom is 0 to MaxStoredAnswerZoom.
-func (st *State) coverageLayer(r *coverage.Result, carrier string, tech data.Tech, tier, zoom int) (*geojson.FeatureCollection, error) {
+// answerKey returns the key of the whole-area coverage layer (carrier, tech, tier) at zoom as
+// Layer answers it (marked synthetic with st.Note when set), and whether st's stored answers
+// hold such answers for r.
+func (st *State) answerKey(r *coverage.Result, carrier string, tech data.Tech, tier, zoom int) (persist.AnswerKey, bool) {
 	sa := st.answers
 	if sa == nil || sa.res != r || zoom < 0 || zoom > MaxStoredAnswerZoom {
-		return render.Coverage(r, carrier, tech, tier, zoom)
+		return persist.AnswerKey{}, false
 	}
-	ctx := context.Background()
-	k := persist.AnswerKey{Fingerprint: sa.fingerprint, DataVersion: sa.version, Format: answersFormat,
-		Layer: fmt.Sprintf("coverage|%s|%s|%d|%d", carrier, tech, tier, zoom)}
-	body, ok, err := sa.db.LayerAnswer(ctx, k)
-	if err == nil && ok {
-		fc, err := geojson.UnmarshalFeatureCollection(body)
-		if err == nil {
-			return fc, nil
+	return persist.AnswerKey{Fingerprint: sa.fingerprint, DataVersion: sa.version, Format: answersFormat,
+		Layer: answerLayer(carrier, tech, tier, zoom, st.Note)}, true
+}
+
+// answerLayer names a whole-area coverage layer answer marked with note ("" = none).
+func answerLayer(carrier string, tech data.Tech, tier, zoom int, note string) string {
+	h := sha256.Sum256([]byte(note))
+	return fmt.Sprintf("coverage|%s|%s|%d|%d|note %x", carrier, tech, tier, zoom, h[:6])
+}
+
+// CoverageGeoJSON returns the GeoJSON of Layer's whole-area coverage layer (carrier, tech, tier
+// at zoom; no province) as stored in the database for st's result, without decoding it; ok is
+// false when st keeps no answers there (no database, or not region by region) or this one is not
+// stored yet (Layer stores it).
+func (st *State) CoverageGeoJSON(carrier string, tech data.Tech, tier, zoom int) (body []byte, ok bool) {
+	k, ok := st.answerKey(st.Coverage, carrier, tech, tier, zoom)
+	if !ok {
+		return nil, false
+	}
+	body, ok, err := st.answers.db.LayerAnswer(context.Background(), k)
+	if err != nil {
+		st.answers.log.Warn("reading a stored layer answer", slog.String("layer", k.Layer), slog.String("err", err.Error()))
+	}
+	return body, ok && err == nil
+}
+
+// coverageLayer is render.Coverage(r, …) marked synthetic with st.Note when set: read from the
+// database when r is the result st's stored answers belong to and the answer is stored, else
+// rendered — and then stored when r is that result and zoom is 0 to MaxStoredAnswerZoom.
+func (st *State) coverageLayer(r *coverage.Result, carrier string, tech data.Tech, tier, zoom int) (*geojson.FeatureCollection, error) {
+	k, keep := st.answerKey(r, carrier, tech, tier, zoom)
+	if keep {
+		if body, ok := st.CoverageGeoJSON(carrier, tech, tier, zoom); ok {
+			fc, err := geojson.UnmarshalFeatureCollection(body)
+			if err == nil {
+				return fc, nil
+			}
+			st.answers.log.Warn("a stored layer answer does not read: rendered again", slog.String("layer", k.Layer), slog.String("err", err.Error()))
 		}
-		sa.log.Warn("a stored layer answer does not read: rendered again", slog.String("layer", k.Layer), slog.String("err", err.Error()))
-	} else if err != nil {
-		sa.log.Warn("reading a stored layer answer", slog.String("layer", k.Layer), slog.String("err", err.Error()))
 	}
 	fc, err := render.Coverage(r, carrier, tech, tier, zoom)
-	if err != nil {
-		return nil, err
+	if err != nil || !keep {
+		return fc, err
 	}
-	if body, err = json.Marshal(fc); err == nil {
-		err = sa.db.PutLayerAnswer(ctx, k, body)
+	if st.Note != "" {
+		render.MarkSynthetic(fc, st.Note)
+	}
+	body, err := json.Marshal(fc)
+	if err == nil {
+		err = st.answers.db.PutLayerAnswer(context.Background(), k, body)
 	}
 	if err != nil {
-		sa.log.Warn("storing a layer answer", slog.String("layer", k.Layer), slog.String("err", err.Error()))
+		st.answers.log.Warn("storing a layer answer", slog.String("layer", k.Layer), slog.String("err", err.Error()))
 	}
 	return fc, nil
 }

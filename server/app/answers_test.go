@@ -37,6 +37,7 @@ func TestStartOnStoredResults(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	// start loads the inputs as serve does and opens the app; it returns the layer at zoom and
 	// the Input (nil app when Load failed: its error).
+	var note string // the served state's
 	start := func(zoom int) (layer []byte, in Input, err error) {
 		t.Helper()
 		db, err := persist.Open(filepath.Join(dir, "data"))
@@ -55,6 +56,7 @@ func TestStartOnStoredResults(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer a.Close()
+		note = a.State().Note
 		fc, _, err := a.State().Layer(LayerRequest{Kind: LayerCoverage, Carrier: coverage.AnyCarrier, Tech: "4G", Zoom: zoom})
 		if err != nil {
 			t.Fatal(err)
@@ -88,7 +90,7 @@ func TestStartOnStoredResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	marker := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"marker":"stored"}}]}`
-	k := persist.AnswerKey{Fingerprint: r.Fingerprint(), DataVersion: persist.DataVersion(heads), Format: answersFormat, Layer: "coverage|any|4G|0|8"}
+	k := persist.AnswerKey{Fingerprint: r.Fingerprint(), DataVersion: persist.DataVersion(heads), Format: answersFormat, Layer: answerLayer("any", "4G", 0, 8, note)}
 	if err := db.PutLayerAnswer(t.Context(), k, []byte(marker)); err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +108,9 @@ func TestStartOnStoredResults(t *testing.T) {
 	}
 	if got, _, _ := start(8); !strings.Contains(string(got), `"marker":"stored"`) {
 		t.Errorf("zoom 8 answered %.100s…, want the stored marker", got)
+	}
+	if got, ok := (&State{}).CoverageGeoJSON("any", "4G", 0, 9); ok || got != nil {
+		t.Errorf("a state without stored answers gave %d bytes", len(got))
 	}
 	if strings.Contains(logs.String(), "not the one the database was seeded from") {
 		t.Errorf("the same file was reported as changed:\n%s", logs.String())
