@@ -8,13 +8,18 @@
 # STARTS=2 starts the server again on the same data directory (or database): the second start
 # finds the first one's results stored (serve --regions) and assembles them instead of computing.
 # DB=postgres://… serves from that PostgreSQL database (emptied first: every table dropped)
-# instead of a new data directory's SQLite file.
+# instead of a new data directory's SQLite file. DIR=path uses (and keeps) that directory: a
+# second call with the same DIR starts on the first call's stored results; the log of the last
+# start is DIR/log. EXTRA="--pprof-addr 127.0.0.1:6060" adds flags to serve.
 set -euo pipefail
 bin=$1; communes=${2:-}; sites=${3:-}
-dir=$(mktemp -d)
+dir=${DIR:-$(mktemp -d)}
+mkdir -p "$dir"
 args=(serve --data-dir "$dir/data")
 [ -n "${DB:-}" ] && args+=(--db "$DB")
 [ -n "$communes" ] && args+=(--communes "$communes" --sites "$sites")
+# shellcheck disable=SC2206
+[ -n "${EXTRA:-}" ] && args+=(${EXTRA})
 if [ -n "${DB:-}" ]; then
   psql -q "$DB" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
 fi
@@ -39,4 +44,4 @@ for start_no in $(seq 1 "${STARTS:-1}"); do
     "$(awk '/User time/{u=$NF} /System time/{s=$NF} END{printf "%.1f", u+s}' "$dir/time")" "$(cut -d' ' -f1 /proc/loadavg)"
   grep -E "coverage assembled|results stored" "$dir/log" | sed 's/^/  /' || true
 done
-rm -rf "$dir"
+[ -n "${DIR:-}" ] || rm -rf "$dir"

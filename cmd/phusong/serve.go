@@ -67,7 +67,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.StringVar(&o.addr, "addr", ":8080", "listen address HOST:PORT (port 0 picks a free one)")
 	o.db.add(fs, "directory for anything the server keeps (with --db: only the upload spool)")
 	fs.StringVar(&o.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
-	fs.StringVar(&o.sites, "sites", "", "sites CSV file (default: the embedded demo's synthetic stations)")
+	fs.StringVar(&o.sites, "sites", "", "sites CSV file seeding an empty database (default: the embedded demo's synthetic stations); the file the database was seeded from is not read again")
 	fs.StringVar(&o.provinceName, "province-name", "", "the province of the communes whose file names none (the map's title, /api/v1/provinces; default: unnamed, the demo's Trà Vinh)")
 	fs.StringVar(&o.config, "config", "", "coverage definition JSON (default: the embedded definition)")
 	fs.StringVar(&o.fibre, "fibre", "", "fibre network GeoJSON seeding an empty database (default: the embedded demo's synthetic network)")
