@@ -10,7 +10,8 @@
 # DB=postgres://… serves from that PostgreSQL database (emptied first: every table dropped)
 # instead of a new data directory's SQLite file. DIR=path uses (and keeps) that directory: a
 # second call with the same DIR starts on the first call's stored results; the log of the last
-# start is DIR/log. EXTRA="--pprof-addr 127.0.0.1:6060" adds flags to serve.
+# start is DIR/log. EXTRA="--pprof-addr 127.0.0.1:6060" adds flags to serve. WARM=60 keeps each
+# start serving 60 s (instead of 3) after its first answers: its warm-up finishes (and stores).
 set -euo pipefail
 bin=$1; communes=${2:-}; sites=${3:-}
 dir=${DIR:-$(mktemp -d)}
@@ -36,7 +37,7 @@ for start_no in $(seq 1 "${STARTS:-1}"); do
   first=$(date +%s.%N)
   curl -sf -o /dev/null "$url"
   second=$(date +%s.%N)
-  sleep 3
+  sleep "${WARM:-3}"
   kill -INT $(pgrep -P $pid) 2>/dev/null || true
   wait $pid || true
   printf 'start=%d first_answer_s=%.2f second_answer_ms=%.0f peak_rss_mb=%s cpu_s=%s load=%s\n' "$start_no" "$(echo "$first - $start" | bc)" \
