@@ -151,14 +151,23 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	start := time.Now()
-	db, err := o.db.open(ctx, io, persist.Options{MaxBytes: max(o.limits.MaxDatabaseBytes, 0)})
-	if err != nil {
+	var db *persist.DB
+	openDB := func() (err error) {
+		if db == nil {
+			db, err = o.db.open(ctx, io, persist.Options{MaxBytes: max(o.limits.MaxDatabaseBytes, 0)})
+		}
 		return err
 	}
-	defer db.Close()
-	// a --sites file the database was seeded from is not read again (its lists are served)
+	defer func() {
+		if db != nil {
+			db.Close()
+		}
+	}()
+	// a --sites file the database was seeded from is not read again (its lists are served); the
+	// database is opened only then, once the communes have loaded (a bad file creates nothing)
+	seeded := func(kind, sha256 string) bool { return openDB() == nil && app.SeededFrom(ctx, db)(kind, sha256) }
 	in, ws, err := app.Load(app.Sources{Communes: o.communes, Sites: o.sites, Definition: o.config, Fibre: o.fibre,
-		Population: o.population, PopulationMode: o.populationMode, ProvinceName: o.provinceName, Seeded: app.SeededFrom(ctx, db)})
+		Population: o.population, PopulationMode: o.populationMode, ProvinceName: o.provinceName, Seeded: seeded})
 	if err != nil {
 		return err
 	}
@@ -178,6 +187,9 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 	}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr
+	}
+	if err := openDB(); err != nil {
+		return err
 	}
 	a, err := app.OpenDB(ctx, db, in, log) // tokens and versioned lists; seeded from in when never uploaded
 	if err != nil {
