@@ -52,12 +52,25 @@ func (db *DB) LayerAnswer(ctx context.Context, k AnswerKey) (body []byte, ok boo
 }
 
 // PutLayerAnswer stores body under k; one already stored is kept (the key names the result, so
-// both are the same answer).
+// both are the same answer). The layer's answers of other data versions (same fingerprint and
+// format) are removed in the same transaction: the table holds one version of each layer, the
+// last stored, not one per upload ever served.
 func (db *DB) PutLayerAnswer(ctx context.Context, k AnswerKey, body []byte) error {
 	if k.Fingerprint == "" || k.Format == "" || k.Layer == "" || len(body) == 0 {
 		return fmt.Errorf("%w: layer answer %+v: fingerprint, format, layer and a body needed", ErrInvalid, k)
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO layer_answers (fingerprint, data_version, format, layer, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, k.Fingerprint, k.DataVersion, k.Format, k.Layer, body, timeText(db.clock()))
-	return db.full(err)
+	tx, err := db.w.beginUnlocked(ctx)
+	if err != nil {
+		return fmt.Errorf("persist: layer answer: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM layer_answers WHERE fingerprint = ? AND format = ? AND layer = ? AND data_version <> ?`,
+		k.Fingerprint, k.Format, k.Layer, k.DataVersion); err != nil {
+		return db.full(fmt.Errorf("persist: layer answer: %w", err))
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO layer_answers (fingerprint, data_version, format, layer, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, k.Fingerprint, k.DataVersion, k.Format, k.Layer, body, timeText(db.clock())); err != nil {
+		return db.full(fmt.Errorf("persist: layer answer: %w", err))
+	}
+	return db.full(tx.Commit())
 }

@@ -10,7 +10,8 @@ import (
 
 // TestSeedFileAndLayerAnswers: a seed file's hash and a rendered layer round-trip on both
 // backends; a later seed record replaces the earlier, a second answer under one key keeps the
-// first, and an answer is found only under its whole key.
+// first, an answer is found only under its whole key, and a layer's answer of a newer data
+// version replaces the older's.
 func TestSeedFileAndLayerAnswers(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
@@ -45,6 +46,17 @@ func TestSeedFileAndLayerAnswers(t *testing.T) {
 			if body, ok, err := db.LayerAnswer(ctx, other); ok || err != nil {
 				t.Errorf("%+v reads %q (%v)", other, body, err)
 			}
+		}
+		next := k
+		next.DataVersion = "viettel=4"
+		if err := db.PutLayerAnswer(ctx, next, []byte(`{"next":1}`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, _ := db.LayerAnswer(ctx, k); ok {
+			t.Errorf("the layer's answer of an older data version was kept beside the newer")
+		}
+		if body, ok, _ := db.LayerAnswer(ctx, next); !ok || string(body) != `{"next":1}` {
+			t.Errorf("the newer version's answer: %q %v", body, ok)
 		}
 		if err := db.PutLayerAnswer(ctx, k, nil); !errors.Is(err, ErrInvalid) {
 			t.Errorf("an empty body: %v, want ErrInvalid", err)

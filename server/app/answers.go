@@ -73,7 +73,8 @@ func (st *State) CoverageGeoJSON(carrier string, tech data.Tech, tier, zoom int)
 
 // coverageLayer is render.Coverage(r, …) marked synthetic with st.Note when set: read from the
 // database when r is the result st's stored answers belong to and the answer is stored, else
-// rendered — and then stored when r is that result and zoom is 0 to MaxStoredAnswerZoom.
+// rendered — and then stored when r is that result, the layer is the any-carrier tier 0 the map
+// loads first and zoom 0 to MaxStoredAnswerZoom.
 func (st *State) coverageLayer(r *coverage.Result, carrier string, tech data.Tech, tier, zoom int) (*geojson.FeatureCollection, error) {
 	k, keep := st.answerKey(r, carrier, tech, tier, zoom)
 	if keep {
@@ -86,8 +87,8 @@ func (st *State) coverageLayer(r *coverage.Result, carrier string, tech data.Tec
 		}
 	}
 	fc, err := render.Coverage(r, carrier, tech, tier, zoom)
-	if err != nil || !keep {
-		return fc, err
+	if err != nil || !keep || carrier != coverage.AnyCarrier || tier != 0 {
+		return fc, err // stored: the layers the map loads first (the server's warm-up), not every one asked
 	}
 	if st.Note != "" {
 		render.MarkSynthetic(fc, st.Note)
