@@ -26,20 +26,14 @@ func (bc *boundaryCache) staticBlocks(e *Engine) []contour.BlockKind {
 	return bc.static
 }
 
-// nearIndex returns, per cell of the province window, the position of the cell in
-// nearOtherClass, or −1. Built once per engine.
-func (bc *boundaryCache) nearIndex(e *Engine) []int32 {
-	bc.nearOnce.Do(func() {
-		bc.nearPos = make([]int32, bc.provWin.Grid.Len())
-		for wk := range bc.nearPos {
-			bc.nearPos[wk] = -1
-		}
-		nx := e.land.Grid.NX
-		for n, gk := range bc.near {
-			bc.nearPos[bc.provWin.Index(int(gk)%nx, int(gk)/nx)] = int32(n)
-		}
-	})
-	return bc.nearPos
+// nearPosOf returns the position of engine-grid cell gk in nearOtherClass, or −1 (a binary
+// search: a raster of the positions over the province window took 4 bytes a cell, 6.5 MB on
+// the demo at 50 m, for a list of a few thousand cells).
+func (bc *boundaryCache) nearPosOf(gk int) int32 {
+	if q, ok := slices.BinarySearch(bc.near, int32(gk)); ok {
+		return int32(q)
+	}
+	return -1
 }
 
 // nearByTile returns the positions in nearOtherClass ordered by tile, then position: the order in
@@ -64,7 +58,7 @@ func (bc *boundaryCache) nearByTile(e *Engine) []int32 {
 // contour.SettleProvinceEdges reads them. Built once per engine.
 func (bc *boundaryCache) edgeBlocks(e *Engine) []contour.EdgeBlock {
 	bc.edgeOnce.Do(func() {
-		bc.edges = contour.EdgeBlocks(bc.provWin, e.land.Grid, bc.staticBlocks(e), bc.class, bc.nearIndex(e))
+		bc.edges = contour.EdgeBlocks(bc.provWin, e.land.Grid, bc.staticBlocks(e), bc.class, bc.nearPosOf)
 	})
 	return bc.edges
 }
@@ -136,18 +130,27 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	other := r.otherLevels(k)
 	t32 := float32(thr)
 	s := float32(contour.BoundarySlopeDBPerCell / e.land.Grid.CellM)
-	near := bc.nearIndex(e)
+	near := bc.nearOtherClass()
 	kinds := r.layerBlocks(k)
 	d0s, d1s := bc.class[0], bc.class[1]
 	nan := float32(math.NaN())
-	ps := e.getScratch(bc.provWin.Grid.Len())
+	g, win := e.land.Grid, bc.provWin
+	ps := e.getScratch(win.Grid.Len())
 	defer e.putScratch(ps)
-	r.sparseMargins(k, bc.provWin, bc.staticBlocks(e), kinds, 1, ps.vals, func(wk0 int, row []float32) {
+	r.sparseMargins(k, win, bc.staticBlocks(e), kinds, 1, ps.vals, func(wk0 int, row []float32) {
+		// row lies in one row of the window (a block's): its engine-grid cells are ascending, so
+		// are those of near, which one walk matches from the first at or after the row's start
+		gi0, gj := win.Rect.I0+wk0%win.Grid.NX, win.Rect.J0+wk0/win.Grid.NX
+		q := len(near)
+		if gj >= 0 && gj < g.NY {
+			q, _ = slices.BinarySearch(near, int32(g.Index(max(gi0, 0), gj)))
+		}
 		for n, v := range row {
 			wk := wk0 + n
 			mo := nan
-			if q := near[wk]; q >= 0 {
+			if gi := gi0 + n; q < len(near) && gi >= 0 && gi < g.NX && near[q] == int32(g.Index(gi, gj)) {
 				mo = contour.DistanceMargin(other.levels[q] - t32)
+				q++
 			}
 			row[n] = contour.ClassClip(v, mo, d0s[wk], d1s[wk], s)
 		}

@@ -3,6 +3,7 @@ package coverage
 import (
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"weak"
 
@@ -23,15 +24,14 @@ type boundaryCache struct {
 	// commune land, 1: ward land; see landClass): all −(contour.BoundaryBandCells+1)·CellM without it.
 	class [2][]float32
 	near  []int32 // land cells within the distance band of the other class, ascending
-	// Built on first use (package contour): the static block kinds of provWin, per provWin
-	// cell its position in near or −1, the positions in near ordered by tile, and the samples
-	// of the static-active blocks that contour.SettleProvinceEdges reads.
-	staticOnce, nearOnce, nearTileOnce, edgeOnce sync.Once
-	static                                       []contour.BlockKind
-	nearPos                                      []int32
-	nearTiled                                    []int32 // positions in near, by tile
-	edges                                        []contour.EdgeBlock
-	communes                                     memo[int, communeBoundary]
+	// Built on first use (package contour): the static block kinds of provWin, the positions
+	// in near ordered by tile, and the samples of the static-active blocks that
+	// contour.SettleProvinceEdges reads.
+	staticOnce, nearTileOnce, edgeOnce sync.Once
+	static                             []contour.BlockKind
+	nearTiled                          []int32 // positions in near, by tile
+	edges                              []contour.EdgeBlock
+	communes                           memo[int, communeBoundary] // dist kept compact (packDistance)
 }
 
 // communeBoundary is one commune's window and signed distance raster over it.
@@ -39,6 +39,52 @@ type communeBoundary struct {
 	win    contour.Window
 	dist   []float32
 	static []contour.BlockKind // static block kinds of win (package contour)
+	packed packedDistance      // dist as the cache keeps it (dist nil there)
+}
+
+// packedDistance is a signed distance raster of contour.SignedDistance in little memory: off
+// its band a cell holds +Inf (land) or contour.FarOutside; one bit a cell says which (far
+// set), and the other values are listed. The demo's 41 commune rasters take 1.6 MB so
+// instead of 6.4 MB as float32 rasters (TestPackedCommuneDistance), and unpack to the same bits.
+type packedDistance struct {
+	n     int
+	far   []uint64  // bit k: cell k holds FarOutside (or is listed)
+	cells []int32   // the cells holding neither +Inf nor FarOutside, ascending
+	vals  []float32 // their values
+}
+
+// packDistance packs d, whose cells off the band hold +Inf or far.
+func packDistance(d []float32, far float32) packedDistance {
+	p := packedDistance{n: len(d), far: make([]uint64, (len(d)+63)/64)}
+	inf := float32(math.Inf(1))
+	for k, v := range d {
+		if v == inf {
+			continue
+		}
+		p.far[k>>6] |= 1 << (uint(k) & 63)
+		if math.Float32bits(v) != math.Float32bits(far) {
+			p.cells, p.vals = append(p.cells, int32(k)), append(p.vals, v)
+		}
+	}
+	p.cells, p.vals = slices.Clip(p.cells), slices.Clip(p.vals)
+	return p
+}
+
+// unpack returns the raster p packs: bitwise the one packDistance was given.
+func (p packedDistance) unpack(far float32) []float32 {
+	d := make([]float32, p.n)
+	inf := float32(math.Inf(1))
+	for k := range d {
+		if p.far[k>>6]&(1<<(uint(k)&63)) != 0 {
+			d[k] = far
+		} else {
+			d[k] = inf
+		}
+	}
+	for n, k := range p.cells {
+		d[k] = p.vals[n]
+	}
+	return d
 }
 
 // boundaries returns e's cache, building the projected communes and the land-class rasters once.
@@ -82,30 +128,45 @@ func (e *Engine) boundaries() *boundaryCache {
 func (bc *boundaryCache) nearOtherClass() []int32 { return bc.near }
 
 // communeBoundary returns commune ci's window (its cells' bounding rectangle padded by
-// contour.WindowPad) and the signed distance to its own boundary over it.
+// contour.WindowPad) and the signed distance to its own boundary over it. The cache keeps the
+// distance packed (packDistance): each call unpacks a raster of its own.
 func (e *Engine) communeBoundary(ci int) communeBoundary {
 	bc := e.boundaries()
-	return bc.communes.get(ci, func() communeBoundary {
-		g := e.land.Grid
-		r := land.CellRect{I0: g.NX, J0: g.NY, I1: 0, J1: 0}
-		for _, tix := range e.land.CommuneTiles[ci] {
-			t := &e.land.Tiles[tix]
-			e.land.EachCell(t, t.Rect(), func(k int32) {
-				if e.land.CellCommune[k] == int32(ci) {
-					i, j := int(e.land.CellI[k]), int(e.land.CellJ[k])
-					r = land.CellRect{I0: min(r.I0, i), J0: min(r.J0, j), I1: max(r.I1, i+1), J1: max(r.J1, j+1)}
-				}
-			})
-		}
-		if r.Empty() {
+	cb := bc.communes.get(ci, func() communeBoundary {
+		w, dist := e.communeDistance(ci)
+		if dist == nil {
 			return communeBoundary{}
 		}
-		w := contour.NewWindow(g, land.CellRect{I0: r.I0 - contour.WindowPad, J0: r.J0 - contour.WindowPad, I1: r.I1 + contour.WindowPad, J1: r.J1 + contour.WindowPad})
-		dist := contour.SignedDistance(w, e.insideWindow(w, ci), contour.RingSegments(nil, bc.projected[ci]))
-		far, inf := contour.FarOutside(g.CellM), float32(math.Inf(1))
+		far, inf := contour.FarOutside(e.land.Grid.CellM), float32(math.Inf(1))
 		static := contour.ClassifyBlocks(w, func(wk int) (land, outside bool) { return dist[wk] == inf, dist[wk] == far })
-		return communeBoundary{win: w, dist: dist, static: static}
+		return communeBoundary{win: w, static: static, packed: packDistance(dist, far)}
 	})
+	if cb.packed.n > 0 {
+		cb.dist = cb.packed.unpack(contour.FarOutside(e.land.Grid.CellM))
+	}
+	return cb
+}
+
+// communeDistance returns commune ci's window (its cells' bounding rectangle padded by
+// contour.WindowPad) and the signed distance to its own boundary over it (nil for a commune
+// without a cell).
+func (e *Engine) communeDistance(ci int) (contour.Window, []float32) {
+	g := e.land.Grid
+	r := land.CellRect{I0: g.NX, J0: g.NY, I1: 0, J1: 0}
+	for _, tix := range e.land.CommuneTiles[ci] {
+		t := &e.land.Tiles[tix]
+		e.land.EachCell(t, t.Rect(), func(k int32) {
+			if e.land.CellCommune[k] == int32(ci) {
+				i, j := int(e.land.CellI[k]), int(e.land.CellJ[k])
+				r = land.CellRect{I0: min(r.I0, i), J0: min(r.J0, j), I1: max(r.I1, i+1), J1: max(r.J1, j+1)}
+			}
+		})
+	}
+	if r.Empty() {
+		return contour.Window{}, nil
+	}
+	w := contour.NewWindow(g, land.CellRect{I0: r.I0 - contour.WindowPad, J0: r.J0 - contour.WindowPad, I1: r.I1 + contour.WindowPad, J1: r.J1 + contour.WindowPad})
+	return w, contour.SignedDistance(w, e.insideWindow(w, ci), contour.RingSegments(nil, e.boundaries().projected[ci]))
 }
 
 // insideWindow returns, per cell of w, whether the engine's land raster puts it in commune ci
