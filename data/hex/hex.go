@@ -140,7 +140,7 @@ func Summarise(r *coverage.Result, tech data.Tech, res int) (*Summary, error) {
 		for _, id := range s.Carriers {
 			h.Covered[id] = false
 		}
-		for _, pl := range r.At(h.Centre) {
+		for _, pl := range r.LevelsAt(h.Centre) {
 			h.OnLand = true
 			if pl.Tech == tech {
 				h.Covered[pl.Carrier] = pl.CoveredOutdoor
