@@ -121,13 +121,14 @@ func sameResult(t *testing.T, step string, a, b *Result, fields bool) {
 }
 
 // cellOf returns a chunk's level at compact offset o of tile t (NaN where no site serves it)
-// and, at one served cell in 61, the serving site's key (Engine.servingSite evaluates the cell
-// again: every cell would take minutes; the others get a placeholder key, "served").
+// and, at one cell offset in 997, the serving site's key (Engine.servingSite evaluates the cell
+// again, ~45 µs: every cell would take minutes; TestServingSiteMatchesEvaluation checks it
+// more densely); the other served cells get a placeholder key, "served".
 func cellOf(e *Engine, c *chunk, t *land.Tile, ti, o int) (float32, data.SiteKey) {
 	if c == nil || !c.serves(int32(o)) {
 		return float32(math.NaN()), data.SiteKey{}
 	}
-	if o%61 != 0 {
+	if o%997 != 0 {
 		return c.level[o], data.SiteKey{SiteID: "served"}
 	}
 	return c.level[o], e.servingSite(c, t, ti, int32(o))
