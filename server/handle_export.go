@@ -204,6 +204,14 @@ func (s *Server) handleH3(c *gin.Context, v *view) error {
 	if err != nil {
 		return err
 	}
-	return s.sendExport(c, v, fmt.Sprintf("h3_res%d_%s", res, tech), format, geometry,
-		app.LayerRequest{Kind: app.LayerH3, Tech: tech, Resolution: res})
+	name := fmt.Sprintf("h3_res%d_%s", res, tech)
+	switch split := c.Query("split"); split {
+	case "":
+	case "commune":
+		name += "_by_commune"
+	default:
+		return badParam("split", split, "must be commune (one feature per hexagon and commune) or absent")
+	}
+	return s.sendExport(c, v, name, format, geometry,
+		app.LayerRequest{Kind: app.LayerH3, Tech: tech, Resolution: res, ByCommune: strings.HasSuffix(name, "_by_commune")})
 }

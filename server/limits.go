@@ -130,7 +130,7 @@ func (l *Limits) Flags() []LimitFlag {
 		f("idle-timeout", "keep-alive connection idle time", &l.IdleTimeout),
 		b("cache-bytes", "response cache of one data version: answers and OGC/tile feature sets (least recently used dropped past it)", &l.CacheBytes),
 		b("polygon-cache-bytes", "full-detail coverage layers and gaps kept by the coverage of one data version (least recently used contoured again past it; -1 none)", &l.PolygonCacheBytes),
-		b("memory-limit", "the Go runtime's soft memory limit (GOMEMLIMIT: the collector works harder near it); 0: 1.5 × the heap after loading + 4 × --cache-bytes, or $GOMEMLIMIT when set; -1 none", &l.MemoryLimitBytes),
+		b("memory-limit", "the Go runtime's soft memory limit (GOMEMLIMIT: the collector works harder near it); 0: 1.25 × the heap after loading + 4 × --cache-bytes, or $GOMEMLIMIT when set; -1 none", &l.MemoryLimitBytes),
 		b("max-db-bytes", "database file (507 for a write past it; 0 none)", &l.MaxDatabaseBytes),
 		f("recompute-workers", "goroutines of an upload's coverage recompute (the other cores stay with readers)", &l.RecomputeWorkers),
 		f("write-duty", "percent of the time uploads and rollbacks (recompute, warm-up) may take while the map is read: the next one waits (-1 none)", &l.WriteDutyPct),
@@ -179,13 +179,15 @@ func (l Limits) inputLimits() input.Limits {
 
 // MemoryLimit returns the soft memory limit for the Go runtime (debug.SetMemoryLimit) of a
 // server whose heap holds liveHeapBytes once its data is loaded: MemoryLimitBytes when set,
-// -1 (none) when negative, and by default 1.5 × liveHeapBytes + 4 × CacheBytes. The default
-// leaves room for what a server adds to its loaded state: the fields and layers the coverage
-// result builds on first request and keeps (two carriers' fields, PolygonCacheBytes of
-// polygons), a second state while an upload is applied (on the demo the live heap reached
-// 296–304 MB while 4 carriers uploaded and 32 clients read), the served and the warming
-// versions' response caches (2 × CacheBytes) and the answers being built (fills: at most one
-// per core, counted as 2 × CacheBytes). Under it the collector runs as GOGC says; near it, it runs more
+// -1 (none) when negative, and by default 1.25 × liveHeapBytes + 4 × CacheBytes (314 MB on
+// the demo, whose heap after loading is 144 MB). The default leaves room for what a server adds
+// to its loaded state: the fields, rasters and layers the coverage result builds on first
+// request and keeps (on the demo ~27 MB once warmed: the any-carrier fields, one carrier's
+// field, the packed boundary rasters, PolygonCacheBytes of polygons), a second state while an
+// upload is applied, the served and the warming versions' response caches (2 × CacheBytes)
+// and the answers being built (fills: at most one per core, counted as 2 × CacheBytes). It
+// keeps the allocated heap of the demo under 300 MB when one client asks distinct answers as
+// fast as served (bench/README.md, "cache, fourth pass"). Under it the collector runs as GOGC says; near it, it runs more
 // often instead of letting garbage double the heap (GOGC=100 lets the heap reach twice the
 // live heap before collecting). It is a soft limit: when the live heap exceeds it, the program
 // keeps running and the collector takes at most about half the CPU.
@@ -197,5 +199,5 @@ func (l Limits) MemoryLimit(liveHeapBytes int64) int64 {
 	case l.MemoryLimitBytes < 0:
 		return -1
 	}
-	return liveHeapBytes*3/2 + 4*max(l.CacheBytes, 0)
+	return liveHeapBytes*5/4 + 4*max(l.CacheBytes, 0)
 }

@@ -2,9 +2,9 @@ package server
 
 import "testing"
 
-// TestMemoryLimit: a set --memory-limit is kept, -1 is none, and the default is 1.5 × the heap
-// after loading plus 4 × the response cache (hand arithmetic: 1.5 × 200 MiB + 4 × 32 MiB =
-// 428 MiB).
+// TestMemoryLimit: a set --memory-limit is kept, -1 is none, and the default is 1.25 × the heap
+// after loading plus 4 × the response cache (hand arithmetic: 1.25 × 200 MiB + 4 × 32 MiB =
+// 378 MiB).
 func TestMemoryLimit(t *testing.T) {
 	const mib = 1 << 20
 	cases := []struct {
@@ -13,8 +13,8 @@ func TestMemoryLimit(t *testing.T) {
 		heap int64
 		want int64
 	}{
-		{"default", Limits{}, 200 * mib, 428 * mib},
-		{"default, a larger cache", Limits{CacheBytes: 100 * mib}, 200 * mib, 700 * mib},
+		{"default", Limits{}, 200 * mib, 378 * mib},
+		{"default, a larger cache", Limits{CacheBytes: 100 * mib}, 200 * mib, 650 * mib},
 		{"set", Limits{MemoryLimitBytes: 1 << 30}, 200 * mib, 1 << 30},
 		{"none", Limits{MemoryLimitBytes: -1}, 200 * mib, -1},
 	}

@@ -36,7 +36,8 @@ type exportLayerOptions struct {
 	tier     int
 	commune  string
 	minGapM2 float64
-	res      int // h3: the H3 resolution
+	res      int    // h3: the H3 resolution
+	split    string // h3: "commune" for one feature per hexagon and commune
 }
 
 // runExportLayer computes coverage for the communes and sites (the embedded demo unless files
@@ -69,7 +70,8 @@ func runExportLayer(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	req := app.LayerRequest{Kind: o.what, Tech: o.tech, Carrier: o.carrier, Tier: o.tier, Zoom: -1,
-		Commune: o.commune, MinGapAreaM2: o.minGapM2, MinPeople: o.report.minPeople, Resolution: o.res}
+		Commune: o.commune, MinGapAreaM2: o.minGapM2, MinPeople: o.report.minPeople, Resolution: o.res,
+		ByCommune: o.split == "commune"}
 	fc, layer, err := st.Layer(req)
 	var ae *app.ArgError
 	switch {
@@ -114,6 +116,7 @@ func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) 
 	minGap := nonNegValue(coverage.DefaultMinGapAreaM2)
 	fs.Var(&minGap, "min-gap-m2", "gaps: smallest gap polygon kept, m²")
 	fs.IntVar(&o.res, "resolution", app.H3MinResolution, "h3: the H3 resolution, 8 (0.74 km² hexagons) or 9 (0.105 km²)")
+	fs.StringVar(&o.split, "split", "", "h3: commune for one feature per hexagon and commune it holds land of (people summed by commune give each commune's)")
 	fs.StringVar(&o.report.communes, "communes", "", "communes GeoJSON file (default: the embedded schematic demo)")
 	fs.StringVar(&o.report.sites, "sites", "", "sites CSV or GeoJSON file (default: the embedded demo's synthetic stations)")
 	fs.StringVar(&o.report.config, "config", "", "coverage definition JSON (default: the embedded definition)")
@@ -142,12 +145,15 @@ func parseExportLayerFlags(args []string, io stdio) (exportLayerOptions, error) 
 		return o, fmt.Errorf("export: --geometry only with --format csv")
 	}
 	for flagName, whats := range map[string][]string{"tier": {"coverage"}, "commune": {"gaps", "pockets"},
-		"min-gap-m2": {"gaps"}, "min-people": {"pockets"}, "resolution": {"h3"}} {
+		"min-gap-m2": {"gaps"}, "min-people": {"pockets"}, "resolution": {"h3"}, "split": {"h3"}} {
 		if set[flagName] && !slices.Contains(whats, o.what) {
 			return o, fmt.Errorf("export: --%s only with export %s", flagName, strings.Join(whats, " or "))
 		}
 	}
 	o.minGapM2 = float64(minGap)
+	if o.split != "" && o.split != "commune" {
+		return o, fmt.Errorf("export: --split %q: must be commune", o.split)
+	}
 	if o.what == "h3" && (o.res < app.H3MinResolution || o.res > app.H3MaxResolution) {
 		return o, fmt.Errorf("export: --resolution %d: must be 8 or 9", o.res)
 	}

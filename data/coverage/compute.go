@@ -24,11 +24,32 @@ import (
 // level keeps the best level even below the technology's cutoff, NaN only where no sector has
 // the cell within its range: the contours need the exact level just beyond a coverage edge
 // (polygons_level.go). Everything else reads a level below the cutoff as none: serving is
-// noServer there, and the fields and statistics skip it.
+// not served there, and the fields and statistics skip it.
+//
+// The serving site is not stored (it was 2 bytes a cell, a third of a chunk): served holds one
+// bit a cell, and Result.At finds the site again by evaluating that one cell
+// (Engine.servingIndex), which gives the index the tile's evaluation found.
 type chunk struct {
-	sites   []*data.Site // the tile's candidate sites of the carrier, by SiteID
-	level   []float32    // dBm; NaN where no sector reaches the cell
-	serving []uint16     // index into sites; noServer where level is below the cutoff or NaN
+	sites  []*data.Site // the tile's candidate sites of the carrier, by SiteID
+	level  []float32    // dBm; NaN where no sector reaches the cell
+	served []uint64     // bit o: the best level at offset o reaches the cutoff (a site serves it)
+}
+
+// newChunk returns a chunk of n cells for sites, levels zero and no cell served.
+func newChunk(sites []*data.Site, n int) *chunk {
+	return &chunk{sites: sites, level: make([]float32, n), served: make([]uint64, (n+63)/64)}
+}
+
+// serves reports whether a site serves the cell at offset o (its level reaches the cutoff).
+func (c *chunk) serves(o int32) bool { return c.served[o>>6]&(1<<(uint(o)&63)) != 0 }
+
+// setServed records whether a site serves the cell at offset o.
+func (c *chunk) setServed(o int32, on bool) {
+	if on {
+		c.served[o>>6] |= 1 << (uint(o) & 63)
+	} else {
+		c.served[o>>6] &^= 1 << (uint(o) & 63)
+	}
 }
 
 // layer is one (carrier, technology) over the whole grid: one chunk per tile.
@@ -179,10 +200,10 @@ func (w *worker) chunk(t *land.Tile, cands []*data.Site, ti int, rect land.CellR
 		return nil, err
 	}
 	n := int(t.End - t.Start)
-	c := &chunk{sites: cands, level: make([]float32, n), serving: make([]uint16, n)}
+	c := newChunk(cands, n)
 	whole := t.Rect()
 	rect = rect.Intersect(whole)
-	if rect != whole && !c.inherit(old, t, rect, w.e.land) {
+	if rect != whole && !c.inherit(old) {
 		rect = whole
 	}
 	if cap(w.best) < n {
@@ -198,7 +219,7 @@ func (w *worker) chunk(t *land.Tile, cands []*data.Site, ti int, rect land.CellR
 	w.evaluate(t, rect, best, serv)
 	cutoff := w.e.rules[ti].cutoff
 	for o0, o1 := range w.spans(t, rect) {
-		keep(c.level[o0:o1], c.serving[o0:o1], best[o0:o1], serv[o0:o1], cutoff)
+		c.keep(o0, best[o0:o1], cutoff)
 	}
 	return c, nil
 }
@@ -222,19 +243,16 @@ func (w *worker) spans(t *land.Tile, rect land.CellRect) iter.Seq2[int32, int32]
 	}
 }
 
-// keep stores best into level (NaN where it is −Inf: no sector in range) and serv into serving
-// where best reaches cutoff, noServer elsewhere.
-func keep(level []float32, serving []uint16, best []float64, serv []uint16, cutoff float64) {
-	level, serving, serv = level[:len(best)], serving[:len(best)], serv[:len(best)]
-	for o, v := range best {
-		switch {
-		case v >= cutoff:
-			level[o], serving[o] = float32(v), serv[o]
-		case v > math.Inf(-1):
-			level[o], serving[o] = float32(v), noServer
-		default:
-			level[o], serving[o] = float32(math.NaN()), noServer
+// keep stores best, the levels of the cells from offset o0 on, into level (NaN where it is
+// −Inf: no sector in range) and marks the cells where best reaches cutoff served.
+func (c *chunk) keep(o0 int32, best []float64, cutoff float64) {
+	level := c.level[o0 : int(o0)+len(best)]
+	for q, v := range best {
+		level[q] = float32(v)
+		if v == math.Inf(-1) {
+			level[q] = float32(math.NaN())
 		}
+		c.setServed(o0+int32(q), v >= cutoff)
 	}
 }
 
@@ -275,40 +293,25 @@ func (w *worker) candGroups(t *land.Tile, cands []*data.Site, ti int) (bool, err
 	return some, nil
 }
 
-// inherit fills c's cells outside rect from old (NaN when old is nil), re-indexing the serving
-// sites into c.sites. It returns false when a serving site of old is not among c.sites (the
-// caller then recomputes the whole tile).
-func (c *chunk) inherit(old *chunk, t *land.Tile, rect land.CellRect, l *land.Land) bool {
+// inherit fills c's cells outside rect from old (NaN when old is nil). It returns false when
+// a site of old is not among c.sites (the caller then recomputes the whole tile): such a site
+// may have served cells outside rect, and which cells a site serves is not stored.
+func (c *chunk) inherit(old *chunk) bool {
 	if old == nil {
 		for o := range c.level {
-			c.level[o], c.serving[o] = float32(math.NaN()), noServer
+			c.level[o] = float32(math.NaN())
 		}
 		return true
 	}
-	remap := make([]uint16, len(old.sites))
-	for i, s := range old.sites {
-		remap[i] = noServer
-		if j, ok := slices.BinarySearchFunc(c.sites, s.SiteID, func(x *data.Site, id string) int {
+	for _, s := range old.sites {
+		if _, ok := slices.BinarySearchFunc(c.sites, s.SiteID, func(x *data.Site, id string) int {
 			return cmp.Compare(x.SiteID, id)
-		}); ok {
-			remap[i] = uint16(j)
+		}); !ok {
+			return false
 		}
 	}
 	copy(c.level, old.level)
-	for o, sv := range old.serving {
-		if sv == noServer {
-			c.serving[o] = noServer
-			continue
-		}
-		c.serving[o] = remap[sv]
-		if remap[sv] == noServer {
-			k := t.Start + int32(o)
-			i, j := int(l.CellI[k]), int(l.CellJ[k])
-			if i < rect.I0 || i >= rect.I1 || j < rect.J0 || j >= rect.J1 {
-				return false
-			}
-		}
-	}
+	copy(c.served, old.served)
 	return true
 }
 
@@ -641,4 +644,33 @@ func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintln(p.w)
+}
+
+// servingSite returns the key of the site serving the cell at offset o of tile t in chunk c of
+// technology ti (c.serves(o) must hold): the cell is evaluated again alone, with the chunk's
+// candidate sites and worker.chunk's groups, bounds and tie rule (the lowest site index among
+// equal levels), which find the same site as the evaluation of the whole tile did.
+// TestServingSiteMatchesEvaluation checks it cell by cell against whole-tile evaluations.
+func (e *Engine) servingSite(c *chunk, t *land.Tile, ti int, o int32) data.SiteKey {
+	w := &worker{e: e, models: make(map[*data.Site]*siteModel, len(c.sites))}
+	for _, s := range c.sites {
+		m, err := e.model(s)
+		if err != nil { // cannot happen: the chunk's evaluation modelled the same sites
+			return data.SiteKey{}
+		}
+		w.models[s] = m
+	}
+	if some, err := w.candGroups(t, c.sites, ti); err != nil || !some {
+		return data.SiteKey{}
+	}
+	k := t.Start + o
+	i, j := int(e.land.CellI[k]), int(e.land.CellJ[k])
+	n := int(t.End - t.Start)
+	best, serv := make([]float64, n), make([]uint16, n)
+	best[o], serv[o] = math.Inf(-1), noServer
+	w.evaluate(t, land.CellRect{I0: i, J0: j, I1: i + 1, J1: j + 1}, best, serv)
+	if serv[o] == noServer {
+		return data.SiteKey{}
+	}
+	return c.sites[serv[o]].Key()
 }

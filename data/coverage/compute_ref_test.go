@@ -152,10 +152,10 @@ func refChunk(w *worker, t *land.Tile, cands []*data.Site, ti int, rect land.Cel
 		return nil
 	}
 	n := int(t.End - t.Start)
-	c := &chunk{sites: cands, level: make([]float32, n), serving: make([]uint16, n)}
+	c := newChunk(cands, n)
 	whole := t.Rect()
 	rect = rect.Intersect(whole)
-	if rect != whole && !c.inherit(old, t, rect, w.e.land) {
+	if rect != whole && !c.inherit(old) {
 		rect = whole
 	}
 	best, serv := make([]float64, n), make([]uint16, n)
@@ -166,13 +166,12 @@ func refChunk(w *worker, t *land.Tile, cands []*data.Site, ti int, rect land.Cel
 	cutoff := w.e.rules[ti].cutoff
 	w.e.land.EachCell(t, rect, func(k int32) { // the storage rule (chunk's doc), not the frozen evaluation
 		o := k - t.Start
+		c.setServed(o, best[o] >= cutoff)
 		switch {
-		case best[o] >= cutoff:
-			c.level[o], c.serving[o] = float32(best[o]), serv[o]
 		case best[o] > math.Inf(-1):
-			c.level[o], c.serving[o] = float32(best[o]), noServer
+			c.level[o] = float32(best[o])
 		default:
-			c.level[o], c.serving[o] = float32(math.NaN()), noServer
+			c.level[o] = float32(math.NaN())
 		}
 	})
 	return c
@@ -264,7 +263,7 @@ func compareEvaluate(t *testing.T, e *Engine, snap *store.Snapshot, rng *rand.Ra
 }
 
 // sameChunk fails t unless a and b are both nil or hold the same sites, bitwise-equal levels
-// and equal serving indices.
+// and the same served cells.
 func sameChunk(t *testing.T, where string, a, b *chunk) {
 	t.Helper()
 	if (a == nil) != (b == nil) {
@@ -273,8 +272,8 @@ func sameChunk(t *testing.T, where string, a, b *chunk) {
 	if a == nil {
 		return
 	}
-	if !slices.Equal(a.sites, b.sites) || len(a.level) != len(b.level) || !slices.Equal(a.serving, b.serving) {
-		t.Fatalf("%s: sites, length or serving differ", where)
+	if !slices.Equal(a.sites, b.sites) || len(a.level) != len(b.level) || !slices.Equal(a.served, b.served) {
+		t.Fatalf("%s: sites, length or served cells differ", where)
 	}
 	for o := range a.level {
 		if math.Float32bits(a.level[o]) != math.Float32bits(b.level[o]) {
@@ -317,17 +316,7 @@ func TestEvaluateMatchesReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		carriers := []string{"viettel", "vinaphone", "mobifone"}
-		var sites []data.Site
-		for i := range 150 {
-			s := randomSite(rng, carriers[i%3], fmt.Sprintf("S%03d", i))
-			sites = append(sites, s)
-			if i%10 == 0 { // a twin on the same mast: every level ties
-				s.SiteID += "T"
-				sites = append(sites, s)
-			}
-		}
-		st := storeWith(t, e, sites)
+		st := storeWith(t, e, twinSites(rng, 150, 10))
 		n := compareEvaluate(t, e, st.Snapshot(), rng)
 		t.Logf("%d layer tiles compared", n)
 	})

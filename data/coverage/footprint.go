@@ -110,10 +110,14 @@ func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
 		return contour.DistanceMargin(float32(lv - tr.requiredOut))
 	}
 	nan := float32(math.NaN())
+	nx := w.Grid.NX
+	for j := range w.Grid.NY { // w lies in the province window: its rows are runs of it
+		pk := bc.provWin.Index(w.Rect.I0, w.Rect.J0+j)
+		bc.classRows(pk, dist0[j*nx:(j+1)*nx], dist1[j*nx:(j+1)*nx])
+	}
+	dist := [2][]float32{dist0, dist1}
 	for wk := range vals {
 		i, j := w.Rect.I0+wk%w.Grid.NX, w.Rect.J0+wk/w.Grid.NX
-		pk := bc.provWin.Index(i, j)
-		dist0[wk], dist1[wk] = bc.class[0][pk], bc.class[1][pk]
 		other[wk] = nan
 		if dist0[wk] <= 0 && dist1[wk] <= 0 {
 			continue // outside the province: contour.ClipClassMargins sets the value
@@ -122,7 +126,7 @@ func (e *Engine) sectorFootprint(sm *sectorModel, ti int) orb.MultiPolygon {
 		dx, dy := c[0]-sm.x, c[1]-sm.y
 		cls := e.landClass(g.Index(i, j))
 		vals[wk] = margin(dx, dy, cls)
-		if bc.class[1-cls][pk] != far {
+		if dist[1-cls][wk] != far {
 			other[wk] = margin(dx, dy, 1-cls)
 		}
 	}

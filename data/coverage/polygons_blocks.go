@@ -12,34 +12,17 @@ import (
 )
 
 // staticBlocks returns the blocks of the province window classified by the boundary rasters
-// alone: blockLand where the block and its halo are clean land, blockOut where they are clean
-// outside, blockActive elsewhere. Built once per engine.
-func (bc *boundaryCache) staticBlocks(e *Engine) []contour.BlockKind {
-	bc.staticOnce.Do(func() {
-		far := contour.FarOutside(e.land.Grid.CellM)
-		inf := float32(math.Inf(1))
-		bc.static = contour.ClassifyBlocks(bc.provWin, func(wk int) (land, outside bool) {
-			d0, d1 := bc.class[0][wk], bc.class[1][wk]
-			return (d0 == inf && d1 == far) || (d1 == inf && d0 == far), d0 == far && d1 == far
-		})
-	})
-	return bc.static
-}
+// alone (see boundaries).
+func (bc *boundaryCache) staticBlocks(*Engine) []contour.BlockKind { return bc.static }
 
-// nearIndex returns, per cell of the province window, the position of the cell in
-// nearOtherClass, or −1. Built once per engine.
-func (bc *boundaryCache) nearIndex(e *Engine) []int32 {
-	bc.nearOnce.Do(func() {
-		bc.nearPos = make([]int32, bc.provWin.Grid.Len())
-		for wk := range bc.nearPos {
-			bc.nearPos[wk] = -1
-		}
-		nx := e.land.Grid.NX
-		for n, gk := range bc.near {
-			bc.nearPos[bc.provWin.Index(int(gk)%nx, int(gk)/nx)] = int32(n)
-		}
-	})
-	return bc.nearPos
+// nearPosOf returns the position of engine-grid cell gk in nearOtherClass, or −1 (a binary
+// search: a raster of the positions over the province window took 4 bytes a cell, 6.5 MB on
+// the demo at 50 m, for a list of a few thousand cells).
+func (bc *boundaryCache) nearPosOf(gk int) int32 {
+	if q, ok := slices.BinarySearch(bc.near, int32(gk)); ok {
+		return int32(q)
+	}
+	return -1
 }
 
 // nearByTile returns the positions in nearOtherClass ordered by tile, then position: the order in
@@ -61,13 +44,8 @@ func (bc *boundaryCache) nearByTile(e *Engine) []int32 {
 }
 
 // edgeBlocks returns the static-active blocks of the province window as
-// contour.SettleProvinceEdges reads them. Built once per engine.
-func (bc *boundaryCache) edgeBlocks(e *Engine) []contour.EdgeBlock {
-	bc.edgeOnce.Do(func() {
-		bc.edges = contour.EdgeBlocks(bc.provWin, e.land.Grid, bc.staticBlocks(e), bc.class, bc.nearIndex(e))
-	})
-	return bc.edges
-}
+// contour.SettleProvinceEdges reads them (see boundaries).
+func (bc *boundaryCache) edgeBlocks(*Engine) []contour.EdgeBlock { return bc.edges }
 
 // layerBlocks returns the block kinds of the province window for layer k: contour.SettleBlocks,
 // then contour.SettleProvinceEdges. Cached per layer.
@@ -136,20 +114,29 @@ func (r *Result) contourLayer(k layerKey) orb.MultiPolygon {
 	other := r.otherLevels(k)
 	t32 := float32(thr)
 	s := float32(contour.BoundarySlopeDBPerCell / e.land.Grid.CellM)
-	near := bc.nearIndex(e)
+	near := bc.nearOtherClass()
 	kinds := r.layerBlocks(k)
-	d0s, d1s := bc.class[0], bc.class[1]
 	nan := float32(math.NaN())
-	ps := e.getScratch(bc.provWin.Grid.Len())
+	g, win := e.land.Grid, bc.provWin
+	d0s, d1s := make([]float32, win.Grid.NX), make([]float32, win.Grid.NX) // one row's distances
+	ps := e.getScratch(win.Grid.Len())
 	defer e.putScratch(ps)
-	r.sparseMargins(k, bc.provWin, bc.staticBlocks(e), kinds, 1, ps.vals, func(wk0 int, row []float32) {
+	r.sparseMargins(k, win, bc.staticBlocks(e), kinds, 1, ps.vals, func(wk0 int, row []float32) {
+		// row lies in one row of the window (a block's): its engine-grid cells are ascending, so
+		// are those of near, which one walk matches from the first at or after the row's start
+		gi0, gj := win.Rect.I0+wk0%win.Grid.NX, win.Rect.J0+wk0/win.Grid.NX
+		bc.classRows(wk0, d0s[:len(row)], d1s[:len(row)])
+		q := len(near)
+		if gj >= 0 && gj < g.NY {
+			q, _ = slices.BinarySearch(near, int32(g.Index(max(gi0, 0), gj)))
+		}
 		for n, v := range row {
-			wk := wk0 + n
 			mo := nan
-			if q := near[wk]; q >= 0 {
+			if gi := gi0 + n; q < len(near) && gi >= 0 && gi < g.NX && near[q] == int32(g.Index(gi, gj)) {
 				mo = contour.DistanceMargin(other.levels[q] - t32)
+				q++
 			}
-			row[n] = contour.ClassClip(v, mo, d0s[wk], d1s[wk], s)
+			row[n] = contour.ClassClip(v, mo, d0s[n], d1s[n], s)
 		}
 	})
 	return contour.Polygons(bc.provWin, ps.vals, kinds, &ps.contour)

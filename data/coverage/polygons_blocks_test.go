@@ -83,7 +83,7 @@ func (f levelFill) margins(dst []float32, w contour.Window, g geo.Grid, thr, sig
 func (r *Result) contourLayerDense(k layerKey) orb.MultiPolygon {
 	bc := r.eng.boundaries()
 	vals := r.denseMargins(k, bc.provWin, 1)
-	contour.ClipClassMargins(bc.provWin, vals, r.otherMargins(k, bc.provWin), bc.class[0], bc.class[1])
+	contour.ClipClassMargins(bc.provWin, vals, r.otherMargins(k, bc.provWin), bc.class[0].unpack(), bc.class[1].unpack())
 	return geo.ContourPolygons(bc.provWin.Grid, vals, 0)
 }
 

@@ -366,7 +366,7 @@ func (rp *regionPolygons) at(ctx context.Context, r *Result, p orb.Point) ([]Poi
 	if err != nil || run == nil {
 		return nil, err
 	}
-	got := run.res.atCell(i-i0, j-j0)
+	got := run.res.atCell(i-i0, j-j0, true)
 	if got == nil {
 		return nil, nil
 	}

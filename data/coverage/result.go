@@ -59,8 +59,10 @@ type fieldEntry struct {
 // keptCarrierFields is how many fields of single carriers (AnyCarrier's are always kept) a
 // Result keeps, the least recently used dropped past it: a field is a float32 per grid cell
 // (6.8 MB for Trà Vinh at 50 m), and a client asking every carrier's layers would otherwise
-// make a result hold them all. A dropped field is built again when asked (milliseconds).
-const keptCarrierFields = 2
+// make a result hold them all. A dropped field is built again when asked (6–25 ms on the
+// demo, against ~180 ms to contour one of its layers). One is kept: a layer's contouring asks
+// its field several times, and the builds run at most one per core.
+const keptCarrierFields = 1
 
 // fieldBase is a field of an earlier result: Field copies it and recomputes only rects.
 type fieldBase struct {
@@ -526,17 +528,17 @@ func (r *Result) buildField(carrier string, ti int) []float32 {
 		}
 		for n, ch := range chunks {
 			for _, sp := range l.Tiles[tix].Spans {
-				dst, lv, sv := f[sp.GK:sp.GK+int(sp.N)], ch.level[sp.O:sp.O+sp.N], ch.serving[sp.O:sp.O+sp.N]
+				dst, lv := f[sp.GK:sp.GK+int(sp.N)], ch.level[sp.O:sp.O+sp.N]
 				if n == 0 { // dst is NaN: maxLevel(NaN, v) is v
 					for q := range dst {
-						if sv[q] != noServer {
+						if ch.serves(sp.O + int32(q)) {
 							dst[q] = lv[q]
 						}
 					}
 					continue
 				}
 				for q := range dst {
-					if sv[q] != noServer {
+					if ch.serves(sp.O + int32(q)) {
 						dst[q] = maxLevel(dst[q], lv[q])
 					}
 				}
@@ -560,7 +562,7 @@ func (r *Result) patchField(b fieldBase, carrier string, ti int) []float32 {
 				r.eng.land.EachCell(t, rc, func(k int32) {
 					v := nan
 					for c, id := range r.carriers {
-						if ch := r.layers[c][ti][tix]; ch != nil && (carrier == AnyCarrier || carrier == id) && ch.serving[k-t.Start] != noServer {
+						if ch := r.layers[c][ti][tix]; ch != nil && (carrier == AnyCarrier || carrier == id) && ch.serves(k-t.Start) {
 							v = maxLevel(v, ch.level[k-t.Start])
 						}
 					}
@@ -621,7 +623,15 @@ type PointLevel struct {
 // At returns the prediction of the grid cell holding p (lon, lat degrees) for every carrier of
 // the result then AnyCarrier, each for every analysed technology. Outside the province (or the
 // grid), and for a statistics-only result (StatsOnly), it returns nil. For AnyCarrier, Serving is the best carrier's site.
-func (r *Result) At(p orb.Point) []PointLevel {
+func (r *Result) At(p orb.Point) []PointLevel { return r.at(p, true) }
+
+// LevelsAt is At without the serving sites (every Serving zero): the levels and coverage flags
+// alone, for callers asking many points (the hexagon summary). At evaluates the serving site
+// of each carrier's cell again (the chunks keep one bit a cell, not the site); LevelsAt does not.
+func (r *Result) LevelsAt(p orb.Point) []PointLevel { return r.at(p, false) }
+
+// at is At, with the serving sites when serving is set.
+func (r *Result) at(p orb.Point, serving bool) []PointLevel {
 	if r.regional != nil {
 		out, _ := r.regional.at(context.Background(), r, p) // no error without a context to cancel
 		return out
@@ -634,11 +644,12 @@ func (r *Result) At(p orb.Point) []PointLevel {
 	if !ok {
 		return nil
 	}
-	return r.atCell(i, j)
+	return r.atCell(i, j, serving)
 }
 
-// atCell is At at cell (i, j) of the engine grid: nil off the land.
-func (r *Result) atCell(i, j int) []PointLevel {
+// atCell is At at cell (i, j) of the engine grid (with the serving sites when serving is set):
+// nil off the land.
+func (r *Result) atCell(i, j int, serving bool) []PointLevel {
 	l := r.eng.land
 	if i < 0 || j < 0 || i >= l.Grid.NX || j >= l.Grid.NY || l.Commune[l.Grid.Index(i, j)] < 0 {
 		return nil
@@ -656,9 +667,11 @@ func (r *Result) atCell(i, j int) []PointLevel {
 		best := PointLevel{Carrier: AnyCarrier, Tech: rule.tech, LevelDBm: math.NaN()}
 		for c, id := range r.carriers {
 			pl := PointLevel{Carrier: id, Tech: rule.tech, LevelDBm: math.NaN()}
-			if ch := r.layers[c][ti][tix]; ch != nil && ch.serving[o] != noServer {
+			if ch := r.layers[c][ti][tix]; ch != nil && ch.serves(o) {
 				pl.LevelDBm = float64(ch.level[o])
-				pl.Serving = ch.sites[ch.serving[o]].Key()
+				if serving {
+					pl.Serving = r.eng.servingSite(ch, t, ti, o)
+				}
 				if pl.LevelDBm > best.LevelDBm || math.IsNaN(best.LevelDBm) {
 					best.LevelDBm, best.Serving = pl.LevelDBm, pl.Serving
 				}

@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/land"
 	"phusong/data/population"
 	"phusong/data/store"
 	"phusong/geo"
@@ -82,8 +83,8 @@ func sameResult(t *testing.T, step string, a, b *Result, fields bool) {
 			for tix := range l.Tiles {
 				ca, cb := a.layers[c][ti][tix], b.layers[c][ti][tix]
 				for o := range int(l.Tiles[tix].End - l.Tiles[tix].Start) {
-					la, sa := cellOf(ca, o)
-					lb, sb := cellOf(cb, o)
+					la, sa := cellOf(a.eng, ca, &l.Tiles[tix], ti, o)
+					lb, sb := cellOf(b.eng, cb, &l.Tiles[tix], ti, o)
 					if math.Float32bits(la) != math.Float32bits(lb) || sa != sb {
 						k := l.Tiles[tix].Start + int32(o)
 						t.Fatalf("%s: %s %s cell (%d, %d): level %v from %v vs %v from %v", step, id, a.eng.rules[ti].tech,
@@ -119,12 +120,18 @@ func sameResult(t *testing.T, step string, a, b *Result, fields bool) {
 	}
 }
 
-// cellOf returns a chunk's level and serving site key at compact offset o.
-func cellOf(c *chunk, o int) (float32, data.SiteKey) {
-	if c == nil || c.serving[o] == noServer {
+// cellOf returns a chunk's level at compact offset o of tile t (NaN where no site serves it)
+// and, at one cell offset in 997, the serving site's key (Engine.servingSite evaluates the cell
+// again, ~45 µs: every cell would take minutes; TestServingSiteMatchesEvaluation checks it
+// more densely); the other served cells get a placeholder key, "served".
+func cellOf(e *Engine, c *chunk, t *land.Tile, ti, o int) (float32, data.SiteKey) {
+	if c == nil || !c.serves(int32(o)) {
 		return float32(math.NaN()), data.SiteKey{}
 	}
-	return c.level[o], c.sites[c.serving[o]].Key()
+	if o%997 != 0 {
+		return c.level[o], data.SiteKey{SiteID: "served"}
+	}
+	return c.level[o], e.servingSite(c, t, ti, int32(o))
 }
 
 // randomPopulation is a seeded raster of ~90 m cells over communes: clusters of people (a

@@ -12,7 +12,9 @@
 // the commune's census households per person. Each land cell gives all of its people to the
 // hexagon holding the cell's centre, so the hexagons' people add up to the people of every
 // figure: with a census-reconciled grid, the province's census population exactly (the grid's
-// people are whole millionths of a person, summed as integers).
+// people are whole millionths of a person, summed as integers). A hexagon's Commune is the one
+// owning most of its land cells; its Communes split its people by the commune of each cell, and
+// only those add up to each commune's figures.
 //
 // Resolutions: the FCC's are 8 (0.74 km² a hexagon on average, 461 m edge) and 9 (0.105 km²,
 // 174 m edge); any of 0–15 works.
@@ -50,12 +52,25 @@ type Hex struct {
 	Cell       Cell
 	Centre     orb.Point // H3 centre, lon/lat
 	Boundary   orb.Ring  // lon/lat, closed, counter-clockwise
-	Commune    string    // code of the commune owning most of the hexagon's land cells
+	Commune    string    // code of the commune owning most of the hexagon's land cells (its people may live in others: see Communes)
 	People     float64   // people of the land cells it holds (the engine's population grid, or the census spread)
 	Households float64
 	LandCells  int             // engine grid cells whose centre it holds
 	OnLand     bool            // its centre lies on the province's land (coverage is read there)
 	Covered    map[string]bool // carrier id (and coverage.AnyCarrier) → covered at the centre, outdoors
+	// Communes splits People, Households and LandCells by the commune of each land cell, by
+	// code: summed over the hexagons, a commune's shares give its people in every other figure
+	// (its census with a census-reconciled grid or the uniform spread), which the hexagons
+	// summed by Commune do not (a hexagon on a border holds people of two or three communes).
+	Communes []Share
+}
+
+// Share is the part of a hexagon's land in one commune.
+type Share struct {
+	Commune    string // code
+	People     float64
+	Households float64
+	LandCells  int
 }
 
 // Summary is the hexagons of one technology and resolution, in cell order.
@@ -86,11 +101,14 @@ func Summarise(r *coverage.Result, tech data.Tech, res int) (*Summary, error) {
 		}
 	}
 	pop := e.Population()
-	type acc struct {
+	type tally struct {
 		people, households float64
 		units              int64 // with a population grid: its people, 1/population.Scale persons
 		cells              int
-		perCommune         map[int32]int
+	}
+	type acc struct {
+		tally
+		perCommune map[int32]*tally
 	}
 	byCell := map[Cell]*acc{}
 	for j := range g.NY {
@@ -105,22 +123,28 @@ func Summarise(r *coverage.Result, tech data.Tech, res int) (*Summary, error) {
 			}
 			a := byCell[c]
 			if a == nil {
-				a = &acc{perCommune: map[int32]int{}}
+				a = &acc{perCommune: map[int32]*tally{}}
 				byCell[c] = a
 			}
-			cm := &communes[ci]
-			if pop != nil {
-				u := pop.People[g.Index(i, j)]
-				a.units += u
-				if cm.Population > 0 {
-					a.households += float64(u) / population.Scale * float64(cm.Households) / float64(cm.Population)
-				}
-			} else {
-				a.people += float64(cm.Population) / float64(landCells[ci])
-				a.households += float64(cm.Households) / float64(landCells[ci])
+			sh := a.perCommune[ci]
+			if sh == nil {
+				sh = &tally{}
+				a.perCommune[ci] = sh
 			}
-			a.cells++
-			a.perCommune[ci]++
+			cm := &communes[ci]
+			for _, t := range []*tally{&a.tally, sh} {
+				if pop != nil {
+					u := pop.People[g.Index(i, j)]
+					t.units += u
+					if cm.Population > 0 {
+						t.households += float64(u) / population.Scale * float64(cm.Households) / float64(cm.Population)
+					}
+				} else {
+					t.people += float64(cm.Population) / float64(landCells[ci])
+					t.households += float64(cm.Households) / float64(landCells[ci])
+				}
+				t.cells++
+			}
 		}
 	}
 	s := &Summary{Tech: tech, Resolution: res, Carriers: append(r.Carriers(), coverage.AnyCarrier)}
@@ -131,16 +155,21 @@ func Summarise(r *coverage.Result, tech data.Tech, res int) (*Summary, error) {
 		h := Hex{Cell: c, Centre: c.Centre(), Boundary: c.Boundary(), People: a.people, Households: a.households,
 			LandCells: a.cells, Covered: make(map[string]bool, len(s.Carriers))}
 		best := int32(-1)
-		for ci, n := range a.perCommune {
-			if best < 0 || n > a.perCommune[best] || n == a.perCommune[best] && ci < best {
+		for ci, t := range a.perCommune {
+			if best < 0 || t.cells > a.perCommune[best].cells || t.cells == a.perCommune[best].cells && ci < best {
 				best = ci
 			}
+			if pop != nil {
+				t.people = float64(t.units) / population.Scale
+			}
+			h.Communes = append(h.Communes, Share{Commune: communes[ci].Code, People: t.people, Households: t.households, LandCells: t.cells})
 		}
+		slices.SortFunc(h.Communes, func(a, b Share) int { return cmp.Compare(a.Commune, b.Commune) })
 		h.Commune = communes[best].Code
 		for _, id := range s.Carriers {
 			h.Covered[id] = false
 		}
-		for _, pl := range r.At(h.Centre) {
+		for _, pl := range r.LevelsAt(h.Centre) {
 			h.OnLand = true
 			if pl.Tech == tech {
 				h.Covered[pl.Carrier] = pl.CoveredOutdoor

@@ -10,7 +10,6 @@ import (
 
 	"phusong/data"
 	"phusong/data/coverage"
-	"phusong/data/demo"
 	"phusong/data/store"
 	"phusong/geo"
 )
@@ -51,14 +50,7 @@ func TestCellOfKnownValues(t *testing.T) {
 // global means do not apply here).
 func TestSummarise(t *testing.T) {
 	needH3(t)
-	communes, err := demo.Communes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sites, err := demo.Sites()
-	if err != nil {
-		t.Fatal(err)
-	}
+	communes, sites, _ := demoInputs(t)
 	r := demoResult(t, communes, sites, coverage.Options{CellM: 200})
 	e := r.Engine()
 	census, landM2 := 0, 0.0
@@ -133,18 +125,7 @@ func projectRing(tm geo.TransverseMercator, r orb.Ring) orb.Ring {
 // each commune's census up to the hexagons straddling its borders (logged).
 func TestSummarisePopulationGrid(t *testing.T) {
 	needH3(t)
-	communes, err := demo.Communes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := demo.Population()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sites, err := demo.Sites()
-	if err != nil {
-		t.Fatal(err)
-	}
+	communes, sites, src := demoInputs(t)
 	r := demoResult(t, communes, sites, coverage.Options{CellM: 200, Population: src})
 	if r.Engine().Population() == nil {
 		t.Fatal("the engine placed no population grid")

@@ -37,21 +37,58 @@ func Hexes(s *hex.Summary, definitionVersion string) *geojson.FeatureCollection 
 	return fc
 }
 
+// HexesByCommune returns s as Hexes does, but one feature per hexagon and commune it holds land
+// of (hex.Hex.Communes), in cell then commune order: commune, people, households and
+// land_cells are that commune's part, hex_people the whole hexagon's, and the id is the H3
+// index, "-", the commune code. Summed by commune, people and households give each commune's
+// figures (its census with a census-reconciled grid), which Hexes summed by its commune
+// column do not.
+func HexesByCommune(s *hex.Summary, definitionVersion string) *geojson.FeatureCollection {
+	all := Hexes(s, definitionVersion)
+	fc := geojson.NewFeatureCollection()
+	for n, h := range s.Hexes {
+		for _, sh := range h.Communes {
+			f := geojson.NewFeature(all.Features[n].Geometry)
+			f.ID = h.Cell.String() + "-" + sh.Commune
+			f.Properties = all.Features[n].Properties.Clone()
+			f.Properties["commune"], f.Properties["land_cells"] = sh.Commune, sh.LandCells
+			f.Properties["people"], f.Properties["households"] = math.Round(sh.People*10)/10, math.Round(sh.Households*10)/10
+			f.Properties["hex_people"] = math.Round(h.People*10) / 10
+			fc.Append(f)
+		}
+	}
+	return fc
+}
+
 // HexesLayer is the layer of fc, the hexagons of s as Hexes returns them, for the CSV, KML and
-// GeoPackage writers: the FCC-style columns first, then the carriers' flags.
+// GeoPackage writers: the FCC-style columns first, then the carriers' flags. Given the
+// features of HexesByCommune it is the layer "…_by_commune", with hex_people after the
+// FCC-style columns.
 func HexesLayer(fc *geojson.FeatureCollection, s *hex.Summary) Layer {
 	first := []string{fmt.Sprintf("h3_res%d_id", s.Resolution), "resolution", "tech", "commune", "people", "households",
 		"land_cells", "centre_lon", "centre_lat", "centre_on_land"}
+	id := fmt.Sprintf("h3_res%d_%s", s.Resolution, strings.ToLower(string(s.Tech)))
+	name := fmt.Sprintf("H3 hexagons, resolution %d, %s", s.Resolution, s.Tech)
+	split := "people and households are those of the land cells whose centre the hexagon holds (the population grid's, or " +
+		"the 2019 census spread uniformly over each commune's land), adding up to every other figure's; commune is the one " +
+		"holding most of the hexagon's land (sum people by commune from the layer split by commune)."
+	if len(fc.Features) > 0 && fc.Features[0].Properties["hex_people"] != nil { // HexesByCommune
+		first = append(first, "hex_people")
+		id, name = id+"_by_commune", name+", by commune"
+		split = "one row per hexagon and commune it holds land of: people, households and land_cells are those of the " +
+			"commune's land cells whose centre the hexagon holds (hex_people the whole hexagon's), so that summed by commune " +
+			"they give each commune's figures."
+	}
 	sfx := "_" + strings.ToLower(string(s.Tech))
 	for _, c := range s.Carriers {
 		first = append(first, c+sfx)
 	}
 	return Layer{
-		ID:   fmt.Sprintf("h3_res%d_%s", s.Resolution, strings.ToLower(string(s.Tech))),
-		Name: fmt.Sprintf("H3 hexagons, resolution %d, %s", s.Resolution, s.Tech),
+		ID:   id,
+		Name: name,
 		Description: fmt.Sprintf("H3 hexagons of resolution %d over the province's land, FCC style: a hexagon is covered by a "+
-			"carrier when its predicted median %s level at the hexagon's centre meets the outdoor coverage requirement; "+
-			"people and households are those of the land cells whose centre the hexagon holds (the population grid's, or the 2019 census spread uniformly over each commune's land), adding up to every other figure's.", s.Resolution, s.Tech),
+			"carrier when its predicted median %s level at the hexagon's centre meets the outdoor coverage requirement; %s",
+			s.Resolution, s.Tech, split),
 		Style:    Style{Fill: alpha(anyColour, 0.2), Line: alpha(anyColour, 0.6), LineWidthPx: 0.5},
 		Features: FromGeoJSON(fc, first, func(f *geojson.Feature) string { return fmt.Sprint(f.ID) }),
 	}

@@ -37,6 +37,7 @@ type LayerRequest struct {
 	MinGapAreaM2 float64   // gaps: smallest gap polygon kept (coverage.DefaultMinGapAreaM2 on the map)
 	MinPeople    float64   // pockets: pockets with fewer people are left out (pocket.DefaultMinPeople on the map)
 	Resolution   int       // h3: the H3 resolution (H3Resolutions)
+	ByCommune    bool      // h3: one feature per hexagon and commune it holds land of (render.HexesByCommune)
 	// Province, when not "", keeps one province's part (Provinces): its communes, their gaps,
 	// or the coverage clipped to its bounding box. An unknown name is an *ArgError.
 	Province string
@@ -121,7 +122,11 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 		if err != nil {
 			return nil, render.Layer{}, err
 		}
-		fc = render.Hexes(s, r.DefinitionVersion())
+		if req.ByCommune {
+			fc = render.HexesByCommune(s, r.DefinitionVersion())
+		} else {
+			fc = render.Hexes(s, r.DefinitionVersion())
+		}
 		l = func(fc *geojson.FeatureCollection) render.Layer { return render.HexesLayer(fc, s) }
 	case LayerCommunes:
 		fc = render.Communes(r, st.Communes)

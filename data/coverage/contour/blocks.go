@@ -171,9 +171,9 @@ type edgeCell struct{ gk, q int32 }
 
 // EdgeBlocks returns the static-active blocks of static (the static kinds of the province
 // window w over the engine grid g; see EdgeBlock), given class[c], the signed distance over w
-// to the land of class c, and near, per cell of w, its position in the engine's list of cells
-// near the other land class or −1.
-func EdgeBlocks(w Window, g geo.Grid, static []BlockKind, class [2][]float32, near []int32) []EdgeBlock {
+// to the land of class c, and near, which gives the position of an engine-grid cell in the
+// engine's list of cells near the other land class or −1.
+func EdgeBlocks(w Window, g geo.Grid, static []BlockKind, class [2][]float32, near func(gk int) int32) []EdgeBlock {
 	var edges []EdgeBlock
 	bg := newBlockGrid(w)
 	for b, sk := range static {
@@ -199,9 +199,9 @@ func EdgeBlocks(w Window, g geo.Grid, static []BlockKind, class [2][]float32, ne
 					if d1 > 0 {
 						oth = d0
 					}
-					q := near[wk]
-					if oth < 0 {
-						q = -1
+					q := int32(-1)
+					if oth >= 0 {
+						q = near(g.Index(gi, gj))
 					}
 					eb.cells = append(eb.cells, edgeCell{gk: int32(g.Index(gi, gj)), q: q})
 				}

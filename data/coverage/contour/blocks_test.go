@@ -197,7 +197,7 @@ func TestSettleProvinceEdgesProperty(t *testing.T) {
 		kinds := SettleBlocks(sc.w, sc.g, static, sc.field, sc.thr, 1)
 		in, out := checkSettled(t, sc.w, kinds, sc.layerValue, "SettleBlocks")
 		landSettled += in + out
-		SettleProvinceEdges(kinds, EdgeBlocks(sc.w, sc.g, static, sc.class, sc.near), sc.field, sc.other, sc.thr)
+		SettleProvinceEdges(kinds, EdgeBlocks(sc.w, sc.g, static, sc.class, sc.nearOf), sc.field, sc.other, sc.thr)
 		for b := range kinds {
 			if static[b] == BlockActive && kinds[b] == BlockIn {
 				edgeIn++
@@ -222,7 +222,7 @@ func TestEdgeBlocks(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 2))
 		sc := newScene(rng)
 		static := sc.staticKinds()
-		edges := EdgeBlocks(sc.w, sc.g, static, sc.class, sc.near)
+		edges := EdgeBlocks(sc.w, sc.g, static, sc.class, sc.nearOf)
 		bg := newBlockGrid(sc.w)
 		n := 0
 		for b, sk := range static {
