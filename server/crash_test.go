@@ -33,22 +33,40 @@ import (
 // crashCarriers upload in turn.
 var crashCarriers = []string{"viettel", "vinaphone"}
 
-// buildPhusong builds ./cmd/phusong into dir and returns the binary's path.
-func buildPhusong(t testing.TB, dir string) string {
-	t.Helper()
+// phusongDir is the folder TestMain makes for the phusong binary (phusongBinary) and removes
+// at the end.
+var phusongDir string
+
+// phusongBinary builds ./cmd/phusong into phusongDir once per test binary: TestCrashUploads,
+// TestReplicas and BenchmarkReplicaPropagation run it as a child process, read only.
+var phusongBinary = sync.OnceValues(func() (string, error) {
 	root, err := filepath.Abs("..")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("module root not found above server/: %v", err)
+		return "", fmt.Errorf("module root not found above server/: %w", err)
 	}
-	bin := filepath.Join(dir, "phusong")
+	if phusongDir == "" {
+		return "", fmt.Errorf("no folder for the phusong binary (TestMain makes it)")
+	}
+	bin := filepath.Join(phusongDir, "phusong")
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	cmd := exec.Command(gobin, "build", "-o", bin, "./cmd/phusong")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/phusong: %v\n%s", err, out)
+		return "", fmt.Errorf("go build ./cmd/phusong: %w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// buildPhusong returns the path of the phusong binary (phusongBinary), built by the first
+// caller.
+func buildPhusong(t testing.TB) string {
+	t.Helper()
+	bin, err := phusongBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -148,7 +166,7 @@ func TestCrashUploads(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	start := time.Now()
 	tmp := t.TempDir()
-	bin := buildPhusong(t, tmp)
+	bin := buildPhusong(t)
 	t.Logf("built phusong in %v", time.Since(start).Round(time.Millisecond))
 
 	dataDir := filepath.Join(tmp, "data")

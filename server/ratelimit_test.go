@@ -148,7 +148,10 @@ func TestClientKey(t *testing.T) {
 // then 429 with Retry-After; a forged X-Forwarded-For does not buy a new allowance; routes
 // with a token are not counted.
 func TestAnonRateLimit(t *testing.T) {
-	e := newUploadEnv(t, Limits{AnonRatePerMinute: 6, AnonBurst: 3, TokenRatePerMinute: -1})
+	// A stopped clock: under -race on a loaded machine the three coverage answers took over a
+	// second of real time, the bucket refilled a little and Retry-After said 9 (a flaky failure).
+	c := &fakeClock{t: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)}
+	e := newEnv(t, demoState(t), Options{Limits: Limits{AnonRatePerMinute: 6, AnonBurst: 3, TokenRatePerMinute: -1}, Now: c.now}, nil, "", nil)
 	for i := range 3 {
 		if r := get(t, e.ts.URL+"/api/v1/coverage?zoom="+fmt.Sprint(7+i)); r.status != 200 {
 			t.Fatalf("request %d: %d", i, r.status)

@@ -20,8 +20,14 @@ import (
 var pg = pgtest.New()
 
 func TestMain(m *testing.M) {
+	var err error
+	if phusongDir, err = os.MkdirTemp("", "phusong-server-test-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := pgtest.Main(m, pg)
 	chrome.stop()
+	os.RemoveAll(phusongDir)
 	os.Exit(code)
 }
 
@@ -62,7 +68,7 @@ func TestReplicas(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 0x7e91))
 	tmp := t.TempDir()
-	bin := buildPhusong(t, tmp)
+	bin := buildPhusong(t)
 	db, err := persist.OpenURL(t.Context(), url, persist.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +178,7 @@ func TestReplicas(t *testing.T) {
 func BenchmarkReplicaPropagation(b *testing.B) {
 	url := pg.URL(b)
 	tmp := b.TempDir()
-	bin := buildPhusong(b, tmp)
+	bin := buildPhusong(b)
 	db, err := persist.OpenURL(context.Background(), url, persist.Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -40,16 +40,14 @@ func TestDemoDataUsage(t *testing.T) {
 }
 
 // TestDemoDataRegenerates writes the demo into a temp folder, checks it equals the embedded
-// files (fibre.geojson and population.tif included), and exercises --check on an empty, an up-to-date and a
-// folder whose fibre network alone is stale.
+// files (fibre.geojson and population.tif included), and exercises --check on an up-to-date
+// folder and on one with a stale fibre network and a missing population grid (both named).
+// Each run generates the whole province (seconds under -race): three runs, not one per case.
 func TestDemoDataRegenerates(t *testing.T) {
 	t.Parallel()
 	shared := testenv.SharedData(t)
 	out := filepath.Join(t.TempDir(), "demo")
 	io, stdout, _ := demoStdio()
-	if err := run(context.Background(), []string{"demo-data", "--shared", shared, "--check", "--out", out}, io); !errors.Is(err, errDemoStale) {
-		t.Fatalf("--check on an empty folder: err = %v, want errDemoStale", err)
-	}
 	if err := run(context.Background(), []string{"demo-data", "--shared", shared, "--out", out}, io); err != nil {
 		t.Fatal(err)
 	}
@@ -66,13 +64,18 @@ func TestDemoDataRegenerates(t *testing.T) {
 	if err := run(context.Background(), []string{"demo-data", "--shared", shared, "--check", "--out", out}, io); err != nil {
 		t.Fatalf("--check after writing: %v", err)
 	}
-	// A stale fibre network alone is caught by --check.
+	// A stale file (different bytes) and a missing one (a read error) are both caught by
+	// --check, and named; the up-to-date ones are not.
 	if err := os.WriteFile(filepath.Join(out, demo.FibreFile), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Remove(filepath.Join(out, demo.PopulationFile)); err != nil {
+		t.Fatal(err)
+	}
 	err := run(context.Background(), []string{"demo-data", "--shared", shared, "--check", "--out", out}, io)
-	if !errors.Is(err, errDemoStale) || !strings.Contains(err.Error(), demo.FibreFile) {
-		t.Fatalf("--check with a stale %s: err = %v, want errDemoStale naming it", demo.FibreFile, err)
+	if !errors.Is(err, errDemoStale) || !strings.Contains(err.Error(), demo.FibreFile) || !strings.Contains(err.Error(), demo.PopulationFile) ||
+		strings.Contains(err.Error(), demo.SitesFile) || strings.Contains(err.Error(), demo.CommunesFile) {
+		t.Fatalf("--check with a stale %s and no %s: err = %v, want errDemoStale naming those two only", demo.FibreFile, demo.PopulationFile, err)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
+	"phusong/data/demo"
 	"phusong/geo"
 )
 
@@ -29,19 +30,26 @@ func TestComputeRegionsEqualsWhole(t *testing.T) {
 		opts        Options
 		regionCells int
 		minRegions  int
+		shared      bool // opts are demoShared's at 100 m: its whole engine is the one to compare with
 	}{
-		{"small regions", Options{CellM: 100}, 96 * 96, 8},
-		{"one region", Options{CellM: 100}, 1 << 30, 1},
-		{"4G only, planned too", Options{CellM: 100, Techs: []data.Tech{data.Tech4G}, IncludePlanned: true}, 64 * 64, 12},
+		{"small regions", Options{CellM: 100}, 96 * 96, 8, true},
+		{"one region", Options{CellM: 100}, 1 << 30, 1, true},
+		{"4G only, planned too", Options{CellM: 100, Techs: []data.Tech{data.Tech4G}, IncludePlanned: true}, 64 * 64, 12, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := New(communes, DefaultDefinition(), tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			whole, err := e.Compute(context.Background(), storeWith(t, e, sites).Snapshot())
-			if err != nil {
-				t.Fatal(err)
+			var e *Engine
+			var whole *Result
+			if tc.shared {
+				c := demoShared(t, 100)
+				e, whole = c.e, c.r
+			} else {
+				var err error
+				if e, err = New(communes, DefaultDefinition(), tc.opts); err != nil {
+					t.Fatal(err)
+				}
+				if whole, err = e.Compute(context.Background(), storeWith(t, e, sites).Snapshot()); err != nil {
+					t.Fatal(err)
+				}
 			}
 			got, rep, err := ComputeRegions(context.Background(), communes, DefaultDefinition(), tc.opts, sites, tc.regionCells)
 			if err != nil {
@@ -93,18 +101,22 @@ func TestComputeRegionsEqualsWhole(t *testing.T) {
 func TestServeRegions(t *testing.T) {
 	communes, sites := demoInputs(t)
 	opts := Options{CellM: 100}
-	whole := wholeResult(t, communes, opts, sites)
+	whole := demoShared(t, 100).r
 	for _, tc := range []struct {
 		name        string
 		regionCells int
 		exact       bool
 	}{
 		{"one region", 1 << 30, true},
-		{"small regions", 96 * 96, false},
+		{"small regions", demoRegionCells, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, tc.regionCells)
-			if err != nil {
+			var got *Result
+			var rep *RegionReport
+			var err error
+			if tc.regionCells == demoRegionCells {
+				got, rep = demoRegional(t)
+			} else if got, rep, err = ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, tc.regionCells); err != nil {
 				t.Fatal(err)
 			}
 			if !got.Regional() || !got.StatsOnly() {
@@ -251,6 +263,41 @@ func TestUpdateRegions(t *testing.T) {
 	}
 }
 
+// demoRegionCells is the region size of demoRegional: 96 × 96 cells of 100 m, 26 regions.
+const demoRegionCells = 96 * 96
+
+// demoRegionalOnce computes demoRegional's result once per test binary.
+var demoRegionalOnce = sync.OnceValues(func() (regionalDemo, error) {
+	communes, err := demo.Communes()
+	if err != nil {
+		return regionalDemo{}, err
+	}
+	sites, err := demo.Sites()
+	if err != nil {
+		return regionalDemo{}, err
+	}
+	r, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), Options{CellM: 100}, sites, demoRegionCells)
+	return regionalDemo{r, rep}, err
+})
+
+type regionalDemo struct {
+	r   *Result
+	rep *RegionReport
+}
+
+// demoRegional is the embedded demo served region by region (ServeRegions, 100 m cells,
+// demoRegionCells a region), computed once per test binary for the tests that only read its
+// values (statistics, layers, levels); a test that counts what was contoured or computed
+// (TestRegionalWithin, TestServeRegionsLazy) or updates it makes its own.
+func demoRegional(t testing.TB) (*Result, *RegionReport) {
+	t.Helper()
+	c, err := demoRegionalOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.r, c.rep
+}
+
 // wholeResult is the coverage of sites by one whole engine over communes.
 func wholeResult(t *testing.T, communes []data.Commune, opts Options, sites []data.Site) *Result {
 	t.Helper()
@@ -348,13 +395,9 @@ func TestServeRegionsLazy(t *testing.T) {
 // point's tile computed again) against the whole engine's, exactly (as printed: NaN where no site
 // reaches), at seeded random points of the demo (and outside it: nil from both).
 func TestRegionalAt(t *testing.T) {
-	communes, sites := demoInputs(t)
-	opts := Options{CellM: 100}
-	whole := wholeResult(t, communes, opts, sites)
-	got, _, err := ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, 96*96)
-	if err != nil {
-		t.Fatal(err)
-	}
+	communes, _ := demoInputs(t)
+	whole := demoShared(t, 100).r
+	got, _ := demoRegional(t)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 19))
