@@ -60,7 +60,16 @@ func ClipToConvex(subject orb.MultiPolygon, convex orb.Ring) orb.MultiPolygon {
 		}
 	}
 	segs = append(segs, clipPieces(clip, cs, rings)...)
-	return assemble(linkRings(segs), math.Abs(signedArea(clip))*clipMinRingRel)
+	// A ring that comes back to a vertex it passed (a hole touching its exterior at a point, as
+	// CellOutlines makes them) is cut there into simple rings (outline.go), open again for
+	// assemble.
+	var simple [][]orb.Point
+	for _, r := range linkRings(segs) {
+		for _, s := range splitAtRepeats(r) {
+			simple = append(simple, s[:len(s)-1])
+		}
+	}
+	return assemble(simple, math.Abs(signedArea(clip))*clipMinRingRel)
 }
 
 // clipSeg is a directed piece of the result's boundary, interior on its left.
