@@ -39,10 +39,10 @@ func TestDistanceM(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := DistanceM(c.a, c.b)
-			if math.Abs(got-c.wantM) > tolM {
+			if !(math.Abs(got-c.wantM) <= tolM) { // a NaN fails too
 				t.Errorf("DistanceM(%v, %v) = %.6f m, want %.6f m (±%g)", c.a, c.b, got, c.wantM, tolM)
 			}
-			if back := DistanceM(c.b, c.a); math.Abs(back-got) > tolM {
+			if back := DistanceM(c.b, c.a); !(math.Abs(back-got) <= tolM) {
 				t.Errorf("not symmetric: %.6f vs %.6f", got, back)
 			}
 		})
@@ -84,7 +84,7 @@ func TestDestinationPoint(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := DestinationPoint(c.p, c.bearingDeg, c.distM)
-			if math.Abs(math.Remainder(got[0]-c.want[0], 360)) > tolDeg || math.Abs(got[1]-c.want[1]) > tolDeg {
+			if !(math.Abs(math.Remainder(got[0]-c.want[0], 360)) <= tolDeg && math.Abs(got[1]-c.want[1]) <= tolDeg) { // a NaN fails too
 				t.Errorf("DestinationPoint(%v, %v°, %v m) = %.12f, want %.12f", c.p, c.bearingDeg, c.distM, got, c.want)
 			}
 		})
