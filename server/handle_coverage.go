@@ -53,8 +53,8 @@ func coverageBuild(carrier string, tech data.Tech, tier, zoom int) builder {
 // coverageBuildIn is coverageBuild clipped to province's bounding box ("" = everything).
 func coverageBuildIn(carrier string, tech data.Tech, tier, zoom int, province string) builder {
 	return func(v *view) (*body, error) {
-		if raw, ok := v.st.CoverageGeoJSON(carrier, tech, tier, zoom); ok && province == "" {
-			return newBody(ctGeoJSON, cacheRevalidate, raw, gzipLevelAnswers), nil // Layer's bytes, stored by an earlier start
+		if raw, gz, ok := v.st.StoredCoverage(carrier, tech, tier, zoom); ok && province == "" {
+			return newBody(ctGeoJSON, cacheRevalidate, raw, gzipLevelAnswers).withGzip(gz), nil // Layer's bytes, stored by an earlier start
 		}
 		fc, _, err := v.st.Layer(app.LayerRequest{Kind: app.LayerCoverage, Carrier: carrier, Tech: tech, Tier: tier, Zoom: zoom, Province: province})
 		if errors.Is(err, app.ErrNoSites) {

@@ -109,6 +109,15 @@ func (b *body) compress(prev *body) *body {
 	return b
 }
 
+// withGzip sets b's gzip form to gz (made before, at b's level: a stored answer's), so that
+// compress has nothing left to do, and returns b.
+func (b *body) withGzip(gz []byte) *body {
+	if b.gzLevel != noGzip {
+		b.gz, b.gzLen = gz, []string{strconv.Itoa(len(gz))}
+	}
+	return b
+}
+
 // jsonBody marshals v as a JSON (or GeoJSON, per contentType) body to be cached.
 func jsonBody(contentType string, v any) (*body, error) {
 	raw, err := json.Marshal(v)

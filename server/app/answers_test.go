@@ -91,7 +91,7 @@ func TestStartOnStoredResults(t *testing.T) {
 	}
 	marker := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"marker":"stored"}}]}`
 	k := persist.AnswerKey{Fingerprint: r.Fingerprint(), DataVersion: persist.DataVersion(heads), Format: answersFormat, Layer: answerLayer("any", "4G", 0, 8, note)}
-	if err := db.PutLayerAnswer(t.Context(), k, []byte(marker)); err != nil {
+	if err := db.PutLayerAnswer(t.Context(), k, gzipAnswer([]byte(marker))); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -109,7 +109,7 @@ func TestStartOnStoredResults(t *testing.T) {
 	if got, _, _ := start(8); !strings.Contains(string(got), `"marker":"stored"`) {
 		t.Errorf("zoom 8 answered %.100s…, want the stored marker", got)
 	}
-	if got, ok := (&State{}).CoverageGeoJSON("any", "4G", 0, 9); ok || got != nil {
+	if got, gz, ok := (&State{}).StoredCoverage("any", "4G", 0, 9); ok || got != nil || gz != nil {
 		t.Errorf("a state without stored answers gave %d bytes", len(got))
 	}
 	if strings.Contains(logs.String(), "not the one the database was seeded from") {
