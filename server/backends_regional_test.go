@@ -38,7 +38,7 @@ func TestBackendsServeAlikeRegional(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				s, err := New(a, Options{Limits: Limits{AnonRatePerMinute: -1}, SpoolDir: t.TempDir()})
+				s, err := New(a, Options{Limits: testDeadlines(Limits{AnonRatePerMinute: -1}), SpoolDir: t.TempDir()})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -139,7 +139,7 @@ func TestCORS(t *testing.T) {
 
 	t.Run("never on token routes", func(t *testing.T) {
 		e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
-		s, err := New(e.s.App(), Options{CORSOrigins: []string{"*"}})
+		s, err := New(e.s.App(), Options{CORSOrigins: []string{"*"}, Limits: testDeadlines(Limits{})}) // every export computed under -race
 		if err != nil {
 			t.Fatal(err)
 		}

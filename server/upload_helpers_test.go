@@ -36,8 +36,10 @@ func newUploadEnv(t testing.TB, o Limits) *uploadEnv {
 	return newUploadEnvOn(t, demoState(t), o, nil, "")
 }
 
-// newUploadEnvOn is newUploadEnv over another state's engine (its sites are not used), with
-// the database's fibre seeded with fibreSeed (nil: none) and fibreNote.
+// newUploadEnvOn is newUploadEnv over another state's engine, with the database's fibre seeded
+// with fibreSeed (nil: none) and fibreNote. base's coverage is served when the database holds
+// exactly base's sites (app.Input.Computed: the demo is not computed again for every env);
+// other sites are computed.
 func newUploadEnvOn(t testing.TB, base *app.State, o Limits, fibreSeed *fibre.Network, fibreNote string) *uploadEnv {
 	t.Helper()
 	return newEnv(t, base, Options{Limits: o}, fibreSeed, fibreNote, nil)
@@ -67,7 +69,7 @@ func newEnvDB(t testing.TB, db *persist.DB, base *app.State, so Options, fibreSe
 	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
-	a, err := app.OpenDB(ctx, db, app.Input{Engine: base.Engine, Communes: base.Communes, Carriers: base.Carriers,
+	a, err := app.OpenDB(ctx, db, app.Input{Engine: base.Engine, Computed: base, Communes: base.Communes, Carriers: base.Carriers,
 		Sites: demoInput.Sites, Note: demoInput.Note, Fibre: fibreSeed, FibreNote: fibreNote}, nil)
 	if err != nil {
 		t.Fatal(err)

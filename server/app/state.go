@@ -28,6 +28,10 @@ type Input struct {
 	// Engine, when not nil, is an engine already built over Communes with Definition and
 	// Coverage (whose fields are then not used): Build reuses it instead of making one.
 	Engine *coverage.Engine
+	// Computed, when not nil, is a State already built with Engine (a replica or a restart
+	// on the same inputs): Build serves its coverage instead of computing it again when the new
+	// store holds exactly Computed's sites at its version, and computes it otherwise (see reuse).
+	Computed *State
 
 	Fibre        *fibre.Network // operators' fibre routes and access points; nil = none
 	FibreNote    string         // non-empty for a synthetic fibre network
@@ -153,7 +157,10 @@ func Build(ctx context.Context, in Input) (*State, error) {
 		return nil, err
 	}
 	snap := sites.Snapshot()
-	res, err := eng.Compute(ctx, snap)
+	res := in.Computed.reuse(eng, snap)
+	if res == nil {
+		res, err = eng.Compute(ctx, snap)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("app: computing coverage: %w", err)
 	}
