@@ -1,12 +1,16 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 
+	"phusong/data"
+	"phusong/data/coverage"
+	"phusong/data/persist"
 	"phusong/data/store"
 	"phusong/server/app"
 )
@@ -77,5 +81,68 @@ func TestRegionalServe(t *testing.T) {
 	if got := get(t, ts.URL+"/api/v1/coverage?tech=4G&carrier=any&zoom=9"); !strings.Contains(string(got.body), "MultiPolygon") &&
 		!strings.Contains(string(got.body), "Polygon") {
 		t.Errorf("the any-carrier 4G layer has no polygon: %s", truncate(string(got.body), 300))
+	}
+}
+
+// TestRegionalPockets serves the demo (no population grid, 200 m cells) from a whole engine and
+// region by region (30 regions of 9.6 km) and asks both, through HTTP, for the pockets of every
+// commune, of all communes, of both technologies and two floors, as GeoJSON and as CSV: the
+// answers are byte for byte the same (the pockets, their ranks and totals are the whole
+// engine's). The same carrier upload (half of Viettel's sites removed) is then sent to both: the
+// answers change (the change is not ignored) and are still the same on both.
+func TestRegionalPockets(t *testing.T) {
+	base := demoState(t)
+	in := app.Input{Communes: base.Communes, Carriers: base.Carriers, Sites: demoInput.Sites, Note: demoInput.Note,
+		Coverage: coverage.Options{CellM: testCellM}}
+	newDB := func() *persist.DB {
+		db, err := persist.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	whole := newEnvInput(t, newDB(), in, Options{}, nil)
+	in.RegionCells = 48 * 48
+	regional := newEnvInput(t, newDB(), in, Options{}, nil)
+	if st := regional.s.app.State(); st.Regions == nil || st.Regions.Regions < 10 {
+		t.Fatalf("regions %+v: want ≥ 10", st.Regions)
+	}
+	paths := []string{"/api/v1/pockets?tech=4G", "/api/v1/pockets?tech=3G&min_people=0", "/api/v1/pockets.csv?tech=4G&min_people=0"}
+	for _, c := range base.Communes {
+		paths = append(paths, "/api/v1/pockets?tech=4G&min_people=0&commune="+c.Code)
+	}
+	ask := func() [][]byte {
+		var out [][]byte
+		for _, p := range paths {
+			w, g := whole.call(t, http.MethodGet, p, "", nil), regional.call(t, http.MethodGet, p, "", nil)
+			if w.status != http.StatusOK || g.status != http.StatusOK {
+				t.Fatalf("%s: %d whole, %d region by region: %s", p, w.status, g.status, truncate(string(g.body), 300))
+			}
+			if !bytes.Equal(w.body, g.body) {
+				t.Errorf("%s: region by region\n%s\nwhole\n%s", p, truncate(string(g.body), 600), truncate(string(w.body), 600))
+			}
+			out = append(out, g.body)
+		}
+		return out
+	}
+	before := ask()
+	if !strings.Contains(string(before[0]), `"rank":1`) {
+		t.Fatalf("no pocket in %s", truncate(string(before[0]), 300))
+	}
+	var viettel []data.Site
+	for _, s := range demoInput.Sites {
+		if s.Carrier == "viettel" {
+			viettel = append(viettel, s)
+		}
+	}
+	csv := sitesCSV(t, viettel[:len(viettel)/2])
+	for _, e := range []*uploadEnv{whole, regional} {
+		if r := e.uploadCSV(t, "viettel", "replace", false, csv); r.status != http.StatusOK {
+			t.Fatalf("upload: %d %s", r.status, truncate(string(r.body), 300))
+		}
+	}
+	after := ask()
+	if bytes.Equal(before[0], after[0]) {
+		t.Error("the 4G pockets did not change when half of Viettel's sites were removed")
 	}
 }

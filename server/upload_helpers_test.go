@@ -67,10 +67,16 @@ func newUploadEnvDB(t testing.TB, db *persist.DB, base *app.State, o Limits, fib
 // clock, report rules) before the server is made.
 func newEnvDB(t testing.TB, db *persist.DB, base *app.State, so Options, fibreSeed *fibre.Network, fibreNote string, hook func(*app.App)) *uploadEnv {
 	t.Helper()
+	return newEnvInput(t, db, app.Input{Engine: base.Engine, Computed: base, Communes: base.Communes, Carriers: base.Carriers,
+		Sites: demoInput.Sites, Note: demoInput.Note, Fibre: fibreSeed, FibreNote: fibreNote}, so, hook)
+}
+
+// newEnvInput is newEnvDB over the state app.OpenDB builds from in.
+func newEnvInput(t testing.TB, db *persist.DB, in app.Input, so Options, hook func(*app.App)) *uploadEnv {
+	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() { db.Close() })
-	a, err := app.OpenDB(ctx, db, app.Input{Engine: base.Engine, Computed: base, Communes: base.Communes, Carriers: base.Carriers,
-		Sites: demoInput.Sites, Note: demoInput.Note, Fibre: fibreSeed, FibreNote: fibreNote}, nil)
+	a, err := app.OpenDB(ctx, db, in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -267,7 +267,8 @@ func (r *Result) computeRegion(ctx context.Context, ri int, ps *placedSites, cel
 
 // takeRegion takes region ri's computation run into r: its own communes' counts go into
 // r.counts (replacing theirs) and their land cells into cells, and with polygons kept
-// (r.regional) the map's first layers of the region are contoured.
+// (r.regional) the map's first layers of the region are contoured and its uncovered land
+// labelled (keepUncovered).
 func (r *Result) takeRegion(ctx context.Context, ri int, run *regionRun, cells []int) error {
 	base, rg, res := r.eng, &r.plan.regions[ri], run.res
 	remap := make([]int, len(res.carriers))
@@ -281,6 +282,7 @@ func (r *Result) takeRegion(ctx context.Context, ri int, run *regionRun, cells [
 		cells[ci] = res.eng.land.CommuneCells[n]
 	}
 	if r.regional != nil {
+		r.regional.keepUncovered(ri, run)
 		return r.regional.first(ctx, ri, res)
 	}
 	return nil

@@ -40,6 +40,10 @@ type regionPolygons struct {
 	mu     sync.Mutex
 	pieces map[pieceKey]*lazyValue[span]
 	gaps   map[regionTech]*lazyValue[map[int]orb.MultiPolygon] // whole commune index → its gaps
+	// uncoveredPieces are each region's pieces of uncovered land, uncoveredSets the sets they
+	// make (regions_uncovered.go).
+	uncoveredPieces map[regionTech]*lazyValue[[]uncoveredPiece]
+	uncoveredSets   map[data.Tech]*lazyValue[*uncoveredIndex]
 }
 
 // regionCacheBytes bounds the regions a Regional result keeps computed (regionRun.bytes): about
@@ -115,14 +119,16 @@ func newRegionPolygons(plan *regionPlan, ps *placedSites) (*regionPolygons, erro
 	sf := &spillFile{f: f}
 	runtime.AddCleanup(sf, func(f *os.File) { f.Close() }, f)
 	return &regionPolygons{plan: plan, ps: ps, spill: sf, results: newRegionResults(regionCacheBytes),
-		pieces: map[pieceKey]*lazyValue[span]{}, gaps: map[regionTech]*lazyValue[map[int]orb.MultiPolygon]{}}, nil
+		pieces: map[pieceKey]*lazyValue[span]{}, gaps: map[regionTech]*lazyValue[map[int]orb.MultiPolygon]{},
+		uncoveredPieces: map[regionTech]*lazyValue[[]uncoveredPiece]{}, uncoveredSets: map[data.Tech]*lazyValue[*uncoveredIndex]{}}, nil
 }
 
 // without returns rp for the sites ps: the pieces and gaps of the regions marked in redo
 // dropped, the others shared.
 func (rp *regionPolygons) without(redo []bool, ps *placedSites) *regionPolygons {
 	out := &regionPolygons{plan: rp.plan, ps: ps, spill: rp.spill, results: newRegionResults(regionCacheBytes), stored: rp.stored,
-		pieces: map[pieceKey]*lazyValue[span]{}, gaps: map[regionTech]*lazyValue[map[int]orb.MultiPolygon]{}}
+		pieces: map[pieceKey]*lazyValue[span]{}, gaps: map[regionTech]*lazyValue[map[int]orb.MultiPolygon]{},
+		uncoveredPieces: map[regionTech]*lazyValue[[]uncoveredPiece]{}, uncoveredSets: map[data.Tech]*lazyValue[*uncoveredIndex]{}}
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	for k, v := range rp.pieces {
@@ -133,6 +139,11 @@ func (rp *regionPolygons) without(redo []bool, ps *placedSites) *regionPolygons 
 	for k, v := range rp.gaps {
 		if !redo[k.region] {
 			out.gaps[k] = v
+		}
+	}
+	for k, v := range rp.uncoveredPieces {
+		if !redo[k.region] {
+			out.uncoveredPieces[k] = v
 		}
 	}
 	return out

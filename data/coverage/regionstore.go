@@ -33,9 +33,19 @@ type RegionPlan struct {
 	regionCells int
 	p           *regionPlan
 
-	mu     sync.Mutex // guards last
+	mu     sync.Mutex // guards last and uncovered
 	last   *placedSites
 	lastOf []data.Site // the list last was placed from (the same backing array and length)
+	// uncovered are the pieces of uncovered land Compute found, per region, for the placed
+	// sites they were found over: AssembleRegions over the same list takes them (a region
+	// another process computed is labelled again when the pockets are first asked for).
+	uncovered map[regionTech]keptPieces
+}
+
+// keptPieces are one region's pieces of one technology found over the placed sites ps.
+type keptPieces struct {
+	ps     *placedSites
+	pieces *lazyValue[[]uncoveredPiece]
 }
 
 // placed returns sites placed (projected, reach measured), reusing the last placement when
@@ -223,6 +233,14 @@ func (p *RegionPlan) Compute(ctx context.Context, ri int, sites []data.Site) (*R
 	if err := tmp.takeRegion(ctx, ri, run, cells); err != nil {
 		return nil, err
 	}
+	p.mu.Lock()
+	if p.uncovered == nil {
+		p.uncovered = map[regionTech]keptPieces{}
+	}
+	for k, v := range rp.uncoveredPieces {
+		p.uncovered[k] = keptPieces{ps, v}
+	}
+	p.mu.Unlock()
 	return tmp.regionOutput(ctx, ri, cells)
 }
 
@@ -381,6 +399,14 @@ func (p *RegionPlan) AssembleRegions(sites []data.Site, summaries [][]byte, src 
 		return nil, nil, err
 	}
 	rp.stored = &storedLayers{eng: base, src: src}
+	p.mu.Lock()
+	for k, v := range p.uncovered { // taken: found over these sites, or stale
+		if v.ps == rp.ps {
+			rp.uncoveredPieces[k] = v.pieces
+		}
+		delete(p.uncovered, k)
+	}
+	p.mu.Unlock()
 	merged.regional = rp
 	merged.counts = make([]communeCounts, len(base.communes))
 	for ci := range merged.counts {

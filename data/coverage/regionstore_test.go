@@ -127,6 +127,19 @@ func TestAssembleRegions(t *testing.T) {
 	if n := len(got.regional.results.entries); n != 0 {
 		t.Errorf("serving every layer and gap of the assembled result computed %d regions again, want none (stored or empty)", n)
 	}
+	for _, tech := range data.AnalysedTechs { // the pieces Compute found are taken, not found again
+		ws, err := want.UncoveredSets(ctx, tech)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs, err := got.UncoveredSets(ctx, tech)
+		if err != nil || !reflect.DeepEqual(gs, ws) {
+			t.Errorf("%s: the assembled result's uncovered sets differ from ServeRegions' (%v)", tech, err)
+		}
+	}
+	if n := len(got.regional.results.entries); n != 0 {
+		t.Errorf("the assembled result's uncovered sets computed %d regions again, want none", n)
+	}
 
 	// an update of the assembled result: some regions computed again, the others still read
 	next := slices.Clone(sites)

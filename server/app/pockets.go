@@ -13,13 +13,13 @@ import (
 // not "", each with the nearest counted site of every carrier (from the state's snapshot) and
 // the nearest fibre access point (from its network, when it has one). An unknown commune is
 // an *ArgError, a technology not analysed pocket.ErrTech.
+//
+// On a state computed region by region the pockets are found region by region
+// (pocket.Find on a Regional result): the same pockets as a whole engine's.
 func (st *State) Pockets(tech data.Tech, minPeople float64, commune string) (*pocket.Layer, error) {
-	if st.Regions != nil {
-		return nil, ErrRegional
-	}
 	opts := pocket.Options{MinPeople: minPeople, Commune: commune, Sites: st.Snapshot, Fibre: st.Fibre}
 	l, err := pocket.Find(st.Coverage, tech, opts)
-	if err != nil && !errors.Is(err, pocket.ErrTech) {
+	if errors.Is(err, pocket.ErrCommune) {
 		return nil, &ArgError{"commune", commune, "unknown commune code"}
 	}
 	return l, err

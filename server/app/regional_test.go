@@ -16,7 +16,8 @@ import (
 // TestRegionalUpload serves the demo region by region from a real database and applies a
 // carrier's upload (one site moved 4 km) through App.Apply: it is accepted, only some regions
 // are computed again, and the served statistics equal those of a state built region by region
-// over the new list and those of a whole engine over it; what needs levels stays ErrRegional.
+// over the new list and those of a whole engine over it, and so are the pockets; what needs the
+// whole land raster stays ErrRegional.
 func TestRegionalUpload(t *testing.T) {
 	st := mustDemo(t)
 	db, err := persist.Open(t.TempDir())
@@ -70,7 +71,18 @@ func TestRegionalUpload(t *testing.T) {
 			t.Errorf("%s: served statistics after the upload differ from a whole engine's", tech)
 		}
 	}
-	if _, err := got.Pockets(data.Tech4G, 0, ""); err != ErrRegional {
-		t.Errorf("pockets of a regional state: %v, want ErrRegional", err)
+	gp, err := got.Pockets(data.Tech4G, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wp, err := whole.Pockets(data.Tech4G, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gp, wp) || len(gp.Pockets) == 0 {
+		t.Errorf("pockets after the upload: %d of %g people served, %d of %g people whole", len(gp.Pockets), gp.People, len(wp.Pockets), wp.People)
+	}
+	if _, err := got.Density(); err != ErrRegional {
+		t.Errorf("the density image of a regional state: %v, want ErrRegional", err)
 	}
 }

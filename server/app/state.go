@@ -131,10 +131,11 @@ func (st *State) check() error {
 //
 // With in.RegionCells > 0 the coverage is computed region by region (coverage.ServeRegions):
 // the State has a store and snapshot of the sites, the statistics and the map's polygons
-// (contoured region by region on first request) and answers the levels at a point, but has no
-// Engine, so what needs the whole land raster (pockets, measurements, scenarios, fibre reach and
-// fibre uploads) answers ErrRegional; WithSites recomputes the regions a change
-// touches. in.Engine and a population grid are
+// (contoured region by region on first request), answers the levels at a point and finds the
+// dead-zone pockets region by region (the whole engine's, pocket.Find), but has no Engine, so what
+// needs the whole land raster (hexagons, the population image, measurements, scenarios, signal
+// reports, fibre reach and fibre uploads) answers ErrRegional; WithSites recomputes the regions a
+// change touches. in.Engine and a population grid are
 // refused then (ErrRegions); in.Fibre is served as a network without reach (FibreReach nil).
 func Build(ctx context.Context, in Input) (*State, error) {
 	def, carriers := in.defaults()
@@ -219,12 +220,12 @@ func buildRegional(ctx context.Context, in Input, def *coverage.Definition, carr
 }
 
 // ErrRegional: the served coverage was computed region by region (Input.RegionCells), which
-// keeps the statistics, contours the map's layers and answers the levels at a point region by
-// region, but holds no land raster of the whole area; what needs one needs a server computing
-// the whole area at once (serve --regions off), within its memory. Station-list
-// uploads work (WithSites recomputes the regions they touch).
-var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics, map layers, the signal at a point and station-list uploads only): "+
-	"pockets, hexagons, the population image, measurements, scenarios, signal reports, fibre reach and fibre uploads need the whole engine (serve --regions off): %w", ErrReadOnly)
+// keeps the statistics, contours the map's layers, answers the levels at a point and finds the
+// pockets region by region, but holds no land raster of the whole area; what needs one needs a
+// server computing the whole area at once (serve --regions off), within its memory.
+// Station-list uploads work (WithSites recomputes the regions they touch).
+var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics, map layers, pockets, the signal at a point and station-list uploads only): "+
+	"hexagons, the population image, measurements, scenarios, signal reports, fibre reach and fibre uploads need the whole engine (serve --regions off): %w", ErrReadOnly)
 
 // byCarrier groups sites by carrier into lists (a new map when nil).
 func byCarrier(sites []data.Site, lists map[string][]data.Site) map[string][]data.Site {

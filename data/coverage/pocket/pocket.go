@@ -23,6 +23,7 @@ package pocket
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -132,21 +133,28 @@ type Layer struct {
 
 // Find returns the pockets of tech in r, ranked by people (see the package doc), those under
 // opts.MinPeople left out, only those in opts.Commune when it is set, with the distances
-// opts asks for. An unknown technology is ErrTech, an unknown commune code an error too.
+// opts asks for. An unknown technology is ErrTech, an unknown commune code ErrCommune.
+//
+// On a Regional result (coverage.ServeRegions) the pockets are the result's uncovered sets
+// (Result.UncoveredSets, found region by region): the same cells, people, ranks and totals as
+// on a whole engine over the same communes and sites; only the kept pockets of opts.Commune
+// (every kept pocket without it) have their cells read.
 func Find(r *coverage.Result, tech data.Tech, opts Options) (*Layer, error) {
 	e := r.Engine()
 	req, ok := e.RequiredDBm(tech, false)
-	field := r.Field(coverage.AnyCarrier, tech)
-	if !ok || field == nil {
+	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrTech, tech)
 	}
-	communes := e.Communes()
-	only := -1
-	if opts.Commune != "" {
-		only = slices.IndexFunc(communes, func(c data.Commune) bool { return c.Code == opts.Commune })
-		if only < 0 {
-			return nil, fmt.Errorf("pocket: no commune %q", opts.Commune)
-		}
+	if opts.Commune != "" && !slices.ContainsFunc(e.Communes(), func(c data.Commune) bool { return c.Code == opts.Commune }) {
+		return nil, fmt.Errorf("%w: %q", ErrCommune, opts.Commune)
+	}
+	out := &Layer{Tech: tech, ThresholdDBm: req, MinPeople: max(0, opts.MinPeople)}
+	if r.Regional() {
+		return out, out.findRegional(r, opts)
+	}
+	field := r.Field(coverage.AnyCarrier, tech)
+	if field == nil {
+		return nil, fmt.Errorf("%w: %q", ErrTech, tech)
 	}
 	g := e.Grid()
 	owner := e.CommuneIndexRaster()
@@ -154,97 +162,124 @@ func Find(r *coverage.Result, tech data.Tech, opts Options) (*Layer, error) {
 	for k, ci := range owner {
 		uncovered[k] = ci >= 0 && !(float64(field[k]) >= req)
 	}
-	labels, n := label(uncovered, g.NX, g.NY)
+	labels, n := geo.Components8(uncovered, g.NX, g.NY)
 	ppl := newPeople(r, tech)
 	pockets := make([]Pocket, n)
 	for k, lb := range labels {
-		if lb < 0 {
-			continue
+		if lb >= 0 {
+			pockets[lb].addCell(int32(k), g.NX)
 		}
-		p := &pockets[lb]
-		i, j := k%g.NX, k/g.NX
-		if p.CellCount == 0 {
-			p.Bound = land.CellRect{I0: i, J0: j, I1: i + 1, J1: j + 1}
-		}
-		p.Bound = p.Bound.Union(land.CellRect{I0: i, J0: j, I1: i + 1, J1: j + 1})
-		p.CellCount++
-		p.Cells = append(p.Cells, int32(k))
 	}
-	out := &Layer{Tech: tech, ThresholdDBm: req, MinPeople: max(0, opts.MinPeople), Total: n}
+	first := make([]int32, n)
 	for lb := range pockets {
-		ppl.measure(&pockets[lb], g, e.Projection())
-		out.People += pockets[lb].People
+		p := &pockets[lb]
+		ppl.measure(p, g, e.Projection(), func(n int) int32 { return owner[p.Cells[n]] })
+		out.People += p.People
+		first[lb] = p.Cells[0]
 	}
-	slices.SortStableFunc(pockets, func(a, b Pocket) int {
-		return cmp.Or(cmp.Compare(b.People, a.People), cmp.Compare(a.Cells[0], b.Cells[0]))
-	})
-	for i := range pockets {
-		p := &pockets[i]
-		p.Rank, p.Tech = i+1, tech
-		if p.People < out.MinPeople {
-			break
-		}
-		out.Kept++
-		out.KeptPeople += p.People
-		if only >= 0 && !slices.ContainsFunc(p.Communes, func(s Share) bool { return s.Code == opts.Commune }) {
-			continue
-		}
-		measureDistances(p, r, tech, opts)
-		out.Pockets = append(out.Pockets, *p)
-	}
-	return out, nil
+	return out, out.rank(r, opts, pockets, first, nil)
 }
 
-// label gives every set cell of a nx × ny row-major mask the index of its 8-connected
-// component (numbered in the order of their first cell), −1 to the others, and returns the
-// number of components.
-func label(mask []bool, nx, ny int) ([]int32, int) {
-	labels := make([]int32, len(mask))
-	for k := range labels {
-		labels[k] = -1
+// ErrCommune: the commune asked for is not one of the result's.
+var ErrCommune = errors.New("pocket: no such commune")
+
+// addCell adds cell k (a row-major index of a grid nx cells wide, above p's cells) to p.
+func (p *Pocket) addCell(k int32, nx int) {
+	i, j := int(k)%nx, int(k)/nx
+	c := land.CellRect{I0: i, J0: j, I1: i + 1, J1: j + 1}
+	if p.CellCount == 0 {
+		p.Bound = c
 	}
-	var queue []int32
-	n := int32(0)
-	for k, in := range mask {
-		if !in || labels[k] >= 0 {
+	p.Bound = p.Bound.Union(c)
+	p.CellCount++
+	p.Cells = append(p.Cells, k)
+}
+
+// findRegional sets l's pockets from a Regional result r: every uncovered set is a pocket
+// measured from its cells per commune; a kept one is completed from its cells (its outline,
+// centre and distances).
+func (l *Layer) findRegional(r *coverage.Result, opts Options) error {
+	ctx := context.Background()
+	sets, err := r.UncoveredSets(ctx, l.Tech)
+	if err != nil {
+		return err
+	}
+	ppl := newPeople(r, l.Tech)
+	pockets := make([]Pocket, len(sets))
+	first := make([]int32, len(sets))
+	for i := range sets {
+		p := &pockets[i]
+		p.CellCount = sets[i].Cells
+		byCommune := make(map[int32]*tally, len(sets[i].CommuneCells))
+		for ci, n := range sets[i].CommuneCells {
+			byCommune[ci] = &tally{cells: n}
+		}
+		ppl.share(p, byCommune)
+		l.People += p.People
+		first[i] = sets[i].First
+	}
+	e := r.Engine()
+	g := e.Grid()
+	return l.rank(r, opts, pockets, first, func(p *Pocket, i int) error {
+		cells, communes, err := r.UncoveredCells(ctx, l.Tech, &sets[i])
+		if err != nil {
+			return err
+		}
+		*p = Pocket{Rank: p.Rank, Tech: p.Tech}
+		for _, k := range cells {
+			p.addCell(k, g.NX)
+		}
+		ppl.measure(p, g, e.Projection(), func(n int) int32 { return communes[n] })
+		return nil
+	})
+}
+
+// rank numbers pockets by people, the most first (ties: the first cell, first[i] of pockets[i],
+// in the grid's row-major order), counts those at or above l's floor and keeps those of
+// opts.Commune in l.Pockets, each completed by complete (when not nil) and its distances
+// measured.
+func (l *Layer) rank(r *coverage.Result, opts Options, pockets []Pocket, first []int32, complete func(p *Pocket, i int) error) error {
+	l.Total = len(pockets)
+	order := make([]int, len(pockets))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(pockets[b].People, pockets[a].People), cmp.Compare(first[a], first[b]))
+	})
+	for n, i := range order {
+		p := &pockets[i]
+		p.Rank, p.Tech = n+1, l.Tech
+		if p.People < l.MinPeople {
+			break
+		}
+		l.Kept++
+		l.KeptPeople += p.People
+		if opts.Commune != "" && !slices.ContainsFunc(p.Communes, func(s Share) bool { return s.Code == opts.Commune }) {
 			continue
 		}
-		labels[k] = n
-		queue = append(queue[:0], int32(k))
-		for len(queue) > 0 {
-			c := int(queue[len(queue)-1])
-			queue = queue[:len(queue)-1]
-			ci, cj := c%nx, c/nx
-			for dj := -1; dj <= 1; dj++ {
-				for di := -1; di <= 1; di++ {
-					i, j := ci+di, cj+dj
-					if i < 0 || j < 0 || i >= nx || j >= ny {
-						continue
-					}
-					if q := j*nx + i; mask[q] && labels[q] < 0 {
-						labels[q] = n
-						queue = append(queue, int32(q))
-					}
-				}
+		if complete != nil {
+			if err := complete(p, i); err != nil {
+				return err
 			}
 		}
-		n++
+		measureDistances(p, r, l.Tech, opts)
+		l.Pockets = append(l.Pockets, *p)
 	}
-	return labels, int(n)
+	return nil
 }
 
 // people measures the people of cells: the engine's population grid, or the census spread
 // uniformly over each commune's land cells.
 type people struct {
 	pop      *population.Grid
-	owner    []int32
 	communes []data.Commune
 	land     []int // land cells per commune (uniform spread)
 }
 
 func newPeople(r *coverage.Result, tech data.Tech) *people { // tech: any analysed one (land cells do not depend on it)
 	e := r.Engine()
-	p := &people{pop: e.Population(), owner: e.CommuneIndexRaster(), communes: e.Communes()}
+	p := &people{pop: e.Population(), communes: e.Communes()}
 	if p.pop == nil {
 		p.land = make([]int, len(p.communes))
 		for _, s := range r.CommuneStatsFor(tech) {
@@ -255,19 +290,23 @@ func newPeople(r *coverage.Result, tech data.Tech) *people { // tech: any analys
 	return p
 }
 
-// measure sets pk's people, households, centre and communes from its cells.
-func (p *people) measure(pk *Pocket, g geo.Grid, tm geo.TransverseMercator) {
-	type acc struct {
-		cells int
-		units int64
-	}
-	byCommune := map[int32]*acc{}
+// tally is a pocket's cells in one commune and, with a population grid, their people in
+// population.Scale units.
+type tally struct {
+	cells int
+	units int64
+}
+
+// measure sets pk's people, households, centre and communes from its cells, communeOf(n)
+// being the commune of pk.Cells[n].
+func (p *people) measure(pk *Pocket, g geo.Grid, tm geo.TransverseMercator, communeOf func(n int) int32) {
+	byCommune := map[int32]*tally{}
 	var sx, sy, sw, cx, cy float64
-	for _, k := range pk.Cells {
-		ci := p.owner[k]
+	for n, k := range pk.Cells {
+		ci := communeOf(n)
 		a := byCommune[ci]
 		if a == nil {
-			a = &acc{}
+			a = &tally{}
 			byCommune[ci] = a
 		}
 		a.cells++
@@ -282,6 +321,18 @@ func (p *people) measure(pk *Pocket, g geo.Grid, tm geo.TransverseMercator) {
 		sx, sy, sw = sx+w*c[0], sy+w*c[1], sw+w
 		cx, cy = cx+c[0], cy+c[1]
 	}
+	p.share(pk, byCommune)
+	pk.AreaM2 = float64(pk.CellCount) * g.CellM * g.CellM
+	if sw > 0 {
+		pk.CentreM = orb.Point{sx / sw, sy / sw}
+	} else {
+		pk.CentreM = orb.Point{cx / float64(pk.CellCount), cy / float64(pk.CellCount)}
+	}
+	pk.Centre = tm.Inverse(pk.CentreM)
+}
+
+// share sets pk's communes, people and households from its cells per commune.
+func (p *people) share(pk *Pocket, byCommune map[int32]*tally) {
 	for ci, a := range byCommune {
 		c := &p.communes[ci]
 		s := Share{Code: c.Code, Name: c.Name, Cells: a.cells}
@@ -300,13 +351,6 @@ func (p *people) measure(pk *Pocket, g geo.Grid, tm geo.TransverseMercator) {
 			pk.Households += s.People * float64(c.Households) / float64(c.Population)
 		}
 	}
-	pk.AreaM2 = float64(pk.CellCount) * g.CellM * g.CellM
-	if sw > 0 {
-		pk.CentreM = orb.Point{sx / sw, sy / sw}
-	} else {
-		pk.CentreM = orb.Point{cx / float64(pk.CellCount), cy / float64(pk.CellCount)}
-	}
-	pk.Centre = tm.Inverse(pk.CentreM)
 }
 
 // measureDistances sets the nearest site per carrier and the nearest access point of p.

@@ -95,81 +95,6 @@ func fixture(t testing.TB, seed uint64, withPopulation bool) (*coverage.Engine, 
 	return e, st, r, rng
 }
 
-// labelOracle labels the 8-connected components of mask by union-find over each cell's
-// east, north-west, north and north-east neighbours (a different walk from label's), returning
-// per cell a representative (−1 outside).
-func labelOracle(mask []bool, nx, ny int) []int {
-	parent := make([]int, len(mask))
-	for k := range parent {
-		parent[k] = k
-	}
-	var find func(int) int
-	find = func(k int) int {
-		for parent[k] != k {
-			parent[k] = parent[parent[k]]
-			k = parent[k]
-		}
-		return k
-	}
-	for k, in := range mask {
-		if !in {
-			continue
-		}
-		i, j := k%nx, k/nx
-		for _, d := range [][2]int{{1, 0}, {-1, 1}, {0, 1}, {1, 1}} {
-			if a, b := i+d[0], j+d[1]; a >= 0 && a < nx && b < ny && mask[b*nx+a] {
-				parent[find(b*nx+a)] = find(k)
-			}
-		}
-	}
-	out := make([]int, len(mask))
-	for k, in := range mask {
-		out[k] = -1
-		if in {
-			out[k] = find(k)
-		}
-	}
-	return out
-}
-
-// TestLabel: label's components are the union-find oracle's, numbered in the order of their
-// first cell, on seeded random masks of several densities.
-func TestLabel(t *testing.T) {
-	rng := rand.New(rand.NewPCG(4, 4))
-	for range 200 {
-		nx, ny := 1+rng.IntN(40), 1+rng.IntN(40)
-		p := rng.Float64()
-		mask := make([]bool, nx*ny)
-		for k := range mask {
-			mask[k] = rng.Float64() < p
-		}
-		got, n := label(mask, nx, ny)
-		want := labelOracle(mask, nx, ny)
-		seen := map[int]int32{} // oracle representative → label
-		next := int32(0)
-		for k := range mask {
-			if (got[k] < 0) != (want[k] < 0) {
-				t.Fatalf("cell %d: label %d, oracle %d", k, got[k], want[k])
-			}
-			if want[k] < 0 {
-				continue
-			}
-			lb, ok := seen[want[k]]
-			if !ok {
-				lb = next
-				seen[want[k]] = lb
-				next++
-			}
-			if got[k] != lb {
-				t.Fatalf("%d × %d mask, cell %d: label %d, want %d", nx, ny, k, got[k], lb)
-			}
-		}
-		if n != int(next) {
-			t.Fatalf("%d components, oracle %d", n, next)
-		}
-	}
-}
-
 // TestPocketsAddUp: every pocket (no floor) together holds every uncovered land cell once and,
 // per commune, exactly the commune's uncovered people (the statistics' figure), with a
 // population grid and without; ranks follow people; the floor keeps the head of the ranking;
@@ -233,22 +158,7 @@ func TestPocketsUpdate(t *testing.T) {
 	e, st, cur, rng := fixture(t, seed, true)
 	ctx := context.Background()
 	for step := range 12 {
-		all := st.Snapshot().Sites(store.Filter{})
-		var ch store.Change
-		var err error
-		switch rng.IntN(3) {
-		case 0:
-			ch, err = st.Upsert([]data.Site{site(rng, "viettel", fmt.Sprintf("N%02d", step))})
-		case 1:
-			s := *all[rng.IntN(len(all))]
-			s.Lon += (rng.Float64() - 0.5) * 0.01
-			ch, err = st.Upsert([]data.Site{s})
-		default:
-			ch, err = st.Delete([]data.SiteKey{all[rng.IntN(len(all))].Key()})
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		ch := randomEdit(t, st, rng, step)
 		up, err := e.Update(ctx, cur, st.Snapshot(), ch)
 		if err != nil {
 			t.Fatal(err)
@@ -273,6 +183,110 @@ func TestPocketsUpdate(t *testing.T) {
 		}
 		cur = up
 	}
+}
+
+// randomEdit applies to st one seeded random edit of step: a new Viettel site, a site moved up to
+// 500 m east or west, or a site removed.
+func randomEdit(t *testing.T, st *store.Store, rng *rand.Rand, step int) store.Change {
+	t.Helper()
+	all := st.Snapshot().Sites(store.Filter{})
+	var ch store.Change
+	var err error
+	switch rng.IntN(3) {
+	case 0:
+		ch, err = st.Upsert([]data.Site{site(rng, "viettel", fmt.Sprintf("N%02d", step))})
+	case 1:
+		s := *all[rng.IntN(len(all))]
+		s.Lon += (rng.Float64() - 0.5) * 0.01
+		ch, err = st.Upsert([]data.Site{s})
+	default:
+		ch, err = st.Delete([]data.SiteKey{all[rng.IntN(len(all))].Key()})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// TestPocketsRegional: the pockets of the fixture served region by region (coverage.ServeRegions,
+// nine regions of 64 × 64 cells, one a commune) equal the whole engine's exactly (reflect.DeepEqual
+// of every layer: cells, people, ranks, totals, distances), for every technology, floor and
+// commune filter, at first and after seeded random edits (coverage.UpdateRegions against
+// Engine.Update), and some pockets span several communes (so several regions).
+func TestPocketsRegional(t *testing.T) {
+	seed := uint64(rand.Int64())
+	t.Logf("seed %d", seed)
+	e, st, whole, rng := fixture(t, seed, false)
+	ctx := context.Background()
+	sitesOf := func(sn *store.Snapshot) []data.Site {
+		var out []data.Site
+		for _, s := range sn.Sites(store.Filter{}) {
+			out = append(out, *s)
+		}
+		return out
+	}
+	regional, rep, err := coverage.ServeRegions(ctx, communes(), coverage.DefaultDefinition(), coverage.Options{CellM: 50},
+		sitesOf(st.Snapshot()), 64*64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Regions < 4 {
+		t.Fatalf("%d regions, want several", rep.Regions)
+	}
+	spanning := 0
+	for step := range 6 {
+		for _, tech := range data.AnalysedTechs {
+			for _, minPeople := range []float64{0, 50} {
+				for _, code := range append([]string{""}, codes(e)...) {
+					opts := Options{MinPeople: minPeople, Commune: code, Sites: st.Snapshot()}
+					w, err := Find(whole, tech, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					g, err := Find(regional, tech, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(w, g) {
+						t.Fatalf("step %d %s min %g commune %q: %d pockets of %d region by region, %d of %d whole",
+							step, tech, minPeople, code, len(g.Pockets), g.Total, len(w.Pockets), w.Total)
+					}
+					for _, p := range g.Pockets {
+						if len(p.Communes) > 1 {
+							spanning++
+						}
+					}
+				}
+			}
+		}
+		ch := randomEdit(t, st, rng, step)
+		if whole, err = e.Update(ctx, whole, st.Snapshot(), ch); err != nil {
+			t.Fatal(err)
+		}
+		var changed []*data.Site
+		for _, d := range ch.Affected {
+			for _, s := range []*data.Site{d.Before, d.After} {
+				if s != nil {
+					changed = append(changed, s)
+				}
+			}
+		}
+		if regional, _, err = coverage.UpdateRegions(ctx, regional, sitesOf(st.Snapshot()), changed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if spanning == 0 {
+		t.Error("no pocket spans several communes: the test would not see a wrong join between regions")
+	}
+}
+
+// codes are the codes of e's communes.
+func codes(e *coverage.Engine) []string {
+	var out []string
+	for _, c := range e.Communes() {
+		out = append(out, c.Code)
+	}
+	return out
 }
 
 // TestPocketDistances: the nearest site per carrier and the nearest access point are those a
