@@ -176,6 +176,58 @@ func TestAssembleRegions(t *testing.T) {
 	}
 }
 
+// TestServeAssembled: regions without a stored summary (every other one here) are computed for
+// serving (statistics, then layers and gaps when asked: no stored piece of theirs is read), the
+// others read; the result equals ServeRegions' exactly, and a computed region's RegionOutput is
+// what Compute gives for it (what a first start stores afterwards). AssembleRegions refuses a
+// missing summary.
+func TestServeAssembled(t *testing.T) {
+	communes, sites := demoInputs(t)
+	opts := Options{CellM: 200}
+	const regionCells = 48 * 48
+	ctx := context.Background()
+	want, _, err := ServeRegions(ctx, communes, DefaultDefinition(), opts, sites, regionCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := PlanRegions(communes, DefaultDefinition(), opts, regionCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []*RegionOutput
+	sums := make([][]byte, plan.Len())
+	for ri := 0; ri < plan.Len(); ri += 2 {
+		out, err := plan.Compute(ctx, ri, sites)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, sums[ri] = append(stored, out), out.Summary
+	}
+	if _, _, err := plan.AssembleRegions(sites, sums, newMemorySource(stored).read); err == nil {
+		t.Errorf("AssembleRegions took missing summaries")
+	}
+	src := newMemorySource(nil) // no piece of a computed region may be read
+	got, _, err := plan.ServeAssembled(ctx, sites, sums, src.read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ri := 1; ri < plan.Len(); ri += 2 {
+		out, err := got.RegionOutput(ri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone, err := plan.Compute(ctx, ri, sites)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Summary, alone.Summary) || !reflect.DeepEqual(out.Layers, alone.Layers) {
+			t.Errorf("region %d: served output differs from the region computed alone", ri)
+		}
+	}
+	src.pieces = newMemorySource(stored).pieces // the stored regions' pieces
+	sameRegional(t, "served", got, want)
+}
+
 // TestReachOf: the reach a store gets from ReachOf is the engine's for every site of the list
 // placed and for a site changed since (same key, another height), which must not get the old one.
 func TestReachOf(t *testing.T) {

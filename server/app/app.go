@@ -110,6 +110,9 @@ func OpenOwned(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) 
 }
 
 // OpenDB is Open on a database the caller opened and closes (tests share one between apps).
+// Region by region (in.RegionCells), the regions whose results the database lacks are computed
+// for serving and their results stored in the background afterwards, until ctx is done (Close
+// waits for that).
 func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -128,9 +131,9 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	}
 	var st *State
 	var regions *Regions
-	var version string
+	var pending *served
 	if in.RegionCells > 0 {
-		regions, st, version, err = openRegions(ctx, db, in, heads, log)
+		regions, st, pending, err = openRegions(ctx, db, in, heads, log)
 	} else {
 		st, err = Build(ctx, in)
 	}
@@ -145,7 +148,11 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	a.regions = regions
 	a.calibration = calibration
 	if regions != nil {
+		version := st.answers.version
 		a.storing.Go(func() { regions.storeStartStats(context.WithoutCancel(ctx), st, version) })
+	}
+	if pending != nil {
+		a.storing.Go(func() { regions.complete(ctx, pending) })
 	}
 	return a, nil
 }
@@ -171,7 +178,8 @@ func useServedDefinition(ctx context.Context, db *persist.DB, in *Input, log *sl
 	return id, nil
 }
 
-// Close cancels the suggestion runs in progress and closes the database Open opened (not one
+// Close cancels the suggestion runs in progress, waits for the results being stored (see
+// OpenDB) and closes the database Open opened (not one
 // given to New or OpenDB).
 func (a *App) Close() error {
 	a.jobs.cancelAll()
