@@ -73,8 +73,9 @@ func Fingerprint(communes []data.Commune, def *coverage.Definition, opts coverag
 // stored there (persist.PutRegionResult) by whichever process computes it, keyed by the inputs
 // Fingerprint and the region's sites, and the regions still missing are jobs (region_jobs) that
 // any process with the same inputs takes (Work). A serve process assembles the stored results
-// (Assemble) instead of computing them again: at start on a database that holds them, and
-// after a replica's upload for the regions that replica computed.
+// instead of computing them again: at start on a database that holds them (openRegions, which
+// computes the missing ones for serving and stores them afterwards: complete), and after a
+// replica's upload for the regions that replica computed.
 type Regions struct {
 	db     *persist.DB
 	plan   *coverage.RegionPlan
