@@ -447,7 +447,7 @@ func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsK
 	}
 	st = &State{Snapshot: sites.Snapshot(), Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes),
 		Carriers: carriers, Definition: def, Note: in.Note, Store: sites, Regions: rep, Fibre: in.Fibre, FibreNote: in.FibreNote,
-		FibreOptions: in.FibreOptions, answers: &storedAnswers{db: db, res: res, fingerprint: r.fp, version: version, log: log}}
+		FibreOptions: in.FibreOptions, answers: newStoredAnswers(db, res, r.fp, version, log)}
 	if len(missing) > 0 {
 		pending = &served{version: version, sites: in.Sites, keys: keys, res: res}
 	}

@@ -116,8 +116,8 @@ func TestFirstStartServesBeforeStoring(t *testing.T) {
 	}
 }
 
-// TestStartStoppedWhileStoring: a first start stopped (its context cancelled, as serve's on a
-// signal) after it stored some regions' results in the background, not all, leaves a database
+// TestStartStoppedWhileStoring: a first start, which begins storing once it gave the map's first
+// layer, stopped (its context cancelled, as serve's on a signal) after it stored some regions' results in the background, not all, leaves a database
 // the next start completes: that start computes only the missing regions for serving, serves the
 // single process's result, and stores the rest; a third start finds every region stored.
 func TestStartStoppedWhileStoring(t *testing.T) {
@@ -133,6 +133,10 @@ func TestStartStoppedWhileStoring(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := a.regions
+	// the storing starts once the map's first layer is given
+	if _, _, err := a.State().Layer(LayerRequest{Kind: LayerCoverage, Carrier: coverage.AnyCarrier, Tech: "4G", Zoom: 9}); err != nil {
+		t.Fatal(err)
+	}
 	for storedRegions(t, r, in) == 0 {
 		time.Sleep(time.Millisecond)
 	}
