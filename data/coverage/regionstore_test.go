@@ -86,19 +86,13 @@ func TestAssembleRegions(t *testing.T) {
 	opts := Options{CellM: 100}
 	const regionCells = 96 * 96
 	ctx := context.Background()
-	want, rep, err := ServeRegions(ctx, communes, DefaultDefinition(), opts, sites, regionCells)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := PlanRegions(communes, DefaultDefinition(), opts, regionCells)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, rep, plan := servedPlan(t, opts, regionCells)
 	if plan.Len() != rep.Regions || plan.Len() < 4 {
 		t.Fatalf("plan of %d regions, ServeRegions cut %d: want the same, at least 4", plan.Len(), rep.Regions)
 	}
 	outs := make([]*RegionOutput, plan.Len())
 	sums := make([][]byte, plan.Len())
+	var err error
 	for ri := range outs {
 		if outs[ri], err = plan.Compute(ctx, ri, sites); err != nil {
 			t.Fatal(err)
@@ -176,17 +170,12 @@ func TestAssembleRegions(t *testing.T) {
 	}
 }
 
-// TestServeAssembled: regions without a stored summary (every other one here) are computed for
-// serving (statistics, then layers and gaps when asked: no stored piece of theirs is read), the
-// others read; the result equals ServeRegions' exactly, and a computed region's RegionOutput is
-// what Compute gives for it (what a first start stores afterwards). AssembleRegions refuses a
-// missing summary.
-func TestServeAssembled(t *testing.T) {
+// servedPlan returns ServeRegions' result over the demo with opts and regionCells, its report,
+// and the plan of the same regions.
+func servedPlan(t *testing.T, opts Options, regionCells int) (*Result, *RegionReport, *RegionPlan) {
+	t.Helper()
 	communes, sites := demoInputs(t)
-	opts := Options{CellM: 200}
-	const regionCells = 48 * 48
-	ctx := context.Background()
-	want, _, err := ServeRegions(ctx, communes, DefaultDefinition(), opts, sites, regionCells)
+	want, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, regionCells)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,6 +183,18 @@ func TestServeAssembled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return want, rep, plan
+}
+
+// TestServeAssembled: regions without a stored summary (every other one here) are computed for
+// serving (statistics, then layers and gaps when asked: no stored piece of theirs is read), the
+// others read; the result equals ServeRegions' exactly, and a computed region's RegionOutput is
+// what Compute gives for it (what a first start stores afterwards). AssembleRegions refuses a
+// missing summary.
+func TestServeAssembled(t *testing.T) {
+	_, sites := demoInputs(t)
+	want, _, plan := servedPlan(t, Options{CellM: 200}, 48*48)
+	ctx := context.Background()
 	var stored []*RegionOutput
 	sums := make([][]byte, plan.Len())
 	for ri := 0; ri < plan.Len(); ri += 2 {
