@@ -249,13 +249,18 @@ func (p *RegionPlan) Compute(ctx context.Context, ri int, sites []data.Site) (*R
 // layer and gap of the region not contoured yet (ServeRegions contours the first layers only) is
 // contoured first, the region's levels computed again once.
 func (r *Result) RegionOutput(ri int) (*RegionOutput, error) {
+	return r.RegionOutputContext(context.Background(), ri)
+}
+
+// RegionOutputContext is RegionOutput, stopping when ctx is done.
+func (r *Result) RegionOutputContext(ctx context.Context, ri int) (*RegionOutput, error) {
 	if r.regional == nil || r.plan == nil {
 		return nil, ErrForeign
 	}
 	if ri < 0 || ri >= len(r.plan.regions) {
 		return nil, fmt.Errorf("%w: region %d of %d", ErrOptions, ri, len(r.plan.regions))
 	}
-	return r.regionOutput(context.Background(), ri, r.eng.land.CommuneCells)
+	return r.regionOutput(ctx, ri, r.eng.land.CommuneCells)
 }
 
 // regionOutput is RegionOutput with the land cells per commune given: every layer piece and gap
@@ -382,8 +387,23 @@ func (sl *storedLayers) read(k layerKey, regions []int) (map[int][]byte, error) 
 // is asked for (nothing of the layers is read before). The statistics, layers and gaps equal
 // ServeRegions' over sites exactly when every summary was computed over the same sites (the
 // caller keys them by Inputs); UpdateRegions takes the result as it takes ServeRegions'. A
-// summary of another region, format or plan is refused.
+// summary of another region, format or plan is refused, and so is a missing (nil) one
+// (ServeAssembled computes those).
 func (p *RegionPlan) AssembleRegions(sites []data.Site, summaries [][]byte, src LayerSource) (*Result, *RegionReport, error) {
+	for ri, b := range summaries {
+		if b == nil {
+			return nil, nil, fmt.Errorf("%w: region %d has no summary", ErrOptions, ri)
+		}
+	}
+	return p.ServeAssembled(context.Background(), sites, summaries, src)
+}
+
+// ServeAssembled is AssembleRegions where a region without a stored summary (nil) is computed
+// here, as ServeRegions computes it: its statistics now, one region after another on ctx, and the
+// map's first layers; its other layers and gaps when asked (nothing of them is read from src).
+// The result equals ServeRegions' over sites exactly, whichever regions were stored; its
+// RegionOutput of a computed region is what to store for it.
+func (p *RegionPlan) ServeAssembled(ctx context.Context, sites []data.Site, summaries [][]byte, src LayerSource) (*Result, *RegionReport, error) {
 	if len(summaries) != len(p.p.regions) {
 		return nil, nil, fmt.Errorf("%w: %d region summaries for %d regions", ErrOptions, len(summaries), len(p.p.regions))
 	}
@@ -394,7 +414,8 @@ func (p *RegionPlan) AssembleRegions(sites []data.Site, summaries [][]byte, src 
 	base := plan.base
 	merged := plan.result(sites, 1)
 	carriers := merged.carriers
-	rp, err := newRegionPolygons(plan, p.placed(sites)) // a piece not stored is contoured when asked
+	ps := p.placed(sites)
+	rp, err := newRegionPolygons(plan, ps) // a piece not stored is contoured when asked
 	if err != nil {
 		return nil, nil, err
 	}
@@ -416,7 +437,12 @@ func (p *RegionPlan) AssembleRegions(sites []data.Site, summaries [][]byte, src 
 	rep := &RegionReport{Regions: len(plan.regions), GridCells: plan.whole.NX * plan.whole.NY}
 	for ri, b := range summaries {
 		rep.MaxCells = max(rep.MaxCells, plan.regions[ri].grid.Len())
-		if err := merged.addSummary(ri, b, cells); err != nil {
+		if b == nil {
+			err = merged.computeRegion(ctx, ri, ps, cells)
+		} else {
+			err = merged.addSummary(ri, b, cells)
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 	}

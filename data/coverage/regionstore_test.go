@@ -86,19 +86,13 @@ func TestAssembleRegions(t *testing.T) {
 	opts := Options{CellM: 100}
 	const regionCells = 96 * 96
 	ctx := context.Background()
-	want, rep, err := ServeRegions(ctx, communes, DefaultDefinition(), opts, sites, regionCells)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := PlanRegions(communes, DefaultDefinition(), opts, regionCells)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, rep, plan := servedPlan(t, opts, regionCells)
 	if plan.Len() != rep.Regions || plan.Len() < 4 {
 		t.Fatalf("plan of %d regions, ServeRegions cut %d: want the same, at least 4", plan.Len(), rep.Regions)
 	}
 	outs := make([]*RegionOutput, plan.Len())
 	sums := make([][]byte, plan.Len())
+	var err error
 	for ri := range outs {
 		if outs[ri], err = plan.Compute(ctx, ri, sites); err != nil {
 			t.Fatal(err)
@@ -187,6 +181,65 @@ func TestAssembleRegions(t *testing.T) {
 	if _, _, err := plan.AssembleRegions(sites, bad, src.read); err == nil {
 		t.Errorf("summaries of swapped regions assembled")
 	}
+}
+
+// servedPlan returns ServeRegions' result over the demo with opts and regionCells, its report,
+// and the plan of the same regions.
+func servedPlan(t *testing.T, opts Options, regionCells int) (*Result, *RegionReport, *RegionPlan) {
+	t.Helper()
+	communes, sites := demoInputs(t)
+	want, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, regionCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := PlanRegions(communes, DefaultDefinition(), opts, regionCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want, rep, plan
+}
+
+// TestServeAssembled: regions without a stored summary (every other one here) are computed for
+// serving (statistics, then layers and gaps when asked: no stored piece of theirs is read), the
+// others read; the result equals ServeRegions' exactly, and a computed region's RegionOutput is
+// what Compute gives for it (what a first start stores afterwards). AssembleRegions refuses a
+// missing summary.
+func TestServeAssembled(t *testing.T) {
+	_, sites := demoInputs(t)
+	want, _, plan := servedPlan(t, Options{CellM: 200}, 48*48)
+	ctx := context.Background()
+	var stored []*RegionOutput
+	sums := make([][]byte, plan.Len())
+	for ri := 0; ri < plan.Len(); ri += 2 {
+		out, err := plan.Compute(ctx, ri, sites)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, sums[ri] = append(stored, out), out.Summary
+	}
+	if _, _, err := plan.AssembleRegions(sites, sums, newMemorySource(stored).read); err == nil {
+		t.Errorf("AssembleRegions took missing summaries")
+	}
+	src := newMemorySource(nil) // no piece of a computed region may be read
+	got, _, err := plan.ServeAssembled(ctx, sites, sums, src.read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ri := 1; ri < plan.Len(); ri += 2 {
+		out, err := got.RegionOutput(ri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone, err := plan.Compute(ctx, ri, sites)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Summary, alone.Summary) || !reflect.DeepEqual(out.Layers, alone.Layers) {
+			t.Errorf("region %d: served output differs from the region computed alone", ri)
+		}
+	}
+	src.pieces = newMemorySource(stored).pieces // the stored regions' pieces
+	sameRegional(t, "served", got, want)
 }
 
 // TestReachOf: the reach a store gets from ReachOf is the engine's for every site of the list

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/paulmach/orb/geojson"
 
@@ -41,6 +42,14 @@ type storedAnswers struct {
 	fingerprint string
 	version     string
 	log         *slog.Logger
+
+	given     chan struct{} // closed once a whole-area coverage answer of res was given (givenOnce)
+	givenOnce sync.Once
+}
+
+// newStoredAnswers returns the stored answers of res (the lists at data version version).
+func newStoredAnswers(db *persist.DB, res *coverage.Result, fingerprint, version string, log *slog.Logger) *storedAnswers {
+	return &storedAnswers{db: db, res: res, fingerprint: fingerprint, version: version, log: log, given: make(chan struct{})}
 }
 
 // answerKey returns the key of the whole-area coverage layer (carrier, tech, tier) at zoom as
@@ -106,6 +115,7 @@ func gzipAnswer(raw []byte) []byte {
 func (st *State) coverageLayer(r *coverage.Result, carrier string, tech data.Tech, tier, zoom int) (*geojson.FeatureCollection, error) {
 	k, keep := st.answerKey(r, carrier, tech, tier, zoom)
 	if keep {
+		defer st.answers.givenOnce.Do(func() { close(st.answers.given) })
 		if body, _, ok := st.StoredCoverage(carrier, tech, tier, zoom); ok {
 			fc, err := geojson.UnmarshalFeatureCollection(body)
 			if err == nil {

@@ -59,6 +59,8 @@ type App struct {
 	// replace); Sync serves another replica's choice. Under mu.
 	calibration int64
 	storing     sync.WaitGroup // storeResults in progress
+	closing     chan struct{}  // closed by Close
+	closeOnce   sync.Once
 }
 
 // WithRoads gives every suggestion job (StartSuggestion) the road lines roads, lon/lat
@@ -76,7 +78,7 @@ func New(st *State, db *persist.DB, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	a := &App{log: log, db: db, now: time.Now, heads: map[headsKey]int64{}}
+	a := &App{log: log, db: db, now: time.Now, heads: map[headsKey]int64{}, closing: make(chan struct{})}
 	a.kinds = map[string]listOps{siteKind.kind.Name: siteKind, fibreKind.kind.Name: fibreKind}
 	if err := a.Publish(st); err != nil {
 		return nil, err
@@ -110,6 +112,10 @@ func OpenOwned(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) 
 }
 
 // OpenDB is Open on a database the caller opened and closes (tests share one between apps).
+// Region by region (in.RegionCells), the regions whose results the database lacks are computed
+// for serving and their results stored in the background once the first whole-area coverage
+// answer is given (the map's first layer: the storing takes the cores while it runs) or Close is
+// called, until ctx is done (Close waits for that).
 func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -128,9 +134,9 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	}
 	var st *State
 	var regions *Regions
-	var version string
+	var pending *served
 	if in.RegionCells > 0 {
-		regions, st, version, err = openRegions(ctx, db, in, heads, log)
+		regions, st, pending, err = openRegions(ctx, db, in, heads, log)
 	} else {
 		st, err = Build(ctx, in)
 	}
@@ -145,7 +151,19 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	a.regions = regions
 	a.calibration = calibration
 	if regions != nil {
+		version := st.answers.version
 		a.storing.Go(func() { regions.storeStartStats(context.WithoutCancel(ctx), st, version) })
+	}
+	if pending != nil {
+		a.storing.Go(func() {
+			select { // the first map answer first: storing takes the cores while it runs
+			case <-st.answers.given:
+			case <-a.closing:
+			case <-ctx.Done():
+				return
+			}
+			regions.complete(ctx, pending)
+		})
 	}
 	return a, nil
 }
@@ -171,10 +189,12 @@ func useServedDefinition(ctx context.Context, db *persist.DB, in *Input, log *sl
 	return id, nil
 }
 
-// Close cancels the suggestion runs in progress and closes the database Open opened (not one
+// Close cancels the suggestion runs in progress, waits for the results being stored (see
+// OpenDB) and closes the database Open opened (not one
 // given to New or OpenDB).
 func (a *App) Close() error {
 	a.jobs.cancelAll()
+	a.closeOnce.Do(func() { close(a.closing) })
 	a.storing.Wait()
 	if a.ownDB && a.db != nil {
 		return a.db.Close()

@@ -31,6 +31,7 @@ func TestRegionalUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { a.Close() }) // before db.Close: the results stored in the background
 	if a.State().Regions == nil || a.State().Regions.Regions < 10 {
 		t.Fatalf("regions %+v: want at least 10", a.State().Regions)
 	}

@@ -73,8 +73,9 @@ func Fingerprint(communes []data.Commune, def *coverage.Definition, opts coverag
 // stored there (persist.PutRegionResult) by whichever process computes it, keyed by the inputs
 // Fingerprint and the region's sites, and the regions still missing are jobs (region_jobs) that
 // any process with the same inputs takes (Work). A serve process assembles the stored results
-// (Assemble) instead of computing them again: at start on a database that holds them, and
-// after a replica's upload for the regions that replica computed.
+// instead of computing them again: at start on a database that holds them (openRegions, which
+// computes the missing ones for serving and stores them afterwards: complete), and after a
+// replica's upload for the regions that replica computed.
 type Regions struct {
 	db     *persist.DB
 	plan   *coverage.RegionPlan
@@ -154,40 +155,61 @@ type AssembleReport struct {
 // any other worker, and it waits for those others take until every region is stored (polling).
 // Nothing of the layers is read until a layer is asked for.
 func (r *Regions) Assemble(ctx context.Context, version string, sites []data.Site) (*coverage.Result, *coverage.RegionReport, AssembleReport, error) {
-	rep := AssembleReport{Regions: r.plan.Len()}
 	keys, err := r.keys(sites)
+	if err != nil {
+		return nil, nil, AssembleReport{Regions: r.plan.Len()}, err
+	}
+	sums, rep, err := r.fill(ctx, version, &served{version: version, sites: sites, keys: keys})
 	if err != nil {
 		return nil, nil, rep, err
 	}
-	mine := map[string][]data.Site{version: sites}
+	res, crep, err := r.plan.AssembleRegions(sites, sums, r.source(ctx, keys))
+	return res, crep, rep, err
+}
+
+// served is a data version's site lists and region keys at hand, and the Regional result
+// served for them when there is one (a job of that version and key then stores the result's
+// RegionOutput: its levels computed again once, its pieces and gaps shared with the serving).
+type served struct {
+	version string
+	sites   []data.Site
+	keys    []persist.RegionKey
+	res     *coverage.Result // nil: none
+}
+
+// fill makes every region of in stored: the missing regions are queued as jobs, this process
+// works on them alongside any other worker, and it waits for those others take until every
+// region is stored (polling). It returns the stored summaries of in.keys.
+func (r *Regions) fill(ctx context.Context, version string, in *served) ([][]byte, AssembleReport, error) {
+	rep := AssembleReport{Regions: r.plan.Len()}
+	cur := *in // work may move it to another version's lists
 	for first := true; ; first = false {
-		sums, missing, err := r.stored(ctx, keys)
+		sums, missing, err := r.stored(ctx, in.keys)
 		if err != nil {
-			return nil, nil, rep, err
+			return nil, rep, err
 		}
 		if first {
-			rep.Stored = len(keys) - len(missing)
+			rep.Stored = len(in.keys) - len(missing)
 			if len(missing) > 0 {
 				if rep.Queued, err = r.db.EnqueueRegionJobs(ctx, version, missing); err != nil {
-					return nil, nil, rep, err
+					return nil, rep, err
 				}
 				r.log.Info("regions to compute", slog.Int("stored", rep.Stored), slog.Int("missing", len(missing)),
 					slog.String("fingerprint", r.fp[:12]), slog.String("data_version", version))
 			}
 		}
 		if len(missing) == 0 {
-			res, crep, err := r.plan.AssembleRegions(sites, sums, r.source(ctx, keys))
-			return res, crep, rep, err
+			return sums, rep, nil
 		}
-		n, err := r.work(ctx, mine)
+		n, err := r.work(ctx, &cur)
 		rep.Computed += n
 		if err != nil {
-			return nil, nil, rep, err
+			return nil, rep, err
 		}
 		if n == 0 { // others hold the rest: wait for them (or for their leases to run out)
 			select {
 			case <-ctx.Done():
-				return nil, nil, rep, ctx.Err()
+				return nil, rep, ctx.Err()
 			case <-time.After(r.poll):
 			}
 		}
@@ -210,33 +232,31 @@ func (r *Regions) source(ctx context.Context, keys []persist.RegionKey) coverage
 // storing its result; it returns how many it computed. A job's list of sites is read at its data
 // version (persist.Versioned.At per carrier, or the current lists when they are that version).
 func (r *Regions) Work(ctx context.Context) (int, error) {
-	return r.work(ctx, map[string][]data.Site{})
+	return r.work(ctx, &served{})
 }
 
-// work is Work with the site lists of some versions already at hand (a cache it fills).
-func (r *Regions) work(ctx context.Context, lists map[string][]data.Site) (int, error) {
+// work is Work with the site lists of one version at hand (in; its list and keys are replaced
+// when a job of another version is taken).
+func (r *Regions) work(ctx context.Context, in *served) (int, error) {
 	done := 0
-	keys := map[string][]persist.RegionKey{} // of lists, by version
 	for {
 		job, ok, err := r.db.ClaimRegionJob(ctx, r.fp, r.worker, r.lease)
 		if err != nil || !ok {
 			return done, err
 		}
-		sites, ok := lists[job.DataVersion]
-		if !ok {
-			if sites, err = sitesAt(ctx, r.db, job.DataVersion); err != nil {
+		if in.sites == nil || in.version != job.DataVersion {
+			sites, err := sitesAt(ctx, r.db, job.DataVersion)
+			if err != nil {
 				return done, err
 			}
-			clear(lists) // keep one version
-			clear(keys)
-			lists[job.DataVersion] = sites
+			*in = served{version: job.DataVersion, sites: sites} // keep one version
 		}
-		if keys[job.DataVersion] == nil {
-			if keys[job.DataVersion], err = r.keys(sites); err != nil {
+		if in.keys == nil {
+			if in.keys, err = r.keys(in.sites); err != nil {
 				return done, err
 			}
 		}
-		if k := keys[job.DataVersion][job.Region]; k.Inputs != job.Inputs {
+		if k := in.keys[job.Region]; k.Inputs != job.Inputs {
 			// the lists read at the version's heads are not the ones the job was queued with (a
 			// server read its lists while another replica's upload landed): leave the job to the
 			// server that queued it, which holds those lists
@@ -244,7 +264,15 @@ func (r *Regions) work(ctx context.Context, lists map[string][]data.Site) (int, 
 				slog.String("data_version", job.DataVersion))
 			continue
 		}
-		if err := r.runJob(ctx, job, sites); err != nil {
+		compute := func(ctx context.Context) (*coverage.RegionOutput, error) {
+			return r.plan.Compute(ctx, job.Region, in.sites)
+		}
+		if res := in.res; res != nil {
+			compute = func(ctx context.Context) (*coverage.RegionOutput, error) {
+				return res.RegionOutputContext(ctx, job.Region)
+			}
+		}
+		if err := r.runJob(ctx, job, compute); err != nil {
 			if errors.Is(err, persist.ErrJobLost) {
 				r.log.Warn("region job taken by another worker", slog.Int("region", job.Region), slog.String("err", err.Error()))
 				continue
@@ -255,8 +283,8 @@ func (r *Regions) work(ctx context.Context, lists map[string][]data.Site) (int, 
 	}
 }
 
-// runJob computes job over sites, renewing its lease meanwhile, and stores the result.
-func (r *Regions) runJob(ctx context.Context, job persist.RegionJob, sites []data.Site) error {
+// runJob computes job with compute, renewing its lease meanwhile, and stores the result.
+func (r *Regions) runJob(ctx context.Context, job persist.RegionJob, compute func(context.Context) (*coverage.RegionOutput, error)) error {
 	start := time.Now()
 	jctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -279,7 +307,7 @@ func (r *Regions) runJob(ctx context.Context, job persist.RegionJob, sites []dat
 			}
 		}
 	}()
-	out, err := r.plan.Compute(jctx, job.Region, sites)
+	out, err := compute(jctx)
 	cancel()
 	if rerr := <-renewed; rerr != nil {
 		return rerr
@@ -380,12 +408,15 @@ func (r *Regions) storeStats(ctx context.Context, st *State, version string) err
 }
 
 // openRegions returns the Regions of in over db and the State of in.Sites (db's lists at the
-// data version of heads) assembled from the stored results, the missing regions computed first
-// (by this process and any other worker).
-func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsKey]int64, log *slog.Logger) (*Regions, *State, string, error) {
-	r, err := NewRegions(db, in, "", log)
+// data version of heads): the regions stored assembled, the missing ones computed here as
+// ServeRegions computes them (their statistics and the map's first layers now, every other layer
+// and gap when asked), so that a first start serves as soon as the statistics are there. pending
+// is nil when every region was stored; otherwise the missing regions are still to be stored
+// (complete, in the background once serving).
+func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsKey]int64, log *slog.Logger) (r *Regions, st *State, pending *served, err error) {
+	r, err = NewRegions(db, in, "", log)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, err
 	}
 	siteHeads := map[string]int64{}
 	for k, id := range heads {
@@ -395,24 +426,57 @@ func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsK
 	}
 	start := time.Now()
 	version := persist.DataVersion(siteHeads)
-	res, rep, arep, err := r.Assemble(ctx, version, in.Sites)
+	keys, err := r.keys(in.Sites)
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("app: computing coverage: %w", err)
+		return nil, nil, nil, err
 	}
-	log.Info("coverage assembled from the database", slog.Int("regions", arep.Regions), slog.Int("stored", arep.Stored),
-		slog.Int("computed_here", arep.Computed), slog.Duration("took", time.Since(start)))
+	sums, missing, err := r.stored(ctx, keys)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res, rep, err := r.plan.ServeAssembled(ctx, in.Sites, sums, r.source(ctx, keys))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("app: computing coverage: %w", err)
+	}
+	log.Info("coverage assembled from the database", slog.Int("regions", r.Len()), slog.Int("stored", r.Len()-len(missing)),
+		slog.Int("computed_here", len(missing)), slog.Duration("took", time.Since(start)))
 	def, carriers := in.defaults()
 	sites, err := openStore(r.plan.ReachOf(in.Sites), in.Sites, in.MinVersion) // reaches measured once, by Inputs
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, err
 	}
-	return r, &State{Snapshot: sites.Snapshot(), Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes),
+	st = &State{Snapshot: sites.Snapshot(), Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes),
 		Carriers: carriers, Definition: def, Note: in.Note, Store: sites, Regions: rep, Fibre: in.Fibre, FibreNote: in.FibreNote,
-		FibreOptions: in.FibreOptions, answers: &storedAnswers{db: db, res: res, fingerprint: r.fp, version: version, log: log}}, version, nil
+		FibreOptions: in.FibreOptions, answers: newStoredAnswers(db, res, r.fp, version, log)}
+	if len(missing) > 0 {
+		pending = &served{version: version, sites: in.Sites, keys: keys, res: res}
+	}
+	return r, st, pending, nil
 }
 
-// storeStartStats stores the commune statistics of st, the state assembled at start for version,
-// unless they are stored (its regions are: Assemble waited for them).
+// complete stores the results of the regions of in (the state served at start) that the
+// database lacks, through their region jobs: queued, taken by this process (storing the served
+// result's RegionOutput: the first layers already contoured are not contoured again) alongside
+// any other worker, and waited for when others hold them, until every region is stored or ctx
+// is done. A process stopped meanwhile leaves the rest queued (or leased: taken again once the
+// lease runs out), for the next start or a worker. Errors are logged: serving goes on.
+func (r *Regions) complete(ctx context.Context, in *served) {
+	start := time.Now()
+	_, rep, err := r.fill(ctx, in.version, in)
+	if err != nil {
+		lvl := slog.LevelWarn
+		if ctx.Err() != nil {
+			lvl = slog.LevelInfo
+		}
+		r.log.Log(context.WithoutCancel(ctx), lvl, "storing the regions' results stopped", slog.Int("computed_here", rep.Computed), slog.String("err", err.Error()))
+		return
+	}
+	r.log.Info("results stored", slog.Int("regions", rep.Regions-rep.Stored), slog.Int("computed_here", rep.Computed),
+		slog.String("data_version", in.version), slog.Duration("took", time.Since(start)))
+}
+
+// storeStartStats stores the commune statistics of st, the state served at start for version,
+// unless they are stored.
 func (r *Regions) storeStartStats(ctx context.Context, st *State, version string) {
 	has, err := r.db.HasCommuneResults(ctx, r.fp, version)
 	if err == nil && !has {
