@@ -10,6 +10,8 @@
 # EXTRA="--regions off" serves from a whole engine instead (the default, auto, computes a
 # multi-province file region by region). DIR=path keeps the data directory between calls.
 set -euo pipefail
+# shellcheck source=bench/national/lib.sh
+source "$(dirname "$0")/lib.sh"
 bin=$1; communes=$2; sites=$3
 dir=${DIR:-$(mktemp -d)}
 mkdir -p "$dir"
@@ -18,28 +20,18 @@ args=(serve --data-dir "$dir/data" --communes "$communes" --sites "$sites" ${EXT
 mapfile -t codes < <(python3 -c 'import json,sys
 fs=json.load(open(sys.argv[1]))["features"]
 for f in fs[::int(sys.argv[2])]: print(f["properties"]["code"])' "$communes" "${STEP:-10}")
-port=$((20000 + RANDOM % 20000))
-base="http://127.0.0.1:$port"
 start=$(date +%s.%N)
-GOMAXPROCS=2 /usr/bin/time -v -o "$dir/time" "$bin" "${args[@]}" --addr 127.0.0.1:$port >"$dir/log" 2>&1 &
-pid=$!
-until curl -sf -o /dev/null "$base/api/v1/coverage?tech=4G&carrier=any&zoom=9"; do
-  kill -0 $pid 2>/dev/null || { cat "$dir/log" >&2; exit 1; }
-  sleep 0.1
-done
+start_serve "$dir" "/api/v1/coverage?tech=4G&carrier=any&zoom=9" "$bin" "${args[@]}"
 map=$(date +%s.%N)
 pockets=0
 for n in "${!codes[@]}"; do
   out=$(curl -s -o "$dir/body" -w '%{http_code}' "$base/api/v1/pockets?tech=4G&min_people=0&commune=${codes[$n]}")
-  [ "$out" = 200 ] || { echo "commune ${codes[$n]}: HTTP $out $(head -c 300 "$dir/body")" >&2; kill -INT $(pgrep -P $pid); exit 1; }
+  [ "$out" = 200 ] || { echo "commune ${codes[$n]}: HTTP $out $(head -c 300 "$dir/body")" >&2; stop_serve; exit 1; }
   pockets=$((pockets + $(grep -o '"rank":' "$dir/body" | wc -l || true)))
   if [ "$n" = 0 ]; then first=$(date +%s.%N); fi
 done
 done=$(date +%s.%N)
-kill -INT $(pgrep -P $pid) 2>/dev/null || true
-wait $pid || true
-printf 'communes=%d pockets=%d map_answer_s=%.1f first_pockets_s=%.1f all_pockets_s=%.1f peak_rss_mb=%s cpu_s=%s load=%s\n' \
-  "${#codes[@]}" "$pockets" "$(echo "$map - $start" | bc)" "$(echo "$first - $map" | bc)" "$(echo "$done - $map" | bc)" \
-  "$(awk '/Maximum resident/{printf "%.0f", $NF/1024}' "$dir/time")" \
-  "$(awk '/User time/{u=$NF} /System time/{s=$NF} END{printf "%.1f", u+s}' "$dir/time")" "$(cut -d' ' -f1 /proc/loadavg)"
+stop_serve
+printf 'communes=%d pockets=%d map_answer_s=%.1f first_pockets_s=%.1f all_pockets_s=%.1f %s\n' \
+  "${#codes[@]}" "$pockets" "$(echo "$map - $start" | bc)" "$(echo "$first - $map" | bc)" "$(echo "$done - $map" | bc)" "$(run_figures "$dir")"
 [ -n "${DIR:-}" ] || rm -rf "$dir"

@@ -13,6 +13,8 @@
 # start is DIR/log. EXTRA="--pprof-addr 127.0.0.1:6060" adds flags to serve. WARM=60 keeps each
 # start serving 60 s (instead of 3) after its first answers: its warm-up finishes (and stores).
 set -euo pipefail
+# shellcheck source=bench/national/lib.sh
+source "$(dirname "$0")/lib.sh"
 bin=$1; communes=${2:-}; sites=${3:-}
 dir=${DIR:-$(mktemp -d)}
 mkdir -p "$dir"
@@ -25,24 +27,16 @@ if [ -n "${DB:-}" ]; then
   psql -q "$DB" -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null
 fi
 for start_no in $(seq 1 "${STARTS:-1}"); do
-  port=$((20000 + RANDOM % 20000))
-  url="http://127.0.0.1:$port/api/v1/coverage?tech=4G&carrier=any&zoom=9"
+  path="/api/v1/coverage?tech=4G&carrier=any&zoom=9"
   start=$(date +%s.%N)
-  GOMAXPROCS=2 /usr/bin/time -v -o "$dir/time" "$bin" "${args[@]}" --addr 127.0.0.1:$port >"$dir/log" 2>&1 &
-  pid=$!
-  until curl -sf -o /dev/null "$url"; do
-    kill -0 $pid 2>/dev/null || { cat "$dir/log" >&2; exit 1; }
-    sleep 0.05
-  done
+  start_serve "$dir" "$path" "$bin" "${args[@]}"
   first=$(date +%s.%N)
-  curl -sf -o /dev/null "$url"
+  curl -sf -o /dev/null "$base$path"
   second=$(date +%s.%N)
   sleep "${WARM:-3}"
-  kill -INT $(pgrep -P $pid) 2>/dev/null || true
-  wait $pid || true
-  printf 'start=%d first_answer_s=%.2f second_answer_ms=%.0f peak_rss_mb=%s cpu_s=%s load=%s\n' "$start_no" "$(echo "$first - $start" | bc)" \
-    "$(echo "($second - $first) * 1000" | bc)" "$(awk '/Maximum resident/{printf "%.0f", $NF/1024}' "$dir/time")" \
-    "$(awk '/User time/{u=$NF} /System time/{s=$NF} END{printf "%.1f", u+s}' "$dir/time")" "$(cut -d' ' -f1 /proc/loadavg)"
+  stop_serve
+  printf 'start=%d first_answer_s=%.2f second_answer_ms=%.0f %s\n' "$start_no" "$(echo "$first - $start" | bc)" \
+    "$(echo "($second - $first) * 1000" | bc)" "$(run_figures "$dir")"
   grep -E "coverage assembled|results stored" "$dir/log" | sed 's/^/  /' || true
 done
 [ -n "${DIR:-}" ] || rm -rf "$dir"
