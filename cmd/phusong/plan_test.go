@@ -140,6 +140,9 @@ func TestTokenCreatePlanner(t *testing.T) {
 	if err != nil || tokenLine.FindString(out) == "" || !strings.Contains(stderr, "planner token for usf-team") {
 		t.Fatalf("%v: %q %q", err, out, stderr)
 	}
+	if _, help, err := runTokenCLI("create", "--help"); err != nil || !strings.Contains(help, "Usage: phusong token create --carrier ID | --admin | --planner NAME [") {
+		t.Errorf("token create --help: %v, the usage line does not offer --planner:\n%s", err, help)
+	}
 	if _, _, err := runTokenCLI("create", "--planner", "x", "--admin", "--data-dir", dir); err == nil {
 		t.Fatal("--planner with --admin accepted")
 	}

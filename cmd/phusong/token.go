@@ -88,8 +88,9 @@ func tokenArgs(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 }
 
 func runTokenCreate(ctx context.Context, io stdio, args []string) error {
-	fs, where := tokenFlags("create", "--carrier ID | --admin [--note TEXT] [--data-dir DIR | --db URL]",
-		"Creates an upload token and prints it once on stdout; only its hash is stored.", io)
+	fs, where := tokenFlags("create", "--carrier ID | --admin | --planner NAME [--note TEXT] [--data-dir DIR | --db URL]",
+		"Creates a token (a carrier's, which uploads that carrier's lists; an admin's; or a planner's, which reads\n"+
+			"everything and manages scenarios) and prints it once on stdout; only its hash is stored.", io)
 	carrier := fs.String("carrier", "", "carrier id the token may write, e.g. viettel")
 	admin := fs.Bool("admin", false, "an admin token (manages carriers and tokens; no --carrier)")
 	planner := fs.String("planner", "", "a planner token for planner NAME (reads everything, manages scenarios, publishes nothing)")
