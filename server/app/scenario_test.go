@@ -165,6 +165,19 @@ func TestScenarioRoles(t *testing.T) {
 	if _, err := a.ExportScenario(ctx, toks["viettel"], sv.ID, "mobifone"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("viettel exports mobifone: %v", err)
 	}
+	// The carrier uploads the export as it is: CO-1 joins viettel's published list, planned,
+	// on the mobifone mast (its position and height), three sectors.
+	rep, err := a.Apply(ctx, toks["viettel"], Upload{Kind: "sites", Owner: "viettel", Mode: persist.ModeUpsert, Format: FormatCSV, Body: strings.NewReader(string(csvBytes))})
+	if err != nil {
+		t.Fatalf("uploading the export: %v", err)
+	}
+	if !slices.Equal(rep.Changes.Added, []string{"CO-1"}) || len(rep.Changes.Changed) != 0 || len(rep.Changes.Removed) != 0 {
+		t.Fatalf("uploading the export changed %+v, want CO-1 added only", rep.Changes)
+	}
+	co, ok := a.State().Snapshot.Site(data.SiteKey{Carrier: "viettel", SiteID: "CO-1"})
+	if !ok || co.Status != data.StatusPlanned || co.Lon != mb[0].Lon || co.Lat != mb[0].Lat || co.HeightM != mb[0].HeightM || len(co.Sectors) != 3 {
+		t.Fatalf("published CO-1 %+v, want planned at mobifone's %s (%g, %g, %g m) with 3 sectors", co, mb[0].SiteID, mb[0].Lon, mb[0].Lat, mb[0].HeightM)
+	}
 }
 
 // TestScenarioBadEdits: every refused edit is a 422-class error naming the edit and field,
@@ -276,15 +289,70 @@ func TestSuggestionJobCancel(t *testing.T) {
 	if _, err := a.CancelSuggestion(toks["planner"], s.ID, j.ID); err != nil {
 		t.Fatal(err)
 	}
+	j = waitJob(t, a, toks["planner"], j)
+	if j.Status != JobCancelled || j.Result != nil || j.Done >= j.Total && j.Total > 0 {
+		t.Fatalf("after cancel: status %s, %d/%d, result %v", j.Status, j.Done, j.Total, j.Result != nil)
+	}
+}
+
+// waitJob polls suggestion job j until it is no longer running (a minute at most) and
+// returns it.
+func waitJob(t *testing.T, a *App, who persist.TokenInfo, j SuggestJob) SuggestJob {
+	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for j.Status == JobRunning && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
-		if j, err = a.SuggestionJob(toks["planner"], s.ID, j.ID); err != nil {
+		var err error
+		if j, err = a.SuggestionJob(who, j.Scenario, j.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if j.Status != JobCancelled || j.Result != nil || j.Done >= j.Total && j.Total > 0 {
-		t.Fatalf("after cancel: status %s, %d/%d, result %v", j.Status, j.Done, j.Total, j.Result != nil)
+	return j
+}
+
+// TestSuggestionJobsAtMostTwo: two suggestion runs go at once; a third, whoever asks, is
+// refused as busy (the 503 with Retry-After of the API) until one of them ends.
+func TestSuggestionJobsAtMostTwo(t *testing.T) {
+	a, toks := scenarioApp(t)
+	ctx := context.Background()
+	long := plan.Options{Carrier: "vinaphone", Tech: data.Tech4G, Count: 20, SettledSpacingM: 200}
+	var running []SuggestJob
+	for _, who := range []string{"planner", "planner2"} {
+		s, err := a.CreateScenario(ctx, toks[who], "busy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := a.StartSuggestion(ctx, toks[who], s.ID, long)
+		if err != nil || j.Status != JobRunning {
+			t.Fatalf("%s starts: %+v, %v", who, j, err)
+		}
+		running = append(running, j)
+	}
+	s, err := a.CreateScenario(ctx, toks["viettel"], "third")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy *BusyError
+	_, err = a.StartSuggestion(ctx, toks["viettel"], s.ID, plan.Options{Carrier: "viettel", Tech: data.Tech4G, Count: 1})
+	if !errors.As(err, &busy) || busy.Msg != "2 suggestion runs are in progress; try again when one ends" {
+		t.Fatalf("a third run: %v, want busy with two in progress", err)
+	}
+	owners := []string{"planner", "planner2"}
+	for i, j := range running {
+		if _, err := a.CancelSuggestion(toks[owners[i]], j.Scenario, j.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if j := waitJob(t, a, toks["planner"], running[0]); j.Status != JobCancelled {
+		t.Fatalf("first run after cancel: %s", j.Status)
+	}
+	j, err := a.StartSuggestion(ctx, toks["viettel"], s.ID, plan.Options{Carrier: "viettel", Tech: data.Tech4G, Count: 1})
+	if err != nil || j.Status != JobRunning {
+		t.Fatalf("a run once one has ended: %+v, %v", j, err)
+	}
+	waitJob(t, a, toks["planner2"], running[1])
+	if j := waitJob(t, a, toks["viettel"], j); j.Status != JobDone || j.Result == nil || len(j.Result.Picks) != 1 {
+		t.Fatalf("viettel's run: %s, %v", j.Status, j.Error)
 	}
 }
 
