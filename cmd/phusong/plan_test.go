@@ -6,9 +6,11 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -149,5 +151,35 @@ func TestTokenCreatePlanner(t *testing.T) {
 	list, _, err := runTokenCLI("list", "--data-dir", dir)
 	if err != nil || !strings.Contains(list, "(planner usf-team)") {
 		t.Fatalf("list: %v %q", err, list)
+	}
+}
+
+// TestProgressBar: plan suggest's bar (drawn when stderr is a terminal) redraws one line per
+// call — a carriage return, 30 columns filled in proportion, the percentage and the counts —
+// and ends the line when every candidate is done.
+func TestProgressBar(t *testing.T) {
+	var b bytes.Buffer
+	bar := progressBar(&b, time.Now())
+	for _, c := range []struct {
+		done, total int
+		want        string
+	}{
+		{0, 0, "\r[                              ]   0% 0/0 candidates "},
+		{0, 5000, "\r[                              ]   0% 0/5000 candidates "},
+		{2100, 5000, "\r[############                  ]  42% 2100/5000 candidates "},
+		{4999, 5000, "\r[############################# ]  99% 4999/5000 candidates "},
+		{5000, 5000, "\r[##############################] 100% 5000/5000 candidates "},
+	} {
+		b.Reset()
+		bar(c.done, c.total)
+		got, secs, _ := strings.Cut(b.String(), "candidates ")
+		got += "candidates "
+		wantEnd := "s"
+		if c.done == c.total {
+			wantEnd = "s\n"
+		}
+		if got != c.want || !regexp.MustCompile(`^[0-9]+`+wantEnd+`$`).MatchString(secs) {
+			t.Errorf("bar(%d, %d) = %q, want %q then the seconds and %q", c.done, c.total, b.String(), c.want, wantEnd)
+		}
 	}
 }
