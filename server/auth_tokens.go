@@ -62,6 +62,17 @@ func decodeOne(r io.Reader, v any) error {
 	}
 }
 
+// bodyError is err of decodeOne as a request body's answer: nil as it is, data after the value
+// the 422 of decodeOne, anything else a 400 saying what the body should be ("body: want JSON
+// <want>: <error>").
+func bodyError(err error, want string) error {
+	var ve *ValidationError
+	if err == nil || errors.As(err, &ve) {
+		return err
+	}
+	return &statusError{status: http.StatusBadRequest, msg: "body: want JSON " + want + ": " + err.Error()}
+}
+
 // maxTokenRequestBytes bounds the JSON body of a token creation.
 const maxTokenRequestBytes = 4 << 10
 
@@ -76,12 +87,8 @@ func (s *Server) handleCreateToken(c *gin.Context, _ *view) error {
 		return appError(err)
 	}
 	var req createTokenRequest
-	if err := decodeOne(io.LimitReader(c.Request.Body, maxTokenRequestBytes), &req); err != nil {
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			return ve
-		}
-		return &statusError{status: http.StatusBadRequest, msg: "body: want JSON {\"carrier\": ID, \"admin\": false, \"note\": TEXT}: " + err.Error()}
+	if err := bodyError(decodeOne(io.LimitReader(c.Request.Body, maxTokenRequestBytes), &req), `{"carrier": ID, "admin": false, "note": TEXT}`); err != nil {
+		return err
 	}
 	var plain string
 	var info persist.TokenInfo

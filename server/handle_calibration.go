@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"time"
@@ -102,14 +101,12 @@ func (s *Server) handleServeDefinition(c *gin.Context, _ *view) error {
 		return err
 	}
 	var req serveDefinitionRequest
-	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxTokenRequestBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || req.CalibrationID == nil || *req.CalibrationID < 0 {
-		msg := `body: want JSON {"calibration_id": N} (0: the uncalibrated definition)`
-		if err != nil {
-			msg += ": " + err.Error()
-		}
-		return &statusError{status: http.StatusBadRequest, msg: msg}
+	const want = `{"calibration_id": N} (0: the uncalibrated definition)`
+	if err := bodyError(decodeOne(io.LimitReader(c.Request.Body, maxTokenRequestBytes), &req), want); err != nil {
+		return err
+	}
+	if req.CalibrationID == nil || *req.CalibrationID < 0 {
+		return &statusError{status: http.StatusBadRequest, msg: "body: want JSON " + want}
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), calibrateTimeout)
 	defer cancel()

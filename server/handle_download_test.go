@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,6 +169,19 @@ func TestH3API(t *testing.T) {
 	}
 	if d := csvBody.header.Get("Content-Disposition"); d != `attachment; filename="phusong_h3_res9_3G.csv"` {
 		t.Errorf("Content-Disposition %q", d)
+	}
+	// Every property is a column, the calibration label too; the same for the KML URL form
+	// (GDAL picks the driver from the extension), which is format=kml's document.
+	if col := slices.Index(rows[0], "calibration"); col < 0 || rows[1][col] != "uncalibrated" ||
+		fc.Features[0].Properties["calibration"] != "uncalibrated" {
+		t.Errorf("calibration: CSV columns %v, GeoJSON %v", rows[0], fc.Features[0].Properties["calibration"])
+	}
+	kml := get(t, ts.URL+"/api/v1/h3.kml?tech=3G&resolution=9")
+	if kml.status != http.StatusOK || kml.header.Get("Content-Type") != ctKML ||
+		kml.header.Get("Content-Disposition") != `attachment; filename="phusong_h3_res9_3G.kml"` ||
+		!bytes.Equal(kml.body, get(t, ts.URL+"/api/v1/h3?tech=3G&resolution=9&format=kml").body) ||
+		!bytes.Contains(kml.body, []byte(`<SimpleData name="calibration">uncalibrated</SimpleData>`)) {
+		t.Errorf("h3.kml: %d %q %q, %d bytes", kml.status, kml.header.Get("Content-Type"), kml.header.Get("Content-Disposition"), len(kml.body))
 	}
 	answered(t, get(t, ts.URL+"/api/v1/h3?resolution=10"), http.StatusBadRequest, "resolution")
 	answered(t, get(t, ts.URL+"/api/v1/h3?tech=2G"), http.StatusBadRequest, "tech")

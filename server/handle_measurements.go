@@ -53,6 +53,9 @@ func (s *Server) handleUploadMeasurements(c *gin.Context, _ *view) error {
 		return err
 	}
 	gate := cmp.Or(tok.Carrier, "admin") // an admin's imports share one carrier's share of the gates
+	if tok.Planner != "" {
+		gate = "planner/" + tok.Planner // each planner its own share ("/" is in no carrier id)
+	}
 	received, err := s.up.receive(c, gate)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -73,11 +72,9 @@ func (s *Server) handleSignalReport(c *gin.Context, _ *view) error {
 		return tooManyRequests(c, int(wait.Seconds()), "reports from this address")
 	}
 	var req app.SignalReportRequest
-	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxReportBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return &statusError{status: http.StatusBadRequest,
-			msg: `body: want JSON {"lon": …, "lat": …, "carrier": ID, "tech": "4G", "outcome": "no_service|weak|drops|fine", "device": ID}: ` + err.Error()}
+	if err := bodyError(decodeOne(io.LimitReader(c.Request.Body, maxReportBytes), &req),
+		`{"lon": …, "lat": …, "carrier": ID, "tech": "4G", "outcome": "no_service|weak|drops|fine", "device": ID}`); err != nil {
+		return err
 	}
 	if req.Device != "" {
 		if ok, wait := s.reports.perDevice.allow(req.Device); !ok {
@@ -154,10 +151,9 @@ func (s *Server) handleReview(c *gin.Context, _ *view) error {
 		return badParam("tech", c.Param("tech"), "must be 3G or 4G")
 	}
 	var req reviewRequest
-	dec := json.NewDecoder(io.LimitReader(c.Request.Body, persist.MaxReviewNote+maxReportBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return &statusError{status: http.StatusBadRequest, msg: `body: want JSON {"state": "reviewed|resolved|open", "note": TEXT}: ` + err.Error()}
+	if err := bodyError(decodeOne(io.LimitReader(c.Request.Body, persist.MaxReviewNote+maxReportBytes), &req),
+		`{"state": "reviewed|resolved|open", "note": TEXT}`); err != nil {
+		return err
 	}
 	rv, err := s.app.Review(c.Request.Context(), tok, persist.Review{Carrier: c.Param("carrier"), Tech: t, Cell: c.Param("cell"),
 		State: req.State, Note: req.Note})

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,14 +29,14 @@ type scenarioRequest struct {
 	Revision int64       `json:"revision"` // PATCH: the revision read (409 when it moved on)
 }
 
-// decodeBody reads a JSON body of at most limit bytes into v, refusing unknown fields (400).
+// decodeBody reads a JSON body of at most limit bytes into v, refusing unknown fields (400) and
+// data after the value (422, as decodeOne); an empty body leaves v as it is.
 func decodeBody(c *gin.Context, limit int64, v any, want string) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request.Body, limit))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return &statusError{status: http.StatusBadRequest, msg: "body: want JSON " + want + ": " + err.Error()}
+	err := decodeOne(io.LimitReader(c.Request.Body, limit), v)
+	if errors.Is(err, io.EOF) {
+		return nil
 	}
-	return nil
+	return bodyError(err, want)
 }
 
 // scenarioID authenticates the request and reads the :id path parameter.

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -129,8 +130,12 @@ func TestMeasurementsAPI(t *testing.T) {
 		t.Errorf("mobifone sees %d uploads", len(ups.Uploads))
 	}
 	path := fmt.Sprintf("/api/v1/measurements/uploads/%d", up.ID)
-	if r := e.call(t, http.MethodDelete, path, e.tok["mobifone"], nil); r.status != http.StatusForbidden {
-		t.Errorf("mobifone withdrawing: %d", r.status)
+	// Another carrier's upload is not found, in the words of an unknown id (a 403 would tell
+	// mobifone that viettel uploaded this id).
+	unknown := e.call(t, http.MethodDelete, "/api/v1/measurements/uploads/999999", e.tok["mobifone"], nil)
+	if r := e.call(t, http.MethodDelete, path, e.tok["mobifone"], nil); r.status != http.StatusNotFound || unknown.status != http.StatusNotFound ||
+		strings.Replace(decode[errorBody](t, r).Error, strconv.FormatInt(up.ID, 10), "999999", 1) != decode[errorBody](t, unknown).Error {
+		t.Errorf("mobifone withdrawing: %d %s; an unknown id: %d %s", r.status, r.body, unknown.status, unknown.body)
 	}
 	if r := e.call(t, http.MethodDelete, path, e.tok["viettel"], nil); r.status != http.StatusOK ||
 		decode[statsJSON](t, get(t, e.ts.URL+"/api/v1/measurements/stats")).Samples != 0 {

@@ -77,6 +77,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/sites.gpkg", public, s.withExt(outGPKG, s.handleSitesDownload)},
 		{http.MethodGet, "/api/v1/h3.geojson", public, s.withExt(outGeoJSON, s.handleH3)},
 		{http.MethodGet, "/api/v1/h3.csv", public, s.withExt(outCSV, s.handleH3)},
+		{http.MethodGet, "/api/v1/h3.kml", public, s.withExt(outKML, s.handleH3)},
 		{http.MethodGet, "/api/v1/h3.gpkg", public, s.withExt(outGPKG, s.handleH3)},
 		{http.MethodGet, "/api/v1/fibre.csv", public, s.withExt(outCSV, s.handleFibreDownload)},
 		{http.MethodGet, "/api/v1/fibre.kml", public, s.withExt(outKML, s.handleFibreDownload)},

@@ -275,6 +275,23 @@ func TestTokenBodyOneValue(t *testing.T) {
 	if r.status != http.StatusCreated {
 		t.Fatalf("one object and white space: %d %s", r.status, r.body)
 	}
+	// Every other JSON body too (issue 16, item 4): a second value after the first is refused
+	// before anything is done, naming where it starts.
+	for _, c := range []struct{ method, path, token, first string }{
+		{http.MethodPut, "/api/v1/admin/definition", e.tok["admin"], `{"calibration_id": 0}`},
+		{http.MethodPost, "/api/v1/reports", "", `{"lon": 106.34, "lat": 9.93, "carrier": "viettel", "tech": "4G", "outcome": "no_service", "device": "d0d0d0d0d0d0d0d0"}`},
+		{http.MethodPut, "/api/v1/carriers/viettel/disputes/4G/15_27", e.tok["viettel"], `{"state": "reviewed", "note": "seen"}`},
+		{http.MethodPost, "/api/v1/scenarios", e.tok["viettel"], `{"name": "one"}`},
+	} {
+		r := e.call(t, c.method, c.path, c.token, []byte(c.first+"\n"+c.first), "Content-Type: application/json")
+		want := fmt.Sprintf("data after the JSON value at byte offset %d (send one JSON object)", len(c.first)+1)
+		if eb := decode[errorBody](t, r); r.status != http.StatusUnprocessableEntity || eb.Error != want {
+			t.Errorf("%s %s with two objects: %d %s; want 422 %q", c.method, c.path, r.status, r.body, want)
+		}
+	}
+	if r := e.call(t, http.MethodGet, "/api/v1/scenarios", e.tok["viettel"], nil); r.status != http.StatusOK || bytes.Contains(r.body, []byte(`"one"`)) {
+		t.Errorf("scenarios after the refused one: %d %s", r.status, r.body)
+	}
 }
 
 // TestUploadCROnlyLineEnds: a CSV with CR-only line ends (old Mac) is refused naming line 1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -294,6 +295,41 @@ func TestStats(t *testing.T) {
 	// commune's table.
 	if groups != n || bins != n || conf > len(samples) || conf < len(samples)*98/100 {
 		t.Errorf("groups hold %d, bins %d, communes %d; want %d, %d, ≤ %d", groups, bins, conf, n, n, len(samples))
+	}
+	// The confusion tables counted again sample by sample, from the default definition's published
+	// 4G figures: measured covered when the RSRP reaches the −105 dBm threshold, predicted covered
+	// when the predicted median reaches the outdoor requirement, also −105 dBm (50 % location
+	// reliability adds no margin). Order: both, predicted only, measured only, neither.
+	want := map[string][4]int{}
+	for _, m := range samples {
+		pr := p.Predict(m.Carrier, m.Tech, m.Lon, m.Lat, m.CellID)
+		if pr.Commune < 0 {
+			continue
+		}
+		measured := float64(float32(m.LevelDBm)) >= -105
+		predicted := !math.IsNaN(pr.LevelDBm) && float64(float32(pr.LevelDBm)) >= -105
+		k := map[[2]bool]int{{true, true}: 0, {false, true}: 1, {true, false}: 2, {false, false}: 3}[[2]bool{measured, predicted}]
+		code := base.Communes()[pr.Commune].Code
+		w := want[code]
+		w[k]++
+		want[code] = w
+	}
+	if len(s.Communes) != len(want) {
+		t.Errorf("%d commune tables, want %d", len(s.Communes), len(want))
+	}
+	kinds := [4]int{}
+	for _, c := range s.Communes {
+		w := want[c.Code]
+		got := [4]int{c.BothCovered, c.PredictedOnly, c.MeasuredOnly, c.NeitherCovered}
+		if c.Tech != data.Tech4G || got != w || c.AgreementPct != math.Round(float64(w[0]+w[3])/float64(c.Samples)*1000)/10 {
+			t.Errorf("commune %s %s: %v, %.1f %%; counted %v", c.Code, c.Tech, got, c.AgreementPct, w)
+		}
+		for k := range got {
+			kinds[k] += got[k]
+		}
+	}
+	if slices.Contains(kinds[:], 0) { // each kind of (dis)agreement happens in this drive test
+		t.Errorf("the tables hold %v of each kind: a test that cannot tell them apart", kinds)
 	}
 	if s.From == nil || !s.From.Equal(samples[0].Time) {
 		t.Errorf("from %v, first sample %v", s.From, samples[0].Time)

@@ -103,8 +103,8 @@ func (db *DB) ImportMeasurements(ctx context.Context, read func(add func(*data.M
 }
 
 // checkMeasurementUpload validates the caller-set fields of u: a valid carrier or "", a source,
-// rows ≥ 0, a known token allowed to write that carrier (or any, for admin tokens; "" for the
-// command line).
+// rows ≥ 0, a known token allowed to write that carrier (or any, for admin and planner tokens;
+// "" for the command line).
 func checkMeasurementUpload(ctx context.Context, tx *txn, u MeasurementUpload) error {
 	switch {
 	case u.Carrier != "" && !ValidCarrierID(u.Carrier):
@@ -114,12 +114,16 @@ func checkMeasurementUpload(ctx context.Context, tx *txn, u MeasurementUpload) e
 	case u.Rows < 0 || u.Skipped < 0:
 		return fmt.Errorf("%w: rows %d, skipped %d", ErrInvalid, u.Rows, u.Skipped)
 	}
-	if u.Carrier == "" && u.TokenID != "" {
+	if u.TokenID != "" {
 		var admin bool
-		if err := tx.QueryRowContext(ctx, `SELECT admin FROM tokens WHERE id = ? AND revoked_at IS NULL`, u.TokenID).Scan(&admin); err != nil || !admin {
+		var role string
+		err := tx.QueryRowContext(ctx, `SELECT admin, role FROM tokens WHERE id = ? AND revoked_at IS NULL`, u.TokenID).Scan(&admin, &role)
+		switch {
+		case err == nil && (admin || role == rolePlanner):
+			return nil
+		case u.Carrier == "":
 			return fmt.Errorf("%w: token %s may not upload every carrier's measurements", ErrUnauthorized, u.TokenID)
 		}
-		return nil
 	}
 	return checkTokenTx(ctx, tx, Upload{Carrier: u.Carrier, TokenID: u.TokenID})
 }

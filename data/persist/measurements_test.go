@@ -132,6 +132,11 @@ func TestImportMeasurementsRefuses(t *testing.T) {
 		ctx := context.Background()
 		_, viettel, _ := db.CreateToken(ctx, "viettel", false, "")
 		_, admin, _ := db.CreateToken(ctx, "", true, "")
+		_, planner, _ := db.CreatePlannerToken(ctx, "alice", "")
+		_, gone, _ := db.CreatePlannerToken(ctx, "bob", "")
+		if err := db.RevokeToken(ctx, gone.ID); err != nil {
+			t.Fatal(err)
+		}
 		ms := []data.Measurement{sample("viettel", 1)}
 		for _, c := range []struct {
 			name string
@@ -142,6 +147,8 @@ func TestImportMeasurementsRefuses(t *testing.T) {
 			{"bad carrier", MeasurementUpload{Carrier: "Viettel!", Source: "csv"}, ErrInvalid},
 			{"carrier token for another carrier", MeasurementUpload{Carrier: "mobifone", Source: "csv", TokenID: viettel.ID}, ErrUnauthorized},
 			{"carrier token for every carrier", MeasurementUpload{Source: "csv", TokenID: viettel.ID}, ErrUnauthorized},
+			{"revoked planner token for every carrier", MeasurementUpload{Source: "csv", TokenID: gone.ID}, ErrUnauthorized},
+			{"revoked planner token for a carrier", MeasurementUpload{Carrier: "viettel", Source: "csv", TokenID: gone.ID}, ErrUnauthorized},
 		} {
 			if _, err := importSamples(t, db, c.u, ms); !errors.Is(err, c.want) {
 				t.Errorf("%s: %v, want %v", c.name, err, c.want)
@@ -152,6 +159,19 @@ func TestImportMeasurementsRefuses(t *testing.T) {
 		}
 		if n := len(readBack(t, db, MeasurementFilter{})); n != 1 {
 			t.Errorf("%d samples, want the admin's one", n)
+		}
+		// A planner token uploads any carrier's measurements (issue 14), all at once or one
+		// carrier's.
+		if u, err := importSamples(t, db, MeasurementUpload{Source: "csv", TokenID: planner.ID},
+			[]data.Measurement{sample("viettel", 2), sample("mobifone", 3)}); err != nil || u.Stored != 2 {
+			t.Errorf("planner token, any carrier: %+v, %v", u, err)
+		}
+		if u, err := importSamples(t, db, MeasurementUpload{Carrier: "mobifone", Source: "csv", TokenID: planner.ID},
+			[]data.Measurement{sample("mobifone", 4)}); err != nil || u.Stored != 1 || u.Carrier != "mobifone" {
+			t.Errorf("planner token, mobifone's: %+v, %v", u, err)
+		}
+		if n := len(readBack(t, db, MeasurementFilter{Carrier: "mobifone"})); n != 2 {
+			t.Errorf("%d of mobifone's samples, want the planner's 2", n)
 		}
 	})
 }

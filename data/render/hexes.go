@@ -16,9 +16,10 @@ import (
 // h3_res<N>_id (the index as text), resolution, tech, commune, people and households (1
 // decimal), land_cells, centre_lon and centre_lat (6 decimals), centre_on_land, then one
 // boolean per carrier, <carrier>_<tech> (e.g. viettel_4g; any_4g for any carrier): whether its
-// predicted median level at the centre meets the outdoor coverage requirement; and
-// definition_version.
-func Hexes(s *hex.Summary, definitionVersion string) *geojson.FeatureCollection {
+// predicted median level at the centre meets the outdoor coverage requirement;
+// definition_version and calibration (the definition's label: "calibrated with N samples
+// (dates)" or "uncalibrated").
+func Hexes(s *hex.Summary, definitionVersion, calibration string) *geojson.FeatureCollection {
 	fc := geojson.NewFeatureCollection()
 	idCol := fmt.Sprintf("h3_res%d_id", s.Resolution)
 	sfx := "_" + strings.ToLower(string(s.Tech))
@@ -28,7 +29,7 @@ func Hexes(s *hex.Summary, definitionVersion string) *geojson.FeatureCollection 
 		f.Properties = geojson.Properties{idCol: h.Cell.String(), "resolution": s.Resolution, "tech": string(s.Tech),
 			"commune": h.Commune, "people": math.Round(h.People*10) / 10, "households": math.Round(h.Households*10) / 10,
 			"land_cells": h.LandCells, "centre_lon": round6(h.Centre[0]), "centre_lat": round6(h.Centre[1]),
-			"centre_on_land": h.OnLand, "definition_version": definitionVersion}
+			"centre_on_land": h.OnLand, "definition_version": definitionVersion, "calibration": calibration}
 		for _, c := range s.Carriers {
 			f.Properties[c+sfx] = h.Covered[c]
 		}
@@ -43,8 +44,8 @@ func Hexes(s *hex.Summary, definitionVersion string) *geojson.FeatureCollection 
 // index, "-", the commune code. Summed by commune, people and households give each commune's
 // figures (its census with a census-reconciled grid), which Hexes summed by its commune
 // column do not.
-func HexesByCommune(s *hex.Summary, definitionVersion string) *geojson.FeatureCollection {
-	all := Hexes(s, definitionVersion)
+func HexesByCommune(s *hex.Summary, definitionVersion, calibration string) *geojson.FeatureCollection {
+	all := Hexes(s, definitionVersion, calibration)
 	fc := geojson.NewFeatureCollection()
 	for n, h := range s.Hexes {
 		for _, sh := range h.Communes {

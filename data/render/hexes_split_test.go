@@ -24,7 +24,7 @@ func TestHexesByCommune(t *testing.T) {
 			Covered:  map[string]bool{"viettel": false, "any": false},
 			Communes: []hex.Share{{Commune: "29257", People: 12, Households: 3, LandCells: 4}}},
 	}}
-	fc := HexesByCommune(s, "def/1")
+	fc := HexesByCommune(s, "def/1", "calibrated with 4000 samples (2026-01-05..2026-01-19)")
 	want := []struct {
 		id, commune string
 		people      float64
@@ -43,7 +43,8 @@ func TestHexesByCommune(t *testing.T) {
 		f := fc.Features[n]
 		p := f.Properties
 		if f.ID != w.id || p["commune"] != w.commune || p["people"] != w.people || p["land_cells"] != w.cells ||
-			p["hex_people"] != w.hexPeople || p["viettel_4g"] != w.covered || p["h3_res8_id"] != w.id[:15] {
+			p["hex_people"] != w.hexPeople || p["viettel_4g"] != w.covered || p["h3_res8_id"] != w.id[:15] ||
+			p["definition_version"] != "def/1" || p["calibration"] != "calibrated with 4000 samples (2026-01-05..2026-01-19)" {
 			t.Errorf("feature %d: id %v, properties %v; want %+v", n, f.ID, p, w)
 		}
 	}
@@ -51,8 +52,9 @@ func TestHexesByCommune(t *testing.T) {
 	if l.ID != "h3_res8_4g_by_commune" || len(l.Features) != 3 || !slices.ContainsFunc(l.Features[0].Properties, func(p Property) bool { return p.Name == "hex_people" }) {
 		t.Errorf("layer %q, %d features, first %v", l.ID, len(l.Features), l.Features[0].Properties)
 	}
-	plain := Hexes(s, "def/1")
-	if len(plain.Features) != 2 || plain.Features[0].Properties["hex_people"] != nil || HexesLayer(plain, s).ID != "h3_res8_4g" {
+	plain := Hexes(s, "def/1", "uncalibrated")
+	if len(plain.Features) != 2 || plain.Features[0].Properties["hex_people"] != nil || HexesLayer(plain, s).ID != "h3_res8_4g" ||
+		plain.Features[1].Properties["calibration"] != "uncalibrated" {
 		t.Errorf("Hexes: %d features, first %v", len(plain.Features), plain.Features[0].Properties)
 	}
 }

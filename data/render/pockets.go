@@ -32,7 +32,8 @@ var pocketColumns = []string{"rank", "tech", "people", "households", "area_km2",
 // commune's code, by people), centre_lon and centre_lat (the people-weighted centre, 6
 // decimals), per carrier nearest_<carrier>_site, nearest_<carrier>_m (whole metres) and
 // nearest_<carrier>_has_tech, fibre_access_point ("operator/id") and fibre_access_point_m when
-// measured, threshold_dbm, min_people, population_spread, definition_version and zoom.
+// measured, threshold_dbm, min_people, population_spread, definition_version, calibration (e's
+// definition's label: "calibrated with N samples (dates)" or "uncalibrated") and zoom.
 //
 // The feature id is the pocket's first cell (its grid index, row-major: Pocket.Cells[0]): unique
 // among a technology's pockets, and unlike the rank it stays the same while the pocket keeps
@@ -58,6 +59,7 @@ func Pockets(l *pocket.Layer, e *coverage.Engine, definitionVersion string, zoom
 			"commune_name": p.Communes[0].Name, "communes": codes, "centre_lon": round6(p.Centre[0]),
 			"centre_lat": round6(p.Centre[1]), "threshold_dbm": l.ThresholdDBm, "min_people": l.MinPeople,
 			"population_spread": spread, "definition_version": definitionVersion, "zoom": z,
+			"calibration": e.Definition().CalibrationLabel(),
 		}
 		for _, ns := range p.NearestSites {
 			props["nearest_"+ns.Carrier+"_site"] = ns.SiteID
@@ -98,6 +100,7 @@ func PocketsLayer(fc *geojson.FeatureCollection, tech string) Layer {
 // asked for with what they rest on.
 type PocketReport struct {
 	DefinitionVersion string          `json:"definition_version"`
+	Calibration       string          `json:"calibration"` // calibrated with N samples (dates), or uncalibrated
 	DataNote          string          `json:"data_note,omitempty"`
 	CellM             float64         `json:"cell_m"`
 	PopulationSpread  string          `json:"population_spread"`
@@ -122,7 +125,7 @@ const PocketBasis = "pocket: land cells meeting at a side or a corner where no c
 
 // NewPocketReport collects the layers (one per technology) of a result of e.
 func NewPocketReport(e *coverage.Engine, definitionVersion, note string, layers []*pocket.Layer) *PocketReport {
-	rep := &PocketReport{DefinitionVersion: definitionVersion, DataNote: note, CellM: e.CellM(),
+	rep := &PocketReport{DefinitionVersion: definitionVersion, Calibration: e.Definition().CalibrationLabel(), DataNote: note, CellM: e.CellM(),
 		PopulationSpread: coverage.PopulationSpread, Basis: PocketBasis, Layers: []PocketsOfTech{}}
 	if pop := e.Population(); pop != nil {
 		rep.PopulationSpread = pop.Spread(-1)
@@ -153,7 +156,8 @@ func WritePocketTable(w io.Writer, rep *PocketReport) error {
 		if n > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "%s dead-zone pockets by people (coverage definition %s, %g m cells)\n", l.Tech, rep.DefinitionVersion, rep.CellM)
+		fmt.Fprintf(w, "%s dead-zone pockets by people (coverage definition %s, %s, %g m cells)\n", l.Tech, rep.DefinitionVersion,
+			rep.Calibration, rep.CellM)
 		fmt.Fprintf(w, "%s\npopulation: %s\n", rep.Basis, rep.PopulationSpread)
 		fmt.Fprintf(w, "%d pockets with at least %g people (%.0f people) of %d pockets in all (%.0f people without %s)\n",
 			l.Kept, l.MinPeople, l.KeptPeople, l.Total, l.People, l.Tech)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -96,7 +97,8 @@ func TestPocketsGeoJSON(t *testing.T) {
 		f := fc.Features[i]
 		p := f.Properties
 		mp := f.Geometry.(orb.MultiPolygon)
-		if p["people"] != want.people || p["rank"] != i+1 || p["commune"] != want.commune || p["tech"] != "4G" {
+		if p["people"] != want.people || p["rank"] != i+1 || p["commune"] != want.commune || p["tech"] != "4G" ||
+			p["calibration"] != "uncalibrated" {
 			t.Errorf("pocket %d: %v", i+1, p)
 		}
 		if !planar.MultiPolygonContains(mp, want.at) {
@@ -125,8 +127,26 @@ func TestPocketsGeoJSON(t *testing.T) {
 	if err := WritePocketTable(&tbl, rep); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(tbl.String(), "2 pockets with at least 100 people (420 people)") {
+	if !strings.Contains(tbl.String(), "2 pockets with at least 100 people (420 people)") || rep.Calibration != "uncalibrated" ||
+		!strings.Contains(tbl.String(), ", uncalibrated, ") {
 		t.Errorf("table:\n%s", tbl.String())
+	}
+	// Under a calibrated definition every pocket and the report say so (issue 14: every output
+	// says "calibrated with N samples (dates)" or "uncalibrated").
+	def := *e.Definition()
+	def.Calibration = &coverage.Calibration{BaseVersion: def.Version, Samples: 4000,
+		From: time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 19, 17, 0, 0, 0, time.UTC),
+		Corrections: []coverage.Correction{{Carrier: "viettel", Tech: data.Tech4G, Land: data.TypeCommune, OffsetDB: 3}}}
+	ce, err := e.WithDefinition(&def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const label = "calibrated with 4000 samples (2026-01-05..2026-01-19)"
+	if p := Pockets(l, ce, r.DefinitionVersion(), -1).Features[0].Properties; p["calibration"] != label {
+		t.Errorf("calibrated: pocket 1's calibration %v, want %q", p["calibration"], label)
+	}
+	if rep := NewPocketReport(ce, r.DefinitionVersion(), "", []*pocket.Layer{l}); rep.Calibration != label {
+		t.Errorf("calibrated: the report's calibration %q, want %q", rep.Calibration, label)
 	}
 }
 

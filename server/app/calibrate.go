@@ -22,7 +22,7 @@ type CalibrationResult struct {
 	Served bool `json:"served"` // the definition is served now
 }
 
-// calibrateScope is who may calibrate and choose the served definition: admins (and planners).
+// calibrateScope is who may calibrate and choose the served definition: admins.
 func calibrateScope(r role) bool { return r == roleAdmin }
 
 // Calibrate fits the path-loss corrections on every stored measurement (measure.Calibrate with

@@ -123,9 +123,9 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 			return nil, render.Layer{}, err
 		}
 		if req.ByCommune {
-			fc = render.HexesByCommune(s, r.DefinitionVersion())
+			fc = render.HexesByCommune(s, r.DefinitionVersion(), r.Calibration())
 		} else {
-			fc = render.Hexes(s, r.DefinitionVersion())
+			fc = render.Hexes(s, r.DefinitionVersion(), r.Calibration())
 		}
 		l = func(fc *geojson.FeatureCollection) render.Layer { return render.HexesLayer(fc, s) }
 	case LayerCommunes:

@@ -104,7 +104,7 @@ func (a *App) locator(st *State) *data.CommuneLocator {
 }
 
 // MeasurementUploads lists the measurement uploads who may see, newest first: a carrier token
-// those limited to its carrier, an admin token every one.
+// those limited to its carrier, an admin or planner token every one.
 func (a *App) MeasurementUploads(ctx context.Context, who persist.TokenInfo, limit int) ([]persist.MeasurementUpload, error) {
 	if a.db == nil {
 		return nil, ErrNoDatabase
@@ -119,7 +119,9 @@ func (a *App) MeasurementUploads(ctx context.Context, who persist.TokenInfo, lim
 }
 
 // WithdrawMeasurements deletes the samples of upload id, if who may: the carrier it was limited
-// to, or an admin token (an upload of every carrier's samples only an admin).
+// to, an admin token (an upload of every carrier's samples only an admin), or the planner token
+// that made it. Another carrier's upload is not found, as an unknown one is (a 403 would tell a
+// rival that the id exists); a planner may see but not withdraw others' uploads (403).
 func (a *App) WithdrawMeasurements(ctx context.Context, who persist.TokenInfo, id int64) (persist.MeasurementUpload, error) {
 	if a.db == nil {
 		return persist.MeasurementUpload{}, ErrNoDatabase
@@ -128,8 +130,11 @@ func (a *App) WithdrawMeasurements(ctx context.Context, who persist.TokenInfo, i
 	if err != nil {
 		return u, err
 	}
-	if !allows(scopeOf(roleOf(who), actMeasurements), who, u.Carrier) {
-		return u, denied("token %s may not withdraw measurement upload %d", who.Prefix(), id)
+	switch r := roleOf(who); {
+	case !allows(scopeOf(r, actMeasurements), who, u.Carrier):
+		return persist.MeasurementUpload{}, fmt.Errorf("%w: measurement upload %d", persist.ErrNotFound, id)
+	case r == rolePlanner && u.TokenID != who.ID:
+		return persist.MeasurementUpload{}, denied("token %s may withdraw only its own measurement uploads, not %d", who.Prefix(), id)
 	}
 	return a.db.WithdrawMeasurements(ctx, id)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ type testApp struct {
 	db              *persist.DB
 	viettel, mobi   persist.TokenInfo
 	admin, stranger persist.TokenInfo
+	planner         persist.TokenInfo
 }
 
 func newTestApp(t *testing.T) *testApp {
@@ -49,6 +51,7 @@ func newTestApp(t *testing.T) *testApp {
 	_, ta.viettel, _ = db.CreateToken(ctx, "viettel", false, "")
 	_, ta.mobi, _ = db.CreateToken(ctx, "mobifone", false, "")
 	_, ta.admin, _ = db.CreateToken(ctx, "", true, "")
+	_, ta.planner, _ = db.CreatePlannerToken(ctx, "alice", "")
 	ta.stranger = persist.TokenInfo{ID: "000000000000"}
 	return ta
 }
@@ -115,11 +118,74 @@ func TestImportMeasurementsScopes(t *testing.T) {
 	if ups, _ := a.MeasurementUploads(ctx, a.viettel, 0); len(ups) != 1 {
 		t.Errorf("viettel sees %d uploads, want its one", len(ups))
 	}
-	if _, err := a.WithdrawMeasurements(ctx, a.mobi, u.ID); !errors.As(err, &de) {
-		t.Errorf("mobifone withdrawing viettel's upload: %v", err)
+	if _, err := a.WithdrawMeasurements(ctx, a.mobi, u.ID); !errors.Is(err, persist.ErrNotFound) {
+		t.Errorf("mobifone withdrawing viettel's upload: %v, want not found", err)
 	}
 	if w, err := a.WithdrawMeasurements(ctx, a.viettel, u.ID); err != nil || w.WithdrawnAt == nil || countStored(t, a.db) != 0 {
 		t.Errorf("viettel withdrawing its upload: %+v, %v, %d samples left", w, err, countStored(t, a.db))
+	}
+}
+
+// A planner uploads any carrier's measurements (issue 14: "carriers for their own network,
+// planners for any"), sees every upload, withdraws only its own, and sees no review queue.
+// Another carrier's upload id is not found for a carrier token, as an unknown id is.
+func TestPlannerMeasurements(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	st := a.State()
+	both := driveCSV(t, st, 600, 2, nil, measure.Pair{Carrier: "viettel", Tech: data.Tech4G}, measure.Pair{Carrier: "mobifone", Tech: data.Tech4G})
+	imp := func(who persist.TokenInfo, carrier string, body []byte) (persist.MeasurementUpload, error) {
+		return a.ImportMeasurements(ctx, who, MeasurementImport{Format: FormatCSV, Body: bytes.NewReader(body), Carrier: carrier, FileName: "drive.csv"})
+	}
+	mine, err := imp(a.planner, "", both)
+	if err != nil || mine.ID == 0 || mine.Carrier != "" || mine.TokenID != a.planner.ID || mine.Stored != countStored(t, a.db) {
+		t.Fatalf("the planner's upload of viettel's and mobifone's samples: %+v, %v (%d stored)", mine, err, countStored(t, a.db))
+	}
+	for _, c := range []string{"viettel", "mobifone"} {
+		n := 0
+		for _, err := range a.db.Measurements(ctx, persist.MeasurementFilter{Carrier: c}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n == 0 {
+			t.Errorf("the planner's upload stored no sample of %s", c)
+		}
+	}
+	// carrier= narrows the file to one carrier: mobifone's rows are then an error.
+	var pes data.ParseErrors
+	if _, err := imp(a.planner, "viettel", both); !errors.As(err, &pes) || pes[0].Field != "carrier" {
+		t.Errorf("the planner's file narrowed to viettel: %v", err)
+	}
+	theirs, err := imp(a.viettel, "", driveCSV(t, st, 300, 3, nil, measure.Pair{Carrier: "viettel", Tech: data.Tech4G}))
+	if err != nil || theirs.ID == 0 {
+		t.Fatalf("viettel's upload: %+v, %v", theirs, err)
+	}
+	if ups, err := a.MeasurementUploads(ctx, a.planner, 0); err != nil || len(ups) != 2 || ups[0].ID != theirs.ID || ups[1].ID != mine.ID {
+		t.Errorf("the planner sees %+v, %v; want viettel's and its own, newest first", ups, err)
+	}
+	var de *DeniedError
+	if _, err := a.WithdrawMeasurements(ctx, a.planner, theirs.ID); !errors.As(err, &de) || !strings.Contains(err.Error(), "only its own") {
+		t.Errorf("the planner withdrawing viettel's upload: %v", err)
+	}
+	// Carrier tokens: another carrier's upload (the planner's holds viettel's samples too) is
+	// not found, with the words of an unknown id.
+	_, unknown := a.WithdrawMeasurements(ctx, a.mobi, 999)
+	for _, id := range []int64{theirs.ID, mine.ID} {
+		if _, err := a.WithdrawMeasurements(ctx, a.mobi, id); !errors.Is(err, persist.ErrNotFound) ||
+			strings.Replace(err.Error(), strconv.FormatInt(id, 10), "999", 1) != unknown.Error() {
+			t.Errorf("mobifone withdrawing upload %d: %v; an unknown one: %v", id, err, unknown)
+		}
+	}
+	if w, err := a.WithdrawMeasurements(ctx, a.planner, mine.ID); err != nil || w.WithdrawnAt == nil || countStored(t, a.db) != theirs.Stored {
+		t.Errorf("the planner withdrawing its upload: %+v, %v, %d samples left, want viettel's %d", w, err, countStored(t, a.db), theirs.Stored)
+	}
+	if _, err := a.ReviewQueue(ctx, a.planner, "viettel"); !errors.As(err, &de) {
+		t.Errorf("the planner's review queue of viettel: %v", err)
+	}
+	if _, err := a.Calibrate(ctx, a.planner, measure.CalibrateOptions{}); !errors.As(err, &de) {
+		t.Errorf("the planner calibrating: %v", err)
 	}
 }
 

@@ -3,9 +3,8 @@ package app
 import "phusong/data/persist"
 
 // Who may do what with measurements and reports. A token has a role; each use case asks scopeOf
-// for that role and its action. A new role (a planner, who uploads and compares every carrier's
-// measurements but writes no station list) is one constant, one case in roleOf and one case in
-// scopeOf (and in calibrateScope if planners calibrate).
+// for that role and its action. A new role is one constant, one case in roleOf and one case in
+// scopeOf (and in calibrateScope if it calibrates).
 
 // role is what a token is for.
 type role int
@@ -14,6 +13,7 @@ const (
 	roleNone    role = iota // an unknown token (cannot happen for an authenticated one)
 	roleCarrier             // a carrier's token: its own network
 	roleAdmin               // an admin token (and the command line on the server's machine)
+	rolePlanner             // a planner's token: every carrier's measurements, no review queue
 )
 
 // roleOf returns tok's role.
@@ -23,6 +23,8 @@ func roleOf(tok persist.TokenInfo) role {
 		return roleAdmin
 	case tok.Carrier != "":
 		return roleCarrier
+	case tok.Planner != "":
+		return rolePlanner
 	}
 	return roleNone
 }
@@ -45,12 +47,13 @@ const (
 )
 
 // scopeOf returns the carriers role r may act on for act: a carrier its own network, an admin
-// every carrier. (A planner would be one more case: every carrier for actMeasurements.)
+// every carrier, a planner every carrier's measurements (planners upload and compare drive tests
+// of any network) and no carrier's review queue.
 func scopeOf(r role, act action) scope {
-	switch r {
-	case roleCarrier:
+	switch {
+	case r == roleCarrier:
 		return scopeOwnCarrier
-	case roleAdmin:
+	case r == roleAdmin, r == rolePlanner && act == actMeasurements:
 		return scopeAnyCarrier
 	}
 	return scopeNone
