@@ -55,7 +55,7 @@ func (db *DB) AddReport(ctx context.Context, r SignalReport, perCellPerDay int, 
 	}
 	defer tx.Rollback()
 	now := db.clock()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM signal_reports WHERE created_at < ?`, timeText(now.Add(-retention))); err != nil {
+	if _, err := deleteReportsBefore(ctx, tx, now.Add(-retention)); err != nil {
 		return SignalReport{}, fmt.Errorf("persist: add report: %w", err)
 	}
 	var n int
@@ -75,6 +75,27 @@ func (db *DB) AddReport(ctx context.Context, r SignalReport, perCellPerDay int, 
 		return SignalReport{}, fmt.Errorf("persist: add report: commit: %w", err)
 	}
 	return r, nil
+}
+
+// DeleteReportsBefore deletes every report created before before and returns how many went:
+// the retention limit for a server that takes no new report (AddReport purges on each write).
+func (db *DB) DeleteReportsBefore(ctx context.Context, before time.Time) (int64, error) {
+	n, err := deleteReportsBefore(ctx, db.w, before)
+	if err != nil {
+		return 0, fmt.Errorf("persist: delete reports: %w", err)
+	}
+	return n, nil
+}
+
+// deleteReportsBefore is DeleteReportsBefore in a transaction or on the writer.
+func deleteReportsBefore(ctx context.Context, ex interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, before time.Time) (int64, error) {
+	res, err := ex.ExecContext(ctx, `DELETE FROM signal_reports WHERE created_at < ?`, timeText(before.UTC()))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // Reports returns every stored report created at or after since, oldest first.

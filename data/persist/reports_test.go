@@ -54,6 +54,19 @@ func TestReportsCapAndRetention(t *testing.T) {
 		if len(all) != 2 || all[0].Day != "2026-02-02" {
 			t.Fatalf("after the retention: %+v", all)
 		}
+		// Without a write, DeleteReportsBefore purges: only what was created before the cut goes.
+		if n, err := db.DeleteReportsBefore(ctx, time.Date(2026, 3, 4, 3, 0, 0, 0, time.UTC)); err != nil || n != 1 {
+			t.Fatalf("delete before the last report: %d, %v, want 1", n, err)
+		}
+		if all, _ = db.Reports(ctx, time.Time{}); len(all) != 1 || all[0].Reporter != "e" {
+			t.Fatalf("after deleting before the last report: %+v", all)
+		}
+		if n, err := db.DeleteReportsBefore(ctx, time.Date(2026, 3, 4, 3, 0, 0, 1000, time.UTC)); err != nil || n != 1 {
+			t.Fatalf("delete after the last report: %d, %v, want 1", n, err)
+		}
+		if n, err := db.DeleteReportsBefore(ctx, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || n != 0 {
+			t.Fatalf("delete from an empty table: %d, %v, want 0", n, err)
+		}
 		for _, bad := range []SignalReport{
 			{Day: "2026-03-04", Carrier: "viettel", Tech: data.Tech4G, Outcome: "meh", Cell: "1_1", Reporter: "x"},
 			{Day: "2026-03-04", Carrier: "", Tech: data.Tech4G, Outcome: OutcomeWeak, Cell: "1_1", Reporter: "x"},

@@ -58,7 +58,7 @@ type App struct {
 	// uncalibrated definition; -1: a definition was given, which the database's choice does not
 	// replace); Sync serves another replica's choice. Under mu.
 	calibration int64
-	storing     sync.WaitGroup // storeResults in progress
+	storing     sync.WaitGroup // storeResults, the regions' storing and the reports' pruning in progress
 	closing     chan struct{}  // closed by Close
 	closeOnce   sync.Once
 }
@@ -150,6 +150,8 @@ func OpenDB(ctx context.Context, db *persist.DB, in Input, log *slog.Logger) (*A
 	a.heads = heads
 	a.regions = regions
 	a.calibration = calibration
+	a.pruneReports(ctx) // then daily: reports past their retention go even when none is filed
+	a.storing.Go(func() { a.pruneReportsEvery(ctx, reportsPruneEvery) })
 	if regions != nil {
 		version := st.answers.version
 		a.storing.Go(func() { regions.storeStartStats(context.WithoutCancel(ctx), st, version) })

@@ -400,3 +400,41 @@ func storeFilter(carrier string) store.Filter {
 }
 
 func orbPoint(lon, lat float64) orb.Point { return orb.Point{lon, lat} }
+
+// Reports past their retention are deleted with no new report filed: at the next prune (at
+// start, then every day), by the app's clock; younger ones stay.
+func TestReportsPrunedWithoutWrites(t *testing.T) {
+	a := newTestApp(t)
+	ctx := context.Background()
+	site := a.State().Snapshot.Sites(storeFilter("viettel"))[0]
+	if _, err := a.ReportSignal(ctx, SignalReportRequest{Lon: site.Lon + 0.001, Lat: site.Lat + 0.001, Carrier: "viettel",
+		Tech: data.Tech4G, Outcome: persist.OutcomeNoService, Device: "device-aaaaaaaaaaaa"}); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() int {
+		t.Helper()
+		rs, err := a.db.Reports(ctx, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(rs)
+	}
+	filed := time.Now()
+	a.WithClock(func() time.Time { return filed.Add(179 * 24 * time.Hour) })
+	a.pruneReports(ctx)
+	if n := stored(); n != 1 {
+		t.Fatalf("179 days on (retention 180): %d reports stored, want 1", n)
+	}
+	a.WithClock(func() time.Time { return filed.Add(181 * 24 * time.Hour) })
+	done := make(chan struct{})
+	go func() { a.pruneReportsEvery(ctx, time.Millisecond); close(done) }()
+	for deadline := time.Now().Add(time.Minute); stored() != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("181 days on: the report past its retention was not deleted by the periodic prune")
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-done // the prune loop ends with the app
+}

@@ -172,6 +172,38 @@ func (a *App) ReportSignal(ctx context.Context, req SignalReportRequest) (Report
 	return ack, nil
 }
 
+// reportsPruneEvery is how often a serving App deletes the reports past their retention.
+const reportsPruneEvery = 24 * time.Hour
+
+// pruneReports deletes the reports created more than the retention before now: filing a report
+// purges too (persist.AddReport), but a server that takes none must still forget them on time.
+func (a *App) pruneReports(ctx context.Context) {
+	n, err := a.db.DeleteReportsBefore(ctx, a.now().Add(-a.reportRules().Retention))
+	if err != nil {
+		a.log.LogAttrs(ctx, slog.LevelWarn, "deleting the signal reports past their retention", slog.String("error", err.Error()))
+		return
+	}
+	if n > 0 {
+		a.log.LogAttrs(ctx, slog.LevelInfo, "signal reports past their retention deleted", slog.Int64("reports", n))
+	}
+}
+
+// pruneReportsEvery runs pruneReports every interval until Close or ctx ends.
+func (a *App) pruneReportsEvery(ctx context.Context, every time.Duration) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			a.pruneReports(ctx)
+		case <-a.closing:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // cellID names the aggregation cell of xy (engine frame).
 func cellID(xy orb.Point, cellM float64) string {
 	return strconv.Itoa(int(math.Floor(xy[0]/cellM))) + "_" + strconv.Itoa(int(math.Floor(xy[1]/cellM)))
