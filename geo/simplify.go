@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -115,11 +116,18 @@ type topoSimplifier struct {
 }
 
 func newTopoSimplifier(rings [][]orb.Point, tolM float64) *topoSimplifier {
-	s := &topoSimplifier{rings: rings, tolM: tolM}
-	b := orb.Bound{Min: rings[0][0], Max: rings[0][0]}
 	n := 0
+	for _, pts := range rings {
+		n += len(pts)
+	}
+	// Sized once: a country's layer has tens of millions of edges, and growing these by append
+	// copied them over and over and left the old arrays to the collector (the chords the
+	// simplification adds get a quarter more room).
+	s := &topoSimplifier{rings: rings, tolM: tolM, keep: make([][]bool, len(rings)), first: make([]int, len(rings)),
+		base: make([]int, len(rings)), segs: make([]topoSeg, 0, n+n/4)}
+	b := orb.Bound{Min: rings[0][0], Max: rings[0][0]}
 	for r, pts := range rings {
-		s.base = append(s.base, n)
+		s.base[r] = len(s.segs)
 		keep := make([]bool, len(pts))
 		west := 0
 		for k, p := range pts {
@@ -130,18 +138,13 @@ func newTopoSimplifier(rings [][]orb.Point, tolM float64) *topoSimplifier {
 			}
 			s.segs = append(s.segs, topoSeg{a: p, b: pts[(k+1)%len(pts)], ring: int32(r), idx: int32(k)})
 		}
-		s.keep = append(s.keep, keep)
-		s.first = append(s.first, west)
-		n += len(pts)
+		s.keep[r], s.first[r] = keep, west
 	}
 	if !(tolM > 0) {
 		return s
 	}
-	s.index = newSegIndex(b, len(s.segs))
-	for id, sg := range s.segs {
-		s.index.add(int32(id), sg.a, sg.b)
-	}
-	s.stamp = make([]uint32, len(s.segs), len(s.segs)+len(s.segs)/4)
+	s.index = newSegIndex(b, s.segs)
+	s.stamp = make([]uint32, len(s.segs), cap(s.segs))
 	return s
 }
 
@@ -325,16 +328,28 @@ func windingNumber(v orb.Point, n int, at func(int) orb.Point) int {
 }
 
 // segIndex is a uniform grid of buckets over a bound, each listing the segments whose bounding
-// box overlaps it. Segments are only added; callers skip the ones they have retired.
+// box overlaps it. Segments are only added; callers skip the ones they have retired. The
+// segments it is made with are listed bucket after bucket in one array (start: where each
+// bucket's begin), those added later (the chords) in a list per bucket (head, then next), so
+// that a country's index is a few flat arrays without pointers, not a slice per bucket.
 type segIndex struct {
-	origin  orb.Point
-	cellM   float64
-	nx, ny  int
-	buckets [][]int32
+	origin orb.Point
+	cellM  float64
+	nx, ny int
+	start  []int32 // bucket k's first segments are ids[start[k]:start[k+1]]
+	ids    []int32
+	head   []int32 // bucket k's latest added segment: an index into added (−1: none)
+	added  []addedSeg
 }
 
-// newSegIndex sizes the grid for about one bucket per segment.
-func newSegIndex(b orb.Bound, nSegs int) segIndex {
+// addedSeg is a segment added to a segIndex after it was made, in one bucket's list.
+type addedSeg struct {
+	id, next int32 // next: the bucket's segment added before it (−1: none)
+}
+
+// newSegIndex indexes segs (ids = their positions) in a grid of about one bucket per segment.
+func newSegIndex(b orb.Bound, segs []topoSeg) segIndex {
+	nSegs := len(segs)
 	w, h := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
 	cell := math.Sqrt(w * h / float64(max(1, nSegs)))
 	if !(cell > 0) {
@@ -346,7 +361,30 @@ func newSegIndex(b orb.Bound, nSegs int) segIndex {
 	nx := min(int(w/cell)+1, 1<<12)
 	ny := min(int(h/cell)+1, 1<<12)
 	cell = math.Max(cell, math.Max(w/float64(nx), h/float64(ny))*(1+1e-9))
-	return segIndex{origin: b.Min, cellM: cell, nx: nx, ny: ny, buckets: make([][]int32, nx*ny)}
+	ix := segIndex{origin: b.Min, cellM: cell, nx: nx, ny: ny, start: make([]int32, nx*ny+1), head: make([]int32, nx*ny)}
+	for k := range ix.head {
+		ix.head[k] = -1
+	}
+	each := func(sg *topoSeg, fn func(k int)) {
+		i0, j0, i1, j1 := ix.span(orb.Bound{Min: sg.a, Max: sg.a}.Extend(sg.b))
+		for j := j0; j <= j1; j++ {
+			for i := i0; i <= i1; i++ {
+				fn(j*nx + i)
+			}
+		}
+	}
+	for id := range segs { // count each bucket's segments in the next one's start …
+		each(&segs[id], func(k int) { ix.start[k+1]++ })
+	}
+	for k := 1; k < len(ix.start); k++ { // … sum them up …
+		ix.start[k] += ix.start[k-1]
+	}
+	ix.ids = make([]int32, ix.start[len(ix.start)-1])
+	fill := slices.Clone(ix.start[:nx*ny])
+	for id := range segs { // … and list them, in id order within each bucket
+		each(&segs[id], func(k int) { ix.ids[fill[k]] = int32(id); fill[k]++ })
+	}
+	return ix
 }
 
 // span returns the clamped bucket ranges that b overlaps.
@@ -358,11 +396,14 @@ func (ix *segIndex) span(b orb.Bound) (i0, j0, i1, j1 int) {
 		at(b.Max[0], ix.origin[0], ix.nx), at(b.Max[1], ix.origin[1], ix.ny)
 }
 
+// add lists segment id, from a to b, in the buckets its bounding box overlaps.
 func (ix *segIndex) add(id int32, a, b orb.Point) {
 	i0, j0, i1, j1 := ix.span(orb.Bound{Min: a, Max: a}.Extend(b))
 	for j := j0; j <= j1; j++ {
 		for i := i0; i <= i1; i++ {
-			ix.buckets[j*ix.nx+i] = append(ix.buckets[j*ix.nx+i], id)
+			k := j*ix.nx + i
+			ix.added = append(ix.added, addedSeg{id: id, next: ix.head[k]})
+			ix.head[k] = int32(len(ix.added) - 1)
 		}
 	}
 }
@@ -373,8 +414,14 @@ func (ix *segIndex) each(b orb.Bound, fn func(int32) bool) {
 	i0, j0, i1, j1 := ix.span(b)
 	for j := j0; j <= j1; j++ {
 		for i := i0; i <= i1; i++ {
-			for _, id := range ix.buckets[j*ix.nx+i] {
+			k := j*ix.nx + i
+			for _, id := range ix.ids[ix.start[k]:ix.start[k+1]] {
 				if !fn(id) {
+					return
+				}
+			}
+			for a := ix.head[k]; a >= 0; a = ix.added[a].next {
+				if !fn(ix.added[a].id) {
 					return
 				}
 			}

@@ -247,6 +247,58 @@ func TestSimplifyTopologyRandom(t *testing.T) {
 	}
 }
 
+// TestSegIndex checks the bucket index against a brute-force scan: every segment whose
+// bounding box meets a query's (those made with the index and those added after) comes back,
+// and nothing comes back whose buckets the query's do not share.
+func TestSegIndex(t *testing.T) {
+	rng := seededRand(t, 91)
+	seg := func() topoSeg {
+		a := orb.Point{rng.Float64() * 1000, rng.Float64() * 600}
+		return topoSeg{a: a, b: orb.Point{a[0] + rng.NormFloat64()*40, a[1] + rng.NormFloat64()*40}}
+	}
+	segs := make([]topoSeg, 2000)
+	b := orb.Bound{Min: segs[0].a, Max: segs[0].a}
+	for n := range segs {
+		segs[n] = seg()
+		b = b.Extend(segs[n].a).Extend(segs[n].b)
+	}
+	ix := newSegIndex(b, segs)
+	if ix.nx*ix.ny < 100 {
+		t.Fatalf("%d × %d buckets for %d segments", ix.nx, ix.ny, len(segs))
+	}
+	for range 500 { // added later, like chords; some outside the bound (clamped to its edge)
+		sg := seg()
+		ix.add(int32(len(segs)), sg.a, sg.b)
+		segs = append(segs, sg)
+	}
+	box := func(sg topoSeg) orb.Bound { return orb.Bound{Min: sg.a, Max: sg.a}.Extend(sg.b) }
+	shares := func(p, q orb.Bound) bool {
+		pi0, pj0, pi1, pj1 := ix.span(p)
+		qi0, qj0, qi1, qj1 := ix.span(q)
+		return pi0 <= qi1 && qi0 <= pi1 && pj0 <= qj1 && qj0 <= pj1
+	}
+	for n := range 300 {
+		q := box(seg())
+		got := map[int32]bool{}
+		ix.each(q, func(id int32) bool { got[id] = true; return true })
+		for id, sg := range segs {
+			if box(sg).Intersects(q) && !got[int32(id)] {
+				t.Fatalf("query %d %v: segment %d %v not found", n, q, id, box(sg))
+			}
+		}
+		for id := range got {
+			if !shares(box(segs[id]), q) {
+				t.Fatalf("query %d %v: segment %d %v in no bucket of the query", n, q, id, box(segs[id]))
+			}
+		}
+	}
+	calls := 0 // fn returning false stops the walk
+	ix.each(b, func(int32) bool { calls++; return calls < 3 })
+	if calls != 3 {
+		t.Errorf("each went on after fn returned false: %d calls", calls)
+	}
+}
+
 // Expected values: 2π·6378137·cos(lat)/(256·2^zoom)/2, worked on a calculator.
 func TestToleranceForZoom(t *testing.T) {
 	cases := []struct {

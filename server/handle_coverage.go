@@ -53,8 +53,18 @@ func coverageBuild(carrier string, tech data.Tech, tier, zoom int) builder {
 // coverageBuildIn is coverageBuild clipped to province's bounding box ("" = everything).
 func coverageBuildIn(carrier string, tech data.Tech, tier, zoom int, province string) builder {
 	return func(v *view) (*body, error) {
-		if raw, gz, ok := v.st.StoredCoverage(carrier, tech, tier, zoom); ok && province == "" {
-			return newBody(ctGeoJSON, cacheRevalidate, raw, gzipLevelAnswers).withGzip(gz), nil // Layer's bytes, stored by an earlier start
+		stored := func() (*body, bool) { // Layer's bytes, as the database keeps them
+			if province != "" {
+				return nil, false
+			}
+			raw, gz, ok := v.st.StoredCoverage(carrier, tech, tier, zoom)
+			if !ok {
+				return nil, false
+			}
+			return newBody(ctGeoJSON, cacheRevalidate, raw, gzipLevelAnswers).withGzip(gz), true
+		}
+		if b, ok := stored(); ok { // stored by an earlier start
+			return b, nil
 		}
 		fc, _, err := v.st.Layer(app.LayerRequest{Kind: app.LayerCoverage, Carrier: carrier, Tech: tech, Tier: tier, Zoom: zoom, Province: province})
 		if errors.Is(err, app.ErrNoSites) {
@@ -62,6 +72,9 @@ func coverageBuildIn(carrier string, tech data.Tech, tier, zoom int, province st
 		}
 		if err != nil {
 			return nil, appError(err)
+		}
+		if b, ok := stored(); ok { // stored by Layer just now: not encoded and compressed again
+			return b, nil
 		}
 		return jsonBody(ctGeoJSON, fc)
 	}

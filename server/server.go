@@ -240,26 +240,43 @@ func (s *Server) advance() {
 // Warm computes the answers the map asks for on its first load (so the first visitor does not
 // wait for polygon simplification), then the whole province's gaps of each analysed
 // technology (the map's gaps layer, which a planner ticks first: contouring every commune's
-// gaps took the first request 0.3–0.7 s on the demo, on a loaded machine). It stops early when ctx is cancelled. The answers
-// are built on every core (GOMAXPROCS at once); serve calls it once listening.
+// gaps took the first request 0.3–0.7 s on the demo, on a loaded machine). It stops early when ctx is cancelled. The map's
+// default layer (the first of warmKeys) is built alone, the other answers after it on every core
+// (GOMAXPROCS at once); serve calls it once listening.
 func (s *Server) Warm(ctx context.Context) error {
 	v := s.view()
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
 	keys := v.warmKeys()
 	for _, t := range slices.Backward(data.AnalysedTechs) { // 4G first: the map's default
 		keys = append(keys, warmKey{gapsKey(t, "", ""), gapsBuild(t, "", ""), 0})
 	}
-	for _, k := range keys {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			if _, err := v.cached(s.fills, k.key, k.build); err != nil {
-				return fmt.Errorf("server: warming %s: %w", k.key, err)
-			}
-			return nil
-		})
+	return s.warm(ctx, v, keys)
+}
+
+// warm builds the answers keys into v's cache: the first alone, then the others GOMAXPROCS at
+// once. The first is the map's default layer: on a first start region by region it is rendered
+// from every region's pieces (a country's at full detail: gigabytes while it is simplified),
+// and an answer built beside it took the other core, and the memory that made the collector run
+// without pause, from the first map request waiting for it.
+func (s *Server) warm(ctx context.Context, v *view, keys []warmKey) error {
+	one := func(ctx context.Context, k warmKey) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := v.cached(s.fills, k.key, k.build); err != nil {
+			return fmt.Errorf("server: warming %s: %w", k.key, err)
+		}
+		return nil
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := one(ctx, keys[0]); err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, k := range keys[1:] {
+		g.Go(func() error { return one(gctx, k) })
 	}
 	return g.Wait()
 }

@@ -3,9 +3,12 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -298,6 +301,51 @@ func TestWarm(t *testing.T) {
 	cancel()
 	if err := s.Warm(ctx); err == nil {
 		t.Fatal("Warm ignored a cancelled context")
+	}
+}
+
+// TestWarmDefaultLayerFirst: warm builds its first answer (the map's default layer) alone and
+// only then the others, which it builds at once up to GOMAXPROCS; every one is cached.
+func TestWarmDefaultLayerFirst(t *testing.T) {
+	s, _ := newTestServer(t)
+	v := s.cur.Load()
+	var mu sync.Mutex
+	var events []string
+	record := func(e string) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, e)
+	}
+	otherStarted := make(chan struct{}, 8)
+	build := func(n int) builder {
+		return func(*view) (*body, error) {
+			record(fmt.Sprintf("start %d", n))
+			if n == 0 { // give another build the time to start beside it, were it allowed to
+				select {
+				case <-otherStarted:
+				case <-time.After(100 * time.Millisecond):
+				}
+			} else {
+				otherStarted <- struct{}{}
+			}
+			record(fmt.Sprintf("end %d", n))
+			return newBody(ctGeoJSON, cacheRevalidate, []byte(`{"n":`+strconv.Itoa(n)+`}`), gzipLevelAnswers), nil
+		}
+	}
+	var keys []warmKey
+	for n := range 4 {
+		keys = append(keys, warmKey{"warm-test|" + strconv.Itoa(n), build(n), 0})
+	}
+	if err := s.warm(context.Background(), v, keys); err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 8 || events[0] != "start 0" || events[1] != "end 0" {
+		t.Fatalf("builds %q: want the first started and ended before any other", events)
+	}
+	for _, k := range keys {
+		if b, err := v.cached(s.fills, k.key, func(*view) (*body, error) { return nil, errors.New("built again") }); err != nil || b == nil {
+			t.Errorf("%s not cached: %v", k.key, err)
+		}
 	}
 }
 

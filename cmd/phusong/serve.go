@@ -142,6 +142,20 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 			return err // before the data: a wrong path fails at once
 		}
 	}
+	if o.pprofAddr != "" { // from the start: the loading and a first start's computing are profiled too
+		dln, err := net.Listen("tcp", o.pprofAddr)
+		if err != nil {
+			return fmt.Errorf("serve: --pprof-addr: %w", err)
+		}
+		log.Info("profiles", slog.String("url", "http://"+displayAddr(dln.Addr())+"/debug/pprof/"))
+		runtime.SetBlockProfileRate(int(100 * time.Microsecond)) // a sample per 100 µs blocked: where readers wait
+		runtime.SetMutexProfileFraction(10)
+		go func() {
+			if err := server.ServeDebug(ctx, dln, log); err != nil {
+				log.Warn("profile listener", slog.String("err", err.Error()))
+			}
+		}()
+	}
 	background, err := loadContext(o.context)
 	if err != nil {
 		return err
@@ -240,21 +254,6 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		fmt.Fprintf(io.Stdout, "phusong: serving the demo on %s (synthetic stations)\n", url)
 	} else {
 		fmt.Fprintf(io.Stdout, "phusong: serving on %s\n", url)
-	}
-	if o.pprofAddr != "" {
-		dln, err := net.Listen("tcp", o.pprofAddr)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("serve: --pprof-addr: %w", err)
-		}
-		log.Info("profiles", slog.String("url", "http://"+displayAddr(dln.Addr())+"/debug/pprof/"))
-		runtime.SetBlockProfileRate(int(100 * time.Microsecond)) // a sample per 100 µs blocked: where readers wait
-		runtime.SetMutexProfileFraction(10)
-		go func() {
-			if err := server.ServeDebug(ctx, dln, log); err != nil {
-				log.Warn("profile listener", slog.String("err", err.Error()))
-			}
-		}()
 	}
 	go func() {
 		if err := srv.Warm(ctx); err != nil && !errors.Is(err, context.Canceled) {
