@@ -8,15 +8,21 @@ NPM ?= npm
 # static/package-lock.json by static/vendor_test.go: plain `go build` works on a fresh clone.
 # `make vendor` re-vendors after a change of static/package.json (needs npm).
 
-.PHONY: run test bench load lint build vendor demo-data clean mutate
+.PHONY: run test test-all bench load lint build vendor demo-data clean mutate
 
 run:
 	$(GO) run ./cmd/phusong serve --addr $(ADDR)
 
 # -timeout: under the race detector on 2 cores, the server and coverage packages take several
 # minutes each; go test's default of 10 minutes per package fails them on a loaded machine.
+# `make test` skips the heaviest tests (concurrency, crashes, national data, the whole demo end to
+# end) or runs a smaller variant of them; CI=true (as .ci/run sets it) or `make test-all` runs them
+# all (data/testenv: Heavy, Full; the list is in bench/README.md).
 test:
 	$(GO) test -race -timeout 40m ./...
+
+test-all:
+	PHUSONG_HEAVY=1 $(GO) test -race -timeout 40m ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -10,6 +10,7 @@ import (
 
 	"phusong/data/coverage"
 	"phusong/data/persist"
+	"phusong/data/testenv"
 	"phusong/server/app"
 )
 
@@ -19,6 +20,7 @@ import (
 // answers all four times (the second start computes no region): the per-commune report, the communes, and coverage layers of two
 // technologies, carriers and zooms.
 func TestBackendsServeAlikeRegional(t *testing.T) {
+	testenv.Heavy(t, "the demo served region by region on two databases, twice each")
 	base := demoState(t)
 	in := app.Input{Communes: base.Communes, Carriers: base.Carriers, Sites: demoInput.Sites, Note: demoInput.Note,
 		Coverage: coverage.Options{CellM: 200}, RegionCells: 48 * 48}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"phusong/data/persist"
+	"phusong/data/testenv"
 )
 
 // The crash test: the real phusong binary serves a data directory on loopback while one
@@ -153,7 +154,7 @@ func TestCrashUploads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test skipped with -short")
 	}
-	kills := 8
+	kills := testenv.Size(8, 2) // 2 in a quick make test (data/testenv)
 	if v := os.Getenv("PHUSONG_CRASH_KILLS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

@@ -151,23 +151,25 @@ func TestDownloadsWithGDAL(t *testing.T) {
 }
 
 // TestH3API checks /api/v1/h3 in its formats: the CSV download and the GeoJSON answer agree
-// cell for cell, GDAL reads the GeoPackage, and bad parameters are 400s naming them.
+// cell for cell (at resolution 9, or 8 in a quick make test: a seventh of the hexagons;
+// data/testenv), GDAL reads the GeoPackage, and bad parameters are 400s naming them.
 func TestH3API(t *testing.T) {
 	t.Parallel()
 	if !hex.Available {
 		t.Skip("built without cgo: no H3")
 	}
 	ts := newFibreServer(t)
-	fc := decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/h3?tech=3G&resolution=9"))
-	csvBody := get(t, ts.URL+"/api/v1/h3.csv?tech=3G&resolution=9")
+	res := strconv.Itoa(testenv.Size(9, 8))
+	fc := decode[geojson.FeatureCollection](t, get(t, ts.URL+"/api/v1/h3?tech=3G&resolution="+res))
+	csvBody := get(t, ts.URL+"/api/v1/h3.csv?tech=3G&resolution="+res)
 	rows, err := csv.NewReader(bytes.NewReader(csvBody.body)).ReadAll()
 	if err != nil || len(rows)-1 != len(fc.Features) || len(fc.Features) == 0 {
 		t.Fatalf("CSV %d rows (%v), GeoJSON %d features", len(rows)-1, err, len(fc.Features))
 	}
-	if rows[0][0] != "h3_res9_id" || rows[1][0] != fc.Features[0].ID || fc.Features[0].Properties["any_3g"] == nil {
+	if rows[0][0] != "h3_res"+res+"_id" || rows[1][0] != fc.Features[0].ID || fc.Features[0].Properties["any_3g"] == nil {
 		t.Fatalf("CSV %v / GeoJSON %v", rows[0][:3], fc.Features[0].Properties)
 	}
-	if d := csvBody.header.Get("Content-Disposition"); d != `attachment; filename="phusong_h3_res9_3G.csv"` {
+	if d := csvBody.header.Get("Content-Disposition"); d != `attachment; filename="phusong_h3_res`+res+`_3G.csv"` {
 		t.Errorf("Content-Disposition %q", d)
 	}
 	// Every property is a column, the calibration label too; the same for the KML URL form

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"phusong/data/input"
+	"phusong/data/testenv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,8 +45,8 @@ func TestConcurrentUploadsAndReads(t *testing.T) {
 	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	const uploadsPerCarrier = 6
-	const readers = 4
+	// 6 uploads a carrier and 4 readers; 2 and 2 in a quick make test (data/testenv)
+	uploadsPerCarrier, readers := testenv.Size(6, 2), testenv.Size(4, 2)
 
 	var failed atomic.Value // first error
 	fail := func(err error) { failed.CompareAndSwap(nil, err) }

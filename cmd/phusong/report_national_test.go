@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"phusong/data/demo"
+	"phusong/data/testenv"
 )
 
 // TestReportNationalRegions reports the southernmost synthetic province (demo-data
@@ -16,6 +17,7 @@ import (
 // (stderr, JSON) says SYNTHETIC, and the layer exports of the same files (which need levels, not just
 // statistics) still work.
 func TestReportNationalRegions(t *testing.T) {
+	testenv.Heavy(t, "a national province generated and reported three times")
 	t.Parallel()
 	nf, err := demo.GenerateNational(demo.NationalOptions{Provinces: 1})
 	if err != nil {

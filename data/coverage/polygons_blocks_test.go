@@ -171,9 +171,16 @@ func TestContourLayerBlocksEqualDense(t *testing.T) {
 		{"demo 100 m", func(t *testing.T) *Result { _, r := demoCase(t, 100); return r }},
 		{"small 50 m", func(t *testing.T) *Result { _, r := smallCase(t, 50); return r }},
 		// real boundaries (shared/data, skipped when absent) with the demo's synthetic stations:
-		// the 2025 wards, and the 2009 file whose communes overlap and leave gaps
-		{"wards 2025 100 m", func(t *testing.T) *Result { return sharedResult(t, "wards_2025.geojson", 100) }},
-		{"communes 2009 100 m", func(t *testing.T) *Result { return sharedResult(t, "communes_2009_lowres.geojson", 100) }},
+		// the 2025 wards, and the 2009 file whose communes overlap and leave gaps; each computes
+		// the demo's sites over them, so a quick make test leaves them out (data/testenv)
+		{"wards 2025 100 m", func(t *testing.T) *Result {
+			testenv.Heavy(t, "the demo computed over the real 2025 wards")
+			return sharedResult(t, "wards_2025.geojson", 100)
+		}},
+		{"communes 2009 100 m", func(t *testing.T) *Result {
+			testenv.Heavy(t, "the demo computed over the real 2009 communes")
+			return sharedResult(t, "communes_2009_lowres.geojson", 100)
+		}},
 		{"overlapping communes 50 m", overlapResult},
 	}
 	for _, tc := range cases {

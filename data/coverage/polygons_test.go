@@ -11,6 +11,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/store"
+	"phusong/data/testenv"
 	"phusong/geo"
 )
 
@@ -93,6 +94,17 @@ func demoCase(t testing.TB, cellM float64) (*Engine, *Result) {
 	t.Helper()
 	c := demoShared(t, cellM)
 	return c.e, c.r
+}
+
+// demoCellM is the cell size of the tests that compare the demo cell by cell at the engine's
+// default: DefaultCellM, or 100 m in a quick make test (a quarter of the cells to compare;
+// data/testenv). Tests of a property of the default cell size itself (the packed rasters'
+// memory, the phone view's size) keep DefaultCellM.
+func demoCellM() float64 {
+	if testenv.Full() {
+		return DefaultCellM
+	}
+	return 100
 }
 
 // demoShared is the embedded demo computed at cellM once per cell size per test binary, for the

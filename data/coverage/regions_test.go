@@ -16,6 +16,7 @@ import (
 
 	"phusong/data"
 	"phusong/data/demo"
+	"phusong/data/testenv"
 	"phusong/geo"
 )
 
@@ -187,11 +188,10 @@ func compareAreas(t *testing.T, name string, want, got orb.MultiPolygon, exact b
 // of another moved 5 km) with seeded random picks and checks that UpdateRegions recomputes only
 // some regions and gives exactly what ServeRegions gives over the new list (statistics, every
 // layer's polygons, every gap), that the statistics are the whole engine's over the new list,
-// and that the earlier result still answers as before.
+// and that the earlier result still answers as before (regions of ownRegions).
 func TestUpdateRegions(t *testing.T) {
 	communes, sites := demoInputs(t)
-	opts := Options{CellM: 100}
-	const regionCells = 96 * 96
+	opts, regionCells := ownRegions()
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 17))
@@ -263,6 +263,15 @@ func TestUpdateRegions(t *testing.T) {
 	}
 }
 
+// ownRegions is the cell size and region size of the tests that serve the demo region by region
+// themselves (to count what they contour, update, store or assemble the result): regions of
+// 9.6 km, 96 × 96 cells of 100 m, or 48 × 48 cells of 200 m in a quick make test (a quarter of
+// the cells, as many regions; data/testenv).
+func ownRegions() (Options, int) {
+	side := testenv.Size(96, 48)
+	return Options{CellM: 9600 / float64(side)}, side * side
+}
+
 // demoRegionCells is the region size of demoRegional: 96 × 96 cells of 100 m, 26 regions.
 const demoRegionCells = 96 * 96
 
@@ -316,11 +325,12 @@ func wholeResult(t *testing.T, communes []data.Commune, opts Options, sites []da
 // level over all carriers at the coverage threshold, per technology) and no gaps, that other
 // layers and gaps are contoured on first request, once, whatever the number of concurrent
 // requests (the same polygons for all, and as many pieces as regions afterwards), and that a tier
-// at the coverage threshold's level shares tier 0's pieces.
+// at the coverage threshold's level shares tier 0's pieces (regions of ownRegions).
 func TestServeRegionsLazy(t *testing.T) {
 	communes, sites := demoInputs(t)
-	opts := Options{CellM: 100, Workers: 2}
-	got, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, 96*96)
+	opts, regionCells := ownRegions()
+	opts.Workers = 2
+	got, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, regionCells)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,10 +436,12 @@ func TestRegionalAt(t *testing.T) {
 
 // TestRegionalWithin checks a Within view of a regional result over the demo's west: it
 // contours the layer in fewer regions than all, its polygons are the whole layer's (the same
-// pieces), and it holds every polygon of the whole layer that meets the box.
+// pieces), and it holds every polygon of the whole layer that meets the box (regions of
+// ownRegions).
 func TestRegionalWithin(t *testing.T) {
 	communes, sites := demoInputs(t)
-	got, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), Options{CellM: 100}, sites, 96*96)
+	opts, regionCells := ownRegions()
+	got, rep, err := ServeRegions(context.Background(), communes, DefaultDefinition(), opts, sites, regionCells)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,11 +80,10 @@ func sameRegional(t *testing.T, name string, got, want *Result) {
 // ServeRegions' result (RegionOutput); layers are read only when asked, and no region is
 // computed again to serve the assembled result (its pieces are stored or empty); an update of the
 // assembled result equals ServeRegions over the new list; Inputs changes for the regions a
-// moved site reaches and no other.
+// moved site reaches and no other (regions of ownRegions).
 func TestAssembleRegions(t *testing.T) {
 	communes, sites := demoInputs(t)
-	opts := Options{CellM: 100}
-	const regionCells = 96 * 96
+	opts, regionCells := ownRegions()
 	ctx := context.Background()
 	want, rep, plan := servedPlan(t, opts, regionCells)
 	if plan.Len() != rep.Regions || plan.Len() < 4 {
@@ -268,11 +267,10 @@ func TestReachOf(t *testing.T) {
 // TestAssembleAcrossVersions: after every site of one carrier is removed, the regions none of
 // its sites reached keep their inputs, so their outputs stored for the earlier list (which
 // number that carrier) are reused; assembled with the others computed afresh they give
-// ServeRegions over the new list exactly.
+// ServeRegions over the new list exactly (regions of ownRegions).
 func TestAssembleAcrossVersions(t *testing.T) {
 	communes, sites := demoInputs(t)
-	opts := Options{CellM: 100}
-	const regionCells = 96 * 96
+	opts, regionCells := ownRegions()
 	ctx := context.Background()
 	plan, err := PlanRegions(communes, DefaultDefinition(), opts, regionCells)
 	if err != nil {

@@ -12,14 +12,14 @@ import (
 
 // TestServingSiteMatchesEvaluation checks the serving site At reports (Engine.servingSite: the
 // one cell evaluated again, the chunks keep no site) against the site the evaluation of the
-// whole tile finds, on the demo (one served cell in 101) and on a seeded random site set with
+// whole tile finds, on the demo at demoCellM (one served cell in 101) and on a seeded random site set with
 // co-located twin sites, whose levels tie and whose serving site only the tie rule decides
 // (one served cell in 5).
 func TestServingSiteMatchesEvaluation(t *testing.T) {
 	t.Parallel()
 	t.Run("demo", func(t *testing.T) {
 		t.Parallel()
-		c := demoShared(t, DefaultCellM)
+		c := demoShared(t, demoCellM())
 		compareServing(t, c.r, 101)
 	})
 	t.Run("twins", func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"phusong/data"
+	"phusong/data/testenv"
 )
 
 // Crash test: a child process (this test binary, re-executed) applies uploads in a loop,
@@ -29,7 +30,8 @@ import (
 // database and checks that every reported upload is there with exactly its list and that each
 // carrier's current list is exactly its newest version. At the end of each database, every
 // reported commit is checked again.
-// PHUSONG_CRASH_KILLS sets the number of kills (default 20):
+// PHUSONG_CRASH_KILLS sets the number of kills (default 20; 5 in a quick make test, without
+// CI=true or PHUSONG_HEAVY=1: data/testenv):
 //
 //	PHUSONG_CRASH_KILLS=500 go test ./data/persist/ -run TestCrashKill -v
 const (
@@ -37,6 +39,7 @@ const (
 	crashChildEnv   = "PHUSONG_CRASH_CHILD_DIR" // set only in the child
 	crashSeedEnv    = "PHUSONG_CRASH_SEED"
 	crashKillsDflt  = 20
+	crashKillsQuick = 5  // in a quick make test
 	crashKillsPerDB = 25 // a fresh database after this many kills keeps long runs linear
 	crashCarrierA   = "viettel"
 	crashCarrierB   = "mobifone"
@@ -277,11 +280,15 @@ func replayAll(t *testing.T, db *DB) map[int64][]data.Site {
 	return out
 }
 
+// crashKills is the number of kills without PHUSONG_CRASH_KILLS: crashKillsDflt, or
+// crashKillsQuick in a quick make test.
+func crashKills() int { return testenv.Size(crashKillsDflt, crashKillsQuick) }
+
 func TestCrashKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	kills := crashKillsDflt
+	kills := crashKills()
 	if s := os.Getenv(crashKillsEnv); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {

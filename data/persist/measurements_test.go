@@ -201,7 +201,7 @@ func TestMeasurementCrashKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	kills := crashKillsDflt
+	kills := crashKills()
 	if s := os.Getenv(crashKillsEnv); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n > 0 {
 			kills = n

@@ -4,6 +4,12 @@
 // under CI=true, where .ci/run installs every package and the reference data must be present.
 // It is imported by tests only and imports nothing of phusong: geo's tests use it too, and
 // cmd/phusong/imports_test.go ranks it with geo, at the bottom of the one-way imports.
+//
+// It also splits the suite in two by cost. The heaviest tests under -race (those whose point is
+// their size: concurrency, crashes, the whole demo end to end, national data) run under
+// CI=true — so `.ci/run`, which runs `make test` with CI=true, still runs every test — or with
+// PHUSONG_HEAVY=1 (`make test-all`); a plain `make test` skips them with a message saying so
+// (Heavy), or runs a smaller variant of the same test where its point allows (Full, Size).
 package testenv
 
 import (
@@ -25,6 +31,33 @@ const Python3 = "/usr/bin/python3"
 // CI reports whether the tests run under continuous integration (CI=true, as .ci/run sets it),
 // where a missing tool or the missing reference data fails a test instead of skipping it.
 func CI() bool { return os.Getenv("CI") == "true" }
+
+// HeavyEnv is the environment variable that runs the heavy tests outside CI: PHUSONG_HEAVY=1,
+// as `make test-all` sets it.
+const HeavyEnv = "PHUSONG_HEAVY"
+
+// Full reports whether the whole suite runs, heavy tests included: under CI=true or with
+// PHUSONG_HEAVY=1. A test that has a smaller variant for the quick run (fewer uploads, one
+// carrier, a cut of the demo) takes its full size when Full is true.
+func Full() bool { return CI() || os.Getenv(HeavyEnv) == "1" }
+
+// Heavy skips t unless Full, saying why the test is heavy and how to run it. Call it first in a
+// test whose point is its size, so that a quick run spends nothing on it.
+func Heavy(t testing.TB, why string) {
+	t.Helper()
+	if !Full() {
+		t.Skipf("heavy test (%s): runs under CI=true or %s=1 (make test-all)", why, HeavyEnv)
+	}
+}
+
+// Size returns full when the whole suite runs (Full) and quick otherwise: the size (uploads,
+// readers, kills, resolution) of a test whose quick variant is a smaller run of the same checks.
+func Size(full, quick int) int {
+	if Full() {
+		return full
+	}
+	return quick
+}
 
 // Missing stops t for lack of what the message names: a skip, or a failure under CI=true. The
 // message should say how to get it (a Debian package, the reference data beside the repository).

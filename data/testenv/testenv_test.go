@@ -138,3 +138,46 @@ func TestFound(t *testing.T) {
 		t.Errorf("SharedFile of a file the data lacks: %+v, want a failure", r)
 	}
 }
+
+// TestHeavy: a heavy test runs under CI=true or PHUSONG_HEAVY=1 and is skipped otherwise, with
+// a message saying how to run it; a test with a quick variant takes its full size in the same
+// cases.
+func TestHeavy(t *testing.T) {
+	cases := []struct {
+		name, ci, heavy string
+		full            bool
+	}{
+		{"quick run", "", "", false},
+		{"CI", "true", "", true},
+		{"make test-all", "", "1", true},
+		{"both", "true", "1", true},
+		{"CI not true", "1", "", false},
+		{"heavy not 1", "", "yes", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("CI", tc.ci)
+			t.Setenv(HeavyEnv, tc.heavy)
+			if got := Full(); got != tc.full {
+				t.Errorf("Full() = %v, want %v", got, tc.full)
+			}
+			if got, want := Size(8, 2), map[bool]int{true: 8, false: 2}[tc.full]; got != want {
+				t.Errorf("Size(8, 2) = %d, want %d", got, want)
+			}
+			r := record(t, func(tb testing.TB) { Heavy(tb, "a thousand uploads") })
+			if r.failed != "" {
+				t.Errorf("Heavy failed the test: %q", r.failed)
+			}
+			if tc.full && r.skipped != "" {
+				t.Errorf("Heavy skipped a full run: %q", r.skipped)
+			}
+			if !tc.full {
+				for _, want := range []string{"a thousand uploads", "CI=true", HeavyEnv + "=1", "make test-all"} {
+					if !strings.Contains(r.skipped, want) {
+						t.Errorf("Heavy's skip %q does not name %q", r.skipped, want)
+					}
+				}
+			}
+		})
+	}
+}
