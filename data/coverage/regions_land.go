@@ -3,6 +3,7 @@ package coverage
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/paulmach/orb"
 
@@ -33,17 +34,30 @@ func (r *Result) Regions() int {
 	return len(r.plan.regions)
 }
 
-// EachRegionLand calls f with every region's land (RegionLand; its index, from 0 to Regions()),
-// rasterised again as when the region's coverage was computed, on the engine's workers
-// (Options.Workers goroutines, so f must be safe for concurrent use): memory holds a region's
-// land per worker. It returns the first error of f, or ErrForeign for a result not computed
-// region by region.
-func (r *Result) EachRegionLand(ctx context.Context, f func(ri int, l *RegionLand) error) error {
+// Region returns region ri (0 ≤ ri < Regions()) of a result computed region by region: its
+// window of the whole grid, its own communes (indexes of Engine().Communes(), ascending) and
+// their land cells.
+func (r *Result) Region(ri int) (window geo.Grid, own []int, landCells []int) {
+	rg := &r.plan.regions[ri]
+	landCells = make([]int, len(rg.own))
+	for n, ci := range rg.own {
+		landCells[n] = r.eng.land.CommuneCells[ci]
+	}
+	return rg.grid, slices.Clone(rg.own), landCells
+}
+
+// EachRegionLand calls f with the land (RegionLand) of each region of regions (indexes from 0
+// to Regions()), rasterised again as when the region's coverage was computed, on the engine's
+// workers (Options.Workers goroutines, so f must be safe for concurrent use): memory holds a
+// region's land per worker. It returns the first error of f, or ErrForeign for a result not
+// computed region by region.
+func (r *Result) EachRegionLand(ctx context.Context, regions []int, f func(ri int, l *RegionLand) error) error {
 	if r.Regions() == 0 {
 		return ErrForeign
 	}
 	plan := r.plan
-	return eachParallelErr(ctx, plan.base.opts.Workers, len(plan.regions), func(ri int) error {
+	return eachParallelErr(ctx, plan.base.opts.Workers, len(regions), func(n int) error {
+		ri := regions[n]
 		l, err := plan.regionLandOf(ri)
 		if err != nil || l == nil {
 			return err

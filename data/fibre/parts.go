@@ -67,6 +67,12 @@ func (p *Parts) Add(ri int, land Land, whole []int) error {
 			return err
 		}
 	}
+	return p.take(ri, whole, r.rows, polys)
+}
+
+// take keeps region ri's rows (rows[n] of whole commune whole[n], none where it is −1) and
+// polygons per layer, all or nothing.
+func (p *Parts) take(ri int, whole []int, rows []CommuneReach, polys []orb.MultiPolygon) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.seen[ri] {
@@ -79,11 +85,39 @@ func (p *Parts) Add(ri int, land Land, whole []int) error {
 	}
 	for n, ci := range whole {
 		if ci >= 0 {
-			p.rows[ci], p.owned[ci] = r.rows[n], true
+			p.rows[ci], p.owned[ci] = rows[n], true
 		}
 	}
 	p.seen[ri], p.polys[ri] = true, polys
 	return nil
+}
+
+// AddFar adds region ri when no element of the network is near its window (Near is false): its
+// own communes (whole indexes) have landCells land cells each and nothing in reach, which is
+// what Add would find without rasterising the land.
+func (p *Parts) AddFar(ri int, own []int, landCells []int) error {
+	if ri < 0 || ri >= len(p.polys) || len(own) != len(landCells) {
+		return fmt.Errorf("%w: region %d of %d with %d land cell counts for %d communes", ErrLand, ri, len(p.polys), len(landCells), len(own))
+	}
+	r := &Reach{grid: p.grid, opts: p.opts, operators: p.operators, layers: make([]*layer, len(p.operators)+1)}
+	in, inUnits := make([][]int, len(r.layers)), make([][]int64, len(r.layers))
+	for li := range in {
+		in[li], inUnits[li] = make([]int, len(own)), make([]int64, len(own))
+	}
+	for _, ci := range own {
+		if ci < 0 || ci >= len(p.communes) {
+			return fmt.Errorf("%w: commune index %d of %d", ErrLand, ci, len(p.communes))
+		}
+		r.communes = append(r.communes, p.communes[ci])
+	}
+	return p.take(ri, own, r.rowsOf(landCells, nil, in, inUnits), make([]orb.MultiPolygon, len(r.layers)))
+}
+
+// Near reports whether an element of the network may be within DropM + 2 cells of a cell of
+// window g (a region's window of the whole grid): if not, the region is added with AddFar.
+func (p *Parts) Near(g geo.Grid) bool {
+	n := p.near(g)
+	return len(n.Routes)+len(n.AccessPoints) > 0
 }
 
 // near returns the elements of the network that may be within DropM + 2 cells of a cell of g:

@@ -108,3 +108,45 @@ func TestPartsEqualCompute(t *testing.T) {
 		t.Errorf("a negative drop distance: %v, want ErrOptions", err)
 	}
 }
+
+// TestPartsFar: with a network only in the far west (a route at x = −1800, more than DropM + 2
+// cells from the east region's window), the east region is not near it and is added from its
+// land cells alone (AddFar); the joined figures still equal Compute's, including B's land.
+func TestPartsFar(t *testing.T) {
+	land := squareLand(4000, 4000, 10, func(x float64) bool { return x < 0 })
+	net := &Network{Routes: []Route{{"vinaphone", "R", Distribution, land.lonLat(orb.Point{-1800, -1000}, orb.Point{-1800, 1000})}}}
+	want, err := Compute(land, net, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewParts(land.g, land.tm, land.communes, net, Options{}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	west, east := half(land, false, 0), half(land, true, 1)
+	if !p.Near(west.g) || p.Near(east.g) {
+		t.Fatalf("near the west region %v, the east one %v: want true, false", p.Near(west.g), p.Near(east.g))
+	}
+	eastCells := 0
+	for _, ci := range east.raster {
+		if ci == 1 {
+			eastCells++
+		}
+	}
+	if err := p.Add(0, west, []int{0, -1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AddFar(1, []int{1}, []int{eastCells}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Join()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Communes(), want.Communes()) || want.Communes()[1].LandCells == 0 || want.Communes()[0].InReachCells == 0 {
+		t.Errorf("joined rows\n%+v\nCompute's\n%+v", got.Communes(), want.Communes())
+	}
+	if err := p.AddFar(1, []int{1}, nil); !errors.Is(err, ErrLand) {
+		t.Errorf("land cells missing: %v, want ErrLand", err)
+	}
+}
