@@ -96,39 +96,14 @@ func TestRegionalPockets(t *testing.T) {
 	base := demoState(t)
 	in := app.Input{Communes: base.Communes, Carriers: base.Carriers, Sites: demoInput.Sites, Note: demoInput.Note,
 		Coverage: coverage.Options{CellM: testCellM}}
-	newDB := func() *persist.DB {
-		db, err := persist.Open(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
-	whole := newEnvInput(t, newDB(), in, Options{}, nil)
-	in.RegionCells = 48 * 48
-	regional := newEnvInput(t, newDB(), in, Options{}, nil)
-	if st := regional.s.app.State(); st.Regions == nil || st.Regions.Regions < 10 {
-		t.Fatalf("regions %+v: want ≥ 10", st.Regions)
-	}
+	whole, regional := wholeAndRegional(t, in)
 	paths := []string{"/api/v1/pockets?tech=4G", "/api/v1/pockets?tech=3G&min_people=0", "/api/v1/pockets.csv?tech=4G&min_people=0"}
 	for i, c := range base.Communes {
 		if i%testenv.Size(1, 10) == 0 {
 			paths = append(paths, "/api/v1/pockets?tech=4G&min_people=0&commune="+c.Code)
 		}
 	}
-	ask := func() [][]byte {
-		var out [][]byte
-		for _, p := range paths {
-			w, g := whole.call(t, http.MethodGet, p, "", nil), regional.call(t, http.MethodGet, p, "", nil)
-			if w.status != http.StatusOK || g.status != http.StatusOK {
-				t.Fatalf("%s: %d whole, %d region by region: %s", p, w.status, g.status, truncate(string(g.body), 300))
-			}
-			if !bytes.Equal(w.body, g.body) {
-				t.Errorf("%s: region by region\n%s\nwhole\n%s", p, truncate(string(g.body), 600), truncate(string(w.body), 600))
-			}
-			out = append(out, g.body)
-		}
-		return out
-	}
+	ask := func() [][]byte { return askAlike(t, whole, regional, paths) }
 	before := ask()
 	if !strings.Contains(string(before[0]), `"rank":1`) {
 		t.Fatalf("no pocket in %s", truncate(string(before[0]), 300))
@@ -149,4 +124,43 @@ func TestRegionalPockets(t *testing.T) {
 	if bytes.Equal(before[0], after[0]) {
 		t.Error("the 4G pockets did not change when half of Viettel's sites were removed")
 	}
+}
+
+// wholeAndRegional serves in from a whole engine and region by region (RegionCells 48 × 48:
+// at least 10 regions on the demo), each from a database of its own.
+func wholeAndRegional(t *testing.T, in app.Input) (whole, regional *uploadEnv) {
+	t.Helper()
+	newDB := func() *persist.DB {
+		db, err := persist.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	in.RegionCells = 0
+	whole = newEnvInput(t, newDB(), in, Options{}, nil)
+	in.RegionCells = 48 * 48
+	regional = newEnvInput(t, newDB(), in, Options{}, nil)
+	if st := regional.s.app.State(); st.Regions == nil || st.Regions.Regions < 10 {
+		t.Fatalf("regions %+v: want ≥ 10", st.Regions)
+	}
+	return whole, regional
+}
+
+// askAlike asks whole and regional for every path: each answers 200, both the same bytes (an
+// error otherwise); it returns regional's answers.
+func askAlike(t *testing.T, whole, regional *uploadEnv, paths []string) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, p := range paths {
+		w, g := whole.call(t, http.MethodGet, p, "", nil), regional.call(t, http.MethodGet, p, "", nil)
+		if w.status != http.StatusOK || g.status != http.StatusOK {
+			t.Fatalf("%s: %d whole, %d region by region: %s", p, w.status, g.status, truncate(string(g.body), 300))
+		}
+		if !bytes.Equal(w.body, g.body) {
+			t.Errorf("%s: region by region\n%s\nwhole\n%s", p, truncate(string(g.body), 600), truncate(string(w.body), 600))
+		}
+		out = append(out, g.body)
+	}
+	return out
 }

@@ -302,35 +302,8 @@ type regionRun struct {
 // when rg.own is nil), and a store of the sites whose reach meets the window. It returns nil
 // when no commune meets the window.
 func (p *regionPlan) regionResult(ctx context.Context, rg *region, ps *placedSites) (*regionRun, error) {
-	base := p.base
-	wb := rg.grid.Bound()
-	var members []int // every commune whose bound meets the window, code order
-	for ci := range p.bounds {
-		if p.bounds[ci].Intersects(wb) {
-			members = append(members, ci)
-		}
-	}
-	if len(members) == 0 {
-		return nil, nil
-	}
-	e := &Engine{def: base.def, opts: base.opts, tm: base.tm, rules: base.rules, antenna: base.antenna,
-		tables: base.tables}
-	proj := make([]orb.MultiPolygon, len(members))
-	local := make(map[int]int, len(members)) // whole index → member index
-	for n, ci := range members {
-		e.communes = append(e.communes, base.communes[ci])
-		e.polyArea = append(e.polyArea, base.polyArea[ci])
-		proj[n] = p.projected[ci]
-		local[ci] = n
-	}
-	e.own = make([]bool, len(members))
-	for n := range e.own {
-		e.own[n] = rg.own == nil
-	}
-	for _, ci := range rg.own {
-		e.own[local[ci]] = true
-	}
-	if err := e.rasterise(rg.grid, proj); err != nil {
+	e, local, err := p.regionLand(rg)
+	if err != nil || e == nil {
 		return nil, err
 	}
 	st := store.New(func(s *data.Site) float64 { return ps.reach[s.Key()] })
@@ -359,6 +332,45 @@ func (p *regionPlan) regionResult(ctx context.Context, rg *region, ps *placedSit
 	// levels (float32 and uint16 a land cell a layer).
 	bytes := int64(rg.grid.Len())*16 + int64(len(e.land.CellI))*int64(layers)*6
 	return &regionRun{res: res, local: local, bytes: bytes}, nil
+}
+
+// regionLand returns an engine over the whole frame and rg's window with every commune whose
+// bound meets the window, its land keeping the cells of rg's own communes (every member when
+// rg.own is nil), and per whole commune index of its members the engine's index; nil when no
+// commune meets the window.
+func (p *regionPlan) regionLand(rg *region) (*Engine, map[int]int, error) {
+	base := p.base
+	wb := rg.grid.Bound()
+	var members []int // every commune whose bound meets the window, code order
+	for ci := range p.bounds {
+		if p.bounds[ci].Intersects(wb) {
+			members = append(members, ci)
+		}
+	}
+	if len(members) == 0 {
+		return nil, nil, nil
+	}
+	e := &Engine{def: base.def, opts: base.opts, tm: base.tm, rules: base.rules, antenna: base.antenna,
+		tables: base.tables}
+	proj := make([]orb.MultiPolygon, len(members))
+	local := make(map[int]int, len(members)) // whole index → member index
+	for n, ci := range members {
+		e.communes = append(e.communes, base.communes[ci])
+		e.polyArea = append(e.polyArea, base.polyArea[ci])
+		proj[n] = p.projected[ci]
+		local[ci] = n
+	}
+	e.own = make([]bool, len(members))
+	for n := range e.own {
+		e.own[n] = rg.own == nil
+	}
+	for _, ci := range rg.own {
+		e.own[local[ci]] = true
+	}
+	if err := e.rasterise(rg.grid, proj); err != nil {
+		return nil, nil, err
+	}
+	return e, local, nil
 }
 
 // UpdateRegions returns the Regional result prev (ServeRegions) after a change of its sites:

@@ -345,19 +345,10 @@ func (rp *regionPolygons) allGaps(ctx context.Context, tech data.Tech, cis []int
 			regions = append(regions, ri)
 		}
 	}
-	errs := make([]error, len(regions))
-	eachParallel(ctx, rp.plan.base.opts.Workers, len(regions), func() func(int) {
-		return func(n int) { _, errs[n] = rp.regionGaps(ctx, regions[n], tech) }
+	return eachParallelErr(ctx, rp.plan.base.opts.Workers, len(regions), func(n int) error {
+		_, err := rp.regionGaps(ctx, regions[n], tech)
+		return err
 	})
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("coverage: %w", err)
-	}
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // at returns the levels at p (Result.At) of the result r whose polygons rp are: the tile of the

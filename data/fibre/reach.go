@@ -99,11 +99,28 @@ type layer struct {
 // empty layers. The work is split across operators (GOMAXPROCS goroutines); each segment only
 // visits the cells within DropM + 2 cells of it.
 func Compute(land Land, net *Network, opts Options) (*Reach, error) {
-	if opts.DropM == 0 {
-		opts.DropM = DefaultDropM
+	if _, err := opts.withDefaults(); err != nil {
+		return nil, err
 	}
-	if !(opts.DropM > 0 && opts.DropM <= MaxDropM) {
-		return nil, fmt.Errorf("%w: drop distance %g m outside (0, %g]", ErrOptions, opts.DropM, MaxDropM)
+	if err := Check(net, data.AreaOf(land.Communes())); err != nil {
+		return nil, fmt.Errorf("fibre: %w", err)
+	}
+	return compute(land, net, opts, net.Operators())
+}
+
+// ComputePart is Compute on one part of a land cut into regions (see Join): net was checked
+// (Check) against the whole land's area, and may hold only the elements near land's grid (those
+// within DropM + 2 cells of it: others change nothing); the reach has a layer for every one of
+// operators (the whole network's, Network.Operators), in that order, empty for those net lacks.
+func ComputePart(land Land, net *Network, opts Options, operators []string) (*Reach, error) {
+	return compute(land, net, opts, operators)
+}
+
+// compute is Compute of a checked net, with a layer for each of operators.
+func compute(land Land, net *Network, opts Options, operators []string) (*Reach, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	g := land.Grid()
 	raster := land.CommuneIndexRaster()
@@ -116,10 +133,7 @@ func Compute(land Land, net *Network, opts Options) (*Reach, error) {
 			return nil, fmt.Errorf("%w: commune index %d with %d communes", ErrLand, ci, len(communes))
 		}
 	}
-	if err := Check(net, data.AreaOf(communes)); err != nil {
-		return nil, fmt.Errorf("fibre: %w", err)
-	}
-	r := &Reach{grid: g, tm: land.Projection(), communes: communes, raster: raster, opts: opts, operators: net.Operators()}
+	r := &Reach{grid: g, tm: land.Projection(), communes: communes, raster: raster, opts: opts, operators: operators}
 	if pl, ok := land.(peopled); ok {
 		if pop := pl.Population(); pop != nil && len(pop.People) == g.Len() && len(pop.Communes) == len(communes) {
 			r.pop = pop
@@ -145,6 +159,17 @@ func Compute(land Land, net *Network, opts Options) (*Reach, error) {
 	r.layers[len(r.operators)] = r.union(r.layers[:len(r.operators)])
 	r.rows = r.count()
 	return r, nil
+}
+
+// withDefaults returns o with DropM's default, or ErrOptions for a drop distance out of range.
+func (o Options) withDefaults() (Options, error) {
+	if o.DropM == 0 {
+		o.DropM = DefaultDropM
+	}
+	if !(o.DropM > 0 && o.DropM <= MaxDropM) {
+		return o, fmt.Errorf("%w: drop distance %g m outside (0, %g]", ErrOptions, o.DropM, MaxDropM)
+	}
+	return o, nil
 }
 
 // Operators returns the operators of the network, in DefaultOperators order then lexical
@@ -177,10 +202,11 @@ func (r *Reach) layerOf(operator string) (*layer, error) {
 }
 
 // InReach reports whether grid cell k (Grid().Index) is in reach of operator (or AnyOperator);
-// false for an unknown operator or a k outside the grid.
+// false for an unknown operator, a k outside the grid, or a reach joined from regions
+// (Parts.Join), which keeps no raster.
 func (r *Reach) InReach(operator string, k int) bool {
 	l, err := r.layerOf(operator)
-	if err != nil || k < 0 || k >= r.grid.Len() {
+	if err != nil || k < 0 || k >= r.grid.Len() || l.in == nil {
 		return false
 	}
 	return l.in[k>>6]&(1<<(k&63)) != 0
@@ -188,10 +214,11 @@ func (r *Reach) InReach(operator string, k int) bool {
 
 // DistanceM returns the distance in metres from the centre of grid cell k to operator's
 // (or any operator's) nearest reach-giving element, when it is within DropM + 2 cells; +Inf
-// beyond that, for an unknown operator or for k outside the grid.
+// beyond that, for an unknown operator, for k outside the grid and on a reach joined from
+// regions (Parts.Join).
 func (r *Reach) DistanceM(operator string, k int) float64 {
 	l, err := r.layerOf(operator)
-	if err != nil || k < 0 || k >= r.grid.Len() {
+	if err != nil || k < 0 || k >= r.grid.Len() || l.dist.tiles == nil {
 		return math.Inf(1)
 	}
 	return float64(l.dist.at(k%r.grid.NX, k/r.grid.NX))

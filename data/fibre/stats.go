@@ -101,6 +101,13 @@ func (r *Reach) count() []CommuneReach {
 			}
 		}
 	}
+	return r.rowsOf(land, units, in, inUnits)
+}
+
+// rowsOf builds every commune's figures from its land cells, the grid's people on them (with a
+// population grid) and, per layer, its in-reach cells and their people.
+func (r *Reach) rowsOf(land []int, units []int64, in [][]int, inUnits [][]int64) []CommuneReach {
+	nc, nl := len(r.communes), len(r.layers)
 	cellKM2 := r.grid.CellM * r.grid.CellM / 1e6
 	rows := make([]CommuneReach, nc)
 	for ci, c := range r.communes {

@@ -446,8 +446,10 @@ func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsK
 		return nil, nil, nil, err
 	}
 	st = &State{Snapshot: sites.Snapshot(), Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes),
-		Carriers: carriers, Definition: def, Note: in.Note, Store: sites, Regions: rep, Fibre: in.Fibre, FibreNote: in.FibreNote,
-		FibreOptions: in.FibreOptions, answers: newStoredAnswers(db, res, r.fp, version, log)}
+		Carriers: carriers, Definition: def, Note: in.Note, Store: sites, Regions: rep, answers: newStoredAnswers(db, res, r.fp, version, log)}
+	if st, err = st.withInputFibre(in); err != nil {
+		return nil, nil, nil, err
+	}
 	if len(missing) > 0 {
 		pending = &served{version: version, sites: in.Sites, keys: keys, res: res}
 	}

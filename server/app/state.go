@@ -131,12 +131,12 @@ func (st *State) check() error {
 //
 // With in.RegionCells > 0 the coverage is computed region by region (coverage.ServeRegions):
 // the State has a store and snapshot of the sites, the statistics and the map's polygons
-// (contoured region by region on first request), answers the levels at a point and finds the
-// dead-zone pockets region by region (the whole engine's, pocket.Find), but has no Engine, so what
-// needs the whole land raster (hexagons, the population image, measurements, scenarios, signal
-// reports, fibre reach and fibre uploads) answers ErrRegional; WithSites recomputes the regions a
-// change touches. in.Engine and a population grid are
-// refused then (ErrRegions); in.Fibre is served as a network without reach (FibreReach nil).
+// (contoured region by region on first request), answers the levels at a point, finds the
+// dead-zone pockets region by region (the whole engine's, pocket.Find) and measures in.Fibre's
+// reach region by region (WithFibre: the whole engine's figures), but has no Engine, so what
+// needs the whole land raster (hexagons, the population image, measurements, scenarios and
+// signal reports) answers ErrRegional; WithSites recomputes the regions a change touches.
+// in.Engine and a population grid are refused then (ErrRegions).
 func Build(ctx context.Context, in Input) (*State, error) {
 	def, carriers := in.defaults()
 	if in.RegionCells > 0 {
@@ -169,10 +169,7 @@ func Build(ctx context.Context, in Input) (*State, error) {
 		Snapshot: snap, Coverage: res, Communes: eng.Communes(), Area: data.AreaOf(eng.Communes()), Carriers: carriers,
 		Definition: def, Note: in.Note, Engine: eng, Store: sites,
 	}
-	if in.Fibre == nil {
-		return st, nil
-	}
-	return st.WithFibre(in.Fibre, in.FibreNote, in.FibreOptions)
+	return st.withInputFibre(in)
 }
 
 // defaults returns in's definition and carriers, the defaults for those not given.
@@ -214,18 +211,28 @@ func buildRegional(ctx context.Context, in Input, def *coverage.Definition, carr
 	if err != nil {
 		return nil, err
 	}
-	return &State{Snapshot: sites.Snapshot(), Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes),
-		Carriers: carriers, Definition: def, Note: in.Note, Store: sites, Regions: rep, Fibre: in.Fibre, FibreNote: in.FibreNote,
-		FibreOptions: in.FibreOptions}, nil
+	st := &State{Snapshot: sites.Snapshot(), Coverage: res, Communes: res.Engine().Communes(), Area: data.AreaOf(in.Communes),
+		Carriers: carriers, Definition: def, Note: in.Note, Store: sites, Regions: rep}
+	return st.withInputFibre(in)
+}
+
+// withInputFibre returns st serving in's fibre network with its reach (WithFibre); st itself
+// when in has none.
+func (st *State) withInputFibre(in Input) (*State, error) {
+	if in.Fibre == nil {
+		return st, nil
+	}
+	return st.WithFibre(in.Fibre, in.FibreNote, in.FibreOptions)
 }
 
 // ErrRegional: the served coverage was computed region by region (Input.RegionCells), which
-// keeps the statistics, contours the map's layers, answers the levels at a point and finds the
-// pockets region by region, but holds no land raster of the whole area; what needs one needs a
-// server computing the whole area at once (serve --regions off), within its memory.
-// Station-list uploads work (WithSites recomputes the regions they touch).
-var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics, map layers, pockets, the signal at a point and station-list uploads only): "+
-	"hexagons, the population image, measurements, scenarios, signal reports, fibre reach and fibre uploads need the whole engine (serve --regions off): %w", ErrReadOnly)
+// keeps the statistics, contours the map's layers, answers the levels at a point, finds the
+// pockets and measures fibre reach region by region, but holds no land raster of the whole
+// area; what needs one needs a server computing the whole area at once (serve --regions off),
+// within its memory. Station-list and fibre uploads work (WithSites recomputes the regions they
+// touch, WithFibre the reach).
+var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics, map layers, pockets, the signal at a point, fibre reach, station-list and fibre uploads only): "+
+	"hexagons, the population image, measurements, scenarios and signal reports need the whole engine (serve --regions off): %w", ErrReadOnly)
 
 // byCarrier groups sites by carrier into lists (a new map when nil).
 func byCarrier(sites []data.Site, lists map[string][]data.Site) map[string][]data.Site {
@@ -328,14 +335,23 @@ func siteProblem(err error) error {
 // WithFibre returns a copy of st serving net (nil: no fibre) with its reach computed on
 // st.Engine's land with opts; note is non-empty for a synthetic network. st is not modified.
 // A network fibre.Check refuses is a data.ParseErrors.
+//
+// On a state computed region by region (Regions) the reach is measured region by region
+// (regionalReach): the same figures as a whole engine's, and polygons clipped to each region.
 func (st *State) WithFibre(net *fibre.Network, note string, opts fibre.Options) (*State, error) {
-	if st.Engine == nil {
+	if st.Engine == nil && st.Regions == nil {
 		return nil, fmt.Errorf("app: fibre reach needs the coverage engine's land: %w", st.readOnly())
 	}
 	if net == nil {
 		net = &fibre.Network{Routes: []fibre.Route{}, AccessPoints: []fibre.AccessPoint{}}
 	}
-	r, err := fibre.Compute(st.Engine, net, opts)
+	var r *fibre.Reach
+	var err error
+	if st.Regions != nil {
+		r, err = regionalReach(context.Background(), st.Coverage, net, opts)
+	} else {
+		r, err = fibre.Compute(st.Engine, net, opts)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("app: fibre reach: %w", err)
 	}

@@ -60,9 +60,10 @@ func readFibre(r io.Reader, format, operator string, area orb.Bound, _ bool, lim
 }
 
 // prepareFibre computes, off to the side, the state whose network has operator's routes and
-// access points replaced by next, with its reach recomputed on the engine's land.
+// access points replaced by next, with its reach recomputed on the engine's land (region by
+// region on a state computed so).
 func prepareFibre(_ context.Context, st *State, operator string, next []fibre.Item) (*State, any, error) {
-	if st.Engine == nil {
+	if st.Engine == nil && st.Regions == nil {
 		return nil, nil, st.readOnly()
 	}
 	ns, err := st.withFibreOf(operator, next)
