@@ -11,6 +11,7 @@ import (
 	"phusong/data/coverage"
 	"phusong/data/demo"
 	"phusong/data/fibre"
+	"phusong/data/testenv"
 	"phusong/server/app"
 )
 
@@ -22,6 +23,7 @@ import (
 // then uploads one access point in a commune its network does not reach through both: both
 // accept it, the commune's answer changes, and the answers are still the same on both.
 func TestRegionalFibre(t *testing.T) {
+	testenv.Heavy(t, "the demo computed whole and region by region in two databases, an upload through each; server/app's TestRegionalFibreReach compares the figures in a quick run")
 	base := demoState(t)
 	in := app.Input{Communes: base.Communes, Carriers: base.Carriers, Sites: demoInput.Sites, Note: demoInput.Note,
 		Coverage: coverage.Options{CellM: testCellM}, Fibre: fibreNet0(t), FibreNote: demo.FibreNote}
