@@ -46,6 +46,9 @@ func TestSimplifyTopologyExact(t *testing.T) {
 		// but met first); (0, 0.5) goes.
 		{"sub-metre-square", orb.MultiPolygon{{{{0, 0}, {0.5, 0}, {0.5, 0.5}, {0, 0.5}, {0, 0}}}}, 10, 0,
 			orb.MultiPolygon{{{{0, 0}, {0.5, 0}, {0.5, 0.5}, {0, 0}}}}},
+		// One bucket column: 1 m wide, 100 m tall, 4 edges (a bucket about 5 m square).
+		{"tall-thin-rectangle", orb.MultiPolygon{{rect(0, 0, 1, 100)}}, 0.5, 0,
+			orb.MultiPolygon{{rect(0, 0, 1, 100)}}},
 		// Anchors (0, 0), (8, 8) and (8, 0); the bump (4, −2) is 2 from the chord y = 0: gone at a
 		// tolerance of exactly 2, kept just under it. (0, 8) is 4√2 from the diagonal: kept.
 		{"bump-at-tolerance", orb.MultiPolygon{{bump}}, 2, 0,
