@@ -45,6 +45,7 @@ const markCoverJS = `(() => {
 // that stand for every site and cover less of the commune colours than dots would; a tap on a
 // cluster zooms in to it; at town zoom every site is a dot; the context layer can be turned off.
 func TestBrowserSitesByZoomAndContext(t *testing.T) {
+	testenv.Heavy(t, "a browser test; TestBrowserMap, TestBrowserPeople, TestBrowserCSP and TestBrowserUploadPage run in a quick run")
 	t.Parallel()
 	needChromium(t)
 	roads, err := input.LoadContextFile(testenv.SharedFile(t, "travinh/national_roads.geojson"))

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"phusong/data/fibre"
+	"phusong/data/testenv"
 )
 
 // TestBrowserFibre drives the map's fibre layers in headless Chromium (the map's browser
@@ -18,6 +19,7 @@ import (
 // colour by fibre reach and by the combined 4G × fibre view with its 2×2 legend and the
 // list lacking both first; a commune's sheet shows its fibre figures as the API gives them.
 func TestBrowserFibre(t *testing.T) {
+	testenv.Heavy(t, "a browser test; TestBrowserMap, TestBrowserPeople, TestBrowserCSP and TestBrowserUploadPage run in a quick run")
 	t.Parallel()
 	needChromium(t)
 	ts := newFibreServer(t)

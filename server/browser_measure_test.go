@@ -16,6 +16,7 @@ import (
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/measure"
+	"phusong/data/testenv"
 	"phusong/server/app"
 )
 
@@ -26,6 +27,7 @@ import (
 // shows the served state (uncalibrated) and the comparison; "Here" offers the one-tap report,
 // and a tap files it at the rounded position.
 func TestBrowserMeasurements(t *testing.T) {
+	testenv.Heavy(t, "a browser test; TestBrowserMap, TestBrowserPeople, TestBrowserCSP and TestBrowserUploadPage run in a quick run")
 	t.Parallel()
 	needChromium(t)
 	c := &clock{t: time.Now().Add(-24 * time.Hour)}

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/paulmach/orb/geojson"
 
+	"phusong/data/testenv"
 	"phusong/server/app"
 )
 
@@ -21,6 +22,7 @@ import (
 // computes them for that scenario, dragging the site re-evaluates it, the baseline/scenario
 // toggle hides and shows the changed areas, and a suggestion run ends in five numbered markers.
 func TestBrowserPlanner(t *testing.T) {
+	testenv.Heavy(t, "a browser test; TestBrowserMap, TestBrowserPeople, TestBrowserCSP and TestBrowserUploadPage run in a quick run")
 	t.Parallel()
 	needChromium(t)
 	e := newUploadEnv(t, Limits{})

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"phusong/data/testenv"
 )
 
 // TestBrowserProvinces serves the demo labelled as two invented provinces and, on a phone:
@@ -13,6 +15,7 @@ import (
 // inside it), draws East's communes only and fetches the coverage and gaps of East alone
 // (province=East in their URLs); picking All again draws every commune.
 func TestBrowserProvinces(t *testing.T) {
+	testenv.Heavy(t, "a browser test; TestBrowserMap, TestBrowserPeople, TestBrowserCSP and TestBrowserUploadPage run in a quick run")
 	t.Parallel()
 	needChromium(t)
 	st, want, bounds := twoProvinces(t)

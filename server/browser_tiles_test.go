@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"phusong/data/testenv"
 )
 
 // TestBrowserCoverageTiles opens the map zoomed in on Trà Vinh city (#map=14/…) with its coverage
@@ -13,6 +15,7 @@ import (
 // coverage at zoom 14, paints them (pixels in the coverage colour on the tile canvases) and logs
 // no error; switching to 3G asks for the 3G collection's tiles.
 func TestBrowserCoverageTiles(t *testing.T) {
+	testenv.Heavy(t, "a browser test; TestBrowserMap, TestBrowserPeople, TestBrowserCSP and TestBrowserUploadPage run in a quick run")
 	t.Parallel()
 	needChromium(t)
 	_, ts := newTestServer(t)

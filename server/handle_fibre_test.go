@@ -37,6 +37,7 @@ var ogrGeometryNames = map[string]string{
 // points only (the plain URL mixes them, as the map draws them), each with the features of its
 // kind; and every OGC API collection as the one geometry type it declares.
 func TestFibreKindsWithGDAL(t *testing.T) {
+	testenv.Heavy(t, "every fibre download read by GDAL; TestOGCWithGDAL and TestDownloadsWithGDAL keep GDAL as the oracle in a quick run")
 	ogrinfo := testenv.Program(t, "ogrinfo", "gdal-bin")
 	fibreState(t)
 	ts := newFibreServer(t)

@@ -13,6 +13,7 @@ import (
 
 	"phusong/data/persist"
 	"phusong/data/persist/pgtest"
+	"phusong/data/testenv"
 )
 
 // pg is the PostgreSQL server of this package's tests, started by the first test that needs
@@ -60,6 +61,7 @@ func waitServes(t *testing.T, base, carrier string, want, alt []string) []string
 // acknowledged upload is in the database and replica B serves, for each carrier, the last
 // acknowledged list (or the one in flight at the kill, had it committed), and takes uploads on.
 func TestReplicas(t *testing.T) {
+	testenv.Heavy(t, "two phusong processes on one PostgreSQL database")
 	if testing.Short() {
 		t.Skip("replica test skipped with -short")
 	}

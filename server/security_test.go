@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"phusong/data/testenv"
 )
 
 // routeURL fills a route's path parameters with plausible values.
@@ -19,6 +21,7 @@ func routeURL(path string) string {
 // TestSecurityHeadersOnEveryAnswer sends every route of the table (and a 404, a 405, a 400,
 // a HEAD and a 304) and checks the browser security headers on each answer, whatever its status.
 func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
+	testenv.Heavy(t, "every route of the API asked once")
 	e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 	type req struct{ method, path, header string }
 	reqs := []req{
@@ -138,6 +141,7 @@ func TestCORS(t *testing.T) {
 	})
 
 	t.Run("never on token routes", func(t *testing.T) {
+		testenv.Heavy(t, "every public export computed to find the routes that ask for a token")
 		e := newUploadEnv(t, Limits{TokenRatePerMinute: -1})
 		s, err := New(e.s.App(), Options{CORSOrigins: []string{"*"}, Limits: testDeadlines(Limits{})}) // every export computed under -race
 		if err != nil {

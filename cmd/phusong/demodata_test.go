@@ -44,6 +44,7 @@ func TestDemoDataUsage(t *testing.T) {
 // folder and on one with a stale fibre network and a missing population grid (both named).
 // Each run generates the whole province (seconds under -race): three runs, not one per case.
 func TestDemoDataRegenerates(t *testing.T) {
+	testenv.Heavy(t, "the demo province generated three times from the reference data")
 	t.Parallel()
 	shared := testenv.SharedData(t)
 	out := filepath.Join(t.TempDir(), "demo")

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"phusong/data/coverage"
+	"phusong/data/testenv"
 )
 
 // runCLI runs "phusong args..." and returns stdout, stderr and the error.
@@ -25,6 +26,7 @@ func runCLI(args ...string) (string, string, error) {
 // (twice: the second time every sample a duplicate), compared, calibrated into a definition file
 // that report serves with --config.
 func TestMeasurementsCLI(t *testing.T) {
+	testenv.Heavy(t, "seven demo computes through the CLI; server/app's and server's measurement tests run in a quick run")
 	t.Parallel()
 	dir := t.TempDir()
 	data, drive, def := filepath.Join(dir, "data"), filepath.Join(dir, "drive.csv"), filepath.Join(dir, "calibrated.json")

@@ -105,6 +105,7 @@ func TestPlanSuggestCLI(t *testing.T) {
 // a road distance; a roads file without road lines, a missing one and a spacing under the
 // cell size are refused.
 func TestPlanSuggestRoads(t *testing.T) {
+	testenv.Heavy(t, "suggestion over the national roads of the reference data; TestPlanSuggestCLI runs in a quick run")
 	t.Parallel()
 	roads := testenv.SharedFile(t, "travinh/national_roads.geojson")
 	var stdout, stderr bytes.Buffer

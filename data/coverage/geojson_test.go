@@ -15,6 +15,7 @@ import (
 	"phusong/data/coverage"
 	"phusong/data/coverage/contour"
 	"phusong/data/render"
+	"phusong/data/testenv"
 	"phusong/geo"
 	"runtime"
 	"strings"
@@ -458,6 +459,7 @@ func convex(r orb.Ring) bool {
 // has no limit: it is logged for the any-carrier layer only (each carrier's full-detail layer,
 // marshalled and gzipped under -race for nothing but a log line, cost a third of the test's CPU).
 func TestPhoneViewSize(t *testing.T) {
+	testenv.Heavy(t, "the demo's layers at 50 m for every carrier, technology and tier: its point is their real byte size")
 	if testing.Short() {
 		t.Skip("computes the demo at 50 m")
 	}

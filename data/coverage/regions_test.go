@@ -100,6 +100,7 @@ func TestComputeRegionsEqualsWhole(t *testing.T) {
 // never more than 1 % over it (pieces of neighbouring regions do not overlap); the statistics
 // are still the whole engine's exactly.
 func TestServeRegions(t *testing.T) {
+	testenv.Heavy(t, "the demo served region by region at 100 m against the whole engine; TestAssembleRegions and TestServeRegionsLazy compare ServeRegions in a quick run")
 	communes, sites := demoInputs(t)
 	opts := Options{CellM: 100}
 	whole := demoShared(t, 100).r

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"phusong/data"
+	"phusong/data/testenv"
 	"phusong/geo"
 )
 
@@ -18,6 +19,7 @@ import (
 // ServeRegions computed each region ("kept") or found again from the regions' levels computed
 // anew ("computed again"); a technology the regions do not compute is all uncovered land.
 func TestUncoveredSetsEqualWhole(t *testing.T) {
+	testenv.Heavy(t, "the demo's uncovered sets region by region against the whole engine; server's TestRegionalPockets compares the pockets in a quick run")
 	communes, sites := demoInputs(t)
 	ctx := context.Background()
 	kept, _ := demoRegional(t)
