@@ -34,7 +34,7 @@ func runLossCases(t *testing.T, tolDB float64, cases []lossCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := c.p.LossDB(c.freqMHz, c.hb, c.hm, c.distKM); math.Abs(got-c.wantDB) > tolDB {
+			if got := c.p.LossDB(c.freqMHz, c.hb, c.hm, c.distKM); !(math.Abs(got-c.wantDB) <= tolDB) { // a NaN fails too
 				t.Errorf("%+v.LossDB(%g MHz, %g m, %g m, %g km) = %.5f dB, want %.5f ± %g", c.p, c.freqMHz, c.hb, c.hm, c.distKM, got, c.wantDB, tolDB)
 			}
 		})
@@ -359,7 +359,7 @@ func TestRangeKM(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got := c.p.RangeKM(c.freqMHz, c.hb, c.hm, c.maxLossDB)
-			if math.Abs(got-c.wantKM) > tolKM {
+			if !(math.Abs(got-c.wantKM) <= tolKM) { // a NaN fails too
 				t.Errorf("RangeKM = %.7f km, want %.7f", got, c.wantKM)
 			}
 		})
