@@ -458,7 +458,15 @@ func (rp *regionPolygons) write(mp orb.MultiPolygon) (span, error) {
 	if len(mp) == 0 {
 		return span{}, nil
 	}
-	b := EncodeMultiPolygon(mp)
+	return rp.writeBytes(EncodeMultiPolygon(mp))
+}
+
+// writeBytes appends b, a MultiPolygon's encoding (EncodeMultiPolygon), to the spill file and
+// returns where it is (n == 0 for an empty b).
+func (rp *regionPolygons) writeBytes(b []byte) (span, error) {
+	if len(b) == 0 {
+		return span{}, nil
+	}
 	sf := rp.spill
 	sf.mu.Lock()
 	defer sf.mu.Unlock()

@@ -18,7 +18,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"phusong/data"
-	"phusong/data/land"
 )
 
 // RegionPlan is ServeRegions' cut of a country into regions, exported so that the regions can
@@ -294,13 +293,8 @@ func (r *Result) regionOutput(ctx context.Context, ri int, cells []int) (*Region
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	sum := regionSummary{Format: summaryFormat, Region: ri, Carriers: r.carriers}
+	sum := r.countsSummary(ri, cells)
 	for _, ci := range rg.own {
-		c := &r.counts[ci]
-		sum.Communes = append(sum.Communes, ci)
-		sum.Cells = append(sum.Cells, cells[ci])
-		sum.Counts = append(sum.Counts, countsWire{c.out, c.in, c.anyOut, c.anyIn, c.byCount, c.threeGOnly,
-			c.pOut, c.pAnyOut, c.pAnyIn, c.pByCount, c.pThreeGOnly})
 		for t, tr := range e.rules {
 			if mp := gaps[t][ci]; len(mp) > 0 {
 				sum.Gaps = append(sum.Gaps, gapWire{tr.tech, ci, EncodeMultiPolygon(mp)})
@@ -331,6 +325,20 @@ func (r *Result) regionOutput(ctx context.Context, ri int, cells []int) (*Region
 	}
 	out.Summary = buf.Bytes()
 	return out, nil
+}
+
+// countsSummary returns region ri's summary without gaps or layers: its own communes' counts
+// and land cells (of cells).
+func (r *Result) countsSummary(ri int, cells []int) regionSummary {
+	sum := regionSummary{Format: summaryFormat, Region: ri, Carriers: r.carriers}
+	for _, ci := range r.plan.regions[ri].own {
+		c := &r.counts[ci]
+		sum.Communes = append(sum.Communes, ci)
+		sum.Cells = append(sum.Cells, cells[ci])
+		sum.Counts = append(sum.Counts, countsWire{c.out, c.in, c.anyOut, c.anyIn, c.byCount, c.threeGOnly,
+			c.pOut, c.pAnyOut, c.pAnyIn, c.pByCount, c.pThreeGOnly})
+	}
+	return sum
 }
 
 func compareLayerKeys(a, b layerKey) int {
@@ -404,58 +412,14 @@ func (p *RegionPlan) AssembleRegions(sites []data.Site, summaries [][]byte, src 
 // The result equals ServeRegions' over sites exactly, whichever regions were stored; its
 // RegionOutput of a computed region is what to store for it.
 func (p *RegionPlan) ServeAssembled(ctx context.Context, sites []data.Site, summaries [][]byte, src LayerSource) (*Result, *RegionReport, error) {
-	if len(summaries) != len(p.p.regions) {
-		return nil, nil, fmt.Errorf("%w: %d region summaries for %d regions", ErrOptions, len(summaries), len(p.p.regions))
-	}
-	plan, err := newRegionPlan(p.communes, p.def, p.opts, p.regionCells) // its own engine: the result sets its land
-	if err != nil {
-		return nil, nil, err
-	}
-	base := plan.base
-	merged := plan.result(sites, 1)
-	carriers := merged.carriers
-	ps := p.placed(sites)
-	rp, err := newRegionPolygons(plan, ps) // a piece not stored is contoured when asked
-	if err != nil {
-		return nil, nil, err
-	}
-	rp.stored = &storedLayers{eng: base, src: src}
-	p.mu.Lock()
-	for k, v := range p.uncovered { // taken: found over these sites, or stale
-		if v.ps == rp.ps {
-			rp.uncoveredPieces[k] = v.pieces
+	return p.ServeFilled(ctx, sites, summaries, src, func(f *RegionFill) error {
+		for _, ri := range f.Missing() {
+			if err := f.Compute(ctx, ri); err != nil {
+				return err
+			}
 		}
-		delete(p.uncovered, k)
-	}
-	p.mu.Unlock()
-	merged.regional = rp
-	merged.counts = make([]communeCounts, len(base.communes))
-	for ci := range merged.counts {
-		merged.counts[ci] = newCounts(len(base.rules), len(carriers))
-	}
-	cells := make([]int, len(base.communes))
-	rep := &RegionReport{Regions: len(plan.regions), GridCells: plan.whole.NX * plan.whole.NY}
-	for ri, b := range summaries {
-		rep.MaxCells = max(rep.MaxCells, plan.regions[ri].grid.Len())
-		if b == nil {
-			err = merged.computeRegion(ctx, ri, ps, cells)
-		} else {
-			err = merged.addSummary(ri, b, cells)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	for _, n := range cells {
-		rep.LandCells += n
-	}
-	base.land = &land.Land{Grid: plan.whole, CommuneCells: cells}
-	all := make([]bool, len(base.communes))
-	for ci := range all {
-		all[ci] = true
-	}
-	merged.buildStats(all)
-	return merged, rep, nil
+		return nil
+	})
 }
 
 // addSummary adds region ri's stored summary b to r (counts, cells, gaps, stored layer spans).
@@ -464,6 +428,35 @@ func (r *Result) addSummary(ri int, b []byte, cells []int) error {
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&sum); err != nil {
 		return fmt.Errorf("coverage: region %d summary: %w", ri, err)
 	}
+	if err := r.addCounts(ri, &sum, cells); err != nil {
+		return err
+	}
+	// The stored output holds every layer and gap of the region: a listed piece is read from the
+	// store when asked, any other is empty; nothing of the region is computed again.
+	rp := r.regional
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	for _, k := range r.layerKeys() {
+		rp.pieces[pieceKey{ri, r.eng.canonical(k)}] = doneValue(span{})
+	}
+	for _, l := range sum.Layers {
+		rp.pieces[pieceKey{ri, r.eng.canonical(layerKey{l.Carrier, l.Tech, l.Tier})}] = doneValue(span{stored: true})
+	}
+	for _, tr := range r.eng.rules {
+		gaps := map[int]orb.MultiPolygon{}
+		for _, g := range sum.Gaps {
+			if g.Tech == tr.tech {
+				gaps[g.Commune] = decodeMultiPolygon(g.Polygons, nil)
+			}
+		}
+		rp.gaps[regionTech{ri, tr.tech}] = doneValue(gaps)
+	}
+	return nil
+}
+
+// addCounts adds the counts and land cells of region ri's summary sum (decoded) to r.counts and
+// cells, after checking that sum is this plan's region ri.
+func (r *Result) addCounts(ri int, sum *regionSummary, cells []int) error {
 	own := r.plan.regions[ri].own
 	if sum.Format != summaryFormat || sum.Region != ri || !slices.Equal(sum.Communes, own) ||
 		len(sum.Cells) != len(own) || len(sum.Counts) != len(own) {
@@ -497,26 +490,6 @@ func (r *Result) addSummary(ri int, b []byte, cells []int) error {
 		}
 		r.counts[ci].add(&kept.counts, kept.remap)
 		cells[ci] = sum.Cells[n]
-	}
-	// The stored output holds every layer and gap of the region: a listed piece is read from the
-	// store when asked, any other is empty; nothing of the region is computed again.
-	rp := r.regional
-	rp.mu.Lock()
-	defer rp.mu.Unlock()
-	for _, k := range r.layerKeys() {
-		rp.pieces[pieceKey{ri, r.eng.canonical(k)}] = doneValue(span{})
-	}
-	for _, l := range sum.Layers {
-		rp.pieces[pieceKey{ri, r.eng.canonical(layerKey{l.Carrier, l.Tech, l.Tier})}] = doneValue(span{stored: true})
-	}
-	for _, tr := range r.eng.rules {
-		gaps := map[int]orb.MultiPolygon{}
-		for _, g := range sum.Gaps {
-			if g.Tech == tr.tech {
-				gaps[g.Commune] = decodeMultiPolygon(g.Polygons, nil)
-			}
-		}
-		rp.gaps[regionTech{ri, tr.tech}] = doneValue(gaps)
 	}
 	return nil
 }

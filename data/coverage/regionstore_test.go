@@ -225,20 +225,27 @@ func TestServeAssembled(t *testing.T) {
 		t.Fatal(err)
 	}
 	for ri := 1; ri < plan.Len(); ri += 2 {
-		out, err := got.RegionOutput(ri)
-		if err != nil {
-			t.Fatal(err)
-		}
-		alone, err := plan.Compute(ctx, ri, sites)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(out.Summary, alone.Summary) || !reflect.DeepEqual(out.Layers, alone.Layers) {
-			t.Errorf("region %d: served output differs from the region computed alone", ri)
-		}
+		sameOutputAlone(t, got, plan, sites, ri)
 	}
 	src.pieces = newMemorySource(stored).pieces // the stored regions' pieces
 	sameRegional(t, "served", got, want)
+}
+
+// sameOutputAlone fails t unless got's output of region ri (RegionOutput: what is stored for it)
+// is byte for byte the region computed alone over sites.
+func sameOutputAlone(t *testing.T, got *Result, plan *RegionPlan, sites []data.Site, ri int) {
+	t.Helper()
+	out, err := got.RegionOutput(ri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := plan.Compute(context.Background(), ri, sites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Summary, alone.Summary) || !reflect.DeepEqual(out.Layers, alone.Layers) {
+		t.Errorf("region %d: served output differs from the region computed alone", ri)
+	}
 }
 
 // TestReachOf: the reach a store gets from ReachOf is the engine's for every site of the list

@@ -106,6 +106,11 @@ func putRegionResultTx(ctx context.Context, tx *txn, r RegionResult, now time.Ti
 	if err != nil {
 		return fmt.Errorf("persist: region %d result: %w", r.Region, err)
 	}
+	// the region's partial result (a first start's, region_partials) is not needed any more
+	if _, err := tx.ExecContext(ctx, `DELETE FROM region_partials WHERE fingerprint = ? AND region = ? AND inputs = ?`,
+		r.Fingerprint, r.Region, r.Inputs); err != nil {
+		return fmt.Errorf("persist: region %d partial: %w", r.Region, err)
+	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err // already stored, with its layers
 	}

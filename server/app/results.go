@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -85,7 +86,8 @@ type Regions struct {
 	poll   time.Duration // how often Assemble looks for regions computed by others
 	log    *slog.Logger
 
-	storeMu sync.Mutex // one storeState at a time
+	storeMu sync.Mutex  // one storeState at a time
+	start   StartReport // how openRegions filled the regions
 }
 
 // DefaultJobLease is how long a worker holds a region job without renewing it (it renews every
@@ -93,7 +95,8 @@ type Regions struct {
 const DefaultJobLease = 30 * time.Second
 
 // NewRegions plans in's regions (in.RegionCells, in.Communes, in.Definition, in.Coverage) and
-// computes their fingerprint. worker names this process in the jobs it takes ("" = host:pid).
+// computes their fingerprint. worker names this process in the jobs it takes ("" =
+// host:pid:random).
 func NewRegions(db *persist.DB, in Input, worker string, log *slog.Logger) (*Regions, error) {
 	if db == nil {
 		return nil, errors.New("app: regions through a database need one")
@@ -113,9 +116,9 @@ func NewRegions(db *persist.DB, in Input, worker string, log *slog.Logger) (*Reg
 	if err != nil {
 		return nil, err
 	}
-	if worker == "" {
+	if worker == "" { // two Apps of one process are two workers
 		host, _ := os.Hostname()
-		worker = host + ":" + strconv.Itoa(os.Getpid())
+		worker = host + ":" + strconv.Itoa(os.Getpid()) + ":" + rand.Text()[:8]
 	}
 	return &Regions{db: db, plan: plan, fp: fp, worker: worker, lease: DefaultJobLease, poll: 200 * time.Millisecond, log: log}, nil
 }
@@ -288,28 +291,14 @@ func (r *Regions) runJob(ctx context.Context, job persist.RegionJob, compute fun
 	start := time.Now()
 	jctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	renewed := make(chan error, 1)
-	go func() {
-		t := time.NewTicker(r.lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-jctx.Done():
-				renewed <- nil
-				return
-			case <-t.C:
-				var err error
-				if job, err = r.db.RenewRegionJob(jctx, job, r.lease); err != nil && jctx.Err() == nil {
-					cancel() // lost (or the database is gone): stop computing
-					renewed <- err
-					return
-				}
-			}
-		}
-	}()
+	stop := r.renewing(jctx, func(ctx context.Context) error {
+		var err error
+		job, err = r.db.RenewRegionJob(ctx, job, r.lease)
+		return err
+	}, func(error) { cancel() }) // lost (or the database is gone): stop computing
 	out, err := compute(jctx)
 	cancel()
-	if rerr := <-renewed; rerr != nil {
+	if rerr := stop(); rerr != nil {
 		return rerr
 	}
 	if err != nil {
@@ -408,9 +397,11 @@ func (r *Regions) storeStats(ctx context.Context, st *State, version string) err
 }
 
 // openRegions returns the Regions of in over db and the State of in.Sites (db's lists at the
-// data version of heads): the regions stored assembled, the missing ones computed here as
+// data version of heads): the regions stored assembled, the missing ones computed as
 // ServeRegions computes them (their statistics and the map's first layers now, every other layer
-// and gap when asked), so that a first start serves as soon as the statistics are there. pending
+// and gap when asked), so that a first start serves as soon as the statistics are there. Replicas
+// starting together on one database share the missing ones region by region (fillClaimed: each
+// computes the regions it claims and assembles the others' partial results). pending
 // is nil when every region was stored; otherwise the missing regions are still to be stored
 // (complete, in the background once serving).
 func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsKey]int64, log *slog.Logger) (r *Regions, st *State, pending *served, err error) {
@@ -434,12 +425,14 @@ func openRegions(ctx context.Context, db *persist.DB, in Input, heads map[headsK
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	res, rep, err := r.plan.ServeAssembled(ctx, in.Sites, sums, r.source(ctx, keys))
+	r.start = StartReport{Regions: r.Len(), Stored: r.Len() - len(missing)}
+	res, rep, err := r.plan.ServeFilled(ctx, in.Sites, sums, r.source(ctx, keys), r.fillClaimed(ctx, keys, &r.start))
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("app: computing coverage: %w", err)
 	}
-	log.Info("coverage assembled from the database", slog.Int("regions", r.Len()), slog.Int("stored", r.Len()-len(missing)),
-		slog.Int("computed_here", len(missing)), slog.Duration("took", time.Since(start)))
+	log.Info("coverage assembled from the database", slog.Int("regions", r.Len()), slog.Int("stored", r.start.Stored),
+		slog.Int("computed_here", r.start.Computed), slog.Int("retaken", r.start.Retaken), slog.Int("from_other_replicas", r.start.Partial+r.start.Later),
+		slog.Duration("took", time.Since(start)))
 	def, carriers := in.defaults()
 	sites, err := openStore(r.plan.ReachOf(in.Sites), in.Sites, in.MinVersion) // reaches measured once, by Inputs
 	if err != nil {
