@@ -435,26 +435,23 @@ func (p *RegionPlan) ServeAssembled(ctx context.Context, sites []data.Site, summ
 	}
 	cells := make([]int, len(base.communes))
 	rep := &RegionReport{Regions: len(plan.regions), GridCells: plan.whole.NX * plan.whole.NY}
+	var missing []int
 	for ri, b := range summaries {
 		rep.MaxCells = max(rep.MaxCells, plan.regions[ri].grid.Len())
 		if b == nil {
-			err = merged.computeRegion(ctx, ri, ps, cells)
-		} else {
-			err = merged.addSummary(ri, b, cells)
-		}
-		if err != nil {
+			missing = append(missing, ri)
+		} else if err := merged.addSummary(ri, b, cells); err != nil {
 			return nil, nil, err
 		}
+	}
+	if err := merged.computeEach(ctx, missing, ps, cells); err != nil {
+		return nil, nil, err
 	}
 	for _, n := range cells {
 		rep.LandCells += n
 	}
 	base.land = &land.Land{Grid: plan.whole, CommuneCells: cells}
-	all := make([]bool, len(base.communes))
-	for ci := range all {
-		all[ci] = true
-	}
-	merged.buildStats(all)
+	merged.buildStats(everyCommune(len(base.communes)))
 	return merged, rep, nil
 }
 
