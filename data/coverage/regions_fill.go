@@ -21,6 +21,7 @@ type RegionFill struct {
 	ps     *placedSites
 	cells  []int // land cells per whole commune index
 	filled []bool
+	gc     regionCollector // asked after each region computed here
 }
 
 // partialFormat is the version of the partial result encoding; another is refused.
@@ -69,7 +70,8 @@ func (p *RegionPlan) ServeFilled(ctx context.Context, sites []data.Site, summari
 	for ci := range merged.counts {
 		merged.counts[ci] = newCounts(len(base.rules), len(carriers))
 	}
-	f := &RegionFill{r: merged, ps: ps, cells: make([]int, len(base.communes)), filled: make([]bool, len(plan.regions))}
+	f := &RegionFill{r: merged, ps: ps, cells: make([]int, len(base.communes)), filled: make([]bool, len(plan.regions)), gc: newRegionCollector()}
+	defer f.gc.stop()
 	rep := &RegionReport{Regions: len(plan.regions), GridCells: plan.whole.NX * plan.whole.NY}
 	for ri, b := range summaries {
 		rep.MaxCells = max(rep.MaxCells, plan.regions[ri].grid.Len())
@@ -89,11 +91,7 @@ func (p *RegionPlan) ServeFilled(ctx context.Context, sites []data.Site, summari
 		rep.LandCells += n
 	}
 	base.land = &land.Land{Grid: plan.whole, CommuneCells: f.cells}
-	all := make([]bool, len(base.communes))
-	for ci := range all {
-		all[ci] = true
-	}
-	merged.buildStats(all)
+	merged.buildStats(everyCommune(len(base.communes)))
 	return merged, rep, nil
 }
 
@@ -126,7 +124,11 @@ func (f *RegionFill) fill(ri int, add func() error) error {
 // Compute computes region ri here as ServeRegions does: its statistics and the map's first
 // layers now, its other layers and gaps when asked.
 func (f *RegionFill) Compute(ctx context.Context, ri int) error {
-	return f.fill(ri, func() error { return f.r.computeRegion(ctx, ri, f.ps, f.cells) })
+	if err := f.fill(ri, func() error { return f.r.computeRegion(ctx, ri, f.ps, f.cells) }); err != nil {
+		return err
+	}
+	f.gc.ask()
+	return nil
 }
 
 // AddSummary adds region ri from its stored summary (RegionOutput.Summary over the same sites).

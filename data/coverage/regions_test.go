@@ -264,6 +264,42 @@ func TestUpdateRegions(t *testing.T) {
 	}
 }
 
+// TestRegionsFailure: a region that fails (a 4G sector of a bandwidth LTE does not define, whose
+// reach is 0, so only the region holding the site sees it) stops ServeRegions with that site's
+// sector error, and UpdateRegions too when the change brings the site in; a later computation
+// over good sites is not disturbed by the collections left running (regions of ownRegions).
+func TestRegionsFailure(t *testing.T) {
+	communes, sites := demoInputs(t)
+	opts, regionCells := ownRegions()
+	ctx := context.Background()
+	bad := slices.Clone(sites)
+	k := slices.IndexFunc(bad, func(s data.Site) bool {
+		return slices.ContainsFunc(s.Sectors, func(sec data.Sector) bool { return sec.Tech == data.Tech4G })
+	})
+	bad[k].Sectors = slices.Clone(bad[k].Sectors)
+	for n := range bad[k].Sectors {
+		if bad[k].Sectors[n].Tech == data.Tech4G {
+			bad[k].Sectors[n].BandwidthMHz = 7
+		}
+	}
+	var se *SectorError
+	if _, _, err := ServeRegions(ctx, communes, DefaultDefinition(), opts, bad, regionCells); !errors.As(err, &se) || se.Site != bad[k].Key() {
+		t.Errorf("ServeRegions: error %v, want the sector error of site %v", err, bad[k].Key())
+	}
+	prev, _, err := ServeRegions(ctx, communes, DefaultDefinition(), opts, sites, regionCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := UpdateRegions(ctx, prev, bad, []*data.Site{&sites[k], &bad[k]}); !errors.As(err, &se) || se.Site != bad[k].Key() {
+		t.Errorf("UpdateRegions: error %v, want the sector error of site %v", err, bad[k].Key())
+	}
+	again, _, err := ServeRegions(ctx, communes, DefaultDefinition(), opts, sites, regionCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRegional(t, "after the failures", again, prev)
+}
+
 // ownRegions is the cell size and region size of the tests that serve the demo region by region
 // themselves (to count what they contour, update, store or assemble the result): regions of
 // 9.6 km, 96 × 96 cells of 100 m, or 48 × 48 cells of 200 m in a quick make test (a quarter of
