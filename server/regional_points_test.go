@@ -105,7 +105,7 @@ func TestRegionalReports(t *testing.T) {
 		t.Fatal("viettel's queue is empty")
 	}
 	for _, e := range []*uploadEnv{whole, regional} {
-		path := "/api/v1/carriers/viettel/disputes/4G/" + cell.Cells[0].Cell
+		path := "/api/v1/carriers/viettel/disputes/" + string(cell.Cells[0].Tech) + "/" + cell.Cells[0].Cell
 		if r := e.call(t, http.MethodPut, path, e.tok["viettel"], []byte(`{"state": "reviewed", "note": "checked"}`)); r.status != http.StatusOK {
 			t.Fatalf("review: %d %s", r.status, r.body)
 		}
