@@ -108,18 +108,7 @@ func TestRegionalPockets(t *testing.T) {
 	if !strings.Contains(string(before[0]), `"rank":1`) {
 		t.Fatalf("no pocket in %s", truncate(string(before[0]), 300))
 	}
-	var viettel []data.Site
-	for _, s := range demoInput.Sites {
-		if s.Carrier == "viettel" {
-			viettel = append(viettel, s)
-		}
-	}
-	csv := sitesCSV(t, viettel[:len(viettel)/2])
-	for _, e := range []*uploadEnv{whole, regional} {
-		if r := e.uploadCSV(t, "viettel", "replace", false, csv); r.status != http.StatusOK {
-			t.Fatalf("upload: %d %s", r.status, truncate(string(r.body), 300))
-		}
-	}
+	halveViettel(t, whole, regional)
 	after := ask()
 	if bytes.Equal(before[0], after[0]) {
 		t.Error("the 4G pockets did not change when half of Viettel's sites were removed")
@@ -130,6 +119,12 @@ func TestRegionalPockets(t *testing.T) {
 // at least 10 regions on the demo), each from a database of its own.
 func wholeAndRegional(t *testing.T, in app.Input) (whole, regional *uploadEnv) {
 	t.Helper()
+	return wholeAndRegionalWith(t, in, Options{}, nil)
+}
+
+// wholeAndRegionalWith is wholeAndRegional with server options so and hook called on each app.
+func wholeAndRegionalWith(t *testing.T, in app.Input, so Options, hook func(*app.App)) (whole, regional *uploadEnv) {
+	t.Helper()
 	newDB := func() *persist.DB {
 		db, err := persist.Open(t.TempDir())
 		if err != nil {
@@ -138,13 +133,30 @@ func wholeAndRegional(t *testing.T, in app.Input) (whole, regional *uploadEnv) {
 		return db
 	}
 	in.RegionCells = 0
-	whole = newEnvInput(t, newDB(), in, Options{}, nil)
+	whole = newEnvInput(t, newDB(), in, so, hook)
 	in.RegionCells = 48 * 48
-	regional = newEnvInput(t, newDB(), in, Options{}, nil)
+	regional = newEnvInput(t, newDB(), in, so, hook)
 	if st := regional.s.app.State(); st.Regions == nil || st.Regions.Regions < 10 {
 		t.Fatalf("regions %+v: want ≥ 10", st.Regions)
 	}
 	return whole, regional
+}
+
+// halveViettel uploads to each env the first half of the demo's Viettel sites in place of all.
+func halveViettel(t *testing.T, envs ...*uploadEnv) {
+	t.Helper()
+	var viettel []data.Site
+	for _, s := range demoInput.Sites {
+		if s.Carrier == "viettel" {
+			viettel = append(viettel, s)
+		}
+	}
+	csv := sitesCSV(t, viettel[:len(viettel)/2])
+	for _, e := range envs {
+		if r := e.uploadCSV(t, "viettel", "replace", false, csv); r.status != http.StatusOK {
+			t.Fatalf("upload: %d %s", r.status, truncate(string(r.body), 300))
+		}
+	}
 }
 
 // askAlike asks whole and regional for every path: each answers 200, both the same bytes (an

@@ -92,8 +92,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveOptions, error) {
 	fs.DurationVar(&o.follow, "follow", time.Second, "how often to look in the database for uploads made through other servers "+
 		"sharing it (replicas on one --db) and serve them; 0: never")
 	fs.StringVar(&o.pprofAddr, "pprof-addr", "", "also serve the runtime's profiles (/debug/pprof/: heap, block, mutex, CPU, trace) on this private address, e.g. 127.0.0.1:6060; never a public one")
-	fs.StringVar(&o.regions, "regions", "auto", "compute the coverage region by region (a country in bounded memory: statistics, map layers, the signal at a point, pockets, fibre reach, station-list and fibre uploads; "+
-		"no hexagons, population image, measurements, scenarios or signal reports): on, off, or auto (on when the communes' grid has more than 4 regions' cells)")
+	fs.StringVar(&o.regions, "regions", "auto", "compute the coverage region by region (a country in bounded memory: statistics, map layers, the signal at a point, pockets, hexagons, fibre reach, "+
+		"signal reports, measurements and uploads; no population grid or image, scenarios or calibrated definitions): on, off, or auto (on when the communes' grid has more than 4 regions' cells)")
 	fs.IntVar(&o.regionCells, "region-cells", coverage.DefaultRegionCells, "with --regions: at most this many grid cells a region")
 	limitFlags(fs, &o.limits)
 	if err := parseFlags(fs, args); err != nil {
@@ -197,7 +197,7 @@ func runServe(ctx context.Context, io stdio, args []string) error {
 		return err
 	}
 	if in.RegionCells > 0 {
-		log.Info("computing region by region: statistics, map layers and station-list uploads", slog.Int("region_cells", in.RegionCells))
+		log.Info("computing region by region: statistics, map layers, hexagons, reports, measurements and uploads", slog.Int("region_cells", in.RegionCells))
 	}
 	if terminal(io.Stderr) {
 		in.Coverage.Progress = io.Stderr

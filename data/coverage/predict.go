@@ -44,6 +44,9 @@ type Predictor struct {
 	snap  *store.Snapshot
 	cells map[cellKey][]sectorRef // shared by forks, read-only
 	cache map[blockKey][]*siteModel
+	// communeAt, when not nil, gives the commune of a cell of e's grid where e holds no land
+	// raster (a result computed region by region: Result.NewPredictor).
+	communeAt func(i, j int) int32
 }
 
 type cellKey struct {
@@ -79,7 +82,7 @@ func (e *Engine) NewPredictor(snap *store.Snapshot) *Predictor {
 
 // Fork returns a predictor over the same snapshot for another goroutine.
 func (p *Predictor) Fork() *Predictor {
-	return &Predictor{e: p.e, snap: p.snap, cells: p.cells, cache: map[blockKey][]*siteModel{}}
+	return &Predictor{e: p.e, snap: p.snap, cells: p.cells, cache: map[blockKey][]*siteModel{}, communeAt: p.communeAt}
 }
 
 // Engine returns the predictor's engine.
@@ -145,7 +148,12 @@ func (p *Predictor) locate(lon, lat float64) (xy orb.Point, cls uint8, commune i
 	if !ok {
 		return xy, 0, -1, false
 	}
-	ci := e.land.Commune[g.Index(i, j)]
+	var ci int32
+	if p.communeAt != nil {
+		ci = p.communeAt(i, j)
+	} else {
+		ci = e.land.Commune[g.Index(i, j)]
+	}
 	if ci >= 0 && e.communes[ci].Type == data.TypeWard {
 		cls = 1
 	}

@@ -196,7 +196,8 @@ type regionPlan struct {
 	bounds    []orb.Bound // of projected
 	whole     geo.Grid
 	regions   []region
-	regionOf  []int // per commune, its region
+	regionOf  []int          // per commune, its region
+	communes  regionCommunes // the regions' own land as runs, for Result.NewPredictor
 }
 
 // region is one region: its own communes (whole indexes, ascending) and its window of the

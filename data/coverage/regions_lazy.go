@@ -372,18 +372,7 @@ func (rp *regionPolygons) at(ctx context.Context, r *Result, p orb.Point) ([]Poi
 	if got == nil {
 		return nil, nil
 	}
-	// In r's carriers' order: a carrier without a site within reach of the tile has no level.
-	var out []PointLevel
-	for _, id := range append(slices.Clone(r.carriers), AnyCarrier) {
-		for _, tr := range base.rules {
-			pl := tr.point(PointLevel{Carrier: id, Tech: tr.tech, LevelDBm: math.NaN()})
-			if n := slices.IndexFunc(got, func(g PointLevel) bool { return g.Carrier == id && g.Tech == tr.tech }); n >= 0 {
-				pl = got[n]
-			}
-			out = append(out, pl)
-		}
-	}
-	return out, nil
+	return r.inCarrierOrder(got), nil
 }
 
 // regionResults keeps the last regions computed again (regionPolygons.run) within maxBytes

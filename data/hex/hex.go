@@ -25,16 +25,20 @@ package hex
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/paulmach/orb"
 
 	"phusong/data"
 	"phusong/data/coverage"
 	"phusong/data/population"
+	"phusong/geo"
 )
 
 // Cell is an H3 cell index (64 bits; mode 1, a cell).
@@ -85,100 +89,165 @@ type Summary struct {
 // r's engine, with their people and households and, for tech, which carriers (and any) cover
 // their centre. It fails with ErrNoH3 in a build without cgo and for a tech r does not
 // analyse.
-func Summarise(r *coverage.Result, tech data.Tech, res int) (*Summary, error) {
+//
+// For a result computed region by region (coverage.Result.Regional), which holds no land raster
+// of the whole area, the land cells are read region by region (coverage.Result.EachRegionLand,
+// each region's own cells) and the centres' levels from the regions holding them
+// (coverage.Result.LevelsAtPoints): the whole engine's figures exactly, since every figure is a
+// sum of whole counts (cells, the population grid's units) made into people only at the end.
+func Summarise(ctx context.Context, r *coverage.Result, tech data.Tech, res int) (*Summary, error) {
 	if !Available {
 		return nil, ErrNoH3
 	}
-	if _, ok := r.Engine().RequiredDBm(tech, false); !ok {
+	e := r.Engine()
+	if _, ok := e.RequiredDBm(tech, false); !ok {
 		return nil, fmt.Errorf("hex: technology %q is not analysed", tech)
 	}
-	e := r.Engine()
-	g, tm, owner, communes := e.Grid(), e.Projection(), e.CommuneIndexRaster(), e.Communes()
-	landCells := make([]int, len(communes))
-	for _, ci := range owner {
-		if ci >= 0 {
-			landCells[ci]++
+	if res < 0 || res > 15 {
+		return nil, fmt.Errorf("hex: resolution %d: must be 0 to 15", res)
+	}
+	t := tallies{}
+	if r.Regional() {
+		var mu sync.Mutex
+		all := make([]int, r.Regions())
+		for ri := range all {
+			all[ri] = ri
 		}
-	}
-	pop := e.Population()
-	type tally struct {
-		people, households float64
-		units              int64 // with a population grid: its people, 1/population.Scale persons
-		cells              int
-	}
-	type acc struct {
-		tally
-		perCommune map[int32]*tally
-	}
-	byCell := map[Cell]*acc{}
-	for j := range g.NY {
-		for i := range g.NX {
-			ci := owner[g.Index(i, j)]
-			if ci < 0 {
-				continue
-			}
-			c, err := CellOf(tm.Inverse(g.Center(i, j)), res)
-			if err != nil {
-				return nil, err
-			}
-			a := byCell[c]
-			if a == nil {
-				a = &acc{perCommune: map[int32]*tally{}}
-				byCell[c] = a
-			}
-			sh := a.perCommune[ci]
-			if sh == nil {
-				sh = &tally{}
-				a.perCommune[ci] = sh
-			}
-			cm := &communes[ci]
-			for _, t := range []*tally{&a.tally, sh} {
-				if pop != nil {
-					u := pop.People[g.Index(i, j)]
-					t.units += u
-					if cm.Population > 0 {
-						t.households += float64(u) / population.Scale * float64(cm.Households) / float64(cm.Population)
-					}
-				} else {
-					t.people += float64(cm.Population) / float64(landCells[ci])
-					t.households += float64(cm.Households) / float64(landCells[ci])
-				}
-				t.cells++
-			}
+		err := r.EachRegionLand(ctx, all, func(_ int, l *coverage.RegionLand) error {
+			part := tallies{}
+			part.add(l.Grid(), l.Projection(), l.CommuneIndexRaster(), l.Whole, nil, res)
+			mu.Lock()
+			defer mu.Unlock()
+			t.merge(part)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("hex: %w", err)
 		}
+	} else {
+		var people []int64
+		if pop := e.Population(); pop != nil {
+			people = pop.People
+		}
+		t.add(e.Grid(), e.Projection(), e.CommuneIndexRaster(), nil, people, res)
 	}
 	s := &Summary{Tech: tech, Resolution: res, Carriers: append(r.Carriers(), coverage.AnyCarrier)}
-	for c, a := range byCell {
-		if pop != nil {
-			a.people = float64(a.units) / population.Scale
+	communes := e.Communes()
+	landCells := make([]int, len(communes))
+	for _, byCommune := range t {
+		for ci, n := range byCommune {
+			landCells[ci] += n.cells
 		}
-		h := Hex{Cell: c, Centre: c.Centre(), Boundary: c.Boundary(), People: a.people, Households: a.households,
-			LandCells: a.cells, Covered: make(map[string]bool, len(s.Carriers))}
+	}
+	centres := make([]orb.Point, 0, len(t))
+	for c, byCommune := range t {
+		h := Hex{Cell: c, Centre: c.Centre(), Boundary: c.Boundary(), Covered: make(map[string]bool, len(s.Carriers))}
+		var units int64
 		best := int32(-1)
-		for ci, t := range a.perCommune {
-			if best < 0 || t.cells > a.perCommune[best].cells || t.cells == a.perCommune[best].cells && ci < best {
-				best = ci
+		for _, ci := range slices.Sorted(maps.Keys(byCommune)) { // code order
+			n, cm := byCommune[ci], &communes[ci]
+			sh := Share{Commune: cm.Code, LandCells: n.cells}
+			if e.Population() != nil {
+				sh.People = float64(n.units) / population.Scale
+				if cm.Population > 0 {
+					sh.Households = float64(n.units) / population.Scale * float64(cm.Households) / float64(cm.Population)
+				}
+			} else {
+				sh.People = float64(cm.Population) * float64(n.cells) / float64(landCells[ci])
+				sh.Households = float64(cm.Households) * float64(n.cells) / float64(landCells[ci])
 			}
-			if pop != nil {
-				t.people = float64(t.units) / population.Scale
+			if best < 0 || n.cells > byCommune[best].cells {
+				best, h.Commune = ci, cm.Code // the most cells; the first code of a tie
 			}
-			h.Communes = append(h.Communes, Share{Commune: communes[ci].Code, People: t.people, Households: t.households, LandCells: t.cells})
+			units += n.units
+			h.People, h.Households, h.LandCells = h.People+sh.People, h.Households+sh.Households, h.LandCells+sh.LandCells
+			h.Communes = append(h.Communes, sh)
 		}
-		slices.SortFunc(h.Communes, func(a, b Share) int { return cmp.Compare(a.Commune, b.Commune) })
-		h.Commune = communes[best].Code
+		if e.Population() != nil {
+			h.People = float64(units) / population.Scale
+		}
 		for _, id := range s.Carriers {
 			h.Covered[id] = false
 		}
-		for _, pl := range r.LevelsAt(h.Centre) {
+		s.Hexes = append(s.Hexes, h)
+		centres = append(centres, h.Centre)
+	}
+	levels, err := r.LevelsAtPoints(ctx, centres)
+	if err != nil {
+		return nil, fmt.Errorf("hex: %w", err)
+	}
+	for n := range s.Hexes {
+		h := &s.Hexes[n]
+		for _, pl := range levels[n] {
 			h.OnLand = true
 			if pl.Tech == tech {
 				h.Covered[pl.Carrier] = pl.CoveredOutdoor
 			}
 		}
-		s.Hexes = append(s.Hexes, h)
 	}
 	slices.SortFunc(s.Hexes, func(a, b Hex) int { return cmp.Compare(a.Cell, b.Cell) })
 	return s, nil
+}
+
+// tally is one hexagon's land in one commune: its cells and, with a population grid, their
+// people in 1/population.Scale persons.
+type tally struct {
+	units int64
+	cells int
+}
+
+// tallies are the hexagons' land per commune (an index of the engine's communes). Whole counts
+// only, so that a summary added up region by region equals one added up at once.
+type tallies map[Cell]map[int32]*tally
+
+// add counts every land cell of grid g (owner: its commune, −1 off the land; whole, when not
+// nil, maps owner's communes to the engine's) in the hexagon of resolution res holding its
+// centre, with its people of people (nil: none counted).
+func (t tallies) add(g geo.Grid, tm geo.TransverseMercator, owner []int32, whole []int, people []int64, res int) {
+	for j := range g.NY {
+		for i := range g.NX {
+			k := g.Index(i, j)
+			ci := owner[k]
+			if ci < 0 {
+				continue
+			}
+			if whole != nil {
+				ci = int32(whole[ci])
+			}
+			c, _ := CellOf(tm.Inverse(g.Center(i, j)), res) // res was checked
+			byCommune := t[c]
+			if byCommune == nil {
+				byCommune = map[int32]*tally{}
+				t[c] = byCommune
+			}
+			n := byCommune[ci]
+			if n == nil {
+				n = &tally{}
+				byCommune[ci] = n
+			}
+			n.cells++
+			if people != nil {
+				n.units += people[k]
+			}
+		}
+	}
+}
+
+// merge adds the counts of u to t.
+func (t tallies) merge(u tallies) {
+	for c, byCommune := range u {
+		if t[c] == nil {
+			t[c] = byCommune
+			continue
+		}
+		for ci, n := range byCommune {
+			if m := t[c][ci]; m != nil {
+				m.cells, m.units = m.cells+n.cells, m.units+n.units
+			} else {
+				t[c][ci] = n
+			}
+		}
+	}
 }
 
 // People returns the people of the hexagons covered by carrier (or coverage.AnyCarrier).

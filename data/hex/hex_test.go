@@ -64,7 +64,7 @@ func TestSummarise(t *testing.T) {
 	}
 	meanM2 := map[int]float64{}
 	for _, tc := range []struct{ res int }{{8}, {9}} {
-		s, err := Summarise(r, data.Tech4G, tc.res)
+		s, err := Summarise(t.Context(), r, data.Tech4G, tc.res)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestSummarise(t *testing.T) {
 	if ratio := meanM2[8] / meanM2[9]; math.Abs(ratio-7) > 0.01 {
 		t.Errorf("resolution 8 hexagons are %.4f × resolution 9 ones, want 7", ratio)
 	}
-	if _, err := Summarise(r, data.Tech2G, 8); err == nil {
+	if _, err := Summarise(t.Context(), r, data.Tech2G, 8); err == nil {
 		t.Error("2G accepted")
 	}
 }
@@ -137,11 +137,11 @@ func TestSummarisePopulationGrid(t *testing.T) {
 		census[c.Code] = c.Population
 		total += c.Population
 	}
-	s, err := Summarise(r, data.Tech4G, 8)
+	s, err := Summarise(t.Context(), r, data.Tech4G, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := Summarise(uniform, data.Tech4G, 8)
+	u, err := Summarise(t.Context(), uniform, data.Tech4G, 8)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestCommuneSharesAddUp(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := demoResult(t, communes, sites, tc.o)
 			for _, res := range []int{8, 9} {
-				s, err := Summarise(r, data.Tech4G, res)
+				s, err := Summarise(t.Context(), r, data.Tech4G, res)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -73,7 +73,8 @@ const batchSize = 4096
 
 // Compare predicts the level at every sample of samples (measurements of 3G or 4G; others are
 // skipped) with pred and keeps the residuals. Samples are read once, in batches handed to
-// Options.Workers forks of pred, so that memory holds the records and a few batches. It stops
+// Options.Workers forks of pred, so that memory holds the records and a few batches; the records
+// keep the samples' order, whichever worker finishes first (a scan of Bins is a run in it). It stops
 // with ctx's error when ctx is cancelled, and with the error samples yields (its second value).
 func Compare(ctx context.Context, pred *coverage.Predictor, samples iter.Seq2[data.Measurement, error], o Options) (*Comparison, error) {
 	workers := o.Workers
@@ -84,8 +85,8 @@ func Compare(ctx context.Context, pred *coverage.Predictor, samples iter.Seq2[da
 	var (
 		mu     sync.Mutex // guards c.groups lookups from the workers
 		index  = map[Group]uint16{}
-		jobs   = make(chan []data.Measurement, workers)
-		outs   = make(chan []record, workers)
+		jobs   = make(chan batchOf[data.Measurement], workers)
+		outs   = make(chan batchOf[record], workers)
 		wg     sync.WaitGroup
 		bufs   = sync.Pool{New: func() any { return make([]data.Measurement, 0, batchSize) }}
 		tm     = c.eng.Projection()
@@ -104,7 +105,8 @@ func Compare(ctx context.Context, pred *coverage.Predictor, samples iter.Seq2[da
 	for range workers {
 		wg.Go(func() {
 			p := pred.Fork()
-			for batch := range jobs {
+			for job := range jobs {
+				batch := job.items
 				out := make([]record, 0, len(batch))
 				for i := range batch {
 					m := &batch[i]
@@ -119,18 +121,30 @@ func Compare(ctx context.Context, pred *coverage.Predictor, samples iter.Seq2[da
 						group: groupf(Group{m.Carrier, m.Tech, land}), commune: int16(pr.Commune), matched: pr.Matched})
 				}
 				bufs.Put(batch[:0])
-				outs <- out
+				outs <- batchOf[record]{job.n, out}
 			}
 		})
 	}
 	done := make(chan struct{})
-	go func() {
+	go func() { // the records in the samples' order, whichever worker finishes first (Bins reads scans in it)
+		pending := map[int][]record{}
+		next := 0
 		for out := range outs {
-			c.recs = append(c.recs, out...)
+			pending[out.n] = out.items
+			for recs, ok := pending[next]; ok; recs, ok = pending[next] {
+				c.recs = append(c.recs, recs...)
+				delete(pending, next)
+				next++
+			}
 		}
 		close(done)
 	}()
 	var err error
+	batches := 0
+	send := func(batch []data.Measurement) {
+		jobs <- batchOf[data.Measurement]{batches, batch}
+		batches++
+	}
 	batch := bufs.Get().([]data.Measurement)
 	for m, e := range samples {
 		if e != nil {
@@ -145,12 +159,12 @@ func Compare(ctx context.Context, pred *coverage.Predictor, samples iter.Seq2[da
 			if err = ctx.Err(); err != nil {
 				break
 			}
-			jobs <- batch
+			send(batch)
 			batch = bufs.Get().([]data.Measurement)
 		}
 	}
 	if len(batch) > 0 && err == nil {
-		jobs <- batch
+		send(batch)
 	}
 	close(jobs)
 	wg.Wait()
@@ -161,6 +175,12 @@ func Compare(ctx context.Context, pred *coverage.Predictor, samples iter.Seq2[da
 	}
 	c.sortGroups()
 	return c, nil
+}
+
+// batchOf is the n-th batch of samples (from 0) or its records.
+type batchOf[T any] struct {
+	n     int
+	items []T
 }
 
 // sortGroups puts the groups in display order (carriers as data.DefaultCarriers, then by id;

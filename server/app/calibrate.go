@@ -37,12 +37,15 @@ func (a *App) Calibrate(ctx context.Context, who persist.TokenInfo, o measure.Ca
 		return nil, denied("token %s may not calibrate: that needs an admin token", who.Prefix())
 	}
 	st := a.State()
-	if st.Engine == nil {
+	if !st.predicts() {
 		return nil, st.readOnly()
 	}
 	var cmp *measure.Comparison
 	var err error
 	if base := st.Definition.Uncalibrated(); base != st.Definition {
+		if st.Engine == nil { // the base definition's predictions need an engine of it
+			return nil, st.readOnly()
+		}
 		eng, err := st.Engine.WithDefinition(base)
 		if err != nil {
 			return nil, err

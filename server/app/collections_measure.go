@@ -74,7 +74,7 @@ func (a *App) MeasurementFeatures(ctx context.Context, c Collection) (*FeatureSe
 // database or on a read-only state.
 func (a *App) measuredFor(ctx context.Context) (*measuredEntry, error) {
 	st := a.State()
-	if a.db == nil || st.Engine == nil {
+	if a.db == nil || !st.predicts() {
 		return nil, nil
 	}
 	e, err := a.measuredEntry(ctx, st)

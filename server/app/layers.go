@@ -112,13 +112,10 @@ func (st *State) Layer(req LayerRequest) (*geojson.FeatureCollection, render.Lay
 		fc = render.Pockets(pl, r.Engine(), r.DefinitionVersion(), req.Zoom)
 		l = func(fc *geojson.FeatureCollection) render.Layer { return render.PocketsLayer(fc, string(req.Tech)) }
 	case LayerH3:
-		if st.Regions != nil {
-			return nil, render.Layer{}, ErrRegional
-		}
 		if req.Resolution < H3MinResolution || req.Resolution > H3MaxResolution {
 			return nil, render.Layer{}, &ArgError{"resolution", fmt.Sprint(req.Resolution), "must be 8 or 9"}
 		}
-		s, err := hex.Summarise(r, req.Tech, req.Resolution)
+		s, err := hex.Summarise(context.Background(), r, req.Tech, req.Resolution)
 		if err != nil {
 			return nil, render.Layer{}, err
 		}

@@ -164,7 +164,7 @@ func (a *App) comparison(ctx context.Context) (*measure.Comparison, *State, erro
 		return nil, nil, ErrNoDatabase
 	}
 	st := a.State()
-	if st.Engine == nil {
+	if !st.predicts() {
 		return nil, nil, st.readOnly()
 	}
 	e, err := a.measuredEntry(ctx, st)
@@ -190,7 +190,7 @@ func (a *App) measuredEntry(ctx context.Context, st *State) (*measuredEntry, err
 		bg := context.WithoutCancel(ctx)
 		go func() {
 			defer close(e.done)
-			e.cmp, e.err = measure.Compare(bg, st.Engine.NewPredictor(st.Snapshot), a.db.Measurements(bg, persist.MeasurementFilter{}), measure.Options{})
+			e.cmp, e.err = measure.Compare(bg, st.Coverage.NewPredictor(st.Snapshot), a.db.Measurements(bg, persist.MeasurementFilter{}), measure.Options{})
 		}()
 	}
 	c.mu.Unlock()

@@ -314,7 +314,7 @@ func TestReportsAndDisputes(t *testing.T) {
 	// A place viettel 4G covers (the best predicted level near the first demo site).
 	site := st.Snapshot.Sites(storeFilter("viettel"))[0]
 	lon, lat := site.Lon+0.001, site.Lat+0.001
-	pl, ok := pointLevel(st, "viettel", data.Tech4G, orbPoint(lon, lat))
+	pl, ok := levelOf(st.Coverage.LevelsAt(orbPoint(lon, lat)), "viettel", data.Tech4G)
 	if !ok || !pl.CoveredOutdoor {
 		t.Fatalf("the test place is not predicted covered: %+v", pl)
 	}

@@ -114,7 +114,7 @@ func (a *App) ReportSignal(ctx context.Context, req SignalReportRequest) (Report
 		return ReportAck{}, ErrNoDatabase
 	}
 	st := a.State()
-	if st.Engine == nil {
+	if !st.predicts() {
 		return ReportAck{}, st.readOnly()
 	}
 	rules := a.reportRules()
@@ -144,7 +144,7 @@ func (a *App) ReportSignal(ctx context.Context, req SignalReportRequest) (Report
 	if len(errs) > 0 {
 		return ReportAck{}, errs
 	}
-	tm := st.Engine.Projection()
+	tm := st.Coverage.Engine().Projection()
 	xy := tm.Forward(orb.Point{req.Lon, req.Lat})
 	rounded := tm.Inverse(orb.Point{(math.Floor(xy[0]/rules.RoundM) + 0.5) * rules.RoundM, (math.Floor(xy[1]/rules.RoundM) + 0.5) * rules.RoundM})
 	key, err := a.db.ReporterKey(ctx, rules.KeyRotation)
@@ -161,7 +161,7 @@ func (a *App) ReportSignal(ctx context.Context, req SignalReportRequest) (Report
 		return ReportAck{}, err
 	}
 	ack := ReportAck{ID: r.ID, Day: r.Day, Lon: r.Lon, Lat: r.Lat, Cell: r.Cell}
-	pl, ok := pointLevel(st, r.Carrier, r.Tech, orb.Point{r.Lon, r.Lat})
+	pl, ok := levelOf(st.Coverage.LevelsAt(orb.Point{r.Lon, r.Lat}), r.Carrier, r.Tech)
 	if ok {
 		v := math.Round(pl.LevelDBm*10) / 10
 		ack.PredictedLevelDBm, ack.PredictedCovered = &v, pl.CoveredOutdoor
@@ -226,10 +226,11 @@ func cellRing(tm interface{ Inverse(orb.Point) orb.Point }, id string, cellM flo
 	return ring, true
 }
 
-// pointLevel is the served prediction of carrier's tech at p (the grid cell's), false where there
-// is none (off the grid, a carrier without sites, no site reaching the cutoff).
-func pointLevel(st *State, carrier string, t data.Tech, p orb.Point) (coverage.PointLevel, bool) {
-	for _, pl := range st.Coverage.At(p) {
+// levelOf is the served prediction of carrier's tech among the levels at a point (the grid
+// cell's, coverage.Result.LevelsAt), false where there is none (off the grid, a carrier without
+// sites, no site reaching the cutoff).
+func levelOf(levels []coverage.PointLevel, carrier string, t data.Tech) (coverage.PointLevel, bool) {
+	for _, pl := range levels {
 		if pl.Carrier == carrier && pl.Tech == t {
 			return pl, !math.IsNaN(pl.LevelDBm)
 		}
@@ -287,7 +288,7 @@ func (a *App) disputeCells(ctx context.Context) ([]DisputeCell, error) {
 		return nil, ErrNoDatabase
 	}
 	st := a.State()
-	if st.Engine == nil {
+	if !st.predicts() {
 		return nil, st.readOnly()
 	}
 	v, err := a.db.ReportsVersion(ctx)
@@ -321,16 +322,24 @@ func (a *App) disputeCells(ctx context.Context) ([]DisputeCell, error) {
 	}
 	cells := map[key]*acc{}
 	agree := map[key]int{}
-	for _, r := range reports {
+	at := make([]orb.Point, len(reports))
+	for n, r := range reports {
+		at[n] = orb.Point{r.Lon, r.Lat}
+	}
+	levels, err := st.Coverage.LevelsAtPoints(ctx, at) // region by region: each region holding a report once
+	if err != nil {
+		return nil, err
+	}
+	for n, r := range reports {
 		k := key{r.Carrier, r.Tech, r.Cell}
-		pl, ok := pointLevel(st, r.Carrier, r.Tech, orb.Point{r.Lon, r.Lat})
+		pl, ok := levelOf(levels[n], r.Carrier, r.Tech)
 		if !contradicts(r.Outcome, pl, ok, rules.StrongDB) {
 			agree[k]++
 			continue
 		}
 		c := cells[k]
 		if c == nil {
-			ring, _ := cellRing(st.Engine.Projection(), r.Cell, rules.CellM)
+			ring, _ := cellRing(st.Coverage.Engine().Projection(), r.Cell, rules.CellM)
 			c = &acc{DisputeCell: DisputeCell{Carrier: r.Carrier, Tech: r.Tech, Cell: r.Cell, Ring: ring, FirstDay: r.Day,
 				Outcomes: map[string]int{}, Review: persist.Review{Carrier: r.Carrier, Tech: r.Tech, Cell: r.Cell, State: persist.ReviewOpen}},
 				reporters: map[string]bool{}, days: map[string]bool{}}

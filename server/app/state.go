@@ -132,11 +132,13 @@ func (st *State) check() error {
 // With in.RegionCells > 0 the coverage is computed region by region (coverage.ServeRegions):
 // the State has a store and snapshot of the sites, the statistics and the map's polygons
 // (contoured region by region on first request), answers the levels at a point, finds the
-// dead-zone pockets region by region (the whole engine's, pocket.Find) and measures in.Fibre's
-// reach region by region (WithFibre: the whole engine's figures), but has no Engine, so what
-// needs the whole land raster (hexagons, the population image, measurements, scenarios and
-// signal reports) answers ErrRegional; WithSites recomputes the regions a change touches.
-// in.Engine and a population grid are refused then (ErrRegions).
+// dead-zone pockets region by region (the whole engine's, pocket.Find), measures in.Fibre's
+// reach region by region (WithFibre: the whole engine's figures), sums the H3 hexagons region by
+// region (hex.Summarise) and predicts at points for the signal reports and the measurements
+// (Coverage.LevelsAtPoints, Coverage.NewPredictor: the whole engine's levels), but has no
+// Engine, so the population image, scenarios and serving a calibration answer ErrRegional;
+// WithSites recomputes the regions a change touches. in.Engine and a population grid are
+// refused then (ErrRegions).
 func Build(ctx context.Context, in Input) (*State, error) {
 	def, carriers := in.defaults()
 	if in.RegionCells > 0 {
@@ -227,12 +229,15 @@ func (st *State) withInputFibre(in Input) (*State, error) {
 
 // ErrRegional: the served coverage was computed region by region (Input.RegionCells), which
 // keeps the statistics, contours the map's layers, answers the levels at a point, finds the
-// pockets and measures fibre reach region by region, but holds no land raster of the whole
-// area; what needs one needs a server computing the whole area at once (serve --regions off),
-// within its memory. Station-list and fibre uploads work (WithSites recomputes the regions they
-// touch, WithFibre the reach).
-var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics, map layers, pockets, the signal at a point, fibre reach, station-list and fibre uploads only): "+
-	"hexagons, the population image, measurements, scenarios and signal reports need the whole engine (serve --regions off): %w", ErrReadOnly)
+// pockets, measures fibre reach, sums the H3 hexagons and predicts at the signal reports' and
+// measurements' points region by region, but holds no land raster of the whole area nor an
+// engine to re-evaluate: the population image (and any population grid), planning scenarios,
+// and calibration against or serving of a calibrated definition need a server computing the
+// whole area at once (serve --regions off), within its memory. Station-list, fibre and
+// measurement uploads and signal reports work.
+var ErrRegional = fmt.Errorf("the coverage is served region by region (statistics, map layers, pockets, hexagons, the signal at a point, "+
+	"signal reports, measurements, fibre reach and uploads): the population image, scenarios and calibrated definitions need the whole engine "+
+	"(serve --regions off): %w", ErrReadOnly)
 
 // byCarrier groups sites by carrier into lists (a new map when nil).
 func byCarrier(sites []data.Site, lists map[string][]data.Site) map[string][]data.Site {
@@ -410,6 +415,10 @@ func BuildRegions(ctx context.Context, in Input, regionCells int) (*State, *cove
 
 // ErrRegions: BuildRegions was given an engine, a fibre network or a population grid.
 var ErrRegions = errors.New("app: region by region computes coverage statistics only (no engine, fibre or population grid)")
+
+// predicts reports whether st predicts levels at points (the signal reports, the measurements'
+// comparison): a whole engine's state or one computed region by region.
+func (st *State) predicts() bool { return st.Engine != nil || st.Coverage.Regional() }
 
 // readOnly is the error of a change, or of a use case needing levels, on st without an engine:
 // ErrRegional when st was computed region by region, ErrReadOnly otherwise.
