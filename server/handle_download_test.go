@@ -151,8 +151,9 @@ func TestDownloadsWithGDAL(t *testing.T) {
 }
 
 // TestH3API checks /api/v1/h3 in its formats: the CSV download and the GeoJSON answer agree
-// cell for cell (at resolution 9, or 8 in a quick make test: a seventh of the hexagons;
-// data/testenv), GDAL reads the GeoPackage, and bad parameters are 400s naming them.
+// cell for cell and the KML URL form is format=kml's document (at resolution 9, or 8 in a
+// quick make test: a seventh of the hexagons; data/testenv), GDAL reads the GeoPackage, and bad
+// parameters are 400s naming them.
 func TestH3API(t *testing.T) {
 	t.Parallel()
 	if !hex.Available {
@@ -178,10 +179,10 @@ func TestH3API(t *testing.T) {
 		fc.Features[0].Properties["calibration"] != "uncalibrated" {
 		t.Errorf("calibration: CSV columns %v, GeoJSON %v", rows[0], fc.Features[0].Properties["calibration"])
 	}
-	kml := get(t, ts.URL+"/api/v1/h3.kml?tech=3G&resolution=9")
+	kml := get(t, ts.URL+"/api/v1/h3.kml?tech=3G&resolution="+res)
 	if kml.status != http.StatusOK || kml.header.Get("Content-Type") != ctKML ||
-		kml.header.Get("Content-Disposition") != `attachment; filename="phusong_h3_res9_3G.kml"` ||
-		!bytes.Equal(kml.body, get(t, ts.URL+"/api/v1/h3?tech=3G&resolution=9&format=kml").body) ||
+		kml.header.Get("Content-Disposition") != `attachment; filename="phusong_h3_res`+res+`_3G.kml"` ||
+		!bytes.Equal(kml.body, get(t, ts.URL+"/api/v1/h3?tech=3G&resolution="+res+"&format=kml").body) ||
 		!bytes.Contains(kml.body, []byte(`<SimpleData name="calibration">uncalibrated</SimpleData>`)) {
 		t.Errorf("h3.kml: %d %q %q, %d bytes", kml.status, kml.header.Get("Content-Type"), kml.header.Get("Content-Disposition"), len(kml.body))
 	}

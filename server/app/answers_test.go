@@ -50,7 +50,7 @@ func TestStartOnStoredResults(t *testing.T) {
 		if err != nil {
 			return nil, in, err
 		}
-		in.Coverage, in.RegionCells = coverage.Options{CellM: 200}, 48*48
+		in.Coverage, in.RegionCells = regionGrid()
 		a, err := OpenDB(ctx, db, in, log)
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +80,7 @@ func TestStartOnStoredResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in1.Coverage, in1.RegionCells = coverage.Options{CellM: 200}, 48*48
+	in1.Coverage, in1.RegionCells = regionGrid()
 	r, err := NewRegions(db, in1, "", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"phusong/data/persist"
 	"phusong/data/persist/pgtest"
 	"phusong/data/store"
+	"phusong/data/testenv"
 )
 
 // pg is the PostgreSQL server of this package's tests, started by the first test that needs
@@ -44,6 +45,18 @@ func openTwice(t *testing.T, b persist.Backend) (*persist.DB, *persist.DB) {
 		dbs[i] = db
 	}
 	return dbs[0], dbs[1]
+}
+
+// regionBackends are the backends of the region-job tests other than TestRegionJobs: both when
+// the whole suite runs (testenv.Full: CI=true or PHUSONG_HEAVY=1), SQLite alone in a quick make
+// test. Their PostgreSQL side takes the app's path of the SQLite side, each a whole regional
+// compute of the demo: persist's own tests run the jobs' SQL on both backends, and the quick
+// set keeps TestRegionJobs and TestTwoWritersLoseNothing on PostgreSQL.
+func regionBackends() []persist.Backend {
+	if testenv.Full() {
+		return []persist.Backend{persist.SQLite, persist.Postgres}
+	}
+	return []persist.Backend{persist.SQLite}
 }
 
 // servedIDs are the ids of carrier's sites a serves, sorted.

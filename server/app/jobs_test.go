@@ -21,13 +21,8 @@ import (
 // region-by-region computation exactly: per-commune and whole-area statistics (DeepEqual), the
 // any-carrier and a carrier's layers. A second start on the same database computes nothing.
 func TestRegionJobs(t *testing.T) {
-	st := mustDemo(t)
-	sites := sitesOf(st.Snapshot)
-	in := Input{Communes: st.Communes, Carriers: st.Carriers, Sites: sites, Coverage: coverage.Options{CellM: 200}, RegionCells: 48 * 48}
-	want, err := Build(context.Background(), in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	in, want := regionalDemo(t)
+	sites := in.Sites
 	for _, b := range []persist.Backend{persist.SQLite, persist.Postgres} {
 		t.Run(string(b), func(t *testing.T) {
 			ctx := t.Context()

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"phusong/data"
-	"phusong/data/coverage"
 	"phusong/data/input"
 	"phusong/data/persist"
 	"phusong/data/store"
@@ -25,8 +24,7 @@ func TestRegionalUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	in := Input{Communes: st.Communes, Carriers: st.Carriers, Sites: sitesOf(st.Snapshot),
-		Coverage: coverage.Options{CellM: 200}, RegionCells: 48 * 48}
+	in := regionalInput(st)
 	a, err := OpenDB(context.Background(), db, in, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +57,7 @@ func TestRegionalUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole, err := Build(context.Background(), Input{Communes: st.Communes, Sites: next, Coverage: coverage.Options{CellM: 200}}) // no population grid, as region by region
+	whole, err := Build(context.Background(), Input{Communes: st.Communes, Sites: next, Coverage: in.Coverage}) // no population grid, as region by region
 	if err != nil {
 		t.Fatal(err)
 	}

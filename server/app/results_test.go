@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"phusong/data/coverage"
 	"phusong/data/persist"
+	"phusong/data/testenv"
 )
 
 // storedRegions returns how many regions of sites r's database holds a result for.
@@ -23,13 +25,36 @@ func storedRegions(t *testing.T, r *Regions, in Input) int {
 	return len(keys) - len(missing)
 }
 
-// regionalDemo returns the demo's input served region by region (200 m cells, small regions)
-// and the state a single process builds from it.
+// regionGrid is the grid of the tests that serve the demo region by region from a database:
+// regions of 48 × 48 cells of 200 m, or in a quick make test (data/testenv) 24 × 24 cells of
+// 400 m — the same 9.6 km regions, as many, with a quarter of the cells to compute.
+func regionGrid() (o coverage.Options, regionCells int) {
+	side := testenv.Size(48, 24)
+	return coverage.Options{CellM: 9600 / float64(side)}, side * side
+}
+
+// regionalInput is the demo's input served region by region (regionGrid).
+func regionalInput(st *State) Input {
+	in := Input{Communes: st.Communes, Carriers: st.Carriers, Sites: sitesOf(st.Snapshot)}
+	in.Coverage, in.RegionCells = regionGrid()
+	return in
+}
+
+// regionalWant is the state a single process builds from regionalInput, built once: the tests
+// that compare a database's result with it only read it.
+var regionalWant = sync.OnceValues(func() (*State, error) {
+	st, err := demoState()
+	if err != nil {
+		return nil, err
+	}
+	return Build(context.Background(), regionalInput(st))
+})
+
+// regionalDemo returns regionalInput (a fresh copy of the sites) and regionalWant.
 func regionalDemo(t *testing.T) (Input, *State) {
 	t.Helper()
-	st := mustDemo(t)
-	in := Input{Communes: st.Communes, Carriers: st.Carriers, Sites: sitesOf(st.Snapshot), Coverage: coverage.Options{CellM: 200}, RegionCells: 48 * 48}
-	want, err := Build(context.Background(), in)
+	in := regionalInput(mustDemo(t))
+	want, err := regionalWant()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,16 +75,16 @@ func seedVersion(t *testing.T, db *persist.DB, in Input) string {
 	return persist.DataVersion(heads)
 }
 
-// TestFirstStartServesBeforeStoring, on SQLite and on a real PostgreSQL: a first start on a
-// database computes what it serves (statistics and the map's first layers) without waiting for
-// the regions' results to be stored. Every region job is held by another worker (a long lease),
+// TestFirstStartServesBeforeStoring, on SQLite and on a real PostgreSQL (SQLite alone in a quick
+// make test: regionBackends): a first start on a database computes what it serves (statistics
+// and the map's first layers) without waiting for the regions' results to be stored. Every region job is held by another worker (a long lease),
 // so nothing can be stored while the app opens: it still opens, serving the statistics and the
 // layers of a single process's region-by-region computation, with no region stored. Once that
 // worker is gone (its lease run out), the background storing takes the jobs and stores every
 // region, and a start on the same database then computes nothing.
 func TestFirstStartServesBeforeStoring(t *testing.T) {
 	in, want := regionalDemo(t)
-	for _, b := range []persist.Backend{persist.SQLite, persist.Postgres} {
+	for _, b := range regionBackends() {
 		t.Run(string(b), func(t *testing.T) {
 			ctx := t.Context()
 			db, _ := openTwice(t, b)
