@@ -8,21 +8,35 @@ NPM ?= npm
 # static/package-lock.json by static/vendor_test.go: plain `go build` works on a fresh clone.
 # `make vendor` re-vendors after a change of static/package.json (needs npm).
 
-.PHONY: run test test-all bench load lint build vendor demo-data clean mutate
+.PHONY: run test test-race test-all bench load lint build vendor demo-data clean mutate
 
 run:
 	$(GO) run ./cmd/phusong serve --addr $(ADDR)
 
 # -timeout: under the race detector on 2 cores, the server and coverage packages take several
 # minutes each; go test's default of 10 minutes per package fails them on a loaded machine.
-# `make test` skips the heaviest tests (concurrency, crashes, national data, the whole demo end to
-# end) or runs a smaller variant of them; CI=true (as .ci/run sets it) or `make test-all` runs them
-# all (data/testenv: Heavy, Full; the list is in bench/README.md).
+# `make test` (the quick set) skips the heaviest tests (concurrency, crashes, national data, the
+# whole demo end to end) or runs a smaller variant of them (data/testenv: Heavy, Size), and runs
+# the four end-to-end packages of NORACE without the race detector (it costs them 6.4× the CPU:
+# bench/README.md), every other package under it. CI=true (as .ci/run sets it) or `make
+# test-all` runs every test at full size, every package under -race; `make test-race` runs the
+# quick set with every package under -race.
+NORACE ?= ./server ./server/app ./cmd/phusong ./data/coverage
+TESTFLAGS ?= -timeout 40m
 test:
-	$(GO) test -race -timeout 40m ./...
+	@if [ "$$CI" = true ] || [ "$$PHUSONG_HEAVY" = 1 ]; then \
+		echo "$(GO) test -race $(TESTFLAGS) ./..."; $(GO) test -race $(TESTFLAGS) ./...; \
+	else \
+		race=$$($(GO) list ./... | grep -vxF "$$($(GO) list $(NORACE))"); \
+		echo "$(GO) test -race $(TESTFLAGS) <every package but $(NORACE)> && $(GO) test $(TESTFLAGS) $(NORACE)"; \
+		$(GO) test -race $(TESTFLAGS) $$race && $(GO) test $(TESTFLAGS) $(NORACE); \
+	fi
+
+test-race:
+	$(GO) test -race $(TESTFLAGS) ./...
 
 test-all:
-	PHUSONG_HEAVY=1 $(GO) test -race -timeout 40m ./...
+	PHUSONG_HEAVY=1 $(GO) test -race $(TESTFLAGS) ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
