@@ -15,7 +15,7 @@ import (
 // summary are in it, and the others are filled one at a time — computed here (Compute), or
 // taken from another process's partial result (AddPartial: what Partial returns for a region
 // computed there) or from a complete result stored meanwhile (AddSummary). Its methods are not
-// safe for concurrent use.
+// safe for concurrent use, nor for use once ServeFilled has returned.
 type RegionFill struct {
 	r      *Result
 	ps     *placedSites
