@@ -295,7 +295,7 @@ func TestOpenNotWritable(t *testing.T) {
 // a full disk) fails with ErrDiskFull naming the database, stores nothing, and the database
 // keeps working for reads and for writes that fit.
 func TestDiskFull(t *testing.T) {
-	db, err := OpenWith(t.TempDir(), Options{MaxBytes: 256 << 10})
+	db, err := OpenWith(t.TempDir(), Options{MaxBytes: 1 << 20}) // the schema takes ≈ 600 KB on 16 KB pages
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,5 +363,50 @@ func TestWriteNotWritable(t *testing.T) {
 	_, _, err = db.CreateToken(context.Background(), "viettel", false, "")
 	if !errors.Is(err, ErrNotWritable) || !strings.Contains(err.Error(), filepath.Dir(db.path)) {
 		t.Fatalf("error %v, want ErrNotWritable naming the directory", err)
+	}
+}
+
+// TestPageSize: a new database file is made with 16 KB pages, on which a stored site (≈ 1.5 KB
+// of JSON) stays on its b-tree page; a file made with 4 KB pages keeps them; Options.MaxBytes
+// counts in the file's own pages either way.
+func TestPageSize(t *testing.T) {
+	pragma := func(db *DB, name string) int64 {
+		t.Helper()
+		var v int64
+		if err := db.w.QueryRowContext(context.Background(), "PRAGMA "+name).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	const maxBytes = 1 << 20
+	db, err := OpenWith(t.TempDir(), Options{MaxBytes: maxBytes})
+	db = closeAtEnd(t, db, err)
+	if got := pragma(db, "page_size"); got != 16384 {
+		t.Errorf("new file: page_size %d, want 16384", got)
+	}
+	if got := pragma(db, "max_page_count"); got != maxBytes/16384 {
+		t.Errorf("new file: max_page_count %d, want %d", got, maxBytes/16384)
+	}
+
+	dir := t.TempDir() // an older phusong's file: 4 KB pages (SQLite's default)
+	old, err := sql.Open("sqlite", filepath.Join(dir, FileName)+"?_pragma=page_size(4096)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec("CREATE TABLE t (x); DROP TABLE t"); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	db, err = OpenWith(dir, Options{MaxBytes: maxBytes})
+	db = closeAtEnd(t, db, err)
+	if got := pragma(db, "page_size"); got != 4096 {
+		t.Errorf("4 KB file: page_size %d, want 4096", got)
+	}
+	if got := pragma(db, "max_page_count"); got != maxBytes/4096 {
+		t.Errorf("4 KB file: max_page_count %d, want %d", got, maxBytes/4096)
+	}
+	st, err := db.Sites().SeedIfEmpty(context.Background(), []data.Site{{Carrier: "viettel", SiteID: "A1"}}, "")
+	if err != nil || !st {
+		t.Fatalf("seeding the 4 KB file: %v %v", st, err)
 	}
 }
