@@ -167,13 +167,17 @@ type siteBuilder struct {
 	index map[data.SiteKey]*siteAcc
 	rows  int
 	once  map[string]bool // one-time warnings already given
+	// missing is rowSector's "field left empty" per sector field, cleared for each row: one map
+	// for the whole file instead of one per row (a national list has 900,000 rows)
+	missing map[string]bool
 }
 
 func newSiteBuilder(opts SiteOptions) (*siteBuilder, error) {
 	if err := data.CheckArea(opts.Area); err != nil {
 		return nil, err
 	}
-	b := &siteBuilder{area: opts.Area, lim: opts.Limits, index: map[data.SiteKey]*siteAcc{}, once: map[string]bool{}}
+	b := &siteBuilder{area: opts.Area, lim: opts.Limits, index: map[data.SiteKey]*siteAcc{}, once: map[string]bool{},
+		missing: map[string]bool{}}
 	if opts.Carrier != "" {
 		id, ok := data.ResolveCarrier(opts.Carrier)
 		if !ok {
@@ -376,7 +380,8 @@ func (b *siteBuilder) rowSector(r rawRow) (data.Sector, bool) {
 	if e := data.CheckCellID(s.CellID); e != nil {
 		b.fail(r.at, e.Field, e.Value, e.Msg)
 	}
-	missing := map[string]bool{}
+	missing := b.missing
+	clear(missing)
 	numOK := true
 	for _, f := range []struct {
 		name string
@@ -605,6 +610,7 @@ func ReadSitesCSV(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
 	if len(b.Errs) > 0 {
 		return nil, b.Errs
 	}
+	vals := make(map[string]string, len(cols))
 	for line, rec := range in.records(&b.ErrorList) {
 		if b.rows++; b.limit == nil {
 			b.limit = b.lim.rowLimit(b.rows, line, 0)
@@ -617,7 +623,8 @@ func ReadSitesCSV(r io.Reader, opts SiteOptions) (*SiteLoadReport, error) {
 			b.fail(at, "", "", fmt.Sprintf("row has %d fields, the header %d", len(rec), len(header)))
 			continue
 		}
-		row := rawRow{at: at, vals: make(map[string]string, len(cols))}
+		clear(vals) // b.row keeps nothing of a row's values
+		row := rawRow{at: at, vals: vals}
 		valid := true
 		for i, c := range cols {
 			if !utf8.ValidString(rec[i]) {
