@@ -2,6 +2,8 @@ package input
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +190,35 @@ func TestFibrePortsAtMaximum(t *testing.T) {
 	_, err = ReadFibreGeoJSON(strings.NewReader(point("100001")), fibreOpts("viettel"))
 	if err == nil || err.Error() != `data: feature 1: ports: "100001" is not a whole number in 0..100000` {
 		t.Errorf("100001 ports: %v", err)
+	}
+}
+
+// TestLoadFibreFile: the file's network as ReadFibreGeoJSON reads it; a wrong extension, a
+// missing file and a bad file are errors, the last two naming the path.
+func TestLoadFibreFile(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "net.GeoJSON"), filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(good, []byte(fc(lineOK, apOK)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(fc(`{"type":"Feature","geometry":null,"properties":{}}`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := LoadFibreFile(good, fibreOpts("viettel"))
+	if err != nil || len(rep.Network.Routes) != 1 || rep.Network.Routes[0].RouteID != "R1" || len(rep.Network.AccessPoints) != 1 ||
+		rep.Network.AccessPoints[0].Ports != 16 {
+		t.Fatalf("%s: %+v, %v", good, rep, err)
+	}
+	if _, err := LoadFibreFile(filepath.Join(dir, "net.csv"), fibreOpts("viettel")); !errors.Is(err, data.ErrInvalidInput) ||
+		!strings.Contains(err.Error(), "unknown fibre file type") {
+		t.Errorf("net.csv: %v", err)
+	}
+	missing := filepath.Join(dir, "missing.geojson")
+	if _, err := LoadFibreFile(missing, fibreOpts("viettel")); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := LoadFibreFile(bad, fibreOpts("viettel")); !errors.Is(err, data.ErrInvalidInput) ||
+		err.Error() != bad+": data: feature 1: geometry: missing" {
+		t.Errorf("bad file: %v", err)
 	}
 }
