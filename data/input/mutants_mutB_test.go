@@ -1,12 +1,16 @@
 package input
 
 import (
+	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/paulmach/orb"
 
 	"phusong/data"
 	"phusong/data/fibre"
@@ -220,5 +224,39 @@ func TestLoadFibreFile(t *testing.T) {
 	if _, err := LoadFibreFile(bad, fibreOpts("viettel")); !errors.Is(err, data.ErrInvalidInput) ||
 		err.Error() != bad+": data: feature 1: geometry: missing" {
 		t.Errorf("bad file: %v", err)
+	}
+}
+
+// TestGeoTIFFWindowByHand: the window over an area is the pixels meeting the area padded by
+// PopulationPadDeg, and one pixel more on each side. A 0.01° raster from (106.0, 10.0), each
+// pixel holding 1000 × column + row; the area lon 106.355…106.405, lat 9.605…9.655 padded is
+// lon 106.345…106.415 (columns 34.5…41.5), lat 9.595…9.665 (rows 33.5…40.5), so the window is
+// columns 33…42 and rows 32…41: 10 × 10 pixels from (106.33, 9.68).
+func TestGeoTIFFWindowByHand(t *testing.T) {
+	spec := GeoTIFFSpec{West: 106, North: 10, DLon: 0.01, DLat: 0.01, NX: 100, NY: 100, Sample: "float32", Compression: "none"}
+	b, err := EncodeGeoTIFF(spec, func(x0, y0, nx, ny int, dst []float64) {
+		for y := range ny {
+			for x := range nx {
+				dst[y*nx+x] = float64(1000*(x0+x) + y0 + y)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	area := orb.Bound{Min: orb.Point{106.355, 9.605}, Max: orb.Point{106.405, 9.655}}
+	r, _, err := ReadPopulationGeoTIFF(bytes.NewReader(b), int64(len(b)), area)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.NX != 10 || r.NY != 10 || math.Abs(r.West-106.33) > 1e-9 || math.Abs(r.North-9.68) > 1e-9 || r.DLon != 0.01 || r.DLat != 0.01 {
+		t.Fatalf("window %d × %d from (%.10f, %.10f) of %g × %g°, want 10 × 10 from (106.33, 9.68) of 0.01°", r.NX, r.NY, r.West, r.North, r.DLon, r.DLat)
+	}
+	for j := range r.NY {
+		for i := range r.NX {
+			if got, want := r.People[j*r.NX+i], float32(1000*(33+i)+32+j); got != want {
+				t.Fatalf("window pixel (%d, %d) = %v, want %v", i, j, got, want)
+			}
+		}
 	}
 }
