@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -231,7 +232,8 @@ func TestLoadFibreFile(t *testing.T) {
 // PopulationPadDeg, and one pixel more on each side. A 0.01° raster from (106.0, 10.0), each
 // pixel holding 1000 × column + row; the area lon 106.355…106.405, lat 9.605…9.655 padded is
 // lon 106.345…106.415 (columns 34.5…41.5), lat 9.595…9.665 (rows 33.5…40.5), so the window is
-// columns 33…42 and rows 32…41: 10 × 10 pixels from (106.33, 9.68).
+// columns 33…42 and rows 32…41: 10 × 10 pixels from (106.33, 9.68). An area that overlaps
+// the raster in longitude or latitude only is refused.
 func TestGeoTIFFWindowByHand(t *testing.T) {
 	spec := GeoTIFFSpec{West: 106, North: 10, DLon: 0.01, DLat: 0.01, NX: 100, NY: 100, Sample: "float32", Compression: "none"}
 	b, err := EncodeGeoTIFF(spec, func(x0, y0, nx, ny int, dst []float64) {
@@ -243,6 +245,24 @@ func TestGeoTIFFWindowByHand(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// An area beside the raster (its lon/lat box 106…107, 9…10), overlapping it in one
+	// coordinate only, is refused.
+	for _, far := range []orb.Bound{
+		{Min: orb.Point{107.2, 9.4}, Max: orb.Point{107.3, 9.5}},
+		{Min: orb.Point{106.4, 8.5}, Max: orb.Point{106.5, 8.6}},
+	} {
+		want := fmt.Sprintf("the raster (lon 106.0000…107.0000, lat 9.0000…10.0000) does not overlap the communes (lon %.4f…%.4f, lat %.4f…%.4f)",
+			far.Min[0], far.Max[0], far.Min[1], far.Max[1])
+		if r, _, err := ReadPopulationGeoTIFF(bytes.NewReader(b), int64(len(b)), far); r != nil || err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("area %v: %v, want %q", far, err, want)
+		}
+	}
+	// A zero-width area (communes along one meridian) still has its padded window: columns
+	// 37.5…39.5, so 36…40.
+	if r, _, err := ReadPopulationGeoTIFF(bytes.NewReader(b), int64(len(b)), orb.Bound{Min: orb.Point{106.385, 9.625}, Max: orb.Point{106.385, 9.635}}); err != nil ||
+		r.NX != 5 || math.Abs(r.West-106.36) > 1e-9 {
+		t.Errorf("zero-width area: %v", err)
 	}
 	area := orb.Bound{Min: orb.Point{106.355, 9.605}, Max: orb.Point{106.405, 9.655}}
 	r, _, err := ReadPopulationGeoTIFF(bytes.NewReader(b), int64(len(b)), area)
