@@ -1,0 +1,105 @@
+package input
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"phusong/data/population"
+)
+
+// Tests added by the eighth mutation pass (bench/README.md, "Eighth pass, mutA"): each pins a
+// value that a surviving mutant changed and no earlier test looked at.
+
+// TestReadCandidatesShortRow: a row with fewer fields than the header reads its missing
+// columns as empty (an empty height_m takes the run's), it does not index past the row.
+func TestReadCandidatesShortRow(t *testing.T) {
+	got, err := ReadCandidatesCSV(strings.NewReader("name,lon,lat,height_m\nA,106.3,9.9\n"), candArea)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Candidate{Lon: 106.3, Lat: 9.9, Name: "A"}); len(got) != 1 || got[0] != want {
+		t.Fatalf("got %+v, want [%+v]", got, want)
+	}
+}
+
+// TestReadContextRangeEdges: a position exactly on the WGS84 range (lon ±180, lat ±90) is a
+// position and is kept; just past it is refused.
+func TestReadContextRangeEdges(t *testing.T) {
+	line := func(a, b string) string {
+		return `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},` +
+			`"geometry":{"type":"LineString","coordinates":[` + a + `,` + b + `]}}]}`
+	}
+	for _, c := range []struct {
+		name, a, b string
+		ok         bool
+	}{
+		{"lon 180", "[179.9,10]", "[180,10]", true},
+		{"lon -180", "[-179.9,10]", "[-180,10]", true},
+		{"lat 90", "[106.3,89.9]", "[106.3,90]", true},
+		{"lat -90", "[106.3,-89.9]", "[106.3,-90]", true},
+		{"lon 180.000001", "[179.9,10]", "[180.000001,10]", false},
+		{"lat 90.000001", "[106.3,89.9]", "[106.3,90.000001]", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fc, err := ReadContextGeoJSON(strings.NewReader(line(c.a, c.b)))
+			if c.ok != (err == nil) {
+				t.Fatalf("got %v, want accepted %v", err, c.ok)
+			}
+			if c.ok && len(fc.Features) != 1 {
+				t.Fatalf("%d features, want the line", len(fc.Features))
+			}
+		})
+	}
+}
+
+// TestReadPopulationPaddedEdges: a point is kept when it lies within the area padded by
+// PopulationPadDeg on each side, edges included, and dropped a micro-degree beyond; the CSV and
+// the GeoJSON reader agree.
+func TestReadPopulationPaddedEdges(t *testing.T) {
+	area := orb.Bound{Min: orb.Point{106, 9.5}, Max: orb.Point{106.5, 10}}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	west, east := area.Min[0]-PopulationPadDeg, area.Max[0]+PopulationPadDeg
+	south, north := area.Min[1]-PopulationPadDeg, area.Max[1]+PopulationPadDeg
+	midLon, midLat := 106.25, 9.75
+	points := []struct {
+		lon, lat float64
+		kept     bool
+	}{
+		{west, midLat, true}, {east, midLat, true}, {midLon, south, true}, {midLon, north, true},
+		{area.Min[0] - PopulationPadDeg/2, midLat, true}, {area.Max[0] + PopulationPadDeg/2, midLat, true},
+		{midLon, area.Min[1] - PopulationPadDeg/2, true}, {midLon, area.Max[1] + PopulationPadDeg/2, true},
+		{west - 1e-6, midLat, false}, {east + 1e-6, midLat, false}, {midLon, south - 1e-6, false}, {midLon, north + 1e-6, false},
+	}
+	var csv, gj strings.Builder
+	csv.WriteString("latitude,longitude,population\n")
+	gj.WriteString(`{"type":"FeatureCollection","features":[`)
+	var want []population.Point
+	for i, p := range points {
+		people := float64(i + 1)
+		fmt.Fprintf(&csv, "%s,%s,%g\n", f(p.lat), f(p.lon), people)
+		if i > 0 {
+			gj.WriteString(",")
+		}
+		fmt.Fprintf(&gj, `{"type":"Feature","geometry":{"type":"Point","coordinates":[%s,%s]},"properties":{"pop":%g}}`, f(p.lon), f(p.lat), people)
+		if p.kept {
+			want = append(want, population.Point{Lon: p.lon, Lat: p.lat, People: people})
+		}
+	}
+	gj.WriteString("]}")
+	for name, read := range map[string]func() ([]population.Point, error){
+		"csv":     func() ([]population.Point, error) { return ReadPopulationCSV(strings.NewReader(csv.String()), area) },
+		"geojson": func() ([]population.Point, error) { return ReadPopulationGeoJSON(strings.NewReader(gj.String()), area) },
+	} {
+		got, err := read()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: kept\n%v\nwant\n%v", name, got, want)
+		}
+	}
+}
