@@ -103,3 +103,38 @@ func TestReadPopulationPaddedEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestReadPopulationShortRow: a CSV row without its population field is that field's error,
+// not an index past the row.
+func TestReadPopulationShortRow(t *testing.T) {
+	_, err := ReadPopulationCSV(strings.NewReader("latitude,longitude,population\n9.9,106.3,1\n9.9,106.3\n"), travinh())
+	if err == nil || err.Error() != "data: line 3: population: is not a number" {
+		t.Fatalf("got %v, want line 3's population as not a number", err)
+	}
+}
+
+// TestReadPopulationPropertyChoiceAnyOrder: of several population properties the first of
+// population, people, pop wins, else the latest population_<year>, whatever order the
+// properties come in (a map: each read visits them in another order, so the read is repeated
+// until a wrong choice would have shown with a probability above 1 − 10⁻¹²).
+func TestReadPopulationPropertyChoiceAnyOrder(t *testing.T) {
+	for _, c := range []struct {
+		props string
+		want  float64
+	}{
+		{`"pop":1,"population_2020":9,"people":2,"population":7`, 7},
+		{`"pop":1,"population_2020":9,"people":2`, 2},
+		{`"population_2005":1,"population_2020":4,"population_2010":2,"population_2015":3`, 4},
+	} {
+		in := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{` + c.props + `}}]}`
+		for range 32 {
+			got, err := ReadPopulationGeoJSON(strings.NewReader(in), travinh())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].People != c.want {
+				t.Fatalf("{%s}: %v, want %g people", c.props, got, c.want)
+			}
+		}
+	}
+}
