@@ -138,3 +138,15 @@ func TestReadPopulationPropertyChoiceAnyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestReadPopulationGeoJSONZeroDropped: a point of 0 people inside the area is valid but not
+// kept, as in the CSV reader.
+func TestReadPopulationGeoJSONZeroDropped(t *testing.T) {
+	in := `{"type":"FeatureCollection","features":[
+{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"population":0}},
+{"type":"Feature","geometry":{"type":"Point","coordinates":[106.31,9.91]},"properties":{"population":5}}]}`
+	got, err := ReadPopulationGeoJSON(strings.NewReader(in), travinh())
+	if want := (population.Point{Lon: 106.31, Lat: 9.91, People: 5}); err != nil || len(got) != 1 || got[0] != want {
+		t.Fatalf("got %v, %v; want [%v]", got, err, want)
+	}
+}
