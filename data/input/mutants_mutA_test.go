@@ -150,3 +150,18 @@ func TestReadPopulationGeoJSONZeroDropped(t *testing.T) {
 		t.Fatalf("got %v, %v; want [%v]", got, err, want)
 	}
 }
+
+// TestReadPopulationCaseVariantKeys: two properties whose names differ only in case ("Pop",
+// "pop") rank alike; the first in byte order wins ("Pop"), on every read.
+func TestReadPopulationCaseVariantKeys(t *testing.T) {
+	in := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[106.3,9.9]},"properties":{"pop":1,"Pop":2,"POP":3}}]}`
+	for range 32 {
+		got, err := ReadPopulationGeoJSON(strings.NewReader(in), travinh())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].People != 3 {
+			t.Fatalf("%v, want POP's 3 people", got)
+		}
+	}
+}
