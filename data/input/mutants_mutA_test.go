@@ -162,3 +162,12 @@ func TestReadPopulationCaseVariantKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestReadTakeUpShortRow: a take-up row without its households field is that field's error,
+// not an index past the row.
+func TestReadTakeUpShortRow(t *testing.T) {
+	_, err := ReadTakeUpCSV(strings.NewReader("code,households\n28001,12\n28002\n"))
+	if err == nil || err.Error() != "data: line 3: households: is not a number" {
+		t.Fatalf("got %v, want line 3's households as not a number", err)
+	}
+}
