@@ -171,3 +171,19 @@ func TestReadTakeUpShortRow(t *testing.T) {
 		t.Fatalf("got %v, want line 3's households as not a number", err)
 	}
 }
+
+// TestReadPopulationRangeEdges: positions on the WGS84 range (lat ±90, lon ±180) and a count of
+// 0 are valid points (the zero not kept); just past the range is an error.
+func TestReadPopulationRangeEdges(t *testing.T) {
+	world := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+	got, err := ReadPopulationCSV(strings.NewReader("lat,lon,pop\n90,0,1\n-90,0,2\n0,180,3\n0,-180,4\n0,0,0\n"), world)
+	want := []population.Point{{Lon: 0, Lat: 90, People: 1}, {Lon: 0, Lat: -90, People: 2}, {Lon: 180, Lat: 0, People: 3}, {Lon: -180, Lat: 0, People: 4}}
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
+	}
+	for _, row := range []string{"90.000001,0,1", "-90.000001,0,1", "0,180.000001,1", "0,-180.000001,1"} {
+		if _, err := ReadPopulationCSV(strings.NewReader("lat,lon,pop\n"+row+"\n"), world); err == nil {
+			t.Errorf("%s: no error, want the position refused", row)
+		}
+	}
+}
