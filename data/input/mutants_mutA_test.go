@@ -2,13 +2,16 @@ package input
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
 
+	"phusong/data"
 	"phusong/data/population"
+	"phusong/geo"
 )
 
 // Tests added by the eighth mutation pass (bench/README.md, "Eighth pass, mutA"): each pins a
@@ -185,5 +188,23 @@ func TestReadPopulationRangeEdges(t *testing.T) {
 		if _, err := ReadPopulationCSV(strings.NewReader("lat,lon,pop\n"+row+"\n"), world); err == nil {
 			t.Errorf("%s: no error, want the position refused", row)
 		}
+	}
+}
+
+// TestMeasureTilingSouthOfEquator: the lattice spans the communes' bound wherever it lies; south
+// of the equator (bound latitudes negative) an overlap of 0.01° × 0.01° is measured as in the
+// north (TestMeasureTilingOwnOverlap), within 10 %.
+func TestMeasureTilingSouthOfEquator(t *testing.T) {
+	sq := func(x0, y0, x1, y1 float64) orb.Polygon {
+		return orb.Polygon{{{-50 + x0, -10 + y0}, {-50 + x1, -10 + y0}, {-50 + x1, -10 + y1}, {-50 + x0, -10 + y1}, {-50 + x0, -10 + y0}}}
+	}
+	communes := []data.Commune{
+		{Code: "A", Geometry: orb.MultiPolygon{sq(0, 0, 0.03, 0.03)}},
+		{Code: "B", Geometry: orb.MultiPolygon{sq(0.01, 0.01, 0.02, 0.02)}},
+	}
+	tl := measureTiling(communes)
+	lonM, latM := geo.MetresPerDegree(-9.985)
+	if want := 0.01 * lonM * 0.01 * latM; math.Abs(tl.overlapM2-want) > 0.1*want || len(tl.pairs) != 1 {
+		t.Errorf("overlap %.0f m² in pairs %+v, want %.0f m² ± 10 %% between A and B", tl.overlapM2, tl.pairs, want)
 	}
 }
