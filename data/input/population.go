@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -138,8 +139,8 @@ func ReadPopulationCSV(r io.Reader, area orb.Bound) ([]population.Point, error) 
 
 // ReadPopulationGeoJSON reads people as points from a GeoJSON FeatureCollection of Point
 // features (WGS84 lon/lat) with a population property (population, people, pop or
-// population_<year>, the first of them present, the latest year of several: a number ≥ 0, or
-// its text). Only the points within area padded by
+// population_<year>, the first of them present, the latest year of several, of names differing
+// only in case the first in byte order: a number ≥ 0, or its text). Only the points within area padded by
 // PopulationPadDeg are kept. Every bad feature is an error (data.ParseErrors naming the
 // feature and the property): another geometry, a bad position, a missing, non-numeric or
 // negative count.
@@ -168,8 +169,8 @@ func ReadPopulationGeoJSON(r io.Reader, area orb.Bound) ([]population.Point, err
 		lon, err1 := strconv.ParseFloat(pos[0].String(), 64)
 		lat, err2 := strconv.ParseFloat(pos[1].String(), 64)
 		key, text := "", ""
-		for k, v := range f.Properties {
-			lk := strings.ToLower(k)
+		for _, k := range slices.Sorted(maps.Keys(f.Properties)) { // in order: names differing only in case rank alike
+			v, lk := f.Properties[k], strings.ToLower(k)
 			if !slices.Contains(populationPeopleNames, lk) && !strings.HasPrefix(lk, "population_") {
 				continue
 			}
