@@ -80,3 +80,52 @@ func TestScenarioNameAndReviewNoteAtLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimsListedWithLease: a claimed job and a claimed partial are listed running (held) by
+// their worker at their first attempt with the lease given, to the microsecond both backends
+// keep; a queued one with none.
+func TestClaimsListedWithLease(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		t0 := time.Date(2026, 12, 5, 23, 0, 0, 0, time.UTC)
+		db.now = func() time.Time { return t0 }
+		keys := testKeys("fp", 2)
+		if _, err := db.EnqueueRegionJobs(ctx, "viettel=3", keys); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueueRegionPartials(ctx, keys); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.ClaimRegionJob(ctx, "fp", "w1", 90*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.ClaimRegionPartial(ctx, "fp", []string{keys[0].Inputs, keys[1].Inputs}, "w2", 45*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := db.RegionJobs(ctx, "fp", "viettel=3")
+		want := []RegionJob{{RegionKey: keys[0], DataVersion: "viettel=3", State: JobRunning, Attempts: 1, Worker: "w1", LeaseUntil: t0.Add(90 * time.Second)},
+			{RegionKey: keys[1], DataVersion: "viettel=3", State: JobQueued}}
+		if err != nil || len(jobs) != 2 || !jobsEqual(jobs[0], want[0]) || !jobsEqual(jobs[1], want[1]) {
+			t.Errorf("jobs %+v (%v), want %+v", jobs, err, want)
+		}
+		parts, err := db.RegionPartials(ctx, "fp")
+		wantP := []PartialState{{RegionKey: keys[0], Worker: "w2", Attempts: 1, LeaseUntil: t0.Add(45 * time.Second)}, {RegionKey: keys[1]}}
+		if err != nil || len(parts) != 2 || !partialsEqual(parts[0], wantP[0]) || !partialsEqual(parts[1], wantP[1]) {
+			t.Errorf("partials %+v (%v), want %+v", parts, err, wantP)
+		}
+	})
+}
+
+// jobsEqual compares two jobs, their leases as instants.
+func jobsEqual(a, b RegionJob) bool {
+	eq := a.LeaseUntil.Equal(b.LeaseUntil)
+	a.LeaseUntil, b.LeaseUntil = time.Time{}, time.Time{}
+	return eq && a == b
+}
+
+// partialsEqual compares two partial states, their leases as instants.
+func partialsEqual(a, b PartialState) bool {
+	eq := a.LeaseUntil.Equal(b.LeaseUntil)
+	a.LeaseUntil, b.LeaseUntil = time.Time{}, time.Time{}
+	return eq && a == b
+}
