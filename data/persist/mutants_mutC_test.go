@@ -1,6 +1,7 @@
 package persist
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -128,4 +129,75 @@ func partialsEqual(a, b PartialState) bool {
 	eq := a.LeaseUntil.Equal(b.LeaseUntil)
 	a.LeaseUntil, b.LeaseUntil = time.Time{}, time.Time{}
 	return eq && a == b
+}
+
+// TestReportsVersionValues: ReportsVersion is "<largest id>.<count>.<last review time>": "0.0."
+// on an empty database, "2.2." after two reports, "2.1." once the older is deleted, then the
+// time of the last review (RFC 3339, as each backend writes it).
+func TestReportsVersionValues(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		c := &clock{time.Date(2026, 3, 4, 1, 0, 0, 0, time.UTC)}
+		db.now = c.now
+		version := func(want string, reviewed time.Time) {
+			t.Helper()
+			v, err := db.ReportsVersion(ctx)
+			rest, ok := strings.CutPrefix(v, want)
+			if err != nil || !ok {
+				t.Fatalf("reports version %q (%v), want %q…", v, err, want)
+			}
+			if at, err := time.Parse(time.RFC3339Nano, rest); rest != "" && (err != nil || !at.Equal(reviewed)) || rest == "" && !reviewed.IsZero() {
+				t.Errorf("reports version %q, want %q and the review time %v", v, want, reviewed)
+			}
+		}
+		version("0.0.", time.Time{})
+		r := SignalReport{Day: "2026-03-04", Carrier: "viettel", Tech: data.Tech4G, Outcome: OutcomeWeak, Cell: "1_1", Reporter: "x"}
+		for range 2 {
+			if _, err := db.AddReport(ctx, r, 10, 24*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			c.t = c.t.Add(time.Hour)
+		}
+		version("2.2.", time.Time{})
+		if n, err := db.DeleteReportsBefore(ctx, time.Date(2026, 3, 4, 1, 30, 0, 0, time.UTC)); err != nil || n != 1 {
+			t.Fatalf("deleted %d, %v, want 1", n, err)
+		}
+		version("2.1.", time.Time{})
+		_, admin, err := db.CreateToken(ctx, "", true, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rv := Review{Carrier: "viettel", Tech: data.Tech4G, Cell: "1_1", State: ReviewOpen, TokenID: admin.ID}
+		for _, state := range []string{ReviewOpen, ReviewResolved} {
+			rv.State = state
+			if _, err := db.SetReview(ctx, rv); err != nil {
+				t.Fatal(err)
+			}
+			version("2.1.", c.t)
+			c.t = c.t.Add(time.Minute)
+		}
+	})
+}
+
+// TestReporterKeyAtMaxAge: a key exactly maxAge old is kept (only one older than maxAge is
+// replaced), one a nanosecond older is not.
+func TestReporterKeyAtMaxAge(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		const maxAge = 7 * 24 * time.Hour
+		c := &clock{time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
+		db.now = c.now
+		k1, err := db.ReporterKey(ctx, maxAge)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.t = c.t.Add(maxAge)
+		if k2, err := db.ReporterKey(ctx, maxAge); err != nil || !bytes.Equal(k1, k2) {
+			t.Errorf("a key exactly %v old was replaced (%v)", maxAge, err)
+		}
+		c.t = c.t.Add(time.Microsecond)
+		if k3, err := db.ReporterKey(ctx, maxAge); err != nil || bytes.Equal(k1, k3) {
+			t.Errorf("a key older than %v was kept (%v)", maxAge, err)
+		}
+	})
 }
