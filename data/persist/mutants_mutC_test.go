@@ -201,3 +201,20 @@ func TestReporterKeyAtMaxAge(t *testing.T) {
 		}
 	})
 }
+
+// TestImportEmptyMeasurementFile: a file without a row is an upload of 0 samples, stored (an id,
+// no time span); a negative count of rows or of skipped rows is ErrInvalid.
+func TestImportEmptyMeasurementFile(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *DB) {
+		u, err := importSamples(t, db, MeasurementUpload{Carrier: "viettel", Source: "csv", FileName: "empty.csv"}, nil)
+		if err != nil || u.ID == 0 || u.Rows != 0 || u.Samples != 0 || u.Stored != 0 || u.From != nil || u.To != nil {
+			t.Fatalf("an empty file: %+v, %v; want an upload of 0 samples", u, err)
+		}
+		for _, bad := range []MeasurementUpload{{Carrier: "viettel", Source: "csv", Rows: -1}, {Carrier: "viettel", Source: "csv", Skipped: -1}} {
+			_, err := db.ImportMeasurements(context.Background(), func(func(*data.Measurement) error) (MeasurementUpload, error) { return bad, nil })
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("rows %d, skipped %d: %v, want ErrInvalid", bad.Rows, bad.Skipped, err)
+			}
+		}
+	})
+}
