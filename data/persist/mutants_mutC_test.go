@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -203,12 +204,24 @@ func TestReporterKeyAtMaxAge(t *testing.T) {
 }
 
 // TestImportEmptyMeasurementFile: a file without a row is an upload of 0 samples, stored (an id,
-// no time span); a negative count of rows or of skipped rows is ErrInvalid.
+// no time span, warnings [] not null); an upload's warnings are returned and read back as given;
+// a negative count of rows or of skipped rows is ErrInvalid.
 func TestImportEmptyMeasurementFile(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
 		u, err := importSamples(t, db, MeasurementUpload{Carrier: "viettel", Source: "csv", FileName: "empty.csv"}, nil)
-		if err != nil || u.ID == 0 || u.Rows != 0 || u.Samples != 0 || u.Stored != 0 || u.From != nil || u.To != nil {
+		if err != nil || u.ID == 0 || u.Rows != 0 || u.Samples != 0 || u.Stored != 0 || u.From != nil || u.To != nil || u.Warnings == nil || len(u.Warnings) != 0 {
 			t.Fatalf("an empty file: %+v, %v; want an upload of 0 samples", u, err)
+		}
+		warned := []data.Warning{{Line: 3, Field: "level_dbm", Message: "out of range, row skipped"}}
+		w, err := importSamples(t, db, MeasurementUpload{Carrier: "viettel", Source: "csv", Skipped: 1, Warnings: warned}, []data.Measurement{sample("viettel", 1)})
+		if err != nil || !reflect.DeepEqual(w.Warnings, warned) {
+			t.Fatalf("warnings returned %+v (%v), want %+v", w.Warnings, err, warned)
+		}
+		for id, want := range map[int64][]data.Warning{u.ID: {}, w.ID: warned} {
+			if back, err := db.MeasurementUploadByID(ctx, id); err != nil || !reflect.DeepEqual(back.Warnings, want) {
+				t.Errorf("upload %d's warnings read back %#v (%v), want %#v", id, back.Warnings, err, want)
+			}
 		}
 		for _, bad := range []MeasurementUpload{{Carrier: "viettel", Source: "csv", Rows: -1}, {Carrier: "viettel", Source: "csv", Skipped: -1}} {
 			_, err := db.ImportMeasurements(context.Background(), func(func(*data.Measurement) error) (MeasurementUpload, error) { return bad, nil })
