@@ -231,3 +231,13 @@ func TestImportEmptyMeasurementFile(t *testing.T) {
 		}
 	})
 }
+
+// TestRebindDigitBounds: the digits of a numbered placeholder run from 0 to 9 inclusive, so ?9
+// and ?0 keep their numbers on PostgreSQL ("?N becomes $N") instead of turning into the next
+// unnumbered $n followed by the digit.
+func TestRebindDigitBounds(t *testing.T) {
+	in, want := `a = ?9 OR b = ?0 OR c = ?90`, `a = $9 OR b = $0 OR c = $90`
+	if got := Postgres.rebind(in); got != want {
+		t.Errorf("rebind(%q) = %q, want %q", in, got, want)
+	}
+}
