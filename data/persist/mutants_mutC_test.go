@@ -241,3 +241,28 @@ func TestRebindDigitBounds(t *testing.T) {
 		t.Errorf("rebind(%q) = %q, want %q", in, got, want)
 	}
 }
+
+// TestIsUniqueSQLiteCodes: on SQLite a UNIQUE column's violation is a unique violation (not only
+// a primary key's, which TestUniqueViolation checks) and a NOT NULL violation, another
+// constraint, is not.
+func TestIsUniqueSQLiteCodes(t *testing.T) {
+	db := openBackend(t, SQLite)
+	ctx := context.Background()
+	c, err := db.w.db.Conn(ctx) // a temporary table lives on one connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `CREATE TEMP TABLE uq (k INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecContext(ctx, `INSERT INTO uq VALUES (1, 'a')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecContext(ctx, `INSERT INTO uq VALUES (2, 'a')`); err == nil || !isUnique(err) {
+		t.Errorf("a UNIQUE column's duplicate: %v, want a unique violation", err)
+	}
+	if _, err := c.ExecContext(ctx, `INSERT INTO uq VALUES (3, NULL)`); err == nil || isUnique(err) {
+		t.Errorf("a NOT NULL violation: %v, want an error that is not a unique violation", err)
+	}
+}
