@@ -266,3 +266,17 @@ func TestIsUniqueSQLiteCodes(t *testing.T) {
 		t.Errorf("a NOT NULL violation: %v, want an error that is not a unique violation", err)
 	}
 }
+
+// TestRedact: a database URL is named with its password hidden (net/url's "xxxxx"), the rest
+// kept; one that does not parse is not echoed.
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://phusong:s3cret@db.example:5432/phusong?sslmode=disable": "postgres://phusong:xxxxx@db.example:5432/phusong?sslmode=disable",
+		"postgres://phusong@db.example/phusong":                             "postgres://phusong@db.example/phusong",
+		"postgres://a:b@h/%zz":                                              "(a database URL that does not parse)",
+	} {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
