@@ -193,11 +193,16 @@ func excludes(t target) ([]string, error) {
 // tempBesideShared makes the temporary folder gremlins copies the module into, with a "shared"
 // link to the folder holding the reference data (shared/data, found above the working
 // directory), so that the copies' tests find ../shared/data as the original's do. Without the
-// reference data the folder is a plain one and those tests skip.
+// reference data the folder is a plain one and those tests skip. The folder is opened to every
+// user (MkdirTemp makes it 0700): persistence's tests run PostgreSQL's initdb as the postgres
+// user inside the copy, which must be able to enter it.
 func tempBesideShared() (string, error) {
 	tmp, err := os.MkdirTemp("", "phusong-mutate-")
 	if err != nil {
 		return "", err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return tmp, err
 	}
 	dir, err := filepath.Abs(".")
 	if err != nil {
