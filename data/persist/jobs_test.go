@@ -334,3 +334,40 @@ func TestRegionJobOtherInputs(t *testing.T) {
 		}
 	})
 }
+
+// TestCommuneResultsConcurrent: two instances storing the same version's statistics at once
+// (replicas that computed the same regions) both succeed, and the version reads as one copy.
+// On PostgreSQL both transactions' DELETEs see no row, so two plain INSERTs collided on the
+// primary key.
+func TestCommuneResultsConcurrent(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		rows := []CommuneResult{{"4G", "", json.RawMessage(`{"covered":1}`)}, {"4G", "84001", json.RawMessage(`{"covered":0.5}`)}}
+		for round := range 20 {
+			version := fmt.Sprintf("viettel=%d", round+1)
+			start := make(chan struct{})
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			for w := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					errs[w] = db.PutCommuneResults(ctx, "fp1", version, rows)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if err := errors.Join(errs...); err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			back, err := db.CommuneResults(ctx, "fp1", version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(back, rows) {
+				t.Fatalf("round %d: read back %+v, want %+v", round, back, rows)
+			}
+		}
+	})
+}

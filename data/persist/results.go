@@ -191,7 +191,8 @@ type CommuneResult struct {
 }
 
 // PutCommuneResults stores the per-commune statistics of a data version under fingerprint in one
-// transaction, replacing what was stored for them.
+// transaction, replacing what was stored for them. Two instances may store the same version at
+// once: both succeed.
 func (db *DB) PutCommuneResults(ctx context.Context, fingerprint, version string, rows []CommuneResult) error {
 	if fingerprint == "" {
 		return fmt.Errorf("%w: commune results without a fingerprint", ErrInvalid)
@@ -204,7 +205,11 @@ func (db *DB) PutCommuneResults(ctx context.Context, fingerprint, version string
 	if _, err := tx.ExecContext(ctx, `DELETE FROM commune_results WHERE fingerprint = ? AND data_version = ?`, fingerprint, version); err != nil {
 		return db.full(fmt.Errorf("persist: commune results: %w", err))
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO commune_results (fingerprint, data_version, tech, code, stats) VALUES (?, ?, ?, ?, ?)`)
+	// ON CONFLICT: another instance storing the same version at once (replicas that computed the
+	// same regions) inserts rows this transaction's DELETE could not see yet; its rows are the
+	// same statistics, so the later write's stand, as the DELETE would have had them.
+	st, err := tx.PrepareContext(ctx, `INSERT INTO commune_results (fingerprint, data_version, tech, code, stats) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (fingerprint, data_version, tech, code) DO UPDATE SET stats = excluded.stats`)
 	if err != nil {
 		return db.full(fmt.Errorf("persist: commune results: %w", err))
 	}
