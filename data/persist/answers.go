@@ -20,16 +20,38 @@ func (db *DB) SeedFile(ctx context.Context, kind string) (sha256 string, ok bool
 	return sha256, true, nil
 }
 
+// SeedSource names the file a kind's seed was read from: its content's SHA-256 (hex) and its
+// name. The zero SeedSource records nothing (SeedIfEmptyFrom).
+type SeedSource struct {
+	SHA256, File string
+}
+
+// check refuses a source without a kind or a hex SHA-256.
+func (src SeedSource) check(kind string) error {
+	if kind == "" || len(src.SHA256) != 64 {
+		return fmt.Errorf("%w: seed file of %q: a kind and a hex SHA-256 needed", ErrInvalid, kind)
+	}
+	return nil
+}
+
 // PutSeedFile records that kind's lists were seeded from file, whose content has SHA-256
 // sha256 (hex); a later record replaces it.
 func (db *DB) PutSeedFile(ctx context.Context, kind, sha256, file string) error {
-	if kind == "" || len(sha256) != 64 {
-		return fmt.Errorf("%w: seed file of %q: a kind and a hex SHA-256 needed", ErrInvalid, kind)
+	src := SeedSource{SHA256: sha256, File: file}
+	if err := src.check(kind); err != nil {
+		return err
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO seed_files (kind, sha256, file, created_at) VALUES (?, ?, ?, ?)
+	return db.full(db.putSeedFile(ctx, db.w, kind, src))
+}
+
+// putSeedFile is PutSeedFile in a transaction or on the writer.
+func (db *DB) putSeedFile(ctx context.Context, ex interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, kind string, src SeedSource) error {
+	_, err := ex.ExecContext(ctx, `INSERT INTO seed_files (kind, sha256, file, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (kind) DO UPDATE SET sha256 = excluded.sha256, file = excluded.file, created_at = excluded.created_at`,
-		kind, sha256, file, timeText(db.clock()))
-	return db.full(err)
+		kind, src.SHA256, src.File, timeText(db.clock()))
+	return err
 }
 
 // AnswerKey names a rendered layer of one result: the inputs fingerprint, the data version of

@@ -613,6 +613,18 @@ func nullText(b []byte) any {
 // order, when no upload of this kind was ever made; seeded is false (and nothing written) when
 // one was, or when items is empty. note is kept on each upload (e.g. "embedded demo").
 func (v Versioned[T]) SeedIfEmpty(ctx context.Context, items []T, note string) (seeded bool, err error) {
+	return v.SeedIfEmptyFrom(ctx, items, note, SeedSource{})
+}
+
+// SeedIfEmptyFrom is SeedIfEmpty recording, in the seed's own transaction, the file the items
+// were read from (SeedFile; nothing for the zero SeedSource): an instance that finds the kind
+// seeded by another one sees the seed and its source together, never the one without the other.
+func (v Versioned[T]) SeedIfEmptyFrom(ctx context.Context, items []T, note string, from SeedSource) (seeded bool, err error) {
+	if from != (SeedSource{}) {
+		if err := from.check(v.kind.Name); err != nil {
+			return false, err
+		}
+	}
 	byCarrier := map[string][]T{}
 	for i := range items {
 		c := v.kind.Carrier(&items[i])
@@ -652,6 +664,11 @@ func (v Versioned[T]) SeedIfEmpty(ctx context.Context, items []T, note string) (
 	for _, s := range seeds {
 		if _, err := v.applyTx(ctx, tx, s.u, s.enc); err != nil {
 			return false, v.db.full(err)
+		}
+	}
+	if from != (SeedSource{}) {
+		if err := v.db.putSeedFile(ctx, tx, v.kind.Name, from); err != nil {
+			return false, v.db.full(fmt.Errorf("persist: seed: its file: %w", err))
 		}
 	}
 	if err := tx.Commit(); err != nil {

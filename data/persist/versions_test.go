@@ -809,3 +809,35 @@ func TestDiffRefusesCorruptItems(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedIfEmptyFrom: a seed records its file in its own transaction (an instance finding the
+// kind seeded finds its source too); a seed refused (another kind's upload exists, or a bad
+// hash) records nothing.
+func TestSeedIfEmptyFrom(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		sites := db.Sites()
+		a, b := SeedSource{strings.Repeat("a", 64), "a.csv"}, SeedSource{strings.Repeat("b", 64), "b.csv"}
+		if _, err := sites.SeedIfEmptyFrom(ctx, []data.Site{site("viettel", "x", 1)}, "", SeedSource{SHA256: "abc"}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("a short hash: %v, want ErrInvalid", err)
+		}
+		if ups, _ := db.Uploads(ctx, UploadFilter{}); len(ups) != 0 {
+			t.Errorf("a refused seed wrote %d uploads", len(ups))
+		}
+		if seeded, err := sites.SeedIfEmptyFrom(ctx, []data.Site{site("viettel", "x", 1)}, "", a); !seeded || err != nil {
+			t.Fatalf("SeedIfEmptyFrom = %v, %v", seeded, err)
+		}
+		if h, ok, err := db.SeedFile(ctx, "sites"); h != a.SHA256 || !ok || err != nil {
+			t.Errorf("seed file %q %v %v, want a's", h, ok, err)
+		}
+		if seeded, err := sites.SeedIfEmptyFrom(ctx, []data.Site{site("viettel", "y", 2)}, "", b); seeded || err != nil {
+			t.Fatalf("seeding a seeded kind = %v, %v", seeded, err)
+		}
+		if h, _, _ := db.SeedFile(ctx, "sites"); h != a.SHA256 {
+			t.Errorf("a seed not made recorded its file: %q", h)
+		}
+		if _, ok, _ := db.SeedFile(ctx, "fibre"); ok {
+			t.Errorf("another kind has a seed file")
+		}
+	})
+}

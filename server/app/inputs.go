@@ -47,7 +47,7 @@ type Sources struct {
 
 // SeedHash returns the SHA-256 (hex) naming a seed file's content as read with carrier (the
 // Sources.SitesCarrier of a station list; "" for other kinds): what the database records of the
-// file it was seeded from (persist.PutSeedFile), so a start given the same file need not read it.
+// file it was seeded from (persist.SeedIfEmptyFrom), so a start given the same file need not read it.
 func SeedHash(file, carrier string) (string, error) {
 	f, err := os.Open(file)
 	if err != nil {

@@ -21,20 +21,24 @@ import (
 // differs from the recorded one is logged as not served.
 func seedSites(ctx context.Context, db *persist.DB, in *Input, heads map[headsKey]int64, log *slog.Logger) (sites []data.Site, note string, err error) {
 	seed := in.Sites
-	sites, note, seeded, uploads, err := loadList(ctx, db, persist.SiteKind(), seed, in.Note, heads)
+	var from persist.SeedSource
+	if in.SitesSHA256 != "" {
+		from = persist.SeedSource{SHA256: in.SitesSHA256, File: in.SitesFile}
+	}
+	sites, note, seeded, uploads, err := loadList(ctx, db, persist.SiteKind(), seed, in.Note, from, heads)
 	if err != nil {
 		return nil, "", err
 	}
 	switch {
 	case seeded:
 		log.Info("database seeded", slog.String("db", db.Path()), slog.Int("sites", len(seed)), slog.Bool("demo", in.Note != ""))
-		if in.SitesSHA256 != "" {
-			if err := db.PutSeedFile(ctx, siteKind.kind.Name, in.SitesSHA256, in.SitesFile); err != nil {
-				return nil, "", err
-			}
-		}
 	case in.SitesSeeded:
 		log.Info("sites loaded from the database, which was seeded from this --sites file (not read again)",
+			slog.String("db", db.Path()), slog.String("file", in.SitesFile), slog.Int("sites", len(sites)), slog.Int("uploads", uploads))
+	case in.SitesSHA256 != "" && SeededFrom(ctx, db)(siteKind.kind.Name, in.SitesSHA256):
+		// another instance seeded the database from this same file after this one read it
+		// (replicas starting together on an empty database)
+		log.Info("sites loaded from the database, which another instance seeded from this --sites file meanwhile",
 			slog.String("db", db.Path()), slog.String("file", in.SitesFile), slog.Int("sites", len(sites)), slog.Int("uploads", uploads))
 	default:
 		log.Info("sites loaded from the database (the seed is used only for an empty database)",
@@ -70,7 +74,7 @@ func seedFibre(ctx context.Context, db *persist.DB, seed *fibre.Network, seedNot
 	if seed != nil {
 		items = fibre.Items(seed)
 	}
-	cur, note, seeded, uploads, err := loadList(ctx, db, persist.FibreKind(), items, seedNote, heads)
+	cur, note, seeded, uploads, err := loadList(ctx, db, persist.FibreKind(), items, seedNote, persist.SeedSource{}, heads)
 	if err != nil {
 		return nil, "", err
 	}
@@ -87,12 +91,13 @@ func seedFibre(ctx context.Context, db *persist.DB, seed *fibre.Network, seedNot
 }
 
 // loadList returns the current items of kind in db (every carrier's), first seeding a kind
-// never uploaded with seed (one "seed" upload per carrier keeping seedNote); note is the note
-// of the seed uploads as stored, and uploads the number of uploads of the kind. The kind's heads
+// never uploaded with seed (one "seed" upload per carrier keeping seedNote, recording from, the
+// file seed was read from, in the same transaction); note is the note of the seed uploads as
+// stored, and uploads the number of uploads of the kind. The kind's heads
 // (persist.Versioned.Heads), read before the items, go into heads (see follow.go).
-func loadList[T any](ctx context.Context, db *persist.DB, kind persist.Kind[T], seed []T, seedNote string, heads map[headsKey]int64) (items []T, note string, seeded bool, uploads int, err error) {
+func loadList[T any](ctx context.Context, db *persist.DB, kind persist.Kind[T], seed []T, seedNote string, from persist.SeedSource, heads map[headsKey]int64) (items []T, note string, seeded bool, uploads int, err error) {
 	store := persist.For(db, kind)
-	if seeded, err = store.SeedIfEmpty(ctx, seed, seedNote); err != nil {
+	if seeded, err = store.SeedIfEmptyFrom(ctx, seed, seedNote, from); err != nil {
 		return nil, "", false, 0, fmt.Errorf("app: seeding %s with %s: %w", db.Path(), kind.Name, err)
 	}
 	hs, err := store.Heads(ctx)
