@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -185,5 +187,30 @@ func TestPostgresMaxBytesAtTheCap(t *testing.T) {
 	}
 	if _, err := open(size+1).Sites().Apply(ctx, up, nil); err != nil {
 		t.Errorf("an upload 1 byte under the cap: %v", err)
+	}
+}
+
+// TestDecodeItemsSplit: a stored list of 3,001 items is decoded by 3 goroutines (one per 1,000
+// items, at most GOMAXPROCS, here 4), each its own share; every item comes back in its place,
+// and a bad body is named.
+func TestDecodeItemsSplit(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	const n = 3001
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = []byte(strconv.Itoa(i * 7))
+	}
+	got, err := decodeItems[int]("sites", bodies)
+	if err != nil || len(got) != n {
+		t.Fatalf("%d items, %v", len(got), err)
+	}
+	for i, v := range got {
+		if v != i*7 {
+			t.Fatalf("item %d decoded as %d, want %d", i, v, i*7)
+		}
+	}
+	bodies[2500] = []byte(`"x"`)
+	if _, err := decodeItems[int]("sites", bodies); err == nil || err.Error() != "persist: current sites: stored item: json: cannot unmarshal string into Go value of type int" {
+		t.Errorf("a bad item: %v", err)
 	}
 }
