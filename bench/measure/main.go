@@ -23,7 +23,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"phusong/data"
@@ -157,15 +156,6 @@ func (p *phase) done(n int, note string) time.Duration {
 	fmt.Fprintf(p.out, "%-44s %7.2f s wall %7.2f s CPU %9.0f samples/s  RSS peak %s  (%s)\n", p.name, wall.Seconds(), cpu.Seconds(),
 		float64(n)/wall.Seconds(), peakRSS(), note)
 	return wall
-}
-
-// cpuTime is the process's user + system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS is the process's peak resident set size so far (VmHWM of /proc/self/status).
