@@ -308,3 +308,25 @@ func TestTIFFWriterLimit(t *testing.T) {
 		t.Errorf("written %v, want %v", o, want)
 	}
 }
+
+// TestLZWEncodeByHand: the encoder's exact bytes for short inputs, its codes traced by hand
+// (9 bits each, most significant bit first, the last byte padded with zeros): "ABABABA" is
+// Clear, A, B, 258 (AB), 260 (ABA), EOI — the table learns AB, BA, ABA on the way; "\x00\x01\x00\x01"
+// is Clear, 0, 1, 258, EOI; "ABCDEF" is 8 codes, 72 bits, 9 bytes with no padding byte; nothing
+// is Clear, EOI.
+func TestLZWEncodeByHand(t *testing.T) {
+	var e lzwEncoder
+	for _, c := range []struct {
+		src  string
+		want []byte
+	}{
+		{"ABABABA", []byte{0x80, 0x10, 0x48, 0x50, 0x28, 0x24, 0x04}},
+		{"\x00\x01\x00\x01", []byte{0x80, 0x00, 0x00, 0x30, 0x28, 0x08}},
+		{"ABCDEF", []byte{0x80, 0x10, 0x48, 0x44, 0x32, 0x21, 0x14, 0x8d, 0x01}},
+		{"", []byte{0x80, 0x40, 0x40}},
+	} {
+		if got := e.encode([]byte(c.src)); !bytes.Equal(got, c.want) {
+			t.Errorf("%q: % x, want % x", c.src, got, c.want)
+		}
+	}
+}
