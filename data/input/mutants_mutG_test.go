@@ -100,7 +100,8 @@ func TestPredictRowByHand(t *testing.T) {
 }
 
 // tiffByHand is a classic little-endian TIFF's first directory read by the test alone (TIFF
-// 6.0, section 2): per tag, its type and the bytes of its values.
+// 6.0, section 2): per tag, its type and the bytes of its values. WriteGeoTIFF's files end
+// with that directory.
 type tiffByHand map[uint16]struct {
 	typ uint16
 	raw []byte
@@ -142,6 +143,9 @@ func readTIFFByHand(t *testing.T, b []byte) tiffByHand {
 	}
 	if next := le.Uint32(b[int(ifd)+2+12*n:]); next != 0 {
 		t.Errorf("next directory %d, want 0", next)
+	}
+	if end := int(ifd) + 2 + 12*n + 4; len(b) != end { // the writer writes its directory last
+		t.Errorf("%d bytes, the directory ends at %d", len(b), end)
 	}
 	return tags
 }
