@@ -332,7 +332,7 @@ func TestGeoTIFFSampleTypesByHand(t *testing.T) {
 		{"int8 negative", 8, 2, []byte{1, 2, 0x80}, "", nil, "pixel (column 2, row 0) at lon 106.025000, lat 9.995000: negative population -128 (and not the no-data value none set)"},
 		{"uint16", 16, 1, be.AppendUint16(be.AppendUint16(be.AppendUint16(nil, 65535), 0), 300), "", []float64{65535, 0, 300}, ""},
 		{"int16", 16, 2, be.AppendUint16(be.AppendUint16(be.AppendUint16(nil, 32767), 0xffff), 300), "-1", []float64{32767, math.NaN(), 300}, ""},
-		{"int16 negative", 16, 2, be.AppendUint16(be.AppendUint16(be.AppendUint16(nil, 32767), 0xfffe), 300), "-1", nil, "pixel (column 1, row 0) at lon 106.015000, lat 9.995000: negative population -2 (and not the no-data value -1)"},
+		{"int16 negative", 16, 2, be.AppendUint16(be.AppendUint16(be.AppendUint16(nil, 32767), 0xfffe), 300), "-9999", nil, "pixel (column 1, row 0) at lon 106.015000, lat 9.995000: negative population -2 (and not the no-data value -9999)"},
 		{"uint32", 32, 1, be.AppendUint32(be.AppendUint32(be.AppendUint32(nil, 4294967295), 0), 5), "", []float64{4294967295, 0, 5}, ""},
 		{"int32", 32, 2, be.AppendUint32(be.AppendUint32(be.AppendUint32(nil, 2147483647), 0), 5), "", []float64{2147483647, 0, 5}, ""},
 		{"int32 negative", 32, 2, be.AppendUint32(be.AppendUint32(be.AppendUint32(nil, 5), 0), 0xffffffff), "", nil, "negative population -1 (and not the no-data value none set)"},
@@ -522,5 +522,27 @@ func TestGeoTIFFRefusedByHand(t *testing.T) {
 		if r != nil || err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
+	}
+}
+
+// TestGeoTIFFNegativePixelPlace: a negative pixel is named by its column and row in the image
+// and its centre's lon/lat, from within a later strip: int16 strips of 2 rows of 3 pixels, −4
+// at column 1, row 3 (the second row of the second strip): centre lon 106 + 1.5 × 0.01, lat
+// 10 − 3.5 × 0.01.
+func TestGeoTIFFNegativePixelPlace(t *testing.T) {
+	h := geoTIFF4326(binary.LittleEndian, false, 3, 4, 16, 2)
+	h.ints[tagRowsPerStrip] = handInts{3, []uint64{2}}
+	px := func(vs ...int16) []byte {
+		var b []byte
+		for _, v := range vs {
+			b = binary.LittleEndian.AppendUint16(b, uint16(v))
+		}
+		return b
+	}
+	h.blocks = [][]byte{px(1, 2, 3, 4, 5, 6), px(7, 8, 9, 10, -4, 12)}
+	r, _, err := readHand(h)
+	want := "pixel (column 1, row 3) at lon 106.015000, lat 9.965000: negative population -4 (and not the no-data value none set)"
+	if r != nil || err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("%v, want %q", err, want)
 	}
 }
