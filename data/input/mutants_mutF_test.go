@@ -3,6 +3,8 @@ package input
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"phusong/data"
 	"phusong/data/population"
 )
 
@@ -45,24 +48,32 @@ func TestGeoTIFFWindowCellLimit(t *testing.T) {
 // handTIFF builds a TIFF by hand, independently of the writer: either byte order, classic or
 // BigTIFF, the given fields (integer types SHORT 3, LONG 4, LONG8 16; DOUBLE 12; ASCII 2) and
 // blocks (bytes as stored), whose offsets and byte counts it adds under offTag and cntTag
-// (a block of nil bytes gets count 0: GDAL's sparse block).
+// (a block of nil bytes gets count 0: GDAL's sparse block); others are entries of a type and
+// count whose value field is zero (inline zeros, or offset 0).
 type handTIFF struct {
 	bo             binary.ByteOrder
 	big            bool
 	ints           map[uint16]handInts
 	doubles        map[uint16][]float64
 	text           map[uint16]string
+	others         map[uint16]handOther
 	blocks         [][]byte
 	offTag, cntTag uint16
 }
 
 // entries is the number of directory entries h makes.
 func (h handTIFF) entries() int {
-	n := len(h.ints) + len(h.doubles) + len(h.text)
+	n := len(h.ints) + len(h.doubles) + len(h.text) + len(h.others)
 	if h.blocks != nil {
 		n += 2
 	}
 	return n
+}
+
+// handOther is an entry's type and count, its value field zero.
+type handOther struct {
+	typ   uint16
+	count uint64
 }
 
 // handInts is an integer field: its TIFF type and values.
@@ -123,6 +134,9 @@ func (h handTIFF) bytes() []byte {
 	}
 	for tag, s := range h.text {
 		es = append(es, entry{tag, 2, uint64(len(s) + 1), append([]byte(s), 0)})
+	}
+	for tag, o := range h.others {
+		es = append(es, entry{tag, o.typ, o.count, nil})
 	}
 	slices.SortFunc(es, func(a, b entry) int { return int(a.tag) - int(b.tag) })
 	inline, entrySize, countSize := 4, 12, 2
@@ -371,7 +385,8 @@ func onePixel() handTIFF {
 // TestGeoTIFFAcceptedByHand: layouts and georeferencing GDAL's tests do not write, each read
 // as one pixel of 3.5 people at its place: big-endian BigTIFF; a north-up ModelTransformation;
 // a user-defined geographic CRS on the WGS 84 datum with degrees; FLOAT pixel scale; PixelIsPoint
-// (the tie point is the pixel's centre); 4,096 directory entries (the most); a GDAL_NODATA
+// (the tie point is the pixel's centre); 4,096 directory entries (the most); entries of types
+// TIFF 6.0 and BigTIFF do not define (skipped: 0, 14, 15, 19 — one past the table —, 20, 65535); a GDAL_NODATA
 // with spaces, and a metadata note among other items.
 func TestGeoTIFFAcceptedByHand(t *testing.T) {
 	cases := []struct {
@@ -403,6 +418,9 @@ func TestGeoTIFFAcceptedByHand(t *testing.T) {
 			for tag := range uint16(4096 - h.entries()) {
 				h.ints[50000+tag] = handInts{3, []uint64{1}}
 			}
+		}, 106, 10, ""},
+		{"entries of unknown types", func(h *handTIFF) {
+			h.others = map[uint16]handOther{60000: {0, 1}, 60001: {14, 1}, 60002: {15, 1}, 60003: {19, 1}, 60004: {20, 1}, 60005: {0xffff, 1}}
 		}, 106, 10, ""},
 		{"GDAL metadata", func(h *handTIFF) {
 			h.text[tagGDALNoData] = " 3.5 "
@@ -448,6 +466,8 @@ func TestGeoTIFFRefusedByHand(t *testing.T) {
 				h.ints[50000+tag] = handInts{3, []uint64{1}}
 			}
 		}, "image directory of 4097 entries"},
+		{"2²⁷ SHORTs", func(h *handTIFF) { h.others = map[uint16]handOther{60000: {3, 1 << 27}} }, "truncated: 268435456 bytes at offset 0 of a"},
+		{"2²⁷ + 1 SHORTs", func(h *handTIFF) { h.others = map[uint16]handOther{60000: {3, 1<<27 + 1}} }, "tag 60000 holds 134217729 values"},
 		{"width 2³¹ + 1", func(h *handTIFF) { h.ints[tagImageWidth] = handInts{4, []uint64{1<<31 + 1}} }, "image of 2147483649 × 1 pixels"},
 		{"height 0", func(h *handTIFF) { h.ints[tagImageLength] = handInts{4, []uint64{0}} }, "image of 1 × 0 pixels"},
 		{"width 2³¹", func(h *handTIFF) {
@@ -544,5 +564,72 @@ func TestGeoTIFFNegativePixelPlace(t *testing.T) {
 	want := "pixel (column 1, row 3) at lon 106.015000, lat 9.965000: negative population -4 (and not the no-data value none set)"
 	if r != nil || err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("%v, want %q", err, want)
+	}
+}
+
+// failingReader reads from b up to failAt bytes into it; a read reaching beyond fails with err.
+type failingReader struct {
+	b      []byte
+	failAt int64
+	err    error
+}
+
+func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > f.failAt {
+		return 0, f.err
+	}
+	return bytes.NewReader(f.b).ReadAt(p, off)
+}
+
+// TestGeoTIFFHeaderByHand: the header's refusals, each with its reason: a file of 7 bytes is
+// not a TIFF; one of 8 is a header whose directory lies beyond the end; other first bytes,
+// versions and BigTIFF offset sizes; a reading error is returned wrapped, not as bad input.
+func TestGeoTIFFHeaderByHand(t *testing.T) {
+	diskOnFire := errors.New("disk on fire")
+	bigHead := func(offsetSize byte) []byte {
+		return []byte{'I', 'I', 43, 0, offsetSize, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0}
+	}
+	for _, c := range []struct {
+		name string
+		r    io.ReaderAt
+		size int64
+		want string
+	}{
+		{"7 bytes", bytes.NewReader([]byte("II*\x00\x08\x00\x00")), 7, "not a TIFF file (7 bytes)"},
+		{"8 bytes", bytes.NewReader([]byte("II*\x00\x08\x00\x00\x00")), 8, "truncated: 2 bytes at offset 8 of a 8-byte file"},
+		{"not TIFF", bytes.NewReader([]byte("XY*\x00\x08\x00\x00\x00\x00\x00")), 10, "not a TIFF file (it starts with 58 59 2A 00)"},
+		{"version 44", bytes.NewReader([]byte("MM\x00\x2c\x00\x00\x00\x08\x00\x00")), 10, "not a TIFF file (version 44)"},
+		{"BigTIFF of 4-byte offsets", bytes.NewReader(bigHead(4)), 16, "BigTIFF with 4-byte offsets"},
+		{"BigTIFF, no directory", bytes.NewReader(bigHead(8)), 16, "truncated: 8 bytes at offset 16 of a 16-byte file"},
+		{"the header unreadable", failingReader{onePixel().bytes(), 0, diskOnFire}, 1000, "data: reading TIFF header: disk on fire"},
+		{"the directory unreadable", failingReader{onePixel().bytes(), 16, diskOnFire}, 1000, "data: reading TIFF: disk on fire"},
+	} {
+		r, _, err := ReadPopulationGeoTIFF(c.r, c.size, travinh())
+		if r != nil || err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+		if reading := errors.Is(err, diskOnFire); reading != strings.HasPrefix(c.name, "the") || reading == errors.Is(err, data.ErrInvalidInput) {
+			t.Errorf("%s: %v: a reading error is %v, invalid input %v", c.name, err, reading, errors.Is(err, data.ErrInvalidInput))
+		}
+	}
+}
+
+// TestTIFFBytesAt: a range is read when it ends at the end of the file or before, an empty one
+// even at the end; one byte more, or a start beyond the end, is refused as truncated.
+func TestTIFFBytesAt(t *testing.T) {
+	f := &tiffFile{r: bytes.NewReader([]byte("0123456789")), size: 10}
+	for _, c := range []struct {
+		off, n uint64
+		want   string // the bytes, or the error
+	}{
+		{6, 4, "6789"}, {10, 0, ""}, {0, 10, "0123456789"},
+		{6, 5, "truncated: 5 bytes at offset 6 of a 10-byte file"},
+		{11, 0, "truncated: 0 bytes at offset 11 of a 10-byte file"},
+		{2, math.MaxUint64 - 1, "truncated: 18446744073709551614 bytes at offset 2 of a 10-byte file"},
+	} {
+		b, err := f.bytesAt(c.off, c.n)
+		if got := string(b); err == nil && got != c.want || err != nil && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("bytesAt(%d, %d) = %q, %v; want %q", c.off, c.n, got, err, c.want)
+		}
 	}
 }
