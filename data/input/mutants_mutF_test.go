@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -46,7 +47,8 @@ func TestGeoTIFFWindowCellLimit(t *testing.T) {
 }
 
 // handTIFF builds a TIFF by hand, independently of the writer: either byte order, classic or
-// BigTIFF, the given fields (integer types SHORT 3, LONG 4, LONG8 16; DOUBLE 12; ASCII 2) and
+// BigTIFF, the given fields (integer types SHORT 3, LONG 4, LONG8 16; DOUBLE 12; FLOAT 11;
+// ASCII 2) and
 // blocks (bytes as stored), whose offsets and byte counts it adds under offTag and cntTag
 // (a block of nil bytes gets count 0: GDAL's sparse block); others are entries of a type and
 // count whose value field is zero (inline zeros, or offset 0).
@@ -55,6 +57,7 @@ type handTIFF struct {
 	big            bool
 	ints           map[uint16]handInts
 	doubles        map[uint16][]float64
+	floats         map[uint16][]float32
 	text           map[uint16]string
 	others         map[uint16]handOther
 	blocks         [][]byte
@@ -63,7 +66,7 @@ type handTIFF struct {
 
 // entries is the number of directory entries h makes.
 func (h handTIFF) entries() int {
-	n := len(h.ints) + len(h.doubles) + len(h.text) + len(h.others)
+	n := len(h.ints) + len(h.doubles) + len(h.floats) + len(h.text) + len(h.others)
 	if h.blocks != nil {
 		n += 2
 	}
@@ -131,6 +134,13 @@ func (h handTIFF) bytes() []byte {
 			h.bo.PutUint64(raw[8*i:], math.Float64bits(d))
 		}
 		es = append(es, entry{tag, 12, uint64(len(ds)), raw})
+	}
+	for tag, fs := range h.floats {
+		raw := make([]byte, 4*len(fs))
+		for i, f := range fs {
+			h.bo.PutUint32(raw[4*i:], math.Float32bits(f))
+		}
+		es = append(es, entry{tag, 11, uint64(len(fs)), raw})
 	}
 	for tag, s := range h.text {
 		es = append(es, entry{tag, 2, uint64(len(s) + 1), append([]byte(s), 0)})
@@ -384,7 +394,7 @@ func onePixel() handTIFF {
 
 // TestGeoTIFFAcceptedByHand: layouts and georeferencing GDAL's tests do not write, each read
 // as one pixel of 3.5 people at its place: big-endian BigTIFF; a north-up ModelTransformation;
-// a user-defined geographic CRS on the WGS 84 datum with degrees; FLOAT pixel scale; PixelIsPoint
+// a user-defined geographic CRS on the WGS 84 datum with degrees; a FLOAT pixel scale of 0.25°; PixelIsPoint
 // (the tie point is the pixel's centre); 4,096 directory entries (the most); entries of types
 // TIFF 6.0 and BigTIFF do not define (skipped: 0, 14, 15, 19 — one past the table —, 20, 65535); a GDAL_NODATA
 // with spaces, and a metadata note among other items.
@@ -394,44 +404,50 @@ func TestGeoTIFFAcceptedByHand(t *testing.T) {
 		edit        func(h *handTIFF)
 		west, north float64
 		note        string
+		d           float64 // degrees per pixel, 0.01 when 0
 	}{
 		{"big-endian BigTIFF", func(h *handTIFF) {
 			h.bo, h.big = binary.BigEndian, true
 			h.blocks = [][]byte{binary.BigEndian.AppendUint32(nil, math.Float32bits(3.5))}
-		}, 106, 10, ""},
+		}, 106, 10, "", 0},
 		{"ModelTransformation", func(h *handTIFF) {
 			delete(h.doubles, tagModelPixelScale)
 			delete(h.doubles, tagModelTiepoint)
 			h.doubles[tagModelTransformation] = []float64{0.01, 0, 0, 106.5, 0, -0.01, 0, 10.25, 0, 0, 0, 0, 0, 0, 0, 1}
-		}, 106.5, 10.25, ""},
+		}, 106.5, 10.25, "", 0},
 		{"user-defined WGS 84", func(h *handTIFF) {
 			h.ints[tagGeoKeyDirectory] = handInts{3, []uint64{1, 1, 0, 4, keyModelType, 0, 1, 2, keyGeographicType, 0, 1, userDefined,
 				keyGeodeticDatum, 0, 1, datumWGS84, keyAngularUnits, 0, 1, unitDegree}}
-		}, 106, 10, ""},
+		}, 106, 10, "", 0},
 		{"no geographic key", func(h *handTIFF) {
 			h.ints[tagGeoKeyDirectory] = handInts{3, []uint64{1, 1, 0, 1, keyModelType, 0, 1, 2}}
-		}, 106, 10, ""},
+		}, 106, 10, "", 0},
 		{"PixelIsPoint", func(h *handTIFF) {
 			h.ints[tagGeoKeyDirectory] = handInts{3, []uint64{1, 1, 0, 2, keyModelType, 0, 1, 2, keyRasterType, 0, 1, 2}}
-		}, 105.995, 10.005, ""},
+		}, 105.995, 10.005, "", 0},
 		{"4096 entries", func(h *handTIFF) {
 			for tag := range uint16(4096 - h.entries()) {
 				h.ints[50000+tag] = handInts{3, []uint64{1}}
 			}
-		}, 106, 10, ""},
+		}, 106, 10, "", 0},
+		{"FLOAT pixel scale", func(h *handTIFF) {
+			delete(h.doubles, tagModelPixelScale)
+			h.floats = map[uint16][]float32{tagModelPixelScale: {0.25, 0.25, 0}}
+		}, 106, 10, "", 0.25},
 		{"entries of unknown types", func(h *handTIFF) {
 			h.others = map[uint16]handOther{60000: {0, 1}, 60001: {14, 1}, 60002: {15, 1}, 60003: {19, 1}, 60004: {20, 1}, 60005: {0xffff, 1}}
-		}, 106, 10, ""},
+		}, 106, 10, "", 0},
 		{"GDAL metadata", func(h *handTIFF) {
 			h.text[tagGDALNoData] = " 3.5 "
 			h.text[tagGDALMetadata] = `<GDALMetadata><Item name="other">x</Item><Item name="phusong_note">synthetic</Item></GDALMetadata>`
-		}, 106, 10, "synthetic"},
+		}, 106, 10, "synthetic", 0},
 	}
 	for _, c := range cases {
 		h := onePixel()
 		c.edit(&h)
 		b := h.bytes()
-		area := orb.Bound{Min: orb.Point{c.west, c.north - 0.01}, Max: orb.Point{c.west + 0.01, c.north}}
+		d := cmp.Or(c.d, 0.01)
+		area := orb.Bound{Min: orb.Point{c.west, c.north - d}, Max: orb.Point{c.west + d, c.north}}
 		r, note, err := ReadPopulationGeoTIFF(bytes.NewReader(b), int64(len(b)), area)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
@@ -441,10 +457,10 @@ func TestGeoTIFFAcceptedByHand(t *testing.T) {
 		if c.name == "GDAL metadata" {
 			want = float32(math.NaN())
 		}
-		if r.NX != 1 || r.NY != 1 || math.Abs(r.West-c.west) > 1e-12 || math.Abs(r.North-c.north) > 1e-12 || r.DLon != 0.01 || r.DLat != 0.01 ||
+		if r.NX != 1 || r.NY != 1 || math.Abs(r.West-c.west) > 1e-12 || math.Abs(r.North-c.north) > 1e-12 || r.DLon != d || r.DLat != d ||
 			math.Float32bits(r.People[0]) != math.Float32bits(want) || note != c.note {
-			t.Errorf("%s: %d × %d from (%v, %v) of %v × %v°, %v people, note %q; want 1 × 1 from (%v, %v) of 0.01°, %v, %q",
-				c.name, r.NX, r.NY, r.West, r.North, r.DLon, r.DLat, r.People, note, c.west, c.north, want, c.note)
+			t.Errorf("%s: %d × %d from (%v, %v) of %v × %v°, %v people, note %q; want 1 × 1 from (%v, %v) of %v°, %v, %q",
+				c.name, r.NX, r.NY, r.West, r.North, r.DLon, r.DLat, r.People, note, c.west, c.north, d, want, c.note)
 		}
 	}
 }
