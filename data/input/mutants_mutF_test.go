@@ -491,6 +491,12 @@ func TestGeoTIFFRefusedByHand(t *testing.T) {
 			h.ints[tagTileWidth], h.ints[tagTileLength] = handInts{4, []uint64{16}}, handInts{4, []uint64{16}}
 			h.offTag, h.cntTag = tagTileOffsets, tagTileByteCounts
 		}, "TileOffsets: 1 offsets for 134217728 blocks"},
+		{"height 2³¹", func(h *handTIFF) {
+			h.ints[tagImageLength] = handInts{4, []uint64{1 << 31}}
+			h.ints[tagTileWidth], h.ints[tagTileLength] = handInts{4, []uint64{16}}, handInts{4, []uint64{16}}
+			h.offTag, h.cntTag = tagTileOffsets, tagTileByteCounts
+		}, "TileOffsets: 1 offsets for 134217728 blocks"},
+		{"height 2³¹ + 1", func(h *handTIFF) { h.ints[tagImageLength] = handInts{4, []uint64{1<<31 + 1}} }, "image of 1 × 2147483649 pixels"},
 		{"bits per sample differ", func(h *handTIFF) { h.ints[tagBitsPerSample] = handInts{3, []uint64{32, 16}} }, "BitsPerSample: differs between samples ([32 16])"},
 		{"no bits per sample", func(h *handTIFF) { h.ints[tagBitsPerSample] = handInts{3, nil} }, "BitsPerSample: has no value"},
 		{"width as a double", func(h *handTIFF) {
