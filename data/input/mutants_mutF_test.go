@@ -667,3 +667,39 @@ func TestGeoTIFFBlockAtTheEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestGeoTIFFPredictor3ByHand: the floating-point predictor (3) as the TIFF technical note 3
+// describes it, encoded here by hand: each row's samples split into planes of bytes, most
+// significant first, then each byte differenced from the one before along the row; read the
+// same in either byte order. Predictor 4 is refused.
+func TestGeoTIFFPredictor3ByHand(t *testing.T) {
+	vals := [][]float32{{1.5, 0, 1000.25}, {3, 0.125, 7}}
+	for _, bo := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+		h := geoTIFF4326(bo, false, 3, 2, 32, 3)
+		h.ints[tagPredictor] = handInts{3, []uint64{3}}
+		var blk []byte
+		for _, row := range vals {
+			planes := make([]byte, 4*len(row))
+			for k, v := range row {
+				bits := math.Float32bits(v)
+				for b := range 4 { // byte b, most significant first
+					planes[b*len(row)+k] = byte(bits >> (24 - 8*b))
+				}
+			}
+			for i := len(planes) - 1; i > 0; i-- {
+				planes[i] -= planes[i-1]
+			}
+			blk = append(blk, planes...)
+		}
+		h.blocks = [][]byte{blk}
+		r, _, err := readHand(h)
+		if err != nil {
+			t.Fatalf("%v: %v", bo, err)
+		}
+		checkRaster(t, bo.String(), r, 0, 0, 3, 2, func(x, y int) float64 { return float64(vals[y][x]) })
+		h.ints[tagPredictor] = handInts{3, []uint64{4}}
+		if r, _, err := readHand(h); r != nil || err == nil || !strings.Contains(err.Error(), "unsupported predictor 4 for 32-bit samples of format 3") {
+			t.Errorf("%v, predictor 4: %v", bo, err)
+		}
+	}
+}
