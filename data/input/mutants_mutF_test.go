@@ -496,6 +496,12 @@ func TestGeoTIFFRefusedByHand(t *testing.T) {
 			h.ints[tagTileWidth], h.ints[tagTileLength] = handInts{4, []uint64{16}}, handInts{4, []uint64{16}}
 			h.offTag, h.cntTag = tagTileOffsets, tagTileByteCounts
 		}, "TileOffsets: 1 offsets for 134217728 blocks"},
+		{"byte counts of one strip of two", func(h *handTIFF) {
+			h.ints[tagImageLength], h.ints[tagRowsPerStrip] = handInts{4, []uint64{2}}, handInts{3, []uint64{1}}
+			h.blocks = append(h.blocks, h.blocks[0])
+			h.cntTag = 65000 // the real counts under another tag
+			h.ints[tagStripByteCounts] = handInts{4, []uint64{4}}
+		}, "StripByteCounts: 1 byte counts for 2 blocks"},
 		{"height 2³¹ + 1", func(h *handTIFF) { h.ints[tagImageLength] = handInts{4, []uint64{1<<31 + 1}} }, "image of 1 × 2147483649 pixels"},
 		{"bits per sample differ", func(h *handTIFF) { h.ints[tagBitsPerSample] = handInts{3, []uint64{32, 16}} }, "BitsPerSample: differs between samples ([32 16])"},
 		{"no bits per sample", func(h *handTIFF) { h.ints[tagBitsPerSample] = handInts{3, nil} }, "BitsPerSample: has no value"},
