@@ -434,6 +434,9 @@ func TestGeoTIFFAcceptedByHand(t *testing.T) {
 			delete(h.doubles, tagModelPixelScale)
 			h.floats = map[uint16][]float32{tagModelPixelScale: {0.25, 0.25, 0}}
 		}, 106, 10, "", 0.25},
+		{"tie point at pixel (2, 3)", func(h *handTIFF) {
+			h.doubles[tagModelTiepoint] = []float64{2, 3, 0, 106.02, 9.97, 0}
+		}, 106, 10, "", 0},
 		{"entries of unknown types", func(h *handTIFF) {
 			h.others = map[uint16]handOther{60000: {0, 1}, 60001: {14, 1}, 60002: {15, 1}, 60003: {19, 1}, 60004: {20, 1}, 60005: {0xffff, 1}}
 		}, 106, 10, "", 0},
@@ -547,6 +550,8 @@ func TestGeoTIFFRefusedByHand(t *testing.T) {
 		{"no tie point", func(h *handTIFF) { h.doubles[tagModelTiepoint] = []float64{0, 0, 0, 106, 10} }, "no georeferencing: the file has neither"},
 		{"one scale", func(h *handTIFF) { h.doubles[tagModelPixelScale] = []float64{0.01} }, "no georeferencing: the file has neither"},
 		{"south-up", func(h *handTIFF) { h.doubles[tagModelPixelScale] = []float64{0.01, -0.01, 0} }, "pixels of 0.01 × 0.01 degrees from (106, 10): want a north-up raster"},
+		{"zero-width pixels", func(h *handTIFF) { h.doubles[tagModelPixelScale] = []float64{0, 0.01, 0} }, "pixels of 0 × -0.01 degrees from (106, 10)"},
+		{"zero-height pixels", func(h *handTIFF) { h.doubles[tagModelPixelScale] = []float64{0.01, 0, 0} }, "pixels of 0.01 × -0 degrees from (106, 10)"},
 		{"west-pointing", func(h *handTIFF) { h.doubles[tagModelPixelScale] = []float64{-0.01, 0.01, 0} }, "pixels of -0.01 × -0.01 degrees"},
 		{"infinite corner", func(h *handTIFF) { h.doubles[tagModelTiepoint] = []float64{0, 0, 0, math.Inf(1), 10, 0} }, "pixels of 0.01 × -0.01 degrees from (+Inf, 10)"},
 		{"NaN corner", func(h *handTIFF) { h.doubles[tagModelTiepoint] = []float64{0, 0, 0, 106, math.NaN(), 0} }, "from (106, NaN)"},
