@@ -437,6 +437,7 @@ func TestGeoTIFFAcceptedByHand(t *testing.T) {
 		{"tie point at pixel (2, 3)", func(h *handTIFF) {
 			h.doubles[tagModelTiepoint] = []float64{2, 3, 0, 106.02, 9.97, 0}
 		}, 106, 10, "", 0},
+		{"pixel scale of 2 values", func(h *handTIFF) { h.doubles[tagModelPixelScale] = []float64{0.01, 0.01} }, 106, 10, "", 0},
 		{"entries of unknown types", func(h *handTIFF) {
 			h.others = map[uint16]handOther{60000: {0, 1}, 60001: {14, 1}, 60002: {15, 1}, 60003: {19, 1}, 60004: {20, 1}, 60005: {0xffff, 1}}
 		}, 106, 10, "", 0},
