@@ -88,7 +88,7 @@ var compressionNames = map[uint64]string{2: "CCITT RLE", 3: "CCITT G3", 4: "CCIT
 	32773: "PackBits", 34887: "LERC", 34925: "LZMA", 50000: "ZSTD", 50001: "WebP", 50002: "JPEG XL"}
 
 // maxTagBytes bounds the bytes of one tag's value; maxWindowCells the cells of the window read;
-// maxBlockBytes the decompressed bytes of one tile.
+// maxBlockBytes the decompressed bytes of one tile, and of one row of a strip.
 const (
 	maxTagBytes    = 256 << 20
 	maxWindowCells = 1 << 26
@@ -407,6 +407,11 @@ func (g *geoRaster) parseBlocks(t *tiffFile) error {
 		rps, err := t.uint(tagRowsPerStrip, uint64(g.height))
 		if err != nil {
 			return err
+		}
+		// A strip is decoded a row at a time, and a row spans the image: bound it as a tile.
+		if rowBytes := uint64(g.width) * uint64(g.bits/8); rowBytes > maxBlockBytes {
+			return tiffErr(tagImageWidth, "strips of %d pixels a row, %d bytes, more than %d: write the raster in tiles (gdal_translate -co TILED=YES)",
+				g.width, rowBytes, maxBlockBytes)
 		}
 		g.blockW, g.blockH = g.width, int(min(max(rps, 1), uint64(g.height)))
 		offTag, cntTag = tagStripOffsets, tagStripByteCounts
