@@ -562,8 +562,9 @@ func gdalMetadataItem(doc, name string) string {
 // read as no data (NaN in the result; no people).
 //
 // Refused, as data.ParseErrors naming the tag: a projected or non-WGS84 CRS, no georeferencing,
-// more than one band, another compression or sample format; a raster that does not overlap
-// area; a negative or infinite value in the window (naming its pixel and position).
+// more than one band, another compression or sample format; tiles, or rows of a strip, over
+// 256 MiB; a raster that does not overlap area; a negative or infinite value in the window
+// (naming its pixel and position).
 func ReadPopulationGeoTIFF(r io.ReaderAt, size int64, area orb.Bound) (*population.Raster, string, error) {
 	t, err := openTIFF(r, size)
 	if err != nil {
